@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup run test bench lint clean sysdeps
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "intake needs Python 3.11 or newer"'
+	@bash .ci/system-deps
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+sysdeps:
+	@bash .ci/system-deps
+
+run: setup
+	$(BIN)/intake check
+	$(BIN)/intake assess examples/clearance.json
+
+test: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+lint: setup
+	$(BIN)/ruff check intake tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,188 @@
+"""Provides the suitability assessment: rules applied to a valid record, as of its consultation date."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from intake import conditions
+from intake.dates import age_on, human_date, human_duration, parse_iso_date, shift
+from intake.questionnaire import Questionnaire, localize
+from intake.rules import Rule, RuleSet
+
+VERDICTS = ("suitable", "caution", "clearance", "defer")
+RANK = {name: rank for rank, name in enumerate(VERDICTS)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule that applied, with the answer that triggered it."""
+
+    rule_id: str
+    severity: str
+    question_id: str | None
+    question_label: str
+    answer: str
+    client_message: str
+    practitioner_message: str
+    until: date | None = None
+    aftercare: tuple[str, ...] = ()
+    plan: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as plain JSON data."""
+        return {
+            "rule": self.rule_id,
+            "severity": self.severity,
+            "question": self.question_id,
+            "question_label": self.question_label,
+            "answer": self.answer,
+            "client_message": self.client_message,
+            "practitioner_message": self.practitioner_message,
+            "until": self.until.isoformat() if self.until else None,
+            "aftercare": list(self.aftercare),
+            "plan": dict(self.plan),
+        }
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The overall verdict and every finding, reproducible from the record alone."""
+
+    verdict: str
+    consultation_date: date
+    age: int | None
+    findings: tuple[Finding, ...]
+    aftercare: tuple[str, ...]
+    plan_limits: Mapping[str, Any]
+    return_date: date | None
+    open_ended: bool
+    rules_version: str
+    questionnaire_version: str
+    windows: Mapping[str, str]
+
+    def of_severity(self, severity: str) -> list[Finding]:
+        """The findings of one severity."""
+        return [f for f in self.findings if f.severity == severity]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The assessment as plain JSON data (stable key order)."""
+        return {
+            "verdict": self.verdict,
+            "consultation_date": self.consultation_date.isoformat(),
+            "age": self.age,
+            "return_date": self.return_date.isoformat() if self.return_date else None,
+            "open_ended": self.open_ended,
+            "findings": [f.to_dict() for f in self.findings],
+            "aftercare_additions": list(self.aftercare),
+            "plan_limits": dict(self.plan_limits),
+            "rules_version": self.rules_version,
+            "questionnaire_version": self.questionnaire_version,
+            "windows": dict(self.windows),
+        }
+
+
+class Assessor:
+    """Applies a rule set with a clinic's windows and policy."""
+
+    def __init__(self, questionnaire: Questionnaire, ruleset: RuleSet, windows: Mapping[str, int],
+                 adult_age: int = 18, minors_policy: str = "defer", language: str = "en"):
+        self.questionnaire = questionnaire
+        self.ruleset = ruleset
+        self.windows = {name: windows.get(name, w.default) for name, w in ruleset.windows.items()}
+        self.adult_age = adult_age
+        self.minors_policy = minors_policy
+        self.language = language
+
+    def window_text(self, name: str) -> str:
+        """A window as words, e.g. '6 months'."""
+        return human_duration(self.windows[name], self.ruleset.windows[name].unit)
+
+    def assess(self, record: Mapping[str, Any]) -> Assessment:
+        """Assesses a record that has passed validation."""
+        consultation = parse_iso_date(record["consultation_date"])
+        if consultation is None:
+            raise ValueError("assess() needs a validated record")
+        answers = self.questionnaire.prune(record["answers"])
+        birth = parse_iso_date(answers.get("date_of_birth"))
+        age = age_on(birth, consultation) if birth else None
+        facts = {"age": age, "adult_age": self.adult_age}
+        findings = []
+        for rule in self.ruleset.rules:
+            finding = self._apply(rule, answers, consultation, facts)
+            if finding is not None:
+                findings.append(finding)
+        findings.sort(key=lambda f: -RANK[f.severity])
+        verdict = max((f.severity for f in findings), key=RANK.__getitem__, default="suitable")
+        blocking = [f for f in findings if f.severity in ("defer", "clearance")]
+        dated = [f.until for f in blocking if f.until]
+        open_ended = any(f.until is None for f in blocking)
+        aftercare = tuple(dict.fromkeys(text for f in findings for text in f.aftercare))
+        return Assessment(
+            verdict=verdict, consultation_date=consultation, age=age, findings=tuple(findings),
+            aftercare=aftercare, plan_limits=_plan_limits(findings), return_date=max(dated, default=None),
+            open_ended=open_ended, rules_version=self.ruleset.version,
+            questionnaire_version=self.questionnaire.version,
+            windows={name: self.window_text(name) for name in self.windows},
+        )
+
+    def _severity(self, rule: Rule) -> str | None:
+        if rule.severity_setting == "minors":
+            return None if self.minors_policy == "allow" else self.minors_policy
+        return rule.severity
+
+    def _apply(self, rule: Rule, answers: Mapping[str, Any], consultation: date,
+               facts: Mapping[str, Any]) -> Finding | None:
+        severity = self._severity(rule)
+        if severity is None or not conditions.evaluate(rule.when, answers, facts):
+            return None
+        until = window_date = None
+        window = rule.window or {}
+        if "date" in window:
+            window_date = parse_iso_date(answers.get(window["date"]))
+            if window_date is not None:
+                amount, unit = self.windows[window["setting"]], self.ruleset.windows[window["setting"]].unit
+                if window["relation"] == "after":
+                    until = shift(window_date, amount, unit)
+                    if consultation >= until:
+                        return None  # the waiting period is over
+                elif consultation < shift(window_date, -amount, unit):
+                    return None  # the treatment is still far enough away
+        qid = rule.trigger_question
+        question = self.questionnaire.by_id.get(qid) if qid else None
+        value = answers.get(qid) if qid else None
+        answer = self.questionnaire.display(question, value, self.language) if question else ""
+        detail_q = self.questionnaire.by_id.get(rule.detail) if rule.detail else None
+        values = {
+            "answer": answer,
+            "value": value if isinstance(value, str) else answer,
+            "detail": self.questionnaire.display(detail_q, answers.get(rule.detail), self.language)
+            if detail_q else "",
+            "date": human_date(window_date) if window_date else "a date not given",
+            "until": human_date(until) if until else "a date to be confirmed",
+            "window": self.window_text(window["setting"]) if window else "",
+        }
+        return Finding(
+            rule_id=rule.id, severity=severity, question_id=qid,
+            question_label=localize(question.label, self.language) if question else "",
+            answer=answer,
+            client_message=localize(rule.client_message, self.language).format_map(values),
+            practitioner_message=localize(rule.practitioner_message, self.language).format_map(values),
+            until=until,
+            aftercare=tuple(localize(t, self.language) for t in rule.aftercare),
+            plan=dict(rule.plan or {}),
+        )
+
+
+def _plan_limits(findings: list[Finding]) -> dict[str, Any]:
+    """Combines plan adjustments: the shallowest maximum depth, the longest minimum interval."""
+    limits: dict[str, Any] = {}
+    for finding in findings:
+        for key, value in finding.plan.items():
+            if key.startswith("max_"):
+                limits[key] = min(limits.get(key, value), value)
+            else:
+                limits[key] = max(limits.get(key, value), value)
+    return limits

@@ -1,0 +1,128 @@
+"""Provides the core subcommands: validate, assess, check and schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_INVALID = 0, 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Adds the core subcommands."""
+    p = subparsers.add_parser("validate", help="check an intake answers file against the questionnaire")
+    p.add_argument("file", help="answers file (JSON), or - for standard input")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=cmd_validate)
+
+    p = subparsers.add_parser("assess", help="validate an answers file and assess suitability")
+    p.add_argument("file", help="answers file (JSON), or - for standard input")
+    p.add_argument("--json", action="store_true", help="print the assessment as JSON")
+    p.set_defaults(handler=cmd_assess)
+
+    p = subparsers.add_parser("check", help="check the configuration, questionnaire and rules")
+    p.set_defaults(handler=cmd_check)
+
+    p = subparsers.add_parser("schema", help="print the JSON Schema of a completed intake record")
+    p.add_argument("--out", metavar="FILE", help="write it to FILE instead")
+    p.set_defaults(handler=cmd_schema)
+
+
+def _engine(args: argparse.Namespace):
+    from intake.engine import Engine
+
+    return Engine.load(args.config)
+
+
+def read_record(file: str) -> Any:
+    """Reads a record from a path or standard input ('-')."""
+    from intake.jsonfile import MAX_BYTES, parse_json, read_json
+
+    if file == "-":
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            from intake.errors import InputFileError
+
+            raise InputFileError("standard input: larger than an intake file can be.")
+        return parse_json(data, "standard input")
+    return read_json(file)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """intake validate FILE"""
+    from intake.cli.output import format_problems, print_json
+
+    engine = _engine(args)
+    record = read_record(args.file)
+    problems = engine.validate(record)
+    if args.json:
+        print_json({"valid": not problems, "problems": [p.to_dict() for p in problems]})
+    elif problems:
+        print(format_problems(args.file, problems))
+    else:
+        print(f"VALID {args.file}: a complete intake for questionnaire {engine.questionnaire.version}.")
+    return EXIT_INVALID if problems else EXIT_OK
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    """intake assess FILE"""
+    from intake.cli.output import format_assessment, format_problems, print_json
+
+    engine = _engine(args)
+    record = read_record(args.file)
+    problems = engine.validate(record)
+    if problems:
+        if args.json:
+            print_json({"valid": False, "problems": [p.to_dict() for p in problems]})
+        else:
+            print(format_problems(args.file, problems), file=sys.stderr)
+        return EXIT_INVALID
+    assessment = engine.assessor.assess(record)
+    if args.json:
+        print_json({"valid": True, **assessment.to_dict()})
+    else:
+        print(format_assessment(args.file, assessment, record["answers"].get("full_name", "")))
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """intake check"""
+    from collections import Counter
+
+    from intake.paths import SCHEMAS_DIR
+
+    engine = _engine(args)
+    q, rules, config = engine.questionnaire, engine.rules, engine.config
+    counts = Counter(r.severity or f"policy:{r.severity_setting}" for r in rules.rules)
+    print(f"Configuration: {config.source}{' (built-in demo clinic)' if config.is_demo else ''}")
+    print(f"  clinic: {config.clinic['name']}, time zone {config.clinic['timezone']}, "
+          f"{len(config.practitioners)} practitioner(s), minors policy {config.minors_policy}")
+    print(f"Questionnaire {q.version}: {len(q.steps)} steps, {sum(1 for _ in q.questions())} questions "
+          f"({config.schemas_dir / 'questionnaire.json'})")
+    print(f"Rules {rules.version}: {len(rules.rules)} rules (" +
+          ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + ")")
+    windows = engine.assessor
+    print("Waiting windows: " + ", ".join(f"{n} = {windows.window_text(n)}" for n in rules.windows))
+    print(f"Treatment defaults {engine.treatment.version}: {len(engine.treatment.data['areas'])} areas")
+    published = SCHEMAS_DIR / "record.schema.json"
+    if config.schemas_dir == SCHEMAS_DIR and published.exists():
+        if json.loads(published.read_text(encoding="utf-8")) != engine.record_schema:
+            print(f"Note: {published} is out of date; run `intake schema --out {published}`.")
+            return EXIT_INVALID
+    print("Everything checks out.")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """intake schema [--out FILE]"""
+    engine = _engine(args)
+    text = json.dumps(engine.record_schema, indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK

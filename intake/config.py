@@ -1,0 +1,173 @@
+"""Provides the clinic configuration read from TOML and checked against schemas/config.schema.json."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from intake.datafile import schema_problems
+from intake.errors import DataFileError, FileProblem
+from intake.paths import DEMO_CONFIG, SCHEMAS_DIR, TEMPLATES_DIR
+
+CONFIG_ENV = "INTAKE_CONFIG"
+
+
+@dataclass(frozen=True)
+class Practitioner:
+    """A practitioner who may review and countersign."""
+
+    id: str
+    name: str
+    role: str = ""
+    registration: str = ""
+
+
+@dataclass(frozen=True)
+class ClinicConfig:
+    """A clinic's settings. Relative paths resolve against the folder intake is started in."""
+
+    source: Path
+    data: Mapping[str, Any]
+    practitioners: tuple[Practitioner, ...]
+
+    # -- sections -----------------------------------------------------------------------------
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        """One TOML table, empty when absent."""
+        return self.data.get(name, {})
+
+    @property
+    def clinic(self) -> Mapping[str, Any]:
+        """The [clinic] table: name, address, phone, email, website, timezone, language."""
+        return self.data["clinic"]
+
+    @property
+    def is_demo(self) -> bool:
+        """True for the embedded demo configuration."""
+        return self.source == DEMO_CONFIG
+
+    @property
+    def language(self) -> str:
+        """The language for client-facing text."""
+        return self.clinic.get("language", "en")
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The clinic's time zone (checked on load)."""
+        return ZoneInfo(self.clinic["timezone"])
+
+    @property
+    def adult_age(self) -> int:
+        """Age from which clients are adults under the clinic policy."""
+        return self.section("policy").get("adult_age", 18)
+
+    @property
+    def minors_policy(self) -> str:
+        """defer, clearance or allow."""
+        return self.section("policy").get("minors", "defer")
+
+    @property
+    def windows(self) -> Mapping[str, int]:
+        """Waiting-window overrides; the rest come from the defaults in rules.json."""
+        return self.section("windows")
+
+    def practitioner(self, practitioner_id: str) -> Practitioner | None:
+        """Looks up a practitioner by id."""
+        return next((p for p in self.practitioners if p.id == practitioner_id), None)
+
+    # -- paths ----------------------------------------------------------------------------------
+
+    def path(self, section: str, key: str, default: str | None = None) -> Path | None:
+        """A path setting, with ~ expanded; relative paths stay relative to the working folder."""
+        value = self.section(section).get(key, default)
+        return Path(value).expanduser() if value else None
+
+    @property
+    def schemas_dir(self) -> Path:
+        """Folder with questionnaire.json, rules.json and treatment.json."""
+        return self.path("paths", "schemas") or SCHEMAS_DIR
+
+    @property
+    def templates_dir(self) -> Path:
+        """Folder with the document templates."""
+        return self.path("paths", "templates") or TEMPLATES_DIR
+
+    @property
+    def data_dir(self) -> Path:
+        """Folder of the local record store."""
+        return self.path("storage", "data_dir", "intake-data")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataFileError(path, [FileProblem("(file)", "no such file", "check the --config path")]) from None
+    except OSError as exc:
+        raise DataFileError(path, [FileProblem("(file)", f"cannot be read ({exc.strerror})",
+                                               "check the file's permissions")]) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise DataFileError(path, [FileProblem("(file)", "not UTF-8 text", "save the file as UTF-8")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFileError(path, [FileProblem("(syntax)", str(exc),
+                                               "fix the TOML syntax; strings need quotes, tables need [brackets]")]
+                            ) from None
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    """The config to use: --config, else $INTAKE_CONFIG, else the embedded demo clinic."""
+    chosen = explicit or os.environ.get(CONFIG_ENV)
+    return Path(chosen).expanduser() if chosen else DEMO_CONFIG
+
+
+def load_config(explicit: str | Path | None = None) -> ClinicConfig:
+    """Loads and checks the clinic configuration.
+
+    Raises:
+        DataFileError: naming the file, the TOML key path and the fix for each problem.
+    """
+    path = config_path(explicit)
+    data = _read_toml(path)
+    problems = schema_problems(data, "config.schema.json", toml=True)
+    if not problems:
+        try:
+            ZoneInfo(data["clinic"]["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(FileProblem("clinic.timezone", f"unknown time zone {data['clinic']['timezone']!r}",
+                                        "use an IANA name such as 'Europe/London' or 'America/New_York'"))
+        ids = [p["id"] for p in data["practitioners"]]
+        for index, pid in enumerate(ids):
+            if ids.index(pid) != index:
+                problems.append(FileProblem(f"practitioners[{index}].id", f"id {pid!r} is used twice",
+                                            "give each practitioner their own id"))
+    if problems:
+        raise DataFileError(path, problems)
+    practitioners = tuple(
+        Practitioner(p["id"], p["name"], p.get("role", ""), p.get("registration", "")) for p in data["practitioners"]
+    )
+    return ClinicConfig(path, data, practitioners)
+
+
+def window_problems(config: ClinicConfig, windows: Mapping[str, Any]) -> list[FileProblem]:
+    """Checks the [windows] overrides against the windows the rules define."""
+    problems = []
+    for name, value in config.windows.items():
+        window = windows.get(name)
+        if window is None:
+            close = difflib.get_close_matches(name, list(windows), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(FileProblem(f"windows.{name}", "not a known waiting window",
+                                        f"{hint}known windows: {', '.join(windows)}"))
+        elif not window.min <= value <= window.max:
+            problems.append(FileProblem(f"windows.{name}", f"{value} {window.unit} is outside the accepted range",
+                                        f"choose between {window.min} and {window.max} {window.unit} "
+                                        f"(default {window.default})"))
+    return problems

@@ -1,0 +1,105 @@
+"""Provides the Engine: configuration, questionnaire, rules and validators loaded once, for every front end."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from intake.assessment import Assessment, Assessor
+from intake.config import ClinicConfig, load_config, window_problems
+from intake.errors import DataFileError, InvalidRecordError
+from intake.questionnaire import Questionnaire, load_questionnaire
+from intake.recordschema import RECORD_FORMAT, build_record_schema
+from intake.rules import RuleSet, load_rules
+from intake.treatment import TreatmentDefaults, TreatmentPlan, load_treatment
+from intake.validation import Problem, RecordValidator
+
+
+@dataclass
+class Engine:
+    """Everything a front end needs to validate and assess intakes for one clinic."""
+
+    config: ClinicConfig
+    questionnaire: Questionnaire
+    rules: RuleSet
+    treatment: TreatmentDefaults
+
+    @classmethod
+    def load(cls, config: str | Path | ClinicConfig | None = None) -> Engine:
+        """Loads the clinic configuration (default: $INTAKE_CONFIG or the demo clinic) and its data files.
+
+        Raises:
+            DataFileError: any data file or the configuration is malformed.
+        """
+        if not isinstance(config, ClinicConfig):
+            config = load_config(config)
+        schemas = config.schemas_dir
+        questionnaire = load_questionnaire(schemas / "questionnaire.json")
+        rules = load_rules(schemas / "rules.json", questionnaire)
+        treatment = load_treatment(schemas / "treatment.json", questionnaire)
+        problems = window_problems(config, rules.windows)
+        if config.language not in questionnaire.languages:
+            from intake.errors import FileProblem
+
+            problems.append(FileProblem("clinic.language", f"the questionnaire has no {config.language!r} text",
+                                        f"use one of: {', '.join(questionnaire.languages)}"))
+        if problems:
+            raise DataFileError(config.source, problems)
+        return cls(config, questionnaire, rules, treatment)
+
+    @property
+    def language(self) -> str:
+        """The clinic's language for client-facing text."""
+        return self.config.language
+
+    @cached_property
+    def record_schema(self) -> dict[str, Any]:
+        """The JSON Schema of a completed record (generated once)."""
+        return build_record_schema(self.questionnaire)
+
+    @cached_property
+    def validator(self) -> RecordValidator:
+        """The record validator (built once)."""
+        return RecordValidator(self.questionnaire, self.record_schema, self.language)
+
+    @cached_property
+    def assessor(self) -> Assessor:
+        """The assessor with the clinic's windows and policy."""
+        return Assessor(self.questionnaire, self.rules, self.config.windows, self.config.adult_age,
+                        self.config.minors_policy, self.language)
+
+    def validate(self, record: Any) -> list[Problem]:
+        """Lists every problem of a record; empty when it is complete and valid."""
+        return self.validator.problems(record)
+
+    def assess(self, record: Any) -> Assessment:
+        """Validates and assesses a record.
+
+        Raises:
+            InvalidRecordError: with every problem, when the record is not valid.
+        """
+        problems = self.validate(record)
+        if problems:
+            raise InvalidRecordError(problems)
+        return self.assessor.assess(record)
+
+    def default_plan(self, record: Mapping[str, Any], assessment: Assessment) -> TreatmentPlan:
+        """The starting treatment plan for a valid record."""
+        return self.treatment.default_plan(self.questionnaire.prune(record["answers"]), assessment.plan_limits)
+
+    def new_record(self, consultation_date: str, answers: Mapping[str, Any] | None = None,
+                   record_id: str | None = None) -> dict[str, Any]:
+        """A record skeleton in the published format."""
+        record: dict[str, Any] = {
+            "format": RECORD_FORMAT,
+            "questionnaire_version": self.questionnaire.version,
+            "consultation_date": consultation_date,
+            "language": self.language,
+            "answers": dict(answers or {}),
+        }
+        if record_id:
+            record["record_id"] = record_id
+        return record

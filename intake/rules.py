@@ -1,0 +1,179 @@
+"""Provides the suitability rules and waiting windows loaded from schemas/rules.json."""
+
+from __future__ import annotations
+
+import difflib
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from intake import conditions
+from intake.datafile import load_data_file
+from intake.errors import DataFileError, FileProblem
+from intake.questionnaire import Questionnaire, Text
+
+SEVERITIES = ("caution", "clearance", "defer")
+PLACEHOLDERS = {"answer", "value", "detail", "date", "until", "window"}
+
+
+@dataclass(frozen=True)
+class Window:
+    """A waiting window: its default length, unit and the range a clinic may choose."""
+
+    name: str
+    default: int
+    unit: str
+    min: int
+    max: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One screening rule: when it applies, how severe it is, and what it tells people."""
+
+    id: str
+    when: Mapping[str, Any]
+    client_message: Text
+    practitioner_message: Text
+    severity: str | None = None
+    severity_setting: str | None = None
+    question: str | None = None
+    detail: str | None = None
+    window: Mapping[str, str] | None = None
+    aftercare: tuple[Text, ...] = ()
+    plan: Mapping[str, Any] | None = None
+
+    @property
+    def trigger_question(self) -> str | None:
+        """The question whose answer is shown as the reason for the finding."""
+        if self.question:
+            return self.question
+        return next(conditions.referenced_questions(self.when), None)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All rules with their windows."""
+
+    version: str
+    windows: Mapping[str, Window]
+    rules: tuple[Rule, ...]
+    source: str = ""
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionnaire: Questionnaire,
+                languages: tuple[str, ...]) -> list[FileProblem]:
+    problems: list[FileProblem] = []
+    path = f"$.rules[{index}]"
+    known = questionnaire.by_id
+
+    def need_question(qid: str, where: str, qtype: str | None = None) -> None:
+        if qid not in known:
+            close = difflib.get_close_matches(qid, list(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(FileProblem(where, f"no question {qid!r} in the questionnaire{hint}",
+                                        "use a question id from schemas/questionnaire.json"))
+        elif qtype and known[qid].type != qtype:
+            problems.append(FileProblem(where, f"{qid!r} is a {known[qid].type} question, not a {qtype}",
+                                        f"point this at a {qtype} question"))
+
+    for leaf in conditions.leaves(rule.when):
+        for qid in conditions.referenced_questions(leaf):
+            need_question(qid, f"{path}.when")
+        qid = leaf.get("question")
+        if qid in known and "equals" in leaf:
+            question = known[qid]
+            value = leaf["equals"]
+            if question.type == "yes_no" and not isinstance(value, bool):
+                problems.append(FileProblem(f"{path}.when.equals", f"{qid!r} is a yes/no question",
+                                            "compare it with true or false"))
+            if question.type == "choice" and question.option(value) is None:
+                problems.append(FileProblem(f"{path}.when.equals", f"{value!r} is not an option of {qid!r}",
+                                            f"use one of: {', '.join(o.id for o in question.options)}"))
+        for value in leaf.get("in", []) if qid in known else []:
+            if known[qid].option(value) is None:
+                problems.append(FileProblem(f"{path}.when.in", f"{value!r} is not an option of {qid!r}",
+                                            "use option ids of that question"))
+    for key in ("question", "detail"):
+        if getattr(rule, key):
+            need_question(getattr(rule, key), f"{path}.{key}")
+    if rule.window:
+        if rule.window["setting"] not in windows:
+            problems.append(FileProblem(f"{path}.window.setting", f"no window {rule.window['setting']!r}",
+                                        f"use one of: {', '.join(windows)}"))
+        if "date" in rule.window:
+            need_question(rule.window["date"], f"{path}.window.date", "date")
+    for field_name in ("client_message", "practitioner_message"):
+        text = getattr(rule, field_name)
+        for lang in languages:
+            if lang not in text:
+                problems.append(FileProblem(f"{path}.{field_name}", f"no text for language {lang!r}",
+                                            f"add {lang!r}"))
+        for lang, message in text.items():
+            used = _placeholders(message)
+            unknown = used - PLACEHOLDERS
+            if unknown:
+                problems.append(FileProblem(f"{path}.{field_name}.{lang}",
+                                            f"unknown placeholder {{{sorted(unknown)[0]}}}",
+                                            f"use only {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}"))
+            if used & {"date", "until"} and not (rule.window and rule.window.get("date")):
+                problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{date} or {until} without a window date",
+                                            "add a 'window' with 'date' and 'relation', or remove the placeholder"))
+            if "window" in used and not rule.window:
+                problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{window} without a window",
+                                            "add a 'window' with the 'setting' to quote"))
+            if "detail" in used and not rule.detail:
+                problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{detail} without a 'detail' question",
+                                            "add 'detail' naming the question to quote"))
+    return problems
+
+
+def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: str = "rules") -> RuleSet:
+    """Builds the rule set from schema-checked data, checking references against the questionnaire.
+
+    Raises:
+        DataFileError: unknown questions, options or windows, bad placeholders, bad ranges.
+    """
+    problems: list[FileProblem] = []
+    windows: dict[str, Window] = {}
+    for name, w in data["windows"].items():
+        window = Window(name, w["default"], w["unit"], w["min"], w["max"], w["description"])
+        if not window.min <= window.default <= window.max:
+            problems.append(FileProblem(f"$.windows.{name}", f"default {window.default} is outside "
+                                        f"{window.min}–{window.max}", "make min <= default <= max"))
+        windows[name] = window
+    rules = []
+    seen: set[str] = set()
+    for index, r in enumerate(data["rules"]):
+        rule = Rule(
+            id=r["id"], when=r["when"], client_message=r["client_message"],
+            practitioner_message=r["practitioner_message"], severity=r.get("severity"),
+            severity_setting=r.get("severity_setting"), question=r.get("question"), detail=r.get("detail"),
+            window=r.get("window"), aftercare=tuple(r.get("aftercare", ())), plan=r.get("plan"),
+        )
+        if rule.id in seen:
+            problems.append(FileProblem(f"$.rules[{index}].id", f"rule id {rule.id!r} is used twice",
+                                        "give each rule its own id"))
+        seen.add(rule.id)
+        problems.extend(_check_rule(rule, index, windows, questionnaire, questionnaire.languages))
+        for a_index, text in enumerate(rule.aftercare):
+            for lang in questionnaire.languages:
+                if lang not in text:
+                    problems.append(FileProblem(f"$.rules[{index}].aftercare[{a_index}]",
+                                                f"no text for language {lang!r}", f"add {lang!r}"))
+        rules.append(rule)
+    if problems:
+        raise DataFileError(source, problems)
+    return RuleSet(data["version"], windows, tuple(rules), source)
+
+
+def load_rules(path: Path, questionnaire: Questionnaire) -> RuleSet:
+    """Loads and checks schemas/rules.json against its schema and the questionnaire."""
+    return build_rules(load_data_file(path, "rules.schema.json"), questionnaire, str(path))

@@ -1,0 +1,266 @@
+"""Provides validation of intake records with every problem tied to its question, in plain words.
+
+The generated record schema does the structural work (built into one validator, formats checked);
+this module adds what a schema cannot see (dates measured against the consultation date) and turns
+each jsonschema error into a message a receptionist or client can act on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from intake.dates import parse_iso_date
+from intake.questionnaire import Question, Questionnaire, localize
+from intake.recordschema import PATTERNS
+
+TOP_LEVEL_LABELS = {
+    "format": "Record format",
+    "record_id": "Record id",
+    "questionnaire_version": "Questionnaire version",
+    "consultation_date": "Consultation date",
+    "language": "Language",
+    "answers": "Answers",
+}
+
+_PATTERN_MESSAGES = {
+    PATTERNS["not_blank"]: "This question needs an answer.",
+    PATTERNS["line"]: "Contains a line break, control character or hidden formatting character; "
+    "please type plain text on one line.",
+    PATTERNS["multiline"]: "Contains control characters or hidden formatting characters; please type plain text.",
+    PATTERNS["name"]: "Names can use letters, spaces, apostrophes, hyphens, full stops and commas only "
+    "(no digits or symbols such as < > { } @).",
+    PATTERNS["phone"]: "Write the phone number with digits, spaces and an optional + at the start, "
+    "for example +44 20 7946 0000.",
+    PATTERNS["email"]: "That does not look like an email address (name@example.com).",
+    PATTERNS["date"]: "Write the date as year-month-day, for example 1990-04-23.",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a record, tied to a question (or to a top-level field)."""
+
+    field: str
+    label: str
+    message: str
+    step_id: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.label} [{self.field}]: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The problem as plain JSON data."""
+        return {"field": self.field, "label": self.label, "message": self.message, "step": self.step_id}
+
+
+def excerpt(value: Any, limit: int = 40) -> str:
+    """Shows a value safely: control and format characters escaped, long values cut short."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "an object"
+    text = str(value)
+    shortened = len(text) > limit
+    text = text[:limit]
+    safe = "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in text
+    )
+    return f"'{safe}…'" if shortened else f"'{safe}'"
+
+
+_TYPE_HINTS = {
+    "text": "Should be text.",
+    "long_text": "Should be text.",
+    "date": "Should be a date written as year-month-day, for example 1990-04-23.",
+    "yes_no": "Please answer yes or no (true or false).",
+    "acknowledgement": "Please confirm this statement (true).",
+    "choice": "Should be one of the choices.",
+    "multi_choice": "Should be a list of choices.",
+}
+
+
+class RecordValidator:
+    """Validates records for one questionnaire; the jsonschema validator is built once."""
+
+    def __init__(self, questionnaire: Questionnaire, record_schema: Mapping[str, Any], language: str = "en"):
+        from jsonschema import Draft202012Validator
+
+        Draft202012Validator.check_schema(record_schema)
+        self.questionnaire = questionnaire
+        self.language = language
+        self._validator = Draft202012Validator(record_schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        self._order = {q.id: i for i, q in enumerate(questionnaire.questions())}
+
+    # -- public -----------------------------------------------------------------------------
+
+    def problems(self, record: Any) -> list[Problem]:
+        """Lists every problem of a record, in questionnaire order; empty when valid."""
+        if not isinstance(record, dict):
+            return [Problem("(record)", "Record", "An intake record must be a JSON object with "
+                            "'consultation_date' and 'answers'.")]
+        found: list[Problem] = []
+        for error in self._validator.iter_errors(record):
+            found.extend(self._explain(error))
+        found.extend(self._date_problems(record))
+        return self._ordered(found)
+
+    def step_problems(self, step_id: str, answers: Mapping[str, Any], consultation_date: str) -> list[Problem]:
+        """Lists the problems of one step's visible questions, for inline validation in a wizard."""
+        step = self.questionnaire.step(step_id)
+        visible = {q.id for q in self.questionnaire.visible_in(step, answers)}
+        record = {"consultation_date": consultation_date, "answers": self.questionnaire.prune(answers)}
+        return [p for p in self.problems(record) if p.field in visible]
+
+    def question_problems(self, question_id: str, answers: Mapping[str, Any], consultation_date: str) -> list[Problem]:
+        """Lists the problems of a single question, for validating one field as it is typed."""
+        question = self.questionnaire.by_id[question_id]
+        return [p for p in self.step_problems(question.step_id, answers, consultation_date) if p.field == question_id]
+
+    # -- mapping jsonschema errors ------------------------------------------------------------
+
+    def _ordered(self, problems: Iterable[Problem]) -> list[Problem]:
+        unique = list(dict.fromkeys(problems))
+        top = list(TOP_LEVEL_LABELS)
+        return sorted(unique, key=lambda p: (
+            0 if p.field in TOP_LEVEL_LABELS else 1,
+            top.index(p.field) if p.field in TOP_LEVEL_LABELS else self._order.get(p.field, len(self._order)),
+        ))
+
+    def _problem(self, field: str, message: str) -> Problem:
+        question = self.questionnaire.by_id.get(field)
+        if question is not None:
+            return Problem(field, localize(question.label, self.language), message, question.step_id)
+        return Problem(field, TOP_LEVEL_LABELS.get(field, field), message)
+
+    def _explain(self, error) -> list[Problem]:
+        path = list(error.absolute_path)
+        if path[:1] == ["answers"] and len(path) >= 2:
+            question = self.questionnaire.by_id.get(str(path[1]))
+            if question is not None:
+                return [self._problem(question.id, self._answer_message(error, question, path))]
+        field_name = str(path[0]) if path else None
+        if error.validator == "required":
+            missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]
+            if field_name == "answers":
+                return [self._problem(k, self._missing_answer(k)) for k in missing]
+            if field_name is None:
+                return [self._problem(k, self._missing_top(k)) for k in missing]
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = list(error.schema.get("properties", {}))
+            unknown = [k for k in error.instance if k not in known]
+            return [self._unknown(k, known, field_name == "answers") for k in unknown]
+        if field_name == "answers" and error.validator == "type":
+            return [self._problem("answers", "Should be an object of answers keyed by question id.")]
+        if field_name in TOP_LEVEL_LABELS:
+            return [self._problem(field_name, self._top_message(error, field_name))]
+        return [self._problem("(record)", "The record is not in the expected form.")]
+
+    def _missing_answer(self, question_id: str) -> str:
+        question = self.questionnaire.by_id.get(question_id)
+        if question is not None and question.type == "acknowledgement":
+            return "Please confirm this statement to continue."
+        return "This question needs an answer."
+
+    @staticmethod
+    def _missing_top(key: str) -> str:
+        if key == "consultation_date":
+            return "Missing: give the day of the consultation as year-month-day, for example 2026-11-20."
+        if key == "answers":
+            return "Missing: the record has no 'answers' object."
+        return "Missing."
+
+    def _unknown(self, key: str, known: list[str], in_answers: bool) -> Problem:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        where = f"questionnaire {self.questionnaire.version}" if in_answers else "an intake record"
+        label = excerpt(key, 60).strip("'")
+        what = "question" if in_answers else "field"
+        return Problem(label, f"Unknown {what}", f"'{label}' is not a {what} of {where}; remove it.{hint}")
+
+    def _top_message(self, error, field_name: str) -> str:
+        if field_name == "consultation_date":
+            return (f"{excerpt(error.instance)} is not a real date. "
+                    "Write it as year-month-day, for example 2026-11-20.")
+        if field_name == "format":
+            return f"Must be {error.validator_value!r}; this file is in another format."
+        if field_name == "language":
+            return f"Must be one of: {', '.join(self.questionnaire.languages)}."
+        if field_name == "record_id":
+            return "Use letters, digits, hyphens and underscores only (at most 64)."
+        return "Should be text of at most 40 characters."
+
+    def _answer_message(self, error, question: Question, path: list[Any]) -> str:
+        validator, expected, value = error.validator, error.validator_value, error.instance
+        if validator == "not" and expected == {"type": "null"}:
+            return self._missing_answer(question.id)
+        if validator == "type" and expected == "null":
+            condition = self.questionnaire.describe_condition(question.show_if or {}, self.language)
+            return f"This question only applies when {condition}; leave it out or change that answer."
+        if validator == "type":
+            return _TYPE_HINTS[question.type] + f" Got {excerpt(value)}."
+        if validator == "enum" and question.type in ("choice", "multi_choice"):
+            choices = ", ".join(o.id for o in question.options)
+            return f"{excerpt(value)} is not one of the choices. Choose from: {choices}."
+        if validator in ("const", "enum") and question.type == "acknowledgement":
+            return "Please confirm this statement to continue."
+        if validator == "format" and expected == "date":
+            return f"{excerpt(value)} is not a real date. Write it as year-month-day, for example 1990-04-23."
+        if validator == "format":
+            return _PATTERN_MESSAGES[PATTERNS["email"]]
+        if validator == "maxLength":
+            return f"Too long: {len(value):,} characters; at most {expected:,} are allowed."
+        if validator == "minLength":
+            return "This question needs an answer."
+        if validator == "pattern":
+            return _PATTERN_MESSAGES.get(expected, "Contains characters that are not allowed here.")
+        if validator == "minItems":
+            return "Choose at least one."
+        if validator == "uniqueItems":
+            return "The same choice is listed more than once."
+        if validator == "maxItems":
+            return "Lists more choices than there are."
+        return "This answer is not in the expected form."
+
+    # -- checks a schema cannot express -------------------------------------------------------
+
+    def _date_problems(self, record: Mapping[str, Any]) -> list[Problem]:
+        consultation = parse_iso_date(record.get("consultation_date"))
+        answers = record.get("answers")
+        if consultation is None or not isinstance(answers, dict):
+            return []
+        problems = []
+        for question in self.questionnaire.questions():
+            rules = question.date_range
+            day = parse_iso_date(answers.get(question.id)) if rules else None
+            if day is None:
+                continue
+            message = _date_range_message(day, consultation, rules)
+            if message:
+                problems.append(self._problem(question.id, message))
+        return problems
+
+
+def _years_between(earlier: date, later: date) -> int:
+    return later.year - earlier.year - int((later.month, later.day) < (earlier.month, earlier.day))
+
+
+def _date_range_message(day: date, consultation: date, rules: Mapping[str, Any]) -> str | None:
+    when = f"the consultation date ({consultation.isoformat()})"
+    if rules.get("not_after") == "consultation" and day > consultation:
+        return f"{day.isoformat()} is after {when}; this date cannot be in the future."
+    if rules.get("not_before") == "consultation" and day < consultation:
+        return f"{day.isoformat()} is before {when}; this date should be today or later."
+    limit = rules.get("max_years_before")
+    if limit and day < consultation and _years_between(day, consultation) >= limit:
+        return f"{day.isoformat()} is {limit} or more years before {when}; please check the year."
+    limit = rules.get("max_years_after")
+    if limit and day > consultation and _years_between(consultation, day) >= limit:
+        return f"{day.isoformat()} is {limit} or more years after {when}; please check the year."
+    return None
