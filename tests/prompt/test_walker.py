@@ -80,7 +80,7 @@ def test_each_step_is_reported_for_saving(engine):
     prompter = FakePrompter(load_example("suitable")["answers"])
     Walker(engine, prompter, "2026-11-20").walk({}, on_step=lambda step, a, nxt: saved.append((step.id, nxt)))
     ids = [s.id for s in engine.questionnaire.steps]
-    assert saved == list(zip(ids, ids[1:] + [None]))
+    assert saved == list(zip(ids, ids[1:] + [None], strict=True))
 
 
 def test_resume_starts_at_the_saved_step(engine):

@@ -41,7 +41,7 @@ def test_importing_the_core_loads_no_ui_library():
     modules = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in core_modules()]
     modules = [m for m in modules if not m.endswith("__main__")]
     code = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
-    code += "print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (UI,)
+    code += f"print(sorted(m for m in sys.modules if m.split('.')[0] in {UI!r}))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

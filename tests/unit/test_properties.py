@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intake.assessment import VERDICTS
-from intake.jsonfile import parse_json
-from intake.errors import InputFileError
 from intake.engine import Engine
+from intake.errors import InputFileError
+from intake.jsonfile import parse_json
 from intake.validation import Problem
 
 ENGINE = Engine.load()
