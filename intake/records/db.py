@@ -40,7 +40,7 @@ def prepare_folder(data_dir: Path) -> None:
 
 
 def inspect_file(path: Path) -> str:
-    """Classifies the database file without changing it: 'new', 'ours' or 'unmarked'.
+    """Checks the database file without changing it: 'new' (absent or empty) or 'existing'.
 
     Raises:
         CorruptDatabaseError: not a SQLite file, or too short to be one.
@@ -51,6 +51,9 @@ def inspect_file(path: Path) -> str:
             header = handle.read(100)
     except FileNotFoundError:
         return "new"
+    except NotADirectoryError:
+        raise StorageIOError(f"the data folder {path.parent} is a file, not a folder. Check [storage] data_dir."
+                             ) from None
     except OSError as exc:
         raise StorageIOError(f"cannot read {path} ({exc.strerror}); check its permissions.") from None
     if not header:
@@ -60,13 +63,28 @@ def inspect_file(path: Path) -> str:
             f"{path} is not an intake database: it is damaged or is some other kind of file. Nothing was "
             "changed. Restore the data folder from your latest backup, or move this file away to start afresh.")
     app_id = int.from_bytes(header[68:72], "big")
-    if app_id == APPLICATION_ID:
-        return "ours"
-    if app_id != 0:
-        raise ForeignDatabaseError(
-            f"{path} is a SQLite database of another program (application id {app_id:#x}), not intake's. "
-            "Nothing was changed. Check [storage] data_dir points at intake's own data folder.")
-    return "unmarked"
+    if app_id not in (0, APPLICATION_ID):
+        raise foreign(path)
+    return "existing"
+
+
+def foreign(path: Path) -> ForeignDatabaseError:
+    """The error for a SQLite database that belongs to another program."""
+    return ForeignDatabaseError(
+        f"{path} is a SQLite database of another program, not intake's. Nothing was changed. "
+        "Check that [storage] data_dir points at intake's own data folder.")
+
+
+def identify(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    """(application id, number of schema objects, schema version), read in one consistent snapshot."""
+    conn.execute("BEGIN")
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.execute("COMMIT")
+    return app_id, objects, version
 
 
 def _create_private(path: Path) -> None:
@@ -111,11 +129,6 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
             conn.close()
             raise
     return conn
-
-
-def count_tables(conn: sqlite3.Connection) -> int:
-    """Number of tables, views and indexes in the file (0 for a new database)."""
-    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
 
 
 def enable_wal(conn: sqlite3.Connection, path: Path, busy_timeout: float) -> None:

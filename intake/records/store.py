@@ -15,7 +15,6 @@ from intake.errors import InvalidRecordError
 from intake.records import audit, clients, db, migrations, search
 from intake.records.crypto import KEY_CHECK, Keyring, check_database_key, key_check_value, load_for_store
 from intake.records.errors import (
-    ForeignDatabaseError,
     NewerDatabaseError,
     RecordNotFoundError,
     StoreError,
@@ -71,16 +70,14 @@ class Store:
         conn = db.connect(path, busy)
         try:
             with db.translate(path, "opening the records database", busy):
-                if kind == "unmarked" and db.count_tables(conn):
-                    raise ForeignDatabaseError(
-                        f"{path} is a SQLite database of another program, not intake's. Nothing was changed. "
-                        "Check that [storage] data_dir points at intake's own data folder.")
-                version = migrations.current_version(conn)
+                app_id, objects, version = db.identify(conn)
+                if app_id != db.APPLICATION_ID and (app_id != 0 or objects):
+                    raise db.foreign(path)
                 if version > migrations.LATEST:
                     raise NewerDatabaseError(
                         f"{path} was written by a newer version of intake (schema {version}; this version knows "
                         f"up to {migrations.LATEST}). Nothing was changed. Update intake on this computer.")
-                if kind == "ours":
+                if app_id == db.APPLICATION_ID:
                     check_database_key(conn, keyring, path)
             db.enable_wal(conn, path, busy)
             store = cls(config, conn, keyring, path, busy, clock or utc_now, engine)
@@ -92,9 +89,9 @@ class Store:
             raise
         return store
 
-    def _migrate(self, steps: Sequence[migrations.Migration] = migrations.MIGRATIONS) -> int:
+    def _migrate(self, steps: Sequence[migrations.Migration] | None = None) -> int:
         applied = 0
-        for migration in migrations.pending(self.conn, steps):
+        for migration in migrations.pending(self.conn, steps or migrations.MIGRATIONS):
             with self._write(f"upgrading the records database to schema {migration.version}"):
                 applied += migrations.apply(self.conn, migration, self._now(), self._initialise)
         return applied
