@@ -45,7 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reprint", help="write the stored sealed PDF(s) of an intake, byte for byte")
     p.add_argument("intake", metavar="ID")
     p.add_argument("--kind", metavar="KIND", help="only documents of this kind (e.g. consent)")
-    p.add_argument("--out", metavar="PATH", help="folder (or file, for one document); default [documents] out_dir")
+    p.add_argument("--out", metavar="PATH", help="folder, or a file name ending in .pdf for one document "
+                   "(default: [documents] out_dir)")
     p.add_argument("--force", action="store_true", help="replace files that exist")
     _who(p)
     p.set_defaults(handler=cmd_reprint)
@@ -151,6 +152,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     """intake records show ID"""
     from intake.cli.output import VERDICT_WORDS
     from intake.questionnaire import localize
+    from intake.records.export import shown_answer
 
     with _open(args) as store:
         intake = store.view(store.resolve(args.intake), staff=_staff(args), device=_device(store))
@@ -174,7 +176,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             out += [f"    [{f['severity']}] {f['practitioner_message']}" for f in intake.assessment["findings"]]
         for d in intake.decisions:
             reason = f": {d.reason}" if d.reason else ""
-            out.append(f"  Decision {_local(store, d.at)}: {d.kind.replace('_', ' ')} by {d.practitioner_id}{reason}")
+            who = store.config.practitioner(d.practitioner_id)
+            by = f"{who.name} ({d.practitioner_id})" if who else d.practitioner_id
+            out.append(f"  Decision {_local(store, d.at)}: {d.kind.replace('_', ' ')} by {by}{reason}")
         for doc in intake.documents:
             versions = ", ".join(f"{k} {v}" for k, v in doc.template_versions.items())
             out.append(f"  Document {doc.kind}: {doc.filename}, {doc.size:,} bytes, sha256 {doc.sha256}"
@@ -187,7 +191,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 shown = [x for x in q.visible_in(step, answers) if x.id in answers]
                 if shown:
                     out.append(f"  {localize(step.title, language)}")
-                    out += [f"    {localize(x.label, language)}: {q.display(x, answers[x.id], language)}"
+                    out += [f"    {localize(x.label, language)}: {shown_answer(q, x, answers[x.id], language)}"
                             for x in shown]
         out.append("  History:")
         from intake.records.audit import EVENTS
@@ -218,7 +222,12 @@ def cmd_reprint(args: argparse.Namespace) -> int:
                                   device=_device(store))
         default_dir = store.config.path("documents", "out_dir", "intake-documents")
     target = Path(args.out) if args.out else default_dir
-    as_file = args.out is not None and len(documents) == 1 and not target.is_dir()
+    as_file = target.suffix.lower() == ".pdf"
+    if as_file and len(documents) > 1:
+        from intake.errors import IntakeError
+
+        raise IntakeError(f"intake {args.intake} has {len(documents)} documents; give a folder to --out, "
+                          "or choose one with --kind.")
     if not as_file:
         try:
             target.mkdir(parents=True, exist_ok=True, mode=0o700)

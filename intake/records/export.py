@@ -65,6 +65,11 @@ def _raw(value: Any) -> str:
     return str(value)
 
 
+def shown_answer(questionnaire: Questionnaire, question, value: Any, language: str) -> str:
+    """An answer as people read it; an empty multiple choice is the answer 'None', not a missing one."""
+    return questionnaire.word("none", language) if value == [] else questionnaire.display(question, value, language)
+
+
 def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str) -> str:
     """One row per answered question, in questionnaire order, with the answer as shown to people."""
     answers = questionnaire.prune(intake.record["answers"] if intake.record else intake.answers)
@@ -75,8 +80,7 @@ def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str) -> s
         if question.id not in answers:
             continue
         value = answers[question.id]
-        shown = questionnaire.word("none", language) if value == [] else questionnaire.display(
-            question, value, language)
+        shown = shown_answer(questionnaire, question, value, language)
         step = questionnaire.step(question.step_id)
         writer.writerow([_cell(str(v)) for v in (
             intake.intake_id, intake.status, intake.consultation_date, step.id, localize(step.title, language),

@@ -45,9 +45,8 @@ def test_a_damaged_database_gives_a_clear_error(clinic, engine):
     data = bytearray(db_file(clinic).read_bytes())
     data[4096:len(data)] = os.urandom(len(data) - 4096)  # every page but the header page
     db_file(clinic).write_bytes(bytes(data))
-    with pytest.raises(CorruptDatabaseError, match="damaged.*Restore"):
-        with Store.open(clinic, engine=engine) as store:
-            store.search()
+    with pytest.raises(CorruptDatabaseError, match="damaged.*Restore"), Store.open(clinic, engine=engine) as store:
+        store.search()
 
 
 def test_another_programs_database_is_refused_and_not_touched(clinic, engine):
@@ -134,7 +133,7 @@ def test_a_full_disk_keeps_everything_saved_before(store, engine):
     store.conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now full
     long_goal = dict(step_answers(engine, record, "your_skin"), goals="Clearer skin. " * 70)
     with pytest.raises(StorageFullError, match="disk .* is full.*not saved.*Everything saved before is safe"):
-        for n in range(40):  # keep writing until a new page is needed
+        for _ in range(40):  # keep writing until a new page is needed
             store.start_intake(staff=STAFF, device="kiosk-1", consultation_date="2026-11-20")
             store.save_step(intake_id, step_id="your_skin", answers=long_goal, next_step="skin_today",
                             staff=STAFF, device="kiosk-1")

@@ -55,8 +55,8 @@ def test_a_bad_answer_is_refused_with_its_question_and_nothing_changes(store, en
     intake_id = fill_draft(store, engine, record_named(), steps=1)
     before, trail = store.load_intake(intake_id).answers, len(store.audit_trail())
     with pytest.raises(InvalidRecordError) as caught:
-        store.save_step(intake_id, step_id="about_you", answers={"full_name": SECRET_NAME, "date_of_birth": "1988-02-30"},
-                        next_step="your_skin", staff=STAFF, device=DEVICE)
+        store.save_step(intake_id, step_id="about_you", next_step="your_skin", staff=STAFF, device=DEVICE,
+                        answers={"full_name": SECRET_NAME, "date_of_birth": "1988-02-30"})
     assert [p.field for p in caught.value.problems] == ["date_of_birth"]
     assert "not a real date" in caught.value.problems[0].message
     assert store.load_intake(intake_id).answers == before
