@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from intake.records import integrity
 from intake.records.crypto import Keyring
 from intake.records.model import new_id
 from intake.records.search import client_tokens, identity_token, name_key
@@ -30,6 +31,7 @@ def find_client(conn: sqlite3.Connection, keyring: Keyring, full_name: str, date
         "SELECT c.id, c.identity, c.erasure_requested_at FROM search_tokens t JOIN clients c ON c.id = t.client_id"
         " WHERE t.token = ? ORDER BY c.created_at", (identity_token(keyring, full_name, date_of_birth),)).fetchall()
     for client_id, blob, erasing in rows:
+        integrity.check(conn, "clients", client_id)
         if erasing and not include_erasing:
             continue
         identity = open_identity(keyring, client_id, blob)

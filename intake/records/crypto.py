@@ -1,9 +1,9 @@
 """Provides the data key (key file or INTAKE_DATA_KEY), AES-GCM sealing and the keys derived from it.
 
-One 32-byte data key is kept outside the data folder. HKDF derives three independent keys from it:
+One 32-byte data key is kept outside the data folder. HKDF derives four independent keys from it:
 AES-256-GCM for sealing answers, documents and names (random 96-bit nonce, the record id and field
 as associated data, so a sealed value cannot be moved to another row or column); HMAC-SHA256 for
-the blind search index; HMAC-SHA256 for the audit chain.
+the blind search index; HMAC-SHA256 for the audit chain; HMAC-SHA256 for row seals.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _hkdf(raw: bytes, info: bytes) -> bytes:
 class Keyring:
     """The keys derived from one data key. Never prints or pickles key material."""
 
-    __slots__ = ("source", "key_id", "_aead", "_index", "_audit")
+    __slots__ = ("source", "key_id", "_aead", "_index", "_audit", "_rows")
 
     def __init__(self, raw: bytes, source: str):
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -50,6 +50,7 @@ class Keyring:
         self._aead = AESGCM(_hkdf(raw, b"intake/v1/aes-256-gcm"))
         self._index = _hkdf(raw, b"intake/v1/search-index")
         self._audit = _hkdf(raw, b"intake/v1/audit-chain")
+        self._rows = _hkdf(raw, b"intake/v1/row-seal")
         self.key_id = _hkdf(raw, b"intake/v1/key-id")[:4].hex()
 
     def __repr__(self) -> str:
@@ -98,6 +99,10 @@ class Keyring:
     def audit_mac(self, data: bytes) -> str:
         """The keyed hash that links and seals one audit entry."""
         return hmac.digest(self._audit, data, "sha256").hex()
+
+    def row_mac(self, data: bytes) -> str:
+        """The keyed hash that seals the plain columns of one stored row."""
+        return hmac.digest(self._rows, data, "sha256").hex()
 
 
 # -- key file and environment -----------------------------------------------------------------

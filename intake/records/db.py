@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import stat
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -186,12 +188,36 @@ def translate(path: Path, action: str, busy_timeout: float) -> Iterator[None]:
         raise StorageIOError(f"{action}: {exc.strerror or exc}.") from None
 
 
+def begin_immediate(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Takes the write lock, retrying every few milliseconds (with jitter) until the busy timeout.
+
+    SQLite's own busy handler sleeps up to 100 ms between tries, so a kiosk waiting behind another
+    that writes often may never find the lock free. Short, jittered retries let both take turns.
+    """
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.0005
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+                if code not in (_BUSY, _LOCKED) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(random.uniform(pause / 2, pause))
+            pause = min(pause * 1.5, 0.008)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection, path: Path, action: str,
                       busy_timeout: float) -> Iterator[sqlite3.Connection]:
     """One atomic, durable write: BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
     with translate(path, action, busy_timeout):
-        conn.execute("BEGIN IMMEDIATE")
+        begin_immediate(conn, busy_timeout)
         try:
             yield conn
             conn.execute("COMMIT")

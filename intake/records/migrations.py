@@ -1,4 +1,9 @@
-"""Provides the versioned schema migrations of the record store (PRAGMA user_version)."""
+"""Provides the versioned schema migrations of the record store (PRAGMA user_version).
+
+Row seals (integrity.py): a migration that adds a column to a sealed table must add it to
+integrity.SEALED and end with integrity.reseal_sql(table); the seal function is registered on the
+connection before migrations run, the triggers that maintain seals only after.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +32,8 @@ _V1 = (
         identity BLOB NOT NULL,
         created_at TEXT NOT NULL,
         erasure_requested_at TEXT,
-        retained_until TEXT)""",
+        retained_until TEXT,
+        seal TEXT)""",
     """CREATE TABLE search_tokens (
         token INTEGER NOT NULL,
         client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
@@ -53,7 +59,8 @@ _V1 = (
         submitted_at TEXT,
         signed_at TEXT,
         erased_at TEXT,
-        retained_until TEXT)""",
+        retained_until TEXT,
+        seal TEXT)""",
     "CREATE INDEX intakes_updated ON intakes(updated_at)",
     "CREATE INDEX intakes_status ON intakes(status, updated_at)",
     "CREATE INDEX intakes_client ON intakes(client_id, updated_at)",
@@ -65,7 +72,8 @@ _V1 = (
         kind TEXT NOT NULL CHECK (kind IN ('clearance_noted', 'override')),
         reason BLOB,
         staff TEXT NOT NULL,
-        device TEXT NOT NULL)""",
+        device TEXT NOT NULL,
+        seal TEXT)""",
     "CREATE INDEX decisions_intake ON decisions(intake_id)",
     """CREATE TABLE documents (
         id INTEGER PRIMARY KEY,
@@ -78,7 +86,8 @@ _V1 = (
         pdf BLOB,
         created_at TEXT NOT NULL,
         staff TEXT NOT NULL,
-        device TEXT NOT NULL)""",
+        device TEXT NOT NULL,
+        seal TEXT)""",
     "CREATE INDEX documents_intake ON documents(intake_id)",
     """CREATE TABLE audit (
         seq INTEGER PRIMARY KEY,

@@ -127,6 +127,7 @@ def chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
 
 def run(store, text: str | None, status: str | None, limit: int, client_id: str | None) -> SearchResult:
     """Runs a search inside the caller's read transaction; every hit is confirmed on the opened name."""
+    from intake.records import integrity
     from intake.records.clients import open_identity
 
     query = parse_query(text or "")
@@ -162,6 +163,7 @@ def run(store, text: str | None, status: str | None, limit: int, client_id: str 
             continue
         if len(rows) == limit:
             return SearchResult(rows, more=True)
+        integrity.check(store.conn, "intakes", intake_id)
         name = identity["full_name"] if identity else (
             store._open(intake_id, "label", label, "client label") or "(name not given yet)")
         rows.append(ListRow(intake_id, state, day, updated, owner, name, identity["date_of_birth"] if identity else ""))

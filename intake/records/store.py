@@ -12,7 +12,7 @@ from typing import Any
 
 from intake.dates import parse_iso_date
 from intake.errors import InvalidRecordError
-from intake.records import audit, clients, db, migrations, search
+from intake.records import audit, clients, db, integrity, migrations, search
 from intake.records.crypto import KEY_CHECK, Keyring, check_database_key, key_check_value, load_for_store
 from intake.records.errors import (
     NewerDatabaseError,
@@ -81,7 +81,9 @@ class Store:
                     check_database_key(conn, keyring, path)
             db.enable_wal(conn, path, busy)
             store = cls(config, conn, keyring, path, busy, clock or utc_now, engine)
+            integrity.register(conn, keyring)
             store._migrate()
+            integrity.install_triggers(conn)
             with db.translate(path, "opening the records database", busy):
                 check_database_key(conn, keyring, path)  # another process may have created it with its own key
         except BaseException:
@@ -144,6 +146,7 @@ class Store:
         row = self.conn.execute(f"SELECT {columns} FROM intakes WHERE id = ?", (intake_id,)).fetchone()
         if row is None:
             raise RecordNotFoundError(f"there is no intake {intake_id!r}. `intake records list` shows them all.")
+        integrity.check(self.conn, "intakes", intake_id)
         return row
 
     def _open(self, intake_id: str, column: str, blob: bytes | None, what: str) -> Any:
@@ -235,6 +238,8 @@ class Store:
         with self._read("listing drafts"):
             rows = self.conn.execute("SELECT id, started_at, updated_at, step_id, label, device, next_step"
                                      " FROM intakes WHERE status = 'draft' ORDER BY updated_at DESC").fetchall()
+            for row in rows:
+                integrity.check(self.conn, "intakes", row[0])
             return [DraftSummary(i, started, updated, step, self._open(i, "label", label, "client label")
                                  or client_label(None, None), dev, nxt)
                     for i, started, updated, step, label, dev, nxt in rows]
@@ -305,9 +310,13 @@ class Store:
     # -- audit ---------------------------------------------------------------------------------
 
     def verify_audit(self) -> audit.AuditReport:
-        """Checks the whole audit trail (see intake.records.audit.verify)."""
+        """Checks the whole audit trail (see intake.records.audit.verify), every row's seal, and that rows and
+        trail agree (no intake, document or decision deleted or added behind intake's back)."""
         with self._read("checking the audit trail"):
-            return audit.verify(self.conn, self.keyring)
+            report = audit.verify(self.conn, self.keyring)
+            rows = integrity.verify(self.conn, audit.entries(self.conn))
+        extra = tuple(audit.AuditProblem(None, p.kind, p.message) for p in rows)
+        return audit.AuditReport(report.entries, report.head, report.problems + extra)
 
     def audit_trail(self, intake_id: str | None = None) -> list[audit.Entry]:
         """The audit entries, all or for one intake."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.errors import InvalidRecordError
+from intake.records import integrity
 from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError, WorkflowError
 from intake.records.model import CONSENT_KINDS, DECISION_KINDS, Decision, DocumentInfo, IntakeView
 
@@ -32,6 +33,7 @@ def _doc_ad(intake_id: str, document_id: int, column: str) -> str:
 
 def _document_info(store, intake_id: str, row: tuple) -> DocumentInfo:
     doc_id, kind, filename, sha256, versions, size, created, kept = row
+    integrity.check(store.conn, "documents", doc_id)
     name = store.keyring.open_json(filename, _doc_ad(intake_id, doc_id, "filename"),
                                    f"the file name of document {doc_id} of intake {intake_id}")
     return DocumentInfo(doc_id, kind, name, sha256, json.loads(versions), size, created, bool(kept))
@@ -47,7 +49,8 @@ def load_view(store, intake_id: str) -> IntakeView:
     decisions = []
     for decision_id, at, practitioner, kind, reason, staff, dev in store.conn.execute(
             "SELECT id, at, practitioner_id, kind, reason, staff, device FROM decisions WHERE intake_id = ?"
-            " ORDER BY id", (intake_id,)):
+            " ORDER BY id", (intake_id,)).fetchall():
+        integrity.check(store.conn, "decisions", decision_id)
         text = store.keyring.open_json(reason, f"decision:{intake_id}:{decision_id}",
                                        f"the reason of decision {decision_id} of intake {intake_id}") if reason else ""
         decisions.append(Decision(practitioner, kind, text, at, staff, dev))

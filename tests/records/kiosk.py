@@ -9,7 +9,6 @@ Modes:
 
 from __future__ import annotations
 
-import random
 import sys
 import time
 from pathlib import Path
@@ -63,10 +62,8 @@ def many(store: Store, engine: Engine, count: int, device: str, go: Path) -> Non
     print("ready", flush=True)
     while not go.exists():  # both kiosks start writing at the same moment
         time.sleep(0.005)
-    pause = random.Random(device)
     for n in range(count):
         record = record_named(f"Client {device.replace('-', ' ')} Number {'abcdefghijklmnopqrstuvwxyz'[n]}")
-        time.sleep(pause.uniform(0, 0.02))  # people, not a loop: the other kiosk gets its turns
         intake_id = fill_draft(store, engine, record, device=device)
         store.submit(intake_id, record=record, assessment=engine.assess(record).to_dict(), staff="amy", device=device)
         print(intake_id, flush=True)

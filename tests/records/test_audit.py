@@ -88,8 +88,9 @@ def test_a_deletion_hidden_by_renumbering_is_found(trail):
 
 def test_deleting_the_latest_entries_is_found(trail):
     tamper(trail, "DELETE FROM audit WHERE seq > 10")
-    [problem] = trail.verify_audit().problems
-    assert problem.kind == "deleted" and "should run to entry #12 but now ends at #10" in problem.message
+    deleted, orphan = trail.verify_audit().problems
+    assert deleted.kind == "deleted" and "should run to entry #12 but now ends at #10" in deleted.message
+    assert orphan.kind == "row added" and "has no 'started' audit entry" in orphan.message  # the draft's start
 
 
 def test_an_inserted_entry_is_named(trail):

@@ -137,21 +137,75 @@ def test_the_demo_clinic_creates_its_key_on_first_use_outside_the_data_folder(tm
     assert (tmp_path / "intake-data" / "intake.sqlite3").exists()
 
 
-def test_a_changed_or_moved_sealed_value_is_detected_and_named(store, engine, clinic):
+def test_sealed_values_are_bound_to_their_record_and_column(store):
+    blob = store.keyring.seal_json({"full_name": SECRET_NAME}, "intake:aaaa:answers")
+    assert store.keyring.open_json(blob, "intake:aaaa:answers", "x") == {"full_name": SECRET_NAME}
+    for elsewhere in ("intake:bbbb:answers", "intake:aaaa:record"):
+        with pytest.raises(TamperedRecordError, match="the answers of intake bbbb does not match its seal"):
+            store.keyring.open(blob, elsewhere, "the answers of intake bbbb")
+    flipped = bytearray(blob)
+    flipped[20] ^= 1
+    with pytest.raises(TamperedRecordError):
+        store.keyring.open(bytes(flipped), "intake:aaaa:answers", "x")
+    with pytest.raises(TamperedRecordError, match="not a sealed value"):
+        store.keyring.open(b"\x00", "intake:aaaa:answers", "x")
+    assert blob != store.keyring.seal_json({"full_name": SECRET_NAME}, "intake:aaaa:answers")  # fresh nonce
+
+
+def edit(clinic, sql: str, *params) -> None:
+    """Changes a row with another tool, as someone with the sqlite3 shell would."""
+    with sqlite3.connect(clinic.data_dir / "intake.sqlite3") as other:
+        other.execute(sql, params)
+    other.close()
+
+
+def test_a_sealed_value_moved_between_records_is_detected_and_named(store, engine, clinic):
     first = submit_new(store, engine, record_named())
     second = submit_new(store, engine, record_named("Another Person"))
-    with sqlite3.connect(clinic.data_dir / "intake.sqlite3") as other:
-        other.execute("UPDATE intakes SET record = (SELECT record FROM intakes WHERE id = ?) WHERE id = ?",
-                      (first, second))
-    with pytest.raises(TamperedRecordError, match=f"the record of intake {second} does not match its seal"):
+    edit(clinic, "UPDATE intakes SET record = (SELECT record FROM intakes WHERE id = ?) WHERE id = ?", first, second)
+    with pytest.raises(TamperedRecordError, match=f"intake {second} was changed outside intake"):
         store.load_intake(second)
-    with sqlite3.connect(clinic.data_dir / "intake.sqlite3") as other:
-        blob = bytearray(other.execute("SELECT answers FROM intakes WHERE id = ?", (first,)).fetchone()[0])
-        blob[20] ^= 1
-        other.execute("UPDATE intakes SET answers = ? WHERE id = ?", (bytes(blob), first))
-    with pytest.raises(TamperedRecordError, match=f"answers of intake {first}"):
-        store.load_intake(first)
-    with sqlite3.connect(clinic.data_dir / "intake.sqlite3") as other:
-        other.execute("UPDATE intakes SET answers = x'00' WHERE id = ?", (first,))
-    with pytest.raises(TamperedRecordError, match="not a sealed value"):
-        store.load_intake(first)
+    assert store.load_intake(first).status == "submitted"
+
+
+@pytest.mark.parametrize(("sql", "what"), [
+    ("UPDATE intakes SET status = 'submitted'", "intake"),
+    ("UPDATE intakes SET consultation_date = '2026-01-01'", "intake"),
+    ("UPDATE intakes SET client_id = NULL", "intake"),
+    ("UPDATE documents SET sha256 = lower(hex(zeroblob(32)))", "document"),
+    ("UPDATE documents SET template_versions = '{\"consent\": \"0.9\"}'", "document"),
+    ("UPDATE decisions SET kind = 'override'", "decision"),
+])
+def test_plain_columns_edited_behind_the_tools_back_are_detected(store, engine, clinic, sql, what):
+    intake_id = submit_new(store, engine, record_named(example="defer"))
+    clearance = submit_new(store, engine, record_named(example="clearance"))
+    store.record_decision(clearance, practitioner_id="ajordan", kind="clearance_noted", reason="",
+                          staff="alex", device="office")
+    store.add_documents(intake_id, [Doc("deferral_letter")], staff="amy", device="kiosk-1")
+    edit(clinic, sql)
+    with pytest.raises(TamperedRecordError, match=f"{what} [0-9a-z-]+ was changed outside intake"):
+        store.load_intake(clearance if what == "decision" else intake_id)
+    problems = store.verify_audit().problems
+    assert problems and all(p.kind == "row changed" for p in problems)
+    assert any(f"{what} " in p.message for p in problems)
+
+
+def test_rows_deleted_behind_the_tools_back_are_found_by_verify(store, engine, clinic):
+    kept = submit_new(store, engine, record_named())
+    store.add_documents(kept, [Doc("consent")], staff="amy", device="kiosk-1")
+    gone = submit_new(store, engine, record_named("Another Person"))
+    edit(clinic, "DELETE FROM documents WHERE intake_id = ?", kept)
+    edit(clinic, "DELETE FROM intakes WHERE id = ?", gone)
+    messages = [p.message for p in store.verify_audit().problems]
+    assert any(m.startswith(f"intake {gone}, started in audit entry #") and "deleted" in m for m in messages)
+    assert any(m.startswith("document 1 of intake") and "was deleted outside intake" in m for m in messages)
+
+
+def test_clearing_an_erasure_request_by_hand_is_detected(store, engine, clinic):
+    from tests.records.conftest import signed_new
+
+    signed = signed_new(store, engine, record_named())
+    store.erase_client(store.load_intake(signed).client_id, staff="manager", device="office")
+    edit(clinic, "UPDATE clients SET erasure_requested_at = NULL")
+    with pytest.raises(TamperedRecordError, match="client c-[0-9a-z]+ was changed outside intake"):
+        store.find_returning(SECRET_NAME, "1988-03-14")
