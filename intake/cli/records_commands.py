@@ -160,7 +160,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         record_answers = intake.record["answers"] if intake.record else intake.answers
         name, born = record_answers.get("full_name"), record_answers.get("date_of_birth")
         client = f" (client {intake.client_id})" if intake.client_id else ""
-        out.append(f"  Client: {name or '(not given yet)'}{', born ' + born if born else ''}{client}")
+        if intake.status in ("erased", "expired"):
+            out.append(f"  Client: ({intake.status}; only the dates and the audit trail are kept)")
+        else:
+            out.append(f"  Client: {name or '(not given yet)'}{', born ' + born if born else ''}{client}")
         out.append(f"  Consultation {intake.consultation_date}, questionnaire {intake.questionnaire_version}")
         out.append(f"  Started {_local(store, intake.started_at)} by {intake.started_by} on {intake.device}; "
                    f"last change {_local(store, intake.updated_at)}")
@@ -261,7 +264,11 @@ def cmd_erase(args: argparse.Namespace) -> int:
             for row in rows:
                 print(f"  intake {row.intake_id}: {row.status}, consultation {row.consultation_date}")
             print("Signed consent evidence younger than the retention period is kept; everything else is erased.")
-            if input("Type ERASE to go ahead: ").strip() != "ERASE":
+            try:
+                answer = input("Type ERASE to go ahead: ").strip()
+            except EOFError:
+                answer = ""
+            if answer != "ERASE":
                 print("Nothing was erased.")
                 return EXIT_INVALID
         report = store.erase_client(client_id, staff=_staff(args), device=_device(store))

@@ -164,7 +164,10 @@ def run(store, text: str | None, status: str | None, limit: int, client_id: str 
         if len(rows) == limit:
             return SearchResult(rows, more=True)
         integrity.check(store.conn, "intakes", intake_id)
-        name = identity["full_name"] if identity else (
-            store._open(intake_id, "label", label, "client label") or "(name not given yet)")
+        if state in ("erased", "expired"):
+            name = f"({state}: nothing kept)"
+        else:
+            name = identity["full_name"] if identity else (
+                store._open(intake_id, "label", label, "client label") or "(name not given yet)")
         rows.append(ListRow(intake_id, state, day, updated, owner, name, identity["date_of_birth"] if identity else ""))
     return SearchResult(rows)

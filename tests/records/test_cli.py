@@ -158,3 +158,14 @@ def test_help_stays_light_and_the_records_core_imports_no_ui():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_erased_intakes_are_listed_without_any_detail(config_path, clinic, engine, filled, capsys):
+    with Store.open(clinic, engine=engine) as store:
+        store.erase_client(store.load_intake(filled["deferred"]).client_id, staff="manager", device="office")
+    assert run(config_path, "records", "list", "--status", "erased") == 0
+    out = capsys.readouterr().out
+    assert filled["deferred"] in out and "(erased: nothing kept)" in out and "Li Wei" not in out
+    assert run(config_path, "records", "show", filled["deferred"]) == 0
+    out = capsys.readouterr().out
+    assert "Client: (erased; only the dates and the audit trail are kept)" in out and "Your full name" not in out
