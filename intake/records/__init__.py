@@ -40,11 +40,16 @@ Public API (front ends import only from here)::
     store.expire_drafts(now=None) -> int        # drafts idle for [storage] draft_expiry_days
     store.purge_retention(now=None) -> int      # kept consent evidence past [storage] retention_years
     store.verify_audit() -> AuditReport(entries, head, problems)
+        # The hash chain (edited / deleted / inserted / reordered entries, named), the seal of every
+        # stored row, and rows against the trail (an intake or document deleted behind intake's back).
+    store.resolve(text) -> intake id            # a full id or a unique beginning of 4+ characters
+    store.audit_trail(intake_id=None) -> [audit.Entry]
     store.close()                               # or use `with Store.open(config) as store:`
 
     create_data_key(config, force=False) -> Path   # new 0600 key file at [security] data_key_file
 
-Every call that changes something writes its audit entry in the same transaction. Times are UTC
+Every call that changes something writes its audit entry in the same transaction. Reads check each
+row's seal and raise TamperedRecordError (naming the intake) when it was edited outside intake. Times are UTC
 ISO strings ('2026-11-20T10:15:03.123Z'). The data key comes from $INTAKE_DATA_KEY (base64) or the
 key file, which must not be inside the data folder.
 """
