@@ -78,10 +78,13 @@ def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment, lang
         for question in questionnaire.visible_in(step, answers):
             if question.type == "acknowledgement" or question.id not in answers:
                 continue
+            value = answers[question.id]
+            shown = questionnaire.word("none", language) if value == [] else \
+                questionnaire.display(question, value, language)
             items.append({
                 "id": question.id,
                 "label": localize(question.label, language),
-                "answer": questionnaire.display(question, answers[question.id], language),
+                "answer": shown,
                 "long": question.type == "long_text",
                 "severity": flagged.get(question.id),
             })

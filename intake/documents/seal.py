@@ -1,9 +1,10 @@
 """Provides the clinic seal: creating and loading the seal key and certificate, and sealing PDFs (PAdES).
 
-The seal is a certification signature that allows no later change. Its signing time comes from
-the caller (the practitioner's countersignature), the file identifier is derived from the document,
-and RSA PKCS#1 v1.5 signatures are deterministic, so sealing the same PDF at the same time with the
-same key always gives the same bytes.
+The seal is a certification signature that allows no later change. Its signing time and the
+metadata's modification time come from the caller (the practitioner's countersignature), the file
+identifier is derived from the document, the space for the signature is fixed per key, and RSA
+PKCS#1 v1.5 signatures are deterministic: sealing the same PDF at the same time with the same key
+always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ class SealIdentity:
             certify=True, docmdp_permissions=MDPPerm.NO_CHANGES,
             reason=reason, location=location, name=name, contact_info=contact,
         )
-        writer = _writer_class()(io.BytesIO(pdf))
+        writer = _writer_class()(io.BytesIO(pdf), signed_at)
         signer = _pdf_signer_class()(meta, self.signer, signed_at)
         return signer.sign_pdf(writer, bytes_reserved=self.bytes_reserved).getvalue()
 
@@ -335,11 +336,27 @@ def _pdf_signer_class() -> type:
 
 def _writer_class() -> type:
     if "writer" not in _CLASSES:
+        from dataclasses import dataclass as _dataclass
+
         from pyhanko.pdf_utils import generic
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.pdf_utils.metadata.model import DocumentMetadata
+
+        @_dataclass
+        class PinnedMetadata(DocumentMetadata):
+            """Metadata whose modification time stays the seal time (pyHanko would stamp the clock's time)."""
+
+            def __setattr__(self, name, value):
+                if name == "last_modified" and value == "now":
+                    return
+                super().__setattr__(name, value)
 
         class DerivedIdWriter(IncrementalPdfFileWriter):
-            """An incremental writer whose new file identifier is derived from the document, not random."""
+            """An incremental writer with a file identifier derived from the document and a fixed modification time."""
+
+            def __init__(self, input_stream, modified_at: datetime):
+                super().__init__(input_stream)
+                self._meta = PinnedMetadata(last_modified=modified_at)
 
             @classmethod
             def _handle_id(cls, prev):

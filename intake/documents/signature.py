@@ -20,8 +20,9 @@ class SignatureDrawing:
 
     @property
     def view_box(self) -> str:
-        """The SVG viewBox attribute value."""
-        return f"0 0 {self.width:.0f} {self.height:.0f}"
+        """The SVG viewBox attribute value, with room for the pen's width at the edges."""
+        pad = self.stroke_width
+        return f"{-pad:.0f} {-pad:.0f} {self.width + 2 * pad:.0f} {self.height + 2 * pad:.0f}"
 
 
 def _fmt(value: float) -> str:
