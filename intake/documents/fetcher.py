@@ -45,11 +45,29 @@ class TemplateAssetFetcher(URLFetcher):
         self._assets = dict(assets)
         self._lock = threading.Lock()
         self.requests: deque[str] = deque(maxlen=1000)
+        self.blocked: list[ResourceBlocked] = []
+
+    def begin(self) -> None:
+        """Starts a render: forgets what was blocked before (renders run one at a time)."""
+        with self._lock:
+            self.blocked.clear()
 
     def fetch(self, url, headers=None):  # noqa: ARG002 - signature fixed by WeasyPrint
-        """Returns a template asset, or aborts the render for any other URL."""
+        """Returns a template asset, or aborts the render for any other URL.
+
+        WeasyPrint swallows even fatal errors while it draws SVG images, so every refusal is
+        also kept in `blocked`, and the renderer fails the render when that list is not empty.
+        """
         with self._lock:
             self.requests.append(url)
+        try:
+            return self._serve(url)
+        except ResourceBlocked as refusal:
+            with self._lock:
+                self.blocked.append(refusal)
+            raise
+
+    def _serve(self, url):
         if not isinstance(url, str) or not url.startswith(BASE_URL):
             scheme = url.split(":", 1)[0].lower() if isinstance(url, str) and ":" in url else ""
             why = f"the {scheme}: scheme is not allowed" if scheme else "relative and external URLs are not allowed"

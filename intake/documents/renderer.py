@@ -75,13 +75,21 @@ class PacketRenderer:
         self.paper = paper
         self._lock = threading.RLock()
         self._identity: SealIdentity | None = None
+        from weasyprint.urls import FatalURLFetchingError
+
         with self._guard():
-            self.stylesheets = [
-                CSS(string=self.templates.stylesheet, base_url=BASE_URL, url_fetcher=self.fetcher,
-                    font_config=self.font_config),
-                CSS(string=f"@page {{ size: {PAPER_SIZES[paper]}; }}", base_url=BASE_URL,
-                    url_fetcher=self.fetcher, font_config=self.font_config),
-            ]
+            self.fetcher.begin()
+            try:
+                self.stylesheets = [
+                    CSS(string=self.templates.stylesheet, base_url=BASE_URL, url_fetcher=self.fetcher,
+                        font_config=self.font_config),
+                    CSS(string=f"@page {{ size: {PAPER_SIZES[paper]}; }}", base_url=BASE_URL,
+                        url_fetcher=self.fetcher, font_config=self.font_config),
+                ]
+            except FatalURLFetchingError as exc:
+                raise TemplateProblemError(_blocked_message(exc)) from None
+            if self.fetcher.blocked:
+                raise TemplateProblemError(_blocked_message(self.fetcher.blocked[0]))
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -291,15 +299,19 @@ class PacketRenderer:
             for key, value in info.items():
                 pdf.info[key] = pydyf.String(value)
 
-        try:
-            with self._guard():
-                return HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).write_pdf(
+        with self._guard():
+            self.fetcher.begin()
+            try:
+                pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).write_pdf(
                     stylesheets=self.stylesheets, font_config=self.font_config, attachments=[attached],
                     pdf_variant=PDF_VARIANT, presentational_hints=False, custom_metadata=False,
                     finisher=finisher,
                 )
-        except FatalURLFetchingError as exc:
-            raise TemplateProblemError(_blocked_message(exc)) from None
+            except FatalURLFetchingError as exc:
+                raise TemplateProblemError(_blocked_message(exc)) from None
+            if self.fetcher.blocked:
+                raise TemplateProblemError(_blocked_message(self.fetcher.blocked[0]))
+            return pdf
 
     def _guard(self):
         """Holds the render lock (WeasyPrint's font machinery is shared, so renders go one at a time)."""

@@ -96,7 +96,8 @@ def pdf_pages(pdf: bytes) -> list[str]:
     """The text of each page, as pypdf extracts it."""
     from pypdf import PdfReader
 
-    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+    # (pypdf puts NULs between letters on pages with a character no font has; see verify.py)
+    return [(page.extract_text() or "").replace("\x00", "") for page in PdfReader(io.BytesIO(pdf)).pages]
 
 
 def squash(text: str) -> str:
