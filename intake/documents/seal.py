@@ -340,7 +340,7 @@ def _writer_class() -> type:
 
         from pyhanko.pdf_utils import generic
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.pdf_utils.metadata.model import DocumentMetadata
+        from pyhanko.pdf_utils.metadata.model import VENDOR, DocumentMetadata
 
         @_dataclass
         class PinnedMetadata(DocumentMetadata):
@@ -357,6 +357,16 @@ def _writer_class() -> type:
             def __init__(self, input_stream, modified_at: datetime):
                 super().__init__(input_stream)
                 self._meta = PinnedMetadata(last_modified=modified_at)
+
+            def _update_meta(self):
+                # pyHanko names only itself as producer in the XMP but appends itself in the info
+                # dictionary; PDF/A wants the two to agree, so the info dictionary follows the XMP.
+                super()._update_meta()
+                if self._info is not None and "/Metadata" in self.root:
+                    info = self._info.get_object()
+                    if info.get("/Producer") != VENDOR:
+                        info["/Producer"] = generic.TextStringObject(VENDOR)
+                        self.mark_update(self._info)
 
             @classmethod
             def _handle_id(cls, prev):

@@ -193,6 +193,10 @@ def test_metadata_and_pdfa_markers(packets):
     assert "/OutputIntents" in reader.trailer["/Root"]
     # Sealing keeps the times given: the XMP modification date is the seal time, not the clock's.
     assert re.search(rb'xmp:ModifyDate[^0-9]*2026-11-20T14:40:05', xmp)
+    assert info["/ModDate"].startswith("D:20261120144005")
+    # PDF/A: the information dictionary and the XMP agree after sealing.
+    producer = re.search(rb'pdf:Producer="([^"]*)"', xmp).group(1).decode()
+    assert info["/Producer"] == producer
     assert reader.trailer["/Root"]["/AF"]  # the data attachment is declared (PDF/A-3)
 
 
