@@ -157,6 +157,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else config.path("documents", "out_dir", "intake-documents")
     paths = packet.write(out)
     print(f"{name}, record {packet.record_id}: {VERDICT_WORDS[packet.verdict]}")
+    person = config.practitioner(practitioner)
+    note = "" if args.practitioner else " (the first practitioner in the configuration; choose with --practitioner)"
+    print(f"Countersigned by {person.name}{note}" + (f", decision: {decision.replace('_', ' ')}"
+                                                     if decision != "none" else ""))
     for document, path in zip(packet.documents, paths, strict=True):
         print(f"  {document.kind:10} {path}  (SHA-256 {document.sha256[:16]}…)")
     if args.unsealed:

@@ -48,7 +48,7 @@ class Signature:
     name: str
     intent_statement: str
     signed_at: datetime
-    strokes: Sequence[Sequence[tuple[float, float]]] = field(default_factory=list)
+    strokes: Sequence[Sequence[tuple[float, float]]] = field(default_factory=list, repr=False)
     aspect_ratio: float = 3.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,7 +89,7 @@ class Document:
 
     kind: str
     filename: str
-    pdf: bytes
+    pdf: bytes = field(repr=False)
     sha256: str
     template_versions: Mapping[str, str]
     sealed: bool = True
@@ -102,7 +102,7 @@ class Packet:
     record_id: str
     verdict: str
     documents: list[Document]
-    attachment: bytes
+    attachment: bytes = field(repr=False)  # health data: kept out of logs and tracebacks
     attachment_sha256: str
 
     def document(self, kind: str) -> Document | None:

@@ -73,11 +73,11 @@ class PacketRenderer:
         if paper not in PAPER_SIZES:
             raise TemplateProblemError(f"paper size {paper!r} is not supported; use A4 or Letter.")
         self.paper = paper
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # WeasyPrint's font machinery is shared: one render at a time
         self._identity: SealIdentity | None = None
         from weasyprint.urls import FatalURLFetchingError
 
-        with self._guard():
+        with self._lock:
             self.fetcher.begin()
             try:
                 self.stylesheets = [
@@ -210,10 +210,14 @@ class PacketRenderer:
             raise SignatureInputError(f"{what}: 'clearance_noted' applies only to a CLEARANCE verdict; this one "
                                       f"is {assessment.verdict.upper()}.")
         if plan is not None:
-            self._check_plan(plan, assessment, counter.decision)
+            beyond = self._check_plan(plan, assessment, counter.decision)
+            if counter.decision == "override" and not beyond and assessment.verdict != "clearance":
+                raise SignatureInputError(f"{what}: there is nothing to override; the verdict is "
+                                          f"{assessment.verdict.upper()} and the plan keeps within its limits.")
         return Countersignature(counter.practitioner_id, signed_at, counter.decision, reason, plan)
 
-    def _check_plan(self, plan, assessment, decision: str) -> None:
+    def _check_plan(self, plan, assessment, decision: str) -> bool:
+        """Checks a plan; returns True when it goes beyond the screening's limits (allowed only as an override)."""
         what = "the treatment plan"
         if not isinstance(plan, TreatmentPlan):
             raise SignatureInputError(f"{what} must be a TreatmentPlan (see Engine.default_plan).")
@@ -237,6 +241,7 @@ class PacketRenderer:
         if exceeded and decision != "override":
             raise SignatureInputError(f"{what} goes beyond the limits the screening set ({'; '.join(exceeded)}). "
                                       "Keep within them, or record an override with the practitioner's reason.")
+        return bool(exceeded)
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -299,7 +304,7 @@ class PacketRenderer:
             for key, value in info.items():
                 pdf.info[key] = pydyf.String(value)
 
-        with self._guard():
+        with self._lock:
             self.fetcher.begin()
             try:
                 pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).write_pdf(
@@ -312,10 +317,6 @@ class PacketRenderer:
             if self.fetcher.blocked:
                 raise TemplateProblemError(_blocked_message(self.fetcher.blocked[0]))
             return pdf
-
-    def _guard(self):
-        """Holds the render lock (WeasyPrint's font machinery is shared, so renders go one at a time)."""
-        return self._lock
 
 
 def _blocked_message(exc: BaseException) -> str:

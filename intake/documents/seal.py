@@ -9,6 +9,8 @@ always gives the same bytes.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import io
 import os
@@ -221,7 +223,17 @@ class SealIdentity:
         )
         writer = _writer_class()(io.BytesIO(pdf), signed_at)
         signer = _pdf_signer_class()(meta, self.signer, signed_at)
-        return signer.sign_pdf(writer, bytes_reserved=self.bytes_reserved).getvalue()
+
+        def sign() -> bytes:
+            return signer.sign_pdf(writer, bytes_reserved=self.bytes_reserved).getvalue()
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return sign()  # the usual case: a worker thread or a plain program
+        # pyHanko runs its own event loop, which cannot nest in a running one: sign on a helper thread.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as helper:
+            return helper.submit(sign).result()
 
 
 def _check_key_file(path: Path) -> bytes:

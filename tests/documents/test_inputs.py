@@ -74,6 +74,7 @@ def test_photo_consent_has_its_own_signature_exactly_when_photos_were_agreed(ren
     ({"decision": "clearance_noted"}, "applies only to a CLEARANCE verdict"),
     ({"signed_at": CLIENT_TIME - timedelta(minutes=1)}, "earlier than the client's signature"),
     ({"reason": "x" * 1001}, "too long"),
+    ({"decision": "override", "reason": "because"}, "nothing to override"),
 ])
 def test_countersignature_mistakes(renderer, change, message):
     record = load_example("suitable")
@@ -195,3 +196,14 @@ def test_rendering_from_worker_threads(renderer, packets):
         results = list(pool.map(lambda name: render_example(renderer, name), ["suitable", "suitable"]))
     for packet in results:
         assert [d.pdf for d in packet.documents] == [d.pdf for d in packets["suitable"].documents]
+
+
+def test_rendering_inside_a_running_event_loop(renderer, packets):
+    """pyHanko runs its own event loop; a caller that already runs one (a TUI) still gets its packet."""
+    import asyncio
+
+    async def inside():
+        return render_example(renderer, "suitable")
+
+    packet = asyncio.run(inside())
+    assert [d.pdf for d in packet.documents] == [d.pdf for d in packets["suitable"].documents]
