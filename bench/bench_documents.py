@@ -98,9 +98,11 @@ def collect() -> list[Result]:
 
     for fn in (ours, bare):
         fn()
-    ours_times, bare_times = [], []
-    for _ in range(12):  # side by side, alternating, so both see the same machine load
-        for fn, bucket in ((ours, ours_times), (bare, bare_times)):
+    ours_times: list[float] = []
+    bare_times: list[float] = []
+    pairs = [((ours, ours_times), (bare, bare_times)), ((bare, bare_times), (ours, ours_times))]
+    for round_ in range(24):  # side by side, alternating which goes first, so both see the same machine load
+        for fn, bucket in pairs[round_ % 2]:
             begin = time.perf_counter()
             fn()
             bucket.append(time.perf_counter() - begin)
