@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "(clinic time unless it has an offset; default: now)")
     decision = p.add_mutually_exclusive_group()
     decision.add_argument("--clearance-noted", nargs="?", const="", metavar="NOTE",
-                          help="the practitioner has checked the approvals or waiting periods asked for")
+                          help="the practitioner has seen the approvals asked for (waiting periods still apply)")
     decision.add_argument("--override", metavar="REASON",
                           help="the practitioner goes ahead outside a screening limit, for this reason")
     p.add_argument("--unsealed", action="store_true", help="write unsealed previews (marked as such)")

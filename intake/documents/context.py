@@ -126,14 +126,24 @@ def _signature(signature: Signature | None) -> dict[str, Any] | None:
 
 
 def schedule(engine, inputs: Inputs) -> dict[str, Any]:
-    """Treatment day and the window for the next session, as dates where they are known."""
+    """Treatment day and the window for the next session, as dates where they are known.
+
+    A CLEARANCE verdict keeps its waiting periods even when the practitioner has noted the approvals
+    (only an override brings the first session forward); with approvals still outstanding and no
+    date at all, the first session is not known yet.
+    """
     zone = engine.config.timezone
     assessment, counter, plan = inputs.assessment, inputs.counter, inputs.plan
     signed_day = inputs.issued_at.astimezone(zone).date()
-    waiting = assessment.verdict == "clearance" and (counter is None or counter.decision == "none")
+    decision = counter.decision if counter is not None else "none"
+    clearance = assessment.verdict == "clearance"
+    waiting = clearance and decision == "none"
     first: date | None = signed_day
-    if waiting:
-        first = max(signed_day, assessment.return_date) if assessment.return_date else None
+    if clearance and decision != "override":
+        if assessment.return_date:
+            first = max(signed_day, assessment.return_date)
+        elif waiting:
+            first = None
     window = None
     if plan is not None and first is not None:
         spacing = engine.treatment.data["interval_weeks"]
@@ -141,7 +151,7 @@ def schedule(engine, inputs: Inputs) -> dict[str, Any]:
         start = first + timedelta(weeks=plan.interval_weeks)
         window = {"start": start, "end": start + timedelta(weeks=spread)}
     return {"signed_day": signed_day, "waiting_for_clearance": waiting, "first_session": first,
-            "first_session_open_ended": waiting and assessment.open_ended, "next_window": window}
+            "first_session_later": first != signed_day, "next_window": window}
 
 
 def build_context(engine, inputs: Inputs) -> dict[str, Any]:

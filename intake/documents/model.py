@@ -70,8 +70,9 @@ class Countersignature:
     Args:
         practitioner_id: id of a practitioner in the clinic configuration.
         signed_at: when they countersigned; timezone-aware. This is also the seal time.
-        decision: "none"; "clearance_noted" (the doctor's approval or waiting period asked for
-            has been checked); or "override" (treating outside a finding or plan limit; needs a reason).
+        decision: "none"; "clearance_noted" (the approvals a CLEARANCE verdict asks for have been
+            seen; its waiting periods still apply); or "override" (treating outside a finding or a
+            plan limit, waiting periods included; needs a reason).
         reason: the practitioner's note; required for "override".
         plan: the confirmed treatment plan; None uses the engine's default plan.
     """

@@ -64,6 +64,11 @@ def test_render_with_drawn_strokes_and_a_clearance_note(desk, capsys):
     consent = next((desk / "docs").glob("*consent*.pdf"))
     text = " ".join(pdf_pages(consent.read_bytes()))
     assert "GP letter of 18 November seen" in text and "Signed by hand" in text
+    # The approvals are seen, but the isotretinoin waiting period still sets the first session.
+    assert "your first session will not be before 1 February 2027" in " ".join(text.split())
+    aftercare = " ".join(" ".join(pdf_pages(next((desk / "docs").glob("*aftercare*.pdf")).read_bytes())).split())
+    assert "First session not before 1 February 2027" in aftercare
+    assert "Between Monday 1 March 2027 and Monday 15 March 2027" in aftercare
 
 
 def test_a_deferred_client_gets_the_letter_instead_of_a_consent(desk, capsys):

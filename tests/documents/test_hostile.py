@@ -78,11 +78,12 @@ def test_a_character_no_font_has_is_drawn_as_a_box_and_the_document_still_verifi
 def test_hostile_signature_statement_and_reason_are_printed_literally(renderer, no_network):
     from intake.documents import Countersignature, Signature
 
-    record = load_example("caution")
-    client = Signature("typed", "Aisha Rahman", "<b>I agree</b> <script>x</script> url(http://evil.invalid)",
+    record = load_example("clearance")
+    client = Signature("typed", "Tomás Ferreira", "<b>I agree</b> <script>x</script> url(http://evil.invalid)",
                        CLIENT_TIME)
     counter = Countersignature("ajordan", CLIENT_TIME, "override", "<script>reason</script> {{ config }}")
-    packet = renderer.render(record, client_signature=client, countersignature=counter, sealed=False)
+    packet = renderer.render(record, **{**signatures(renderer, record), "client_signature": client,
+                                        "countersignature": counter}, sealed=False)
     text = squash("".join(pdf_pages(packet.document("consent").pdf)))
     assert squash("<b>I agree</b> <script>x</script> url(http://evil.invalid)") in text
     assert squash("<script>reason</script> {{ config }}") in text
