@@ -23,7 +23,8 @@ Public API (what the TUI, the prompt front end and the CLI call)::
         photo_signature=Signature(...),          # the photo consent section's own signature: required
                                                  # exactly when the client agreed to photos
         sealed=True,                             # False: unsealed preview, marked as such
-        issued_at=None,                          # only for a deferral letter without countersignature
+        issued_at=None,                          # a deferral letter without countersignature, or an
+                                                 # unsigned preview (sealed=False, no signatures)
     )
     packet.documents   # [Document(kind, filename, pdf, sha256, template_versions, sealed)]
     packet.write(out_dir)  # -> list[Path], files 0600, never overwrites a different file
@@ -31,9 +32,11 @@ Public API (what the TUI, the prompt front end and the CLI call)::
 A DEFER verdict gives the deferral letter only (signatures optional; a client signature raises
 ConsentRefusedError). Otherwise the packet is the consent + the aftercare sheet. Photo consent is its
 own section of the consent document (on its own page, with its own signature), only when agreed.
+With sealed=False and no signatures at all, the consent renders as the client will read it before
+signing (empty signature boxes, "Preview only" on every page; pass issued_at).
 An invalid record raises RecordNotReadyError. Every error is an IntakeError subclass with a message
-for people. `render` may be called from a worker thread (not from inside a running asyncio loop,
-because pyHanko runs its own); calls are serialised.
+for people. `render` may be called from any thread, a worker thread being the natural place (it takes
+a few tenths of a second); calls are serialised, and sealing works even inside a running event loop.
 
 Keys and checking: `create_seal_identity(config, force=False)` makes the clinic's self-signed seal
 (key 0600 + certificate, paths from [security]); `verify_pdf(data, config)` checks a document offline.

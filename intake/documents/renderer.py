@@ -121,7 +121,8 @@ class PacketRenderer:
             photo_signature: the client's own signature for the photo consent section, required exactly
                 when the client agreed to photos.
             sealed: seal every document with the clinic's key (False gives an unsealed preview).
-            issued_at: the date and time of a deferral letter that has no countersignature.
+            issued_at: the date and time of a deferral letter that has no countersignature, or of an
+                unsigned preview (sealed=False and no signatures: the consent as the client will read it).
 
         Raises:
             RecordNotReadyError: the record is not valid.
@@ -131,13 +132,13 @@ class PacketRenderer:
             SealKeyError: sealing was asked for but no usable seal is configured.
         """
         with self._lock:
-            inputs = self._inputs(record, client_signature, countersignature, photo_signature, issued_at)
+            inputs = self._inputs(record, client_signature, countersignature, photo_signature, issued_at, sealed)
             identity = self.seal_identity if sealed else None
             return self._render(inputs, identity)
 
     # -- checks -------------------------------------------------------------------------------
 
-    def _inputs(self, record, client, counter, photo, issued_at) -> Inputs:
+    def _inputs(self, record, client, counter, photo, issued_at, sealed) -> Inputs:
         engine = self.engine
         problems = engine.validate(record)
         if problems:
@@ -163,6 +164,12 @@ class PacketRenderer:
                 raise SignatureInputError("a deferral letter needs its date and time: pass issued_at, or the "
                                           "practitioner's countersignature.")
             return Inputs(record, answers, record_id, derived, assessment, None, None, None, counter, when)
+        if client is None and counter is None and photo is None and not sealed:
+            if issued_at is None:
+                raise SignatureInputError("an unsigned preview needs its date and time: pass issued_at.")
+            plan = engine.default_plan(record, assessment)
+            return Inputs(record, answers, record_id, derived, assessment, plan, None, None, None,
+                          check_time(issued_at, "the preview"))
         if client is None:
             raise SignatureInputError("a consent needs the client's signature (drawn or typed).")
         if counter is None:
@@ -257,6 +264,7 @@ class PacketRenderer:
         attachment = encode(build_payload(self.engine, inputs, versions, sets))
         data_sha256 = fingerprint(attachment)
         base = build_context(self.engine, inputs)
+        base["statements"] = {kind: self.statement(kind) for kind in ("consent", "photo_consent")}
         base["seal"] = None if identity is None else {
             "organisation": identity.certificate.organisation, "subject": identity.certificate.subject,
             "fingerprint": identity.certificate.fingerprint, "demo": identity.certificate.demo,

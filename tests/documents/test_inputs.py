@@ -207,3 +207,18 @@ def test_rendering_inside_a_running_event_loop(renderer, packets):
 
     packet = asyncio.run(inside())
     assert [d.pdf for d in packet.documents] == [d.pdf for d in packets["suitable"].documents]
+
+
+def test_an_unsigned_preview_shows_the_consent_as_the_client_will_read_it(renderer):
+    record = load_example("suitable")
+    with pytest.raises(SignatureInputError, match="issued_at"):
+        renderer.render(record, sealed=False)
+    with pytest.raises(SignatureInputError, match="needs the client's signature"):
+        renderer.render(record, issued_at=CLIENT_TIME)  # a sealed document is always signed
+    packet = renderer.render(record, sealed=False, issued_at=CLIENT_TIME)
+    assert [d.kind for d in packet.documents] == ["consent", "aftercare"]
+    text = " ".join(" ".join(pdf_pages(packet.documents[0].pdf)).split())
+    assert "By signing, you will affirm: " + renderer.statement("consent") in text
+    assert "By signing this section, you will affirm: " + renderer.statement("photo_consent") in text
+    assert text.count("Not signed yet") == 4  # client and practitioner, on the consent and the photo consent
+    assert "Preview only: this copy is not sealed" in text
