@@ -97,7 +97,7 @@ def _signature(drawn: str | None, typed: str | None, name: str, statement: str, 
 
 def _ensure_seal(config) -> None:
     from intake.documents.errors import SealKeyError
-    from intake.documents.seal import create_seal_identity, seal_paths
+    from intake.documents.keys import create_seal_identity, seal_paths
 
     key, cert = seal_paths(config)
     if key.exists() and cert.exists():

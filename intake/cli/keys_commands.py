@@ -13,7 +13,7 @@ EXIT_OK, EXIT_INVALID = 0, 1
 #: What `intake keys init` creates, in order. Each entry names a function `(config, force) -> paths`
 #: that raises an IntakeError with `already_exists = True` when its files are already there.
 KEY_CREATORS = [
-    "intake.documents.seal:create_seal_identity",
+    "intake.documents.keys:create_seal_identity",
 ]
 
 

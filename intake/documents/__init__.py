@@ -55,7 +55,7 @@ _EXPORTS = {
     "Countersignature": "intake.documents.model",
     "Document": "intake.documents.model",
     "Packet": "intake.documents.model",
-    "create_seal_identity": "intake.documents.seal",
+    "create_seal_identity": "intake.documents.keys",
     "load_seal_identity": "intake.documents.seal",
     "verify_pdf": "intake.documents.verify",
     "VerificationReport": "intake.documents.verify",

@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from intake.documents.keys import CertificateInfo, certificate_info, load_certificates, seal_paths
 from intake.documents.payload import ATTACHMENT_NAME, PAYLOAD_FORMAT
-from intake.documents.seal import CertificateInfo, certificate_info, load_certificates, seal_paths
 from intake.documents.sealcheck import (
     SealCheckFailed,
     check_byte_range,
