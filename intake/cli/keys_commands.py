@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = keys.add_subparsers(dest="keys_command", metavar="ACTION")
     p = actions.add_parser("init", help="create the keys named in [security] that do not exist yet",
                            description="Creates every clinic key that does not exist yet: the self-signed "
-                           "document seal (key file mode 0600 and certificate) and the records data key (0600). Existing keys are left alone.")
+                           "document seal (key file mode 0600 and certificate) and the records data key (0600). "
+                           "Existing keys are left alone.")
     p.add_argument("--force", action="store_true",
                    help="replace existing keys (documents sealed before then need the old certificate to verify)")
     p.set_defaults(handler=cmd_keys_init)

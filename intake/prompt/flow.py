@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ class AskSession:
         self.renderer = renderer
         self.staff, self.device = staff, device
         self.out_dir = Path(out_dir)
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.language = engine.language
         self.intake_id: str | None = None
         self.status = "draft"

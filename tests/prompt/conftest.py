@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -26,7 +26,7 @@ def clinic_config(tmp_path):
     from intake.records import create_data_key
 
     create_data_key(config)
-    create_seal_identity(config, valid_from=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    create_seal_identity(config, valid_from=datetime(2026, 1, 1, tzinfo=UTC))
     return config
 
 
@@ -34,7 +34,7 @@ class Clock:
     """A clock that starts on the examples' consultation day and ticks a minute per call."""
 
     def __init__(self):
-        self.now = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
     def __call__(self):
         self.now += timedelta(minutes=1)
