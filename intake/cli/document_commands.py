@@ -176,20 +176,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 # -- verify ------------------------------------------------------------------------------------
 
 def _read_pdf(path: str) -> bytes:
-    from intake.errors import InputFileError
+    from intake.jsonfile import read_bounded
 
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_PDF_BYTES + 1)
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file.") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path}: is a folder, not a file.") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot be read ({exc.strerror}).") from None
-    if len(data) > MAX_PDF_BYTES:
-        raise InputFileError(f"{path}: larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB; not an intake document.")
-    return data
+    return read_bounded(path, MAX_PDF_BYTES, "an intake document")
 
 
 def _summary(path: str, report, zone) -> str:
