@@ -1,0 +1,78 @@
+"""Provides the staff menu: start an intake, resume an unfinished one, or close the app."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Static
+
+from intake.questionnaire import Questionnaire, localize
+from intake.tui.screens.base import WizardScreen, header
+
+
+def draft_label(draft: Any, questionnaire: Questionnaire, language: str, zone: ZoneInfo) -> Content:
+    """A draft as one line for staff: who, where it stopped, and when it was last saved."""
+    step = next((s for s in questionnaire.steps if s.id == draft.step_id), None)
+    where = localize(step.title, language) if step else ("review" if draft.step_id == "review" else "signing")
+    updated = draft.updated_at
+    if isinstance(updated, datetime):
+        updated = updated.astimezone(zone).strftime("%d %b %H:%M")
+    return Content.assemble((draft.client_label or "(no name yet)", "bold"), f" · {where} · saved {updated}")
+
+
+class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
+    """Dismisses 'new', 'welcome', 'exit', or ('resume', intake_id); inside an intake 'return', 'pause' or 'exit'.
+
+    Args:
+        clinic: the clinic's name.
+        drafts: the unfinished intakes (DraftSummary).
+        questionnaire: to name the step each draft stopped at.
+        language: the clinic's language.
+        zone: the clinic's time zone.
+        in_progress: opened from inside a client's intake (offers to return to it or pause it).
+    """
+
+    def __init__(self, clinic: str, drafts: Sequence[Any], questionnaire: Questionnaire, language: str,
+                 zone: ZoneInfo, in_progress: bool = False) -> None:
+        super().__init__(classes="staff")
+        self.clinic = clinic
+        self.drafts = list(drafts)
+        self.questionnaire = questionnaire
+        self.language = language
+        self.zone = zone
+        self.in_progress = in_progress
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title="Staff menu")
+        with VerticalScroll(id="staff-body"):
+            yield Static("Staff menu", classes="screen-title")
+            if self.in_progress:
+                yield Button("Return to the client's form", id="return", variant="primary")
+                yield Button("Stop here and keep it as a draft", id="pause")
+            else:
+                yield Button("Start a new intake", id="new", variant="primary")
+                heading = f"Unfinished intakes ({len(self.drafts)})" if self.drafts else "No unfinished intakes."
+                yield Static(heading, classes="info-heading")
+                for index, draft in enumerate(self.drafts):
+                    yield Button(draft_label(draft, self.questionnaire, self.language, self.zone),
+                                 id=f"draft-{index}", classes="draft-button")
+        with Horizontal(classes="navbar"):
+            if not self.in_progress:
+                yield Button("Back to welcome", id="welcome")
+            yield Button("Close the intake app", id="exit", variant="error")
+
+    @on(Button.Pressed, ".draft-button")
+    def _resume(self, event: Button.Pressed) -> None:
+        index = int((event.button.id or "draft-0").removeprefix("draft-"))
+        self.dismiss(("resume", self.drafts[index].intake_id))
+
+    @on(Button.Pressed, "#new, #welcome, #exit, #return, #pause")
+    def _choice(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "welcome")

@@ -1,0 +1,66 @@
+"""Fixtures for the wizard tests: an app on the real engine with the in-memory store and renderer."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from intake.tui.app import IntakeApp
+from intake.tui.clock import FrozenClock
+from intake.tui.session import IntakeSession
+from tests.conftest import load_example
+from tests.tui.fakes import FakeRenderer, FakeStore, fake_documents
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Runs `async def` tests in a fresh event loop (no asyncio plugin needed)."""
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        names = pyfuncitem._fixtureinfo.argnames
+        asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+        return True
+    return None
+
+
+#: 10:00 in London on the examples' consultation day.
+FROZEN = FrozenClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+SIZES = {"small": (80, 24), "tablet": (120, 40)}
+
+
+def build_app(engine, store: FakeStore | None = None, *, kiosk: bool = False, idle: float | None = None,
+              clock=FROZEN) -> IntakeApp:
+    """An app on the shared engine with a fake store and renderer."""
+    store = store if store is not None else FakeStore()
+    app = IntakeApp(lambda: engine, lambda e: IntakeSession(e, store, fake_documents, clock),
+                    clinic=engine.config.clinic["name"], kiosk=kiosk, idle_timeout=idle, clock=clock,
+                    cursor_blink=False)
+    app.fake_store = store  # for assertions
+    return app
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    return FakeStore()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Documents land in a temporary folder; the fake renderer starts clean."""
+    monkeypatch.chdir(tmp_path)
+    FakeRenderer.calls = []
+    FakeRenderer.delay = 0.0
+    FakeRenderer.fail = None
+
+
+@pytest.fixture
+def suitable_answers() -> dict[str, Any]:
+    return copy.deepcopy(load_example("suitable")["answers"])
+
+
+@pytest.fixture
+def defer_answers() -> dict[str, Any]:
+    return copy.deepcopy(load_example("defer")["answers"])

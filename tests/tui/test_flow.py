@@ -1,0 +1,207 @@
+"""Complete intakes driven through the wizard with Pilot: client, hand-back, practitioner, documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.events import Click
+from textual.widgets import Select
+
+from intake.tui.screens.documents import DoneScreen
+from intake.tui.screens.information import InformationScreen
+from intake.tui.screens.practitioner import PractitionerScreen
+from intake.tui.screens.review import AnswerRow, ReviewScreen
+from intake.tui.screens.staff import StaffMenuScreen
+from intake.tui.screens.signature import SignatureScreen
+from intake.tui.screens.step import StepScreen
+from intake.tui.screens.welcome import WelcomeScreen
+from intake.tui.widgets.tiles import ChoiceTile
+from tests.tui.conftest import SIZES, build_app
+from tests.tui.driver import (
+    answer_all_steps,
+    enter_pin,
+    fill_step,
+    hand_back,
+    press,
+    sign_by_drawing,
+    wait_for,
+)
+from tests.tui.fakes import FakeRenderer
+
+
+async def start(pilot) -> None:
+    await pilot.app.wait_ready()
+    await wait_for(pilot, WelcomeScreen)
+    await press(pilot, "#begin")
+
+
+async def countersign(pilot, decision: str | None = None, reason: str = "") -> None:
+    screen = await wait_for(pilot, PractitionerScreen)
+    screen.query_one("#practitioner", Select).value = "ajordan"
+    if decision:
+        next(t for t in screen.query(".decision").results(ChoiceTile) if t.value == decision).action_press()
+        screen.query_one("#reason").value = reason
+    screen.query_one("#countersign-ack", ChoiceTile).action_press()
+    await pilot.pause()
+    await press(pilot, "#countersign")
+
+
+@pytest.mark.parametrize("size", ["small", "tablet"])
+async def test_a_suitable_client_gets_sealed_documents(engine, suitable_answers, size):
+    app = build_app(engine)
+    async with app.run_test(size=SIZES[size]) as pilot:
+        await start(pilot)
+        await answer_all_steps(pilot, suitable_answers)
+        await wait_for(pilot, ReviewScreen)
+        await press(pilot, "#confirm")
+        await wait_for(pilot, InformationScreen)
+        await press(pilot, "#continue")
+        await wait_for(pilot, SignatureScreen)
+        await sign_by_drawing(pilot)
+        photo = await wait_for(pilot, SignatureScreen)
+        assert "Only in my private clinical record" in photo.statement
+        await sign_by_drawing(pilot)
+        await hand_back(pilot)
+        await countersign(pilot)
+        done = await wait_for(pilot, DoneScreen)
+        paths = list(done.paths)
+        await press(pilot, "#finish")
+        await wait_for(pilot, WelcomeScreen)
+        assert app.session.state.intake_id is None  # nothing of this client is left
+
+    assert [p.name for p in paths] == ["intake-0001-consent.pdf", "intake-0001-record.pdf",
+                                       "intake-0001-photo_consent.pdf"]
+    assert all(Path(p).read_bytes().startswith(b"%PDF") for p in paths)
+    assert all(oct(Path(p).stat().st_mode)[-3:] == "600" for p in paths)
+    call = FakeRenderer.calls[-1]
+    assert call["thread"] != "MainThread"
+    assert call["record"]["answers"] == {k: v for k, v in suitable_answers.items() if v != []}
+    assert call["client"].method == "drawn" and len(call["client"].strokes) == 1
+    assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in call["client"].strokes[0])
+    assert call["photo"] is not None
+    assert call["countersignature"].decision == "none"
+    assert [a.area for a in call["countersignature"].plan.areas] == ["forehead", "cheeks"]
+    kinds = [kind for kind, _, _ in app.fake_store.events]
+    assert kinds == ["start"] + ["save_step"] * 7 + ["submit", "documents"]
+
+
+async def client_part(pilot, answers) -> None:
+    """Welcome to hand-back: answers, review, information and the consent signature."""
+    await start(pilot)
+    await answer_all_steps(pilot, answers)
+    await wait_for(pilot, ReviewScreen)
+    await press(pilot, "#confirm")
+    await wait_for(pilot, InformationScreen)
+    await press(pilot, "#continue")
+    await wait_for(pilot, SignatureScreen)
+    await sign_by_drawing(pilot)
+    if answers.get("photo_consent"):
+        await wait_for(pilot, SignatureScreen)
+        await sign_by_drawing(pilot)
+    await hand_back(pilot)
+
+
+async def test_a_deferred_client_gets_a_deferral_letter_and_no_override(engine, defer_answers):
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await client_part(pilot, defer_answers)
+        screen = await wait_for(pilot, PractitionerScreen)
+        assert "Defer" in str(screen.query_one("#verdict").render())
+        findings = [str(w.render()) for w in screen.query(".finding")]
+        assert any("Do you have a skin infection there right now" in f and "Yes" in f for f in findings)
+        assert not screen.query(".decision") and not screen.query("#reason")  # no override for defer
+        await countersign(pilot)
+        done = await wait_for(pilot, DoneScreen)
+        assert [p.name for p in done.paths] == ["intake-0001-deferral_letter.pdf"]
+    call = FakeRenderer.calls[-1]
+    assert call["countersignature"].decision == "none" and call["countersignature"].plan is None
+    assert call["photo"] is None
+
+
+async def test_clearance_override_needs_a_reason_and_is_recorded(engine):
+    from tests.conftest import load_example
+
+    answers = load_example("clearance")["answers"]
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        await client_part(pilot, answers)
+        await countersign(pilot, "override", reason="")
+        screen = await wait_for(pilot, PractitionerScreen)
+        assert "Give the reason" in str(screen.query_one("#practitioner-problem").render())
+        screen.query_one("#reason").value = "GP letter dated 2026-11-18 approves treatment"
+        await press(pilot, "#countersign")
+        await pilot.pause()
+        await wait_for(pilot, DoneScreen)
+    decisions = [e for e in app.fake_store.events if e[0] == "decision"]
+    assert decisions == [("decision", "intake-0001", {"practitioner_id": "ajordan", "kind": "override",
+                                                      "reason": "GP letter dated 2026-11-18 approves treatment"})]
+    assert FakeRenderer.calls[-1]["countersignature"].decision == "override"
+
+
+async def test_an_answer_changed_from_the_review_screen_reaches_the_record(engine, suitable_answers):
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await start(pilot)
+        await answer_all_steps(pilot, suitable_answers)
+        review = await wait_for(pilot, ReviewScreen)
+        row = next(r for r in review.query(AnswerRow) if r.question_id == "has_gp")
+        row.on_click(Click(row, 0, 0, 0, 0, 1, False, False, False))
+        step = await wait_for(pilot, StepScreen)
+        assert step.editing and step.step.id == "about_you"
+        assert app.focused.parent.parent.id == "q-has_gp" or app.focused.parent.id == "q-has_gp"
+        yes = next(t for t in step.query("#q-has_gp ChoiceTile").results(ChoiceTile) if t.value is True)
+        yes.action_press()
+        await pilot.pause()
+        gp = step.query_one("#q-gp_name")
+        assert gp.display  # the follow-up appears at once
+        await press(pilot, "#next")
+        assert gp.has_problem and app.screen is step  # Next is blocked: the doctor's name is required
+        await fill_step(pilot, {"gp_name": "Dr [b]Who[/b]", "gp_practice": "Riverside Surgery"})
+        problem = str(gp.query_one(".q-problem").render())
+        assert "Names can use letters" in problem  # the core's message for "[" in a name
+        await fill_step(pilot, {"gp_name": "Dr Helen Park"})
+        await press(pilot, "#next")
+        review = await wait_for(pilot, ReviewScreen)
+        assert any("Dr Helen Park" in str(r.render()) for r in review.query(AnswerRow))
+        await press(pilot, "#confirm")
+        await wait_for(pilot, InformationScreen)
+    assert app.session is not None
+    saved = [e for e in app.fake_store.events if e[0] == "save_step" and e[2]["step_id"] == "about_you"]
+    assert saved[-1][2]["answers"]["gp_name"] == "Dr Helen Park" and saved[-1][2]["next_step"] == "review"
+
+
+async def test_a_draft_is_resumed_exactly_where_it_stopped_after_a_crash(engine, suitable_answers, store):
+    first = build_app(engine, store)
+    async with first.run_test(size=SIZES["small"]) as pilot:
+        await start(pilot)
+        for _ in range(3):
+            await fill_step(pilot, suitable_answers)
+            await press(pilot, "#next")
+        await fill_step(pilot, {"pregnant_or_breastfeeding": False, "clotting_disorder": False})
+        await wait_for(pilot, StepScreen)
+    # the app is gone without saving step 4: a crash. A new app opens the same store.
+    second = build_app(engine, store)
+    async with second.run_test(size=SIZES["small"]) as pilot:
+        await second.wait_ready()
+        await wait_for(pilot, WelcomeScreen)
+        await press(pilot, "#staff")
+        await enter_pin(pilot)
+        menu = await wait_for(pilot, StaffMenuScreen)
+        assert "Maria Okonkwo-Smith" in str(menu.query_one("#draft-0").label)
+        await press(pilot, "#draft-0")
+        step = await wait_for(pilot, StepScreen)
+        assert step.step.id == "health" and step.index == 3
+        assert second.session.state.answers["full_name"] == "Maria Okonkwo-Smith"
+        await answer_all_steps_from(pilot, suitable_answers, 3)
+        await wait_for(pilot, ReviewScreen)
+        await press(pilot, "#confirm")
+        await wait_for(pilot, InformationScreen)
+    assert second.session.state.record is None  # forgotten when the app closed
+    assert [e[1] for e in store.events if e[0] == "start"] == ["intake-0001"]
+
+
+async def answer_all_steps_from(pilot, answers, first: int) -> None:
+    for _ in range(first, len(pilot.app.session.steps)):
+        await fill_step(pilot, answers)
+        await press(pilot, "#next")
