@@ -101,7 +101,7 @@ class IntakeApp(App[int]):
         self.clinic = engine.config.clinic["name"]
         self.pin_guard = PinGuard(kiosk["staff_pin_hash"])
         self.idle_timeout = float(self._idle_override or kiosk.get("idle_timeout_seconds", 180))
-        self.set_interval(min(1.0, self.idle_timeout / 4), self._check_idle, name="idle")
+        self.set_interval(0.25, self._check_idle, name="idle")
         self.ready = True
         self._ready_event.set()
         if isinstance(self.screen, WelcomeScreen):

@@ -26,6 +26,10 @@ class IntakeClosed(Exception):
     """Staff stopped the client's intake (kept as a draft)."""
 
 
+class AppClosing(Exception):
+    """Staff closed the app from the staff menu."""
+
+
 class Flow:
     """Walks one client, then the practitioner, through the screens; starts over for the next client."""
 
@@ -68,6 +72,8 @@ class Flow:
                     await self.staff_menu()
             except IntakeClosed:
                 pass
+            except AppClosing:
+                return
             finally:
                 app.forget_client()
 
@@ -90,7 +96,16 @@ class Flow:
             if self.attempt(lambda: where.append(session.resume(choice[1]))):
                 await self.client(where[0] if where[0].stage != "sign" else Resumption("information"))
         elif choice == "exit":
-            app.exit(0)
+            self.close_app()
+
+    def close_app(self) -> None:
+        """Closes the app (staff only).
+
+        Raises:
+            AppClosing: always, to end the flow.
+        """
+        self.app.exit(0)
+        raise AppClosing
 
     async def staff_interrupt(self) -> None:
         """The Staff button during the client's part: return to the form, or stop and keep the draft.
@@ -104,7 +119,8 @@ class Flow:
                                                  self.session.language, self.session.engine.config.timezone,
                                                  in_progress=True))
         if choice == "exit":
-            self.app.exit(0)
+            self.session.save_interrupted(None, None)
+            self.close_app()
         if choice != "return":
             raise IntakeClosed
 

@@ -95,12 +95,15 @@ async def sign_by_drawing(pilot: Pilot) -> None:
 async def enter_pin(pilot: Pilot, pin: str = DEMO_PIN) -> None:
     """Types the PIN on the current PIN screen and submits it."""
     screen = await wait_for(pilot, PinScreen)
+    guard = screen.guard
+    failures, waiting = guard.failures, guard.wait_seconds() > 0
     pad = screen.query_one(PinPad)
     pad.input.value = pin
     pad._submit()
-    for _ in range(100):
-        await pilot.pause(0.02)
-        if pilot.app.screen is not screen:
+    for _ in range(400):
+        await pilot.pause(0.005)
+        if pilot.app.screen is not screen or guard.failures != failures or waiting:
+            await pilot.pause()
             return
 
 

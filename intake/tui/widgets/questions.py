@@ -170,7 +170,11 @@ class _TileField(QuestionField):
     @on(ChoiceTile.Pressed)
     def _tile_pressed(self, event: ChoiceTile.Pressed) -> None:
         event.stop()
-        value = event.tile.value
+        self.choose(event.tile)
+
+    def choose(self, tile: ChoiceTile) -> None:
+        """Updates the answer for a pressed tile: one choice, or a choice added or removed."""
+        value = tile.value
         if self.MULTIPLE:
             chosen = list(self.value) if isinstance(self.value, list) else []
             chosen = [v for v in chosen if v != value] if value in chosen else chosen + [value]
@@ -228,11 +232,10 @@ class AcknowledgementField(_TileField):
         yield ChoiceTile(localize(self.question.label, self.language), True, mark="check",
                          selected=self.value is True, classes="-statement")
 
-    @on(ChoiceTile.Pressed)
-    def _tile_pressed(self, event: ChoiceTile.Pressed) -> None:
-        event.stop()
+    def choose(self, tile: ChoiceTile) -> None:
+        """Ticks or unticks the statement."""
         new = None if self.value is True else True
-        event.tile.selected = new is True
+        tile.selected = new is True
         self._changed(new)
 
 
