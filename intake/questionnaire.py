@@ -52,6 +52,8 @@ class Question:
     options: tuple[Option, ...] = ()
     show_if: Mapping[str, Any] | None = None
     date_range: Mapping[str, Any] | None = None
+    #: Offered again to a returning client to confirm (demographics and lasting history only).
+    prefill: bool = False
 
     def option(self, option_id: str) -> Option | None:
         """Returns the option with this id, if any."""
@@ -201,6 +203,18 @@ def _check_condition_refs(
                                         "use 'contains' with an option of a multi-choice question"))
 
 
+def _check_prefill(question: Question, earlier: Mapping[str, Question], path: str,
+                   problems: list[FileProblem]) -> None:
+    """A prefilled follow-up needs its condition's questions prefilled too, or it would show alone."""
+    if not question.prefill or question.show_if is None:
+        return
+    for leaf in conditions.leaves(question.show_if):
+        target = earlier.get(leaf.get("question"))
+        if target is not None and not target.prefill:
+            problems.append(FileProblem(path, f"{question.id!r} is prefilled but {target.id!r}, which decides "
+                                        "whether it is shown, is not", f"prefill {target.id!r} too, or neither"))
+
+
 def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire") -> Questionnaire:
     """Builds the model from already schema-checked data, checking what a schema cannot.
 
@@ -233,6 +247,7 @@ def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire") 
                 max_length=q.get("max_length"),
                 options=tuple(Option(o["id"], o["label"]) for o in q.get("options", ())),
                 show_if=q.get("show_if"), date_range=q.get("date_range"),
+                prefill=q.get("prefill", step_data.get("prefill", False)),
             )
             if question.id in by_id:
                 problems.append(FileProblem(f"{path}.id", f"question id {question.id!r} is used twice",
@@ -246,6 +261,7 @@ def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire") 
                 problems.append(FileProblem(f"{path}.options", "two options share an id", "make option ids unique"))
             if question.show_if is not None:
                 _check_condition_refs(question.show_if, by_id, f"{path}.show_if", problems)
+                _check_prefill(question, by_id, f"{path}.prefill", problems)
             by_id[question.id] = question
             questions.append(question)
         steps.append(Step(step_data["id"], step_data["title"], tuple(questions), step_data.get("intro")))

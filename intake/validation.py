@@ -180,7 +180,7 @@ class RecordValidator:
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         where = f"questionnaire {self.questionnaire.version}" if in_answers else "an intake record"
-        label = excerpt(key, 60).strip("'")
+        label = excerpt(key, 60)[1:-1] or "(empty name)"
         what = "question" if in_answers else "field"
         return Problem(label, f"Unknown {what}", f"'{label}' is not a {what} of {where}; remove it.{hint}")
 

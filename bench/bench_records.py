@@ -1,0 +1,257 @@
+"""Benchmarks the record store: durable draft saves, and search and returning-client lookup among 100,000 intakes.
+
+The 100,000-intake fixture is built once per run in a temporary folder: real sealed identities and
+real blind-index tokens, bulk-inserted in one transaction (answers are small sealed stand-ins, since
+search never opens them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from harness import Result, median, time_calls
+
+ROOT = Path(__file__).resolve().parent.parent
+INTAKES = 100_000
+_FIRST_NAMES = (
+         "Maria Mark Martin Marta Mohammed Muhammad Aisha Amelia Olivia Oliver Noah Liam Emma Ava Sophia Isabella Mia "
+         "Charlotte Harper Evelyn Abigail Emily Ella Elizabeth Camila Luna Sofia Avery Mila Aria Scarlett Penelope "
+         "Layla Chloe Victoria Madison Eleanor Grace Nora Riley Zoey Hannah Hazel Lily Ellie Violet Lillian Zoe "
+         "Stella Aurora Natalie Emilia Everly Leah Aubrey Willow Addison Lucy Audrey Bella Nova Brooklyn Paisley "
+         "Savannah Claire Skylar Isla Genesis Naomi Elena Caroline Eliana Anna Maya Valentina Ruby Kennedy Ivy "
+         "Ariana Aaliyah Cora Madelyn Alice Kinsley Hailey Gabriella Allison Gianna Serenity Samantha Sarah Autumn "
+         "Quinn Eva Piper Sophie Sadie Delilah Josephine Nevaeh Adeline Arya Emery Lydia Clara Vivian Madeline "
+         "Peyton Julia Rylee Brielle Reagan Natalia Jade Athena Maria Leilani Everleigh Liliana Melanie Mackenzie "
+         "Hadley Raelynn Kaylee Rose Arianna Isabelle Melody Eliza Lyla Katherine Aubree Adalynn Kylie Faith "
+         "Mary Margaret Ximena Iris Alexandra Jasmine Charlie Amaya Taylor Isabel Ashley Khloe Ryleigh Alexa Amara "
+         "Valeria Andrea Parker Norah Eden Elliana Brianna Emersyn Valerie Anastasia Eloise Emerson Cecilia Remi "
+         "Josie Reese Bailey Lucia Adalyn Molly Ayla Sara Daisy London Jordyn Esther Genevieve Harmony Annabelle "
+         "Alyssa Ariel Aliyah Londyn Juliana Morgan Summer Juliette Trinity Callie Sienna Blakely Alaina Tomas "
+         "Daniel Samuel David Joseph Carter Owen Wyatt John Jack Luke Jayden Dylan Grayson Levi Isaac Gabriel Julian "
+         "Mateo Anthony Jaxon Lincoln Joshua Christopher Andrew Theodore Caleb Ryan Asher Nathan Thomas Leo Isaiah "
+         "Charles Josiah Hudson Christian Hunter Connor Eli Ezra Aaron Landon Adrian Jonathan Nolan Jeremiah Easton "
+         "Elias Colton Cameron Carson Robert Angel Maverick Nicholas Dominic Jaxson Greyson Adam Ian Austin Santiago "
+         "Jordan Cooper Brayden Roman Evan Ezekiel Xavier Jose Jace Jameson Leonardo Bryson Axel Everett Parker "
+         "Kayden Miles Sawyer Jason Declan Weston Micah Ayden Wesley Luca Vincent Damian Zachary Silas Gavin Chase "
+         "Kai Emmett Harrison Nathaniel Kingston Cole Tyler Bennett Bentley Ryker Tristan Brandon Kevin Luis George "
+         "Ashton Rowan Braxton Ryder Gael Ivan Diego Maxwell Max Carlos Kaiden Juan Maddox Justin Waylon Calvin "
+         "Giovanni Jonah Abel Jayce Jesus Amir King Beau Camden Alex Jasper Malachi Brody Jude Blake Emmanuel Eric "
+         "Brooks Elliot Antonio Abraham Timothy Finn Rhett Elliott Edward August Xander Alan Dean Lorenzo Bryce "
+         "Karter Victor Milo Miguel Hayden Graham Grant Zion Tucker Jesse Zayden Joel Richard Patrick Emiliano Avery "
+         "Nicolas Brantley Dawson Myles Matteo River Steven Thiago Zane Matias Judah Messiah Jeremy Preston Oscar "
+         "Kaleb Alejandro Marcus Mark Peter Maximus Barrett Jax Andres Holden Legend Charlie Knox Kaden Paxton "
+         "Kyrie Kyle Griffin Josue Kenneth Beckett Enzo Adriel Arthur Felix Bradley Tobias Chidi Ngozi Wei Li")
+_LAST_NAMES = ("Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Robinson Thompson Wright "
+        "Walker White Edwards Hughes Green Hall Lewis Harris Clarke Patel Jackson Wood Turner Martin Cooper Hill "
+        "Ward Morris Moore Clark Lee King Baker Harrison Morgan Allen James Scott Phillips Watson Davis Parker Price "
+        "Bennett Young Griffiths Mitchell Kelly Cook Carter Richardson Bailey Collins Bell Shaw Murphy Miller Cox "
+        "Richards Khan Marshall Anderson Simpson Ellis Adams Singh Begum Wilkinson Foster Chapman Powell Webb Rogers "
+        "Gray Mason Ali Hunt Hussain Campbell Matthews Owen Palmer Holmes Mills Barnes Knight Lloyd Butler Russell "
+        "Barker Fisher Stevens Jenkins Murray Dixon Harvey Graham Pearson Ahmed Fletcher Walsh Kaur Gibson Howard "
+        "Andrews Stewart Elliott Reynolds Saunders Payne Fox Ford Pearce Day Brooks West Lawrence Cole Atkinson "
+        "Bradley Spencer Gill Dawson Ball Burton O'Brien Watts Rose Booth Perry Ryan Grant Wells Armstrong Francis "
+        "Rees Hayes Hart Hudson Newman Barrett Webster Hunter Gregory Carr Lowe Page Marsh Riley Dunn Woods Parsons "
+        "Berry Stone Reid Holland Hawkins Harding Porter Robertson Newton Oliver Reed Kennedy Williamson Bird Gardner "
+        "Shah Dean Lane Cooke Bates Henderson Parry Burgess Bishop Walton Burns Nicholson Shepherd Ross Cross Long "
+        "Freeman Warren Nicholls Hamilton Byrne Sutton McDonald Yates Hodgson Robson Curtis Hopkins O'Connor Harper "
+        "Coleman Watkins Moss McCarthy Chambers O'Neill Griffin Sharp Hardy Wheeler Potter Osborne Johnston Gordon "
+        "Doyle Wallace George Jordan Hutchinson Rowe Burke May Pritchard Gilbert Willis Higgins Read Miles Stevenson "
+        "Stephenson Hammond Arnold Buckley Walters Hewitt Barber Nelson Slater Austin Sullivan Whitehead Mann Frost "
+        "Lambert Stephens Blake Akhtar Lynch Goodwin Barton Woodward Thomson Cunningham Quinn Barnett Baxter Bibi "
+        "Clayton Nash Greenwood Jennings Holt Kemp Poole Gallagher Bond Stokes Tucker Davidson Fowler Heath Norman "
+        "Middleton Lawson Banks French Stanley Jarvis Gibbs Ferguson Hayward Carroll Douglas Dickinson Todd Barlow "
+        "Peters Lucas Knowles Hartley Miah Simmons Morton Alexander Field Morrison Norris Townsend Preston Hancock "
+        "Thornton Baldwin Burrows Briggs Storey Pugh Okonkwo Ferreira Rahman Nguyen Kowalski Rossi Garcia Silva")
+FIRST, LAST = _FIRST_NAMES.split(), _LAST_NAMES.split()
+
+
+def _config(folder: Path):
+    from intake.config import load_config
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "clinic.toml"
+    path.write_text(f"""
+[clinic]
+name = "Bench Clinic"
+address = "1 Bench Street"
+phone = "+44 20 7946 0000"
+timezone = "Europe/London"
+[[practitioners]]
+id = "ajordan"
+name = "Alex Jordan"
+[storage]
+data_dir = "{folder / 'data'}"
+[security]
+data_key_file = "{folder / 'keys' / 'data.key'}"
+""", encoding="utf-8")
+    config = load_config(path)
+    from intake.records import create_data_key
+
+    create_data_key(config)
+    return config
+
+
+def _bench_draft_saves(folder: Path, engine) -> list[Result]:
+    from intake.records import Store
+
+    config = _config(folder / "drafts")
+    record = json.loads((ROOT / "examples" / "clearance.json").read_text(encoding="utf-8"))
+    steps = engine.questionnaire.steps
+    chunks = [(s.id, {q.id: record["answers"][q.id] for q in s.questions if q.id in record["answers"]})
+              for s in steps]
+    results = []
+    with Store.open(config, engine=engine) as store:
+        state = {"n": 0, "intake": store.start_intake(staff="bench", device="bench",
+                                                      consultation_date=record["consultation_date"])}
+
+        def save() -> None:
+            step_id, answers = chunks[state["n"] % len(chunks)]
+            store.save_step(state["intake"], step_id=step_id, answers=answers, next_step=None, staff="bench",
+                            device="bench")
+            state["n"] += 1
+
+        durations = time_calls(save, repeat=140, warmup=7)
+        bare = sqlite3.connect(folder / "bare.sqlite3", isolation_level=None)
+        bare.execute("PRAGMA journal_mode = WAL")
+        bare.execute("PRAGMA synchronous = FULL")
+        bare.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB)")
+        bare.execute("INSERT INTO t VALUES (1, x'00')")
+        def bare_commit() -> None:  # fresh bytes each time: SQLite skips writing an unchanged row
+            bare.execute("BEGIN IMMEDIATE")
+            bare.execute("UPDATE t SET data = ? WHERE id = 1", (os.urandom(1500),))
+            bare.execute("COMMIT")
+
+        baseline = median(time_calls(bare_commit, repeat=140, warmup=7))
+        bare.close()
+        durations.sort()
+        p95 = durations[int(len(durations) * 0.95) - 1]
+        value = median(durations)
+        results.append(Result("save a draft step (durable, fsync'd)", value, "<= 20 ms", value <= 0.020,
+                              "bare SQLite commit, WAL+FULL", baseline, note=f"95th percentile {p95 * 1000:.1f} ms "
+                              f"over {len(durations)} saves; includes validation, sealing and the audit entry"))
+        start = time.perf_counter()
+        report = store.verify_audit()
+        verify = time.perf_counter() - start
+        results.append(Result(f"audit verify ({report.entries} entries)", verify, "report only", report.ok))
+    opens = time_calls(lambda: Store.open(config, engine=engine).close(), repeat=10, warmup=1)
+    results.append(Result("open an existing store (key check included)", median(opens), "report only", True))
+    return results
+
+
+def _build_fixture(store, count: int, seed: int = 1) -> list[tuple[str, str]]:
+    """Bulk-inserts `count` intakes for about 0.7 * count clients; returns (name, birth) of some clients."""
+    from intake.records import clients, search
+
+    rng = random.Random(seed)
+    keyring = store.keyring
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    people: list[tuple[str, str, str]] = []
+    client_rows, token_rows, intake_rows = [], [], []
+    for n in range(count):
+        if people and rng.random() < 0.3:
+            client_id, name, birth = rng.choice(people)  # a returning client
+        else:
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            birth = f"{rng.randint(1940, 2006)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            client_id = f"c-{n:08d}"
+            people.append((client_id, name, birth))
+            client_rows.append((client_id, keyring.seal_json({"full_name": name, "date_of_birth": birth},
+                                                             clients.identity_ad(client_id)), "2024-01-01T00:00:00Z"))
+            token_rows += [(t, client_id) for t in search.client_tokens(keyring, name, birth)]
+        intake_id = f"b{n:09d}"
+        moment = (start + timedelta(minutes=15 * n)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        status = rng.choice(("signed", "signed", "signed", "submitted", "deferred", "draft"))
+        answers = {"full_name": name, "date_of_birth": birth, "phone": f"+44 7700 {n % 1000000:06d}"}
+        record = None if status == "draft" else store._seal(intake_id, "record", {"answers": answers})
+        intake_rows.append((intake_id, client_id, status, moment[:10], "2026.11.1", moment, moment, "bench",
+                            "bench", store._seal(intake_id, "answers", answers), record,
+                            None if status == "draft" else moment))
+    with store._write("building the benchmark fixture"):
+        store.conn.executemany("INSERT INTO clients (id, identity, created_at) VALUES (?, ?, ?)", client_rows)
+        store.conn.executemany("INSERT OR IGNORE INTO search_tokens (token, client_id) VALUES (?, ?)", token_rows)
+        store.conn.executemany(
+            "INSERT INTO intakes (id, client_id, status, consultation_date, questionnaire_version, started_at,"
+            " updated_at, started_by, device, answers, record, submitted_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", intake_rows)
+    store.conn.execute("ANALYZE")
+    submitted = {row[1] for row in intake_rows if row[2] != "draft"}
+    return [(name, birth) for client_id, name, birth in rng.sample(people, 200) if client_id in submitted][:40]
+
+
+def _bench_search(folder: Path, engine) -> list[Result]:
+    from intake.records import Store
+
+    config = _config(folder / "search")
+    with Store.open(config, engine=engine) as store:
+        start = time.perf_counter()
+        sample = _build_fixture(store, INTAKES)
+        built = time.perf_counter() - start
+        size = (config.data_dir / "intake.sqlite3").stat().st_size
+        queries = {
+            "first-name prefix (3 letters)": [name[:3] for name, _ in sample],
+            "surname": [name.split()[-1] for name, _ in sample],
+            "first name + surname": [name for name, _ in sample],
+            "date of birth": [birth for _, birth in sample],
+            "name + date of birth": [f"{name} {birth}" for name, birth in sample],
+        }
+        # Baseline: the same kind of lookup on a plaintext copy of the names (what encryption rules out).
+        plain = sqlite3.connect(":memory:")
+        plain.execute("CREATE TABLE names (intake_id TEXT, name TEXT, updated_at TEXT)")
+        plain.executemany("INSERT INTO names VALUES (?, ?, ?)", (
+            (f"b{n:09d}", f"{FIRST[n % len(FIRST)]} {LAST[n % len(LAST)]}", str(n)) for n in range(INTAKES)))
+        plain_words = [name.split()[-1] for name, _ in sample]
+        state = {"i": 0}
+
+        def plain_like() -> None:
+            word = plain_words[state["i"] % len(plain_words)]
+            state["i"] += 1
+            plain.execute("SELECT intake_id, name FROM names WHERE name LIKE ? ORDER BY updated_at DESC LIMIT 50",
+                          (f"%{word}%",)).fetchall()
+
+        baseline = median(time_calls(plain_like, repeat=40, warmup=2))
+        results = [Result(f"build the {INTAKES:,}-intake fixture", built, "report only", True,
+                          note=f"database {size / 1e6:.0f} MB; not part of any budget")]
+        for label, texts in queries.items():
+            counter = {"i": 0}
+
+            def one(texts=texts, counter=counter) -> None:
+                store.search(texts[counter["i"] % len(texts)], limit=50)
+                counter["i"] += 1
+
+            found = [len(store.search(t, limit=50).rows) for t in texts[:10]]
+            value = median(time_calls(one, repeat=len(texts), warmup=3))
+            results.append(Result(f"search {INTAKES // 1000}k intakes: {label}", value, "<= 50 ms", value <= 0.050,
+                                  "plaintext LIKE scan (no encryption)", baseline,
+                                  note=f"rows returned (first 10 queries, limit 50): {found}"))
+        counter = {"i": 0}
+
+        def returning() -> None:
+            name, birth = sample[counter["i"] % len(sample)]
+            counter["i"] += 1
+            assert store.find_returning(name, birth)["full_name"] == name
+
+        value = median(time_calls(returning, repeat=40, warmup=2))
+        results.append(Result(f"returning client lookup among {INTAKES // 1000}k (name + birth)", value, "<= 50 ms",
+                              value <= 0.050))
+    return results
+
+
+def collect() -> list[Result]:
+    from intake.engine import Engine
+
+    engine = Engine.load()
+    saved = os.environ.pop("INTAKE_DATA_KEY", None)
+    try:
+        with tempfile.TemporaryDirectory(prefix="intake-bench-") as temp:
+            folder = Path(temp)
+            return _bench_draft_saves(folder, engine) + _bench_search(folder, engine)
+    finally:
+        if saved is not None:
+            os.environ["INTAKE_DATA_KEY"] = saved

@@ -1,0 +1,304 @@
+"""Provides the staff commands `intake records list|show|export|reprint|erase|expire` and `intake audit verify`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INVALID = 0, 1
+STATUS_CHOICES = ("draft", "submitted", "deferred", "signed", "expired", "erased")
+
+
+def _who(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--staff", metavar="NAME", help="who is doing this, for the audit trail "
+                        "(default: $INTAKE_STAFF or your login name)")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Adds `records` and `audit`."""
+    records = subparsers.add_parser("records", help="list, show, export, reprint and erase stored intakes")
+    sub = records.add_subparsers(dest="records_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("list", help="list intakes, newest first")
+    p.add_argument("--search", metavar="TEXT", help="name words (3+ letters of a first name or surname) "
+                   "and/or a date of birth as YYYY-MM-DD")
+    p.add_argument("--status", choices=STATUS_CHOICES, help="only intakes with this status")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="show at most N (default 50)")
+    p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("show", help="show one intake (writes a 'viewed' audit entry)")
+    p.add_argument("intake", metavar="ID", help="intake id (or its first 4+ characters)")
+    p.add_argument("--no-answers", action="store_true", help="leave the answers out")
+    _who(p)
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("export", help="export one intake as JSON, CSV or FHIR R4 QuestionnaireResponse")
+    p.add_argument("intake", metavar="ID")
+    p.add_argument("--format", choices=("json", "csv", "fhir"), required=True)
+    p.add_argument("--out", metavar="FILE", help="write to FILE (created private, mode 0600) instead of the screen")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _who(p)
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("reprint", help="write the stored sealed PDF(s) of an intake, byte for byte")
+    p.add_argument("intake", metavar="ID")
+    p.add_argument("--kind", metavar="KIND", help="only documents of this kind (e.g. consent)")
+    p.add_argument("--out", metavar="PATH", help="folder, or a file name ending in .pdf for one document "
+                   "(default: [documents] out_dir)")
+    p.add_argument("--force", action="store_true", help="replace files that exist")
+    _who(p)
+    p.set_defaults(handler=cmd_reprint)
+
+    p = sub.add_parser("erase", help="erase a client's data (consent evidence is kept for the retention period)")
+    p.add_argument("client", metavar="CLIENT", help="client id (c-…) or the id of one of their intakes")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    _who(p)
+    p.set_defaults(handler=cmd_erase)
+
+    p = sub.add_parser("expire", help="erase abandoned drafts and consent evidence past its retention period")
+    p.set_defaults(handler=cmd_expire)
+
+    audit = subparsers.add_parser("audit", help="check the tamper-evident audit trail")
+    sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    p = sub.add_parser("verify", help="check every audit entry; names any entry changed, deleted, added or moved")
+    p.set_defaults(handler=cmd_audit_verify)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _open(args: argparse.Namespace):
+    from intake.config import load_config
+    from intake.records import Store
+
+    return Store.open(load_config(args.config))
+
+
+def _staff(args: argparse.Namespace) -> str:
+    import getpass
+
+    name = getattr(args, "staff", None) or os.environ.get("INTAKE_STAFF")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = "staff"
+    return name
+
+
+def _device(store) -> str:
+    import socket
+
+    return store.config.section("kiosk").get("device") or socket.gethostname() or "this computer"
+
+
+def _local(store, moment: str | None) -> str:
+    """A stored UTC time in the clinic's time zone, for people."""
+    if not moment:
+        return "-"
+    from datetime import datetime
+
+    when = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(store.config.timezone)
+    return when.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _write_private(path: Path, data: bytes, force: bool) -> None:
+    """Writes a file that only its owner can read; refuses to replace one unless forced."""
+    from intake.errors import IntakeError
+
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        raise IntakeError(f"{path} already exists; choose another name or add --force to replace it.") from None
+    except OSError as exc:
+        raise IntakeError(f"cannot write {path} ({exc.strerror}).") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        what = "the disk is full" if exc.errno == 28 else exc.strerror
+        raise IntakeError(f"cannot write {path} ({what}); nothing was written. The stored record is unchanged."
+                          ) from None
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """intake records list"""
+    with _open(args) as store:
+        result = store.search(args.search, args.status, limit=max(1, args.limit))
+        if not result.rows:
+            print("No intakes found." + (" Search uses 3+ letters of a first name or surname, or a date of birth "
+                                         "as YYYY-MM-DD." if args.search else ""))
+            return EXIT_OK
+        print(f"{'ID':<12} {'STATUS':<10} {'CONSULTED':<11} {'LAST CHANGE':<22} CLIENT")
+        for row in result.rows:
+            born = f" (born {row.date_of_birth})" if row.date_of_birth else ""
+            print(f"{row.intake_id:<12} {row.status:<10} {row.consultation_date:<11} "
+                  f"{_local(store, row.updated_at):<22} {row.client_name}{born}")
+        more = " More match: narrow with --search or --status, or raise --limit." if result.more else ""
+        print(f"{len(result.rows)} intake{'s' if len(result.rows) != 1 else ''} shown.{more}")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """intake records show ID"""
+    from intake.cli.output import VERDICT_WORDS
+    from intake.questionnaire import localize
+    from intake.records.export import shown_answer
+
+    with _open(args) as store:
+        intake = store.view(store.resolve(args.intake), staff=_staff(args), device=_device(store))
+        out = [f"Intake {intake.intake_id}: {intake.status}"]
+        record_answers = intake.record["answers"] if intake.record else intake.answers
+        name, born = record_answers.get("full_name"), record_answers.get("date_of_birth")
+        client = f" (client {intake.client_id})" if intake.client_id else ""
+        if intake.status in ("erased", "expired"):
+            out.append(f"  Client: ({intake.status}; only the dates and the audit trail are kept)")
+        else:
+            out.append(f"  Client: {name or '(not given yet)'}{', born ' + born if born else ''}{client}")
+        out.append(f"  Consultation {intake.consultation_date}, questionnaire {intake.questionnaire_version}")
+        out.append(f"  Started {_local(store, intake.started_at)} by {intake.started_by} on {intake.device}; "
+                   f"last change {_local(store, intake.updated_at)}")
+        if intake.status == "draft":
+            out.append(f"  Draft: last saved step {intake.step_id or '-'}, resumes at {intake.next_step or '-'}")
+        if intake.submitted_at:
+            out.append(f"  Submitted {_local(store, intake.submitted_at)}"
+                       + (f"; signed {_local(store, intake.signed_at)}" if intake.signed_at else ""))
+        if intake.retained_until:
+            out.append(f"  Erasure requested: kept as consent evidence until {intake.retained_until}")
+        if intake.assessment:
+            out.append(f"  Verdict: {VERDICT_WORDS.get(intake.verdict, intake.verdict)}")
+            out += [f"    [{f['severity']}] {f['practitioner_message']}" for f in intake.assessment["findings"]]
+        for d in intake.decisions:
+            reason = f": {d.reason}" if d.reason else ""
+            who = store.config.practitioner(d.practitioner_id)
+            by = f"{who.name} ({d.practitioner_id})" if who else d.practitioner_id
+            out.append(f"  Decision {_local(store, d.at)}: {d.kind.replace('_', ' ')} by {by}{reason}")
+        for doc in intake.documents:
+            versions = ", ".join(f"{k} {v}" for k, v in doc.template_versions.items())
+            out.append(f"  Document {doc.kind}: {doc.filename}, {doc.size:,} bytes, sha256 {doc.sha256}"
+                       + (f", templates {versions}" if versions else ""))
+        if not args.no_answers and record_answers:
+            q = store.engine.questionnaire
+            language = store.engine.language
+            answers = q.prune(record_answers)
+            for step in q.steps:
+                shown = [x for x in q.visible_in(step, answers) if x.id in answers]
+                if shown:
+                    out.append(f"  {localize(step.title, language)}")
+                    out += [f"    {localize(x.label, language)}: {shown_answer(q, x, answers[x.id], language)}"
+                            for x in shown]
+        out.append("  History:")
+        from intake.records.audit import EVENTS
+
+        for entry in store.audit_trail(intake.intake_id):
+            out.append(f"    #{entry.seq} {_local(store, entry.at)} {EVENTS.get(entry.event, entry.event)} "
+                       f"by {entry.staff} on {entry.device}")
+        print("\n".join(out))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """intake records export ID --format F"""
+    with _open(args) as store:
+        text = store.export(store.resolve(args.intake), args.format, staff=_staff(args), device=_device(store))
+    if args.out:
+        _write_private(Path(args.out), text.encode("utf-8"), args.force)
+        print(f"Wrote {args.out} ({args.format}).", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_reprint(args: argparse.Namespace) -> int:
+    """intake records reprint ID"""
+    with _open(args) as store:
+        documents = store.reprint(store.resolve(args.intake), kind=args.kind, staff=_staff(args),
+                                  device=_device(store))
+        default_dir = store.config.path("documents", "out_dir", "intake-documents")
+    target = Path(args.out) if args.out else default_dir
+    as_file = target.suffix.lower() == ".pdf"
+    if as_file and len(documents) > 1:
+        from intake.errors import IntakeError
+
+        raise IntakeError(f"intake {args.intake} has {len(documents)} documents; give a folder to --out, "
+                          "or choose one with --kind.")
+    if not as_file:
+        try:
+            target.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            from intake.errors import IntakeError
+
+            raise IntakeError(f"cannot create the folder {target} ({exc.strerror}).") from None
+    for info, pdf in documents:
+        path = target if as_file else target / info.filename
+        _write_private(path, pdf, args.force)
+        print(f"Wrote {path}: the stored {info.kind} document, SHA-256 {info.sha256} (checked).")
+    return EXIT_OK
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    """intake records erase CLIENT"""
+    from intake.errors import IntakeError
+
+    with _open(args) as store:
+        client_id = args.client.strip().lower()
+        if not client_id.startswith("c-"):
+            intake = store.load_intake(store.resolve(client_id))
+            if not intake.client_id:
+                raise IntakeError(f"intake {intake.intake_id} has no client (no name and date of birth yet).")
+            client_id = intake.client_id
+        rows = store.search(client_id=client_id, limit=1000).rows
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise IntakeError("erasing needs confirmation: run it in a terminal, or add --yes.")
+            print(f"Client {client_id}: {rows[0].client_name if rows else '(no intakes)'}")
+            for row in rows:
+                print(f"  intake {row.intake_id}: {row.status}, consultation {row.consultation_date}")
+            print("Signed consent evidence younger than the retention period is kept; everything else is erased.")
+            try:
+                answer = input("Type ERASE to go ahead: ").strip()
+            except EOFError:
+                answer = ""
+            if answer != "ERASE":
+                print("Nothing was erased.")
+                return EXIT_INVALID
+        report = store.erase_client(client_id, staff=_staff(args), device=_device(store))
+    print(f"Client {client_id}: erased {len(report.erased_intakes)} intake(s)"
+          + (", removed the client." if report.client_removed else "."))
+    for intake_id, until in report.kept_intakes.items():
+        print(f"  Kept intake {intake_id} (signed consent evidence) until {until}; the audit trail records this.")
+    return EXIT_OK
+
+
+def cmd_expire(args: argparse.Namespace) -> int:
+    """intake records expire"""
+    with _open(args) as store:
+        drafts = store.expire_drafts()
+        kept = store.purge_retention()
+        days = store.config.section("storage").get("draft_expiry_days", 30)
+    print(f"Erased {drafts} draft(s) not saved for {days} days and {kept} intake(s) past their retention period.")
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """intake audit verify"""
+    with _open(args) as store:
+        report = store.verify_audit()
+    if report.ok:
+        print(f"Audit trail OK: {report.entries} entries, none changed, deleted, added or moved. "
+              f"Latest hash {report.head}.")
+        return EXIT_OK
+    print(f"AUDIT TRAIL DAMAGED: {len(report.problems)} problem(s) in {report.entries} entries.")
+    for problem in report.problems:
+        print(f"  - {problem.kind.upper()}: {problem.message}")
+    print("Keep this output. Compare the data folder with a backup to see what was changed.")
+    return EXIT_INVALID

@@ -1,0 +1,1 @@
+"""Provides the plain-prompt front end (`intake ask`), built on questionary."""

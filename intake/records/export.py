@@ -1,0 +1,125 @@
+"""Provides exports of one intake as JSON, CSV (one row per answer) or a FHIR R4 QuestionnaireResponse."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from intake.questionnaire import Questionnaire, localize
+from intake.records.errors import StoreError, WorkflowError
+from intake.records.model import IntakeView
+
+FORMATS = ("json", "csv", "fhir")
+EXPORT_FORMAT = "intake-export/1"
+CSV_COLUMNS = ("intake_id", "status", "consultation_date", "step_id", "step", "question_id", "question",
+               "answer", "value")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _identity(store, intake: IntakeView) -> dict[str, str] | None:
+    from intake.records import clients
+
+    if not intake.client_id:
+        return None
+    row = store.conn.execute("SELECT identity FROM clients WHERE id = ?", (intake.client_id,)).fetchone()
+    return clients.open_identity(store.keyring, intake.client_id, row[0]) if row else None
+
+
+def as_json(store, intake: IntakeView) -> dict[str, Any]:
+    """The export document: the intake's state, record, assessment, decisions and document fingerprints."""
+    from intake.records.workflow import canonical_sha256
+
+    record = intake.record or store.engine.new_record(intake.consultation_date, intake.answers, intake.intake_id)
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": store._now(),
+        "intake": {
+            "id": intake.intake_id, "status": intake.status, "consultation_date": intake.consultation_date,
+            "questionnaire_version": intake.questionnaire_version, "started_at": intake.started_at,
+            "updated_at": intake.updated_at, "submitted_at": intake.submitted_at, "signed_at": intake.signed_at,
+            "kept_until": intake.retained_until, "client_id": intake.client_id,
+        },
+        "record": record,
+        "record_sha256": canonical_sha256(record) if intake.record else None,
+        "assessment": intake.assessment,
+        "decisions": [{"practitioner": d.practitioner_id, "kind": d.kind, "reason": d.reason, "at": d.at,
+                       "staff": d.staff, "device": d.device} for d in intake.decisions],
+        "documents": [{"id": d.document_id, "kind": d.kind, "filename": d.filename, "sha256": d.sha256,
+                       "size": d.size, "template_versions": dict(d.template_versions), "created_at": d.created_at}
+                      for d in intake.documents],
+    }
+
+
+def _cell(value: str) -> str:
+    """Stops spreadsheet programs reading a cell as a formula (OWASP CSV injection advice)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _raw(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    return str(value)
+
+
+def shown_answer(questionnaire: Questionnaire, question, value: Any, language: str) -> str:
+    """An answer as people read it; an empty multiple choice is the answer 'None', not a missing one."""
+    return questionnaire.word("none", language) if value == [] else questionnaire.display(question, value, language)
+
+
+def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str) -> str:
+    """One row per answered question, in questionnaire order, with the answer as shown to people."""
+    answers = questionnaire.prune(intake.record["answers"] if intake.record else intake.answers)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for question in questionnaire.visible(answers):
+        if question.id not in answers:
+            continue
+        value = answers[question.id]
+        shown = shown_answer(questionnaire, question, value, language)
+        step = questionnaire.step(question.step_id)
+        writer.writerow([_cell(str(v)) for v in (
+            intake.intake_id, intake.status, intake.consultation_date, step.id, localize(step.title, language),
+            question.id, localize(question.label, language), shown, _raw(value))])
+    return out.getvalue()
+
+
+def export_intake(store, intake_id: str, fmt: str, staff: str, device: str) -> str:
+    """Exports one intake and writes an 'exported' audit entry in the same transaction."""
+    from intake.records import fhir, workflow
+    from intake.records.store import _check_who
+
+    _check_who(staff, device)
+    if fmt not in FORMATS:
+        raise StoreError(f"{fmt!r} is not an export format; use one of: {', '.join(FORMATS)}.")
+    engine = store.engine
+    language = engine.language
+    with store._write("exporting an intake"):
+        intake = workflow.load_view(store, intake_id)
+        if intake.status in ("expired", "erased"):
+            raise WorkflowError(f"intake {intake_id} was {intake.status}: there is nothing left to export.")
+        source = intake.record["answers"] if intake.record else intake.answers
+        unknown = sorted(set(source) - set(engine.questionnaire.by_id))
+        if fmt != "json" and unknown:
+            raise WorkflowError(f"intake {intake_id} was answered with questionnaire {intake.questionnaire_version}; "
+                                f"questions {', '.join(unknown)} are not in the current questionnaire "
+                                f"{engine.questionnaire.version}. Export it with --format json, which keeps "
+                                "every answer.")
+        if fmt == "json":
+            text = json.dumps(as_json(store, intake), indent=2, ensure_ascii=False) + "\n"
+        elif fmt == "csv":
+            text = as_csv(engine.questionnaire, intake, language)
+        else:
+            resource = fhir.questionnaire_response(engine.questionnaire, intake, language, _identity(store, intake))
+            found = fhir.problems(resource)
+            if found:
+                raise StoreError(f"the FHIR export of intake {intake_id} would not be a valid R4 "
+                                 f"QuestionnaireResponse ({found[0]}); nothing was exported.")
+            text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
+        store._audit("exported", staff=staff, device=device, intake_id=intake_id, client_id=intake.client_id,
+                     format=fmt)
+    return text

@@ -1,0 +1,145 @@
+"""Provides the versioned schema migrations of the record store (PRAGMA user_version).
+
+Row seals (integrity.py): a migration that adds a column to a sealed table must add it to
+integrity.SEALED and end with integrity.reseal_sql(table); the seal function is registered on the
+connection before migrations run, the triggers that maintain seals only after.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from intake.records.db import APPLICATION_ID
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema change: applied once, atomically, in version order."""
+
+    version: int
+    description: str
+    statements: Sequence[str]
+
+
+_V1 = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, description TEXT NOT NULL)",
+    # A client is found again by a blind token of name + date of birth; the name itself is sealed.
+    """CREATE TABLE clients (
+        id TEXT PRIMARY KEY,
+        identity BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        erasure_requested_at TEXT,
+        retained_until TEXT,
+        seal TEXT)""",
+    """CREATE TABLE search_tokens (
+        token INTEGER NOT NULL,
+        client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        PRIMARY KEY (token, client_id)) WITHOUT ROWID""",
+    "CREATE INDEX search_tokens_client ON search_tokens(client_id)",
+    """CREATE TABLE intakes (
+        id TEXT PRIMARY KEY,
+        client_id TEXT REFERENCES clients(id),
+        status TEXT NOT NULL
+            CHECK (status IN ('draft', 'submitted', 'deferred', 'signed', 'expired', 'erased')),
+        consultation_date TEXT NOT NULL,
+        questionnaire_version TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        started_by TEXT NOT NULL,
+        device TEXT NOT NULL,
+        step_id TEXT,
+        next_step TEXT,
+        label BLOB,
+        answers BLOB,
+        record BLOB,
+        assessment BLOB,
+        submitted_at TEXT,
+        signed_at TEXT,
+        erased_at TEXT,
+        retained_until TEXT,
+        seal TEXT)""",
+    "CREATE INDEX intakes_updated ON intakes(updated_at)",
+    "CREATE INDEX intakes_status ON intakes(status, updated_at)",
+    "CREATE INDEX intakes_client ON intakes(client_id, updated_at)",
+    """CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        intake_id TEXT NOT NULL REFERENCES intakes(id),
+        at TEXT NOT NULL,
+        practitioner_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('clearance_noted', 'override')),
+        reason BLOB,
+        staff TEXT NOT NULL,
+        device TEXT NOT NULL,
+        seal TEXT)""",
+    "CREATE INDEX decisions_intake ON decisions(intake_id)",
+    """CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        intake_id TEXT NOT NULL REFERENCES intakes(id),
+        kind TEXT NOT NULL,
+        filename BLOB NOT NULL,
+        sha256 TEXT NOT NULL,
+        template_versions TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        pdf BLOB,
+        created_at TEXT NOT NULL,
+        staff TEXT NOT NULL,
+        device TEXT NOT NULL,
+        seal TEXT)""",
+    "CREATE INDEX documents_intake ON documents(intake_id)",
+    """CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        event TEXT NOT NULL,
+        intake_id TEXT,
+        client_id TEXT,
+        staff TEXT NOT NULL,
+        device TEXT NOT NULL,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL)""",
+    "CREATE INDEX audit_intake ON audit(intake_id)",
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    f"PRAGMA application_id = {APPLICATION_ID}",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "clients, intakes, decisions, documents, blind search index and audit trail", _V1),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """The schema version stored in the database header (0 for a new file)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def pending(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[Migration]:
+    """The migrations not yet applied."""
+    version = current_version(conn)
+    return [m for m in migrations if m.version > version]
+
+
+def apply(conn: sqlite3.Connection, migration: Migration, now: str,
+          on_create: Callable[[sqlite3.Connection], None] | None = None) -> bool:
+    """Applies one migration inside the caller's write transaction.
+
+    Returns False when another process applied it first (the version is re-read under the lock).
+    `on_create` runs in the same transaction as migration 1, so a new database never exists
+    without its key check.
+    """
+    if current_version(conn) >= migration.version:
+        return False
+    for statement in migration.statements:
+        conn.execute(statement)
+    conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (?, ?, ?)",
+                 (migration.version, now, migration.description))
+    if migration.version == 1 and on_create is not None:
+        on_create(conn)
+    conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+    return True

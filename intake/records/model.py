@@ -1,0 +1,150 @@
+"""Provides the plain data the store hands to front ends (drafts, intakes, documents) and id/time helpers."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+#: Statuses of an intake. draft -> submitted -> signed, or draft -> deferred; expired and erased end a life.
+STATUSES = ("draft", "submitted", "deferred", "signed", "expired", "erased")
+DECISION_KINDS = ("clearance_noted", "override")
+#: Document kinds that carry the client's signature: adding one signs a submitted intake.
+CONSENT_KINDS = ("consent",)
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case: no i, l, o, u
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (the default clock)."""
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """A UTC time as '2026-11-20T10:15:03.123Z'."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def new_id(length: int = 10, prefix: str = "") -> str:
+    """A random id that is easy to read aloud and type (50 bits for the default length)."""
+    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def is_id_text(text: str) -> bool:
+    """True when text could be (part of) an intake or client id."""
+    body = text[2:] if text.startswith("c-") else text
+    return bool(body) and all(ch in _ALPHABET for ch in body)
+
+
+def client_label(full_name: str | None, date_of_birth: str | None) -> str:
+    """A short label for lists at the front desk: first name, initial of the last name, birth year."""
+    words = (full_name or "").split()
+    year = f" ({date_of_birth[:4]})" if date_of_birth and len(date_of_birth) >= 4 else ""
+    if not words:
+        return f"(name not given yet){year}"
+    name = words[0] if len(words) == 1 else f"{words[0]} {words[-1][:1]}."
+    return name + year
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    """A draft that can be resumed."""
+
+    intake_id: str
+    started_at: str
+    updated_at: str
+    step_id: str | None
+    client_label: str
+    device: str
+    next_step: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A practitioner's decision on an intake that needs clearance."""
+
+    practitioner_id: str
+    kind: str
+    reason: str
+    at: str
+    staff: str
+    device: str
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored, sealed document (the PDF itself is fetched with Store.document_pdf)."""
+
+    document_id: int
+    kind: str
+    filename: str
+    sha256: str
+    template_versions: Mapping[str, Any]
+    size: int
+    created_at: str
+    kept: bool = True
+
+
+@dataclass(frozen=True)
+class IntakeView:
+    """Everything stored about one intake, decrypted."""
+
+    intake_id: str
+    status: str
+    consultation_date: str
+    answers: dict[str, Any]
+    step_id: str | None
+    record: dict[str, Any] | None
+    assessment: dict[str, Any] | None
+    decisions: list[Decision]
+    documents: list[DocumentInfo]
+    next_step: str | None = None
+    client_id: str | None = None
+    questionnaire_version: str = ""
+    started_at: str = ""
+    updated_at: str = ""
+    submitted_at: str | None = None
+    signed_at: str | None = None
+    started_by: str = ""
+    device: str = ""
+    retained_until: str | None = None
+
+    @property
+    def verdict(self) -> str | None:
+        """The assessment's verdict, when assessed."""
+        return self.assessment.get("verdict") if self.assessment else None
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One line of `intake records list`."""
+
+    intake_id: str
+    status: str
+    consultation_date: str
+    updated_at: str
+    client_id: str | None
+    client_name: str
+    date_of_birth: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Rows found, newest first, and whether more matched than were returned."""
+
+    rows: list[ListRow]
+    more: bool = False
+
+
+@dataclass
+class ErasureReport:
+    """What `erase` removed and what it kept (consent evidence within retention)."""
+
+    client_id: str
+    erased_intakes: list[str] = field(default_factory=list)
+    kept_intakes: dict[str, str] = field(default_factory=dict)  # intake id -> kept until (date)
+    client_removed: bool = False

@@ -1,0 +1,269 @@
+"""Provides the life of an intake after its draft: submission, practitioner decisions, sealed documents."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from intake.errors import InvalidRecordError
+from intake.records import integrity
+from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError, WorkflowError
+from intake.records.model import CONSENT_KINDS, DECISION_KINDS, Decision, DocumentInfo, IntakeView
+
+_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_FILENAME = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,200}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MAX_REASON = 2000
+_DOC_COLUMNS = "id, kind, filename, sha256, template_versions, size, created_at, pdf IS NOT NULL"
+
+
+def canonical_sha256(value: Any) -> str:
+    """SHA-256 of a JSON value written canonically (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _doc_ad(intake_id: str, document_id: int, column: str) -> str:
+    return f"document:{intake_id}:{document_id}:{column}"
+
+
+def _document_info(store, intake_id: str, row: tuple) -> DocumentInfo:
+    doc_id, kind, filename, sha256, versions, size, created, kept = row
+    integrity.check(store.conn, "documents", doc_id)
+    name = store.keyring.open_json(filename, _doc_ad(intake_id, doc_id, "filename"),
+                                   f"the file name of document {doc_id} of intake {intake_id}")
+    return DocumentInfo(doc_id, kind, name, sha256, json.loads(versions), size, created, bool(kept))
+
+
+def load_view(store, intake_id: str) -> IntakeView:
+    """Reads and opens one intake inside the caller's transaction."""
+    (status, day, answers, step_id, record, assessment, next_step, client_id, version, started, updated,
+     submitted, signed, started_by, device, retained) = store._row(
+        intake_id, "status, consultation_date, answers, step_id, record, assessment, next_step, client_id,"
+                   " questionnaire_version, started_at, updated_at, submitted_at, signed_at, started_by, device,"
+                   " retained_until")
+    decisions = []
+    for decision_id, at, practitioner, kind, reason, staff, dev in store.conn.execute(
+            "SELECT id, at, practitioner_id, kind, reason, staff, device FROM decisions WHERE intake_id = ?"
+            " ORDER BY id", (intake_id,)).fetchall():
+        integrity.check(store.conn, "decisions", decision_id)
+        text = store.keyring.open_json(reason, f"decision:{intake_id}:{decision_id}",
+                                       f"the reason of decision {decision_id} of intake {intake_id}") if reason else ""
+        decisions.append(Decision(practitioner, kind, text, at, staff, dev))
+    documents = [_document_info(store, intake_id, row) for row in store.conn.execute(
+        f"SELECT {_DOC_COLUMNS} FROM documents WHERE intake_id = ? ORDER BY id", (intake_id,))]
+    return IntakeView(
+        intake_id, status, day, store._open(intake_id, "answers", answers, "answers") or {}, step_id,
+        store._open(intake_id, "record", record, "record"), store._open(intake_id, "assessment", assessment,
+                                                                        "assessment"),
+        decisions, documents, next_step, client_id, version, started, updated, submitted, signed, started_by, device,
+        retained)
+
+
+def submit(store, intake_id: str, record: Mapping[str, Any], assessment: Mapping[str, Any],
+           staff: str, device: str) -> str:
+    """Stores the complete record and its assessment; the draft becomes submitted, or deferred."""
+    from intake.records.store import _check_who, _require_draft
+
+    _check_who(staff, device)
+    engine = store.engine
+    if not isinstance(record, Mapping):
+        raise StoreError("the record to submit must be a JSON object (see `intake schema`).")
+    record = dict(record)
+    if record.setdefault("record_id", intake_id) != intake_id:
+        raise WorkflowError(f"the record's id {record['record_id']!r} is not intake {intake_id}; submit each "
+                            "record to its own intake.")
+    problems = engine.validate(record)
+    if problems:
+        raise InvalidRecordError(problems)
+    verdict = engine.assessor.assess(record).verdict
+    given = assessment.get("verdict") if isinstance(assessment, Mapping) else None
+    if given != verdict:
+        raise WorkflowError(f"the assessment given says {given!r} but these answers give {verdict!r}. Assess "
+                            "the record again, then submit.")
+    with store._write("submitting an intake"):
+        status, consultation, blob, client_id = store._row(intake_id,
+                                                           "status, consultation_date, answers, client_id")
+        _require_draft(intake_id, status)
+        if record["consultation_date"] != consultation:
+            raise WorkflowError(f"the record is for {record['consultation_date']} but intake {intake_id} was started "
+                                f"for {consultation}.")
+        answers = engine.questionnaire.prune(record["answers"])
+        before = store._open(intake_id, "answers", blob, "answers") or {}
+        client_id = store._update_identity(intake_id, before, answers, client_id)
+        new_status = "deferred" if verdict == "defer" else "submitted"
+        now = store._now()
+        store.conn.execute(
+            "UPDATE intakes SET status = ?, answers = ?, record = ?, assessment = ?, submitted_at = ?, updated_at = ?,"
+            " next_step = NULL WHERE id = ?",
+            (new_status, store._seal(intake_id, "answers", answers), store._seal(intake_id, "record", record),
+             store._seal(intake_id, "assessment", dict(assessment)), now, now, intake_id))
+        store._audit("submitted", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+                     record_sha256=canonical_sha256(record), questionnaire_version=record["questionnaire_version"])
+        store._audit("assessed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+                     verdict=verdict, rules_version=assessment.get("rules_version"),
+                     assessment_sha256=canonical_sha256(dict(assessment)))
+    return new_status
+
+
+def _verdict(store, intake_id: str, blob: bytes | None) -> str | None:
+    value = store._open(intake_id, "assessment", blob, "assessment")
+    return value.get("verdict") if value else None
+
+
+def _require_state(intake_id: str, status: str, action: str) -> None:
+    if status == "draft":
+        raise WorkflowError(f"intake {intake_id} is still a draft: submit it before {action}.")
+    if status in ("expired", "erased"):
+        raise WorkflowError(f"intake {intake_id} was {status}: there is nothing left to {action.split()[0]}.")
+
+
+def record_decision(store, intake_id: str, practitioner_id: str, kind: str, reason: str,
+                    staff: str, device: str) -> None:
+    """Records 'clearance_noted' or 'override' for an intake whose verdict is clearance."""
+    from intake.records.store import _check_who
+
+    _check_who(staff, device)
+    if kind not in DECISION_KINDS:
+        raise StoreError(f"{kind!r} is not a decision; use one of: {', '.join(DECISION_KINDS)}.")
+    if store.config.practitioner(practitioner_id) is None:
+        known = ", ".join(p.id for p in store.config.practitioners)
+        raise StoreError(f"{practitioner_id!r} is not a practitioner of this clinic (known: {known}).")
+    reason = (reason or "").strip()
+    if kind == "override" and len(reason) < 3:
+        raise WorkflowError("an override needs a reason: write why treatment may go ahead without the clearance.")
+    if len(reason) > MAX_REASON:
+        raise StoreError(f"the reason is {len(reason):,} characters long; keep it under {MAX_REASON:,}.")
+    with store._write("recording a decision"):
+        status, blob, client_id = store._row(intake_id, "status, assessment, client_id")
+        verdict = _verdict(store, intake_id, blob)
+        if status == "deferred" or verdict == "defer":
+            raise WorkflowError(f"intake {intake_id} was deferred: a deferral cannot be overridden or cleared. "
+                                "The client can be seen again in a new consultation when the reason has passed.")
+        _require_state(intake_id, status, "recording a decision")
+        if status == "signed":
+            raise WorkflowError(f"intake {intake_id} is already signed: decisions are made before the consent.")
+        if verdict != "clearance":
+            raise WorkflowError(f"intake {intake_id} was assessed {verdict!r}: no clearance decision is needed.")
+        decision_id = store.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM decisions").fetchone()[0]
+        sealed = store.keyring.seal_json(reason, f"decision:{intake_id}:{decision_id}") if reason else None
+        store.conn.execute("INSERT INTO decisions (id, intake_id, at, practitioner_id, kind, reason, staff, device)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           (decision_id, intake_id, store._now(), practitioner_id, kind, sealed, staff, device))
+        store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (store._now(), intake_id))
+        store._audit("decision", staff=staff, device=device, intake_id=intake_id, client_id=client_id, kind=kind,
+                     practitioner=practitioner_id, decision_id=decision_id, reason_sha256=hashlib.sha256(
+                         reason.encode("utf-8")).hexdigest() if reason else None)
+
+
+@dataclass(frozen=True)
+class _Doc:
+    kind: str
+    filename: str
+    pdf: bytes
+    sha256: str
+    template_versions: dict[str, Any]
+
+
+def _check_document(index: int, doc: Any) -> _Doc:
+    where = f"document {index + 1}"
+    kind, filename = getattr(doc, "kind", None), getattr(doc, "filename", None)
+    pdf, sha256 = getattr(doc, "pdf", None), getattr(doc, "sha256", None)
+    versions = getattr(doc, "template_versions", None)
+    if not isinstance(kind, str) or not _KIND.match(kind):
+        raise StoreError(f"{where}: kind {kind!r} must be lower-case letters, digits and underscores.")
+    if not isinstance(filename, str) or not _FILENAME.match(filename):
+        raise StoreError(f"{where}: file name {filename!r} must be 1 to 200 characters without slashes.")
+    if not isinstance(pdf, bytes | bytearray) or not bytes(pdf).startswith(b"%PDF-"):
+        raise StoreError(f"{where} ({kind}): the content is not a PDF.")
+    pdf = bytes(pdf)
+    if not isinstance(sha256, str) or not _SHA256.match(sha256) or hashlib.sha256(pdf).hexdigest() != sha256:
+        raise StoreError(f"{where} ({kind}): its SHA-256 does not match its content; render it again.")
+    if not isinstance(versions, Mapping) or not all(isinstance(k, str) for k in versions):
+        raise StoreError(f"{where} ({kind}): template_versions must map template names to versions.")
+    try:
+        json.dumps(dict(versions))
+    except (TypeError, ValueError):
+        raise StoreError(f"{where} ({kind}): template_versions must be plain text values.") from None
+    return _Doc(kind, filename, pdf, sha256, dict(versions))
+
+
+def add_documents(store, intake_id: str, documents: Sequence[Any], staff: str, device: str) -> str:
+    """Seals and stores documents. A consent document signs a submitted intake (after any clearance)."""
+    from intake.records.store import _check_who
+
+    _check_who(staff, device)
+    checked = [_check_document(i, d) for i, d in enumerate(documents)]
+    if not checked:
+        raise StoreError("no documents were given to store.")
+    consent = [d for d in checked if d.kind in CONSENT_KINDS]
+    with store._write("storing documents"):
+        status, blob, client_id = store._row(intake_id, "status, assessment, client_id")
+        _require_state(intake_id, status, "adding documents")
+        verdict = _verdict(store, intake_id, blob)
+        if consent and (status == "deferred" or verdict == "defer"):
+            raise WorkflowError(f"intake {intake_id} was deferred: a consent form cannot be signed for it.")
+        if consent and status == "signed":
+            raise WorkflowError(f"intake {intake_id} is already signed; start a new intake for a new consent.")
+        if consent and verdict == "clearance" and not store.conn.execute(
+                "SELECT 1 FROM decisions WHERE intake_id = ?", (intake_id,)).fetchone():
+            raise WorkflowError(f"intake {intake_id} needs clearance: a practitioner must note the clearance or "
+                                "override it (with a reason) before the consent is signed.")
+        now, stored = store._now(), []
+        for doc in checked:
+            doc_id = store.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
+            store.conn.execute(
+                "INSERT INTO documents (id, intake_id, kind, filename, sha256, template_versions, size, pdf,"
+                " created_at, staff, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, intake_id, doc.kind,
+                 store.keyring.seal_json(doc.filename, _doc_ad(intake_id, doc_id, "filename")), doc.sha256,
+                 json.dumps(doc.template_versions, sort_keys=True), len(doc.pdf),
+                 store.keyring.seal(doc.pdf, _doc_ad(intake_id, doc_id, "pdf")), now, staff, device))
+            store._audit("rendered", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+                         document_id=doc_id, kind=doc.kind, sha256=doc.sha256, size=len(doc.pdf),
+                         template_versions=doc.template_versions)
+            stored.append(doc_id)
+        new_status = "signed" if consent else status
+        store.conn.execute("UPDATE intakes SET status = ?, updated_at = ?, signed_at = coalesce(signed_at, ?)"
+                           " WHERE id = ?", (new_status, now, now if consent else None, intake_id))
+        if consent:
+            store._audit("signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+                         documents=[i for i, d in zip(stored, checked, strict=True) if d.kind in CONSENT_KINDS],
+                         sha256=[d.sha256 for d in consent])
+    return new_status
+
+
+def reprint(store, intake_id: str, kind: str | None, staff: str, device: str) -> list[tuple[DocumentInfo, bytes]]:
+    """The stored PDFs, byte-identical and checked against their SHA-256."""
+    from intake.records.store import _check_who
+
+    _check_who(staff, device)
+    with store._write("reprinting documents"):
+        store._row(intake_id, "id")
+        sql = f"SELECT {_DOC_COLUMNS}, pdf FROM documents WHERE intake_id = ?"
+        params: list[Any] = [intake_id]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        rows = store.conn.execute(sql + " ORDER BY id", params).fetchall()
+        if not rows:
+            what = f"{kind} documents" if kind else "documents"
+            raise RecordNotFoundError(f"intake {intake_id} has no stored {what}.")
+        result = []
+        for row in rows:
+            info = _document_info(store, intake_id, row[:-1])
+            if row[-1] is None:
+                raise WorkflowError(f"the {info.kind} document of intake {intake_id} was erased.")
+            pdf = store.keyring.open(row[-1], _doc_ad(intake_id, info.document_id, "pdf"),
+                                     f"the {info.kind} document of intake {intake_id}")
+            if hashlib.sha256(pdf).hexdigest() != info.sha256:
+                raise TamperedRecordError(f"the {info.kind} document of intake {intake_id} does not match the "
+                                          "SHA-256 recorded when it was signed. Do not use it; restore a backup.")
+            result.append((info, pdf))
+        store._audit("exported", staff=staff, device=device, intake_id=intake_id, format="pdf",
+                     documents=[info.document_id for info, _ in result])
+    return result

@@ -1,0 +1,111 @@
+"""Exports: JSON with fingerprints, CSV one row per answer, FHIR R4 QuestionnaireResponse valid by structure."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+
+import pytest
+
+from intake.records import fhir
+from intake.records.workflow import canonical_sha256
+from tests.records.conftest import SECRET_NAME, STAFF, Doc, fill_draft, record_named, signed_new, submit_new
+
+VALUE_KEY = {"text": "valueString", "long_text": "valueString", "date": "valueDate", "yes_no": "valueBoolean",
+             "acknowledgement": "valueBoolean", "choice": "valueCoding", "multi_choice": "valueCoding"}
+
+
+def test_json_export_carries_record_assessment_decisions_and_document_fingerprints(store, engine):
+    record = record_named(example="clearance")
+    intake_id = signed_new(store, engine, record)
+    data = json.loads(store.export(intake_id, "json", staff=STAFF, device="office"))
+    assert data["format"] == "intake-export/1"
+    assert data["intake"]["status"] == "signed" and data["intake"]["id"] == intake_id
+    assert data["record"]["answers"] == engine.questionnaire.prune(record["answers"])
+    assert data["record_sha256"] == canonical_sha256(data["record"])
+    submitted = next(e for e in store.audit_trail(intake_id) if e.event == "submitted")
+    assert submitted.data["record_sha256"] == data["record_sha256"]  # the audit trail proves the record
+    assert data["assessment"]["verdict"] == "clearance"
+    assert data["decisions"][0]["reason"] == "GP letter seen"
+    assert data["documents"][0]["sha256"] == Doc("consent").sha256
+    assert store.audit_trail(intake_id)[-1].event == "exported"
+    assert store.audit_trail(intake_id)[-1].data == {"format": "json"}
+
+
+def test_csv_export_has_one_row_per_answer_and_is_safe_in_spreadsheets(store, engine):
+    record = record_named()
+    record["answers"]["goals"] = "=HYPERLINK(\"http://evil\")"
+    intake_id = submit_new(store, engine, record)
+    rows = list(csv.DictReader(io.StringIO(store.export(intake_id, "csv", staff=STAFF, device="office"))))
+    answered = [q.id for q in engine.questionnaire.visible(record["answers"]) if q.id in record["answers"]]
+    assert [r["question_id"] for r in rows] == answered
+    by_id = {r["question_id"]: r for r in rows}
+    assert by_id["full_name"]["answer"] == SECRET_NAME
+    assert by_id["phone"]["answer"].startswith("'+44")
+    assert by_id["goals"]["answer"].startswith("'=")
+    assert by_id["sensitive_skin"]["answer"] == "No" and by_id["sensitive_skin"]["value"] == "false"
+    assert by_id["skin_condition_history"]["answer"] == "None"
+    assert by_id["concerns"]["value"] == "fine_lines;enlarged_pores"
+    assert by_id["full_name"]["step"] == "About you"
+
+
+@pytest.mark.parametrize("example", ["suitable", "clearance", "defer", "caution"])
+def test_fhir_export_is_a_valid_r4_questionnaire_response_built_from_the_questionnaire(store, engine, example):
+    record = record_named(example=example)
+    intake_id = submit_new(store, engine, record)
+    resource = json.loads(store.export(intake_id, "fhir", staff=STAFF, device="office"))
+    assert fhir.problems(resource) == []
+    assert resource["resourceType"] == "QuestionnaireResponse" and resource["status"] == "completed"
+    assert resource["subject"]["display"] == SECRET_NAME
+    assert resource["questionnaire"].endswith("|" + engine.questionnaire.version)
+    answers = engine.questionnaire.prune(record["answers"])
+    steps = [s.id for s in engine.questionnaire.steps if any(q.id in answers for q in s.questions)]
+    assert [group["linkId"] for group in resource["item"]] == steps
+    seen = set()
+    for group in resource["item"]:
+        for item in group["item"]:
+            question = engine.questionnaire.by_id[item["linkId"]]
+            assert question.step_id == group["linkId"]
+            seen.add(question.id)
+            value = answers[question.id]
+            if value == []:
+                assert "answer" not in item
+                continue
+            assert {k for a in item["answer"] for k in a} == {VALUE_KEY[question.type]}
+            if question.type == "multi_choice":
+                assert [a["valueCoding"]["code"] for a in item["answer"]] == value
+    assert seen == set(answers)
+
+
+def test_a_draft_exports_as_in_progress(store, engine):
+    intake_id = fill_draft(store, engine, record_named(), steps=2)
+    resource = json.loads(store.export(intake_id, "fhir", staff=STAFF, device="office"))
+    assert resource["status"] == "in-progress" and fhir.problems(resource) == []
+    assert [g["linkId"] for g in resource["item"]] == ["about_you", "your_skin"]
+
+
+@pytest.fixture
+def valid_resource(store, engine):
+    return json.loads(store.export(submit_new(store, engine, record_named()), "fhir", staff=STAFF, device="o"))
+
+
+@pytest.mark.parametrize(("change", "where"), [
+    (lambda r: r.update(status="done"), "status"),
+    (lambda r: r.update(resourceType="Questionnaire"), "resourceType"),
+    (lambda r: r["item"][0]["item"][1]["answer"][0].update(valueString="also"), "item/0/item/1/answer/0"),
+    (lambda r: r["item"][0].update(answer=[{"valueBoolean": True}]), "item/0"),
+    (lambda r: r["item"][0]["item"][1]["answer"][0].update(valueDate="1988-02-30T"), "item/0/item/1/answer/0"),
+    (lambda r: r["item"][0]["item"][0].pop("linkId"), "item/0/item/0"),
+    (lambda r: r["item"][0]["item"][0].update(answer=[]), "item/0/item/0/answer"),
+    (lambda r: r["item"][0]["item"][0]["answer"][0].update(valueString=""), "item/0/item/0/answer/0/valueString"),
+    (lambda r: r.update(authored="20 Nov 2026"), "authored"),
+    (lambda r: r.update(colour="red"), "(resource)"),
+    (lambda r: r["item"].append(copy.deepcopy(r["item"][0])), "item[7]: linkId 'about_you' is repeated"),
+])
+def test_the_structure_check_rejects_broken_resources(valid_resource, change, where):
+    assert fhir.problems(valid_resource) == []
+    change(valid_resource)
+    found = fhir.problems(valid_resource)
+    assert found and any(p.startswith(where) for p in found), found

@@ -1,0 +1,52 @@
+"""The core imports no UI library, and modules stay small."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+UI = ("textual", "questionary")
+FRONT_ENDS = ("tui", "prompt")
+
+
+def core_modules():
+    for path in sorted((ROOT / "intake").rglob("*.py")):
+        relative = path.relative_to(ROOT / "intake")
+        if relative.parts[0] in FRONT_ENDS or relative.parts[0] == "_data":
+            continue
+        yield path
+
+
+def imported_names(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def test_no_core_module_imports_a_ui_library():
+    offenders = []
+    for path in core_modules():
+        if path.parts[-2] == "cli":
+            continue  # the CLI starts the front ends, lazily, inside handlers
+        offenders += [f"{path}: {name}" for name in imported_names(path) if name.split(".")[0] in UI]
+    assert offenders == []
+
+
+def test_importing_the_core_loads_no_ui_library():
+    modules = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in core_modules()]
+    modules = [m for m in modules if not m.endswith("__main__")]
+    code = "import importlib, sys\n" + "".join(f"importlib.import_module({m!r})\n" for m in modules)
+    code += f"print(sorted(m for m in sys.modules if m.split('.')[0] in {UI!r}))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_modules_stay_small():
+    big = [(p.name, n) for p in (ROOT / "intake").rglob("*.py") if (n := len(p.read_text().splitlines())) > 400]
+    assert big == []

@@ -1,0 +1,152 @@
+"""Malformed questionnaire, rules, treatment and config files give errors naming file, path and fix."""
+
+import copy
+import json
+import shutil
+
+import pytest
+
+from intake.config import load_config
+from intake.engine import Engine
+from intake.errors import DataFileError
+from intake.paths import DEMO_CONFIG, SCHEMAS_DIR
+
+
+@pytest.fixture
+def clinic(tmp_path):
+    """A writable copy of schemas/ and a config pointing at it."""
+    schemas = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS_DIR, schemas)
+    config = tmp_path / "clinic.toml"
+    config.write_text(DEMO_CONFIG.read_text(encoding="utf-8") + f'\n[paths]\nschemas = "{schemas}"\n',
+                      encoding="utf-8")
+
+    class Clinic:
+        def edit(self, name, change):
+            path = schemas / name
+            data = json.loads(path.read_text(encoding="utf-8"))
+            change(data)
+            path.write_text(json.dumps(data), encoding="utf-8")
+
+        def error(self) -> str:
+            with pytest.raises(DataFileError) as info:
+                Engine.load(config)
+            return str(info.value)
+
+    Clinic.config, Clinic.schemas = config, schemas
+    return Clinic()
+
+
+def test_a_clinic_copy_loads(clinic):
+    assert Engine.load(clinic.config).questionnaire.version
+
+
+def test_added_question_flows_into_validation(clinic):
+    def add(data):
+        data["steps"][1]["questions"].append({
+            "id": "favourite_serum", "type": "text", "max_length": 50, "required": True,
+            "label": {"en": "Favourite serum"}})
+    clinic.edit("questionnaire.json", add)
+    engine = Engine.load(clinic.config)
+    record = json.loads((SCHEMAS_DIR.parent / "examples" / "suitable.json").read_text())
+    assert [p.field for p in engine.validate(record)] == ["favourite_serum"]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda d: d["steps"][0]["questions"][0].update(type="essay"),
+     ["questionnaire.json", "$.steps[0].questions[0].type", "'essay' is not allowed", "use one of"]),
+    (lambda d: d["steps"][0]["questions"][0].update(lable={"en": "x"}),
+     ["$.steps[0].questions[0]", "unknown key 'lable'", "did you mean 'label'?"]),
+    (lambda d: d["steps"][0]["questions"][0].pop("required"),
+     ["$.steps[0].questions[0]", "missing 'required'", "add 'required'"]),
+    (lambda d: d["steps"][0]["questions"][8]["show_if"].update(question="ack_electronic"),
+     ["$.steps[0].questions[8].show_if.question", "not asked earlier"]),
+    (lambda d: d["steps"][3]["questions"][4]["show_if"].update(equals=True),
+     ["$.steps[3].questions[4].show_if.equals", "True is not an option of 'blood_thinner_type'"]),
+    (lambda d: d["steps"][1]["questions"].append(copy.deepcopy(d["steps"][0]["questions"][0])),
+     ["question id 'full_name' is used twice"]),
+    (lambda d: d.update(languages=["en", "de"]),
+     ["no text for language de", "add 'de'"]),
+    (lambda d: d["steps"][0]["questions"].pop(0),
+     ["needs an always-shown, required text question 'full_name'"]),
+])
+def test_questionnaire_mistakes(clinic, change, expected):
+    clinic.edit("questionnaire.json", change)
+    message = clinic.error()
+    for part in expected:
+        assert part in message, message
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda d: d["rules"][1]["when"].update(question="skin_infections"),
+     ["rules.json", "$.rules[1].when", "no question 'skin_infections'", "did you mean 'skin_infection'?"]),
+    (lambda d: d["rules"][1].update(severity="maybe"), ["'maybe' is not allowed"]),
+    (lambda d: d["rules"][1]["client_message"].update(en="Wait until {untill}."),
+     ["unknown placeholder {untill}"]),
+    (lambda d: d["windows"]["toxin_weeks"].update(default=9), ["default 9 is outside 1–4"]),
+    (lambda d: d["rules"].append(copy.deepcopy(d["rules"][1])), ["rule id 'skin_infection' is used twice"]),
+])
+def test_rules_mistakes(clinic, change, expected):
+    clinic.edit("rules.json", change)
+    message = clinic.error()
+    for part in expected:
+        assert part in message, message
+
+
+def test_treatment_must_cover_every_area(clinic):
+    clinic.edit("treatment.json", lambda d: d["areas"].pop("neck"))
+    assert "no needle depths for area 'neck'" in clinic.error()
+
+
+def test_broken_json_in_a_data_file(clinic):
+    (clinic.schemas / "rules.json").write_text('{"version": ', encoding="utf-8")
+    assert "not valid JSON at line 1" in clinic.error()
+
+
+def write_config(tmp_path, text):
+    path = tmp_path / "clinic.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('phone = "+44 20 7946 0000"', 'phone = "call us"', ["clinic.phone", "not in the expected form"]),
+    ('timezone = "Europe/London"', 'timezone = "Mars/Olympus"', ["clinic.timezone", "unknown time zone"]),
+    ('minors = "defer"', 'minors = "sometimes"', ["policy.minors", "use one of"]),
+    ("[storage]", "[storage]\ndata_folder = 'x'", ["storage", "unknown key 'data_folder'"]),
+    ('name = "Demo Skin Clinic"', "name = Demo", ["(syntax)", "fix the TOML syntax"]),
+    ('id = "spatel"', 'id = "ajordan"', ["practitioners[1].id", "used twice"]),
+])
+def test_config_mistakes(tmp_path, old, new, expected):
+    text = DEMO_CONFIG.read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(DataFileError) as info:
+        load_config(write_config(tmp_path, text.replace(old, new, 1)))
+    for part in expected:
+        assert part in str(info.value), str(info.value)
+    assert str(tmp_path) in str(info.value)
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("toxin_weeks = 2", "toxin_wekes = 2", ["windows.toxin_wekes", "did you mean 'toxin_weeks'?"]),
+    ("toxin_weeks = 2", "toxin_weeks = 9", ["windows.toxin_weeks", "between 1 and 4 weeks"]),
+    ('language = "en"', 'language = "fr"', ["clinic.language", "no 'fr' text"]),
+])
+def test_config_checked_against_the_rules(tmp_path, old, new, expected):
+    text = DEMO_CONFIG.read_text(encoding="utf-8").replace(old, new, 1)
+    with pytest.raises(DataFileError) as info:
+        Engine.load(write_config(tmp_path, text))
+    for part in expected:
+        assert part in str(info.value), str(info.value)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(DataFileError, match="no such file"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_non_utf8_config(tmp_path):
+    path = tmp_path / "clinic.toml"
+    path.write_bytes(b"[clinic]\nname = \"\xff\"\n")
+    with pytest.raises(DataFileError, match="not UTF-8"):
+        load_config(path)
