@@ -85,9 +85,11 @@ class Flow:
         """The staff menu: new intake, resume a draft, or close the app."""
         session, app = self.session, self.app
         drafts: list = []
-        self.attempt(lambda: drafts.extend(session.drafts()))
+        waiting: list = []
+        self.attempt(lambda: (drafts.extend(session.drafts()), waiting.extend(session.waiting())))
         choice = await self.show(StaffMenuScreen(app.clinic, drafts, session.engine.questionnaire,
-                                                 session.language, session.engine.config.timezone))
+                                                 session.language, session.engine.config.timezone,
+                                                 waiting=waiting))
         if choice == "new":
             if self.attempt(session.begin):
                 await self.client(Resumption("steps", 0))
@@ -171,14 +173,14 @@ class Flow:
             step = steps[index]
             result = await self.show(StepScreen(session, index, self.app.clinic))
             if result.action == "next":
-                following = steps[index + 1].id if index + 1 < len(steps) else "review"
+                following = steps[index + 1].id if index + 1 < len(steps) else None
                 if self.attempt(session.save_step, step, result.answers, following):
                     index += 1
             elif result.action == "back":
                 index = max(0, index - 1)
-                self.attempt(session.save_step, step, result.answers, steps[index].id)
+                self.attempt(lambda: session.save_step(step, result.answers, steps[index].id, partial=True))
             else:
-                self.attempt(session.save_step, step, result.answers, step.id)
+                self.attempt(lambda: session.save_step(step, result.answers, step.id, partial=True))
                 await self.staff_interrupt()
 
     async def edit(self, index: int, question_id: str | None) -> None:
@@ -190,7 +192,7 @@ class Flow:
                                                 focus_question=question_id))
             if result.action == "back":
                 return
-            if result.action == "next" and self.attempt(session.save_step, step, result.answers, "review"):
+            if result.action == "next" and self.attempt(session.save_step, step, result.answers, None):
                 return
             if result.action == "staff":
                 await self.staff_interrupt()

@@ -66,7 +66,8 @@ class IntakeSession:
         """Opens the clinic's record store and prepares the real renderer (created on first use)."""
         from intake.records import Store
 
-        return cls(engine, Store.open(engine.config), clock=clock)
+        store = Store.open(engine.config, engine=engine, clock=clock.now if clock else None)
+        return cls(engine, store, clock=clock)
 
     # -- shared ----------------------------------------------------------------------------------
 
@@ -127,17 +128,23 @@ class IntakeSession:
         return self.engine.validator.question_problems(question_id, self.answers_with(step, working),
                                                        self.state.consultation_date)
 
-    def save_step(self, step: Step, working: Mapping[str, Any], next_step: str | None) -> None:
+    def save_step(self, step: Step, working: Mapping[str, Any], next_step: str | None, *,
+                  partial: bool = False) -> None:
         """Keeps one step's answers (hidden and empty ones left out) and saves the draft.
 
         Args:
             step: the step the answers belong to.
             working: the screen's answers for that step.
-            next_step: the step to continue at when the draft is resumed ('review' after the last).
+            next_step: the step to continue at when the draft is resumed (None after the last step).
+            partial: the step is left unfinished (Back, idle, staff): answers with a problem are
+                left out rather than refused, so everything else is kept.
         """
         merged = self.answers_with(step, working)
         visible = {q.id for q in self.engine.questionnaire.visible_in(step, merged)}
         own = {k: v for k, v in working.items() if k in visible and v not in (None, "", [])}
+        if partial:
+            wrong = {p.field for p in self.step_problems(step, own)}
+            own = {k: v for k, v in own.items() if k not in wrong}
         answers = {k: v for k, v in self.state.answers.items() if k not in {q.id for q in step.questions}}
         answers.update(own)
         self.state.answers = self.engine.questionnaire.prune(answers)
@@ -308,15 +315,27 @@ class IntakeSession:
         if self.state.intake_id is None or self.state.submitted:
             return
         if step is not None and working is not None:
-            self.save_step(step, working, step.id)
+            self.save_step(step, working, step.id, partial=True)
+
+    def waiting(self) -> list[Any]:
+        """Today's submitted intakes still without documents (e.g. the app closed before review)."""
+        today, found = self.today(), []
+        for status in ("submitted", "deferred"):
+            rows = self.store.search(status=status, limit=50).rows
+            found += [r for r in rows if str(r.consultation_date) == today]
+        return [r for r in found if not self.store.load_intake(r.intake_id).documents]
 
     def resume(self, intake_id: str) -> Resumption:
-        """Loads an unfinished intake and says where it continues."""
+        """Loads an unfinished intake and says where it continues.
+
+        A submitted intake continues at the signatures: signatures live only in memory until the
+        documents are made, so the client signs again after an interruption.
+        """
         view = self.store.load_intake(intake_id)
         self.reset()
         state = ClientState(intake_id=view.intake_id, consultation_date=str(view.consultation_date),
                             answers=self.engine.questionnaire.prune(dict(view.answers or {})),
-                            next_step=view.step_id)
+                            next_step=view.next_step)
         self.state = state
         if view.record:
             state.record = dict(view.record)
@@ -324,7 +343,7 @@ class IntakeSession:
             state.assessment = self.engine.assess(state.record)
             state.submitted = True
             return Resumption("sign")
-        if view.step_id in (None, "review"):
+        if view.next_step is None and view.step_id is not None:
             first = self.first_problem_step()
             return Resumption("review") if first is None else Resumption("steps", first)
-        return Resumption("steps", self.step_index(view.step_id))
+        return Resumption("steps", self.step_index(view.next_step))

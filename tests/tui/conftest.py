@@ -14,7 +14,8 @@ from intake.tui.app import IntakeApp
 from intake.tui.clock import FrozenClock
 from intake.tui.session import IntakeSession
 from tests.conftest import load_example
-from tests.tui.fakes import FakeRenderer, FakeStore, fake_documents
+from intake.records import Store
+from tests.tui.fakes import FakeRenderer, fake_documents
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
@@ -31,20 +32,24 @@ FROZEN = FrozenClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
 SIZES = {"small": (80, 24), "tablet": (120, 40)}
 
 
-def build_app(engine, store: FakeStore | None = None, *, kiosk: bool = False, idle: float | None = None,
-              clock=FROZEN) -> IntakeApp:
-    """An app on the shared engine with a fake store and renderer."""
-    store = store if store is not None else FakeStore()
-    app = IntakeApp(lambda: engine, lambda e: IntakeSession(e, store, fake_documents, clock),
-                    clinic=engine.config.clinic["name"], kiosk=kiosk, idle_timeout=idle, clock=clock,
-                    cursor_blink=False)
-    app.fake_store = store  # for assertions
-    return app
+_OPEN_STORES: list[Store] = []
 
 
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
+def build_app(engine, *, kiosk: bool = False, idle: float | None = None, clock=FROZEN) -> IntakeApp:
+    """An app on the shared engine with the real record store (in the test's folder) and a fake renderer."""
+
+    def open_session(loaded) -> IntakeSession:
+        store = Store.open(loaded.config, engine=loaded, clock=clock.now)
+        _OPEN_STORES.append(store)
+        return IntakeSession(loaded, store, fake_documents, clock)
+
+    return IntakeApp(lambda: engine, open_session, clinic=engine.config.clinic["name"], kiosk=kiosk,
+                     idle_timeout=idle, clock=clock, cursor_blink=False)
+
+
+def events(store: Store, intake_id: str) -> list[str]:
+    """The audit trail of one intake, as event names."""
+    return [entry.event for entry in store.audit_trail(intake_id)]
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Runs the wizard in a real terminal on the in-memory fake store and renderer (tmux smoke test, manual looks).
+"""Runs the wizard in a real terminal on the real store with the fake renderer (tmux smoke test, manual looks).
 
 Usage: python -m tests.tui.run_fake_app [--kiosk] [--idle SECONDS]
 """
@@ -10,7 +10,8 @@ import argparse
 from intake.engine import Engine
 from intake.tui.app import IntakeApp
 from intake.tui.session import IntakeSession
-from tests.tui.fakes import FakeStore, fake_documents
+from intake.records import Store
+from tests.tui.fakes import fake_documents
 
 
 def main() -> int:
@@ -18,8 +19,8 @@ def main() -> int:
     parser.add_argument("--kiosk", action="store_true")
     parser.add_argument("--idle", type=float, default=None)
     args = parser.parse_args()
-    store = FakeStore()
-    app = IntakeApp(Engine.load, lambda engine: IntakeSession(engine, store, fake_documents),
+    app = IntakeApp(Engine.load, lambda engine: IntakeSession(engine, Store.open(engine.config, engine=engine),
+                                                              fake_documents),
                     clinic="Demo Skin Clinic", kiosk=args.kiosk, idle_timeout=args.idle)
     app.run()
     return app.return_code or 0

@@ -20,7 +20,7 @@ ESCAPE_KEYS = ["ctrl+q", "ctrl+c", "ctrl+p", "ctrl+z", "ctrl+s", "ctrl+x", "ctrl
 
 
 async def begin(pilot) -> StepScreen:
-    await pilot.app.wait_ready()
+    await asyncio.wait_for(pilot.app.wait_ready(), 10)
     await wait_for(pilot, WelcomeScreen)
     await press(pilot, "#begin")
     return await wait_for(pilot, StepScreen)
@@ -52,13 +52,14 @@ async def test_outside_kiosk_mode_ctrl_q_saves_the_draft_and_quits(engine, suita
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
         await begin(pilot)
-        await fill_step(pilot, {"full_name": "Maria Okonkwo-Smith"})
+        await fill_step(pilot, {"full_name": "Maria Okonkwo-Smith", "phone": "not a phone"})
+        intake_id = app.session.state.intake_id
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
-    saved = [e for e in app.fake_store.events if e[0] == "save_step"]
-    assert saved[-1][2]["answers"] == {"full_name": "Maria Okonkwo-Smith"}
-    assert saved[-1][2]["next_step"] == "about_you"
+    view = app.session.store.load_intake(intake_id)
+    assert view.answers == {"full_name": "Maria Okonkwo-Smith"}  # the wrong phone number is left out
+    assert view.next_step == "about_you"
 
 
 async def test_only_the_staff_pin_closes_the_kiosk(engine):
@@ -110,7 +111,7 @@ async def test_staff_button_mid_step_pauses_the_intake_and_keeps_the_draft(engin
         await press(pilot, "#pause")
         await wait_for(pilot, WelcomeScreen)
         assert app.session.state.answers == {}
-    assert app.fake_store.drafts()[0].client_label == "Maria Okonkwo-Smith"
+    assert app.session.store.drafts()[0].client_label.startswith("Maria O")
 
 
 async def test_idle_client_sees_privacy_screen_then_a_clean_welcome(engine):
@@ -125,14 +126,15 @@ async def test_idle_client_sees_privacy_screen_then_a_clean_welcome(engine):
             await pilot.press(key)
             await asyncio.sleep(0.05)
         assert app.screen is step
+        intake_id = app.session.state.intake_id
         privacy = await wait_for(pilot, PrivacyScreen, timeout=3)
         assert "Maria" not in "".join(str(w.render()) for w in privacy.query("Static"))
         assert app.session.state.intake_id is None and app.session.state.answers == {}
         await pilot.press("space")
         welcome = await wait_for(pilot, WelcomeScreen)
         assert len(app.screen_stack) == 2 and app.screen is welcome
-    saved = [e for e in app.fake_store.events if e[0] == "save_step"][-1][2]
-    assert saved["answers"]["phone"] == "+44 7700 900123" and saved["next_step"] == "about_you"
+    view = app.session.store.load_intake(intake_id)
+    assert view.answers["phone"] == "+44 7700 900123" and view.next_step == "about_you"
 
 
 async def test_idle_practitioner_review_locks_and_the_pin_returns_to_it(engine):

@@ -11,6 +11,7 @@ from intake.config import load_config
 from intake.engine import Engine
 from intake.paths import DEMO_CONFIG, SCHEMAS_DIR
 from intake.questionnaire import QUESTION_TYPES
+from intake.records import create_data_key
 from intake.tui.screens.step import StepScreen
 from intake.tui.widgets.questions import FIELD_TYPES
 from intake.tui.widgets.tiles import ChoiceTile
@@ -38,7 +39,9 @@ def engine_with_extra_questions(tmp_path) -> Engine:
     config = tmp_path / "clinic.toml"
     config.write_text(DEMO_CONFIG.read_text(encoding="utf-8") + f'\n[paths]\nschemas = "{schemas}"\n',
                       encoding="utf-8")
-    return Engine.load(load_config(config))
+    loaded = load_config(config)
+    create_data_key(loaded)  # not the demo clinic, so no key is made on the fly
+    return Engine.load(loaded)
 
 
 async def test_a_question_added_to_the_data_appears_with_its_condition_and_validation(tmp_path):

@@ -25,13 +25,11 @@ VERDICT_WORDS = {
     "clearance": "Needs clearance or a waiting period before treatment",
     "defer": "Defer: do not treat",
 }
-DECISIONS = {
-    "clearance": (("none", "Not yet: the documents say clearance is still needed"),
-                  ("clearance_noted", "Clearance noted (e.g. doctor's letter seen, waiting period over)"),
-                  ("override", "Override: treat despite the finding (give the reason)")),
-    "caution": (("none", "Proceed with the adjusted plan"),),
-    "suitable": (("none", "Proceed"),),
-}
+#: Only a clearance verdict takes a decision; a deferral never does (the store refuses it too).
+CLEARANCE_DECISIONS = (
+    ("clearance_noted", "Clearance noted (e.g. the doctor's letter is seen, or the waiting period is over)"),
+    ("override", "Override: treat despite the finding"),
+)
 
 
 def finding_text(finding: Finding) -> Content:
@@ -90,11 +88,12 @@ class PractitionerScreen(WizardScreen[Review | str]):
                 labels = {o.id: localize(o.label, self.session.language) for o in question.options} if question else {}
                 yield Static("Treatment plan (defaults from the rules)", classes="info-heading")
                 yield PlanEditor(plan, labels, engine.treatment, self.assessment.plan_limits)
-                yield Static("Decision", classes="info-heading")
-                with Vertical(id="decisions"):
-                    for kind, label in DECISIONS[verdict]:
-                        yield ChoiceTile(label, kind, mark="radio", selected=kind == "none", classes="decision")
-                yield Input(placeholder="Reason (required for clearance or override)", id="reason", max_length=300)
+                if verdict == "clearance":
+                    yield Static("Clearance (needed before the consent can be signed)", classes="info-heading")
+                    with Vertical(id="decisions"):
+                        for kind, label in CLEARANCE_DECISIONS:
+                            yield ChoiceTile(label, kind, mark="radio", classes="decision")
+                    yield Input(placeholder="Reason: what was seen or why", id="reason", max_length=300)
             else:
                 yield Static(Content("Deferred: a deferral letter will be produced. A deferral cannot be "
                                      "overridden."), classes="screen-intro")
@@ -135,8 +134,11 @@ class PractitionerScreen(WizardScreen[Review | str]):
         if editors:
             plan, plan_problems = editors.first().read()
             problems += plan_problems
+        if self.assessment.verdict == "clearance":
             reason = self.query_one("#reason", Input).value.strip()
-            if self.decision != "none" and not reason:
+            if self.decision == "none":
+                problems.append("Choose whether the clearance was noted or is overridden.")
+            elif len(reason) < 3:
                 problems.append("Give the reason for the clearance or the override.")
         if not self.query_one("#countersign-ack", ChoiceTile).selected:
             problems.append("Tick the countersignature statement.")

@@ -17,14 +17,28 @@ from intake.questionnaire import Questionnaire, localize
 from intake.tui.screens.base import WizardScreen, header
 
 
+def _when(value: Any, zone: ZoneInfo) -> str:
+    """A stored time (datetime or ISO text, UTC) as the clinic's local day and time."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value.astimezone(zone).strftime("%d %b %H:%M") if isinstance(value, datetime) else str(value)
+
+
 def draft_label(draft: Any, questionnaire: Questionnaire, language: str, zone: ZoneInfo) -> Content:
-    """A draft as one line for staff: who, where it stopped, and when it was last saved."""
-    step = next((s for s in questionnaire.steps if s.id == draft.step_id), None)
-    where = localize(step.title, language) if step else ("review" if draft.step_id == "review" else "signing")
-    updated = draft.updated_at
-    if isinstance(updated, datetime):
-        updated = updated.astimezone(zone).strftime("%d %b %H:%M")
-    return Content.assemble((draft.client_label or "(no name yet)", "bold"), f" · {where} · saved {updated}")
+    """A draft as one line for staff: who, where it continues, and when it was last saved."""
+    step = next((s for s in questionnaire.steps if s.id == getattr(draft, "next_step", None)), None)
+    where = localize(step.title, language) if step else "checking the answers"
+    return Content.assemble((draft.client_label or "(no name yet)", "bold"),
+                            f" · {where} · saved {_when(draft.updated_at, zone)}")
+
+
+def waiting_label(row: Any, zone: ZoneInfo) -> Content:
+    """A submitted intake that still needs the practitioner, as one line for staff."""
+    return Content.assemble((row.client_name or "(no name)", "bold"),
+                            f" · {row.status}, waiting for review · {_when(row.updated_at, zone)}")
 
 
 class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
@@ -40,10 +54,11 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
     """
 
     def __init__(self, clinic: str, drafts: Sequence[Any], questionnaire: Questionnaire, language: str,
-                 zone: ZoneInfo, in_progress: bool = False) -> None:
+                 zone: ZoneInfo, in_progress: bool = False, waiting: Sequence[Any] = ()) -> None:
         super().__init__(classes="staff")
         self.clinic = clinic
         self.drafts = list(drafts)
+        self.waiting = list(waiting)
         self.questionnaire = questionnaire
         self.language = language
         self.zone = zone
@@ -63,6 +78,11 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
                 for index, draft in enumerate(self.drafts):
                     yield Button(draft_label(draft, self.questionnaire, self.language, self.zone),
                                  id=f"draft-{index}", classes="draft-button")
+                if self.waiting:
+                    yield Static("Signed by the client, waiting for the practitioner (the client signs again)",
+                                 classes="info-heading")
+                for index, row in enumerate(self.waiting):
+                    yield Button(waiting_label(row, self.zone), id=f"waiting-{index}", classes="draft-button")
         with Horizontal(classes="navbar"):
             if not self.in_progress:
                 yield Button("Back to welcome", id="welcome")
@@ -70,8 +90,9 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
 
     @on(Button.Pressed, ".draft-button")
     def _resume(self, event: Button.Pressed) -> None:
-        index = int((event.button.id or "draft-0").removeprefix("draft-"))
-        self.dismiss(("resume", self.drafts[index].intake_id))
+        kind, index = (event.button.id or "draft-0").split("-")
+        chosen = (self.drafts if kind == "draft" else self.waiting)[int(index)]
+        self.dismiss(("resume", chosen.intake_id))
 
     @on(Button.Pressed, "#new, #welcome, #exit, #return, #pause")
     def _choice(self, event: Button.Pressed) -> None:
