@@ -27,6 +27,12 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
 
     IDLE: ClassVar[str] = "reset"
 
+    def on_mount(self) -> None:
+        """Keeps text cursors still when the app asks for it (snapshots); subclasses' on_mount also runs."""
+        if not getattr(self.app, "cursor_blink", True):
+            for widget in self.query("Input, TextArea"):
+                widget.cursor_blink = False
+
     def draft(self) -> tuple[Step, Mapping[str, Any]] | None:
         """What was typed on this screen but not yet saved: (step, answers), if anything."""
         return None

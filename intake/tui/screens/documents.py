@@ -27,6 +27,15 @@ def explain(exc: BaseException) -> str:
     return f"Something went wrong ({type(exc).__name__}). Nothing was lost.{where}"
 
 
+def shown_folder(paths: list[Path], default: Path) -> Path:
+    """The documents' folder as staff should read it: relative to where intake runs, when inside it."""
+    folder = (paths[0].parent if paths else default).resolve()
+    try:
+        return folder.relative_to(Path.cwd())
+    except ValueError:
+        return folder
+
+
 class RenderingScreen(WizardScreen[list[Path] | str]):
     """Renders and seals the documents off the UI thread. Dismisses with the written paths, or 'back'."""
 
@@ -106,8 +115,8 @@ class DoneScreen(WizardScreen[str]):
         yield from header(self.clinic, title="Documents")
         with VerticalScroll(id="done-body"):
             yield Static("The documents are ready", classes="screen-title")
-            folder = self.paths[0].parent.resolve() if self.paths else self.session.out_dir.resolve()
-            yield Static(Content.assemble("Saved in ", (str(folder), "bold"), ":"))
+            yield Static(Content.assemble("Saved in ", (str(shown_folder(self.paths, self.session.out_dir)), "bold"),
+                                          ":"))
             for path in self.paths:
                 yield Static(Content(f"• {path.name}"), classes="done-file")
             yield Static("", id="print-status")

@@ -92,13 +92,13 @@ class PractitionerScreen(WizardScreen[Review | str]):
                     yield Static("Clearance (needed before the consent can be signed)", classes="info-heading")
                     with Vertical(id="decisions"):
                         for kind, label in CLEARANCE_DECISIONS:
-                            yield ChoiceTile(label, kind, mark="radio", classes="decision")
+                            yield ChoiceTile(label, kind, mark="radio", classes="decision -statement")
                     yield Input(placeholder="Reason: what was seen or why", id="reason", max_length=300)
             else:
                 yield Static(Content("Deferred: a deferral letter will be produced. A deferral cannot be "
                                      "overridden."), classes="screen-intro")
             yield ChoiceTile("I have reviewed the answers and findings with the client and I countersign.",
-                             True, mark="check", id="countersign-ack")
+                             True, mark="check", id="countersign-ack", classes="-statement")
             yield Static("", id="practitioner-problem")
         with Horizontal(classes="navbar"):
             yield Button("Close", id="close")

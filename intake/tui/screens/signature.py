@@ -56,7 +56,8 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
             with Vertical(id="sig-type"):
                 yield Static(Content(self.texts["type_hint"]), classes="sig-hint")
                 yield Input(placeholder="Your full name", id="typed-name", max_length=120)
-                yield ChoiceTile(self.texts["typed_statement"], True, mark="check", id="typed-intent")
+                yield ChoiceTile(self.texts["typed_statement"], True, mark="check", id="typed-intent",
+                                 classes="-statement")
         yield Static("", id="sig-problem")
         with Horizontal(classes="navbar"):
             yield Button("Back", id="back")
