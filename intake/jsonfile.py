@@ -51,11 +51,11 @@ def parse_json(data: bytes, source: str = "input") -> Any:
         raise InputFileError(f"{source}: the JSON is nested too deeply to be an intake.") from None
 
 
-def read_json(path: Path | str, max_bytes: int = MAX_BYTES) -> Any:
-    """Reads and parses a JSON file of at most `max_bytes`.
+def read_bounded(path: Path | str, max_bytes: int, what: str = "an intake file") -> bytes:
+    """Reads a whole file that a person named, refusing anything larger than `max_bytes`.
 
     Raises:
-        InputFileError: the file is missing, unreadable, too large, not UTF-8 or not JSON.
+        InputFileError: the file is missing, a folder, unreadable or too large.
     """
     path = Path(path)
     try:
@@ -68,8 +68,15 @@ def read_json(path: Path | str, max_bytes: int = MAX_BYTES) -> Any:
     except OSError as exc:
         raise InputFileError(f"{path}: cannot be read ({exc.strerror}).") from None
     if len(data) > max_bytes:
-        raise InputFileError(
-            f"{path}: larger than {max_bytes // (1024 * 1024)} MiB; an intake file is far smaller. "
-            "Check that this is the right file."
-        )
-    return parse_json(data, str(path))
+        raise InputFileError(f"{path}: larger than {max_bytes // (1024 * 1024)} MiB; {what} is far smaller. "
+                             "Check that this is the right file.")
+    return data
+
+
+def read_json(path: Path | str, max_bytes: int = MAX_BYTES) -> Any:
+    """Reads and parses a JSON file of at most `max_bytes`.
+
+    Raises:
+        InputFileError: the file is missing, unreadable, too large, not UTF-8 or not JSON.
+    """
+    return parse_json(read_bounded(path, max_bytes), str(path))

@@ -18,7 +18,14 @@ from pathlib import Path
 from intake import __version__
 
 #: Modules that add subcommands; each has `register(subparsers)`.
-COMMAND_MODULES = ("intake.cli.core_commands", "intake.cli.records_commands", "intake.cli.tui_commands")
+COMMAND_MODULES = (
+    "intake.cli.core_commands",
+    "intake.cli.document_commands",
+    "intake.cli.keys_commands",
+    "intake.cli.records_commands",
+    "intake.cli.prompt_commands",
+    "intake.cli.tui_commands",
+)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 

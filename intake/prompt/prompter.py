@@ -48,23 +48,38 @@ class QuestionaryPrompter:
         print(text, file=self._output, flush=True)
 
     @staticmethod
+    def _ask(question) -> Any:
+        """Asks with Ctrl-D meaning "stop" at every prompt (not only on an empty line)."""
+        from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+        stop = KeyBindings()
+
+        @stop.add("c-d", eager=True)
+        def _(event) -> None:
+            event.app.exit(exception=EOFError, style="class:aborting")
+
+        app = question.application
+        app.key_bindings = merge_key_bindings([app.key_bindings, stop]) if app.key_bindings else stop
+        return question.unsafe_ask()
+
+    @staticmethod
     def _validator(validate: Validate | None):
         return (lambda value: validate(value)) if validate else None
 
     def text(self, key, message, *, default="", validate=None, instruction=None, multiline=False):
-        return self._q.text(message, default=default, validate=self._validator(validate),
-                            instruction=instruction, multiline=multiline).unsafe_ask()
+        return self._ask(self._q.text(message, default=default, validate=self._validator(validate),
+                                      instruction=instruction, multiline=multiline))
 
     def select(self, key, message, choices, *, default=None, instruction=None):
         options = [self._q.Choice(title=title, value=value) for value, title in choices]
         start = next((c for c in options if c.value == default), None) if default is not None else None
-        return self._q.select(message, choices=options, default=start, instruction=instruction,
-                              use_shortcuts=len(options) <= 9, use_arrow_keys=True, use_jk_keys=False).unsafe_ask()
+        return self._ask(self._q.select(message, choices=options, default=start, instruction=instruction,
+                                        use_shortcuts=len(options) <= 9, use_arrow_keys=True, use_jk_keys=False))
 
     def checkbox(self, key, message, choices, *, checked=(), validate=None, instruction=None):
         options = [self._q.Choice(title=title, value=value, checked=value in checked) for value, title in choices]
-        return self._q.checkbox(message, choices=options, validate=self._validator(validate),
-                                instruction=instruction or "(space to tick, enter when done)").unsafe_ask()
+        return self._ask(self._q.checkbox(message, choices=options, validate=self._validator(validate),
+                                          instruction=instruction or "(space to tick, enter when done)"))
 
     def confirm(self, key, message, *, default=False):
-        return self._q.confirm(message, default=default).unsafe_ask()
+        return self._ask(self._q.confirm(message, default=default))

@@ -40,8 +40,13 @@ class Walker:
                 on_step(steps[index], answers, steps[index + 1].id if index + 1 < len(steps) else None)
         return answers
 
-    def ask_step(self, step: Step, answers: Mapping[str, Any], number: int, total: int) -> dict[str, Any]:
-        """Asks the visible questions of one step, re-checking visibility after every answer."""
+    def ask_step(self, step: Step, answers: Mapping[str, Any], number: int, total: int,
+                 on_answer: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """Asks the visible questions of one step, re-checking visibility after every answer.
+
+        Args:
+            on_answer: called with the pruned answers after each answer (to save a draft).
+        """
         answers = dict(answers)
         self.prompter.say(f"\nStep {number} of {total}: {localize(step.title, self.language)}")
         if step.intro:
@@ -55,6 +60,8 @@ class Walker:
                 answers.pop(question.id, None)
             else:
                 answers[question.id] = value
+            if on_answer:
+                on_answer(self.questionnaire.prune(answers))
         return self.questionnaire.prune(answers)
 
     # -- one question -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from intake.records.errors import KeyFileError, MissingKeyError, TamperedRecordError
+from intake.records.errors import KeyExistsError, KeyFileError, MissingKeyError, TamperedRecordError
 
 KEY_ENV = "INTAKE_DATA_KEY"
 KEY_BYTES = 32
@@ -204,7 +204,7 @@ def create_data_key(config, force: bool = False) -> Path:
         raise KeyFileError(f"no key file is configured: set [security] data_key_file in {config.source}.")
     check_key_location(path, config.data_dir)
     if path.exists() and not force:
-        raise KeyFileError(f"{path} already exists. It opens the records in {config.data_dir}; a new key could "
+        raise KeyExistsError(f"{path} already exists. It opens the records in {config.data_dir}; a new key could "
                            "not open them. Keep it. (To replace it anyway use --force; the old key is kept.)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

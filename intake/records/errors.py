@@ -21,6 +21,12 @@ class KeyFileError(DataKeyError):
     """The key file or INTAKE_DATA_KEY exists but cannot be used (format, permissions, location)."""
 
 
+class KeyExistsError(KeyFileError):
+    """The key file is already there; it is kept (`intake keys init` reports it as kept)."""
+
+    already_exists = True
+
+
 class WrongKeyError(DataKeyError):
     """The key does not open this database."""
 

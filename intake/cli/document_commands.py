@@ -1,0 +1,228 @@
+"""Provides `intake render` (the sealed document packet of a record) and `intake verify` (offline checks)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_INVALID = 0, 1
+MAX_PDF_BYTES = 64 * 1024 * 1024
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Adds `render` and `verify`."""
+    p = subparsers.add_parser(
+        "render", help="write the sealed consent + aftercare (or deferral letter) for an answers file",
+        description="Validates and assesses the answers, then writes the sealed PDF/A-3 packet: the consent form "
+        "(with the photo consent section when photos were agreed) and the aftercare sheet, or the deferral "
+        "letter when the verdict is DEFER. Refuses an invalid record.")
+    p.add_argument("file", help="answers file (JSON), or - for standard input")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: [documents] out_dir)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--signature", metavar="STROKES.json",
+                     help="the client's drawn signature: a JSON list of strokes of [x, y] points (0..1, y down), "
+                     "or {\"strokes\": [...], \"aspect_ratio\": 3, \"name\": \"...\"}")
+    how.add_argument("--typed-name", metavar="NAME", help="the client's typed signature")
+    photo = p.add_mutually_exclusive_group()
+    photo.add_argument("--photo-signature", metavar="STROKES.json",
+                       help="separate drawn signature for the photo consent (default: the same as the consent)")
+    photo.add_argument("--photo-typed-name", metavar="NAME", help="separate typed signature for the photo consent")
+    p.add_argument("--practitioner", metavar="ID", help="countersigning practitioner (default: the first one "
+                   "in the configuration)")
+    p.add_argument("--signed-at", metavar="TIME", help="signing time, ISO 8601 such as 2026-11-20T14:32 "
+                   "(clinic time unless it has an offset; default: now)")
+    decision = p.add_mutually_exclusive_group()
+    decision.add_argument("--clearance-noted", nargs="?", const="", metavar="NOTE",
+                          help="the practitioner has seen the approvals asked for (waiting periods still apply)")
+    decision.add_argument("--override", metavar="REASON",
+                          help="the practitioner goes ahead outside a screening limit, for this reason")
+    p.add_argument("--unsealed", action="store_true", help="write unsealed previews (marked as such)")
+    p.set_defaults(handler=cmd_render)
+
+    p = subparsers.add_parser(
+        "verify", help="check a sealed document: seal, certificate, embedded data and template versions",
+        description="Checks, offline, that the document's seal is intact and covers the whole file, that it was "
+        "made with the clinic's certificate, and that the embedded answers match the fingerprint printed in "
+        "the document. Exit status 1 when any check fails.")
+    p.add_argument("files", nargs="+", metavar="FILE.pdf", help="documents to check")
+    p.add_argument("--cert", metavar="CERT.pem", help="the clinic's seal certificate (default: [security] "
+                   "seal_cert_file)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(handler=cmd_verify)
+
+
+# -- render ------------------------------------------------------------------------------------
+
+def _signed_at(text: str | None, zone) -> datetime:
+    from intake.errors import InputFileError
+
+    if not text:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputFileError(f"--signed-at {text!r} is not a date and time; write it like 2026-11-20T14:32 "
+                             "or 2026-11-20T14:32+00:00.") from None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def _strokes_file(path: str) -> dict[str, Any]:
+    from intake.errors import InputFileError
+    from intake.jsonfile import read_json
+
+    data = read_json(path)
+    if isinstance(data, list):
+        return {"strokes": data}
+    if isinstance(data, dict) and isinstance(data.get("strokes"), list):
+        unknown = set(data) - {"strokes", "aspect_ratio", "name"}
+        if unknown:
+            raise InputFileError(f"{path}: unknown key {sorted(unknown)[0]!r}; use strokes, aspect_ratio and name.")
+        return data
+    raise InputFileError(f"{path}: expected a list of strokes, or an object with \"strokes\".")
+
+
+def _signature(drawn: str | None, typed: str | None, name: str, statement: str, when: datetime):
+    from intake.documents import Signature
+
+    if drawn:
+        data = _strokes_file(drawn)
+        strokes = [[tuple(point) if isinstance(point, list) else point for point in stroke]
+                   if isinstance(stroke, list) else stroke for stroke in data["strokes"]]
+        return Signature("drawn", data.get("name", name), statement, when, strokes, data.get("aspect_ratio", 3.0))
+    return Signature("typed", typed, statement, when)
+
+
+def _ensure_seal(config) -> None:
+    from intake.documents.errors import SealKeyError
+    from intake.documents.keys import create_seal_identity, seal_paths
+
+    key, cert = seal_paths(config)
+    if key.exists() and cert.exists():
+        return
+    if not config.is_demo:
+        raise SealKeyError(f"no clinic seal at {key if not key.exists() else cert}. Run `intake keys init` once to "
+                           "create it (or set [security] seal_key_file and seal_cert_file to your certificate).")
+    create_seal_identity(config)
+    print(f"First use of the demo clinic: created a self-signed DEMO seal ({key}, {cert}). It is for trying "
+          "intake out, not for clinical use.")
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """intake render FILE --out DIR [--signature STROKES.json | --typed-name NAME]"""
+    from intake.cli.core_commands import read_record
+    from intake.cli.output import VERDICT_WORDS, format_problems
+    from intake.documents import Countersignature, PacketRenderer
+    from intake.engine import Engine
+    from intake.errors import InputFileError
+
+    engine = Engine.load(args.config)
+    record = read_record(args.file)
+    problems = engine.validate(record)
+    if problems:
+        print(format_problems(args.file, problems), file=sys.stderr)
+        print("No documents were written: correct the answers and render again.", file=sys.stderr)
+        return EXIT_INVALID
+    assessment = engine.assessor.assess(record)
+    config = engine.config
+    when = _signed_at(args.signed_at, config.timezone)
+    practitioner = args.practitioner or config.practitioners[0].id
+    decision, reason = "none", ""
+    if args.override is not None:
+        decision, reason = "override", args.override
+    elif args.clearance_noted is not None:
+        decision, reason = "clearance_noted", args.clearance_noted
+    counter = Countersignature(practitioner, when, decision, reason)
+    renderer = PacketRenderer(engine)
+    name = record["answers"]["full_name"]
+    client = photo = None
+    if assessment.verdict == "defer":
+        if args.signature or args.typed_name:
+            print("The verdict is DEFER, so no consent can be signed: writing the deferral letter instead.")
+    else:
+        if not (args.signature or args.typed_name):
+            raise InputFileError("a consent needs the client's signature: add --typed-name \"NAME\" or "
+                                 "--signature STROKES.json.")
+        client = _signature(args.signature, args.typed_name, name, renderer.statement("consent"), when)
+        if record["answers"].get("photo_consent") is True:
+            drawn = args.photo_signature or (None if args.photo_typed_name else args.signature)
+            typed = args.photo_typed_name or (None if args.photo_signature else args.typed_name)
+            photo = _signature(drawn, typed, name, renderer.statement("photo_consent"), when)
+    if not args.unsealed:
+        _ensure_seal(config)
+    packet = renderer.render(record, client_signature=client, countersignature=counter, photo_signature=photo,
+                             sealed=not args.unsealed)
+    out = Path(args.out) if args.out else config.path("documents", "out_dir", "intake-documents")
+    paths = packet.write(out)
+    print(f"{name}, record {packet.record_id}: {VERDICT_WORDS[packet.verdict]}")
+    person = config.practitioner(practitioner)
+    note = "" if args.practitioner else " (the first practitioner in the configuration; choose with --practitioner)"
+    print(f"Countersigned by {person.name}{note}" + (f", decision: {decision.replace('_', ' ')}"
+                                                     if decision != "none" else ""))
+    for document, path in zip(packet.documents, paths, strict=True):
+        print(f"  {document.kind:10} {path}  (SHA-256 {document.sha256[:16]}…)")
+    if args.unsealed:
+        print("These are unsealed previews, marked as such on every page.")
+    else:
+        seal = renderer.seal_identity.certificate
+        kind = " (self-signed DEMO certificate)" if seal.demo else " (self-signed)" if seal.self_signed else ""
+        print(f"Sealed by {seal.organisation or seal.subject}{kind}, certificate SHA-256 {seal.fingerprint[:16]}…")
+        print("Check any copy with: intake verify FILE.pdf")
+    return EXIT_OK
+
+
+# -- verify ------------------------------------------------------------------------------------
+
+def _read_pdf(path: str) -> bytes:
+    from intake.jsonfile import read_bounded
+
+    return read_bounded(path, MAX_PDF_BYTES, "an intake document")
+
+
+def _summary(path: str, report, zone) -> str:
+    from intake.documents.formatting import make_filters
+
+    if not report.ok:
+        return f"NOT VERIFIED {path}: {report.reason}"
+    both = make_filters(zone)["both_times"]
+    cert = report.certificate
+    kind = " (self-signed DEMO certificate)" if cert.demo else " (self-signed)" if cert.self_signed else ""
+    lines = [
+        f"VERIFIED {path}",
+        f"  document:    {report.kind} for {report.client}, record {report.record_id}",
+        f"  sealed:      {both(report.sealed_at) if report.sealed_at else 'time not stated'} by "
+        f"{cert.organisation or cert.subject}{kind}",
+        "  seal:        intact; covers the whole file; nothing changed or added after sealing",
+        f"  certificate: SHA-256 {cert.fingerprint[:16]}…, checked against {report.certificate_source}",
+        f"  data:        intake-data.json SHA-256 {report.data_sha256[:16]}… matches the fingerprint printed "
+        "in the document",
+    ]
+    changed = {name: status for name, status in report.template_status.items() if status != "current"}
+    if not changed:
+        lines.append(f"  templates:   version {report.template_set}; all {len(report.templates)} template files are "
+                     "the ones in use now")
+    else:
+        lines.append(f"  templates:   version {report.template_set}; made with templates that have changed since:")
+        lines += [f"               {name} {report.templates[name]}: {status}" for name, status in changed.items()]
+    lines += [f"  note:        {note}" for note in report.notes]
+    return "\n".join(lines)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """intake verify FILE.pdf ... [--cert CERT.pem]"""
+    from intake.cli.output import print_json
+    from intake.config import load_config
+    from intake.documents import verify_pdf
+
+    config = load_config(args.config)
+    results = []
+    for path in args.files:
+        report = verify_pdf(_read_pdf(path), config, cert_path=args.cert)
+        results.append((path, report))
+        if not args.json:
+            print(_summary(path, report, config.timezone), file=sys.stdout if report.ok else sys.stderr)
+    if args.json:
+        print_json([{"file": path, **report.to_dict()} for path, report in results])
+    return EXIT_OK if all(report.ok for _, report in results) else EXIT_INVALID

@@ -1,0 +1,65 @@
+"""Provides `intake ask`: the plain-prompt intake for phone, SSH and screen-reader users."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import socket
+import sys
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+NO_TERMINAL = (
+    "intake ask needs an interactive terminal (standard input is not one).\n"
+    "For answers prepared in a file, use `intake validate FILE` to check them and "
+    "`intake render FILE --out DIR` to make the documents."
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Adds the ask subcommand."""
+    p = subparsers.add_parser("ask", help="take an intake at plain prompts (phone, SSH, screen readers)")
+    p.add_argument("--resume", metavar="ID", help="continue a saved draft")
+    p.add_argument("--staff", default=None, help="staff member taking the intake (default: your login name)")
+    p.set_defaults(handler=cmd_ask)
+
+
+def _staff_name(given: str | None) -> str:
+    if given:
+        return given
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "staff"
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """intake ask [--resume ID]"""
+    if not sys.stdin.isatty():
+        print(f"intake: {NO_TERMINAL}", file=sys.stderr)
+        return EXIT_USAGE
+    from intake.documents import PacketRenderer
+    from intake.engine import Engine
+    from intake.prompt.flow import AskSession
+    from intake.prompt.prompter import QuestionaryPrompter
+    from intake.records import Store
+
+    engine = Engine.load(args.config)
+    config = engine.config
+    device = config.section("kiosk").get("device") or socket.gethostname() or "terminal"
+    out_dir = config.path("documents", "out_dir", "intake-documents")
+    with Store.open(config, engine=engine) as store:
+        session = AskSession(engine, QuestionaryPrompter(), store, PacketRenderer(engine),
+                             staff=_staff_name(args.staff), device=device, out_dir=out_dir)
+        try:
+            session.run(args.resume)
+        except (KeyboardInterrupt, EOFError):
+            if session.intake_id is None:
+                print("\nCancelled — nothing was saved.", file=sys.stderr)
+            elif session.status == "draft":
+                print(f"\nCancelled — draft saved as {session.intake_id}. "
+                      f"Continue with: intake ask --resume {session.intake_id}", file=sys.stderr)
+            else:
+                print(f"\nStopped — intake {session.intake_id} is saved ({session.status}).", file=sys.stderr)
+            return EXIT_CANCELLED
+    return EXIT_OK

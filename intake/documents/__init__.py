@@ -1,0 +1,85 @@
+"""Provides the consent, aftercare and deferral documents: personal PDF/A-3 files, sealed and verifiable.
+
+Public API (what the TUI, the prompt front end and the CLI call)::
+
+    from intake.documents import PacketRenderer, Signature, Countersignature, Packet
+
+    renderer = PacketRenderer(engine)            # long-lived: templates read and CSS parsed once
+    packet = renderer.render(
+        record,                                  # a complete intake record (validated here)
+        client_signature=Signature(
+            method="drawn",                      # or "typed"
+            name="Maria Okonkwo-Smith",
+            intent_statement=renderer.statement("consent"),
+            signed_at=datetime.now(timezone.utc),  # timezone-aware
+            strokes=[[(0.1, 0.6), (0.2, 0.4)]],  # points 0..1, y down; [] for "typed"
+            aspect_ratio=3.0,                    # optional: pad width / height
+        ),
+        countersignature=Countersignature(
+            practitioner_id="ajordan", signed_at=...,      # also the seal time
+            decision="none",                     # | "clearance_noted" | "override" (needs reason)
+            reason="", plan=None,                # plan: TreatmentPlan; None = engine.default_plan
+        ),
+        photo_signature=Signature(...),          # the photo consent section's own signature: required
+                                                 # exactly when the client agreed to photos
+        sealed=True,                             # False: unsealed preview, marked as such
+        issued_at=None,                          # a deferral letter without countersignature, or an
+                                                 # unsigned preview (sealed=False, no signatures)
+    )
+    packet.documents   # [Document(kind, filename, pdf, sha256, template_versions, sealed)]
+    packet.write(out_dir)  # -> list[Path], files 0600, never overwrites a different file
+
+A DEFER verdict gives the deferral letter only (signatures optional; a client signature raises
+ConsentRefusedError). Otherwise the packet is the consent + the aftercare sheet. Photo consent is its
+own section of the consent document (on its own page, with its own signature), only when agreed.
+With sealed=False and no signatures at all, the consent renders as the client will read it before
+signing (empty signature boxes, "Preview only" on every page; pass issued_at).
+An invalid record raises RecordNotReadyError. Every error is an IntakeError subclass with a message
+for people. `render` may be called from any thread, a worker thread being the natural place (it takes
+a few tenths of a second); calls are serialised, and sealing works even inside a running event loop.
+
+Keys and checking: `create_seal_identity(config, force=False)` makes the clinic's self-signed seal
+(key 0600 + certificate, paths from [security]); `verify_pdf(data, config)` checks a document offline.
+
+Heavy libraries (WeasyPrint, pyHanko) load only when a name below is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "PacketRenderer": "intake.documents.renderer",
+    "Signature": "intake.documents.model",
+    "Countersignature": "intake.documents.model",
+    "Document": "intake.documents.model",
+    "Packet": "intake.documents.model",
+    "create_seal_identity": "intake.documents.keys",
+    "load_seal_identity": "intake.documents.seal",
+    "verify_pdf": "intake.documents.verify",
+    "VerificationReport": "intake.documents.verify",
+    "DocumentError": "intake.documents.errors",
+    "ConsentRefusedError": "intake.documents.errors",
+    "RecordNotReadyError": "intake.documents.errors",
+    "SignatureInputError": "intake.documents.errors",
+    "TemplateProblemError": "intake.documents.errors",
+    "SealKeyError": "intake.documents.errors",
+    "OutputError": "intake.documents.errors",
+    "VerificationFailed": "intake.documents.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'intake.documents' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,253 @@
+"""Provides the signature inputs and the finished documents: Signature, Countersignature, Document, Packet."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from intake.documents.errors import OutputError, SignatureInputError
+from intake.recordschema import PATTERNS
+
+SIGNATURE_METHODS = ("drawn", "typed")
+DECISIONS = ("none", "clearance_noted", "override")
+DOCUMENT_KINDS = ("consent", "aftercare", "deferral")
+
+MAX_NAME = 120
+MAX_STATEMENT = 1000
+MAX_REASON = 1000
+MAX_STROKES = 300
+MAX_POINTS = 20_000
+
+_NAME = re.compile(PATTERNS["name"])
+MULTILINE_TEXT = re.compile(PATTERNS["multiline"])
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A client's simple electronic signature: drawn strokes or a typed name.
+
+    Args:
+        method: "drawn" or "typed".
+        name: the signer's name as printed under the signature.
+        intent_statement: the exact statement the signer affirmed by signing.
+        signed_at: when they signed; timezone-aware (stored and printed in UTC and clinic time).
+        strokes: for "drawn", the pen strokes: lists of (x, y) points normalised to 0..1, y down.
+        aspect_ratio: width / height of the pad the strokes were drawn on (keeps the shape true).
+    """
+
+    method: str
+    name: str
+    intent_statement: str
+    signed_at: datetime
+    strokes: Sequence[Sequence[tuple[float, float]]] = field(default_factory=list, repr=False)
+    aspect_ratio: float = 3.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The signature as plain JSON data (times in UTC)."""
+        return {
+            "method": self.method,
+            "name": self.name,
+            "intent_statement": self.intent_statement,
+            "signed_at": utc_text(self.signed_at),
+            "aspect_ratio": self.aspect_ratio,
+            "strokes": [[[round(x, 4), round(y, 4)] for x, y in stroke] for stroke in self.strokes],
+        }
+
+
+@dataclass(frozen=True)
+class Countersignature:
+    """The practitioner's countersignature and decision.
+
+    Args:
+        practitioner_id: id of a practitioner in the clinic configuration.
+        signed_at: when they countersigned; timezone-aware. This is also the seal time.
+        decision: "none"; "clearance_noted" (the approvals a CLEARANCE verdict asks for have been
+            seen; its waiting periods still apply); or "override" (treating outside a finding or a
+            plan limit, waiting periods included; needs a reason).
+        reason: the practitioner's note; required for "override".
+        plan: the confirmed treatment plan; None uses the engine's default plan.
+    """
+
+    practitioner_id: str
+    signed_at: datetime
+    decision: str = "none"
+    reason: str = ""
+    plan: Any = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """One finished PDF of a packet."""
+
+    kind: str
+    filename: str
+    pdf: bytes = field(repr=False)
+    sha256: str
+    template_versions: Mapping[str, str]
+    sealed: bool = True
+
+
+@dataclass(frozen=True)
+class Packet:
+    """The documents rendered for one record, with the data embedded in each of them."""
+
+    record_id: str
+    verdict: str
+    documents: list[Document]
+    attachment: bytes = field(repr=False)  # health data: kept out of logs and tracebacks
+    attachment_sha256: str
+
+    def document(self, kind: str) -> Document | None:
+        """The document of one kind, if the packet has it."""
+        return next((d for d in self.documents if d.kind == kind), None)
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Writes every document into a folder (created 0700) as files readable only by the owner.
+
+        An existing file with the same name is left alone when its bytes are identical; a
+        different file of the same name is never overwritten.
+
+        Returns:
+            The paths of the documents, in packet order.
+
+        Raises:
+            OutputError: the folder cannot be created or a different file is in the way.
+        """
+        folder = Path(out_dir)
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot create the output folder ({exc.strerror}).") from None
+        written = []
+        for document in self.documents:
+            written.append(_write_private(folder / document.filename, document.pdf))
+        return written
+
+
+def _write_private(path: Path, data: bytes) -> Path:
+    if path.exists():
+        try:
+            same = hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest()
+        except OSError:
+            same = False
+        if same:
+            os.chmod(path, 0o600)
+            return path
+        raise OutputError(f"{path}: a different file with this name already exists; it was not overwritten. "
+                          "Move it away or choose another --out folder.")
+    try:
+        handle, temp = tempfile.mkstemp(prefix=".partial-", suffix=".pdf", dir=path.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o600)
+        try:
+            os.link(temp, path)  # fails instead of replacing a file created meanwhile
+            os.unlink(temp)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV) or path.exists():
+                raise
+            os.replace(temp, path)  # file systems without hard links
+    except FileExistsError:
+        os.unlink(temp)
+        raise OutputError(f"{path}: appeared while writing; it was not overwritten.") from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror}).") from None
+    return path
+
+
+# -- checks -----------------------------------------------------------------------------------
+
+def utc_text(moment: datetime) -> str:
+    """A timezone-aware time as ISO 8601 UTC, for example 2026-11-20T14:32:05Z."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def check_time(moment: Any, what: str) -> datetime:
+    """Checks a signing time and returns it in UTC (whole seconds)."""
+    if not isinstance(moment, datetime):
+        raise SignatureInputError(f"{what}: signed_at must be a date and time, not {type(moment).__name__}.")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise SignatureInputError(f"{what}: signed_at {moment.isoformat()} has no time zone; "
+                                  "give a timezone-aware time such as datetime.now(timezone.utc).")
+    if not 2000 <= moment.astimezone(UTC).year <= 2200:
+        raise SignatureInputError(f"{what}: signed_at {moment.isoformat()} is not a plausible signing time.")
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def check_text(value: Any, what: str, limit: int, pattern: re.Pattern[str], hint: str, required: bool = True) -> str:
+    """Checks a piece of free text supplied alongside a signature."""
+    if not isinstance(value, str):
+        raise SignatureInputError(f"{what} must be text.")
+    text = value.strip()
+    if required and not text:
+        raise SignatureInputError(f"{what} is empty.")
+    if len(text) > limit:
+        raise SignatureInputError(f"{what} is too long ({len(text):,} characters; at most {limit:,}).")
+    if text and not pattern.fullmatch(text):
+        raise SignatureInputError(f"{what} {hint}")
+    return text
+
+
+def check_signature(signature: Any, what: str) -> Signature:
+    """Checks a client signature completely and returns a normalised copy (UTC time, tuple strokes).
+
+    Raises:
+        SignatureInputError: naming the signature and what is wrong with it.
+    """
+    if not isinstance(signature, Signature):
+        raise SignatureInputError(f"{what} must be a Signature, not {type(signature).__name__}.")
+    if signature.method not in SIGNATURE_METHODS:
+        raise SignatureInputError(f"{what}: method must be 'drawn' or 'typed', not {signature.method!r}.")
+    name = check_text(signature.name, f"{what}: the signer's name", MAX_NAME, _NAME,
+                      "may use letters, spaces, apostrophes, hyphens, full stops and commas only.")
+    statement = check_text(signature.intent_statement, f"{what}: the intent statement", MAX_STATEMENT,
+                           MULTILINE_TEXT, "contains control or hidden formatting characters.")
+    signed_at = check_time(signature.signed_at, what)
+    aspect = signature.aspect_ratio
+    if not isinstance(aspect, (int, float)) or isinstance(aspect, bool) or not 0.5 <= aspect <= 10:
+        raise SignatureInputError(f"{what}: aspect_ratio must be a number between 0.5 and 10.")
+    strokes = _check_strokes(signature.strokes, what)
+    if signature.method == "drawn" and not strokes:
+        raise SignatureInputError(f"{what}: a drawn signature needs at least one stroke; ask the client to sign "
+                                  "again or use a typed name.")
+    if signature.method == "typed" and strokes:
+        raise SignatureInputError(f"{what}: a typed signature carries no strokes; use method 'drawn' for strokes.")
+    return Signature(signature.method, name, statement, signed_at, strokes, float(aspect))
+
+
+def _check_strokes(strokes: Any, what: str) -> tuple[tuple[tuple[float, float], ...], ...]:
+    if not isinstance(strokes, (list, tuple)):
+        raise SignatureInputError(f"{what}: strokes must be a list of strokes.")
+    if len(strokes) > MAX_STROKES:
+        raise SignatureInputError(f"{what}: {len(strokes)} strokes is more than a signature can have "
+                                  f"(at most {MAX_STROKES}).")
+    result = []
+    total = 0
+    for s_index, stroke in enumerate(strokes):
+        if not isinstance(stroke, (list, tuple)) or not stroke:
+            raise SignatureInputError(f"{what}: stroke {s_index + 1} must be a non-empty list of points.")
+        total += len(stroke)
+        if total > MAX_POINTS:
+            raise SignatureInputError(f"{what}: more than {MAX_POINTS:,} points; simplify the strokes.")
+        points = []
+        for p_index, point in enumerate(stroke):
+            if not isinstance(point, (list, tuple)) or len(point) != 2 or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 1
+                for v in point
+            ):
+                raise SignatureInputError(f"{what}: stroke {s_index + 1}, point {p_index + 1} must be two numbers "
+                                          "between 0 and 1 (x, y measured from the top left of the pad).")
+            points.append((float(point[0]), float(point[1])))
+        result.append(tuple(points))
+    return tuple(result)

@@ -1,0 +1,83 @@
+"""Provides the data embedded in every document: validated answers, assessment, plan, signatures, versions.
+
+The bytes are canonical (sorted keys, fixed separators, UTF-8), so the same inputs always give the
+same bytes and the same fingerprint, which is printed in each document and checked by `intake verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from intake import __version__
+from intake.documents.context import Inputs
+from intake.documents.model import utc_text
+
+PAYLOAD_FORMAT = "intake-document-data/1"
+ATTACHMENT_NAME = "intake-data.json"
+ATTACHMENT_DESCRIPTION = "Validated intake answers, suitability assessment and treatment plan (JSON)"
+
+
+def build_payload(engine, inputs: Inputs, templates: Mapping[str, Mapping[str, str]],
+                  template_sets: Mapping[str, str]) -> dict[str, Any]:
+    """The embedded data for one packet.
+
+    Args:
+        engine: the engine the packet was made with.
+        inputs: the checked inputs.
+        templates: for each document kind in the packet, each template file's version.
+        template_sets: for each document kind, the combined template version printed on its pages.
+    """
+    record = inputs.record
+    counter = inputs.counter
+    practitioner = None
+    if counter is not None:
+        person = engine.config.practitioner(counter.practitioner_id)
+        practitioner = {
+            "id": person.id, "name": person.name, "role": person.role, "registration": person.registration,
+            "signed_at": utc_text(counter.signed_at), "decision": counter.decision, "reason": counter.reason,
+        }
+    ordered = {q.id: inputs.answers[q.id] for q in engine.questionnaire.questions() if q.id in inputs.answers}
+    return {
+        "format": PAYLOAD_FORMAT,
+        "generator": f"intake {__version__}",
+        "clinic": {"name": engine.config.clinic["name"], "timezone": engine.config.clinic["timezone"]},
+        "record": {
+            "format": record.get("format"),
+            "record_id": inputs.record_id,
+            "record_id_derived": inputs.record_id_derived,
+            "questionnaire_version": record.get("questionnaire_version", engine.questionnaire.version),
+            "consultation_date": record["consultation_date"],
+            "language": record.get("language", engine.language),
+            "answers": ordered,
+        },
+        "assessment": inputs.assessment.to_dict(),
+        "plan": inputs.plan.to_dict() if inputs.plan is not None else None,
+        "versions": {
+            "questionnaire": engine.questionnaire.version,
+            "rules": engine.rules.version,
+            "treatment": engine.treatment.version,
+        },
+        "signatures": {
+            "client": inputs.client.to_dict() if inputs.client else None,
+            "photo": inputs.photo.to_dict() if inputs.photo else None,
+            "practitioner": practitioner,
+        },
+        "issued_at": utc_text(inputs.issued_at),
+        "documents": {
+            kind: {"template_set": template_sets[kind], "templates": dict(versions)}
+            for kind, versions in templates.items()
+        },
+    }
+
+
+def encode(payload: Mapping[str, Any]) -> bytes:
+    """Canonical JSON bytes."""
+    return (json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+
+
+def fingerprint(data: bytes) -> str:
+    """The SHA-256 of the embedded data, as printed in the documents."""
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,345 @@
+"""Provides PacketRenderer: the long-lived object that turns a record and signatures into sealed PDF/A-3 documents."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from intake.documents.context import Inputs, build_context, photo_consent_given
+from intake.documents.errors import (
+    ConsentRefusedError,
+    RecordNotReadyError,
+    SignatureInputError,
+    TemplateProblemError,
+)
+from intake.documents.fetcher import BASE_URL, TemplateAssetFetcher, shorten
+from intake.documents.formatting import make_filters
+from intake.documents.model import (
+    DECISIONS,
+    MAX_REASON,
+    MULTILINE_TEXT,
+    Countersignature,
+    Document,
+    Packet,
+    Signature,
+    check_signature,
+    check_text,
+    check_time,
+    utc_text,
+)
+from intake.documents.payload import (
+    ATTACHMENT_DESCRIPTION,
+    ATTACHMENT_NAME,
+    build_payload,
+    encode,
+    fingerprint,
+)
+from intake.documents.seal import SealIdentity, load_seal_identity
+from intake.documents.templates import load_template_set, set_version
+from intake.treatment import AREA_QUESTION, TreatmentPlan
+
+PAPER_SIZES = {"A4": "A4", "Letter": "letter"}
+PDF_VARIANT = "pdf/a-3b"
+
+
+class PacketRenderer:
+    """Renders the document packet of a record; build it once and keep it.
+
+    The templates, stylesheet and assets are read once (a consistent snapshot), the stylesheet is
+    parsed once and one FontConfiguration is shared. `render` may be called from any thread;
+    calls are serialised. The seal key is loaded on the first sealed render.
+
+    Args:
+        engine: the loaded Engine (configuration, questionnaire, rules, treatment defaults).
+        templates_dir: the templates folder (default: the configuration's).
+        paper: "A4" or "Letter" (default: [documents] paper, else A4).
+    """
+
+    def __init__(self, engine, *, templates_dir: str | Path | None = None, paper: str | None = None):
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.engine = engine
+        self.templates = load_template_set(Path(templates_dir or engine.config.templates_dir),
+                                           make_filters(engine.config.timezone))
+        self.fetcher = TemplateAssetFetcher(self.templates.assets)
+        self.font_config = FontConfiguration()
+        paper = paper or engine.config.section("documents").get("paper", "A4")
+        if paper not in PAPER_SIZES:
+            raise TemplateProblemError(f"paper size {paper!r} is not supported; use A4 or Letter.")
+        self.paper = paper
+        self._lock = threading.RLock()  # WeasyPrint's font machinery is shared: one render at a time
+        self._identity: SealIdentity | None = None
+        from weasyprint.urls import FatalURLFetchingError
+
+        with self._lock:
+            self.fetcher.begin()
+            try:
+                self.stylesheets = [
+                    CSS(string=self.templates.stylesheet, base_url=BASE_URL, url_fetcher=self.fetcher,
+                        font_config=self.font_config),
+                    CSS(string=f"@page {{ size: {PAPER_SIZES[paper]}; }}", base_url=BASE_URL,
+                        url_fetcher=self.fetcher, font_config=self.font_config),
+                ]
+            except FatalURLFetchingError as exc:
+                raise TemplateProblemError(_blocked_message(exc)) from None
+            if self.fetcher.blocked:
+                raise TemplateProblemError(_blocked_message(self.fetcher.blocked[0]))
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def statement(self, kind: str) -> str:
+        """The default statement a client affirms when signing "consent" or "photo_consent"."""
+        return self.templates.statement(kind, self.engine.language)
+
+    @property
+    def seal_identity(self) -> SealIdentity:
+        """The clinic seal (loaded once).
+
+        Raises:
+            SealKeyError: no usable seal key or certificate is configured.
+        """
+        with self._lock:
+            if self._identity is None:
+                self._identity = load_seal_identity(self.engine.config)
+            return self._identity
+
+    def render(self, record: Mapping[str, Any], *, client_signature: Signature | None = None,
+               countersignature: Countersignature | None = None, photo_signature: Signature | None = None,
+               sealed: bool = True, issued_at: datetime | None = None) -> Packet:
+        """Renders the packet: consent (with the photo consent section when agreed) + aftercare, or the deferral letter.
+
+        Args:
+            record: a complete intake record.
+            client_signature: the client's signature on the consent; leave out for a deferral.
+            countersignature: the practitioner's countersignature (required for a consent).
+            photo_signature: the client's own signature for the photo consent section, required exactly
+                when the client agreed to photos.
+            sealed: seal every document with the clinic's key (False gives an unsealed preview).
+            issued_at: the date and time of a deferral letter that has no countersignature, or of an
+                unsigned preview (sealed=False and no signatures: the consent as the client will read it).
+
+        Raises:
+            RecordNotReadyError: the record is not valid.
+            ConsentRefusedError: a consent was asked for (a client signature given) but the verdict is defer.
+            SignatureInputError: a signature is missing, malformed, or does not fit the assessment.
+            TemplateProblemError: a template is broken or tried to load a resource.
+            SealKeyError: sealing was asked for but no usable seal is configured.
+        """
+        with self._lock:
+            inputs = self._inputs(record, client_signature, countersignature, photo_signature, issued_at, sealed)
+            identity = self.seal_identity if sealed else None
+            return self._render(inputs, identity)
+
+    # -- checks -------------------------------------------------------------------------------
+
+    def _inputs(self, record, client, counter, photo, issued_at, sealed) -> Inputs:
+        engine = self.engine
+        problems = engine.validate(record)
+        if problems:
+            raise RecordNotReadyError(problems)
+        assessment = engine.assessor.assess(record)
+        answers = engine.questionnaire.prune(record["answers"])
+        record_id, derived = record.get("record_id"), False
+        if not record_id:
+            canonical = json.dumps(record, sort_keys=True, ensure_ascii=False).encode("utf-8")
+            record_id, derived = "derived-" + hashlib.sha256(canonical).hexdigest()[:12], True
+        if assessment.verdict == "defer":
+            if client is not None or photo is not None:
+                reasons = "; ".join(f.practitioner_message for f in assessment.of_severity("defer"))
+                raise ConsentRefusedError(
+                    f"no consent can be signed: the suitability verdict is DEFER ({reasons}). Render without a "
+                    "client signature to produce the deferral letter instead.")
+            counter = self._check_counter(counter, assessment, None, deferral=True) if counter else None
+            if counter is not None:
+                when = counter.signed_at
+            elif issued_at is not None:
+                when = check_time(issued_at, "the deferral letter")
+            else:
+                raise SignatureInputError("a deferral letter needs its date and time: pass issued_at, or the "
+                                          "practitioner's countersignature.")
+            return Inputs(record, answers, record_id, derived, assessment, None, None, None, counter, when)
+        if client is None and counter is None and photo is None and not sealed:
+            if issued_at is None:
+                raise SignatureInputError("an unsigned preview needs its date and time: pass issued_at.")
+            plan = engine.default_plan(record, assessment)
+            return Inputs(record, answers, record_id, derived, assessment, plan, None, None, None,
+                          check_time(issued_at, "the preview"))
+        if client is None:
+            raise SignatureInputError("a consent needs the client's signature (drawn or typed).")
+        if counter is None:
+            raise SignatureInputError("a consent needs the practitioner's countersignature.")
+        client = check_signature(client, "the client's signature")
+        consultation = datetime.fromisoformat(record["consultation_date"]).replace(tzinfo=engine.config.timezone)
+        if client.signed_at < consultation:
+            raise SignatureInputError(f"the client's signature ({utc_text(client.signed_at)}) is dated before the "
+                                      f"consultation day {record['consultation_date']}.")
+        if photo_consent_given(answers):
+            if photo is None:
+                raise SignatureInputError("the client agreed to photos, so the photo consent needs its own "
+                                          "signature: pass photo_signature.")
+            photo = check_signature(photo, "the photo consent signature")
+        elif photo is not None:
+            raise SignatureInputError("the client did not agree to photos; there is no photo consent to sign.")
+        plan = counter.plan if isinstance(counter, Countersignature) and counter.plan is not None \
+            else engine.default_plan(record, assessment)
+        counter = self._check_counter(counter, assessment, plan)
+        if counter.signed_at < client.signed_at:
+            raise SignatureInputError(f"the practitioner's countersignature ({utc_text(counter.signed_at)}) is "
+                                      f"earlier than the client's signature ({utc_text(client.signed_at)}).")
+        return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at)
+
+    def _check_counter(self, counter, assessment, plan, deferral: bool = False) -> Countersignature:
+        what = "the practitioner's countersignature"
+        if not isinstance(counter, Countersignature):
+            raise SignatureInputError(f"{what} must be a Countersignature, not {type(counter).__name__}.")
+        config = self.engine.config
+        if config.practitioner(counter.practitioner_id) is None:
+            known = ", ".join(p.id for p in config.practitioners)
+            raise SignatureInputError(f"{what}: no practitioner {counter.practitioner_id!r} in the clinic "
+                                      f"configuration; known: {known}.")
+        if counter.decision not in DECISIONS:
+            raise SignatureInputError(f"{what}: decision must be one of {', '.join(DECISIONS)}.")
+        reason = check_text(counter.reason, f"{what}: the reason", MAX_REASON, MULTILINE_TEXT,
+                            "contains control or hidden formatting characters.", required=False)
+        signed_at = check_time(counter.signed_at, what)
+        if deferral and counter.decision != "none":
+            raise ConsentRefusedError("a DEFER verdict cannot be overridden or cleared on the documents; the client "
+                                      "needs a new consultation once the reasons have passed.")
+        if counter.decision == "override" and not reason:
+            raise SignatureInputError(f"{what}: an override needs the practitioner's reason.")
+        if counter.decision == "clearance_noted" and assessment.verdict != "clearance":
+            raise SignatureInputError(f"{what}: 'clearance_noted' applies only to a CLEARANCE verdict; this one "
+                                      f"is {assessment.verdict.upper()}.")
+        if plan is not None:
+            beyond = self._check_plan(plan, assessment, counter.decision)
+            if counter.decision == "override" and not beyond and assessment.verdict != "clearance":
+                raise SignatureInputError(f"{what}: there is nothing to override; the verdict is "
+                                          f"{assessment.verdict.upper()} and the plan keeps within its limits.")
+        return Countersignature(counter.practitioner_id, signed_at, counter.decision, reason, plan)
+
+    def _check_plan(self, plan, assessment, decision: str) -> bool:
+        """Checks a plan; returns True when it goes beyond the screening's limits (allowed only as an override)."""
+        what = "the treatment plan"
+        if not isinstance(plan, TreatmentPlan):
+            raise SignatureInputError(f"{what} must be a TreatmentPlan (see Engine.default_plan).")
+        if not plan.areas:
+            raise SignatureInputError(f"{what} has no treatment areas.")
+        area_question = self.engine.questionnaire.by_id[AREA_QUESTION]
+        for area in plan.areas:
+            if area_question.option(area.area) is None:
+                raise SignatureInputError(f"{what}: {area.area!r} is not a treatment area of the questionnaire.")
+            if not 0.1 <= area.depth_min <= area.depth_max <= 3.0:
+                raise SignatureInputError(f"{what}: the needle depth for {area.area} must be a range within "
+                                          "0.1–3.0 mm, smallest first.")
+        if not (1 <= plan.sessions <= 12 and 1 <= plan.interval_weeks <= 52):
+            raise SignatureInputError(f"{what}: use 1–12 sessions at least 1 week apart.")
+        limits = assessment.plan_limits
+        exceeded = []
+        if "max_depth_mm" in limits and any(a.depth_max > limits["max_depth_mm"] for a in plan.areas):
+            exceeded.append(f"needle depth above {limits['max_depth_mm']} mm")
+        if "min_interval_weeks" in limits and plan.interval_weeks < limits["min_interval_weeks"]:
+            exceeded.append(f"sessions closer than {limits['min_interval_weeks']} weeks")
+        if exceeded and decision != "override":
+            raise SignatureInputError(f"{what} goes beyond the limits the screening set ({'; '.join(exceeded)}). "
+                                      "Keep within them, or record an override with the practitioner's reason.")
+        return bool(exceeded)
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def _kinds(self, inputs: Inputs) -> list[str]:
+        if inputs.assessment.verdict == "defer":
+            return ["deferral"]
+        return ["consent", "aftercare"]
+
+    def _render(self, inputs: Inputs, identity: SealIdentity | None) -> Packet:
+        kinds = self._kinds(inputs)
+        versions = {kind: self.templates.versions_for(kind) for kind in kinds}
+        sets = {kind: set_version(v) for kind, v in versions.items()}
+        attachment = encode(build_payload(self.engine, inputs, versions, sets))
+        data_sha256 = fingerprint(attachment)
+        base = build_context(self.engine, inputs)
+        base["statements"] = {kind: self.statement(kind) for kind in ("consent", "photo_consent")}
+        base["seal"] = None if identity is None else {
+            "organisation": identity.certificate.organisation, "subject": identity.certificate.subject,
+            "fingerprint": identity.certificate.fingerprint, "demo": identity.certificate.demo,
+            "self_signed": identity.certificate.self_signed,
+        }
+        stamp = inputs.issued_at.strftime("%Y%m%dT%H%M%SZ")
+        documents = []
+        for kind in kinds:
+            context = dict(base)
+            context["document"] = {
+                "kind": kind, "template_set": sets[kind], "template_versions": versions[kind],
+                "data_sha256": data_sha256, "data_name": ATTACHMENT_NAME, "created": utc_text(inputs.issued_at),
+                "sealed": identity is not None, "generator": f"intake {_version()}",
+            }
+            html = self.templates.render(kind, context)
+            pdf = self.write_pdf(html, attachment, inputs.issued_at, {
+                "IntakeDataSHA256": data_sha256, "IntakeDocument": kind, "IntakeRecord": inputs.record_id,
+                "IntakeTemplateSet": sets[kind],
+            })
+            if identity is not None:
+                clinic = self.engine.config.clinic
+                pdf = identity.seal(pdf, inputs.issued_at, reason=self.statement("seal_reason"),
+                                    location=clinic["address"], name=clinic["name"], contact=clinic["phone"])
+            filename = f"{inputs.record_id}_{kind}_{stamp}.pdf"
+            documents.append(Document(kind, filename, pdf, hashlib.sha256(pdf).hexdigest(), versions[kind],
+                                      identity is not None))
+        return Packet(inputs.record_id, inputs.assessment.verdict, documents, attachment, data_sha256)
+
+    def write_pdf(self, html: str, attachment: bytes, created: datetime, info: Mapping[str, str]) -> bytes:
+        """Lays out final HTML as PDF/A-3b with the data attached (no seal).
+
+        Raises:
+            TemplateProblemError: the HTML tried to load anything but a template asset.
+        """
+        import pydyf
+        from weasyprint import HTML, Attachment
+        from weasyprint.urls import FatalURLFetchingError
+
+        stamp = created.replace(tzinfo=None)  # WeasyPrint writes attachment dates as UTC
+        attached = Attachment(string=attachment, base_url=BASE_URL, url_fetcher=self.fetcher, name=ATTACHMENT_NAME,
+                              description=ATTACHMENT_DESCRIPTION, created=stamp, modified=stamp,
+                              relationship="Source")
+
+        def finisher(_document, pdf) -> None:
+            for key, value in info.items():
+                pdf.info[key] = pydyf.String(value)
+
+        with self._lock:
+            self.fetcher.begin()
+            try:
+                pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).write_pdf(
+                    stylesheets=self.stylesheets, font_config=self.font_config, attachments=[attached],
+                    pdf_variant=PDF_VARIANT, presentational_hints=False, custom_metadata=False,
+                    finisher=finisher,
+                )
+            except FatalURLFetchingError as exc:
+                raise TemplateProblemError(_blocked_message(exc)) from None
+            if self.fetcher.blocked:
+                raise TemplateProblemError(_blocked_message(self.fetcher.blocked[0]))
+            return pdf
+
+
+def _blocked_message(exc: BaseException) -> str:
+    cause: BaseException | None = exc
+    while cause is not None:
+        url = getattr(cause, "url", None)
+        if url is not None:
+            return (f"a document template tried to load {shorten(url)} ({cause.why}). The render was stopped; "
+                    "nothing was fetched.")
+        cause = cause.__cause__
+    return f"a document template tried to load a resource that is not allowed ({exc}). The render was stopped."
+
+
+def _version() -> str:
+    from intake import __version__
+
+    return __version__
+

@@ -1,0 +1,227 @@
+"""Provides the clinic seal: loading the seal key and certificate once, and sealing PDFs (PAdES).
+
+The seal is a certification signature that allows no later change. Its signing time and the
+metadata's modification time come from the caller (the practitioner's countersignature), the file
+identifier is derived from the document, the space for the signature is fixed per key, and RSA
+PKCS#1 v1.5 signatures are deterministic: sealing the same PDF at the same time with the same key
+always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import io
+import os
+import stat
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from intake.documents.errors import SealKeyError
+from intake.documents.keys import CertificateInfo, certificate_info, load_certificates, seal_paths
+
+SEAL_FIELD = "ClinicSeal"
+
+
+@dataclass
+class SealIdentity:
+    """The loaded seal key and certificate, ready to seal many documents."""
+
+    certificate: CertificateInfo
+    signer: Any
+    bytes_reserved: int
+
+    def seal(self, pdf: bytes, signed_at: datetime, *, reason: str, location: str, name: str,
+             contact: str) -> bytes:
+        """Seals a PDF with an incremental update that certifies it and allows no later changes.
+
+        Raises:
+            SealKeyError: the signing time lies outside the certificate's validity.
+        """
+        from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+        from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata
+
+        info = self.certificate
+        if not info.not_before <= signed_at <= info.not_after:
+            raise SealKeyError(f"the seal certificate is valid from {info.not_before:%Y-%m-%d %H:%M} to "
+                               f"{info.not_after:%Y-%m-%d %H:%M} UTC; a document signed at "
+                               f"{signed_at:%Y-%m-%d %H:%M} UTC cannot be sealed with it.")
+        meta = PdfSignatureMetadata(
+            field_name=SEAL_FIELD, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
+            certify=True, docmdp_permissions=MDPPerm.NO_CHANGES,
+            reason=reason, location=location, name=name, contact_info=contact,
+        )
+        writer = _writer_class()(io.BytesIO(pdf), signed_at)
+        signer = _pdf_signer_class()(meta, self.signer, signed_at)
+
+        def sign() -> bytes:
+            return signer.sign_pdf(writer, bytes_reserved=self.bytes_reserved).getvalue()
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return sign()  # the usual case: a worker thread or a plain program
+        # pyHanko runs its own event loop, which cannot nest in a running one: sign on a helper thread.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as helper:
+            return helper.submit(sign).result()
+
+
+def _check_key_file(path: Path) -> bytes:
+    try:
+        info = path.stat()
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SealKeyError(f"{path}: no seal key here. Run `intake keys init` to create the clinic seal, "
+                           "or set [security] seal_key_file to your key.") from None
+    except OSError as exc:
+        raise SealKeyError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if os.name == "posix" and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SealKeyError(f"{path}: the seal key can be read by other users (mode "
+                           f"{stat.S_IMODE(info.st_mode):04o}). Run `chmod 600 {path}`.")
+    return data
+
+
+def load_seal_identity(config) -> SealIdentity:
+    """Loads the clinic's seal key and certificate named in the configuration.
+
+    Raises:
+        SealKeyError: missing files, a key readable by others, an encrypted or mismatched key.
+    """
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key_path, cert_path = seal_paths(config)
+    certs = load_certificates(cert_path)
+    key_data = _check_key_file(key_path)
+    try:
+        key = serialization.load_pem_private_key(key_data, password=None)
+    except TypeError:
+        raise SealKeyError(f"{key_path}: the seal key is protected by a password; intake needs an unencrypted "
+                           "PEM key in a folder only the clinic's account can read.") from None
+    except ValueError:
+        raise SealKeyError(f"{key_path}: not a PEM private key.") from None
+    from cryptography import x509
+
+    leaf = x509.load_der_x509_certificate(certs[0])
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if leaf.public_key().public_bytes(*spki) != key.public_key().public_bytes(*spki):
+        raise SealKeyError(f"{key_path} does not belong to the certificate {cert_path}. Configure the matching pair.")
+    pkcs8 = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption())
+    asn1_certs = [asn1_x509.Certificate.load(der) for der in certs]
+    signer = _simple_signer_class()(
+        signing_cert=asn1_certs[0], signing_key=asn1_keys.PrivateKeyInfo.load(pkcs8),
+        # The chain only: the signing certificate is embedded anyway, and a second copy would be
+        # bytes that nobody checks.
+        cert_registry=SimpleCertificateStore.from_certs(asn1_certs[1:]), key=key,
+    )
+    # Room for the CMS container: the certificates, the signature value and the signed attributes,
+    # fixed per identity so that no dry-run signature is needed (and the size never varies).
+    # pyHanko counts the reservation in hexadecimal digits: two per byte.
+    reserved = 2 * (sum(len(der) for der in certs) + 4096 + getattr(key, "key_size", 4096) // 8)
+    return SealIdentity(certificate_info(certs[0], tuple(certs[1:])), signer, reserved)
+
+
+# -- pyHanko subclasses, defined on first use so importing this module stays light -----------------
+
+_CLASSES: dict[str, type] = {}
+
+
+def _simple_signer_class() -> type:
+    if "signer" not in _CLASSES:
+        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+        from pyhanko.sign.general import get_pyca_cryptography_hash
+        from pyhanko.sign.signers import SimpleSigner
+
+        class KeptKeySigner(SimpleSigner):
+            """A SimpleSigner that keeps its key loaded instead of parsing it for every signature."""
+
+            def __init__(self, *args, key, **kwargs):
+                super().__init__(*args, **kwargs)
+                self._key = key
+
+            async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False) -> bytes:
+                return self.sign_raw(data, digest_algorithm)
+
+            def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+                mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+                if mechanism == "rsassa_pkcs1v15" and isinstance(self._key, RSAPrivateKey):
+                    return self._key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+                return super().sign_raw(data, digest_algorithm)
+
+        _CLASSES["signer"] = KeptKeySigner
+    return _CLASSES["signer"]
+
+
+def _pdf_signer_class() -> type:
+    if "pdf_signer" not in _CLASSES:
+        from pyhanko.sign.signers.pdf_signer import PdfSigner
+
+        class FixedTimePdfSigner(PdfSigner):
+            """A PdfSigner whose signing time is given, never read from the clock."""
+
+            def __init__(self, meta, signer, signed_at: datetime):
+                super().__init__(meta, signer)
+                self._signed_at = signed_at
+
+            def init_signing_session(self, pdf_out, existing_fields_only=False):
+                session = super().init_signing_session(pdf_out, existing_fields_only)
+                session.system_time = self._signed_at
+                return session
+
+        _CLASSES["pdf_signer"] = FixedTimePdfSigner
+    return _CLASSES["pdf_signer"]
+
+
+def _writer_class() -> type:
+    if "writer" not in _CLASSES:
+        from dataclasses import dataclass as _dataclass
+
+        from pyhanko.pdf_utils import generic
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.pdf_utils.metadata.model import VENDOR, DocumentMetadata
+
+        @_dataclass
+        class PinnedMetadata(DocumentMetadata):
+            """Metadata whose modification time stays the seal time (pyHanko would stamp the clock's time)."""
+
+            def __setattr__(self, name, value):
+                if name == "last_modified" and value == "now":
+                    return
+                super().__setattr__(name, value)
+
+        class DerivedIdWriter(IncrementalPdfFileWriter):
+            """An incremental writer with a file identifier derived from the document and a fixed modification time."""
+
+            def __init__(self, input_stream, modified_at: datetime):
+                super().__init__(input_stream)
+                self._meta = PinnedMetadata(last_modified=modified_at)
+
+            def _update_meta(self):
+                # pyHanko names only itself as producer in the XMP but appends itself in the info
+                # dictionary; PDF/A wants the two to agree, so the info dictionary follows the XMP.
+                super()._update_meta()
+                if self._info is not None and "/Metadata" in self.root:
+                    info = self._info.get_object()
+                    if info.get("/Producer") != VENDOR:
+                        info["/Producer"] = generic.TextStringObject(VENDOR)
+                        self.mark_update(self._info)
+
+            @classmethod
+            def _handle_id(cls, prev):
+                try:
+                    first, _ = prev.trailer["/ID"]
+                    first = bytes(getattr(first, "original_bytes", first))
+                except KeyError:
+                    first = hashlib.sha256(prev.stream.getvalue()).digest()[:16]
+                second = hashlib.sha256(first + b"intake-seal").digest()[:16]
+                return generic.ArrayObject([generic.ByteStringObject(first), generic.ByteStringObject(second)])
+
+        _CLASSES["writer"] = DerivedIdWriter
+    return _CLASSES["writer"]

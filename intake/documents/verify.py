@@ -1,0 +1,184 @@
+"""Provides offline verification of a sealed document: seal, certificate, completeness, embedded data and versions."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from intake.documents.keys import CertificateInfo, certificate_info, load_certificates, seal_paths
+from intake.documents.payload import ATTACHMENT_NAME, PAYLOAD_FORMAT
+from intake.documents.sealcheck import (
+    SealCheckFailed,
+    check_byte_range,
+    check_container,
+    short,
+    validate,
+)
+from intake.documents.templates import content_version
+
+
+@dataclass
+class VerificationReport:
+    """The outcome of checking one document; `reason` says why when `ok` is False."""
+
+    ok: bool = False
+    reason: str = ""
+    kind: str = ""
+    record_id: str = ""
+    client: str = ""
+    sealed_at: datetime | None = None
+    certificate: CertificateInfo | None = None
+    certificate_source: str = ""
+    data_sha256: str = ""
+    template_set: str = ""
+    templates: dict[str, str] = field(default_factory=dict)
+    template_status: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON data."""
+        cert = self.certificate
+        return {
+            "verified": self.ok, "reason": self.reason or None, "document": self.kind or None,
+            "record_id": self.record_id or None,
+            "sealed_at": self.sealed_at.isoformat() if self.sealed_at else None,
+            "certificate": None if cert is None else {
+                "subject": cert.subject, "organisation": cert.organisation, "sha256": cert.fingerprint,
+                "self_signed": cert.self_signed, "demo": cert.demo, "checked_against": self.certificate_source,
+            },
+            "data_sha256": self.data_sha256 or None, "template_set": self.template_set or None,
+            "templates": {name: {"version": v, "now": self.template_status.get(name)}
+                          for name, v in self.templates.items()},
+            "notes": self.notes,
+        }
+
+
+def verify_pdf(data: bytes, config, *, cert_path: str | Path | None = None,
+               templates_dir: str | Path | None = None) -> VerificationReport:
+    """Checks a document made by intake, without any network access.
+
+    Checks: one seal that covers the whole file with nothing added after it; a signature that is
+    intact and made by the clinic's certificate (--cert, else [security] seal_cert_file; the file's
+    own certificate only for the demo clinic); the embedded data whose SHA-256 equals the one in the
+    metadata and the one printed on the pages; the template versions it was made with.
+
+    Raises:
+        SealKeyError: a certificate given with cert_path cannot be read.
+    """
+    report = VerificationReport()
+    expected = _expected_certificates(config, cert_path, report)
+    try:
+        _check(data, config, expected, report, Path(templates_dir or config.templates_dir))
+    except SealCheckFailed as failure:
+        report.ok, report.reason = False, failure.reason
+        return report
+    report.ok = True
+    return report
+
+
+def _expected_certificates(config, cert_path, report: VerificationReport) -> list[bytes] | None:
+    if cert_path is not None:
+        report.certificate_source = str(cert_path)
+        return load_certificates(Path(cert_path))
+    configured = seal_paths(config)[1]
+    if configured.exists():
+        report.certificate_source = str(configured)
+        return load_certificates(configured)
+    report.certificate_source = f"(no certificate at {configured})"
+    return None
+
+
+def _check(data: bytes, config, expected: list[bytes] | None, report: VerificationReport,
+           templates_dir: Path) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception as exc:  # noqa: BLE001 - any parser failure means a damaged or altered file
+        raise SealCheckFailed(f"the file cannot be read as a PDF; it is damaged or was altered ({short(exc)}).") \
+            from None
+    if not signatures:
+        raise SealCheckFailed("the file carries no seal; it is not a sealed intake document (it may be a preview).")
+    if len(signatures) > 1:
+        raise SealCheckFailed(f"the file carries {len(signatures)} signatures; an intake document has exactly one.")
+    signature = signatures[0]
+    container = check_byte_range(data, signature)
+    try:
+        signer_der = signature.signer_cert.dump()
+        others = [c.dump() for c in signature.other_embedded_certs]
+    except Exception as exc:  # noqa: BLE001
+        raise SealCheckFailed(f"the seal's certificate cannot be read ({short(exc)}).") from None
+    report.certificate = certificate_info(signer_der)
+    if expected is None:
+        if not config.is_demo:
+            raise SealCheckFailed(f"there is no clinic certificate to check the seal against "
+                                  f"{report.certificate_source}. Pass the clinic's seal certificate with --cert FILE.")
+        expected = [signer_der, *others]
+        report.certificate_source = "the certificate inside the file (demo clinic only)"
+        report.notes.append("Origin not proven: no clinic certificate is configured, so the file's own "
+                            "certificate was used. This is acceptable for the demo clinic only.")
+    if signer_der != expected[0]:
+        raise SealCheckFailed(f"the seal was made with a different certificate (SHA-256 "
+                              f"{report.certificate.fingerprint[:16]}…) than the clinic's (SHA-256 "
+                              f"{hashlib.sha256(expected[0]).hexdigest()[:16]}…).")
+    check_container(container, expected)
+    report.sealed_at = signature.self_reported_timestamp
+    report.notes.extend(validate(signature, expected[0], report.certificate))
+    _check_data(data, report, templates_dir)
+
+
+def _check_data(data: bytes, report: VerificationReport, templates_dir: Path) -> None:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        attachments = reader.attachments
+        info = reader.metadata or {}
+    except Exception as exc:  # noqa: BLE001
+        raise SealCheckFailed(f"the file's contents cannot be read ({short(exc)}).") from None
+    files = attachments.get(ATTACHMENT_NAME) or []
+    if len(files) != 1:
+        raise SealCheckFailed(f"the embedded data {ATTACHMENT_NAME} is missing.")
+    embedded = files[0]
+    digest = hashlib.sha256(embedded).hexdigest()
+    report.data_sha256 = digest
+    if info.get("/IntakeDataSHA256") != digest:
+        raise SealCheckFailed("the data fingerprint in the document's properties does not match the embedded data.")
+    # pypdf returns a page's text with NUL bytes between the letters when the page shows a character
+    # no installed font has (drawn as a box); the letters are right, so the NULs are dropped.
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in reader.pages).replace("\x00", ""))
+    printed = " ".join(digest[i:i + 8] for i in range(0, 64, 8))
+    if printed not in text:
+        raise SealCheckFailed("the data fingerprint printed in the document does not match the embedded data.")
+    try:
+        payload = json.loads(embedded.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise SealCheckFailed(f"the embedded {ATTACHMENT_NAME} is not valid JSON.") from None
+    if not isinstance(payload, dict) or payload.get("format") != PAYLOAD_FORMAT:
+        raise SealCheckFailed(f"the embedded {ATTACHMENT_NAME} is not intake document data.")
+    kind = str(info.get("/IntakeDocument", ""))
+    entry = (payload.get("documents") or {}).get(kind)
+    if not isinstance(entry, dict):
+        raise SealCheckFailed("the document's kind is not described in its embedded data.")
+    report.kind = kind
+    report.record_id = str(payload.get("record", {}).get("record_id", ""))
+    report.client = str(payload.get("record", {}).get("answers", {}).get("full_name", ""))
+    report.template_set = str(entry.get("template_set", ""))
+    report.templates = {str(k): str(v) for k, v in (entry.get("templates") or {}).items()}
+    if info.get("/IntakeTemplateSet") != report.template_set or f"template {report.template_set}" not in text:
+        raise SealCheckFailed("the template version printed in the document does not match its embedded data.")
+    for name, version in report.templates.items():
+        path = templates_dir / name
+        try:
+            current = content_version(path.read_bytes())
+        except OSError:
+            report.template_status[name] = "not in the templates folder now"
+            continue
+        report.template_status[name] = "current" if current == version else f"changed since (now {current})"

@@ -1,0 +1,216 @@
+"""Provides the whole `intake ask` session: questions, review, assessment, signatures and sealed documents."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from intake.errors import IntakeError
+from intake.prompt.walker import Walker
+from intake.questionnaire import localize
+
+VERDICT_FOR_CLIENT = {
+    "suitable": "Good news: nothing in your answers stops us treating you.",
+    "caution": "You can be treated; your practitioner will adjust the plan to suit your skin.",
+    "clearance": "Before we can treat you, we need a doctor's approval or a little more time.",
+    "defer": "We can't treat you today. This is about keeping you safe.",
+}
+IDENTIFYING = ("full_name", "date_of_birth")
+
+
+class NotResumable(IntakeError):
+    """The intake asked for is not a draft."""
+
+
+def _same_name(typed: str, expected: str) -> bool:
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return norm(typed) == norm(expected)
+
+
+class AskSession:
+    """One client's intake at plain prompts, saved through the store after every step.
+
+    Args:
+        engine: the loaded Engine.
+        prompter: where questions are asked (questionary, or a fake in tests).
+        store: an open records Store.
+        renderer: a documents PacketRenderer (long-lived).
+        staff, device: who and where, for the audit trail.
+        out_dir: the folder for finished documents.
+        clock: returns an aware datetime (injectable for tests).
+    """
+
+    def __init__(self, engine, prompter, store, renderer, *, staff: str, device: str, out_dir: Path,
+                 clock: Callable[[], datetime] | None = None):
+        self.engine = engine
+        self.prompter = prompter
+        self.store = store
+        self.renderer = renderer
+        self.staff, self.device = staff, device
+        self.out_dir = Path(out_dir)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.language = engine.language
+        self.intake_id: str | None = None
+        self.status = "draft"
+
+    # -- the session ------------------------------------------------------------------------
+
+    def run(self, resume_id: str | None = None) -> list[Path]:
+        """Runs the intake to the end and returns the document paths."""
+        answers, start, consultation_date = self._start(resume_id)
+        walker = Walker(self.engine, self.prompter, consultation_date)
+        answers = self._ask_steps(walker, answers, start, prefill_offered=resume_id is not None)
+        answers = self._review(walker, answers)
+        record = self.engine.new_record(consultation_date, answers, record_id=self.intake_id)
+        assessment = self.engine.assess(record)
+        self.store.submit(self.intake_id, record=record, assessment=assessment.to_dict(),
+                          staff=self.staff, device=self.device)
+        self.status = "deferred" if assessment.verdict == "defer" else "submitted"
+        self._tell_outcome(assessment)
+        if assessment.verdict == "defer":
+            packet = self.renderer.render(record, issued_at=self.clock())
+        else:
+            packet = self._sign_and_render(record, assessment, answers)
+            if packet is None:
+                return []
+        self.store.add_documents(self.intake_id, packet.documents, staff=self.staff, device=self.device)
+        self.status = "deferred" if assessment.verdict == "defer" else "signed"
+        paths = packet.write(self.out_dir / self.intake_id)
+        self.prompter.say("\nDocuments saved:")
+        for path in paths:
+            self.prompter.say(f"  {path}")
+        return paths
+
+    def _start(self, resume_id: str | None) -> tuple[dict[str, Any], str | None, str]:
+        if resume_id:
+            view = self.store.load_intake(resume_id)
+            if view.status != "draft":
+                raise NotResumable(f"intake {resume_id} is {view.status}, not a draft; only drafts can be resumed "
+                                   f"(see `intake records show {resume_id}`).")
+            self.intake_id = resume_id
+            self.prompter.say(f"Resuming intake {resume_id}.")
+            return dict(view.answers), view.next_step, view.consultation_date
+        consultation_date = self.clock().astimezone(self.engine.config.timezone).date().isoformat()
+        self.intake_id = self.store.start_intake(staff=self.staff, device=self.device,
+                                                 consultation_date=consultation_date)
+        self.prompter.say(f"{localize(self.engine.questionnaire.title, self.language)} — "
+                          f"{self.engine.config.clinic['name']}\n"
+                          "Your answers are saved after each step. Press Ctrl-C at any time to stop; "
+                          "nothing is lost.")
+        return {}, self.engine.questionnaire.steps[0].id, consultation_date
+
+    def _ask_steps(self, walker: Walker, answers: dict[str, Any], start: str | None,
+                   prefill_offered: bool) -> dict[str, Any]:
+        steps = list(self.engine.questionnaire.steps)
+        if start is None and answers:
+            return answers  # every step was answered before the stop: go to the review
+        first = next((i for i, s in enumerate(steps) if s.id == start), 0)
+        for index in range(first, len(steps)):
+            step_id = steps[index].id
+            answers = walker.ask_step(steps[index], answers, index + 1, len(steps),
+                                      on_answer=lambda partial, step_id=step_id: self._save(step_id, partial, step_id))
+            following = steps[index + 1].id if index + 1 < len(steps) else None
+            self._save(steps[index].id, answers, following)
+            if not prefill_offered and all(answers.get(q) for q in IDENTIFYING):
+                prefill_offered = True
+                answers = self._offer_prefill(answers)
+        return answers
+
+    def _save(self, step_id: str, answers: dict[str, Any], next_step: str | None) -> None:
+        own = {q.id for q in self.engine.questionnaire.step(step_id).questions}
+        self.store.save_step(self.intake_id, step_id=step_id, answers={k: v for k, v in answers.items() if k in own},
+                             next_step=next_step, staff=self.staff, device=self.device)
+
+    def _offer_prefill(self, answers: dict[str, Any]) -> dict[str, Any]:
+        earlier = self.store.find_returning(answers["full_name"], answers["date_of_birth"])
+        if not earlier:
+            return answers
+        use = self.prompter.confirm("prefill", "Welcome back! Shall we start from the answers you gave last time? "
+                                    "You will still check every one.", default=True)
+        return {**earlier, **answers} if use else answers
+
+    # -- review -------------------------------------------------------------------------------
+
+    def _review(self, walker: Walker, answers: dict[str, Any]) -> dict[str, Any]:
+        q = self.engine.questionnaire
+        steps = list(q.steps)
+        while True:
+            self.prompter.say("\nPlease check your answers:")
+            for step in steps:
+                self.prompter.say(f"\n  {localize(step.title, self.language)}")
+                for question in q.visible_in(step, answers):
+                    shown = q.display(question, answers.get(question.id), self.language)
+                    self.prompter.say(f"    {localize(question.label, self.language)}: {shown}")
+            choice = self.prompter.select("review", "Are these answers true and complete?", [
+                ("confirm", "Yes, they are true and complete"),
+                ("edit", "No, I want to change something"),
+            ])
+            if choice == "confirm":
+                return answers
+            step_id = self.prompter.select("review_step", "Which part would you like to change?",
+                                           [(s.id, localize(s.title, self.language)) for s in steps])
+            index = next(i for i, s in enumerate(steps) if s.id == step_id)
+            answers = walker.ask_step(steps[index], answers, index + 1, len(steps))
+            self._save(step_id, answers, None)
+
+    # -- outcome, signatures, documents -------------------------------------------------------
+
+    def _tell_outcome(self, assessment) -> None:
+        self.prompter.say(f"\n{VERDICT_FOR_CLIENT[assessment.verdict]}")
+        for finding in assessment.findings:
+            self.prompter.say(f"  - {finding.client_message}")
+
+    def _typed_signature(self, key: str, kind: str, full_name: str):
+        from intake.documents import Signature
+
+        statement = self.renderer.statement(kind)
+        self.prompter.say(f"\n{statement}")
+
+        def check(typed: str) -> bool | str:
+            return True if _same_name(typed, full_name) else f"Please type your name as you gave it: {full_name}"
+
+        typed = self.prompter.text(key, "Type your full name to sign", validate=check)
+        return Signature(method="typed", name=typed.strip(), intent_statement=statement, signed_at=self.clock())
+
+    def _sign_and_render(self, record: dict[str, Any], assessment, answers: dict[str, Any]):
+        from intake.documents import Countersignature
+
+        full_name = answers["full_name"]
+        client = self._typed_signature("signature", "consent", full_name)
+        photo = None
+        if answers.get("photo_consent") is True:
+            photo = self._typed_signature("photo_signature", "photo_consent", full_name)
+        self.prompter.say("\nThank you. Please hand over to the practitioner.")
+        practitioners = [(p.id, f"{p.name} ({p.role})" if p.role else p.name)
+                         for p in self.engine.config.practitioners]
+        practitioner_id = self.prompter.select("practitioner", "Practitioner reviewing this intake", practitioners)
+        self.prompter.say(f"Suitability: {assessment.verdict.upper()}")
+        for finding in assessment.findings:
+            self.prompter.say(f"  [{finding.severity}] {finding.practitioner_message}")
+        decision, reason = "none", ""
+        if assessment.verdict == "clearance":
+            decision = self.prompter.select("decision", "Clearance is needed. What happens now?", [
+                ("clearance_noted", "Clearance has been obtained (note what)"),
+                ("override", "Treat anyway, on my professional judgement (give the reason)"),
+                ("stop", "Stop here: no treatment until clearance"),
+            ])
+            if decision == "stop":
+                self.prompter.say(f"Intake {self.intake_id} is saved as submitted; no consent was signed.")
+                return None
+            reason = self.prompter.text("reason", "Reason (what was obtained, or why)",
+                                        validate=lambda t: True if t.strip() else "Please give the reason.").strip()
+            self.store.record_decision(self.intake_id, practitioner_id=practitioner_id, kind=decision, reason=reason,
+                                       staff=self.staff, device=self.device)
+        if not self.prompter.confirm("countersign", "I have reviewed the answers and the suitability outcome, and I "
+                                     "countersign this consent.", default=False):
+            self.prompter.say(f"Not countersigned. Intake {self.intake_id} is saved as submitted.")
+            return None
+        plan = self.engine.default_plan(record, assessment)
+        counter = Countersignature(practitioner_id=practitioner_id, signed_at=self.clock(), decision=decision,
+                                   reason=reason, plan=plan)
+        self.prompter.say("Preparing and sealing your documents…")
+        return self.renderer.render(record, client_signature=client, countersignature=counter, photo_signature=photo)

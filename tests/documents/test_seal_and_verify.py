@@ -1,0 +1,136 @@
+"""The seal holds: verify passes an untouched document, and fails on any changed byte, addition or wrong key."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from intake.config import load_config
+from intake.documents import verify_pdf
+from tests.documents.conftest import CERT_FROM, copy_templates, render_example, write_config
+
+
+@pytest.fixture(scope="module")
+def config(clinic_dir):
+    return load_config(clinic_dir / "clinic.toml")
+
+
+@pytest.fixture(scope="module")
+def consent(packets) -> bytes:
+    return packets["clearance"].document("consent").pdf
+
+
+def test_every_document_verifies(packets, config):
+    for packet in packets.values():
+        for document in packet.documents:
+            report = verify_pdf(document.pdf, config)
+            assert report.ok, report.reason
+            assert report.kind == document.kind and report.record_id == packet.record_id
+            assert report.sealed_at == datetime(2026, 11, 20, 14, 40, 5, tzinfo=UTC)
+            assert report.data_sha256 == packet.attachment_sha256
+            assert report.templates == dict(document.template_versions)
+            assert set(report.template_status.values()) == {"current"}
+            assert report.certificate.self_signed and not report.certificate.demo
+
+
+def test_seal_is_a_certification_over_the_whole_file(consent):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.fields import MDPPerm
+
+    signature = PdfFileReader(io.BytesIO(consent)).embedded_signatures[0]
+    assert signature.field_name == "ClinicSeal"
+    assert signature.docmdp_level == MDPPerm.NO_CHANGES
+    assert signature.self_reported_timestamp == datetime(2026, 11, 20, 14, 40, 5, tzinfo=UTC)
+
+
+def _positions(data: bytes) -> list[int]:
+    """Byte positions spread over the file, plus the parts that matter most."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    signature = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
+    _, first, second, _ = (int(v) for v in signature.byte_range)
+    container = data[first + 1:second - 1]
+    used = len(container.rstrip(b"0"))
+    attachment = data.find(b"/EmbeddedFile")
+    spread = list(range(0, len(data), len(data) // 25))
+    return sorted(set(spread + [
+        0, 9, attachment, attachment + 40,
+        first, first + 1, first + 200, first + 1400, first + 2000, first + used - 3, first + used + 10, second - 2,
+        second - 1, second, second + 30, len(data) - 8, len(data) - 1,
+    ]))
+
+
+@pytest.mark.parametrize("mask", [0x01, 0x20])
+def test_any_flipped_byte_fails(consent, config, mask):
+    for position in _positions(consent):
+        tampered = bytearray(consent)
+        tampered[position] ^= mask
+        report = verify_pdf(bytes(tampered), config)
+        assert not report.ok, f"flipping byte {position} (mask {mask:#04x}) went unnoticed"
+        assert report.reason
+
+
+def test_bytes_added_after_the_seal_fail(consent, config):
+    report = verify_pdf(consent + b"\n% appended\n", config)
+    assert not report.ok and "added" in report.reason
+
+
+def test_an_incremental_update_after_sealing_fails(consent, config):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(consent))
+    writer.root["/Lang"] = generic.TextStringObject("fr")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    report = verify_pdf(out.getvalue(), config)
+    assert not report.ok
+    assert "after it was sealed" in report.reason or "added" in report.reason
+
+
+def test_a_preview_is_not_a_sealed_document(renderer, config):
+    preview = render_example(renderer, "defer", sealed=False).documents[0].pdf
+    report = verify_pdf(preview, config)
+    assert not report.ok and "no seal" in report.reason
+
+
+def test_a_seal_from_another_key_fails(consent, tmp_path):
+    from intake.documents import create_seal_identity
+
+    other = load_config(write_config(tmp_path))
+    create_seal_identity(other, valid_from=CERT_FROM)
+    report = verify_pdf(consent, other)
+    assert not report.ok and "different certificate" in report.reason
+
+
+def test_without_a_clinic_certificate_a_real_clinic_cannot_verify(consent, tmp_path, clinic_dir):
+    bare = load_config(write_config(tmp_path))  # no keys created here
+    report = verify_pdf(consent, bare)
+    assert not report.ok and "--cert" in report.reason
+    with_cert = verify_pdf(consent, bare, cert_path=clinic_dir / "keys" / "seal-cert.pem")
+    assert with_cert.ok, with_cert.reason
+
+
+def test_old_documents_still_verify_after_a_template_is_edited(clinic_dir, clinic_engine, packets, tmp_path):
+    from intake.documents import PacketRenderer
+
+    templates = copy_templates(tmp_path)
+    aftercare = templates / "aftercare.html.j2"
+    aftercare.write_text(aftercare.read_text(encoding="utf-8").replace(
+        "Day by day", "Day by day, gently"), encoding="utf-8")
+    config = load_config(clinic_dir / "clinic.toml")
+    edited = PacketRenderer(clinic_engine, templates_dir=templates)
+    new = render_example(edited, "suitable").document("aftercare")
+    old = packets["suitable"].document("aftercare")
+    assert new.template_versions["aftercare.html.j2"] != old.template_versions["aftercare.html.j2"]
+    assert new.template_versions["documents.css"] == old.template_versions["documents.css"]
+    report = verify_pdf(old.pdf, config, templates_dir=templates)
+    assert report.ok, report.reason
+    assert report.template_status["aftercare.html.j2"].startswith("changed since")
+    assert report.template_status["documents.css"] == "current"
+    assert verify_pdf(new.pdf, config, templates_dir=templates).ok
+    shutil.rmtree(templates)

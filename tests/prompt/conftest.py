@@ -1,0 +1,46 @@
+"""Fixtures for the prompt front end: a private clinic (store, keys, documents) in a temporary folder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from intake.config import load_config
+from intake.engine import Engine
+from intake.paths import DEMO_CONFIG
+
+
+@pytest.fixture
+def clinic_config(tmp_path):
+    """A copy of the demo clinic whose data, keys and documents live under tmp_path."""
+    text = DEMO_CONFIG.read_text(encoding="utf-8")
+    for old, new in [('"intake-data"', f'"{tmp_path}/data"'), ('"intake-keys/', f'"{tmp_path}/keys/'),
+                     ('"intake-documents"', f'"{tmp_path}/documents"')]:
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "clinic.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    from intake.documents import create_seal_identity
+    from intake.records import create_data_key
+
+    create_data_key(config)
+    create_seal_identity(config, valid_from=datetime(2026, 1, 1, tzinfo=UTC))
+    return config
+
+
+class Clock:
+    """A clock that starts on the examples' consultation day and ticks a minute per call."""
+
+    def __init__(self):
+        self.now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+    def __call__(self):
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+@pytest.fixture
+def clinic_engine(clinic_config):
+    return Engine.load(clinic_config)

@@ -1,0 +1,155 @@
+"""Complete `intake ask` sessions with a fake prompt: store, assessment, signatures and sealed documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.documents import PacketRenderer, verify_pdf
+from intake.prompt.flow import AskSession, NotResumable
+from intake.records import Store
+from tests.conftest import load_example
+from tests.prompt.conftest import Clock
+from tests.prompt.fake import FakePrompter
+
+
+@pytest.fixture(scope="module")
+def renderers():
+    return {}
+
+
+def script(engine, name, **extra):
+    blanks = {q.id: "" for q in engine.questionnaire.questions() if q.type in ("text", "long_text") and not q.required}
+    answers = load_example(name)["answers"]
+    signing = {"review": "confirm", "signature": answers["full_name"], "photo_signature": answers["full_name"],
+               "practitioner": "ajordan", "countersign": True, "prefill": False}
+    return {**blanks, **answers, **signing, **extra}
+
+
+def session(engine, config, prompter, renderers):
+    key = id(engine)
+    renderers.setdefault(key, PacketRenderer(engine))
+    store = Store.open(config, engine=engine)
+    return AskSession(engine, prompter, store, renderers[key], staff="reception", device="phone",
+                      out_dir=config.path("documents", "out_dir"), clock=Clock()), store
+
+
+@pytest.mark.parametrize(("name", "status", "kinds"), [
+    ("suitable", "signed", {"consent", "aftercare"}),
+    ("caution", "signed", {"consent", "aftercare"}),
+    ("defer", "deferred", {"deferral"}),
+])
+def test_complete_intake_of_each_verdict(clinic_engine, clinic_config, renderers, name, status, kinds):
+    prompter = FakePrompter(script(clinic_engine, name))
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    paths = ask.run()
+    view = store.load_intake(ask.intake_id)
+    assert view.status == status
+    assert view.assessment["verdict"] == name
+    assert {d.kind for d in view.documents} == kinds
+    assert {p.name for p in paths} == {d.filename for d in view.documents}
+    for path in paths:
+        assert path.stat().st_mode & 0o777 == 0o600
+        report = verify_pdf(path.read_bytes(), clinic_config)
+        assert report.ok, report
+    if name == "defer":
+        assert "signature" not in prompter.asked
+    else:
+        assert prompter.asked.count("signature") == 1
+    store.close()
+
+
+def test_clearance_needs_the_practitioner_decision(clinic_engine, clinic_config, renderers):
+    prompter = FakePrompter(script(clinic_engine, "clearance", decision="clearance_noted",
+                                   reason="GP letter dated 15 Nov 2026 approves treatment"))
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    ask.run()
+    view = store.load_intake(ask.intake_id)
+    assert view.status == "signed"
+    assert [d.kind for d in view.decisions] == ["clearance_noted"]
+    store.close()
+
+
+def test_clearance_can_stop_without_consent(clinic_engine, clinic_config, renderers):
+    prompter = FakePrompter(script(clinic_engine, "clearance", decision="stop"))
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    assert ask.run() == []
+    assert store.load_intake(ask.intake_id).status == "submitted"
+    store.close()
+
+
+def test_typed_signature_must_match_the_name(clinic_engine, clinic_config, renderers):
+    name = load_example("suitable")["answers"]["full_name"]
+    prompter = FakePrompter(script(clinic_engine, "suitable", signature=["Someone Else", name.upper()]))
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    ask.run()
+    assert "Please type your name as you gave it" in prompter.rejected["signature"][0]
+    assert store.load_intake(ask.intake_id).status == "signed"
+    store.close()
+
+
+def test_cancel_keeps_a_draft_and_resume_finishes_it(clinic_engine, clinic_config, renderers):
+    prompter = FakePrompter(script(clinic_engine, "suitable"), interrupt_at="isotretinoin")
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    with pytest.raises(KeyboardInterrupt):
+        ask.run()
+    draft = store.load_intake(ask.intake_id)
+    assert draft.status == "draft" and draft.answers["full_name"]
+    assert draft.next_step == "medicines"  # the step it stopped in; nothing answered there yet
+    assert [d.intake_id for d in store.drafts()] == [ask.intake_id]
+    store.close()
+
+    prompter = FakePrompter(script(clinic_engine, "suitable"))
+    resumed, store = session(clinic_engine, clinic_config, prompter, renderers)
+    resumed.run(ask.intake_id)
+    assert prompter.asked[0] == "isotretinoin"  # continues where it stopped
+    assert store.load_intake(ask.intake_id).status == "signed"
+    with pytest.raises(NotResumable, match="not a draft"):
+        AskSession(clinic_engine, prompter, store, None, staff="x", device="y", out_dir=clinic_config.data_dir
+                   ).run(ask.intake_id)
+    store.close()
+
+
+def test_edit_from_the_review(clinic_engine, clinic_config, renderers):
+    answers = script(clinic_engine, "suitable")
+    responses = dict(answers, review=None)
+    prompter = FakePrompter(responses)
+    reviews = iter(["edit", "confirm"])
+    prompter.select = _wrap_select(prompter, {"review": reviews, "review_step": iter(["about_you"])})
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    ask.run()
+    assert prompter.asked.count("full_name") == 2
+    store.close()
+
+
+def _wrap_select(prompter, scripted):
+    original = prompter.select
+
+    def select(key, message, choices, **kwargs):
+        if key in scripted:
+            prompter.asked.append(key)
+            return next(scripted[key])
+        return original(key, message, choices, **kwargs)
+    return select
+
+
+def test_returning_client_is_offered_previous_answers(clinic_engine, clinic_config, renderers):
+    first = FakePrompter(script(clinic_engine, "caution"))
+    ask, store = session(clinic_engine, clinic_config, first, renderers)
+    ask.run()
+    store.close()
+    again = FakePrompter(script(clinic_engine, "caution", prefill=True))
+    ask, store = session(clinic_engine, clinic_config, again, renderers)
+    ask.run()
+    assert "prefill" in again.asked
+    store.close()
+
+
+def test_answers_are_saved_as_they_are_given(clinic_engine, clinic_config, renderers):
+    prompter = FakePrompter(script(clinic_engine, "suitable"), interrupt_at="retinoids")
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    with pytest.raises(KeyboardInterrupt):
+        ask.run()
+    draft = store.load_intake(ask.intake_id)
+    assert draft.answers["isotretinoin"] == "no"  # answered just before the stop, mid-step
+    assert draft.next_step == "medicines"
+    store.close()
