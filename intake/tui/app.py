@@ -107,7 +107,7 @@ class IntakeApp(App[int]):
         if isinstance(self.screen, WelcomeScreen):
             self.screen.clinic = self.clinic
             self.screen.set_ready(texts)
-        self.run_worker(session.renderer, thread=True, group="warm-up", exit_on_error=False)
+        self.run_worker(session.prepare_documents, thread=True, group="warm-up", exit_on_error=False)
 
     def _load_in_thread(self) -> tuple[Engine, Mapping[str, Any]]:
         engine = self._load_engine()

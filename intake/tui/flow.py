@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -147,7 +148,8 @@ class Flow:
                     if first is not None:
                         await self.edit(first, None)
                     elif self.attempt(session.assess):
-                        stage = "information"
+                        # A deferral is explained by the practitioner, not the tablet: nothing to sign.
+                        stage = "submit" if session.state.assessment.verdict == "defer" else "information"
             elif stage == "information":
                 choice = await self.show(InformationScreen(app.clinic, app.texts["information"],
                                                            session.state.assessment.aftercare))
@@ -158,7 +160,7 @@ class Flow:
             elif stage in ("sign", "photo"):
                 stage = await self.signature(stage)
             elif stage == "submit":
-                stage = "handback" if self.attempt(session.submit) else "sign"
+                stage = "handback" if self.attempt(session.submit) else "review"
             elif stage == "handback":
                 await self.show(HandbackScreen(app.clinic, app.texts["handback"]))
                 if await self.unlock():
@@ -201,20 +203,30 @@ class Flow:
         """The consent signature, then (when photos were allowed) the separate photo signature."""
         session, app = self.session, self.app
         name = session.state.answers.get("full_name", "")
-        if stage == "sign":
-            texts = app.texts["signature"]
-            screen = SignatureScreen(app.clinic, texts, texts["statement"], name, app.clock)
-        else:
-            texts = app.texts["photo_signature"]
-            statement = texts["statement"].replace("{uses}", session.photo_uses() or "")
-            screen = SignatureScreen(app.clinic, texts, statement, name, app.clock)
-        result = await self.show(screen)
+        photo = stage == "photo"
+        texts = app.texts["photo_signature" if photo else "signature"]
+        statement: list[str] = []
+        if not await self.attempt_async(lambda: statement.append(
+                session.statement("photo_consent" if photo else "consent"))):
+            return "information"
+        context = texts.get("context", "").replace("{uses}", session.photo_uses() or "") if photo else ""
+        result = await self.show(SignatureScreen(app.clinic, texts, statement[0], name, app.clock, context))
         if result == "back":
-            return "information" if stage == "sign" else "sign"
-        session.sign(result, photo=stage == "photo")
-        if stage == "sign" and session.photo_uses() is not None:
+            return "sign" if photo else "information"
+        session.sign(result, photo=photo)
+        if not photo and session.photo_uses() is not None:
             return "photo"
         return "handback" if session.state.submitted else "submit"
+
+    async def attempt_async(self, action: Callable[[], Any]) -> bool:
+        """Like `attempt`, for an action that may block: it runs in a worker thread."""
+        try:
+            await asyncio.to_thread(action)
+        except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
+            self.app.notify(explain(exc), title="Please ask a member of staff", severity="error", timeout=15,
+                            markup=False)
+            return False
+        return True
 
     # -- the practitioner's part -----------------------------------------------------------------
 

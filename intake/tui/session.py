@@ -9,7 +9,6 @@ worker thread, and it touches only the renderer.
 from __future__ import annotations
 
 import importlib
-import os
 import re
 import shlex
 import socket
@@ -235,19 +234,46 @@ class IntakeSession:
                                        staff=review.practitioner_id, device=self.device)
         self.state.review = review
 
+    def statement(self, kind: str) -> str:
+        """The statement a client affirms by signing ('consent' or 'photo_consent'), as the documents print it.
+
+        Blocks while the renderer loads on first use: call it off the UI thread.
+        """
+        return self.renderer().statement(kind)
+
+    def prepare_documents(self) -> None:
+        """Loads the renderer and the clinic seal ahead of the first client (meant for a worker thread).
+
+        The demo clinic gets a seal of its own on first use, as its data key does; a real clinic
+        makes its keys with `intake keys init`.
+        """
+        renderer = self.renderer()
+        try:
+            renderer.seal_identity  # noqa: B018 - loads (and checks) the seal now
+        except IntakeError:
+            if not self.engine.config.is_demo:
+                raise
+            self._documents.create_seal_identity(self.engine.config)
+            renderer.seal_identity  # noqa: B018
+
     def render(self) -> Any:
-        """Renders the documents packet (meant for a worker thread: touches only the renderer)."""
+        """Renders the documents packet (meant for a worker thread: touches only the renderer).
+
+        A deferral gets the letter only: no client signature goes on it.
+        """
         state = self.state
         renderer = self.renderer()
         kit = self._documents
+        deferral = state.assessment is not None and state.assessment.verdict == "defer"
 
         def convert(capture: SignatureCapture | None):
-            if capture is None:
+            if capture is None or deferral:
                 return None
             return kit.Signature(method=capture.method, name=capture.name,
                                  intent_statement=capture.intent_statement,
                                  signed_at=capture.signed_at.astimezone(UTC),
-                                 strokes=[list(stroke) for stroke in capture.strokes])
+                                 strokes=[list(stroke) for stroke in capture.strokes],
+                                 aspect_ratio=capture.aspect_ratio)
 
         review = state.review
         countersignature = kit.Countersignature(
@@ -260,18 +286,14 @@ class IntakeSession:
 
     @property
     def out_dir(self) -> Path:
-        """The folder documents are written to."""
+        """The folder documents are written to (one folder per intake inside it)."""
         return self.engine.config.path("documents", "out_dir", "intake-documents")
 
     def keep_documents(self, packet: Any) -> list[Path]:
-        """Writes the rendered documents to the output folder and records them in the store."""
-        out = self.out_dir
-        out.mkdir(parents=True, exist_ok=True, mode=0o700)
-        paths = [Path(p) for p in packet.write(out)]
-        for path in paths:
-            os.chmod(path, 0o600)
+        """Records the rendered documents in the store, then writes them (0600) to the intake's folder."""
         self.store.add_documents(self.state.intake_id, packet.documents,
                                  staff=self.state.review.practitioner_id, device=self.device)
+        paths = [Path(p) for p in packet.write(self.out_dir / self.state.intake_id)]
         self.state.documents = paths
         return paths
 

@@ -20,6 +20,7 @@ class SignatureCapture:
     intent_statement: str
     signed_at: datetime
     strokes: tuple[tuple[tuple[float, float], ...], ...] = ()
+    aspect_ratio: float = 3.0
 
 
 @dataclass(frozen=True)

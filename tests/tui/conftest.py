@@ -6,6 +6,7 @@ import asyncio
 import copy
 import inspect
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,6 +17,22 @@ from intake.tui.session import IntakeSession
 from tests.conftest import load_example
 from intake.records import Store
 from tests.tui.fakes import FakeRenderer, fake_documents
+
+_RENDERERS: dict[int, Any] = {}
+
+
+def real_documents() -> SimpleNamespace:
+    """The real documents package, with one renderer per engine shared by every test (it is long-lived)."""
+    import intake.documents as documents
+
+    def renderer(engine):
+        if id(engine) not in _RENDERERS:
+            _RENDERERS[id(engine)] = documents.PacketRenderer(engine)
+        return _RENDERERS[id(engine)]
+
+    return SimpleNamespace(PacketRenderer=renderer, Signature=documents.Signature,
+                           Countersignature=documents.Countersignature,
+                           create_seal_identity=documents.create_seal_identity)
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
@@ -35,13 +52,18 @@ SIZES = {"small": (80, 24), "tablet": (120, 40)}
 _OPEN_STORES: list[Store] = []
 
 
-def build_app(engine, *, kiosk: bool = False, idle: float | None = None, clock=FROZEN) -> IntakeApp:
-    """An app on the shared engine with the real record store (in the test's folder) and a fake renderer."""
+def build_app(engine, *, kiosk: bool = False, idle: float | None = None, clock=FROZEN,
+              fake_renderer: bool = False) -> IntakeApp:
+    """An app on the shared engine with the real record store and renderer (in the test's folder).
+
+    Args:
+        fake_renderer: use the in-memory stand-in (to make rendering fail or slow on purpose).
+    """
 
     def open_session(loaded) -> IntakeSession:
         store = Store.open(loaded.config, engine=loaded, clock=clock.now)
         _OPEN_STORES.append(store)
-        return IntakeSession(loaded, store, fake_documents, clock)
+        return IntakeSession(loaded, store, fake_documents if fake_renderer else real_documents, clock)
 
     return IntakeApp(lambda: engine, open_session, clinic=engine.config.clinic["name"], kiosk=kiosk,
                      idle_timeout=idle, clock=clock, cursor_blink=False)

@@ -23,6 +23,7 @@ class Signature:
     intent_statement: str
     signed_at: datetime
     strokes: list = field(default_factory=list)
+    aspect_ratio: float = 3.0
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Packet:
     documents: list[Document]
 
     def write(self, out_dir: Path) -> list[Path]:
+        Path(out_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
         paths = []
         for document in self.documents:
             path = Path(out_dir) / document.filename
@@ -65,6 +67,10 @@ class FakeRenderer:
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
+        self.seal_identity = "fake seal"
+
+    def statement(self, kind: str) -> str:
+        return f"I agree to the {kind} [b]as printed[/b]."
 
     def render(self, record, *, client_signature, countersignature, photo_signature=None, sealed=True) -> Packet:
         if self.fail is not None:
@@ -75,9 +81,7 @@ class FakeRenderer:
         FakeRenderer.calls.append({"record": record, "client": client_signature, "photo": photo_signature,
                                    "countersignature": countersignature, "thread": threading.current_thread().name})
         verdict = self.engine.assess(record).verdict
-        kinds = ["deferral_letter"] if verdict == "defer" else ["consent", "record"]
-        if photo_signature is not None and verdict != "defer":
-            kinds.append("photo_consent")
+        kinds = ["deferral_letter"] if verdict == "defer" else ["consent", "aftercare"]
         docs = []
         for kind in kinds:
             pdf = b"%PDF-1.7 fake " + json.dumps({"kind": kind, "record": record["record_id"]}).encode()
@@ -88,4 +92,5 @@ class FakeRenderer:
 
 def fake_documents() -> SimpleNamespace:
     """A stand-in for the intake.documents package."""
-    return SimpleNamespace(PacketRenderer=FakeRenderer, Signature=Signature, Countersignature=Countersignature)
+    return SimpleNamespace(PacketRenderer=FakeRenderer, Signature=Signature, Countersignature=Countersignature,
+                           create_seal_identity=lambda config: None)

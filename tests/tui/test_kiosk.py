@@ -119,12 +119,12 @@ async def test_idle_client_sees_privacy_screen_then_a_clean_welcome(engine):
     async with app.run_test(size=SIZES["small"]) as pilot:
         step = await begin(pilot)
         await fill_step(pilot, {"full_name": "Maria Okonkwo-Smith", "date_of_birth": "1988-03-14"})
-        app.idle_timeout = 0.3
+        app.idle_timeout = 0.6
         # typing inside an input counts as activity: keep typing past the timeout
         step.query_one("#q-phone Input").focus()
         for key in "+44 7700 900123":
             await pilot.press(key)
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.02)
         assert app.screen is step
         intake_id = app.session.state.intake_id
         privacy = await wait_for(pilot, PrivacyScreen, timeout=3)

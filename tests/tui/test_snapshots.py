@@ -23,7 +23,7 @@ from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app
 from tests.tui.driver import answer_all_steps, draw, enter_pin, fill_step, hand_back, press, wait_for
 from tests.tui.fakes import FakeRenderer
-from tests.tui.test_flow import countersign, start
+from tests.tui.test_flow import client_part, countersign, start
 
 SMALL, TABLET = SIZES["small"], SIZES["tablet"]
 
@@ -50,12 +50,7 @@ async def to_signature(pilot, example="suitable"):
 
 
 async def to_practitioner(pilot, example):
-    await to_signature(pilot, example)
-    for _ in range(2 if load_example(example)["answers"]["photo_consent"] else 1):
-        await wait_for(pilot, SignatureScreen)
-        await draw(pilot, [(3, 2), (10, 5), (18, 2), (26, 5), (34, 3)])
-        await press(pilot, "#sign")
-    await hand_back(pilot)
+    await client_part(pilot, load_example(example)["answers"])
     return await wait_for(pilot, PractitionerScreen)
 
 
@@ -121,9 +116,8 @@ def test_signature_typed_tablet(engine, snap_compare):
 
 def test_handback(engine, snap_compare):
     async def run_before(pilot):
-        await to_signature(pilot, "defer")
-        await draw(pilot, [(3, 2), (10, 5), (18, 2), (26, 5), (34, 3)])
-        await press(pilot, "#sign")
+        await to_review(pilot, "defer")
+        await press(pilot, "#confirm")  # a deferral has nothing to sign: straight to the hand-back
         await wait_for(pilot, HandbackScreen)
 
     assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=run_before)
@@ -154,7 +148,7 @@ def test_practitioner_defer_small(engine, snap_compare):
     assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=run_before)
 
 
-def test_rendering_failed(engine, snap_compare):
+def test_rendering_failed(engine, snap_compare):  # the fake renderer fails on purpose
     async def run_before(pilot):
         await to_practitioner(pilot, "caution")
         FakeRenderer.fail = IntakeError("The documents folder is full: free some space, then press Try again.")
@@ -165,14 +159,14 @@ def test_rendering_failed(engine, snap_compare):
             if screen.query_one("#render-buttons").display:
                 break
 
-    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine, fake_renderer=True), terminal_size=SMALL, run_before=run_before)
 
 
 def test_done(engine, snap_compare):
     async def run_before(pilot):
         await to_practitioner(pilot, "caution")
         await countersign(pilot)
-        await wait_for(pilot, DoneScreen)
+        await wait_for(pilot, DoneScreen, timeout=60)
 
     assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=run_before)
 

@@ -32,22 +32,26 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
     Args:
         clinic: the clinic's name.
         texts: the 'signature' or 'photo_signature' texts.
-        statement: the exact statement being signed (already filled in).
+        statement: the exact statement being signed, as printed on the document.
         full_name: the client's name as answered.
         clock: the clock for the time of signing.
+        context: a line shown above the statement (e.g. the photo uses chosen).
     """
 
     def __init__(self, clinic: str, texts: Mapping[str, Any], statement: str, full_name: str,
-                 clock: Clock) -> None:
+                 clock: Clock, context: str = "") -> None:
         super().__init__(classes="client")
         self.clinic = clinic
         self.texts = texts
+        self.context = context
         self.statement = statement
         self.full_name = full_name
         self.clock = clock
 
     def compose(self) -> ComposeResult:
         yield from header(self.clinic, title=self.texts["title"])
+        if self.context:
+            yield Static(Content(self.context), id="sig-context")
         yield Static(Content(self.statement), id="sig-statement")
         with ContentSwitcher(initial="sig-draw", id="sig-mode"):
             with Vertical(id="sig-draw"):
@@ -114,7 +118,8 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
             if not pad.has_signature():
                 self._problem("Please sign in the box with your finger or the mouse, or choose Type my name.")
                 return
-            self.dismiss(SignatureCapture("drawn", self.full_name, self.statement, now, pad.strokes))
+            self.dismiss(SignatureCapture("drawn", self.full_name, self.statement, now, pad.strokes,
+                                          pad.aspect_ratio))
             return
         typed = self.query_one("#typed-name", Input).value.strip()
         if not same_name(typed, self.full_name):

@@ -20,6 +20,10 @@ _DOT_BITS = {(0, 0): 0x01, (0, 1): 0x02, (0, 2): 0x04, (1, 0): 0x08,
              (1, 1): 0x10, (1, 2): 0x20, (0, 3): 0x40, (1, 3): 0x80}
 #: Fewer dots than this is a tap or a slip, not a signature.
 MIN_INK_DOTS = 12
+#: What the documents accept at most (intake.documents.model).
+MAX_STROKES, MAX_POINTS = 300, 20_000
+#: Terminal cells are about twice as tall as they are wide.
+CELL_ASPECT = 0.5
 
 
 class SignaturePad(Widget):
@@ -64,6 +68,15 @@ class SignaturePad(Widget):
         """The strokes as normalised points (0..1, y down), rounded to 4 decimals."""
         return tuple(tuple((round(x, 4), round(y, 4)) for x, y in stroke) for stroke in self._strokes)
 
+    @property
+    def aspect_ratio(self) -> float:
+        """Width over height of the drawing area as it looks on screen."""
+        width, height = self.content_size
+        return min(10.0, max(0.5, width * CELL_ASPECT / max(1, height)))
+
+    def _points(self) -> int:
+        return sum(len(stroke) for stroke in self._strokes)
+
     def ink_dots(self) -> int:
         """How many screen dots the drawing covers."""
         self._ensure_grid()
@@ -96,7 +109,7 @@ class SignaturePad(Widget):
         return min(1.0, max(0.0, x / width)), min(1.0, max(0.0, y / height))
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
-        if event.button not in (0, 1):
+        if event.button not in (0, 1) or len(self._strokes) >= MAX_STROKES or self._points() >= MAX_POINTS:
             return
         event.stop()
         self._drawing = True
@@ -110,7 +123,7 @@ class SignaturePad(Widget):
         event.stop()
         point = self._point(event)
         stroke = self._strokes[-1]
-        if point != stroke[-1]:
+        if point != stroke[-1] and self._points() < MAX_POINTS:
             self._ink_segment(stroke[-1], point)
             stroke.append(point)
 
