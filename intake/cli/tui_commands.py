@@ -30,6 +30,20 @@ def _clinic_name(config_file) -> str:
         return ""
 
 
+def load_engine(path):
+    """Loads the clinic's engine (the wizard calls this in a thread once its first screen shows)."""
+    from intake.engine import Engine
+
+    return Engine.load(path)
+
+
+def open_session(engine):
+    """Opens the real record store and renderer for the wizard."""
+    from intake.tui.session import IntakeSession
+
+    return IntakeSession.open(engine)
+
+
 def cmd_start(args: argparse.Namespace) -> int:
     """intake start [--kiosk]"""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -38,16 +52,14 @@ def cmd_start(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     from intake.config import config_path
-    from intake.engine import Engine
     from intake.tui.app import IntakeApp
-    from intake.tui.session import IntakeSession
 
     path = config_path(args.config)
     if not path.is_file():
         from intake.errors import DataFileError, FileProblem
 
         raise DataFileError(path, [FileProblem("(file)", "no such file", "check the --config path")])
-    app = IntakeApp(lambda: Engine.load(path), IntakeSession.open, clinic=_clinic_name(path), kiosk=args.kiosk)
+    app = IntakeApp(lambda: load_engine(path), open_session, clinic=_clinic_name(path), kiosk=args.kiosk)
     app.run()
     if app.session is not None:
         app.session.close()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import importlib
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
 from textual.app import App
@@ -13,16 +15,16 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
-from intake.engine import Engine
 from intake.tui.clock import Clock, SystemClock
-from intake.tui.flow import Flow
-from intake.tui.pin import PinGuard
+from intake.tui.flow import LATER_SCREENS, Flow
+from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen
-from intake.tui.screens.documents import explain
-from intake.tui.screens.handback import PinScreen
 from intake.tui.screens.welcome import WelcomeScreen
-from intake.tui.session import IntakeSession
-from intake.tui.texts import load_texts
+
+if TYPE_CHECKING:  # the engine and the store load in a thread after the first screen shows
+    from intake.engine import Engine
+    from intake.tui.pin import PinGuard
+    from intake.tui.session import IntakeSession
 
 #: Keys that could leave, suspend, copy, or reveal anything; swallowed in kiosk mode.
 KIOSK_KEYS = "ctrl+c,ctrl+z,ctrl+s,ctrl+p,ctrl+x,ctrl+v,ctrl+y,super+c,super+v,super+x"
@@ -85,6 +87,8 @@ class IntakeApp(App[int]):
     @work(group="load", exit_on_error=False)
     async def _load(self) -> None:
         """Loads the engine and texts off the UI thread, then opens the session on it."""
+        from intake.tui.pin import PinGuard
+
         try:
             engine, texts = await asyncio.to_thread(self._load_in_thread)
             session = self._open_session(engine)
@@ -109,7 +113,20 @@ class IntakeApp(App[int]):
             self.screen.set_ready(texts)
         self.run_worker(session.prepare_documents, thread=True, group="warm-up", exit_on_error=False)
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "warm-up" and worker.is_finished:
+            settle_memory(freeze=True)
+        elif worker.group == "flow" and event.state == WorkerState.ERROR:
+            self.notify(explain(worker.error), title="Sorry, something went wrong", severity="error", markup=False,
+                        timeout=20)
+            self.run_worker(self.reset_to_welcome(privacy=False), group="reset", exclusive=True)
+
     def _load_in_thread(self) -> tuple[Engine, Mapping[str, Any]]:
+        from intake.tui.texts import load_texts
+
+        for name in LATER_SCREENS:
+            importlib.import_module(name)
         engine = self._load_engine()
         engine.validator  # noqa: B018 - builds the validator now rather than on the first keystroke
         texts = load_texts(engine.config.templates_dir, engine.questionnaire.languages, engine.language)
@@ -122,12 +139,6 @@ class IntakeApp(App[int]):
     def start_flow(self, first: str | None = None) -> None:
         """Starts (or restarts) the flow worker."""
         self.run_worker(Flow(self).run(first), group="flow", exclusive=True, exit_on_error=False, name="flow")
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "flow" and event.state == WorkerState.ERROR:
-            self.notify(explain(event.worker.error), title="Sorry, something went wrong", severity="error", markup=False,
-                        timeout=20)
-            self.run_worker(self.reset_to_welcome(privacy=False), group="reset", exclusive=True)
 
     # -- kiosk lock-down ----------------------------------------------------------------------------
 
@@ -176,6 +187,8 @@ class IntakeApp(App[int]):
         if policy == "dismiss":
             screen.dismiss(False)
         elif policy == "lock":
+            from intake.tui.screens.handback import PinScreen
+
             self.push_screen(PinScreen(self.pin_guard, self.clinic, "Locked: enter the staff PIN to carry on",
                                        cancel_label="Close this intake", idle="ignore"), self._unlocked)
         else:
@@ -210,3 +223,19 @@ class IntakeApp(App[int]):
             self.session.reset()
         self.clear_notifications()
         self._clipboard = ""
+        # Between clients nobody is waiting for the screen: the moment for a full collection.
+        self.set_timer(0.5, settle_memory)
+
+
+def settle_memory(freeze: bool = False) -> None:
+    """Runs a full garbage collection at a quiet moment, so none interrupts a client later.
+
+    Args:
+        freeze: also move everything alive now (engine, schemas, renderer, Textual itself) out of
+            the collector's sight for good; done once, when loading has finished. The thresholds
+            then make full collections rare; they happen here, between clients, instead.
+    """
+    gc.collect()
+    if freeze:
+        gc.freeze()
+        gc.set_threshold(5_000, 20, 100)

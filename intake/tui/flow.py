@@ -7,17 +7,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from intake.errors import IntakeError
-from intake.tui.screens.documents import DoneScreen, RenderingScreen, explain
-from intake.tui.screens.handback import HandbackScreen, PinScreen
-from intake.tui.screens.information import InformationScreen
-from intake.tui.screens.practitioner import PractitionerScreen
-from intake.tui.screens.privacy import PrivacyScreen
-from intake.tui.screens.review import ReviewScreen
-from intake.tui.screens.signature import SignatureScreen
-from intake.tui.screens.staff import StaffMenuScreen
-from intake.tui.screens.step import StepScreen
+from intake.tui.problems import explain
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.state import Resumption
+
+#: Screens after the welcome screen, imported by the loading thread once the first screen shows
+#: (so that start-up shows the welcome screen sooner) and by the flow where it needs them.
+LATER_SCREENS = (
+    "intake.tui.screens.step", "intake.tui.screens.review", "intake.tui.screens.information",
+    "intake.tui.screens.signature", "intake.tui.screens.handback", "intake.tui.screens.practitioner",
+    "intake.tui.screens.documents", "intake.tui.screens.privacy", "intake.tui.screens.staff",
+)
 
 if TYPE_CHECKING:
     from intake.tui.app import IntakeApp
@@ -46,10 +46,10 @@ class Flow:
         """Shows a screen and waits for its result."""
         return await self.app.push_screen_wait(screen)
 
-    def attempt(self, action: Callable[..., Any], *args: Any) -> bool:
+    def attempt(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
         """Runs a store action; on failure tells the person what went wrong and returns False."""
         try:
-            action(*args)
+            action(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
             self.app.notify(explain(exc), title="Not saved", severity="error", timeout=15, markup=False)
             return False
@@ -59,6 +59,8 @@ class Flow:
 
     async def run(self, first: str | None = None) -> None:
         """Runs for ever: welcome, then a client's intake or the staff menu, then a clean slate."""
+        from intake.tui.screens.privacy import PrivacyScreen
+
         app = self.app
         if first == "privacy" and app.texts:
             await self.show(PrivacyScreen(app.clinic, app.texts["privacy"]))
@@ -80,10 +82,14 @@ class Flow:
 
     async def unlock(self, title: str = "Staff only") -> bool:
         """Asks for the staff PIN."""
+        from intake.tui.screens.handback import PinScreen
+
         return bool(await self.show(PinScreen(self.app.pin_guard, self.app.clinic, title)))
 
     async def staff_menu(self) -> None:
         """The staff menu: new intake, resume a draft, or close the app."""
+        from intake.tui.screens.staff import StaffMenuScreen
+
         session, app = self.session, self.app
         drafts: list = []
         waiting: list = []
@@ -116,6 +122,8 @@ class Flow:
         Raises:
             IntakeClosed: staff stopped the intake.
         """
+        from intake.tui.screens.staff import StaffMenuScreen
+
         if not await self.unlock():
             return
         choice = await self.show(StaffMenuScreen(self.app.clinic, [], self.session.engine.questionnaire,
@@ -131,6 +139,10 @@ class Flow:
 
     async def client(self, where: Resumption) -> None:
         """Steps, review, information, signatures and hand-back, then the practitioner's part."""
+        from intake.tui.screens.handback import HandbackScreen
+        from intake.tui.screens.information import InformationScreen
+        from intake.tui.screens.review import ReviewScreen
+
         session, app = self.session, self.app
         stage, index = where.stage, where.step_index
         while True:
@@ -169,6 +181,8 @@ class Flow:
 
     async def steps(self, index: int) -> None:
         """The questionnaire steps from `index` to the end; answers saved after every step."""
+        from intake.tui.screens.step import StepScreen
+
         session = self.session
         steps = session.steps
         while index < len(steps):
@@ -180,13 +194,15 @@ class Flow:
                     index += 1
             elif result.action == "back":
                 index = max(0, index - 1)
-                self.attempt(lambda: session.save_step(step, result.answers, steps[index].id, partial=True))
+                self.attempt(session.save_step, step, result.answers, steps[index].id, partial=True)
             else:
-                self.attempt(lambda: session.save_step(step, result.answers, step.id, partial=True))
+                self.attempt(session.save_step, step, result.answers, step.id, partial=True)
                 await self.staff_interrupt()
 
     async def edit(self, index: int, question_id: str | None) -> None:
         """Opens one step from the review screen; 'Save and return' goes back to the review."""
+        from intake.tui.screens.step import StepScreen
+
         session = self.session
         step = session.steps[index]
         while True:
@@ -201,6 +217,8 @@ class Flow:
 
     async def signature(self, stage: str) -> str:
         """The consent signature, then (when photos were allowed) the separate photo signature."""
+        from intake.tui.screens.signature import SignatureScreen
+
         session, app = self.session, self.app
         name = session.state.answers.get("full_name", "")
         photo = stage == "photo"
@@ -232,6 +250,9 @@ class Flow:
 
     async def practitioner(self) -> None:
         """Review, countersign, render the documents in a worker thread, then the done screen."""
+        from intake.tui.screens.documents import DoneScreen, RenderingScreen
+        from intake.tui.screens.practitioner import PractitionerScreen
+
         session, app = self.session, self.app
         while True:
             review = await self.show(PractitionerScreen(session, app.clinic, app.clock))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intake.assessment import Assessment
-from intake.treatment import TreatmentPlan
+if TYPE_CHECKING:
+    from intake.assessment import Assessment
+    from intake.treatment import TreatmentPlan
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from intake.records import Store
 from intake.tui.app import IntakeApp
 from intake.tui.clock import FrozenClock
 from intake.tui.session import IntakeSession
 from tests.conftest import load_example
-from intake.records import Store
 from tests.tui.fakes import FakeRenderer, fake_documents
 
 _RENDERERS: dict[int, Any] = {}

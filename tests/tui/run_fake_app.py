@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 
 from intake.engine import Engine
+from intake.records import Store
 from intake.tui.app import IntakeApp
 from intake.tui.session import IntakeSession
-from intake.records import Store
 from tests.tui.fakes import fake_documents
 
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from pypdf import PdfReader
 from textual.events import Click
 from textual.widgets import Select
 
 from intake.documents import verify_pdf
-from intake.tui.screens.documents import DoneScreen
+from intake.tui.screens.documents import DoneScreen, RenderingScreen
 from intake.tui.screens.information import InformationScreen
 from intake.tui.screens.practitioner import PractitionerScreen
 from intake.tui.screens.review import AnswerRow, ReviewScreen
-from intake.tui.screens.staff import StaffMenuScreen
 from intake.tui.screens.signature import SignatureScreen
+from intake.tui.screens.staff import StaffMenuScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.widgets.tiles import ChoiceTile
@@ -199,14 +200,16 @@ async def test_an_answer_changed_from_the_review_screen_reaches_the_record(engin
         await wait_for(pilot, InformationScreen)
 
 
-async def test_a_draft_is_resumed_exactly_where_it_stopped_after_a_crash(engine, suitable_answers):
+async def test_a_draft_is_resumed_exactly_where_it_stopped_after_a_crash(engine, suitable_answers, monkeypatch):
+    monkeypatch.setattr("intake.tui.screens.step.AUTOSAVE_SECONDS", 0.2)
     first = build_app(engine)
     async with first.run_test(size=SIZES["small"]) as pilot:
         await start(pilot)
         for _ in range(3):
             await fill_step(pilot, suitable_answers)
             await press(pilot, "#next")
-        await fill_step(pilot, {"pregnant_or_breastfeeding": False, "clotting_disorder": False})
+        await fill_step(pilot, {"pregnant_or_breastfeeding": False, "clotting_disorder": True})
+        await pilot.pause(0.4)  # answers on an unfinished step are saved soon after they change
         await wait_for(pilot, StepScreen)
     # the app is gone without saving step 4: a crash. A new app opens the same store.
     second = build_app(engine)
@@ -221,6 +224,9 @@ async def test_a_draft_is_resumed_exactly_where_it_stopped_after_a_crash(engine,
         step = await wait_for(pilot, StepScreen)
         assert step.step.id == "health" and step.index == 3
         assert second.session.state.answers["full_name"] == "Maria Okonkwo-Smith"
+        assert step.working == {"pregnant_or_breastfeeding": False, "clotting_disorder": True}
+        yes = next(t for t in step.query("#q-clotting_disorder ChoiceTile").results(ChoiceTile) if t.value is True)
+        assert yes.selected  # shown as it was answered before the crash
         await answer_all_steps_from(pilot, suitable_answers, 3)
         await wait_for(pilot, ReviewScreen)
         await press(pilot, "#confirm")
@@ -234,3 +240,24 @@ async def answer_all_steps_from(pilot, answers, first: int) -> None:
     for _ in range(first, len(pilot.app.session.steps)):
         await fill_step(pilot, answers)
         await press(pilot, "#next")
+
+
+async def test_the_ui_stays_live_while_documents_render(engine, suitable_answers):
+    FakeRenderer.delay = 1.0  # busy Python work in the worker thread, holding the GIL as layout does
+    app = build_app(engine, fake_renderer=True)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await client_part(pilot, suitable_answers)
+        ticks, spinner = [], []
+
+        def tick() -> None:
+            if isinstance(app.screen, RenderingScreen):
+                ticks.append(time.perf_counter())
+                spinner.append(app.screen.query_one("#render-spinner").display)
+
+        timer = app.set_interval(0.02, tick)
+        await countersign(pilot)
+        await wait_for(pilot, DoneScreen, timeout=10)
+        timer.stop()
+    assert all(spinner)  # the progress indicator showed throughout
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    assert len(ticks) >= 20 and max(gaps) < 0.2, (len(ticks), max(gaps))

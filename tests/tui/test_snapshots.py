@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from intake.errors import IntakeError
-
 from intake.tui.screens.documents import DoneScreen, RenderingScreen
 from intake.tui.screens.handback import HandbackScreen, PinScreen
 from intake.tui.screens.information import InformationScreen
@@ -21,7 +20,7 @@ from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import answer_all_steps, draw, enter_pin, fill_step, hand_back, press, wait_for
+from tests.tui.driver import answer_all_steps, draw, enter_pin, fill_step, press, wait_for
 from tests.tui.fakes import FakeRenderer
 from tests.tui.test_flow import client_part, countersign, start
 

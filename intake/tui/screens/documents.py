@@ -11,20 +11,9 @@ from textual.containers import Center, Horizontal, Middle, Vertical, VerticalScr
 from textual.content import Content
 from textual.widgets import Button, LoadingIndicator, ProgressBar, Static
 
-from intake.errors import IntakeError
+from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.session import IntakeSession
-
-
-def explain(exc: BaseException) -> str:
-    """A message for staff: the IntakeError's own words, or a note that details were logged."""
-    if isinstance(exc, IntakeError):
-        return str(exc)
-    from intake.cli import _log_internal_error
-
-    log = _log_internal_error()
-    where = f" Details were saved to {log}." if log else ""
-    return f"Something went wrong ({type(exc).__name__}). Nothing was lost.{where}"
 
 
 def shown_folder(paths: list[Path], default: Path) -> Path:
@@ -113,7 +102,7 @@ class DoneScreen(WizardScreen[str]):
 
     def compose(self) -> ComposeResult:
         yield from header(self.clinic, title="Documents")
-        with VerticalScroll(id="done-body"):
+        with VerticalScroll(id="done-body", can_focus=False):
             yield Static("The documents are ready", classes="screen-title")
             yield Static(Content.assemble("Saved in ", (str(shown_folder(self.paths, self.session.out_dir)), "bold"),
                                           ":"))

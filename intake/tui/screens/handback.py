@@ -8,7 +8,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Center, Horizontal, Middle, Vertical
+from textual.containers import Center, Middle, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 

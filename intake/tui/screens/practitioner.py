@@ -68,7 +68,7 @@ class PractitionerScreen(WizardScreen[Review | str]):
         verdict = self.assessment.verdict
         age = f", age {self.assessment.age}" if self.assessment.age is not None else ""
         yield from header(self.clinic, title="Practitioner review")
-        with VerticalScroll(id="practitioner-body"):
+        with VerticalScroll(id="practitioner-body", can_focus=False):
             yield Static(Content.assemble((answers.get("full_name", ""), "bold"), age,
                                           f" · consultation {state.consultation_date}"), classes="screen-title")
             yield Static(Content(f"Verdict: {VERDICT_WORDS[verdict]}"), id="verdict", classes=f"verdict-{verdict}")

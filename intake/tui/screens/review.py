@@ -60,7 +60,7 @@ class ReviewScreen(WizardScreen[ReviewResult]):
         language = self.session.language
         answers = self.session.state.answers
         yield from header(self.clinic, title="Check your answers")
-        with VerticalScroll(id="review-body"):
+        with VerticalScroll(id="review-body", can_focus=False):
             yield Static(Content(self.texts["title"]), classes="screen-title")
             yield Static(Content(self.texts["intro"]), classes="screen-intro")
             for index, step in enumerate(self.session.steps):

@@ -66,7 +66,7 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
 
     def compose(self) -> ComposeResult:
         yield from header(self.clinic, title="Staff menu")
-        with VerticalScroll(id="staff-body"):
+        with VerticalScroll(id="staff-body", can_focus=False):
             yield Static("Staff menu", classes="screen-title")
             if self.in_progress:
                 yield Button("Return to the client's form", id="return", variant="primary")
@@ -87,6 +87,9 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
             if not self.in_progress:
                 yield Button("Back to welcome", id="welcome")
             yield Button("Close the intake app", id="exit", variant="error")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
 
     @on(Button.Pressed, ".draft-button")
     def _resume(self, event: Button.Pressed) -> None:

@@ -10,12 +10,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Button, Static
 
+from intake.errors import IntakeError
 from intake.questionnaire import Step, localize
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.session import IntakeSession
 from intake.tui.widgets.questions import QuestionField, make_field
+
+#: Seconds after the last change before the step's answers so far are saved to the draft.
+AUTOSAVE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,13 @@ class StepScreen(WizardScreen[StepResult]):
         self.focus_question = focus_question
         own = {q.id for q in self.step.questions}
         self.working: dict[str, Any] = {k: v for k, v in session.state.answers.items() if k in own}
+        self._autosave: Timer | None = None
 
     def compose(self) -> ComposeResult:
         language = self.session.language
         questionnaire = self.session.engine.questionnaire
         yield from header(self.clinic, progress=(self.index + 1, len(self.session.steps)))
-        with VerticalScroll(id="step-body"):
+        with VerticalScroll(id="step-body", can_focus=False):  # Tab goes from answer to answer
             yield Static(Content(localize(self.step.title, language)), classes="screen-title")
             if self.step.intro:
                 yield Static(Content(localize(self.step.intro, language)), classes="screen-intro")
@@ -101,9 +107,20 @@ class StepScreen(WizardScreen[StepResult]):
             self.query_one("#step-summary", Static).update("")
             self.query_one("#step-summary").remove_class("-shown")
 
+    def autosave(self) -> None:
+        """Saves the answers given so far on this step (a crash then loses at most the last two seconds)."""
+        self._autosave = None
+        try:
+            self.session.save_step(self.step, self.working, None if self.editing else self.step.id, partial=True)
+        except IntakeError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+
     @on(QuestionField.Changed)
     def _answer_changed(self, event: QuestionField.Changed) -> None:
         self.working[event.field.question_id] = event.field.value
+        if self._autosave is not None:
+            self._autosave.stop()
+        self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.autosave)
         self._show_visible()
         if event.field.has_problem or event.field.question.type not in ("text", "long_text", "date"):
             self._check(event.field)
