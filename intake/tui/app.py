@@ -99,7 +99,7 @@ class IntakeApp(App[int]):
                 raise IntakeError("kiosk.staff_pin_hash is not set in the configuration; "
                                   "make one with `intake pin-hash` and add it.")
         except Exception as exc:  # noqa: BLE001 - reported after the app closes, never as a traceback
-            self.exit(1, message=f"intake: {explain(exc)}")
+            self.exit(return_code=1, message=f"intake: {explain(exc)}")
             return
         self.session, self.texts = session, texts
         self.clinic = engine.config.clinic["name"]

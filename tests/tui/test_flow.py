@@ -261,3 +261,31 @@ async def test_the_ui_stays_live_while_documents_render(engine, suitable_answers
     assert all(spinner)  # the progress indicator showed throughout
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
     assert len(ticks) >= 20 and max(gaps) < 0.2, (len(ticks), max(gaps))
+
+
+async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitioner(engine, suitable_answers):
+    first = build_app(engine)
+    async with first.run_test(size=SIZES["small"]) as pilot:
+        await client_part(pilot, suitable_answers)
+        await wait_for(pilot, PractitionerScreen)
+        intake_id = first.session.state.intake_id
+    # the app closed before the countersignature; the signatures were only in memory
+    second = build_app(engine)
+    async with second.run_test(size=SIZES["small"]) as pilot:
+        await second.wait_ready()
+        await wait_for(pilot, WelcomeScreen)
+        await press(pilot, "#staff")
+        await enter_pin(pilot)
+        menu = await wait_for(pilot, StaffMenuScreen)
+        assert "waiting for review" in str(menu.query_one("#waiting-0").label)
+        await press(pilot, "#waiting-0")
+        await wait_for(pilot, InformationScreen)  # the client reads and signs again
+        await press(pilot, "#continue")
+        await wait_for(pilot, SignatureScreen)
+        await sign_by_drawing(pilot)
+        await wait_for(pilot, SignatureScreen)
+        await sign_by_drawing(pilot)
+        await hand_back(pilot)
+        await countersign(pilot)
+        await wait_for(pilot, DoneScreen, timeout=60)
+    assert second.session.store.load_intake(intake_id).status == "signed"
