@@ -12,6 +12,7 @@ from intake.engine import Engine
 from intake.paths import DEMO_CONFIG, SCHEMAS_DIR
 from intake.questionnaire import QUESTION_TYPES
 from intake.records import create_data_key
+from intake.tui.screens.review import AnswerRow, ReviewScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.widgets.questions import FIELD_TYPES
 from intake.tui.widgets.tiles import ChoiceTile
@@ -111,3 +112,17 @@ async def test_choosing_options_and_confirming_statements(engine, suitable_answe
         await pilot.press("enter")
         await pilot.pause()
         assert step.working["ack_results_vary"] is None and not ack.selected
+
+
+async def test_free_text_with_markup_is_shown_literally_on_the_review(engine, suitable_answers):
+    suitable_answers["goals"] = "[b]Smoother[/b] skin [link=https://example.com]here[/link] [red"
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        await begin(pilot)
+        for _ in range(len(app.session.steps)):
+            await fill_step(pilot, suitable_answers)
+            await press(pilot, "#next")
+        review = await wait_for(pilot, ReviewScreen)
+        rows = [row for row in review.query(AnswerRow) if row.question_id == "goals"]
+        shown = rows[0].render()
+        assert suitable_answers["goals"] in shown.plain and not shown.spans[1:]  # only the label is bold

@@ -27,6 +27,16 @@ from tests.tui.test_flow import client_part, countersign, start
 SMALL, TABLET = SIZES["small"], SIZES["tablet"]
 
 
+def settled(run_before):
+    """Runs the steps, then waits out a pressed button's brief highlight so every run looks the same."""
+
+    async def run(pilot):
+        await run_before(pilot)
+        await pilot.pause(0.4)
+
+    return run
+
+
 @pytest.fixture(autouse=True)
 def _fixed_ids(monkeypatch):
     """Intake ids are random; snapshots need the same one every run."""
@@ -58,7 +68,7 @@ def test_welcome(engine, snap_compare):
         await pilot.app.wait_ready()
         await wait_for(pilot, WelcomeScreen)
 
-    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_step_with_problems_small(engine, snap_compare):
@@ -67,7 +77,7 @@ def test_step_with_problems_small(engine, snap_compare):
         await fill_step(pilot, {"full_name": "Ann [b]Lee[/b]", "date_of_birth": "2030-01-01"})
         await press(pilot, "#next")
 
-    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_step_with_a_follow_up_tablet(engine, snap_compare):
@@ -80,11 +90,11 @@ def test_step_with_a_follow_up_tablet(engine, snap_compare):
         step = await wait_for(pilot, StepScreen)
         step.query_one("#step-body").scroll_home(animate=False)
 
-    assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=run_before)
+    assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=settled(run_before))
 
 
 def test_review(engine, snap_compare):
-    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=to_review)
+    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=settled(to_review))
 
 
 def test_information(engine, snap_compare):
@@ -93,7 +103,7 @@ def test_information(engine, snap_compare):
         await press(pilot, "#confirm")
         await wait_for(pilot, InformationScreen)
 
-    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_signature_drawn(engine, snap_compare):
@@ -101,7 +111,7 @@ def test_signature_drawn(engine, snap_compare):
         await to_signature(pilot)
         await draw(pilot, [(3, 2), (10, 5), (18, 2), (26, 5), (34, 3)])
 
-    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_signature_typed_tablet(engine, snap_compare):
@@ -110,7 +120,7 @@ def test_signature_typed_tablet(engine, snap_compare):
         await press(pilot, "#switch")
         await press(pilot, "#sign")
 
-    assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=run_before)
+    assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=settled(run_before))
 
 
 def test_handback(engine, snap_compare):
@@ -119,7 +129,7 @@ def test_handback(engine, snap_compare):
         await press(pilot, "#confirm")  # a deferral has nothing to sign: straight to the hand-back
         await wait_for(pilot, HandbackScreen)
 
-    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_pin(engine, snap_compare):
@@ -130,21 +140,21 @@ def test_pin(engine, snap_compare):
         await enter_pin(pilot, "1111")
         await wait_for(pilot, PinScreen)
 
-    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_practitioner_clearance_tablet(engine, snap_compare):
     async def run_before(pilot):
         await to_practitioner(pilot, "clearance")
 
-    assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=run_before)
+    assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=settled(run_before))
 
 
 def test_practitioner_defer_small(engine, snap_compare):
     async def run_before(pilot):
         await to_practitioner(pilot, "defer")
 
-    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_rendering_failed(engine, snap_compare):  # the fake renderer fails on purpose
@@ -158,7 +168,7 @@ def test_rendering_failed(engine, snap_compare):  # the fake renderer fails on p
             if screen.query_one("#render-buttons").display:
                 break
 
-    assert snap_compare(build_app(engine, fake_renderer=True), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine, fake_renderer=True), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_done(engine, snap_compare):
@@ -167,7 +177,7 @@ def test_done(engine, snap_compare):
         await countersign(pilot)
         await wait_for(pilot, DoneScreen, timeout=60)
 
-    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_privacy(engine, snap_compare):
@@ -176,7 +186,7 @@ def test_privacy(engine, snap_compare):
         pilot.app.idle_timeout = 0.1
         await wait_for(pilot, PrivacyScreen, timeout=3)
 
-    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_staff_menu_with_a_draft(engine, snap_compare):
@@ -194,4 +204,4 @@ def test_staff_menu_with_a_draft(engine, snap_compare):
         await enter_pin(pilot)
         await wait_for(pilot, StaffMenuScreen)
 
-    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
