@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "intake.cli.keys_commands",
     "intake.cli.records_commands",
     "intake.cli.prompt_commands",
+    "intake.cli.tui_commands",
 )
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70

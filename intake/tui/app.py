@@ -1,0 +1,241 @@
+"""Provides IntakeApp: the Textual app, its kiosk lock-down, the idle timeout and the flow worker."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import importlib
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
+
+from intake.tui.clock import Clock, SystemClock
+from intake.tui.flow import LATER_SCREENS, Flow
+from intake.tui.problems import explain
+from intake.tui.screens.base import WizardScreen
+from intake.tui.screens.welcome import WelcomeScreen
+
+if TYPE_CHECKING:  # the engine and the store load in a thread after the first screen shows
+    from intake.engine import Engine
+    from intake.tui.pin import PinGuard
+    from intake.tui.session import IntakeSession
+
+#: Keys that could leave, suspend, copy, or reveal anything; swallowed in kiosk mode.
+KIOSK_KEYS = "ctrl+c,ctrl+z,ctrl+s,ctrl+p,ctrl+x,ctrl+v,ctrl+y,super+c,super+v,super+x"
+_ACTIVITY = (events.Key, events.MouseDown, events.MouseUp, events.MouseMove, events.MouseScrollDown,
+             events.MouseScrollUp, events.Paste)
+
+
+class IntakeApp(App[int]):
+    """The intake wizard.
+
+    Args:
+        load_engine: loads the engine (runs in a worker thread after the first screen is shown).
+        open_session: opens the session for a loaded engine (runs on the UI thread).
+        clinic: the clinic's name for the first screen, before loading finishes.
+        kiosk: lock the app down for a client-facing tablet.
+        idle_timeout: seconds without input before the privacy screen (default: the configuration).
+        clock: the clock (frozen in tests and snapshots).
+        cursor_blink: False keeps text cursors still (snapshots).
+    """
+
+    CSS_PATH = "intake.tcss"
+    TITLE = "Intake"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(KIOSK_KEYS, "kiosk_block", show=False, priority=True, system=True),
+        # Focus moves at once, before the keys typed right after Tab reach the old field.
+        Binding("tab", "app.focus_next", show=False, priority=True, system=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True, system=True),
+    ]
+
+    ready: reactive[bool] = reactive(False)
+    """True once the engine, texts and store are loaded."""
+
+    def __init__(self, load_engine: Callable[[], Engine], open_session: Callable[[Engine], IntakeSession], *,
+                 clinic: str = "", kiosk: bool = False, idle_timeout: float | None = None,
+                 clock: Clock | None = None, cursor_blink: bool = True) -> None:
+        super().__init__()
+        self._load_engine = load_engine
+        self._open_session = open_session
+        self.clinic = clinic
+        self.kiosk = kiosk
+        self.clock = clock or SystemClock()
+        self.cursor_blink = cursor_blink
+        self.session: IntakeSession | None = None
+        self.texts: Mapping[str, Any] | None = None
+        self.pin_guard: PinGuard | None = None
+        self._idle_override = idle_timeout
+        self.idle_timeout = float(idle_timeout or 180)
+        self._last_activity = time.monotonic()
+        self._ready_event = asyncio.Event()
+        if kiosk:
+            self.ALLOW_SELECT = False
+
+    # -- start-up -------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.start_flow()
+        self.call_after_refresh(self._load)
+
+    @work(group="load", exit_on_error=False)
+    async def _load(self) -> None:
+        """Loads the engine and texts off the UI thread, then opens the session on it."""
+        from intake.tui.pin import PinGuard
+
+        try:
+            engine, texts = await asyncio.to_thread(self._load_in_thread)
+            session = self._open_session(engine)
+            kiosk = engine.config.section("kiosk")
+            if not kiosk.get("staff_pin_hash"):
+                from intake.errors import IntakeError
+
+                raise IntakeError("kiosk.staff_pin_hash is not set in the configuration; "
+                                  "make one with `intake pin-hash` and add it.")
+        except Exception as exc:  # noqa: BLE001 - reported after the app closes, never as a traceback
+            self.exit(return_code=1, message=f"intake: {explain(exc)}")
+            return
+        self.session, self.texts = session, texts
+        self.clinic = engine.config.clinic["name"]
+        self.pin_guard = PinGuard(kiosk["staff_pin_hash"])
+        self.idle_timeout = float(self._idle_override or kiosk.get("idle_timeout_seconds", 180))
+        self.set_interval(0.25, self._check_idle, name="idle")
+        self.ready = True
+        self._ready_event.set()
+        if isinstance(self.screen, WelcomeScreen):
+            self.screen.clinic = self.clinic
+            self.screen.set_ready(texts)
+        self.run_worker(session.prepare_documents, thread=True, group="warm-up", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "warm-up" and worker.is_finished:
+            settle_memory(freeze=True)
+        elif worker.group == "flow" and event.state == WorkerState.ERROR:
+            self.notify(explain(worker.error), title="Sorry, something went wrong", severity="error", markup=False,
+                        timeout=20)
+            self.run_worker(self.reset_to_welcome(privacy=False), group="reset", exclusive=True)
+
+    def _load_in_thread(self) -> tuple[Engine, Mapping[str, Any]]:
+        from intake.tui.texts import load_texts
+
+        for name in LATER_SCREENS:
+            importlib.import_module(name)
+        engine = self._load_engine()
+        engine.validator  # noqa: B018 - builds the validator now rather than on the first keystroke
+        texts = load_texts(engine.config.templates_dir, engine.questionnaire.languages, engine.language)
+        return engine, texts
+
+    async def wait_ready(self) -> None:
+        """Waits until loading has finished."""
+        await self._ready_event.wait()
+
+    def start_flow(self, first: str | None = None) -> None:
+        """Starts (or restarts) the flow worker."""
+        self.run_worker(Flow(self).run(first), group="flow", exclusive=True, exit_on_error=False, name="flow")
+
+    # -- kiosk lock-down ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "kiosk_block":
+            return self.kiosk  # outside kiosk mode the key goes on to its normal use
+        return super().check_action(action, parameters)
+
+    def action_kiosk_block(self) -> None:
+        """Does nothing: the key is swallowed."""
+
+    async def action_quit(self) -> None:
+        if self.kiosk:
+            return  # only the staff menu (behind the PIN) closes the kiosk
+        self._save_draft()
+        self.exit(0)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        if not self.kiosk:
+            super().copy_to_clipboard(text)
+
+    def deliver_screenshot(self, *args: Any, **kwargs: Any) -> None:
+        if not self.kiosk:
+            super().deliver_screenshot(*args, **kwargs)
+
+    def save_screenshot(self, *args: Any, **kwargs: Any) -> str:
+        if self.kiosk:
+            return ""
+        return super().save_screenshot(*args, **kwargs)
+
+    # -- idle timeout and privacy -------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, _ACTIVITY):
+            self._last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if time.monotonic() - self._last_activity < self.idle_timeout:
+            return
+        screen = self.screen
+        policy = screen.IDLE if isinstance(screen, WizardScreen) else "ignore"
+        if policy == "ignore":
+            return
+        self._last_activity = time.monotonic()
+        if policy == "dismiss":
+            screen.dismiss(False)
+        elif policy == "lock":
+            from intake.tui.screens.handback import PinScreen
+
+            self.push_screen(PinScreen(self.pin_guard, self.clinic, "Locked: enter the staff PIN to carry on",
+                                       cancel_label="Close this intake", idle="ignore"), self._unlocked)
+        else:
+            self.run_worker(self.reset_to_welcome(privacy=True), group="reset", exclusive=True)
+
+    def _unlocked(self, unlocked: bool | None) -> None:
+        if not unlocked:
+            self.run_worker(self.reset_to_welcome(privacy=False), group="reset", exclusive=True)
+
+    def _save_draft(self) -> None:
+        """Saves what the client typed on the current step, if anything."""
+        screen = self.screen
+        draft = screen.draft() if isinstance(screen, WizardScreen) else None
+        if self.session is not None and draft is not None:
+            try:
+                self.session.save_interrupted(*draft)
+            except Exception as exc:  # noqa: BLE001 - the draft of the last finished step is still saved
+                self.notify(explain(exc), severity="error", markup=False)
+
+    async def reset_to_welcome(self, privacy: bool) -> None:
+        """Keeps the draft, clears every screen and all client state, and starts again at welcome."""
+        self._save_draft()
+        self.workers.cancel_group(self, "flow")
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self.forget_client()
+        self.start_flow("privacy" if privacy else None)
+
+    def forget_client(self) -> None:
+        """Drops everything about the current client from memory and the screen."""
+        if self.session is not None:
+            self.session.reset()
+        self.clear_notifications()
+        self._clipboard = ""
+        # Between clients nobody is waiting for the screen: the moment for a full collection.
+        self.set_timer(0.5, settle_memory)
+
+
+def settle_memory(freeze: bool = False) -> None:
+    """Runs a full garbage collection at a quiet moment, so none interrupts a client later.
+
+    Args:
+        freeze: also move everything alive now (engine, schemas, renderer, Textual itself) out of
+            the collector's sight for good; done once, when loading has finished. The thresholds
+            then make full collections rare; they happen here, between clients, instead.
+    """
+    gc.collect()
+    if freeze:
+        gc.freeze()
+        gc.set_threshold(5_000, 20, 100)

@@ -1,0 +1,272 @@
+"""Provides the wizard's flow: one app-level worker that awaits each screen in turn (push_screen_wait)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from intake.errors import IntakeError
+from intake.tui.problems import explain
+from intake.tui.screens.welcome import WelcomeScreen
+from intake.tui.state import Resumption
+
+#: Screens after the welcome screen, imported by the loading thread once the first screen shows
+#: (so that start-up shows the welcome screen sooner) and by the flow where it needs them.
+LATER_SCREENS = (
+    "intake.tui.screens.step", "intake.tui.screens.review", "intake.tui.screens.information",
+    "intake.tui.screens.signature", "intake.tui.screens.handback", "intake.tui.screens.practitioner",
+    "intake.tui.screens.documents", "intake.tui.screens.privacy", "intake.tui.screens.staff",
+)
+
+if TYPE_CHECKING:
+    from intake.tui.app import IntakeApp
+
+
+class IntakeClosed(Exception):
+    """Staff stopped the client's intake (kept as a draft)."""
+
+
+class AppClosing(Exception):
+    """Staff closed the app from the staff menu."""
+
+
+class Flow:
+    """Walks one client, then the practitioner, through the screens; starts over for the next client."""
+
+    def __init__(self, app: IntakeApp) -> None:
+        self.app = app
+
+    @property
+    def session(self):
+        """The app's intake session (available once loading finished)."""
+        return self.app.session
+
+    async def show(self, screen) -> Any:
+        """Shows a screen and waits for its result."""
+        return await self.app.push_screen_wait(screen)
+
+    def attempt(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        """Runs a store action; on failure tells the person what went wrong and returns False."""
+        try:
+            action(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
+            self.app.notify(explain(exc), title="Not saved", severity="error", timeout=15, markup=False)
+            return False
+        return True
+
+    # -- the outer loop ---------------------------------------------------------------------------
+
+    async def run(self, first: str | None = None) -> None:
+        """Runs for ever: welcome, then a client's intake or the staff menu, then a clean slate."""
+        from intake.tui.screens.privacy import PrivacyScreen
+
+        app = self.app
+        if first == "privacy" and app.texts:
+            await self.show(PrivacyScreen(app.clinic, app.texts["privacy"]))
+        while True:
+            choice = await self.show(WelcomeScreen(app.clinic, app.texts))
+            await app.wait_ready()
+            try:
+                if choice == "begin":
+                    if self.attempt(self.session.begin):
+                        await self.client(Resumption("steps", 0))
+                elif choice == "staff" and await self.unlock():
+                    await self.staff_menu()
+            except IntakeClosed:
+                pass
+            except AppClosing:
+                return
+            finally:
+                app.forget_client()
+
+    async def unlock(self, title: str = "Staff only") -> bool:
+        """Asks for the staff PIN."""
+        from intake.tui.screens.handback import PinScreen
+
+        return bool(await self.show(PinScreen(self.app.pin_guard, self.app.clinic, title)))
+
+    async def staff_menu(self) -> None:
+        """The staff menu: new intake, resume a draft, or close the app."""
+        from intake.tui.screens.staff import StaffMenuScreen
+
+        session, app = self.session, self.app
+        drafts: list = []
+        waiting: list = []
+        self.attempt(lambda: (drafts.extend(session.drafts()), waiting.extend(session.waiting())))
+        choice = await self.show(StaffMenuScreen(app.clinic, drafts, session.engine.questionnaire,
+                                                 session.language, session.engine.config.timezone,
+                                                 waiting=waiting))
+        if choice == "new":
+            if self.attempt(session.begin):
+                await self.client(Resumption("steps", 0))
+        elif isinstance(choice, tuple):
+            where: list[Resumption] = []
+            if self.attempt(lambda: where.append(session.resume(choice[1]))):
+                await self.client(where[0] if where[0].stage != "sign" else Resumption("information"))
+        elif choice == "exit":
+            self.close_app()
+
+    def close_app(self) -> None:
+        """Closes the app (staff only).
+
+        Raises:
+            AppClosing: always, to end the flow.
+        """
+        self.app.exit(0)
+        raise AppClosing
+
+    async def staff_interrupt(self) -> None:
+        """The Staff button during the client's part: return to the form, or stop and keep the draft.
+
+        Raises:
+            IntakeClosed: staff stopped the intake.
+        """
+        from intake.tui.screens.staff import StaffMenuScreen
+
+        if not await self.unlock():
+            return
+        choice = await self.show(StaffMenuScreen(self.app.clinic, [], self.session.engine.questionnaire,
+                                                 self.session.language, self.session.engine.config.timezone,
+                                                 in_progress=True))
+        if choice == "exit":
+            self.session.save_interrupted(None, None)
+            self.close_app()
+        if choice != "return":
+            raise IntakeClosed
+
+    # -- the client's part -----------------------------------------------------------------------
+
+    async def client(self, where: Resumption) -> None:
+        """Steps, review, information, signatures and hand-back, then the practitioner's part."""
+        from intake.tui.screens.handback import HandbackScreen
+        from intake.tui.screens.information import InformationScreen
+        from intake.tui.screens.review import ReviewScreen
+
+        session, app = self.session, self.app
+        stage, index = where.stage, where.step_index
+        while True:
+            if stage == "steps":
+                await self.steps(index)
+                stage = "review"
+            elif stage == "review":
+                result = await self.show(ReviewScreen(session, app.clinic, app.texts["review"]))
+                if result.action == "staff":
+                    await self.staff_interrupt()
+                elif result.action == "edit":
+                    await self.edit(result.step_index, result.question_id)
+                else:
+                    first = session.first_problem_step()
+                    if first is not None:
+                        await self.edit(first, None)
+                    elif self.attempt(session.assess):
+                        # A deferral is explained by the practitioner, not the tablet: nothing to sign.
+                        stage = "submit" if session.state.assessment.verdict == "defer" else "information"
+            elif stage == "information":
+                choice = await self.show(InformationScreen(app.clinic, app.texts["information"],
+                                                           session.state.assessment.aftercare))
+                if choice == "staff":
+                    await self.staff_interrupt()
+                else:
+                    stage = "sign" if choice == "continue" else "review"
+            elif stage in ("sign", "photo"):
+                stage = await self.signature(stage)
+            elif stage == "submit":
+                stage = "handback" if self.attempt(session.submit) else "review"
+            elif stage == "handback":
+                await self.show(HandbackScreen(app.clinic, app.texts["handback"]))
+                if await self.unlock():
+                    await self.practitioner()
+                    return
+
+    async def steps(self, index: int) -> None:
+        """The questionnaire steps from `index` to the end; answers saved after every step."""
+        from intake.tui.screens.step import StepScreen
+
+        session = self.session
+        steps = session.steps
+        while index < len(steps):
+            step = steps[index]
+            result = await self.show(StepScreen(session, index, self.app.clinic))
+            if result.action == "next":
+                following = steps[index + 1].id if index + 1 < len(steps) else None
+                if self.attempt(session.save_step, step, result.answers, following):
+                    index += 1
+            elif result.action == "back":
+                index = max(0, index - 1)
+                self.attempt(session.save_step, step, result.answers, steps[index].id, partial=True)
+            else:
+                self.attempt(session.save_step, step, result.answers, step.id, partial=True)
+                await self.staff_interrupt()
+
+    async def edit(self, index: int, question_id: str | None) -> None:
+        """Opens one step from the review screen; 'Save and return' goes back to the review."""
+        from intake.tui.screens.step import StepScreen
+
+        session = self.session
+        step = session.steps[index]
+        while True:
+            result = await self.show(StepScreen(session, index, self.app.clinic, editing=True,
+                                                focus_question=question_id))
+            if result.action == "back":
+                return
+            if result.action == "next" and self.attempt(session.save_step, step, result.answers, None):
+                return
+            if result.action == "staff":
+                await self.staff_interrupt()
+
+    async def signature(self, stage: str) -> str:
+        """The consent signature, then (when photos were allowed) the separate photo signature."""
+        from intake.tui.screens.signature import SignatureScreen
+
+        session, app = self.session, self.app
+        name = session.state.answers.get("full_name", "")
+        photo = stage == "photo"
+        texts = app.texts["photo_signature" if photo else "signature"]
+        statement: list[str] = []
+        if not await self.attempt_async(lambda: statement.append(
+                session.statement("photo_consent" if photo else "consent"))):
+            return "information"
+        context = texts.get("context", "").replace("{uses}", session.photo_uses() or "") if photo else ""
+        result = await self.show(SignatureScreen(app.clinic, texts, statement[0], name, app.clock, context))
+        if result == "back":
+            return "sign" if photo else "information"
+        session.sign(result, photo=photo)
+        if not photo and session.photo_uses() is not None:
+            return "photo"
+        return "handback" if session.state.submitted else "submit"
+
+    async def attempt_async(self, action: Callable[[], Any]) -> bool:
+        """Like `attempt`, for an action that may block: it runs in a worker thread."""
+        try:
+            await asyncio.to_thread(action)
+        except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
+            self.app.notify(explain(exc), title="Please ask a member of staff", severity="error", timeout=15,
+                            markup=False)
+            return False
+        return True
+
+    # -- the practitioner's part -----------------------------------------------------------------
+
+    async def practitioner(self) -> None:
+        """Review, countersign, render the documents in a worker thread, then the done screen."""
+        from intake.tui.screens.documents import DoneScreen, RenderingScreen
+        from intake.tui.screens.practitioner import PractitionerScreen
+
+        session, app = self.session, self.app
+        while True:
+            review = await self.show(PractitionerScreen(session, app.clinic, app.clock))
+            if review == "close":
+                return
+            try:
+                session.countersign(review)
+            except IntakeError as exc:
+                app.notify(str(exc), severity="error", timeout=15, markup=False)
+                continue
+            except Exception as exc:  # noqa: BLE001 - shown as a message
+                app.notify(explain(exc), severity="error", timeout=15, markup=False)
+                continue
+            paths = await self.show(RenderingScreen(session, app.clinic))
+            if paths != "back":
+                break
+        await self.show(DoneScreen(session, app.clinic, paths))

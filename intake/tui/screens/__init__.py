@@ -1,0 +1,1 @@
+"""Provides one Screen subclass per kind of step of the intake wizard."""

@@ -1,0 +1,58 @@
+"""Provides the base of every wizard screen: its idle behaviour and the shared header bar."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Generic, TypeVar
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Label, ProgressBar
+
+from intake.questionnaire import Step
+
+ResultType = TypeVar("ResultType")
+
+
+class WizardScreen(Screen[ResultType], Generic[ResultType]):
+    """A full screen of the wizard.
+
+    `IDLE` says what the idle timer does while this screen shows:
+    "reset" (client screens: save the draft, show the privacy screen, back to welcome),
+    "lock" (staff screens holding unsaved work: cover with a PIN lock),
+    "dismiss" (give up this screen, e.g. an unanswered PIN prompt), or "ignore".
+    """
+
+    IDLE: ClassVar[str] = "reset"
+
+    def on_mount(self) -> None:
+        """Keeps text cursors still when the app asks for it (snapshots); subclasses' on_mount also runs."""
+        if not getattr(self.app, "cursor_blink", True):
+            for widget in self.query("Input, TextArea"):
+                widget.cursor_blink = False
+
+    def draft(self) -> tuple[Step, Mapping[str, Any]] | None:
+        """What was typed on this screen but not yet saved: (step, answers), if anything."""
+        return None
+
+
+def header(clinic: str, title: str = "", progress: tuple[int, int] | None = None) -> ComposeResult:
+    """The bar at the top: clinic name, and 'Step N of M' with a progress bar on step screens.
+
+    Args:
+        clinic: the clinic's name.
+        title: a short title shown when there is no progress.
+        progress: (step number from 1, number of steps).
+    """
+    with Horizontal(classes="topbar"):
+        yield Label(Content(clinic), classes="topbar-clinic")
+        if progress is not None:
+            number, total = progress
+            yield Label(Content(f"Step {number} of {total}"), classes="topbar-step")
+            bar = ProgressBar(total=total, show_eta=False, show_percentage=False, classes="topbar-progress")
+            bar.progress = number
+            yield bar
+        elif title:
+            yield Label(Content(title), classes="topbar-step")

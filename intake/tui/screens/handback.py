@@ -1,0 +1,113 @@
+"""Provides the hand-back screen and the staff PIN screen that unlocks staff steps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Center, Middle, Vertical
+from textual.content import Content
+from textual.widgets import Button, Static
+
+from intake.errors import IntakeError
+from intake.tui.pin import PinGuard
+from intake.tui.screens.base import WizardScreen, header
+from intake.tui.widgets.pinpad import PinPad
+
+
+class HandbackScreen(WizardScreen[str]):
+    """Asks the client to hand the tablet back; shows nothing about them. Dismisses 'staff'."""
+
+    IDLE = "ignore"
+
+    def __init__(self, clinic: str, texts: Mapping[str, Any]) -> None:
+        super().__init__(classes="client")
+        self.clinic = clinic
+        self.texts = texts
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic)
+        with Middle(), Center(), Vertical(id="handback-box"):
+            yield Static(Content(self.texts["title"]), classes="screen-title centered")
+            yield Static(Content(self.texts["message"]), classes="big-message centered")
+            with Center():
+                yield Button("Staff: continue", id="staff", variant="primary")
+
+    @on(Button.Pressed, "#staff")
+    def _staff(self) -> None:
+        self.dismiss("staff")
+
+
+class PinScreen(WizardScreen[bool]):
+    """Asks for the staff PIN. Dismisses True when it is right, False when cancelled.
+
+    Args:
+        guard: the app's PIN guard (it counts wrong tries across screens).
+        clinic: the clinic's name.
+        title: what the PIN unlocks.
+        cancel_label: the label of the way out (e.g. 'Cancel', 'Close this intake').
+    """
+
+    IDLE = "dismiss"
+
+    def __init__(self, guard: PinGuard, clinic: str, title: str = "Staff only",
+                 cancel_label: str = "Cancel", idle: str = "dismiss") -> None:
+        super().__init__(classes="staff")
+        self.guard = guard
+        self.clinic = clinic
+        self.title_text = title
+        self.cancel_label = cancel_label
+        self.IDLE = idle
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title="Staff")
+        with Middle(), Center(), Vertical(id="pin-box"):
+            yield Static(Content(self.title_text), classes="screen-title centered")
+            yield Static("Enter the staff PIN.", classes="centered", id="pin-status")
+            with Center():
+                yield PinPad()
+            with Center():
+                yield Button(Content(self.cancel_label), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(PinPad).clear()
+        self._show_pause()
+
+    def _status(self, message: str) -> None:
+        self.query_one("#pin-status", Static).update(Content(message))
+
+    def _show_pause(self) -> None:
+        wait = self.guard.wait_seconds()
+        pad = self.query_one(PinPad)
+        if wait > 0:
+            pad.set_enabled(False)
+            self._status(f"Too many wrong PINs. Try again in {int(wait) + 1} seconds.")
+            self.set_timer(min(1.0, wait), self._show_pause)
+        elif pad.input.disabled:
+            pad.set_enabled(True)
+            pad.clear()
+            self._status("Enter the staff PIN.")
+
+    @on(PinPad.Submitted)
+    async def _submitted(self, event: PinPad.Submitted) -> None:
+        try:
+            ok = await asyncio.to_thread(self.guard.attempt, event.pin)
+        except IntakeError as exc:
+            self._status(str(exc))
+            return
+        if ok:
+            self.dismiss(True)
+            return
+        if self.guard.wait_seconds() > 0:
+            self._show_pause()
+        else:
+            left = self.guard.tries_left()
+            self._status(f"That PIN is not right. {left} {'try' if left == 1 else 'tries'} left before a pause.")
+            self.query_one(PinPad).clear()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)

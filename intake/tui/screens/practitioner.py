@@ -1,0 +1,152 @@
+"""Provides PractitionerScreen: the verdict with every finding, the plan, the decision and the countersignature."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Input, Select, Static
+
+from intake.assessment import Finding
+from intake.dates import human_date
+from intake.questionnaire import localize
+from intake.treatment import AREA_QUESTION
+from intake.tui.clock import Clock
+from intake.tui.screens.base import WizardScreen, header
+from intake.tui.session import IntakeSession
+from intake.tui.state import Review
+from intake.tui.widgets.plan_editor import PlanEditor
+from intake.tui.widgets.tiles import ChoiceTile
+
+VERDICT_WORDS = {
+    "suitable": "Suitable",
+    "caution": "Suitable with care (plan adjusted)",
+    "clearance": "Needs clearance or a waiting period before treatment",
+    "defer": "Defer: do not treat",
+}
+#: Only a clearance verdict takes a decision; a deferral never does (the store refuses it too).
+CLEARANCE_DECISIONS = (
+    ("clearance_noted", "Clearance noted (e.g. the doctor's letter is seen, or the waiting period is over)"),
+    ("override", "Override: treat despite the finding"),
+)
+
+
+def finding_text(finding: Finding) -> Content:
+    """One finding: severity, the question and answer behind it, and the practitioner's note."""
+    parts: list = [(f"{finding.severity.upper():9}", "bold")]
+    if finding.question_label:
+        parts += [" ", (finding.question_label, "bold"), " → ", finding.answer]
+    parts += ["\n", finding.practitioner_message]
+    if finding.until:
+        parts += ["\n", (f"Until {human_date(finding.until)}", "italic")]
+    return Content.assemble(*parts)
+
+
+class PractitionerScreen(WizardScreen[Review | str]):
+    """The practitioner's review. Dismisses with a Review, or 'close'.
+
+    Args:
+        session: the session with an assessed, submitted record.
+        clinic: the clinic's name.
+        clock: the clock for the time of countersigning.
+    """
+
+    IDLE = "lock"
+
+    def __init__(self, session: IntakeSession, clinic: str, clock: Clock) -> None:
+        super().__init__(classes="staff")
+        self.session = session
+        self.clinic = clinic
+        self.clock = clock
+        self.assessment = session.state.assessment
+        self.decision = "none"
+
+    def compose(self) -> ComposeResult:
+        state, engine = self.session.state, self.session.engine
+        answers = state.answers
+        verdict = self.assessment.verdict
+        age = f", age {self.assessment.age}" if self.assessment.age is not None else ""
+        yield from header(self.clinic, title="Practitioner review")
+        with VerticalScroll(id="practitioner-body", can_focus=False):
+            yield Static(Content.assemble((answers.get("full_name", ""), "bold"), age,
+                                          f" · consultation {state.consultation_date}"), classes="screen-title")
+            yield Static(Content(f"Verdict: {VERDICT_WORDS[verdict]}"), id="verdict", classes=f"verdict-{verdict}")
+            if self.assessment.return_date:
+                yield Static(Content(f"Earliest return: {human_date(self.assessment.return_date)}"))
+            yield Static(Content("Findings" if self.assessment.findings else "No findings."), classes="info-heading")
+            for finding in self.assessment.findings:
+                yield Static(finding_text(finding), classes=f"finding sev-{finding.severity}")
+            yield Static("Practitioner", classes="info-heading")
+            practitioners = [(Content(f"{p.name} ({p.role})" if p.role else p.name), p.id)
+                             for p in engine.config.practitioners]
+            yield Select(practitioners, prompt="Who is countersigning?", id="practitioner",
+                         value=practitioners[0][1] if len(practitioners) == 1 else Select.NULL)
+            plan = self.session.default_plan()
+            if plan is not None:
+                question = engine.questionnaire.by_id.get(AREA_QUESTION)
+                labels = {o.id: localize(o.label, self.session.language) for o in question.options} if question else {}
+                yield Static("Treatment plan (defaults from the rules)", classes="info-heading")
+                yield PlanEditor(plan, labels, engine.treatment, self.assessment.plan_limits)
+                if verdict == "clearance":
+                    yield Static("Clearance (needed before the consent can be signed)", classes="info-heading")
+                    with Vertical(id="decisions"):
+                        for kind, label in CLEARANCE_DECISIONS:
+                            yield ChoiceTile(label, kind, mark="radio", classes="decision -statement")
+                    yield Input(placeholder="Reason: what was seen or why", id="reason", max_length=300)
+            else:
+                yield Static(Content("Deferred: a deferral letter will be produced. A deferral cannot be "
+                                     "overridden."), classes="screen-intro")
+            yield ChoiceTile("I have reviewed the answers and findings with the client and I countersign.",
+                             True, mark="check", id="countersign-ack", classes="-statement")
+            yield Static("", id="practitioner-problem")
+        with Horizontal(classes="navbar"):
+            yield Button("Close", id="close")
+            yield Button("Countersign and create documents", id="countersign", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#practitioner-body").scroll_home(animate=False)
+        self.query_one("#practitioner", Select).focus()
+
+    @on(ChoiceTile.Pressed, ".decision")
+    def _decision(self, event: ChoiceTile.Pressed) -> None:
+        event.stop()
+        self.decision = event.tile.value
+        for tile in self.query(".decision").results(ChoiceTile):
+            tile.selected = tile.value == self.decision
+
+    @on(ChoiceTile.Pressed, "#countersign-ack")
+    def _ack(self, event: ChoiceTile.Pressed) -> None:
+        event.stop()
+        event.tile.selected = not event.tile.selected
+
+    def _problems(self, problems: list[str]) -> None:
+        self.query_one("#practitioner-problem", Static).update(Content("\n".join(problems)))
+
+    @on(Button.Pressed, "#countersign")
+    def _countersign(self) -> None:
+        problems: list[str] = []
+        practitioner = self.query_one("#practitioner", Select).value
+        if practitioner is Select.NULL or practitioner is None:
+            problems.append("Choose who is countersigning.")
+        plan, reason = None, ""
+        editors = self.query(PlanEditor)
+        if editors:
+            plan, plan_problems = editors.first().read()
+            problems += plan_problems
+        if self.assessment.verdict == "clearance":
+            reason = self.query_one("#reason", Input).value.strip()
+            if self.decision == "none":
+                problems.append("Choose whether the clearance was noted or is overridden.")
+            elif len(reason) < 3:
+                problems.append("Give the reason for the clearance or the override.")
+        if not self.query_one("#countersign-ack", ChoiceTile).selected:
+            problems.append("Tick the countersignature statement.")
+        if problems:
+            self._problems(problems)
+            return
+        self.dismiss(Review(str(practitioner), self.decision, reason, plan, self.clock.now()))
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss("close")

@@ -1,0 +1,137 @@
+"""Provides SignatureScreen: the client signs by drawing, or types their name with an explicit intent statement."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, ContentSwitcher, Input, Static
+
+from intake.tui.clock import Clock
+from intake.tui.screens.base import WizardScreen, header
+from intake.tui.state import SignatureCapture
+from intake.tui.widgets.signature_pad import SignaturePad
+from intake.tui.widgets.tiles import ChoiceTile
+
+
+def same_name(typed: str, expected: str) -> bool:
+    """Whether a typed name is the name given, ignoring case, accents' composition and extra spaces."""
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return bool(norm(typed)) and norm(typed) == norm(expected)
+
+
+class SignatureScreen(WizardScreen[SignatureCapture | str]):
+    """Captures one signature. Dismisses with a SignatureCapture, or 'back' / 'staff'.
+
+    Args:
+        clinic: the clinic's name.
+        texts: the 'signature' or 'photo_signature' texts.
+        statement: the exact statement being signed, as printed on the document.
+        full_name: the client's name as answered.
+        clock: the clock for the time of signing.
+        context: a line shown above the statement (e.g. the photo uses chosen).
+    """
+
+    def __init__(self, clinic: str, texts: Mapping[str, Any], statement: str, full_name: str,
+                 clock: Clock, context: str = "") -> None:
+        super().__init__(classes="client")
+        self.clinic = clinic
+        self.texts = texts
+        self.context = context
+        self.statement = statement
+        self.full_name = full_name
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title=self.texts["title"])
+        if self.context:
+            yield Static(Content(self.context), id="sig-context")
+        yield Static(Content(self.statement), id="sig-statement")
+        with ContentSwitcher(initial="sig-draw", id="sig-mode"):
+            with Vertical(id="sig-draw"):
+                yield Static(Content(self.texts["draw_hint"]), classes="sig-hint")
+                yield SignaturePad(hint="Sign here", id="pad")
+            with Vertical(id="sig-type"):
+                yield Static(Content(self.texts["type_hint"]), classes="sig-hint")
+                yield Input(placeholder="Your full name", id="typed-name", max_length=120)
+                yield ChoiceTile(self.texts["typed_statement"], True, mark="check", id="typed-intent",
+                                 classes="-statement")
+        yield Static("", id="sig-problem")
+        with Horizontal(classes="navbar"):
+            yield Button("Back", id="back")
+            yield Button("Undo", id="undo", classes="draw-only")
+            yield Button("Clear", id="clear", classes="draw-only")
+            yield Button("Type my name", id="switch")
+            yield Button("Sign", id="sign", variant="primary")
+
+    @property
+    def typing(self) -> bool:
+        """Whether the typed-name alternative is showing."""
+        return self.query_one(ContentSwitcher).current == "sig-type"
+
+    def _problem(self, message: str) -> None:
+        self.query_one("#sig-problem", Static).update(Content(message))
+
+    @on(Button.Pressed, "#switch")
+    def _switch(self, event: Button.Pressed) -> None:
+        typing = not self.typing
+        self.query_one(ContentSwitcher).current = "sig-type" if typing else "sig-draw"
+        event.button.label = "Draw instead" if typing else "Type my name"
+        for button in self.query(".draw-only"):
+            button.display = not typing
+        self._problem("")
+        if typing:
+            self.query_one("#typed-name", Input).focus()
+
+    @on(Button.Pressed, "#undo")
+    def _undo(self) -> None:
+        self.query_one(SignaturePad).undo()
+
+    @on(Button.Pressed, "#clear")
+    def _clear(self) -> None:
+        self.query_one(SignaturePad).clear()
+
+    @on(SignaturePad.Changed)
+    def _drawn(self) -> None:
+        self._problem("")
+
+    @on(ChoiceTile.Pressed, "#typed-intent")
+    def _intent(self, event: ChoiceTile.Pressed) -> None:
+        event.tile.selected = not event.tile.selected
+        self._problem("")
+
+    @on(Input.Submitted, "#typed-name")
+    def _name_entered(self) -> None:
+        self.query_one("#typed-intent", ChoiceTile).focus()
+
+    @on(Button.Pressed, "#sign")
+    def _sign(self) -> None:
+        now = self.clock.now()
+        if not self.typing:
+            pad = self.query_one(SignaturePad)
+            if not pad.has_signature():
+                self._problem("Please sign in the box with your finger or the mouse, or choose Type my name.")
+                return
+            self.dismiss(SignatureCapture("drawn", self.full_name, self.statement, now, pad.strokes,
+                                          pad.aspect_ratio))
+            return
+        typed = self.query_one("#typed-name", Input).value.strip()
+        if not same_name(typed, self.full_name):
+            self._problem(f"Please type your full name as you gave it: {self.full_name}")
+            self.query_one("#typed-name", Input).focus()
+            return
+        if not self.query_one("#typed-intent", ChoiceTile).selected:
+            self._problem("Please tick the statement to confirm that your typed name is your signature.")
+            return
+        statement = f"{self.statement} {self.texts['typed_statement']}"
+        self.dismiss(SignatureCapture("typed", " ".join(typed.split()), statement, now))
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.dismiss("back")

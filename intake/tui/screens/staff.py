@@ -1,0 +1,102 @@
+"""Provides the staff menu: start an intake, resume an unfinished one, or close the app."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Static
+
+from intake.questionnaire import Questionnaire, localize
+from intake.tui.screens.base import WizardScreen, header
+
+
+def _when(value: Any, zone: ZoneInfo) -> str:
+    """A stored time (datetime or ISO text, UTC) as the clinic's local day and time."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value.astimezone(zone).strftime("%d %b %H:%M") if isinstance(value, datetime) else str(value)
+
+
+def draft_label(draft: Any, questionnaire: Questionnaire, language: str, zone: ZoneInfo) -> Content:
+    """A draft as one line for staff: who, where it continues, and when it was last saved."""
+    step = next((s for s in questionnaire.steps if s.id == getattr(draft, "next_step", None)), None)
+    where = localize(step.title, language) if step else "checking the answers"
+    return Content.assemble((draft.client_label or "(no name yet)", "bold"),
+                            f" · {where} · saved {_when(draft.updated_at, zone)}")
+
+
+def waiting_label(row: Any, zone: ZoneInfo) -> Content:
+    """A submitted intake that still needs the practitioner, as one line for staff."""
+    return Content.assemble((row.client_name or "(no name)", "bold"),
+                            f" · {row.status}, waiting for review · {_when(row.updated_at, zone)}")
+
+
+class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
+    """Dismisses 'new', 'welcome', 'exit', or ('resume', intake_id); inside an intake 'return', 'pause' or 'exit'.
+
+    Args:
+        clinic: the clinic's name.
+        drafts: the unfinished intakes (DraftSummary).
+        questionnaire: to name the step each draft stopped at.
+        language: the clinic's language.
+        zone: the clinic's time zone.
+        in_progress: opened from inside a client's intake (offers to return to it or pause it).
+    """
+
+    def __init__(self, clinic: str, drafts: Sequence[Any], questionnaire: Questionnaire, language: str,
+                 zone: ZoneInfo, in_progress: bool = False, waiting: Sequence[Any] = ()) -> None:
+        super().__init__(classes="staff")
+        self.clinic = clinic
+        self.drafts = list(drafts)
+        self.waiting = list(waiting)
+        self.questionnaire = questionnaire
+        self.language = language
+        self.zone = zone
+        self.in_progress = in_progress
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title="Staff menu")
+        with VerticalScroll(id="staff-body", can_focus=False):
+            yield Static("Staff menu", classes="screen-title")
+            if self.in_progress:
+                yield Button("Return to the client's form", id="return", variant="primary")
+                yield Button("Stop here and keep it as a draft", id="pause")
+            else:
+                yield Button("Start a new intake", id="new", variant="primary")
+                heading = f"Unfinished intakes ({len(self.drafts)})" if self.drafts else "No unfinished intakes."
+                yield Static(heading, classes="info-heading")
+                for index, draft in enumerate(self.drafts):
+                    yield Button(draft_label(draft, self.questionnaire, self.language, self.zone),
+                                 id=f"draft-{index}", classes="draft-button")
+                if self.waiting:
+                    yield Static("Signed by the client, waiting for the practitioner (the client signs again)",
+                                 classes="info-heading")
+                for index, row in enumerate(self.waiting):
+                    yield Button(waiting_label(row, self.zone), id=f"waiting-{index}", classes="draft-button")
+        with Horizontal(classes="navbar"):
+            if not self.in_progress:
+                yield Button("Back to welcome", id="welcome")
+            yield Button("Close the intake app", id="exit", variant="error")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    @on(Button.Pressed, ".draft-button")
+    def _resume(self, event: Button.Pressed) -> None:
+        kind, index = (event.button.id or "draft-0").split("-")
+        chosen = (self.drafts if kind == "draft" else self.waiting)[int(index)]
+        self.dismiss(("resume", chosen.intake_id))
+
+    @on(Button.Pressed, "#new, #welcome, #exit, #return, #pause")
+    def _choice(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "welcome")

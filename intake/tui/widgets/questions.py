@@ -1,0 +1,251 @@
+"""Provides one input widget per question TYPE, chosen from the questionnaire model (never per question id)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import DescendantBlur
+from textual.message import Message
+from textual.widgets import Input, Static, TextArea
+
+from intake.questionnaire import Question, localize
+from intake.tui.widgets.tiles import ChoiceTile
+
+
+class QuestionField(Vertical):
+    """A question's label, help text, answer widget and problem line.
+
+    Subclasses draw the answer for one question type and report changes through `_changed`.
+    """
+
+    TYPE: ClassVar[str] = ""
+
+    class Changed(Message):
+        """The answer changed."""
+
+        def __init__(self, field: QuestionField) -> None:
+            self.field = field
+            super().__init__()
+
+    class Left(Message):
+        """Focus left the field: a good moment to check the answer."""
+
+        def __init__(self, field: QuestionField) -> None:
+            self.field = field
+            super().__init__()
+
+    def __init__(self, question: Question, value: Any, language: str, word: Callable[[str], str]) -> None:
+        super().__init__(id=f"q-{question.id}", classes=f"question q-{question.type}")
+        self.question = question
+        self.language = language
+        self.word = word
+        self.value: Any = value
+        self.has_problem = False
+
+    @property
+    def question_id(self) -> str:
+        """The id of the question this field answers."""
+        return self.question.id
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.heading(), classes="q-label")
+        yield from self.compose_answer()
+
+    def heading(self) -> Content:
+        """The question in bold and its help text below it, both literal."""
+        label = Content.styled(localize(self.question.label, self.language), "bold")
+        if not self.question.help:
+            return label
+        return Content.assemble(label, "\n", Content(localize(self.question.help, self.language)))
+
+    def compose_answer(self) -> ComposeResult:
+        """Yields the widgets that take the answer; each question type draws its own."""
+        yield from ()
+
+    def show_problem(self, message: str | None) -> None:
+        """Shows (or clears) the core's message for this answer, literally."""
+        self.has_problem = bool(message)
+        self.set_class(self.has_problem, "-invalid")
+        found = self.query(".q-problem")
+        if found:
+            found.first(Static).update(Content(message or ""))
+        elif message:
+            self.mount(Static(Content(message), classes="q-problem"))
+
+    def focus_answer(self) -> None:
+        """Puts the keyboard focus on the first part of the answer."""
+        for widget in self.query("Input, TextArea, ChoiceTile"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def _changed(self, value: Any) -> None:
+        self.value = value
+        self.post_message(self.Changed(self))
+
+    def on_descendant_blur(self, event: DescendantBlur) -> None:
+        self.post_message(self.Left(self))
+
+
+def _text_value(text: str) -> str | None:
+    return text.strip() or None
+
+
+class TextField(QuestionField):
+    """A one-line text answer."""
+
+    TYPE = "text"
+    PLACEHOLDER = ""
+    RESTRICT: str | None = None
+
+    def compose_answer(self) -> ComposeResult:
+        yield Input(value=self.value or "", placeholder=self.PLACEHOLDER, restrict=self.RESTRICT,
+                    max_length=self.question.max_length or 0, select_on_focus=False, classes="q-input")
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._changed(_text_value(event.value))
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.screen.focus_next()
+
+
+class DateField(TextField):
+    """A date answer, typed as year-month-day (the form the core's messages explain)."""
+
+    TYPE = "date"
+    PLACEHOLDER = "YYYY-MM-DD, for example 1990-04-23"
+    RESTRICT = r"[0-9-]*"
+
+    def compose_answer(self) -> ComposeResult:
+        yield Input(value=self.value or "", placeholder=self.PLACEHOLDER, restrict=self.RESTRICT,
+                    max_length=10, select_on_focus=False, classes="q-input q-date-input")
+
+
+class LongTextField(QuestionField):
+    """A longer free-text answer over several lines."""
+
+    TYPE = "long_text"
+
+    def compose_answer(self) -> ComposeResult:
+        yield TextArea(self.value or "", soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
+                       classes="q-textarea")
+
+    @on(TextArea.Changed)
+    def _area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._changed(_text_value(event.text_area.text))
+
+
+class _TileField(QuestionField):
+    """A question answered by pressing tiles."""
+
+    MARK = "plain"
+    MULTIPLE = False
+
+    def options(self) -> list[tuple[str, Any]]:
+        """(label, value) for each tile."""
+        return [(localize(o.label, self.language), o.id) for o in self.question.options]
+
+    def is_chosen(self, value: Any, answer: Any = ...) -> bool:
+        """Whether a tile's value is part of an answer (by default the current one)."""
+        answer = self.value if answer is ... else answer
+        if self.MULTIPLE:
+            return isinstance(answer, list) and value in answer
+        return answer == value and isinstance(answer, bool) == isinstance(value, bool)
+
+    def compose_answer(self) -> ComposeResult:
+        with Vertical(classes="q-tiles"):
+            for label, value in self.options():
+                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value))
+
+    @on(ChoiceTile.Pressed)
+    def _tile_pressed(self, event: ChoiceTile.Pressed) -> None:
+        event.stop()
+        self.choose(event.tile)
+
+    def choose(self, tile: ChoiceTile) -> None:
+        """Updates the answer for a pressed tile: one choice, or a choice added or removed."""
+        value = tile.value
+        if self.MULTIPLE:
+            chosen = list(self.value) if isinstance(self.value, list) else []
+            chosen = [v for v in chosen if v != value] if value in chosen else chosen + [value]
+            order = [v for _, v in self.options()]
+            new: Any = sorted(chosen, key=order.index) or None
+        else:
+            new = value
+        for tile in self.query(ChoiceTile):
+            tile.selected = self.is_chosen(tile.value, new)
+        self._changed(new)
+
+
+class YesNoField(_TileField):
+    """A yes/no answer as two large tiles side by side."""
+
+    TYPE = "yes_no"
+
+    def options(self) -> list[tuple[str, Any]]:
+        return [(self.word("yes"), True), (self.word("no"), False)]
+
+    def compose_answer(self) -> ComposeResult:
+        with Horizontal(classes="q-tiles q-yes-no"):
+            for label, value in self.options():
+                yield ChoiceTile(label, value, selected=self.is_chosen(value))
+
+
+class ChoiceField(_TileField):
+    """One choice out of several."""
+
+    TYPE = "choice"
+    MARK = "radio"
+
+
+class MultiChoiceField(_TileField):
+    """Any number of choices; choosing none leaves the question unanswered."""
+
+    TYPE = "multi_choice"
+    MARK = "check"
+    MULTIPLE = True
+
+
+class AcknowledgementField(_TileField):
+    """A statement the client confirms by ticking it; pressing again unticks it."""
+
+    TYPE = "acknowledgement"
+    MARK = "check"
+
+    def options(self) -> list[tuple[str, Any]]:
+        return [("I confirm", True)]
+
+    def compose(self) -> ComposeResult:
+        # The statement is the label of the tile itself, so the whole statement is the target.
+        if self.question.help:
+            yield Static(Content(localize(self.question.help, self.language)), classes="q-help")
+        yield ChoiceTile(localize(self.question.label, self.language), True, mark="check",
+                         selected=self.value is True, classes="-statement")
+
+    def choose(self, tile: ChoiceTile) -> None:
+        """Ticks or unticks the statement."""
+        new = None if self.value is True else True
+        tile.selected = new is True
+        self._changed(new)
+
+
+FIELD_TYPES: dict[str, type[QuestionField]] = {
+    cls.TYPE: cls
+    for cls in (TextField, DateField, LongTextField, YesNoField, ChoiceField, MultiChoiceField,
+                AcknowledgementField)
+}
+
+
+def make_field(question: Question, value: Any, language: str, word: Callable[[str], str]) -> QuestionField:
+    """The field widget for a question, chosen by its type."""
+    return FIELD_TYPES[question.type](question, value, language, word)

@@ -1,0 +1,93 @@
+"""Fixtures for the wizard tests: an app on the real engine with the in-memory store and renderer."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from intake.records import Store
+from intake.tui.app import IntakeApp
+from intake.tui.clock import FrozenClock
+from intake.tui.session import IntakeSession
+from tests.conftest import load_example
+from tests.tui.fakes import FakeRenderer, fake_documents
+
+_RENDERERS: dict[int, Any] = {}
+
+
+def real_documents() -> SimpleNamespace:
+    """The real documents package, with one renderer per engine shared by every test (it is long-lived)."""
+    import intake.documents as documents
+
+    def renderer(engine):
+        if id(engine) not in _RENDERERS:
+            _RENDERERS[id(engine)] = documents.PacketRenderer(engine)
+        return _RENDERERS[id(engine)]
+
+    return SimpleNamespace(PacketRenderer=renderer, Signature=documents.Signature,
+                           Countersignature=documents.Countersignature,
+                           create_seal_identity=documents.create_seal_identity)
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Runs `async def` tests in a fresh event loop (no asyncio plugin needed)."""
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        names = pyfuncitem._fixtureinfo.argnames
+        asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+        return True
+    return None
+
+
+#: 10:00 in London on the examples' consultation day.
+FROZEN = FrozenClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+SIZES = {"small": (80, 24), "tablet": (120, 40)}
+
+
+_OPEN_STORES: list[Store] = []
+
+
+def build_app(engine, *, kiosk: bool = False, idle: float | None = None, clock=FROZEN,
+              fake_renderer: bool = False) -> IntakeApp:
+    """An app on the shared engine with the real record store and renderer (in the test's folder).
+
+    Args:
+        fake_renderer: use the in-memory stand-in (to make rendering fail or slow on purpose).
+    """
+
+    def open_session(loaded) -> IntakeSession:
+        store = Store.open(loaded.config, engine=loaded, clock=clock.now)
+        _OPEN_STORES.append(store)
+        return IntakeSession(loaded, store, fake_documents if fake_renderer else real_documents, clock)
+
+    return IntakeApp(lambda: engine, open_session, clinic=engine.config.clinic["name"], kiosk=kiosk,
+                     idle_timeout=idle, clock=clock, cursor_blink=False)
+
+
+def events(store: Store, intake_id: str) -> list[str]:
+    """The audit trail of one intake, as event names."""
+    return [entry.event for entry in store.audit_trail(intake_id)]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Documents land in a temporary folder; the fake renderer starts clean."""
+    monkeypatch.chdir(tmp_path)
+    FakeRenderer.calls = []
+    FakeRenderer.delay = 0.0
+    FakeRenderer.fail = None
+
+
+@pytest.fixture
+def suitable_answers() -> dict[str, Any]:
+    return copy.deepcopy(load_example("suitable")["answers"])
+
+
+@pytest.fixture
+def defer_answers() -> dict[str, Any]:
+    return copy.deepcopy(load_example("defer")["answers"])

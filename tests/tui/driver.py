@@ -1,0 +1,114 @@
+"""Drives the wizard like a client and a practitioner would, through its widgets (for Pilot tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, TextArea
+
+from intake.tui.screens.handback import HandbackScreen, PinScreen
+from intake.tui.screens.step import StepScreen
+from intake.tui.widgets.pinpad import PinPad
+from intake.tui.widgets.questions import QuestionField
+from intake.tui.widgets.signature_pad import SignaturePad
+from intake.tui.widgets.tiles import ChoiceTile
+
+DEMO_PIN = "2468"
+
+
+async def wait_for(pilot: Pilot, screen_type: type, timeout: float = 5.0) -> Any:
+    """Waits until a screen of this type is showing, and returns it."""
+    for _ in range(int(timeout / 0.005)):
+        if isinstance(pilot.app.screen, screen_type) and pilot.app.screen.is_mounted:
+            await pilot.pause()
+            return pilot.app.screen
+        await pilot.pause(0.005)
+    raise AssertionError(f"expected {screen_type.__name__}, showing {type(pilot.app.screen).__name__}")
+
+
+async def press(pilot: Pilot, selector: str) -> None:
+    """Presses a button as a click or Enter would."""
+    pilot.app.screen.query_one(selector, Button).press()
+    await pilot.pause()
+
+
+async def set_answer(pilot: Pilot, field: QuestionField, value: Any) -> None:
+    """Answers one question through its widget."""
+    kind = field.question.type
+    if kind in ("text", "date"):
+        field.query_one(Input).value = value
+    elif kind == "long_text":
+        field.query_one(TextArea).load_text(value)
+        field._changed(value)  # load_text does not count as an edit
+    elif kind == "multi_choice":
+        for tile in field.query(ChoiceTile):
+            if (tile.value in value) != tile.selected:
+                tile.action_press()
+                await pilot.pause()  # each press toggles from the answer the previous one left
+    elif kind == "acknowledgement":
+        if bool(value) != (field.value is True):
+            field.query_one(ChoiceTile).action_press()
+    else:
+        tile = next(t for t in field.query(ChoiceTile) if t.value == value and type(t.value) is type(value))
+        tile.action_press()
+
+
+async def fill_step(pilot: Pilot, answers: dict[str, Any]) -> StepScreen:
+    """Answers every visible question of the current step from `answers`, in order."""
+    screen = await wait_for(pilot, StepScreen)
+    questionnaire = pilot.app.session.engine.questionnaire
+    known = pilot.app.session.answers_with(screen.step, screen.working)
+    for question in questionnaire.visible_in(screen.step, {**known, **answers}):
+        field = screen.query_one(f"#q-{question.id}", QuestionField)
+        if question.id in answers and field.value != answers[question.id]:
+            await set_answer(pilot, field, answers[question.id])
+    await pilot.pause()
+    return screen
+
+
+async def answer_all_steps(pilot: Pilot, answers: dict[str, Any]) -> None:
+    """Fills in every step and presses Next on each."""
+    steps = pilot.app.session.steps
+    for index in range(len(steps)):
+        screen = await fill_step(pilot, answers)
+        assert screen.index == index
+        await press(pilot, "#next")
+
+
+async def draw(pilot: Pilot, points: list[tuple[int, int]]) -> None:
+    """Drags the mouse through points (cell offsets inside the pad) as one stroke."""
+    pad = pilot.app.screen.query_one(SignaturePad)
+    await pilot.mouse_down(pad, offset=points[0])
+    for point in points[1:]:
+        await pilot.hover(pad, offset=point)
+    await pilot.mouse_up(pad, offset=points[-1])
+    await pilot.pause()
+
+
+async def sign_by_drawing(pilot: Pilot) -> None:
+    """Draws a zig-zag signature and presses Sign."""
+    await draw(pilot, [(3, 2), (10, 5), (18, 2), (26, 5), (34, 3)])
+    await press(pilot, "#sign")
+
+
+async def enter_pin(pilot: Pilot, pin: str = DEMO_PIN) -> None:
+    """Types the PIN on the current PIN screen and submits it."""
+    screen = await wait_for(pilot, PinScreen)
+    guard = screen.guard
+    failures, waiting = guard.failures, guard.wait_seconds() > 0
+    pad = screen.query_one(PinPad)
+    pad.input.value = pin
+    pad._submit()
+    for _ in range(400):
+        await pilot.pause(0.005)
+        if pilot.app.screen is not screen or guard.failures != failures or waiting:
+            await pilot.pause()
+            return
+
+
+async def hand_back(pilot: Pilot) -> None:
+    """From the hand-back screen, the staff unlock with the PIN."""
+    await wait_for(pilot, HandbackScreen)
+    await press(pilot, "#staff")
+    await enter_pin(pilot)

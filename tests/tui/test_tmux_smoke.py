@@ -1,0 +1,76 @@
+"""One smoke run of `intake start --kiosk` in a real terminal (tmux), as staff would meet it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Pane:
+    """A detached tmux session running one command."""
+
+    def __init__(self, command: str, cwd, width: int = 80, height: int = 24) -> None:
+        self.name = f"intake-smoke-{uuid.uuid4().hex[:8]}"
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+                        "-c", str(cwd), f"{command}; echo EXITED-$?; sleep 60"], check=True)
+
+    def text(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True,
+                              text=True).stdout
+
+    def wait_for(self, needle: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.text()
+            if needle in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{needle!r} did not appear; the screen shows:\n{self.text()}")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            time.sleep(0.3)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def test_kiosk_in_a_real_terminal(tmp_path, monkeypatch):
+    env = f"env -u INTAKE_CONFIG -u INTAKE_DATA_KEY PYTHONPATH={ROOT} TERM=xterm-256color"
+    pane = Pane(f"{env} {sys.executable} -m intake start --kiosk", tmp_path)
+    try:
+        pane.wait_for("Demo Skin Clinic")
+        pane.wait_for("It takes about 10 minutes")  # loading finished, Start is ready
+        pane.keys("Enter")
+        pane.wait_for("Step 1 of 7")
+        pane.keys("Ann Lee", "Tab")
+        for key in ("C-q", "C-c", "C-z", "C-s", "C-p", "C-x", "C-v"):
+            pane.keys(key)
+        screen = pane.wait_for("Step 1 of 7")
+        assert "EXITED" not in screen and "Traceback" not in screen and "Ann Lee" in screen
+        # staff leave through the Staff button and the PIN (shift+tab: name, Next, Staff)
+        pane.keys("BTab", "BTab", "BTab", "Enter")
+        pane.wait_for("Enter the staff PIN")
+        pane.keys("2468", "Enter")
+        pane.wait_for("Return to the client's form")
+        pane.keys("Tab", "Tab", "Enter")  # "Close the intake app"
+        pane.wait_for("EXITED-0")
+    finally:
+        pane.close()
+    monkeypatch.chdir(tmp_path)
+    from intake.config import load_config
+    from intake.records import Store
+
+    with Store.open(load_config(None)) as store:
+        drafts = store.drafts()
+    assert [d.client_label[:5] for d in drafts] == ["Ann L"] and drafts[0].next_step == "about_you"
