@@ -9,6 +9,7 @@ worker thread, and it touches only the renderer.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shlex
 import socket
@@ -34,6 +35,26 @@ _RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 def _load_documents_package() -> Any:
     return importlib.import_module("intake.documents")
+
+
+def documents_in_a_child_process() -> Any:
+    """The documents package with its renderer running in a recycled child process (what `intake start` uses)."""
+    from types import SimpleNamespace
+
+    from intake.tui.render_worker import RenderProcess
+
+    documents = _load_documents_package()
+    state = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "intake"
+    try:
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        log = state / "renderer.log"
+    except OSError:
+        log = None
+    return SimpleNamespace(
+        PacketRenderer=lambda engine: RenderProcess(engine.config.source, log_path=log),
+        Signature=documents.Signature, Countersignature=documents.Countersignature,
+        create_seal_identity=documents.create_seal_identity,
+    )
 
 
 class IntakeSession:
@@ -66,7 +87,7 @@ class IntakeSession:
         from intake.records import Store
 
         store = Store.open(engine.config, engine=engine, clock=clock.now if clock else None)
-        return cls(engine, store, clock=clock)
+        return cls(engine, store, documents_in_a_child_process, clock=clock)
 
     # -- shared ----------------------------------------------------------------------------------
 
@@ -93,9 +114,12 @@ class IntakeSession:
             return self._renderer
 
     def close(self) -> None:
-        """Forgets the client and closes the store."""
+        """Forgets the client, closes the store and ends the renderer's process, if any."""
         self.reset()
         self.store.close()
+        close = getattr(self._renderer, "close", None)
+        if close is not None:
+            close()
 
     def reset(self) -> None:
         """Forgets everything about the current client."""

@@ -289,3 +289,16 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
         await countersign(pilot)
         await wait_for(pilot, DoneScreen, timeout=60)
     assert second.session.store.load_intake(intake_id).status == "signed"
+
+
+async def test_intake_start_renders_in_a_child_process_and_stays_small(engine, suitable_answers):
+    app = build_app(engine, child_renderer=True)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await client_part(pilot, suitable_answers)
+        await countersign(pilot)
+        done = await wait_for(pilot, DoneScreen, timeout=60)
+        assert (await verified(done.paths[0], engine)).ok
+        child = app.session._renderer._child
+        assert child is not None and child.poll() is None  # the renderer lives in its own process
+    app.session.close()
+    assert child.poll() is not None  # and ends with the session
