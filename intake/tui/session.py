@@ -63,8 +63,9 @@ class IntakeSession:
     Args:
         engine: the loaded engine.
         store: an open record store (intake.records.Store API).
-        documents: a loader returning the documents package (PacketRenderer, Signature,
-            Countersignature); called once, lazily, from whichever thread first needs it.
+        documents: a loader returning the documents API (PacketRenderer(engine), Signature,
+            Countersignature, create_seal_identity); called once, lazily, from whichever thread
+            first needs it. `open()` gives the one `intake start` uses: the renderer in a child process.
         clock: the clock; the consultation date is its day in the clinic's time zone.
     """
 
