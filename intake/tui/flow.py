@@ -106,6 +106,8 @@ class Flow:
         if choice == "new":
             if self.attempt(session.begin):
                 await self.client(Resumption("steps", 0))
+        elif choice == "returning":
+            await self.returning_client()
         elif isinstance(choice, tuple):
             where = self.attempt_value(session.resume, choice[1])
             if where is not _FAILED:
@@ -113,6 +115,25 @@ class Flow:
                 await self.client(where if where.stage != "sign" else Resumption("information"))
         elif choice == "exit":
             self.close_app()
+
+    async def returning_client(self) -> None:
+        """Staff look up a returning client; their lasting answers are filled in for them to check."""
+        from intake.tui.screens.staff import ReturningScreen
+
+        session, app = self.session, self.app
+        who = await self.show(ReturningScreen(app.clinic))
+        if who is None:
+            return
+        name, birth = who
+        earlier = self.attempt_value(session.returning_answers, name, birth)
+        if earlier is _FAILED:
+            return
+        if earlier:
+            app.notify(f"Earlier answers found: {len(earlier)} filled in for the client to check.", markup=False)
+        else:
+            app.notify("No earlier intake matches that name and date of birth; starting a new one.", markup=False)
+        if self.attempt(session.begin, {**(earlier or {}), "full_name": name, "date_of_birth": birth}):
+            await self.client(Resumption("steps", 0))
 
     def close_app(self) -> None:
         """Closes the app (staff only).

@@ -125,6 +125,25 @@ class RenderProcess:
             self._stop()
 
 
+def documents_in_a_child_process() -> Any:
+    """The documents package with its renderer running in a recycled child process (what `intake start` uses)."""
+    from types import SimpleNamespace
+
+    import intake.documents as documents
+
+    state = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "intake"
+    try:
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        log = state / "renderer.log"
+    except OSError:
+        log = None
+    return SimpleNamespace(
+        PacketRenderer=lambda engine: RenderProcess(engine.config.source, log_path=log),
+        Signature=documents.Signature, Countersignature=documents.Countersignature,
+        create_seal_identity=documents.create_seal_identity,
+    )
+
+
 def serve(config_source: str) -> None:
     """The child's loop: loads the renderer at once (while nobody waits), then answers until its input closes."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer

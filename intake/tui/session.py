@@ -9,7 +9,6 @@ worker thread, and it touches only the renderer.
 from __future__ import annotations
 
 import importlib
-import os
 import re
 import shlex
 import socket
@@ -30,31 +29,13 @@ from intake.tui.state import ClientState, Resumption, Review, SignatureCapture
 
 #: Who acted, for store events the client triggers (staff events name the practitioner).
 CLIENT_ACTOR = "kiosk"
+#: Staff who unlocked with the shared PIN (the PIN does not say who they are).
+STAFF_ACTOR = "staff (PIN)"
 _RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _load_documents_package() -> Any:
     return importlib.import_module("intake.documents")
-
-
-def documents_in_a_child_process() -> Any:
-    """The documents package with its renderer running in a recycled child process (what `intake start` uses)."""
-    from types import SimpleNamespace
-
-    from intake.tui.render_worker import RenderProcess
-
-    documents = _load_documents_package()
-    state = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "intake"
-    try:
-        state.mkdir(parents=True, exist_ok=True, mode=0o700)
-        log = state / "renderer.log"
-    except OSError:
-        log = None
-    return SimpleNamespace(
-        PacketRenderer=lambda engine: RenderProcess(engine.config.source, log_path=log),
-        Signature=documents.Signature, Countersignature=documents.Countersignature,
-        create_seal_identity=documents.create_seal_identity,
-    )
 
 
 class IntakeSession:
@@ -86,6 +67,7 @@ class IntakeSession:
     def open(cls, engine: Engine, clock: Clock | None = None) -> IntakeSession:
         """Opens the clinic's record store and prepares the real renderer (created on first use)."""
         from intake.records import Store
+        from intake.tui.render_worker import documents_in_a_child_process
 
         store = Store.open(engine.config, engine=engine, clock=clock.now if clock else None)
         return cls(engine, store, documents_in_a_child_process, clock=clock)
@@ -128,12 +110,22 @@ class IntakeSession:
 
     # -- the client's answers ------------------------------------------------------------------
 
-    def begin(self) -> None:
-        """Starts a new intake in the store, dated today."""
+    def begin(self, prefill: Mapping[str, Any] | None = None) -> None:
+        """Starts a new intake in the store, dated today.
+
+        Args:
+            prefill: answers shown ready-filled for the client to check (a returning client).
+        """
         self.reset()
         today = self.today()
         intake_id = self.store.start_intake(staff=CLIENT_ACTOR, device=self.device, consultation_date=today)
-        self.state = ClientState(intake_id=intake_id, consultation_date=today, next_step=self.steps[0].id)
+        self.state = ClientState(intake_id=intake_id, consultation_date=today, next_step=self.steps[0].id,
+                                 answers=self.engine.questionnaire.prune(prefill or {}))
+
+    def returning_answers(self, full_name: str, date_of_birth: str) -> dict[str, Any] | None:
+        """The lasting answers of a returning client's latest intake (looked up by staff), or None."""
+        found = self.store.find_returning(full_name, date_of_birth, staff=STAFF_ACTOR, device=self.device)
+        return dict(found) if found else None
 
     def answers_with(self, step: Step, working: Mapping[str, Any]) -> dict[str, Any]:
         """All answers, with this step's answers taken from the screen being filled in."""

@@ -14,7 +14,8 @@ import pytest
 from intake.records import Store
 from intake.tui.app import IntakeApp
 from intake.tui.clock import FrozenClock
-from intake.tui.session import IntakeSession, documents_in_a_child_process
+from intake.tui.render_worker import documents_in_a_child_process
+from intake.tui.session import IntakeSession
 from tests.conftest import load_example
 from tests.tui.fakes import FakeRenderer, fake_documents
 
