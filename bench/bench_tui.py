@@ -40,9 +40,12 @@ def first_screen(repeat: int = 9) -> Result:
                   ratio <= 1.5, f"bare app, {widgets} widgets", median(bare))
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+def _rss_mb(pid: int | str = "self") -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return 0.0
 
 
 async def _drive(intakes: int) -> dict:
@@ -59,7 +62,7 @@ async def _drive(intakes: int) -> dict:
     from tests.tui.test_flow import client_part, countersign
 
     engine = Engine.load()
-    app = build_app(engine, clock=FROZEN)
+    app = build_app(engine, clock=FROZEN, child_renderer=True)  # as `intake start` renders
     painted: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
     display = app._display
 
@@ -118,6 +121,8 @@ async def _drive(intakes: int) -> dict:
             await client_part(pilot, answers)
             await countersign(pilot)
             await wait_for(pilot, DoneScreen, timeout=120)
+            child = app.session._renderer._child
+            results["child_max"] = max(results.get("child_max", 0.0), _rss_mb(child.pid) if child else 0.0)
             await press(pilot, "#finish")
             if index == 0:
                 await wait_for(pilot, WelcomeScreen)
@@ -167,5 +172,7 @@ def collect() -> list[Result]:
     results.append(Result(f"{intakes} scripted intakes in one process (per intake)", data["per_intake_s"],
                           "memory growth < 30 MB", growth < 30 and intakes >= 200,
                           note=f"memory grew {growth:.1f} MB: RSS {data['rss_start']:.0f} MB after the first "
-                               f"intake, {data['rss_end']:.0f} MB after {intakes} more (real store and sealed PDFs)"))
+                               f"intake, {data['rss_end']:.0f} MB after {intakes} more (real store, sealed PDFs); "
+                               f"the renderer's child process peaked at {data['child_max']:.0f} MB (replaced every "
+                               "25 renders)"))
     return results

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
 from intake.tui.clock import Clock, SystemClock
@@ -54,9 +53,6 @@ class IntakeApp(App[int]):
         Binding("tab", "app.focus_next", show=False, priority=True, system=True),
         Binding("shift+tab", "app.focus_previous", show=False, priority=True, system=True),
     ]
-
-    ready: reactive[bool] = reactive(False)
-    """True once the engine, texts and store are loaded."""
 
     def __init__(self, load_engine: Callable[[], Engine], open_session: Callable[[Engine], IntakeSession], *,
                  clinic: str = "", kiosk: bool = False, idle_timeout: float | None = None,
@@ -106,7 +102,6 @@ class IntakeApp(App[int]):
         self.pin_guard = PinGuard(kiosk["staff_pin_hash"])
         self.idle_timeout = float(self._idle_override or kiosk.get("idle_timeout_seconds", 180))
         self.set_interval(0.25, self._check_idle, name="idle")
-        self.ready = True
         self._ready_event.set()
         if isinstance(self.screen, WelcomeScreen):
             self.screen.clinic = self.clinic
@@ -117,6 +112,9 @@ class IntakeApp(App[int]):
         worker = event.worker
         if worker.group == "warm-up" and worker.is_finished:
             settle_memory(freeze=True)
+            if event.state == WorkerState.ERROR:  # e.g. no document seal yet: say so before anyone signs
+                self.notify(explain(worker.error), title="Documents cannot be made yet", severity="warning",
+                            markup=False, timeout=60)
         elif worker.group == "flow" and event.state == WorkerState.ERROR:
             self.notify(explain(worker.error), title="Sorry, something went wrong", severity="error", markup=False,
                         timeout=20)

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from intake.tui.app import IntakeApp
 
 
+#: What attempt_value returns when the action failed (None can be a real answer).
+_FAILED = object()
+
+
 class IntakeClosed(Exception):
     """Staff stopped the client's intake (kept as a draft)."""
 
@@ -48,12 +52,15 @@ class Flow:
 
     def attempt(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
         """Runs a store action; on failure tells the person what went wrong and returns False."""
+        return self.attempt_value(action, *args, **kwargs) is not _FAILED
+
+    def attempt_value(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Runs a store action and returns its value, or _FAILED after telling the person what went wrong."""
         try:
-            action(*args, **kwargs)
+            return action(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
             self.app.notify(explain(exc), title="Not saved", severity="error", timeout=15, markup=False)
-            return False
-        return True
+            return _FAILED
 
     # -- the outer loop ---------------------------------------------------------------------------
 
@@ -91,21 +98,42 @@ class Flow:
         from intake.tui.screens.staff import StaffMenuScreen
 
         session, app = self.session, self.app
-        drafts: list = []
-        waiting: list = []
-        self.attempt(lambda: (drafts.extend(session.drafts()), waiting.extend(session.waiting())))
+        drafts, waiting = (self.attempt_value(lister) for lister in (session.drafts, session.waiting))
+        drafts, waiting = ([] if found is _FAILED else found for found in (drafts, waiting))
         choice = await self.show(StaffMenuScreen(app.clinic, drafts, session.engine.questionnaire,
                                                  session.language, session.engine.config.timezone,
                                                  waiting=waiting))
         if choice == "new":
             if self.attempt(session.begin):
                 await self.client(Resumption("steps", 0))
+        elif choice == "returning":
+            await self.returning_client()
         elif isinstance(choice, tuple):
-            where: list[Resumption] = []
-            if self.attempt(lambda: where.append(session.resume(choice[1]))):
-                await self.client(where[0] if where[0].stage != "sign" else Resumption("information"))
+            where = self.attempt_value(session.resume, choice[1])
+            if where is not _FAILED:
+                # signatures live in memory only: after an interruption the client signs again
+                await self.client(where if where.stage != "sign" else Resumption("information"))
         elif choice == "exit":
             self.close_app()
+
+    async def returning_client(self) -> None:
+        """Staff look up a returning client; their lasting answers are filled in for them to check."""
+        from intake.tui.screens.staff import ReturningScreen
+
+        session, app = self.session, self.app
+        who = await self.show(ReturningScreen(app.clinic))
+        if who is None:
+            return
+        name, birth = who
+        earlier = self.attempt_value(session.returning_answers, name, birth)
+        if earlier is _FAILED:
+            return
+        if earlier:
+            app.notify(f"Earlier answers found: {len(earlier)} filled in for the client to check.", markup=False)
+        else:
+            app.notify("No earlier intake matches that name and date of birth; starting a new one.", markup=False)
+        if self.attempt(session.begin, {**(earlier or {}), "full_name": name, "date_of_birth": birth}):
+            await self.client(Resumption("steps", 0))
 
     def close_app(self) -> None:
         """Closes the app (staff only).
@@ -130,7 +158,6 @@ class Flow:
                                                  self.session.language, self.session.engine.config.timezone,
                                                  in_progress=True))
         if choice == "exit":
-            self.session.save_interrupted(None, None)
             self.close_app()
         if choice != "return":
             raise IntakeClosed

@@ -29,6 +29,8 @@ from intake.tui.state import ClientState, Resumption, Review, SignatureCapture
 
 #: Who acted, for store events the client triggers (staff events name the practitioner).
 CLIENT_ACTOR = "kiosk"
+#: Staff who unlocked with the shared PIN (the PIN does not say who they are).
+STAFF_ACTOR = "staff (PIN)"
 _RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -42,8 +44,9 @@ class IntakeSession:
     Args:
         engine: the loaded engine.
         store: an open record store (intake.records.Store API).
-        documents: a loader returning the documents package (PacketRenderer, Signature,
-            Countersignature); called once, lazily, from whichever thread first needs it.
+        documents: a loader returning the documents API (PacketRenderer(engine), Signature,
+            Countersignature, create_seal_identity); called once, lazily, from whichever thread
+            first needs it. `open()` gives the one `intake start` uses: the renderer in a child process.
         clock: the clock; the consultation date is its day in the clinic's time zone.
     """
 
@@ -64,9 +67,10 @@ class IntakeSession:
     def open(cls, engine: Engine, clock: Clock | None = None) -> IntakeSession:
         """Opens the clinic's record store and prepares the real renderer (created on first use)."""
         from intake.records import Store
+        from intake.tui.render_worker import documents_in_a_child_process
 
         store = Store.open(engine.config, engine=engine, clock=clock.now if clock else None)
-        return cls(engine, store, clock=clock)
+        return cls(engine, store, documents_in_a_child_process, clock=clock)
 
     # -- shared ----------------------------------------------------------------------------------
 
@@ -93,9 +97,12 @@ class IntakeSession:
             return self._renderer
 
     def close(self) -> None:
-        """Forgets the client and closes the store."""
+        """Forgets the client, closes the store and ends the renderer's process, if any."""
         self.reset()
         self.store.close()
+        close = getattr(self._renderer, "close", None)
+        if close is not None:
+            close()
 
     def reset(self) -> None:
         """Forgets everything about the current client."""
@@ -103,12 +110,22 @@ class IntakeSession:
 
     # -- the client's answers ------------------------------------------------------------------
 
-    def begin(self) -> None:
-        """Starts a new intake in the store, dated today."""
+    def begin(self, prefill: Mapping[str, Any] | None = None) -> None:
+        """Starts a new intake in the store, dated today.
+
+        Args:
+            prefill: answers shown ready-filled for the client to check (a returning client).
+        """
         self.reset()
         today = self.today()
         intake_id = self.store.start_intake(staff=CLIENT_ACTOR, device=self.device, consultation_date=today)
-        self.state = ClientState(intake_id=intake_id, consultation_date=today, next_step=self.steps[0].id)
+        self.state = ClientState(intake_id=intake_id, consultation_date=today, next_step=self.steps[0].id,
+                                 answers=self.engine.questionnaire.prune(prefill or {}))
+
+    def returning_answers(self, full_name: str, date_of_birth: str) -> dict[str, Any] | None:
+        """The lasting answers of a returning client's latest intake (looked up by staff), or None."""
+        found = self.store.find_returning(full_name, date_of_birth, staff=STAFF_ACTOR, device=self.device)
+        return dict(found) if found else None
 
     def answers_with(self, step: Step, working: Mapping[str, Any]) -> dict[str, Any]:
         """All answers, with this step's answers taken from the screen being filled in."""

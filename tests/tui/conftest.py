@@ -14,6 +14,7 @@ import pytest
 from intake.records import Store
 from intake.tui.app import IntakeApp
 from intake.tui.clock import FrozenClock
+from intake.tui.render_worker import documents_in_a_child_process
 from intake.tui.session import IntakeSession
 from tests.conftest import load_example
 from tests.tui.fakes import FakeRenderer, fake_documents
@@ -49,21 +50,26 @@ FROZEN = FrozenClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
 SIZES = {"small": (80, 24), "tablet": (120, 40)}
 
 
-_OPEN_STORES: list[Store] = []
+_OPEN_SESSIONS: list[IntakeSession] = []
 
 
 def build_app(engine, *, kiosk: bool = False, idle: float | None = None, clock=FROZEN,
-              fake_renderer: bool = False) -> IntakeApp:
+              fake_renderer: bool = False, child_renderer: bool = False) -> IntakeApp:
     """An app on the shared engine with the real record store and renderer (in the test's folder).
 
     Args:
         fake_renderer: use the in-memory stand-in (to make rendering fail or slow on purpose).
+        child_renderer: render in a child process as `intake start` does (slower to start), instead
+            of one renderer shared in-process by every test.
     """
+    documents = fake_documents if fake_renderer else documents_in_a_child_process if child_renderer \
+        else real_documents
 
     def open_session(loaded) -> IntakeSession:
         store = Store.open(loaded.config, engine=loaded, clock=clock.now)
-        _OPEN_STORES.append(store)
-        return IntakeSession(loaded, store, fake_documents if fake_renderer else real_documents, clock)
+        session = IntakeSession(loaded, store, documents, clock)
+        _OPEN_SESSIONS.append(session)
+        return session
 
     return IntakeApp(lambda: engine, open_session, clinic=engine.config.clinic["name"], kiosk=kiosk,
                      idle_timeout=idle, clock=clock, cursor_blink=False)

@@ -19,6 +19,7 @@ from intake.tui.screens.staff import StaffMenuScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.widgets.tiles import ChoiceTile
+from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app, events
 from tests.tui.driver import (
     answer_all_steps,
@@ -289,3 +290,47 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
         await countersign(pilot)
         await wait_for(pilot, DoneScreen, timeout=60)
     assert second.session.store.load_intake(intake_id).status == "signed"
+
+
+async def test_intake_start_renders_in_a_child_process_and_stays_small(engine, suitable_answers):
+    app = build_app(engine, child_renderer=True)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await client_part(pilot, suitable_answers)
+        await countersign(pilot)
+        done = await wait_for(pilot, DoneScreen, timeout=60)
+        assert (await verified(done.paths[0], engine)).ok
+        child = app.session._renderer._child
+        assert child is not None and child.poll() is None  # the renderer lives in its own process
+    app.session.close()
+    assert child.poll() is not None  # and ends with the session
+
+
+async def test_staff_start_a_returning_client_with_their_earlier_answers(engine, suitable_answers):
+    from intake.records import Store
+    from intake.tui.screens.staff import ReturningScreen
+
+    with Store.open(engine.config, engine=engine) as store:  # Maria came last month
+        record = load_example("suitable")
+        earlier = store.start_intake(staff="amy", device="desk", consultation_date="2026-10-20")
+        for step in engine.questionnaire.steps:
+            answers = {q.id: record["answers"][q.id] for q in step.questions if q.id in record["answers"]}
+            store.save_step(earlier, step_id=step.id, answers=answers, next_step=None, staff="amy", device="desk")
+        record.update(record_id=earlier, consultation_date="2026-10-20")
+        store.submit(earlier, record=record, assessment=engine.assess(record).to_dict(), staff="amy", device="desk")
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await app.wait_ready()
+        await wait_for(pilot, WelcomeScreen)
+        await press(pilot, "#staff")
+        await enter_pin(pilot)
+        await wait_for(pilot, StaffMenuScreen)
+        await press(pilot, "#returning")
+        lookup = await wait_for(pilot, ReturningScreen)
+        lookup.query_one("#returning-name").value = "maria okonkwo-smith"
+        lookup.query_one("#returning-birth").value = "1988-03-14"
+        await press(pilot, "#look-up")
+        step = await wait_for(pilot, StepScreen)
+        assert step.working["phone"] == "+44 7700 900123"  # contact details, ready to check
+        assert "goals" not in app.session.state.answers  # only lasting answers come back
+        await press(pilot, "#next")
+        assert isinstance(app.screen, StepScreen) and app.screen.index == 1

@@ -205,3 +205,17 @@ def test_staff_menu_with_a_draft(engine, snap_compare):
         await wait_for(pilot, StaffMenuScreen)
 
     assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
+
+
+def test_returning_client_lookup(engine, snap_compare):
+    async def run_before(pilot):
+        await pilot.app.wait_ready()
+        await wait_for(pilot, WelcomeScreen)
+        await press(pilot, "#staff")
+        await enter_pin(pilot)
+        await wait_for(pilot, StaffMenuScreen)
+        await press(pilot, "#returning")
+        await pilot.pause()
+        await press(pilot, "#look-up")
+
+    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))

@@ -11,7 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 from intake.questionnaire import Questionnaire, localize
 from intake.tui.screens.base import WizardScreen, header
@@ -42,7 +42,8 @@ def waiting_label(row: Any, zone: ZoneInfo) -> Content:
 
 
 class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
-    """Dismisses 'new', 'welcome', 'exit', or ('resume', intake_id); inside an intake 'return', 'pause' or 'exit'.
+    """Dismisses 'new', 'returning', 'welcome', 'exit', or ('resume', intake_id); inside an intake 'return',
+    'pause' or 'exit'.
 
     Args:
         clinic: the clinic's name.
@@ -73,6 +74,7 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
                 yield Button("Stop here and keep it as a draft", id="pause")
             else:
                 yield Button("Start a new intake", id="new", variant="primary")
+                yield Button("Start for a returning client (fill in their earlier answers)", id="returning")
                 heading = f"Unfinished intakes ({len(self.drafts)})" if self.drafts else "No unfinished intakes."
                 yield Static(heading, classes="info-heading")
                 for index, draft in enumerate(self.drafts):
@@ -97,6 +99,56 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
         chosen = (self.drafts if kind == "draft" else self.waiting)[int(index)]
         self.dismiss(("resume", chosen.intake_id))
 
-    @on(Button.Pressed, "#new, #welcome, #exit, #return, #pause")
+    @on(Button.Pressed, "#new, #returning, #welcome, #exit, #return, #pause")
     def _choice(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "welcome")
+
+
+class ReturningScreen(WizardScreen[tuple[str, str] | None]):
+    """Staff identify a returning client by name and date of birth. Dismisses (name, date) or None.
+
+    The earlier answers are looked up only by staff, who have checked who the client is: a client
+    typing someone else's name on the tablet never sees that person's answers.
+    """
+
+    def __init__(self, clinic: str) -> None:
+        super().__init__(classes="staff")
+        self.clinic = clinic
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title="Returning client")
+        with VerticalScroll(id="staff-body", can_focus=False):
+            yield Static("Returning client", classes="screen-title")
+            yield Static("Check who the client is, then type their name and date of birth exactly as before. "
+                         "Their lasting answers (contact details and history) are filled in for them to check.",
+                         classes="screen-intro")
+            yield Input(placeholder="Full name", id="returning-name", max_length=120)
+            yield Input(placeholder="Date of birth: YYYY-MM-DD", id="returning-birth", max_length=10,
+                        restrict=r"[0-9-]*")
+            yield Static("", id="returning-problem")
+        with Horizontal(classes="navbar"):
+            yield Button("Cancel", id="cancel")
+            yield Button("Look up and start", id="look-up", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#returning-name", Input).focus()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        if event.input.id == "returning-name":
+            self.query_one("#returning-birth", Input).focus()
+        else:
+            self._look_up()
+
+    @on(Button.Pressed, "#look-up")
+    def _look_up(self) -> None:
+        name = " ".join(self.query_one("#returning-name", Input).value.split())
+        birth = self.query_one("#returning-birth", Input).value.strip()
+        if not name or len(birth) != 10:
+            self.query_one("#returning-problem", Static).update("Type the full name and the date of birth.")
+            return
+        self.dismiss((name, birth))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
