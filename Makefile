@@ -20,8 +20,7 @@ sysdeps:
 	@bash .ci/system-deps
 
 run: setup
-	$(BIN)/intake check
-	$(BIN)/intake assess examples/clearance.json
+	$(BIN)/intake start
 
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider

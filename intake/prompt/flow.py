@@ -164,6 +164,22 @@ class AskSession:
         for finding in assessment.findings:
             self.prompter.say(f"  - {finding.client_message}")
 
+    def _show_information(self) -> None:
+        """Shows what the client consents to, from the same data as the wizard's information screen."""
+        from intake.consent_info import load_texts
+
+        info = load_texts(self.engine.config.templates_dir, self.engine.questionnaire.languages,
+                          self.language)["information"]
+        self.prompter.say(f"\n{info['title']}\n{info['intro']}")
+        for section in info["sections"]:
+            self.prompter.say(f"\n  {section['heading']}")
+            for point in section["points"]:
+                self.prompter.say(f"   - {point}")
+        while not self.prompter.confirm("information", "I have read this information and my questions have been "
+                                        "answered.", default=True):
+            self.prompter.say("  Please ask a member of staff your questions now; we continue when you are ready "
+                              "(Ctrl-C stops, and your answers stay saved).")
+
     def _typed_signature(self, key: str, kind: str, full_name: str):
         from intake.documents import Signature
 
@@ -180,6 +196,7 @@ class AskSession:
         from intake.documents import Countersignature
 
         full_name = answers["full_name"]
+        self._show_information()
         client = self._typed_signature("signature", "consent", full_name)
         photo = None
         if answers.get("photo_consent") is True:

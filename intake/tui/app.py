@@ -121,7 +121,7 @@ class IntakeApp(App[int]):
             self.run_worker(self.reset_to_welcome(privacy=False), group="reset", exclusive=True)
 
     def _load_in_thread(self) -> tuple[Engine, Mapping[str, Any]]:
-        from intake.tui.texts import load_texts
+        from intake.consent_info import load_texts
 
         for name in LATER_SCREENS:
             importlib.import_module(name)

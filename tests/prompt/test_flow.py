@@ -21,7 +21,7 @@ def script(engine, name, **extra):
     blanks = {q.id: "" for q in engine.questionnaire.questions() if q.type in ("text", "long_text") and not q.required}
     answers = load_example(name)["answers"]
     signing = {"review": "confirm", "signature": answers["full_name"], "photo_signature": answers["full_name"],
-               "practitioner": "ajordan", "countersign": True, "prefill": False}
+               "practitioner": "ajordan", "countersign": True, "prefill": False, "information": True}
     return {**blanks, **answers, **signing, **extra}
 
 
@@ -55,6 +55,10 @@ def test_complete_intake_of_each_verdict(clinic_engine, clinic_config, renderers
         assert "signature" not in prompter.asked
     else:
         assert prompter.asked.count("signature") == 1
+        assert prompter.asked.index("information") < prompter.asked.index("signature")
+        said = "\n".join(prompter.said)
+        for heading in ("What happens", "Possible side effects", "Other choices"):
+            assert heading in said
     store.close()
 
 

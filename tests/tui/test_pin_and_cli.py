@@ -78,7 +78,7 @@ def test_help_imports_no_textual():
 
 
 def test_the_core_and_the_pin_module_import_no_textual():
-    code = ("import sys, intake.engine, intake.tui.pin, intake.tui.texts, intake.tui.state, intake.tui.clock; "
+    code = ("import sys, intake.engine, intake.tui.pin, intake.consent_info, intake.tui.state, intake.tui.clock; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'questionary')))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]"
