@@ -1,4 +1,4 @@
-"""Provides the wizard's client-facing texts (information, statements, hand-back) from templates/consent_info.json."""
+"""Provides the client-facing texts (information, signature hints, hand-back, privacy) from templates/consent_info.json."""
 
 from __future__ import annotations
 

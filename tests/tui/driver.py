@@ -112,3 +112,12 @@ async def hand_back(pilot: Pilot) -> None:
     await wait_for(pilot, HandbackScreen)
     await press(pilot, "#staff")
     await enter_pin(pilot)
+
+
+async def open_staff_menu(pilot: Pilot) -> Any:
+    """The Staff button, the PIN, and the staff menu that follows."""
+    from intake.tui.screens.staff import StaffMenuScreen
+
+    await press(pilot, "#staff")
+    await enter_pin(pilot)
+    return await wait_for(pilot, StaffMenuScreen)

@@ -15,7 +15,6 @@ from intake.tui.screens.information import InformationScreen
 from intake.tui.screens.practitioner import PractitionerScreen
 from intake.tui.screens.review import AnswerRow, ReviewScreen
 from intake.tui.screens.signature import SignatureScreen
-from intake.tui.screens.staff import StaffMenuScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.widgets.tiles import ChoiceTile
@@ -23,9 +22,9 @@ from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app, events
 from tests.tui.driver import (
     answer_all_steps,
-    enter_pin,
     fill_step,
     hand_back,
+    open_staff_menu,
     press,
     sign_by_drawing,
     wait_for,
@@ -217,9 +216,7 @@ async def test_a_draft_is_resumed_exactly_where_it_stopped_after_a_crash(engine,
     async with second.run_test(size=SIZES["small"]) as pilot:
         await second.wait_ready()
         await wait_for(pilot, WelcomeScreen)
-        await press(pilot, "#staff")
-        await enter_pin(pilot)
-        menu = await wait_for(pilot, StaffMenuScreen)
+        menu = await open_staff_menu(pilot)
         assert "Maria O" in str(menu.query_one("#draft-0").label)
         await press(pilot, "#draft-0")
         step = await wait_for(pilot, StepScreen)
@@ -275,9 +272,7 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
     async with second.run_test(size=SIZES["small"]) as pilot:
         await second.wait_ready()
         await wait_for(pilot, WelcomeScreen)
-        await press(pilot, "#staff")
-        await enter_pin(pilot)
-        menu = await wait_for(pilot, StaffMenuScreen)
+        menu = await open_staff_menu(pilot)
         assert "waiting for review" in str(menu.query_one("#waiting-0").label)
         await press(pilot, "#waiting-0")
         await wait_for(pilot, InformationScreen)  # the client reads and signs again
@@ -321,9 +316,7 @@ async def test_staff_start_a_returning_client_with_their_earlier_answers(engine,
     async with app.run_test(size=SIZES["small"]) as pilot:
         await app.wait_ready()
         await wait_for(pilot, WelcomeScreen)
-        await press(pilot, "#staff")
-        await enter_pin(pilot)
-        await wait_for(pilot, StaffMenuScreen)
+        await open_staff_menu(pilot)
         await press(pilot, "#returning")
         lookup = await wait_for(pilot, ReturningScreen)
         lookup.query_one("#returning-name").value = "maria okonkwo-smith"

@@ -14,7 +14,7 @@ from intake.tui.screens.staff import StaffMenuScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import enter_pin, fill_step, press, wait_for
+from tests.tui.driver import enter_pin, fill_step, open_staff_menu, press, wait_for
 
 ESCAPE_KEYS = ["ctrl+q", "ctrl+c", "ctrl+p", "ctrl+z", "ctrl+s", "ctrl+x", "ctrl+v"]
 
@@ -99,15 +99,11 @@ async def test_staff_button_mid_step_pauses_the_intake_and_keeps_the_draft(engin
     async with app.run_test(size=SIZES["small"]) as pilot:
         await begin(pilot)
         await fill_step(pilot, {"full_name": "Maria Okonkwo-Smith"})
-        await press(pilot, "#staff")
-        await enter_pin(pilot)
-        await wait_for(pilot, StaffMenuScreen)
+        await open_staff_menu(pilot)
         await press(pilot, "#return")
         step = await wait_for(pilot, StepScreen)
         assert step.query_one("#q-full_name Input", Input).value == "Maria Okonkwo-Smith"
-        await press(pilot, "#staff")
-        await enter_pin(pilot)
-        await wait_for(pilot, StaffMenuScreen)
+        await open_staff_menu(pilot)
         await press(pilot, "#pause")
         await wait_for(pilot, WelcomeScreen)
         assert app.session.state.answers == {}

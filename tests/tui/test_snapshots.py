@@ -15,12 +15,11 @@ from intake.tui.screens.practitioner import PractitionerScreen
 from intake.tui.screens.privacy import PrivacyScreen
 from intake.tui.screens.review import ReviewScreen
 from intake.tui.screens.signature import SignatureScreen
-from intake.tui.screens.staff import StaffMenuScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import answer_all_steps, draw, enter_pin, fill_step, press, wait_for
+from tests.tui.driver import answer_all_steps, draw, enter_pin, fill_step, open_staff_menu, press, wait_for
 from tests.tui.fakes import FakeRenderer
 from tests.tui.test_flow import client_part, countersign, start
 
@@ -195,14 +194,10 @@ def test_staff_menu_with_a_draft(engine, snap_compare):
         await fill_step(pilot, load_example("suitable")["answers"])
         await press(pilot, "#next")
         await wait_for(pilot, StepScreen)
-        await press(pilot, "#staff")
-        await enter_pin(pilot)
-        await wait_for(pilot, StaffMenuScreen)
+        await open_staff_menu(pilot)
         await press(pilot, "#pause")
         await wait_for(pilot, WelcomeScreen)
-        await press(pilot, "#staff")
-        await enter_pin(pilot)
-        await wait_for(pilot, StaffMenuScreen)
+        await open_staff_menu(pilot)
 
     assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
 
@@ -211,9 +206,7 @@ def test_returning_client_lookup(engine, snap_compare):
     async def run_before(pilot):
         await pilot.app.wait_ready()
         await wait_for(pilot, WelcomeScreen)
-        await press(pilot, "#staff")
-        await enter_pin(pilot)
-        await wait_for(pilot, StaffMenuScreen)
+        await open_staff_menu(pilot)
         await press(pilot, "#returning")
         await pilot.pause()
         await press(pilot, "#look-up")

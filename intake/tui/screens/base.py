@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Label, ProgressBar
+from textual.widgets import Label, ProgressBar, Static
 
 from intake.questionnaire import Step
 
@@ -36,6 +36,33 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
     def draft(self) -> tuple[Step, Mapping[str, Any]] | None:
         """What was typed on this screen but not yet saved: (step, answers), if anything."""
         return None
+
+
+class MessageScreen(WizardScreen[ResultType]):
+    """A screen that shows one titled message from the wizard texts and nothing about the client.
+
+    Args:
+        clinic: the clinic's name.
+        texts: 'title' and 'message'.
+    """
+
+    IDLE: ClassVar[str] = "ignore"
+
+    def __init__(self, clinic: str, texts: Mapping[str, Any]) -> None:
+        super().__init__(classes="client")
+        self.clinic = clinic
+        self.texts = texts
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic)
+        with Middle(), Center(), Vertical(classes="message-box"):
+            yield Static(Content(self.texts["title"]), classes="screen-title centered")
+            yield Static(Content(self.texts["message"]), classes="big-message centered")
+            yield from self.compose_below()
+
+    def compose_below(self) -> ComposeResult:
+        """Yields what goes under the message."""
+        yield from ()
 
 
 def header(clinic: str, title: str = "", progress: tuple[int, int] | None = None) -> ComposeResult:

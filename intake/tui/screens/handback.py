@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,27 +12,16 @@ from textual.widgets import Button, Static
 
 from intake.errors import IntakeError
 from intake.tui.pin import PinGuard
-from intake.tui.screens.base import WizardScreen, header
+from intake.tui.screens.base import MessageScreen, WizardScreen, header
 from intake.tui.widgets.pinpad import PinPad
 
 
-class HandbackScreen(WizardScreen[str]):
+class HandbackScreen(MessageScreen[str]):
     """Asks the client to hand the tablet back; shows nothing about them. Dismisses 'staff'."""
 
-    IDLE = "ignore"
-
-    def __init__(self, clinic: str, texts: Mapping[str, Any]) -> None:
-        super().__init__(classes="client")
-        self.clinic = clinic
-        self.texts = texts
-
-    def compose(self) -> ComposeResult:
-        yield from header(self.clinic)
-        with Middle(), Center(), Vertical(id="handback-box"):
-            yield Static(Content(self.texts["title"]), classes="screen-title centered")
-            yield Static(Content(self.texts["message"]), classes="big-message centered")
-            with Center():
-                yield Button("Staff: continue", id="staff", variant="primary")
+    def compose_below(self) -> ComposeResult:
+        with Center():
+            yield Button("Staff: continue", id="staff", variant="primary")
 
     @on(Button.Pressed, "#staff")
     def _staff(self) -> None:
