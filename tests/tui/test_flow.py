@@ -258,7 +258,9 @@ async def test_the_ui_stays_live_while_documents_render(engine, suitable_answers
         timer.stop()
     assert all(spinner)  # the progress indicator showed throughout
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    assert len(ticks) >= 20 and max(gaps) < 0.2, (len(ticks), max(gaps))
+    # A blocked event loop would show one gap as long as the whole 1 s render; a live one keeps ticking.
+    # (How short the gaps are is a benchmark figure, see bench/bench_tui.py, not a test assertion.)
+    assert len(ticks) >= 5 and max(gaps) < 0.6, (len(ticks), max(gaps))
 
 
 async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitioner(engine, suitable_answers):
