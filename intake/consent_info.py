@@ -1,4 +1,4 @@
-"""Provides the client-facing texts (information, signature hints, hand-back, privacy) from templates/consent_info.json."""
+"""Provides the client information texts (shown before signing) from templates/consent_info.json."""
 
 from __future__ import annotations
 
