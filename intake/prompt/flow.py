@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from intake.errors import IntakeError
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
+from intake.signing import same_name
 
 VERDICT_FOR_CLIENT = {
     "suitable": "Good news: nothing in your answers stops us treating you.",
@@ -23,12 +23,6 @@ IDENTIFYING = ("full_name", "date_of_birth")
 
 class NotResumable(IntakeError):
     """The intake asked for is not a draft."""
-
-
-def _same_name(typed: str, expected: str) -> bool:
-    def norm(text: str) -> str:
-        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-    return norm(typed) == norm(expected)
 
 
 class AskSession:
@@ -187,7 +181,7 @@ class AskSession:
         self.prompter.say(f"\n{statement}")
 
         def check(typed: str) -> bool | str:
-            return True if _same_name(typed, full_name) else f"Please type your name as you gave it: {full_name}"
+            return True if same_name(typed, full_name) else f"Please type your name as you gave it: {full_name}"
 
         typed = self.prompter.text(key, "Type your full name to sign", validate=check)
         return Signature(method="typed", name=typed.strip(), intent_statement=statement, signed_at=self.clock())

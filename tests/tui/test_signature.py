@@ -6,7 +6,8 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
-from intake.tui.screens.signature import SignatureScreen, same_name
+from intake.signing import same_name
+from intake.tui.screens.signature import SignatureScreen
 from intake.tui.state import SignatureCapture
 from intake.tui.widgets.signature_pad import SignaturePad
 from intake.tui.widgets.tiles import ChoiceTile

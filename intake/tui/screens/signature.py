@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,18 +11,12 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, ContentSwitcher, Input, Static
 
+from intake.signing import same_name
 from intake.tui.clock import Clock
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.state import SignatureCapture
 from intake.tui.widgets.signature_pad import SignaturePad
 from intake.tui.widgets.tiles import ChoiceTile
-
-
-def same_name(typed: str, expected: str) -> bool:
-    """Whether a typed name is the name given, ignoring case, accents' composition and extra spaces."""
-    def norm(text: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", text).casefold().split())
-    return bool(norm(typed)) and norm(typed) == norm(expected)
 
 
 class SignatureScreen(WizardScreen[SignatureCapture | str]):
