@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,8 @@ def _signature(drawn: str | None, typed: str | None, name: str, statement: str, 
     return Signature("typed", typed, statement, when)
 
 
-def _ensure_seal(config) -> None:
+def _ensure_seal(config, signed_at: datetime) -> None:
+    """Makes the demo clinic's seal on first use, valid from a day before the earlier of now and `signed_at`."""
     from intake.documents.errors import SealKeyError
     from intake.documents.keys import create_seal_identity, seal_paths
 
@@ -105,7 +106,7 @@ def _ensure_seal(config) -> None:
     if not config.is_demo:
         raise SealKeyError(f"no clinic seal at {key if not key.exists() else cert}. Run `intake keys init` once to "
                            "create it (or set [security] seal_key_file and seal_cert_file to your certificate).")
-    create_seal_identity(config)
+    create_seal_identity(config, valid_from=min(datetime.now(UTC), signed_at) - timedelta(days=1))
     print(f"First use of the demo clinic: created a self-signed DEMO seal ({key}, {cert}). It is for trying "
           "intake out, not for clinical use.")
 
@@ -151,7 +152,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             typed = args.photo_typed_name or (None if args.photo_signature else args.typed_name)
             photo = _signature(drawn, typed, name, renderer.statement("photo_consent"), when)
     if not args.unsealed:
-        _ensure_seal(config)
+        _ensure_seal(config, when)
     packet = renderer.render(record, client_signature=client, countersignature=counter, photo_signature=photo,
                              sealed=not args.unsealed)
     out = Path(args.out) if args.out else config.path("documents", "out_dir", "intake-documents")

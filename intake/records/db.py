@@ -136,7 +136,8 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
 def enable_wal(conn: sqlite3.Connection, path: Path, busy_timeout: float) -> None:
     """Switches to WAL with synchronous=FULL (a no-op write when the database is already in WAL)."""
     with translate(path, "preparing the records database", busy_timeout):
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        # Two kiosks opening a new database at once: SQLite may answer BUSY at once, without waiting.
+        mode = _retry_while_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0], conn, busy_timeout)
         if str(mode).lower() != "wal":
             raise StorageIOError(f"{path} cannot use write-ahead logging (journal mode {mode}); keep the data "
                                  "folder on a local disk, not a network share.")
@@ -188,11 +189,12 @@ def translate(path: Path, action: str, busy_timeout: float) -> Iterator[None]:
         raise StorageIOError(f"{action}: {exc.strerror or exc}.") from None
 
 
-def begin_immediate(conn: sqlite3.Connection, busy_timeout: float) -> None:
-    """Takes the write lock, retrying every few milliseconds (with jitter) until the busy timeout.
+def _retry_while_busy(operation, conn: sqlite3.Connection, busy_timeout: float):
+    """Runs `operation` until it is not refused as busy, retrying every few milliseconds (with jitter).
 
     SQLite's own busy handler sleeps up to 100 ms between tries, so a kiosk waiting behind another
-    that writes often may never find the lock free. Short, jittered retries let both take turns.
+    that writes often may never find the lock free, and some refusals (changing the journal mode)
+    skip the handler altogether. Short, jittered retries let both take turns.
     """
     deadline = time.monotonic() + busy_timeout
     pause = 0.0005
@@ -200,8 +202,7 @@ def begin_immediate(conn: sqlite3.Connection, busy_timeout: float) -> None:
     try:
         while True:
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
+                return operation()
             except sqlite3.OperationalError as exc:
                 code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
                 if code not in (_BUSY, _LOCKED) or time.monotonic() >= deadline:
@@ -210,6 +211,11 @@ def begin_immediate(conn: sqlite3.Connection, busy_timeout: float) -> None:
             pause = min(pause * 1.5, 0.008)
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+
+
+def begin_immediate(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Takes the write lock, waiting up to the busy timeout."""
+    _retry_while_busy(lambda: conn.execute("BEGIN IMMEDIATE"), conn, busy_timeout)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -270,7 +270,8 @@ class IntakeSession:
         except IntakeError:
             if not self.engine.config.is_demo:
                 raise
-            self._documents.create_seal_identity(self.engine.config)
+            # Valid from a day before the session's clock, so every signature this session dates is covered.
+            self._documents.create_seal_identity(self.engine.config, valid_from=self.clock.now() - timedelta(days=1))
             renderer.seal_identity  # noqa: B018
 
     def render(self) -> Any:

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -109,14 +110,17 @@ def test_reprint_writes_the_stored_pdf_byte_for_byte(config_path, filled, tmp_pa
     assert "has no stored documents" in capsys.readouterr().err
 
 
-def test_erase_asks_first_and_reports_what_is_kept(config_path, filled, capsys, monkeypatch):
+def test_erase_asks_first_and_reports_what_is_kept(config_path, clinic, engine, filled, capsys, monkeypatch):
+    with Store.open(clinic, engine=engine) as store:
+        signed_on = date.fromisoformat(store.load_intake(filled["signed"]).signed_at[:10])
+    kept_until = signed_on.replace(year=signed_on.year + 8)  # the demo clinic keeps consent evidence 8 years
     monkeypatch.setattr(sys, "stdin", open(os.devnull))  # noqa: SIM115 - closed by pytest's monkeypatch undo
     assert run(config_path, "records", "erase", filled["client"]) == 1
     assert "needs confirmation" in capsys.readouterr().err
     assert run(config_path, "records", "erase", filled["signed"], "--yes", "--staff", "manager") == 0
     out = capsys.readouterr().out
     assert f"Client {filled['client']}: erased 0 intake(s)." in out
-    assert f"Kept intake {filled['signed']} (signed consent evidence) until 2034-11-20" in out
+    assert f"Kept intake {filled['signed']} (signed consent evidence) until {kept_until.isoformat()}" in out
 
 
 def test_expire_and_audit_verify(config_path, filled, capsys):

@@ -93,4 +93,4 @@ class FakeRenderer:
 def fake_documents() -> SimpleNamespace:
     """A stand-in for the intake.documents package."""
     return SimpleNamespace(PacketRenderer=FakeRenderer, Signature=Signature, Countersignature=Countersignature,
-                           create_seal_identity=lambda config: None)
+                           create_seal_identity=lambda config, **options: None)
