@@ -19,7 +19,8 @@ NO_TERMINAL = (
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Adds the ask subcommand."""
     p = subparsers.add_parser("ask", help="take an intake at plain prompts (phone, SSH, screen readers)")
-    p.add_argument("--resume", metavar="ID", help="continue a saved draft")
+    p.add_argument("--resume", metavar="ID",
+                   help="continue a saved draft, or a submitted intake still without documents")
     p.add_argument("--staff", default=None, help="staff member taking the intake (default: your login name)")
     p.set_defaults(handler=cmd_ask)
 

@@ -172,6 +172,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         if intake.submitted_at:
             out.append(f"  Submitted {_local(store, intake.submitted_at)}"
                        + (f"; signed {_local(store, intake.signed_at)}" if intake.signed_at else ""))
+        if intake.signatures:
+            kinds = " and ".join(k.replace("_", " ") for k in intake.signatures)
+            out.append(f"  Client signed ({kinds}); waiting for the practitioner's countersignature")
         if intake.retained_until:
             out.append(f"  Erasure requested: kept as consent evidence until {intake.retained_until}")
         if intake.assessment:

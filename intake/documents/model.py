@@ -62,6 +62,26 @@ class Signature:
             "strokes": [[[round(x, 4), round(y, 4)] for x, y in stroke] for stroke in self.strokes],
         }
 
+    @classmethod
+    def from_dict(cls, data: Any, what: str = "the signature") -> Signature:
+        """The signature from `to_dict`'s JSON data, checked completely.
+
+        Raises:
+            SignatureInputError: naming what is missing or wrong.
+        """
+        if not isinstance(data, Mapping):
+            raise SignatureInputError(f"{what} must be a JSON object.")
+        missing = [k for k in ("method", "name", "intent_statement", "signed_at") if k not in data]
+        if missing:
+            raise SignatureInputError(f"{what} has no {', '.join(missing)}.")
+        text = data["signed_at"]
+        try:
+            signed_at = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else text
+        except ValueError:
+            raise SignatureInputError(f"{what}: signed_at {text!r} is not a date and time.") from None
+        return check_signature(cls(data["method"], data["name"], data["intent_statement"], signed_at,
+                                   data.get("strokes", []), data.get("aspect_ratio", 3.0)), what)
+
 
 @dataclass(frozen=True)
 class Countersignature:

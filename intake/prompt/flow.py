@@ -54,21 +54,32 @@ class AskSession:
     # -- the session ------------------------------------------------------------------------
 
     def run(self, resume_id: str | None = None) -> list[Path]:
-        """Runs the intake to the end and returns the document paths."""
-        answers, start, consultation_date = self._start(resume_id)
-        walker = Walker(self.engine, self.prompter, consultation_date)
-        answers = self._ask_steps(walker, answers, start, prefill_offered=resume_id is not None)
-        answers = self._review(walker, answers)
-        record = self.engine.new_record(consultation_date, answers, record_id=self.intake_id)
+        """Runs the intake to the end and returns the document paths.
+
+        A resumed draft continues at its next step; a resumed submitted intake at the signatures, or at
+        the practitioner's part when the client's signatures were kept.
+        """
+        view = self._resumable(resume_id) if resume_id else None
+        kept = None
+        if view is not None and view.record is not None:
+            record, answers = dict(view.record), dict(view.record["answers"])
+            kept = view.signatures
+        else:
+            answers, start, consultation_date = self._start(view)
+            walker = Walker(self.engine, self.prompter, consultation_date)
+            answers = self._ask_steps(walker, answers, start, prefill_offered=view is not None)
+            answers = self._review(walker, answers)
+            record = self.engine.new_record(consultation_date, answers, record_id=self.intake_id)
         assessment = self.engine.assess(record)
-        self.store.submit(self.intake_id, record=record, assessment=assessment.to_dict(),
-                          staff=self.staff, device=self.device)
-        self.status = "deferred" if assessment.verdict == "defer" else "submitted"
+        if self.status == "draft":
+            self.store.submit(self.intake_id, record=record, assessment=assessment.to_dict(),
+                              staff=self.staff, device=self.device)
+            self.status = "deferred" if assessment.verdict == "defer" else "submitted"
         self._tell_outcome(assessment)
         if assessment.verdict == "defer":
             packet = self.renderer.render(record, issued_at=self.clock())
         else:
-            packet = self._sign_and_render(record, assessment, answers)
+            packet = self._sign_and_render(record, assessment, answers, kept)
             if packet is None:
                 return []
         self.store.add_documents(self.intake_id, packet.documents, staff=self.staff, device=self.device)
@@ -79,14 +90,21 @@ class AskSession:
             self.prompter.say(f"  {path}")
         return paths
 
-    def _start(self, resume_id: str | None) -> tuple[dict[str, Any], str | None, str]:
-        if resume_id:
-            view = self.store.load_intake(resume_id)
-            if view.status != "draft":
-                raise NotResumable(f"intake {resume_id} is {view.status}, not a draft; only drafts can be resumed "
-                                   f"(see `intake records show {resume_id}`).")
-            self.intake_id = resume_id
-            self.prompter.say(f"Resuming intake {resume_id}.")
+    def _resumable(self, resume_id: str):
+        """The stored intake to continue: a draft, or a submitted one still without documents."""
+        view = self.store.load_intake(resume_id)
+        if view.status not in ("draft", "submitted", "deferred") or view.documents:
+            raise NotResumable(f"intake {view.intake_id} is {view.status}"
+                               f"{' and has its documents' if view.documents else ''}; there is nothing to resume "
+                               f"(see `intake records show {view.intake_id}`).")
+        self.intake_id, self.status = view.intake_id, view.status
+        waiting = {"draft": "", "submitted": ": submitted, waiting for the signatures and the practitioner",
+                   "deferred": ": deferred, waiting for the letter"}[view.status]
+        self.prompter.say(f"Resuming intake {view.intake_id}{waiting}.")
+        return view
+
+    def _start(self, view) -> tuple[dict[str, Any], str | None, str]:
+        if view is not None:
             return dict(view.answers), view.next_step, view.consultation_date
         consultation_date = self.clock().astimezone(self.engine.config.timezone).date().isoformat()
         self.intake_id = self.store.start_intake(staff=self.staff, device=self.device,
@@ -186,16 +204,36 @@ class AskSession:
         typed = self.prompter.text(key, "Type your full name to sign", validate=check)
         return Signature(method="typed", name=typed.strip(), intent_statement=statement, signed_at=self.clock())
 
-    def _sign_and_render(self, record: dict[str, Any], assessment, answers: dict[str, Any]):
+    def _kept_signatures(self, kept: dict[str, Any] | None, photo_needed: bool):
+        """The signatures kept by an earlier, interrupted session, or None when the client must sign again."""
+        from intake.documents import Signature
+
+        try:
+            client = Signature.from_dict((kept or {})["consent"])
+            photo = Signature.from_dict(kept["photo_consent"]) if photo_needed else None
+        except (KeyError, IntakeError):
+            return None
+        when = client.signed_at.astimezone(self.engine.config.timezone)
+        self.prompter.say(f"\nThe client signed on {when:%d %B %Y at %H:%M}; their signatures were kept for the "
+                          "practitioner.")
+        return client, photo
+
+    def _sign_and_render(self, record: dict[str, Any], assessment, answers: dict[str, Any],
+                         kept: dict[str, Any] | None = None):
         from intake.documents import Countersignature
 
         full_name = answers["full_name"]
-        self._show_information()
-        client = self._typed_signature("signature", "consent", full_name)
-        photo = None
-        if answers.get("photo_consent") is True:
-            photo = self._typed_signature("photo_signature", "photo_consent", full_name)
-        self.prompter.say("\nThank you. Please hand over to the practitioner.")
+        photo_needed = answers.get("photo_consent") is True
+        signed = self._kept_signatures(kept, photo_needed)
+        if signed is None:
+            self._show_information()
+            client = self._typed_signature("signature", "consent", full_name)
+            photo = self._typed_signature("photo_signature", "photo_consent", full_name) if photo_needed else None
+            signatures = {"consent": client.to_dict(), **({"photo_consent": photo.to_dict()} if photo else {})}
+            self.store.keep_signatures(self.intake_id, signatures, staff=self.staff, device=self.device)
+            self.prompter.say("\nThank you. Please hand over to the practitioner.")
+        else:
+            client, photo = signed
         practitioners = [(p.id, f"{p.name} ({p.role})" if p.role else p.name)
                          for p in self.engine.config.practitioners]
         practitioner_id = self.prompter.select("practitioner", "Practitioner reviewing this intake", practitioners)
@@ -210,7 +248,8 @@ class AskSession:
                 ("stop", "Stop here: no treatment until clearance"),
             ])
             if decision == "stop":
-                self.prompter.say(f"Intake {self.intake_id} is saved as submitted; no consent was signed.")
+                self.prompter.say(f"Intake {self.intake_id} is saved as submitted with the client's signatures; "
+                                  f"continue it with `intake ask --resume {self.intake_id}` once cleared.")
                 return None
             reason = self.prompter.text("reason", "Reason (what was obtained, or why)",
                                         validate=lambda t: True if t.strip() else "Please give the reason.").strip()
@@ -218,7 +257,8 @@ class AskSession:
                                        staff=self.staff, device=self.device)
         if not self.prompter.confirm("countersign", "I have reviewed the answers and the suitability outcome, and I "
                                      "countersign this consent.", default=False):
-            self.prompter.say(f"Not countersigned. Intake {self.intake_id} is saved as submitted.")
+            self.prompter.say(f"Not countersigned. Intake {self.intake_id} is saved as submitted with the client's "
+                              f"signatures; continue it with `intake ask --resume {self.intake_id}`.")
             return None
         plan = self.engine.default_plan(record, assessment)
         counter = Countersignature(practitioner_id=practitioner_id, signed_at=self.clock(), decision=decision,

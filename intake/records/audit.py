@@ -19,7 +19,8 @@ from intake.records.crypto import Keyring
 
 EVENTS = {
     "started": "started", "step_saved": "step saved", "submitted": "submitted", "assessed": "assessed",
-    "decision": "decision", "signed": "signed", "rendered": "rendered", "viewed": "viewed",
+    "decision": "decision", "client_signed": "client signed (waiting for countersignature)",
+    "signed": "signed", "rendered": "rendered", "viewed": "viewed",
     "exported": "exported", "erased": "erased",
 }
 GENESIS = "0" * 64

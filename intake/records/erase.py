@@ -29,6 +29,7 @@ def _wipe(store, intake_id: str, status: str, now: str) -> None:
     """Removes every piece of health data of one intake; its bare row (dates, status) stays for the audit."""
     store.conn.execute("DELETE FROM documents WHERE intake_id = ?", (intake_id,))
     store.conn.execute("DELETE FROM decisions WHERE intake_id = ?", (intake_id,))
+    store.conn.execute("DELETE FROM signatures WHERE id = ?", (intake_id,))
     store.conn.execute(_WIPE, (status, now, now, intake_id))
 
 

@@ -26,8 +26,10 @@ SEALED: dict[str, tuple[str, ...]] = {
     "decisions": ("id", "intake_id", "at", "practitioner_id", "kind", "reason", "staff", "device"),
     "documents": ("id", "intake_id", "kind", "filename", "sha256", "template_versions", "size", "pdf",
                   "created_at", "staff", "device"),
+    "signatures": ("id", "data", "at", "staff", "device"),
 }
-WHAT = {"intakes": "intake", "clients": "client", "decisions": "decision", "documents": "document"}
+WHAT = {"intakes": "intake", "clients": "client", "decisions": "decision", "documents": "document",
+        "signatures": "the kept signatures of intake"}
 FUNCTION = "intake_seal"
 
 

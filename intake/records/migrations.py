@@ -108,8 +108,21 @@ _V1 = (
     f"PRAGMA application_id = {APPLICATION_ID}",
 )
 
+# The client's signatures between signing and the practitioner's countersignature (one row per intake,
+# removed once the sealed consent holds them), so an interruption there does not make the client sign again.
+_V2 = (
+    """CREATE TABLE signatures (
+        id TEXT PRIMARY KEY REFERENCES intakes(id),
+        data BLOB NOT NULL,
+        at TEXT NOT NULL,
+        staff TEXT NOT NULL,
+        device TEXT NOT NULL,
+        seal TEXT)""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "clients, intakes, decisions, documents, blind search index and audit trail", _V1),
+    Migration(2, "signatures kept until the practitioner countersigns", _V2),
 )
 LATEST = MIGRATIONS[-1].version
 

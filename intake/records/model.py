@@ -112,6 +112,8 @@ class IntakeView:
     started_by: str = ""
     device: str = ""
     retained_until: str | None = None
+    #: the client's signatures kept until the countersignature ({"consent": {...}, "photo_consent": {...}})
+    signatures: dict[str, Any] | None = None
 
     @property
     def verdict(self) -> str | None:

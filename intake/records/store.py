@@ -331,6 +331,12 @@ class Store:
 
         return workflow.submit(self, intake_id, record, assessment, staff, device)
 
+    def keep_signatures(self, intake_id: str, signatures: dict, *, staff: str, device: str) -> None:
+        """Keeps a submitted intake's client signatures (JSON objects by kind) until the consent is sealed."""
+        from intake.records import workflow
+
+        workflow.keep_signatures(self, intake_id, signatures, staff, device)
+
     def record_decision(self, intake_id: str, *, practitioner_id: str, kind: str, reason: str,
                         staff: str, device: str) -> None:
         """Records a practitioner's clearance note or override (never on a deferred intake)."""

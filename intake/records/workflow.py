@@ -18,6 +18,8 @@ _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _FILENAME = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,200}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_REASON = 2000
+SIGNATURE_KINDS = ("consent", "photo_consent")
+MAX_SIGNATURES = 2_000_000  # bytes of JSON: a long drawn signature is a few tens of kilobytes
 _DOC_COLUMNS = "id, kind, filename, sha256, template_versions, size, created_at, pdf IS NOT NULL"
 
 
@@ -56,12 +58,52 @@ def load_view(store, intake_id: str) -> IntakeView:
         decisions.append(Decision(practitioner, kind, text, at, staff, dev))
     documents = [_document_info(store, intake_id, row) for row in store.conn.execute(
         f"SELECT {_DOC_COLUMNS} FROM documents WHERE intake_id = ? ORDER BY id", (intake_id,))]
+    signatures = None
+    found = store.conn.execute("SELECT data FROM signatures WHERE id = ?", (intake_id,)).fetchone()
+    if found is not None:
+        integrity.check(store.conn, "signatures", intake_id)
+        signatures = store.keyring.open_json(found[0], _signatures_ad(intake_id),
+                                             f"the kept signatures of intake {intake_id}")
     return IntakeView(
         intake_id, status, day, store._open(intake_id, "answers", answers, "answers") or {}, step_id,
         store._open(intake_id, "record", record, "record"), store._open(intake_id, "assessment", assessment,
                                                                         "assessment"),
         decisions, documents, next_step, client_id, version, started, updated, submitted, signed, started_by, device,
-        retained)
+        retained, signatures)
+
+
+def _signatures_ad(intake_id: str) -> str:
+    return f"signatures:{intake_id}"
+
+
+def keep_signatures(store, intake_id: str, signatures: Mapping[str, Any], staff: str, device: str) -> None:
+    """Keeps the client's signatures of a submitted intake until the consent is sealed (replacing earlier ones)."""
+    from intake.records.store import _check_who
+
+    _check_who(staff, device)
+    if not isinstance(signatures, Mapping) or not signatures or any(
+            kind not in SIGNATURE_KINDS or not isinstance(value, Mapping) for kind, value in signatures.items()):
+        raise StoreError(f"signatures must be an object with {' and/or '.join(SIGNATURE_KINDS)}, each an object.")
+    try:
+        size = len(json.dumps(signatures, ensure_ascii=False).encode("utf-8"))
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"the signatures cannot be stored as JSON ({exc}).") from None
+    if size > MAX_SIGNATURES:
+        raise StoreError(f"the signatures take {size:,} bytes; the limit is {MAX_SIGNATURES:,}. Clear the pad and "
+                         "sign again.")
+    with store._write("keeping the client's signatures"):
+        status, client_id = store._row(intake_id, "status, client_id")
+        _require_state(intake_id, status, "keeping signatures")
+        if status != "submitted":
+            raise WorkflowError(f"intake {intake_id} is {status}: only a submitted intake waits for its "
+                                "countersignature with the client's signatures.")
+        now = store._now()
+        store.conn.execute("INSERT OR REPLACE INTO signatures (id, data, at, staff, device) VALUES (?, ?, ?, ?, ?)",
+                           (intake_id, store.keyring.seal_json(dict(signatures), _signatures_ad(intake_id)), now,
+                            staff, device))
+        store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (now, intake_id))
+        store._audit("client_signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+                     kinds=sorted(signatures), signatures_sha256=canonical_sha256(dict(signatures)))
 
 
 def submit(store, intake_id: str, record: Mapping[str, Any], assessment: Mapping[str, Any],
@@ -231,6 +273,8 @@ def add_documents(store, intake_id: str, documents: Sequence[Any], staff: str, d
         store.conn.execute("UPDATE intakes SET status = ?, updated_at = ?, signed_at = coalesce(signed_at, ?)"
                            " WHERE id = ?", (new_status, now, now if consent else None, intake_id))
         if consent:
+            # The sealed consent now holds the signatures: the copy kept for the countersignature goes.
+            store.conn.execute("DELETE FROM signatures WHERE id = ?", (intake_id,))
             store._audit("signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                          documents=[i for i, d in zip(stored, checked, strict=True) if d.kind in CONSENT_KINDS],
                          sha256=[d.sha256 for d in consent])

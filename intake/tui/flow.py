@@ -111,8 +111,7 @@ class Flow:
         elif isinstance(choice, tuple):
             where = self.attempt_value(session.resume, choice[1])
             if where is not _FAILED:
-                # signatures live in memory only: after an interruption the client signs again
-                await self.client(where if where.stage != "sign" else Resumption("information"))
+                await self.client(where)
         elif choice == "exit":
             self.close_app()
 
@@ -261,7 +260,7 @@ class Flow:
         session.sign(result, photo=photo)
         if not photo and session.photo_uses() is not None:
             return "photo"
-        return "handback" if session.state.submitted else "submit"
+        return "submit"  # (again, after a resumed intake: the new signatures are kept)
 
     async def attempt_async(self, action: Callable[[], Any]) -> bool:
         """Like `attempt`, for an action that may block: it runs in a worker thread."""

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import importlib
 import re
-import shlex
 import socket
-import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, timedelta
@@ -217,13 +215,36 @@ class IntakeSession:
             self.state.client_signature = signature
 
     def submit(self) -> None:
-        """Hands the signed record and its assessment to the store (once)."""
-        if self.state.submitted:
-            return
-        assessment = self.state.assessment or self.assess()
-        self.store.submit(self.state.intake_id, record=self.state.record, assessment=assessment.to_dict(),
-                          staff=CLIENT_ACTOR, device=self.device)
-        self.state.submitted = True
+        """Hands the record and its assessment to the store (once), then keeps the client's signatures there.
+
+        The signatures are kept (sealed) until the practitioner countersigns, so an interruption in
+        between does not make the client sign again.
+        """
+        state = self.state
+        assessment = state.assessment or self.assess()
+        if not state.submitted:
+            self.store.submit(state.intake_id, record=state.record, assessment=assessment.to_dict(),
+                              staff=CLIENT_ACTOR, device=self.device)
+            state.submitted = True
+        if state.client_signature is not None and assessment.verdict != "defer":
+            self.store.keep_signatures(state.intake_id, self._signature_data(), staff=CLIENT_ACTOR,
+                                       device=self.device)
+
+    def _signature_data(self) -> dict[str, Any]:
+        """The client's signatures as the documents' JSON form, by kind."""
+        pairs = (("consent", self.state.client_signature), ("photo_consent", self.state.photo_signature))
+        return {kind: capture.to_dict() for kind, capture in pairs if capture is not None}
+
+    def _restore_signatures(self, kept: Mapping[str, Any] | None) -> bool:
+        """Takes back the signatures kept in the store; True when every signature this intake needs is there."""
+        try:
+            captures = {kind: SignatureCapture.from_dict(data, kind) for kind, data in (kept or {}).items()}
+        except IntakeError:
+            return False  # unreadable: the client signs again
+        self.state.client_signature = captures.get("consent")
+        self.state.photo_signature = captures.get("photo_consent")
+        needs_photo = self.photo_uses() is not None
+        return self.state.client_signature is not None and (self.state.photo_signature is not None or not needs_photo)
 
     # -- practitioner ----------------------------------------------------------------------------
 
@@ -323,26 +344,12 @@ class IntakeSession:
     def print_documents(self, paths: Sequence[Path]) -> str:
         """Sends documents to the configured print command (blocking; run it in a worker thread).
 
-        A `{file}` in the command is replaced by each file in turn; otherwise the files are appended.
-
         Raises:
             IntakeError: no print command, or it failed.
         """
-        command = self.print_command
-        if not command:
-            raise IntakeError("No print command is configured (documents.print_command).")
-        words = shlex.split(command)
-        runs = ([[w.replace("{file}", str(p)) for w in words] for p in paths] if "{file}" in command
-                else [words + [str(p) for p in paths]])
-        for argv in runs:
-            try:
-                done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                raise IntakeError(f"Printing failed: {exc}.") from None
-            if done.returncode != 0:
-                detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no message"]
-                raise IntakeError(f"Printing failed (exit {done.returncode}): {detail[0]}")
-        return f"Sent {len(paths)} document(s) to the printer."
+        from intake.tui.printing import print_files
+
+        return print_files(self.print_command, paths)
 
     # -- drafts ------------------------------------------------------------------------------------
 
@@ -368,8 +375,8 @@ class IntakeSession:
     def resume(self, intake_id: str) -> Resumption:
         """Loads an unfinished intake and says where it continues.
 
-        A submitted intake continues at the signatures: signatures live only in memory until the
-        documents are made, so the client signs again after an interruption.
+        A submitted intake whose signatures were kept continues at the hand-back (the practitioner's
+        part), as does a deferral (nothing to sign); one without them at the information before signing.
         """
         view = self.store.load_intake(intake_id)
         self.reset()
@@ -382,7 +389,10 @@ class IntakeSession:
             state.answers = self.engine.questionnaire.prune(state.record["answers"])
             state.assessment = self.engine.assess(state.record)
             state.submitted = True
-            return Resumption("sign")
+            if state.assessment.verdict == "defer" or self._restore_signatures(view.signatures):
+                return Resumption("handback")
+            state.client_signature = state.photo_signature = None
+            return Resumption("information")
         if view.next_step is None and view.step_id is not None:
             first = self.first_problem_step()
             return Resumption("review") if first is None else Resumption("steps", first)

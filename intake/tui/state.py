@@ -23,6 +23,26 @@ class SignatureCapture:
     strokes: tuple[tuple[tuple[float, float], ...], ...] = ()
     aspect_ratio: float = 3.0
 
+    def to_dict(self) -> dict[str, Any]:
+        """The signature in the documents' JSON form (as the store keeps it until the countersignature)."""
+        from intake.documents.model import Signature
+
+        return Signature(self.method, self.name, self.intent_statement, self.signed_at,
+                         [list(stroke) for stroke in self.strokes], self.aspect_ratio).to_dict()
+
+    @classmethod
+    def from_dict(cls, data: Any, kind: str) -> SignatureCapture:
+        """A signature back from `to_dict`'s form, checked.
+
+        Raises:
+            IntakeError: the data is not a complete, valid signature.
+        """
+        from intake.documents.model import Signature
+
+        signature = Signature.from_dict(data, f"the kept {kind} signature")
+        return cls(signature.method, signature.name, signature.intent_statement, signature.signed_at,
+                   tuple(signature.strokes), signature.aspect_ratio)
+
 
 @dataclass(frozen=True)
 class Review:
@@ -54,7 +74,7 @@ class ClientState:
 
 @dataclass(frozen=True)
 class Resumption:
-    """Where a resumed intake continues: 'steps' (at step_index), 'review' or 'sign'."""
+    """Where a resumed intake continues: 'steps' (at step_index), 'review', 'information' or 'handback'."""
 
     stage: str
     step_index: int = 0

@@ -25,12 +25,12 @@ def script(engine, name, **extra):
     return {**blanks, **answers, **signing, **extra}
 
 
-def session(engine, config, prompter, renderers):
+def session(engine, config, prompter, renderers, clock=None):
     key = id(engine)
     renderers.setdefault(key, PacketRenderer(engine))
     store = Store.open(config, engine=engine)
     return AskSession(engine, prompter, store, renderers[key], staff="reception", device="phone",
-                      out_dir=config.path("documents", "out_dir"), clock=Clock()), store
+                      out_dir=config.path("documents", "out_dir"), clock=clock or Clock()), store
 
 
 @pytest.mark.parametrize(("name", "status", "kinds"), [
@@ -73,11 +73,41 @@ def test_clearance_needs_the_practitioner_decision(clinic_engine, clinic_config,
     store.close()
 
 
-def test_clearance_can_stop_without_consent(clinic_engine, clinic_config, renderers):
+def test_clearance_can_stop_without_consent_and_continue_later_with_the_kept_signatures(
+        clinic_engine, clinic_config, renderers):
+    clock = Clock()
     prompter = FakePrompter(script(clinic_engine, "clearance", decision="stop"))
-    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers, clock)
     assert ask.run() == []
+    view = store.load_intake(ask.intake_id)
+    assert view.status == "submitted" and set(view.signatures) == {"consent", "photo_consent"}
+    assert f"intake ask --resume {ask.intake_id}" in prompter.said[-1]
+    store.close()
+
+    later = FakePrompter(script(clinic_engine, "clearance", decision="clearance_noted", reason="GP letter seen"))
+    resumed, store = session(clinic_engine, clinic_config, later, renderers, clock)
+    paths = resumed.run(ask.intake_id)
+    assert "signature" not in later.asked and "information" not in later.asked  # the client does not sign again
+    assert any("their signatures were kept for the practitioner" in line for line in later.said)
+    view = store.load_intake(ask.intake_id)
+    assert view.status == "signed" and view.signatures is None and paths
+    assert verify_pdf(paths[0].read_bytes(), clinic_config).ok
+    store.close()
+
+
+def test_a_submitted_intake_without_kept_signatures_signs_again(clinic_engine, clinic_config, renderers):
+    clock = Clock()
+    first = FakePrompter(script(clinic_engine, "suitable"), interrupt_at="signature")
+    ask, store = session(clinic_engine, clinic_config, first, renderers, clock)
+    with pytest.raises(KeyboardInterrupt):
+        ask.run()
     assert store.load_intake(ask.intake_id).status == "submitted"
+    store.close()
+    again = FakePrompter(script(clinic_engine, "suitable"))
+    resumed, store = session(clinic_engine, clinic_config, again, renderers, clock)
+    resumed.run(ask.intake_id)
+    assert again.asked[:2] == ["information", "signature"]  # straight to the signatures, no questions again
+    assert store.load_intake(ask.intake_id).status == "signed"
     store.close()
 
 
@@ -107,7 +137,7 @@ def test_cancel_keeps_a_draft_and_resume_finishes_it(clinic_engine, clinic_confi
     resumed.run(ask.intake_id)
     assert prompter.asked[0] == "isotretinoin"  # continues where it stopped
     assert store.load_intake(ask.intake_id).status == "signed"
-    with pytest.raises(NotResumable, match="not a draft"):
+    with pytest.raises(NotResumable, match="is signed and has its documents; there is nothing to resume"):
         AskSession(clinic_engine, prompter, store, None, staff="x", device="y", out_dir=clinic_config.data_dir
                    ).run(ask.intake_id)
     store.close()

@@ -64,7 +64,8 @@ async def test_a_suitable_client_gets_sealed_documents(engine, suitable_answers)
         await wait_for(pilot, InformationScreen)
         await press(pilot, "#continue")
         consent = await wait_for(pilot, SignatureScreen)
-        assert consent.statement.startswith("I have read this consent form.")  # the document's own words
+        # the document's own words
+        assert consent.statement.startswith("I have read the information about microneedling")
         await sign_by_drawing(pilot)
         photo = await wait_for(pilot, SignatureScreen)
         assert photo is not consent and "Only in my private clinical record" in photo.context
@@ -84,10 +85,11 @@ async def test_a_suitable_client_gets_sealed_documents(engine, suitable_answers)
     text = "".join(page.extract_text() for page in PdfReader(paths[0]).pages)
     assert "Signed by hand on the clinic's signature pad" in text and "CLIENT: PHOTO CONSENT" in text.upper()
     store = app.session.store
-    assert events(store, intake_id) == (["started"] + ["step_saved"] * 7 + ["submitted", "assessed"]
+    assert events(store, intake_id) == (["started"] + ["step_saved"] * 7 + ["submitted", "assessed", "client_signed"]
                                         + ["rendered"] * 2 + ["signed"])
     view = store.load_intake(intake_id)
     assert view.status == "signed" and [d.kind for d in view.documents] == ["consent", "aftercare"]
+    assert view.signatures is None  # the sealed consent holds them now
 
 
 async def test_the_renderer_gets_vector_strokes_and_runs_off_the_ui_thread(engine, suitable_answers):
@@ -264,20 +266,66 @@ async def test_the_ui_stays_live_while_documents_render(engine, suitable_answers
 
 
 async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitioner(engine, suitable_answers):
-    first = build_app(engine)
+    first = build_app(engine, fake_renderer=True)
     async with first.run_test(size=SIZES["small"]) as pilot:
         await client_part(pilot, suitable_answers)
         await wait_for(pilot, PractitionerScreen)
         intake_id = first.session.state.intake_id
-    # the app closed before the countersignature; the signatures were only in memory
-    second = build_app(engine)
+        signed = first.session.state.client_signature, first.session.state.photo_signature
+    # The app closed before the countersignature: the client's signatures were kept in the store.
+    second = build_app(engine, fake_renderer=True)
     async with second.run_test(size=SIZES["small"]) as pilot:
         await second.wait_ready()
         await wait_for(pilot, WelcomeScreen)
         menu = await open_staff_menu(pilot)
         assert "waiting for review" in str(menu.query_one("#waiting-0").label)
         await press(pilot, "#waiting-0")
-        await wait_for(pilot, InformationScreen)  # the client reads and signs again
+        await hand_back(pilot)  # straight to the practitioner: the client does not sign again
+        await countersign(pilot)
+        await wait_for(pilot, DoneScreen, timeout=60)
+    call = FakeRenderer.calls[-1]
+    for kept, used in zip(signed, (call["client"], call["photo"]), strict=True):
+        assert (used.method, used.name, used.intent_statement) == (kept.method, kept.name, kept.intent_statement)
+        assert used.signed_at == kept.signed_at.replace(microsecond=0)
+        assert [[(round(x, 4), round(y, 4)) for x, y in s] for s in kept.strokes] == [list(s) for s in used.strokes]
+    view = second.session.store.load_intake(intake_id)
+    assert view.status == "signed" and view.signatures is None
+
+
+async def test_an_interrupted_deferral_resumes_at_the_hand_back(engine, defer_answers):
+    first = build_app(engine, fake_renderer=True)
+    async with first.run_test(size=SIZES["small"]) as pilot:
+        await client_part(pilot, defer_answers)
+        await wait_for(pilot, PractitionerScreen)
+        intake_id = first.session.state.intake_id
+    second = build_app(engine, fake_renderer=True)
+    async with second.run_test(size=SIZES["small"]) as pilot:
+        await second.wait_ready()
+        await wait_for(pilot, WelcomeScreen)
+        await open_staff_menu(pilot)
+        await press(pilot, "#waiting-0")
+        await hand_back(pilot)  # nothing to sign for a deferral
+        await countersign(pilot)
+        await wait_for(pilot, DoneScreen, timeout=60)
+    assert FakeRenderer.calls[-1]["client"] is None
+    assert second.session.store.load_intake(intake_id).status == "deferred"
+
+
+async def test_unreadable_kept_signatures_mean_the_client_signs_again(engine, suitable_answers):
+    first = build_app(engine, fake_renderer=True)
+    async with first.run_test(size=SIZES["small"]) as pilot:
+        await client_part(pilot, suitable_answers)
+        await wait_for(pilot, PractitionerScreen)
+        intake_id = first.session.state.intake_id
+        broken = {"consent": {"method": "drawn", "name": "Maria", "intent_statement": "x", "signed_at": "soon"}}
+        first.session.store.keep_signatures(intake_id, broken, staff="test", device="test")
+    second = build_app(engine, fake_renderer=True)
+    async with second.run_test(size=SIZES["small"]) as pilot:
+        await second.wait_ready()
+        await wait_for(pilot, WelcomeScreen)
+        await open_staff_menu(pilot)
+        await press(pilot, "#waiting-0")
+        await wait_for(pilot, InformationScreen)
         await press(pilot, "#continue")
         await wait_for(pilot, SignatureScreen)
         await sign_by_drawing(pilot)
@@ -286,6 +334,7 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
         await hand_back(pilot)
         await countersign(pilot)
         await wait_for(pilot, DoneScreen, timeout=60)
+    assert FakeRenderer.calls[-1]["client"].signed_at.year == 2026
     assert second.session.store.load_intake(intake_id).status == "signed"
 
 

@@ -81,7 +81,7 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
                     yield Button(draft_label(draft, self.questionnaire, self.language, self.zone),
                                  id=f"draft-{index}", classes="draft-button")
                 if self.waiting:
-                    yield Static("Signed by the client, waiting for the practitioner (the client signs again)",
+                    yield Static("Submitted by the client, waiting for the practitioner",
                                  classes="info-heading")
                 for index, row in enumerate(self.waiting):
                     yield Button(waiting_label(row, self.zone), id=f"waiting-{index}", classes="draft-button")
