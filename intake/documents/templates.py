@@ -96,7 +96,8 @@ class TemplateSet:
                     pending.extend(n for n in self.sources if n not in seen)
                 elif ref in self.sources:
                     pending.append(ref)
-        return sorted(seen) + [STYLESHEET] + sorted(f"{ASSETS}/{name}" for name in self.assets)
+        # statements.json: the words a client affirms and the seal's reason belong to every document
+        return sorted(seen) + [STYLESHEET, STATEMENTS] + sorted(f"{ASSETS}/{name}" for name in self.assets)
 
     def versions_for(self, kind: str) -> dict[str, str]:
         """Each file's version for one kind of document."""
@@ -153,8 +154,10 @@ def load_template_set(folder: Path, filters: Mapping[str, Callable[..., Any]]) -
                 assets[path.name] = _read(path)
                 versions[f"{ASSETS}/{path.name}"] = content_version(assets[path.name])
     statements_path = folder / STATEMENTS
+    statements_data = _read(statements_path)
+    versions[STATEMENTS] = content_version(statements_data)
     try:
-        statements = json.loads(_text(statements_path, _read(statements_path)))
+        statements = json.loads(_text(statements_path, statements_data))
     except json.JSONDecodeError as exc:
         raise TemplateProblemError(f"{statements_path}: not valid JSON at line {exc.lineno}: {exc.msg}.") from None
     if not isinstance(statements, dict) or not all(

@@ -204,6 +204,9 @@ class Flow:
                 if await self.unlock():
                     await self.practitioner()
                     return
+            elif stage == "practitioner":  # resumed by staff, already behind the PIN
+                await self.practitioner()
+                return
 
     async def steps(self, index: int) -> None:
         """The questionnaire steps from `index` to the end; answers saved after every step."""

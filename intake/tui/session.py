@@ -375,8 +375,9 @@ class IntakeSession:
     def resume(self, intake_id: str) -> Resumption:
         """Loads an unfinished intake and says where it continues.
 
-        A submitted intake whose signatures were kept continues at the hand-back (the practitioner's
-        part), as does a deferral (nothing to sign); one without them at the information before signing.
+        Staff resume from behind the PIN, so a submitted intake whose signatures were kept continues
+        at the practitioner's part, as does a deferral (nothing to sign); one without them at the
+        information before signing.
         """
         view = self.store.load_intake(intake_id)
         self.reset()
@@ -390,7 +391,7 @@ class IntakeSession:
             state.assessment = self.engine.assess(state.record)
             state.submitted = True
             if state.assessment.verdict == "defer" or self._restore_signatures(view.signatures):
-                return Resumption("handback")
+                return Resumption("practitioner")
             state.client_signature = state.photo_signature = None
             return Resumption("information")
         if view.next_step is None and view.step_id is not None:

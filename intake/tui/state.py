@@ -74,7 +74,7 @@ class ClientState:
 
 @dataclass(frozen=True)
 class Resumption:
-    """Where a resumed intake continues: 'steps' (at step_index), 'review', 'information' or 'handback'."""
+    """Where a resumed intake continues: 'steps' (at step_index), 'review', 'information' or 'practitioner'."""
 
     stage: str
     step_index: int = 0

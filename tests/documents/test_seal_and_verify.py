@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from datetime import UTC, datetime
 
@@ -133,4 +134,21 @@ def test_old_documents_still_verify_after_a_template_is_edited(clinic_dir, clini
     assert report.template_status["aftercare.html.j2"].startswith("changed since")
     assert report.template_status["documents.css"] == "current"
     assert verify_pdf(new.pdf, config, templates_dir=templates).ok
+    shutil.rmtree(templates)
+
+
+def test_editing_the_signing_statements_changes_the_consent_version(clinic_engine, packets, tmp_path):
+    from intake.documents import PacketRenderer
+
+    templates = copy_templates(tmp_path)
+    statements = templates / "statements.json"
+    data = json.loads(statements.read_text(encoding="utf-8"))
+    data["consent"]["en"] = data["consent"]["en"].replace("I have read", "I have carefully read")
+    statements.write_text(json.dumps(data), encoding="utf-8")
+    edited = PacketRenderer(clinic_engine, templates_dir=templates)
+    assert edited.statement("consent").startswith("I have carefully read")
+    old = packets["suitable"].document("consent").template_versions
+    new = render_example(edited, "suitable").document("consent").template_versions
+    assert new["statements.json"] != old["statements.json"]
+    assert new["consent.html.j2"] == old["consent.html.j2"]
     shutil.rmtree(templates)

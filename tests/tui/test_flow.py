@@ -280,8 +280,7 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
         menu = await open_staff_menu(pilot)
         assert "waiting for review" in str(menu.query_one("#waiting-0").label)
         await press(pilot, "#waiting-0")
-        await hand_back(pilot)  # straight to the practitioner: the client does not sign again
-        await countersign(pilot)
+        await countersign(pilot)  # straight to the practitioner: the client does not sign again
         await wait_for(pilot, DoneScreen, timeout=60)
     call = FakeRenderer.calls[-1]
     for kept, used in zip(signed, (call["client"], call["photo"]), strict=True):
@@ -292,7 +291,7 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
     assert view.status == "signed" and view.signatures is None
 
 
-async def test_an_interrupted_deferral_resumes_at_the_hand_back(engine, defer_answers):
+async def test_an_interrupted_deferral_resumes_at_the_practitioner(engine, defer_answers):
     first = build_app(engine, fake_renderer=True)
     async with first.run_test(size=SIZES["small"]) as pilot:
         await client_part(pilot, defer_answers)
@@ -304,8 +303,7 @@ async def test_an_interrupted_deferral_resumes_at_the_hand_back(engine, defer_an
         await wait_for(pilot, WelcomeScreen)
         await open_staff_menu(pilot)
         await press(pilot, "#waiting-0")
-        await hand_back(pilot)  # nothing to sign for a deferral
-        await countersign(pilot)
+        await countersign(pilot)  # straight to the practitioner: nothing to sign for a deferral
         await wait_for(pilot, DoneScreen, timeout=60)
     assert FakeRenderer.calls[-1]["client"] is None
     assert second.session.store.load_intake(intake_id).status == "deferred"
