@@ -265,6 +265,15 @@ async def test_the_ui_stays_live_while_documents_render(engine, suitable_answers
     assert len(ticks) >= 5 and max(gaps) < 0.6, (len(ticks), max(gaps))
 
 
+async def resume_waiting(pilot):
+    """From a new app's welcome screen, staff resume the first intake waiting for the practitioner."""
+    await pilot.app.wait_ready()
+    await wait_for(pilot, WelcomeScreen)
+    menu = await open_staff_menu(pilot)
+    assert "waiting for review" in str(menu.query_one("#waiting-0").label)
+    await press(pilot, "#waiting-0")
+
+
 async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitioner(engine, suitable_answers):
     first = build_app(engine, fake_renderer=True)
     async with first.run_test(size=SIZES["small"]) as pilot:
@@ -275,11 +284,7 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
     # The app closed before the countersignature: the client's signatures were kept in the store.
     second = build_app(engine, fake_renderer=True)
     async with second.run_test(size=SIZES["small"]) as pilot:
-        await second.wait_ready()
-        await wait_for(pilot, WelcomeScreen)
-        menu = await open_staff_menu(pilot)
-        assert "waiting for review" in str(menu.query_one("#waiting-0").label)
-        await press(pilot, "#waiting-0")
+        await resume_waiting(pilot)
         await countersign(pilot)  # straight to the practitioner: the client does not sign again
         await wait_for(pilot, DoneScreen, timeout=60)
     call = FakeRenderer.calls[-1]
@@ -299,10 +304,7 @@ async def test_an_interrupted_deferral_resumes_at_the_practitioner(engine, defer
         intake_id = first.session.state.intake_id
     second = build_app(engine, fake_renderer=True)
     async with second.run_test(size=SIZES["small"]) as pilot:
-        await second.wait_ready()
-        await wait_for(pilot, WelcomeScreen)
-        await open_staff_menu(pilot)
-        await press(pilot, "#waiting-0")
+        await resume_waiting(pilot)
         await countersign(pilot)  # straight to the practitioner: nothing to sign for a deferral
         await wait_for(pilot, DoneScreen, timeout=60)
     assert FakeRenderer.calls[-1]["client"] is None
@@ -319,10 +321,7 @@ async def test_unreadable_kept_signatures_mean_the_client_signs_again(engine, su
         first.session.store.keep_signatures(intake_id, broken, staff="test", device="test")
     second = build_app(engine, fake_renderer=True)
     async with second.run_test(size=SIZES["small"]) as pilot:
-        await second.wait_ready()
-        await wait_for(pilot, WelcomeScreen)
-        await open_staff_menu(pilot)
-        await press(pilot, "#waiting-0")
+        await resume_waiting(pilot)
         await wait_for(pilot, InformationScreen)
         await press(pilot, "#continue")
         await wait_for(pilot, SignatureScreen)
