@@ -265,6 +265,18 @@ async def test_the_ui_stays_live_while_documents_render(engine, suitable_answers
     assert len(ticks) >= 5 and max(gaps) < 0.6, (len(ticks), max(gaps))
 
 
+async def signed_then_closed(engine, answers, *, then=None):
+    """A client answers and signs; the app closes on the practitioner's screen. Returns the intake id and state."""
+    first = build_app(engine, fake_renderer=True)
+    async with first.run_test(size=SIZES["small"]) as pilot:
+        await client_part(pilot, answers)
+        await wait_for(pilot, PractitionerScreen)
+        state = first.session.state  # (closing the app forgets the client)
+        if then is not None:
+            then(first.session)
+    return state.intake_id, state
+
+
 async def resume_waiting(pilot):
     """From a new app's welcome screen, staff resume the first intake waiting for the practitioner."""
     await pilot.app.wait_ready()
@@ -275,12 +287,8 @@ async def resume_waiting(pilot):
 
 
 async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitioner(engine, suitable_answers):
-    first = build_app(engine, fake_renderer=True)
-    async with first.run_test(size=SIZES["small"]) as pilot:
-        await client_part(pilot, suitable_answers)
-        await wait_for(pilot, PractitionerScreen)
-        intake_id = first.session.state.intake_id
-        signed = first.session.state.client_signature, first.session.state.photo_signature
+    intake_id, state = await signed_then_closed(engine, suitable_answers)
+    signed = state.client_signature, state.photo_signature
     # The app closed before the countersignature: the client's signatures were kept in the store.
     second = build_app(engine, fake_renderer=True)
     async with second.run_test(size=SIZES["small"]) as pilot:
@@ -297,11 +305,7 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
 
 
 async def test_an_interrupted_deferral_resumes_at_the_practitioner(engine, defer_answers):
-    first = build_app(engine, fake_renderer=True)
-    async with first.run_test(size=SIZES["small"]) as pilot:
-        await client_part(pilot, defer_answers)
-        await wait_for(pilot, PractitionerScreen)
-        intake_id = first.session.state.intake_id
+    intake_id, _ = await signed_then_closed(engine, defer_answers)
     second = build_app(engine, fake_renderer=True)
     async with second.run_test(size=SIZES["small"]) as pilot:
         await resume_waiting(pilot)
@@ -312,13 +316,9 @@ async def test_an_interrupted_deferral_resumes_at_the_practitioner(engine, defer
 
 
 async def test_unreadable_kept_signatures_mean_the_client_signs_again(engine, suitable_answers):
-    first = build_app(engine, fake_renderer=True)
-    async with first.run_test(size=SIZES["small"]) as pilot:
-        await client_part(pilot, suitable_answers)
-        await wait_for(pilot, PractitionerScreen)
-        intake_id = first.session.state.intake_id
-        broken = {"consent": {"method": "drawn", "name": "Maria", "intent_statement": "x", "signed_at": "soon"}}
-        first.session.store.keep_signatures(intake_id, broken, staff="test", device="test")
+    broken = {"consent": {"method": "drawn", "name": "Maria", "intent_statement": "x", "signed_at": "soon"}}
+    intake_id, _ = await signed_then_closed(engine, suitable_answers, then=lambda session: (
+        session.store.keep_signatures(session.state.intake_id, broken, staff="test", device="test")))
     second = build_app(engine, fake_renderer=True)
     async with second.run_test(size=SIZES["small"]) as pilot:
         await resume_waiting(pilot)
