@@ -17,6 +17,7 @@ from typing import Any
 from intake.dates import parse_iso_date
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.recordschema import PATTERNS
+from intake.text import BROKEN_CHARACTER, has_lone_surrogate, strings_in
 
 TOP_LEVEL_LABELS = {
     "format": "Record format",
@@ -109,6 +110,7 @@ class RecordValidator:
         for error in self._validator.iter_errors(record):
             found.extend(self._explain(error))
         found.extend(self._date_problems(record))
+        found.extend(self._text_problems(record))
         return self._ordered(found)
 
     def step_problems(self, step_id: str, answers: Mapping[str, Any], consultation_date: str) -> list[Problem]:
@@ -229,6 +231,21 @@ class RecordValidator:
         return "This answer is not in the expected form."
 
     # -- checks a schema cannot express -------------------------------------------------------
+
+    def _text_problems(self, record: Mapping[str, Any]) -> list[Problem]:
+        """Text holding half a character (a lone surrogate) cannot be stored or printed: name where it is."""
+        problems = []
+        answers = record.get("answers")
+        for key, value in record.items():
+            if key != "answers" and any(has_lone_surrogate(text) for text in strings_in({key: value})):
+                problems.append(self._problem(key if isinstance(key, str) and not has_lone_surrogate(key)
+                                              else "(record)", BROKEN_CHARACTER))
+        if isinstance(answers, dict):
+            for key, value in answers.items():  # (a key with a broken character is an unknown question)
+                if isinstance(key, str) and not has_lone_surrogate(key) and any(
+                        has_lone_surrogate(text) for text in strings_in(value)):
+                    problems.append(self._problem(key, BROKEN_CHARACTER))
+        return problems
 
     def _date_problems(self, record: Mapping[str, Any]) -> list[Problem]:
         consultation = parse_iso_date(record.get("consultation_date"))

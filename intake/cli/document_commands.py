@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 # -- render ------------------------------------------------------------------------------------
 
-def _signed_at(text: str | None, zone) -> datetime:
+def parse_signed_at(text: str | None, zone) -> datetime:
     from intake.errors import InputFileError
 
     if not text:
@@ -69,7 +69,7 @@ def _signed_at(text: str | None, zone) -> datetime:
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
-def _strokes_file(path: str) -> dict[str, Any]:
+def read_strokes_file(path: str) -> dict[str, Any]:
     from intake.errors import InputFileError
     from intake.jsonfile import read_json
 
@@ -84,40 +84,28 @@ def _strokes_file(path: str) -> dict[str, Any]:
     raise InputFileError(f"{path}: expected a list of strokes, or an object with \"strokes\".")
 
 
-def _signature(drawn: str | None, typed: str | None, name: str, statement: str, when: datetime):
+def make_signature(drawn: str | None, typed: str | None, name: str, statement: str, when: datetime):
+    """A signature from a strokes file or a typed name (as given on the command line)."""
     from intake.documents import Signature
 
     if drawn:
-        data = _strokes_file(drawn)
+        data = read_strokes_file(drawn)
         strokes = [[tuple(point) if isinstance(point, list) else point for point in stroke]
                    if isinstance(stroke, list) else stroke for stroke in data["strokes"]]
         return Signature("drawn", data.get("name", name), statement, when, strokes, data.get("aspect_ratio", 3.0))
     return Signature("typed", typed, statement, when)
 
 
-def _ensure_seal(config, signed_at: datetime) -> None:
-    """Makes the demo clinic's seal on first use, valid from a day before the earlier of now and `signed_at`."""
-    from intake.documents.errors import SealKeyError
-    from intake.documents.keys import create_seal_identity, seal_paths
-
-    key, cert = seal_paths(config)
-    if key.exists() and cert.exists():
-        return
-    if not config.is_demo:
-        raise SealKeyError(f"no clinic seal at {key if not key.exists() else cert}. Run `intake keys init` once to "
-                           "create it (or set [security] seal_key_file and seal_cert_file to your certificate).")
-    create_seal_identity(config, valid_from=min(datetime.now(UTC), signed_at) - timedelta(days=1))
-    print(f"First use of the demo clinic: created a self-signed DEMO seal ({key}, {cert}). It is for trying "
-          "intake out, not for clinical use.")
-
-
 def cmd_render(args: argparse.Namespace) -> int:
     """intake render FILE --out DIR [--signature STROKES.json | --typed-name NAME]"""
     from intake.cli.core_commands import read_record
-    from intake.cli.output import VERDICT_WORDS, format_problems
+    from intake.cli.output import format_problems
     from intake.documents import Countersignature, PacketRenderer
+    from intake.documents.keys import seal_paths
     from intake.engine import Engine
     from intake.errors import InputFileError
+    from intake.lifecycle import ensure_seal
+    from intake.verdicts import wording
 
     engine = Engine.load(args.config)
     record = read_record(args.file)
@@ -128,7 +116,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     assessment = engine.assessor.assess(record)
     config = engine.config
-    when = _signed_at(args.signed_at, config.timezone)
+    when = parse_signed_at(args.signed_at, config.timezone)
     practitioner = args.practitioner or config.practitioners[0].id
     decision, reason = "none", ""
     if args.override is not None:
@@ -146,18 +134,20 @@ def cmd_render(args: argparse.Namespace) -> int:
         if not (args.signature or args.typed_name):
             raise InputFileError("a consent needs the client's signature: add --typed-name \"NAME\" or "
                                  "--signature STROKES.json.")
-        client = _signature(args.signature, args.typed_name, name, renderer.statement("consent"), when)
+        client = make_signature(args.signature, args.typed_name, name, renderer.statement("consent"), when)
         if record["answers"].get("photo_consent") is True:
             drawn = args.photo_signature or (None if args.photo_typed_name else args.signature)
             typed = args.photo_typed_name or (None if args.photo_signature else args.typed_name)
-            photo = _signature(drawn, typed, name, renderer.statement("photo_consent"), when)
-    if not args.unsealed:
-        _ensure_seal(config, when)
+            photo = make_signature(drawn, typed, name, renderer.statement("photo_consent"), when)
+    if not args.unsealed and ensure_seal(config, when):
+        key, cert = seal_paths(config)
+        print(f"First use of the demo clinic: created a self-signed DEMO seal ({key}, {cert}). It is for trying "
+              "intake out, not for clinical use.")
     packet = renderer.render(record, client_signature=client, countersignature=counter, photo_signature=photo,
                              sealed=not args.unsealed)
     out = Path(args.out) if args.out else config.path("documents", "out_dir", "intake-documents")
     paths = packet.write(out)
-    print(f"{name}, record {packet.record_id}: {VERDICT_WORDS[packet.verdict]}")
+    print(f"{name}, record {packet.record_id}: {wording(packet.verdict).line}")
     person = config.practitioner(practitioner)
     note = "" if args.practitioner else " (the first practitioner in the configuration; choose with --practitioner)"
     print(f"Countersigned by {person.name}{note}" + (f", decision: {decision.replace('_', ' ')}"

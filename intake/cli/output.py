@@ -8,13 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from intake.dates import human_date
-
-VERDICT_WORDS = {
-    "suitable": "SUITABLE - no screening concerns",
-    "caution": "CAUTION - suitable with an adjusted plan",
-    "clearance": "CLEARANCE NEEDED - a doctor's approval or a waiting period comes first",
-    "defer": "DEFER - do not treat today",
-}
+from intake.verdicts import wording
 
 
 def print_json(data: Any) -> None:
@@ -36,7 +30,7 @@ def format_assessment(source: str, assessment: Any, name: str = "") -> str:
     who = f" for {name}" if name else ""
     lines = [
         f"{source}: suitability{who} as of {human_date(assessment.consultation_date)}",
-        f"Verdict: {VERDICT_WORDS[assessment.verdict]}",
+        f"Verdict: {wording(assessment.verdict).line}",
     ]
     if assessment.return_date and assessment.verdict in ("defer", "clearance"):
         suffix = " (and any approval noted below)" if assessment.open_ended else ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import socket
 import sys
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -41,13 +40,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from intake.documents import PacketRenderer
     from intake.engine import Engine
+    from intake.lifecycle import device_name
     from intake.prompt.flow import AskSession
     from intake.prompt.prompter import QuestionaryPrompter
     from intake.records import Store
 
     engine = Engine.load(args.config)
     config = engine.config
-    device = config.section("kiosk").get("device") or socket.gethostname() or "terminal"
+    device = device_name(config)
     out_dir = config.path("documents", "out_dir", "intake-documents")
     with Store.open(config, engine=engine) as store:
         session = AskSession(engine, QuestionaryPrompter(), store, PacketRenderer(engine),

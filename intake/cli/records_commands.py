@@ -57,6 +57,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _who(p)
     p.set_defaults(handler=cmd_erase)
 
+    from intake.cli import lifecycle_commands
+
+    lifecycle_commands.register(sub, _who)
+
     p = sub.add_parser("expire", help="erase abandoned drafts and consent evidence past its retention period")
     p.set_defaults(handler=cmd_expire)
 
@@ -76,7 +80,7 @@ def _open(args: argparse.Namespace):
     return Store.open(load_config(args.config))
 
 
-def _staff(args: argparse.Namespace) -> str:
+def staff_name(args: argparse.Namespace) -> str:
     import getpass
 
     name = getattr(args, "staff", None) or os.environ.get("INTAKE_STAFF")
@@ -89,9 +93,9 @@ def _staff(args: argparse.Namespace) -> str:
 
 
 def _device(store) -> str:
-    import socket
+    from intake.lifecycle import device_name
 
-    return store.config.section("kiosk").get("device") or socket.gethostname() or "this computer"
+    return device_name(store.config)
 
 
 def _local(store, moment: str | None) -> str:
@@ -150,12 +154,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """intake records show ID"""
-    from intake.cli.output import VERDICT_WORDS
     from intake.questionnaire import localize
     from intake.records.export import shown_answer
+    from intake.verdicts import wording
 
     with _open(args) as store:
-        intake = store.view(store.resolve(args.intake), staff=_staff(args), device=_device(store))
+        intake = store.view(store.resolve(args.intake), staff=staff_name(args), device=_device(store))
         out = [f"Intake {intake.intake_id}: {intake.status}"]
         record_answers = intake.record["answers"] if intake.record else intake.answers
         name, born = record_answers.get("full_name"), record_answers.get("date_of_birth")
@@ -178,7 +182,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         if intake.retained_until:
             out.append(f"  Erasure requested: kept as consent evidence until {intake.retained_until}")
         if intake.assessment:
-            out.append(f"  Verdict: {VERDICT_WORDS.get(intake.verdict, intake.verdict)}")
+            out.append(f"  Verdict: {wording(intake.verdict).line}")
             out += [f"    [{f['severity']}] {f['practitioner_message']}" for f in intake.assessment["findings"]]
         for d in intake.decisions:
             reason = f": {d.reason}" if d.reason else ""
@@ -212,7 +216,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """intake records export ID --format F"""
     with _open(args) as store:
-        text = store.export(store.resolve(args.intake), args.format, staff=_staff(args), device=_device(store))
+        text = store.export(store.resolve(args.intake), args.format, staff=staff_name(args), device=_device(store))
     if args.out:
         _write_private(Path(args.out), text.encode("utf-8"), args.force)
         print(f"Wrote {args.out} ({args.format}).", file=sys.stderr)
@@ -224,7 +228,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_reprint(args: argparse.Namespace) -> int:
     """intake records reprint ID"""
     with _open(args) as store:
-        documents = store.reprint(store.resolve(args.intake), kind=args.kind, staff=_staff(args),
+        documents = store.reprint(store.resolve(args.intake), kind=args.kind, staff=staff_name(args),
                                   device=_device(store))
         default_dir = store.config.path("documents", "out_dir", "intake-documents")
     target = Path(args.out) if args.out else default_dir
@@ -274,7 +278,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
             if answer != "ERASE":
                 print("Nothing was erased.")
                 return EXIT_INVALID
-        report = store.erase_client(client_id, staff=_staff(args), device=_device(store))
+        report = store.erase_client(client_id, staff=staff_name(args), device=_device(store))
     print(f"Client {client_id}: erased {len(report.erased_intakes)} intake(s)"
           + (", removed the client." if report.client_removed else "."))
     for intake_id, until in report.kept_intakes.items():

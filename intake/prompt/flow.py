@@ -5,24 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.errors import IntakeError
+from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
-from intake.signing import same_name
+from intake.text import check_reason
+from intake.verdicts import wording
 
-VERDICT_FOR_CLIENT = {
-    "suitable": "Good news: nothing in your answers stops us treating you.",
-    "caution": "You can be treated; your practitioner will adjust the plan to suit your skin.",
-    "clearance": "Before we can treat you, we need a doctor's approval or a little more time.",
-    "defer": "We can't treat you today. This is about keeping you safe.",
-}
+if TYPE_CHECKING:
+    from intake.assessment import Assessment
+    from intake.documents.model import Packet, Signature
+    from intake.engine import Engine
+    from intake.prompt.prompter import Prompter
+    from intake.records.store import Store
+
 IDENTIFYING = ("full_name", "date_of_birth")
 
 
 class NotResumable(IntakeError):
-    """The intake asked for is not a draft."""
+    """The intake asked for has nothing left to resume."""
 
 
 class AskSession:
@@ -38,18 +41,27 @@ class AskSession:
         clock: returns an aware datetime (injectable for tests).
     """
 
-    def __init__(self, engine, prompter, store, renderer, *, staff: str, device: str, out_dir: Path,
-                 clock: Callable[[], datetime] | None = None):
+    def __init__(self, engine: Engine, prompter: Prompter, store: Store, renderer: Renderer, *, staff: str,
+                 device: str, out_dir: Path, clock: Callable[[], datetime] | None = None):
         self.engine = engine
         self.prompter = prompter
         self.store = store
-        self.renderer = renderer
-        self.staff, self.device = staff, device
+        self.actor = Actor(staff, device)
         self.out_dir = Path(out_dir)
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.lifecycle = Lifecycle(engine, store, renderer, clock=self.clock)
         self.language = engine.language
-        self.intake_id: str | None = None
-        self.status = "draft"
+        self.intake: Intake | None = None
+
+    @property
+    def intake_id(self) -> str | None:
+        """The intake's id, once begun or resumed."""
+        return self.intake.intake_id if self.intake else None
+
+    @property
+    def status(self) -> str:
+        """The intake's status in the store."""
+        return self.intake.status if self.intake else "draft"
 
     # -- the session ------------------------------------------------------------------------
 
@@ -59,61 +71,47 @@ class AskSession:
         A resumed draft continues at its next step; a resumed submitted intake at the signatures, or at
         the practitioner's part when the client's signatures were kept.
         """
-        view = self._resumable(resume_id) if resume_id else None
-        kept = None
-        if view is not None and view.record is not None:
-            record, answers = dict(view.record), dict(view.record["answers"])
-            kept = view.signatures
+        life = self.lifecycle
+        if resume_id:
+            where = life.resume(resume_id)
+            intake = self.intake = where.intake
+            if where.stage == "done":
+                raise NotResumable(f"intake {intake.intake_id} is {intake.status}"
+                                   f"{' and has its documents' if intake.status in ('signed', 'deferred') else ''}; "
+                                   f"there is nothing to resume (see `intake records show {intake.intake_id}`).")
+            waiting = {"sign": ": submitted, waiting for the signatures and the practitioner",
+                       "practitioner": ": submitted, waiting for the practitioner",
+                       "letter": ": deferred, waiting for the letter"}.get(where.stage, "")
+            self.prompter.say(f"Resuming intake {intake.intake_id}{waiting}.")
+            stage, first = where.stage, where.step_index
         else:
-            answers, start, consultation_date = self._start(view)
-            walker = Walker(self.engine, self.prompter, consultation_date)
-            answers = self._ask_steps(walker, answers, start, prefill_offered=view is not None)
-            answers = self._review(walker, answers)
-            record = self.engine.new_record(consultation_date, answers, record_id=self.intake_id)
-        assessment = self.engine.assess(record)
-        if self.status == "draft":
-            self.store.submit(self.intake_id, record=record, assessment=assessment.to_dict(),
-                              staff=self.staff, device=self.device)
-            self.status = "deferred" if assessment.verdict == "defer" else "submitted"
+            intake = self.intake = life.begin(self.actor)
+            self.prompter.say(f"{life.title()} — {self.engine.config.clinic['name']}\n"
+                              "Your answers are saved after each step. Press Ctrl-C at any time to stop; "
+                              "nothing is lost.")
+            stage, first = "steps", 0
+        if stage in ("steps", "review"):
+            walker = Walker(self.engine, self.prompter, intake.consultation_date)
+            start = life.steps[first].id if stage == "steps" else None
+            answers = self._ask_steps(walker, dict(intake.answers), start, prefill_offered=resume_id is not None)
+            self._review(walker, answers)
+            life.submit(intake, self.actor)
+        assessment = intake.assessment
+        assert assessment is not None  # submitted above, or loaded with its record
         self._tell_outcome(assessment)
         if assessment.verdict == "defer":
-            packet = self.renderer.render(record, issued_at=self.clock())
+            life.ensure_seal()
+            packet = life.render(intake, None)
         else:
-            packet = self._sign_and_render(record, assessment, answers, kept)
-            if packet is None:
+            signed = self._sign_and_render(intake, assessment)
+            if signed is None:
                 return []
-        self.store.add_documents(self.intake_id, packet.documents, staff=self.staff, device=self.device)
-        self.status = "deferred" if assessment.verdict == "defer" else "signed"
-        paths = packet.write(self.out_dir / self.intake_id)
+            packet = signed
+        paths = life.keep_documents(intake, packet, self.actor, self.out_dir)
         self.prompter.say("\nDocuments saved:")
         for path in paths:
             self.prompter.say(f"  {path}")
         return paths
-
-    def _resumable(self, resume_id: str):
-        """The stored intake to continue: a draft, or a submitted one still without documents."""
-        view = self.store.load_intake(resume_id)
-        if view.status not in ("draft", "submitted", "deferred") or view.documents:
-            raise NotResumable(f"intake {view.intake_id} is {view.status}"
-                               f"{' and has its documents' if view.documents else ''}; there is nothing to resume "
-                               f"(see `intake records show {view.intake_id}`).")
-        self.intake_id, self.status = view.intake_id, view.status
-        waiting = {"draft": "", "submitted": ": submitted, waiting for the signatures and the practitioner",
-                   "deferred": ": deferred, waiting for the letter"}[view.status]
-        self.prompter.say(f"Resuming intake {view.intake_id}{waiting}.")
-        return view
-
-    def _start(self, view) -> tuple[dict[str, Any], str | None, str]:
-        if view is not None:
-            return dict(view.answers), view.next_step, view.consultation_date
-        consultation_date = self.clock().astimezone(self.engine.config.timezone).date().isoformat()
-        self.intake_id = self.store.start_intake(staff=self.staff, device=self.device,
-                                                 consultation_date=consultation_date)
-        self.prompter.say(f"{localize(self.engine.questionnaire.title, self.language)} — "
-                          f"{self.engine.config.clinic['name']}\n"
-                          "Your answers are saved after each step. Press Ctrl-C at any time to stop; "
-                          "nothing is lost.")
-        return {}, self.engine.questionnaire.steps[0].id, consultation_date
 
     def _ask_steps(self, walker: Walker, answers: dict[str, Any], start: str | None,
                    prefill_offered: bool) -> dict[str, Any]:
@@ -122,23 +120,21 @@ class AskSession:
             return answers  # every step was answered before the stop: go to the review
         first = next((i for i, s in enumerate(steps) if s.id == start), 0)
         for index in range(first, len(steps)):
-            step_id = steps[index].id
-            answers = walker.ask_step(steps[index], answers, index + 1, len(steps),
-                                      on_answer=lambda partial, step_id=step_id: self._save(step_id, partial, step_id))
-            following = steps[index + 1].id if index + 1 < len(steps) else None
-            self._save(steps[index].id, answers, following)
+            step = steps[index]
+            answers = walker.ask_step(step, answers, index + 1, len(steps),
+                                      on_answer=lambda partial, step=step: self._save(step, partial, step.id))
+            self._save(step, answers, steps[index + 1].id if index + 1 < len(steps) else None)
             if not prefill_offered and all(answers.get(q) for q in IDENTIFYING):
                 prefill_offered = True
                 answers = self._offer_prefill(answers)
         return answers
 
-    def _save(self, step_id: str, answers: dict[str, Any], next_step: str | None) -> None:
-        own = {q.id for q in self.engine.questionnaire.step(step_id).questions}
-        self.store.save_step(self.intake_id, step_id=step_id, answers={k: v for k, v in answers.items() if k in own},
-                             next_step=next_step, staff=self.staff, device=self.device)
+    def _save(self, step, answers: dict[str, Any], next_step: str | None) -> None:
+        assert self.intake is not None
+        self.lifecycle.save_step(self.intake, step, answers, next_step, self.actor)
 
     def _offer_prefill(self, answers: dict[str, Any]) -> dict[str, Any]:
-        earlier = self.store.find_returning(answers["full_name"], answers["date_of_birth"])
+        earlier = self.lifecycle.returning_answers(answers["full_name"], answers["date_of_birth"], self.actor)
         if not earlier:
             return answers
         use = self.prompter.confirm("prefill", "Welcome back! Shall we start from the answers you gave last time? "
@@ -167,12 +163,12 @@ class AskSession:
                                            [(s.id, localize(s.title, self.language)) for s in steps])
             index = next(i for i, s in enumerate(steps) if s.id == step_id)
             answers = walker.ask_step(steps[index], answers, index + 1, len(steps))
-            self._save(step_id, answers, None)
+            self._save(steps[index], answers, None)
 
     # -- outcome, signatures, documents -------------------------------------------------------
 
-    def _tell_outcome(self, assessment) -> None:
-        self.prompter.say(f"\n{VERDICT_FOR_CLIENT[assessment.verdict]}")
+    def _tell_outcome(self, assessment: Assessment) -> None:
+        self.prompter.say(f"\n{wording(assessment.verdict).client}")
         for finding in assessment.findings:
             self.prompter.say(f"  - {finding.client_message}")
 
@@ -192,76 +188,73 @@ class AskSession:
             self.prompter.say("  Please ask a member of staff your questions now; we continue when you are ready "
                               "(Ctrl-C stops, and your answers stay saved).")
 
-    def _typed_signature(self, key: str, kind: str, full_name: str):
-        from intake.documents import Signature
-
-        statement = self.renderer.statement(kind)
+    def _typed_signature(self, intake: Intake, key: str, kind: str) -> Signature:
+        statement = self.lifecycle.statement(kind)
         self.prompter.say(f"\n{statement}")
 
         def check(typed: str) -> bool | str:
-            return True if same_name(typed, full_name) else f"Please type your name as you gave it: {full_name}"
+            try:
+                self.lifecycle.typed_signature(intake, kind, typed)
+            except IntakeError:
+                return f"Please type your name as you gave it: {intake.answers.get('full_name', '')}"
+            return True
 
         typed = self.prompter.text(key, "Type your full name to sign", validate=check)
-        return Signature(method="typed", name=typed.strip(), intent_statement=statement, signed_at=self.clock())
+        return self.lifecycle.typed_signature(intake, kind, typed)
 
-    def _kept_signatures(self, kept: dict[str, Any] | None, photo_needed: bool):
-        """The signatures kept by an earlier, interrupted session, or None when the client must sign again."""
-        from intake.documents import Signature
-
-        try:
-            client = Signature.from_dict((kept or {})["consent"])
-            photo = Signature.from_dict(kept["photo_consent"]) if photo_needed else None
-        except (KeyError, IntakeError):
-            return None
-        when = client.signed_at.astimezone(self.engine.config.timezone)
-        self.prompter.say(f"\nThe client signed on {when:%d %B %Y at %H:%M}; their signatures were kept for the "
-                          "practitioner.")
-        return client, photo
-
-    def _sign_and_render(self, record: dict[str, Any], assessment, answers: dict[str, Any],
-                         kept: dict[str, Any] | None = None):
-        from intake.documents import Countersignature
-
-        full_name = answers["full_name"]
-        photo_needed = answers.get("photo_consent") is True
-        signed = self._kept_signatures(kept, photo_needed)
-        if signed is None:
+    def _sign_and_render(self, intake: Intake, assessment: Assessment) -> Packet | None:
+        life = self.lifecycle
+        if intake.signatures is None:
             self._show_information()
-            client = self._typed_signature("signature", "consent", full_name)
-            photo = self._typed_signature("photo_signature", "photo_consent", full_name) if photo_needed else None
-            signatures = {"consent": client.to_dict(), **({"photo_consent": photo.to_dict()} if photo else {})}
-            self.store.keep_signatures(self.intake_id, signatures, staff=self.staff, device=self.device)
+            client = self._typed_signature(intake, "signature", "consent")
+            photo = self._typed_signature(intake, "photo_signature", "photo_consent") \
+                if life.photo_needed(intake) else None
+            life.sign(intake, ClientSignatures(client, photo), self.actor)
             self.prompter.say("\nThank you. Please hand over to the practitioner.")
         else:
-            client, photo = signed
-        practitioners = [(p.id, f"{p.name} ({p.role})" if p.role else p.name)
-                         for p in self.engine.config.practitioners]
+            when = intake.signatures.consent.signed_at.astimezone(self.engine.config.timezone)
+            self.prompter.say(f"\nThe client signed on {when:%d %B %Y at %H:%M}; their signatures were kept for "
+                              "the practitioner.")
+        practitioners = [(p.id, life.staff_label(p.id)) for p in self.engine.config.practitioners]
         practitioner_id = self.prompter.select("practitioner", "Practitioner reviewing this intake", practitioners)
-        self.prompter.say(f"Suitability: {assessment.verdict.upper()}")
+        self.prompter.say(f"Suitability: {wording(assessment.verdict).line}")
         for finding in assessment.findings:
             self.prompter.say(f"  [{finding.severity}] {finding.practitioner_message}")
-        decision, reason = "none", ""
-        if assessment.verdict == "clearance":
-            decision = self.prompter.select("decision", "Clearance is needed. What happens now?", [
-                ("clearance_noted", "Clearance has been obtained (note what)"),
-                ("override", "Treat anyway, on my professional judgement (give the reason)"),
-                ("stop", "Stop here: no treatment until clearance"),
-            ])
-            if decision == "stop":
-                self.prompter.say(f"Intake {self.intake_id} is saved as submitted with the client's signatures; "
-                                  f"continue it with `intake ask --resume {self.intake_id}` once cleared.")
-                return None
-            reason = self.prompter.text("reason", "Reason (what was obtained, or why)",
-                                        validate=lambda t: True if t.strip() else "Please give the reason.").strip()
-            self.store.record_decision(self.intake_id, practitioner_id=practitioner_id, kind=decision, reason=reason,
-                                       staff=self.staff, device=self.device)
+        if assessment.verdict == "clearance" and not self._decide(intake, practitioner_id):
+            return None
         if not self.prompter.confirm("countersign", "I have reviewed the answers and the suitability outcome, and I "
                                      "countersign this consent.", default=False):
-            self.prompter.say(f"Not countersigned. Intake {self.intake_id} is saved as submitted with the client's "
-                              f"signatures; continue it with `intake ask --resume {self.intake_id}`.")
+            self.prompter.say(f"Not countersigned. Intake {intake.intake_id} is saved as submitted with the client's "
+                              f"signatures; continue it with `intake ask --resume {intake.intake_id}`.")
             return None
-        plan = self.engine.default_plan(record, assessment)
-        counter = Countersignature(practitioner_id=practitioner_id, signed_at=self.clock(), decision=decision,
-                                   reason=reason, plan=plan)
+        counter = life.countersignature(intake, practitioner_id, life.default_plan(intake))
+        life.ensure_seal(counter.signed_at)
         self.prompter.say("Preparing and sealing your documents…")
-        return self.renderer.render(record, client_signature=client, countersignature=counter, photo_signature=photo)
+        return life.render(intake, counter)
+
+    def _decide(self, intake: Intake, practitioner_id: str) -> bool:
+        """The practitioner's clearance decision; False when they stop until clearance."""
+        kind, reason = self.lifecycle.decision(intake.intake_id)
+        if kind != "none":
+            self.prompter.say(f"Decision already recorded: {kind.replace('_', ' ')} ({reason}).")
+            return True
+        decision = self.prompter.select("decision", "Clearance is needed. What happens now?", [
+            ("clearance_noted", "Clearance has been obtained (note what)"),
+            ("override", "Treat anyway, on my professional judgement (give the reason)"),
+            ("stop", "Stop here: no treatment until clearance"),
+        ])
+        if decision == "stop":
+            self.prompter.say(f"Intake {intake.intake_id} is saved as submitted with the client's signatures; "
+                              f"continue it with `intake ask --resume {intake.intake_id}` once cleared.")
+            return False
+
+        def check(text: str) -> bool | str:
+            try:
+                check_reason(text, required=True)
+            except IntakeError as exc:
+                return f"{str(exc)[0].upper()}{str(exc)[1:]}"
+            return True
+
+        reason = self.prompter.text("reason", "Reason (what was obtained, or why)", validate=check)
+        self.lifecycle.decide(intake, practitioner_id, decision, reason, self.actor)
+        return True

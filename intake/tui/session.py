@@ -1,65 +1,61 @@
-"""Provides IntakeSession: the wizard's one gateway to the engine, the record store and the document renderer.
+"""Provides IntakeSession: the wizard's one gateway to the intake lifecycle (engine, store and renderer).
 
-Screens never touch the store or the renderer; they call this class. Everything about the current
-client lives in one `ClientState`, replaced wholesale by `reset()`, so nothing carries over to the
-next client. The store is used from the UI thread only; `render()` is the one method meant for a
-worker thread, and it touches only the renderer.
+Screens never touch the store or the renderer; they call this class, which hands everything about an
+intake's life to the core's `Lifecycle` and keeps only what is the wizard's: the client on screen.
+Everything about the current client lives in one `ClientState`, replaced wholesale by `reset()`, so
+nothing carries over to the next client. The store is used from the UI thread only; `render()` is
+the one method meant for a worker thread, and it touches only the renderer.
 """
 
 from __future__ import annotations
 
-import importlib
-import re
-import socket
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, timedelta
+from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.assessment import Assessment
 from intake.engine import Engine
 from intake.errors import IntakeError
+from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, device_name
 from intake.questionnaire import Step
 from intake.treatment import TreatmentPlan
 from intake.tui.clock import Clock, SystemClock
 from intake.tui.state import ClientState, Resumption, Review, SignatureCapture
+from intake.validation import Problem
+
+if TYPE_CHECKING:
+    from intake.documents.model import Packet
+    from intake.records.model import DraftSummary, ListRow
+    from intake.records.store import Store
 
 #: Who acted, for store events the client triggers (staff events name the practitioner).
 CLIENT_ACTOR = "kiosk"
 #: Staff who unlocked with the shared PIN (the PIN does not say who they are).
 STAFF_ACTOR = "staff (PIN)"
-_RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-def _load_documents_package() -> Any:
-    return importlib.import_module("intake.documents")
 
 
 class IntakeSession:
-    """Owns the engine, the store and the renderer, and the state of the current client.
+    """The wizard's side of the lifecycle: the client on screen, their signatures and the practitioner's review.
 
     Args:
         engine: the loaded engine.
-        store: an open record store (intake.records.Store API).
-        documents: a loader returning the documents API (PacketRenderer(engine), Signature,
-            Countersignature, create_seal_identity); called once, lazily, from whichever thread
-            first needs it. `open()` gives the one `intake start` uses: the renderer in a child process.
+        store: an open record store.
+        documents: a loader returning the documents API (its `PacketRenderer(engine)` makes the renderer);
+            called once, lazily, from whichever thread first needs it. `open()` gives the one
+            `intake start` uses: the renderer in a child process.
         clock: the clock; the consultation date is its day in the clinic's time zone.
     """
 
-    def __init__(self, engine: Engine, store: Any, documents: Callable[[], Any] = _load_documents_package,
+    def __init__(self, engine: Engine, store: Store, documents: Callable[[], Any] | None = None,
                  clock: Clock | None = None) -> None:
         self.engine = engine
         self.store = store
         self.clock = clock or SystemClock()
         self.state = ClientState()
-        kiosk = engine.config.section("kiosk")
-        self.device = kiosk.get("device") or socket.gethostname()
-        self._documents_loader = documents
-        self._documents: Any = None
-        self._renderer: Any = None
-        self._renderer_lock = threading.Lock()
+        self.device = device_name(engine.config)
+        loader = documents or _documents_package
+        self.lifecycle = Lifecycle(engine, store, lambda: loader().PacketRenderer(engine), clock=self.clock.now)
 
     @classmethod
     def open(cls, engine: Engine, clock: Clock | None = None) -> IntakeSession:
@@ -82,29 +78,40 @@ class IntakeSession:
         """The questionnaire's steps, in order."""
         return self.engine.questionnaire.steps
 
+    @property
+    def client(self) -> Actor:
+        """The actor for what the client does at the kiosk."""
+        return Actor(CLIENT_ACTOR, self.device)
+
+    def staff(self, who: str = STAFF_ACTOR) -> Actor:
+        """The actor for what staff do behind the PIN."""
+        return Actor(who, self.device)
+
     def today(self) -> str:
         """Today's date in the clinic's time zone, as YYYY-MM-DD."""
-        return self.clock.now().astimezone(self.engine.config.timezone).date().isoformat()
+        return self.lifecycle.today()
 
-    def renderer(self) -> Any:
+    def renderer(self) -> Renderer:
         """The long-lived document renderer, created once (safe to call from any thread)."""
-        with self._renderer_lock:
-            if self._renderer is None:
-                self._documents = self._documents_loader()
-                self._renderer = self._documents.PacketRenderer(self.engine)
-            return self._renderer
+        return self.lifecycle.renderer()
 
     def close(self) -> None:
         """Forgets the client, closes the store and ends the renderer's process, if any."""
         self.reset()
         self.store.close()
-        close = getattr(self._renderer, "close", None)
-        if close is not None:
-            close()
+        if self.lifecycle.has_renderer:
+            close = getattr(self.lifecycle.renderer(), "close", None)
+            if close is not None:
+                close()
 
     def reset(self) -> None:
         """Forgets everything about the current client."""
         self.state = ClientState()
+
+    def _intake(self) -> Intake:
+        if self.state.intake is None:
+            raise IntakeError("No intake is open.")
+        return self.state.intake
 
     # -- the client's answers ------------------------------------------------------------------
 
@@ -115,76 +122,42 @@ class IntakeSession:
             prefill: answers shown ready-filled for the client to check (a returning client).
         """
         self.reset()
-        today = self.today()
-        intake_id = self.store.start_intake(staff=CLIENT_ACTOR, device=self.device, consultation_date=today)
-        self.state = ClientState(intake_id=intake_id, consultation_date=today, next_step=self.steps[0].id,
-                                 answers=self.engine.questionnaire.prune(prefill or {}))
+        self.state = ClientState(intake=self.lifecycle.begin(self.client, prefill))
 
     def returning_answers(self, full_name: str, date_of_birth: str) -> dict[str, Any] | None:
         """The lasting answers of a returning client's latest intake (looked up by staff), or None."""
-        found = self.store.find_returning(full_name, date_of_birth, staff=STAFF_ACTOR, device=self.device)
-        return dict(found) if found else None
+        return self.lifecycle.returning_answers(full_name, date_of_birth, self.staff())
 
     def answers_with(self, step: Step, working: Mapping[str, Any]) -> dict[str, Any]:
         """All answers, with this step's answers taken from the screen being filled in."""
-        own = {q.id for q in step.questions}
-        merged = {k: v for k, v in self.state.answers.items() if k not in own}
-        merged.update({k: v for k, v in working.items() if k in own})
-        return merged
+        return self.lifecycle.answers_with(self._intake(), step, working)
 
-    def step_problems(self, step: Step, working: Mapping[str, Any]):
+    def step_problems(self, step: Step, working: Mapping[str, Any]) -> list[Problem]:
         """The problems of one step's visible questions, in the core's words."""
-        return self.engine.validator.step_problems(step.id, self.answers_with(step, working),
-                                                   self.state.consultation_date)
+        return self.lifecycle.step_problems(self._intake(), step, working)
 
-    def question_problems(self, step: Step, question_id: str, working: Mapping[str, Any]):
+    def question_problems(self, step: Step, question_id: str, working: Mapping[str, Any]) -> list[Problem]:
         """The problems of one question, for inline validation."""
-        return self.engine.validator.question_problems(question_id, self.answers_with(step, working),
-                                                       self.state.consultation_date)
+        return [p for p in self.step_problems(step, working) if p.field == question_id]
 
     def save_step(self, step: Step, working: Mapping[str, Any], next_step: str | None, *,
                   partial: bool = False) -> None:
-        """Keeps one step's answers (hidden and empty ones left out) and saves the draft.
-
-        Args:
-            step: the step the answers belong to.
-            working: the screen's answers for that step.
-            next_step: the step to continue at when the draft is resumed (None after the last step).
-            partial: the step is left unfinished (Back, idle, staff): answers with a problem are
-                left out rather than refused, so everything else is kept.
-        """
-        merged = self.answers_with(step, working)
-        visible = {q.id for q in self.engine.questionnaire.visible_in(step, merged)}
-        own = {k: v for k, v in working.items() if k in visible and v not in (None, "", [])}
-        if partial:
-            wrong = {p.field for p in self.step_problems(step, own)}
-            own = {k: v for k, v in own.items() if k not in wrong}
-        answers = {k: v for k, v in self.state.answers.items() if k not in {q.id for q in step.questions}}
-        answers.update(own)
-        self.state.answers = self.engine.questionnaire.prune(answers)
-        self.state.next_step = next_step
-        self.store.save_step(self.state.intake_id, step_id=step.id, answers=own, next_step=next_step,
-                             staff=CLIENT_ACTOR, device=self.device)
+        """Keeps one step's answers and saves the draft (see Lifecycle.save_step)."""
+        self.lifecycle.save_step(self._intake(), step, working, next_step, self.client, partial=partial)
 
     def step_index(self, step_id: str | None) -> int:
         """The position of a step, 0 when unknown."""
-        return next((i for i, s in enumerate(self.steps) if s.id == step_id), 0)
+        return self.lifecycle.step_index(step_id)
 
     # -- review, assessment, signatures ----------------------------------------------------------
 
     def record(self) -> dict[str, Any]:
         """The record for the current answers."""
-        intake_id = self.state.intake_id or ""
-        return self.engine.new_record(self.state.consultation_date,
-                                      self.engine.questionnaire.prune(self.state.answers),
-                                      intake_id if _RECORD_ID.fullmatch(intake_id) else None)
+        return self.lifecycle.record(self._intake())
 
     def first_problem_step(self) -> int | None:
         """The index of the first step with a problem, or None when the answers are complete."""
-        problems = self.engine.validate(self.record())
-        if not problems:
-            return None
-        return self.step_index(next((p.step_id for p in problems if p.step_id), None))
+        return self.lifecycle.first_problem_step(self._intake())
 
     def assess(self) -> Assessment:
         """Freezes the record and assesses it.
@@ -192,23 +165,14 @@ class IntakeSession:
         Raises:
             InvalidRecordError: the answers are not complete (the review screen prevents this).
         """
-        record = self.record()
-        self.state.assessment = self.engine.assess(record)
-        self.state.record = record
-        return self.state.assessment
+        return self.lifecycle.assess(self._intake())
 
     def photo_uses(self) -> str | None:
         """The photo uses the client chose, in words, or None when photos were declined."""
-        answers = self.state.answers
-        if answers.get("photo_consent") is not True:
-            return None
-        question = self.engine.questionnaire.by_id.get("photo_uses")
-        if question is None:
-            return ""
-        return self.engine.questionnaire.display(question, answers.get("photo_uses"), self.language)
+        return self.lifecycle.photo_uses(self._intake())
 
     def sign(self, signature: SignatureCapture, *, photo: bool = False) -> None:
-        """Keeps the client's consent or photo signature for the documents."""
+        """Keeps the client's consent or photo signature until the intake is submitted."""
         if photo:
             self.state.photo_signature = signature
         else:
@@ -220,40 +184,17 @@ class IntakeSession:
         The signatures are kept (sealed) until the practitioner countersigns, so an interruption in
         between does not make the client sign again.
         """
-        state = self.state
-        assessment = state.assessment or self.assess()
-        if not state.submitted:
-            self.store.submit(state.intake_id, record=state.record, assessment=assessment.to_dict(),
-                              staff=CLIENT_ACTOR, device=self.device)
-            state.submitted = True
-        if state.client_signature is not None and assessment.verdict != "defer":
-            self.store.keep_signatures(state.intake_id, self._signature_data(), staff=CLIENT_ACTOR,
-                                       device=self.device)
-
-    def _signature_data(self) -> dict[str, Any]:
-        """The client's signatures as the documents' JSON form, by kind."""
-        pairs = (("consent", self.state.client_signature), ("photo_consent", self.state.photo_signature))
-        return {kind: capture.to_dict() for kind, capture in pairs if capture is not None}
-
-    def _restore_signatures(self, kept: Mapping[str, Any] | None) -> bool:
-        """Takes back the signatures kept in the store; True when every signature this intake needs is there."""
-        try:
-            captures = {kind: SignatureCapture.from_dict(data, kind) for kind, data in (kept or {}).items()}
-        except IntakeError:
-            return False  # unreadable: the client signs again
-        self.state.client_signature = captures.get("consent")
-        self.state.photo_signature = captures.get("photo_consent")
-        needs_photo = self.photo_uses() is not None
-        return self.state.client_signature is not None and (self.state.photo_signature is not None or not needs_photo)
+        intake = self._intake()
+        assessment = self.lifecycle.submit(intake, self.client)
+        if self.state.client_signature is not None and assessment.verdict != "defer":
+            photo = self.state.photo_signature if self.lifecycle.photo_needed(intake) else None
+            self.lifecycle.sign(intake, ClientSignatures(self.state.client_signature, photo), self.client)
 
     # -- practitioner ----------------------------------------------------------------------------
 
     def default_plan(self) -> TreatmentPlan | None:
         """The rules' starting plan, or None for a deferral."""
-        state = self.state
-        if state.assessment is None or state.record is None or state.assessment.verdict == "defer":
-            return None
-        return self.engine.default_plan(state.record, state.assessment)
+        return self.lifecycle.default_plan(self._intake())
 
     def countersign(self, review: Review) -> None:
         """Records the practitioner's decision (clearance noted or override) and keeps the countersignature.
@@ -261,15 +202,12 @@ class IntakeSession:
         Raises:
             IntakeError: an override or clearance for a deferral, or one without a reason.
         """
-        verdict = self.state.assessment.verdict if self.state.assessment else None
+        intake = self._intake()
         if review.decision != "none":
-            if verdict == "defer":
-                raise IntakeError("A deferral cannot be overridden or cleared.")
-            if not review.reason.strip():
-                raise IntakeError("Give the reason for the decision.")
-            self.store.record_decision(self.state.intake_id, practitioner_id=review.practitioner_id,
-                                       kind=review.decision, reason=review.reason.strip(),
-                                       staff=review.practitioner_id, device=self.device)
+            self.lifecycle.decide(intake, review.practitioner_id, review.decision, review.reason,
+                                  self.staff(review.practitioner_id))
+        self.state.counter = self.lifecycle.countersignature(intake, review.practitioner_id, review.plan,
+                                                             review.signed_at.astimezone(UTC))
         self.state.review = review
 
     def statement(self, kind: str) -> str:
@@ -277,7 +215,7 @@ class IntakeSession:
 
         Blocks while the renderer loads on first use: call it off the UI thread.
         """
-        return self.renderer().statement(kind)
+        return self.lifecycle.statement(kind)
 
     def prepare_documents(self) -> None:
         """Loads the renderer and the clinic seal ahead of the first client (meant for a worker thread).
@@ -287,54 +225,32 @@ class IntakeSession:
         """
         renderer = self.renderer()
         try:
-            renderer.seal_identity  # noqa: B018 - loads (and checks) the seal now
+            renderer.seal_identity  # type: ignore[attr-defined]  # noqa: B018 - loads (and checks) the seal now
         except IntakeError:
             if not self.engine.config.is_demo:
                 raise
-            # Valid from a day before the session's clock, so every signature this session dates is covered.
-            self._documents.create_seal_identity(self.engine.config, valid_from=self.clock.now() - timedelta(days=1))
-            renderer.seal_identity  # noqa: B018
+            self.lifecycle.ensure_seal(self.clock.now())
+            renderer.seal_identity  # type: ignore[attr-defined]  # noqa: B018
 
-    def render(self) -> Any:
+    def render(self) -> Packet:
         """Renders the documents packet (meant for a worker thread: touches only the renderer).
 
         A deferral gets the letter only: no client signature goes on it.
         """
-        state = self.state
-        renderer = self.renderer()
-        kit = self._documents
-        deferral = state.assessment is not None and state.assessment.verdict == "defer"
-
-        def convert(capture: SignatureCapture | None):
-            if capture is None or deferral:
-                return None
-            return kit.Signature(method=capture.method, name=capture.name,
-                                 intent_statement=capture.intent_statement,
-                                 signed_at=capture.signed_at.astimezone(UTC),
-                                 strokes=[list(stroke) for stroke in capture.strokes],
-                                 aspect_ratio=capture.aspect_ratio)
-
-        review = state.review
-        countersignature = kit.Countersignature(
-            practitioner_id=review.practitioner_id, signed_at=review.signed_at.astimezone(UTC),
-            decision=review.decision, reason=review.reason, plan=review.plan,
-        )
-        return renderer.render(state.record, client_signature=convert(state.client_signature),
-                               countersignature=countersignature,
-                               photo_signature=convert(state.photo_signature), sealed=True)
+        if self.state.counter is None:
+            raise IntakeError("The practitioner has not countersigned yet.")
+        return self.lifecycle.render(self._intake(), self.state.counter)
 
     @property
     def out_dir(self) -> Path:
         """The folder documents are written to (one folder per intake inside it)."""
-        return self.engine.config.path("documents", "out_dir", "intake-documents")
+        return self.lifecycle.out_dir
 
-    def keep_documents(self, packet: Any) -> list[Path]:
+    def keep_documents(self, packet: Packet) -> list[Path]:
         """Records the rendered documents in the store, then writes them (0600) to the intake's folder."""
-        self.store.add_documents(self.state.intake_id, packet.documents,
-                                 staff=self.state.review.practitioner_id, device=self.device)
-        paths = [Path(p) for p in packet.write(self.out_dir / self.state.intake_id)]
-        self.state.documents = paths
-        return paths
+        review = self.state.review
+        who = review.practitioner_id if review else STAFF_ACTOR
+        return self.lifecycle.keep_documents(self._intake(), packet, self.staff(who))
 
     @property
     def print_command(self) -> str | None:
@@ -353,18 +269,18 @@ class IntakeSession:
 
     # -- drafts ------------------------------------------------------------------------------------
 
-    def drafts(self) -> list[Any]:
+    def drafts(self) -> list[DraftSummary]:
         """The unfinished intakes, for the staff menu."""
         return list(self.store.drafts())
 
     def save_interrupted(self, step: Step | None, working: Mapping[str, Any] | None) -> None:
         """Saves what a client typed on a step that was left unfinished (idle, staff pause)."""
-        if self.state.intake_id is None or self.state.submitted:
+        if self.state.intake is None or self.state.submitted:
             return
         if step is not None and working is not None:
             self.save_step(step, working, step.id, partial=True)
 
-    def waiting(self) -> list[Any]:
+    def waiting(self) -> list[ListRow]:
         """Today's submitted intakes still without documents (e.g. the app closed before review)."""
         today, found = self.today(), []
         for status in ("submitted", "deferred"):
@@ -373,28 +289,31 @@ class IntakeSession:
         return [r for r in found if not self.store.load_intake(r.intake_id).documents]
 
     def resume(self, intake_id: str) -> Resumption:
-        """Loads an unfinished intake and says where it continues.
+        """Loads an unfinished intake and says where the wizard continues.
 
         Staff resume from behind the PIN, so a submitted intake whose signatures were kept continues
         at the practitioner's part, as does a deferral (nothing to sign); one without them at the
         information before signing.
         """
-        view = self.store.load_intake(intake_id)
+        where = self.lifecycle.resume(intake_id)
         self.reset()
-        state = ClientState(intake_id=view.intake_id, consultation_date=str(view.consultation_date),
-                            answers=self.engine.questionnaire.prune(dict(view.answers or {})),
-                            next_step=view.next_step)
-        self.state = state
-        if view.record:
-            state.record = dict(view.record)
-            state.answers = self.engine.questionnaire.prune(state.record["answers"])
-            state.assessment = self.engine.assess(state.record)
-            state.submitted = True
-            if state.assessment.verdict == "defer" or self._restore_signatures(view.signatures):
-                return Resumption("practitioner")
-            state.client_signature = state.photo_signature = None
+        intake = where.intake
+        self.state = ClientState(intake=intake)
+        if where.stage == "done":
+            raise IntakeError(f"Intake {intake_id} is {intake.status} and has nothing left to do.")
+        if where.stage in ("practitioner", "letter"):
+            if intake.signatures is not None:
+                self.state.client_signature = intake.signatures.consent
+                self.state.photo_signature = intake.signatures.photo
+            return Resumption("practitioner")
+        if where.stage == "sign":
             return Resumption("information")
-        if view.next_step is None and view.step_id is not None:
-            first = self.first_problem_step()
-            return Resumption("review") if first is None else Resumption("steps", first)
-        return Resumption("steps", self.step_index(view.next_step))
+        if where.stage == "review":
+            return Resumption("review")
+        return Resumption("steps", where.step_index)
+
+
+def _documents_package() -> Any:
+    import intake.documents
+
+    return intake.documents

@@ -1,47 +1,21 @@
-"""Provides the plain data the wizard keeps about one client: answers, signatures, review."""
+"""Provides the plain data the wizard keeps about one client: the intake, the signatures on screen, the review."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from intake.documents.model import Countersignature, Signature
+from intake.lifecycle import Intake
 
 if TYPE_CHECKING:
     from intake.assessment import Assessment
     from intake.treatment import TreatmentPlan
 
-
-@dataclass(frozen=True)
-class SignatureCapture:
-    """A client's signature as captured on screen: drawn strokes (normalised 0..1, y down) or a typed name."""
-
-    method: str
-    name: str
-    intent_statement: str
-    signed_at: datetime
-    strokes: tuple[tuple[tuple[float, float], ...], ...] = ()
-    aspect_ratio: float = 3.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The signature in the documents' JSON form (as the store keeps it until the countersignature)."""
-        from intake.documents.model import Signature
-
-        return Signature(self.method, self.name, self.intent_statement, self.signed_at,
-                         [list(stroke) for stroke in self.strokes], self.aspect_ratio).to_dict()
-
-    @classmethod
-    def from_dict(cls, data: Any, kind: str) -> SignatureCapture:
-        """A signature back from `to_dict`'s form, checked.
-
-        Raises:
-            IntakeError: the data is not a complete, valid signature.
-        """
-        from intake.documents.model import Signature
-
-        signature = Signature.from_dict(data, f"the kept {kind} signature")
-        return cls(signature.method, signature.name, signature.intent_statement, signature.signed_at,
-                   tuple(signature.strokes), signature.aspect_ratio)
+#: A signature as captured on screen is the documents' own Signature (one type for every front end).
+SignatureCapture = Signature
 
 
 @dataclass(frozen=True)
@@ -59,22 +33,52 @@ class Review:
 class ClientState:
     """Everything about the client being served; a fresh instance for every client."""
 
-    intake_id: str | None = None
-    consultation_date: str = ""
-    answers: dict[str, Any] = field(default_factory=dict)
-    next_step: str | None = None
-    submitted: bool = False
-    record: dict[str, Any] | None = None
-    assessment: Assessment | None = None
-    client_signature: SignatureCapture | None = None
-    photo_signature: SignatureCapture | None = None
+    intake: Intake | None = None
+    client_signature: Signature | None = None
+    photo_signature: Signature | None = None
     review: Review | None = None
-    documents: list[Path] = field(default_factory=list)
+    #: the countersignature made from the review (with the decision recorded in the store)
+    counter: Countersignature | None = None
+
+    @property
+    def intake_id(self) -> str | None:
+        """The intake's id, once begun."""
+        return self.intake.intake_id if self.intake else None
+
+    @property
+    def consultation_date(self) -> str:
+        """The consultation date (the clinic's day when the intake began)."""
+        return self.intake.consultation_date if self.intake else ""
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """The answers so far."""
+        return self.intake.answers if self.intake else {}
+
+    @property
+    def record(self) -> dict[str, Any] | None:
+        """The frozen record, once assessed."""
+        return self.intake.record if self.intake else None
+
+    @property
+    def assessment(self) -> Assessment | None:
+        """The assessment, once assessed."""
+        return self.intake.assessment if self.intake else None
+
+    @property
+    def submitted(self) -> bool:
+        """True once the store holds the record."""
+        return self.intake is not None and self.intake.status != "draft"
+
+    @property
+    def documents(self) -> list[Path]:
+        """The documents written for this intake."""
+        return self.intake.documents if self.intake else []
 
 
 @dataclass(frozen=True)
 class Resumption:
-    """Where a resumed intake continues: 'steps' (at step_index), 'review', 'information' or 'practitioner'."""
+    """Where the wizard continues: 'steps' (at step_index), 'review', 'information' or 'practitioner'."""
 
     stage: str
     step_index: int = 0

@@ -72,7 +72,8 @@ class FakeRenderer:
     def statement(self, kind: str) -> str:
         return f"I agree to the {kind} [b]as printed[/b]."
 
-    def render(self, record, *, client_signature, countersignature, photo_signature=None, sealed=True) -> Packet:
+    def render(self, record, *, client_signature=None, countersignature=None, photo_signature=None, sealed=True,
+               issued_at=None) -> Packet:
         if self.fail is not None:
             raise self.fail
         end = time.perf_counter() + self.delay

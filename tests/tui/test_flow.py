@@ -250,7 +250,7 @@ async def test_the_ui_stays_live_while_documents_render(engine, suitable_answers
         ticks, spinner = [], []
 
         def tick() -> None:
-            if isinstance(app.screen, RenderingScreen):
+            if isinstance(app.screen, RenderingScreen) and app.screen.query("#render-spinner"):
                 ticks.append(time.perf_counter())
                 spinner.append(app.screen.query_one("#render-spinner").display)
 
@@ -342,7 +342,7 @@ async def test_intake_start_renders_in_a_child_process_and_stays_small(engine, s
         await countersign(pilot)
         done = await wait_for(pilot, DoneScreen, timeout=60)
         assert (await verified(done.paths[0], engine)).ok
-        child = app.session._renderer._child
+        child = app.session.renderer()._child
         assert child is not None and child.poll() is None  # the renderer lives in its own process
     app.session.close()
     assert child.poll() is not None  # and ends with the session

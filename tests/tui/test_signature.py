@@ -107,7 +107,7 @@ async def test_typed_name_needs_the_name_given_and_the_intent_statement():
         screen.query_one("#typed-intent", ChoiceTile).action_press()
         await pilot.pause()
         await press(pilot, "#sign")
-    assert app.result.method == "typed" and app.result.name == "chloe o'neill" and app.result.strokes == ()
+    assert app.result.method == "typed" and app.result.name == "chloe o'neill" and not app.result.strokes
     assert app.result.intent_statement == "I agree [b]really[/b]. My typed name."
 
 

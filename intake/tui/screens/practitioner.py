@@ -11,6 +11,7 @@ from textual.widgets import Button, Input, Select, Static
 from intake.assessment import Finding
 from intake.dates import human_date
 from intake.questionnaire import localize
+from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION
 from intake.tui.clock import Clock
 from intake.tui.screens.base import WizardScreen, header
@@ -18,13 +19,8 @@ from intake.tui.session import IntakeSession
 from intake.tui.state import Review
 from intake.tui.widgets.plan_editor import PlanEditor
 from intake.tui.widgets.tiles import ChoiceTile
+from intake.verdicts import wording
 
-VERDICT_WORDS = {
-    "suitable": "Suitable",
-    "caution": "Suitable with care (plan adjusted)",
-    "clearance": "Needs clearance or a waiting period before treatment",
-    "defer": "Defer: do not treat",
-}
 #: Only a clearance verdict takes a decision; a deferral never does (the store refuses it too).
 CLEARANCE_DECISIONS = (
     ("clearance_noted", "Clearance noted (e.g. the doctor's letter is seen, or the waiting period is over)"),
@@ -71,7 +67,7 @@ class PractitionerScreen(WizardScreen[Review | str]):
         with VerticalScroll(id="practitioner-body", can_focus=False):
             yield Static(Content.assemble((answers.get("full_name", ""), "bold"), age,
                                           f" · consultation {state.consultation_date}"), classes="screen-title")
-            yield Static(Content(f"Verdict: {VERDICT_WORDS[verdict]}"), id="verdict", classes=f"verdict-{verdict}")
+            yield Static(Content(f"Verdict: {wording(verdict).label}"), id="verdict", classes=f"verdict-{verdict}")
             if self.assessment.return_date:
                 yield Static(Content(f"Earliest return: {human_date(self.assessment.return_date)}"))
             yield Static(Content("Findings" if self.assessment.findings else "No findings."), classes="info-heading")
@@ -93,7 +89,7 @@ class PractitionerScreen(WizardScreen[Review | str]):
                     with Vertical(id="decisions"):
                         for kind, label in CLEARANCE_DECISIONS:
                             yield ChoiceTile(label, kind, mark="radio", classes="decision -statement")
-                    yield Input(placeholder="Reason: what was seen or why", id="reason", max_length=300)
+                    yield Input(placeholder="Reason: what was seen or why", id="reason", max_length=MAX_REASON)
             else:
                 yield Static(Content("Deferred: a deferral letter will be produced. A deferral cannot be "
                                      "overridden."), classes="screen-intro")

@@ -1,0 +1,184 @@
+"""Provides the lifecycle from the command line: `intake records import|decide|sign|countersign`.
+
+With them an intake can be driven from an answers file to sealed, stored documents without a terminal
+front end: import (validated, assessed, stored as submitted), decide (clearance noted or override),
+sign (the client's typed or drawn signatures, kept until the countersignature), countersign (render,
+seal, store and write the documents; a deferral gets its letter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+EXIT_OK, EXIT_INVALID = 0, 1
+
+if TYPE_CHECKING:
+    from intake.lifecycle import Actor, Lifecycle
+
+
+def register(sub: argparse._SubParsersAction, who: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Adds `import`, `decide`, `sign` and `countersign` under `intake records`."""
+    p = sub.add_parser("import", help="store answers files as submitted intakes (validated and assessed)",
+                       description="Validates every file first; when any is invalid nothing is stored. Each valid "
+                       "file becomes a submitted intake (or a deferred one) under a new id, which is printed.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="answers files (JSON); - reads standard input")
+    p.add_argument("--json", action="store_true", help="print the new ids and verdicts as JSON")
+    who(p)
+    p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("decide", help="record a practitioner's clearance note or override for an intake",
+                       description="Only an intake whose verdict is CLEARANCE takes a decision; a deferral never "
+                       "does. The reason is kept (encrypted) and printed in the consent.")
+    p.add_argument("intake", metavar="ID")
+    p.add_argument("--practitioner", metavar="ID", required=True, help="the practitioner deciding")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--clearance-noted", metavar="NOTE", help="what was obtained (e.g. the GP's letter of …)")
+    how.add_argument("--override", metavar="REASON", help="why treatment may go ahead without the clearance")
+    who(p)
+    p.set_defaults(handler=cmd_decide)
+
+    p = sub.add_parser("sign", help="keep the client's signatures on a submitted intake until the countersignature")
+    p.add_argument("intake", metavar="ID")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--typed-name", metavar="NAME", help="the client's typed signature (their name as given)")
+    how.add_argument("--signature", metavar="STROKES.json", help="the client's drawn signature (see `intake render`)")
+    photo = p.add_mutually_exclusive_group()
+    photo.add_argument("--photo-typed-name", metavar="NAME", help="typed signature for the photo consent "
+                       "(default: the same as the consent)")
+    photo.add_argument("--photo-signature", metavar="STROKES.json", help="drawn signature for the photo consent")
+    p.add_argument("--signed-at", metavar="TIME", help="when the client signed, ISO 8601 (default: now)")
+    who(p)
+    p.set_defaults(handler=cmd_sign)
+
+    p = sub.add_parser("countersign", help="countersign, render, seal and store the documents of an intake",
+                       description="Makes the consent + aftercare sheet of a signed intake (or the deferral letter "
+                       "of a deferred one), seals them, keeps them in the store and writes them to the "
+                       "intake's folder.")
+    p.add_argument("intake", metavar="ID")
+    p.add_argument("--practitioner", metavar="ID", required=True, help="the countersigning practitioner")
+    p.add_argument("--signed-at", metavar="TIME", help="when they countersigned, ISO 8601 (default: now)")
+    p.add_argument("--out", metavar="DIR", help="documents folder (default: [documents] out_dir)")
+    who(p)
+    p.set_defaults(handler=cmd_countersign)
+
+
+def _open(args: argparse.Namespace) -> tuple[Any, Lifecycle, Actor]:
+    from intake.cli.records_commands import staff_name
+    from intake.engine import Engine
+    from intake.lifecycle import Actor, Lifecycle, device_name
+    from intake.records import Store
+
+    engine = Engine.load(args.config)
+    store = Store.open(engine.config, engine=engine)
+    return store, Lifecycle(engine, store), Actor(staff_name(args), device_name(engine.config))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """intake records import FILE..."""
+    from intake.cli.core_commands import read_record
+    from intake.cli.output import format_problems, print_json
+    from intake.engine import Engine
+
+    engine = Engine.load(args.config)
+    records, refused = [], False
+    for file in args.files:
+        record = read_record(file)
+        problems = engine.validate(record)
+        if problems:
+            print(format_problems(file, problems), file=sys.stderr)
+            refused = True
+        records.append((file, record))
+    if refused:
+        print("Nothing was imported: correct the files above and import again.", file=sys.stderr)
+        return EXIT_INVALID
+    store, life, actor = _open(args)
+    done = []
+    with store:
+        for file, record in records:
+            intake = life.import_record(record, actor)
+            done.append({"file": file, "intake": intake.intake_id, "status": intake.status,
+                         "verdict": intake.verdict})
+            if not args.json:
+                print(f"{file}: imported as intake {intake.intake_id} ({intake.status}, verdict {intake.verdict})")
+    if args.json:
+        print_json(done)
+    return EXIT_OK
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    """intake records decide ID --practitioner P (--clearance-noted NOTE | --override REASON)"""
+    kind, reason = ("override", args.override) if args.override is not None else \
+        ("clearance_noted", args.clearance_noted)
+    store, life, actor = _open(args)
+    with store:
+        intake, _ = life.load(store.resolve(args.intake))
+        life.decide(intake, args.practitioner, kind, reason, actor)
+    print(f"Intake {intake.intake_id}: {kind.replace('_', ' ')} recorded for {args.practitioner}.")
+    return EXIT_OK
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    """intake records sign ID (--typed-name NAME | --signature STROKES.json)"""
+    from intake.cli.document_commands import parse_signed_at
+    from intake.lifecycle import ClientSignatures
+
+    store, life, actor = _open(args)
+    with store:
+        intake, _ = life.load(store.resolve(args.intake))
+        when = parse_signed_at(args.signed_at, life.engine.config.timezone)
+        consent = _signature(life, intake, "consent", args.signature, args.typed_name, when)
+        photo = None
+        if life.photo_needed(intake):
+            drawn = args.photo_signature or (None if args.photo_typed_name else args.signature)
+            typed = args.photo_typed_name or (None if args.photo_signature else args.typed_name)
+            photo = _signature(life, intake, "photo_consent", drawn, typed, when)
+        life.sign(intake, ClientSignatures(consent, photo), actor)
+    kinds = "consent and photo consent" if photo else "consent"
+    print(f"Intake {intake.intake_id}: the client's {kinds} signature kept for the countersignature.")
+    return EXIT_OK
+
+
+def _signature(life: Lifecycle, intake: Any, kind: str, drawn: str | None, typed: str | None, when: Any) -> Any:
+    from intake.cli.document_commands import make_signature
+    from intake.documents.model import check_signature
+
+    if typed is not None:
+        return life.typed_signature(intake, kind, typed, when)
+    signature = make_signature(drawn, None, intake.answers.get("full_name", ""), life.statement(kind), when)
+    return check_signature(signature, f"the {kind.replace('_', ' ')} signature")
+
+
+def cmd_countersign(args: argparse.Namespace) -> int:
+    """intake records countersign ID --practitioner P"""
+    from intake.cli.document_commands import parse_signed_at
+
+    store, life, actor = _open(args)
+    with store:
+        where = life.resume(store.resolve(args.intake))
+        intake = where.intake
+        if where.stage not in ("practitioner", "letter"):
+            from intake.lifecycle import LifecycleError
+
+            needs = {"steps": "is still a draft: finish or import it first",
+                     "review": "is still a draft: finish or import it first",
+                     "sign": "waits for the client's signatures: `intake records sign` first",
+                     "done": f"is {intake.status} and has its documents already (`intake records reprint`)"}
+            raise LifecycleError(f"intake {intake.intake_id} {needs[where.stage]}.")
+        when = parse_signed_at(args.signed_at, life.engine.config.timezone)
+        counter = life.countersignature(intake, args.practitioner, life.default_plan(intake), when)
+        if life.ensure_seal(counter.signed_at):
+            print("First use of the demo clinic: created a self-signed DEMO seal (for trying intake out, not for "
+                  "clinical use).")
+        packet = life.render(intake, counter)
+        paths = life.keep_documents(intake, packet, replace(actor, staff=args.practitioner),
+                                    Path(args.out) if args.out else None)
+    print(f"Intake {intake.intake_id}: {intake.status}.")
+    for document, path in zip(packet.documents, paths, strict=True):
+        print(f"  {document.kind:10} {path}  (SHA-256 {document.sha256[:16]}…)")
+    return EXIT_OK
+

@@ -1,0 +1,389 @@
+"""Provides Lifecycle: the whole life of one intake, the same for the wizard, `intake ask` and the CLI.
+
+An intake is begun (optionally prefilled for a returning client), saved step by step, submitted
+(validated and assessed), signed by the client (signatures kept in the store until the
+countersignature), decided on by a practitioner where clearance is needed, countersigned and
+rendered into sealed documents that the store keeps. Any of it can be resumed from the store:
+`resume` says where it continues. Front ends keep only what is theirs (widgets, prompts, threads).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from intake.assessment import Assessment
+from intake.engine import Engine
+from intake.errors import InvalidRecordError
+from intake.lifecycle.model import (
+    PHOTO_CONSENT_QUESTION,
+    Actor,
+    ClientSignatures,
+    Intake,
+    LifecycleError,
+    Renderer,
+    Resumption,
+    kept_signatures,
+)
+from intake.lifecycle.seal import ensure_seal
+from intake.questionnaire import Step, localize
+from intake.signing import same_name
+from intake.text import check_name, check_reason
+from intake.treatment import TreatmentPlan
+
+if TYPE_CHECKING:
+    from intake.documents.model import Countersignature, Packet, Signature
+    from intake.records.model import DocumentInfo, IntakeView
+    from intake.records.store import Store
+
+#: Questions the lifecycle relies on by id.
+NAME_QUESTION, PHOTO_USES_QUESTION = "full_name", "photo_uses"
+_RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class Lifecycle:
+    """The life of intakes for one clinic: the engine, the store and (loaded on first use) the renderer.
+
+    Args:
+        engine: the loaded Engine.
+        store: the open record Store.
+        renderer: a Renderer, or a callable that makes one (called once, from whichever thread first needs it).
+        clock: returns the current time, timezone-aware (injectable for tests).
+    """
+
+    def __init__(self, engine: Engine, store: Store, renderer: Renderer | Callable[[], Renderer] | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.engine = engine
+        self.store = store
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._renderer_source = renderer
+        self._renderer: Renderer | None = None
+        self._lock = threading.Lock()
+
+    # -- shared -----------------------------------------------------------------------------------
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The questionnaire's steps, in order."""
+        return self.engine.questionnaire.steps
+
+    def today(self) -> str:
+        """Today in the clinic's time zone (YYYY-MM-DD): the consultation date of an intake begun now."""
+        return self.clock().astimezone(self.engine.config.timezone).date().isoformat()
+
+    def renderer(self) -> Renderer:
+        """The long-lived renderer, made on first use (safe from any thread)."""
+        with self._lock:
+            if self._renderer is None:
+                source = self._renderer_source
+                if source is None:
+                    from intake.documents import PacketRenderer
+
+                    self._renderer = PacketRenderer(self.engine)
+                elif callable(source) and not hasattr(source, "render"):
+                    self._renderer = source()
+                else:
+                    self._renderer = source  # type: ignore[assignment]
+            return self._renderer
+
+    @property
+    def has_renderer(self) -> bool:
+        """True once the renderer was made (so that closing it means something)."""
+        return self._renderer is not None
+
+    def step_index(self, step_id: str | None) -> int:
+        """The position of a step, 0 when unknown."""
+        return next((i for i, s in enumerate(self.steps) if s.id == step_id), 0)
+
+    # -- answers ----------------------------------------------------------------------------------
+
+    def begin(self, actor: Actor, prefill: Mapping[str, Any] | None = None) -> Intake:
+        """Starts a new draft dated today; `prefill` (a returning client's lasting answers) is shown to confirm."""
+        today = self.today()
+        intake_id = self.store.start_intake(staff=actor.staff, device=actor.device, consultation_date=today)
+        return Intake(intake_id, today, self.engine.questionnaire.prune(prefill or {}), next_step=self.steps[0].id)
+
+    def returning_answers(self, full_name: str, date_of_birth: str, actor: Actor) -> dict[str, Any] | None:
+        """The lasting answers of a returning client's latest intake, or None."""
+        found = self.store.find_returning(full_name, date_of_birth, staff=actor.staff, device=actor.device)
+        return dict(found) if found else None
+
+    def answers_with(self, intake: Intake, step: Step, working: Mapping[str, Any]) -> dict[str, Any]:
+        """All answers, with this step's answers taken from `working` (the step being filled in)."""
+        own = {q.id for q in step.questions}
+        merged = {k: v for k, v in intake.answers.items() if k not in own}
+        merged.update({k: v for k, v in working.items() if k in own})
+        return merged
+
+    def step_problems(self, intake: Intake, step: Step, working: Mapping[str, Any]) -> list[Any]:
+        """The problems of one step's visible questions, in the core's words."""
+        return self.engine.validator.step_problems(step.id, self.answers_with(intake, step, working),
+                                                   intake.consultation_date)
+
+    def save_step(self, intake: Intake, step: Step, working: Mapping[str, Any], next_step: str | None,
+                  actor: Actor, *, partial: bool = False) -> None:
+        """Keeps one step's answers (hidden and empty ones left out) and saves the draft durably.
+
+        Args:
+            partial: the step is left unfinished (Back, idle, staff, Ctrl-C): answers with a problem are
+                left out rather than refused, so everything else is kept.
+        """
+        merged = self.answers_with(intake, step, working)
+        visible = {q.id for q in self.engine.questionnaire.visible_in(step, merged)}
+        own = {k: v for k, v in working.items() if k in visible and v not in (None, "", [])}
+        if partial:
+            wrong = {p.field for p in self.step_problems(intake, step, own)}
+            own = {k: v for k, v in own.items() if k not in wrong}
+        self.store.save_step(intake.intake_id, step_id=step.id, answers=own, next_step=next_step,
+                             staff=actor.staff, device=actor.device)
+        answers = {k: v for k, v in intake.answers.items() if k not in {q.id for q in step.questions}}
+        answers.update(own)
+        intake.answers = self.engine.questionnaire.prune(answers)
+        intake.next_step, intake.step_id = next_step, step.id
+
+    def record(self, intake: Intake) -> dict[str, Any]:
+        """The record of the current answers in the published format."""
+        return self.engine.new_record(intake.consultation_date, self.engine.questionnaire.prune(intake.answers),
+                                      intake.intake_id if _RECORD_ID.fullmatch(intake.intake_id) else None)
+
+    def first_problem_step(self, intake: Intake) -> int | None:
+        """The index of the first step with a problem, or None when the answers are complete."""
+        problems = self.engine.validate(self.record(intake))
+        if not problems:
+            return None
+        return self.step_index(next((p.step_id for p in problems if p.step_id), None))
+
+    # -- submission -------------------------------------------------------------------------------
+
+    def assess(self, intake: Intake) -> Assessment:
+        """Freezes the record and assesses it (as of its consultation date).
+
+        Raises:
+            InvalidRecordError: the answers are not complete.
+        """
+        record = self.record(intake)
+        intake.assessment = self.engine.assess(record)
+        intake.record = record
+        return intake.assessment
+
+    def submit(self, intake: Intake, actor: Actor) -> Assessment:
+        """Submits the record and its assessment to the store, once; a deferral becomes 'deferred'."""
+        assessment = intake.assessment if intake.record is not None and intake.assessment else self.assess(intake)
+        if intake.status == "draft":
+            intake.status = self.store.submit(intake.intake_id, record=intake.record or {},
+                                              assessment=assessment.to_dict(), staff=actor.staff,
+                                              device=actor.device)
+            intake.next_step = None
+        return assessment
+
+    def import_record(self, record: Any, actor: Actor) -> Intake:
+        """Stores a complete answers file as a submitted (or deferred) intake under a new id.
+
+        Nothing is written when the record is refused.
+
+        Raises:
+            InvalidRecordError: with every problem of the record.
+        """
+        problems = self.engine.validate(record)
+        if problems:
+            raise InvalidRecordError(problems)
+        day = record["consultation_date"]
+        intake_id = self.store.start_intake(staff=actor.staff, device=actor.device, consultation_date=day)
+        intake = Intake(intake_id, day, self.engine.questionnaire.prune(record["answers"]))
+        intake.record = {**record, "record_id": intake_id}
+        intake.assessment = self.engine.assessor.assess(intake.record)
+        self.submit(intake, actor)
+        return intake
+
+    # -- signatures -------------------------------------------------------------------------------
+
+    def photo_needed(self, intake: Intake) -> bool:
+        """True when the client agreed to photos, so the photo consent needs its own signature."""
+        return intake.answers.get(PHOTO_CONSENT_QUESTION) is True
+
+    def photo_uses(self, intake: Intake) -> str | None:
+        """The photo uses the client chose, in words, or None when photos were declined."""
+        if not self.photo_needed(intake):
+            return None
+        question = self.engine.questionnaire.by_id.get(PHOTO_USES_QUESTION)
+        if question is None:
+            return ""
+        return self.engine.questionnaire.display(question, intake.answers.get(PHOTO_USES_QUESTION),
+                                                 self.engine.language)
+
+    def statement(self, kind: str) -> str:
+        """The exact statement a client affirms by signing 'consent' or 'photo_consent' (loads the renderer)."""
+        return self.renderer().statement(kind)
+
+    def typed_signature(self, intake: Intake, kind: str, typed: str, signed_at: datetime | None = None) -> Signature:
+        """A typed-name signature by the client, with the documents' statement.
+
+        Raises:
+            LifecycleError: the name typed is not the client's name as given.
+        """
+        from intake.documents.model import Signature
+
+        name = check_name(typed, "the typed signature")
+        full_name = intake.answers.get(NAME_QUESTION, "")
+        if not same_name(name, full_name):
+            raise LifecycleError(f"the typed signature {name!r} is not the client's name as given "
+                                 f"({full_name!r}); the client signs with their own name.")
+        return Signature("typed", name, self.statement(kind), signed_at or self.clock())
+
+    def sign(self, intake: Intake, signatures: ClientSignatures, actor: Actor) -> None:
+        """Keeps the client's signatures in the store until the countersignature (never for a deferral).
+
+        Raises:
+            LifecycleError: the intake is deferred or not submitted, or the photo signature is missing
+                or not wanted.
+        """
+        if intake.verdict == "defer":
+            raise LifecycleError("the verdict is DEFER: there is no consent to sign. The practitioner issues the "
+                                 "deferral letter.")
+        if intake.status != "submitted":
+            raise LifecycleError(f"intake {intake.intake_id} is {intake.status}: only a submitted intake is signed.")
+        if self.photo_needed(intake) != (signatures.photo is not None):
+            raise LifecycleError("the client agreed to photos, so the photo consent needs its own signature."
+                                 if self.photo_needed(intake) else
+                                 "the client did not agree to photos; there is no photo consent to sign.")
+        self.store.keep_signatures(intake.intake_id, signatures.to_dict(), staff=actor.staff, device=actor.device)
+        intake.signatures = signatures
+
+    # -- resuming ---------------------------------------------------------------------------------
+
+    def load(self, intake_id: str) -> tuple[Intake, IntakeView]:
+        """An intake as stored, with its record re-assessed and its kept signatures restored when readable."""
+        view = self.store.load_intake(intake_id)
+        intake = Intake(view.intake_id, str(view.consultation_date),
+                        self.engine.questionnaire.prune(dict(view.answers or {})), view.status, view.next_step,
+                        view.step_id)
+        if view.record:
+            intake.record = dict(view.record)
+            intake.answers = self.engine.questionnaire.prune(intake.record["answers"])
+            intake.assessment = self.engine.assess(intake.record)
+            intake.signatures = kept_signatures(view.signatures, self.photo_needed(intake))
+        return intake, view
+
+    def resume(self, intake_id: str) -> Resumption:
+        """Where an unfinished intake continues.
+
+        A draft continues at its next step (or the review when every step was answered); a submitted
+        intake at the signatures, or at the practitioner when the client's signatures were kept; a
+        deferral at its letter. An intake with its documents is done.
+        """
+        intake, view = self.load(intake_id)
+        if view.documents or intake.status not in ("draft", "submitted", "deferred"):
+            return Resumption("done", intake)
+        if intake.status == "deferred":
+            return Resumption("letter", intake)
+        if intake.status == "submitted":
+            return Resumption("practitioner" if intake.signatures else "sign", intake)
+        if intake.next_step is None and intake.step_id is not None:
+            first = self.first_problem_step(intake)
+            return Resumption("review", intake) if first is None else Resumption("steps", intake, first)
+        return Resumption("steps", intake, self.step_index(intake.next_step))
+
+    # -- the practitioner ---------------------------------------------------------------------------
+
+    def default_plan(self, intake: Intake) -> TreatmentPlan | None:
+        """The rules' starting plan, or None for a deferral or an intake not yet assessed."""
+        if intake.assessment is None or intake.record is None or intake.verdict == "defer":
+            return None
+        return self.engine.default_plan(intake.record, intake.assessment)
+
+    def decide(self, intake: Intake, practitioner_id: str, kind: str, reason: str, actor: Actor) -> None:
+        """Records 'clearance_noted' or 'override' (with its reason) for an intake that needs clearance.
+
+        Raises:
+            LifecycleError: a deferral (never cleared or overridden), or a verdict that needs no decision.
+            TextInputError: the reason is missing, too long or not plain text.
+        """
+        if intake.verdict == "defer":
+            raise LifecycleError("a deferral cannot be overridden or cleared; the client can be seen again in a "
+                                 "new consultation when the reason has passed.")
+        if intake.verdict != "clearance":
+            raise LifecycleError(f"the verdict is {intake.verdict!r}: no clearance decision is needed.")
+        reason = check_reason(reason, required=True)
+        self.store.record_decision(intake.intake_id, practitioner_id=practitioner_id, kind=kind, reason=reason,
+                                   staff=actor.staff, device=actor.device)
+
+    def decision(self, intake_id: str) -> tuple[str, str]:
+        """The latest recorded decision of an intake as (kind, reason), or ('none', '')."""
+        decisions = self.store.load_intake(intake_id).decisions
+        return (decisions[-1].kind, decisions[-1].reason) if decisions else ("none", "")
+
+    def countersignature(self, intake: Intake, practitioner_id: str, plan: TreatmentPlan | None = None,
+                         signed_at: datetime | None = None) -> Countersignature:
+        """The practitioner's countersignature, carrying the decision recorded in the store (the one source).
+
+        Raises:
+            LifecycleError: the practitioner is not one of the clinic's, or clearance is still undecided.
+        """
+        from intake.documents.model import Countersignature
+
+        if self.engine.config.practitioner(practitioner_id) is None:
+            known = ", ".join(p.id for p in self.engine.config.practitioners)
+            raise LifecycleError(f"{practitioner_id!r} is not a practitioner of this clinic (known: {known}).")
+        kind, reason = self.decision(intake.intake_id)
+        if intake.verdict == "clearance" and kind == "none":
+            raise LifecycleError("this intake needs clearance: note the clearance or override it (with a reason) "
+                                 "before countersigning.")
+        return Countersignature(practitioner_id=practitioner_id, signed_at=(signed_at or self.clock()).astimezone(UTC),
+                                decision=kind, reason=reason, plan=plan if intake.verdict != "defer" else None)
+
+    # -- documents --------------------------------------------------------------------------------
+
+    def ensure_seal(self, signed_at: datetime | None = None) -> bool:
+        """Makes the demo clinic's seal on first use; True when it was made now (see `ensure_seal`)."""
+        return ensure_seal(self.engine.config, min(signed_at or self.clock(), self.clock()))
+
+    def render(self, intake: Intake, countersignature: Countersignature | None, *, sealed: bool = True) -> Packet:
+        """Renders the intake's documents: consent + aftercare, or for a deferral the letter (no client signature).
+
+        Meant for a worker thread: it touches only the renderer.
+        """
+        if intake.record is None or intake.assessment is None:
+            raise LifecycleError("the intake is not submitted yet: there is nothing to render.")
+        renderer = self.renderer()
+        if intake.verdict == "defer":
+            return renderer.render(intake.record, countersignature=countersignature, sealed=sealed,
+                                   issued_at=None if countersignature else self.clock())
+        if intake.signatures is None:
+            raise LifecycleError("the client has not signed yet: a consent needs the client's signature.")
+        return renderer.render(intake.record, client_signature=intake.signatures.consent,
+                               countersignature=countersignature, photo_signature=intake.signatures.photo,
+                               sealed=sealed)
+
+    def keep_documents(self, intake: Intake, packet: Packet, actor: Actor, out_dir: Path | None = None) -> list[Path]:
+        """Records the rendered documents in the store (signing the intake), then writes them (0600)."""
+        intake.status = self.store.add_documents(intake.intake_id, packet.documents, staff=actor.staff,
+                                                 device=actor.device)
+        paths = [Path(p) for p in packet.write((out_dir or self.out_dir) / intake.intake_id)]
+        intake.documents = paths
+        intake.signatures = None
+        return paths
+
+    @property
+    def out_dir(self) -> Path:
+        """The configured documents folder (one folder per intake inside it)."""
+        return self.engine.config.path("documents", "out_dir", "intake-documents")
+
+    def reprint(self, intake_id: str, actor: Actor, kind: str | None = None) -> list[tuple[DocumentInfo, bytes]]:
+        """The stored PDFs, byte for byte, checked against their SHA-256."""
+        return self.store.reprint(intake_id, kind=kind, staff=actor.staff, device=actor.device)
+
+    def staff_label(self, practitioner_id: str) -> str:
+        """A practitioner's name and role, for a list."""
+        person = self.engine.config.practitioner(practitioner_id)
+        if person is None:
+            return practitioner_id
+        return f"{person.name} ({person.role})" if person.role else person.name
+
+    def title(self) -> str:
+        """The questionnaire's title in the clinic's language."""
+        return localize(self.engine.questionnaire.title, self.engine.language)
+

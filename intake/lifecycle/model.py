@@ -1,0 +1,120 @@
+"""Provides the plain data of the intake lifecycle: who acted, an intake as front ends hold it, signatures."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from intake.assessment import Assessment
+from intake.errors import IntakeError
+
+if TYPE_CHECKING:
+    from intake.documents.model import Packet, Signature
+
+#: The question whose answer says photos were agreed (so the photo consent has its own signature).
+PHOTO_CONSENT_QUESTION = "photo_consent"
+#: Where a resumed intake continues.
+STAGES = ("steps", "review", "sign", "practitioner", "letter", "done")
+
+
+class LifecycleError(IntakeError):
+    """A step of the lifecycle was asked for at the wrong time, or with inputs that do not fit."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, and on which device, for the audit trail."""
+
+    staff: str
+    device: str
+
+
+def device_name(config: Any) -> str:
+    """This device's name for the audit trail: $INTAKE_DEVICE, else [kiosk] device, else the host name."""
+    return (os.environ.get("INTAKE_DEVICE") or config.section("kiosk").get("device") or socket.gethostname()
+            or "this computer")
+
+
+class Renderer(Protocol):
+    """What the lifecycle needs of a document renderer (intake.documents.PacketRenderer, or its child process)."""
+
+    def statement(self, kind: str) -> str:
+        """The statement a client affirms when signing 'consent' or 'photo_consent'."""
+
+    def render(self, record: Mapping[str, Any], **kwargs: Any) -> Packet:
+        """Renders the packet of a record (see PacketRenderer.render)."""
+
+
+@dataclass(frozen=True)
+class ClientSignatures:
+    """The client's signatures: the consent's, and the photo consent's when photos were agreed."""
+
+    consent: Signature
+    photo: Signature | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The signatures as the store keeps them: documents' JSON form by kind."""
+        kept = {"consent": self.consent.to_dict()}
+        if self.photo is not None:
+            kept["photo_consent"] = self.photo.to_dict()
+        return kept
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ClientSignatures:
+        """The signatures back from `to_dict`'s form, checked.
+
+        Raises:
+            SignatureInputError: a signature is missing or malformed.
+        """
+        from intake.documents.model import Signature
+
+        consent = Signature.from_dict(data.get("consent"), "the kept consent signature")
+        photo = data.get("photo_consent")
+        return cls(consent, Signature.from_dict(photo, "the kept photo consent signature") if photo else None)
+
+
+@dataclass
+class Intake:
+    """One intake as a front end holds it: its answers and, once submitted, its record and assessment."""
+
+    intake_id: str
+    consultation_date: str
+    answers: dict[str, Any] = field(default_factory=dict)
+    status: str = "draft"
+    next_step: str | None = None
+    step_id: str | None = None
+    record: dict[str, Any] | None = None
+    assessment: Assessment | None = None
+    signatures: ClientSignatures | None = None
+    documents: list[Path] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str | None:
+        """The verdict, once assessed."""
+        return self.assessment.verdict if self.assessment else None
+
+
+@dataclass(frozen=True)
+class Resumption:
+    """Where a resumed intake continues: a stage of STAGES, and for 'steps' the step's index."""
+
+    stage: str
+    intake: Intake
+    step_index: int = 0
+
+
+def kept_signatures(kept: Mapping[str, Any] | None, photo_needed: bool) -> ClientSignatures | None:
+    """The client's signatures kept in the store, or None when any this intake needs is missing or unreadable."""
+    if not kept:
+        return None
+    try:
+        signatures = ClientSignatures.from_dict(kept)
+    except IntakeError:
+        return None
+    if photo_needed and signatures.photo is None:
+        return None
+    return signatures if photo_needed else replace(signatures, photo=None)

@@ -1,0 +1,49 @@
+"""Provides the wording of each verdict: one definition for the command line, the wizard and `intake ask`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class VerdictWording:
+    """How one verdict is put to staff and to the client.
+
+    Attributes:
+        label: a short label for staff screens ("Suitable with care (plan adjusted)").
+        line: one line for staff in a terminal, with the verdict in capitals.
+        client: what the client is told, kindly and without jargon.
+    """
+
+    label: str
+    line: str
+    client: str
+
+
+VERDICTS: dict[str, VerdictWording] = {
+    "suitable": VerdictWording(
+        "Suitable",
+        "SUITABLE - no screening concerns",
+        "Good news: nothing in your answers stops us treating you."),
+    "caution": VerdictWording(
+        "Suitable with care (plan adjusted)",
+        "CAUTION - suitable with an adjusted plan",
+        "You can be treated; your practitioner will adjust the plan to suit your skin."),
+    "clearance": VerdictWording(
+        "Needs clearance or a waiting period before treatment",
+        "CLEARANCE NEEDED - a doctor's approval or a waiting period comes first",
+        "Before we can treat you, we need a doctor's approval or a little more time."),
+    "defer": VerdictWording(
+        "Defer: do not treat",
+        "DEFER - do not treat today",
+        "We can't treat you today. This is about keeping you safe; your practitioner will talk it through "
+        "with you."),
+}
+
+
+def wording(verdict: str) -> VerdictWording:
+    """The wording of a verdict (an unknown verdict is shown as it is, never hidden)."""
+    found = VERDICTS.get(verdict)
+    if found is None:
+        return VerdictWording(verdict, verdict.upper(), verdict)
+    return found
