@@ -30,6 +30,8 @@ class Finding:
     until: date | None = None
     aftercare: tuple[str, ...] = ()
     plan: Mapping[str, Any] = field(default_factory=dict)
+    lasting: bool = False
+    come_back: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as plain JSON data."""
@@ -44,6 +46,8 @@ class Finding:
             "until": self.until.isoformat() if self.until else None,
             "aftercare": list(self.aftercare),
             "plan": dict(self.plan),
+            "lasting": self.lasting,
+            "come_back": self.come_back,
         }
 
 
@@ -108,7 +112,7 @@ class Assessor:
         answers = self.questionnaire.prune(record["answers"])
         birth = parse_iso_date(answers.get("date_of_birth"))
         age = age_on(birth, consultation) if birth else None
-        facts = {"age": age, "adult_age": self.adult_age}
+        facts = {"age": age, "adult_age": self.adult_age, "birth": birth}
         findings = []
         for rule in self.ruleset.rules:
             finding = self._apply(rule, answers, consultation, facts)
@@ -150,6 +154,8 @@ class Assessor:
                         return None  # the waiting period is over
                 elif consultation < shift(window_date, -amount, unit):
                     return None  # the treatment is still far enough away
+        if severity == "defer" and not window and _mentions_age(rule.when) and facts.get("birth"):
+            until = shift(facts["birth"], self.adult_age * 12, "months")  # the day they reach the adult age
         qid = rule.trigger_question
         question = self.questionnaire.by_id.get(qid) if qid else None
         value = answers.get(qid) if qid else None
@@ -163,6 +169,7 @@ class Assessor:
             "date": human_date(window_date) if window_date else "a date not given",
             "until": human_date(until) if until else "a date to be confirmed",
             "window": self.window_text(window["setting"]) if window else "",
+            "adult_age": str(self.adult_age),
         }
         return Finding(
             rule_id=rule.id, severity=severity, question_id=qid,
@@ -173,7 +180,13 @@ class Assessor:
             until=until,
             aftercare=tuple(localize(t, self.language) for t in rule.aftercare),
             plan=dict(rule.plan or {}),
+            lasting=rule.lasting,
+            come_back=localize(rule.come_back, self.language).format_map(values) if rule.come_back else "",
         )
+
+
+def _mentions_age(condition: Mapping[str, Any]) -> bool:
+    return any("age_below" in leaf for leaf in conditions.leaves(condition))
 
 
 def _plan_limits(findings: list[Finding]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from intake.errors import DataFileError, FileProblem
 from intake.questionnaire import Questionnaire, Text
 
 SEVERITIES = ("caution", "clearance", "defer")
-PLACEHOLDERS = {"answer", "value", "detail", "date", "until", "window"}
+PLACEHOLDERS = {"answer", "value", "detail", "date", "until", "window", "adult_age"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class Rule:
     window: Mapping[str, str] | None = None
     aftercare: tuple[Text, ...] = ()
     plan: Mapping[str, Any] | None = None
+    #: The finding will not pass with time (or needs a specialist's review first): no "come back when".
+    lasting: bool = False
+    #: For a temporary finding without a date: the condition after which the client can come back.
+    come_back: Text | None = None
 
     @property
     def trigger_question(self) -> str | None:
@@ -101,6 +105,9 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
             if known[qid].option(value) is None:
                 problems.append(FileProblem(f"{path}.when.in", f"{value!r} is not an option of {qid!r}",
                                             "use option ids of that question"))
+    if rule.lasting and (rule.window or rule.come_back):
+        problems.append(FileProblem(f"{path}.lasting", "a lasting finding has no waiting period or 'come_back'",
+                                    "remove 'window' and 'come_back', or make the rule temporary"))
     for key in ("question", "detail"):
         if getattr(rule, key):
             need_question(getattr(rule, key), f"{path}.{key}")
@@ -110,8 +117,10 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
                                         f"use one of: {', '.join(windows)}"))
         if "date" in rule.window:
             need_question(rule.window["date"], f"{path}.window.date", "date")
-    for field_name in ("client_message", "practitioner_message"):
+    for field_name in ("client_message", "practitioner_message", "come_back"):
         text = getattr(rule, field_name)
+        if text is None:
+            continue
         for lang in languages:
             if lang not in text:
                 problems.append(FileProblem(f"{path}.{field_name}", f"no text for language {lang!r}",
@@ -129,6 +138,10 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
             if "window" in used and not rule.window:
                 problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{window} without a window",
                                             "add a 'window' with the 'setting' to quote"))
+            if "until" in used and field_name != "practitioner_message":
+                problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{until} in a client message",
+                                            "quote the period as {window}: the documents print the date once, "
+                                            "with what the practitioner decided"))
             if "detail" in used and not rule.detail:
                 problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{detail} without a 'detail' question",
                                             "add 'detail' naming the question to quote"))
@@ -157,6 +170,7 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
             practitioner_message=r["practitioner_message"], severity=r.get("severity"),
             severity_setting=r.get("severity_setting"), question=r.get("question"), detail=r.get("detail"),
             window=r.get("window"), aftercare=tuple(r.get("aftercare", ())), plan=r.get("plan"),
+            lasting=r.get("lasting", False), come_back=r.get("come_back"),
         )
         if rule.id in seen:
             problems.append(FileProblem(f"$.rules[{index}].id", f"rule id {rule.id!r} is used twice",

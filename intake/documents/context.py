@@ -69,7 +69,8 @@ def photo_consent_given(answers: Mapping[str, Any]) -> bool:
 
 def _finding(finding) -> FindingView:
     return FindingView(finding.rule_id, finding.severity, finding.question_label, finding.answer,
-                       finding.client_message, finding.practitioner_message, finding.until)
+                       finding.client_message, finding.practitioner_message, finding.until, finding.lasting,
+                       finding.come_back)
 
 
 def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment,
@@ -167,7 +168,9 @@ def assessment_view(assessment: Assessment) -> AssessmentView:
     grouped = Severities(*(tuple(f for f in findings if f.severity == s) for s in ("defer", "clearance", "caution")))
     return AssessmentView(assessment.verdict, findings, grouped, tuple(sorted({f.rule for f in findings})),
                           tuple(assessment.aftercare), plan_limits(assessment.plan_limits),
-                          assessment.return_date, assessment.open_ended)
+                          assessment.return_date, assessment.open_ended,
+                          tuple(f for f in grouped.defer if f.lasting),
+                          tuple(f for f in grouped.defer if not f.lasting))
 
 
 def _practitioner(engine, counter: Countersignature | None) -> PractitionerView | None:

@@ -50,7 +50,11 @@ class ClientView:
 
 @dataclass(frozen=True)
 class FindingView:
-    """One finding as the documents show it; until is the end of its waiting period, if it has one."""
+    """One finding as the documents show it.
+
+    until is the end of its waiting period (None when it has none); lasting is True for a finding that
+    will not pass with time; come_back is the condition after which a temporary one has passed ("" if none).
+    """
 
     rule: str
     severity: str
@@ -59,6 +63,8 @@ class FindingView:
     client_message: str
     practitioner_message: str
     until: date | None
+    lasting: bool
+    come_back: str
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,10 @@ class PlanLimits:
 
 @dataclass(frozen=True)
 class AssessmentView:
-    """The verdict and findings; return_date is None when no waiting period has a date."""
+    """The verdict and findings; return_date is None when no waiting period has a date.
+
+    lasting and temporary split the DEFER findings: those that will not pass, and those that will.
+    """
 
     verdict: str
     findings: tuple[FindingView, ...]
@@ -95,6 +104,8 @@ class AssessmentView:
     plan_limits: PlanLimits
     return_date: date | None
     open_ended: bool
+    lasting: tuple[FindingView, ...]
+    temporary: tuple[FindingView, ...]
 
 
 @dataclass(frozen=True)

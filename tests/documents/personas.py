@@ -76,7 +76,8 @@ def fill(engine: Engine, answers: dict[str, Any], *, adult: bool = True, target:
     """Answers every shown required question not answered yet (in questionnaire order), pruning hidden ones."""
     result = dict(answers)
     for question in engine.questionnaire.questions():
-        if question.id in result or not question.required:
+        wanted = question.required or (target is not None and question.id == (target.window or {}).get("date"))
+        if question.id in result or not wanted:
             continue
         if question not in engine.questionnaire.visible(result):
             continue

@@ -6,62 +6,21 @@ cost); the all-absent and all-present personas go through the real PDF and are r
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
-import subprocess
-from datetime import UTC, datetime
 
 import pytest
 
-from intake.documents import Countersignature, PacketRenderer, Signature
+from intake.documents import Countersignature
 from intake.engine import Engine
 from tests.documents import personas
-from tests.documents.conftest import CLIENT_TIME, COUNTER_TIME
+from tests.documents.conftest import COUNTER_TIME
 from tests.documents.personas import baseline, record, triggering
-
-PREVIEW_TIME = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
-STROKES = [[(0.1, 0.5), (0.3, 0.2), (0.5, 0.7), (0.8, 0.4)]]
-
-
-class HtmlRenderer(PacketRenderer):
-    """The real renderer, keeping each document's final HTML instead of laying it out as PDF."""
-
-    def write_pdf(self, html_text, attachment, created, info):  # noqa: D102 - same contract, no layout
-        self.pages[info["IntakeDocument"]] = html_text
-        return b"%PDF-1.7 (not laid out)"
-
-    def html(self, record, **kwargs) -> dict[str, str]:
-        self.pages = {}
-        self.render(record, sealed=False, **kwargs)
-        return {kind: as_text(page) for kind, page in self.pages.items()}
-
-
-def as_text(page: str) -> str:
-    """What a reader sees of an HTML page: no head, no tags, entities decoded, spaces collapsed."""
-    body = page.split("<body>", 1)[-1]
-    body = re.sub(r"<[^>]+>", " ", body)
-    return squash(html.unescape(body))
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u2068", "").replace("\u2069", "")).strip()
+from tests.documents.reading import PREVIEW_TIME, HtmlRenderer, pdftotext, signed, squash
 
 
 @pytest.fixture(scope="module")
 def html_renderer(clinic_engine) -> HtmlRenderer:
     return HtmlRenderer(clinic_engine)
-
-
-def signed(renderer, rec, *, drawn=False, decision="none", reason="", practitioner="ajordan"):
-    """Client (and photo) signatures with a countersignature, at the fixed test times."""
-    name = rec["answers"]["full_name"]
-    method, strokes = ("drawn", STROKES) if drawn else ("typed", [])
-    client = Signature(method, name, renderer.statement("consent"), CLIENT_TIME, strokes)
-    photo = Signature("typed", name, renderer.statement("photo_consent"), CLIENT_TIME) \
-        if rec["answers"].get("photo_consent") is True else None
-    return {"client_signature": client, "photo_signature": photo,
-            "countersignature": Countersignature(practitioner, COUNTER_TIME, decision, reason)}
 
 
 def client_wordings(engine, rec) -> list[str]:
@@ -145,11 +104,6 @@ def test_all_optional_parts_absent_and_present_render(clinic_engine, html_render
         assert "Consent to clinical photographs" in pages["consent"]
         if reason:
             assert squash(reason) in pages["consent"]
-
-
-def pdftotext(pdf: bytes) -> str:
-    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
-    return done.stdout.decode("utf-8")
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")

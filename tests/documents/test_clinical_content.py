@@ -1,0 +1,106 @@
+"""What the documents say, read as text, for classes of rules generated from the data (issue 10)."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.dates import human_date
+from intake.documents import Countersignature
+from intake.engine import Engine
+from tests.documents.conftest import COUNTER_TIME
+from tests.documents.personas import record, triggering
+from tests.documents.reading import HtmlRenderer
+
+RULES = Engine.load().rules.rules
+DATED = [r for r in RULES if (r.window or {}).get("relation") == "after"]
+DEFER = [r for r in RULES if r.severity == "defer"]
+
+
+@pytest.fixture(scope="module")
+def html_renderer(clinic_engine) -> HtmlRenderer:
+    return HtmlRenderer(clinic_engine)
+
+
+def persona(engine, rule):
+    return record(engine, triggering(engine, rule), record_id=f"c-{rule.id}")
+
+
+def _signed(renderer, rec, decision="none", reason=""):
+    from tests.documents.reading import signed
+
+    return signed(renderer, rec, decision=decision, reason=reason)
+
+
+@pytest.mark.parametrize("rule", DATED, ids=[r.id for r in DATED])
+@pytest.mark.parametrize("decision", ["none", "clearance_noted", "override"])
+def test_a_waiting_period_is_said_once_with_what_was_decided(clinic_engine, html_renderer, rule, decision):
+    engine = clinic_engine
+    rec = persona(engine, rule)
+    finding = next(f for f in engine.assessor.assess(rec).findings if f.rule_id == rule.id)
+    until = human_date(finding.until)
+    practitioner = engine.config.practitioner("ajordan")
+    if finding.severity == "defer":
+        letter = html_renderer.html(rec, countersignature=Countersignature("ajordan", COUNTER_TIME))["deferral"]
+        assert letter.count(until) == 1, letter
+        return
+    reason = {"none": "", "clearance_noted": "GP letter of 18 November seen.",
+              "override": "Prescriber confirmed in writing that treatment is safe now."}[decision]
+    consent = html_renderer.html(rec, **_signed(html_renderer, rec, decision, reason))["consent"]
+    assert "sooner with" not in consent and "Not before" not in consent
+    assert consent.count(f"We can treat you from {until}.") == (0 if decision == "override" else 1)
+    assert consent.count(until) == 1
+    decided = f"Decision recorded: on {human_date(COUNTER_TIME.date())}, {practitioner.name} ({practitioner.role})"
+    if decision == "none":
+        assert "Decision recorded" not in consent
+        assert "until these points are settled and the dates above have passed" in consent
+    else:
+        assert decided in consent and reason in consent
+    if decision == "clearance_noted":
+        assert "still applies: your first session will be on or after the date given there" in consent
+    if decision == "override":
+        assert f"decided not to wait until {until}" in consent
+        assert "without waiting for the dates above" in consent
+
+
+LASTING = [r for r in RULES if r.lasting]
+TEMPORARY = [r for r in DEFER if not r.lasting]
+
+
+def test_the_data_marks_the_lasting_contraindications():
+    assert {r.id for r in LASTING} >= {"keloid", "clotting_disorder", "collagen_disease"}
+    for rule in TEMPORARY:  # every temporary one says when: a date, or a condition
+        assert (rule.window or {}).get("relation") == "after" or rule.come_back or rule.id == "minor", rule.id
+
+
+@pytest.mark.parametrize("rule", LASTING, ids=[r.id for r in LASTING])
+def test_a_lasting_contraindication_gets_a_kind_letter_without_a_come_back(clinic_engine, html_renderer, rule):
+    rec = persona(clinic_engine, rule)
+    letter = html_renderer.html(rec, countersignature=Countersignature("ajordan", COUNTER_TIME))["deferral"]
+    assert "microneedling is not a treatment we can offer you" in letter
+    assert "What you can do instead" in letter and "dermatologist" in letter
+    for promise in ("not a final no", "When you can come back", "have passed", "When you come back"):
+        assert promise not in letter, promise
+
+
+@pytest.mark.parametrize("rule", TEMPORARY, ids=[r.id for r in TEMPORARY])
+def test_a_temporary_deferral_says_when_the_client_can_come_back(clinic_engine, html_renderer, rule):
+    engine = clinic_engine
+    rec = persona(engine, rule)
+    finding = next(f for f in engine.assessor.assess(rec).findings if f.rule_id == rule.id)
+    letter = html_renderer.html(rec, countersignature=Countersignature("ajordan", COUNTER_TIME))["deferral"]
+    assert "not a final no" in letter and "When you can come back" in letter
+    assert "What you can do instead" not in letter
+    if finding.until is not None:
+        assert human_date(finding.until) in letter
+    else:
+        assert finding.come_back and finding.come_back in letter
+
+
+def test_a_lasting_and_a_temporary_finding_together(clinic_engine, html_renderer):
+    engine = clinic_engine
+    keloid = next(r for r in RULES if r.id == "keloid")
+    pregnancy = next(r for r in RULES if r.id == "pregnancy")
+    rec = record(engine, triggering(engine, pregnancy, triggering(engine, keloid)), record_id="both")
+    letter = html_renderer.html(rec, countersignature=Countersignature("ajordan", COUNTER_TIME))["deferral"]
+    assert "What you can do instead" in letter and "Also, for now" in letter
+    assert "not a final no" not in letter and "When you can come back" not in letter
