@@ -92,10 +92,12 @@ class Assessor:
     """Applies a rule set with a clinic's windows and policy."""
 
     def __init__(self, questionnaire: Questionnaire, ruleset: RuleSet, windows: Mapping[str, int],
-                 adult_age: int = 18, minors_policy: str = "defer", language: str = "en"):
+                 adult_age: int = 18, minors_policy: str = "defer", language: str = "en",
+                 limits: Mapping[str, float] | None = None):
         self.questionnaire = questionnaire
         self.ruleset = ruleset
         self.windows = {name: windows.get(name, w.default) for name, w in ruleset.windows.items()}
+        self.limits = {name: (limits or {}).get(name, lim.default) for name, lim in ruleset.limits.items()}
         self.adult_age = adult_age
         self.minors_policy = minors_policy
         self.language = language
@@ -179,7 +181,8 @@ class Assessor:
             practitioner_message=localize(rule.practitioner_message, self.language).format_map(values),
             until=until,
             aftercare=tuple(localize(t, self.language) for t in rule.aftercare),
-            plan=dict(rule.plan or {}),
+            plan={key: self.limits[value["limit"]] if isinstance(value, Mapping) else value
+                  for key, value in (rule.plan or {}).items()},
             lasting=rule.lasting,
             come_back=localize(rule.come_back, self.language).format_map(values) if rule.come_back else "",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,18 @@ class Window:
     unit: str
     min: int
     max: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A plan limit a clinic may tune: its default, unit and the range a clinic may choose."""
+
+    name: str
+    default: float
+    unit: str
+    min: float
+    max: float
     description: str
 
 
@@ -66,6 +78,7 @@ class RuleSet:
     windows: Mapping[str, Window]
     rules: tuple[Rule, ...]
     source: str = ""
+    limits: Mapping[str, Limit] = field(default_factory=dict)
 
 
 def _placeholders(text: str) -> set[str]:
@@ -73,9 +86,13 @@ def _placeholders(text: str) -> set[str]:
 
 
 def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionnaire: Questionnaire,
-                languages: tuple[str, ...]) -> list[FileProblem]:
+                languages: tuple[str, ...], limits: Mapping[str, Limit]) -> list[FileProblem]:
     problems: list[FileProblem] = []
     path = f"$.rules[{index}]"
+    for key, value in (rule.plan or {}).items():
+        if isinstance(value, Mapping) and value["limit"] not in limits:
+            problems.append(FileProblem(f"{path}.plan.{key}.limit", f"no limit {value['limit']!r}",
+                                        f"use one of: {', '.join(limits) or '(none defined)'}"))
     known = questionnaire.by_id
 
     def need_question(qid: str, where: str, qtype: str | None = None) -> None:
@@ -162,6 +179,13 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
             problems.append(FileProblem(f"$.windows.{name}", f"default {window.default} is outside "
                                         f"{window.min}–{window.max}", "make min <= default <= max"))
         windows[name] = window
+    limits: dict[str, Limit] = {}
+    for name, lim in data.get("limits", {}).items():
+        limit = Limit(name, lim["default"], lim["unit"], lim["min"], lim["max"], lim["description"])
+        if not limit.min <= limit.default <= limit.max:
+            problems.append(FileProblem(f"$.limits.{name}", f"default {limit.default} is outside "
+                                        f"{limit.min}–{limit.max}", "make min <= default <= max"))
+        limits[name] = limit
     rules = []
     seen: set[str] = set()
     for index, r in enumerate(data["rules"]):
@@ -176,7 +200,7 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
             problems.append(FileProblem(f"$.rules[{index}].id", f"rule id {rule.id!r} is used twice",
                                         "give each rule its own id"))
         seen.add(rule.id)
-        problems.extend(_check_rule(rule, index, windows, questionnaire, questionnaire.languages))
+        problems.extend(_check_rule(rule, index, windows, questionnaire, questionnaire.languages, limits))
         for a_index, text in enumerate(rule.aftercare):
             for lang in questionnaire.languages:
                 if lang not in text:
@@ -185,7 +209,7 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
         rules.append(rule)
     if problems:
         raise DataFileError(source, problems)
-    return RuleSet(data["version"], windows, tuple(rules), source)
+    return RuleSet(data["version"], windows, tuple(rules), source, limits)
 
 
 def load_rules(path: Path, questionnaire: Questionnaire) -> RuleSet:

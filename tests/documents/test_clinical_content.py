@@ -104,3 +104,69 @@ def test_a_lasting_and_a_temporary_finding_together(clinic_engine, html_renderer
     letter = html_renderer.html(rec, countersignature=Countersignature("ajordan", COUNTER_TIME))["deferral"]
     assert "What you can do instead" in letter and "Also, for now" in letter
     assert "not a final no" not in letter and "When you can come back" not in letter
+
+
+def _rule(rule_id):
+    return next(r for r in RULES if r.id == rule_id)
+
+
+@pytest.mark.parametrize("thinner", ["warfarin", "doac", "aspirin", "antiplatelet"])
+def test_a_blood_thinner_with_clearance_gets_bruising_aftercare_and_a_shallow_plan(clinic_engine, html_renderer,
+                                                                                   thinner):
+    engine = clinic_engine
+    answers = triggering(engine, _rule("blood_thinners"))
+    answers["blood_thinner_type"] = thinner
+    rec = record(engine, answers, record_id=f"thinner-{thinner}")
+    assessment = engine.assessor.assess(rec)
+    limit = engine.rules.limits["blood_thinner_depth_mm"].default
+    assert assessment.plan_limits["max_depth_mm"] == limit
+    assert max(a.depth_max for a in engine.default_plan(rec, assessment).areas) <= limit
+    pages = html_renderer.html(rec, **_signed(html_renderer, rec, "clearance_noted", "Prescriber's letter seen."))
+    assert f"needles no deeper than {limit} mm" in pages["consent"]
+    assert "more bruising afterwards" in pages["consent"]
+    assert "expect more pinpoint bleeding and bruising" in pages["aftercare"]
+    assert "Keep taking your prescribed medicine" in pages["aftercare"]
+
+
+def test_the_blood_thinner_depth_is_a_clinic_setting(tmp_path):
+    import re
+
+    from intake.errors import DataFileError
+    from tests.documents.conftest import write_config
+
+    path = write_config(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"blood_thinner_depth_mm = [0-9.]+", "blood_thinner_depth_mm = 0.75", text), "utf-8")
+    engine = Engine.load(path)
+    rec = record(engine, triggering(engine, _rule("blood_thinners")))
+    assert engine.assessor.assess(rec).plan_limits["max_depth_mm"] == 0.75
+    path.write_text(re.sub(r"blood_thinner_depth_mm = [0-9.]+", "blood_thinner_depth_mm = 2.5", text), "utf-8")
+    with pytest.raises(DataFileError, match=r"limits\.blood_thinner_depth_mm"):
+        Engine.load(path)
+
+
+@pytest.mark.parametrize("concern", ["melasma", "uneven_tone"])
+def test_a_pigment_concern_raises_the_pigment_caution_on_light_skin(clinic_engine, html_renderer, concern):
+    engine = clinic_engine
+    answers = triggering(engine, _rule("pigment_concern"))
+    answers.update(skin_type="II", concerns=[concern])
+    rec = record(engine, answers, record_id=f"pigment-{concern}")
+    assessment = engine.assessor.assess(rec)
+    assert {f.rule_id for f in assessment.findings} == {"pigment_concern"}
+    assert assessment.plan_limits["max_depth_mm"] == engine.rules.limits["pigment_depth_mm"].default
+    pages = html_renderer.html(rec, **_signed(html_renderer, rec))
+    assert "melasma and uneven pigment have a higher chance of developing dark patches" in pages["consent"]
+    assert "mineral SPF 50 every day" in pages["aftercare"]
+
+
+@pytest.mark.parametrize("areas", [["forehead"], ["neck"], ["forehead", "upper_lip"], ["chin"], ["cheeks"]])
+def test_cold_sore_advice_follows_the_chosen_areas(clinic_engine, html_renderer, areas):
+    engine = clinic_engine
+    answers = triggering(engine, _rule("cold_sore_history"))
+    answers["treatment_areas"] = areas
+    rec = record(engine, answers, record_id="cold-sore")
+    pages = html_renderer.html(rec, **_signed(html_renderer, rec))
+    near_mouth = bool({"upper_lip", "chin", "cheeks"} & set(areas))
+    assert ("near your mouth" in pages["consent"]) is near_mouth
+    assert ("antiviral tablets to start before your session" in pages["consent"]) is near_mouth
+    assert ("are away from your mouth" in pages["consent"]) is not near_mouth
