@@ -30,6 +30,7 @@ from intake.documents.views import (
     PlanLimits,
     PlanView,
     PractitionerView,
+    PrivacyView,
     RecordView,
     ScheduleView,
     Severities,
@@ -193,6 +194,14 @@ def _photo(engine, answers: Mapping[str, Any], language: str) -> PhotoView:
     return PhotoView(photo_consent_given(answers), uses, refused, years)
 
 
+def privacy(engine) -> PrivacyView:
+    """Who keeps the client's data, whom to ask, and for how long (from the clinic configuration)."""
+    clinic, settings = engine.config.clinic, engine.config.section("privacy")
+    contact = settings.get("contact") or clinic.get("email") or clinic["phone"]
+    years = int(engine.config.section("storage").get("retention_years", 8))
+    return PrivacyView(settings.get("controller") or clinic["name"], contact, years)
+
+
 def document_context(engine, inputs: Inputs) -> DocumentContext:
     """The typed context shared by every document of a packet."""
     language = inputs.record.get("language") or engine.language
@@ -217,6 +226,7 @@ def document_context(engine, inputs: Inputs) -> DocumentContext:
         disclosures=disclosures(engine, answers, assessment, language),
         affirmations=affirmations(engine, answers, language),
         photo=_photo(engine, answers, language),
+        privacy=privacy(engine),
         signatures=SignaturesView(_signature(inputs.client), _signature(inputs.photo),
                                   _practitioner(engine, inputs.counter)),
         issued_at=inputs.issued_at,

@@ -179,6 +179,15 @@ class PhotoView:
 
 
 @dataclass(frozen=True)
+class PrivacyView:
+    """How the clinic keeps the client's data, from [privacy] and [storage] retention_years."""
+
+    controller: str
+    contact: str
+    retention_years: int
+
+
+@dataclass(frozen=True)
 class SignatureView:
     """A client's kept signature; drawing is None for a typed one."""
 
@@ -225,6 +234,7 @@ class DocumentContext:
     disclosures: tuple[AnswerSection, ...]
     affirmations: tuple[str, ...]
     photo: PhotoView
+    privacy: PrivacyView
     signatures: SignaturesView
     issued_at: datetime
 

@@ -170,3 +170,24 @@ def test_cold_sore_advice_follows_the_chosen_areas(clinic_engine, html_renderer,
     assert ("near your mouth" in pages["consent"]) is near_mouth
     assert ("antiviral tablets to start before your session" in pages["consent"]) is near_mouth
     assert ("are away from your mouth" in pages["consent"]) is not near_mouth
+
+
+def test_the_consent_says_how_the_data_is_kept_from_the_clinic_configuration(clinic_engine, html_renderer, tmp_path):
+    import re
+
+    from tests.documents.conftest import write_config
+
+    rec = record(clinic_engine, triggering(clinic_engine, _rule("sensitive_skin")), record_id="privacy")
+    consent = html_renderer.html(rec, **_signed(html_renderer, rec))["consent"]
+    privacy = clinic_engine.config.section("privacy")
+    years = clinic_engine.config.section("storage")["retention_years"]
+    assert "9. Your information" in consent
+    assert f"{privacy['controller']} is responsible for them" in consent
+    assert f"for {years} years after you sign it" in consent and privacy["contact"] in consent
+    path = write_config(tmp_path)  # no [privacy] section, another retention period: the clinic's own details
+    text = re.sub(r"\[privacy\].*?\n\n", "", path.read_text(encoding="utf-8"), flags=re.S)
+    path.write_text(re.sub(r"retention_years = \d+", "retention_years = 10", text), encoding="utf-8")
+    engine = Engine.load(path)
+    other = HtmlRenderer(engine).html(rec, **_signed(html_renderer, rec))["consent"]
+    assert f"{engine.config.clinic['name']} is responsible for them" in other
+    assert "for 10 years after you sign it" in other and engine.config.clinic["email"] in other
