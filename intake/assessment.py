@@ -30,6 +30,8 @@ class Finding:
     until: date | None = None
     aftercare: tuple[str, ...] = ()
     plan: Mapping[str, Any] = field(default_factory=dict)
+    lasting: bool = False
+    come_back: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as plain JSON data."""
@@ -44,6 +46,8 @@ class Finding:
             "until": self.until.isoformat() if self.until else None,
             "aftercare": list(self.aftercare),
             "plan": dict(self.plan),
+            "lasting": self.lasting,
+            "come_back": self.come_back,
         }
 
 
@@ -88,10 +92,12 @@ class Assessor:
     """Applies a rule set with a clinic's windows and policy."""
 
     def __init__(self, questionnaire: Questionnaire, ruleset: RuleSet, windows: Mapping[str, int],
-                 adult_age: int = 18, minors_policy: str = "defer", language: str = "en"):
+                 adult_age: int = 18, minors_policy: str = "defer", language: str = "en",
+                 limits: Mapping[str, float] | None = None):
         self.questionnaire = questionnaire
         self.ruleset = ruleset
         self.windows = {name: windows.get(name, w.default) for name, w in ruleset.windows.items()}
+        self.limits = {name: (limits or {}).get(name, lim.default) for name, lim in ruleset.limits.items()}
         self.adult_age = adult_age
         self.minors_policy = minors_policy
         self.language = language
@@ -108,7 +114,7 @@ class Assessor:
         answers = self.questionnaire.prune(record["answers"])
         birth = parse_iso_date(answers.get("date_of_birth"))
         age = age_on(birth, consultation) if birth else None
-        facts = {"age": age, "adult_age": self.adult_age}
+        facts = {"age": age, "adult_age": self.adult_age, "birth": birth}
         findings = []
         for rule in self.ruleset.rules:
             finding = self._apply(rule, answers, consultation, facts)
@@ -150,6 +156,8 @@ class Assessor:
                         return None  # the waiting period is over
                 elif consultation < shift(window_date, -amount, unit):
                     return None  # the treatment is still far enough away
+        if severity == "defer" and not window and _mentions_age(rule.when) and facts.get("birth"):
+            until = shift(facts["birth"], self.adult_age * 12, "months")  # the day they reach the adult age
         qid = rule.trigger_question
         question = self.questionnaire.by_id.get(qid) if qid else None
         value = answers.get(qid) if qid else None
@@ -163,6 +171,7 @@ class Assessor:
             "date": human_date(window_date) if window_date else "a date not given",
             "until": human_date(until) if until else "a date to be confirmed",
             "window": self.window_text(window["setting"]) if window else "",
+            "adult_age": str(self.adult_age),
         }
         return Finding(
             rule_id=rule.id, severity=severity, question_id=qid,
@@ -172,8 +181,15 @@ class Assessor:
             practitioner_message=localize(rule.practitioner_message, self.language).format_map(values),
             until=until,
             aftercare=tuple(localize(t, self.language) for t in rule.aftercare),
-            plan=dict(rule.plan or {}),
+            plan={key: self.limits[value["limit"]] if isinstance(value, Mapping) else value
+                  for key, value in (rule.plan or {}).items()},
+            lasting=rule.lasting,
+            come_back=localize(rule.come_back, self.language).format_map(values) if rule.come_back else "",
         )
+
+
+def _mentions_age(condition: Mapping[str, Any]) -> bool:
+    return any("age_below" in leaf for leaf in conditions.leaves(condition))
 
 
 def _plan_limits(findings: list[Finding]) -> dict[str, Any]:

@@ -77,6 +77,11 @@ class ClinicConfig:
         """Waiting-window overrides; the rest come from the defaults in rules.json."""
         return self.section("windows")
 
+    @property
+    def limits(self) -> Mapping[str, float]:
+        """Plan-limit overrides (needle depths in mm); the rest come from the defaults in rules.json."""
+        return self.section("limits")
+
     def practitioner(self, practitioner_id: str) -> Practitioner | None:
         """Looks up a practitioner by id."""
         return next((p for p in self.practitioners if p.id == practitioner_id), None)
@@ -170,4 +175,21 @@ def window_problems(config: ClinicConfig, windows: Mapping[str, Any]) -> list[Fi
             problems.append(FileProblem(f"windows.{name}", f"{value} {window.unit} is outside the accepted range",
                                         f"choose between {window.min} and {window.max} {window.unit} "
                                         f"(default {window.default})"))
+    return problems
+
+
+def limit_problems(config: ClinicConfig, limits: Mapping[str, Any]) -> list[FileProblem]:
+    """Checks the [limits] overrides against the plan limits the rules define."""
+    problems = []
+    for name, value in config.limits.items():
+        limit = limits.get(name)
+        if limit is None:
+            close = difflib.get_close_matches(name, list(limits), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(FileProblem(f"limits.{name}", "not a known plan limit",
+                                        f"{hint}known limits: {', '.join(limits)}"))
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not limit.min <= value <= limit.max:
+            problems.append(FileProblem(f"limits.{name}", f"{value!r} {limit.unit} is outside the accepted range",
+                                        f"choose a number between {limit.min} and {limit.max} {limit.unit} "
+                                        f"(default {limit.default})"))
     return problems

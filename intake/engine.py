@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from intake.assessment import Assessment, Assessor
-from intake.config import ClinicConfig, load_config, window_problems
+from intake.config import ClinicConfig, limit_problems, load_config, window_problems
 from intake.errors import DataFileError, InvalidRecordError
 from intake.questionnaire import Questionnaire, load_questionnaire
 from intake.recordschema import RECORD_FORMAT, build_record_schema
@@ -40,7 +40,7 @@ class Engine:
         questionnaire = load_questionnaire(schemas / "questionnaire.json")
         rules = load_rules(schemas / "rules.json", questionnaire)
         treatment = load_treatment(schemas / "treatment.json", questionnaire)
-        problems = window_problems(config, rules.windows)
+        problems = window_problems(config, rules.windows) + limit_problems(config, rules.limits)
         if config.language not in questionnaire.languages:
             from intake.errors import FileProblem
 
@@ -69,7 +69,7 @@ class Engine:
     def assessor(self) -> Assessor:
         """The assessor with the clinic's windows and policy."""
         return Assessor(self.questionnaire, self.rules, self.config.windows, self.config.adult_age,
-                        self.config.minors_policy, self.language)
+                        self.config.minors_policy, self.language, self.config.limits)
 
     def validate(self, record: Any) -> list[Problem]:
         """Lists every problem of a record; empty when it is complete and valid."""

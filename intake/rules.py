@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from intake.errors import DataFileError, FileProblem
 from intake.questionnaire import Questionnaire, Text
 
 SEVERITIES = ("caution", "clearance", "defer")
-PLACEHOLDERS = {"answer", "value", "detail", "date", "until", "window"}
+PLACEHOLDERS = {"answer", "value", "detail", "date", "until", "window", "adult_age"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,18 @@ class Window:
     unit: str
     min: int
     max: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A plan limit a clinic may tune: its default, unit and the range a clinic may choose."""
+
+    name: str
+    default: float
+    unit: str
+    min: float
+    max: float
     description: str
 
 
@@ -45,6 +57,10 @@ class Rule:
     window: Mapping[str, str] | None = None
     aftercare: tuple[Text, ...] = ()
     plan: Mapping[str, Any] | None = None
+    #: The finding will not pass with time (or needs a specialist's review first): no "come back when".
+    lasting: bool = False
+    #: For a temporary finding without a date: the condition after which the client can come back.
+    come_back: Text | None = None
 
     @property
     def trigger_question(self) -> str | None:
@@ -62,6 +78,7 @@ class RuleSet:
     windows: Mapping[str, Window]
     rules: tuple[Rule, ...]
     source: str = ""
+    limits: Mapping[str, Limit] = field(default_factory=dict)
 
 
 def _placeholders(text: str) -> set[str]:
@@ -69,9 +86,13 @@ def _placeholders(text: str) -> set[str]:
 
 
 def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionnaire: Questionnaire,
-                languages: tuple[str, ...]) -> list[FileProblem]:
+                languages: tuple[str, ...], limits: Mapping[str, Limit]) -> list[FileProblem]:
     problems: list[FileProblem] = []
     path = f"$.rules[{index}]"
+    for key, value in (rule.plan or {}).items():
+        if isinstance(value, Mapping) and value["limit"] not in limits:
+            problems.append(FileProblem(f"{path}.plan.{key}.limit", f"no limit {value['limit']!r}",
+                                        f"use one of: {', '.join(limits) or '(none defined)'}"))
     known = questionnaire.by_id
 
     def need_question(qid: str, where: str, qtype: str | None = None) -> None:
@@ -101,6 +122,9 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
             if known[qid].option(value) is None:
                 problems.append(FileProblem(f"{path}.when.in", f"{value!r} is not an option of {qid!r}",
                                             "use option ids of that question"))
+    if rule.lasting and (rule.window or rule.come_back):
+        problems.append(FileProblem(f"{path}.lasting", "a lasting finding has no waiting period or 'come_back'",
+                                    "remove 'window' and 'come_back', or make the rule temporary"))
     for key in ("question", "detail"):
         if getattr(rule, key):
             need_question(getattr(rule, key), f"{path}.{key}")
@@ -110,8 +134,10 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
                                         f"use one of: {', '.join(windows)}"))
         if "date" in rule.window:
             need_question(rule.window["date"], f"{path}.window.date", "date")
-    for field_name in ("client_message", "practitioner_message"):
+    for field_name in ("client_message", "practitioner_message", "come_back"):
         text = getattr(rule, field_name)
+        if text is None:
+            continue
         for lang in languages:
             if lang not in text:
                 problems.append(FileProblem(f"{path}.{field_name}", f"no text for language {lang!r}",
@@ -129,6 +155,10 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
             if "window" in used and not rule.window:
                 problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{window} without a window",
                                             "add a 'window' with the 'setting' to quote"))
+            if "until" in used and field_name != "practitioner_message":
+                problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{until} in a client message",
+                                            "quote the period as {window}: the documents print the date once, "
+                                            "with what the practitioner decided"))
             if "detail" in used and not rule.detail:
                 problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{detail} without a 'detail' question",
                                             "add 'detail' naming the question to quote"))
@@ -149,6 +179,13 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
             problems.append(FileProblem(f"$.windows.{name}", f"default {window.default} is outside "
                                         f"{window.min}–{window.max}", "make min <= default <= max"))
         windows[name] = window
+    limits: dict[str, Limit] = {}
+    for name, lim in data.get("limits", {}).items():
+        limit = Limit(name, lim["default"], lim["unit"], lim["min"], lim["max"], lim["description"])
+        if not limit.min <= limit.default <= limit.max:
+            problems.append(FileProblem(f"$.limits.{name}", f"default {limit.default} is outside "
+                                        f"{limit.min}–{limit.max}", "make min <= default <= max"))
+        limits[name] = limit
     rules = []
     seen: set[str] = set()
     for index, r in enumerate(data["rules"]):
@@ -157,12 +194,13 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
             practitioner_message=r["practitioner_message"], severity=r.get("severity"),
             severity_setting=r.get("severity_setting"), question=r.get("question"), detail=r.get("detail"),
             window=r.get("window"), aftercare=tuple(r.get("aftercare", ())), plan=r.get("plan"),
+            lasting=r.get("lasting", False), come_back=r.get("come_back"),
         )
         if rule.id in seen:
             problems.append(FileProblem(f"$.rules[{index}].id", f"rule id {rule.id!r} is used twice",
                                         "give each rule its own id"))
         seen.add(rule.id)
-        problems.extend(_check_rule(rule, index, windows, questionnaire, questionnaire.languages))
+        problems.extend(_check_rule(rule, index, windows, questionnaire, questionnaire.languages, limits))
         for a_index, text in enumerate(rule.aftercare):
             for lang in questionnaire.languages:
                 if lang not in text:
@@ -171,7 +209,7 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
         rules.append(rule)
     if problems:
         raise DataFileError(source, problems)
-    return RuleSet(data["version"], windows, tuple(rules), source)
+    return RuleSet(data["version"], windows, tuple(rules), source, limits)
 
 
 def load_rules(path: Path, questionnaire: Questionnaire) -> RuleSet:

@@ -16,6 +16,27 @@ from intake.assessment import RANK, Assessment
 from intake.dates import parse_iso_date
 from intake.documents.model import Countersignature, Signature
 from intake.documents.signature import drawing
+from intake.documents.views import (
+    AnswerItem,
+    AnswerSection,
+    AreaView,
+    AssessmentView,
+    ClientView,
+    ClinicView,
+    DateWindow,
+    DocumentContext,
+    FindingView,
+    PhotoView,
+    PlanLimits,
+    PlanView,
+    PractitionerView,
+    PrivacyView,
+    RecordView,
+    ScheduleView,
+    Severities,
+    SignaturesView,
+    SignatureView,
+)
 from intake.questionnaire import localize
 from intake.treatment import AREA_QUESTION, CONCERN_QUESTION, TreatmentPlan
 
@@ -47,19 +68,14 @@ def photo_consent_given(answers: Mapping[str, Any]) -> bool:
     return answers.get(PHOTO_CONSENT_QUESTION) is True
 
 
-def _finding(finding) -> dict[str, Any]:
-    return {
-        "rule": finding.rule_id,
-        "severity": finding.severity,
-        "question": finding.question_label,
-        "answer": finding.answer,
-        "client_message": finding.client_message,
-        "practitioner_message": finding.practitioner_message,
-        "until": finding.until,
-    }
+def _finding(finding) -> FindingView:
+    return FindingView(finding.rule_id, finding.severity, finding.question_label, finding.answer,
+                       finding.client_message, finding.practitioner_message, finding.until, finding.lasting,
+                       finding.come_back)
 
 
-def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment, language: str) -> list[dict[str, Any]]:
+def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment,
+                language: str) -> tuple[AnswerSection, ...]:
     """Every visible, answered question with its displayed answer, step by step.
 
     Statements the client confirmed (acknowledgements) are listed separately as affirmations.
@@ -81,51 +97,39 @@ def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment, lang
             value = answers[question.id]
             shown = questionnaire.word("none", language) if value == [] else \
                 questionnaire.display(question, value, language)
-            items.append({
-                "id": question.id,
-                "label": localize(question.label, language),
-                "answer": shown,
-                "long": question.type == "long_text",
-                "severity": flagged.get(question.id),
-            })
+            items.append(AnswerItem(question.id, localize(question.label, language), shown,
+                                    question.type == "long_text", flagged.get(question.id)))
         if items:
-            sections.append({"title": localize(step.title, language), "items": items})
-    return sections
+            sections.append(AnswerSection(localize(step.title, language), tuple(items)))
+    return tuple(sections)
 
 
-def affirmations(engine, answers: Mapping[str, Any], language: str) -> list[str]:
+def affirmations(engine, answers: Mapping[str, Any], language: str) -> tuple[str, ...]:
     """The exact statements the client confirmed, in questionnaire order."""
-    return [localize(q.label, language) for q in engine.questionnaire.visible(answers)
-            if q.type == "acknowledgement" and answers.get(q.id) is True]
+    return tuple(localize(q.label, language) for q in engine.questionnaire.visible(answers)
+                 if q.type == "acknowledgement" and answers.get(q.id) is True)
 
 
-def plan_context(engine, plan: TreatmentPlan, language: str) -> dict[str, Any]:
+def plan_context(engine, plan: TreatmentPlan, language: str) -> PlanView:
     """The treatment plan with area names as the client chose them."""
     area_question = engine.questionnaire.by_id[AREA_QUESTION]
     areas = []
     for area in plan.areas:
         option = area_question.option(area.area)
         label = localize(option.label, language) if option else area.area
-        areas.append({"id": area.area, "label": label, "depth_min": area.depth_min, "depth_max": area.depth_max})
-    return {
-        "areas": areas,
-        "sessions": plan.sessions,
-        "interval_weeks": plan.interval_weeks,
-        "maintenance_months": list(plan.maintenance_months),
-        "downtime_days": list(plan.downtime_days),
-        "deepest_mm": max((a.depth_max for a in plan.areas), default=0.0),
-    }
+        areas.append(AreaView(area.area, label, area.depth_min, area.depth_max))
+    return PlanView(tuple(areas), plan.sessions, plan.interval_weeks, tuple(plan.maintenance_months),
+                    tuple(plan.downtime_days), max((a.depth_max for a in plan.areas), default=0.0))
 
 
-def _signature(signature: Signature | None) -> dict[str, Any] | None:
+def _signature(signature: Signature | None) -> SignatureView | None:
     if signature is None:
         return None
     art = drawing(signature.strokes, signature.aspect_ratio) if signature.method == "drawn" else None
-    return {"method": signature.method, "name": signature.name, "statement": signature.intent_statement,
-            "signed_at": signature.signed_at, "drawing": art}
+    return SignatureView(signature.method, signature.name, signature.intent_statement, signature.signed_at, art)
 
 
-def schedule(engine, inputs: Inputs) -> dict[str, Any]:
+def schedule(engine, inputs: Inputs) -> ScheduleView:
     """Treatment day and the window for the next session, as dates where they are known.
 
     A CLEARANCE verdict keeps its waiting periods even when the practitioner has noted the approvals
@@ -149,76 +153,86 @@ def schedule(engine, inputs: Inputs) -> dict[str, Any]:
         spacing = engine.treatment.data["interval_weeks"]
         spread = max(0, spacing["max"] - spacing["min"])
         start = first + timedelta(weeks=plan.interval_weeks)
-        window = {"start": start, "end": start + timedelta(weeks=spread)}
-    return {"signed_day": signed_day, "waiting_for_clearance": waiting, "first_session": first,
-            "first_session_later": first != signed_day, "next_window": window}
+        window = DateWindow(start, start + timedelta(weeks=spread))
+    return ScheduleView(signed_day, waiting, first, first != signed_day, window)
+
+
+def plan_limits(limits: Mapping[str, Any]) -> PlanLimits:
+    """The assessment's plan limits with each absent one as None."""
+    depth, interval = limits.get("max_depth_mm"), limits.get("min_interval_weeks")
+    return PlanLimits(None if depth is None else float(depth), None if interval is None else int(interval))
+
+
+def assessment_view(assessment: Assessment) -> AssessmentView:
+    """The assessment as the documents show it."""
+    findings = tuple(_finding(f) for f in assessment.findings)
+    grouped = Severities(*(tuple(f for f in findings if f.severity == s) for s in ("defer", "clearance", "caution")))
+    return AssessmentView(assessment.verdict, findings, grouped, tuple(sorted({f.rule for f in findings})),
+                          tuple(assessment.aftercare), plan_limits(assessment.plan_limits),
+                          assessment.return_date, assessment.open_ended,
+                          tuple(f for f in grouped.defer if f.lasting),
+                          tuple(f for f in grouped.defer if not f.lasting))
+
+
+def _practitioner(engine, counter: Countersignature | None) -> PractitionerView | None:
+    if counter is None:
+        return None
+    person = engine.config.practitioner(counter.practitioner_id)
+    return PractitionerView(person.id, person.name, person.role or "", person.registration or "",
+                            counter.signed_at, counter.decision, counter.reason or "")
+
+
+def _photo(engine, answers: Mapping[str, Any], language: str) -> PhotoView:
+    uses_question = engine.questionnaire.by_id.get(PHOTO_USES_QUESTION)
+    uses: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
+    if uses_question is not None and photo_consent_given(answers):
+        chosen = answers.get(PHOTO_USES_QUESTION) or []
+        uses = tuple(localize(o.label, language) for o in uses_question.options if o.id in chosen)
+        refused = tuple(localize(o.label, language) for o in uses_question.options if o.id not in chosen)
+    years = int(engine.config.section("storage").get("retention_years", 8))
+    return PhotoView(photo_consent_given(answers), uses, refused, years)
+
+
+def privacy(engine) -> PrivacyView:
+    """Who keeps the client's data, whom to ask, and for how long (from the clinic configuration)."""
+    clinic, settings = engine.config.clinic, engine.config.section("privacy")
+    contact = settings.get("contact") or clinic.get("email") or clinic["phone"]
+    years = int(engine.config.section("storage").get("retention_years", 8))
+    return PrivacyView(settings.get("controller") or clinic["name"], contact, years)
+
+
+def document_context(engine, inputs: Inputs) -> DocumentContext:
+    """The typed context shared by every document of a packet."""
+    language = inputs.record.get("language") or engine.language
+    answers, assessment = inputs.answers, inputs.assessment
+    clinic = engine.config.clinic
+    concern_question = engine.questionnaire.by_id.get(CONCERN_QUESTION)
+    concerns = tuple(localize(o.label, language) for o in concern_question.options
+                     if o.id in (answers.get(CONCERN_QUESTION) or [])) if concern_question else ()
+    consultation = parse_iso_date(inputs.record["consultation_date"])
+    assert consultation is not None  # the record was validated
+    return DocumentContext(
+        language=language,
+        clinic=ClinicView(clinic["name"], clinic["address"], clinic["phone"], clinic.get("email") or "",
+                          clinic.get("website") or "", clinic["timezone"]),
+        record=RecordView(inputs.record_id, inputs.record_id_derived, consultation, engine.questionnaire.version,
+                          engine.rules.version, engine.treatment.version),
+        client=ClientView(answers[NAME_QUESTION], parse_iso_date(answers.get(BIRTH_QUESTION)), assessment.age,
+                          concerns),
+        assessment=assessment_view(assessment),
+        plan=plan_context(engine, inputs.plan, language) if inputs.plan is not None else None,
+        schedule=schedule(engine, inputs),
+        disclosures=disclosures(engine, answers, assessment, language),
+        affirmations=affirmations(engine, answers, language),
+        photo=_photo(engine, answers, language),
+        privacy=privacy(engine),
+        signatures=SignaturesView(_signature(inputs.client), _signature(inputs.photo),
+                                  _practitioner(engine, inputs.counter)),
+        issued_at=inputs.issued_at,
+    )
 
 
 def build_context(engine, inputs: Inputs) -> dict[str, Any]:
-    """The context shared by every document of a packet (documents add their own kind and versions)."""
-    language = inputs.record.get("language") or engine.language
-    answers, assessment = inputs.answers, inputs.assessment
-    config = engine.config
-    clinic = config.clinic
-    findings = [_finding(f) for f in assessment.findings]
-    practitioner = None
-    if inputs.counter is not None:
-        person = config.practitioner(inputs.counter.practitioner_id)
-        practitioner = {
-            "id": person.id, "name": person.name, "role": person.role, "registration": person.registration,
-            "signed_at": inputs.counter.signed_at, "decision": inputs.counter.decision,
-            "reason": inputs.counter.reason,
-        }
-    concern_question = engine.questionnaire.by_id.get(CONCERN_QUESTION)
-    concerns = [localize(o.label, language) for o in concern_question.options
-                if o.id in (answers.get(CONCERN_QUESTION) or [])] if concern_question else []
-    uses_question = engine.questionnaire.by_id.get(PHOTO_USES_QUESTION)
-    photo_uses = []
-    photo_refused = []
-    if uses_question is not None and photo_consent_given(answers):
-        chosen = answers.get(PHOTO_USES_QUESTION) or []
-        photo_uses = [localize(o.label, language) for o in uses_question.options if o.id in chosen]
-        photo_refused = [localize(o.label, language) for o in uses_question.options if o.id not in chosen]
-    return {
-        "language": language,
-        "clinic": {
-            "name": clinic["name"], "address": clinic["address"], "phone": clinic["phone"],
-            "email": clinic.get("email", ""), "website": clinic.get("website", ""),
-            "timezone": clinic["timezone"],
-        },
-        "record": {
-            "id": inputs.record_id, "id_derived": inputs.record_id_derived,
-            "consultation_date": parse_iso_date(inputs.record["consultation_date"]),
-            "questionnaire_version": engine.questionnaire.version,
-            "rules_version": engine.rules.version,
-            "treatment_version": engine.treatment.version,
-        },
-        "client": {
-            "name": answers[NAME_QUESTION],
-            "date_of_birth": parse_iso_date(answers.get(BIRTH_QUESTION)),
-            "age": assessment.age,
-            "concerns": concerns,
-        },
-        "assessment": {
-            "verdict": assessment.verdict,
-            "findings": findings,
-            "by_severity": {s: [f for f in findings if f["severity"] == s] for s in RANK},
-            "rules": sorted({f.rule_id for f in assessment.findings}),
-            "aftercare": list(assessment.aftercare),
-            "plan_limits": dict(assessment.plan_limits),
-            "return_date": assessment.return_date,
-            "open_ended": assessment.open_ended,
-        },
-        "plan": plan_context(engine, inputs.plan, language) if inputs.plan is not None else None,
-        "schedule": schedule(engine, inputs),
-        "disclosures": disclosures(engine, answers, assessment, language),
-        "affirmations": affirmations(engine, answers, language),
-        "photo": {"given": photo_consent_given(answers), "uses": photo_uses, "not_chosen": photo_refused,
-                  "retention_years": engine.config.section("storage").get("retention_years", 8)},
-        "signatures": {
-            "client": _signature(inputs.client),
-            "photo": _signature(inputs.photo),
-            "practitioner": practitioner,
-        },
-        "issued_at": inputs.issued_at,
-    }
+    """The template variables shared by every document of a packet: the typed context's parts by name."""
+    return document_context(engine, inputs).variables()

@@ -64,7 +64,7 @@ def make_filters(zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
         "long_date": long_date,
         "weekday_date": weekday_date,
         "mm": millimetres,
-        "depth_range": lambda area: depth_range(area["depth_min"], area["depth_max"]),
+        "depth_range": lambda area: depth_range(area.depth_min, area.depth_max),
         "days": lambda values: number_range(values, "days"),
         "months": lambda values: number_range(values, "months"),
         "weeks": lambda amount: human_duration(int(amount), "weeks"),

@@ -148,8 +148,7 @@ def test_clearance_consent_lists_what_must_happen_first(packets, clinic_engine):
     text = squash(text_of(packets["clearance"].document("consent").pdf))
     for finding in assessment.of_severity("clearance"):
         assert squash(finding.client_message) in text
-    assert squash(f"not before {human_date(assessment.return_date)}") in text.lower() or \
-        squash(f"Not before {human_date(assessment.return_date)}") in text
+    assert squash(f"We can treat you from {human_date(assessment.return_date)}.") in text
     assert squash("Your first session will not take place until these points are settled") in text
 
 
@@ -161,7 +160,8 @@ def test_deferral_letter_says_why_kindly_and_when_to_come_back(packets, clinic_e
     for finding in assessment.of_severity("defer"):
         assert squash(finding.client_message) in text
     assert squash("it is not a final no") in text
-    assert squash("When the reasons above have passed") in text  # an infection and pregnancy: no fixed date
+    # an infection and pregnancy: no fixed date, but the conditions for each
+    assert squash("You can come back once your skin has fully healed; and after your baby is born") in text
     assert squash("Alex Jordan") in text
 
 

@@ -49,7 +49,8 @@ def test_every_clinical_screening_item_has_a_rule(engine):
                       "skin_condition_history", "toxin_recent", "filler_recent", "surgery_recent", "recent_scar",
                       "peel_recent", "waxing_recent", "retinoids_recent", "photosensitising_medicine",
                       "metal_allergy", "cancer_treatment_clearance"],
-        "caution": ["darker_skin", "cold_sore_history", "diabetes_controlled", "sensitive_skin", "solar_keratosis"],
+        "caution": ["darker_skin", "cold_sore_history", "cold_sore_elsewhere", "pigment_concern",
+                    "diabetes_controlled", "sensitive_skin", "solar_keratosis"],
     }
     severities = {r.id: r.severity for r in engine.rules.rules}
     for severity, ids in expected.items():

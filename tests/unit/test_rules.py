@@ -43,6 +43,8 @@ TRIGGERS = {
     "metal_allergy": {"metal_allergy": True},
     "darker_skin": {"skin_type": "IV"},
     "cold_sore_history": {"cold_sore_history": True},
+    "cold_sore_elsewhere": {"cold_sore_history": True, "treatment_areas": ["forehead"]},
+    "pigment_concern": {"concerns": ["melasma"]},
     "diabetes_controlled": {"diabetes": "controlled"},
     "sensitive_skin": {"sensitive_skin": True},
     "solar_keratosis": {"solar_keratosis": True},
