@@ -138,8 +138,8 @@ def cmd_sign(args: argparse.Namespace) -> int:
             typed = args.photo_typed_name or (None if args.photo_signature else args.typed_name)
             photo = _signature(life, intake, "photo_consent", drawn, typed, when)
         life.sign(intake, ClientSignatures(consent, photo), actor)
-    kinds = "consent and photo consent" if photo else "consent"
-    print(f"Intake {intake.intake_id}: the client's {kinds} signature kept for the countersignature.")
+    kinds = "consent and photo consent signatures" if photo else "consent signature"
+    print(f"Intake {intake.intake_id}: the client's {kinds} kept for the countersignature.")
     return EXIT_OK
 
 

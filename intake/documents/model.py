@@ -16,14 +16,12 @@ from typing import Any
 
 from intake.documents.errors import OutputError, SignatureInputError
 from intake.recordschema import PATTERNS
+from intake.text import MAX_NAME, MAX_STATEMENT
 
 SIGNATURE_METHODS = ("drawn", "typed")
 DECISIONS = ("none", "clearance_noted", "override")
 DOCUMENT_KINDS = ("consent", "aftercare", "deferral")
 
-MAX_NAME = 120
-MAX_STATEMENT = 1000
-MAX_REASON = 1000
 MAX_STROKES = 300
 MAX_POINTS = 20_000
 

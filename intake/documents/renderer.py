@@ -21,7 +21,6 @@ from intake.documents.fetcher import BASE_URL, TemplateAssetFetcher, shorten
 from intake.documents.formatting import make_filters
 from intake.documents.model import (
     DECISIONS,
-    MAX_REASON,
     MULTILINE_TEXT,
     Countersignature,
     Document,
@@ -41,6 +40,7 @@ from intake.documents.payload import (
 )
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.templates import load_template_set, set_version
+from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION, TreatmentPlan
 
 PAPER_SIZES = {"A4": "A4", "Letter": "letter"}

@@ -13,11 +13,11 @@ from intake.errors import InvalidRecordError
 from intake.records import integrity
 from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError, WorkflowError
 from intake.records.model import CONSENT_KINDS, DECISION_KINDS, Decision, DocumentInfo, IntakeView
+from intake.text import MAX_REASON
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _FILENAME = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,200}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-MAX_REASON = 2000
 SIGNATURE_KINDS = ("consent", "photo_consent")
 MAX_SIGNATURES = 2_000_000  # bytes of JSON: a long drawn signature is a few tens of kilobytes
 _DOC_COLUMNS = "id, kind, filename, sha256, template_versions, size, created_at, pdf IS NOT NULL"

@@ -1,0 +1,63 @@
+"""Fixtures for the lifecycle tests: a clinic with its own seal and data key, a real store, one real renderer."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from intake.config import load_config
+from intake.engine import Engine
+from intake.lifecycle import Actor, Lifecycle
+from intake.records import Store, create_data_key
+from tests.documents.conftest import CERT_FROM, write_config
+
+CLIENT_TIME = datetime(2026, 11, 20, 14, 32, 5, tzinfo=UTC)
+COUNTER_TIME = datetime(2026, 11, 20, 14, 40, 5, tzinfo=UTC)
+DESK = Actor("reception", "test-tablet")
+
+
+@pytest.fixture(scope="session")
+def life_dir(tmp_path_factory) -> Path:
+    """A clinic folder: configuration, seal and data key made for these tests."""
+    from intake.documents import create_seal_identity
+
+    folder = tmp_path_factory.mktemp("lifecycle-clinic")
+    config = load_config(write_config(folder))
+    create_seal_identity(config, valid_from=CERT_FROM)
+    create_data_key(config)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def life_engine(life_dir) -> Engine:
+    return Engine.load(life_dir / "clinic.toml")
+
+
+@pytest.fixture(scope="session")
+def life_renderer(life_engine):
+    from intake.documents import PacketRenderer
+
+    return PacketRenderer(life_engine)
+
+
+@pytest.fixture(scope="session")
+def life(life_engine, life_renderer):
+    """The lifecycle on one store for the whole session, its clock at the countersignature time."""
+    store = Store.open(life_engine.config, engine=life_engine)
+    yield Lifecycle(life_engine, store, life_renderer, clock=lambda: COUNTER_TIME)
+    store.close()
+
+
+def text_of(pdf: bytes) -> str:
+    """What a reader sees of a PDF, in reading order, with white space folded."""
+    done = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+    return fold(done.stdout.decode("utf-8"))
+
+
+def fold(text: str) -> str:
+    """White space folded and bidi isolation marks dropped, so wrapped lines compare as written."""
+    return re.sub(r"\s+", " ", re.sub("[\u2066-\u2069\u200e\u200f]", "", text)).strip()

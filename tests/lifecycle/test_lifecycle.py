@@ -1,0 +1,137 @@
+"""The lifecycle's own rules: where each kind of intake resumes, one limit for a reason, nothing written on refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake import conditions, text
+from intake.errors import InvalidRecordError
+from intake.lifecycle import Actor, ClientSignatures, LifecycleError
+from intake.text import TextInputError
+from tests.documents.personas import _satisfy, _text_value, baseline, fill, record, triggering
+from tests.lifecycle.conftest import CLIENT_TIME, DESK
+
+
+def show(engine, question, answers) -> None:
+    """Changes answers so that a follow-up question is shown (its parents' conditions first)."""
+    if not question.show_if:
+        return
+    for parent in conditions.referenced_questions(question.show_if):
+        show(engine, engine.questionnaire.by_id[parent], answers)
+    _satisfy(engine, question.show_if, answers)
+
+
+def rule(life, severity):
+    return next(r for r in life.engine.rules.rules if r.severity == severity and r.severity_setting is None)
+
+
+def signatures(life, intake):
+    name = intake.answers["full_name"]
+    photo = life.typed_signature(intake, "photo_consent", name, CLIENT_TIME) if life.photo_needed(intake) else None
+    return ClientSignatures(life.typed_signature(intake, "consent", name, CLIENT_TIME), photo)
+
+
+def test_a_draft_resumes_at_its_next_step_then_at_the_review(life):
+    answers = baseline(life.engine)
+    intake = life.begin(DESK)
+    first, second = life.steps[0], life.steps[1]
+    life.save_step(intake, first, answers, second.id, DESK)
+    where = life.resume(intake.intake_id)
+    assert (where.stage, where.step_index) == ("steps", 1)
+    assert where.intake.answers == {k: v for k, v in answers.items() if k in {q.id for q in first.questions}}
+    for index, step in enumerate(life.steps):
+        life.save_step(intake, step, answers, life.steps[index + 1].id if index + 1 < len(life.steps) else None,
+                       DESK)
+    assert life.resume(intake.intake_id).stage == "review"
+
+
+def test_a_submitted_intake_resumes_at_the_signatures_then_the_practitioner_then_is_done(life):
+    intake = life.import_record(record(life.engine, triggering(life.engine, rule(life, "caution"))), DESK)
+    assert life.resume(intake.intake_id).stage == "sign"
+    life.sign(intake, signatures(life, intake), DESK)
+    where = life.resume(intake.intake_id)
+    assert where.stage == "practitioner" and where.intake.signatures.to_dict() == intake.signatures.to_dict()
+    counter = life.countersignature(intake, "ajordan", life.default_plan(intake))
+    life.keep_documents(intake, life.render(intake, counter), DESK)
+    assert life.resume(intake.intake_id).stage == "done"
+    assert life.store.load_intake(intake.intake_id).signatures is None
+
+
+def test_a_deferral_resumes_at_its_letter(life):
+    intake = life.import_record(record(life.engine, triggering(life.engine, rule(life, "defer"))), DESK)
+    assert intake.status == "deferred" and life.resume(intake.intake_id).stage == "letter"
+
+
+def test_an_invalid_import_writes_nothing(life):
+    rec = record(life.engine, baseline(life.engine))
+    rec["answers"]["date_of_birth"] = "2026-02-30"
+    before = len(life.store.audit_trail())
+    with pytest.raises(InvalidRecordError) as caught:
+        life.import_record(rec, DESK)
+    assert [p.field for p in caught.value.problems] == ["date_of_birth"]
+    assert len(life.store.audit_trail()) == before
+
+
+def test_one_limit_for_a_reason_everywhere(life):
+    from intake.documents import renderer
+    from intake.records import workflow
+
+    assert renderer.MAX_REASON is text.MAX_REASON and workflow.MAX_REASON is text.MAX_REASON
+    intake = life.import_record(record(life.engine, triggering(life.engine, rule(life, "clearance"))), DESK)
+    with pytest.raises(TextInputError, match="1,500 characters"):
+        life.decide(intake, "ajordan", "override", "x" * 1500, DESK)
+    assert life.store.load_intake(intake.intake_id).decisions == []  # refused before the store
+    life.decide(intake, "ajordan", "override", "y" * text.MAX_REASON, DESK)  # the longest accepted
+    counter = life.countersignature(intake, "ajordan", life.default_plan(intake))
+    life.sign(intake, signatures(life, intake), DESK)
+    packet = life.render(intake, counter)  # ... and the documents print it
+    assert packet.documents[0].kind == "consent"
+
+
+def test_clearance_must_be_decided_before_the_countersignature(life):
+    intake = life.import_record(record(life.engine, triggering(life.engine, rule(life, "clearance"))), DESK)
+    with pytest.raises(LifecycleError, match="needs clearance"):
+        life.countersignature(intake, "ajordan")
+    with pytest.raises(LifecycleError, match="not a practitioner"):
+        life.countersignature(intake, "nobody")
+
+
+@pytest.mark.parametrize("typed", ["Someone Else", "", "   ", "Jo \ud800 Bloggs", "Jo\u202eBloggs", "J" * 500])
+def test_a_typed_signature_is_the_clients_own_name_in_plain_text(life, typed):
+    intake = life.import_record(record(life.engine, baseline(life.engine)), DESK)
+    with pytest.raises((LifecycleError, TextInputError)):
+        life.typed_signature(intake, "consent", typed)
+
+
+def test_a_typed_signature_ignores_case_and_spacing(life):
+    intake = life.import_record(record(life.engine, baseline(life.engine)), DESK)
+    signature = life.typed_signature(intake, "consent", "  " + intake.answers["full_name"].upper() + " ")
+    assert signature.name == intake.answers["full_name"].upper()
+
+
+def test_signatures_must_match_the_photo_answer(life):
+    answers = baseline(life.engine)
+    intake = life.import_record(record(life.engine, answers), DESK)
+    assert not life.photo_needed(intake)
+    name = intake.answers["full_name"]
+    consent = life.typed_signature(intake, "consent", name)
+    photo = life.typed_signature(intake, "photo_consent", name)
+    with pytest.raises(LifecycleError, match="did not agree to photos"):
+        life.sign(intake, ClientSignatures(consent, photo), DESK)
+
+
+@pytest.mark.parametrize("question_id", [q.id for q in __import__("intake.engine").engine.Engine.load()
+                                         .questionnaire.questions() if q.type in ("text", "long_text")])
+def test_a_lone_surrogate_in_any_text_answer_is_refused_by_name(life, question_id):
+    answers = baseline(life.engine)
+    question = life.engine.questionnaire.by_id[question_id]
+    show(life.engine, question, answers)
+    answers = fill(life.engine, answers)
+    valid = _text_value(question)
+    assert not life.engine.validate(record(life.engine, {**answers, question_id: valid}))
+    answers[question_id] = valid[:3] + "\ud83d" + valid[3:]
+    problems = life.engine.validate(record(life.engine, answers))
+    assert {p.field for p in problems} == {question_id}
+    assert any("broken character" in p.message for p in problems)
+    with pytest.raises(InvalidRecordError):
+        life.import_record(record(life.engine, answers), Actor("reception", "test"))

@@ -1,0 +1,43 @@
+"""A sample of the generated records (one rule of each severity) at plain prompts, to sealed documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.documents import PacketRenderer, verify_pdf
+from intake.engine import Engine
+from intake.prompt.flow import AskSession
+from intake.records import Store
+from tests.documents.personas import triggering
+from tests.prompt.conftest import Clock
+from tests.prompt.fake import FakePrompter
+
+ENGINE = Engine.load()
+SAMPLE = [next(r.id for r in ENGINE.rules.rules if r.severity == severity and r.severity_setting is None)
+          for severity in ("caution", "clearance", "defer")]
+
+
+@pytest.mark.parametrize("rule_id", SAMPLE)
+def test_a_generated_client_of_each_severity_at_plain_prompts(clinic_config, rule_id):
+    engine = Engine.load(clinic_config)
+    rule = next(r for r in engine.rules.rules if r.id == rule_id)
+    answers = triggering(engine, rule)
+    empty = {"text": "", "long_text": "", "multi_choice": []}
+    blanks = {q.id: empty[q.type] for q in engine.questionnaire.questions()
+              if q.type in empty and not q.required and q.id not in answers}
+    script = {**blanks, **answers, "review": "confirm", "signature": answers["full_name"],
+              "photo_signature": answers["full_name"], "practitioner": "ajordan", "countersign": True,
+              "prefill": False, "information": True, "decision": "clearance_noted",
+              "reason": "GP letter seen and filed"}
+    store = Store.open(clinic_config, engine=engine)
+    ask = AskSession(engine, FakePrompter(script), store, PacketRenderer(engine), staff="reception",
+                     device="phone", out_dir=clinic_config.path("documents", "out_dir"), clock=Clock())
+    paths = ask.run()
+    view = store.load_intake(ask.intake_id)
+    assert rule_id in {f["rule"] for f in view.assessment["findings"]}
+    assert view.status == ("deferred" if rule.severity == "defer" else "signed")
+    assert sorted(d.kind for d in view.documents) == (["deferral"] if rule.severity == "defer"
+                                                       else ["aftercare", "consent"])
+    for path in paths:
+        assert verify_pdf(path.read_bytes(), clinic_config).ok
+    store.close()

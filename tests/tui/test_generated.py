@@ -1,0 +1,36 @@
+"""A sample of the generated records (one rule of each severity) walked through the wizard to sealed documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.engine import Engine
+from intake.tui.screens.documents import DoneScreen
+from tests.documents.personas import triggering
+from tests.tui.conftest import SIZES, build_app
+from tests.tui.driver import wait_for
+from tests.tui.test_flow import client_part, countersign, verified
+
+ENGINE = Engine.load()
+#: The first rule of each severity whose condition does not hang on age (the wizard's day is fixed).
+SAMPLE = [next(r.id for r in ENGINE.rules.rules if r.severity == severity and r.severity_setting is None)
+          for severity in ("caution", "clearance", "defer")]
+
+
+@pytest.mark.parametrize("rule_id", SAMPLE)
+async def test_a_generated_client_of_each_severity_through_the_wizard(engine, rule_id):
+    rule = next(r for r in engine.rules.rules if r.id == rule_id)
+    answers = triggering(engine, rule)
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        await client_part(pilot, answers)
+        assert rule_id in {f.rule_id for f in app.session.state.assessment.findings}
+        if rule.severity == "clearance":
+            await countersign(pilot, "clearance_noted", reason="GP letter seen and filed")
+        else:
+            await countersign(pilot)
+        done = await wait_for(pilot, DoneScreen, timeout=60)
+        kinds = sorted(p.name.split("_")[1] for p in done.paths)
+        assert kinds == (["deferral"] if rule.severity == "defer" else ["aftercare", "consent"])
+        for path in done.paths:
+            assert (await verified(path, engine)).ok
