@@ -239,7 +239,7 @@ class RecordValidator:
         for question in self.questionnaire.questions():
             rules = question.date_range
             day = parse_iso_date(answers.get(question.id)) if rules else None
-            if day is None:
+            if day is None or rules is None:
                 continue
             message = _date_range_message(day, consultation, rules)
             if message:

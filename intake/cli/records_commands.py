@@ -6,6 +6,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from intake.records import Store
 
 EXIT_OK, EXIT_INVALID = 0, 1
 STATUS_CHOICES = ("draft", "submitted", "deferred", "signed", "expired", "erased")
@@ -88,13 +92,13 @@ def _staff(args: argparse.Namespace) -> str:
     return name
 
 
-def _device(store) -> str:
+def _device(store: Store) -> str:
     import socket
 
     return store.config.section("kiosk").get("device") or socket.gethostname() or "this computer"
 
 
-def _local(store, moment: str | None) -> str:
+def _local(store: Store, moment: str | None) -> str:
     """A stored UTC time in the clinic's time zone, for people."""
     if not moment:
         return "-"

@@ -194,7 +194,8 @@ def verify(conn: sqlite3.Connection, keyring: Keyring) -> AuditReport:
     for start in starts:
         if start in reached:
             continue
-        segment, current = [], start
+        segment: list[int] = []
+        current: int | None = start
         while current is not None and current not in reached:
             reached[current] = len(segments)
             segment.append(current)
@@ -249,7 +250,7 @@ def verify(conn: sqlite3.Connection, keyring: Keyring) -> AuditReport:
         last = rows[-1].seq if rows else 0
         problems.append(AuditProblem(int(head["seq"]), "deleted", f"the latest entries were deleted: the "
                                      f"trail should run to entry #{head['seq']} but now ends at #{last}"))
-    elif head is not None and any(sealed[j] for j in successors.get(head_hash, [])):
+    elif head is not None and head_hash is not None and any(sealed[j] for j in successors.get(head_hash, [])):
         problems.append(AuditProblem(None, "head", "the record of the latest audit entry was rolled back: "
                                      f"sealed entries follow entry #{head['seq']}"))
     problems.sort(key=lambda p: (p.seq is None, p.seq or 0))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from intake.dates import parse_iso_date
 from intake.records.crypto import Keyring
 from intake.records.model import ListRow, SearchResult
+from intake.records.ops import StoreOps
 
 MIN_PREFIX = 3
 MAX_PREFIX = 12
@@ -125,7 +126,7 @@ def chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
         yield items[start:start + size]
 
 
-def run(store, text: str | None, status: str | None, limit: int, client_id: str | None) -> SearchResult:
+def run(store: StoreOps, text: str | None, status: str | None, limit: int, client_id: str | None) -> SearchResult:
     """Runs a search inside the caller's read transaction; every hit is confirmed on the opened name."""
     from intake.records import integrity
     from intake.records.clients import open_identity
@@ -151,6 +152,7 @@ def run(store, text: str | None, status: str | None, limit: int, client_id: str 
            "ORDER BY i.updated_at DESC")
     rows: list[ListRow] = []
     identities: dict[str, dict[str, str] | None] = {}
+    identity: dict[str, str] | None
     for intake_id, state, day, updated, owner, blob, label in store.conn.execute(sql, params):
         if owner and owner not in identities:
             identity = open_identity(store.keyring, owner, blob)
@@ -168,6 +170,6 @@ def run(store, text: str | None, status: str | None, limit: int, client_id: str 
             name = f"({state}: nothing kept)"
         else:
             name = identity["full_name"] if identity else (
-                store._open(intake_id, "label", label, "client label") or "(name not given yet)")
+                store.open_sealed(intake_id, "label", label, "client label") or "(name not given yet)")
         rows.append(ListRow(intake_id, state, day, updated, owner, name, identity["date_of_birth"] if identity else ""))
     return SearchResult(rows)
