@@ -301,11 +301,17 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     with _open(args) as store:
         report = store.verify_audit()
     if report.ok:
-        print(f"Audit trail OK: {report.entries} entries, none changed, deleted, added or moved. "
+        anchored = not any(note.startswith("rollback detection is off") for note in report.notes)
+        tables = "; every table matches the checkpoint kept outside the data folder" if anchored else ""
+        print(f"Audit trail OK: {report.entries} entries, none changed, deleted, added or moved{tables}. "
               f"Latest hash {report.head}.")
+        for note in report.notes:
+            print(f"  Note: {note}.")
         return EXIT_OK
     print(f"AUDIT TRAIL DAMAGED: {len(report.problems)} problem(s) in {report.entries} entries.")
     for problem in report.problems:
         print(f"  - {problem.kind.upper()}: {problem.message}")
+    for note in report.notes:
+        print(f"  Note: {note}.")
     print("Keep this output. Compare the data folder with a backup to see what was changed.")
     return EXIT_INVALID

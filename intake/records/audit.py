@@ -77,6 +77,7 @@ class AuditReport:
     entries: int
     head: str
     problems: tuple[AuditProblem, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # not problems: e.g. entries not anchored yet after a crash
 
     @property
     def ok(self) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from intake.dates import parse_iso_date
 from intake.errors import InvalidRecordError
-from intake.records import audit, clients, db, erase, export, integrity, migrations, search, workflow
+from intake.records import anchor, audit, clients, db, erase, export, integrity, migrations, search, workflow
 from intake.records.audit import AuditProblem, AuditReport, Entry
 from intake.records.crypto import KEY_CHECK, Keyring, check_database_key, key_check_value, load_for_store
 from intake.records.errors import NewerDatabaseError, RecordNotFoundError, StoreError
@@ -49,7 +49,8 @@ class Store:
     """
 
     def __init__(self, config: ClinicConfig, conn: sqlite3.Connection, keyring: Keyring, path: Path,
-                 busy_timeout: float, clock: Clock, engine: Engine | None = None):
+                 busy_timeout: float, clock: Clock, engine: Engine | None = None,
+                 checkpoint: anchor.Checkpoint | None = None):
         self.config = config
         self.conn = conn
         self.keyring = keyring
@@ -58,6 +59,9 @@ class Store:
         self.clock = clock
         self._engine = engine
         self._lock = threading.RLock()
+        self.checkpoint = checkpoint
+        self._anchor_due = False
+        self._anchor_error: str | None = None
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -77,6 +81,7 @@ class Store:
         busy = float(config.section("storage").get("busy_timeout_seconds", 10))
         kind = db.inspect_file(path)
         keyring = load_for_store(config, kind)
+        anchor_path = anchor.checkpoint_path(config, keyring)
         db.prepare_folder(data_dir)
         conn = db.connect(path, busy)
         try:
@@ -91,11 +96,14 @@ class Store:
                 if app_id == db.APPLICATION_ID:
                     check_database_key(conn, keyring, path)
             db.enable_wal(conn, path, busy)
-            store = cls(config, conn, keyring, path, busy, clock or utc_now, engine)
+            store = cls(config, conn, keyring, path, busy, clock or utc_now, engine,
+                        anchor.Checkpoint(anchor_path, keyring) if anchor_path else None)
             integrity.register(conn, keyring)
+            anchor.register(conn, keyring)
             store._migrate()
-            integrity.install_triggers(conn)
             with db.translate(path, "opening the records database", busy):
+                integrity.install_triggers(conn)
+                anchor.install_triggers(conn)
                 check_database_key(conn, keyring, path)  # another process may have created it with its own key
         except BaseException:
             conn.close()
@@ -106,7 +114,12 @@ class Store:
         applied = 0
         for migration in migrations.pending(self.conn, steps or migrations.MIGRATIONS):
             with self.write(f"upgrading the records database to schema {migration.version}"):
-                applied += migrations.apply(self.conn, migration, self.now(), self._initialise)
+                done = migrations.apply(self.conn, migration, self.now(), self._initialise)
+                if done and migrations.current_version(self.conn) >= anchor.SINCE_VERSION:
+                    for table in anchor.DIGESTED:  # a migration may have rewritten rows or their seals
+                        self.conn.execute(anchor.recompute_sql(table))
+                    self._anchor_due = True
+                applied += done
         return applied
 
     def _initialise(self, conn: sqlite3.Connection) -> None:
@@ -128,9 +141,27 @@ class Store:
 
     @contextmanager
     def write(self, action: str) -> Iterator[sqlite3.Connection]:
-        """One atomic, durable write transaction; `action` names it in error messages."""
-        with self._lock, db.write_transaction(self.conn, self.path, action, self.busy_timeout) as conn:
-            yield conn
+        """One atomic, durable write transaction; `action` names it in error messages.
+
+        A transaction that wrote an audit entry is anchored in the checkpoint file after it commits
+        (see intake.records.anchor for the crash-safety rule).
+        """
+        with self._lock:
+            self._anchor_due = False
+            with db.write_transaction(self.conn, self.path, action, self.busy_timeout) as conn:
+                yield conn
+                state = self._anchor_state() if self._anchor_due and self.checkpoint else None
+            if state is not None and self.checkpoint is not None:
+                try:
+                    self.checkpoint.append(*state)
+                    self._anchor_error = None
+                except StoreError as exc:  # the change is saved; the next change anchors it
+                    self._anchor_error = str(exc)
+
+    def _anchor_state(self) -> tuple[int, str, str, dict[str, list[int]]]:
+        last = self.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, head = (last[0], last[1]) if last else (0, audit.GENESIS)
+        return seq, head, self.now(), anchor.stored(self.conn)
 
     @contextmanager
     def read(self, action: str) -> Iterator[sqlite3.Connection]:
@@ -145,6 +176,7 @@ class Store:
     def audit(self, event: str, *, staff: str, device: str, intake_id: str | None = None,
               client_id: str | None = None, **details: Any) -> int:
         """Appends an audit entry inside the current write transaction; returns its number."""
+        self._anchor_due = True
         return audit.append(self.conn, self.keyring, at=self.now(), event=event, staff=staff, device=device,
                             intake_id=intake_id, client_id=client_id, details=details)
 
@@ -334,9 +366,14 @@ class Store:
         trail agree (no intake, document or decision deleted or added behind intake's back)."""
         with self.read("checking the audit trail"):
             report = audit.verify(self.conn, self.keyring)
-            rows = integrity.verify(self.conn, audit.entries(self.conn))
+            entries = audit.entries(self.conn)
+            rows = integrity.verify(self.conn, entries)
+            anchored, notes = anchor.verify(self.conn, self.checkpoint, {e.seq: e.hash for e in entries})
         extra = tuple(AuditProblem(None, p.kind, p.message) for p in rows)
-        return AuditReport(report.entries, report.head, report.problems + extra)
+        extra += tuple(AuditProblem(f.seq, f.kind, f.message) for f in anchored if _news(f, report.problems))
+        if self._anchor_error:
+            notes.append(f"the latest change could not be anchored: {self._anchor_error}")
+        return AuditReport(report.entries, report.head, report.problems + extra, tuple(notes))
 
     def audit_trail(self, intake_id: str | None = None) -> list[Entry]:
         """The audit entries, all or for one intake."""
@@ -383,3 +420,10 @@ class Store:
     def purge_retention(self, now: datetime | None = None) -> int:
         """Erases kept consent evidence whose retention period has ended; returns how many intakes."""
         return erase.purge_retention(self, now)
+
+
+def _news(finding: anchor.Finding, chain: tuple[AuditProblem, ...]) -> bool:
+    """False for a checkpoint finding that only repeats what the chain's own check already named."""
+    if finding.kind == "trail replaced" and chain:
+        return False
+    return finding.seq is None or finding.seq not in {p.seq for p in chain}

@@ -98,7 +98,9 @@ def keep_signatures(store: StoreOps, intake_id: str, signatures: Mapping[str, An
             raise WorkflowError(f"intake {intake_id} is {status}: only a submitted intake waits for its "
                                 "countersignature with the client's signatures.")
         now = store.now()
-        store.conn.execute("INSERT OR REPLACE INTO signatures (id, data, at, staff, device) VALUES (?, ?, ?, ?, ?)",
+        # DELETE + INSERT, not INSERT OR REPLACE: a replacing insert fires no delete trigger (table digests).
+        store.conn.execute("DELETE FROM signatures WHERE id = ?", (intake_id,))
+        store.conn.execute("INSERT INTO signatures (id, data, at, staff, device) VALUES (?, ?, ?, ?, ?)",
                            (intake_id, store.keyring.seal_json(dict(signatures), _signatures_ad(intake_id)), now,
                             staff, device))
         store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (now, intake_id))
