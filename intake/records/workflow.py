@@ -30,6 +30,16 @@ def canonical_sha256(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def fingerprint(store: StoreOps, kind: str, value: Any) -> str:
+    """A keyed hash (HMAC, key derived from the data key) of a JSON value, for audit details.
+
+    An unkeyed hash of a signature or a reason would let anyone with the database test guesses
+    (a list of names) against it, even after erasure; this one needs the key.
+    """
+    text = json.dumps([kind, value], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return store.keyring.fingerprint(text.encode("utf-8"))
+
+
 def _doc_ad(intake_id: str, document_id: int, column: str) -> str:
     return f"document:{intake_id}:{document_id}:{column}"
 
@@ -105,7 +115,7 @@ def keep_signatures(store: StoreOps, intake_id: str, signatures: Mapping[str, An
                             staff, device))
         store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (now, intake_id))
         store.audit("client_signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                     kinds=sorted(signatures), signatures_sha256=canonical_sha256(dict(signatures)))
+                     kinds=sorted(signatures), signatures_hmac=fingerprint(store, "signatures", dict(signatures)))
 
 
 def submit(store: StoreOps, intake_id: str, record: Mapping[str, Any], assessment: Mapping[str, Any],
@@ -145,10 +155,11 @@ def submit(store: StoreOps, intake_id: str, record: Mapping[str, Any], assessmen
             (new_status, store.seal_value(intake_id, "answers", answers), store.seal_value(intake_id, "record", record),
              store.seal_value(intake_id, "assessment", dict(assessment)), now, now, intake_id))
         store.audit("submitted", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                     record_sha256=canonical_sha256(record), questionnaire_version=record["questionnaire_version"])
+                    record_hmac=fingerprint(store, "record", record),
+                    questionnaire_version=record["questionnaire_version"])
         store.audit("assessed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                      verdict=verdict, rules_version=assessment.get("rules_version"),
-                     assessment_sha256=canonical_sha256(dict(assessment)))
+                     assessment_hmac=fingerprint(store, "assessment", dict(assessment)))
     return new_status
 
 
@@ -189,8 +200,8 @@ def record_decision(store: StoreOps, intake_id: str, practitioner_id: str, kind:
                            (decision_id, intake_id, store.now(), practitioner_id, kind, sealed, staff, device))
         store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (store.now(), intake_id))
         store.audit("decision", staff=staff, device=device, intake_id=intake_id, client_id=client_id, kind=kind,
-                     practitioner=practitioner_id, decision_id=decision_id, reason_sha256=hashlib.sha256(
-                         reason.encode("utf-8")).hexdigest() if reason else None)
+                     practitioner=practitioner_id, decision_id=decision_id,
+                    reason_hmac=fingerprint(store, "reason", reason) if reason else None)
 
 
 @dataclass(frozen=True)
@@ -255,7 +266,8 @@ def add_documents(store: StoreOps, intake_id: str, documents: Sequence[Any], sta
                  json.dumps(doc.template_versions, sort_keys=True), len(doc.pdf),
                  store.keyring.seal(doc.pdf, _doc_ad(intake_id, doc_id, "pdf")), now, staff, device))
             store.audit("rendered", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                         document_id=doc_id, kind=doc.kind, sha256=doc.sha256, size=len(doc.pdf),
+                         document_id=doc_id, kind=doc.kind, pdf_hmac=fingerprint(store, "pdf", doc.sha256),
+                         size=len(doc.pdf),
                          template_versions=doc.template_versions)
             stored.append(doc_id)
         new_status = "signed" if consent else status
@@ -266,7 +278,7 @@ def add_documents(store: StoreOps, intake_id: str, documents: Sequence[Any], sta
             store.conn.execute("DELETE FROM signatures WHERE id = ?", (intake_id,))
             store.audit("signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                          documents=[i for i, d in zip(stored, checked, strict=True) if d.kind in CONSENT_KINDS],
-                         sha256=[d.sha256 for d in consent])
+                         pdf_hmac=[fingerprint(store, "pdf", d.sha256) for d in consent])
     return new_status
 
 
