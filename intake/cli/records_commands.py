@@ -138,7 +138,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     """intake records list"""
     with _open(args) as store:
         result = store.search(args.search, args.status, limit=max(1, args.limit))
-        if not result.rows:
+        if not result.rows and not result.damaged:
             print("No intakes found." + (" Search uses 3+ letters of a first name or surname, or a date of birth "
                                          "as YYYY-MM-DD." if args.search else ""))
             return EXIT_OK
@@ -149,6 +149,12 @@ def cmd_list(args: argparse.Namespace) -> int:
                   f"{_local(store, row.updated_at):<22} {row.client_name}{born}")
         more = " More match: narrow with --search or --status, or raise --limit." if result.more else ""
         print(f"{len(result.rows)} intake{'s' if len(result.rows) != 1 else ''} shown.{more}")
+        if result.damaged:
+            print(f"{len(result.damaged)} intake(s) could not be shown because they are damaged:")
+            for damaged in result.damaged:
+                print(f"  {damaged.intake_id}: {damaged.message}")
+            print("Run `intake audit verify` for the whole picture.")
+            return EXIT_INVALID
     return EXIT_OK
 
 

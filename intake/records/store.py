@@ -16,7 +16,7 @@ from intake.errors import InvalidRecordError
 from intake.records import anchor, audit, clients, db, erase, export, integrity, migrations, search, workflow
 from intake.records.audit import AuditProblem, AuditReport, Entry
 from intake.records.crypto import KEY_CHECK, Keyring, check_database_key, key_check_value, load_for_store
-from intake.records.errors import NewerDatabaseError, RecordNotFoundError, StoreError
+from intake.records.errors import NewerDatabaseError, RecordNotFoundError, StoreError, TamperedRecordError
 from intake.records.model import (
     Clock,
     DocumentInfo,
@@ -98,10 +98,10 @@ class Store:
             db.enable_wal(conn, path, busy)
             store = cls(config, conn, keyring, path, busy, clock or utc_now, engine,
                         anchor.Checkpoint(anchor_path, keyring) if anchor_path else None)
-            integrity.register(conn, keyring)
-            anchor.register(conn, keyring)
-            store._migrate()
-            with db.translate(path, "opening the records database", busy):
+            with db.translate(path, "opening the records database", busy):  # e.g. a full disk at first open
+                integrity.register(conn, keyring)
+                anchor.register(conn, keyring)
+                store._migrate()
                 integrity.install_triggers(conn)
                 anchor.install_triggers(conn)
                 check_database_key(conn, keyring, path)  # another process may have created it with its own key
@@ -275,30 +275,25 @@ class Store:
                         next_step=next_step, answers=len(given))
 
     def update_identity(self, intake_id: str, before: Mapping[str, Any], after: Mapping[str, Any],
-                         client_id: str | None) -> str | None:
+                        client_id: str | None) -> str | None:
         """Keeps the label and the client link in step with the name and date of birth."""
-        keys = (clients.NAME_QUESTION, clients.BIRTH_QUESTION)
-        name, birth = (after.get(k) for k in keys)
-        if name == before.get(keys[0]) and birth == before.get(keys[1]) and (client_id or not (name and birth)):
-            return client_id
-        new_client = clients.link_client(self.conn, self.keyring, name, birth, self.now()) if name and birth \
-            else None
-        label = self.seal_value(intake_id, "label", client_label(name, birth)) if name or birth else None
-        self.conn.execute("UPDATE intakes SET client_id = ?, label = ? WHERE id = ?", (new_client, label, intake_id))
-        if client_id and client_id != new_client:
-            clients.drop_if_orphan(self.conn, client_id)
-        return new_client
+        return clients.update_identity(self, intake_id, before, after, client_id)
 
     def drafts(self) -> list[DraftSummary]:
         """Drafts that can be resumed, most recently saved first."""
         with self.read("listing drafts"):
             rows = self.conn.execute("SELECT id, started_at, updated_at, step_id, label, device, next_step"
                                      " FROM intakes WHERE status = 'draft' ORDER BY updated_at DESC").fetchall()
-            for row in rows:
-                integrity.check(self.conn, "intakes", row[0])
-            return [DraftSummary(i, started, updated, step, self.open_sealed(i, "label", label, "client label")
-                                 or client_label(None, None), dev, nxt)
+            return [DraftSummary(i, started, updated, step, self._draft_label(i, label), dev, nxt)
                     for i, started, updated, step, label, dev, nxt in rows]
+
+    def _draft_label(self, intake_id: str, label: bytes | None) -> str:
+        """The client label of a draft, or a plain warning for a damaged one (the others still list)."""
+        try:
+            integrity.check(self.conn, "intakes", intake_id)
+            return self.open_sealed(intake_id, "label", label, "client label") or client_label(None, None)
+        except TamperedRecordError:
+            return "(damaged: changed outside intake; run `intake audit verify`)"
 
     def load_intake(self, intake_id: str) -> IntakeView:
         """Everything stored about an intake, decrypted (for resuming; staff views use `view`)."""
@@ -322,22 +317,7 @@ class Store:
         Returns None when no earlier submitted intake matches the name and date of birth exactly
         (after normalising case, accents and spacing). Writes a 'viewed' audit entry when found.
         """
-        check_who(staff, device)
-        questionnaire = self.engine.questionnaire
-        with self.write("looking up a returning client"):
-            client_id = clients.find_client(self.conn, self.keyring, full_name, date_of_birth)
-            if client_id is None:
-                return None
-            row = self.conn.execute(
-                "SELECT id, record FROM intakes WHERE client_id = ? AND status IN ('submitted', 'deferred', 'signed')"
-                " AND record IS NOT NULL ORDER BY submitted_at DESC LIMIT 1", (client_id,)).fetchone()
-            if row is None:
-                return None
-            record = self.open_sealed(row[0], "record", row[1], "record")
-            self.audit("viewed", staff=staff, device=device, intake_id=row[0], client_id=client_id,
-                        purpose="prefill for a returning client")
-        keep = {q.id for q in questionnaire.questions() if q.prefill}
-        return questionnaire.prune({k: v for k, v in record["answers"].items() if k in keep})
+        return clients.returning_answers(self, full_name, date_of_birth, staff, device)
 
     def search(self, text: str | None = None, status: str | None = None, limit: int = 50,
                client_id: str | None = None) -> SearchResult:
@@ -347,17 +327,8 @@ class Store:
 
     def resolve(self, text: str) -> str:
         """The intake id that `text` names in full or by a unique beginning (at least 4 characters)."""
-        text = text.strip().lower()
         with self.read("looking up an intake"):
-            if self.conn.execute("SELECT 1 FROM intakes WHERE id = ?", (text,)).fetchone():
-                return text
-            found = [r[0] for r in self.conn.execute(
-                "SELECT id FROM intakes WHERE id >= ? AND id < ? ORDER BY id LIMIT 3", (text, text + "\uffff"))]
-        if len(text) >= 4 and len(found) == 1:
-            return found[0]
-        if len(found) > 1 and len(text) >= 4:
-            raise StoreError(f"{text!r} is the beginning of several intake ids ({', '.join(found)}…); type more.")
-        raise RecordNotFoundError(f"there is no intake {text!r}. `intake records list` shows them all.")
+            return search.resolve(self.conn, text)
 
     # -- audit ---------------------------------------------------------------------------------
 
