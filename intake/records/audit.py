@@ -21,7 +21,7 @@ EVENTS = {
     "started": "started", "step_saved": "step saved", "submitted": "submitted", "assessed": "assessed",
     "decision": "decision", "client_signed": "client signed (waiting for countersignature)",
     "signed": "signed", "rendered": "rendered", "viewed": "viewed",
-    "exported": "exported", "erased": "erased",
+    "exported": "exported", "erased": "erased", "key_rotated": "data key rotated",
 }
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -110,6 +110,26 @@ def append(conn: sqlite3.Connection, keyring: Keyring, *, at: str, event: str, s
     head = json.dumps({"seq": seq, "hash": entry_hash, "mac": _head_mac(keyring, seq, entry_hash)})
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (HEAD_KEY, head))
     return seq
+
+
+def rechain(conn: sqlite3.Connection, keyring: Keyring) -> None:
+    """Re-hashes the whole chain and its sealed head with a new key (key rotation), inside the caller's
+    write transaction; the append-only triggers are lifted for the duration and put back as they were."""
+    saved = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'"
+                         " AND name IN (?, ?)", TRIGGERS).fetchall()
+    for name, _ in saved:
+        conn.execute(f"DROP TRIGGER {name}")
+    prev_hash, seq = GENESIS, 0
+    for row in entries(conn):
+        entry_hash = keyring.audit_mac(_content(prev_hash, row.at, row.event, row.intake_id, row.client_id,
+                                                row.staff, row.device, row.details))
+        conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (prev_hash, entry_hash, row.seq))
+        prev_hash, seq = entry_hash, row.seq
+    for _, sql in saved:
+        conn.execute(sql)
+    if seq:
+        head = json.dumps({"seq": seq, "hash": prev_hash, "mac": _head_mac(keyring, seq, prev_hash)})
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (HEAD_KEY, head))
 
 
 def entries(conn: sqlite3.Connection, intake_id: str | None = None) -> list[Entry]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from intake.dates import parse_iso_date
 from intake.errors import InvalidRecordError
-from intake.records import anchor, audit, clients, db, erase, export, integrity, migrations, search, workflow
+from intake.records import anchor, audit, clients, db, erase, export, integrity, migrations, rotate, search, workflow
 from intake.records.audit import AuditProblem, AuditReport, Entry
 from intake.records.crypto import KEY_CHECK, Keyring, check_database_key, key_check_value, load_for_store
 from intake.records.errors import NewerDatabaseError, RecordNotFoundError, StoreError, TamperedRecordError
@@ -93,8 +93,8 @@ class Store:
                     raise NewerDatabaseError(
                         f"{path} was written by a newer version of intake (schema {version}; this version knows "
                         f"up to {migrations.LATEST}). Nothing was changed. Update intake on this computer.")
-                if app_id == db.APPLICATION_ID:
-                    check_database_key(conn, keyring, path)
+                if app_id == db.APPLICATION_ID:  # (the new key of an interrupted rotation is taken up here)
+                    keyring = rotate.key_for_database(config, conn, keyring, path)
             db.enable_wal(conn, path, busy)
             store = cls(config, conn, keyring, path, busy, clock or utc_now, engine,
                         anchor.Checkpoint(anchor_path, keyring) if anchor_path else None)
@@ -141,16 +141,13 @@ class Store:
 
     @contextmanager
     def write(self, action: str) -> Iterator[sqlite3.Connection]:
-        """One atomic, durable write transaction; `action` names it in error messages.
-
-        A transaction that wrote an audit entry is anchored in the checkpoint file after it commits
-        (see intake.records.anchor for the crash-safety rule).
-        """
+        """One atomic, durable write transaction (`action` names it in errors); a transaction that wrote an
+        audit entry is anchored in the checkpoint file after it commits (crash rule: intake.records.anchor)."""
         with self._lock:
             self._anchor_due = False
             with db.write_transaction(self.conn, self.path, action, self.busy_timeout) as conn:
                 yield conn
-                state = self._anchor_state() if self._anchor_due and self.checkpoint else None
+                state = self.anchor_state() if self._anchor_due and self.checkpoint else None
             if state is not None and self.checkpoint is not None:
                 try:
                     self.checkpoint.append(*state)
@@ -158,7 +155,8 @@ class Store:
                 except StoreError as exc:  # the change is saved; the next change anchors it
                     self._anchor_error = str(exc)
 
-    def _anchor_state(self) -> tuple[int, str, str, dict[str, list[int]]]:
+    def anchor_state(self) -> tuple[int, str, str, dict[str, list[int]]]:
+        """(latest entry number, its hash, now, table digests): what a checkpoint line records."""
         last = self.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         seq, head = (last[0], last[1]) if last else (0, audit.GENESIS)
         return seq, head, self.now(), anchor.stored(self.conn)
