@@ -30,6 +30,7 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check intake tests bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -169,11 +169,11 @@ def _build_fixture(store, count: int, seed: int = 1) -> list[tuple[str, str]]:
         moment = (start + timedelta(minutes=15 * n)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         status = rng.choice(("signed", "signed", "signed", "submitted", "deferred", "draft"))
         answers = {"full_name": name, "date_of_birth": birth, "phone": f"+44 7700 {n % 1000000:06d}"}
-        record = None if status == "draft" else store._seal(intake_id, "record", {"answers": answers})
+        record = None if status == "draft" else store.seal_value(intake_id, "record", {"answers": answers})
         intake_rows.append((intake_id, client_id, status, moment[:10], "2026.11.1", moment, moment, "bench",
-                            "bench", store._seal(intake_id, "answers", answers), record,
+                            "bench", store.seal_value(intake_id, "answers", answers), record,
                             None if status == "draft" else moment))
-    with store._write("building the benchmark fixture"):
+    with store.write("building the benchmark fixture"):
         store.conn.executemany("INSERT INTO clients (id, identity, created_at) VALUES (?, ?, ?)", client_rows)
         store.conn.executemany("INSERT OR IGNORE INTO search_tokens (token, client_id) VALUES (?, ?)", token_rows)
         store.conn.executemany(

@@ -167,7 +167,7 @@ class Assessor:
             "answer": answer,
             "value": value if isinstance(value, str) else answer,
             "detail": self.questionnaire.display(detail_q, answers.get(rule.detail), self.language)
-            if detail_q else "",
+            if detail_q and rule.detail else "",
             "date": human_date(window_date) if window_date else "a date not given",
             "until": human_date(until) if until else "a date to be confirmed",
             "window": self.window_text(window["setting"]) if window else "",

@@ -106,7 +106,9 @@ class ClinicConfig:
     @property
     def data_dir(self) -> Path:
         """Folder of the local record store."""
-        return self.path("storage", "data_dir", "intake-data")
+        folder = self.path("storage", "data_dir", "intake-data")
+        assert folder is not None  # a default is given
+        return folder
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -181,7 +181,7 @@ def _check_condition_refs(
 ) -> None:
     for leaf in conditions.leaves(condition):
         qid = leaf.get("question")
-        target = earlier.get(qid)
+        target = earlier.get(qid) if isinstance(qid, str) else None
         if target is None:
             problems.append(FileProblem(f"{path}.question", f"refers to {qid!r}, which is not asked earlier",
                                         "name a question that comes before this one"))
@@ -209,7 +209,8 @@ def _check_prefill(question: Question, earlier: Mapping[str, Question], path: st
     if not question.prefill or question.show_if is None:
         return
     for leaf in conditions.leaves(question.show_if):
-        target = earlier.get(leaf.get("question"))
+        qid = leaf.get("question")
+        target = earlier.get(qid) if isinstance(qid, str) else None
         if target is not None and not target.prefill:
             problems.append(FileProblem(path, f"{question.id!r} is prefilled but {target.id!r}, which decides "
                                         "whether it is shown, is not", f"prefill {target.id!r} too, or neither"))

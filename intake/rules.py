@@ -106,9 +106,9 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
                                         f"point this at a {qtype} question"))
 
     for leaf in conditions.leaves(rule.when):
-        for qid in conditions.referenced_questions(leaf):
-            need_question(qid, f"{path}.when")
-        qid = leaf.get("question")
+        for referenced in conditions.referenced_questions(leaf):
+            need_question(referenced, f"{path}.when")
+        qid: str = leaf.get("question") or ""
         if qid in known and "equals" in leaf:
             question = known[qid]
             value = leaf["equals"]

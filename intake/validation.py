@@ -87,6 +87,10 @@ _TYPE_HINTS = {
 }
 
 
+MAX_DEPTH = 12  # record > answers > a multiple choice list > ... : real records need 4
+MAX_VALUES = 20_000
+
+
 class RecordValidator:
     """Validates records for one questionnaire; the jsonschema validator is built once."""
 
@@ -106,6 +110,9 @@ class RecordValidator:
         if not isinstance(record, dict):
             return [Problem("(record)", "Record", "An intake record must be a JSON object with "
                             "'consultation_date' and 'answers'.")]
+        oversized = self._shape_problem(record)
+        if oversized:
+            return [oversized]
         found: list[Problem] = []
         for error in self._validator.iter_errors(record):
             found.extend(self._explain(error))
@@ -124,6 +131,32 @@ class RecordValidator:
         """Lists the problems of a single question, for validating one field as it is typed."""
         question = self.questionnaire.by_id[question_id]
         return [p for p in self.step_problems(question.step_id, answers, consultation_date) if p.field == question_id]
+
+    def _shape_problem(self, record: dict[str, Any]) -> Problem | None:
+        """One plain problem for a record far larger or deeper than any intake, found before validating it
+        (validating 200,000 unknown answers one by one would take many seconds and print as many lines)."""
+        questions = len(self._order)
+        limit = {"keys": max(200, 4 * questions), "depth": MAX_DEPTH, "values": MAX_VALUES}
+        stack: list[tuple[Any, int, str]] = [(record, 1, "the record")]
+        values = 0
+        while stack:
+            value, depth, where = stack.pop()
+            values += 1
+            if depth > limit["depth"]:
+                return Problem("(record)", "Record", f"{where} is nested {depth} levels deep; an intake record is "
+                               f"at most {limit['depth']}. Check that this is the right file.")
+            if values > limit["values"]:
+                return Problem("(record)", "Record", f"the record holds more than {limit['values']:,} values; an "
+                               "intake is far smaller. Check that this is the right file.")
+            if isinstance(value, dict):
+                if len(value) > limit["keys"]:
+                    return Problem("(record)", "Record", f"{where} has {len(value):,} keys; this questionnaire "
+                                   f"has {questions} questions. Check that this is the right file.")
+                stack.extend((v, depth + 1, f"'{k}'" if depth == 1 or where == "'answers'" else where)
+                             for k, v in value.items())
+            elif isinstance(value, list):
+                stack.extend((v, depth + 1, where) for v in value)
+        return None
 
     # -- mapping jsonschema errors ------------------------------------------------------------
 
@@ -256,7 +289,7 @@ class RecordValidator:
         for question in self.questionnaire.questions():
             rules = question.date_range
             day = parse_iso_date(answers.get(question.id)) if rules else None
-            if day is None:
+            if day is None or rules is None:
                 continue
             message = _date_range_message(day, consultation, rules)
             if message:

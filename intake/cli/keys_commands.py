@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true",
                    help="replace existing keys (documents sealed before then need the old certificate to verify)")
     p.set_defaults(handler=cmd_keys_init)
+    _register_rotate(actions)
     keys.set_defaults(handler=lambda args: keys.print_help() or 2)
 
 
@@ -71,3 +72,25 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
         if config.is_demo:
             print("These keys belong to the DEMO clinic: they are self-signed and not for clinical use.")
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _register_rotate(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser("rotate", help="replace the records data key, re-encrypting every record",
+                           description="Makes a new records data key and re-encrypts every sealed value, search "
+                           "token, audit hash and row seal with it in one transaction; the old key is kept as "
+                           "<data_key_file>.retired-<time>. Safe to interrupt: the store opens with one of the two.")
+    p.add_argument("--staff", default=os.environ.get("USER") or "staff", help="who rotates (for the audit trail)")
+    p.set_defaults(handler=cmd_keys_rotate)
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    """intake keys rotate"""
+    from intake.config import load_config
+    from intake.records.rotate import rotate_data_key
+
+    config = load_config(args.config)
+    device = config.section("kiosk").get("device") or "this computer"
+    old, new = rotate_data_key(config, staff=args.staff, device=device)
+    print(f"Rotated the records data key: {old} -> {new}. Every record was re-encrypted. The old key is kept "
+          "beside the new one as *.retired-<time>; back up the new key now.")
+    return EXIT_OK

@@ -6,6 +6,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from intake.records import Store
 
 EXIT_OK, EXIT_INVALID = 0, 1
 STATUS_CHOICES = ("draft", "submitted", "deferred", "signed", "expired", "erased")
@@ -92,13 +96,13 @@ def staff_name(args: argparse.Namespace) -> str:
     return name
 
 
-def _device(store) -> str:
+def _device(store: Store) -> str:
     from intake.lifecycle import device_name
 
     return device_name(store.config)
 
 
-def _local(store, moment: str | None) -> str:
+def _local(store: Store, moment: str | None) -> str:
     """A stored UTC time in the clinic's time zone, for people."""
     if not moment:
         return "-"
@@ -138,7 +142,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     """intake records list"""
     with _open(args) as store:
         result = store.search(args.search, args.status, limit=max(1, args.limit))
-        if not result.rows:
+        if not result.rows and not result.damaged:
             print("No intakes found." + (" Search uses 3+ letters of a first name or surname, or a date of birth "
                                          "as YYYY-MM-DD." if args.search else ""))
             return EXIT_OK
@@ -149,6 +153,12 @@ def cmd_list(args: argparse.Namespace) -> int:
                   f"{_local(store, row.updated_at):<22} {row.client_name}{born}")
         more = " More match: narrow with --search or --status, or raise --limit." if result.more else ""
         print(f"{len(result.rows)} intake{'s' if len(result.rows) != 1 else ''} shown.{more}")
+        if result.damaged:
+            print(f"{len(result.damaged)} intake(s) could not be shown because they are damaged:")
+            for damaged in result.damaged:
+                print(f"  {damaged.intake_id}: {damaged.message}")
+            print("Run `intake audit verify` for the whole picture.")
+            return EXIT_INVALID
     return EXIT_OK
 
 
@@ -301,11 +311,17 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     with _open(args) as store:
         report = store.verify_audit()
     if report.ok:
-        print(f"Audit trail OK: {report.entries} entries, none changed, deleted, added or moved. "
+        anchored = not any(note.startswith("rollback detection is off") for note in report.notes)
+        tables = "; every table matches the checkpoint kept outside the data folder" if anchored else ""
+        print(f"Audit trail OK: {report.entries} entries, none changed, deleted, added or moved{tables}. "
               f"Latest hash {report.head}.")
+        for note in report.notes:
+            print(f"  Note: {note}.")
         return EXIT_OK
     print(f"AUDIT TRAIL DAMAGED: {len(report.problems)} problem(s) in {report.entries} entries.")
     for problem in report.problems:
         print(f"  - {problem.kind.upper()}: {problem.message}")
+    for note in report.notes:
+        print(f"  Note: {note}.")
     print("Keep this output. Compare the data folder with a backup to see what was changed.")
     return EXIT_INVALID

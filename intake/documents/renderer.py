@@ -332,7 +332,8 @@ def _blocked_message(exc: BaseException) -> str:
     while cause is not None:
         url = getattr(cause, "url", None)
         if url is not None:
-            return (f"a document template tried to load {shorten(url)} ({cause.why}). The render was stopped; "
+            why = getattr(cause, "why", "refused")
+            return (f"a document template tried to load {shorten(url)} ({why}). The render was stopped; "
                     "nothing was fetched.")
         cause = cause.__cause__
     return f"a document template tried to load a resource that is not allowed ({exc}). The render was stopped."

@@ -140,7 +140,7 @@ def _check_data(data: bytes, report: VerificationReport, templates_dir: Path) ->
     try:
         reader = PdfReader(io.BytesIO(data))
         attachments = reader.attachments
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
     except Exception as exc:  # noqa: BLE001
         raise SealCheckFailed(f"the file's contents cannot be read ({short(exc)}).") from None
     files = attachments.get(ATTACHMENT_NAME) or []

@@ -35,7 +35,8 @@ Public API (front ends import only from here)::
         # is clearance); any other kind (e.g. "deferral_letter") leaves the status as it is.
     store.reprint(intake_id, kind=None, staff=..., device=...) -> [(DocumentInfo, pdf_bytes)]
     store.export(intake_id, "json" | "csv" | "fhir", staff=..., device=...) -> str
-    store.search(text=None, status=None, limit=50) -> SearchResult(rows=[ListRow], more)
+    store.search(text=None, status=None, limit=50) -> SearchResult(rows=[ListRow], more, damaged=[DamagedRow])
+        # A damaged intake (or client) is named in `damaged`; every intact one is still listed.
     store.erase_client(client_id, staff=..., device=...) -> ErasureReport
     store.expire_drafts(now=None) -> int        # drafts idle for [storage] draft_expiry_days
     store.purge_retention(now=None) -> int      # kept consent evidence past [storage] retention_years
@@ -60,6 +61,7 @@ from intake.records.crypto import KEY_ENV, create_data_key
 from intake.records.model import (
     DECISION_KINDS,
     STATUSES,
+    DamagedRow,
     Decision,
     DocumentInfo,
     DraftSummary,
@@ -71,6 +73,6 @@ from intake.records.model import (
 from intake.records.store import Store
 
 __all__ = [
-    "DECISION_KINDS", "KEY_ENV", "STATUSES", "Decision", "DocumentInfo", "DraftSummary", "ErasureReport",
+    "DECISION_KINDS", "KEY_ENV", "STATUSES", "DamagedRow", "Decision", "DocumentInfo", "DraftSummary", "ErasureReport",
     "IntakeView", "ListRow", "SearchResult", "Store", "create_data_key",
 ]

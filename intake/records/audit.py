@@ -21,7 +21,7 @@ EVENTS = {
     "started": "started", "step_saved": "step saved", "submitted": "submitted", "assessed": "assessed",
     "decision": "decision", "client_signed": "client signed (waiting for countersignature)",
     "signed": "signed", "rendered": "rendered", "viewed": "viewed",
-    "exported": "exported", "erased": "erased",
+    "exported": "exported", "erased": "erased", "key_rotated": "data key rotated",
 }
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -77,6 +77,7 @@ class AuditReport:
     entries: int
     head: str
     problems: tuple[AuditProblem, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())  # not problems: e.g. entries not anchored yet after a crash
 
     @property
     def ok(self) -> bool:
@@ -109,6 +110,26 @@ def append(conn: sqlite3.Connection, keyring: Keyring, *, at: str, event: str, s
     head = json.dumps({"seq": seq, "hash": entry_hash, "mac": _head_mac(keyring, seq, entry_hash)})
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (HEAD_KEY, head))
     return seq
+
+
+def rechain(conn: sqlite3.Connection, keyring: Keyring) -> None:
+    """Re-hashes the whole chain and its sealed head with a new key (key rotation), inside the caller's
+    write transaction; the append-only triggers are lifted for the duration and put back as they were."""
+    saved = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'"
+                         " AND name IN (?, ?)", TRIGGERS).fetchall()
+    for name, _ in saved:
+        conn.execute(f"DROP TRIGGER {name}")
+    prev_hash, seq = GENESIS, 0
+    for row in entries(conn):
+        entry_hash = keyring.audit_mac(_content(prev_hash, row.at, row.event, row.intake_id, row.client_id,
+                                                row.staff, row.device, row.details))
+        conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?", (prev_hash, entry_hash, row.seq))
+        prev_hash, seq = entry_hash, row.seq
+    for _, sql in saved:
+        conn.execute(sql)
+    if seq:
+        head = json.dumps({"seq": seq, "hash": prev_hash, "mac": _head_mac(keyring, seq, prev_hash)})
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (HEAD_KEY, head))
 
 
 def entries(conn: sqlite3.Connection, intake_id: str | None = None) -> list[Entry]:
@@ -194,7 +215,8 @@ def verify(conn: sqlite3.Connection, keyring: Keyring) -> AuditReport:
     for start in starts:
         if start in reached:
             continue
-        segment, current = [], start
+        segment: list[int] = []
+        current: int | None = start
         while current is not None and current not in reached:
             reached[current] = len(segments)
             segment.append(current)
@@ -249,7 +271,7 @@ def verify(conn: sqlite3.Connection, keyring: Keyring) -> AuditReport:
         last = rows[-1].seq if rows else 0
         problems.append(AuditProblem(int(head["seq"]), "deleted", f"the latest entries were deleted: the "
                                      f"trail should run to entry #{head['seq']} but now ends at #{last}"))
-    elif head is not None and any(sealed[j] for j in successors.get(head_hash, [])):
+    elif head is not None and head_hash is not None and any(sealed[j] for j in successors.get(head_hash, [])):
         problems.append(AuditProblem(None, "head", "the record of the latest audit entry was rolled back: "
                                      f"sealed entries follow entry #{head['seq']}"))
     problems.sort(key=lambda p: (p.seq is None, p.seq or 0))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
+from typing import Any
 
 from intake.records import integrity
 from intake.records.crypto import Keyring
-from intake.records.model import new_id
+from intake.records.model import client_label, new_id
+from intake.records.ops import StoreOps, check_who
 from intake.records.search import client_tokens, identity_token, name_key
 
 #: Question ids every questionnaire has (intake.questionnaire.REQUIRED_QUESTIONS guarantees them).
@@ -66,3 +69,39 @@ def drop_if_orphan(conn: sqlite3.Connection, client_id: str | None) -> bool:
     conn.execute("DELETE FROM search_tokens WHERE client_id = ?", (client_id,))
     conn.execute("DELETE FROM clients WHERE id = ?", (client_id,))
     return True
+
+
+def returning_answers(store: StoreOps, full_name: str, date_of_birth: str, staff: str,
+                      device: str) -> dict[str, Any] | None:
+    """The prefill answers of a returning client's latest submitted intake (see Store.find_returning)."""
+    check_who(staff, device)
+    questionnaire = store.engine.questionnaire
+    with store.write("looking up a returning client"):
+        client_id = find_client(store.conn, store.keyring, full_name, date_of_birth)
+        if client_id is None:
+            return None
+        row = store.conn.execute(
+            "SELECT id, record FROM intakes WHERE client_id = ? AND status IN ('submitted', 'deferred', 'signed')"
+            " AND record IS NOT NULL ORDER BY submitted_at DESC LIMIT 1", (client_id,)).fetchone()
+        if row is None:
+            return None
+        record = store.open_sealed(row[0], "record", row[1], "record")
+        store.audit("viewed", staff=staff, device=device, intake_id=row[0], client_id=client_id,
+                    purpose="prefill for a returning client")
+    keep = {q.id for q in questionnaire.questions() if q.prefill}
+    return questionnaire.prune({k: v for k, v in record["answers"].items() if k in keep})
+
+
+def update_identity(store: StoreOps, intake_id: str, before: Mapping[str, Any], after: Mapping[str, Any],
+                    client_id: str | None) -> str | None:
+    """Keeps an intake's sealed label and client link in step with its name and date of birth."""
+    name, birth = after.get(NAME_QUESTION), after.get(BIRTH_QUESTION)
+    unchanged = name == before.get(NAME_QUESTION) and birth == before.get(BIRTH_QUESTION)
+    if unchanged and (client_id or not (name and birth)):
+        return client_id
+    new_client = link_client(store.conn, store.keyring, name, birth, store.now()) if name and birth else None
+    label = store.seal_value(intake_id, "label", client_label(name, birth)) if name or birth else None
+    store.conn.execute("UPDATE intakes SET client_id = ?, label = ? WHERE id = ?", (new_client, label, intake_id))
+    if client_id and client_id != new_client:
+        drop_if_orphan(store.conn, client_id)
+    return new_client

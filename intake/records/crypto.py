@@ -39,7 +39,7 @@ def _hkdf(raw: bytes, info: bytes) -> bytes:
 class Keyring:
     """The keys derived from one data key. Never prints or pickles key material."""
 
-    __slots__ = ("source", "key_id", "_aead", "_index", "_audit", "_rows")
+    __slots__ = ("source", "key_id", "_aead", "_index", "_audit", "_rows", "_checkpoint", "_names")
 
     def __init__(self, raw: bytes, source: str):
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -51,6 +51,8 @@ class Keyring:
         self._index = _hkdf(raw, b"intake/v1/search-index")
         self._audit = _hkdf(raw, b"intake/v1/audit-chain")
         self._rows = _hkdf(raw, b"intake/v1/row-seal")
+        self._checkpoint = _hkdf(raw, b"intake/v1/audit-checkpoint")
+        self._names = _hkdf(raw, b"intake/v1/audit-fingerprint")
         self.key_id = _hkdf(raw, b"intake/v1/key-id")[:4].hex()
 
     def __repr__(self) -> str:
@@ -104,6 +106,14 @@ class Keyring:
         """The keyed hash that seals the plain columns of one stored row."""
         return hmac.digest(self._rows, data, "sha256").hex()
 
+    def checkpoint_mac(self, data: bytes) -> str:
+        """The keyed hash of one line of the audit checkpoint kept outside the data folder."""
+        return hmac.digest(self._checkpoint, data, "sha256").hex()
+
+    def fingerprint(self, data: bytes) -> str:
+        """A keyed hash for audit details that must not identify anyone without the key (signatures, reasons)."""
+        return hmac.digest(self._names, data, "sha256").hex()
+
 
 # -- key file and environment -----------------------------------------------------------------
 
@@ -113,7 +123,7 @@ def key_file(config) -> Path | None:
     return config.path("security", "data_key_file")
 
 
-def check_key_location(path: Path, data_dir: Path) -> None:
+def check_key_location(path: Path, data_dir: Path, what: str = "data key file") -> None:
     """Refuses a key file inside the data folder: a copy of the folder would carry its own key.
 
     Raises:
@@ -122,9 +132,9 @@ def check_key_location(path: Path, data_dir: Path) -> None:
     key_abs, data_abs = path.expanduser().resolve(), data_dir.expanduser().resolve()
     if key_abs == data_abs or key_abs.is_relative_to(data_abs):
         raise KeyFileError(
-            f"the data key file {path} is inside the data folder {data_dir}. Anyone who copies the folder "
-            "would get the key with it. Move the key file elsewhere (for example a separate intake-keys folder) "
-            "and set [security] data_key_file to its new place.")
+            f"the {what} {path} is inside the data folder {data_dir}. Anyone who copies the folder "
+            f"would get the {what} with it. Move it elsewhere (for example a separate intake-keys folder) "
+            "and set its [security] key to the new place.")
 
 
 def _decode(text: str, source: str) -> bytes:

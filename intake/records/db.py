@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import sqlite3
 import stat
 import time
@@ -145,6 +146,14 @@ def enable_wal(conn: sqlite3.Connection, path: Path, busy_timeout: float) -> Non
     tighten_permissions(path)
 
 
+def _nearly_full(folder: Path) -> bool:
+    """True when the disk holding `folder` has almost no space left (SQLite then reports I/O errors)."""
+    try:
+        return shutil.disk_usage(folder).free < 256 * 1024
+    except OSError:
+        return False
+
+
 def describe(exc: sqlite3.Error, path: Path, action: str, busy_timeout: float) -> StoreError | None:
     """Turns a SQLite error into an error a person can act on; None for programming errors."""
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
@@ -154,7 +163,7 @@ def describe(exc: sqlite3.Error, path: Path, action: str, busy_timeout: float) -
             f"{action}: the records database {path} is busy. Another intake program (another kiosk or a staff "
             f"command) held it for more than {busy_timeout:g} s. Nothing was lost; try again in a moment. "
             "If it keeps happening, close the other program.")
-    if code == _FULL or "disk is full" in text:
+    if code == _FULL or "disk is full" in text or (code == _IOERR and _nearly_full(path.parent)):
         return StorageFullError(
             f"{action}: the disk holding {path.parent} is full, so this change was not saved. Everything saved "
             "before is safe. Free some disk space, then try again.")

@@ -15,17 +15,18 @@ from intake.dates import add_months
 from intake.records import clients
 from intake.records.errors import RecordNotFoundError
 from intake.records.model import CONSENT_KINDS, ErasureReport, iso
+from intake.records.ops import StoreOps, check_who
 
 SYSTEM = "intake (automatic)"
 _WIPE = ("UPDATE intakes SET status = ?, answers = NULL, label = NULL, record = NULL, assessment = NULL,"
          " client_id = NULL, erased_at = ?, retained_until = NULL, updated_at = ? WHERE id = ?")
 
 
-def _device(store) -> str:
+def _device(store: StoreOps) -> str:
     return store.config.section("kiosk").get("device") or "this computer"
 
 
-def _wipe(store, intake_id: str, status: str, now: str) -> None:
+def _wipe(store: StoreOps, intake_id: str, status: str, now: str) -> None:
     """Removes every piece of health data of one intake; its bare row (dates, status) stays for the audit."""
     store.conn.execute("DELETE FROM documents WHERE intake_id = ?", (intake_id,))
     store.conn.execute("DELETE FROM decisions WHERE intake_id = ?", (intake_id,))
@@ -33,31 +34,23 @@ def _wipe(store, intake_id: str, status: str, now: str) -> None:
     store.conn.execute(_WIPE, (status, now, now, intake_id))
 
 
-def _checkpoint(store) -> None:
-    """Moves the change out of the write-ahead log so old (sealed) pages do not linger there."""
-    try:
-        with store._lock:
-            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except Exception:  # noqa: BLE001 - a busy checkpoint is retried by SQLite later; the erasure is committed
-        pass
-
-
-def expire_drafts(store, now: datetime | None = None, *, staff: str = SYSTEM, device: str | None = None) -> int:
+def expire_drafts(store: StoreOps, now: datetime | None = None, *, staff: str = SYSTEM,
+                  device: str | None = None) -> int:
     """Erases drafts not saved for [storage] draft_expiry_days days; returns how many."""
     days = int(store.config.section("storage").get("draft_expiry_days", 30))
     moment = now or store.clock()
     cutoff = iso(moment - timedelta(days=days))
     device = device or _device(store)
-    with store._write("expiring old drafts"):
+    with store.write("expiring old drafts"):
         rows = store.conn.execute("SELECT id, client_id, updated_at FROM intakes WHERE status = 'draft'"
                                   " AND updated_at < ? ORDER BY updated_at", (cutoff,)).fetchall()
         for intake_id, client_id, updated in rows:
-            _wipe(store, intake_id, "expired", store._now())
+            _wipe(store, intake_id, "expired", store.now())
             clients.drop_if_orphan(store.conn, client_id)
-            store._audit("erased", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+            store.audit("erased", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                          reason="draft expired", last_saved=updated, expiry_days=days)
     if rows:
-        _checkpoint(store)
+        store.checkpoint_wal()
     return len(rows)
 
 
@@ -65,19 +58,17 @@ def _retention_end(signed_at: str, years: int) -> date:
     return add_months(date.fromisoformat(signed_at[:10]), 12 * years)
 
 
-def erase_client(store, client_id: str, staff: str, device: str) -> ErasureReport:
+def erase_client(store: StoreOps, client_id: str, staff: str, device: str) -> ErasureReport:
     """Erases what may be erased of a client and says what is kept, and until when."""
-    from intake.records.store import _check_who
-
-    _check_who(staff, device)
+    check_who(staff, device)
     years = int(store.config.section("storage").get("retention_years", 8))
     today = store.clock().date()
     report = ErasureReport(client_id)
-    with store._write("erasing a client"):
+    with store.write("erasing a client"):
         if not store.conn.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone():
             raise RecordNotFoundError(f"there is no client {client_id!r}. `intake records show INTAKE` shows the "
                                       "client id of an intake.")
-        now = store._now()
+        now = store.now()
         rows = store.conn.execute("SELECT id, status, signed_at FROM intakes WHERE client_id = ? ORDER BY started_at",
                                   (client_id,)).fetchall()
         for intake_id, status, signed_at in rows:
@@ -97,30 +88,31 @@ def erase_client(store, client_id: str, staff: str, device: str) -> ErasureRepor
                                (now, max(report.kept_intakes.values()), client_id))
         else:
             report.client_removed = clients.drop_if_orphan(store.conn, client_id)
-        store._audit("erased", staff=staff, device=device, client_id=client_id, reason="client's request",
+        store.audit("erased", staff=staff, device=device, client_id=client_id, reason="client's request",
                      erased=report.erased_intakes, kept_until=report.kept_intakes, retention_years=years,
                      kept="signed consent documents, the record and assessment they were made from, decisions and "
                           "the client's name" if report.kept_intakes else "nothing")
-    _checkpoint(store)
+    store.checkpoint_wal()
     return report
 
 
-def purge_retention(store, now: datetime | None = None, *, staff: str = SYSTEM, device: str | None = None) -> int:
+def purge_retention(store: StoreOps, now: datetime | None = None, *, staff: str = SYSTEM,
+                    device: str | None = None) -> int:
     """Erases kept consent evidence whose retention period has ended; returns how many intakes."""
     today = (now or store.clock()).date().isoformat()
     device = device or _device(store)
     count = 0
-    with store._write("ending kept records"):
+    with store.write("ending kept records"):
         due = store.conn.execute("SELECT id, client_id, retained_until FROM intakes WHERE retained_until IS NOT NULL"
                                  " AND retained_until <= ?", (today,)).fetchall()
         for intake_id, client_id, until in due:
-            _wipe(store, intake_id, "erased", store._now())
-            store._audit("erased", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+            _wipe(store, intake_id, "erased", store.now())
+            store.audit("erased", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                          reason="retention period ended", kept_until=until)
             count += 1
         for (client_id,) in store.conn.execute("SELECT id FROM clients WHERE erasure_requested_at IS NOT NULL"
                                                " AND retained_until <= ?", (today,)).fetchall():
             clients.drop_if_orphan(store.conn, client_id)
     if count:
-        _checkpoint(store)
+        store.checkpoint_wal()
     return count

@@ -10,6 +10,7 @@ from typing import Any
 from intake.questionnaire import Questionnaire, localize
 from intake.records.errors import StoreError, WorkflowError
 from intake.records.model import IntakeView
+from intake.records.ops import StoreOps
 
 FORMATS = ("json", "csv", "fhir")
 EXPORT_FORMAT = "intake-export/1"
@@ -18,7 +19,7 @@ CSV_COLUMNS = ("intake_id", "status", "consultation_date", "step_id", "step", "q
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _identity(store, intake: IntakeView) -> dict[str, str] | None:
+def _identity(store: StoreOps, intake: IntakeView) -> dict[str, str] | None:
     from intake.records import clients
 
     if not intake.client_id:
@@ -27,14 +28,14 @@ def _identity(store, intake: IntakeView) -> dict[str, str] | None:
     return clients.open_identity(store.keyring, intake.client_id, row[0]) if row else None
 
 
-def as_json(store, intake: IntakeView) -> dict[str, Any]:
+def as_json(store: StoreOps, intake: IntakeView) -> dict[str, Any]:
     """The export document: the intake's state, record, assessment, decisions and document fingerprints."""
     from intake.records.workflow import canonical_sha256
 
     record = intake.record or store.engine.new_record(intake.consultation_date, intake.answers, intake.intake_id)
     return {
         "format": EXPORT_FORMAT,
-        "exported_at": store._now(),
+        "exported_at": store.now(),
         "intake": {
             "id": intake.intake_id, "status": intake.status, "consultation_date": intake.consultation_date,
             "questionnaire_version": intake.questionnaire_version, "started_at": intake.started_at,
@@ -88,17 +89,17 @@ def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str) -> s
     return out.getvalue()
 
 
-def export_intake(store, intake_id: str, fmt: str, staff: str, device: str) -> str:
+def export_intake(store: StoreOps, intake_id: str, fmt: str, staff: str, device: str) -> str:
     """Exports one intake and writes an 'exported' audit entry in the same transaction."""
     from intake.records import fhir, workflow
-    from intake.records.store import _check_who
+    from intake.records.ops import check_who
 
-    _check_who(staff, device)
+    check_who(staff, device)
     if fmt not in FORMATS:
         raise StoreError(f"{fmt!r} is not an export format; use one of: {', '.join(FORMATS)}.")
     engine = store.engine
     language = engine.language
-    with store._write("exporting an intake"):
+    with store.write("exporting an intake"):
         intake = workflow.load_view(store, intake_id)
         if intake.status in ("expired", "erased"):
             raise WorkflowError(f"intake {intake_id} was {intake.status}: there is nothing left to export.")
@@ -120,6 +121,6 @@ def export_intake(store, intake_id: str, fmt: str, staff: str, device: str) -> s
                 raise StoreError(f"the FHIR export of intake {intake_id} would not be a valid R4 "
                                  f"QuestionnaireResponse ({found[0]}); nothing was exported.")
             text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
-        store._audit("exported", staff=staff, device=device, intake_id=intake_id, client_id=intake.client_id,
+        store.audit("exported", staff=staff, device=device, intake_id=intake_id, client_id=intake.client_id,
                      format=fmt)
     return text

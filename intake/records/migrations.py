@@ -120,9 +120,17 @@ _V2 = (
         seal TEXT)""",
 )
 
+# Running digests of every table a reader sees, anchored with the audit head in the checkpoint file
+# outside the data folder (intake.records.anchor); Store recomputes them after each migration.
+_V4 = (
+    "CREATE TABLE IF NOT EXISTS digests (name TEXT PRIMARY KEY, total INTEGER NOT NULL, rows INTEGER NOT NULL)"
+    " WITHOUT ROWID",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "clients, intakes, decisions, documents, blind search index and audit trail", _V1),
     Migration(2, "signatures kept until the practitioner countersigns", _V2),
+    Migration(4, "table digests for the audit checkpoint kept outside the data folder", _V4),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -150,7 +158,7 @@ def apply(conn: sqlite3.Connection, migration: Migration, now: str,
         return False
     for statement in migration.statements:
         conn.execute(statement)
-    conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (?, ?, ?)",
+    conn.execute("INSERT OR REPLACE INTO migrations (version, applied_at, description) VALUES (?, ?, ?)",
                  (migration.version, now, migration.description))
     if migration.version == 1 and on_create is not None:
         on_create(conn)

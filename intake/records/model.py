@@ -136,10 +136,19 @@ class ListRow:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Rows found, newest first, and whether more matched than were returned."""
+    """Rows found, newest first, whether more matched than were returned, and rows that could not be read."""
 
     rows: list[ListRow]
     more: bool = False
+    damaged: list[DamagedRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DamagedRow:
+    """An intake a listing could not show: changed outside intake, or its client's sealed name is damaged."""
+
+    intake_id: str
+    message: str
 
 
 @dataclass

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 from intake.dates import parse_iso_date
 from intake.records.crypto import Keyring
-from intake.records.model import ListRow, SearchResult
+from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError
+from intake.records.model import DamagedRow, ListRow, SearchResult
+from intake.records.ops import StoreOps
 
 MIN_PREFIX = 3
 MAX_PREFIX = 12
@@ -125,7 +127,7 @@ def chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
         yield items[start:start + size]
 
 
-def run(store, text: str | None, status: str | None, limit: int, client_id: str | None) -> SearchResult:
+def run(store: StoreOps, text: str | None, status: str | None, limit: int, client_id: str | None) -> SearchResult:
     """Runs a search inside the caller's read transaction; every hit is confirmed on the opened name."""
     from intake.records import integrity
     from intake.records.clients import open_identity
@@ -150,24 +152,50 @@ def run(store, text: str | None, status: str | None, limit: int, client_id: str 
            f"FROM intakes i LEFT JOIN clients c ON c.id = i.client_id WHERE {' AND '.join(where)} "
            "ORDER BY i.updated_at DESC")
     rows: list[ListRow] = []
-    identities: dict[str, dict[str, str] | None] = {}
+    damaged: list[DamagedRow] = []
+    identities: dict[str, dict[str, str] | None | TamperedRecordError] = {}
+    identity: dict[str, str] | None | TamperedRecordError
     for intake_id, state, day, updated, owner, blob, label in store.conn.execute(sql, params):
         if owner and owner not in identities:
-            identity = open_identity(store.keyring, owner, blob)
-            ok = query.empty or matches(query, identity["full_name"], identity["date_of_birth"])
-            identities[owner] = identity if ok else None
+            try:
+                opened = open_identity(store.keyring, owner, blob)
+                ok = query.empty or matches(query, opened["full_name"], opened["date_of_birth"])
+                identities[owner] = opened if ok else None
+            except TamperedRecordError as exc:
+                identities[owner] = exc  # one damaged client: its intakes are named, the others still listed
         identity = identities.get(owner) if owner else None
         if owner and identity is None:
             continue
         if not owner and not query.empty:
             continue
         if len(rows) == limit:
-            return SearchResult(rows, more=True)
-        integrity.check(store.conn, "intakes", intake_id)
-        if state in ("erased", "expired"):
-            name = f"({state}: nothing kept)"
-        else:
-            name = identity["full_name"] if identity else (
-                store._open(intake_id, "label", label, "client label") or "(name not given yet)")
-        rows.append(ListRow(intake_id, state, day, updated, owner, name, identity["date_of_birth"] if identity else ""))
-    return SearchResult(rows)
+            return SearchResult(rows, more=True, damaged=damaged)
+        try:
+            if isinstance(identity, TamperedRecordError):
+                raise identity
+            integrity.check(store.conn, "intakes", intake_id)
+            if state in ("erased", "expired"):
+                name = f"({state}: nothing kept)"
+            else:
+                name = identity["full_name"] if identity else (
+                    store.open_sealed(intake_id, "label", label, "client label") or "(name not given yet)")
+        except TamperedRecordError as exc:
+            damaged.append(DamagedRow(intake_id, str(exc)))
+            continue
+        rows.append(ListRow(intake_id, state, day, updated, owner, name,
+                            identity["date_of_birth"] if identity else ""))
+    return SearchResult(rows, damaged=damaged)
+
+
+def resolve(conn: sqlite3.Connection, text: str) -> str:
+    """The intake id that `text` names in full or by a unique beginning (at least 4 characters)."""
+    text = text.strip().lower()
+    if conn.execute("SELECT 1 FROM intakes WHERE id = ?", (text,)).fetchone():
+        return text
+    found = [r[0] for r in conn.execute(
+        "SELECT id FROM intakes WHERE id >= ? AND id < ? ORDER BY id LIMIT 3", (text, text + "\uffff"))]
+    if len(text) >= 4 and len(found) == 1:
+        return found[0]
+    if len(found) > 1 and len(text) >= 4:
+        raise StoreError(f"{text!r} is the beginning of several intake ids ({', '.join(found)}…); type more.")
+    raise RecordNotFoundError(f"there is no intake {text!r}. `intake records list` shows them all.")

@@ -14,6 +14,7 @@ from intake.records import integrity
 from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError, WorkflowError
 from intake.records.model import CONSENT_KINDS, DECISION_KINDS, Decision, DocumentInfo, IntakeView
 from intake.text import MAX_REASON
+from intake.records.ops import StoreOps, check_who, require_draft, require_state
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _FILENAME = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,200}$")
@@ -29,11 +30,21 @@ def canonical_sha256(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def fingerprint(store: StoreOps, kind: str, value: Any) -> str:
+    """A keyed hash (HMAC, key derived from the data key) of a JSON value, for audit details.
+
+    An unkeyed hash of a signature or a reason would let anyone with the database test guesses
+    (a list of names) against it, even after erasure; this one needs the key.
+    """
+    text = json.dumps([kind, value], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return store.keyring.fingerprint(text.encode("utf-8"))
+
+
 def _doc_ad(intake_id: str, document_id: int, column: str) -> str:
     return f"document:{intake_id}:{document_id}:{column}"
 
 
-def _document_info(store, intake_id: str, row: tuple) -> DocumentInfo:
+def _document_info(store: StoreOps, intake_id: str, row: tuple) -> DocumentInfo:
     doc_id, kind, filename, sha256, versions, size, created, kept = row
     integrity.check(store.conn, "documents", doc_id)
     name = store.keyring.open_json(filename, _doc_ad(intake_id, doc_id, "filename"),
@@ -41,10 +52,10 @@ def _document_info(store, intake_id: str, row: tuple) -> DocumentInfo:
     return DocumentInfo(doc_id, kind, name, sha256, json.loads(versions), size, created, bool(kept))
 
 
-def load_view(store, intake_id: str) -> IntakeView:
+def load_view(store: StoreOps, intake_id: str) -> IntakeView:
     """Reads and opens one intake inside the caller's transaction."""
     (status, day, answers, step_id, record, assessment, next_step, client_id, version, started, updated,
-     submitted, signed, started_by, device, retained) = store._row(
+     submitted, signed, started_by, device, retained) = store.row(
         intake_id, "status, consultation_date, answers, step_id, record, assessment, next_step, client_id,"
                    " questionnaire_version, started_at, updated_at, submitted_at, signed_at, started_by, device,"
                    " retained_until")
@@ -65,8 +76,8 @@ def load_view(store, intake_id: str) -> IntakeView:
         signatures = store.keyring.open_json(found[0], _signatures_ad(intake_id),
                                              f"the kept signatures of intake {intake_id}")
     return IntakeView(
-        intake_id, status, day, store._open(intake_id, "answers", answers, "answers") or {}, step_id,
-        store._open(intake_id, "record", record, "record"), store._open(intake_id, "assessment", assessment,
+        intake_id, status, day, store.open_sealed(intake_id, "answers", answers, "answers") or {}, step_id,
+        store.open_sealed(intake_id, "record", record, "record"), store.open_sealed(intake_id, "assessment", assessment,
                                                                         "assessment"),
         decisions, documents, next_step, client_id, version, started, updated, submitted, signed, started_by, device,
         retained, signatures)
@@ -76,11 +87,10 @@ def _signatures_ad(intake_id: str) -> str:
     return f"signatures:{intake_id}"
 
 
-def keep_signatures(store, intake_id: str, signatures: Mapping[str, Any], staff: str, device: str) -> None:
+def keep_signatures(store: StoreOps, intake_id: str, signatures: Mapping[str, Any], staff: str,
+                    device: str) -> None:
     """Keeps the client's signatures of a submitted intake until the consent is sealed (replacing earlier ones)."""
-    from intake.records.store import _check_who
-
-    _check_who(staff, device)
+    check_who(staff, device)
     if not isinstance(signatures, Mapping) or not signatures or any(
             kind not in SIGNATURE_KINDS or not isinstance(value, Mapping) for kind, value in signatures.items()):
         raise StoreError(f"signatures must be an object with {' and/or '.join(SIGNATURE_KINDS)}, each an object.")
@@ -91,27 +101,27 @@ def keep_signatures(store, intake_id: str, signatures: Mapping[str, Any], staff:
     if size > MAX_SIGNATURES:
         raise StoreError(f"the signatures take {size:,} bytes; the limit is {MAX_SIGNATURES:,}. Clear the pad and "
                          "sign again.")
-    with store._write("keeping the client's signatures"):
-        status, client_id = store._row(intake_id, "status, client_id")
-        _require_state(intake_id, status, "keeping signatures")
+    with store.write("keeping the client's signatures"):
+        status, client_id = store.row(intake_id, "status, client_id")
+        require_state(intake_id, status, "keeping signatures")
         if status != "submitted":
             raise WorkflowError(f"intake {intake_id} is {status}: only a submitted intake waits for its "
                                 "countersignature with the client's signatures.")
-        now = store._now()
-        store.conn.execute("INSERT OR REPLACE INTO signatures (id, data, at, staff, device) VALUES (?, ?, ?, ?, ?)",
+        now = store.now()
+        # DELETE + INSERT, not INSERT OR REPLACE: a replacing insert fires no delete trigger (table digests).
+        store.conn.execute("DELETE FROM signatures WHERE id = ?", (intake_id,))
+        store.conn.execute("INSERT INTO signatures (id, data, at, staff, device) VALUES (?, ?, ?, ?, ?)",
                            (intake_id, store.keyring.seal_json(dict(signatures), _signatures_ad(intake_id)), now,
                             staff, device))
         store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (now, intake_id))
-        store._audit("client_signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                     kinds=sorted(signatures), signatures_sha256=canonical_sha256(dict(signatures)))
+        store.audit("client_signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+                     kinds=sorted(signatures), signatures_hmac=fingerprint(store, "signatures", dict(signatures)))
 
 
-def submit(store, intake_id: str, record: Mapping[str, Any], assessment: Mapping[str, Any],
+def submit(store: StoreOps, intake_id: str, record: Mapping[str, Any], assessment: Mapping[str, Any],
            staff: str, device: str) -> str:
     """Stores the complete record and its assessment; the draft becomes submitted, or deferred."""
-    from intake.records.store import _check_who, _require_draft
-
-    _check_who(staff, device)
+    check_who(staff, device)
     engine = store.engine
     if not isinstance(record, Mapping):
         raise StoreError("the record to submit must be a JSON object (see `intake schema`).")
@@ -127,49 +137,41 @@ def submit(store, intake_id: str, record: Mapping[str, Any], assessment: Mapping
     if given != verdict:
         raise WorkflowError(f"the assessment given says {given!r} but these answers give {verdict!r}. Assess "
                             "the record again, then submit.")
-    with store._write("submitting an intake"):
-        status, consultation, blob, client_id = store._row(intake_id,
+    with store.write("submitting an intake"):
+        status, consultation, blob, client_id = store.row(intake_id,
                                                            "status, consultation_date, answers, client_id")
-        _require_draft(intake_id, status)
+        require_draft(intake_id, status)
         if record["consultation_date"] != consultation:
             raise WorkflowError(f"the record is for {record['consultation_date']} but intake {intake_id} was started "
                                 f"for {consultation}.")
         answers = engine.questionnaire.prune(record["answers"])
-        before = store._open(intake_id, "answers", blob, "answers") or {}
-        client_id = store._update_identity(intake_id, before, answers, client_id)
+        before = store.open_sealed(intake_id, "answers", blob, "answers") or {}
+        client_id = store.update_identity(intake_id, before, answers, client_id)
         new_status = "deferred" if verdict == "defer" else "submitted"
-        now = store._now()
+        now = store.now()
         store.conn.execute(
             "UPDATE intakes SET status = ?, answers = ?, record = ?, assessment = ?, submitted_at = ?, updated_at = ?,"
             " next_step = NULL WHERE id = ?",
-            (new_status, store._seal(intake_id, "answers", answers), store._seal(intake_id, "record", record),
-             store._seal(intake_id, "assessment", dict(assessment)), now, now, intake_id))
-        store._audit("submitted", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                     record_sha256=canonical_sha256(record), questionnaire_version=record["questionnaire_version"])
-        store._audit("assessed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+            (new_status, store.seal_value(intake_id, "answers", answers), store.seal_value(intake_id, "record", record),
+             store.seal_value(intake_id, "assessment", dict(assessment)), now, now, intake_id))
+        store.audit("submitted", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+                    record_hmac=fingerprint(store, "record", record),
+                    questionnaire_version=record["questionnaire_version"])
+        store.audit("assessed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                      verdict=verdict, rules_version=assessment.get("rules_version"),
-                     assessment_sha256=canonical_sha256(dict(assessment)))
+                     assessment_hmac=fingerprint(store, "assessment", dict(assessment)))
     return new_status
 
 
-def _verdict(store, intake_id: str, blob: bytes | None) -> str | None:
-    value = store._open(intake_id, "assessment", blob, "assessment")
+def _verdict(store: StoreOps, intake_id: str, blob: bytes | None) -> str | None:
+    value = store.open_sealed(intake_id, "assessment", blob, "assessment")
     return value.get("verdict") if value else None
 
 
-def _require_state(intake_id: str, status: str, action: str) -> None:
-    if status == "draft":
-        raise WorkflowError(f"intake {intake_id} is still a draft: submit it before {action}.")
-    if status in ("expired", "erased"):
-        raise WorkflowError(f"intake {intake_id} was {status}: there is nothing left to {action.split()[0]}.")
-
-
-def record_decision(store, intake_id: str, practitioner_id: str, kind: str, reason: str,
+def record_decision(store: StoreOps, intake_id: str, practitioner_id: str, kind: str, reason: str,
                     staff: str, device: str) -> None:
     """Records 'clearance_noted' or 'override' for an intake whose verdict is clearance."""
-    from intake.records.store import _check_who
-
-    _check_who(staff, device)
+    check_who(staff, device)
     if kind not in DECISION_KINDS:
         raise StoreError(f"{kind!r} is not a decision; use one of: {', '.join(DECISION_KINDS)}.")
     if store.config.practitioner(practitioner_id) is None:
@@ -180,13 +182,13 @@ def record_decision(store, intake_id: str, practitioner_id: str, kind: str, reas
         raise WorkflowError("an override needs a reason: write why treatment may go ahead without the clearance.")
     if len(reason) > MAX_REASON:
         raise StoreError(f"the reason is {len(reason):,} characters long; keep it under {MAX_REASON:,}.")
-    with store._write("recording a decision"):
-        status, blob, client_id = store._row(intake_id, "status, assessment, client_id")
+    with store.write("recording a decision"):
+        status, blob, client_id = store.row(intake_id, "status, assessment, client_id")
         verdict = _verdict(store, intake_id, blob)
         if status == "deferred" or verdict == "defer":
             raise WorkflowError(f"intake {intake_id} was deferred: a deferral cannot be overridden or cleared. "
                                 "The client can be seen again in a new consultation when the reason has passed.")
-        _require_state(intake_id, status, "recording a decision")
+        require_state(intake_id, status, "recording a decision")
         if status == "signed":
             raise WorkflowError(f"intake {intake_id} is already signed: decisions are made before the consent.")
         if verdict != "clearance":
@@ -195,11 +197,11 @@ def record_decision(store, intake_id: str, practitioner_id: str, kind: str, reas
         sealed = store.keyring.seal_json(reason, f"decision:{intake_id}:{decision_id}") if reason else None
         store.conn.execute("INSERT INTO decisions (id, intake_id, at, practitioner_id, kind, reason, staff, device)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           (decision_id, intake_id, store._now(), practitioner_id, kind, sealed, staff, device))
-        store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (store._now(), intake_id))
-        store._audit("decision", staff=staff, device=device, intake_id=intake_id, client_id=client_id, kind=kind,
-                     practitioner=practitioner_id, decision_id=decision_id, reason_sha256=hashlib.sha256(
-                         reason.encode("utf-8")).hexdigest() if reason else None)
+                           (decision_id, intake_id, store.now(), practitioner_id, kind, sealed, staff, device))
+        store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (store.now(), intake_id))
+        store.audit("decision", staff=staff, device=device, intake_id=intake_id, client_id=client_id, kind=kind,
+                     practitioner=practitioner_id, decision_id=decision_id,
+                    reason_hmac=fingerprint(store, "reason", reason) if reason else None)
 
 
 @dataclass(frozen=True)
@@ -234,18 +236,16 @@ def _check_document(index: int, doc: Any) -> _Doc:
     return _Doc(kind, filename, pdf, sha256, dict(versions))
 
 
-def add_documents(store, intake_id: str, documents: Sequence[Any], staff: str, device: str) -> str:
+def add_documents(store: StoreOps, intake_id: str, documents: Sequence[Any], staff: str, device: str) -> str:
     """Seals and stores documents. A consent document signs a submitted intake (after any clearance)."""
-    from intake.records.store import _check_who
-
-    _check_who(staff, device)
+    check_who(staff, device)
     checked = [_check_document(i, d) for i, d in enumerate(documents)]
     if not checked:
         raise StoreError("no documents were given to store.")
     consent = [d for d in checked if d.kind in CONSENT_KINDS]
-    with store._write("storing documents"):
-        status, blob, client_id = store._row(intake_id, "status, assessment, client_id")
-        _require_state(intake_id, status, "adding documents")
+    with store.write("storing documents"):
+        status, blob, client_id = store.row(intake_id, "status, assessment, client_id")
+        require_state(intake_id, status, "adding documents")
         verdict = _verdict(store, intake_id, blob)
         if consent and (status == "deferred" or verdict == "defer"):
             raise WorkflowError(f"intake {intake_id} was deferred: a consent form cannot be signed for it.")
@@ -255,7 +255,7 @@ def add_documents(store, intake_id: str, documents: Sequence[Any], staff: str, d
                 "SELECT 1 FROM decisions WHERE intake_id = ?", (intake_id,)).fetchone():
             raise WorkflowError(f"intake {intake_id} needs clearance: a practitioner must note the clearance or "
                                 "override it (with a reason) before the consent is signed.")
-        now, stored = store._now(), []
+        now, stored = store.now(), []
         for doc in checked:
             doc_id = store.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
             store.conn.execute(
@@ -265,8 +265,9 @@ def add_documents(store, intake_id: str, documents: Sequence[Any], staff: str, d
                  store.keyring.seal_json(doc.filename, _doc_ad(intake_id, doc_id, "filename")), doc.sha256,
                  json.dumps(doc.template_versions, sort_keys=True), len(doc.pdf),
                  store.keyring.seal(doc.pdf, _doc_ad(intake_id, doc_id, "pdf")), now, staff, device))
-            store._audit("rendered", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                         document_id=doc_id, kind=doc.kind, sha256=doc.sha256, size=len(doc.pdf),
+            store.audit("rendered", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+                         document_id=doc_id, kind=doc.kind, pdf_hmac=fingerprint(store, "pdf", doc.sha256),
+                         size=len(doc.pdf),
                          template_versions=doc.template_versions)
             stored.append(doc_id)
         new_status = "signed" if consent else status
@@ -275,19 +276,18 @@ def add_documents(store, intake_id: str, documents: Sequence[Any], staff: str, d
         if consent:
             # The sealed consent now holds the signatures: the copy kept for the countersignature goes.
             store.conn.execute("DELETE FROM signatures WHERE id = ?", (intake_id,))
-            store._audit("signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+            store.audit("signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                          documents=[i for i, d in zip(stored, checked, strict=True) if d.kind in CONSENT_KINDS],
-                         sha256=[d.sha256 for d in consent])
+                         pdf_hmac=[fingerprint(store, "pdf", d.sha256) for d in consent])
     return new_status
 
 
-def reprint(store, intake_id: str, kind: str | None, staff: str, device: str) -> list[tuple[DocumentInfo, bytes]]:
+def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str,
+            device: str) -> list[tuple[DocumentInfo, bytes]]:
     """The stored PDFs, byte-identical and checked against their SHA-256."""
-    from intake.records.store import _check_who
-
-    _check_who(staff, device)
-    with store._write("reprinting documents"):
-        store._row(intake_id, "id")
+    check_who(staff, device)
+    with store.write("reprinting documents"):
+        store.row(intake_id, "id")
         sql = f"SELECT {_DOC_COLUMNS}, pdf FROM documents WHERE intake_id = ?"
         params: list[Any] = [intake_id]
         if kind:
@@ -308,6 +308,6 @@ def reprint(store, intake_id: str, kind: str | None, staff: str, device: str) ->
                 raise TamperedRecordError(f"the {info.kind} document of intake {intake_id} does not match the "
                                           "SHA-256 recorded when it was signed. Do not use it; restore a backup.")
             result.append((info, pdf))
-        store._audit("exported", staff=staff, device=device, intake_id=intake_id, format="pdf",
+        store.audit("exported", staff=staff, device=device, intake_id=intake_id, format="pdf",
                      documents=[info.document_id for info, _ in result])
     return result

@@ -81,8 +81,9 @@ def test_a_deleted_entry_is_named(trail):
 
 def test_a_deletion_hidden_by_renumbering_is_found(trail):
     tamper(trail, "DELETE FROM audit WHERE seq = 4", "UPDATE audit SET seq = seq - 1 WHERE seq > 4")
-    [problem] = trail.verify_audit().problems
+    problem, shorter = trail.verify_audit().problems
     assert (problem.kind, problem.seq) == ("deleted", 4)
+    assert (shorter.kind, shorter.seq) == ("rolled back", 12)  # the checkpoint outside the folder knows #12
     assert "an entry before entry #4" in problem.message
 
 

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from intake.records import fhir
-from intake.records.workflow import canonical_sha256
+from intake.records.workflow import canonical_sha256, fingerprint
 from tests.records.conftest import SECRET_NAME, STAFF, Doc, fill_draft, record_named, signed_new, submit_new
 
 VALUE_KEY = {"text": "valueString", "long_text": "valueString", "date": "valueDate", "yes_no": "valueBoolean",
@@ -26,7 +26,7 @@ def test_json_export_carries_record_assessment_decisions_and_document_fingerprin
     assert data["record"]["answers"] == engine.questionnaire.prune(record["answers"])
     assert data["record_sha256"] == canonical_sha256(data["record"])
     submitted = next(e for e in store.audit_trail(intake_id) if e.event == "submitted")
-    assert submitted.data["record_sha256"] == data["record_sha256"]  # the audit trail proves the record
+    assert submitted.data["record_hmac"] == fingerprint(store, "record", data["record"])  # the trail proves it
     assert data["assessment"]["verdict"] == "clearance"
     assert data["decisions"][0]["reason"] == "GP letter seen"
     assert data["documents"][0]["sha256"] == Doc("consent").sha256

@@ -6,6 +6,7 @@ import pytest
 
 from intake.errors import InvalidRecordError
 from intake.records.errors import RecordNotFoundError, StoreError, WorkflowError
+from intake.records.workflow import fingerprint
 from tests.records.conftest import (
     DEVICE,
     SECRET_NAME,
@@ -179,7 +180,7 @@ def test_signing_records_hashes_and_template_versions_and_reprints_byte_for_byte
     assert printed == pdf and info.filename == f"consent-{SECRET_NAME}.pdf"
     trail = store.audit_trail(intake_id)
     rendered = [e.data for e in trail if e.event == "rendered"]
-    assert rendered[0]["sha256"] == Doc("consent", pdf=pdf).sha256
+    assert rendered[0]["pdf_hmac"] == fingerprint(store, "pdf", Doc("consent", pdf=pdf).sha256)  # keyed: see issue 12
     assert rendered[1]["template_versions"] == {"aftercare": "3"}
     assert [e.event for e in trail][-2:] == ["signed", "exported"]
     with pytest.raises(RecordNotFoundError, match="no stored letter documents"):
