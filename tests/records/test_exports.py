@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from intake.fhirquestionnaire import canonical_reference, fhir_questionnaire, none_coding
 from intake.records import fhir
 from intake.records.workflow import canonical_sha256
 from tests.records.conftest import SECRET_NAME, STAFF, Doc, fill_draft, record_named, signed_new, submit_new
@@ -70,13 +71,52 @@ def test_fhir_export_is_a_valid_r4_questionnaire_response_built_from_the_questio
             assert question.step_id == group["linkId"]
             seen.add(question.id)
             value = answers[question.id]
-            if value == []:
-                assert "answer" not in item
+            if value == []:  # "none of these" is kept as an explicit answer
+                assert item["answer"] == [{"valueCoding": none_coding(engine.questionnaire, "en")}]
                 continue
             assert {k for a in item["answer"] for k in a} == {VALUE_KEY[question.type]}
             if question.type == "multi_choice":
                 assert [a["valueCoding"]["code"] for a in item["answer"]] == value
     assert seen == set(answers)
+
+
+VALUE_TYPE = {"string": "valueString", "text": "valueString", "date": "valueDate", "boolean": "valueBoolean",
+              "choice": "valueCoding"}
+
+
+@pytest.mark.parametrize("example", ["suitable", "clearance", "defer", "caution"])
+def test_every_response_conforms_to_the_exported_questionnaire_it_references(store, engine, example):
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+    from fhirclient.models.questionnaireresponse import QuestionnaireResponse as ClientResponse
+
+    questionnaire = fhir_questionnaire(engine.questionnaire, "en")
+    record = record_named(example=example)
+    record["answers"]["skin_condition_history"] = []
+    response = json.loads(store.export(submit_new(store, engine, record), "fhir", staff=STAFF, device="o"))
+    QuestionnaireResponse.model_validate(response)
+    ClientResponse(copy.deepcopy(response), strict=True)
+    assert response["questionnaire"] == f"{questionnaire['url']}|{questionnaire['version']}"
+    assert response["questionnaire"] == canonical_reference(engine.questionnaire.id, engine.questionnaire.version)
+    defined = {}
+
+    def walk(items):
+        for item in items:
+            defined[item["linkId"]] = item
+            walk(item.get("item", []))
+    walk(questionnaire["item"])
+    answered = 0
+    for group in response["item"]:
+        assert defined[group["linkId"]]["type"] == "group"
+        for item in group["item"]:
+            definition = defined[item["linkId"]]
+            assert len(item["answer"]) == 1 or definition.get("repeats")
+            for answer in item["answer"]:
+                (key, value), = answer.items()
+                assert key == VALUE_TYPE[definition["type"]]
+                if key == "valueCoding":
+                    assert value in [o["valueCoding"] for o in definition["answerOption"]]
+                answered += 1
+    assert answered >= len(engine.questionnaire.prune(record["answers"]))
 
 
 def test_a_draft_exports_as_in_progress(store, engine):
