@@ -182,6 +182,10 @@ def _read_pdf(path: str) -> bytes:
     return read_bounded(path, MAX_PDF_BYTES, "an intake document")
 
 
+_ROLE_WORDS = {"current": "the clinic's current certificate, ", "earlier": "an EARLIER certificate of the clinic, ",
+               "given": "the certificate given with --cert, ", "demo": ""}
+
+
 def _summary(path: str, report, zone) -> str:
     from intake.documents.formatting import make_filters
 
@@ -196,7 +200,8 @@ def _summary(path: str, report, zone) -> str:
         f"  sealed:      {both(report.sealed_at) if report.sealed_at else 'time not stated'} by "
         f"{cert.organisation or cert.subject}{kind}",
         "  seal:        intact; covers the whole file; nothing changed or added after sealing",
-        f"  certificate: SHA-256 {cert.fingerprint[:16]}…, checked against {report.certificate_source}",
+        f"  certificate: SHA-256 {cert.fingerprint[:16]}…, {_ROLE_WORDS.get(report.certificate_role, '')}"
+        f"checked against {report.certificate_source}",
         f"  data:        intake-data.json SHA-256 {report.data_sha256[:16]}… matches the fingerprint printed "
         "in the document",
     ]

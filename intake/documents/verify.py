@@ -11,7 +11,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from intake.documents.keys import CertificateInfo, certificate_info, load_certificates, seal_paths
+from intake.documents.keys import (
+    CertificateInfo,
+    certificate_info,
+    load_certificates,
+    retired_certificates,
+    seal_paths,
+)
 from intake.documents.payload import ATTACHMENT_NAME, PAYLOAD_FORMAT
 from intake.documents.sealcheck import (
     SealCheckFailed,
@@ -35,6 +41,8 @@ class VerificationReport:
     sealed_at: datetime | None = None
     certificate: CertificateInfo | None = None
     certificate_source: str = ""
+    #: which of the clinic's certificates made the seal: "current", "earlier" (retired), "given" (--cert), "demo"
+    certificate_role: str = ""
     data_sha256: str = ""
     template_set: str = ""
     templates: dict[str, str] = field(default_factory=dict)
@@ -51,6 +59,7 @@ class VerificationReport:
             "certificate": None if cert is None else {
                 "subject": cert.subject, "organisation": cert.organisation, "sha256": cert.fingerprint,
                 "self_signed": cert.self_signed, "demo": cert.demo, "checked_against": self.certificate_source,
+                "which": self.certificate_role or None,
             },
             "data_sha256": self.data_sha256 or None, "template_set": self.template_set or None,
             "templates": {name: {"version": v, "now": self.template_status.get(name)}
@@ -72,7 +81,7 @@ def verify_pdf(data: bytes, config, *, cert_path: str | Path | None = None,
         SealKeyError: a certificate given with cert_path cannot be read.
     """
     report = VerificationReport()
-    expected = _expected_certificates(config, cert_path, report)
+    expected = _candidate_certificates(config, cert_path, report)
     try:
         _check(data, config, expected, report, Path(templates_dir or config.templates_dir))
     except SealCheckFailed as failure:
@@ -82,19 +91,25 @@ def verify_pdf(data: bytes, config, *, cert_path: str | Path | None = None,
     return report
 
 
-def _expected_certificates(config, cert_path, report: VerificationReport) -> list[bytes] | None:
+#: one certificate a seal may have been made with: (where it comes from, its role, certificate and chain as DER)
+Candidate = tuple[str, str, list[bytes]]
+
+
+def _candidate_certificates(config, cert_path, report: VerificationReport) -> list[Candidate]:
+    """The certificates a seal may have been made with: --cert alone, else the current and the earlier ones."""
     if cert_path is not None:
-        report.certificate_source = str(cert_path)
-        return load_certificates(Path(cert_path))
+        return [(str(cert_path), "given", load_certificates(Path(cert_path)))]
     configured = seal_paths(config)[1]
+    found: list[Candidate] = []
     if configured.exists():
-        report.certificate_source = str(configured)
-        return load_certificates(configured)
-    report.certificate_source = f"(no certificate at {configured})"
-    return None
+        found.append((str(configured), "current", load_certificates(configured)))
+    found += [(str(path), "earlier", certs) for path, certs in reversed(retired_certificates(config))]
+    if not found:
+        report.certificate_source = f"(no certificate at {configured})"
+    return found
 
 
-def _check(data: bytes, config, expected: list[bytes] | None, report: VerificationReport,
+def _check(data: bytes, config, candidates: list[Candidate], report: VerificationReport,
            templates_dir: Path) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -116,18 +131,23 @@ def _check(data: bytes, config, expected: list[bytes] | None, report: Verificati
     except Exception as exc:  # noqa: BLE001
         raise SealCheckFailed(f"the seal's certificate cannot be read ({short(exc)}).") from None
     report.certificate = certificate_info(signer_der)
-    if expected is None:
+    if not candidates:
         if not config.is_demo:
             raise SealCheckFailed(f"there is no clinic certificate to check the seal against "
                                   f"{report.certificate_source}. Pass the clinic's seal certificate with --cert FILE.")
-        expected = [signer_der, *others]
-        report.certificate_source = "the certificate inside the file (demo clinic only)"
+        candidates = [("the certificate inside the file (demo clinic only)", "demo", [signer_der, *others])]
         report.notes.append("Origin not proven: no clinic certificate is configured, so the file's own "
                             "certificate was used. This is acceptable for the demo clinic only.")
-    if signer_der != expected[0]:
+    match = next((c for c in candidates if c[2][0] == signer_der), None)
+    if match is None:
+        known = ", ".join(hashlib.sha256(c[2][0]).hexdigest()[:16] + "…" for c in candidates)
+        which = "the clinic's" if len(candidates) == 1 else "any of the clinic's current or earlier ones"
         raise SealCheckFailed(f"the seal was made with a different certificate (SHA-256 "
-                              f"{report.certificate.fingerprint[:16]}…) than the clinic's (SHA-256 "
-                              f"{hashlib.sha256(expected[0]).hexdigest()[:16]}…).")
+                              f"{report.certificate.fingerprint[:16]}…) than {which} (SHA-256 {known}).")
+    report.certificate_source, report.certificate_role, expected = match
+    if report.certificate_role == "earlier":
+        report.notes.append(f"Sealed with an earlier certificate of the clinic (kept in {match[0]} when the seal "
+                            "key was replaced).")
     check_container(container, expected)
     report.sealed_at = signature.self_reported_timestamp
     report.notes.extend(validate(signature, expected[0], report.certificate))
