@@ -7,7 +7,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from intake.documents.sealcheck import (
     validate,
 )
 from intake.documents.templates import content_version
+from intake.documents.timestamps import AttestedTime, timestamp_settings, trusted_roots
 
 
 @dataclass
@@ -48,6 +49,14 @@ class VerificationReport:
     templates: dict[str, str] = field(default_factory=dict)
     template_status: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: RFC 3161 timestamps found: the seal's own, then document timestamps in the order they were added
+    timestamps: list[AttestedTime] = field(default_factory=list)
+
+    @property
+    def attested_at(self) -> AttestedTime | None:
+        """The earliest timestamp whose authority was checked: the seal existed then."""
+        trusted = [t for t in self.timestamps if t.trusted]
+        return min(trusted, key=lambda t: t.at) if trusted else None
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON data."""
@@ -64,26 +73,37 @@ class VerificationReport:
             "data_sha256": self.data_sha256 or None, "template_set": self.template_set or None,
             "templates": {name: {"version": v, "now": self.template_status.get(name)}
                           for name, v in self.templates.items()},
+            "timestamps": [t.to_dict() for t in self.timestamps],
+            "attested_at": self.attested_at.at.isoformat() if self.attested_at else None,
+            "long_term": "B-LTA" if any(t.kind == "document" for t in self.timestamps) else
+            "B-T" if self.timestamps else "B-B",
             "notes": self.notes,
         }
 
 
 def verify_pdf(data: bytes, config, *, cert_path: str | Path | None = None,
-               templates_dir: str | Path | None = None) -> VerificationReport:
+               templates_dir: str | Path | None = None, at: datetime | None = None) -> VerificationReport:
     """Checks a document made by intake, without any network access.
 
-    Checks: one seal that covers the whole file with nothing added after it; a signature that is
-    intact and made by the clinic's certificate (--cert, else [security] seal_cert_file; the file's
-    own certificate only for the demo clinic); the embedded data whose SHA-256 equals the one in the
-    metadata and the one printed on the pages; the template versions it was made with.
+    Checks: one seal, with nothing after it but validation material and document timestamps; a
+    signature that is intact and made by one of the clinic's certificates (--cert, else [security]
+    seal_cert_file or an earlier one kept beside it; the file's own certificate only for the demo
+    clinic); its RFC 3161 timestamps, against [security] timestamp_ca_file; the embedded data whose
+    SHA-256 equals the one in the metadata and the one printed on the pages; the template versions.
+
+    Args:
+        at: the time to judge certificates at (default now); the seal certificate itself is judged
+            at the earliest trusted timestamp, else at the seal's own stated time.
 
     Raises:
-        SealKeyError: a certificate given with cert_path cannot be read.
+        SealKeyError: a certificate given with cert_path (or the timestamp_ca_file) cannot be read.
     """
     report = VerificationReport()
     expected = _candidate_certificates(config, cert_path, report)
+    tsa_roots = trusted_roots(timestamp_settings(config))
     try:
-        _check(data, config, expected, report, Path(templates_dir or config.templates_dir))
+        _check(data, config, expected, report, Path(templates_dir or config.templates_dir),
+               tsa_roots, (at or datetime.now(UTC)).astimezone(UTC))
     except SealCheckFailed as failure:
         report.ok, report.reason = False, failure.reason
         return report
@@ -110,7 +130,7 @@ def _candidate_certificates(config, cert_path, report: VerificationReport) -> li
 
 
 def _check(data: bytes, config, candidates: list[Candidate], report: VerificationReport,
-           templates_dir: Path) -> None:
+           templates_dir: Path, tsa_roots: list, at: datetime) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
@@ -121,10 +141,14 @@ def _check(data: bytes, config, candidates: list[Candidate], report: Verificatio
             from None
     if not signatures:
         raise SealCheckFailed("the file carries no seal; it is not a sealed intake document (it may be a preview).")
-    if len(signatures) > 1:
-        raise SealCheckFailed(f"the file carries {len(signatures)} signatures; an intake document has exactly one.")
-    signature = signatures[0]
-    container = check_byte_range(data, signature)
+    kinds = [getattr(s, "sig_object_type", None) for s in signatures]
+    if kinds[0] != "/Sig" or any(kind != "/DocTimeStamp" for kind in kinds[1:]):
+        raise SealCheckFailed(f"the file carries {kinds.count('/Sig')} signatures; an intake document has exactly "
+                              "one seal, followed by document timestamps only.")
+    signature, archive = signatures[0], signatures[1:]
+    container = check_byte_range(data, signature, whole_file=not archive)
+    for index, stamp in enumerate(archive):
+        check_byte_range(data, stamp, whole_file=index == len(archive) - 1)
     try:
         signer_der = signature.signer_cert.dump()
         others = [c.dump() for c in signature.other_embedded_certs]
@@ -150,7 +174,9 @@ def _check(data: bytes, config, candidates: list[Candidate], report: Verificatio
                             "key was replaced).")
     check_container(container, expected)
     report.sealed_at = signature.self_reported_timestamp
-    report.notes.extend(validate(signature, expected[0], report.certificate))
+    result = validate(signature, expected[0], report.certificate, archive=archive, tsa_roots=tsa_roots, at=at)
+    report.timestamps = result.timestamps
+    report.notes.extend(result.notes)
     _check_data(data, report, templates_dir)
 
 
