@@ -92,7 +92,8 @@ def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
             temp.unlink()
 
 
-def create_seal_identity(config, force: bool = False, *, valid_from: datetime | None = None) -> tuple[Path, Path]:
+def create_seal_identity(config, force: bool = False, *, valid_from: datetime | None = None,
+                         valid_until: datetime | None = None) -> tuple[Path, ...]:
     """Creates a self-signed clinic seal: an RSA key (file mode 0600) and a certificate.
 
     Args:
@@ -100,6 +101,7 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
         force: replace existing files. The certificate being replaced is first kept in the retired
             folder beside it (`retired_dir`), so documents sealed before still verify.
         valid_from: start of the certificate's validity (default: one day ago).
+        valid_until: end of its validity (default: CERT_YEARS after the start).
 
     Returns:
         The key path and the certificate path, then the retired copy of the earlier certificate when
@@ -143,7 +145,7 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
         x509.CertificateBuilder()
         .subject_name(name).issuer_name(name).public_key(public)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(start).not_valid_after(start + timedelta(days=365 * CERT_YEARS))
+        .not_valid_before(start).not_valid_after(valid_until or start + timedelta(days=365 * CERT_YEARS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
                                      data_encipherment=False, key_agreement=False, key_cert_sign=False,

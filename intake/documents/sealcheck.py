@@ -8,10 +8,15 @@ nothing but zero padding after it. Together, no single byte of a sealed file can
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+# pyHanko logs each failed certificate path with a traceback; verification reports in words instead.
+logging.getLogger("pyhanko").addHandler(logging.NullHandler())
+logging.getLogger("pyhanko").propagate = False
 
 
 class SealCheckFailed(Exception):
@@ -252,7 +257,7 @@ def validate(signature, trusted: bytes, certificate, *, archive=(), tsa_roots=()
         else:
             result.notes.append(f"The certificate expired on {certificate.not_after:%Y-%m-%d}. No trusted timestamp "
                                 "proves when the seal was made: its date rests on the clinic computer's clock.")
-    elif best is None:
+    elif best is None and not result.timestamps:
         result.notes.append("No trusted timestamp: the sealing time is the clinic computer's own. Configure "
                             "[security] timestamp_url, and extend documents with `intake documents extend`.")
     return result

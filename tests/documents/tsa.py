@@ -115,3 +115,46 @@ def add_timestamp_settings(config_path: Path, url: str, ca_file: Path | None, ti
                           flags=re.MULTILINE)
     assert count == 1
     config_path.write_text(text, encoding="utf-8")
+
+
+def make_ca_issued_seal(key_path: Path, cert_path: Path, valid_from: datetime, valid_until: datetime) -> Path:
+    """A seal key and a certificate issued by a clinic CA (the CA outlives it); returns the CA's PEM file.
+
+    With the CA as trust anchor, an independent validator judges the seal certificate's own expiry.
+    """
+    import os
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = _name("Test Clinic CA")
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(valid_from - timedelta(days=365))
+          .not_valid_after(valid_until + timedelta(days=3650))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf = (x509.CertificateBuilder().subject_name(_name("Test Clinic document seal")).issuer_name(ca_name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(valid_from).not_valid_after(valid_until)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pem = serialization.Encoding.PEM
+    handle = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "wb") as out:
+        out.write(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    cert_path.write_bytes(leaf.public_bytes(pem) + ca.public_bytes(pem))
+    ca_path = cert_path.with_name("clinic-ca.pem")
+    ca_path.write_bytes(ca.public_bytes(pem))
+    return ca_path
