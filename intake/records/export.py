@@ -33,14 +33,14 @@ def _identity(store, intake: IntakeView) -> dict[str, str] | None:
     return clients.open_identity(store.keyring, intake.client_id, row[0]) if row else None
 
 
-def as_json(store, intake: IntakeView) -> dict[str, Any]:
+def as_json(store, intake: IntakeView, *, exported_at: str | None = None) -> dict[str, Any]:
     """The export document: the intake's state, record, assessment, decisions and document fingerprints."""
     from intake.records.workflow import canonical_sha256
 
     record = intake.record or store.engine.new_record(intake.consultation_date, intake.answers, intake.intake_id)
     return {
         "format": EXPORT_FORMAT,
-        "exported_at": store._now(),
+        "exported_at": exported_at or store._now(),
         "intake": {
             "id": intake.intake_id, "status": intake.status, "consultation_date": intake.consultation_date,
             "questionnaire_version": intake.questionnaire_version, "started_at": intake.started_at,
