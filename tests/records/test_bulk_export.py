@@ -1,4 +1,4 @@
-"""The whole-clinic export: a FHIR R4 Bundle valid in two FHIR libraries, a folder of JSON records and PDFs, streamed."""
+"""The whole-clinic export: a FHIR R4 Bundle valid in two FHIR libraries, a folder of JSON records and PDFs."""
 
 from __future__ import annotations
 
