@@ -88,17 +88,18 @@ class _PrivateFile:
         self._hash.update(data)
         self._handle.write(data)
 
-    def close(self) -> str:
+    def close(self, durable: bool = True) -> str:
         self._handle.flush()
-        os.fsync(self._handle.fileno())
+        if durable:
+            os.fsync(self._handle.fileno())
         self._handle.close()
         return self._hash.hexdigest()
 
 
-def _write_file(path: Path, data: bytes) -> str:
+def _write_file(path: Path, data: bytes, durable: bool = True) -> str:
     out = _PrivateFile(path)
     out.write(data)
-    return out.close()
+    return out.close(durable)
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -204,7 +205,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
                 entry(patient(intake.client_id, identity), subject["reference"])
         record = as_json(store, intake, exported_at=exported_at)
         written(f"records/{intake_id}.json", _write_file(folder / "records" / f"{intake_id}.json",
-                                                         _json_bytes(record)))
+                                                         _json_bytes(record), durable=False))
         source = intake.record["answers"] if intake.record else intake.answers
         unknown = sorted(set(source) - set(questionnaire.by_id))
         if unknown:
@@ -225,7 +226,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
             for kind in kinds:
                 for info, pdf in store.reprint(intake_id, kind=kind, staff=staff, device=device):
                     relative = f"documents/{intake_id}/{info.filename}"
-                    written(relative, _write_file(folder / relative, pdf))
+                    written(relative, _write_file(folder / relative, pdf, durable=False))
                     entry(document_reference(intake, info, pdf, relative, subject),
                           _urn("DocumentReference", f"{intake_id}:{info.document_id}"))
                     report.documents += 1
