@@ -20,6 +20,7 @@ from intake.records.errors import (
     StoreError,
     WorkflowError,
 )
+from intake.records.export_reads import ExportReads
 from intake.records.model import Clock, DraftSummary, IntakeView, SearchResult, client_label, iso, new_id, utc_now
 from intake.validation import Problem
 
@@ -30,7 +31,7 @@ def _ad(intake_id: str, column: str) -> str:
     return f"intake:{intake_id}:{column}"
 
 
-class Store:
+class Store(ExportReads):
     """The clinic's records: one SQLite file in the data folder, health data sealed with the data key.
 
     Every method that changes something writes its audit entry in the same transaction, and
@@ -379,39 +380,6 @@ class Store:
         from intake.records import erase
 
         return erase.purge_retention(self, now)
-
-    # -- whole-clinic export (intake.records.bulk) ---------------------------------------------------
-    # Kept apart on purpose: the reads a streaming export pages through, and its one audit entry.
-
-    def intake_page(self, *, client_id: str | None = None, since: str | None = None, until: str | None = None,
-                    after: tuple[str, str] | None = None, limit: int = 500) -> list[tuple[str, str]]:
-        """One page of (consultation_date, intake id), in that order and after `after`, of intakes that are
-        not erased or expired: one client's, and/or consulted between `since` and `until` (inclusive)."""
-        sql = "SELECT consultation_date, id FROM intakes WHERE status NOT IN ('erased', 'expired')"
-        params: list[Any] = []
-        for clause, value in (("client_id = ?", client_id), ("consultation_date >= ?", since),
-                              ("consultation_date <= ?", until)):
-            if value is not None:
-                sql += f" AND {clause}"
-                params.append(value)
-        if after is not None:
-            sql += " AND (consultation_date, id) > (?, ?)"
-            params += list(after)
-        with self._read("listing intakes to export"):
-            return [(day, intake_id) for day, intake_id in
-                    self.conn.execute(sql + " ORDER BY consultation_date, id LIMIT ?", [*params, limit])]
-
-    def client_identity(self, client_id: str) -> dict[str, str] | None:
-        """A client's full_name and date_of_birth, decrypted (None when the client is gone)."""
-        with self._read("reading a client"):
-            row = self.conn.execute("SELECT identity FROM clients WHERE id = ?", (client_id,)).fetchone()
-            return clients.open_identity(self.keyring, client_id, row[0]) if row and row[0] else None
-
-    def record_bulk_export(self, *, staff: str, device: str, client_id: str | None = None, **details: Any) -> None:
-        """Writes the one 'exported' audit entry of a whole-clinic or one-client export."""
-        _check_who(staff, device)
-        with self._write("recording an export"):
-            self._audit("exported", staff=staff, device=device, client_id=client_id, **details)
 
 
 def _check_who(staff: str, device: str) -> None:
