@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("schema", help="print the JSON Schema of a completed intake record")
     p.add_argument("--out", metavar="FILE", help="write it to FILE instead")
+    p.add_argument("--fhir", action="store_true",
+                   help="print the questionnaire as a FHIR R4 Questionnaire instead (what FHIR exports refer to)")
     p.set_defaults(handler=cmd_schema)
 
 
@@ -117,9 +119,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    """intake schema [--out FILE]"""
+    """intake schema [--fhir] [--out FILE]"""
     engine = _engine(args)
-    text = json.dumps(engine.record_schema, indent=2, ensure_ascii=False) + "\n"
+    if args.fhir:
+        from intake.fhirquestionnaire import fhir_questionnaire
+
+        resource = fhir_questionnaire(engine.questionnaire, engine.language,
+                                      publisher=engine.config.clinic.get("name"))
+        text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = json.dumps(engine.record_schema, indent=2, ensure_ascii=False) + "\n"
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"Wrote {args.out}")

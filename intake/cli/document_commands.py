@@ -50,8 +50,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", metavar="FILE.pdf", help="documents to check")
     p.add_argument("--cert", metavar="CERT.pem", help="the clinic's seal certificate (default: [security] "
                    "seal_cert_file)")
+    p.add_argument("--at", metavar="TIME", help="judge certificates as of this time, ISO 8601 (default: now)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(handler=cmd_verify)
+
+    documents = subparsers.add_parser("documents", help="look after sealed documents (long-term validation)")
+    actions = documents.add_subparsers(dest="documents_command", metavar="ACTION")
+    p = actions.add_parser(
+        "extend", help="add validation material and a trusted document timestamp to every sealed PDF in a folder",
+        description="Verifies each sealed PDF under FOLDER, then adds the certificates needed to check it later "
+        "and an RFC 3161 document timestamp from [security] timestamp_url (PAdES B-LTA), so it still verifies "
+        "after the seal certificate expires. Run it again before the timestamp authority's certificate expires. "
+        "A document that does not verify is left unchanged and named.")
+    p.add_argument("folder", metavar="FOLDER", help="folder of sealed PDFs (searched recursively)")
+    p.add_argument("--at", metavar="TIME", help="verify as of this time, ISO 8601 (default: now)")
+    p.set_defaults(handler=cmd_documents_extend)
+    documents.set_defaults(handler=lambda args: documents.print_help() or 2)
 
 
 # -- render ------------------------------------------------------------------------------------
@@ -160,6 +174,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         seal = renderer.seal_identity.certificate
         kind = " (self-signed DEMO certificate)" if seal.demo else " (self-signed)" if seal.self_signed else ""
         print(f"Sealed by {seal.organisation or seal.subject}{kind}, certificate SHA-256 {seal.fingerprint[:16]}…")
+        print(f"Trusted time: {renderer.seal_identity.timestamp_note}")
         print("Check any copy with: intake verify FILE.pdf")
     return EXIT_OK
 
@@ -170,6 +185,24 @@ def _read_pdf(path: str) -> bytes:
     from intake.jsonfile import read_bounded
 
     return read_bounded(path, MAX_PDF_BYTES, "an intake document")
+
+
+def _time_lines(report, both) -> list[str]:
+    attested = report.attested_at
+    if attested is None:
+        lines = ["  trusted time: none; the sealing time above is the clinic computer's own"]
+    else:
+        lines = [f"  trusted time: sealed no later than {both(attested.at)}, attested by {attested.authority} "
+                 "(RFC 3161)"]
+    for stamp in report.timestamps:
+        what = "timestamp:" if stamp.kind == "signature" else "archived:"
+        checked = "authority checked" if stamp.trusted else "authority NOT checked"
+        lines.append(f"  {what:12} {both(stamp.at)} by {stamp.authority} ({checked})")
+    return lines
+
+
+_ROLE_WORDS = {"current": "the clinic's current certificate, ", "earlier": "an EARLIER certificate of the clinic, ",
+               "given": "the certificate given with --cert, ", "demo": ""}
 
 
 def _summary(path: str, report, zone) -> str:
@@ -186,7 +219,9 @@ def _summary(path: str, report, zone) -> str:
         f"  sealed:      {both(report.sealed_at) if report.sealed_at else 'time not stated'} by "
         f"{cert.organisation or cert.subject}{kind}",
         "  seal:        intact; covers the whole file; nothing changed or added after sealing",
-        f"  certificate: SHA-256 {cert.fingerprint[:16]}…, checked against {report.certificate_source}",
+        f"  certificate: SHA-256 {cert.fingerprint[:16]}…, {_ROLE_WORDS.get(report.certificate_role, '')}"
+        f"checked against {report.certificate_source}",
+        *_time_lines(report, both),
         f"  data:        intake-data.json SHA-256 {report.data_sha256[:16]}… matches the fingerprint printed "
         "in the document",
     ]
@@ -208,12 +243,72 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from intake.documents import verify_pdf
 
     config = load_config(args.config)
+    at = _signed_at(args.at, config.timezone) if args.at else None
     results = []
     for path in args.files:
-        report = verify_pdf(_read_pdf(path), config, cert_path=args.cert)
+        report = verify_pdf(_read_pdf(path), config, cert_path=args.cert, at=at)
         results.append((path, report))
         if not args.json:
             print(_summary(path, report, config.timezone), file=sys.stdout if report.ok else sys.stderr)
     if args.json:
         print_json([{"file": path, **report.to_dict()} for path, report in results])
     return EXIT_OK if all(report.ok for _, report in results) else EXIT_INVALID
+
+
+# -- documents extend ---------------------------------------------------------------------------
+
+def cmd_documents_extend(args: argparse.Namespace) -> int:
+    """intake documents extend FOLDER [--at TIME]"""
+    from intake.config import load_config
+    from intake.documents.ltv import extend_pdf
+    from intake.documents.timestamps import http_timestamper, timestamp_settings
+    from intake.errors import InputFileError
+
+    config = load_config(args.config)
+    settings = timestamp_settings(config)
+    if not settings.url:
+        raise InputFileError("extending documents needs a timestamp authority: set [security] timestamp_url (and "
+                             "timestamp_ca_file) in the clinic configuration.")
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: not a folder of documents.")
+    at = _signed_at(args.at, config.timezone) if args.at else None
+    files = sorted(p for p in folder.rglob("*.pdf") if p.is_file())
+    if not files:
+        print(f"{folder}: no PDF files here; nothing to extend.")
+        return EXIT_OK
+    timestamper = http_timestamper(settings)
+    failed = 0
+    for path in files:
+        failed += not _extend_one(path, config, timestamper, at, extend_pdf)
+    print(f"{len(files) - failed} of {len(files)} document(s) extended.")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _extend_one(path: Path, config, timestamper, at, extend_pdf) -> bool:
+    import os
+
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
+    from intake.documents.formatting import make_filters
+
+    try:
+        extended, report = extend_pdf(_read_pdf(str(path)), config, timestamper, at=at)
+    except (TimestampRequestError, OSError) as exc:
+        print(f"NOT EXTENDED {path}: the timestamp authority could not be used ({exc}); the file is unchanged.",
+              file=sys.stderr)
+        return False
+    if extended is None:
+        print(f"NOT EXTENDED {path}: {report.reason} The file is unchanged.", file=sys.stderr)
+        return False
+    temp = path.with_name(f".{path.name}.extending")
+    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "wb") as out:
+        out.write(extended)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, path)
+    newest = report.timestamps[-1]
+    both = make_filters(config.timezone)["both_times"]
+    print(f"extended {path}: archive timestamp {both(newest.at)} by {newest.authority}")
+    return True

@@ -9,6 +9,8 @@ import stat
 import sys
 
 EXIT_OK, EXIT_INVALID = 0, 1
+#: the folder name intake.documents.keys keeps replaced seal certificates in (kept here to stay light)
+RETIRED_DIR = "retired-seal-certificates"
 
 #: What `intake keys init` creates, in order. Each entry names a function `(config, force) -> paths`
 #: that raises an IntakeError with `already_exists = True` when its files are already there.
@@ -27,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            "document seal (key file mode 0600 and certificate) and the records data key (0600). "
                            "Existing keys are left alone.")
     p.add_argument("--force", action="store_true",
-                   help="replace existing keys (documents sealed before then need the old certificate to verify)")
+                   help="replace existing keys (the replaced seal certificate is kept in a retired-seal-certificates "
+                   "folder beside it, so earlier documents still verify)")
     p.set_defaults(handler=cmd_keys_init)
     _register_rotate(actions)
     keys.set_defaults(handler=lambda args: keys.print_help() or 2)
@@ -64,7 +67,10 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
             failed = True
             continue
         for path in paths:
-            print(f"created: {path} (mode {_mode(path)})")
+            if os.path.basename(os.path.dirname(path)) == RETIRED_DIR:
+                print(f"kept the earlier certificate: {path} (documents sealed with it still verify)")
+            else:
+                print(f"created: {path} (mode {_mode(path)})")
         created += 1
     if created:
         print("Keep a copy of the certificate (seal-cert.pem) with your records: it proves your documents years "

@@ -38,10 +38,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _who(p)
     p.set_defaults(handler=cmd_show)
 
-    p = sub.add_parser("export", help="export one intake as JSON, CSV or FHIR R4 QuestionnaireResponse")
-    p.add_argument("intake", metavar="ID")
-    p.add_argument("--format", choices=("json", "csv", "fhir"), required=True)
-    p.add_argument("--out", metavar="FILE", help="write to FILE (created private, mode 0600) instead of the screen")
+    p = sub.add_parser("export", help="export one intake as JSON, CSV or FHIR R4 QuestionnaireResponse; or many "
+                       "(--format bundle: a FHIR Bundle with a folder of JSON records and sealed PDFs)")
+    p.add_argument("intake", metavar="ID", nargs="?", help="one intake (leave out with --format bundle)")
+    p.add_argument("--format", choices=("json", "csv", "fhir", "bundle"), required=True)
+    p.add_argument("--client", metavar="CLIENT", help="bundle: every intake of one client (client id c-… or one "
+                   "of their intake ids), e.g. for a data-subject request")
+    p.add_argument("--from", dest="since", metavar="DATE", help="bundle: consultations on or after DATE (YYYY-MM-DD)")
+    p.add_argument("--to", dest="until", metavar="DATE", help="bundle: consultations on or before DATE")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (created private, mode 0600) instead of the screen; "
+                   "with --format bundle, a new folder")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     _who(p)
     p.set_defaults(handler=cmd_export)
@@ -225,6 +231,14 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """intake records export ID --format F"""
+    if args.format == "bundle" or args.client or args.since or args.until:
+        from intake.cli.bulk_export_commands import cmd_bulk_export
+
+        return cmd_bulk_export(args, _open, _staff, _device)
+    if not args.intake:
+        from intake.errors import IntakeError
+
+        raise IntakeError("name the intake to export (ID), or use --format bundle with --client or --from/--to.")
     with _open(args) as store:
         text = store.export(store.resolve(args.intake), args.format, staff=staff_name(args), device=_device(store))
     if args.out:

@@ -17,12 +17,50 @@ DEFAULT_CERT_FILE = "intake-keys/seal-cert.pem"
 #: Organisational-unit text that marks certificates made by `intake keys init`.
 SELF_SIGNED_UNIT = "intake self-signed document seal"
 DEMO_UNIT = "intake DEMO seal - not for clinical use"
+#: Folder beside the current certificate where `keys init --force` keeps the certificates it replaces.
+RETIRED_DIR = "retired-seal-certificates"
 
 
 def seal_paths(config) -> tuple[Path, Path]:
     """The seal key and certificate files named by the configuration ([security])."""
     return (config.path("security", "seal_key_file", DEFAULT_KEY_FILE),
             config.path("security", "seal_cert_file", DEFAULT_CERT_FILE))
+
+
+def retired_dir(config) -> Path:
+    """The folder of the clinic's earlier seal certificates (beside the current one)."""
+    return seal_paths(config)[1].parent / RETIRED_DIR
+
+
+def retired_certificates(config) -> list[tuple[Path, list[bytes]]]:
+    """The clinic's earlier seal certificates, newest file name last: (file, certificate and chain as DER).
+
+    Unreadable files are skipped; `intake verify` only needs the ones that can be read.
+    """
+    folder = retired_dir(config)
+    found = []
+    for path in sorted(folder.glob("*.pem")) if folder.is_dir() else ():
+        try:
+            found.append((path, load_certificates(path)))
+        except SealKeyError:
+            continue
+    return found
+
+
+def _retire(cert_path: Path, folder: Path) -> Path | None:
+    """Copies the current certificate into the retired folder (durably) before it is replaced."""
+    try:
+        data = cert_path.read_bytes()
+        certs = load_certificates(cert_path)
+    except (OSError, SealKeyError):
+        return None  # nothing readable to keep: a broken file never verified anything
+    info = certificate_info(certs[0])
+    target = folder / f"seal-cert-{info.not_before:%Y%m%dT%H%M%SZ}-{info.fingerprint[:16]}.pem"
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _write_new(target, data, 0o644, force=False)
+    return target
 
 
 def _inside(path: Path, folder: Path | None) -> bool:
@@ -54,17 +92,20 @@ def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
             temp.unlink()
 
 
-def create_seal_identity(config, force: bool = False, *, valid_from: datetime | None = None) -> tuple[Path, Path]:
+def create_seal_identity(config, force: bool = False, *, valid_from: datetime | None = None,
+                         valid_until: datetime | None = None) -> tuple[Path, ...]:
     """Creates a self-signed clinic seal: an RSA key (file mode 0600) and a certificate.
 
     Args:
         config: the clinic configuration; paths come from [security] seal_key_file and seal_cert_file.
-        force: replace existing files (documents sealed with the old key then only verify with the old
-            certificate, so keep a copy of it).
+        force: replace existing files. The certificate being replaced is first kept in the retired
+            folder beside it (`retired_dir`), so documents sealed before still verify.
         valid_from: start of the certificate's validity (default: one day ago).
+        valid_until: end of its validity (default: CERT_YEARS after the start).
 
     Returns:
-        The key path and the certificate path.
+        The key path and the certificate path, then the retired copy of the earlier certificate when
+        one was replaced.
 
     Raises:
         SealKeyError: the files exist (without force), or would sit inside the records or documents folder.
@@ -84,6 +125,13 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
     if existing and not force:
         raise KeyExistsError(f"{existing[0]}: already exists; it was left unchanged. Documents sealed with it need "
                              "it to verify. Use --force only to replace it on purpose.")
+    retired = None
+    if force and cert_path.exists():
+        try:
+            retired = _retire(cert_path, retired_dir(config))
+        except OSError as exc:
+            raise SealKeyError(f"cannot keep the earlier certificate in {retired_dir(config)} ({exc.strerror}); "
+                               "nothing was replaced.") from None
     start = (valid_from or datetime.now(UTC) - timedelta(days=1)).astimezone(UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     clinic = config.clinic["name"]
@@ -97,7 +145,7 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
         x509.CertificateBuilder()
         .subject_name(name).issuer_name(name).public_key(public)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(start).not_valid_after(start + timedelta(days=365 * CERT_YEARS))
+        .not_valid_before(start).not_valid_after(valid_until or start + timedelta(days=365 * CERT_YEARS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
                                      data_encipherment=False, key_agreement=False, key_cert_sign=False,
@@ -119,7 +167,7 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
             from None
     except OSError as exc:
         raise SealKeyError(f"cannot write the seal files ({exc.strerror}: {exc.filename}).") from None
-    return key_path, cert_path
+    return (key_path, cert_path) if retired is None else (key_path, cert_path, retired)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from intake.documents.errors import SealKeyError
 from intake.documents.keys import CertificateInfo, certificate_info, load_certificates, seal_paths
 
 SEAL_FIELD = "ClinicSeal"
+#: Extra room (hexadecimal digits) for an RFC 3161 timestamp token with its authority's certificates.
+TIMESTAMP_RESERVE = 2 * 16384
 
 
 @dataclass
@@ -33,10 +35,20 @@ class SealIdentity:
     certificate: CertificateInfo
     signer: Any
     bytes_reserved: int
+    #: the clinic's timestamp authority (a pyHanko TimeStamper), None when none is configured
+    timestamper: Any = None
+    timestamp_url: str | None = None
+    #: what happened to the trusted time of the last seal, in words ("" before the first seal)
+    timestamp_note: str = ""
 
     def seal(self, pdf: bytes, signed_at: datetime, *, reason: str, location: str, name: str,
              contact: str) -> bytes:
         """Seals a PDF with an incremental update that certifies it and allows no later changes.
+
+        With a timestamp authority configured, the seal carries its RFC 3161 signature timestamp, and
+        an incremental update adds the certificates needed to check it later (a document security
+        store) with a document timestamp over the whole file (PAdES B-LTA). When the authority cannot
+        be reached, the document is sealed without one and `timestamp_note` says so.
 
         Raises:
             SealKeyError: the signing time lies outside the certificate's validity.
@@ -54,19 +66,44 @@ class SealIdentity:
             certify=True, docmdp_permissions=MDPPerm.NO_CHANGES,
             reason=reason, location=location, name=name, contact_info=contact,
         )
-        writer = _writer_class()(io.BytesIO(pdf), signed_at)
-        signer = _pdf_signer_class()(meta, self.signer, signed_at)
 
-        def sign() -> bytes:
-            return signer.sign_pdf(writer, bytes_reserved=self.bytes_reserved).getvalue()
+        def sign(timestamper) -> bytes:
+            writer = _writer_class()(io.BytesIO(pdf), signed_at)
+            signer = _pdf_signer_class()(meta, self.signer, signed_at, timestamper)
+            reserved = self.bytes_reserved + (TIMESTAMP_RESERVE if timestamper is not None else 0)
+            return signer.sign_pdf(writer, bytes_reserved=reserved).getvalue()
+
+        def sign_with_time() -> bytes:
+            if self.timestamper is None:
+                self.timestamp_note = "no timestamp authority is configured ([security] timestamp_url)"
+                return sign(None)
+            from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
+            try:
+                sealed = sign(self.timestamper)
+            except (TimestampRequestError, OSError) as exc:
+                self.timestamp_note = (f"NOT timestamped: the timestamp authority {self.timestamp_url} could not "
+                                       f"be used ({exc}); sealed with the computer's time only")
+                return sign(None)
+            from intake.documents.ltv import add_archive_timestamp
+
+            try:
+                archived = add_archive_timestamp(sealed, self.timestamper,
+                                                 lambda data: _writer_class()(io.BytesIO(data), signed_at))
+            except (TimestampRequestError, OSError) as exc:
+                self.timestamp_note = (f"timestamped by {self.timestamp_url}; the archive timestamp could not be "
+                                       f"added ({exc}): run `intake documents extend` later")
+                return sealed
+            self.timestamp_note = f"timestamped by {self.timestamp_url} (PAdES B-LTA)"
+            return archived
 
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return sign()  # the usual case: a worker thread or a plain program
+            return sign_with_time()  # the usual case: a worker thread or a plain program
         # pyHanko runs its own event loop, which cannot nest in a running one: sign on a helper thread.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as helper:
-            return helper.submit(sign).result()
+            return helper.submit(sign_with_time).result()
 
 
 def _check_key_file(path: Path) -> bytes:
@@ -124,7 +161,13 @@ def load_seal_identity(config) -> SealIdentity:
     # fixed per identity so that no dry-run signature is needed (and the size never varies).
     # pyHanko counts the reservation in hexadecimal digits: two per byte.
     reserved = 2 * (sum(len(der) for der in certs) + 4096 + getattr(key, "key_size", 4096) // 8)
-    return SealIdentity(certificate_info(certs[0], tuple(certs[1:])), signer, reserved)
+    identity = SealIdentity(certificate_info(certs[0], tuple(certs[1:])), signer, reserved)
+    from intake.documents.timestamps import http_timestamper, timestamp_settings
+
+    settings = timestamp_settings(config)
+    if settings.url:
+        identity.timestamper, identity.timestamp_url = http_timestamper(settings), settings.url
+    return identity
 
 
 # -- pyHanko subclasses, defined on first use so importing this module stays light -----------------
@@ -166,8 +209,8 @@ def _pdf_signer_class() -> type:
         class FixedTimePdfSigner(PdfSigner):
             """A PdfSigner whose signing time is given, never read from the clock."""
 
-            def __init__(self, meta, signer, signed_at: datetime):
-                super().__init__(meta, signer)
+            def __init__(self, meta, signer, signed_at: datetime, timestamper=None):
+                super().__init__(meta, signer, timestamper=timestamper)
                 self._signed_at = signed_at
 
             def init_signing_session(self, pdf_out, existing_fields_only=False):

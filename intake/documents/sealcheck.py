@@ -8,9 +8,15 @@ nothing but zero padding after it. Together, no single byte of a sealed file can
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# pyHanko logs each failed certificate path with a traceback; verification reports in words instead.
+logging.getLogger("pyhanko").addHandler(logging.NullHandler())
+logging.getLogger("pyhanko").propagate = False
 
 
 class SealCheckFailed(Exception):
@@ -24,13 +30,19 @@ class SealCheckFailed(Exception):
 ALTERED = "the seal's signature container was altered."
 
 
-def check_byte_range(data: bytes, signature) -> bytes:
-    """Checks that the signature covers the whole file and returns the signature container bytes."""
+def check_byte_range(data: bytes, signature, *, whole_file: bool = True) -> bytes:
+    """Checks what the signature covers and returns the signature container bytes.
+
+    The last signature in a file (the seal, or the newest document timestamp) must cover the whole
+    file; an earlier one covers its own revision, and pyHanko's difference analysis then judges
+    what came after it (only validation material and document timestamps may).
+    """
     try:
         start, first, second, length = (int(v) for v in signature.byte_range)
     except (TypeError, ValueError):
         raise SealCheckFailed("the seal's byte range is malformed.") from None
-    if start != 0 or not 0 < first < second <= len(data) or second + length != len(data):
+    end = second + length
+    if start != 0 or not 0 < first < second <= len(data) or end > len(data) or (whole_file and end != len(data)):
         raise SealCheckFailed("data was added to or removed from the file after it was sealed.")
     gap = data[first:second]
     if len(gap) < 2 or gap[:1] != b"<" or gap[-1:] != b">" or not re.fullmatch(rb"[0-9A-F]*", gap[1:-1]):
@@ -57,6 +69,14 @@ def _der_length(value: bytes) -> int | None:
 
 def _plain_algorithm(algorithm, names: Sequence[str]) -> bool:
     return algorithm["algorithm"].native in names and algorithm["parameters"].native is None
+
+
+def _only_a_timestamp(attributes) -> bool:
+    """No unsigned attributes, or exactly one: the seal's RFC 3161 signature timestamp (checked by pyHanko)."""
+    if attributes.native is None:
+        return True
+    return len(attributes) == 1 and attributes[0]["type"].native == "signature_time_stamp_token" and \
+        len(attributes[0]["values"]) == 1
 
 
 def check_container(container: bytes, certificates: Sequence[bytes]) -> None:
@@ -100,7 +120,7 @@ def check_container(container: bytes, certificates: Sequence[bytes]) -> None:
         if not (signer["version"].native == "v1" and same_signer
                 and _plain_algorithm(signer["digest_algorithm"], ("sha256",))
                 and _plain_algorithm(signer["signature_algorithm"], ("sha256_rsa", "sha256_ecdsa", "ed25519"))
-                and signer["unsigned_attrs"].native is None):
+                and _only_a_timestamp(signer["unsigned_attrs"])):
             raise SealCheckFailed(ALTERED)
     except SealCheckFailed:
         raise
@@ -108,31 +128,94 @@ def check_container(container: bytes, certificates: Sequence[bytes]) -> None:
         raise SealCheckFailed(ALTERED) from None
 
 
-def validate(signature, trusted: bytes, certificate) -> list[str]:
-    """Runs pyHanko's validation against the clinic certificate as the only trust anchor, offline.
+@dataclass
+class ValidationResult:
+    """What pyHanko's validation adds to the report: notes for people and the timestamps found."""
 
-    The certificate is judged at the seal's own time, so documents stay verifiable after it expires.
+    notes: list[str] = field(default_factory=list)
+    timestamps: list = field(default_factory=list)
+
+
+def _context(roots: list, moment: datetime):
+    from pyhanko_certvalidator import ValidationContext
+
+    return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment)
+
+
+def _token_time(signature) -> datetime | None:
+    """The time in the seal's own timestamp token, read before it is checked (None without one)."""
+    from intake.documents.ltv import _timestamp_tokens
+
+    tokens = _timestamp_tokens(signature.signed_data)
+    if not tokens:
+        return None
+    try:
+        return tokens[0]["content"]["encap_content_info"]["content"].parsed["gen_time"].native
+    except Exception:  # noqa: BLE001 - an unreadable token is reported by the validation itself
+        return None
+
+
+def _only_lta_updates_after(status) -> bool:
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return True
+    level = status.modification_level
+    return status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and level is not None and \
+        level <= ModificationLevel.LTA_UPDATES
+
+
+def _archive_times(archive, tsa_roots: list, at: datetime) -> tuple[list, datetime]:
+    """Checks the document timestamps, newest first: each is judged at the time the next one proves.
 
     Returns:
-        Notes for the reader of the report (for example, that the certificate has since expired).
+        The timestamps in the order they were added, and the time the oldest trusted one proves
+        (`at` when there is none), at which the seal's own timestamp is judged.
+    """
+    from pyhanko.sign.validation import validate_pdf_timestamp
+
+    from intake.documents.timestamps import AttestedTime, authority_name
+
+    found, moment = [], at
+    for stamp in reversed(archive):
+        try:
+            status = validate_pdf_timestamp(stamp, _context(tsa_roots, moment))
+        except Exception as exc:  # noqa: BLE001 - malformed timestamps raise many kinds of error
+            raise SealCheckFailed(f"a document timestamp cannot be checked; the file was altered or damaged "
+                                  f"({short(exc)}).") from None
+        if not (status.intact and status.valid) or not _only_lta_updates_after(status):
+            raise SealCheckFailed("a document timestamp does not match the file: the file was changed after it.")
+        trusted = bool(tsa_roots) and status.trusted
+        found.append(AttestedTime(status.timestamp, authority_name(status.signing_cert), trusted, "document"))
+        if trusted:
+            moment = status.timestamp
+    found.reverse()
+    return found, moment
+
+
+def validate(signature, trusted: bytes, certificate, *, archive=(), tsa_roots=(), at: datetime) -> ValidationResult:
+    """Runs pyHanko's validation against the clinic certificate as the only trust anchor, offline.
+
+    The seal certificate is judged at the earliest trusted timestamp (the seal's own RFC 3161
+    timestamp or a document timestamp), else at the seal's own stated time; timestamps are judged
+    against the configured authority roots, each at the time a later one proves, the newest at `at`.
     """
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
 
-    notes = []
-    moment = signature.self_reported_timestamp or datetime.now(UTC)
-    if not certificate.not_before <= moment <= certificate.not_after:
-        raise SealCheckFailed(f"the seal's time {moment:%Y-%m-%d %H:%M} UTC lies outside the certificate's "
-                              f"validity ({certificate.not_before:%Y-%m-%d} to {certificate.not_after:%Y-%m-%d}).")
-    if datetime.now(UTC) > certificate.not_after:
-        notes.append(f"The certificate expired on {certificate.not_after:%Y-%m-%d}; it was valid when the "
-                     "document was sealed, which is what counts.")
-    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(trusted)], allow_fetching=False,
-                                revocation_mode="soft-fail", moment=moment)
+    from intake.documents.timestamps import AttestedTime, authority_name
+
+    tsa_roots = list(tsa_roots)
+    result = ValidationResult()
+    documents, ts_moment = _archive_times(list(archive), tsa_roots, at)
+    claimed = signature.self_reported_timestamp or at
+    proven = [t.at for t in documents if t.trusted]
+    token_time = _token_time(signature)
+    moment = min([claimed, *proven, *([token_time] if token_time and tsa_roots else [])])
+    context = _context([asn1_x509.Certificate.load(trusted)], max(moment, certificate.not_before))
     try:
-        status = validate_pdf_signature(signature, context)
+        status = validate_pdf_signature(signature, context, _context(tsa_roots, ts_moment))
     except Exception as exc:  # noqa: BLE001 - malformed signatures raise many kinds of error
         raise SealCheckFailed(f"the seal cannot be checked; the file was altered or damaged ({short(exc)}).") \
             from None
@@ -140,14 +223,44 @@ def validate(signature, trusted: bytes, certificate) -> list[str]:
         raise SealCheckFailed("the document was changed after it was sealed: its content no longer matches the seal.")
     if not status.valid:
         raise SealCheckFailed("the seal's signature does not match the clinic certificate; the seal was altered.")
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+    if not _only_lta_updates_after(status):
         raise SealCheckFailed("something was added to the file after it was sealed.")
+    stamp = status.timestamp_validity
+    own = []
+    if token_time is not None:
+        if stamp is None or not (stamp.intact and stamp.valid):
+            raise SealCheckFailed("the seal's timestamp does not match the seal; it was altered.")
+        own = [AttestedTime(stamp.timestamp, authority_name(stamp.signing_cert),
+                            bool(tsa_roots) and stamp.trusted, "signature")]
+    result.timestamps = own + documents
+    best = min((t.at for t in result.timestamps if t.trusted), default=None)
+    if best is None and not certificate.not_before <= claimed <= certificate.not_after:
+        raise SealCheckFailed(f"the seal's time {claimed:%Y-%m-%d %H:%M} UTC lies outside the certificate's "
+                              f"validity ({certificate.not_before:%Y-%m-%d} to {certificate.not_after:%Y-%m-%d}).")
+    if best is not None and best > certificate.not_after:
+        raise SealCheckFailed(f"the earliest trusted timestamp ({best:%Y-%m-%d %H:%M} UTC) is after the seal "
+                              f"certificate expired ({certificate.not_after:%Y-%m-%d}); nothing proves the seal "
+                              "was made while it was valid.")
     if not status.trusted:
         raise SealCheckFailed(f"the seal certificate is not valid for sealing documents "
                               f"({status.trust_problem_indic or 'untrusted'}).")
     if status.docmdp_ok is False:
         raise SealCheckFailed("the file was modified in a way its seal forbids.")
-    return notes
+    unchecked = sorted({t.authority for t in result.timestamps if not t.trusted})
+    if unchecked:
+        result.notes.append(f"The timestamp authority ({', '.join(unchecked)}) could not be checked: set [security] "
+                            "timestamp_ca_file to its root certificate. Its time is not relied on.")
+    if at > certificate.not_after:
+        if best is not None:
+            result.notes.append(f"The certificate expired on {certificate.not_after:%Y-%m-%d}; a trusted timestamp "
+                                f"proves the seal existed on {best:%Y-%m-%d}, while it was valid.")
+        else:
+            result.notes.append(f"The certificate expired on {certificate.not_after:%Y-%m-%d}. No trusted timestamp "
+                                "proves when the seal was made: its date rests on the clinic computer's clock.")
+    elif best is None and not result.timestamps:
+        result.notes.append("No trusted timestamp: the sealing time is the clinic computer's own. Configure "
+                            "[security] timestamp_url, and extend documents with `intake documents extend`.")
+    return result
 
 
 def short(exc: BaseException) -> str:

@@ -7,11 +7,17 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from intake.documents.keys import CertificateInfo, certificate_info, load_certificates, seal_paths
+from intake.documents.keys import (
+    CertificateInfo,
+    certificate_info,
+    load_certificates,
+    retired_certificates,
+    seal_paths,
+)
 from intake.documents.payload import ATTACHMENT_NAME, PAYLOAD_FORMAT
 from intake.documents.sealcheck import (
     SealCheckFailed,
@@ -21,6 +27,7 @@ from intake.documents.sealcheck import (
     validate,
 )
 from intake.documents.templates import content_version
+from intake.documents.timestamps import AttestedTime, timestamp_settings, trusted_roots
 
 
 @dataclass
@@ -35,11 +42,21 @@ class VerificationReport:
     sealed_at: datetime | None = None
     certificate: CertificateInfo | None = None
     certificate_source: str = ""
+    #: which of the clinic's certificates made the seal: "current", "earlier" (retired), "given" (--cert), "demo"
+    certificate_role: str = ""
     data_sha256: str = ""
     template_set: str = ""
     templates: dict[str, str] = field(default_factory=dict)
     template_status: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: RFC 3161 timestamps found: the seal's own, then document timestamps in the order they were added
+    timestamps: list[AttestedTime] = field(default_factory=list)
+
+    @property
+    def attested_at(self) -> AttestedTime | None:
+        """The earliest timestamp whose authority was checked: the seal existed then."""
+        trusted = [t for t in self.timestamps if t.trusted]
+        return min(trusted, key=lambda t: t.at) if trusted else None
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON data."""
@@ -51,30 +68,42 @@ class VerificationReport:
             "certificate": None if cert is None else {
                 "subject": cert.subject, "organisation": cert.organisation, "sha256": cert.fingerprint,
                 "self_signed": cert.self_signed, "demo": cert.demo, "checked_against": self.certificate_source,
+                "which": self.certificate_role or None,
             },
             "data_sha256": self.data_sha256 or None, "template_set": self.template_set or None,
             "templates": {name: {"version": v, "now": self.template_status.get(name)}
                           for name, v in self.templates.items()},
+            "timestamps": [t.to_dict() for t in self.timestamps],
+            "attested_at": self.attested_at.at.isoformat() if self.attested_at else None,
+            "long_term": "B-LTA" if any(t.kind == "document" for t in self.timestamps) else
+            "B-T" if self.timestamps else "B-B",
             "notes": self.notes,
         }
 
 
 def verify_pdf(data: bytes, config, *, cert_path: str | Path | None = None,
-               templates_dir: str | Path | None = None) -> VerificationReport:
+               templates_dir: str | Path | None = None, at: datetime | None = None) -> VerificationReport:
     """Checks a document made by intake, without any network access.
 
-    Checks: one seal that covers the whole file with nothing added after it; a signature that is
-    intact and made by the clinic's certificate (--cert, else [security] seal_cert_file; the file's
-    own certificate only for the demo clinic); the embedded data whose SHA-256 equals the one in the
-    metadata and the one printed on the pages; the template versions it was made with.
+    Checks: one seal, with nothing after it but validation material and document timestamps; a
+    signature that is intact and made by one of the clinic's certificates (--cert, else [security]
+    seal_cert_file or an earlier one kept beside it; the file's own certificate only for the demo
+    clinic); its RFC 3161 timestamps, against [security] timestamp_ca_file; the embedded data whose
+    SHA-256 equals the one in the metadata and the one printed on the pages; the template versions.
+
+    Args:
+        at: the time to judge certificates at (default now); the seal certificate itself is judged
+            at the earliest trusted timestamp, else at the seal's own stated time.
 
     Raises:
-        SealKeyError: a certificate given with cert_path cannot be read.
+        SealKeyError: a certificate given with cert_path (or the timestamp_ca_file) cannot be read.
     """
     report = VerificationReport()
-    expected = _expected_certificates(config, cert_path, report)
+    expected = _candidate_certificates(config, cert_path, report)
+    tsa_roots = trusted_roots(timestamp_settings(config))
     try:
-        _check(data, config, expected, report, Path(templates_dir or config.templates_dir))
+        _check(data, config, expected, report, Path(templates_dir or config.templates_dir),
+               tsa_roots, (at or datetime.now(UTC)).astimezone(UTC))
     except SealCheckFailed as failure:
         report.ok, report.reason = False, failure.reason
         return report
@@ -82,20 +111,26 @@ def verify_pdf(data: bytes, config, *, cert_path: str | Path | None = None,
     return report
 
 
-def _expected_certificates(config, cert_path, report: VerificationReport) -> list[bytes] | None:
+#: one certificate a seal may have been made with: (where it comes from, its role, certificate and chain as DER)
+Candidate = tuple[str, str, list[bytes]]
+
+
+def _candidate_certificates(config, cert_path, report: VerificationReport) -> list[Candidate]:
+    """The certificates a seal may have been made with: --cert alone, else the current and the earlier ones."""
     if cert_path is not None:
-        report.certificate_source = str(cert_path)
-        return load_certificates(Path(cert_path))
+        return [(str(cert_path), "given", load_certificates(Path(cert_path)))]
     configured = seal_paths(config)[1]
+    found: list[Candidate] = []
     if configured.exists():
-        report.certificate_source = str(configured)
-        return load_certificates(configured)
-    report.certificate_source = f"(no certificate at {configured})"
-    return None
+        found.append((str(configured), "current", load_certificates(configured)))
+    found += [(str(path), "earlier", certs) for path, certs in reversed(retired_certificates(config))]
+    if not found:
+        report.certificate_source = f"(no certificate at {configured})"
+    return found
 
 
-def _check(data: bytes, config, expected: list[bytes] | None, report: VerificationReport,
-           templates_dir: Path) -> None:
+def _check(data: bytes, config, candidates: list[Candidate], report: VerificationReport,
+           templates_dir: Path, tsa_roots: list, at: datetime) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
@@ -106,31 +141,42 @@ def _check(data: bytes, config, expected: list[bytes] | None, report: Verificati
             from None
     if not signatures:
         raise SealCheckFailed("the file carries no seal; it is not a sealed intake document (it may be a preview).")
-    if len(signatures) > 1:
-        raise SealCheckFailed(f"the file carries {len(signatures)} signatures; an intake document has exactly one.")
-    signature = signatures[0]
-    container = check_byte_range(data, signature)
+    kinds = [getattr(s, "sig_object_type", None) for s in signatures]
+    if kinds[0] != "/Sig" or any(kind != "/DocTimeStamp" for kind in kinds[1:]):
+        raise SealCheckFailed(f"the file carries {kinds.count('/Sig')} signatures; an intake document has exactly "
+                              "one seal, followed by document timestamps only.")
+    signature, archive = signatures[0], signatures[1:]
+    container = check_byte_range(data, signature, whole_file=not archive)
+    for index, stamp in enumerate(archive):
+        check_byte_range(data, stamp, whole_file=index == len(archive) - 1)
     try:
         signer_der = signature.signer_cert.dump()
         others = [c.dump() for c in signature.other_embedded_certs]
     except Exception as exc:  # noqa: BLE001
         raise SealCheckFailed(f"the seal's certificate cannot be read ({short(exc)}).") from None
     report.certificate = certificate_info(signer_der)
-    if expected is None:
+    if not candidates:
         if not config.is_demo:
             raise SealCheckFailed(f"there is no clinic certificate to check the seal against "
                                   f"{report.certificate_source}. Pass the clinic's seal certificate with --cert FILE.")
-        expected = [signer_der, *others]
-        report.certificate_source = "the certificate inside the file (demo clinic only)"
+        candidates = [("the certificate inside the file (demo clinic only)", "demo", [signer_der, *others])]
         report.notes.append("Origin not proven: no clinic certificate is configured, so the file's own "
                             "certificate was used. This is acceptable for the demo clinic only.")
-    if signer_der != expected[0]:
+    match = next((c for c in candidates if c[2][0] == signer_der), None)
+    if match is None:
+        known = ", ".join(hashlib.sha256(c[2][0]).hexdigest()[:16] + "…" for c in candidates)
+        which = "the clinic's" if len(candidates) == 1 else "any of the clinic's current or earlier ones"
         raise SealCheckFailed(f"the seal was made with a different certificate (SHA-256 "
-                              f"{report.certificate.fingerprint[:16]}…) than the clinic's (SHA-256 "
-                              f"{hashlib.sha256(expected[0]).hexdigest()[:16]}…).")
+                              f"{report.certificate.fingerprint[:16]}…) than {which} (SHA-256 {known}).")
+    report.certificate_source, report.certificate_role, expected = match
+    if report.certificate_role == "earlier":
+        report.notes.append(f"Sealed with an earlier certificate of the clinic (kept in {match[0]} when the seal "
+                            "key was replaced).")
     check_container(container, expected)
     report.sealed_at = signature.self_reported_timestamp
-    report.notes.extend(validate(signature, expected[0], report.certificate))
+    result = validate(signature, expected[0], report.certificate, archive=archive, tsa_roots=tsa_roots, at=at)
+    report.timestamps = result.timestamps
+    report.notes.extend(result.notes)
     _check_data(data, report, templates_dir)
 
 

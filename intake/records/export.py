@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from intake.questionnaire import Questionnaire, localize
@@ -16,7 +17,12 @@ FORMATS = ("json", "csv", "fhir")
 EXPORT_FORMAT = "intake-export/1"
 CSV_COLUMNS = ("intake_id", "status", "consultation_date", "step_id", "step", "question_id", "question",
                "answer", "value")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: A plain number (-12.5, +3) or a phone number (+44 7700 900123, +1-800-555-0199, +33 (0)1 23 45 67 89):
+#: digits, with one space, hyphen or dot between groups, one bracketed group after the country code, no
+#: second "+".
+#: A spreadsheet can at most do arithmetic with such a cell: it names no function, cell, sheet or program.
+_HARMLESS = re.compile(r"[+-]?\d+(\.\d+)?|\+\d+(?:[ .-]?\(\d+\))?(?:[ .-]?\d+)*")
 
 
 def _identity(store: StoreOps, intake: IntakeView) -> dict[str, str] | None:
@@ -28,14 +34,14 @@ def _identity(store: StoreOps, intake: IntakeView) -> dict[str, str] | None:
     return clients.open_identity(store.keyring, intake.client_id, row[0]) if row else None
 
 
-def as_json(store: StoreOps, intake: IntakeView) -> dict[str, Any]:
+def as_json(store: StoreOps, intake: IntakeView, *, exported_at: str | None = None) -> dict[str, Any]:
     """The export document: the intake's state, record, assessment, decisions and document fingerprints."""
     from intake.records.workflow import canonical_sha256
 
     record = intake.record or store.engine.new_record(intake.consultation_date, intake.answers, intake.intake_id)
     return {
         "format": EXPORT_FORMAT,
-        "exported_at": store.now(),
+        "exported_at": exported_at or store.now(),
         "intake": {
             "id": intake.intake_id, "status": intake.status, "consultation_date": intake.consultation_date,
             "questionnaire_version": intake.questionnaire_version, "started_at": intake.started_at,
@@ -53,9 +59,18 @@ def as_json(store: StoreOps, intake: IntakeView) -> dict[str, Any]:
     }
 
 
-def _cell(value: str) -> str:
-    """Stops spreadsheet programs reading a cell as a formula (OWASP CSV injection advice)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+def spreadsheet_safe(value: str) -> str:
+    """Stops spreadsheet programs reading a cell as a formula (OWASP CSV injection advice).
+
+    A cell that starts with = + - @ or a tab or line break is prefixed with an apostrophe, unless it is
+    a plain number or a phone number (`_HARMLESS`), which is kept exactly as it is: `+44 7700 900123`
+    stays, `+SUM(1)`, `-2+3`, `=HYPERLINK(...)` and `@cmd` are neutralised. Every cell is also quoted
+    (csv.QUOTE_ALL), so a separator inside a value (a comma, or a semicolon for a program that splits on
+    those) stays inside its cell.
+    """
+    if value.startswith(_FORMULA_START) and not _HARMLESS.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _raw(value: Any) -> str:
@@ -75,7 +90,7 @@ def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str) -> s
     """One row per answered question, in questionnaire order, with the answer as shown to people."""
     answers = questionnaire.prune(intake.record["answers"] if intake.record else intake.answers)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for question in questionnaire.visible(answers):
         if question.id not in answers:
@@ -83,7 +98,7 @@ def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str) -> s
         value = answers[question.id]
         shown = shown_answer(questionnaire, question, value, language)
         step = questionnaire.step(question.step_id)
-        writer.writerow([_cell(str(v)) for v in (
+        writer.writerow([spreadsheet_safe(str(v)) for v in (
             intake.intake_id, intake.status, intake.consultation_date, step.id, localize(step.title, language),
             question.id, localize(question.label, language), shown, _raw(value))])
     return out.getvalue()

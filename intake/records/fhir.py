@@ -5,7 +5,9 @@ answered question (linkId = question id). Answer types follow question types: te
 give valueString, date gives valueDate, yes_no and acknowledgement give valueBoolean, choice gives
 one valueCoding and multi_choice one valueCoding per chosen option (system
 urn:intake:<questionnaire id>:<question id>, code = option id). A multi-choice question answered
-with "none of these" appears as an item without answers.
+with "none of these" keeps that answer as one coding (urn:intake:answer#none-of-these), the exclusive
+option every multi-choice item of the FHIR Questionnaire offers. `questionnaire` is exactly the
+canonical url|version of the Questionnaire that `intake schema --fhir` writes (intake.fhirquestionnaire).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from intake.fhirquestionnaire import canonical_reference, none_coding, option_system
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.records.model import IntakeView
 
@@ -32,8 +35,10 @@ def _values(questionnaire: Questionnaire, question: Question, value: Any, langua
     if kind in ("yes_no", "acknowledgement"):
         return [{"valueBoolean": bool(value)}]
     if kind in ("choice", "multi_choice"):
+        if value == [] and kind == "multi_choice":
+            return [{"valueCoding": none_coding(questionnaire, language)}]
         chosen = value if isinstance(value, list) else [value]
-        system = f"urn:intake:{questionnaire.id}:{question.id}"
+        system = option_system(questionnaire.id, question.id)
         codings = []
         for option_id in chosen:
             option = question.option(option_id)
@@ -76,7 +81,7 @@ def questionnaire_response(questionnaire: Questionnaire, intake: IntakeView, lan
         "meta": {"lastUpdated": intake.updated_at},
         "language": language,
         "identifier": {"system": INTAKE_ID_SYSTEM, "value": intake.intake_id},
-        "questionnaire": f"urn:intake:questionnaire:{questionnaire.id}|{intake.questionnaire_version}",
+        "questionnaire": canonical_reference(questionnaire.id, intake.questionnaire_version),
         "status": _STATUS[intake.status],
         "authored": intake.submitted_at or intake.updated_at,
     }

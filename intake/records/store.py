@@ -17,6 +17,7 @@ from intake.records import anchor, audit, clients, db, erase, export, integrity,
 from intake.records.audit import AuditProblem, AuditReport, Entry
 from intake.records.crypto import KEY_CHECK, Keyring, check_database_key, key_check_value, load_for_store
 from intake.records.errors import NewerDatabaseError, RecordNotFoundError, StoreError, TamperedRecordError
+from intake.records.export_reads import ExportReads
 from intake.records.model import (
     Clock,
     DocumentInfo,
@@ -41,7 +42,7 @@ def _ad(intake_id: str, column: str) -> str:
     return f"intake:{intake_id}:{column}"
 
 
-class Store:
+class Store(ExportReads):
     """The clinic's records: one SQLite file in the data folder, health data sealed with the data key.
 
     Every method that changes something writes its audit entry in the same transaction, and

@@ -13,8 +13,8 @@ from intake.errors import InvalidRecordError
 from intake.records import integrity
 from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError, WorkflowError
 from intake.records.model import CONSENT_KINDS, DECISION_KINDS, Decision, DocumentInfo, IntakeView
-from intake.text import MAX_REASON
 from intake.records.ops import StoreOps, check_who, require_draft, require_state
+from intake.text import MAX_REASON
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _FILENAME = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,200}$")

@@ -150,7 +150,8 @@ def test_seal_keys_are_private_and_kept_apart_from_the_data(tmp_path):
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and cert.exists()
     with pytest.raises(KeyExistsError, match="already exists"):
         create_seal_identity(config)
-    assert create_seal_identity(config, force=True) == (key, cert)
+    key_again, cert_again, retired = create_seal_identity(config, force=True)
+    assert (key_again, cert_again) == (key, cert) and retired.parent.name == "retired-seal-certificates"
     text = (tmp_path / "clinic.toml").read_text().replace(f'{tmp_path}/keys/seal-key.pem',
                                                           f'{tmp_path}/data/seal-key.pem')
     (tmp_path / "inside.toml").write_text(text)

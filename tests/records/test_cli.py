@@ -83,7 +83,7 @@ def test_export_to_a_private_file_and_to_the_screen(config_path, clinic, engine,
     assert run(config_path, "records", "export", filled["signed"], "--format", "fhir", "--out", str(target)) == 1
     assert "already exists" in capsys.readouterr().err
     assert run(config_path, "records", "export", filled["draft"], "--format", "csv") == 0
-    assert capsys.readouterr().out.startswith("intake_id,status,consultation_date")
+    assert capsys.readouterr().out.startswith("\"intake_id\",\"status\",\"consultation_date\"")
     event = last_event(clinic, engine, filled["draft"])
     assert (event.event, event.data) == ("exported", {"format": "csv"})
 

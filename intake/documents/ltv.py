@@ -1,0 +1,100 @@
+"""Provides long-term validation (PAdES B-LT / B-LTA): validation material in the document, and document timestamps.
+
+A seal made with a timestamp authority is followed by one incremental update that adds a document
+security store (DSS) with every certificate needed to check the seal and its timestamp, and a
+document timestamp over the whole file (B-LTA), so no byte of the file is left uncovered.
+`extend_pdf` (behind `intake documents extend`) first verifies a document, then adds the
+certificates of everything in it to the DSS and a new document timestamp in the same way. A
+document timestamp proves the seal existed at that time, so the document still verifies after the
+seal certificate expires; extending again before the authority's certificate expires carries the
+proof forward.
+
+Revocation information: the clinic's self-signed seal has none to embed, and intake fetches nothing
+from hosts the clinic did not configure, so the DSS holds certificates only unless revocation data
+is already in the file.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+ARCHIVE_FIELD = "IntakeArchiveTimestamp"
+#: Room (hexadecimal digits) for a document timestamp token with its authority's certificates.
+ARCHIVE_RESERVE = 2 * 16384
+
+
+def _timestamp_tokens(signed_data) -> list:
+    """The RFC 3161 tokens in a CMS SignedData's unsigned attributes (the seal's signature timestamp)."""
+    tokens = []
+    for signer in signed_data["signer_infos"]:
+        for attribute in signer["unsigned_attrs"] or []:
+            if attribute["type"].native == "signature_time_stamp_token":
+                tokens.extend(attribute["values"])
+    return tokens
+
+
+def _certificates_of(signed_data) -> list:
+    found = [c.chosen for c in signed_data["certificates"] or [] if c.name == "certificate"]
+    for token in _timestamp_tokens(signed_data):
+        found += [c.chosen for c in token["content"]["certificates"] or [] if c.name == "certificate"]
+    return found
+
+
+def document_certificates(data: bytes) -> list:
+    """Every certificate the document's seal and timestamps need (asn1crypto), without repeats."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    seen, certs = set(), []
+    for signature in reader.embedded_signatures:
+        for cert in _certificates_of(signature.signed_data):
+            if cert.dump() not in seen:
+                seen.add(cert.dump())
+                certs.append(cert)
+    return certs
+
+
+def add_archive_timestamp(data: bytes, timestamper, writer_factory: Callable[[bytes], Any] | None = None) -> bytes:
+    """Adds, in one incremental update, a DSS with every certificate the document's seal and timestamps
+    need, and a document timestamp over the whole file (PAdES B-LTA).
+
+    Raises:
+        TimestampRequestError, OSError: the authority could not be used (nothing is added).
+    """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+    from pyhanko.sign.validation import DocumentSecurityStore
+
+    count = len(PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures)
+    writer = writer_factory(data) if writer_factory else IncrementalPdfFileWriter(io.BytesIO(data))
+    DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=document_certificates(data))
+    stamper = PdfTimeStamper(timestamper, field_name=f"{ARCHIVE_FIELD}{count}")
+    return stamper.timestamp_pdf(writer, "sha256", bytes_reserved=ARCHIVE_RESERVE).getvalue()
+
+
+def extend_pdf(data: bytes, config, timestamper, *, at: datetime | None = None, writer_factory=None):
+    """Verifies a sealed document, then adds validation material and a document timestamp (PAdES B-LTA).
+
+    Args:
+        data: the document.
+        config: the clinic configuration (certificates, timestamp trust).
+        timestamper: a pyHanko TimeStamper for the clinic's authority.
+        at: the time to verify at (default now).
+        writer_factory: makes the incremental writer (default: pyHanko's).
+
+    Returns:
+        (the extended document, its verification report). When the document does not verify
+        first, (None, that report): nothing is added to a document that does not hold.
+    """
+    from intake.documents.verify import verify_pdf
+
+    before = verify_pdf(data, config, at=at)
+    if not before.ok:
+        return None, before
+    extended = add_archive_timestamp(data, timestamper, writer_factory)
+    after = verify_pdf(extended, config, at=at)
+    return (extended if after.ok else None), after

@@ -1,0 +1,247 @@
+"""Provides the whole-clinic (or one-client) export: a FHIR R4 Bundle and a folder of JSON records and sealed PDFs.
+
+The folder holds:
+
+- `bundle.json`: a FHIR R4 Bundle of type collection: one Patient per client, one
+  QuestionnaireResponse per intake (referencing the Patient and the Questionnaire by its canonical
+  url|version), one DocumentReference per sealed PDF (its attachment's url is the PDF's path in the
+  folder, with size, SHA-1 hash as FHIR asks, and the SHA-256 as an identifier);
+- `questionnaire.json`: the FHIR Questionnaire the responses reference;
+- `records/<intake id>.json`: each intake as `intake records export --format json` gives it;
+- `documents/<intake id>/<file>.pdf`: the stored sealed PDFs, byte for byte (checked against their SHA-256);
+- `not-in-bundle.jsonl`: intakes answered with questions the current questionnaire no longer has
+  (their JSON record is exported; the Bundle could not describe them), when there are any;
+- `SHA256SUMS`: the SHA-256 of every other file (as `sha256sum -c` reads it);
+- `manifest.json`: scope, counts, the SHA-256 of the intake list, and intakes left out of the Bundle.
+
+Everything is streamed: intakes are read a page at a time and written as they are read, so memory
+stays bounded whatever the number of intakes (only the set of client ids already written grows,
+with the number of clients). Files are created 0600 in a 0700 folder. Only Store's public methods
+are used; the PDFs are read with `Store.reprint`, which audits each intake's export, and the whole
+export writes one more 'exported' entry with its scope, count and the SHA-256 of its intake list.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from intake.errors import IntakeError
+from intake.fhirquestionnaire import fhir_questionnaire
+from intake.records import fhir
+from intake.records.export import as_json
+from intake.records.model import IntakeView, iso
+
+BULK_FORMAT = "intake-bulk-export/1"
+PAGE = 500
+_NAMESPACE = uuid.UUID("5b0c7c1e-3f1a-4b7e-9d51-6a1f0c9e2d41")
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """Which intakes: one client's, and/or consultation dates between since and until (YYYY-MM-DD, inclusive)."""
+
+    client_id: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def describe(self) -> str:
+        parts = [f"client {self.client_id}"] if self.client_id else []
+        if self.since or self.until:
+            parts.append(f"consultations {self.since or 'from the first'} to {self.until or 'the last'}")
+        return ", ".join(parts) or "every intake"
+
+
+@dataclass
+class BulkReport:
+    """What was exported."""
+
+    folder: Path
+    intakes: int = 0
+    clients: int = 0
+    documents: int = 0
+    #: intakes whose answers the current questionnaire cannot express in FHIR (their JSON record is exported)
+    left_out: int = 0
+
+
+def _urn(kind: str, key: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{kind}:{key}')}"
+
+
+class _PrivateFile:
+    """A file created 0600 (never replacing one) that records the SHA-256 of what is written."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = path
+        self._handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+        self._hash = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self._hash.update(data)
+        self._handle.write(data)
+
+    def close(self, durable: bool = True) -> str:
+        self._handle.flush()
+        if durable:
+            os.fsync(self._handle.fileno())
+        self._handle.close()
+        return self._hash.hexdigest()
+
+
+def _write_file(path: Path, data: bytes, durable: bool = True) -> str:
+    out = _PrivateFile(path)
+    out.write(data)
+    return out.close(durable)
+
+
+def _json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _intakes(store, scope: ExportScope) -> Iterator[str]:
+    after = None
+    while True:
+        page = store.intake_page(client_id=scope.client_id, since=scope.since, until=scope.until, after=after,
+                                 limit=PAGE)
+        yield from (intake_id for _, intake_id in page)
+        if len(page) < PAGE:
+            return
+        after = page[-1]
+
+
+def patient(client_id: str, identity: dict[str, str] | None) -> dict[str, Any]:
+    """A FHIR R4 Patient for a client: the client id, and the name and date of birth when known."""
+    resource: dict[str, Any] = {"resourceType": "Patient", "id": client_id,
+                                "identifier": [{"system": fhir.CLIENT_ID_SYSTEM, "value": client_id}]}
+    if identity and identity.get("full_name"):
+        resource["name"] = [{"text": identity["full_name"]}]
+    if identity and identity.get("date_of_birth"):
+        resource["birthDate"] = identity["date_of_birth"]
+    return resource
+
+
+def document_reference(intake: IntakeView, info, pdf: bytes, path: str, subject: dict | None) -> dict[str, Any]:
+    """A FHIR R4 DocumentReference to one sealed PDF in the export folder."""
+    resource: dict[str, Any] = {
+        "resourceType": "DocumentReference", "id": f"{intake.intake_id}-{info.document_id}",
+        "identifier": [{"system": "urn:intake:sha256", "value": info.sha256}],
+        "status": "current", "docStatus": "final",
+        "type": {"coding": [{"system": "urn:intake:document-kind", "code": info.kind}], "text": info.kind},
+        "date": info.created_at,
+        "description": f"Sealed {info.kind.replace('_', ' ')} document of intake {intake.intake_id} (PAdES)",
+        "content": [{"attachment": {
+            "contentType": "application/pdf", "url": path, "size": len(pdf),
+            "hash": base64.b64encode(hashlib.sha1(pdf).digest()).decode("ascii"),  # noqa: S324 - FHIR R4 asks SHA-1
+            "title": info.filename, "creation": info.created_at}}],
+        "context": {"related": [{"reference": _urn("QuestionnaireResponse", intake.intake_id)}]},
+    }
+    if subject:
+        resource["subject"] = subject
+    return resource
+
+
+def export_bulk(store, scope: ExportScope, folder: Path, *, staff: str, device: str) -> BulkReport:
+    """Writes the export folder (which must not exist yet, or be empty) and audits the export.
+
+    Raises:
+        IntakeError: the folder is not empty or cannot be written.
+    """
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise IntakeError(f"{folder}: already exists and is not an empty folder; choose a new folder for the "
+                          "export (nothing was written).")
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return _export(store, scope, folder, staff, device)
+    except OSError as exc:
+        raise IntakeError(f"cannot write the export in {folder} ({exc.strerror}: {exc.filename}); what was "
+                          "written so far is incomplete, delete it.") from None
+
+
+def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) -> BulkReport:
+    engine = store.engine
+    questionnaire, language = engine.questionnaire, engine.language
+    exported_at = iso(store.clock())
+    report = BulkReport(folder)
+    sums = _PrivateFile(folder / "SHA256SUMS")
+
+    def written(relative: str, digest: str) -> None:
+        sums.write(f"{digest}  {relative}\n".encode())
+
+    written("questionnaire.json", _write_file(folder / "questionnaire.json", _json_bytes(
+        fhir_questionnaire(questionnaire, language, publisher=engine.config.clinic.get("name")))))
+    bundle = _PrivateFile(folder / "bundle.json")
+    bundle.write(json.dumps({"resourceType": "Bundle", "id": _urn("Bundle", exported_at)[9:], "type": "collection",
+                             "timestamp": exported_at}, ensure_ascii=False)[:-1].encode("utf-8") + b', "entry": [\n')
+    first = True
+
+    def entry(resource: dict[str, Any], full_url: str) -> None:
+        nonlocal first
+        bundle.write((b"" if first else b",\n") + json.dumps({"fullUrl": full_url, "resource": resource},
+                                                             ensure_ascii=False).encode("utf-8"))
+        first = False
+
+    seen_clients: set[str] = set()
+    left_out = None
+    listed = hashlib.sha256()
+    for intake_id in _intakes(store, scope):
+        intake = store.load_intake(intake_id)
+        listed.update(intake_id.encode("ascii") + b"\n")
+        report.intakes += 1
+        identity = store.client_identity(intake.client_id) if intake.client_id else None
+        subject = None
+        if intake.client_id:
+            subject = {"reference": _urn("Patient", intake.client_id),
+                       "identifier": {"system": fhir.CLIENT_ID_SYSTEM, "value": intake.client_id}}
+            if intake.client_id not in seen_clients:
+                seen_clients.add(intake.client_id)
+                entry(patient(intake.client_id, identity), subject["reference"])
+        record = as_json(store, intake, exported_at=exported_at)
+        written(f"records/{intake_id}.json", _write_file(folder / "records" / f"{intake_id}.json",
+                                                         _json_bytes(record), durable=False))
+        source = intake.record["answers"] if intake.record else intake.answers
+        unknown = sorted(set(source) - set(questionnaire.by_id))
+        if unknown:
+            report.left_out += 1
+            if left_out is None:
+                left_out = _PrivateFile(folder / "not-in-bundle.jsonl")
+            left_out.write(json.dumps({"intake": intake_id, "questionnaire_version": intake.questionnaire_version,
+                                       "unknown_questions": unknown, "record": f"records/{intake_id}.json"})
+                           .encode("utf-8") + b"\n")
+        else:
+            response = fhir.questionnaire_response(questionnaire, intake, language, identity)
+            if subject:
+                response["subject"] = {**subject, **({"display": identity["full_name"]}
+                                                     if identity and identity.get("full_name") else {})}
+            entry(response, _urn("QuestionnaireResponse", intake_id))
+        if any(d.kept for d in intake.documents):
+            kinds = sorted({d.kind for d in intake.documents if d.kept})
+            for kind in kinds:
+                for info, pdf in store.reprint(intake_id, kind=kind, staff=staff, device=device):
+                    relative = f"documents/{intake_id}/{info.filename}"
+                    written(relative, _write_file(folder / relative, pdf, durable=False))
+                    entry(document_reference(intake, info, pdf, relative, subject),
+                          _urn("DocumentReference", f"{intake_id}:{info.document_id}"))
+                    report.documents += 1
+    bundle.write(b"\n]}\n")
+    written("bundle.json", bundle.close())
+    if left_out is not None:
+        written("not-in-bundle.jsonl", left_out.close())
+    report.clients = len(seen_clients)
+    manifest = {"format": BULK_FORMAT, "exported_at": exported_at, "scope": scope.describe(),
+                "client": scope.client_id, "since": scope.since, "until": scope.until, "intakes": report.intakes,
+                "clients": report.clients, "documents": report.documents, "intake_list_sha256": listed.hexdigest(),
+                "not_in_bundle": report.left_out,
+                "not_in_bundle_list": "not-in-bundle.jsonl" if report.left_out else None}
+    written("manifest.json", _write_file(folder / "manifest.json", _json_bytes(manifest)))
+    sums.close()
+    store.record_bulk_export(staff=staff, device=device, client_id=scope.client_id, format="bundle",
+                             scope=scope.describe(), intakes=report.intakes, intake_list_sha256=listed.hexdigest())
+    return report
