@@ -243,7 +243,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from intake.documents import verify_pdf
 
     config = load_config(args.config)
-    at = _signed_at(args.at, config.timezone) if args.at else None
+    at = parse_signed_at(args.at, config.timezone) if args.at else None
     results = []
     for path in args.files:
         report = verify_pdf(_read_pdf(path), config, cert_path=args.cert, at=at)
@@ -272,7 +272,7 @@ def cmd_documents_extend(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     if not folder.is_dir():
         raise InputFileError(f"{folder}: not a folder of documents.")
-    at = _signed_at(args.at, config.timezone) if args.at else None
+    at = parse_signed_at(args.at, config.timezone) if args.at else None
     files = sorted(p for p in folder.rglob("*.pdf") if p.is_file())
     if not files:
         print(f"{folder}: no PDF files here; nothing to extend.")

@@ -234,7 +234,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "bundle" or args.client or args.since or args.until:
         from intake.cli.bulk_export_commands import cmd_bulk_export
 
-        return cmd_bulk_export(args, _open, _staff, _device)
+        return cmd_bulk_export(args, _open, staff_name, _device)
     if not args.intake:
         from intake.errors import IntakeError
 
