@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from intake.documents.compression import pdf_compression
 from intake.documents.context import Inputs, build_context, photo_consent_given
 from intake.documents.errors import (
     ConsentRefusedError,
@@ -312,7 +313,7 @@ class PacketRenderer:
             for key, value in info.items():
                 pdf.info[key] = pydyf.String(value)
 
-        with self._lock:
+        with self._lock, pdf_compression():
             self.fetcher.begin()
             try:
                 pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).write_pdf(

@@ -120,6 +120,41 @@ _V2 = (
         seal TEXT)""",
 )
 
+# The blind index per intake, newest first: (token, updated_at, intake id) for every token of the intake's client,
+# so a search walks one token's intakes in the order it returns them and stops after `limit`. It tells nothing
+# search_tokens and the plain intakes columns do not already tell. Kept in step by the triggers below whoever
+# writes (link, relink, save, erase); no sealed table changes, so no reseal. Idempotent, so a store whose version
+# was set back re-runs it safely.
+_TOKEN_OF_INTAKE = ("DELETE FROM intake_tokens WHERE token IN (SELECT token FROM search_tokens WHERE client_id ="
+                    " OLD.client_id) AND updated_at = OLD.updated_at AND intake_id = OLD.id;")
+_V3 = (
+    """CREATE TABLE IF NOT EXISTS intake_tokens (
+        token INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        intake_id TEXT NOT NULL,
+        PRIMARY KEY (token, updated_at, intake_id)) WITHOUT ROWID""",
+    """CREATE TRIGGER IF NOT EXISTS intake_tokens_token_added AFTER INSERT ON search_tokens BEGIN
+        INSERT OR IGNORE INTO intake_tokens SELECT NEW.token, updated_at, id FROM intakes
+            WHERE client_id = NEW.client_id; END""",
+    """CREATE TRIGGER IF NOT EXISTS intake_tokens_token_removed AFTER DELETE ON search_tokens BEGIN
+        DELETE FROM intake_tokens WHERE token = OLD.token AND (updated_at, intake_id) IN
+            (SELECT updated_at, id FROM intakes WHERE client_id = OLD.client_id); END""",
+    """CREATE TRIGGER IF NOT EXISTS intake_tokens_intake_added AFTER INSERT ON intakes
+        WHEN NEW.client_id IS NOT NULL BEGIN
+        INSERT OR IGNORE INTO intake_tokens SELECT token, NEW.updated_at, NEW.id FROM search_tokens
+            WHERE client_id = NEW.client_id; END""",
+    f"""CREATE TRIGGER IF NOT EXISTS intake_tokens_intake_changed AFTER UPDATE OF client_id, updated_at ON intakes
+        WHEN OLD.client_id IS NOT NEW.client_id OR OLD.updated_at IS NOT NEW.updated_at BEGIN
+        {_TOKEN_OF_INTAKE}
+        INSERT OR IGNORE INTO intake_tokens SELECT token, NEW.updated_at, NEW.id FROM search_tokens
+            WHERE client_id = NEW.client_id; END""",
+    f"""CREATE TRIGGER IF NOT EXISTS intake_tokens_intake_removed AFTER DELETE ON intakes BEGIN
+        {_TOKEN_OF_INTAKE} END""",
+    "DELETE FROM intake_tokens",
+    """INSERT OR IGNORE INTO intake_tokens SELECT t.token, i.updated_at, i.id
+        FROM search_tokens t JOIN intakes i ON i.client_id = t.client_id""",
+)
+
 # Running digests of every table a reader sees, anchored with the audit head in the checkpoint file
 # outside the data folder (intake.records.anchor); Store recomputes them after each migration.
 _V4 = (
@@ -130,6 +165,7 @@ _V4 = (
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "clients, intakes, decisions, documents, blind search index and audit trail", _V1),
     Migration(2, "signatures kept until the practitioner countersigns", _V2),
+    Migration(3, "blind search index per intake, newest first (search stops after the limit)", _V3),
     Migration(4, "table digests for the audit checkpoint kept outside the data folder", _V4),
 )
 LATEST = MIGRATIONS[-1].version

@@ -10,11 +10,9 @@ token, never a name or a date.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from intake.dates import parse_iso_date
@@ -110,25 +108,51 @@ def matches(query: Query, full_name: str, date_of_birth: str | None) -> bool:
     return True
 
 
-def candidate_clients(conn: sqlite3.Connection, tokens: Iterable[int]) -> set[str]:
-    """Clients that hold every token (before confirmation)."""
-    result: set[str] | None = None
-    for token in sorted(set(tokens)):
-        found = {cid for (cid,) in conn.execute("SELECT client_id FROM search_tokens WHERE token = ?", (token,))}
-        result = found if result is None else result & found
-        if not result:
-            return set()
-    return result or set()
+#: How far the cost of each query token is counted before the cheapest one is chosen to walk.
+COUNT_CAP = 2048
 
 
-def chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
-    """Splits a list for IN (...) clauses below SQLite's variable limit."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _cost(conn: sqlite3.Connection, token: int, cap: int | None) -> int:
+    """How many intakes carry a token (counted up to `cap`; exactly when cap is None)."""
+    if cap is None:
+        return conn.execute("SELECT count(*) FROM intake_tokens WHERE token = ?", (token,)).fetchone()[0]
+    return conn.execute("SELECT count(*) FROM (SELECT 1 FROM intake_tokens WHERE token = ? LIMIT ?)",
+                        (token, cap)).fetchone()[0]
+
+
+def walk_order(conn: sqlite3.Connection, tokens: list[int]) -> list[int]:
+    """The query tokens, the one carried by the fewest intakes first (it is the one walked)."""
+    if len(tokens) < 2:
+        return tokens
+    costs = {token: _cost(conn, token, COUNT_CAP) for token in tokens}
+    if min(costs.values()) >= COUNT_CAP:  # every token is common: count them exactly
+        costs = {token: _cost(conn, token, None) for token in tokens}
+    return sorted(tokens, key=lambda token: (costs[token], token))
+
+
+_COLUMNS = "i.id, i.status, i.consultation_date, i.updated_at, i.client_id, c.identity, i.label"
+
+
+def _token_sql(tokens: list[int], where: list[str], params: list) -> tuple[str, list]:
+    """Intakes carrying every token, newest first, walking the first token's intakes in index order.
+
+    The other tokens are checked on the same index row by row, so SQLite stops as soon as the caller
+    has read enough rows; CROSS JOIN keeps the walk on intake_tokens.
+    """
+    also = "".join(" AND EXISTS (SELECT 1 FROM intake_tokens o WHERE o.token = ? AND o.updated_at = t.updated_at"
+                   " AND o.intake_id = t.intake_id)" for _ in tokens[1:])
+    sql = (f"SELECT {_COLUMNS} FROM intake_tokens t CROSS JOIN intakes i ON i.id = t.intake_id"
+           f" LEFT JOIN clients c ON c.id = i.client_id WHERE t.token = ?{also} AND {' AND '.join(where)}"
+           " ORDER BY t.updated_at DESC, t.intake_id DESC")
+    return sql, [tokens[0], *tokens[1:], *params]
 
 
 def run(store: StoreOps, text: str | None, status: str | None, limit: int, client_id: str | None) -> SearchResult:
-    """Runs a search inside the caller's read transaction; every hit is confirmed on the opened name."""
+    """Runs a search inside the caller's read transaction; every hit is confirmed on the opened name.
+
+    Rows are read newest first and only until one more than `limit` is confirmed, so the cost
+    follows `limit`, not how many intakes share a common name beginning.
+    """
     from intake.records import integrity
     from intake.records.clients import open_identity
 
@@ -142,15 +166,11 @@ def run(store: StoreOps, text: str | None, status: str | None, limit: int, clien
     if status:
         where.append("i.status = ?")
         params.append(status)
-    if not query.empty:
-        found = candidate_clients(store.conn, query_tokens(store.keyring, query))
-        if not found:
-            return SearchResult([])
-        where.append("i.client_id IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(sorted(found)))
-    sql = ("SELECT i.id, i.status, i.consultation_date, i.updated_at, i.client_id, c.identity, i.label "
-           f"FROM intakes i LEFT JOIN clients c ON c.id = i.client_id WHERE {' AND '.join(where)} "
-           "ORDER BY i.updated_at DESC")
+    if query.empty:
+        sql, params = (f"SELECT {_COLUMNS} FROM intakes i LEFT JOIN clients c ON c.id = i.client_id"
+                       f" WHERE {' AND '.join(where)} ORDER BY i.updated_at DESC"), params
+    else:
+        sql, params = _token_sql(walk_order(store.conn, query_tokens(store.keyring, query)), where, params)
     rows: list[ListRow] = []
     damaged: list[DamagedRow] = []
     identities: dict[str, dict[str, str] | None | TamperedRecordError] = {}
@@ -199,3 +219,23 @@ def resolve(conn: sqlite3.Connection, text: str) -> str:
     if len(found) > 1 and len(text) >= 4:
         raise StoreError(f"{text!r} is the beginning of several intake ids ({', '.join(found)}…); type more.")
     raise RecordNotFoundError(f"there is no intake {text!r}. `intake records list` shows them all.")
+
+
+def index_problems(conn: sqlite3.Connection) -> list[str]:
+    """Differences between the per-intake search index and what it is derived from (client tokens x intakes).
+
+    The index holds nothing of its own, so any difference was made outside intake: rows deleted hide
+    intakes from search, rows added point searches at the wrong intakes.
+    """
+    derived = ("SELECT t.token, i.updated_at, i.id FROM search_tokens t JOIN intakes i ON i.client_id = t.client_id")
+    missing = conn.execute(f"SELECT count(*) FROM ({derived} EXCEPT SELECT token, updated_at, intake_id"
+                           " FROM intake_tokens)").fetchone()[0]
+    extra = conn.execute(f"SELECT count(*) FROM (SELECT token, updated_at, intake_id FROM intake_tokens EXCEPT"
+                         f" {derived})").fetchone()[0]
+    problems = []
+    if missing:
+        problems.append(f"{missing} row(s) of the search index (table intake_tokens) were deleted outside intake: "
+                        "the intakes they point to can no longer be found by search")
+    if extra:
+        problems.append(f"{extra} row(s) were added to the search index (table intake_tokens) outside intake")
+    return problems

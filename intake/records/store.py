@@ -339,7 +339,9 @@ class Store(ExportReads):
             entries = audit.entries(self.conn)
             rows = integrity.verify(self.conn, entries)
             anchored, notes = anchor.verify(self.conn, self.checkpoint, {e.seq: e.hash for e in entries})
+            derived = search.index_problems(self.conn)
         extra = tuple(AuditProblem(None, p.kind, p.message) for p in rows)
+        extra += tuple(AuditProblem(None, "search index", message) for message in derived)
         extra += tuple(AuditProblem(f.seq, f.kind, f.message) for f in anchored if _news(f, report.problems))
         if self._anchor_error:
             notes.append(f"the latest change could not be anchored: {self._anchor_error}")

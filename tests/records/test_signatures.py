@@ -92,7 +92,7 @@ def test_a_store_made_before_kept_signatures_is_upgraded_in_place(clinic, engine
     edit(clinic, "DELETE FROM migrations WHERE version >= 2")
     edit(clinic, "PRAGMA user_version = 1")
     with Store.open(clinic, engine=engine) as store:
-        assert migrations.current_version(store.conn) == migrations.LATEST
+        assert migrations.current_version(store.conn) == migrations.LATEST >= 2
         store.keep_signatures(intake_id, SIGNATURES, staff=STAFF, device=DEVICE)
         assert store.load_intake(intake_id).signatures == SIGNATURES
         assert store.verify_audit().ok

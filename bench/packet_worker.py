@@ -1,0 +1,33 @@
+"""A worker process for the documents throughput bench: one warm PacketRenderer, packets rendered on request."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+_STATE: dict = {}
+
+
+def warm(config_path: str, record_path: str) -> None:
+    """Loads the engine and renderer and renders one packet untimed (the process is then warm)."""
+    import sys
+
+    here = Path(__file__).resolve().parent
+    sys.path[:0] = [str(here), str(here.parent)]
+    from bench_documents import _inputs
+
+    from intake.documents import PacketRenderer
+    from intake.engine import Engine
+
+    renderer = PacketRenderer(Engine.load(config_path))
+    record = json.loads(Path(record_path).read_text(encoding="utf-8"))
+    _STATE.update(renderer=renderer, record=record, inputs=_inputs)
+    render(0)
+
+
+def render(_n: int) -> float:
+    """Renders and seals one packet; returns when it finished (perf_counter of this machine)."""
+    renderer, record = _STATE["renderer"], _STATE["record"]
+    renderer.render(record, **_STATE["inputs"](renderer, record))
+    return time.perf_counter()
