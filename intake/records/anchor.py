@@ -50,6 +50,7 @@ UNDIGESTED: dict[str, str] = {
     "meta": "the key check and the sealed audit head, both checked on their own",
     "migrations": "schema history only; the schema version is in the file header",
     "digests": "the running digests themselves, compared with the checkpoint",
+    "intake_tokens": "derived from search_tokens and intakes; audit verify checks it against them",
 }
 WHAT = {"intakes": "intake", "clients": "client", "decisions": "decision", "documents": "document",
         "signatures": "kept-signature", "search_tokens": "search-index"}

@@ -13,7 +13,13 @@ from intake.records import clients
 
 
 class ExportReads:
-    """Mixed into Store: public reads for the whole-clinic export."""
+    """Mixed into Store: public reads for the whole-clinic export (uses Store's public inner surface, StoreOps)."""
+
+    conn: Any
+    keyring: Any
+    read: Any
+    write: Any
+    audit: Any
 
     def intake_page(self, *, client_id: str | None = None, since: str | None = None, until: str | None = None,
                     after: tuple[str, str] | None = None, limit: int = 500) -> list[tuple[str, str]]:
@@ -29,20 +35,20 @@ class ExportReads:
         if after is not None:
             sql += " AND (consultation_date, id) > (?, ?)"
             params += list(after)
-        with self._read("listing intakes to export"):
+        with self.read("listing intakes to export"):
             return [(day, intake_id) for day, intake_id in
                     self.conn.execute(sql + " ORDER BY consultation_date, id LIMIT ?", [*params, limit])]
 
     def client_identity(self, client_id: str) -> dict[str, str] | None:
         """A client's full_name and date_of_birth, decrypted (None when the client is gone)."""
-        with self._read("reading a client"):
+        with self.read("reading a client"):
             row = self.conn.execute("SELECT identity FROM clients WHERE id = ?", (client_id,)).fetchone()
             return clients.open_identity(self.keyring, client_id, row[0]) if row and row[0] else None
 
     def record_bulk_export(self, *, staff: str, device: str, client_id: str | None = None, **details: Any) -> None:
         """Writes the one 'exported' audit entry of a whole-clinic or one-client export."""
-        from intake.records.store import _check_who
+        from intake.records.ops import check_who
 
-        _check_who(staff, device)
-        with self._write("recording an export"):
-            self._audit("exported", staff=staff, device=device, client_id=client_id, **details)
+        check_who(staff, device)
+        with self.write("recording an export"):
+            self.audit("exported", staff=staff, device=device, client_id=client_id, **details)
