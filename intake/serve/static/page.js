@@ -1,0 +1,119 @@
+// The tablet page around textual-serve's terminal client (window.intakeClient, made by textual.js on load).
+// 1. Font size for the screen: at least 84 columns and 30 rows, as large as that allows.
+// 2. When the wizard's connection ends, the page starts a fresh wizard by itself (its welcome screen).
+// 3. Touch: a finger becomes the mouse (press, drag, release), so it taps tiles and signs on the pad.
+// 4. On-screen keyboard: xterm.js reads keys from a hidden textarea; it asks for text input only while
+//    the wizard says a text field has focus (message "keyboard"), so tapping a tile brings up no keyboard.
+"use strict";
+
+(function () {
+  const MIN_COLUMNS = 84, MIN_ROWS = 30, CELL_WIDTH = 0.6, CELL_HEIGHT = 1.2;
+
+  function chooseFontSize(terminal) {
+    if (Number(terminal.dataset.fontSize) > 0) return;
+    const byWidth = window.innerWidth / (MIN_COLUMNS * CELL_WIDTH);
+    const byHeight = window.innerHeight / (MIN_ROWS * CELL_HEIGHT);
+    terminal.dataset.fontSize = String(Math.max(10, Math.min(24, Math.floor(Math.min(byWidth, byHeight)))));
+  }
+
+  function restartWhenClosed() {
+    const observer = new MutationObserver(() => {
+      if (!document.body.classList.contains("-closed")) return;
+      observer.disconnect();
+      const tries = Number(sessionStorage.getItem("intake-restarts") || "0");
+      sessionStorage.setItem("intake-restarts", String(tries + 1));
+      const wait = Math.min(30000, 1000 * Math.pow(2, Math.min(tries, 5)));
+      setTimeout(() => window.location.replace("/"), wait);
+    });
+    observer.observe(document.body, { attributes: true, attributeFilter: ["class"] });
+  }
+
+  function textarea() {
+    return document.querySelector(".xterm-helper-textarea");
+  }
+
+  let keyboardWanted = false;
+
+  function applyKeyboard(refocus) {
+    const area = textarea();
+    if (!area) return;
+    area.setAttribute("inputmode", keyboardWanted ? "text" : "none");
+    area.setAttribute("autocapitalize", "sentences");
+    area.setAttribute("autocomplete", "off");
+    area.setAttribute("enterkeyhint", "next");
+    if (refocus && keyboardWanted) {
+      area.blur();
+      area.focus({ preventScroll: true });
+    }
+  }
+
+  function listenToWizard(client) {
+    const socket = client.socket;
+    if (!socket) return;
+    socket.addEventListener("open", () => sessionStorage.setItem("intake-restarts", "0"));
+    socket.addEventListener("message", (event) => {
+      if (typeof event.data !== "string") return;
+      const [kind, data] = JSON.parse(event.data);
+      if (kind === "keyboard") {
+        keyboardWanted = Boolean(data && data.show);
+        applyKeyboard(true);
+      }
+    });
+  }
+
+  function mouse(type, touch, target) {
+    const init = { bubbles: true, cancelable: true, view: window, clientX: touch.clientX, clientY: touch.clientY,
+                   screenX: touch.screenX, screenY: touch.screenY, button: 0, buttons: type === "mouseup" ? 0 : 1 };
+    target.dispatchEvent(new MouseEvent(type, init));
+  }
+
+  function fingerAsMouse(element) {
+    let finger = null, target = null;
+    element.addEventListener("touchstart", (event) => {
+      if (finger !== null || event.touches.length !== 1) return;
+      const touch = event.changedTouches[0];
+      finger = touch.identifier;
+      target = document.elementFromPoint(touch.clientX, touch.clientY) || element;
+      event.preventDefault();
+      mouse("mousemove", touch, target);
+      mouse("mousedown", touch, target);
+    }, { passive: false });
+    element.addEventListener("touchmove", (event) => {
+      const touch = Array.from(event.changedTouches).find((t) => t.identifier === finger);
+      if (!touch) return;
+      event.preventDefault();
+      mouse("mousemove", touch, target);
+    }, { passive: false });
+    const end = (event) => {
+      const touch = Array.from(event.changedTouches).find((t) => t.identifier === finger);
+      if (!touch) return;
+      event.preventDefault();
+      mouse("mouseup", touch, target);
+      finger = null;
+      // Focus inside the touch (a user gesture): the only moment a mobile browser lets a page raise its keyboard.
+      applyKeyboard(false);
+      const area = textarea();
+      if (area) area.focus({ preventScroll: true });
+    };
+    element.addEventListener("touchend", end, { passive: false });
+    element.addEventListener("touchcancel", end, { passive: false });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const terminal = document.getElementById("terminal");
+    if (!terminal) return;
+    chooseFontSize(terminal);
+    restartWhenClosed();
+    fingerAsMouse(terminal);
+    document.addEventListener("contextmenu", (event) => event.preventDefault());
+  });
+
+  window.addEventListener("load", () => {
+    // textual.js (loaded first) has made its client and opened the socket in its own load handler.
+    const client = window.intakeClient;
+    if (client) {
+      listenToWizard(client);
+      applyKeyboard(false);
+    }
+  });
+})();
