@@ -15,7 +15,7 @@ log = logging.getLogger("intake.serve")
 #: Environment variable that names the device in the audit trail.
 DEVICE_ENV = "INTAKE_DEVICE"
 #: Meta messages the wizard may send to the page (anything else, e.g. open_url or downloads, is dropped).
-PAGE_MESSAGES = {"keyboard"}
+PAGE_MESSAGES = {"keyboard": "show", "pointer": "draw"}
 
 
 def wizard_command(config: Path) -> str:
@@ -52,6 +52,7 @@ class WizardProcess(AppService):
         if kind == "exit":
             await self.remote_close()
         elif kind in PAGE_MESSAGES:
-            await self.remote_write_str(json.dumps([kind, {"show": bool(meta.get("show"))}]))
+            field = PAGE_MESSAGES[kind]
+            await self.remote_write_str(json.dumps([kind, {field: bool(meta.get(field))}]))
         else:
             log.info("ignored a %r message from the wizard (the page opens no links and no downloads)", kind)

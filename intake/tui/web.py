@@ -1,4 +1,9 @@
-"""Provides WebIntakeApp: the wizard as served to a browser, which tells the page when to offer a keyboard."""
+"""Provides WebIntakeApp: the wizard as served to a browser, with hints for the tablet page.
+
+The page cannot see widgets, so the wizard tells it two things: "keyboard" (a text field has focus:
+offer the on-screen keyboard) and "pointer" (a signature pad is showing: a finger draws rather than
+scrolls).
+"""
 
 from __future__ import annotations
 
@@ -8,28 +13,36 @@ from textual import events
 from textual.widgets import Input, TextArea
 
 from intake.tui.app import IntakeApp
+from intake.tui.widgets.signature_pad import SignaturePad
 
 _TEXT_FIELDS = (Input, TextArea)
 
 
 class WebIntakeApp(IntakeApp):
-    """IntakeApp that sends the page a "keyboard" message as a text field gains or loses focus."""
+    """IntakeApp that sends the page "keyboard" and "pointer" messages through the web driver."""
 
     CSS_PATH = str(Path(__file__).with_name("intake.tcss"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._keyboard_shown: bool | None = None
+        self._told: dict[str, bool] = {}
 
-    def _tell_page(self, show: bool) -> None:
+    def _tell_page(self, kind: str, field: str, value: bool) -> None:
         driver = self._driver
-        if show != self._keyboard_shown and driver is not None and hasattr(driver, "write_meta"):
-            self._keyboard_shown = show
-            driver.write_meta({"type": "keyboard", "show": show})
+        if self._told.get(kind) != value and driver is not None and hasattr(driver, "write_meta"):
+            self._told[kind] = value
+            driver.write_meta({"type": kind, field: value})
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_interval(0.2, self._check_pad, name="pad")
+
+    def _check_pad(self) -> None:
+        self._tell_page("pointer", "draw", bool(self.screen.query(SignaturePad)))
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self._tell_page(isinstance(event.widget, _TEXT_FIELDS))
+        self._tell_page("keyboard", "show", isinstance(event.widget, _TEXT_FIELDS))
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        if self.focused is None or not isinstance(self.focused, _TEXT_FIELDS):
-            self._tell_page(False)
+        if not isinstance(self.focused, _TEXT_FIELDS):
+            self._tell_page("keyboard", "show", False)

@@ -1,7 +1,7 @@
 // The tablet page around textual-serve's terminal client (window.intakeClient, made by textual.js on load).
 // 1. Font size for the screen: at least 84 columns and 30 rows, as large as that allows.
 // 2. When the wizard's connection ends, the page starts a fresh wizard by itself (its welcome screen).
-// 3. Touch: a finger becomes the mouse (press, drag, release), so it taps tiles and signs on the pad.
+// 3. Touch: a tap is a click; a swipe scrolls; on a signature pad a finger draws (press, drag, release).
 // 4. On-screen keyboard: xterm.js reads keys from a hidden textarea; it asks for text input only while
 //    the wizard says a text field has focus (message "keyboard"), so tapping a tile brings up no keyboard.
 "use strict";
@@ -57,39 +57,79 @@
       if (kind === "keyboard") {
         keyboardWanted = Boolean(data && data.show);
         applyKeyboard(true);
+      } else if (kind === "pointer") {
+        drawing = Boolean(data && data.draw);
       }
     });
   }
 
-  function mouse(type, touch, target) {
-    const init = { bubbles: true, cancelable: true, view: window, clientX: touch.clientX, clientY: touch.clientY,
-                   screenX: touch.screenX, screenY: touch.screenY, button: 0, buttons: type === "mouseup" ? 0 : 1 };
+  function mouse(type, point, target) {
+    const init = { bubbles: true, cancelable: true, view: window, clientX: point.clientX, clientY: point.clientY,
+                   screenX: point.screenX, screenY: point.screenY, button: 0, buttons: type === "mouseup" ? 0 : 1 };
     target.dispatchEvent(new MouseEvent(type, init));
   }
 
+  function wheel(point, target, down) {
+    target.dispatchEvent(new WheelEvent("wheel", { bubbles: true, cancelable: true, view: window,
+      clientX: point.clientX, clientY: point.clientY, deltaY: down ? 40 : -40, deltaMode: 0 }));
+  }
+
+  function rowHeight(element) {
+    const client = window.intakeClient;
+    const rows = client && client.terminal ? client.terminal.rows : 24;
+    return element.getBoundingClientRect().height / Math.max(1, rows);
+  }
+
+  // While the wizard shows a signature pad it says "draw": a finger then draws (press, drag, release).
+  // Otherwise a finger that moves scrolls (one wheel step per row), and one that does not move taps.
+  let drawing = false;
+
   function fingerAsMouse(element) {
-    let finger = null, target = null;
+    let finger = null, target = null, start = null, last = null, scrolling = false;
     element.addEventListener("touchstart", (event) => {
       if (finger !== null || event.touches.length !== 1) return;
       const touch = event.changedTouches[0];
+      event.preventDefault();
       finger = touch.identifier;
       target = document.elementFromPoint(touch.clientX, touch.clientY) || element;
-      event.preventDefault();
-      mouse("mousemove", touch, target);
-      mouse("mousedown", touch, target);
+      start = last = { clientX: touch.clientX, clientY: touch.clientY, screenX: touch.screenX, screenY: touch.screenY };
+      scrolling = false;
+      if (drawing) {
+        mouse("mousemove", start, target);
+        mouse("mousedown", start, target);
+      }
     }, { passive: false });
     element.addEventListener("touchmove", (event) => {
       const touch = Array.from(event.changedTouches).find((t) => t.identifier === finger);
       if (!touch) return;
       event.preventDefault();
-      mouse("mousemove", touch, target);
+      const point = { clientX: touch.clientX, clientY: touch.clientY, screenX: touch.screenX, screenY: touch.screenY };
+      if (drawing) {
+        mouse("mousemove", point, target);
+        return;
+      }
+      const step = rowHeight(element);
+      if (!scrolling && Math.abs(point.clientY - start.clientY) < step * 0.6) return;
+      scrolling = true;
+      while (Math.abs(point.clientY - last.clientY) >= step) {
+        const down = point.clientY < last.clientY;  // the finger pushes the page up: read further down
+        wheel(start, target, down);
+        last = { ...last, clientY: last.clientY + (down ? -step : step) };
+      }
     }, { passive: false });
     const end = (event) => {
       const touch = Array.from(event.changedTouches).find((t) => t.identifier === finger);
       if (!touch) return;
       event.preventDefault();
-      mouse("mouseup", touch, target);
       finger = null;
+      const point = { clientX: touch.clientX, clientY: touch.clientY, screenX: touch.screenX, screenY: touch.screenY };
+      if (drawing) {
+        mouse("mouseup", point, target);
+      } else if (!scrolling && event.type === "touchend") {
+        mouse("mousemove", start, target);
+        mouse("mousedown", start, target);
+        mouse("mouseup", start, target);
+      }
       // Focus inside the touch (a user gesture): the only moment a mobile browser lets a page raise its keyboard.
       applyKeyboard(false);
       const area = textarea();
