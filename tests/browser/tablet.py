@@ -93,9 +93,21 @@ class Tablet:
             time.sleep(0.05)
         raise AssertionError(f"{needles!r} did not appear; the screen shows:\n{self.text()}")
 
+    def settled(self, timeout: float = 3) -> dict | None:
+        """The screen once it has stopped changing (scrolling into view is animated)."""
+        deadline = time.monotonic() + timeout
+        last = self.screen()
+        while time.monotonic() < deadline:
+            time.sleep(0.08)
+            now = self.screen()
+            if now == last:
+                return now
+            last = now
+        return last
+
     def find(self, needle: str, *, after: str | None = None, within: int = 200) -> tuple[float, float] | None:
         """The centre (CSS pixels) of `needle` on screen, optionally on a row below the row showing `after`."""
-        screen = self.screen()
+        screen = self.settled()
         if not screen:
             return None
         lines = screen["lines"]
@@ -126,20 +138,41 @@ class Tablet:
         time.sleep(0.05)
         self._touch("touchEnd", [])
 
-    def tap(self, needle: str, *, after: str | None = None, timeout: float = 15) -> None:
-        """Taps `needle` with a finger (scrolling down by swiping until it shows)."""
+    def tap(self, needle: str, *, after: str | None = None, within: int = 6, timeout: float = 15) -> None:
+        """Taps `needle` (within a few rows below `after`) with a finger, swiping up until it shows."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            where = self.find(needle, after=after, within=6 if after else 200)
+            where = self.find(needle, after=after, within=within if after else 200)
             if where:
                 self.tap_at(*where)
                 return
-            if after is None or self.find(after) is None:
-                self.swipe_up()
-            else:
-                self.swipe_up(rows=4)
+            label_row = self.row_of(after) if after else None
+            self.swipe_up(rows=max(1, label_row - 3) if label_row else 6)
             time.sleep(0.15)
         raise AssertionError(f"could not find {needle!r} (after {after!r}) to tap:\n{self.text()}")
+
+    def reveal(self, needle: str, room: int = 12, timeout: float = 15) -> None:
+        """Swipes until `needle` shows with `room` rows below it (or the page can scroll no further)."""
+        deadline = time.monotonic() + timeout
+        seen, before = False, None
+        while time.monotonic() < deadline:
+            text, row = self.text(), self.row_of(needle)
+            rows = len(text.splitlines())
+            if row is not None and (row <= rows - room or text == before):
+                return
+            if row is not None:
+                seen = True
+                self.swipe_up(rows=row - 3)
+            else:
+                self.swipe_up(rows=-4 if seen else 6)
+            before = text
+            time.sleep(0.2)
+        raise AssertionError(f"could not bring {needle!r} into view:\n{self.text()}")
+
+    def row_of(self, needle: str) -> int | None:
+        """The first screen row showing `needle`."""
+        screen = self.screen()
+        return next((i for i, line in enumerate(screen["lines"]) if needle in line), None) if screen else None
 
     def drag(self, points: list[tuple[float, float]], pause: float = 0.01) -> None:
         """A finger pressed at the first point, moved through the others, lifted at the last."""
@@ -150,12 +183,14 @@ class Tablet:
         self._touch("touchEnd", [])
 
     def swipe_up(self, rows: int = 10) -> None:
-        """A finger pushing the page up (scrolling down) by about `rows` rows."""
+        """A finger pushing the page up by about `rows` rows (negative: pulling it down)."""
         screen = self.screen()
         cell_h = screen["height"] / screen["rows"]
         x = screen["left"] + screen["width"] * 0.5
-        y0 = screen["top"] + screen["height"] * 0.7
-        self.drag([(x, y0 - i * cell_h) for i in range(0, rows + 1)])
+        y0 = screen["top"] + screen["height"] * (0.8 if rows > 0 else 0.2)
+        steps = abs(rows) + 1
+        self.drag([(x, y0 - (rows / abs(rows or 1)) * i * cell_h) for i in range(steps)] + [
+            (x, y0 - rows * cell_h - (0.3 * cell_h if rows > 0 else -0.3 * cell_h))])
 
     # -- keyboard ----------------------------------------------------------------------------------
 

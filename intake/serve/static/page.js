@@ -7,6 +7,7 @@
 "use strict";
 
 (function () {
+  const LINES_PER_WHEEL = 2;
   const MIN_COLUMNS = 84, MIN_ROWS = 30, CELL_WIDTH = 0.6, CELL_HEIGHT = 1.2;
 
   function chooseFontSize(terminal) {
@@ -70,8 +71,10 @@
   }
 
   function wheel(point, target, down) {
+    // Textual scrolls two lines per wheel step (its default scroll_sensitivity_y): one step per two rows of finger
+  // movement keeps the content under the finger.
     target.dispatchEvent(new WheelEvent("wheel", { bubbles: true, cancelable: true, view: window,
-      clientX: point.clientX, clientY: point.clientY, deltaY: down ? 40 : -40, deltaMode: 0 }));
+      clientX: point.clientX, clientY: point.clientY, deltaY: down ? 1 : -1, deltaMode: 1 }));
   }
 
   function rowHeight(element) {
@@ -108,7 +111,7 @@
         mouse("mousemove", point, target);
         return;
       }
-      const step = rowHeight(element);
+      const step = rowHeight(element) * LINES_PER_WHEEL;
       if (!scrolling && Math.abs(point.clientY - start.clientY) < step * 0.6) return;
       scrolling = true;
       while (Math.abs(point.clientY - last.clientY) >= step) {
