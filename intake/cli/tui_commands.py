@@ -98,11 +98,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     settings.check()
+    _preflight(config)
     from intake.serve.process import wizard_command
     from intake.serve.web import TabletServer
 
     TabletServer(wizard_command(config_path(args.config).resolve()), settings, config.clinic["name"]).run()
     return EXIT_OK
+
+
+def _preflight(config) -> None:
+    """Refuses to serve a wizard that could not start: checks the clinic's data and opens its record store once."""
+    from intake.engine import Engine
+    from intake.errors import IntakeError
+    from intake.records import Store
+
+    engine = Engine.load(config)
+    if not config.section("kiosk").get("staff_pin_hash"):
+        raise IntakeError("kiosk.staff_pin_hash is not set in the configuration; make one with `intake pin-hash` "
+                          "and add it before serving tablets.")
+    Store.open(config, engine=engine).close()
 
 
 def _serve_devices(args: argparse.Namespace, settings) -> int:

@@ -69,7 +69,7 @@ class TabletServer(Server):
         response = await handler(request)
         response.headers.update({
             "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-            "Referrer-Policy": "no-referrer", "Cross-Origin-Opener-Policy": "same-origin",
+            "Referrer-Policy": "same-origin", "Cross-Origin-Opener-Policy": "same-origin",
             "Cross-Origin-Resource-Policy": "same-origin",
             "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
         })

@@ -98,15 +98,19 @@ class Tablet:
         deadline = time.monotonic() + timeout
         last = self.screen()
         while time.monotonic() < deadline:
-            time.sleep(0.08)
+            time.sleep(0.05)
             now = self.screen()
             if now == last:
                 return now
             last = now
         return last
 
-    def find(self, needle: str, *, after: str | None = None, within: int = 200) -> tuple[float, float] | None:
-        """The centre (CSS pixels) of `needle` on screen, optionally on a row below the row showing `after`."""
+    def find(self, needle: str, *, after: str | None = None, within: int = 200,
+             last: bool = False) -> tuple[float, float] | None:
+        """The centre (CSS pixels) of `needle` on screen, optionally on a row below the row showing `after`.
+
+        `last`: the lowest match (buttons sit at the bottom, below any text using the same word).
+        """
         screen = self.settled()
         if not screen:
             return None
@@ -118,7 +122,8 @@ class Tablet:
                 return None
             start = rows[0] + 1
         pattern = re.compile(rf"(?<![\w]){re.escape(needle)}(?![\w])")
-        for row in range(start, min(len(lines), start + within)):
+        rows = range(start, min(len(lines), start + within))
+        for row in reversed(rows) if last else rows:
             match = pattern.search(lines[row])
             if match:
                 cell_w, cell_h = screen["width"] / screen["cols"], screen["height"] / screen["rows"]
@@ -138,11 +143,12 @@ class Tablet:
         time.sleep(0.05)
         self._touch("touchEnd", [])
 
-    def tap(self, needle: str, *, after: str | None = None, within: int = 6, timeout: float = 15) -> None:
+    def tap(self, needle: str, *, after: str | None = None, within: int = 6, last: bool = False,
+            timeout: float = 15) -> None:
         """Taps `needle` (within a few rows below `after`) with a finger, swiping up until it shows."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            where = self.find(needle, after=after, within=within if after else 200)
+            where = self.find(needle, after=after, within=within if after else 200, last=last)
             if where:
                 self.tap_at(*where)
                 return

@@ -10,11 +10,27 @@
   const LINES_PER_WHEEL = 2;
   const MIN_COLUMNS = 84, MIN_ROWS = 30, CELL_WIDTH = 0.6, CELL_HEIGHT = 1.2;
 
-  function chooseFontSize(terminal) {
-    if (Number(terminal.dataset.fontSize) > 0) return;
+  let fixedSize = false;
+
+  function fontSize() {
     const byWidth = window.innerWidth / (MIN_COLUMNS * CELL_WIDTH);
     const byHeight = window.innerHeight / (MIN_ROWS * CELL_HEIGHT);
-    terminal.dataset.fontSize = String(Math.max(10, Math.min(24, Math.floor(Math.min(byWidth, byHeight)))));
+    return Math.max(10, Math.min(24, Math.floor(Math.min(byWidth, byHeight))));
+  }
+
+  function chooseFontSize(terminal) {
+    fixedSize = Number(terminal.dataset.fontSize) > 0;
+    if (!fixedSize) terminal.dataset.fontSize = String(fontSize());
+  }
+
+  // Turning the tablet: a new font size first; textual.js's own resize handler then refits and tells the wizard.
+  function followRotation() {
+    window.addEventListener("resize", () => {
+      const client = window.intakeClient;
+      if (fixedSize || !client || !client.terminal) return;
+      const size = fontSize();
+      if (client.terminal.options.fontSize !== size) client.terminal.options.fontSize = size;
+    });
   }
 
   function restartWhenClosed() {
@@ -146,6 +162,7 @@
     const terminal = document.getElementById("terminal");
     if (!terminal) return;
     chooseFontSize(terminal);
+    followRotation();
     restartWhenClosed();
     fingerAsMouse(terminal);
     document.addEventListener("contextmenu", (event) => event.preventDefault());
