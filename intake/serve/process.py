@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import shlex
@@ -45,6 +47,18 @@ class WizardProcess(AppService):
         if self.device:
             environment[DEVICE_ENV] = self.device
         return environment
+
+    async def stop(self) -> None:
+        """Asks the wizard to quit (it keeps the client's draft), and ends it if it has not within 10 seconds."""
+        await super().stop()
+        process = self._process
+        if process is not None and process.returncode is None:
+            try:
+                await asyncio.wait_for(process.wait(), timeout=10)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
 
     async def on_meta(self, data: bytes) -> None:
         meta = json.loads(data)
