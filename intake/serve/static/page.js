@@ -50,6 +50,7 @@
   }
 
   let keyboardWanted = false;
+  let refocusing = false;
 
   function applyKeyboard(refocus) {
     const area = textarea();
@@ -59,9 +60,19 @@
     area.setAttribute("autocomplete", "off");
     area.setAttribute("enterkeyhint", "next");
     if (refocus && keyboardWanted) {
+      // Blur and focus again so the browser re-reads inputmode; the wizard is not told (a blur would
+      // take its focus from the field for a moment, and keys typed then would be lost).
+      refocusing = true;
       area.blur();
       area.focus({ preventScroll: true });
+      refocusing = false;
     }
+  }
+
+  function quietRefocus(client) {
+    const onBlur = client.onBlur, onFocus = client.onFocus;
+    client.onBlur = function () { if (!refocusing) onBlur.call(this); };
+    client.onFocus = function () { if (!refocusing) onFocus.call(this); };
   }
 
   function listenToWizard(client) {
@@ -172,6 +183,7 @@
     // textual.js (loaded first) has made its client and opened the socket in its own load handler.
     const client = window.intakeClient;
     if (client) {
+      quietRefocus(client);
       listenToWizard(client);
       applyKeyboard(false);
     }
