@@ -170,3 +170,38 @@ def test_a_paired_tablet_walks_a_complete_intake_by_touch(browser, paired_server
         trail = store.audit_trail()
     kiosk_events = [e for e in trail if e.intake_id]
     assert kiosk_events and {e.device for e in kiosk_events} == {DEVICE}
+
+
+def test_another_origin_cannot_open_a_session_and_a_closed_wizard_restarts_at_welcome(browser, served):
+    # a page from elsewhere (here a data: page, whose origin is opaque) tries to open a wizard session
+    browser.get("data:text/html,<p>another site</p>")
+    outcome = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        try {
+            const socket = new WebSocket(arguments[0]);
+            socket.onopen = () => done("opened");
+            socket.onclose = () => done("refused");
+        } catch (error) { done("blocked: " + error); }
+    """, served.url.replace("http://", "ws://") + "ws")
+    assert outcome == "refused"
+
+    tablet = Tablet(browser, served.url, LANDSCAPE)
+    tablet.requested_urls()
+    tablet.open()
+    tablet.wait_for("It takes about 10 minutes", "Start")
+    # staff close the wizard: the page starts a fresh one by itself, at the welcome screen
+    browser.execute_script("window.beforeRestart = true;")
+    tablet.tap("Staff", last=True)
+    tablet.wait_for("Enter the staff PIN")
+    for digit in "2468":
+        tablet.tap(digit, last=True)
+    tablet.tap("OK", last=True)
+    tablet.wait_for("Close the intake app")
+    tablet.tap("Close the intake app")
+    deadline = time.monotonic() + 30
+    while browser.execute_script("return window.beforeRestart === true;") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    tablet.wait_for("It takes about 10 minutes", "Start")
+    assert browser.execute_script("return window.beforeRestart === undefined;")
+    assert "Session ended" not in browser.page_source and "Restart" not in tablet.text()
+    assert foreign(tablet.requested_urls(), served.url) == []
