@@ -1,8 +1,9 @@
-"""Provides the wizard subcommands: `start [--kiosk]` and `pin-hash`."""
+"""Provides the wizard subcommands: `start [--kiosk]`, `serve [pair NAME]` and `pin-hash`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -14,6 +15,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--kiosk", action="store_true",
                    help="lock the wizard down for a client tablet (only the staff PIN exits)")
     p.set_defaults(handler=cmd_start)
+
+    p = subparsers.add_parser("serve", help="serve the kiosk wizard to tablet browsers (textual-serve)")
+    p.add_argument("action", nargs="?", choices=("pair", "unpair", "devices"),
+                   help="pair NAME: one-time code for a tablet; unpair NAME; devices: list paired tablets")
+    p.add_argument("name", nargs="?", help="the tablet's name (recorded in the audit trail)")
+    p.add_argument("--host", help="address to listen on (default: serve.host, else 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: serve.port, else 8420)")
+    p.set_defaults(handler=cmd_serve)
 
     p = subparsers.add_parser("pin-hash", help="make the kiosk.staff_pin_hash line for a new staff PIN")
     p.set_defaults(handler=cmd_pin_hash)
@@ -46,13 +55,17 @@ def open_session(engine):
 
 def cmd_start(args: argparse.Namespace) -> int:
     """intake start [--kiosk]"""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not (_web_driver() or (sys.stdin.isatty() and sys.stdout.isatty())):
         print("intake start: the wizard needs a terminal (it was started without one). "
               "Run it in a terminal window, or use `intake validate` / `intake assess` for files.",
               file=sys.stderr)
         return EXIT_USAGE
     from intake.config import config_path
-    from intake.tui.app import IntakeApp
+
+    if _web_driver():
+        from intake.tui.web import WebIntakeApp as IntakeApp
+    else:
+        from intake.tui.app import IntakeApp
 
     path = config_path(args.config)
     if not path.is_file():
@@ -64,6 +77,69 @@ def cmd_start(args: argparse.Namespace) -> int:
     if app.session is not None:
         app.session.close()
     return app.return_code or EXIT_OK
+
+
+def _web_driver() -> bool:
+    """True when textual-serve started this wizard for a browser (its web driver replaces the terminal)."""
+    return os.environ.get("TEXTUAL_DRIVER", "").startswith("textual.drivers.web_driver:")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """intake serve [--host H] [--port P] | serve pair NAME | serve unpair NAME | serve devices"""
+    from intake.config import config_path, load_config
+    from intake.serve.settings import ServeSettings
+
+    config = load_config(args.config)
+    settings = ServeSettings.from_config(config.section("serve"), config.data_dir, host=args.host, port=args.port)
+    if args.action:
+        return _serve_devices(args, settings)
+    if args.name:
+        print(f"intake serve: unexpected {args.name!r}; did you mean `intake serve pair {args.name}`?",
+              file=sys.stderr)
+        return EXIT_USAGE
+    settings.check()
+    _preflight(config)
+    from intake.serve.process import wizard_command
+    from intake.serve.web import TabletServer
+
+    TabletServer(wizard_command(config_path(args.config).resolve()), settings, config.clinic["name"]).run()
+    return EXIT_OK
+
+
+def _preflight(config) -> None:
+    """Refuses to serve a wizard that could not start: checks the clinic's data and opens its record store once."""
+    from intake.engine import Engine
+    from intake.errors import IntakeError
+    from intake.records import Store
+
+    engine = Engine.load(config)
+    if not config.section("kiosk").get("staff_pin_hash"):
+        raise IntakeError("kiosk.staff_pin_hash is not set in the configuration; make one with `intake pin-hash` "
+                          "and add it before serving tablets.")
+    Store.open(config, engine=engine).close()
+
+
+def _serve_devices(args: argparse.Namespace, settings) -> int:
+    from intake.serve.pairing import CODE_LIFETIME, Devices
+
+    devices = Devices(settings.devices_file)
+    if args.action == "devices":
+        print("\n".join(devices.names()) or "No tablets are paired.")
+        return EXIT_OK
+    if not args.name:
+        print(f"intake serve {args.action}: name the tablet, e.g. `intake serve {args.action} front-desk-1`.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.action == "unpair":
+        removed = devices.forget(args.name)
+        print(f"Unpaired {removed} tablet(s) called {args.name!r}." if removed
+              else f"No tablet is called {args.name!r}.")
+        return EXIT_OK if removed else EXIT_INVALID
+    code = devices.new_code(args.name)
+    print(f"Pairing code for {args.name}: {code[:5]}-{code[5:]}")
+    print(f"Open the clinic's intake address on the tablet and type this code within {CODE_LIFETIME // 60} minutes. "
+          "It works once.")
+    return EXIT_OK
 
 
 def cmd_pin_hash(args: argparse.Namespace) -> int:

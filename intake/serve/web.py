@@ -1,0 +1,192 @@
+"""Provides TabletServer: textual-serve's server closed for a clinic network.
+
+Compared with textual-serve as shipped: a page with the clinic's name that loads nothing from any
+other host; a fixed list of static files (no folder listing); security headers with a
+Content-Security-Policy of 'self'; the websocket refuses other origins (and, on loopback, host names
+that are not loopback, against DNS rebinding); tablets beyond loopback must be paired; no downloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from importlib import resources
+
+import jinja2
+from aiohttp import web
+from textual_serve.server import Server, to_int
+
+from intake.serve.pairing import Devices, FailureLimiter
+from intake.serve.process import WizardProcess
+from intake.serve.settings import ServeSettings, is_loopback
+from intake.serve.statics import Statics
+
+log = logging.getLogger("intake.serve")
+COOKIE = "intake_device"
+COOKIE_AGE = 400 * 24 * 3600
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+class TabletServer(Server):
+    """Serves one kiosk wizard per browser connection.
+
+    Args:
+        command: the wizard command (process.wizard_command).
+        settings: where to listen, TLS and pairing.
+        clinic: the clinic's name (title, icon, loading screen).
+    """
+
+    def __init__(self, command: str, settings: ServeSettings, clinic: str) -> None:
+        super().__init__(command, host=settings.host, port=settings.port, title=clinic)
+        self.settings = settings
+        self.clinic = clinic
+        self.devices = Devices(settings.devices_file)
+        self.limiter = FailureLimiter()
+        self.statics = Statics()
+        folder = resources.files("intake.serve") / "pages"
+        self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True)
+        self.sessions: set[WizardProcess] = set()
+
+    # -- the application ----------------------------------------------------------------------
+
+    async def _make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._headers], client_max_size=16 * 1024)
+        app.add_routes([
+            web.get("/", self.handle_index), web.get("/ws", self.handle_websocket),
+            web.get("/icon.svg", self.handle_icon), web.get("/static/{name}", self.handle_static),
+            web.get("/pair", self.handle_pair), web.post("/pair", self.handle_pair),
+        ])
+        app.on_startup.append(self.on_startup)
+        return app
+
+    @web.middleware
+    async def _headers(self, request: web.Request, handler) -> web.StreamResponse:
+        if not self._host_allowed(request):
+            raise web.HTTPMisdirectedRequest(text="This server answers only to its own address.")
+        response = await handler(request)
+        response.headers.update({
+            "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+            "Referrer-Policy": "same-origin", "Cross-Origin-Opener-Policy": "same-origin",
+            "Cross-Origin-Resource-Policy": "same-origin",
+            "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        })
+        response.headers.setdefault("Cache-Control", "no-store")
+        if self.settings.tls:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        return response
+
+    def _host_allowed(self, request: web.Request) -> bool:
+        """On loopback, only loopback host names (a DNS-rebinding page names its own host)."""
+        if not is_loopback(self.settings.host):
+            return True
+        host = request.host.rsplit(":", 1)[0].strip("[]") if request.host else ""
+        return is_loopback(host)
+
+    def _origin_ok(self, request: web.Request) -> bool:
+        return request.headers.get("Origin") == f"{self.settings.scheme}://{request.host}"
+
+    def _device(self, request: web.Request) -> str | None:
+        """The paired device's name, or None if it is not paired."""
+        return self.devices.device_for(request.cookies.get(COOKIE))
+
+    # -- pages ------------------------------------------------------------------------------------
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        if self.settings.pairing and self._device(request) is None:
+            raise web.HTTPSeeOther("/pair")
+        scheme = "wss" if self.settings.tls else "ws"
+        page = self.pages.get_template("index.html").render(
+            clinic=self.clinic, websocket_url=f"{scheme}://{request.host}/ws",
+            font_size=to_int(request.query.get("fontsize", "0"), 0))
+        return web.Response(text=page, content_type="text/html")
+
+    async def handle_icon(self, request: web.Request) -> web.StreamResponse:
+        initials = "".join(word[0] for word in self.clinic.split()[:2]).upper() or "+"
+        svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" '
+               'fill="#0f4c5c"/><text x="32" y="42" font-family="sans-serif" font-size="28" text-anchor="middle" '
+               f'fill="#ffffff">{html.escape(initials)}</text></svg>')
+        return web.Response(text=svg, content_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
+
+    async def handle_static(self, request: web.Request) -> web.StreamResponse:
+        found = self.statics.get(request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound()
+        body, content_type = found
+        return web.Response(body=body, content_type=content_type, headers={"Cache-Control": "max-age=3600"})
+
+    async def handle_pair(self, request: web.Request) -> web.StreamResponse:
+        message, status = "", 200
+        if request.method == "POST":
+            address = request.remote or "?"
+            if not self._origin_ok(request):
+                raise web.HTTPForbidden(text="Pairing must come from this server's own page.")
+            if self.limiter.blocked(address):
+                message, status = "Too many wrong codes. Wait ten minutes, then try again.", 429
+            else:
+                form = await request.post()
+                paired = self.devices.redeem(str(form.get("code", ""))[:40])
+                if paired is None:
+                    self.limiter.failed(address)
+                    await asyncio.sleep(1)  # slows guessing further
+                    message, status = "That code is not valid (codes work once, for 15 minutes).", 403
+                else:
+                    name, token = paired
+                    log.info("paired device %r", name)
+                    response = web.HTTPSeeOther("/")
+                    response.set_cookie(COOKIE, token, max_age=COOKIE_AGE, secure=self.settings.tls,
+                                        httponly=True, samesite="Strict", path="/")
+                    raise response
+        page = self.pages.get_template("pair.html").render(clinic=self.clinic, message=message)
+        return web.Response(text=page, content_type="text/html", status=status)
+
+    # -- the wizard -------------------------------------------------------------------------------
+
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        if not self._origin_ok(request):
+            log.warning("refused a websocket from origin %r", request.headers.get("Origin"))
+            raise web.HTTPForbidden(text="This page may only be opened from the clinic's own server.")
+        device = self._device(request)
+        if self.settings.pairing and device is None:
+            raise web.HTTPForbidden(text="This tablet is not paired.")
+        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=64 * 1024)
+        width = min(max(to_int(request.query.get("width", "80"), 80), 20), 400)
+        height = min(max(to_int(request.query.get("height", "24"), 24), 10), 200)
+        await websocket.prepare(request)
+        service = WizardProcess(self.command, device=device, write_bytes=websocket.send_bytes,
+                                write_str=websocket.send_str, close=websocket.close,
+                                download_manager=self.download_manager)
+        self.sessions.add(service)
+        try:
+            await service.start(width, height)
+            await self._process_messages(websocket, service)
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception:  # noqa: BLE001 - one broken connection must not stop the others
+            log.exception("a tablet session failed")
+        finally:
+            self.sessions.discard(service)
+            await service.stop()
+        return websocket
+
+    async def on_startup(self, app: web.Application) -> None:
+        where = f"{self.settings.scheme}://{self.settings.host}:{self.settings.port}/"
+        paired = "tablets must be paired (`intake serve pair NAME`)" if self.settings.pairing else "no pairing"
+        self.console.print(f"intake serve: {self.clinic} at {where} ({paired}). Press Ctrl+C to stop.",
+                           highlight=False, markup=False)
+
+    def run(self) -> None:
+        """Serves until interrupted (Ctrl+C or SIGTERM)."""
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        for name in ("SIGINT", "SIGTERM"):
+            import signal
+
+            loop.add_signal_handler(getattr(signal, name), self.request_exit)
+        web.run_app(self._make_app(), host=self.settings.host, port=self.settings.port, handle_signals=False,
+                    loop=loop, ssl_context=self.settings.ssl_context(), print=lambda *args: None,
+                    access_log=None)
+

@@ -1,0 +1,48 @@
+"""Provides WebIntakeApp: the wizard as served to a browser, with hints for the tablet page.
+
+The page cannot see widgets, so the wizard tells it two things: "keyboard" (a text field has focus:
+offer the on-screen keyboard) and "pointer" (a signature pad is showing: a finger draws rather than
+scrolls).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+from textual.widgets import Input, TextArea
+
+from intake.tui.app import IntakeApp
+from intake.tui.widgets.signature_pad import SignaturePad
+
+_TEXT_FIELDS = (Input, TextArea)
+
+
+class WebIntakeApp(IntakeApp):
+    """IntakeApp that sends the page "keyboard" and "pointer" messages through the web driver."""
+
+    CSS_PATH = str(Path(__file__).with_name("intake.tcss"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._told: dict[str, bool] = {}
+
+    def _tell_page(self, kind: str, field: str, value: bool) -> None:
+        driver = self._driver
+        if self._told.get(kind) != value and driver is not None and hasattr(driver, "write_meta"):
+            self._told[kind] = value
+            driver.write_meta({"type": kind, field: value})
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_interval(0.2, self._check_pad, name="pad")
+
+    def _check_pad(self) -> None:
+        self._tell_page("pointer", "draw", bool(self.screen.query(SignaturePad)))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._tell_page("keyboard", "show", isinstance(event.widget, _TEXT_FIELDS))
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if not isinstance(self.focused, _TEXT_FIELDS):
+            self._tell_page("keyboard", "show", False)

@@ -1,0 +1,37 @@
+"""A complete intake walked by touch on the tablet page, answered from an example record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intake.engine import Engine
+from intake.questionnaire import localize
+from tests.browser.tablet import Tablet
+
+
+def anchor(label: str) -> str:
+    """The start of a label, cut at a word: enough to find it, short enough not to wrap."""
+    if len(label) <= 40:
+        return label
+    return label[:40].rsplit(" ", 1)[0]
+
+
+def answer(tablet: Tablet, engine: Engine, question, value: Any) -> None:
+    """Answers one visible question by touch (and the keyboard for text)."""
+    lang = engine.language
+    label = anchor(localize(question.label, lang))
+    kind = question.type
+    tablet.reveal(label)
+    if kind in ("text", "date", "long_text"):
+        tablet.tap("▊" if kind != "long_text" else "▎", after=label)
+        tablet.type(str(value))
+        tablet.wait_for(str(value)[:20])
+    elif kind == "yes_no":
+        tablet.tap(engine.questionnaire.word("yes" if value else "no", lang), after=label)
+    elif kind in ("choice", "multi_choice"):
+        chosen = value if isinstance(value, list) else [value]
+        for option in question.options:
+            if option.id in chosen:
+                tablet.tap(localize(option.label, lang), after=label, within=3 * len(question.options) + 4)
+    elif kind == "acknowledgement" and value:
+        tablet.tap(label)
