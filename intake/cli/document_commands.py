@@ -30,6 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     photo.add_argument("--photo-signature", metavar="STROKES.json",
                        help="separate drawn signature for the photo consent (default: the same as the consent)")
     photo.add_argument("--photo-typed-name", metavar="NAME", help="separate typed signature for the photo consent")
+    p.add_argument("--signer-capacity", choices=("client", "guardian", "representative"), default="client",
+                   help="who signs: the client (default), or a parent/guardian or legal representative for them")
+    p.add_argument("--signer-relationship", metavar="WORDS", default="",
+                   help="how a guardian or representative is related to the client, e.g. mother (printed)")
     p.add_argument("--practitioner", metavar="ID", help="countersigning practitioner (default: the first one "
                    "in the configuration)")
     p.add_argument("--signed-at", metavar="TIME", help="signing time, ISO 8601 such as 2026-11-20T14:32 "
@@ -84,15 +88,17 @@ def _strokes_file(path: str) -> dict[str, Any]:
     raise InputFileError(f"{path}: expected a list of strokes, or an object with \"strokes\".")
 
 
-def _signature(drawn: str | None, typed: str | None, name: str, statement: str, when: datetime):
+def _signature(drawn: str | None, typed: str | None, name: str, statement: str, when: datetime,
+               capacity: str = "client", relationship: str = ""):
     from intake.documents import Signature
 
     if drawn:
         data = _strokes_file(drawn)
         strokes = [[tuple(point) if isinstance(point, list) else point for point in stroke]
                    if isinstance(stroke, list) else stroke for stroke in data["strokes"]]
-        return Signature("drawn", data.get("name", name), statement, when, strokes, data.get("aspect_ratio", 3.0))
-    return Signature("typed", typed, statement, when)
+        return Signature("drawn", data.get("name", name), statement, when, strokes, data.get("aspect_ratio", 3.0),
+                         capacity, relationship)
+    return Signature("typed", typed, statement, when, capacity=capacity, relationship=relationship)
 
 
 def _ensure_seal(config, signed_at: datetime) -> None:
@@ -146,11 +152,15 @@ def cmd_render(args: argparse.Namespace) -> int:
         if not (args.signature or args.typed_name):
             raise InputFileError("a consent needs the client's signature: add --typed-name \"NAME\" or "
                                  "--signature STROKES.json.")
-        client = _signature(args.signature, args.typed_name, name, renderer.statement("consent"), when)
+        capacity, relationship = args.signer_capacity, args.signer_relationship
+        on_behalf = "_on_behalf" if capacity != "client" else ""
+        client = _signature(args.signature, args.typed_name, name, renderer.statement("consent" + on_behalf), when,
+                            capacity, relationship)
         if record["answers"].get("photo_consent") is True:
             drawn = args.photo_signature or (None if args.photo_typed_name else args.signature)
             typed = args.photo_typed_name or (None if args.photo_signature else args.typed_name)
-            photo = _signature(drawn, typed, name, renderer.statement("photo_consent"), when)
+            photo = _signature(drawn, typed, name, renderer.statement("photo_consent" + on_behalf), when,
+                               capacity, relationship)
     if not args.unsealed:
         _ensure_seal(config, when)
     packet = renderer.render(record, client_signature=client, countersignature=counter, photo_signature=photo,

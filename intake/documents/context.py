@@ -126,7 +126,8 @@ def _signature(signature: Signature | None) -> SignatureView | None:
     if signature is None:
         return None
     art = drawing(signature.strokes, signature.aspect_ratio) if signature.method == "drawn" else None
-    return SignatureView(signature.method, signature.name, signature.intent_statement, signature.signed_at, art)
+    return SignatureView(signature.method, signature.name, signature.intent_statement, signature.signed_at, art,
+                         signature.capacity, signature.relationship)
 
 
 def schedule(engine, inputs: Inputs) -> ScheduleView:

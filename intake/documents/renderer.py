@@ -28,6 +28,7 @@ from intake.documents.model import (
     Packet,
     Signature,
     check_signature,
+    check_signer,
     check_text,
     check_time,
     utc_text,
@@ -41,6 +42,7 @@ from intake.documents.payload import (
 )
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.templates import load_template_set, set_version
+from intake.signing import guardian_required
 from intake.treatment import AREA_QUESTION, TreatmentPlan
 
 PAPER_SIZES = {"A4": "A4", "Letter": "letter"}
@@ -175,6 +177,8 @@ class PacketRenderer:
         if counter is None:
             raise SignatureInputError("a consent needs the practitioner's countersignature.")
         client = check_signature(client, "the client's signature")
+        guardian = guardian_required(assessment.age, engine.config.adult_age, engine.config.minors_policy)
+        check_signer(client, answers["full_name"], guardian, "the client's signature")
         consultation = datetime.fromisoformat(record["consultation_date"]).replace(tzinfo=engine.config.timezone)
         if client.signed_at < consultation:
             raise SignatureInputError(f"the client's signature ({utc_text(client.signed_at)}) is dated before the "
@@ -184,6 +188,7 @@ class PacketRenderer:
                 raise SignatureInputError("the client agreed to photos, so the photo consent needs its own "
                                           "signature: pass photo_signature.")
             photo = check_signature(photo, "the photo consent signature")
+            check_signer(photo, answers["full_name"], guardian, "the photo consent signature")
         elif photo is not None:
             raise SignatureInputError("the client did not agree to photos; there is no photo consent to sign.")
         plan = counter.plan if isinstance(counter, Countersignature) and counter.plan is not None \

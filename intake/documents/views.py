@@ -189,13 +189,18 @@ class PrivacyView:
 
 @dataclass(frozen=True)
 class SignatureView:
-    """A client's kept signature; drawing is None for a typed one."""
+    """A kept signature; drawing is None for a typed one.
+
+    capacity is "client", "guardian" or "representative"; relationship is "" for the client themselves.
+    """
 
     method: str
     name: str
     statement: str
     signed_at: datetime
     drawing: SignatureDrawing | None
+    capacity: str
+    relationship: str
 
 
 @dataclass(frozen=True)
