@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 #: Who signs: the client for themselves, or a parent/guardian or a legal representative for them.
 CAPACITIES = ("client", "guardian", "representative")
 CAPACITY_WORDS = {"client": "the client", "guardian": "parent or guardian", "representative": "legal representative"}
+#: The questions (shown for a client under the adult age) that name the parent or guardian who consents.
+GUARDIAN_NAME_QUESTION = "guardian_name"
+GUARDIAN_RELATIONSHIP_QUESTION = "guardian_relationship"
 
 
 def same_name(typed: str, expected: str) -> bool:
@@ -21,8 +26,22 @@ def guardian_required(age: int | None, adult_age: int, minors_policy: str) -> bo
     return age is not None and age < adult_age and minors_policy == "clearance"
 
 
+def guardian_of(questionnaire: Any, answers: Mapping[str, Any], language: str = "en") -> tuple[str, str] | None:
+    """The parent or guardian named in the answers, as (name, relationship in words), or None.
+
+    A front end signs a minor's consent with Signature(..., name, capacity="guardian", relationship=...).
+    """
+    name = answers.get(GUARDIAN_NAME_QUESTION)
+    if not isinstance(name, str) or not name.strip():
+        return None
+    question = questionnaire.by_id.get(GUARDIAN_RELATIONSHIP_QUESTION)
+    value = answers.get(GUARDIAN_RELATIONSHIP_QUESTION)
+    relationship = questionnaire.display(question, value, language).lower() if question and value else ""
+    return name, relationship
+
+
 def signer_problem(name: str, client_name: str, capacity: str = "client", relationship: str = "", *,
-                   guardian_needed: bool = False) -> str | None:
+                   guardian_needed: bool = False, guardian_name: str | None = None) -> str | None:
     """Why this signer may not sign the client's consent as given; None when they may.
 
     Args:
@@ -31,6 +50,7 @@ def signer_problem(name: str, client_name: str, capacity: str = "client", relati
         capacity: "client", "guardian" or "representative".
         relationship: for a guardian or representative, how they relate to the client (e.g. mother).
         guardian_needed: the client is a minor whose consent a parent or guardian gives (see guardian_required).
+        guardian_name: the parent or guardian named in the answers, if any: a guardian signs with that name.
     """
     if capacity not in CAPACITIES:
         return f"the signer's capacity must be one of {', '.join(CAPACITIES)}, not {capacity!r}."
@@ -53,4 +73,7 @@ def signer_problem(name: str, client_name: str, capacity: str = "client", relati
     if same_name(name, client_name):
         return (f"the {CAPACITY_WORDS[capacity]} signing for {client_name} must sign with their own name, "
                 "not the client's.")
+    if capacity == "guardian" and guardian_name and not same_name(name, guardian_name):
+        return (f"{name!r} is not the parent or guardian named in the answers ({guardian_name}); the guardian who "
+                "gave their details signs, or correct the answers first.")
     return None

@@ -119,8 +119,9 @@ def _ensure_seal(config, signed_at: datetime) -> None:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """intake render FILE --out DIR [--signature STROKES.json | --typed-name NAME]"""
+    from intake.assessment import verdict_text
     from intake.cli.core_commands import read_record
-    from intake.cli.output import VERDICT_WORDS, format_problems
+    from intake.cli.output import format_problems
     from intake.documents import Countersignature, PacketRenderer
     from intake.engine import Engine
     from intake.errors import InputFileError
@@ -167,7 +168,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                              sealed=not args.unsealed)
     out = Path(args.out) if args.out else config.path("documents", "out_dir", "intake-documents")
     paths = packet.write(out)
-    print(f"{name}, record {packet.record_id}: {VERDICT_WORDS[packet.verdict]}")
+    print(f"{name}, record {packet.record_id}: {verdict_text(assessment)}")
     person = config.practitioner(practitioner)
     note = "" if args.practitioner else " (the first practitioner in the configuration; choose with --practitioner)"
     print(f"Countersigned by {person.name}{note}" + (f", decision: {decision.replace('_', ' ')}"

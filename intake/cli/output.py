@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from intake.assessment import verdict_text
 from intake.dates import human_date
 
 VERDICT_WORDS = {
@@ -36,7 +37,7 @@ def format_assessment(source: str, assessment: Any, name: str = "") -> str:
     who = f" for {name}" if name else ""
     lines = [
         f"{source}: suitability{who} as of {human_date(assessment.consultation_date)}",
-        f"Verdict: {VERDICT_WORDS[assessment.verdict]}",
+        f"Verdict: {verdict_text(assessment)}",
     ]
     if assessment.return_date and assessment.verdict in ("defer", "clearance"):
         suffix = " (and any approval noted below)" if assessment.open_ended else ""

@@ -262,14 +262,15 @@ def check_signature(signature: Any, what: str) -> Signature:
                      relationship)
 
 
-def check_signer(signature: Signature, client_name: str, guardian_needed: bool, what: str) -> None:
+def check_signer(signature: Signature, client_name: str, guardian_needed: bool, what: str,
+                 guardian_name: str | None = None) -> None:
     """Checks that the signer may sign for this client (intake.signing.signer_problem).
 
     Raises:
         SignatureInputError: naming the signature and why this signer may not sign as given.
     """
     problem = signer_problem(signature.name, client_name, signature.capacity, signature.relationship,
-                             guardian_needed=guardian_needed)
+                             guardian_needed=guardian_needed, guardian_name=guardian_name)
     if problem:
         raise SignatureInputError(f"{what}: {problem}")
 

@@ -178,7 +178,7 @@ class PacketRenderer:
             raise SignatureInputError("a consent needs the practitioner's countersignature.")
         client = check_signature(client, "the client's signature")
         guardian = guardian_required(assessment.age, engine.config.adult_age, engine.config.minors_policy)
-        check_signer(client, answers["full_name"], guardian, "the client's signature")
+        check_signer(client, answers["full_name"], guardian, "the client's signature", answers.get("guardian_name"))
         consultation = datetime.fromisoformat(record["consultation_date"]).replace(tzinfo=engine.config.timezone)
         if client.signed_at < consultation:
             raise SignatureInputError(f"the client's signature ({utc_text(client.signed_at)}) is dated before the "
@@ -188,7 +188,8 @@ class PacketRenderer:
                 raise SignatureInputError("the client agreed to photos, so the photo consent needs its own "
                                           "signature: pass photo_signature.")
             photo = check_signature(photo, "the photo consent signature")
-            check_signer(photo, answers["full_name"], guardian, "the photo consent signature")
+            check_signer(photo, answers["full_name"], guardian, "the photo consent signature",
+                         answers.get("guardian_name"))
         elif photo is not None:
             raise SignatureInputError("the client did not agree to photos; there is no photo consent to sign.")
         plan = counter.plan if isinstance(counter, Countersignature) and counter.plan is not None \

@@ -39,13 +39,24 @@ class RecordView:
 
 
 @dataclass(frozen=True)
+class GuardianView:
+    """The parent or guardian who gives consent for a client under the adult age."""
+
+    name: str
+    relationship: str
+
+
+@dataclass(frozen=True)
 class ClientView:
-    """The client; date_of_birth and age are None when not known."""
+    """The client; date_of_birth and age are None when not known; guardian is None unless one was named."""
 
     name: str
     date_of_birth: date | None
     age: int | None
     concerns: tuple[str, ...]
+    adult_age: int
+    minor: bool
+    guardian: GuardianView | None
 
 
 @dataclass(frozen=True)
