@@ -10,6 +10,8 @@ from typing import Any
 
 EXIT_OK, EXIT_INVALID = 0, 1
 MAX_PDF_BYTES = 64 * 1024 * 1024
+#: A --signed-at earlier than this before now is entered later: sealed now, and the documents say so.
+ENTERED_LATER = timedelta(minutes=5)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--practitioner", metavar="ID", help="countersigning practitioner (default: the first one "
                    "in the configuration)")
     p.add_argument("--signed-at", metavar="TIME", help="signing time, ISO 8601 such as 2026-11-20T14:32 "
-                   "(clinic time unless it has an offset; default: now)")
+                   "(clinic time unless it has an offset; default: now). An earlier time, such as a paper consent "
+                   "entered the next morning, is sealed now and the documents say it was entered later")
     decision = p.add_mutually_exclusive_group()
     decision.add_argument("--clearance-noted", nargs="?", const="", metavar="NOTE",
                           help="the practitioner has seen the approvals asked for (waiting periods still apply)")
@@ -142,7 +145,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         decision, reason = "override", args.override
     elif args.clearance_noted is not None:
         decision, reason = "clearance_noted", args.clearance_noted
-    counter = Countersignature(practitioner, when, decision, reason)
+    now = datetime.now(UTC).replace(microsecond=0)
+    entered = now if args.signed_at and now - when > ENTERED_LATER else None  # a paper or earlier consent
+    counter = Countersignature(practitioner, when, decision, reason, entered_at=entered)
     renderer = PacketRenderer(engine)
     name = record["answers"]["full_name"]
     client = photo = None
@@ -164,6 +169,8 @@ def cmd_render(args: argparse.Namespace) -> int:
                                capacity, relationship)
     if not args.unsealed:
         _ensure_seal(config, when)
+    if entered is not None:
+        print(f"Signed at {when:%Y-%m-%d %H:%M %Z}: entered later, so the documents are sealed now and say so.")
     packet = renderer.render(record, client_signature=client, countersignature=counter, photo_signature=photo,
                              sealed=not args.unsealed)
     out = Path(args.out) if args.out else config.path("documents", "out_dir", "intake-documents")

@@ -64,6 +64,7 @@ class Inputs:
     photo: Signature | None
     counter: Countersignature | None
     issued_at: datetime
+    entered_at: datetime | None = None  # set when the signatures were entered (and sealed) later
 
 
 def photo_consent_given(answers: Mapping[str, Any]) -> bool:
@@ -239,6 +240,7 @@ def document_context(engine, inputs: Inputs) -> DocumentContext:
         signatures=SignaturesView(_signature(inputs.client), _signature(inputs.photo),
                                   _practitioner(engine, inputs.counter)),
         issued_at=inputs.issued_at,
+        entered_at=inputs.entered_at,
     )
 
 

@@ -104,6 +104,8 @@ class Countersignature:
             plan limit, waiting periods included; needs a reason).
         reason: the practitioner's note; required for "override".
         plan: the confirmed treatment plan; None uses the engine's default plan.
+        entered_at: when signatures given earlier (on paper, or on the consultation day) were entered and
+            the documents sealed; None when that is signed_at. The documents then say they were entered later.
     """
 
     practitioner_id: str
@@ -111,6 +113,7 @@ class Countersignature:
     decision: str = "none"
     reason: str = ""
     plan: Any = None
+    entered_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,8 @@ class PacketRenderer:
             else:
                 raise SignatureInputError("a deferral letter needs its date and time: pass issued_at, or the "
                                           "practitioner's countersignature.")
-            return Inputs(record, answers, record_id, derived, assessment, None, None, None, counter, when)
+            return Inputs(record, answers, record_id, derived, assessment, None, None, None, counter, when,
+                          counter.entered_at if counter else None)
         if client is None and counter is None and photo is None and not sealed:
             if issued_at is None:
                 raise SignatureInputError("an unsigned preview needs its date and time: pass issued_at.")
@@ -198,7 +199,8 @@ class PacketRenderer:
         if counter.signed_at < client.signed_at:
             raise SignatureInputError(f"the practitioner's countersignature ({utc_text(counter.signed_at)}) is "
                                       f"earlier than the client's signature ({utc_text(client.signed_at)}).")
-        return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at)
+        return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at,
+                      counter.entered_at)
 
     def _check_counter(self, counter, assessment, plan, deferral: bool = False) -> Countersignature:
         what = "the practitioner's countersignature"
@@ -227,7 +229,11 @@ class PacketRenderer:
             if counter.decision == "override" and not beyond and assessment.verdict != "clearance":
                 raise SignatureInputError(f"{what}: there is nothing to override; the verdict is "
                                           f"{assessment.verdict.upper()} and the plan keeps within its limits.")
-        return Countersignature(counter.practitioner_id, signed_at, counter.decision, reason, plan)
+        entered = None if counter.entered_at is None else check_time(counter.entered_at, f"{what} (entered_at)")
+        if entered is not None and entered < signed_at:
+            raise SignatureInputError(f"{what}: entered_at ({utc_text(entered)}) is before it was signed.")
+        return Countersignature(counter.practitioner_id, signed_at, counter.decision, reason, plan,
+                                entered if entered != signed_at else None)
 
     def _check_plan(self, plan, assessment, decision: str) -> bool:
         """Checks a plan; returns True when it goes beyond the screening's limits (allowed only as an override)."""
@@ -292,7 +298,7 @@ class PacketRenderer:
             })
             if identity is not None:
                 clinic = self.engine.config.clinic
-                pdf = identity.seal(pdf, inputs.issued_at, reason=self.statement("seal_reason"),
+                pdf = identity.seal(pdf, inputs.entered_at or inputs.issued_at, reason=self.statement("seal_reason"),
                                     location=clinic["address"], name=clinic["name"], contact=clinic["phone"])
             filename = f"{inputs.record_id}_{kind}_{stamp}.pdf"
             documents.append(Document(kind, filename, pdf, hashlib.sha256(pdf).hexdigest(), versions[kind],

@@ -253,6 +253,8 @@ class DocumentContext:
     privacy: PrivacyView
     signatures: SignaturesView
     issued_at: datetime
+    #: When signatures given earlier were entered and the document sealed; None when it was at issued_at.
+    entered_at: datetime | None
 
     def variables(self) -> dict[str, Any]:
         """The template's top-level names, each bound to its typed part."""
