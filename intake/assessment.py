@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from intake import conditions
-from intake.dates import age_on, human_date, human_duration, parse_iso_date, shift
+from intake.dates import human_date, human_duration, parse_iso_date, shift
 from intake.questionnaire import Questionnaire, localize
 from intake.rules import Rule, RuleSet
 
@@ -32,6 +32,8 @@ class Finding:
     plan: Mapping[str, Any] = field(default_factory=dict)
     lasting: bool = False
     come_back: str = ""
+    #: For a CLEARANCE finding, what settles it: "guardian" (consent), "wait" (a date) or "approval".
+    needs: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as plain JSON data."""
@@ -48,6 +50,7 @@ class Finding:
             "plan": dict(self.plan),
             "lasting": self.lasting,
             "come_back": self.come_back,
+            "needs": self.needs,
         }
 
 
@@ -111,10 +114,9 @@ class Assessor:
         consultation = parse_iso_date(record["consultation_date"])
         if consultation is None:
             raise ValueError("assess() needs a validated record")
-        answers = self.questionnaire.prune(record["answers"])
-        birth = parse_iso_date(answers.get("date_of_birth"))
-        age = age_on(birth, consultation) if birth else None
-        facts = {"age": age, "adult_age": self.adult_age, "birth": birth}
+        facts = conditions.facts_for(record["answers"], consultation, self.adult_age)
+        answers = self.questionnaire.prune(record["answers"], facts)
+        age = facts["age"]
         findings = []
         for rule in self.ruleset.rules:
             finding = self._apply(rule, answers, consultation, facts)
@@ -135,6 +137,8 @@ class Assessor:
         )
 
     def _severity(self, rule: Rule) -> str | None:
+        if rule.minors_policy is not None and rule.minors_policy != self.minors_policy:
+            return None
         if rule.severity_setting == "minors":
             return None if self.minors_policy == "allow" else self.minors_policy
         return rule.severity
@@ -185,6 +189,8 @@ class Assessor:
                   for key, value in (rule.plan or {}).items()},
             lasting=rule.lasting,
             come_back=localize(rule.come_back, self.language).format_map(values) if rule.come_back else "",
+            needs="" if severity != "clearance" else "guardian" if _mentions_age(rule.when) else
+            "wait" if until else "approval",
         )
 
 

@@ -8,7 +8,10 @@ enforces "required only when shown"; a property test keeps the two evaluations i
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
+
+from intake.dates import age_on, parse_iso_date
 
 Condition = Mapping[str, Any]
 
@@ -59,6 +62,23 @@ def evaluate(condition: Condition, answers: Mapping[str, Any], facts: Mapping[st
     if "answered" in condition:
         return _answered(value)
     raise ValueError(f"unknown condition form: {sorted(condition)}")
+
+
+def uses_facts(condition: Condition | None) -> bool:
+    """Whether a condition reads derived facts (the client's age against the clinic's adult age).
+
+    JSON Schema cannot compute an age from two dates, so a question shown on such a condition is
+    checked by the validator in Python (with the consultation date), not by the record schema.
+    """
+    return condition is not None and any("age_below" in leaf for leaf in leaves(condition))
+
+
+def facts_for(answers: Mapping[str, Any], consultation: date | str | None, adult_age: int) -> dict[str, Any]:
+    """The derived facts conditions read: the client's age on the consultation day and the clinic's adult age."""
+    day = parse_iso_date(consultation) if isinstance(consultation, str) else consultation
+    birth = parse_iso_date(answers.get("date_of_birth"))
+    age = age_on(birth, day) if birth is not None and day is not None else None
+    return {"age": age, "adult_age": adult_age, "birth": birth}
 
 
 def to_schema(condition: Condition) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from intake import conditions
 from intake.assessment import Assessment, Assessor
 from intake.config import ClinicConfig, limit_problems, load_config, window_problems
 from intake.errors import DataFileError, InvalidRecordError
@@ -63,13 +64,17 @@ class Engine:
     @cached_property
     def validator(self) -> RecordValidator:
         """The record validator (built once)."""
-        return RecordValidator(self.questionnaire, self.record_schema, self.language)
+        return RecordValidator(self.questionnaire, self.record_schema, self.language, self.config.adult_age)
 
     @cached_property
     def assessor(self) -> Assessor:
         """The assessor with the clinic's windows and policy."""
         return Assessor(self.questionnaire, self.rules, self.config.windows, self.config.adult_age,
                         self.config.minors_policy, self.language, self.config.limits)
+
+    def facts(self, answers: Mapping[str, Any], consultation_date: str) -> dict[str, Any]:
+        """The derived facts for show-if conditions on the client's age; pass them to questionnaire.visible/prune."""
+        return conditions.facts_for(answers, consultation_date, self.config.adult_age)
 
     def validate(self, record: Any) -> list[Problem]:
         """Lists every problem of a record; empty when it is complete and valid."""

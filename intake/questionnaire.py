@@ -92,29 +92,37 @@ class Questionnaire:
         """Returns the step with this id."""
         return next(s for s in self.steps if s.id == step_id)
 
-    def visible(self, answers: Mapping[str, Any]) -> list[Question]:
+    def visible(self, answers: Mapping[str, Any], facts: Mapping[str, Any] | None = None) -> list[Question]:
         """Returns the questions shown for these answers, in order.
 
         A question hidden by its condition counts as unanswered for the questions after it, so
-        hiding a question also hides the follow-ups that depend on it.
+        hiding a question also hides the follow-ups that depend on it. A question shown on the
+        client's age (see conditions.facts_for) is hidden when no facts are given.
         """
         effective: dict[str, Any] = {}
         shown = []
         for question in self.questions():
-            if question.show_if is None or conditions.evaluate(question.show_if, effective):
+            if question.show_if is None or conditions.evaluate(question.show_if, effective, facts):
                 shown.append(question)
                 if question.id in answers:
                     effective[question.id] = answers[question.id]
         return shown
 
-    def visible_in(self, step: Step, answers: Mapping[str, Any]) -> list[Question]:
+    def visible_in(self, step: Step, answers: Mapping[str, Any],
+                   facts: Mapping[str, Any] | None = None) -> list[Question]:
         """Returns the questions of one step shown for these answers."""
         ids = {q.id for q in step.questions}
-        return [q for q in self.visible(answers) if q.id in ids]
+        return [q for q in self.visible(answers, facts) if q.id in ids]
 
-    def prune(self, answers: Mapping[str, Any]) -> dict[str, Any]:
-        """Returns the answers without those to hidden questions or unknown ids."""
-        shown = {q.id for q in self.visible(answers)}
+    def prune(self, answers: Mapping[str, Any], facts: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Returns the answers without those to hidden questions or unknown ids.
+
+        Without facts, answers to questions shown on the client's age are kept (their visibility is
+        not known here); the validator decides them with the consultation date.
+        """
+        shown = {q.id for q in self.visible(answers, facts)}
+        if facts is None:
+            shown |= {q.id for q in self.questions() if conditions.uses_facts(q.show_if)}
         return {k: v for k, v in answers.items() if k in shown and v is not None}
 
     def word(self, key: str, language: str) -> str:
@@ -148,6 +156,8 @@ class Questionnaire:
             return " or ".join(self.describe_condition(c, language) for c in condition["any"])
         if "not" in condition:
             return f"not ({self.describe_condition(condition['not'], language)})"
+        if "age_below" in condition:
+            return "the client is under the clinic's adult age"
         question = self.by_id.get(condition.get("question", ""))
         if question is None:
             return "an earlier answer applies"
@@ -180,6 +190,11 @@ def _check_condition_refs(
     condition: Mapping[str, Any], earlier: Mapping[str, Question], path: str, problems: list[FileProblem]
 ) -> None:
     for leaf in conditions.leaves(condition):
+        if "age_below" in leaf:
+            if "date_of_birth" not in earlier:
+                problems.append(FileProblem(f"{path}.age_below", "an age condition needs 'date_of_birth' asked "
+                                            "earlier", "ask the date of birth before this question"))
+            continue
         qid = leaf.get("question")
         target = earlier.get(qid) if isinstance(qid, str) else None
         if target is None:
@@ -209,8 +224,7 @@ def _check_prefill(question: Question, earlier: Mapping[str, Question], path: st
     if not question.prefill or question.show_if is None:
         return
     for leaf in conditions.leaves(question.show_if):
-        qid = leaf.get("question")
-        target = earlier.get(qid) if isinstance(qid, str) else None
+        target = earlier.get(leaf.get("question", "date_of_birth" if "age_below" in leaf else ""))
         if target is not None and not target.prefill:
             problems.append(FileProblem(path, f"{question.id!r} is prefilled but {target.id!r}, which decides "
                                         "whether it is shown, is not", f"prefill {target.id!r} too, or neither"))

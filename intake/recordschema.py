@@ -91,8 +91,8 @@ def build_record_schema(questionnaire: Questionnaire) -> dict[str, Any]:
             always_required.append(question.id)
             continue
         properties[question.id] = _nullable(schema)
-        if question.show_if is None:
-            continue
+        if question.show_if is None or conditions.uses_facts(question.show_if):
+            continue  # shown on the client's age: checked by the validator with the consultation date
         then: dict[str, Any] = {}
         if question.required:
             then = {"required": [question.id], "properties": {question.id: {"not": {"type": "null"}}}}

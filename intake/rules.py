@@ -61,6 +61,8 @@ class Rule:
     lasting: bool = False
     #: For a temporary finding without a date: the condition after which the client can come back.
     come_back: Text | None = None
+    #: The rule applies only under this [policy] minors setting ("defer" or "clearance").
+    minors_policy: str | None = None
 
     @property
     def trigger_question(self) -> str | None:
@@ -194,7 +196,7 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
             practitioner_message=r["practitioner_message"], severity=r.get("severity"),
             severity_setting=r.get("severity_setting"), question=r.get("question"), detail=r.get("detail"),
             window=r.get("window"), aftercare=tuple(r.get("aftercare", ())), plan=r.get("plan"),
-            lasting=r.get("lasting", False), come_back=r.get("come_back"),
+            lasting=r.get("lasting", False), come_back=r.get("come_back"), minors_policy=r.get("minors_policy"),
         )
         if rule.id in seen:
             problems.append(FileProblem(f"$.rules[{index}].id", f"rule id {rule.id!r} is used twice",

@@ -1,8 +1,17 @@
-"""Provides the rule both front ends use to accept a typed-name signature."""
+"""Provides the rules both front ends and the renderer use for who may sign: the client, or someone in a capacity."""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+#: Who signs: the client for themselves, or a parent/guardian or a legal representative for them.
+CAPACITIES = ("client", "guardian", "representative")
+CAPACITY_WORDS = {"client": "the client", "guardian": "parent or guardian", "representative": "legal representative"}
+#: The questions (shown for a client under the adult age) that name the parent or guardian who consents.
+GUARDIAN_NAME_QUESTION = "guardian_name"
+GUARDIAN_RELATIONSHIP_QUESTION = "guardian_relationship"
 
 
 def same_name(typed: str, expected: str) -> bool:
@@ -10,3 +19,61 @@ def same_name(typed: str, expected: str) -> bool:
     def norm(text: str) -> str:
         return " ".join(unicodedata.normalize("NFC", text).casefold().split())
     return bool(norm(typed)) and norm(typed) == norm(expected)
+
+
+def guardian_required(age: int | None, adult_age: int, minors_policy: str) -> bool:
+    """Whether a parent or guardian must sign: the client is under the adult age and the policy asks for consent."""
+    return age is not None and age < adult_age and minors_policy == "clearance"
+
+
+def guardian_of(questionnaire: Any, answers: Mapping[str, Any], language: str = "en") -> tuple[str, str] | None:
+    """The parent or guardian named in the answers, as (name, relationship in words), or None.
+
+    A front end signs a minor's consent with Signature(..., name, capacity="guardian", relationship=...).
+    """
+    name = answers.get(GUARDIAN_NAME_QUESTION)
+    if not isinstance(name, str) or not name.strip():
+        return None
+    question = questionnaire.by_id.get(GUARDIAN_RELATIONSHIP_QUESTION)
+    value = answers.get(GUARDIAN_RELATIONSHIP_QUESTION)
+    relationship = questionnaire.display(question, value, language).lower() if question and value else ""
+    return name, relationship
+
+
+def signer_problem(name: str, client_name: str, capacity: str = "client", relationship: str = "", *,
+                   guardian_needed: bool = False, guardian_name: str | None = None) -> str | None:
+    """Why this signer may not sign the client's consent as given; None when they may.
+
+    Args:
+        name: the signer's name (typed, or printed under a drawn signature).
+        client_name: the client's name from the answers.
+        capacity: "client", "guardian" or "representative".
+        relationship: for a guardian or representative, how they relate to the client (e.g. mother).
+        guardian_needed: the client is a minor whose consent a parent or guardian gives (see guardian_required).
+        guardian_name: the parent or guardian named in the answers, if any: a guardian signs with that name.
+    """
+    if capacity not in CAPACITIES:
+        return f"the signer's capacity must be one of {', '.join(CAPACITIES)}, not {capacity!r}."
+    if capacity == "client":
+        if guardian_needed:
+            return (f"{client_name} is under the clinic's adult age, so a parent or guardian signs for them: give "
+                    "the capacity 'guardian' and their relationship (for example mother, father, legal guardian).")
+        if relationship.strip():
+            return "a client signing for themselves has no relationship; leave it out, or give the capacity."
+        if not same_name(name, client_name):
+            return (f"{name!r} is not the client's name ({client_name}). The client signs with their own name; "
+                    "someone signing for the client gives their capacity (guardian or representative) and "
+                    "their relationship to the client.")
+        return None
+    if guardian_needed and capacity != "guardian":
+        return f"{client_name} is under the clinic's adult age: a parent or guardian signs, in the capacity 'guardian'."
+    if not relationship.strip():
+        return (f"a {CAPACITY_WORDS[capacity]} signing for {client_name} must say how they are related to them "
+                "(for example mother, father, legal guardian, attorney).")
+    if same_name(name, client_name):
+        return (f"the {CAPACITY_WORDS[capacity]} signing for {client_name} must sign with their own name, "
+                "not the client's.")
+    if capacity == "guardian" and guardian_name and not same_name(name, guardian_name):
+        return (f"{name!r} is not the parent or guardian named in the answers ({guardian_name}); the guardian who "
+                "gave their details signs, or correct the answers first.")
+    return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from intake import conditions
 from intake.dates import parse_iso_date
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.recordschema import PATTERNS
@@ -94,12 +95,14 @@ MAX_VALUES = 20_000
 class RecordValidator:
     """Validates records for one questionnaire; the jsonschema validator is built once."""
 
-    def __init__(self, questionnaire: Questionnaire, record_schema: Mapping[str, Any], language: str = "en"):
+    def __init__(self, questionnaire: Questionnaire, record_schema: Mapping[str, Any], language: str = "en",
+                 adult_age: int = 18):
         from jsonschema import Draft202012Validator
 
         Draft202012Validator.check_schema(record_schema)
         self.questionnaire = questionnaire
         self.language = language
+        self.adult_age = adult_age
         self._validator = Draft202012Validator(record_schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         self._order = {q.id: i for i, q in enumerate(questionnaire.questions())}
 
@@ -118,13 +121,15 @@ class RecordValidator:
             found.extend(self._explain(error))
         found.extend(self._date_problems(record))
         found.extend(self._text_problems(record))
+        found.extend(self._fact_problems(record))
         return self._ordered(found)
 
     def step_problems(self, step_id: str, answers: Mapping[str, Any], consultation_date: str) -> list[Problem]:
         """Lists the problems of one step's visible questions, for inline validation in a wizard."""
         step = self.questionnaire.step(step_id)
-        visible = {q.id for q in self.questionnaire.visible_in(step, answers)}
-        record = {"consultation_date": consultation_date, "answers": self.questionnaire.prune(answers)}
+        facts = conditions.facts_for(answers, consultation_date, self.adult_age)
+        visible = {q.id for q in self.questionnaire.visible_in(step, answers, facts)}
+        record = {"consultation_date": consultation_date, "answers": self.questionnaire.prune(answers, facts)}
         return [p for p in self.problems(record) if p.field in visible]
 
     def question_problems(self, question_id: str, answers: Mapping[str, Any], consultation_date: str) -> list[Problem]:
@@ -278,6 +283,26 @@ class RecordValidator:
                 if isinstance(key, str) and not has_lone_surrogate(key) and any(
                         has_lone_surrogate(text) for text in strings_in(value)):
                     problems.append(self._problem(key, BROKEN_CHARACTER))
+        return problems
+
+    def _fact_problems(self, record: Mapping[str, Any]) -> list[Problem]:
+        """Questions shown on the client's age: required when shown, and left out when not."""
+        answers = record.get("answers")
+        if not isinstance(answers, dict) or parse_iso_date(record.get("consultation_date")) is None:
+            return []
+        facts = conditions.facts_for(answers, record["consultation_date"], self.adult_age)
+        shown = {q.id for q in self.questionnaire.visible(answers, facts)}
+        problems = []
+        for question in self.questionnaire.questions():
+            if not conditions.uses_facts(question.show_if):
+                continue
+            answered = answers.get(question.id) not in (None, "", [])
+            if question.id in shown and question.required and not answered:
+                problems.append(self._problem(question.id, self._missing_answer(question.id)))
+            elif question.id not in shown and question.id in answers and answers[question.id] is not None:
+                condition = self.questionnaire.describe_condition(question.show_if or {}, self.language)
+                problems.append(self._problem(question.id, f"This question only applies when {condition}; "
+                                              "leave it out or change that answer."))
         return problems
 
     def _date_problems(self, record: Mapping[str, Any]) -> list[Problem]:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from intake.assessment import Assessment
 
 
 @dataclass(frozen=True)
@@ -47,3 +51,22 @@ def wording(verdict: str) -> VerdictWording:
     if found is None:
         return VerdictWording(verdict, verdict.upper(), verdict)
     return found
+
+
+#: What a CLEARANCE finding needs first (Finding.needs), in words.
+NEEDS_WORDS = {"guardian": "a parent's or guardian's consent", "approval": "an approval or check",
+               "wait": "a waiting period"}
+
+
+def verdict_text(assessment: Assessment) -> str:
+    """The verdict in one line for staff; for a CLEARANCE, what its findings need first.
+
+    For example "CLEARANCE NEEDED - a parent's or guardian's consent comes first".
+    """
+    if assessment.verdict != "clearance":
+        return wording(assessment.verdict).line
+    needs = [NEEDS_WORDS[n] for n in NEEDS_WORDS if any(f.needs == n for f in assessment.findings)]
+    if not needs:
+        return wording("clearance").line
+    joined = needs[0] if len(needs) == 1 else ", ".join(needs[:-1]) + " and " + needs[-1]
+    return f"CLEARANCE NEEDED - {joined} {'comes' if len(needs) == 1 else 'come'} first"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_INVALID = 0, 1
 MAX_PDF_BYTES = 64 * 1024 * 1024
+#: A --signed-at earlier than this before now is entered later: sealed now, and the documents say so.
+ENTERED_LATER = timedelta(minutes=5)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,10 +32,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     photo.add_argument("--photo-signature", metavar="STROKES.json",
                        help="separate drawn signature for the photo consent (default: the same as the consent)")
     photo.add_argument("--photo-typed-name", metavar="NAME", help="separate typed signature for the photo consent")
+    p.add_argument("--signer-capacity", choices=("client", "guardian", "representative"), default="client",
+                   help="who signs: the client (default), or a parent/guardian or legal representative for them")
+    p.add_argument("--signer-relationship", metavar="WORDS", default="",
+                   help="how a guardian or representative is related to the client, e.g. mother (printed)")
     p.add_argument("--practitioner", metavar="ID", help="countersigning practitioner (default: the first one "
                    "in the configuration)")
     p.add_argument("--signed-at", metavar="TIME", help="signing time, ISO 8601 such as 2026-11-20T14:32 "
-                   "(clinic time unless it has an offset; default: now)")
+                   "(clinic time unless it has an offset; default: now). An earlier time, such as a paper consent "
+                   "entered the next morning, is sealed now and the documents say it was entered later")
     decision = p.add_mutually_exclusive_group()
     decision.add_argument("--clearance-noted", nargs="?", const="", metavar="NOTE",
                           help="the practitioner has seen the approvals asked for (waiting periods still apply)")
@@ -98,16 +105,17 @@ def read_strokes_file(path: str) -> dict[str, Any]:
     raise InputFileError(f"{path}: expected a list of strokes, or an object with \"strokes\".")
 
 
-def make_signature(drawn: str | None, typed: str | None, name: str, statement: str, when: datetime):
-    """A signature from a strokes file or a typed name (as given on the command line)."""
+def make_signature(drawn: str | None, typed: str | None, name: str, statement: str, when: datetime,
+                   capacity: str = "client", relationship: str = ""):
     from intake.documents import Signature
 
     if drawn:
         data = read_strokes_file(drawn)
         strokes = [[tuple(point) if isinstance(point, list) else point for point in stroke]
                    if isinstance(stroke, list) else stroke for stroke in data["strokes"]]
-        return Signature("drawn", data.get("name", name), statement, when, strokes, data.get("aspect_ratio", 3.0))
-    return Signature("typed", typed, statement, when)
+        return Signature("drawn", data.get("name", name), statement, when, strokes, data.get("aspect_ratio", 3.0),
+                         capacity, relationship)
+    return Signature("typed", typed, statement, when, capacity=capacity, relationship=relationship)
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -119,7 +127,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from intake.engine import Engine
     from intake.errors import InputFileError
     from intake.lifecycle import ensure_seal
-    from intake.verdicts import wording
+    from intake.verdicts import verdict_text
 
     engine = Engine.load(args.config)
     record = read_record(args.file)
@@ -137,7 +145,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         decision, reason = "override", args.override
     elif args.clearance_noted is not None:
         decision, reason = "clearance_noted", args.clearance_noted
-    counter = Countersignature(practitioner, when, decision, reason)
+    now = datetime.now(UTC).replace(microsecond=0)
+    entered = now if args.signed_at and now - when > ENTERED_LATER else None  # a paper or earlier consent
+    counter = Countersignature(practitioner, when, decision, reason, entered_at=entered)
     renderer = PacketRenderer(engine)
     name = record["answers"]["full_name"]
     client = photo = None
@@ -148,20 +158,26 @@ def cmd_render(args: argparse.Namespace) -> int:
         if not (args.signature or args.typed_name):
             raise InputFileError("a consent needs the client's signature: add --typed-name \"NAME\" or "
                                  "--signature STROKES.json.")
-        client = make_signature(args.signature, args.typed_name, name, renderer.statement("consent"), when)
+        capacity, relationship = args.signer_capacity, args.signer_relationship
+        on_behalf = "_on_behalf" if capacity != "client" else ""
+        client = make_signature(args.signature, args.typed_name, name, renderer.statement("consent" + on_behalf), when,
+                            capacity, relationship)
         if record["answers"].get("photo_consent") is True:
             drawn = args.photo_signature or (None if args.photo_typed_name else args.signature)
             typed = args.photo_typed_name or (None if args.photo_signature else args.typed_name)
-            photo = make_signature(drawn, typed, name, renderer.statement("photo_consent"), when)
+            photo = make_signature(drawn, typed, name, renderer.statement("photo_consent" + on_behalf), when,
+                               capacity, relationship)
     if not args.unsealed and ensure_seal(config, when):
         key, cert = seal_paths(config)
         print(f"First use of the demo clinic: created a self-signed DEMO seal ({key}, {cert}). It is for trying "
               "intake out, not for clinical use.")
+    if entered is not None:
+        print(f"Signed at {when:%Y-%m-%d %H:%M %Z}: entered later, so the documents are sealed now and say so.")
     packet = renderer.render(record, client_signature=client, countersignature=counter, photo_signature=photo,
                              sealed=not args.unsealed)
     out = Path(args.out) if args.out else config.path("documents", "out_dir", "intake-documents")
     paths = packet.write(out)
-    print(f"{name}, record {packet.record_id}: {wording(packet.verdict).line}")
+    print(f"{name}, record {packet.record_id}: {verdict_text(assessment)}")
     person = config.practitioner(practitioner)
     note = "" if args.practitioner else " (the first practitioner in the configuration; choose with --practitioner)"
     print(f"Countersigned by {person.name}{note}" + (f", decision: {decision.replace('_', ' ')}"

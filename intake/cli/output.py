@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from intake.dates import human_date
-from intake.verdicts import wording
+from intake.verdicts import verdict_text
 
 
 def print_json(data: Any) -> None:
@@ -30,7 +30,7 @@ def format_assessment(source: str, assessment: Any, name: str = "") -> str:
     who = f" for {name}" if name else ""
     lines = [
         f"{source}: suitability{who} as of {human_date(assessment.consultation_date)}",
-        f"Verdict: {wording(assessment.verdict).line}",
+        f"Verdict: {verdict_text(assessment)}",
     ]
     if assessment.return_date and assessment.verdict in ("defer", "clearance"):
         suffix = " (and any approval noted below)" if assessment.open_ended else ""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from intake import conditions
 from intake.assessment import RANK, Assessment
 from intake.dates import parse_iso_date
 from intake.documents.model import Countersignature, Signature
@@ -26,6 +27,7 @@ from intake.documents.views import (
     DateWindow,
     DocumentContext,
     FindingView,
+    GuardianView,
     PhotoView,
     PlanLimits,
     PlanView,
@@ -38,6 +40,7 @@ from intake.documents.views import (
     SignatureView,
 )
 from intake.questionnaire import localize
+from intake.signing import guardian_of
 from intake.treatment import AREA_QUESTION, CONCERN_QUESTION, TreatmentPlan
 
 #: Questions the documents rely on by id, like `treatment_areas` for the plan.
@@ -61,6 +64,7 @@ class Inputs:
     photo: Signature | None
     counter: Countersignature | None
     issued_at: datetime
+    entered_at: datetime | None = None  # set when the signatures were entered (and sealed) later
 
 
 def photo_consent_given(answers: Mapping[str, Any]) -> bool:
@@ -75,7 +79,7 @@ def _finding(finding) -> FindingView:
 
 
 def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment,
-                language: str) -> tuple[AnswerSection, ...]:
+                language: str, facts: Mapping[str, Any] | None = None) -> tuple[AnswerSection, ...]:
     """Every visible, answered question with its displayed answer, step by step.
 
     Statements the client confirmed (acknowledgements) are listed separately as affirmations.
@@ -91,7 +95,7 @@ def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment,
     sections = []
     for step in questionnaire.steps:
         items = []
-        for question in questionnaire.visible_in(step, answers):
+        for question in questionnaire.visible_in(step, answers, facts):
             if question.type == "acknowledgement" or question.id not in answers:
                 continue
             value = answers[question.id]
@@ -104,9 +108,10 @@ def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment,
     return tuple(sections)
 
 
-def affirmations(engine, answers: Mapping[str, Any], language: str) -> tuple[str, ...]:
+def affirmations(engine, answers: Mapping[str, Any], language: str,
+                 facts: Mapping[str, Any] | None = None) -> tuple[str, ...]:
     """The exact statements the client confirmed, in questionnaire order."""
-    return tuple(localize(q.label, language) for q in engine.questionnaire.visible(answers)
+    return tuple(localize(q.label, language) for q in engine.questionnaire.visible(answers, facts)
                  if q.type == "acknowledgement" and answers.get(q.id) is True)
 
 
@@ -126,7 +131,8 @@ def _signature(signature: Signature | None) -> SignatureView | None:
     if signature is None:
         return None
     art = drawing(signature.strokes, signature.aspect_ratio) if signature.method == "drawn" else None
-    return SignatureView(signature.method, signature.name, signature.intent_statement, signature.signed_at, art)
+    return SignatureView(signature.method, signature.name, signature.intent_statement, signature.signed_at, art,
+                         signature.capacity, signature.relationship)
 
 
 def schedule(engine, inputs: Inputs) -> ScheduleView:
@@ -212,6 +218,9 @@ def document_context(engine, inputs: Inputs) -> DocumentContext:
                      if o.id in (answers.get(CONCERN_QUESTION) or [])) if concern_question else ()
     consultation = parse_iso_date(inputs.record["consultation_date"])
     assert consultation is not None  # the record was validated
+    adult_age = engine.config.adult_age
+    facts = conditions.facts_for(answers, consultation, adult_age)
+    guardian = guardian_of(engine.questionnaire, answers, language)
     return DocumentContext(
         language=language,
         clinic=ClinicView(clinic["name"], clinic["address"], clinic["phone"], clinic.get("email") or "",
@@ -219,17 +228,19 @@ def document_context(engine, inputs: Inputs) -> DocumentContext:
         record=RecordView(inputs.record_id, inputs.record_id_derived, consultation, engine.questionnaire.version,
                           engine.rules.version, engine.treatment.version),
         client=ClientView(answers[NAME_QUESTION], parse_iso_date(answers.get(BIRTH_QUESTION)), assessment.age,
-                          concerns),
+                          concerns, adult_age, assessment.age is not None and assessment.age < adult_age,
+                          GuardianView(*guardian) if guardian else None),
         assessment=assessment_view(assessment),
         plan=plan_context(engine, inputs.plan, language) if inputs.plan is not None else None,
         schedule=schedule(engine, inputs),
-        disclosures=disclosures(engine, answers, assessment, language),
-        affirmations=affirmations(engine, answers, language),
+        disclosures=disclosures(engine, answers, assessment, language, facts),
+        affirmations=affirmations(engine, answers, language, facts),
         photo=_photo(engine, answers, language),
         privacy=privacy(engine),
         signatures=SignaturesView(_signature(inputs.client), _signature(inputs.photo),
                                   _practitioner(engine, inputs.counter)),
         issued_at=inputs.issued_at,
+        entered_at=inputs.entered_at,
     )
 
 

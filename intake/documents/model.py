@@ -16,12 +16,14 @@ from typing import Any
 
 from intake.documents.errors import OutputError, SignatureInputError
 from intake.recordschema import PATTERNS
+from intake.signing import CAPACITIES, signer_problem
 from intake.text import MAX_NAME, MAX_STATEMENT
 
 SIGNATURE_METHODS = ("drawn", "typed")
 DECISIONS = ("none", "clearance_noted", "override")
 DOCUMENT_KINDS = ("consent", "aftercare", "deferral")
 
+MAX_RELATIONSHIP = 60
 MAX_STROKES = 300
 MAX_POINTS = 20_000
 
@@ -40,6 +42,8 @@ class Signature:
         signed_at: when they signed; timezone-aware (stored and printed in UTC and clinic time).
         strokes: for "drawn", the pen strokes: lists of (x, y) points normalised to 0..1, y down.
         aspect_ratio: width / height of the pad the strokes were drawn on (keeps the shape true).
+        capacity: who signs: "client" (for themselves), "guardian" or "representative" (for the client).
+        relationship: for a guardian or representative, how they relate to the client (printed).
     """
 
     method: str
@@ -48,6 +52,8 @@ class Signature:
     signed_at: datetime
     strokes: Sequence[Sequence[tuple[float, float]]] = field(default_factory=list, repr=False)
     aspect_ratio: float = 3.0
+    capacity: str = "client"
+    relationship: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The signature as plain JSON data (times in UTC)."""
@@ -58,6 +64,8 @@ class Signature:
             "signed_at": utc_text(self.signed_at),
             "aspect_ratio": self.aspect_ratio,
             "strokes": [[[round(x, 4), round(y, 4)] for x, y in stroke] for stroke in self.strokes],
+            "capacity": self.capacity,
+            "relationship": self.relationship,
         }
 
     @classmethod
@@ -78,7 +86,8 @@ class Signature:
         except ValueError:
             raise SignatureInputError(f"{what}: signed_at {text!r} is not a date and time.") from None
         return check_signature(cls(data["method"], data["name"], data["intent_statement"], signed_at,
-                                   data.get("strokes", []), data.get("aspect_ratio", 3.0)), what)
+                                   data.get("strokes", []), data.get("aspect_ratio", 3.0),
+                                   data.get("capacity", "client"), data.get("relationship", "")), what)
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,8 @@ class Countersignature:
             plan limit, waiting periods included; needs a reason).
         reason: the practitioner's note; required for "override".
         plan: the confirmed treatment plan; None uses the engine's default plan.
+        entered_at: when signatures given earlier (on paper, or on the consultation day) were entered and
+            the documents sealed; None when that is signed_at. The documents then say they were entered later.
     """
 
     practitioner_id: str
@@ -100,6 +111,7 @@ class Countersignature:
     decision: str = "none"
     reason: str = ""
     plan: Any = None
+    entered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +244,12 @@ def check_signature(signature: Any, what: str) -> Signature:
     statement = check_text(signature.intent_statement, f"{what}: the intent statement", MAX_STATEMENT,
                            MULTILINE_TEXT, "contains control or hidden formatting characters.")
     signed_at = check_time(signature.signed_at, what)
+    if signature.capacity not in CAPACITIES:
+        raise SignatureInputError(f"{what}: capacity must be one of {', '.join(CAPACITIES)}, "
+                                  f"not {signature.capacity!r}.")
+    relationship = check_text(signature.relationship, f"{what}: the signer's relationship to the client",
+                              MAX_RELATIONSHIP, _NAME, "may use letters, spaces, apostrophes, hyphens, full stops "
+                              "and commas only.", required=False)
     aspect = signature.aspect_ratio
     if not isinstance(aspect, (int, float)) or isinstance(aspect, bool) or not 0.5 <= aspect <= 10:
         raise SignatureInputError(f"{what}: aspect_ratio must be a number between 0.5 and 10.")
@@ -241,7 +259,21 @@ def check_signature(signature: Any, what: str) -> Signature:
                                   "again or use a typed name.")
     if signature.method == "typed" and strokes:
         raise SignatureInputError(f"{what}: a typed signature carries no strokes; use method 'drawn' for strokes.")
-    return Signature(signature.method, name, statement, signed_at, strokes, float(aspect))
+    return Signature(signature.method, name, statement, signed_at, strokes, float(aspect), signature.capacity,
+                     relationship)
+
+
+def check_signer(signature: Signature, client_name: str, guardian_needed: bool, what: str,
+                 guardian_name: str | None = None) -> None:
+    """Checks that the signer may sign for this client (intake.signing.signer_problem).
+
+    Raises:
+        SignatureInputError: naming the signature and why this signer may not sign as given.
+    """
+    problem = signer_problem(signature.name, client_name, signature.capacity, signature.relationship,
+                             guardian_needed=guardian_needed, guardian_name=guardian_name)
+    if problem:
+        raise SignatureInputError(f"{what}: {problem}")
 
 
 def _check_strokes(strokes: Any, what: str) -> tuple[tuple[tuple[float, float], ...], ...]:

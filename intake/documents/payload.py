@@ -40,7 +40,9 @@ def build_payload(engine, inputs: Inputs, templates: Mapping[str, Mapping[str, s
             "signed_at": utc_text(counter.signed_at), "decision": counter.decision, "reason": counter.reason,
         }
     ordered = {q.id: inputs.answers[q.id] for q in engine.questionnaire.questions() if q.id in inputs.answers}
+    entered = {"entered_at": utc_text(inputs.entered_at)} if inputs.entered_at else {}  # signatures entered later
     return {
+        **entered,
         "format": PAYLOAD_FORMAT,
         "generator": f"intake {__version__}",
         "clinic": {"name": engine.config.clinic["name"], "timezone": engine.config.clinic["timezone"]},

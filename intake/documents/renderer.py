@@ -28,6 +28,7 @@ from intake.documents.model import (
     Packet,
     Signature,
     check_signature,
+    check_signer,
     check_text,
     check_time,
     utc_text,
@@ -41,6 +42,7 @@ from intake.documents.payload import (
 )
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.templates import load_template_set, set_version
+from intake.signing import guardian_required
 from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION, TreatmentPlan
 
@@ -164,7 +166,8 @@ class PacketRenderer:
             else:
                 raise SignatureInputError("a deferral letter needs its date and time: pass issued_at, or the "
                                           "practitioner's countersignature.")
-            return Inputs(record, answers, record_id, derived, assessment, None, None, None, counter, when)
+            return Inputs(record, answers, record_id, derived, assessment, None, None, None, counter, when,
+                          counter.entered_at if counter else None)
         if client is None and counter is None and photo is None and not sealed:
             if issued_at is None:
                 raise SignatureInputError("an unsigned preview needs its date and time: pass issued_at.")
@@ -176,6 +179,8 @@ class PacketRenderer:
         if counter is None:
             raise SignatureInputError("a consent needs the practitioner's countersignature.")
         client = check_signature(client, "the client's signature")
+        guardian = guardian_required(assessment.age, engine.config.adult_age, engine.config.minors_policy)
+        check_signer(client, answers["full_name"], guardian, "the client's signature", answers.get("guardian_name"))
         consultation = datetime.fromisoformat(record["consultation_date"]).replace(tzinfo=engine.config.timezone)
         if client.signed_at < consultation:
             raise SignatureInputError(f"the client's signature ({utc_text(client.signed_at)}) is dated before the "
@@ -185,6 +190,8 @@ class PacketRenderer:
                 raise SignatureInputError("the client agreed to photos, so the photo consent needs its own "
                                           "signature: pass photo_signature.")
             photo = check_signature(photo, "the photo consent signature")
+            check_signer(photo, answers["full_name"], guardian, "the photo consent signature",
+                         answers.get("guardian_name"))
         elif photo is not None:
             raise SignatureInputError("the client did not agree to photos; there is no photo consent to sign.")
         plan = counter.plan if isinstance(counter, Countersignature) and counter.plan is not None \
@@ -193,7 +200,8 @@ class PacketRenderer:
         if counter.signed_at < client.signed_at:
             raise SignatureInputError(f"the practitioner's countersignature ({utc_text(counter.signed_at)}) is "
                                       f"earlier than the client's signature ({utc_text(client.signed_at)}).")
-        return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at)
+        return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at,
+                      counter.entered_at)
 
     def _check_counter(self, counter, assessment, plan, deferral: bool = False) -> Countersignature:
         what = "the practitioner's countersignature"
@@ -222,7 +230,11 @@ class PacketRenderer:
             if counter.decision == "override" and not beyond and assessment.verdict != "clearance":
                 raise SignatureInputError(f"{what}: there is nothing to override; the verdict is "
                                           f"{assessment.verdict.upper()} and the plan keeps within its limits.")
-        return Countersignature(counter.practitioner_id, signed_at, counter.decision, reason, plan)
+        entered = None if counter.entered_at is None else check_time(counter.entered_at, f"{what} (entered_at)")
+        if entered is not None and entered < signed_at:
+            raise SignatureInputError(f"{what}: entered_at ({utc_text(entered)}) is before it was signed.")
+        return Countersignature(counter.practitioner_id, signed_at, counter.decision, reason, plan,
+                                entered if entered != signed_at else None)
 
     def _check_plan(self, plan, assessment, decision: str) -> bool:
         """Checks a plan; returns True when it goes beyond the screening's limits (allowed only as an override)."""
@@ -287,7 +299,7 @@ class PacketRenderer:
             })
             if identity is not None:
                 clinic = self.engine.config.clinic
-                pdf = identity.seal(pdf, inputs.issued_at, reason=self.statement("seal_reason"),
+                pdf = identity.seal(pdf, inputs.entered_at or inputs.issued_at, reason=self.statement("seal_reason"),
                                     location=clinic["address"], name=clinic["name"], contact=clinic["phone"])
             filename = f"{inputs.record_id}_{kind}_{stamp}.pdf"
             documents.append(Document(kind, filename, pdf, hashlib.sha256(pdf).hexdigest(), versions[kind],

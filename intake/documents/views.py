@@ -39,13 +39,24 @@ class RecordView:
 
 
 @dataclass(frozen=True)
+class GuardianView:
+    """The parent or guardian who gives consent for a client under the adult age."""
+
+    name: str
+    relationship: str
+
+
+@dataclass(frozen=True)
 class ClientView:
-    """The client; date_of_birth and age are None when not known."""
+    """The client; date_of_birth and age are None when not known; guardian is None unless one was named."""
 
     name: str
     date_of_birth: date | None
     age: int | None
     concerns: tuple[str, ...]
+    adult_age: int
+    minor: bool
+    guardian: GuardianView | None
 
 
 @dataclass(frozen=True)
@@ -189,13 +200,18 @@ class PrivacyView:
 
 @dataclass(frozen=True)
 class SignatureView:
-    """A client's kept signature; drawing is None for a typed one."""
+    """A kept signature; drawing is None for a typed one.
+
+    capacity is "client", "guardian" or "representative"; relationship is "" for the client themselves.
+    """
 
     method: str
     name: str
     statement: str
     signed_at: datetime
     drawing: SignatureDrawing | None
+    capacity: str
+    relationship: str
 
 
 @dataclass(frozen=True)
@@ -237,6 +253,8 @@ class DocumentContext:
     privacy: PrivacyView
     signatures: SignaturesView
     issued_at: datetime
+    #: When signatures given earlier were entered and the document sealed; None when it was at issued_at.
+    entered_at: datetime | None
 
     def variables(self) -> dict[str, Any]:
         """The template's top-level names, each bound to its typed part."""

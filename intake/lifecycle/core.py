@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from intake.assessment import Assessment
 from intake.engine import Engine
 from intake.errors import InvalidRecordError
+from intake.lifecycle import signers
 from intake.lifecycle.model import (
     PHOTO_CONSENT_QUESTION,
     Actor,
@@ -31,7 +32,6 @@ from intake.lifecycle.model import (
 )
 from intake.lifecycle.seal import ensure_seal
 from intake.questionnaire import Step, localize
-from intake.signing import same_name
 from intake.text import check_name, check_reason
 from intake.treatment import TreatmentPlan
 
@@ -219,20 +219,29 @@ class Lifecycle:
         """The exact statement a client affirms by signing 'consent' or 'photo_consent' (loads the renderer)."""
         return self.renderer().statement(kind)
 
-    def typed_signature(self, intake: Intake, kind: str, typed: str, signed_at: datetime | None = None) -> Signature:
-        """A typed-name signature by the client, with the documents' statement.
+    def signer(self, intake: Intake) -> tuple[str, str, str]:
+        """Who signs this intake's consent, as (name, capacity, relationship): see intake.lifecycle.signers."""
+        return signers.signer(self.engine, intake)
+
+    def typed_signature(self, intake: Intake, kind: str, typed: str, signed_at: datetime | None = None, *,
+                        capacity: str | None = None, relationship: str | None = None) -> Signature:
+        """A typed-name signature with the documents' statement, by the client or (given or from the answers)
+        their parent, guardian or representative.
 
         Raises:
-            LifecycleError: the name typed is not the client's name as given.
+            LifecycleError: this signer may not sign for this client.
+            TextInputError: the name is empty, too long or not plain text.
         """
         from intake.documents.model import Signature
 
         name = check_name(typed, "the typed signature")
-        full_name = intake.answers.get(NAME_QUESTION, "")
-        if not same_name(name, full_name):
-            raise LifecycleError(f"the typed signature {name!r} is not the client's name as given "
-                                 f"({full_name!r}); the client signs with their own name.")
-        return Signature("typed", name, self.statement(kind), signed_at or self.clock())
+        _, default_capacity, default_relationship = self.signer(intake)
+        capacity = capacity or default_capacity
+        relationship = default_relationship if relationship is None and capacity == default_capacity \
+            else (relationship or "")
+        signers.check_signer(self.engine, intake, name, capacity, relationship)
+        return Signature("typed", name, self.statement(signers.statement_kind(kind, capacity)),
+                         signed_at or self.clock(), capacity=capacity, relationship=relationship)
 
     def sign(self, intake: Intake, signatures: ClientSignatures, actor: Actor) -> None:
         """Keeps the client's signatures in the store until the countersignature (never for a deferral).
@@ -250,6 +259,10 @@ class Lifecycle:
             raise LifecycleError("the client agreed to photos, so the photo consent needs its own signature."
                                  if self.photo_needed(intake) else
                                  "the client did not agree to photos; there is no photo consent to sign.")
+        for signature in (signatures.consent, signatures.photo):
+            if signature is not None:
+                signers.check_signer(self.engine, intake, signature.name, signature.capacity,
+                                     signature.relationship)
         self.store.keep_signatures(intake.intake_id, signatures.to_dict(), staff=actor.staff, device=actor.device)
         intake.signatures = signatures
 

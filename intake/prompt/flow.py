@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from intake.errors import IntakeError
-from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer
+from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, signers
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
 from intake.text import check_reason
-from intake.verdicts import wording
+from intake.verdicts import verdict_text, wording
 
 if TYPE_CHECKING:
     from intake.assessment import Assessment
@@ -189,14 +189,16 @@ class AskSession:
                               "(Ctrl-C stops, and your answers stay saved).")
 
     def _typed_signature(self, intake: Intake, key: str, kind: str) -> Signature:
-        statement = self.lifecycle.statement(kind)
-        self.prompter.say(f"\n{statement}")
+        name, capacity, relationship = self.lifecycle.signer(intake)
+        if capacity != "client":
+            self.prompter.say(f"\n{name} signs for {intake.answers.get('full_name', '')} as their {relationship}.")
+        self.prompter.say(f"\n{self.lifecycle.statement(signers.statement_kind(kind, capacity))}")
 
         def check(typed: str) -> bool | str:
             try:
                 self.lifecycle.typed_signature(intake, kind, typed)
             except IntakeError:
-                return f"Please type your name as you gave it: {intake.answers.get('full_name', '')}"
+                return f"Please type your name as you gave it: {name}"
             return True
 
         typed = self.prompter.text(key, "Type your full name to sign", validate=check)
@@ -217,7 +219,7 @@ class AskSession:
                               "the practitioner.")
         practitioners = [(p.id, life.staff_label(p.id)) for p in self.engine.config.practitioners]
         practitioner_id = self.prompter.select("practitioner", "Practitioner reviewing this intake", practitioners)
-        self.prompter.say(f"Suitability: {wording(assessment.verdict).line}")
+        self.prompter.say(f"Suitability: {verdict_text(assessment)}")
         for finding in assessment.findings:
             self.prompter.say(f"  [{finding.severity}] {finding.practitioner_message}")
         if assessment.verdict == "clearance" and not self._decide(intake, practitioner_id):

@@ -249,12 +249,12 @@ class Flow:
         from intake.tui.screens.signature import SignatureScreen
 
         session, app = self.session, self.app
-        name = session.state.answers.get("full_name", "")
+        name, capacity, _ = session.signer()
         photo = stage == "photo"
         texts = app.texts["photo_signature" if photo else "signature"]
         statement: list[str] = []
         if not await self.attempt_async(lambda: statement.append(
-                session.statement("photo_consent" if photo else "consent"))):
+                session.statement(session.statement_kind("photo_consent" if photo else "consent", capacity)))):
             return "information"
         context = texts.get("context", "").replace("{uses}", session.photo_uses() or "") if photo else ""
         result = await self.show(SignatureScreen(app.clinic, texts, statement[0], name, app.clock, context))

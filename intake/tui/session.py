@@ -10,6 +10,7 @@ the one method meant for a worker thread, and it touches only the renderer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from intake.assessment import Assessment
 from intake.engine import Engine
 from intake.errors import IntakeError
-from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, device_name
+from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, device_name, signers
 from intake.questionnaire import Step
 from intake.treatment import TreatmentPlan
 from intake.tui.clock import Clock, SystemClock
@@ -171,8 +172,18 @@ class IntakeSession:
         """The photo uses the client chose, in words, or None when photos were declined."""
         return self.lifecycle.photo_uses(self._intake())
 
+    def signer(self) -> tuple[str, str, str]:
+        """Who signs: (name, capacity, relationship): the client, or a minor's parent or guardian."""
+        return self.lifecycle.signer(self._intake())
+
+    def statement_kind(self, kind: str, capacity: str) -> str:
+        """The statement the signer affirms (the client's own, or on the client's behalf)."""
+        return signers.statement_kind(kind, capacity)
+
     def sign(self, signature: SignatureCapture, *, photo: bool = False) -> None:
-        """Keeps the client's consent or photo signature until the intake is submitted."""
+        """Keeps the consent or photo signature until the intake is submitted, in the signer's capacity."""
+        _, capacity, relationship = self.signer()
+        signature = replace(signature, capacity=capacity, relationship=relationship)
         if photo:
             self.state.photo_signature = signature
         else:

@@ -55,6 +55,19 @@ def clinic_engine(clinic_dir) -> Engine:
 
 
 @pytest.fixture(scope="session")
+def engines(clinic_dir, tmp_path_factory) -> dict:
+    """The test clinic's engine under each [policy] minors setting (same seal, same everything else)."""
+    result = {}
+    for policy in ("defer", "clearance", "allow"):
+        folder = tmp_path_factory.mktemp(f"minors-{policy}")
+        text = (clinic_dir / "clinic.toml").read_text(encoding="utf-8")
+        path = folder / "clinic.toml"
+        path.write_text(re.sub(r'minors = "\w+"', f'minors = "{policy}"', text), encoding="utf-8")
+        result[policy] = Engine.load(path)
+    return result
+
+
+@pytest.fixture(scope="session")
 def renderer(clinic_engine):
     from intake.documents import PacketRenderer
 

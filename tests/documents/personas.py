@@ -79,13 +79,13 @@ def fill(engine: Engine, answers: dict[str, Any], *, adult: bool = True, target:
         wanted = question.required or (target is not None and question.id == (target.window or {}).get("date"))
         if question.id in result or not wanted:
             continue
-        if question not in engine.questionnaire.visible(result):
+        if question not in engine.questionnaire.visible(result, engine.facts(result, CONSULTATION_TEXT)):
             continue
         if question.type == "date":
             result[question.id] = _date_value(question, engine, adult, target)
         else:
             result[question.id] = _neutral(engine, question, result)
-    return engine.questionnaire.prune(result)
+    return engine.questionnaire.prune(result, engine.facts(result, CONSULTATION_TEXT))
 
 
 def baseline(engine: Engine, **changes: Any) -> dict[str, Any]:

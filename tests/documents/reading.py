@@ -8,6 +8,7 @@ import subprocess
 from datetime import UTC, datetime
 
 from intake.documents import Countersignature, PacketRenderer, Signature
+from intake.signing import guardian_of, guardian_required
 from tests.documents.conftest import CLIENT_TIME, COUNTER_TIME
 
 PREVIEW_TIME = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
@@ -39,11 +40,21 @@ def squash(text: str) -> str:
 
 
 def signed(renderer, rec, *, drawn=False, decision="none", reason="", practitioner="ajordan"):
-    """Client (and photo) signatures with a countersignature, at the fixed test times."""
-    name = rec["answers"]["full_name"]
+    """Client (and photo) signatures with a countersignature, at the fixed test times.
+
+    For a minor whose consent a guardian gives, the guardian named in the answers signs in that capacity.
+    """
+    engine = renderer.engine
+    name, capacity, relationship, suffix = rec["answers"]["full_name"], "client", "", ""
+    age = engine.assessor.assess(rec).age
+    if guardian_required(age, engine.config.adult_age, engine.config.minors_policy):
+        (name, relationship), capacity, suffix = guardian_of(engine.questionnaire, rec["answers"]), "guardian", \
+            "_on_behalf"
     method, strokes = ("drawn", STROKES) if drawn else ("typed", [])
-    client = Signature(method, name, renderer.statement("consent"), CLIENT_TIME, strokes)
-    photo = Signature("typed", name, renderer.statement("photo_consent"), CLIENT_TIME) \
+    client = Signature(method, name, renderer.statement("consent" + suffix), CLIENT_TIME, strokes,
+                       capacity=capacity, relationship=relationship)
+    photo = Signature("typed", name, renderer.statement("photo_consent" + suffix), CLIENT_TIME,
+                      capacity=capacity, relationship=relationship) \
         if rec["answers"].get("photo_consent") is True else None
     return {"client_signature": client, "photo_signature": photo,
             "countersignature": Countersignature(practitioner, COUNTER_TIME, decision, reason)}

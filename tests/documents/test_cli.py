@@ -65,7 +65,9 @@ def test_render_with_drawn_strokes_and_a_clearance_note(desk, capsys):
     text = " ".join(pdf_pages(consent.read_bytes()))
     assert "GP letter of 18 November seen" in text and "Signed by hand" in text
     # The approvals are seen, but the isotretinoin waiting period still sets the first session.
-    assert "your first session will not be before 1 February 2027" in " ".join(text.split())
+    flat = " ".join(text.split())
+    assert "We can treat you from 1 February 2027." in flat
+    assert "your first session will be on or after the date given there" in flat
     aftercare = " ".join(" ".join(pdf_pages(next((desk / "docs").glob("*aftercare*.pdf")).read_bytes())).split())
     assert "First session not before 1 February 2027" in aftercare
     assert "Between Monday 1 March 2027 and Monday 15 March 2027" in aftercare

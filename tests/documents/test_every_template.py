@@ -30,9 +30,22 @@ def client_wordings(engine, rec) -> list[str]:
 RULES = list(Engine.load().rules.rules)  # the demo clinic's rules, as in clinic_engine
 
 
+@pytest.fixture(scope="module")
+def policy_renderers(engines) -> dict:
+    return {policy: HtmlRenderer(engine) for policy, engine in engines.items()}
+
+
+def for_rule(rule, clinic_engine, html_renderer, policy_renderers):
+    """The engine and renderer under which a rule can fire (a minors rule needs its minors policy)."""
+    if rule.minors_policy is None or rule.minors_policy == clinic_engine.config.minors_policy:
+        return clinic_engine, html_renderer
+    renderer = policy_renderers[rule.minors_policy]
+    return renderer.engine, renderer
+
+
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
-def test_every_rule_alone_renders_with_its_wording(clinic_engine, html_renderer, rule):
-    engine = clinic_engine
+def test_every_rule_alone_renders_with_its_wording(clinic_engine, html_renderer, policy_renderers, rule):
+    engine, html_renderer = for_rule(rule, clinic_engine, html_renderer, policy_renderers)
     answers = triggering(engine, rule)
     rec = record(engine, answers, record_id=f"rule-{rule.id}")
     assert engine.validate(rec) == []
@@ -63,14 +76,14 @@ def test_every_rule_alone_renders_with_its_wording(clinic_engine, html_renderer,
         assert wording in preview["consent"]
 
 
-def test_every_rule_with_photo_consent_renders_the_photo_section(clinic_engine, html_renderer):
-    engine = clinic_engine
+def test_every_rule_with_photo_consent_renders_the_photo_section(clinic_engine, html_renderer, policy_renderers):
     for rule in RULES:
+        engine, rule_renderer = for_rule(rule, clinic_engine, html_renderer, policy_renderers)
         answers = triggering(engine, rule, baseline(engine, photo_consent=True, photo_uses=["record", "training"]))
         rec = record(engine, answers, record_id=f"photo-{rule.id}")
         if engine.assessor.assess(rec).verdict == "defer":
             continue
-        pages = html_renderer.html(rec, **signed(html_renderer, rec, drawn=True))
+        pages = rule_renderer.html(rec, **signed(rule_renderer, rec, drawn=True))
         assert "Consent to clinical photographs" in pages["consent"], rule.id
 
 

@@ -59,8 +59,8 @@ def test_added_question_flows_into_validation(clinic):
      ["$.steps[0].questions[0]", "unknown key 'lable'", "did you mean 'label'?"]),
     (lambda d: d["steps"][0]["questions"][0].pop("required"),
      ["$.steps[0].questions[0]", "missing 'required'", "add 'required'"]),
-    (lambda d: d["steps"][0]["questions"][8]["show_if"].update(question="ack_electronic"),
-     ["$.steps[0].questions[8].show_if.question", "not asked earlier"]),
+    (lambda d: d["steps"][0]["questions"][10]["show_if"].update(question="ack_electronic"),
+     ["$.steps[0].questions[10].show_if.question", "not asked earlier"]),
     (lambda d: d["steps"][3]["questions"][4]["show_if"].update(equals=True),
      ["$.steps[3].questions[4].show_if.equals", "True is not an option of 'blood_thinner_type'"]),
     (lambda d: d["steps"][1]["questions"].append(copy.deepcopy(d["steps"][0]["questions"][0])),
@@ -78,13 +78,13 @@ def test_questionnaire_mistakes(clinic, change, expected):
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (lambda d: d["rules"][1]["when"].update(question="skin_infections"),
-     ["rules.json", "$.rules[1].when", "no question 'skin_infections'", "did you mean 'skin_infection'?"]),
-    (lambda d: d["rules"][1].update(severity="maybe"), ["'maybe' is not allowed"]),
-    (lambda d: d["rules"][1]["client_message"].update(en="Wait until {untill}."),
+    (lambda d: d["rules"][2]["when"].update(question="skin_infections"),
+     ["rules.json", "$.rules[2].when", "no question 'skin_infections'", "did you mean 'skin_infection'?"]),
+    (lambda d: d["rules"][2].update(severity="maybe"), ["'maybe' is not allowed"]),
+    (lambda d: d["rules"][2]["client_message"].update(en="Wait until {untill}."),
      ["unknown placeholder {untill}"]),
     (lambda d: d["windows"]["toxin_weeks"].update(default=9), ["default 9 is outside 1–4"]),
-    (lambda d: d["rules"].append(copy.deepcopy(d["rules"][1])), ["rule id 'skin_infection' is used twice"]),
+    (lambda d: d["rules"].append(copy.deepcopy(d["rules"][2])), ["rule id 'skin_infection' is used twice"]),
 ])
 def test_rules_mistakes(clinic, change, expected):
     clinic.edit("rules.json", change)

@@ -48,7 +48,8 @@ TRIGGERS = {
     "diabetes_controlled": {"diabetes": "controlled"},
     "sensitive_skin": {"sensitive_skin": True},
     "solar_keratosis": {"solar_keratosis": True},
-    "minor": {"date_of_birth": "2010-01-01"},
+    "minor": {"date_of_birth": "2010-01-01", "guardian_name": "Ada Smith", "guardian_relationship": "mother"},
+    "minor_guardian": {"date_of_birth": "2010-01-01", "guardian_name": "Ada Smith", "guardian_relationship": "mother"},
 }
 
 
@@ -61,14 +62,17 @@ def test_every_rule_has_a_trigger_test(engine):
 
 
 @pytest.mark.parametrize("rule_id", sorted(TRIGGERS))
-def test_rule_fires_with_its_answer_and_names_it(engine, suitable, rule_id):
+def test_rule_fires_with_its_answer_and_names_it(engine, suitable, rule_id, tmp_path):
+    rule = next(r for r in engine.rules.rules if r.id == rule_id)
+    if rule.minors_policy not in (None, engine.config.minors_policy):  # fires only under its minors policy
+        engine = _engine_with(tmp_path, 'minors = "defer"', f'minors = "{rule.minors_policy}"')
     record = with_answers(suitable, **TRIGGERS[rule_id])
     assert engine.validate(record) == []
     found = findings(engine, record)
     assert rule_id in found
     finding = found[rule_id]
     rule = next(r for r in engine.rules.rules if r.id == rule_id)
-    assert finding.severity == (rule.severity or "defer")
+    assert finding.severity == (rule.severity or engine.config.minors_policy)
     assert finding.client_message and "{" not in finding.client_message
     assert finding.practitioner_message and "{" not in finding.practitioner_message
     assert finding.question_id in engine.questionnaire.by_id
@@ -143,11 +147,13 @@ def test_clinic_window_setting_changes_the_outcome(tmp_path, suitable):
 @pytest.mark.parametrize(("policy", "severity"), [("defer", "defer"), ("clearance", "clearance"), ("allow", None)])
 def test_minors_follow_the_clinic_policy(tmp_path, suitable, policy, severity):
     engine = _engine_with(tmp_path, 'minors = "defer"', f'minors = "{policy}"')
-    record = with_answers(suitable, date_of_birth="2009-11-21")  # 16 on the consultation day
+    record = with_answers(suitable, date_of_birth="2009-11-21",  # 16 on the consultation day
+                          guardian_name="Ada Smith", guardian_relationship="mother")
     found = findings(engine, record)
-    assert (found["minor"].severity if "minor" in found else None) == severity
+    minor = [f for f in found.values() if f.question_id == "date_of_birth"]
+    assert (minor[0].severity if minor else None) == severity
     adult = with_answers(suitable, date_of_birth="2008-11-20")  # 18 that very day
-    assert "minor" not in findings(engine, adult)
+    assert not {"minor", "minor_guardian"} & set(findings(engine, adult))
 
 
 def test_plan_limits_combine_cautions(engine, suitable):

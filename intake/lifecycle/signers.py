@@ -1,0 +1,47 @@
+"""Provides who signs an intake's consent: the client, or a parent or guardian (or representative) for them."""
+
+from __future__ import annotations
+
+from intake.engine import Engine
+from intake.lifecycle.model import Intake, LifecycleError
+from intake.signing import guardian_of, guardian_required, signer_problem
+
+NAME_QUESTION = "full_name"
+
+
+def guardian_needed(engine: Engine, intake: Intake) -> bool:
+    """True when a parent or guardian must sign (a minor, under `[policy] minors = "clearance"`)."""
+    age = intake.assessment.age if intake.assessment else None
+    return guardian_required(age, engine.config.adult_age, engine.config.minors_policy)
+
+
+def signer(engine: Engine, intake: Intake) -> tuple[str, str, str]:
+    """Who signs, as (name, capacity, relationship).
+
+    The client signs for themselves; a client under the adult age whose consent the clinic's policy gives
+    to a parent or guardian is signed for by the guardian named in the answers.
+    """
+    if guardian_needed(engine, intake):
+        found = guardian_of(engine.questionnaire, intake.answers, engine.language)
+        if found is not None:
+            return found[0], "guardian", found[1]
+    return intake.answers.get(NAME_QUESTION, ""), "client", ""
+
+
+def statement_kind(kind: str, capacity: str) -> str:
+    """The statement a signer affirms: the client's own, or the one for signing on the client's behalf."""
+    return kind if capacity == "client" else f"{kind}_on_behalf"
+
+
+def check_signer(engine: Engine, intake: Intake, name: str, capacity: str, relationship: str) -> None:
+    """Refuses a signer who may not sign this client's consent (one rule: intake.signing.signer_problem).
+
+    Raises:
+        LifecycleError: with the reason, in plain words.
+    """
+    guardian = guardian_of(engine.questionnaire, intake.answers, engine.language)
+    problem = signer_problem(name, intake.answers.get(NAME_QUESTION, ""), capacity, relationship,
+                             guardian_needed=guardian_needed(engine, intake),
+                             guardian_name=guardian[0] if guardian else None)
+    if problem:
+        raise LifecycleError(problem)
