@@ -135,3 +135,37 @@ def test_a_lone_surrogate_in_any_text_answer_is_refused_by_name(life, question_i
     assert any("broken character" in p.message for p in problems)
     with pytest.raises(InvalidRecordError):
         life.import_record(record(life.engine, answers), Actor("reception", "test"))
+
+
+def test_a_minor_under_the_clearance_policy_is_signed_for_by_the_guardian(life_dir, tmp_path):
+    import re as regex
+
+    from intake.engine import Engine
+    from intake.lifecycle import Lifecycle
+    from intake.records import Store
+    from tests.documents.test_minors import GUARDIAN, teen
+    from tests.lifecycle.conftest import COUNTER_TIME, text_of
+
+    text = (life_dir / "clinic.toml").read_text(encoding="utf-8")
+    text = regex.sub(r'minors = "\w+"', 'minors = "clearance"', text)
+    text = regex.sub(r'data_dir = ".*"', f'data_dir = "{tmp_path}/data"', text)
+    text = regex.sub(r'out_dir = ".*"', f'out_dir = "{tmp_path}/documents"', text)
+    text = text.replace("[security]\n", f'[security]\naudit_checkpoint_file = "{tmp_path}/keys/checkpoint"\n', 1)
+    (tmp_path / "clinic.toml").write_text(text, encoding="utf-8")
+    engine = Engine.load(tmp_path / "clinic.toml")
+    with Store.open(engine.config, engine=engine) as store:
+        life = Lifecycle(engine, store, clock=lambda: COUNTER_TIME)
+        intake = life.import_record(teen(engine, age=16), DESK)
+        assert life.signer(intake) == (GUARDIAN["guardian_name"], "guardian", "mother")
+        with pytest.raises(LifecycleError, match="parent or guardian signs"):
+            life.typed_signature(intake, "consent", "Sara Khan", capacity="client")
+        with pytest.raises(LifecycleError, match="not the parent or guardian named"):
+            life.typed_signature(intake, "consent", "Someone Else")
+        consent = life.typed_signature(intake, "consent", "amina khan", CLIENT_TIME)
+        assert (consent.capacity, consent.relationship) == ("guardian", "mother")
+        assert consent.intent_statement == life.statement("consent_on_behalf")
+        life.sign(intake, ClientSignatures(consent), DESK)
+        life.decide(intake, "ajordan", "clearance_noted", "Mother present and consenting", DESK)
+        packet = life.render(intake, life.countersignature(intake, "ajordan", life.default_plan(intake)))
+        printed = text_of(packet.documents[0].pdf)
+        assert "amina khan, mother (parent or guardian), signing for Sara Khan" in printed
