@@ -150,7 +150,7 @@ def test_a_minor_under_the_clearance_policy_is_signed_for_by_the_guardian(life_d
     text = regex.sub(r'minors = "\w+"', 'minors = "clearance"', text)
     text = regex.sub(r'data_dir = ".*"', f'data_dir = "{tmp_path}/data"', text)
     text = regex.sub(r'out_dir = ".*"', f'out_dir = "{tmp_path}/documents"', text)
-    text = text.replace("[security]\n", f'[security]\naudit_checkpoint_file = "{tmp_path}/keys/checkpoint"\n', 1)
+    text = regex.sub(r"(?m)^\[security\].*$", f'[security]\naudit_checkpoint_file = "{tmp_path}/checkpoint"', text)
     (tmp_path / "clinic.toml").write_text(text, encoding="utf-8")
     engine = Engine.load(tmp_path / "clinic.toml")
     with Store.open(engine.config, engine=engine) as store:
