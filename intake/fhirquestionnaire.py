@@ -110,9 +110,9 @@ def enable_when(questionnaire: Questionnaire, condition: Mapping[str, Any]) -> d
     for key in ("all", "any"):
         parts = condition.get(key)
         if parts:
-            entries = [_simple(questionnaire, part) for part in parts]
-            if all(e is not None for e in entries):
-                flat = [entry for group in entries for entry in group]
+            groups = [_simple(questionnaire, part) for part in parts]
+            if all(g is not None for g in groups):
+                flat = [entry for group in groups if group is not None for entry in group]
                 return {"enableWhen": flat, **({"enableBehavior": key} if len(flat) > 1 else {})}
     return {"extension": [{"url": ENABLE_WHEN_EXPRESSION, "valueExpression": {
         "language": "text/fhirpath", "expression": fhirpath(questionnaire, condition),

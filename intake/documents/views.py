@@ -137,7 +137,7 @@ class PlanView:
     sessions: int
     interval_weeks: int
     maintenance_months: tuple[int, ...]
-    downtime_days: tuple[int, ...]
+    downtime_days: tuple[float, ...]
     deepest_mm: float
 
 

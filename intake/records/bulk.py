@@ -198,11 +198,12 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
         identity = store.client_identity(intake.client_id) if intake.client_id else None
         subject = None
         if intake.client_id:
-            subject = {"reference": _urn("Patient", intake.client_id),
+            reference = _urn("Patient", intake.client_id)
+            subject = {"reference": reference,
                        "identifier": {"system": fhir.CLIENT_ID_SYSTEM, "value": intake.client_id}}
             if intake.client_id not in seen_clients:
                 seen_clients.add(intake.client_id)
-                entry(patient(intake.client_id, identity), subject["reference"])
+                entry(patient(intake.client_id, identity), reference)
         record = as_json(store, intake, exported_at=exported_at)
         written(f"records/{intake_id}.json", _write_file(folder / "records" / f"{intake_id}.json",
                                                          _json_bytes(record), durable=False))
