@@ -78,17 +78,20 @@ class Lifecycle:
     def renderer(self) -> Renderer:
         """The long-lived renderer, made on first use (safe from any thread)."""
         with self._lock:
-            if self._renderer is None:
+            made = self._renderer
+            if made is None:
                 source = self._renderer_source
                 if source is None:
                     from intake.documents import PacketRenderer
 
-                    self._renderer = PacketRenderer(self.engine)
+                    made = PacketRenderer(self.engine)
                 elif callable(source) and not hasattr(source, "render"):
-                    self._renderer = source()
+                    made = source()
                 else:
-                    self._renderer = source  # type: ignore[assignment]
-            return self._renderer
+                    made = source  # type: ignore[assignment]
+                self._renderer = made
+            assert made is not None
+            return made
 
     @property
     def has_renderer(self) -> bool:
@@ -383,7 +386,9 @@ class Lifecycle:
     @property
     def out_dir(self) -> Path:
         """The configured documents folder (one folder per intake inside it)."""
-        return self.engine.config.path("documents", "out_dir", "intake-documents")
+        folder = self.engine.config.path("documents", "out_dir", "intake-documents")
+        assert folder is not None  # a default is given
+        return folder
 
     def reprint(self, intake_id: str, actor: Actor, kind: str | None = None) -> list[tuple[DocumentInfo, bytes]]:
         """The stored PDFs, byte for byte, checked against their SHA-256."""
