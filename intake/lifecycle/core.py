@@ -31,7 +31,7 @@ from intake.lifecycle.model import (
     kept_signatures,
 )
 from intake.lifecycle.seal import ensure_seal
-from intake.questionnaire import Step, localize
+from intake.questionnaire import Step
 from intake.text import check_name, check_reason
 from intake.treatment import TreatmentPlan
 
@@ -393,15 +393,3 @@ class Lifecycle:
     def reprint(self, intake_id: str, actor: Actor, kind: str | None = None) -> list[tuple[DocumentInfo, bytes]]:
         """The stored PDFs, byte for byte, checked against their SHA-256."""
         return self.store.reprint(intake_id, kind=kind, staff=actor.staff, device=actor.device)
-
-    def staff_label(self, practitioner_id: str) -> str:
-        """A practitioner's name and role, for a list."""
-        person = self.engine.config.practitioner(practitioner_id)
-        if person is None:
-            return practitioner_id
-        return f"{person.name} ({person.role})" if person.role else person.name
-
-    def title(self) -> str:
-        """The questionnaire's title in the clinic's language."""
-        return localize(self.engine.questionnaire.title, self.engine.language)
-

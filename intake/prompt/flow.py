@@ -86,7 +86,7 @@ class AskSession:
             stage, first = where.stage, where.step_index
         else:
             intake = self.intake = life.begin(self.actor)
-            self.prompter.say(f"{life.title()} — {self.engine.config.clinic['name']}\n"
+            self.prompter.say(f"{localize(self.engine.questionnaire.title, self.language)} — {self.engine.config.clinic['name']}\n"
                               "Your answers are saved after each step. Press Ctrl-C at any time to stop; "
                               "nothing is lost.")
             stage, first = "steps", 0
@@ -217,7 +217,7 @@ class AskSession:
             when = intake.signatures.consent.signed_at.astimezone(self.engine.config.timezone)
             self.prompter.say(f"\nThe client signed on {when:%d %B %Y at %H:%M}; their signatures were kept for "
                               "the practitioner.")
-        practitioners = [(p.id, life.staff_label(p.id)) for p in self.engine.config.practitioners]
+        practitioners = [(p.id, f"{p.name} ({p.role})" if p.role else p.name) for p in self.engine.config.practitioners]
         practitioner_id = self.prompter.select("practitioner", "Practitioner reviewing this intake", practitioners)
         self.prompter.say(f"Suitability: {verdict_text(assessment)}")
         for finding in assessment.findings:
