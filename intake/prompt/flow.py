@@ -86,7 +86,8 @@ class AskSession:
             stage, first = where.stage, where.step_index
         else:
             intake = self.intake = life.begin(self.actor)
-            self.prompter.say(f"{localize(self.engine.questionnaire.title, self.language)} — {self.engine.config.clinic['name']}\n"
+            title = localize(self.engine.questionnaire.title, self.language)
+            self.prompter.say(f"{title} — {self.engine.config.clinic['name']}\n"
                               "Your answers are saved after each step. Press Ctrl-C at any time to stop; "
                               "nothing is lost.")
             stage, first = "steps", 0
