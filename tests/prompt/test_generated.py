@@ -8,7 +8,7 @@ from intake.documents import PacketRenderer, verify_pdf
 from intake.engine import Engine
 from intake.prompt.flow import AskSession
 from intake.records import Store
-from tests.documents.personas import triggering
+from tests.documents.personas import baseline, triggering
 from tests.prompt.conftest import Clock
 from tests.prompt.fake import FakePrompter
 
@@ -41,3 +41,22 @@ def test_a_generated_client_of_each_severity_at_plain_prompts(clinic_config, rul
     for path in paths:
         assert verify_pdf(path.read_bytes(), clinic_config).ok
     store.close()
+
+
+def test_intake_ask_makes_the_demo_clinics_seal_on_first_use(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the demo clinic keeps its keys, data and documents relative to it
+    monkeypatch.delenv("INTAKE_CONFIG", raising=False)
+    engine = Engine.load()
+    assert engine.config.is_demo and not (tmp_path / "intake-keys" / "seal-key.pem").exists()
+    answers = baseline(engine)
+    empty = {"text": "", "long_text": "", "multi_choice": []}
+    script = {**{q.id: empty[q.type] for q in engine.questionnaire.questions()
+                 if q.type in empty and not q.required and q.id not in answers}, **answers,
+              "review": "confirm", "signature": answers["full_name"], "practitioner": "ajordan",
+              "countersign": True, "prefill": False, "information": True}
+    with Store.open(engine.config, engine=engine) as store:
+        ask = AskSession(engine, FakePrompter(script), store, PacketRenderer(engine), staff="reception",
+                         device="phone", out_dir=tmp_path / "documents", clock=Clock())
+        paths = ask.run()
+    assert (tmp_path / "intake-keys" / "seal-key.pem").exists() and len(paths) == 2
+    assert all(verify_pdf(path.read_bytes(), engine.config).ok for path in paths)
