@@ -129,7 +129,14 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
     store, life, actor = _open(args)
     with store:
-        intake, _ = life.load(store.resolve(args.intake))
+        where = life.resume(store.resolve(args.intake))
+        intake = where.intake
+        if where.stage not in ("sign", "practitioner"):
+            from intake.lifecycle import LifecycleError
+
+            why = {"letter": "was deferred: there is no consent to sign",
+                   "done": "has its documents already"}.get(where.stage, "is still a draft: import or finish it first")
+            raise LifecycleError(f"intake {intake.intake_id} {why}.")
         when = parse_signed_at(args.signed_at, life.engine.config.timezone)
         consent = _signature(life, intake, "consent", args.signature, args.typed_name, when)
         photo = None
