@@ -17,11 +17,15 @@ _TEXT = st.text(alphabet=st.characters(categories=["L", "N", "Zs", "P"], exclude
 
 
 def _date(question: Any, consultation: date, draw: Any) -> str:
+    """A date inside the question's range (relative to the consultation day); adults for a date of birth."""
+    rules = question.date_range or {}
     if question.id == "date_of_birth":
         return (consultation - timedelta(days=draw(st.integers(18 * 366, 85 * 365)))).isoformat()
-    if (question.date_range or {}).get("not_before"):
-        return (consultation + timedelta(days=draw(st.integers(1, 200)))).isoformat()
-    return (consultation - timedelta(days=draw(st.integers(0, 800)))).isoformat()
+    if rules.get("not_before"):
+        years = rules.get("max_years_after", 1)
+        return (consultation + timedelta(days=draw(st.integers(0, 365 * years - 2)))).isoformat()
+    years = rules.get("max_years_before", 1)
+    return (consultation - timedelta(days=draw(st.integers(0, 365 * years - 2)))).isoformat()
 
 
 def valid_value(question: Any, consultation: date, draw: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,9 +13,11 @@ from intake.engine import Engine
 from intake.errors import InputFileError
 from intake.jsonfile import parse_json
 from intake.validation import Problem
+from tests.strategies import valid_value
 
 ENGINE = Engine.load()
 QUESTIONS = list(ENGINE.questionnaire.questions())
+CONSULTATION = date(2026, 11, 20)
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
@@ -22,31 +25,6 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
-
-
-def valid_value(question, draw):
-    """A valid answer for a question, drawn from hypothesis."""
-    if question.type == "yes_no":
-        return draw(st.booleans())
-    if question.type == "acknowledgement":
-        return True
-    if question.type == "choice":
-        return draw(st.sampled_from([o.id for o in question.options]))
-    if question.type == "multi_choice":
-        ids = [o.id for o in question.options]
-        return draw(st.lists(st.sampled_from(ids), min_size=1, max_size=len(ids), unique=True))
-    if question.type == "date":
-        if (question.date_range or {}).get("not_before"):
-            return "2026-12-01"
-        return "1990-05-17" if question.id == "date_of_birth" else "2026-11-01"
-    if question.kind == "phone":
-        return "+44 20 7946 0000"
-    if question.kind == "email":
-        return "client@example.com"
-    if question.kind == "name":
-        return "Jo Bloggs"
-    return draw(st.text(alphabet=st.characters(categories=["L", "N", "Zs", "P"]), min_size=1, max_size=20)
-                .filter(str.strip))
 
 
 @st.composite
@@ -57,7 +35,7 @@ def consistent_records(draw):
         if question not in ENGINE.questionnaire.visible(answers):
             continue
         if question.required or draw(st.booleans()):
-            answers[question.id] = valid_value(question, draw)
+            answers[question.id] = valid_value(question, CONSULTATION, draw)
     return ENGINE.new_record("2026-11-20", answers)
 
 
@@ -111,6 +89,6 @@ def test_python_visibility_and_schema_conditions_agree(record):
 def test_answer_to_a_hidden_question_is_always_caught(record, question, data):
     if question in ENGINE.questionnaire.visible(record["answers"]):
         return
-    record["answers"][question.id] = valid_value(question, data.draw)
+    record["answers"][question.id] = valid_value(question, CONSULTATION, data.draw)
     fields = {p.field for p in ENGINE.validate(record)}
     assert question.id in fields
