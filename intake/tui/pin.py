@@ -123,6 +123,7 @@ class StaffPinGuard:
         self.directory = directory
         self.device = device
         self.message = ""
+        self.failures = 0  # refusals seen through this guard (the store keeps the real count per device)
         self._left = 0
 
     def wait_seconds(self) -> float:
@@ -139,6 +140,7 @@ class StaffPinGuard:
             return self.directory.authenticate(pin, device=self.device)
         except PinRefused as exc:
             self.message, self._left = str(exc), exc.tries_left
+            self.failures += 1
             return None
 
 
