@@ -109,6 +109,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     windows = engine.assessor
     print("Waiting windows: " + ", ".join(f"{n} = {windows.window_text(n)}" for n in rules.windows))
     print(f"Treatment defaults {engine.treatment.version}: {len(engine.treatment.data['areas'])} areas")
+    pin_problem = _shared_pin_problem(config)
+    if pin_problem:
+        print(pin_problem)
+        if not config.is_demo and pin_problem.startswith("Problem"):
+            return EXIT_INVALID
     published = SCHEMAS_DIR / "record.schema.json"
     if config.schemas_dir == SCHEMAS_DIR and published.exists() and \
             json.loads(published.read_text(encoding="utf-8")) != engine.record_schema:
@@ -116,6 +121,25 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     print("Everything checks out.")
     return EXIT_OK
+
+
+def _shared_pin_problem(config) -> str | None:
+    """A warning about [kiosk] staff_pin_hash: the demo PIN, or one PIN shared by everybody."""
+    from intake.tui.pin import PinError, check_pin, demo_allowed
+
+    stored = config.section("kiosk").get("staff_pin_hash")
+    if not stored:
+        return None
+    try:
+        demo = check_pin("2468", stored)
+    except PinError:
+        demo = False
+    if demo and not demo_allowed(config):
+        return ("Problem: [kiosk] staff_pin_hash is the demo PIN 2468, which anyone can look up; kiosks refuse it. "
+                "Add staff accounts (`intake staff add`) and remove staff_pin_hash, or set [kiosk] demo = true.")
+    what = "the demo PIN 2468" if demo else "one PIN shared by all staff"
+    return (f"Warning: [kiosk] staff_pin_hash is {what}: whoever knows it can countersign as any practitioner. "
+            "Give each person their own PIN with `intake staff add` and remove staff_pin_hash.")
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -48,6 +48,17 @@ Public API (front ends import only from here)::
     store.close()                               # or use `with Store.open(config) as store:`
 
     create_data_key(config, force=False) -> Path   # new 0600 key file at [security] data_key_file
+    rotate.rotate_data_key(config, staff=..., device=...) -> (old key id, new key id)   # crash-safe
+
+    StaffDirectory(store).add(id, name=..., role="front_desk" | "practitioner", pin=..., practitioner_id=None,
+                              by=..., device=...) -> StaffMember
+    StaffDirectory(store).authenticate(pin, device=...) -> StaffMember(staff_id, name, role, practitioner_id)
+        # PinRefused (a StoreError) with .wait_seconds / .tries_left; the back-off is kept in the store.
+
+After every committed change a line is appended to the audit checkpoint beside the data key
+(intake.records.anchor); verify_audit compares the database with it (rollback, replayed rows,
+deleted rows of any table). The modules of this package use Store only through
+intake.records.ops.StoreOps.
 
 Every call that changes something writes its audit entry in the same transaction. Reads check each
 row's seal and raise TamperedRecordError (naming the intake) when it was edited outside intake. Times are UTC
@@ -70,9 +81,11 @@ from intake.records.model import (
     ListRow,
     SearchResult,
 )
+from intake.records.staff import PinRefused, StaffDirectory, StaffMember
 from intake.records.store import Store
 
 __all__ = [
     "DECISION_KINDS", "KEY_ENV", "STATUSES", "DamagedRow", "Decision", "DocumentInfo", "DraftSummary", "ErasureReport",
-    "IntakeView", "ListRow", "SearchResult", "Store", "create_data_key",
+    "IntakeView", "ListRow", "PinRefused", "SearchResult", "StaffDirectory", "StaffMember", "Store",
+    "create_data_key",
 ]

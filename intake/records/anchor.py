@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 #: Every table a reader sees, and what of each row its digest covers.
 DIGESTED: dict[str, str] = {
     "intakes": "seal", "clients": "seal", "decisions": "seal", "documents": "seal", "signatures": "seal",
-    "search_tokens": "token || ':' || client_id",
+    "search_tokens": "token || ':' || client_id", "staff": "seal", "pin_attempts": "seal",
 }
 #: Tables outside the digests, and why.
 UNDIGESTED: dict[str, str] = {
@@ -53,7 +53,7 @@ UNDIGESTED: dict[str, str] = {
     "intake_tokens": "derived from search_tokens and intakes; audit verify checks it against them",
 }
 WHAT = {"intakes": "intake", "clients": "client", "decisions": "decision", "documents": "document",
-        "signatures": "kept-signature", "search_tokens": "search-index"}
+        "signatures": "kept-signature", "search_tokens": "search-index", "staff": "staff", "pin_attempts": "PIN-count"}
 MODULUS = 1 << 61
 FUNCTION = "intake_digest"
 SINCE_VERSION = 4  # the schema version that brought the digests table
@@ -67,6 +67,14 @@ def recompute_sql(table: str) -> str:
     """SQL that sets one table's digest from all its rows (used by migrations and key rotation)."""
     return (f"INSERT OR REPLACE INTO digests (name, total, rows) SELECT '{table}', "
             f"coalesce(sum({FUNCTION}('{table}', {DIGESTED[table]})), 0) % {MODULUS}, count(*) FROM {table}")
+
+
+def recompute_all(conn: sqlite3.Connection) -> None:
+    """Sets every existing table's digest from its rows (after a migration or a key rotation)."""
+    present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table in DIGESTED:
+        if table in present:
+            conn.execute(recompute_sql(table))
 
 
 def register(conn: sqlite3.Connection, keyring: Keyring) -> None:

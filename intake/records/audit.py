@@ -22,6 +22,8 @@ EVENTS = {
     "decision": "decision", "client_signed": "client signed (waiting for countersignature)",
     "signed": "signed", "rendered": "rendered", "viewed": "viewed",
     "exported": "exported", "erased": "erased", "key_rotated": "data key rotated",
+    "staff_added": "staff member added", "staff_disabled": "staff member disabled",
+    "staff_unlocked": "staff unlocked", "pin_refused": "wrong staff PIN",
 }
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"

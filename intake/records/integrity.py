@@ -27,9 +27,11 @@ SEALED: dict[str, tuple[str, ...]] = {
     "documents": ("id", "intake_id", "kind", "filename", "sha256", "template_versions", "size", "pdf",
                   "created_at", "staff", "device"),
     "signatures": ("id", "data", "at", "staff", "device"),
+    "staff": ("id", "name", "role", "practitioner_id", "pin_hash", "pin_tag", "active", "created_at", "disabled_at"),
+    "pin_attempts": ("id", "failures", "locked_until"),
 }
 WHAT = {"intakes": "intake", "clients": "client", "decisions": "decision", "documents": "document",
-        "signatures": "the kept signatures of intake"}
+        "signatures": "the kept signatures of intake", "staff": "staff member", "pin_attempts": "the PIN count of"}
 FUNCTION = "intake_seal"
 
 

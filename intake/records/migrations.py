@@ -162,11 +162,34 @@ _V4 = (
     " WITHOUT ROWID",
 )
 
+# Staff accounts (own PIN, scrypt; role; a practitioner's [[practitioners]] id) and wrong-PIN counts per
+# device, kept in the store so a restart does not reset the back-off (intake.records.staff).
+_V5 = (
+    """CREATE TABLE IF NOT EXISTS staff (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('front_desk', 'practitioner')),
+        practitioner_id TEXT,
+        pin_hash TEXT NOT NULL,
+        pin_tag INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        disabled_at TEXT,
+        seal TEXT)""",
+    "CREATE INDEX IF NOT EXISTS staff_tag ON staff(pin_tag)",
+    """CREATE TABLE IF NOT EXISTS pin_attempts (
+        id TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        locked_until TEXT,
+        seal TEXT)""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "clients, intakes, decisions, documents, blind search index and audit trail", _V1),
     Migration(2, "signatures kept until the practitioner countersigns", _V2),
     Migration(3, "blind search index per intake, newest first (search stops after the limit)", _V3),
     Migration(4, "table digests for the audit checkpoint kept outside the data folder", _V4),
+    Migration(5, "staff accounts and wrong-PIN counts", _V5),
 )
 LATEST = MIGRATIONS[-1].version
 

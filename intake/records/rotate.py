@@ -97,6 +97,7 @@ def _rekey(conn, old: Keyring, new: Keyring, now: str, staff: str, device: str) 
             where = ad(row)
             plain = old.open(row[-1], where, f"{column} of {table} row {row[0]}")
             conn.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", (new.seal(plain, where), row[0]))
+    conn.execute("UPDATE staff SET pin_tag = -1")  # PIN tags are keyed: each is remade at its next unlock
     conn.execute("DELETE FROM search_tokens")
     for client_id, blob in conn.execute("SELECT id, identity FROM clients").fetchall():
         identity = new.open_json(blob, f"client:{client_id}:identity", f"the name of client {client_id}")
@@ -109,8 +110,7 @@ def _rekey(conn, old: Keyring, new: Keyring, now: str, staff: str, device: str) 
     anchor.register(conn, new)
     for table in integrity.SEALED:
         conn.execute(integrity.reseal_sql(table))
-    for table in anchor.DIGESTED:
-        conn.execute(anchor.recompute_sql(table))
+    anchor.recompute_all(conn)
     audit.append(conn, new, at=now, event="key_rotated", staff=staff, device=device,
                  details={"old_key": old.key_id, "new_key": new.key_id})
 

@@ -117,8 +117,7 @@ class Store(ExportReads):
             with self.write(f"upgrading the records database to schema {migration.version}"):
                 done = migrations.apply(self.conn, migration, self.now(), self._initialise)
                 if done and migrations.current_version(self.conn) >= anchor.SINCE_VERSION:
-                    for table in anchor.DIGESTED:  # a migration may have rewritten rows or their seals
-                        self.conn.execute(anchor.recompute_sql(table))
+                    anchor.recompute_all(self.conn)  # a migration may have rewritten rows or their seals
                     self._anchor_due = True
                 applied += done
         return applied

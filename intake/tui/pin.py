@@ -1,6 +1,10 @@
-"""Provides the staff PIN: PBKDF2 hashing, constant-time checking and a back-off after wrong tries.
+"""Provides the staff PIN guards the PIN screen uses: staff accounts (StaffPinGuard) or the legacy shared PIN.
 
-Imports nothing from Textual, so `intake pin-hash` and the tests use it without the TUI.
+StaffPinGuard asks intake.records.staff.StaffDirectory, so each person unlocks as themselves and the
+back-off is kept in the store; PinGuard checks the one shared `[kiosk] staff_pin_hash` (PBKDF2) and
+answers with SHARED_STAFF. `make_guard` picks one and refuses the demo PIN on a kiosk unless the
+configuration is a demo clinic. Imports nothing from Textual, so `intake pin-hash` and the tests use
+it without the TUI.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from intake.errors import IntakeError
+from intake.records.staff import DEMO_PINS, PinRefused, StaffDirectory, StaffMember
+
+#: Who unlocked with the shared PIN: nobody in particular (a clinic should add staff accounts).
+SHARED_STAFF = StaffMember("staff", "Staff (shared PIN)", "front_desk")
 
 ALGORITHM = "pbkdf2_sha256"
 ITERATIONS = 200_000
@@ -72,6 +80,7 @@ class PinGuard:
     max_pause: float = 900.0
     clock: Callable[[], float] = time.monotonic
     failures: int = 0
+    refuse_demo: bool = False
     _locked_until: float = field(default=0.0, repr=False)
 
     def wait_seconds(self) -> float:
@@ -82,10 +91,21 @@ class PinGuard:
         """Wrong PINs still allowed before the first pause."""
         return max(0, self.free_tries - self.failures)
 
+    def authenticate(self, pin: str) -> StaffMember | None:
+        """SHARED_STAFF when the PIN is right, None when not (see attempt)."""
+        return SHARED_STAFF if self.attempt(pin) else None
+
     def attempt(self, pin: str) -> bool:
-        """Checks one PIN; a wrong one counts towards the pause. Refused while a pause runs."""
+        """Checks one PIN; a wrong one counts towards the pause. Refused while a pause runs.
+
+        Raises:
+            PinError: the demo PIN on a kiosk that is not a demo clinic.
+        """
         if self.wait_seconds() > 0:
             return False
+        if self.refuse_demo and pin in DEMO_PINS and check_pin(pin, self.stored_hash):
+            raise PinError("The demo PIN does not unlock a kiosk. Add staff accounts with `intake staff add`, "
+                           "or set [kiosk] demo = true for a demonstration.")
         if check_pin(pin, self.stored_hash):
             self.failures = 0
             return True
@@ -94,3 +114,54 @@ class PinGuard:
             pause = min(self.max_pause, self.first_pause * 2 ** (self.failures - self.free_tries))
             self._locked_until = self.clock() + pause
         return False
+
+
+class StaffPinGuard:
+    """Each staff member's own PIN, checked by the store's StaffDirectory for one device."""
+
+    def __init__(self, directory: StaffDirectory, device: str):
+        self.directory = directory
+        self.device = device
+        self.message = ""
+        self.failures = 0  # refusals seen through this guard (the store keeps the real count per device)
+        self._left = 0
+
+    def wait_seconds(self) -> float:
+        """Seconds until another PIN may be tried on this device (kept in the store)."""
+        return self.directory.wait_seconds(self.device)
+
+    def tries_left(self) -> int:
+        """Wrong PINs still allowed before a pause (after the last refusal)."""
+        return self._left
+
+    def authenticate(self, pin: str) -> StaffMember | None:
+        """The staff member whose PIN this is, or None (then `message` says why)."""
+        try:
+            return self.directory.authenticate(pin, device=self.device)
+        except PinRefused as exc:
+            self.message, self._left = str(exc), exc.tries_left
+            self.failures += 1
+            return None
+
+
+def demo_allowed(config) -> bool:
+    """True for the built-in demo clinic or a configuration with [kiosk] demo = true."""
+    return bool(config.is_demo or config.section("kiosk").get("demo") is True)
+
+
+def make_guard(config, store=None, *, kiosk: bool) -> PinGuard | StaffPinGuard:
+    """Staff accounts when the store has any; else the shared PIN, refusing the demo PIN on a real kiosk.
+
+    Raises:
+        PinError: neither staff accounts nor [kiosk] staff_pin_hash are set.
+    """
+    device = config.section("kiosk").get("device") or "this computer"
+    if store is not None:
+        directory = StaffDirectory(store)
+        if directory.members():
+            return StaffPinGuard(directory, device)
+    stored = config.section("kiosk").get("staff_pin_hash")
+    if not stored:
+        raise PinError("no staff can unlock: add staff accounts with `intake staff add` (or set [kiosk] "
+                       "staff_pin_hash).")
+    return PinGuard(stored, refuse_demo=kiosk and not demo_allowed(config))

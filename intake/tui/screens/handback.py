@@ -11,7 +11,8 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from intake.errors import IntakeError
-from intake.tui.pin import PinGuard
+from intake.records.staff import StaffMember
+from intake.tui.pin import PinGuard, StaffPinGuard
 from intake.tui.screens.base import MessageScreen, WizardScreen, header
 from intake.tui.widgets.pinpad import PinPad
 
@@ -28,11 +29,12 @@ class HandbackScreen(MessageScreen[str]):
         self.dismiss("staff")
 
 
-class PinScreen(WizardScreen[bool]):
-    """Asks for the staff PIN. Dismisses True when it is right, False when cancelled.
+class PinScreen(WizardScreen[StaffMember | None]):
+    """Asks for a staff PIN. Dismisses the StaffMember who unlocked (truthy), or None when cancelled.
 
     Args:
-        guard: the app's PIN guard (it counts wrong tries across screens).
+        guard: the app's PIN guard: StaffPinGuard (each person's own PIN; tries kept in the store) or the
+            shared-PIN PinGuard (answers intake.tui.pin.SHARED_STAFF).
         clinic: the clinic's name.
         title: what the PIN unlocks.
         cancel_label: the label of the way out (e.g. 'Cancel', 'Close this intake').
@@ -40,7 +42,7 @@ class PinScreen(WizardScreen[bool]):
 
     IDLE = "dismiss"
 
-    def __init__(self, guard: PinGuard, clinic: str, title: str = "Staff only",
+    def __init__(self, guard: PinGuard | StaffPinGuard, clinic: str, title: str = "Staff only",
                  cancel_label: str = "Cancel", idle: str = "dismiss") -> None:
         super().__init__(classes="staff")
         self.guard = guard
@@ -81,15 +83,19 @@ class PinScreen(WizardScreen[bool]):
     @on(PinPad.Submitted)
     async def _submitted(self, event: PinPad.Submitted) -> None:
         try:
-            ok = await asyncio.to_thread(self.guard.attempt, event.pin)
+            member = await asyncio.to_thread(self.guard.authenticate, event.pin)
         except IntakeError as exc:
             self._status(str(exc))
+            self.query_one(PinPad).clear()
             return
-        if ok:
-            self.dismiss(True)
+        if member is not None:
+            self.dismiss(member)
             return
         if self.guard.wait_seconds() > 0:
             self._show_pause()
+        elif isinstance(self.guard, StaffPinGuard):
+            self._status(self.guard.message)
+            self.query_one(PinPad).clear()
         else:
             left = self.guard.tries_left()
             self._status(f"That PIN is not right. {left} {'try' if left == 1 else 'tries'} left before a pause.")
@@ -97,4 +103,4 @@ class PinScreen(WizardScreen[bool]):
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.dismiss(False)
+        self.dismiss(None)

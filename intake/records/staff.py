@@ -1,0 +1,208 @@
+"""Provides staff accounts: each person's own PIN (scrypt) and role, kept and audited in the record store.
+
+`StaffDirectory(store).authenticate(pin, device=...)` returns the StaffMember who unlocked, so a
+countersignature, decision, erasure or resumption can be attributed to that person, never picked
+from a list. Wrong PINs are counted per device in the store (table pin_attempts), so restarting the
+app does not reset the back-off: after FREE_TRIES wrong PINs in a row each further one locks the
+device for a pause that doubles up to MAX_PAUSE seconds (the lock-out). Every unlock and every
+refusal writes an audit entry.
+
+PINs are hashed with scrypt (N=2**16, r=8: 64 MiB and about a quarter to half a second per try
+here), so a stolen database gives an offline search no shortcut. To find whose PIN was typed without
+trying every account, each row also keeps an 8-bit tag, an HMAC of the PIN under a key derived from
+the data key: it narrows the search to about one account in 256 and says nothing without the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from intake.records.errors import StoreError
+from intake.records.model import iso
+from intake.records.ops import StoreOps, check_who
+
+ROLES = ("front_desk", "practitioner")
+PIN_PATTERN = re.compile(r"[0-9]{6,12}|[^\x00-\x1f\x7f]{8,128}")  # 6+ digits, or a passphrase of 8+ characters
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 16, 8, 1
+DEMO_PINS = ("2468",)
+FREE_TRIES = 3
+FIRST_PAUSE = 30.0
+MAX_PAUSE = 900.0
+_ID = re.compile(r"^[a-z][a-z0-9_.-]{1,39}$")
+
+
+class StaffError(StoreError):
+    """A staff account that cannot be added, found or used (plain words)."""
+
+
+class PinRefused(StaffError):
+    """The PIN was wrong, or the device is paused after too many wrong PINs."""
+
+    def __init__(self, message: str, wait_seconds: float = 0.0, tries_left: int = 0):
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+        self.tries_left = tries_left
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """One person on the staff: who unlocked, in which role."""
+
+    staff_id: str
+    name: str
+    role: str  # front_desk | practitioner
+    practitioner_id: str | None = None
+    active: bool = True
+
+    @property
+    def can_countersign(self) -> bool:
+        """Only a practitioner countersigns, records clearance or overrides."""
+        return self.role == "practitioner" and self.practitioner_id is not None
+
+
+def hash_pin(pin: str, salt: bytes | None = None) -> str:
+    """scrypt$N$r$p$salt$hash of a PIN or passphrase."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+                            maxmem=256 * SCRYPT_R * SCRYPT_N, dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def check_hash(pin: str, stored: str) -> bool:
+    """True when the PIN matches a stored scrypt hash (constant-time compare)."""
+    try:
+        _, n, r, p, salt, expected = stored.split("$")
+        digest = hashlib.scrypt(pin.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                                maxmem=256 * int(r) * int(n), dklen=32)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest.hex(), expected)
+
+
+class StaffDirectory:
+    """The clinic's staff accounts in the record store."""
+
+    def __init__(self, store: StoreOps):
+        self.store = store
+
+    def _tag(self, pin: str) -> int:
+        return int(self.store.keyring.fingerprint(b"staff-pin:" + pin.encode("utf-8"))[:2], 16)
+
+    def members(self, include_disabled: bool = False) -> list[StaffMember]:
+        """The accounts, by id."""
+        with self.store.read("listing staff"):
+            rows = self.store.conn.execute("SELECT id, name, role, practitioner_id, active FROM staff ORDER BY id")
+            return [StaffMember(i, n, r, p, bool(a)) for i, n, r, p, a in rows if a or include_disabled]
+
+    def add(self, staff_id: str, *, name: str, role: str, pin: str, practitioner_id: str | None = None,
+            by: str, device: str) -> StaffMember:
+        """Adds an account (audited). The PIN must be 6-12 digits or a passphrase, and no other person's.
+
+        Raises:
+            StaffError: naming what is wrong and how to fix it.
+        """
+        check_who(by, device)
+        config = self.store.config
+        if not _ID.match(staff_id or ""):
+            raise StaffError(f"{staff_id!r} cannot be a staff id: use 2-40 lower-case letters, digits, '.', '-' "
+                             "or '_', starting with a letter.")
+        if not name or not name.strip() or len(name) > 120:
+            raise StaffError("the staff member's name must be 1 to 120 characters.")
+        if role not in ROLES:
+            raise StaffError(f"{role!r} is not a role; use one of: {', '.join(ROLES)}.")
+        if role == "practitioner" and config.practitioner(practitioner_id or "") is None:
+            known = ", ".join(p.id for p in config.practitioners)
+            raise StaffError(f"a practitioner account links to a [[practitioners]] id of the configuration "
+                             f"(known: {known}); {practitioner_id!r} is not one.")
+        if role != "practitioner" and practitioner_id:
+            raise StaffError("only a practitioner account links to a [[practitioners]] id.")
+        if pin in DEMO_PINS or not PIN_PATTERN.fullmatch(pin or ""):
+            raise StaffError("a staff PIN must be 6 to 12 digits, or a passphrase of at least 8 characters, and "
+                             "not the demo PIN.")
+        if self._match(pin, include_locked=True) is not None:
+            raise StaffError("another staff member already uses that PIN; choose a different one.")
+        hashed = hash_pin(pin)
+        with self.store.write("adding a staff member"):
+            if self.store.conn.execute("SELECT 1 FROM staff WHERE id = ?", (staff_id,)).fetchone():
+                raise StaffError(f"there is already a staff member {staff_id!r}; `intake staff list` shows them.")
+            self.store.conn.execute(
+                "INSERT INTO staff (id, name, role, practitioner_id, pin_hash, pin_tag, active, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                (staff_id, name.strip(), role, practitioner_id, hashed, self._tag(pin), self.store.now()))
+            self.store.audit("staff_added", staff=by, device=device, member=staff_id, role=role,
+                             practitioner=practitioner_id)
+        return StaffMember(staff_id, name.strip(), role, practitioner_id)
+
+    def disable(self, staff_id: str, *, by: str, device: str) -> None:
+        """Disables an account (audited); its PIN no longer unlocks anything."""
+        check_who(by, device)
+        with self.store.write("disabling a staff member"):
+            if not self.store.conn.execute("SELECT 1 FROM staff WHERE id = ? AND active = 1", (staff_id,)).fetchone():
+                raise StaffError(f"there is no active staff member {staff_id!r}; `intake staff list` shows them.")
+            self.store.conn.execute("UPDATE staff SET active = 0, disabled_at = ? WHERE id = ?",
+                                    (self.store.now(), staff_id))
+            self.store.audit("staff_disabled", staff=by, device=device, member=staff_id)
+
+    def _match(self, pin: str, include_locked: bool = False) -> StaffMember | None:
+        rows = self.store.conn.execute(
+            "SELECT id, name, role, practitioner_id, active, pin_hash FROM staff WHERE (pin_tag = ? OR pin_tag < 0)"
+            " AND active = 1", (self._tag(pin),)).fetchall()  # tag -1: not tagged since a key rotation
+        for staff_id, name, role, practitioner, active, stored in rows:
+            if check_hash(pin, stored):
+                return StaffMember(staff_id, name, role, practitioner, bool(active))
+        if not rows:
+            hash_pin(pin)  # the same time whether or not a tag matched
+        return None
+
+    def _attempts(self, device: str) -> tuple[int, datetime | None]:
+        row = self.store.conn.execute("SELECT failures, locked_until FROM pin_attempts WHERE id = ?",
+                                      (device,)).fetchone()
+        if row is None:
+            return 0, None
+        return int(row[0]), datetime.fromisoformat(row[1].replace("Z", "+00:00")) if row[1] else None
+
+    def wait_seconds(self, device: str) -> float:
+        """Seconds until this device may try another PIN (0 when it may now)."""
+        with self.store.read("reading the PIN pause"):
+            _, until = self._attempts(device)
+        return max(0.0, (until - self.store.clock()).total_seconds()) if until else 0.0
+
+    def authenticate(self, pin: str, *, device: str) -> StaffMember:
+        """The active staff member whose PIN this is (writes 'staff_unlocked', or 'pin_refused').
+
+        Raises:
+            PinRefused: a wrong PIN (with the tries left) or a device still paused (with the seconds to wait).
+        """
+        check_who("staff", device)
+        wait = self.wait_seconds(device)
+        if wait > 0:
+            raise PinRefused(f"Too many wrong PINs. Try again in {int(wait) + 1} seconds.", wait_seconds=wait)
+        with self.store.read("checking a staff PIN"):
+            member = self._match(pin) if isinstance(pin, str) and 0 < len(pin) <= 128 else None
+        with self.store.write("recording a staff PIN"):
+            failures, _ = self._attempts(device)
+            if member is not None:
+                self.store.conn.execute("DELETE FROM pin_attempts WHERE id = ?", (device,))
+                self.store.conn.execute("UPDATE staff SET pin_tag = ? WHERE id = ? AND pin_tag < 0",
+                                        (self._tag(pin), member.staff_id))
+                self.store.audit("staff_unlocked", staff=member.staff_id, device=device, role=member.role)
+                return member
+            failures += 1
+            pause = min(MAX_PAUSE, FIRST_PAUSE * 2 ** (failures - FREE_TRIES)) if failures >= FREE_TRIES else 0.0
+            until = iso(self.store.clock() + timedelta(seconds=pause)) if pause else None
+            self.store.conn.execute("DELETE FROM pin_attempts WHERE id = ?", (device,))
+            self.store.conn.execute("INSERT INTO pin_attempts (id, failures, locked_until) VALUES (?, ?, ?)",
+                                    (device, failures, until))
+            self.store.audit("pin_refused", staff="(unknown)", device=device, failures=failures,
+                             paused_seconds=pause)
+        if pause:
+            raise PinRefused(f"That PIN is not right. Too many wrong PINs: try again in {int(pause)} seconds.",
+                             wait_seconds=pause)
+        left = FREE_TRIES - failures
+        raise PinRefused(f"That PIN is not right. {left} {'try' if left == 1 else 'tries'} left before a pause.",
+                         tries_left=left)
