@@ -149,7 +149,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
         from intake.fhirquestionnaire import fhir_questionnaire
 
         resource = fhir_questionnaire(engine.questionnaire, engine.language,
-                                      publisher=engine.config.clinic.get("name"))
+                                      publisher=engine.config.clinic.get("name"),
+                                      adult_age=engine.config.adult_age)
         text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
     else:
         text = json.dumps(engine.record_schema, indent=2, ensure_ascii=False) + "\n"

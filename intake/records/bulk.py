@@ -176,7 +176,8 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
         sums.write(f"{digest}  {relative}\n".encode())
 
     written("questionnaire.json", _write_file(folder / "questionnaire.json", _json_bytes(
-        fhir_questionnaire(questionnaire, language, publisher=engine.config.clinic.get("name")))))
+        fhir_questionnaire(questionnaire, language, publisher=engine.config.clinic.get("name"),
+                           adult_age=engine.config.adult_age))))
     bundle = _PrivateFile(folder / "bundle.json")
     bundle.write(json.dumps({"resourceType": "Bundle", "id": _urn("Bundle", exported_at)[9:], "type": "collection",
                              "timestamp": exported_at}, ensure_ascii=False)[:-1].encode("utf-8") + b', "entry": [\n')

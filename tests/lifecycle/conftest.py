@@ -61,3 +61,14 @@ def text_of(pdf: bytes) -> str:
 def fold(text: str) -> str:
     """White space folded and bidi isolation marks dropped, so wrapped lines compare as written."""
     return re.sub(r"\s+", " ", re.sub("[\u2066-\u2069\u200e\u200f]", "", text)).strip()
+
+
+def policy_engine(life_dir: Path, folder: Path, minors: str) -> Engine:
+    """The test clinic with another minors policy, keeping its data, documents and checkpoint in `folder`."""
+    text = (life_dir / "clinic.toml").read_text(encoding="utf-8")
+    text = re.sub(r'minors = "\w+"', f'minors = "{minors}"', text)
+    text = re.sub(r'data_dir = ".*"', f'data_dir = "{folder}/data"', text)
+    text = re.sub(r'out_dir = ".*"', f'out_dir = "{folder}/documents"', text)
+    text = re.sub(r"(?m)^\[security\].*$", f'[security]\naudit_checkpoint_file = "{folder}/checkpoint"', text)
+    (folder / "clinic.toml").write_text(text, encoding="utf-8")
+    return Engine.load(folder / "clinic.toml")

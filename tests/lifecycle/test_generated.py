@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from intake.documents import verify_pdf
 from intake.engine import Engine
 from intake.lifecycle import Actor, ClientSignatures, Lifecycle
+from intake.records import Store
 from tests.documents.personas import baseline, record, triggering
-from tests.lifecycle.conftest import CLIENT_TIME, COUNTER_TIME, DESK, fold, text_of
+from tests.lifecycle.conftest import CLIENT_TIME, COUNTER_TIME, DESK, fold, policy_engine, text_of
 from tests.strategies import records
 
 ENGINE = Engine.load()
@@ -39,7 +40,7 @@ def drive(life: Lifecycle, rec: dict, decision: str = "clearance_noted"):
             "Benefit outweighs the risk after a full discussion with the client"
         life.decide(intake, "ajordan", decision, reason, DESK)
     if assessment.verdict != "defer":
-        name = intake.answers["full_name"]
+        name = life.signer(intake)[0]  # the client, or a minor's guardian
         consent = life.typed_signature(intake, "consent", name, CLIENT_TIME)
         photo = life.typed_signature(intake, "photo_consent", name, CLIENT_TIME) if life.photo_needed(intake) \
             else None
@@ -89,8 +90,11 @@ def check_plan(life: Lifecycle, intake, consent: str) -> None:
 
 
 @pytest.mark.parametrize("rule_id", list(RULES))
-def test_every_rule_alone_through_the_whole_lifecycle(life, rule_id):
+def test_every_rule_alone_through_the_whole_lifecycle(life, life_dir, tmp_path, rule_id):
     rule = RULES[rule_id]
+    if rule.minors_policy and rule.minors_policy != life.engine.config.minors_policy:
+        store = Store.open((engine := policy_engine(life_dir, tmp_path, rule.minors_policy)).config, engine=engine)
+        life = Lifecycle(engine, store, clock=lambda: COUNTER_TIME)
     rec = record(life.engine, triggering(life.engine, rule))
     assessment = life.engine.assess(rec)
     assert rule_id in {f.rule_id for f in assessment.findings}

@@ -138,21 +138,12 @@ def test_a_lone_surrogate_in_any_text_answer_is_refused_by_name(life, question_i
 
 
 def test_a_minor_under_the_clearance_policy_is_signed_for_by_the_guardian(life_dir, tmp_path):
-    import re as regex
-
-    from intake.engine import Engine
     from intake.lifecycle import Lifecycle
     from intake.records import Store
     from tests.documents.test_minors import GUARDIAN, teen
-    from tests.lifecycle.conftest import COUNTER_TIME, text_of
+    from tests.lifecycle.conftest import COUNTER_TIME, policy_engine, text_of
 
-    text = (life_dir / "clinic.toml").read_text(encoding="utf-8")
-    text = regex.sub(r'minors = "\w+"', 'minors = "clearance"', text)
-    text = regex.sub(r'data_dir = ".*"', f'data_dir = "{tmp_path}/data"', text)
-    text = regex.sub(r'out_dir = ".*"', f'out_dir = "{tmp_path}/documents"', text)
-    text = regex.sub(r"(?m)^\[security\].*$", f'[security]\naudit_checkpoint_file = "{tmp_path}/checkpoint"', text)
-    (tmp_path / "clinic.toml").write_text(text, encoding="utf-8")
-    engine = Engine.load(tmp_path / "clinic.toml")
+    engine = policy_engine(life_dir, tmp_path, "clearance")
     with Store.open(engine.config, engine=engine) as store:
         life = Lifecycle(engine, store, clock=lambda: COUNTER_TIME)
         intake = life.import_record(teen(engine, age=16), DESK)

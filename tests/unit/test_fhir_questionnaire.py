@@ -225,3 +225,19 @@ def test_intake_schema_fhir_writes_the_questionnaire(tmp_path):
     resource = json.loads(out.read_text())
     assert resource["resourceType"] == "Questionnaire"
     _validate_with_libraries(resource)
+
+
+@pytest.mark.parametrize(("years_old", "shown"), [(10, True), (17, True), (19, False), (60, False), (None, False)])
+def test_questions_for_a_minor_are_enabled_by_age_in_fhirpath(years_old, shown):
+    from datetime import date
+
+    engine = Engine.load()
+    items = _items(fhir_questionnaire(engine.questionnaire, "en", adult_age=18))
+    expression = items["guardian_name"]["extension"][0]["valueExpression"]["expression"]
+    today = date.today()
+    answers = [] if years_old is None else [{"valueDate": today.replace(year=today.year - years_old,
+                                                                        day=min(today.day, 28)).isoformat()}]
+    response = {"resourceType": "QuestionnaireResponse", "status": "completed",
+                "item": [{"linkId": "about_you", "item": [{"linkId": "date_of_birth", "answer": answers}]}]}
+    result = fhirpath_evaluate(response, expression, {"resource": response}, fhirpath_models["r4"])
+    assert result == [shown], (expression, result)
