@@ -307,9 +307,12 @@ def _extend_one(path: Path, config, timestamper, at, extend_pdf) -> bool:
     from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
     from intake.documents.formatting import make_filters
+    from intake.documents.seal import incremental_writer
 
+    moment = at or datetime.now(UTC).replace(microsecond=0)
     try:
-        extended, report = extend_pdf(_read_pdf(str(path)), config, timestamper, at=at)
+        extended, report = extend_pdf(_read_pdf(str(path)), config, timestamper, at=at,
+                                      writer_factory=lambda data: incremental_writer(data, moment))
     except (TimestampRequestError, OSError) as exc:
         print(f"NOT EXTENDED {path}: the timestamp authority could not be used ({exc}); the file is unchanged.",
               file=sys.stderr)

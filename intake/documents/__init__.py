@@ -39,7 +39,11 @@ for people. `render` may be called from any thread, a worker thread being the na
 a few tenths of a second); calls are serialised, and sealing works even inside a running event loop.
 
 Keys and checking: `create_seal_identity(config, force=False)` makes the clinic's self-signed seal
-(key 0600 + certificate, paths from [security]); `verify_pdf(data, config)` checks a document offline.
+(key 0600 + certificate, paths from [security]; with force, the replaced certificate is kept in
+retired-seal-certificates/ beside it); `verify_pdf(data, config, at=None)` checks a document offline
+against the current or an earlier certificate, with its RFC 3161 timestamps. With [security]
+timestamp_url, seals carry trusted time (PAdES B-LTA); `extend_pdf(data, config, timestamper)` adds a
+later document timestamp (intake.documents.ltv, intake.documents.timestamps).
 
 Heavy libraries (WeasyPrint, pyHanko) load only when a name below is first used.
 """
@@ -58,6 +62,7 @@ _EXPORTS = {
     "create_seal_identity": "intake.documents.keys",
     "load_seal_identity": "intake.documents.seal",
     "verify_pdf": "intake.documents.verify",
+    "extend_pdf": "intake.documents.ltv",
     "VerificationReport": "intake.documents.verify",
     "DocumentError": "intake.documents.errors",
     "ConsentRefusedError": "intake.documents.errors",

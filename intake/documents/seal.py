@@ -106,6 +106,12 @@ class SealIdentity:
             return helper.submit(sign_with_time).result()
 
 
+def incremental_writer(pdf: bytes, modified_at: datetime):
+    """pyHanko's incremental writer as intake uses it: the modification time given (never the clock's), and
+    the information dictionary's producer kept equal to the XMP metadata's, as PDF/A asks."""
+    return _writer_class()(io.BytesIO(pdf), modified_at)
+
+
 def _check_key_file(path: Path) -> bytes:
     try:
         info = path.stat()
