@@ -101,10 +101,14 @@ def _throughput(config_path: Path, record: dict, sequential: int = 8, together: 
                              initargs=(str(config_path), str(record_path))) as pool:
         wait([pool.submit(packet_worker.render, n) for n in range(2)])  # both workers up and warm
         begin = time.perf_counter()
-        finished = sorted(f.result() - begin for f in [pool.submit(packet_worker.render, n) for n in range(together)])
+        done = [f.result() for f in [pool.submit(packet_worker.render, n) for n in range(together)]]
+    finished = sorted(at - begin for at, _ in done)
+    cpu = sum(used for _, used in done)
     results.append(Result(f"documents: {together} packets at once, 2 workers", finished[-1], "report only", True,
                           note=f"first done after {finished[0]:.2f} s, median {median(finished):.2f} s, last "
-                               f"{finished[-1]:.2f} s: {together / finished[-1]:.2f} packets/s on two cores"))
+                               f"{finished[-1]:.2f} s: {together / finished[-1]:.2f} packets/s on two cores; "
+                               f"{cpu / together * 1000:.0f} ms CPU per packet, so {2 * together / cpu:.2f} "
+                               "packets/s if both cores were free"))
     return results
 
 

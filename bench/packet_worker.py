@@ -26,8 +26,9 @@ def warm(config_path: str, record_path: str) -> None:
     render(0)
 
 
-def render(_n: int) -> float:
-    """Renders and seals one packet; returns when it finished (perf_counter of this machine)."""
+def render(_n: int) -> tuple[float, float]:
+    """Renders and seals one packet; returns when it finished (perf_counter of this machine) and its CPU seconds."""
     renderer, record = _STATE["renderer"], _STATE["record"]
+    cpu = time.process_time()
     renderer.render(record, **_STATE["inputs"](renderer, record))
-    return time.perf_counter()
+    return time.perf_counter(), time.process_time() - cpu
