@@ -77,7 +77,7 @@ def facts_for(answers: Mapping[str, Any], consultation: date | str | None, adult
     """The derived facts conditions read: the client's age on the consultation day and the clinic's adult age."""
     day = parse_iso_date(consultation) if isinstance(consultation, str) else consultation
     birth = parse_iso_date(answers.get("date_of_birth"))
-    age = age_on(birth, day) if birth is not None and day is not None else None
+    age = age_on(birth, day) if birth is not None and day is not None and birth <= day else None  # no age yet
     return {"age": age, "adult_age": adult_age, "birth": birth}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -29,6 +30,21 @@ def number_range(values: Sequence[float], unit: str) -> str:
     if low == high:
         return human_duration(low, unit) if isinstance(low, int) else f"{low} {unit}"
     return f"{low}–{high} {unit}"
+
+
+def direction(text: str) -> str:
+    """The writing direction of a piece of client text from its first strong character: "rtl" or "ltr".
+
+    WeasyPrint does not implement dir="auto", so templates set dir from this (Arabic, Urdu, Hebrew ... read
+    right to left).
+    """
+    for char in str(text):
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
 
 
 def groups(text: str, size: int = 8) -> str:
@@ -69,4 +85,5 @@ def make_filters(zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
         "months": lambda values: number_range(values, "months"),
         "weeks": lambda amount: human_duration(int(amount), "weeks"),
         "groups": groups,
+        "direction": direction,
     }

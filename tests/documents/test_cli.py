@@ -70,7 +70,7 @@ def test_render_with_drawn_strokes_and_a_clearance_note(desk, capsys):
     assert "your first session will be on or after the date given there" in flat
     aftercare = " ".join(" ".join(pdf_pages(next((desk / "docs").glob("*aftercare*.pdf")).read_bytes())).split())
     assert "First session not before 1 February 2027" in aftercare
-    assert "Between Monday 1 March 2027 and Monday 15 March 2027" in aftercare
+    assert "Your next session: between Monday 1 March 2027 and Monday 15 March 2027" in aftercare
 
 
 def test_a_deferred_client_gets_the_letter_instead_of_a_consent(desk, capsys):

@@ -127,7 +127,7 @@ def test_caution_aftercare_is_personal_and_dates_the_next_session(packets, clini
     for addition in assessment.aftercare:
         assert squash(addition) in text
     # Diabetes sets at least 6 weeks between sessions: treated on 20 November 2026.
-    assert squash("Between Friday 1 January 2027 and Friday 15 January 2027") in text
+    assert squash("Your next session: between Friday 1 January 2027 and Friday 15 January 2027") in text
     assert squash("Call Demo Skin Clinic on +44 20 7946 0000") in text
     for heading in ("The first 24 hours", "24 to 48 hours", "The first week", "When to call us"):
         assert squash(heading) in text
