@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intake.consultation import consultation
 from intake.errors import IntakeError
 from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer
 from intake.prompt.walker import Walker
@@ -217,6 +218,7 @@ class AskSession:
                               "the practitioner.")
         practitioners = [(p.id, life.staff_label(p.id)) for p in self.engine.config.practitioners]
         practitioner_id = self.prompter.select("practitioner", "Practitioner reviewing this intake", practitioners)
+        self._show_consultation(intake, assessment)
         self.prompter.say(f"Suitability: {wording(assessment.verdict).line}")
         for finding in assessment.findings:
             self.prompter.say(f"  [{finding.severity}] {finding.practitioner_message}")
@@ -231,6 +233,17 @@ class AskSession:
         life.ensure_seal(counter.signed_at)
         self.prompter.say("Preparing and sealing your documents…")
         return life.render(intake, counter)
+
+    def _show_consultation(self, intake: Intake, assessment: Assessment) -> None:
+        """Every answer, step by step, answers behind findings marked, before the practitioner countersigns."""
+        self.prompter.say("\nThe consultation, step by step (answers behind findings are marked ⚑):")
+        for step in consultation(self.engine.questionnaire, intake.answers, assessment.findings, self.language):
+            self.prompter.say(f"\n  {step.title}")
+            for line in step.lines:
+                mark = f"⚑ {line.severity.upper()}: " if line.severity else ""
+                answer = "\n      ".join(line.answer.splitlines() or [""])
+                self.prompter.say(f"    {mark}{line.label}\n      {answer}")
+        self.prompter.say("")
 
     def _decide(self, intake: Intake, practitioner_id: str) -> bool:
         """The practitioner's clearance decision; False when they stop until clearance."""

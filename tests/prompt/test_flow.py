@@ -187,3 +187,22 @@ def test_answers_are_saved_as_they_are_given(clinic_engine, clinic_config, rende
     assert draft.answers["isotretinoin"] == "no"  # answered just before the stop, mid-step
     assert draft.next_step == "medicines"
     store.close()
+
+
+def test_the_practitioner_sees_every_answer_by_step_before_countersigning(clinic_engine, clinic_config, renderers):
+    prompter = FakePrompter(script(clinic_engine, "caution", goals="Less [b]redness[/b] please"))
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    ask.run()
+    store.close()
+    countersign = prompter.transcript.index(("ask", "countersign"))
+    practitioner = prompter.transcript.index(("ask", "practitioner"))
+    shown = "\n".join(text for kind, text in prompter.transcript[practitioner:countersign] if kind == "say")
+    answers = ask.intake.answers
+    for question in clinic_engine.questionnaire.visible(answers):
+        assert question.label["en"] in shown
+    assert "Less [b]redness[/b] please" in shown
+    flagged = {f.question_id for f in ask.intake.assessment.findings if f.question_id}
+    for question_id in flagged:
+        label = clinic_engine.questionnaire.by_id[question_id].label["en"]
+        assert f"⚑ CAUTION: {label}" in shown
+    assert shown.count("⚑ ") == len(flagged)  # one per answer behind a finding

@@ -145,6 +145,7 @@ def test_pin(engine, snap_compare):
 def test_practitioner_clearance_tablet(engine, snap_compare):
     async def run_before(pilot):
         await to_practitioner(pilot, "clearance")
+        await pilot.press("end")  # after the answers: the plan, the decision and the countersignature
 
     assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=settled(run_before))
 
