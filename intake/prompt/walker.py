@@ -41,11 +41,14 @@ class Walker:
         return answers
 
     def ask_step(self, step: Step, answers: Mapping[str, Any], number: int, total: int,
-                 on_answer: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+                 on_answer: Callable[[dict[str, Any]], None] | None = None,
+                 stop_when: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
         """Asks the visible questions of one step, re-checking visibility after every answer.
 
         Args:
             on_answer: called with the pruned answers after each answer (to save a draft).
+            stop_when: called with the pruned answers after each answer; True leaves the rest of the
+                step unasked (a kind stop).
         """
         answers = dict(answers)
         self.prompter.say(f"\nStep {number} of {total}: {localize(step.title, self.language)}")
@@ -62,6 +65,8 @@ class Walker:
                 answers[question.id] = value
             if on_answer:
                 on_answer(self.questionnaire.prune(answers))
+            if stop_when and stop_when(self.questionnaire.prune(answers)):
+                break
         return self.questionnaire.prune(answers)
 
     # -- one question -------------------------------------------------------------------------

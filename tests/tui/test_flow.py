@@ -128,7 +128,8 @@ async def client_part(pilot, answers) -> None:
     await hand_back(pilot)
 
 
-async def test_a_deferred_client_gets_a_deferral_letter_and_no_override(engine, defer_answers):
+async def test_a_deferred_client_gets_a_deferral_letter_and_no_override(full_walk_engine, defer_answers):
+    engine = full_walk_engine  # without the kind stop: every question, then the letter
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
         await client_part(pilot, defer_answers)
@@ -304,7 +305,8 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
     assert view.status == "signed" and view.signatures is None
 
 
-async def test_an_interrupted_deferral_resumes_at_the_practitioner(engine, defer_answers):
+async def test_an_interrupted_deferral_resumes_at_the_practitioner(full_walk_engine, defer_answers):
+    engine = full_walk_engine
     intake_id, _ = await signed_then_closed(engine, defer_answers)
     second = build_app(engine, fake_renderer=True)
     async with second.run_test(size=SIZES["small"]) as pilot:

@@ -11,6 +11,7 @@ from intake.errors import IntakeError
 from intake.tui.screens.documents import DoneScreen, RenderingScreen
 from intake.tui.screens.handback import HandbackScreen, PinScreen
 from intake.tui.screens.information import InformationScreen
+from intake.tui.screens.kindstop import StoppedScreen
 from intake.tui.screens.practitioner import PractitionerScreen
 from intake.tui.screens.privacy import PrivacyScreen
 from intake.tui.screens.review import ReviewScreen
@@ -122,13 +123,13 @@ def test_signature_typed_tablet(engine, snap_compare):
     assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=settled(run_before))
 
 
-def test_handback(engine, snap_compare):
+def test_handback(full_walk_engine, snap_compare):
     async def run_before(pilot):
         await to_review(pilot, "defer")
         await press(pilot, "#confirm")  # a deferral has nothing to sign: straight to the hand-back
         await wait_for(pilot, HandbackScreen)
 
-    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
+    assert snap_compare(build_app(full_walk_engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_pin(engine, snap_compare):
@@ -150,11 +151,11 @@ def test_practitioner_clearance_tablet(engine, snap_compare):
     assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=settled(run_before))
 
 
-def test_practitioner_defer_small(engine, snap_compare):
+def test_practitioner_defer_small(full_walk_engine, snap_compare):
     async def run_before(pilot):
         await to_practitioner(pilot, "defer")
 
-    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=settled(run_before))
+    assert snap_compare(build_app(full_walk_engine), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_rendering_failed(engine, snap_compare):  # the fake renderer fails on purpose
@@ -178,6 +179,33 @@ def test_done(engine, snap_compare):
         await wait_for(pilot, DoneScreen, timeout=60)
 
     assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=settled(run_before))
+
+
+def test_kind_stop_for_the_client(engine, snap_compare):
+    async def run_before(pilot):
+        answers = {**load_example("suitable")["answers"], "pregnant_or_breastfeeding": True}
+        await start(pilot)
+        for _ in range(3):
+            await fill_step(pilot, answers)
+            await press(pilot, "#next")
+        await fill_step(pilot, {"pregnant_or_breastfeeding": True})
+        await pilot.press("tab")  # a little further down the step: the word stays in view
+
+    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
+
+
+def test_kind_stop_for_the_practitioner(engine, snap_compare):
+    async def run_before(pilot):
+        answers = {**load_example("suitable")["answers"], "pregnant_or_breastfeeding": True}
+        await start(pilot)
+        for _ in range(4):
+            await fill_step(pilot, answers)
+            await press(pilot, "#next")
+        await press(pilot, "#staff")
+        await enter_pin(pilot)
+        await wait_for(pilot, StoppedScreen)
+
+    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_privacy(engine, snap_compare):

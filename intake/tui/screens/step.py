@@ -21,6 +21,9 @@ from intake.tui.widgets.questions import QuestionField, make_field
 
 #: Seconds after the last change before the step's answers so far are saved to the draft.
 AUTOSAVE_SECONDS = 2.0
+#: Shown (without naming anything) once an answer means the practitioner will talk with the client.
+KIND_STOP_HINT = ("Thank you for telling us. You do not need to answer the rest: press Next, and the "
+                  "practitioner will talk with you.")
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,22 @@ class StepScreen(WizardScreen[StepResult]):
                                    lambda key: questionnaire.word(key, language))
                 field.display = question.id in visible
                 yield field
+        yield Static(Content(KIND_STOP_HINT), id="step-kind-stop")
         with Horizontal(classes="navbar"):
             yield Button("Cancel" if self.editing else "Back", id="back", disabled=self.index == 0 and not self.editing)
             yield Button("Staff", id="staff", classes="staff-button")
             yield Button("Save and return" if self.editing else "Next", id="next", variant="primary")
 
+    def _kind_stop(self) -> bool:
+        """True when an answer gave a deferral and this step is not one the clinic still needs."""
+        stop = self.session.kind_stop(self.step, self.working)
+        return stop is not None and self.step.id not in stop.still_needed
+
+    def _show_kind_stop(self) -> None:
+        self.query_one("#step-kind-stop").set_class(self._kind_stop(), "-shown")
+
     def on_mount(self) -> None:
+        self._show_kind_stop()
         target = self.focus_question
         fields = [f for f in self.query(QuestionField) if f.display]
         chosen = next((f for f in fields if f.question_id == target), fields[0] if fields else None)
@@ -124,6 +137,7 @@ class StepScreen(WizardScreen[StepResult]):
         self._show_visible()
         if event.field.has_problem or event.field.question.type not in ("text", "long_text", "date"):
             self._check(event.field)
+        self._show_kind_stop()
 
     @on(QuestionField.Left)
     def _answer_left(self, event: QuestionField.Left) -> None:
@@ -134,7 +148,7 @@ class StepScreen(WizardScreen[StepResult]):
     @on(Button.Pressed, "#next")
     def _next(self) -> None:
         problems = self.session.step_problems(self.step, self.working)
-        if not problems:
+        if not problems or (not self.editing and self._kind_stop()):
             self.dismiss(StepResult("next", dict(self.working)))
             return
         by_field = {}
