@@ -60,8 +60,8 @@ def test_plain_start_is_a_kiosk_in_a_real_terminal(tmp_path, monkeypatch):
             pane.keys(key)
         screen = pane.wait_for("Step 1 of 7")
         assert "EXITED" not in screen and "Traceback" not in screen and "Ann Lee" in screen
-        # staff leave through the Staff button and the PIN (shift+tab: name, Next, Staff)
-        pane.keys("BTab", "BTab", "BTab", "Enter")
+        # staff leave through the Staff button (F9: it is out of the client's Tab path) and the PIN
+        pane.keys("F9")
         pane.wait_for("Enter the staff PIN")
         pane.keys("2468", "Enter")
         pane.wait_for("Return to the client's form")

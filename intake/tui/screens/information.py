@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from intake.tui.screens.base import WizardScreen, header
+from intake.tui.screens.base import WizardScreen, header, staff_button
 
 
 class InformationScreen(WizardScreen[str]):
@@ -42,7 +42,7 @@ class InformationScreen(WizardScreen[str]):
                 yield Static(_points(self.personal), classes="info-points")
         with Horizontal(classes="navbar"):
             yield Button("Back", id="back")
-            yield Button("Staff", id="staff", classes="staff-button")
+            yield staff_button()
             yield Button("I have read this", id="continue", variant="primary")
 
     def on_mount(self) -> None:

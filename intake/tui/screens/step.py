@@ -15,13 +15,15 @@ from textual.widgets import Button, Static
 
 from intake.errors import IntakeError
 from intake.questionnaire import Step, localize
-from intake.tui.screens.base import WizardScreen, header
+from intake.tui.screens.base import WizardScreen, header, staff_button
 from intake.tui.session import IntakeSession
 from intake.tui.widgets.questions import QuestionField, make_field
 
 #: Seconds after the last change before the step's answers so far are saved to the draft.
 AUTOSAVE_SECONDS = 2.0
 #: Shown (without naming anything) once an answer means the practitioner will talk with the client.
+#: The keys, shown in the navigation bar.
+KEYS_HINT = "Y/N answer · ↑↓ move · Space choose · Enter next"
 KIND_STOP_HINT = ("Thank you for telling us. You do not need to answer the rest: press Next, and the "
                   "practitioner will talk with you.")
 
@@ -76,7 +78,8 @@ class StepScreen(WizardScreen[StepResult]):
         yield Static(Content(KIND_STOP_HINT), id="step-kind-stop")
         with Horizontal(classes="navbar"):
             yield Button("Cancel" if self.editing else "Back", id="back", disabled=self.index == 0 and not self.editing)
-            yield Button("Staff", id="staff", classes="staff-button")
+            yield staff_button()
+            yield Static(Content(KEYS_HINT), classes="keys-hint")
             yield Button("Save and return" if self.editing else "Next", id="next", variant="primary")
 
     def _kind_stop(self) -> bool:
@@ -91,11 +94,26 @@ class StepScreen(WizardScreen[StepResult]):
         self._show_kind_stop()
         target = self.focus_question
         fields = [f for f in self.query(QuestionField) if f.display]
-        chosen = next((f for f in fields if f.question_id == target), fields[0] if fields else None)
-        if chosen is not None:
-            chosen.focus_answer()
-            if target:
-                self.call_after_refresh(chosen.scroll_visible, top=True, animate=False)
+        # The question asked for, else the first one still unanswered, else Next.
+        chosen = next((f for f in fields if f.question_id == target), None) or \
+            next((f for f in fields if not f.answered), None)
+        if chosen is None:
+            self.query_one("#next", Button).focus()
+            return
+        chosen.focus_answer()
+        if chosen is not fields[0]:
+            self.call_after_refresh(chosen.scroll_visible, top=True, animate=False)
+
+    @on(QuestionField.Done)
+    def _answer_done(self, event: QuestionField.Done) -> None:
+        """Enter, Y or N on an answer: on to the next question shown, or Next after the last one."""
+        fields = [f for f in self.query(QuestionField) if f.display]
+        later = fields[fields.index(event.field) + 1:] if event.field in fields else []
+        if later:
+            later[0].focus_answer()
+            later[0].scroll_visible(animate=False)
+        else:
+            self._next()
 
     def draft(self) -> tuple[Step, Mapping[str, Any]]:
         return self.step, dict(self.working)

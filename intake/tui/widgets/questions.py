@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import DescendantBlur
@@ -14,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, Static, TextArea
 
 from intake.questionnaire import Question, localize
-from intake.tui.widgets.tiles import ChoiceTile
+from intake.tui.widgets.tiles import ChoiceTile, rove
 
 
 class QuestionField(Vertical):
@@ -34,6 +35,13 @@ class QuestionField(Vertical):
 
     class Left(Message):
         """Focus left the field: a good moment to check the answer."""
+
+        def __init__(self, field: QuestionField) -> None:
+            self.field = field
+            super().__init__()
+
+    class Done(Message):
+        """The client finished this answer from the keyboard (Enter, Y or N): go on to the next question."""
 
         def __init__(self, field: QuestionField) -> None:
             self.field = field
@@ -78,11 +86,20 @@ class QuestionField(Vertical):
             self.mount(Static(Content(message), classes="q-problem"))
 
     def focus_answer(self) -> None:
-        """Puts the keyboard focus on the first part of the answer."""
+        """Puts the keyboard focus on the answer (for options: the chosen one, or the first)."""
         for widget in self.query("Input, TextArea, ChoiceTile"):
             if widget.focusable:
                 widget.focus()
                 return
+
+    @property
+    def answered(self) -> bool:
+        """True when the question has an answer."""
+        return self.value is not None and self.value != "" and self.value != []
+
+    def done(self) -> None:
+        """Asks the step to go on to the next question (or Next, after the last one)."""
+        self.post_message(self.Done(self))
 
     def _changed(self, value: Any) -> None:
         self.value = value
@@ -115,7 +132,7 @@ class TextField(QuestionField):
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.screen.focus_next()
+        self.done()
 
 
 class DateField(TextField):
@@ -167,10 +184,16 @@ class _TileField(QuestionField):
             for label, value in self.options():
                 yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value))
 
+    def on_mount(self) -> None:
+        rove(list(self.query(ChoiceTile)))  # the options are one Tab stop; arrow keys move between them
+
     @on(ChoiceTile.Pressed)
     def _tile_pressed(self, event: ChoiceTile.Pressed) -> None:
         event.stop()
-        self.choose(event.tile)
+        if not (event.move_on and self.is_chosen(event.tile.value)):  # Enter never unchooses
+            self.choose(event.tile)
+        if event.move_on:
+            self.done()
 
     def choose(self, tile: ChoiceTile) -> None:
         """Updates the answer for a pressed tile: one choice, or a choice added or removed."""
@@ -182,15 +205,30 @@ class _TileField(QuestionField):
             new: Any = sorted(chosen, key=order.index) or None
         else:
             new = value
-        for tile in self.query(ChoiceTile):
-            tile.selected = self.is_chosen(tile.value, new)
+        for each in self.query(ChoiceTile):
+            each.selected = self.is_chosen(each.value, new)
+        if not self.MULTIPLE:
+            rove(list(self.query(ChoiceTile)), tile)
         self._changed(new)
 
 
 class YesNoField(_TileField):
-    """A yes/no answer as two large tiles side by side."""
+    """A yes/no answer as two large tiles side by side; Y or N answers it from the keyboard and goes on."""
 
     TYPE = "yes_no"
+    MARK = "radio"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", show=False),
+        Binding("n", "answer(False)", "No", show=False),
+    ]
+
+    def action_answer(self, value: bool) -> None:
+        """Chooses Yes or No and goes on to the next question."""
+        tile = next(t for t in self.query(ChoiceTile) if t.value is value)
+        if not self.is_chosen(value):
+            self.choose(tile)
+        tile.focus()
+        self.done()
 
     def options(self) -> list[tuple[str, Any]]:
         return [(self.word("yes"), True), (self.word("no"), False)]
@@ -198,7 +236,7 @@ class YesNoField(_TileField):
     def compose_answer(self) -> ComposeResult:
         with Horizontal(classes="q-tiles q-yes-no"):
             for label, value in self.options():
-                yield ChoiceTile(label, value, selected=self.is_chosen(value))
+                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value))
 
 
 class ChoiceField(_TileField):
