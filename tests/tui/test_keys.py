@@ -106,3 +106,22 @@ async def test_focus_lands_on_the_first_unanswered_question(engine, suitable_ans
         await app.push_screen(fresh)
         await pilot.pause()
         assert app.focused is fresh.query_one("#q-email Input")  # name, birth date and phone are answered
+
+
+async def test_selection_shows_without_colour_and_focus_looks_different(engine, suitable_answers):
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        step = await _to_step(pilot, suitable_answers, "your_skin")
+        concerns = list(step.query_one("#q-concerns").query(ChoiceTile))
+        await pilot.press("space", "tab")  # ticks the first concern, then leaves the group
+        await pilot.pause()
+        chosen, other = concerns[0], concerns[1]
+        assert str(chosen.render()).startswith("[✓] ") and str(other.render()).startswith("[ ] ")
+        assert app.focused is not chosen and chosen.styles.border_top[0] != "double"  # chosen, not focused
+        assert app.focused.styles.border_top[0] == "double"  # the focused answer box has the ring
+        skin = step.query_one("#q-skin_type")
+        skin.focus_answer()
+        await pilot.pause()
+        focused = app.focused
+        assert focused.styles.border_top[0] == "double" and not focused.selected
+        assert all(str(t.render()).startswith("( ) ") for t in skin.query(ChoiceTile))

@@ -208,7 +208,11 @@ class _TileField(QuestionField):
         for each in self.query(ChoiceTile):
             each.selected = self.is_chosen(each.value, new)
         if not self.MULTIPLE:
-            rove(list(self.query(ChoiceTile)), tile)
+            tiles = list(self.query(ChoiceTile))
+            tile.can_focus = True
+            if self.app.focused in tiles:  # the keyboard follows the choice made by a tap or a click
+                tile.focus()
+            rove(tiles, tile)
         self._changed(new)
 
 

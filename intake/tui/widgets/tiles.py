@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-#: Marks drawn before the label: plain (yes/no), radio (one choice) or check (several choices).
+#: Marks drawn before the label, so a choice shows without colour: plain, radio (one choice) or check (several).
 MARKS = {"plain": ("", ""), "radio": ("( ) ", "(●) "), "check": ("[ ] ", "[✓] ")}
 
 
@@ -33,9 +33,9 @@ class ChoiceTile(Widget, can_focus=True):
     }
     ChoiceTile.-statement { height: auto; min-height: 3; text-wrap: wrap; }
     ChoiceTile:hover { background: $boost; }
-    ChoiceTile:focus { border: tall $accent; background: $boost; }
     ChoiceTile.-selected { background: $primary-muted; border: tall $primary; text-style: bold; }
-    ChoiceTile.-selected:focus { border: tall $accent; }
+    /* Where the keyboard is: a double ring, a shape of its own (not a colour), selected or not. */
+    ChoiceTile:focus { border: double $accent; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
