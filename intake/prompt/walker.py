@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from intake.datetyping import date_order, how_to_type, read_date, show_date
 from intake.questionnaire import Question, Step, localize
 
 StepSaved = Callable[[Step, dict[str, Any], "str | None"], None]
@@ -91,12 +92,21 @@ class Walker:
         hint = localize(question.help, self.language) if question.help else None
         previous = answers.get(question.id)
         p = self.prompter
-        if question.type in ("text", "long_text", "date"):
+        if question.type == "date":
+            order = date_order(self.engine.config)
+
+            def check_date(raw: str) -> bool | str:
+                typed = read_date(raw, order)
+                return typed.problem or self.problem(question, answers, typed.iso) or True
+
+            form = f"({how_to_type(order)})"
+            raw = p.text(question.id, label, default=show_date(previous, order), validate=check_date,
+                         instruction=f"{hint} {form}" if hint else form)
+            return read_date(raw, order).iso
+        if question.type in ("text", "long_text"):
             def check(raw: str) -> bool | str:
                 return self.problem(question, answers, self._text_value(question, raw)) or True
 
-            if question.type == "date":
-                hint = hint or "Year-month-day, for example 1990-04-23."
             raw = p.text(question.id, label, default=previous or "", validate=check, instruction=hint,
                          multiline=question.type == "long_text")
             return self._text_value(question, raw)

@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Button, Static
 
+from intake.datetyping import date_order
 from intake.errors import IntakeError
 from intake.questionnaire import Step, localize
 from intake.tui.screens.base import WizardScreen, header, staff_button
@@ -63,6 +64,7 @@ class StepScreen(WizardScreen[StepResult]):
     def compose(self) -> ComposeResult:
         language = self.session.language
         questionnaire = self.session.engine.questionnaire
+        order = date_order(self.session.engine.config)
         yield from header(self.clinic, progress=(self.index + 1, len(self.session.steps)))
         with VerticalScroll(id="step-body", can_focus=False):  # Tab goes from answer to answer
             yield Static(Content(localize(self.step.title, language)), classes="screen-title")
@@ -73,6 +75,7 @@ class StepScreen(WizardScreen[StepResult]):
             for question in self.step.questions:
                 field = make_field(question, self.working.get(question.id), language,
                                    lambda key: questionnaire.word(key, language))
+                field.date_order = order
                 field.display = question.id in visible
                 yield field
         yield Static(Content(KIND_STOP_HINT), id="step-kind-stop")
@@ -133,7 +136,7 @@ class StepScreen(WizardScreen[StepResult]):
 
     def _check(self, widget: QuestionField) -> None:
         problems = self.session.question_problems(self.step, widget.question_id, self.working)
-        widget.show_problem(problems[0].message if problems else None)
+        widget.show_problem(widget.own_problem() or (problems[0].message if problems else None))
         if not any(f.has_problem for f in self.query(QuestionField)):
             self.query_one("#step-summary", Static).update("")
             self.query_one("#step-summary").remove_class("-shown")
@@ -175,6 +178,8 @@ class StepScreen(WizardScreen[StepResult]):
         first = None
         for widget in self.query(QuestionField):
             message = by_field.get(widget.question_id) if widget.display else None
+            if message:
+                message = widget.own_problem() or message
             widget.show_problem(message)
             if message and first is None:
                 first = widget

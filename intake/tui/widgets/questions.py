@@ -14,6 +14,7 @@ from textual.events import DescendantBlur
 from textual.message import Message
 from textual.widgets import Input, Static, TextArea
 
+from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.questionnaire import Question, localize
 from intake.tui.widgets.tiles import ChoiceTile, rove
 
@@ -25,6 +26,8 @@ class QuestionField(Vertical):
     """
 
     TYPE: ClassVar[str] = ""
+    #: The clinic's date order (set by the step screen; used by date answers).
+    date_order: str = "DMY"
 
     class Changed(Message):
         """The answer changed."""
@@ -85,6 +88,10 @@ class QuestionField(Vertical):
         elif message:
             self.mount(Static(Content(message), classes="q-problem"))
 
+    def own_problem(self) -> str | None:
+        """A problem the widget found with what was typed (shown instead of the core's message), or None."""
+        return None
+
     def focus_answer(self) -> None:
         """Puts the keyboard focus on the answer (for options: the chosen one, or the first)."""
         for widget in self.query("Input, TextArea, ChoiceTile"):
@@ -127,7 +134,11 @@ class TextField(QuestionField):
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._changed(_text_value(event.value))
+        self._changed(self.read(event.value))
+
+    def read(self, typed: str) -> Any:
+        """The answer for what is in the box."""
+        return _text_value(typed)
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
@@ -136,15 +147,27 @@ class TextField(QuestionField):
 
 
 class DateField(TextField):
-    """A date answer, typed as year-month-day (the form the core's messages explain)."""
+    """A date answer, typed the way the clinic's country writes dates (e.g. 10/04/1992), stored as YYYY-MM-DD.
+
+    `date_order` is the clinic's order ('DMY', 'MDY' or 'YMD'); the core reads what was typed
+    (`intake.datetyping`) and a date it cannot read gets a message that echoes the text typed.
+    """
 
     TYPE = "date"
-    PLACEHOLDER = "YYYY-MM-DD, for example 1990-04-23"
-    RESTRICT = r"[0-9-]*"
+    typed_problem: str | None = None
 
     def compose_answer(self) -> ComposeResult:
-        yield Input(value=self.value or "", placeholder=self.PLACEHOLDER, restrict=self.RESTRICT,
-                    max_length=10, select_on_focus=False, classes="q-input q-date-input")
+        yield Input(value=show_date(self.value, self.date_order), placeholder=how_to_type(self.date_order),
+                    restrict=TYPING, max_length=24, select_on_focus=False, classes="q-input q-date-input")
+
+    def read(self, typed: str) -> Any:
+        found = read_date(typed, self.date_order)
+        self.typed_problem = found.problem
+        # What cannot be read stays as typed, so the step cannot go on with it.
+        return found.iso if found.problem is None else typed.strip()
+
+    def own_problem(self) -> str | None:
+        return self.typed_problem
 
 
 class LongTextField(QuestionField):
