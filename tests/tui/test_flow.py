@@ -26,6 +26,7 @@ from tests.tui.driver import (
     hand_back,
     open_staff_menu,
     press,
+    read_information,
     sign_by_drawing,
     wait_for,
 )
@@ -62,7 +63,7 @@ async def test_a_suitable_client_gets_sealed_documents(engine, suitable_answers)
         await wait_for(pilot, ReviewScreen)
         await press(pilot, "#confirm")
         await wait_for(pilot, InformationScreen)
-        await press(pilot, "#continue")
+        await read_information(pilot)
         consent = await wait_for(pilot, SignatureScreen)
         # the document's own words
         assert consent.statement.startswith("I have read the information about microneedling")
@@ -119,7 +120,7 @@ async def client_part(pilot, answers) -> None:
     await pilot.pause()
     if pilot.app.session.state.assessment.verdict != "defer":  # a deferral has nothing to sign
         await wait_for(pilot, InformationScreen)
-        await press(pilot, "#continue")
+        await read_information(pilot)
         await wait_for(pilot, SignatureScreen)
         await sign_by_drawing(pilot)
         if answers.get("photo_consent"):
@@ -325,7 +326,7 @@ async def test_unreadable_kept_signatures_mean_the_client_signs_again(engine, su
     async with second.run_test(size=SIZES["small"]) as pilot:
         await resume_waiting(pilot)
         await wait_for(pilot, InformationScreen)
-        await press(pilot, "#continue")
+        await read_information(pilot)
         await wait_for(pilot, SignatureScreen)
         await sign_by_drawing(pilot)
         await wait_for(pilot, SignatureScreen)

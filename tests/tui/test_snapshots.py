@@ -20,7 +20,16 @@ from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import answer_all_steps, draw, enter_pin, fill_step, open_staff_menu, press, wait_for
+from tests.tui.driver import (
+    answer_all_steps,
+    draw,
+    enter_pin,
+    fill_step,
+    open_staff_menu,
+    press,
+    read_information,
+    wait_for,
+)
 from tests.tui.fakes import FakeRenderer
 from tests.tui.test_flow import client_part, countersign, start
 
@@ -54,7 +63,7 @@ async def to_signature(pilot, example="suitable"):
     await to_review(pilot, example)
     await press(pilot, "#confirm")
     await wait_for(pilot, InformationScreen)
-    await press(pilot, "#continue")
+    await read_information(pilot)
     return await wait_for(pilot, SignatureScreen)
 
 
