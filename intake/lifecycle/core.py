@@ -387,3 +387,18 @@ class Lifecycle:
         """The questionnaire's title in the clinic's language."""
         return localize(self.engine.questionnaire.title, self.engine.language)
 
+    # -- discarding a draft (added for issue 11, staff tools: a separate block for the lead) --------
+
+    def discard(self, intake_id: str, reason: str, actor: Actor) -> None:
+        """Erases a draft staff abandon on purpose (a test or a mistake); the audit trail keeps who and why.
+
+        Raises:
+            TextInputError: the reason is missing, too long or not plain text.
+            WorkflowError: the intake is not a draft.
+        """
+        from intake.text import TextInputError
+
+        reason = check_reason(reason, required=False)
+        if len(reason) < 3:
+            raise TextInputError("say why the draft is discarded (for example: a test, or started twice).")
+        self.store.discard_draft(intake_id, reason=reason, staff=actor.staff, device=actor.device)

@@ -124,3 +124,20 @@ def purge_retention(store, now: datetime | None = None, *, staff: str = SYSTEM, 
     if count:
         _checkpoint(store)
     return count
+
+
+# -- discarding a draft (issue 11, staff tools; additive) -------------------------------------------
+
+
+def discard_draft(store, intake_id: str, reason: str, staff: str, device: str) -> None:
+    """Erases one draft now, as expiry would, and audits who discarded it and why."""
+    from intake.records.store import _require_draft
+
+    with store._write("discarding a draft"):
+        status, client_id, updated = store._row(intake_id, "status, client_id, updated_at")
+        _require_draft(intake_id, status)
+        _wipe(store, intake_id, "erased", store._now())
+        clients.drop_if_orphan(store.conn, client_id)
+        store._audit("erased", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+                     reason=f"draft discarded by staff: {reason}", last_saved=updated)
+    _checkpoint(store)

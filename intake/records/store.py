@@ -380,6 +380,20 @@ class Store:
 
         return erase.purge_retention(self, now)
 
+    # -- discarding a draft (issue 11, staff tools; additive) --------------------------------------
+
+    def discard_draft(self, intake_id: str, *, reason: str, staff: str, device: str) -> None:
+        """Erases a draft staff abandon on purpose (a test, a mistake), with the reason in the audit trail.
+
+        Raises:
+            RecordNotFoundError: no such intake.
+            WorkflowError: the intake is not a draft.
+        """
+        from intake.records import erase
+
+        _check_who(staff, device)
+        erase.discard_draft(self, intake_id, reason, staff, device)
+
 
 def _check_who(staff: str, device: str) -> None:
     for name, value in (("staff", staff), ("device", device)):

@@ -109,6 +109,9 @@ class Flow:
                 await self.client(Resumption("steps", 0))
         elif choice == "returning":
             await self.returning_client()
+        elif isinstance(choice, tuple) and choice[0] == "discard":
+            await self.discard(choice[1], drafts)
+            await self.staff_menu()
         elif isinstance(choice, tuple):
             where = self.attempt_value(session.resume, choice[1])
             if where is not _FAILED:
@@ -119,23 +122,28 @@ class Flow:
             self.close_app()
 
     async def returning_client(self) -> None:
-        """Staff look up a returning client; their lasting answers are filled in for them to check."""
+        """Staff look up a returning client (correcting a typo first if need be); nothing starts before they choose."""
+        from intake.datetyping import date_order
         from intake.tui.screens.staff import ReturningScreen
 
         session, app = self.session, self.app
-        who = await self.show(ReturningScreen(app.clinic))
-        if who is None:
+        prefill = await self.show(ReturningScreen(app.clinic, session.returning_answers,
+                                                  date_order(session.engine.config)))
+        if prefill is None:
             return
-        name, birth = who
-        earlier = self.attempt_value(session.returning_answers, name, birth)
-        if earlier is _FAILED:
-            return
-        if earlier:
-            app.notify(f"Earlier answers found: {len(earlier)} filled in for the client to check.", markup=False)
-        else:
-            app.notify("No earlier intake matches that name and date of birth; starting a new one.", markup=False)
-        if self.attempt(session.begin, {**(earlier or {}), "full_name": name, "date_of_birth": birth}):
+        if self.attempt(session.begin, prefill):
             await self.client(Resumption("steps", 0))
+
+    async def discard(self, intake_id: str, drafts) -> None:
+        """Staff discard a draft, with the reason (audited)."""
+        from intake.tui.screens.staff import DiscardScreen, draft_label
+
+        session, app = self.session, self.app
+        draft = next(d for d in drafts if d.intake_id == intake_id)
+        label = draft_label(draft, session.engine.questionnaire, session.language, session.engine.config.timezone)
+        reason = await self.show(DiscardScreen(app.clinic, label))
+        if reason is not None and self.attempt(session.discard, intake_id, reason):
+            app.notify("The draft was discarded.", markup=False)
 
     def close_app(self) -> None:
         """Closes the app (staff only).

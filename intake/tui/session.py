@@ -297,6 +297,10 @@ class IntakeSession:
         if step is not None and working is not None:
             self.save_step(step, working, step.id, partial=True)
 
+    def discard(self, intake_id: str, reason: str) -> None:
+        """Erases a draft staff abandon on purpose; the audit trail keeps who and why (never undone)."""
+        self.lifecycle.discard(intake_id, reason, self.staff())
+
     def waiting(self) -> list[ListRow]:
         """Today's submitted intakes still without documents (e.g. the app closed before review)."""
         today, found = self.today(), []

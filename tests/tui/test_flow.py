@@ -371,9 +371,11 @@ async def test_staff_start_a_returning_client_with_their_earlier_answers(engine,
         await press(pilot, "#returning")
         lookup = await wait_for(pilot, ReturningScreen)
         lookup.query_one("#returning-name").value = "maria okonkwo-smith"
-        lookup.query_one("#returning-birth").value = "1988-03-14"
+        lookup.query_one("#returning-birth").value = "14/03/1988"
         await press(pilot, "#look-up")
+        await press(pilot, "#start-found")
         step = await wait_for(pilot, StepScreen)
+        assert step.working["full_name"] == "Maria Okonkwo-Smith"  # as stored, not as staff typed it
         assert step.working["phone"] == "+44 7700 900123"  # contact details, ready to check
         assert "goals" not in app.session.state.answers  # only lasting answers come back
         await press(pilot, "#next")
