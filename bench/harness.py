@@ -26,6 +26,8 @@ class Result:
     baseline_name: str = ""
     baseline_s: float | None = None
     note: str = ""
+    #: what median_s counts when it is not seconds (e.g. "key presses")
+    unit: str = ""
 
     @property
     def ratio(self) -> float | None:

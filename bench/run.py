@@ -13,9 +13,11 @@ sys.path.insert(0, str(HERE.parent))
 from harness import Result  # noqa: E402 - bench/ is put on the path just above
 
 
-def _fmt(seconds: float | None) -> str:
+def _fmt(seconds: float | None, unit: str = "") -> str:
     if seconds is None:
         return "-"
+    if unit:  # a count, e.g. key presses
+        return f"{seconds:.0f}"
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
@@ -34,9 +36,10 @@ def main(argv: list[str]) -> int:
     print(header)
     print("-" * len(header))
     for r in results:
-        base = f"{r.baseline_name} {_fmt(r.baseline_s)}" if r.baseline_name else "-"
+        base = f"{r.baseline_name} {_fmt(r.baseline_s, r.unit)}" if r.baseline_name else "-"
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
-        print(f"{r.name:44} {_fmt(r.median_s):>10} {base:>32} {ratio:>6}  {r.budget:24} {'yes' if r.ok else 'NO'}")
+        value = _fmt(r.median_s, r.unit)
+        print(f"{r.name:44} {value:>10} {base:>32} {ratio:>6}  {r.budget:24} {'yes' if r.ok else 'NO'}")
         if r.note:
             print(f"    {r.note}")
     return 0

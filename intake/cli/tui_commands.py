@@ -1,4 +1,4 @@
-"""Provides the wizard subcommands: `start [--kiosk]`, `serve [pair NAME]` and `pin-hash`."""
+"""Provides the wizard subcommands: `start [--staff-desk]`, `serve [pair NAME]` and `pin-hash`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Adds the wizard subcommands."""
-    p = subparsers.add_parser("start", help="open the intake wizard in this terminal")
-    p.add_argument("--kiosk", action="store_true",
-                   help="lock the wizard down for a client tablet (only the staff PIN exits)")
+    p = subparsers.add_parser("start", help="open the intake wizard in this terminal (a locked kiosk for clients)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--staff-desk", action="store_true",
+                      help="an unlocked window for staff at their own desk: ctrl+q saves the draft and quits, "
+                           "copying works; never hand this window to a client")
+    mode.add_argument("--kiosk", action="store_true",
+                      help="the default (kept for scripts): locked for a client tablet, only the staff PIN exits")
     p.set_defaults(handler=cmd_start)
 
     p = subparsers.add_parser("serve", help="serve the kiosk wizard to tablet browsers (textual-serve)")
@@ -54,7 +58,7 @@ def open_session(engine):
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    """intake start [--kiosk]"""
+    """intake start [--staff-desk]: a locked kiosk unless staff ask for their desk window."""
     if not (_web_driver() or (sys.stdin.isatty() and sys.stdout.isatty())):
         print("intake start: the wizard needs a terminal (it was started without one). "
               "Run it in a terminal window, or use `intake validate` / `intake assess` for files.",
@@ -72,7 +76,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         from intake.errors import DataFileError, FileProblem
 
         raise DataFileError(path, [FileProblem("(file)", "no such file", "check the --config path")])
-    app = IntakeApp(lambda: load_engine(path), open_session, clinic=_clinic_name(path), kiosk=args.kiosk)
+    app = IntakeApp(lambda: load_engine(path), open_session, clinic=_clinic_name(path), kiosk=not args.staff_desk)
     app.run()
     if app.session is not None:
         app.session.close()

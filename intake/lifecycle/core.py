@@ -1,10 +1,7 @@
 """Provides Lifecycle: the whole life of one intake, the same for the wizard, `intake ask` and the CLI.
 
-An intake is begun (optionally prefilled for a returning client), saved step by step, submitted
-(validated and assessed), signed by the client (signatures kept in the store until the
-countersignature), decided on by a practitioner where clearance is needed, countersigned and
-rendered into sealed documents that the store keeps. Any of it can be resumed from the store:
-`resume` says where it continues. Front ends keep only what is theirs (widgets, prompts, threads).
+An intake is begun, saved step by step, submitted, signed, decided on where clearance is needed,
+countersigned and rendered into sealed documents the store keeps; `resume` says where any continues.
 """
 
 from __future__ import annotations
@@ -37,7 +34,7 @@ from intake.treatment import TreatmentPlan
 
 if TYPE_CHECKING:
     from intake.documents.model import Countersignature, Packet, Signature
-    from intake.records.model import DocumentInfo, IntakeView
+    from intake.records.model import IntakeView
     from intake.records.store import Store
 
 #: Questions the lifecycle relies on by id.
@@ -390,6 +387,13 @@ class Lifecycle:
         assert folder is not None  # a default is given
         return folder
 
-    def reprint(self, intake_id: str, actor: Actor, kind: str | None = None) -> list[tuple[DocumentInfo, bytes]]:
-        """The stored PDFs, byte for byte, checked against their SHA-256."""
-        return self.store.reprint(intake_id, kind=kind, staff=actor.staff, device=actor.device)
+
+    def discard(self, intake_id: str, reason: str, actor: Actor) -> None:
+        """Erases a draft staff abandon on purpose (a test, a mistake); the audit trail keeps who and why.
+
+        Raises:
+            TextInputError: no reason, or not plain text.  WorkflowError: the intake is not a draft.
+        """
+        from intake.records.erase import discard_draft
+
+        discard_draft(self.store, intake_id, check_reason(reason, required=True), actor.staff, actor.device)

@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intake import kindstop
+from intake.consultation import consultation
 from intake.errors import IntakeError
+from intake.kindstop import KindStop
 from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, signers
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
@@ -52,6 +55,10 @@ class AskSession:
         self.lifecycle = Lifecycle(engine, store, renderer, clock=self.clock)
         self.language = engine.language
         self.intake: Intake | None = None
+        #: set when an answer gave a deferral and the clinic stops kindly
+        self.stopped: KindStop | None = None
+        #: staff chose to carry on with every question after a kind stop (a misunderstanding)
+        self.kind_stop_waived = False
 
     @property
     def intake_id(self) -> str | None:
@@ -84,6 +91,13 @@ class AskSession:
                        "letter": ": deferred, waiting for the letter"}.get(where.stage, "")
             self.prompter.say(f"Resuming intake {intake.intake_id}{waiting}.")
             stage, first = where.stage, where.step_index
+            if stage in ("steps", "review") and self._kind_stop(dict(intake.answers)) is not None:
+                self.kind_stop_waived = self.prompter.confirm(
+                    "kind_stop_carry_on", "This intake stopped kindly at a deferral. Carry on with every question "
+                    "(for example, the answer was a misunderstanding and can be changed at the review)?",
+                    default=False)
+                if self.kind_stop_waived:  # from the step left unfinished when it stopped
+                    stage, first = "steps", life.first_problem_step(intake) or 0
         else:
             intake = self.intake = life.begin(self.actor)
             title = localize(self.engine.questionnaire.title, self.language)
@@ -95,6 +109,9 @@ class AskSession:
             walker = Walker(self.engine, self.prompter, intake.consultation_date)
             start = life.steps[first].id if stage == "steps" else None
             answers = self._ask_steps(walker, dict(intake.answers), start, prefill_offered=resume_id is not None)
+            if self.stopped is not None:
+                self._tell_kind_stop(intake, self.stopped)
+                return []
             self._review(walker, answers)
             life.submit(intake, self.actor)
         assessment = intake.assessment
@@ -122,13 +139,48 @@ class AskSession:
         first = next((i for i, s in enumerate(steps) if s.id == start), 0)
         for index in range(first, len(steps)):
             step = steps[index]
+            stop = self._kind_stop(answers)
+            if stop is not None and not stop.still_needed:
+                self.stopped = stop
+                return answers
             answers = walker.ask_step(step, answers, index + 1, len(steps),
-                                      on_answer=lambda partial, step=step: self._save(step, partial, step.id))
+                                      on_answer=lambda partial, step=step: self._save(step, partial, step.id),
+                                      stop_when=lambda partial, step=step: self._stops_after(step, partial))
             self._save(step, answers, steps[index + 1].id if index + 1 < len(steps) else None)
+            if self._stops_after(step, answers):
+                self.stopped = self._kind_stop(answers)
+                return answers
             if not prefill_offered and all(answers.get(q) for q in IDENTIFYING):
                 prefill_offered = True
                 answers = self._offer_prefill(answers)
         return answers
+
+    def _kind_stop(self, answers: dict[str, Any]) -> KindStop | None:
+        assert self.intake is not None
+        if self.kind_stop_waived:
+            return None
+        return kindstop.stop_for(self.engine, answers, self.intake.consultation_date)
+
+    def _stops_after(self, step, answers: dict[str, Any]) -> bool:
+        """True when the answers gave a deferral and this step is not one the clinic still needs."""
+        stop = self._kind_stop(answers)
+        return stop is not None and step.id not in stop.still_needed
+
+    def _tell_kind_stop(self, intake: Intake, stop: KindStop) -> None:
+        """The kind stop: a gentle word for the client, then (for staff) why it stopped and the answers given."""
+        self.prompter.say(f"\n{kindstop.CLIENT_TITLE}\n{kindstop.CLIENT_MESSAGE}")
+        if not self.prompter.confirm("kind_stop_staff", "Staff: show why the intake stopped?", default=True):
+            self.prompter.say(f"Intake {intake.intake_id} is kept as a draft.")
+            return
+        self.prompter.say("\nStopped kindly: no treatment today. The client was asked only for their contact "
+                          "details (no consent statements, no signatures). Please talk with them.\nWhy it stopped:")
+        for finding in stop.findings:
+            self.prompter.say(f"  [{finding.severity}] {finding.question_label} → {finding.answer}\n"
+                              f"      {finding.practitioner_message}")
+        self._show_steps(consultation(self.engine.questionnaire, intake.answers, stop.findings, self.language,
+                                      unanswered=False))
+        self.prompter.say(f"Intake {intake.intake_id} is kept as a draft; if the answer was a misunderstanding, "
+                          f"`intake ask --resume {intake.intake_id}` carries on with every question.")
 
     def _save(self, step, answers: dict[str, Any], next_step: str | None) -> None:
         assert self.intake is not None
@@ -220,6 +272,7 @@ class AskSession:
                               "the practitioner.")
         practitioners = [(p.id, f"{p.name} ({p.role})" if p.role else p.name) for p in self.engine.config.practitioners]
         practitioner_id = self.prompter.select("practitioner", "Practitioner reviewing this intake", practitioners)
+        self._show_consultation(intake, assessment)
         self.prompter.say(f"Suitability: {verdict_text(assessment)}")
         for finding in assessment.findings:
             self.prompter.say(f"  [{finding.severity}] {finding.practitioner_message}")
@@ -234,6 +287,20 @@ class AskSession:
         life.ensure_seal(counter.signed_at)
         self.prompter.say("Preparing and sealing your documents…")
         return life.render(intake, counter)
+
+    def _show_consultation(self, intake: Intake, assessment: Assessment) -> None:
+        """Every answer, step by step, answers behind findings marked, before the practitioner countersigns."""
+        self.prompter.say("\nThe consultation, step by step (answers behind findings are marked ⚑):")
+        self._show_steps(consultation(self.engine.questionnaire, intake.answers, assessment.findings, self.language))
+
+    def _show_steps(self, steps) -> None:
+        for step in steps:
+            self.prompter.say(f"\n  {step.title}")
+            for line in step.lines:
+                mark = f"⚑ {line.severity.upper()}: " if line.severity else ""
+                answer = "\n      ".join(line.answer.splitlines() or [""])
+                self.prompter.say(f"    {mark}{line.label}\n      {answer}")
+        self.prompter.say("")
 
     def _decide(self, intake: Intake, practitioner_id: str) -> bool:
         """The practitioner's clearance decision; False when they stop until clearance."""

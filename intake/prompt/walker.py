@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from intake.datetyping import date_order, how_to_type, read_date, show_date
 from intake.questionnaire import Question, Step, localize
 
 StepSaved = Callable[[Step, dict[str, Any], "str | None"], None]
@@ -41,11 +42,14 @@ class Walker:
         return answers
 
     def ask_step(self, step: Step, answers: Mapping[str, Any], number: int, total: int,
-                 on_answer: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+                 on_answer: Callable[[dict[str, Any]], None] | None = None,
+                 stop_when: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
         """Asks the visible questions of one step, re-checking visibility after every answer.
 
         Args:
             on_answer: called with the pruned answers after each answer (to save a draft).
+            stop_when: called with the pruned answers after each answer; True leaves the rest of the
+                step unasked (a kind stop).
         """
         answers = dict(answers)
         self.prompter.say(f"\nStep {number} of {total}: {localize(step.title, self.language)}")
@@ -62,6 +66,8 @@ class Walker:
                 answers[question.id] = value
             if on_answer:
                 on_answer(self.questionnaire.prune(answers))
+            if stop_when and stop_when(self.questionnaire.prune(answers)):
+                break
         return self.questionnaire.prune(answers)
 
     # -- one question -------------------------------------------------------------------------
@@ -86,12 +92,21 @@ class Walker:
         hint = localize(question.help, self.language) if question.help else None
         previous = answers.get(question.id)
         p = self.prompter
-        if question.type in ("text", "long_text", "date"):
+        if question.type == "date":
+            order = date_order(self.engine.config)
+
+            def check_date(raw: str) -> bool | str:
+                typed = read_date(raw, order)
+                return typed.problem or self.problem(question, answers, typed.iso) or True
+
+            form = f"({how_to_type(order)})"
+            raw = p.text(question.id, label, default=show_date(previous, order), validate=check_date,
+                         instruction=f"{hint} {form}" if hint else form)
+            return read_date(raw, order).iso
+        if question.type in ("text", "long_text"):
             def check(raw: str) -> bool | str:
                 return self.problem(question, answers, self._text_value(question, raw)) or True
 
-            if question.type == "date":
-                hint = hint or "Year-month-day, for example 1990-04-23."
             raw = p.text(question.id, label, default=previous or "", validate=check, instruction=hint,
                          multiline=question.type == "long_text")
             return self._text_value(question, raw)

@@ -15,7 +15,7 @@ from intake.dates import add_months
 from intake.records import clients
 from intake.records.errors import RecordNotFoundError
 from intake.records.model import CONSENT_KINDS, ErasureReport, iso
-from intake.records.ops import StoreOps, check_who
+from intake.records.ops import StoreOps, check_who, require_draft
 
 SYSTEM = "intake (automatic)"
 _WIPE = ("UPDATE intakes SET status = ?, answers = NULL, label = NULL, record = NULL, assessment = NULL,"
@@ -116,3 +116,19 @@ def purge_retention(store: StoreOps, now: datetime | None = None, *, staff: str 
     if count:
         store.checkpoint_wal()
     return count
+
+
+# -- discarding a draft (issue 11, staff tools; additive) -------------------------------------------
+
+
+def discard_draft(store: StoreOps, intake_id: str, reason: str, staff: str, device: str) -> None:
+    """Erases one draft now, as expiry would, and audits who discarded it and why."""
+    check_who(staff, device)
+    with store.write("discarding a draft"):
+        status, client_id, updated = store.row(intake_id, "status, client_id, updated_at")
+        require_draft(intake_id, status)
+        _wipe(store, intake_id, "erased", store.now())
+        clients.drop_if_orphan(store.conn, client_id)
+        store.audit("erased", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
+                    reason=f"draft discarded by staff: {reason}", last_saved=updated)
+    store.checkpoint_wal()

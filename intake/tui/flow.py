@@ -17,6 +17,7 @@ LATER_SCREENS = (
     "intake.tui.screens.step", "intake.tui.screens.review", "intake.tui.screens.information",
     "intake.tui.screens.signature", "intake.tui.screens.handback", "intake.tui.screens.practitioner",
     "intake.tui.screens.documents", "intake.tui.screens.privacy", "intake.tui.screens.staff",
+    "intake.tui.screens.kindstop",
 )
 
 if TYPE_CHECKING:
@@ -108,31 +109,41 @@ class Flow:
                 await self.client(Resumption("steps", 0))
         elif choice == "returning":
             await self.returning_client()
+        elif isinstance(choice, tuple) and choice[0] == "discard":
+            await self.discard(choice[1], drafts)
+            await self.staff_menu()
         elif isinstance(choice, tuple):
             where = self.attempt_value(session.resume, choice[1])
             if where is not _FAILED:
+                if where.stage in ("steps", "review") and session.kind_stop() is not None:
+                    where = Resumption("stopped-staff")  # staff resumed it: straight to why it stopped
                 await self.client(where)
         elif choice == "exit":
             self.close_app()
 
     async def returning_client(self) -> None:
-        """Staff look up a returning client; their lasting answers are filled in for them to check."""
+        """Staff look up a returning client (correcting a typo first if need be); nothing starts before they choose."""
+        from intake.datetyping import date_order
         from intake.tui.screens.staff import ReturningScreen
 
         session, app = self.session, self.app
-        who = await self.show(ReturningScreen(app.clinic))
-        if who is None:
+        prefill = await self.show(ReturningScreen(app.clinic, session.returning_answers,
+                                                  date_order(session.engine.config)))
+        if prefill is None:
             return
-        name, birth = who
-        earlier = self.attempt_value(session.returning_answers, name, birth)
-        if earlier is _FAILED:
-            return
-        if earlier:
-            app.notify(f"Earlier answers found: {len(earlier)} filled in for the client to check.", markup=False)
-        else:
-            app.notify("No earlier intake matches that name and date of birth; starting a new one.", markup=False)
-        if self.attempt(session.begin, {**(earlier or {}), "full_name": name, "date_of_birth": birth}):
+        if self.attempt(session.begin, prefill):
             await self.client(Resumption("steps", 0))
+
+    async def discard(self, intake_id: str, drafts) -> None:
+        """Staff discard a draft, with the reason (audited)."""
+        from intake.tui.screens.staff import DiscardScreen, draft_label
+
+        session, app = self.session, self.app
+        draft = next(d for d in drafts if d.intake_id == intake_id)
+        label = draft_label(draft, session.engine.questionnaire, session.language, session.engine.config.timezone)
+        reason = await self.show(DiscardScreen(app.clinic, label))
+        if reason is not None and self.attempt(session.discard, intake_id, reason):
+            app.notify("The draft was discarded.", markup=False)
 
     def close_app(self) -> None:
         """Closes the app (staff only).
@@ -173,14 +184,19 @@ class Flow:
         stage, index = where.stage, where.step_index
         while True:
             if stage == "steps":
-                await self.steps(index)
-                stage = "review"
+                stage = "stopped" if await self.steps(index) == "stopped" else "review"
+            elif stage in ("stopped", "stopped-staff"):
+                if not await self.stopped(client=stage == "stopped"):
+                    return
+                stage, index = "steps", session.first_problem_step() or 0
             elif stage == "review":
                 result = await self.show(ReviewScreen(session, app.clinic, app.texts["review"]))
                 if result.action == "staff":
                     await self.staff_interrupt()
                 elif result.action == "edit":
                     await self.edit(result.step_index, result.question_id)
+                    if session.kind_stop() is not None:
+                        stage = "stopped"
                 else:
                     first = session.first_problem_step()
                     if first is not None:
@@ -208,8 +224,12 @@ class Flow:
                 await self.practitioner()
                 return
 
-    async def steps(self, index: int) -> None:
-        """The questionnaire steps from `index` to the end; answers saved after every step."""
+    async def steps(self, index: int) -> str:
+        """The questionnaire steps from `index` to the end; answers saved after every step.
+
+        Returns 'done', or 'stopped' when an answer gave a deferral and the clinic stops kindly
+        (the contact step is completed first when it is not yet).
+        """
         from intake.tui.screens.step import StepScreen
 
         session = self.session
@@ -219,14 +239,44 @@ class Flow:
             result = await self.show(StepScreen(session, index, self.app.clinic))
             if result.action == "next":
                 following = steps[index + 1].id if index + 1 < len(steps) else None
-                if self.attempt(session.save_step, step, result.answers, following):
-                    index += 1
+                stop = session.kind_stop(step, result.answers)
+                if not self.attempt(session.save_step, step, result.answers, following, partial=stop is not None):
+                    continue
+                index += 1
+                stop = session.kind_stop() if stop is not None else None
+                if stop is not None and not stop.still_needed:
+                    return "stopped"
+                if stop is not None:
+                    index = session.step_index(stop.still_needed[0])
             elif result.action == "back":
                 index = max(0, index - 1)
                 self.attempt(session.save_step, step, result.answers, steps[index].id, partial=True)
             else:
                 self.attempt(session.save_step, step, result.answers, step.id, partial=True)
                 await self.staff_interrupt()
+        return "done"
+
+    async def stopped(self, client: bool) -> bool:
+        """The kind stop: the client hands back, the practitioner sees why.
+
+        Returns:
+            True when staff carry on with every question (the intake continues), False when finished.
+        """
+        from intake.tui.screens.kindstop import KindStopScreen, StoppedScreen
+
+        session, app = self.session, self.app
+        stop = session.kind_stop()
+        if stop is None:
+            return True
+        while client:
+            await self.show(KindStopScreen(app.clinic))
+            if await self.unlock():
+                break
+        choice = await self.show(StoppedScreen(session, app.clinic, stop))
+        if choice == "carry_on":
+            session.waive_kind_stop()
+            return True
+        return False
 
     async def edit(self, index: int, question_id: str | None) -> None:
         """Opens one step from the review screen; 'Save and return' goes back to the review."""

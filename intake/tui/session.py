@@ -15,9 +15,11 @@ from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intake import kindstop
 from intake.assessment import Assessment
 from intake.engine import Engine
 from intake.errors import IntakeError
+from intake.kindstop import KindStop
 from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, device_name, signers
 from intake.questionnaire import Step
 from intake.treatment import TreatmentPlan
@@ -149,6 +151,21 @@ class IntakeSession:
     def step_index(self, step_id: str | None) -> int:
         """The position of a step, 0 when unknown."""
         return self.lifecycle.step_index(step_id)
+
+    def kind_stop(self, step: Step | None = None, working: Mapping[str, Any] | None = None) -> KindStop | None:
+        """The kind stop the answers so far call for (with this step's answers from the screen), or None.
+
+        None as well when the clinic turned it off or staff chose to carry on with every question.
+        """
+        intake = self.state.intake
+        if intake is None or self.state.kind_stop_waived:
+            return None
+        answers = self.answers_with(step, working or {}) if step is not None else intake.answers
+        return kindstop.stop_for(self.engine, answers, intake.consultation_date)
+
+    def waive_kind_stop(self) -> None:
+        """Staff carry on with every question after a kind stop (for example, the answer was a misunderstanding)."""
+        self.state.kind_stop_waived = True
 
     # -- review, assessment, signatures ----------------------------------------------------------
 
@@ -290,6 +307,10 @@ class IntakeSession:
             return
         if step is not None and working is not None:
             self.save_step(step, working, step.id, partial=True)
+
+    def discard(self, intake_id: str, reason: str) -> None:
+        """Erases a draft staff abandon on purpose; the audit trail keeps who and why (never undone)."""
+        self.lifecycle.discard(intake_id, reason, self.staff())
 
     def waiting(self) -> list[ListRow]:
         """Today's submitted intakes still without documents (e.g. the app closed before review)."""

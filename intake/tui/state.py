@@ -39,6 +39,8 @@ class ClientState:
     review: Review | None = None
     #: the countersignature made from the review (with the decision recorded in the store)
     counter: Countersignature | None = None
+    #: staff chose to carry on with every question after a kind stop (the answer was a misunderstanding)
+    kind_stop_waived: bool = False
 
     @property
     def intake_id(self) -> str | None:

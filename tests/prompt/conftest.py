@@ -44,3 +44,10 @@ class Clock:
 @pytest.fixture
 def clinic_engine(clinic_config):
     return Engine.load(clinic_config)
+
+
+def without_kind_stop(config):
+    """The same clinic with `[policy] kind_stop = false`: a deferral walks every question to the letter."""
+    from dataclasses import replace
+
+    return replace(config, data={**config.data, "policy": {**config.section("policy"), "kind_stop": False}})

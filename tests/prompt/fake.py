@@ -18,10 +18,13 @@ class FakePrompter:
         self.asked: list[str] = []
         self.rejected: dict[str, list[str]] = {}
         self.said: list[str] = []
+        #: what was said and asked, in order: ("say", text) or ("ask", key)
+        self.transcript: list[tuple[str, str]] = []
         self.interrupt_at = interrupt_at
 
     def _take(self, key: str) -> Any:
         self.asked.append(key)
+        self.transcript.append(("ask", key))
         if key == self.interrupt_at:
             raise KeyboardInterrupt
         if key not in self.answers:
@@ -30,6 +33,7 @@ class FakePrompter:
 
     def say(self, text: str) -> None:
         self.said.append(text)
+        self.transcript.append(("say", text))
 
     def _validated(self, key, value, validate):
         candidates = value if isinstance(value, list) and value and isinstance(value[0], tuple) else [value]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from intake.documents import PacketRenderer, verify_pdf
+from intake.engine import Engine
 from intake.prompt.flow import AskSession, NotResumable
 from intake.records import Store
 from tests.conftest import load_example
-from tests.prompt.conftest import Clock
+from tests.prompt.conftest import Clock, without_kind_stop
 from tests.prompt.fake import FakePrompter
 
 
@@ -39,6 +40,9 @@ def session(engine, config, prompter, renderers, clock=None):
     ("defer", "deferred", {"deferral"}),
 ])
 def test_complete_intake_of_each_verdict(clinic_engine, clinic_config, renderers, name, status, kinds):
+    if name == "defer":  # the whole walk to the letter is what a clinic without the kind stop gets
+        clinic_config = without_kind_stop(clinic_config)
+        clinic_engine = Engine.load(clinic_config)
     prompter = FakePrompter(script(clinic_engine, name))
     ask, store = session(clinic_engine, clinic_config, prompter, renderers)
     paths = ask.run()
@@ -186,4 +190,64 @@ def test_answers_are_saved_as_they_are_given(clinic_engine, clinic_config, rende
     draft = store.load_intake(ask.intake_id)
     assert draft.answers["isotretinoin"] == "no"  # answered just before the stop, mid-step
     assert draft.next_step == "medicines"
+    store.close()
+
+
+def test_the_practitioner_sees_every_answer_by_step_before_countersigning(clinic_engine, clinic_config, renderers):
+    prompter = FakePrompter(script(clinic_engine, "caution", goals="Less [b]redness[/b] please"))
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    ask.run()
+    store.close()
+    countersign = prompter.transcript.index(("ask", "countersign"))
+    practitioner = prompter.transcript.index(("ask", "practitioner"))
+    shown = "\n".join(text for kind, text in prompter.transcript[practitioner:countersign] if kind == "say")
+    answers = ask.intake.answers
+    for question in clinic_engine.questionnaire.visible(answers):
+        assert question.label["en"] in shown
+    assert "Less [b]redness[/b] please" in shown
+    flagged = {f.question_id for f in ask.intake.assessment.findings if f.question_id}
+    for question_id in flagged:
+        label = clinic_engine.questionnaire.by_id[question_id].label["en"]
+        assert f"⚑ CAUTION: {label}" in shown
+    assert shown.count("⚑ ") == len(flagged)  # one per answer behind a finding
+
+
+def test_a_deferral_stops_kindly_without_statements_or_signatures(clinic_engine, clinic_config, renderers):
+    answers = script(clinic_engine, "suitable", pregnant_or_breastfeeding=True, kind_stop_staff=True)
+    prompter = FakePrompter(answers)
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    assert ask.run() == []
+    asked = prompter.asked
+    assert asked[-2:] == ["pregnant_or_breastfeeding", "kind_stop_staff"]  # nothing after the answer
+    for never in ("clotting_disorder", "photo_consent", "ack_electronic", "review", "information", "signature",
+                  "practitioner", "countersign"):
+        assert never not in asked
+    said = "\n".join(prompter.said)
+    assert "the practitioner would like to talk with you" in said
+    assert "Pregnant, possibly pregnant, or breastfeeding." in said  # why, for staff
+    view = store.load_intake(ask.intake_id)
+    assert view.status == "draft" and view.answers["pregnant_or_breastfeeding"] is True
+    assert not view.documents and view.signatures is None
+    store.close()
+
+    # resumed: it stops again, unless staff carry on with every question (a misunderstanding)
+    again = FakePrompter({**answers, "kind_stop_carry_on": False})
+    resumed, store = session(clinic_engine, clinic_config, again, renderers)
+    assert resumed.run(ask.intake_id) == [] and again.asked == ["kind_stop_carry_on", "kind_stop_staff"]
+    store.close()
+    onwards = FakePrompter({**answers, "kind_stop_carry_on": True, "pregnant_or_breastfeeding": False})
+    resumed, store = session(clinic_engine, clinic_config, onwards, renderers)
+    resumed.run(ask.intake_id)
+    assert "clotting_disorder" in onwards.asked and "signature" in onwards.asked
+    store.close()
+
+
+def test_a_minor_finishes_the_contact_details_then_stops(clinic_engine, clinic_config, renderers):
+    prompter = FakePrompter(script(clinic_engine, "suitable", date_of_birth="2012-05-01", kind_stop_staff=False))
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    assert ask.run() == []
+    about_you = [q.id for q in clinic_engine.questionnaire.steps[0].questions]
+    assert set(prompter.asked) - {"kind_stop_staff"} <= set(about_you)
+    assert "emergency_contact_phone" in prompter.asked and "concerns" not in prompter.asked
+    assert store.load_intake(ask.intake_id).status == "draft"
     store.close()

@@ -89,6 +89,16 @@ def _isolated(tmp_path, monkeypatch):
     FakeRenderer.fail = None
 
 
+@pytest.fixture(scope="session")
+def full_walk_engine():
+    """The demo clinic with `[policy] kind_stop = false`: a deferral walks every question to the letter."""
+    from intake.config import load_config
+    from intake.engine import Engine
+    from tests.prompt.conftest import without_kind_stop
+
+    return Engine.load(without_kind_stop(load_config(None)))
+
+
 @pytest.fixture
 def suitable_answers() -> dict[str, Any]:
     return copy.deepcopy(load_example("suitable")["answers"])

@@ -121,3 +121,17 @@ async def open_staff_menu(pilot: Pilot) -> Any:
     await press(pilot, "#staff")
     await enter_pin(pilot)
     return await wait_for(pilot, StaffMenuScreen)
+
+
+async def read_information(pilot: Pilot) -> None:
+    """Reads the information to its end (End on the text), then presses "I have read this"."""
+    from intake.tui.screens.information import InformationScreen
+
+    screen = await wait_for(pilot, InformationScreen)
+    screen.query_one("#info-body").focus()
+    await pilot.press("end")
+    for _ in range(100):
+        await pilot.pause(0.01)
+        if not screen.query_one("#continue", Button).disabled:
+            break
+    await press(pilot, "#continue")

@@ -26,6 +26,7 @@ from tests.tui.driver import (
     hand_back,
     open_staff_menu,
     press,
+    read_information,
     sign_by_drawing,
     wait_for,
 )
@@ -62,7 +63,7 @@ async def test_a_suitable_client_gets_sealed_documents(engine, suitable_answers)
         await wait_for(pilot, ReviewScreen)
         await press(pilot, "#confirm")
         await wait_for(pilot, InformationScreen)
-        await press(pilot, "#continue")
+        await read_information(pilot)
         consent = await wait_for(pilot, SignatureScreen)
         # the document's own words
         assert consent.statement.startswith("I have read the information about microneedling")
@@ -119,7 +120,7 @@ async def client_part(pilot, answers) -> None:
     await pilot.pause()
     if pilot.app.session.state.assessment.verdict != "defer":  # a deferral has nothing to sign
         await wait_for(pilot, InformationScreen)
-        await press(pilot, "#continue")
+        await read_information(pilot)
         await wait_for(pilot, SignatureScreen)
         await sign_by_drawing(pilot)
         if answers.get("photo_consent"):
@@ -128,7 +129,8 @@ async def client_part(pilot, answers) -> None:
     await hand_back(pilot)
 
 
-async def test_a_deferred_client_gets_a_deferral_letter_and_no_override(engine, defer_answers):
+async def test_a_deferred_client_gets_a_deferral_letter_and_no_override(full_walk_engine, defer_answers):
+    engine = full_walk_engine  # without the kind stop: every question, then the letter
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
         await client_part(pilot, defer_answers)
@@ -304,7 +306,8 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
     assert view.status == "signed" and view.signatures is None
 
 
-async def test_an_interrupted_deferral_resumes_at_the_practitioner(engine, defer_answers):
+async def test_an_interrupted_deferral_resumes_at_the_practitioner(full_walk_engine, defer_answers):
+    engine = full_walk_engine
     intake_id, _ = await signed_then_closed(engine, defer_answers)
     second = build_app(engine, fake_renderer=True)
     async with second.run_test(size=SIZES["small"]) as pilot:
@@ -323,7 +326,7 @@ async def test_unreadable_kept_signatures_mean_the_client_signs_again(engine, su
     async with second.run_test(size=SIZES["small"]) as pilot:
         await resume_waiting(pilot)
         await wait_for(pilot, InformationScreen)
-        await press(pilot, "#continue")
+        await read_information(pilot)
         await wait_for(pilot, SignatureScreen)
         await sign_by_drawing(pilot)
         await wait_for(pilot, SignatureScreen)
@@ -368,9 +371,11 @@ async def test_staff_start_a_returning_client_with_their_earlier_answers(engine,
         await press(pilot, "#returning")
         lookup = await wait_for(pilot, ReturningScreen)
         lookup.query_one("#returning-name").value = "maria okonkwo-smith"
-        lookup.query_one("#returning-birth").value = "1988-03-14"
+        lookup.query_one("#returning-birth").value = "14/03/1988"
         await press(pilot, "#look-up")
+        await press(pilot, "#start-found")
         step = await wait_for(pilot, StepScreen)
+        assert step.working["full_name"] == "Maria Okonkwo-Smith"  # as stored, not as staff typed it
         assert step.working["phone"] == "+44 7700 900123"  # contact details, ready to check
         assert "goals" not in app.session.state.answers  # only lasting answers come back
         await press(pilot, "#next")

@@ -82,3 +82,29 @@ def test_the_core_and_the_pin_module_import_no_textual():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'questionary')))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("argv", "kiosk"), [(["start"], True), (["start", "--kiosk"], True),
+                                             (["start", "--staff-desk"], False)])
+def test_start_is_a_kiosk_unless_staff_ask_for_their_desk(monkeypatch, argv, kiosk):
+    made: list[dict] = []
+
+    class FakeApp:
+        def __init__(self, *args, **kwargs):
+            made.append(kwargs)
+            self.session, self.return_code = None, 0
+
+        def run(self):
+            return None
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("intake.tui.app.IntakeApp", FakeApp)
+    assert main(argv) == 0
+    assert made[0]["kiosk"] is kiosk
+
+
+def test_start_refuses_kiosk_and_staff_desk_together(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["start", "--kiosk", "--staff-desk"])
+    assert stopped.value.code == 2

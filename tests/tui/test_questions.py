@@ -109,9 +109,13 @@ async def test_choosing_options_and_confirming_statements(engine, suitable_answe
         await pilot.press("space")
         await pilot.pause()
         assert step.working["ack_results_vary"] is True and ack.selected
-        await pilot.press("enter")
+        await pilot.press("space")  # Space toggles
         await pilot.pause()
         assert step.working["ack_results_vary"] is None and not ack.selected
+        await pilot.press("enter", "enter")  # Enter ticks (never unticks) and goes on to the next statement
+        await pilot.pause()
+        assert step.working["ack_results_vary"] is True and ack.selected
+        assert step.working["ack_aftercare"] is True and app.focused is step.query_one("#q-ack_electronic ChoiceTile")
 
 
 async def test_free_text_with_markup_is_shown_literally_on_the_review(engine, suitable_answers):

@@ -11,6 +11,7 @@ from intake.errors import IntakeError
 from intake.tui.screens.documents import DoneScreen, RenderingScreen
 from intake.tui.screens.handback import HandbackScreen, PinScreen
 from intake.tui.screens.information import InformationScreen
+from intake.tui.screens.kindstop import StoppedScreen
 from intake.tui.screens.practitioner import PractitionerScreen
 from intake.tui.screens.privacy import PrivacyScreen
 from intake.tui.screens.review import ReviewScreen
@@ -19,7 +20,16 @@ from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import answer_all_steps, draw, enter_pin, fill_step, open_staff_menu, press, wait_for
+from tests.tui.driver import (
+    answer_all_steps,
+    draw,
+    enter_pin,
+    fill_step,
+    open_staff_menu,
+    press,
+    read_information,
+    wait_for,
+)
 from tests.tui.fakes import FakeRenderer
 from tests.tui.test_flow import client_part, countersign, start
 
@@ -53,7 +63,7 @@ async def to_signature(pilot, example="suitable"):
     await to_review(pilot, example)
     await press(pilot, "#confirm")
     await wait_for(pilot, InformationScreen)
-    await press(pilot, "#continue")
+    await read_information(pilot)
     return await wait_for(pilot, SignatureScreen)
 
 
@@ -122,13 +132,13 @@ def test_signature_typed_tablet(engine, snap_compare):
     assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=settled(run_before))
 
 
-def test_handback(engine, snap_compare):
+def test_handback(full_walk_engine, snap_compare):
     async def run_before(pilot):
         await to_review(pilot, "defer")
         await press(pilot, "#confirm")  # a deferral has nothing to sign: straight to the hand-back
         await wait_for(pilot, HandbackScreen)
 
-    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
+    assert snap_compare(build_app(full_walk_engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_pin(engine, snap_compare):
@@ -145,15 +155,16 @@ def test_pin(engine, snap_compare):
 def test_practitioner_clearance_tablet(engine, snap_compare):
     async def run_before(pilot):
         await to_practitioner(pilot, "clearance")
+        await pilot.press("end")  # after the answers: the plan, the decision and the countersignature
 
     assert snap_compare(build_app(engine), terminal_size=TABLET, run_before=settled(run_before))
 
 
-def test_practitioner_defer_small(engine, snap_compare):
+def test_practitioner_defer_small(full_walk_engine, snap_compare):
     async def run_before(pilot):
         await to_practitioner(pilot, "defer")
 
-    assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=settled(run_before))
+    assert snap_compare(build_app(full_walk_engine), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_rendering_failed(engine, snap_compare):  # the fake renderer fails on purpose
@@ -177,6 +188,33 @@ def test_done(engine, snap_compare):
         await wait_for(pilot, DoneScreen, timeout=60)
 
     assert snap_compare(build_app(engine), terminal_size=SMALL, run_before=settled(run_before))
+
+
+def test_kind_stop_for_the_client(engine, snap_compare):
+    async def run_before(pilot):
+        answers = {**load_example("suitable")["answers"], "pregnant_or_breastfeeding": True}
+        await start(pilot)
+        for _ in range(3):
+            await fill_step(pilot, answers)
+            await press(pilot, "#next")
+        await fill_step(pilot, {"pregnant_or_breastfeeding": True})
+        await pilot.press("tab")  # a little further down the step: the word stays in view
+
+    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
+
+
+def test_kind_stop_for_the_practitioner(engine, snap_compare):
+    async def run_before(pilot):
+        answers = {**load_example("suitable")["answers"], "pregnant_or_breastfeeding": True}
+        await start(pilot)
+        for _ in range(4):
+            await fill_step(pilot, answers)
+            await press(pilot, "#next")
+        await press(pilot, "#staff")
+        await enter_pin(pilot)
+        await wait_for(pilot, StoppedScreen)
+
+    assert snap_compare(build_app(engine, kiosk=True), terminal_size=SMALL, run_before=settled(run_before))
 
 
 def test_privacy(engine, snap_compare):

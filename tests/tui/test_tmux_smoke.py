@@ -1,4 +1,4 @@
-"""One smoke run of `intake start --kiosk` in a real terminal (tmux), as staff would meet it."""
+"""Smoke runs of `intake start` in a real terminal (tmux), as staff would meet it: a kiosk by default."""
 
 from __future__ import annotations
 
@@ -45,9 +45,11 @@ class Pane:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
 
-def test_kiosk_in_a_real_terminal(tmp_path, monkeypatch):
-    env = f"env -u INTAKE_CONFIG -u INTAKE_DATA_KEY PYTHONPATH={ROOT} TERM=xterm-256color"
-    pane = Pane(f"{env} {sys.executable} -m intake start --kiosk", tmp_path)
+ENV = f"env -u INTAKE_CONFIG -u INTAKE_DATA_KEY PYTHONPATH={ROOT} TERM=xterm-256color"
+
+
+def test_plain_start_is_a_kiosk_in_a_real_terminal(tmp_path, monkeypatch):
+    pane = Pane(f"{ENV} {sys.executable} -m intake start", tmp_path)  # what `make run` starts
     try:
         pane.wait_for("Demo Skin Clinic")
         pane.wait_for("It takes about 10 minutes")  # loading finished, Start is ready
@@ -58,8 +60,8 @@ def test_kiosk_in_a_real_terminal(tmp_path, monkeypatch):
             pane.keys(key)
         screen = pane.wait_for("Step 1 of 7")
         assert "EXITED" not in screen and "Traceback" not in screen and "Ann Lee" in screen
-        # staff leave through the Staff button and the PIN (shift+tab: name, Next, Staff)
-        pane.keys("BTab", "BTab", "BTab", "Enter")
+        # staff leave through the Staff button (F9: it is out of the client's Tab path) and the PIN
+        pane.keys("F9")
         pane.wait_for("Enter the staff PIN")
         pane.keys("2468", "Enter")
         pane.wait_for("Return to the client's form")
@@ -74,3 +76,22 @@ def test_kiosk_in_a_real_terminal(tmp_path, monkeypatch):
     with Store.open(load_config(None)) as store:
         drafts = store.drafts()
     assert [d.client_label[:5] for d in drafts] == ["Ann L"] and drafts[0].next_step == "about_you"
+
+
+def test_staff_desk_window_quits_with_ctrl_q_and_keeps_the_draft(tmp_path, monkeypatch):
+    pane = Pane(f"{ENV} {sys.executable} -m intake start --staff-desk", tmp_path)
+    try:
+        pane.wait_for("It takes about 10 minutes")
+        pane.keys("Enter")
+        pane.wait_for("Step 1 of 7")
+        pane.keys("Bo Chan", "Tab", "C-q")
+        screen = pane.wait_for("EXITED-0")
+        assert "Traceback" not in screen
+    finally:
+        pane.close()
+    monkeypatch.chdir(tmp_path)
+    from intake.config import load_config
+    from intake.records import Store
+
+    with Store.open(load_config(None)) as store:
+        assert [d.client_label for d in store.drafts()] == ["Bo C."]  # staff see initials

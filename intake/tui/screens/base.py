@@ -6,14 +6,22 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Label, ProgressBar, Static
+from textual.widgets import Button, Label, ProgressBar, Static
 
 from intake.questionnaire import Step
 
 ResultType = TypeVar("ResultType")
+
+
+def staff_button() -> Button:
+    """The Staff button of a client screen: tapped or clicked, or F9; never in the client's Tab path."""
+    button = Button("Staff", id="staff", classes="staff-button", tooltip="Staff only (F9)")
+    button.can_focus = False
+    return button
 
 
 class WizardScreen(Screen[ResultType], Generic[ResultType]):
@@ -26,6 +34,13 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
     """
 
     IDLE: ClassVar[str] = "reset"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f9", "staff", "Staff", show=False)]
+
+    def action_staff(self) -> None:
+        """F9: the Staff button, where the screen has one (kept out of the client's Tab path)."""
+        found = self.query("#staff")
+        if found and isinstance(found.first(), Button):
+            found.first(Button).press()
 
     def on_mount(self) -> None:
         """Keeps text cursors still when the app asks for it (snapshots); subclasses' on_mount also runs."""

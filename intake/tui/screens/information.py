@@ -11,7 +11,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from intake.tui.screens.base import WizardScreen, header
+from intake.tui.screens.base import WizardScreen, header, staff_button
+
+#: Shown until the information has been scrolled to its end.
+READ_TO_THE_END = "Please read to the end (↓, Page Down or End) to continue."
 
 
 class InformationScreen(WizardScreen[str]):
@@ -42,11 +45,24 @@ class InformationScreen(WizardScreen[str]):
                 yield Static(_points(self.personal), classes="info-points")
         with Horizontal(classes="navbar"):
             yield Button("Back", id="back")
-            yield Button("Staff", id="staff", classes="staff-button")
-            yield Button("I have read this", id="continue", variant="primary")
+            yield staff_button()
+            yield Static(Content(READ_TO_THE_END), id="read-hint", classes="keys-hint")
+            yield Button("I have read this", id="continue", variant="primary", disabled=True)
 
     def on_mount(self) -> None:
-        self.query_one("#info-body").focus()
+        body = self.query_one("#info-body")
+        body.focus()  # the reading, not the statement, has the focus: arrow keys, Page Down and End scroll it
+        self.watch(body, "scroll_y", self._read_so_far, init=False)
+        self.call_after_refresh(self._read_so_far)
+
+    def _read_so_far(self, *_: object) -> None:
+        """'I have read this' becomes available once the information has been scrolled to its end."""
+        body = self.query_one("#info-body")
+        if body.scroll_y >= body.max_scroll_y - 1:
+            button = self.query_one("#continue", Button)
+            if button.disabled:
+                button.disabled = False
+                self.query_one("#read-hint", Static).update("")
 
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, Select, Static
 
 from intake.assessment import Finding
+from intake.consultation import consultation
 from intake.dates import human_date
 from intake.questionnaire import localize
 from intake.text import MAX_REASON
@@ -17,6 +18,7 @@ from intake.tui.clock import Clock
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.session import IntakeSession
 from intake.tui.state import Review
+from intake.tui.widgets.consultation import ConsultationView
 from intake.tui.widgets.plan_editor import PlanEditor
 from intake.tui.widgets.tiles import ChoiceTile
 from intake.verdicts import wording
@@ -64,7 +66,8 @@ class PractitionerScreen(WizardScreen[Review | str]):
         verdict = self.assessment.verdict
         age = f", age {self.assessment.age}" if self.assessment.age is not None else ""
         yield from header(self.clinic, title="Practitioner review")
-        with VerticalScroll(id="practitioner-body", can_focus=False):
+        # The body takes the focus first, so the practitioner reads (and scrolls with the keys) from the top.
+        with VerticalScroll(id="practitioner-body"):
             yield Static(Content.assemble((answers.get("full_name", ""), "bold"), age,
                                           f" · consultation {state.consultation_date}"), classes="screen-title")
             yield Static(Content(f"Verdict: {wording(verdict).label}"), id="verdict", classes=f"verdict-{verdict}")
@@ -73,6 +76,9 @@ class PractitionerScreen(WizardScreen[Review | str]):
             yield Static(Content("Findings" if self.assessment.findings else "No findings."), classes="info-heading")
             for finding in self.assessment.findings:
                 yield Static(finding_text(finding), classes=f"finding sev-{finding.severity}")
+            yield Static("The consultation: every answer, step by step", classes="info-heading")
+            yield ConsultationView(consultation(engine.questionnaire, answers, self.assessment.findings,
+                                                self.session.language))
             yield Static("Practitioner", classes="info-heading")
             practitioners = [(Content(f"{p.name} ({p.role})" if p.role else p.name), p.id)
                              for p in engine.config.practitioners]
@@ -101,8 +107,9 @@ class PractitionerScreen(WizardScreen[Review | str]):
             yield Button("Countersign and create documents", id="countersign", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#practitioner-body").scroll_home(animate=False)
-        self.query_one("#practitioner", Select).focus()
+        body = self.query_one("#practitioner-body")
+        body.scroll_home(animate=False)
+        body.focus()
 
     @on(ChoiceTile.Pressed, ".decision")
     def _decision(self, event: ChoiceTile.Pressed) -> None:

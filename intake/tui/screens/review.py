@@ -14,7 +14,7 @@ from textual.events import Click
 from textual.widgets import Button, Static
 
 from intake.questionnaire import localize
-from intake.tui.screens.base import WizardScreen, header
+from intake.tui.screens.base import WizardScreen, header, staff_button
 from intake.tui.session import IntakeSession
 
 
@@ -60,7 +60,7 @@ class ReviewScreen(WizardScreen[ReviewResult]):
         language = self.session.language
         answers = self.session.state.answers
         yield from header(self.clinic, title="Check your answers")
-        with VerticalScroll(id="review-body", can_focus=False):
+        with VerticalScroll(id="review-body"):
             yield Static(Content(self.texts["title"]), classes="screen-title")
             yield Static(Content(self.texts["intro"]), classes="screen-intro")
             for index, step in enumerate(self.session.steps):
@@ -73,12 +73,14 @@ class ReviewScreen(WizardScreen[ReviewResult]):
                                         questionnaire.display(question, answers.get(question.id), language))
             yield Static(Content(self.texts["statement"]), id="review-statement")
         with Horizontal(classes="navbar"):
-            yield Button("Staff", id="staff", classes="staff-button")
+            yield staff_button()
             yield Button("My answers are true", id="confirm", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm", Button).focus()
-        self.query_one("#review-body").scroll_home(animate=False)
+        # Nothing is pre-focused on the statement: the client reads (and scrolls with the keys) from the top.
+        body = self.query_one("#review-body")
+        body.scroll_home(animate=False)
+        body.focus()
 
     @on(Button.Pressed, ".change-button")
     def _change(self, event: Button.Pressed) -> None:

@@ -80,7 +80,7 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
             button.display = not typing
         self._problem("")
         if typing:
-            self.query_one("#typed-name", Input).focus()
+            self.call_after_refresh(self.query_one("#typed-name", Input).focus)
 
     @on(Button.Pressed, "#undo")
     def _undo(self) -> None:
@@ -94,9 +94,17 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
     def _drawn(self) -> None:
         self._problem("")
 
+    def on_mount(self) -> None:
+        # Drawing needs a finger or a mouse; from the keyboard the way to sign is to type the name.
+        self.query_one("#switch", Button).focus()
+
     @on(ChoiceTile.Pressed, "#typed-intent")
     def _intent(self, event: ChoiceTile.Pressed) -> None:
-        event.tile.selected = not event.tile.selected
+        if event.move_on:  # Enter ticks (never unticks) and goes on to Sign
+            event.tile.selected = True
+            self.query_one("#sign", Button).focus()
+        else:
+            event.tile.selected = not event.tile.selected
         self._problem("")
 
     @on(Input.Submitted, "#typed-name")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +13,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, Static
 
+from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.questionnaire import Questionnaire, localize
+from intake.text import MAX_REASON
+from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
 
 
@@ -42,8 +45,8 @@ def waiting_label(row: Any, zone: ZoneInfo) -> Content:
 
 
 class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
-    """Dismisses 'new', 'returning', 'welcome', 'exit', or ('resume', intake_id); inside an intake 'return',
-    'pause' or 'exit'.
+    """Dismisses 'new', 'returning', 'welcome', 'exit', ('resume', intake_id) or ('discard', intake_id); inside
+    an intake 'return', 'pause' or 'exit'.
 
     Args:
         clinic: the clinic's name.
@@ -78,8 +81,10 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
                 heading = f"Unfinished intakes ({len(self.drafts)})" if self.drafts else "No unfinished intakes."
                 yield Static(heading, classes="info-heading")
                 for index, draft in enumerate(self.drafts):
-                    yield Button(draft_label(draft, self.questionnaire, self.language, self.zone),
-                                 id=f"draft-{index}", classes="draft-button")
+                    with Horizontal(classes="draft-row"):
+                        yield Button(draft_label(draft, self.questionnaire, self.language, self.zone),
+                                     id=f"draft-{index}", classes="draft-button")
+                        yield Button("Discard…", id=f"discard-{index}", classes="discard-button")
                 if self.waiting:
                     yield Static("Submitted by the client, waiting for the practitioner",
                                  classes="info-heading")
@@ -93,6 +98,11 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
     def on_mount(self) -> None:
         self.query(Button).first().focus()
 
+    @on(Button.Pressed, ".discard-button")
+    def _discard(self, event: Button.Pressed) -> None:
+        draft = self.drafts[int((event.button.id or "discard-0").removeprefix("discard-"))]
+        self.dismiss(("discard", draft.intake_id))
+
     @on(Button.Pressed, ".draft-button")
     def _resume(self, event: Button.Pressed) -> None:
         kind, index = (event.button.id or "draft-0").split("-")
@@ -104,34 +114,62 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
         self.dismiss(event.button.id or "welcome")
 
 
-class ReturningScreen(WizardScreen[tuple[str, str] | None]):
-    """Staff identify a returning client by name and date of birth. Dismisses (name, date) or None.
+class ReturningScreen(WizardScreen[dict[str, Any] | None]):
+    """Staff identify a returning client by name and date of birth. Dismisses the answers to start with, or None.
 
     The earlier answers are looked up only by staff, who have checked who the client is: a client
-    typing someone else's name on the tablet never sees that person's answers.
+    typing someone else's name on the tablet never sees that person's answers. Nothing starts until
+    staff choose to: a typo finds nobody, is corrected and looked up again, and leaves no draft.
+
+    Args:
+        clinic: the clinic's name.
+        look_up: (full name, YYYY-MM-DD) -> the earlier lasting answers, or None.
+        order: the clinic's date order for typing the date of birth.
     """
 
-    def __init__(self, clinic: str) -> None:
+    def __init__(self, clinic: str, look_up: Callable[[str, str], dict[str, Any] | None], order: str) -> None:
         super().__init__(classes="staff")
         self.clinic = clinic
+        self.look_up = look_up
+        self.order = order
+        self.found: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield from header(self.clinic, title="Returning client")
         with VerticalScroll(id="staff-body", can_focus=False):
             yield Static("Returning client", classes="screen-title")
-            yield Static("Check who the client is, then type their name and date of birth exactly as before. "
-                         "Their lasting answers (contact details and history) are filled in for them to check.",
-                         classes="screen-intro")
+            yield Static("Check who the client is, then type their name and date of birth. Their lasting answers "
+                         "(contact details and history) are filled in for them to check.", classes="screen-intro")
             yield Input(placeholder="Full name", id="returning-name", max_length=120)
-            yield Input(placeholder="Date of birth: YYYY-MM-DD", id="returning-birth", max_length=10,
-                        restrict=r"[0-9-]*")
+            yield Input(placeholder=f"Date of birth: {how_to_type(self.order)}", id="returning-birth",
+                        max_length=24, restrict=TYPING)
             yield Static("", id="returning-problem")
+            yield Button("Start with their earlier answers", id="start-found", variant="primary")
+            yield Button("Start a new intake without earlier answers", id="start-new")
         with Horizontal(classes="navbar"):
             yield Button("Cancel", id="cancel")
-            yield Button("Look up and start", id="look-up", variant="primary")
+            yield Button("Look up", id="look-up", variant="primary")
 
     def on_mount(self) -> None:
+        self._offer(None)
         self.query_one("#returning-name", Input).focus()
+
+    def _typed(self) -> tuple[str, str]:
+        return " ".join(self.query_one("#returning-name", Input).value.split()), \
+            self.query_one("#returning-birth", Input).value.strip()
+
+    def _offer(self, which: str | None) -> None:
+        """Shows the start button that fits the last look-up ('found', 'new'), or none."""
+        self.query_one("#start-found").display = which == "found"
+        self.query_one("#start-new").display = which == "new"
+
+    def _say(self, message: str | Content) -> None:
+        self.query_one("#returning-problem", Static).update(message)
+
+    @on(Input.Changed)
+    def _edited(self) -> None:
+        self.found = None
+        self._offer(None)  # a corrected name or date is looked up again before anything starts
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
@@ -142,12 +180,83 @@ class ReturningScreen(WizardScreen[tuple[str, str] | None]):
 
     @on(Button.Pressed, "#look-up")
     def _look_up(self) -> None:
-        name = " ".join(self.query_one("#returning-name", Input).value.split())
-        birth = self.query_one("#returning-birth", Input).value.strip()
-        if not name or len(birth) != 10:
-            self.query_one("#returning-problem", Static).update("Type the full name and the date of birth.")
+        name, typed = self._typed()
+        birth = read_date(typed, self.order)
+        if not name or birth.iso is None:
+            self._say(birth.problem or "Type the full name and the date of birth.")
             return
-        self.dismiss((name, birth))
+        try:
+            found = self.look_up(name, birth.iso)
+        except Exception as exc:  # noqa: BLE001 - shown to staff, never a traceback
+            self._say(Content(explain(exc)))
+            return
+        when = show_date(birth.iso, self.order)
+        if found:
+            self.found = {"full_name": name, "date_of_birth": birth.iso, **found}  # the stored spelling wins
+            self._say(Content.assemble("Found: ", (self.found["full_name"], "bold"),
+                                       f", born {when}: {len(found)} earlier answers will be filled in for "
+                                       "the client to check."))
+            self._offer("found")
+            self.query_one("#start-found", Button).focus()
+        else:
+            self.found = None
+            self._say(Content(f"No earlier intake matches “{name}”, born {when}. Check the spelling and the date "
+                              "with the client and look up again, or start a new intake."))
+            self._offer("new")
+            self.query_one("#returning-name", Input).focus()
+
+    @on(Button.Pressed, "#start-found")
+    def _start_found(self) -> None:
+        if self.found is not None:
+            self.dismiss(self.found)
+
+    @on(Button.Pressed, "#start-new")
+    def _start_new(self) -> None:
+        name, typed = self._typed()
+        birth = read_date(typed, self.order)
+        self.dismiss({"full_name": name, "date_of_birth": birth.iso} if name and birth.iso else {})
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+class DiscardScreen(WizardScreen[str | None]):
+    """Staff discard an unfinished draft (a test, a mistake), giving the reason. Dismisses the reason or None."""
+
+    IDLE = "dismiss"
+
+    def __init__(self, clinic: str, label: Content) -> None:
+        super().__init__(classes="staff")
+        self.clinic = clinic
+        self.label = label
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title="Discard a draft")
+        with VerticalScroll(id="staff-body", can_focus=False):
+            yield Static("Discard this unfinished intake?", classes="screen-title")
+            yield Static(self.label)
+            yield Static("Its answers are erased now and cannot be brought back; the audit trail keeps who "
+                         "discarded it, when and why. Give the reason without names or health details.",
+                         classes="screen-intro")
+            yield Input(placeholder="Reason, e.g. a test, or started twice", id="discard-reason",
+                        max_length=MAX_REASON)
+            yield Static("", id="discard-problem")
+        with Horizontal(classes="navbar"):
+            yield Button("Keep it", id="cancel")
+            yield Button("Discard the draft", id="discard", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#discard-reason", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#discard")
+    def _discard(self) -> None:
+        reason = self.query_one("#discard-reason", Input).value.strip()
+        if len(reason) < 3:
+            self.query_one("#discard-problem", Static).update("Say why the draft is discarded.")
+            return
+        self.dismiss(reason)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

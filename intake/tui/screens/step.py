@@ -13,14 +13,20 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Button, Static
 
+from intake.datetyping import date_order
 from intake.errors import IntakeError
 from intake.questionnaire import Step, localize
-from intake.tui.screens.base import WizardScreen, header
+from intake.tui.screens.base import WizardScreen, header, staff_button
 from intake.tui.session import IntakeSession
 from intake.tui.widgets.questions import QuestionField, make_field
 
 #: Seconds after the last change before the step's answers so far are saved to the draft.
 AUTOSAVE_SECONDS = 2.0
+#: Shown (without naming anything) once an answer means the practitioner will talk with the client.
+#: The keys, shown in the navigation bar.
+KEYS_HINT = "Y/N answer · ↑↓ move · Space choose · Enter next"
+KIND_STOP_HINT = ("Thank you for telling us. You do not need to answer the rest: press Next, and the "
+                  "practitioner will talk with you.")
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class StepScreen(WizardScreen[StepResult]):
     def compose(self) -> ComposeResult:
         language = self.session.language
         questionnaire = self.session.engine.questionnaire
+        order = date_order(self.session.engine.config)
         yield from header(self.clinic, progress=(self.index + 1, len(self.session.steps)))
         with VerticalScroll(id="step-body", can_focus=False):  # Tab goes from answer to answer
             yield Static(Content(localize(self.step.title, language)), classes="screen-title")
@@ -68,21 +75,48 @@ class StepScreen(WizardScreen[StepResult]):
             for question in self.step.questions:
                 field = make_field(question, self.working.get(question.id), language,
                                    lambda key: questionnaire.word(key, language))
+                field.date_order = order
                 field.display = question.id in visible
                 yield field
+        yield Static(Content(KIND_STOP_HINT), id="step-kind-stop")
         with Horizontal(classes="navbar"):
             yield Button("Cancel" if self.editing else "Back", id="back", disabled=self.index == 0 and not self.editing)
-            yield Button("Staff", id="staff", classes="staff-button")
+            yield staff_button()
+            yield Static(Content(KEYS_HINT), classes="keys-hint")
             yield Button("Save and return" if self.editing else "Next", id="next", variant="primary")
 
+    def _kind_stop(self) -> bool:
+        """True when an answer gave a deferral and this step is not one the clinic still needs."""
+        stop = self.session.kind_stop(self.step, self.working)
+        return stop is not None and self.step.id not in stop.still_needed
+
+    def _show_kind_stop(self) -> None:
+        self.query_one("#step-kind-stop").set_class(self._kind_stop(), "-shown")
+
     def on_mount(self) -> None:
+        self._show_kind_stop()
         target = self.focus_question
         fields = [f for f in self.query(QuestionField) if f.display]
-        chosen = next((f for f in fields if f.question_id == target), fields[0] if fields else None)
-        if chosen is not None:
-            chosen.focus_answer()
-            if target:
-                self.call_after_refresh(chosen.scroll_visible, top=True, animate=False)
+        # The question asked for, else the first one still unanswered, else Next.
+        chosen = next((f for f in fields if f.question_id == target), None) or \
+            next((f for f in fields if not f.answered), None)
+        if chosen is None:
+            self.query_one("#next", Button).focus()
+            return
+        chosen.focus_answer()
+        if chosen is not fields[0]:
+            self.call_after_refresh(chosen.scroll_visible, top=True, animate=False)
+
+    @on(QuestionField.Done)
+    def _answer_done(self, event: QuestionField.Done) -> None:
+        """Enter, Y or N on an answer: on to the next question shown, or Next after the last one."""
+        fields = [f for f in self.query(QuestionField) if f.display]
+        later = fields[fields.index(event.field) + 1:] if event.field in fields else []
+        if later:
+            later[0].focus_answer()
+            later[0].scroll_visible(animate=False)
+        else:
+            self._next()
 
     def draft(self) -> tuple[Step, Mapping[str, Any]]:
         return self.step, dict(self.working)
@@ -102,7 +136,7 @@ class StepScreen(WizardScreen[StepResult]):
 
     def _check(self, widget: QuestionField) -> None:
         problems = self.session.question_problems(self.step, widget.question_id, self.working)
-        widget.show_problem(problems[0].message if problems else None)
+        widget.show_problem(widget.own_problem() or (problems[0].message if problems else None))
         if not any(f.has_problem for f in self.query(QuestionField)):
             self.query_one("#step-summary", Static).update("")
             self.query_one("#step-summary").remove_class("-shown")
@@ -124,6 +158,7 @@ class StepScreen(WizardScreen[StepResult]):
         self._show_visible()
         if event.field.has_problem or event.field.question.type not in ("text", "long_text", "date"):
             self._check(event.field)
+        self._show_kind_stop()
 
     @on(QuestionField.Left)
     def _answer_left(self, event: QuestionField.Left) -> None:
@@ -134,7 +169,7 @@ class StepScreen(WizardScreen[StepResult]):
     @on(Button.Pressed, "#next")
     def _next(self) -> None:
         problems = self.session.step_problems(self.step, self.working)
-        if not problems:
+        if not problems or (not self.editing and self._kind_stop()):
             self.dismiss(StepResult("next", dict(self.working)))
             return
         by_field = {}
@@ -143,6 +178,8 @@ class StepScreen(WizardScreen[StepResult]):
         first = None
         for widget in self.query(QuestionField):
             message = by_field.get(widget.question_id) if widget.display else None
+            if message:
+                message = widget.own_problem() or message
             widget.show_problem(message)
             if message and first is None:
                 first = widget

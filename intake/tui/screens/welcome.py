@@ -11,7 +11,7 @@ from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from intake.tui.screens.base import WizardScreen
+from intake.tui.screens.base import WizardScreen, staff_button
 
 
 class WelcomeScreen(WizardScreen[str]):
@@ -40,7 +40,7 @@ class WelcomeScreen(WizardScreen[str]):
                              disabled=self.texts is None)
             yield Static(Content("" if self.texts else "Getting ready…"), id="welcome-status")
         with Horizontal(id="welcome-staff-row"):
-            yield Button("Staff", id="staff", classes="staff-button")
+            yield staff_button()
 
     def set_ready(self, texts: Mapping[str, Any]) -> None:
         """Fills in the texts once loading has finished and enables Start."""

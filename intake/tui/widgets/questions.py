@@ -7,14 +7,16 @@ from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import DescendantBlur
 from textual.message import Message
 from textual.widgets import Input, Static, TextArea
 
+from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.questionnaire import Question, localize
-from intake.tui.widgets.tiles import ChoiceTile
+from intake.tui.widgets.tiles import ChoiceTile, rove
 
 
 class QuestionField(Vertical):
@@ -24,6 +26,8 @@ class QuestionField(Vertical):
     """
 
     TYPE: ClassVar[str] = ""
+    #: The clinic's date order (set by the step screen; used by date answers).
+    date_order: str = "DMY"
 
     class Changed(Message):
         """The answer changed."""
@@ -34,6 +38,13 @@ class QuestionField(Vertical):
 
     class Left(Message):
         """Focus left the field: a good moment to check the answer."""
+
+        def __init__(self, field: QuestionField) -> None:
+            self.field = field
+            super().__init__()
+
+    class Done(Message):
+        """The client finished this answer from the keyboard (Enter, Y or N): go on to the next question."""
 
         def __init__(self, field: QuestionField) -> None:
             self.field = field
@@ -77,12 +88,25 @@ class QuestionField(Vertical):
         elif message:
             self.mount(Static(Content(message), classes="q-problem"))
 
+    def own_problem(self) -> str | None:
+        """A problem the widget found with what was typed (shown instead of the core's message), or None."""
+        return None
+
     def focus_answer(self) -> None:
-        """Puts the keyboard focus on the first part of the answer."""
+        """Puts the keyboard focus on the answer (for options: the chosen one, or the first)."""
         for widget in self.query("Input, TextArea, ChoiceTile"):
             if widget.focusable:
                 widget.focus()
                 return
+
+    @property
+    def answered(self) -> bool:
+        """True when the question has an answer."""
+        return self.value is not None and self.value != "" and self.value != []
+
+    def done(self) -> None:
+        """Asks the step to go on to the next question (or Next, after the last one)."""
+        self.post_message(self.Done(self))
 
     def _changed(self, value: Any) -> None:
         self.value = value
@@ -110,24 +134,40 @@ class TextField(QuestionField):
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._changed(_text_value(event.value))
+        self._changed(self.read(event.value))
+
+    def read(self, typed: str) -> Any:
+        """The answer for what is in the box."""
+        return _text_value(typed)
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.screen.focus_next()
+        self.done()
 
 
 class DateField(TextField):
-    """A date answer, typed as year-month-day (the form the core's messages explain)."""
+    """A date answer, typed the way the clinic's country writes dates (e.g. 10/04/1992), stored as YYYY-MM-DD.
+
+    `date_order` is the clinic's order ('DMY', 'MDY' or 'YMD'); the core reads what was typed
+    (`intake.datetyping`) and a date it cannot read gets a message that echoes the text typed.
+    """
 
     TYPE = "date"
-    PLACEHOLDER = "YYYY-MM-DD, for example 1990-04-23"
-    RESTRICT = r"[0-9-]*"
+    typed_problem: str | None = None
 
     def compose_answer(self) -> ComposeResult:
-        yield Input(value=self.value or "", placeholder=self.PLACEHOLDER, restrict=self.RESTRICT,
-                    max_length=10, select_on_focus=False, classes="q-input q-date-input")
+        yield Input(value=show_date(self.value, self.date_order), placeholder=how_to_type(self.date_order),
+                    restrict=TYPING, max_length=24, select_on_focus=False, classes="q-input q-date-input")
+
+    def read(self, typed: str) -> Any:
+        found = read_date(typed, self.date_order)
+        self.typed_problem = found.problem
+        # What cannot be read stays as typed, so the step cannot go on with it.
+        return found.iso if found.problem is None else typed.strip()
+
+    def own_problem(self) -> str | None:
+        return self.typed_problem
 
 
 class LongTextField(QuestionField):
@@ -167,10 +207,16 @@ class _TileField(QuestionField):
             for label, value in self.options():
                 yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value))
 
+    def on_mount(self) -> None:
+        rove(list(self.query(ChoiceTile)))  # the options are one Tab stop; arrow keys move between them
+
     @on(ChoiceTile.Pressed)
     def _tile_pressed(self, event: ChoiceTile.Pressed) -> None:
         event.stop()
-        self.choose(event.tile)
+        if not (event.move_on and self.is_chosen(event.tile.value)):  # Enter never unchooses
+            self.choose(event.tile)
+        if event.move_on:
+            self.done()
 
     def choose(self, tile: ChoiceTile) -> None:
         """Updates the answer for a pressed tile: one choice, or a choice added or removed."""
@@ -182,15 +228,34 @@ class _TileField(QuestionField):
             new: Any = sorted(chosen, key=order.index) or None
         else:
             new = value
-        for tile in self.query(ChoiceTile):
-            tile.selected = self.is_chosen(tile.value, new)
+        for each in self.query(ChoiceTile):
+            each.selected = self.is_chosen(each.value, new)
+        if not self.MULTIPLE:
+            tiles = list(self.query(ChoiceTile))
+            tile.can_focus = True
+            if self.app.focused in tiles:  # the keyboard follows the choice made by a tap or a click
+                tile.focus()
+            rove(tiles, tile)
         self._changed(new)
 
 
 class YesNoField(_TileField):
-    """A yes/no answer as two large tiles side by side."""
+    """A yes/no answer as two large tiles side by side; Y or N answers it from the keyboard and goes on."""
 
     TYPE = "yes_no"
+    MARK = "radio"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", show=False),
+        Binding("n", "answer(False)", "No", show=False),
+    ]
+
+    def action_answer(self, value: bool) -> None:
+        """Chooses Yes or No and goes on to the next question."""
+        tile = next(t for t in self.query(ChoiceTile) if t.value is value)
+        if not self.is_chosen(value):
+            self.choose(tile)
+        tile.focus()
+        self.done()
 
     def options(self) -> list[tuple[str, Any]]:
         return [(self.word("yes"), True), (self.word("no"), False)]
@@ -198,7 +263,7 @@ class YesNoField(_TileField):
     def compose_answer(self) -> ComposeResult:
         with Horizontal(classes="q-tiles q-yes-no"):
             for label, value in self.options():
-                yield ChoiceTile(label, value, selected=self.is_chosen(value))
+                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value))
 
 
 class ChoiceField(_TileField):

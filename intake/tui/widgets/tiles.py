@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-#: Marks drawn before the label: plain (yes/no), radio (one choice) or check (several choices).
+#: Marks drawn before the label, so a choice shows without colour: plain, radio (one choice) or check (several).
 MARKS = {"plain": ("", ""), "radio": ("( ) ", "(●) "), "check": ("[ ] ", "[✓] ")}
 
 
@@ -33,21 +33,31 @@ class ChoiceTile(Widget, can_focus=True):
     }
     ChoiceTile.-statement { height: auto; min-height: 3; text-wrap: wrap; }
     ChoiceTile:hover { background: $boost; }
-    ChoiceTile:focus { border: tall $accent; background: $boost; }
     ChoiceTile.-selected { background: $primary-muted; border: tall $primary; text-style: bold; }
-    ChoiceTile.-selected:focus { border: tall $accent; }
+    /* Where the keyboard is: a double ring, a shape of its own (not a colour), selected or not. */
+    ChoiceTile:focus { border: double $accent; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,space", "press", "Choose", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "press", "Choose", show=False),
+        Binding("enter", "pick", "Choose and go on", show=False),
+        Binding("down,right", "move(1)", "Next option", show=False),
+        Binding("up,left", "move(-1)", "Previous option", show=False),
+    ]
 
     selected: reactive[bool] = reactive(False)
     """Whether this option is currently chosen."""
 
     class Pressed(Message):
-        """The tile was clicked, tapped or activated with the keyboard."""
+        """The tile was clicked, tapped or activated with the keyboard.
 
-        def __init__(self, tile: ChoiceTile) -> None:
+        Attributes:
+            move_on: Enter was pressed: choose it (never unchoose it) and go on to the next question.
+        """
+
+        def __init__(self, tile: ChoiceTile, move_on: bool = False) -> None:
             self.tile = tile
+            self.move_on = move_on
             super().__init__()
 
         @property
@@ -77,3 +87,39 @@ class ChoiceTile(Widget, can_focus=True):
     def action_press(self) -> None:
         """Reports the press; the owner decides what selection means."""
         self.post_message(self.Pressed(self))
+
+    def action_pick(self) -> None:
+        """Reports a press that also moves on to the next question (Enter)."""
+        self.post_message(self.Pressed(self, move_on=True))
+
+    def option_group(self) -> list[ChoiceTile]:
+        """The tiles of this tile's group (its parent's shown tiles), in order."""
+        parent = self.parent
+        if parent is None:
+            return [self]
+        return [t for t in parent.children if isinstance(t, ChoiceTile) and t.display]
+
+    def action_move(self, delta: int) -> None:
+        """Moves the focus to the next or previous option of the group (the group is one Tab stop)."""
+        group = self.option_group()
+        index = group.index(self) + delta if self in group else -1
+        if 0 <= index < len(group):
+            target = group[index]
+            target.can_focus = True
+            target.focus()
+            rove(group, target)
+            target.scroll_visible(animate=False)
+
+
+def rove(group: list[ChoiceTile], current: ChoiceTile | None = None) -> None:
+    """Makes a group of tiles one Tab stop: only `current` (by default the chosen tile, or the first) takes Tab.
+
+    Arrow keys move between the tiles; a click still chooses any of them.
+    """
+    if not group:
+        return
+    current = current or next((t for t in group if t.selected), group[0])
+    current.can_focus = True
+    for tile in group:
+        if tile is not current:
+            tile.can_focus = False

@@ -1,0 +1,86 @@
+"""Provides the kind stop: once an answer means no treatment today, the client is asked only what the clinic needs.
+
+A deferral (for example pregnancy, or an active skin infection) ends the treatment question for
+today. Asking the client forty more questions, statements to agree to and signatures would be
+unkind and pointless: with the clinic setting `[policy] kind_stop = true` (the default) the client
+finishes only the step with their name and contact details, is told gently that the practitioner
+will talk with them, and hands the tablet back. Nothing is signed; the intake stays a draft in the
+store (resumable if the answer was a misunderstanding) and the practitioner sees why it stopped.
+
+Both front ends use this module: `stop_for()` after each step, `still_needed()` to know which step
+is left, and `CLIENT_MESSAGE` for the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from intake.assessment import Finding
+
+if TYPE_CHECKING:
+    from intake.engine import Engine
+    from intake.questionnaire import Step
+
+#: The question whose step holds what the clinic still needs after a deferral: name and contact details.
+CONTACT_QUESTION = "full_name"
+
+#: What the client is told (no finding is named to them: the practitioner explains in person).
+CLIENT_TITLE = "Thank you"
+CLIENT_MESSAGE = ("Thank you for your answers. From what you have told us, the practitioner would like to talk "
+                  "with you in person before anything else, so there is nothing more to fill in or sign today. "
+                  "Please hand the tablet back to a member of staff.")
+
+
+@dataclass(frozen=True)
+class KindStop:
+    """Why an intake stops early: the deferral findings given by answers so far.
+
+    Attributes:
+        findings: the 'defer' findings, each triggered by an answer the client gave.
+        still_needed: the ids of the steps the client still completes (the contact step, when unfinished).
+    """
+
+    findings: tuple[Finding, ...]
+    still_needed: tuple[str, ...]
+
+    @property
+    def reasons(self) -> list[str]:
+        """The practitioner's words for each finding, e.g. 'Pregnant, possibly pregnant, or breastfeeding.'"""
+        return [f.practitioner_message for f in self.findings]
+
+
+def enabled(engine: Engine) -> bool:
+    """True when the clinic stops kindly at a deferral (`[policy] kind_stop`, on by default)."""
+    return bool(engine.config.section("policy").get("kind_stop", True))
+
+
+def deferrals(engine: Engine, answers: Mapping[str, Any], consultation_date: str) -> tuple[Finding, ...]:
+    """The deferral findings given by the answers so far (only rules triggered by an answer given)."""
+    given = {k: v for k, v in answers.items() if v is not None and v != "" and v != []}
+    if not given:
+        return ()
+    assessment = engine.assessor.assess({"consultation_date": consultation_date, "answers": given})
+    return tuple(f for f in assessment.findings if f.severity == "defer" and f.question_id in given)
+
+
+def still_needed(engine: Engine, answers: Mapping[str, Any], consultation_date: str) -> tuple[Step, ...]:
+    """The steps a client still completes after a deferral: the contact step, while it has a problem."""
+    questionnaire = engine.questionnaire
+    question = questionnaire.by_id.get(CONTACT_QUESTION)
+    if question is None:
+        return ()
+    step = questionnaire.step(question.step_id)
+    problems = engine.validator.step_problems(step.id, questionnaire.prune(answers), consultation_date)
+    return (step,) if problems else ()
+
+
+def stop_for(engine: Engine, answers: Mapping[str, Any], consultation_date: str) -> KindStop | None:
+    """The kind stop these answers call for, or None (no deferral yet, or the clinic turned it off)."""
+    if not enabled(engine):
+        return None
+    found = deferrals(engine, answers, consultation_date)
+    if not found:
+        return None
+    return KindStop(found, tuple(s.id for s in still_needed(engine, answers, consultation_date)))

@@ -1,0 +1,86 @@
+"""Provides the kind stop's two screens: the client's gentle hand-back and the practitioner's 'why it stopped'."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Center, Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Static
+
+from intake.consultation import consultation
+from intake.kindstop import CLIENT_MESSAGE, CLIENT_TITLE, KindStop
+from intake.tui.screens.base import MessageScreen, WizardScreen, header
+from intake.tui.screens.practitioner import finding_text
+from intake.tui.session import IntakeSession
+from intake.tui.widgets.consultation import ConsultationView
+
+
+class KindStopScreen(MessageScreen[str]):
+    """Tells the client, without naming any finding, that the practitioner will talk with them. Dismisses 'staff'."""
+
+    def __init__(self, clinic: str) -> None:
+        super().__init__(clinic, {"title": CLIENT_TITLE, "message": CLIENT_MESSAGE})
+
+    def compose_below(self) -> ComposeResult:
+        with Center():
+            yield Button("Staff: continue", id="staff", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#staff", Button).focus()
+
+    @on(Button.Pressed, "#staff")
+    def _staff(self) -> None:
+        self.dismiss("staff")
+
+
+class StoppedScreen(WizardScreen[str]):
+    """For the practitioner: why the intake stopped, and the answers given. Dismisses 'finish' or 'carry_on'.
+
+    Args:
+        session: the session holding the stopped intake.
+        clinic: the clinic's name.
+        stop: the kind stop (its deferral findings).
+    """
+
+    IDLE = "lock"
+
+    def __init__(self, session: IntakeSession, clinic: str, stop: KindStop) -> None:
+        super().__init__(classes="staff")
+        self.session = session
+        self.clinic = clinic
+        self.stop = stop
+
+    def compose(self) -> ComposeResult:
+        answers = self.session.state.answers
+        yield from header(self.clinic, title="Stopped kindly")
+        with VerticalScroll(id="practitioner-body"):
+            yield Static(Content.assemble((answers.get("full_name", "(no name)"), "bold"),
+                                          f" · consultation {self.session.state.consultation_date}"),
+                         classes="screen-title")
+            yield Static(Content("Stopped kindly: no treatment today. Please talk with the client."),
+                         id="verdict", classes="verdict-defer")
+            yield Static(Content("The client's answers gave a deferral, so they were asked only for their contact "
+                                 "details: no consent statements and no signatures. They were told that you will "
+                                 "talk with them. The intake is kept as an unfinished draft (staff menu)."),
+                         classes="screen-intro")
+            yield Static("Why it stopped", classes="info-heading")
+            for finding in self.stop.findings:
+                yield Static(finding_text(finding), classes=f"finding sev-{finding.severity}")
+            yield Static("The answers given, step by step", classes="info-heading")
+            yield ConsultationView(consultation(self.session.engine.questionnaire, answers, self.stop.findings,
+                                                self.session.language, unanswered=False))
+        with Horizontal(classes="navbar"):
+            yield Button("Carry on with every question", id="carry-on")
+            yield Button("Finish: keep as a draft", id="finish", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#practitioner-body").focus()
+
+    @on(Button.Pressed, "#finish")
+    def _finish(self) -> None:
+        self.dismiss("finish")
+
+    @on(Button.Pressed, "#carry-on")
+    def _carry_on(self) -> None:
+        self.dismiss("carry_on")

@@ -1,0 +1,127 @@
+"""Fewer key presses, no traps: option groups, Y/N, Enter to go on, the Staff button, where focus lands."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input
+
+from intake.tui.screens.handback import PinScreen
+from intake.tui.screens.step import StepScreen
+from intake.tui.widgets.tiles import ChoiceTile
+from tests.tui.conftest import SIZES, build_app
+from tests.tui.driver import fill_step, press, wait_for
+from tests.tui.test_kiosk import begin
+
+
+async def _to_step(pilot, answers, step_id) -> StepScreen:
+    screen = await begin(pilot)
+    while screen.step.id != step_id:
+        await fill_step(pilot, answers)
+        await press(pilot, "#next")
+        screen = await wait_for(pilot, StepScreen)
+        while screen.is_mounted and pilot.app.screen is not screen:
+            screen = await wait_for(pilot, StepScreen)
+    return screen
+
+
+async def test_an_option_group_is_one_tab_stop_and_arrows_move_inside_it(engine, suitable_answers):
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        step = await _to_step(pilot, suitable_answers, "your_skin")
+        concerns = list(step.query_one("#q-concerns").query(ChoiceTile))
+        assert app.focused is concerns[0]  # the first unanswered question
+        assert [t for t in concerns if t.focusable] == [concerns[0]]  # one Tab stop for the whole group
+        await pilot.press("down", "down")
+        assert app.focused is concerns[2] and not any(t.selected for t in concerns)  # moving chooses nothing
+        await pilot.press("space")
+        assert concerns[2].selected and step.working["concerns"] == [concerns[2].value]
+        await pilot.press("up", "space", "up", "up", "up")  # stops at the first option, no wrap
+        assert app.focused is concerns[0] and concerns[1].selected
+        await pilot.press("tab")  # out of the group at once: the goals box
+        assert app.focused is step.query_one("#q-goals TextArea")
+
+
+async def test_y_and_n_answer_a_yes_no_question_and_go_on_then_next(engine, suitable_answers):
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        step = await _to_step(pilot, suitable_answers, "skin_today")
+        questions = [q for q in app.session.engine.questionnaire.visible_in(step.step, suitable_answers)]
+        assert app.focused in step.query_one("#q-skin_infection").query(ChoiceTile)
+        await pilot.press("n")
+        assert step.working["skin_infection"] is False
+        assert app.focused in step.query_one("#q-active_acne").query(ChoiceTile)  # on to the next question
+        yes = next(t for t in step.query_one("#q-active_acne").query(ChoiceTile) if t.value is True)
+        await pilot.press("y")
+        assert step.working["active_acne"] is True and yes.selected and "(●)" in str(yes.render())
+        await pilot.press("shift+tab", "n")  # changed my mind about the question before: N on it again
+        assert step.working["skin_infection"] is False
+        for question in questions:
+            if question.type == "yes_no" and step.working.get(question.id) is None:
+                step.query_one(f"#q-{question.id}").focus_answer()
+                await pilot.press("n")
+                await pilot.pause()
+        assert isinstance(app.screen, StepScreen) and app.screen is not step  # N on the last one went Next
+        assert app.screen.step.id == "health"
+
+
+async def test_enter_goes_on_from_a_text_answer_and_next_only_when_the_step_is_valid(engine):
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        step = await begin(pilot)
+        name = step.query_one("#q-full_name Input", Input)
+        assert app.focused is name
+        await pilot.press("A", "n", "n", "space", "L", "e", "e", "enter")
+        assert step.working["full_name"] == "Ann Lee"
+        assert app.focused is step.query_one("#q-date_of_birth Input")
+        has_gp = step.query_one("#q-has_gp")
+        has_gp.focus_answer()
+        await pilot.press("n")  # the last question, but the step is not complete: no Next
+        await pilot.pause()
+        assert app.screen is step and "Please look at the" in str(step.query_one("#step-summary").render())
+        assert app.focused is step.query_one("#q-date_of_birth Input")  # the first problem
+
+
+async def test_the_staff_button_is_out_of_the_tab_path_and_f9_opens_the_pin(engine):
+    app = build_app(engine, kiosk=True)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        step = await begin(pilot)
+        staff = step.query_one("#staff", Button)
+        assert staff not in step.focus_chain and staff.display
+        seen = set()
+        for _ in range(len(step.focus_chain) + 2):
+            await pilot.press("tab")
+            seen.add(app.focused)
+        assert staff not in seen and step.query_one("#next") in seen
+        await pilot.press("f9")
+        await wait_for(pilot, PinScreen)
+
+
+async def test_focus_lands_on_the_first_unanswered_question(engine, suitable_answers):
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        step = await begin(pilot)
+        await fill_step(pilot, {k: suitable_answers[k] for k in ("full_name", "date_of_birth", "phone")})
+        app.session.save_step(step.step, step.working, step.step.id, partial=True)
+        # a fresh screen of the same step (as after a resume or the staff pause)
+        fresh = StepScreen(app.session, 0, app.clinic)
+        await app.push_screen(fresh)
+        await pilot.pause()
+        assert app.focused is fresh.query_one("#q-email Input")  # name, birth date and phone are answered
+
+
+async def test_selection_shows_without_colour_and_focus_looks_different(engine, suitable_answers):
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        step = await _to_step(pilot, suitable_answers, "your_skin")
+        concerns = list(step.query_one("#q-concerns").query(ChoiceTile))
+        await pilot.press("space", "tab")  # ticks the first concern, then leaves the group
+        await pilot.pause()
+        chosen, other = concerns[0], concerns[1]
+        assert str(chosen.render()).startswith("[✓] ") and str(other.render()).startswith("[ ] ")
+        assert app.focused is not chosen and chosen.styles.border_top[0] != "double"  # chosen, not focused
+        assert app.focused.styles.border_top[0] == "double"  # the focused answer box has the ring
+        skin = step.query_one("#q-skin_type")
+        skin.focus_answer()
+        await pilot.pause()
+        focused = app.focused
+        assert focused.styles.border_top[0] == "double" and not focused.selected
+        assert all(str(t.render()).startswith("( ) ") for t in skin.query(ChoiceTile))
