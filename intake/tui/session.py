@@ -9,7 +9,6 @@ worker thread, and it touches only the renderer.
 from __future__ import annotations
 
 import importlib
-import os
 import re
 import socket
 import threading
@@ -56,7 +55,7 @@ class IntakeSession:
         self.clock = clock or SystemClock()
         self.state = ClientState()
         kiosk = engine.config.section("kiosk")
-        self.device = os.environ.get("INTAKE_DEVICE") or kiosk.get("device") or socket.gethostname()
+        self.device = kiosk.get("device") or socket.gethostname()
         self._documents_loader = documents
         self._documents: Any = None
         self._renderer: Any = None
