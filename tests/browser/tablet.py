@@ -211,6 +211,16 @@ class Tablet:
                 "type": kind, "key": key, "code": code, "windowsVirtualKeyCode": key_code,
                 "nativeVirtualKeyCode": key_code, "modifiers": modifiers})
 
+    def inputmode(self, expected: str, timeout: float = 5) -> None:
+        """Waits until the hidden textarea asks for this on-screen keyboard ("text") or none ("none")."""
+        deadline = time.monotonic() + timeout
+        script = "const a = document.querySelector('.xterm-helper-textarea'); return a && a.getAttribute('inputmode');"
+        while time.monotonic() < deadline:
+            if self.driver.execute_script(script) == expected:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"inputmode is {self.driver.execute_script(script)!r}, expected {expected!r}")
+
     def focused(self) -> str:
         return self.driver.execute_script("return document.activeElement && document.activeElement.className")
 

@@ -90,7 +90,6 @@ def test_a_paired_tablet_walks_a_complete_intake_by_touch(browser, paired_server
     record.update(photo_consent=False)
     record.pop("photo_uses")
 
-    began = time.monotonic()
     pair(tablet, code)
     tablet.wait_for("It takes about 10 minutes", "Start")
     assert browser.title == "Demo Skin Clinic"
@@ -116,7 +115,6 @@ def test_a_paired_tablet_walks_a_complete_intake_by_touch(browser, paired_server
         shot(tablet, f"step-{number}")
         tablet.tap("Next", last=True)
 
-    print("steps", time.monotonic() - began)
     tablet.wait_for("Please check your answers", "Maria Okonkwo-Smith")
     tablet.tap("My answers are true", last=True)
     tablet.wait_for("About your treatment")
@@ -141,7 +139,6 @@ def test_a_paired_tablet_walks_a_complete_intake_by_touch(browser, paired_server
     tablet.tap("Countersign and create documents", last=True)
     done = tablet.wait_for("The documents are ready", timeout=60)
     shot(tablet, "documents")
-    print("documents", time.monotonic() - began)
     assert "consent" in done and "aftercare" in done
 
     # nothing left the server: every request the page made went to it
