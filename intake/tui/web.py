@@ -37,6 +37,12 @@ class WebIntakeApp(IntakeApp):
         super().on_mount()
         self.set_interval(0.2, self._check_pad, name="pad")
 
+    async def _on_exit_app(self) -> None:
+        # The tablet's page went away (closed, reloaded, network lost) or the server stopped: keep what the
+        # client typed on this step as the draft, as the terminal wizard does on quit.
+        self._save_draft()
+        await super()._on_exit_app()
+
     def _check_pad(self) -> None:
         self._tell_page("pointer", "draw", bool(self.screen.query(SignaturePad)))
 
