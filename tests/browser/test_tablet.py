@@ -94,8 +94,9 @@ def test_a_paired_tablet_walks_a_complete_intake_by_touch(browser, paired_server
     tablet.wait_for("It takes about 10 minutes", "Start")
     assert browser.title == "Demo Skin Clinic"
     shot(tablet, "welcome-landscape")
-    tablet.set_size(PORTRAIT)  # the tablet is turned: the page refits, and the client fills in upright
+    tablet.turn(PORTRAIT)  # the tablet is turned: the page refits, and the client fills in upright
     tablet.wait_for("It takes about 10 minutes")
+    assert tablet.screen()["rows"] > tablet.screen()["cols"] / 2  # upright: many more rows than on its side
     shot(tablet, "welcome-portrait")
 
     tablet.tap("Start")
