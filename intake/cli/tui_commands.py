@@ -51,10 +51,16 @@ def load_engine(path):
 
 
 def open_session(engine):
-    """Opens the real record store and renderer for the wizard."""
+    """Opens the real record store and renderer for the wizard.
+
+    $INTAKE_DEVICE (set by `intake serve` to the paired tablet's name) names the device in the audit trail,
+    before [kiosk] device and the host name.
+    """
     from intake.tui.session import IntakeSession
 
-    return IntakeSession.open(engine)
+    session = IntakeSession.open(engine)
+    session.device = os.environ.get("INTAKE_DEVICE") or session.device
+    return session
 
 
 def cmd_start(args: argparse.Namespace) -> int:

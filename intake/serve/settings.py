@@ -74,7 +74,7 @@ class ServeSettings:
             raise IntakeError("serve.tls_cert_file and serve.tls_key_file go together: set both or neither.")
         if not is_loopback(self.host) and not self.tls:
             raise IntakeError(
-                f"intake serve will not listen on {self.host}: tablets on the network would send health data "
+                f"serve: will not listen on {self.host}: tablets on the network would send health data "
                 "unencrypted. Set serve.tls_cert_file and serve.tls_key_file (PEM files) in the configuration, "
                 "or serve on 127.0.0.1 (the default) for a browser on this machine. Beyond this machine, "
                 "tablets must also be paired: `intake serve pair NAME` makes a one-time code for each.")

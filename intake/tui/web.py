@@ -26,6 +26,8 @@ class WebIntakeApp(IntakeApp):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._told: dict[str, bool] = {}
+        self._pad_screen: object = None
+        self._pad_looks = 0
 
     def _tell_page(self, kind: str, field: str, value: bool) -> None:
         driver = self._driver
@@ -37,8 +39,23 @@ class WebIntakeApp(IntakeApp):
         super().on_mount()
         self.set_interval(0.2, self._check_pad, name="pad")
 
+    async def _on_exit_app(self) -> None:
+        # The tablet's page went away (closed, reloaded, network lost) or the server stopped: keep what the
+        # client typed on this step as the draft, as the terminal wizard does on quit.
+        self._save_draft()
+        await super()._on_exit_app()
+
     def _check_pad(self) -> None:
-        self._tell_page("pointer", "draw", bool(self.screen.query(SignaturePad)))
+        """Looks for a pad on a new screen, a few times while it mounts, not on every tick of a long form."""
+        screen = self.screen
+        if screen is not self._pad_screen:
+            self._pad_screen, self._pad_looks = screen, 0
+        if self._pad_looks < 10 and not self._told.get("pointer"):
+            self._pad_looks += 1
+            self._tell_page("pointer", "draw", bool(screen.query(SignaturePad)))
+        elif self._pad_looks == 0:
+            self._pad_looks = 1
+            self._tell_page("pointer", "draw", bool(screen.query(SignaturePad)))
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._tell_page("keyboard", "show", isinstance(event.widget, _TEXT_FIELDS))

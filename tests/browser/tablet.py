@@ -93,17 +93,30 @@ class Tablet:
             time.sleep(0.05)
         raise AssertionError(f"{needles!r} did not appear; the screen shows:\n{self.text()}")
 
-    def settled(self, timeout: float = 3) -> dict | None:
-        """The screen once it has stopped changing (scrolling into view is animated)."""
+    def settled(self, timeout: float = 5, quiet: float = 0.2) -> dict | None:
+        """The screen once it has not changed for `quiet` seconds (scrolling and resizing repaint in steps)."""
         deadline = time.monotonic() + timeout
-        last = self.screen()
+        last, since = self.screen(), time.monotonic()
         while time.monotonic() < deadline:
             time.sleep(0.05)
             now = self.screen()
-            if now == last:
+            if now != last:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet:
                 return now
-            last = now
         return last
+
+    def turn(self, size: tuple[int, int]) -> None:
+        """Turns the tablet and waits until the wizard has repainted for the new shape."""
+        before = self.screen()
+        self.set_size(size)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = self.screen()
+            if now and before and (now["cols"], now["rows"]) != (before["cols"], before["rows"]):
+                break
+            time.sleep(0.05)
+        self.settled(quiet=0.5)
 
     def find(self, needle: str, *, after: str | None = None, within: int = 200,
              last: bool = False) -> tuple[float, float] | None:
@@ -210,6 +223,16 @@ class Tablet:
             self.driver.execute_cdp_cmd("Input.dispatchKeyEvent", {
                 "type": kind, "key": key, "code": code, "windowsVirtualKeyCode": key_code,
                 "nativeVirtualKeyCode": key_code, "modifiers": modifiers})
+
+    def inputmode(self, expected: str, timeout: float = 5) -> None:
+        """Waits until the hidden textarea asks for this on-screen keyboard ("text") or none ("none")."""
+        deadline = time.monotonic() + timeout
+        script = "const a = document.querySelector('.xterm-helper-textarea'); return a && a.getAttribute('inputmode');"
+        while time.monotonic() < deadline:
+            if self.driver.execute_script(script) == expected:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"inputmode is {self.driver.execute_script(script)!r}, expected {expected!r}")
 
     def focused(self) -> str:
         return self.driver.execute_script("return document.activeElement && document.activeElement.className")

@@ -24,10 +24,12 @@ def answer(tablet: Tablet, engine: Engine, question, value: Any) -> None:
     tablet.reveal(label)
     if kind in ("text", "date", "long_text"):
         tablet.tap("▊" if kind != "long_text" else "▎", after=label)
+        tablet.inputmode("text")  # the page offers the on-screen keyboard for a text field
         tablet.type(str(value))
         tablet.wait_for(str(value)[:20])
     elif kind == "yes_no":
         tablet.tap(engine.questionnaire.word("yes" if value else "no", lang), after=label)
+        tablet.inputmode("none")  # and none for a tile
     elif kind in ("choice", "multi_choice"):
         chosen = value if isinstance(value, list) else [value]
         for option in question.options:

@@ -111,3 +111,42 @@ def test_start_still_needs_a_terminal_unless_a_browser_drives_it(tmp_path):
         assert _web_driver()
     finally:
         del os.environ["TEXTUAL_DRIVER"]
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "clinic-pc")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_tls_files_make_a_tls_context_and_a_mismatch_is_explained(tmp_path):
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path)
+    section = {"host": "0.0.0.0", "tls_cert_file": str(cert_file), "tls_key_file": str(key_file)}
+    good = ServeSettings.from_config(section, tmp_path)
+    good.check()
+    context = good.ssl_context()
+    assert isinstance(context, ssl.SSLContext) and context.minimum_version >= ssl.TLSVersion.TLSv1_2
+    assert good.scheme == "https" and good.pairing
+    other_cert, _ = _self_signed(tmp_path / "other" if (tmp_path / "other").mkdir() is None else tmp_path)
+    mismatched = ServeSettings.from_config({**section, "tls_cert_file": str(other_cert)}, tmp_path)
+    from intake.errors import IntakeError
+
+    with pytest.raises(IntakeError, match="belong together"):
+        mismatched.check()

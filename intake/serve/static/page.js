@@ -8,7 +8,7 @@
 
 (function () {
   const LINES_PER_WHEEL = 2;
-  const MIN_COLUMNS = 84, MIN_ROWS = 30, CELL_WIDTH = 0.6, CELL_HEIGHT = 1.2;
+  const MIN_COLUMNS = 84, MIN_ROWS = 30, CELL_WIDTH = 0.6, CELL_HEIGHT = 1.32;
 
   let fixedSize = false;
 
