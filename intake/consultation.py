@@ -62,7 +62,8 @@ def severities(findings: Iterable[Finding]) -> dict[str, str]:
 
 
 def consultation(questionnaire: Questionnaire, answers: Mapping[str, Any], findings: Iterable[Finding],
-                 language: str, *, unanswered: bool = True) -> list[StepAnswers]:
+                 language: str, *, unanswered: bool = True,
+                 facts: Mapping[str, Any] | None = None) -> list[StepAnswers]:
     """Every visible question with its answer, grouped by step, each marked with its finding's severity.
 
     Args:
@@ -77,7 +78,7 @@ def consultation(questionnaire: Questionnaire, answers: Mapping[str, Any], findi
     steps = []
     for step in questionnaire.steps:
         lines = []
-        for question in questionnaire.visible_in(step, answers):
+        for question in questionnaire.visible_in(step, answers, facts):
             value = answers.get(question.id)
             answered = value is not None and value != ""
             if not answered and not unanswered:

@@ -212,9 +212,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         if not args.no_answers and record_answers:
             q = store.engine.questionnaire
             language = store.engine.language
-            answers = q.prune(record_answers)
+            facts = store.engine.facts(record_answers, intake.consultation_date)
+            answers = q.prune(record_answers, facts)
             for step in q.steps:
-                shown = [x for x in q.visible_in(step, answers) if x.id in answers]
+                shown = [x for x in q.visible_in(step, answers, facts) if x.id in answers]
                 if shown:
                     out.append(f"  {localize(step.title, language)}")
                     out += [f"    {localize(x.label, language)}: {shown_answer(q, x, answers[x.id], language)}"

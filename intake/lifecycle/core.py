@@ -133,7 +133,8 @@ class Lifecycle:
                 left out rather than refused, so everything else is kept.
         """
         merged = self.answers_with(intake, step, working)
-        visible = {q.id for q in self.engine.questionnaire.visible_in(step, merged)}
+        facts = self.engine.facts(merged, intake.consultation_date)
+        visible = {q.id for q in self.engine.questionnaire.visible_in(step, merged, facts)}
         own = {k: v for k, v in working.items() if k in visible and v not in (None, "", [])}
         if partial:
             wrong = {p.field for p in self.step_problems(intake, step, own)}
@@ -142,7 +143,7 @@ class Lifecycle:
                              staff=actor.staff, device=actor.device)
         answers = {k: v for k, v in intake.answers.items() if k not in {q.id for q in step.questions}}
         answers.update(own)
-        intake.answers = self.engine.questionnaire.prune(answers)
+        intake.answers = self.engine.questionnaire.prune(answers, self.engine.facts(answers, intake.consultation_date))
         intake.next_step, intake.step_id = next_step, step.id
 
     def record(self, intake: Intake) -> dict[str, Any]:

@@ -178,7 +178,8 @@ class AskSession:
             self.prompter.say(f"  [{finding.severity}] {finding.question_label} → {finding.answer}\n"
                               f"      {finding.practitioner_message}")
         self._show_steps(consultation(self.engine.questionnaire, intake.answers, stop.findings, self.language,
-                                      unanswered=False))
+                                      unanswered=False,
+                                      facts=self.engine.facts(intake.answers, intake.consultation_date)))
         self.prompter.say(f"Intake {intake.intake_id} is kept as a draft; if the answer was a misunderstanding, "
                           f"`intake ask --resume {intake.intake_id}` carries on with every question.")
 
@@ -198,12 +199,13 @@ class AskSession:
 
     def _review(self, walker: Walker, answers: dict[str, Any]) -> dict[str, Any]:
         q = self.engine.questionnaire
+        intake_date = walker.consultation_date
         steps = list(q.steps)
         while True:
             self.prompter.say("\nPlease check your answers:")
             for step in steps:
                 self.prompter.say(f"\n  {localize(step.title, self.language)}")
-                for question in q.visible_in(step, answers):
+                for question in q.visible_in(step, answers, self.engine.facts(answers, intake_date)):
                     shown = q.display(question, answers.get(question.id), self.language)
                     self.prompter.say(f"    {localize(question.label, self.language)}: {shown}")
             choice = self.prompter.select("review", "Are these answers true and complete?", [
@@ -291,7 +293,8 @@ class AskSession:
     def _show_consultation(self, intake: Intake, assessment: Assessment) -> None:
         """Every answer, step by step, answers behind findings marked, before the practitioner countersigns."""
         self.prompter.say("\nThe consultation, step by step (answers behind findings are marked ⚑):")
-        self._show_steps(consultation(self.engine.questionnaire, intake.answers, assessment.findings, self.language))
+        self._show_steps(consultation(self.engine.questionnaire, intake.answers, assessment.findings, self.language,
+                                      facts=self.engine.facts(intake.answers, intake.consultation_date)))
 
     def _show_steps(self, steps) -> None:
         for step in steps:

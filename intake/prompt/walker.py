@@ -56,7 +56,7 @@ class Walker:
         if step.intro:
             self.prompter.say(localize(step.intro, self.language))
         for question in step.questions:
-            if question not in self.questionnaire.visible(answers):
+            if question not in self.questionnaire.visible(answers, self.engine.facts(answers, self.consultation_date)):
                 answers.pop(question.id, None)
                 continue
             value = self.ask_question(question, answers)

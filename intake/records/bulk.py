@@ -218,7 +218,8 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
                                        "unknown_questions": unknown, "record": f"records/{intake_id}.json"})
                            .encode("utf-8") + b"\n")
         else:
-            response = fhir.questionnaire_response(questionnaire, intake, language, identity)
+            response = fhir.questionnaire_response(questionnaire, intake, language, identity,
+                                                  adult_age=engine.config.adult_age)
             if subject:
                 response["subject"] = {**subject, **({"display": identity["full_name"]}
                                                      if identity and identity.get("full_name") else {})}

@@ -8,6 +8,7 @@ import json
 import re
 from typing import Any
 
+from intake import conditions
 from intake.questionnaire import Questionnaire, localize
 from intake.records.errors import StoreError, WorkflowError
 from intake.records.model import IntakeView
@@ -86,13 +87,18 @@ def shown_answer(questionnaire: Questionnaire, question, value: Any, language: s
     return questionnaire.word("none", language) if value == [] else questionnaire.display(question, value, language)
 
 
-def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str) -> str:
-    """One row per answered question, in questionnaire order, with the answer as shown to people."""
-    answers = questionnaire.prune(intake.record["answers"] if intake.record else intake.answers)
+def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, adult_age: int | None = None) -> str:
+    """One row per answered question, in questionnaire order, with the answer as shown to people.
+
+    With the clinic's adult age, questions shown on the client's age (a minor's guardian) are included.
+    """
+    source = intake.record["answers"] if intake.record else intake.answers
+    facts = conditions.facts_for(source, intake.consultation_date, adult_age) if adult_age else None
+    answers = questionnaire.prune(source, facts)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
-    for question in questionnaire.visible(answers):
+    for question in questionnaire.visible(answers, facts):
         if question.id not in answers:
             continue
         value = answers[question.id]
@@ -128,9 +134,10 @@ def export_intake(store: StoreOps, intake_id: str, fmt: str, staff: str, device:
         if fmt == "json":
             text = json.dumps(as_json(store, intake), indent=2, ensure_ascii=False) + "\n"
         elif fmt == "csv":
-            text = as_csv(engine.questionnaire, intake, language)
+            text = as_csv(engine.questionnaire, intake, language, engine.config.adult_age)
         else:
-            resource = fhir.questionnaire_response(engine.questionnaire, intake, language, _identity(store, intake))
+            resource = fhir.questionnaire_response(engine.questionnaire, intake, language, _identity(store, intake),
+                                                  adult_age=engine.config.adult_age)
             found = fhir.problems(resource)
             if found:
                 raise StoreError(f"the FHIR export of intake {intake_id} would not be a valid R4 "

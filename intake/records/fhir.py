@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from intake import conditions
 from intake.fhirquestionnaire import canonical_reference, none_coding, option_system
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.records.model import IntakeView
@@ -51,7 +52,8 @@ def _values(questionnaire: Questionnaire, question: Question, value: Any, langua
 
 
 def questionnaire_response(questionnaire: Questionnaire, intake: IntakeView, language: str,
-                           identity: Mapping[str, str] | None = None) -> dict[str, Any]:
+                           identity: Mapping[str, str] | None = None, *,
+                           adult_age: int | None = None) -> dict[str, Any]:
     """The intake as a FHIR R4 QuestionnaireResponse (a JSON-ready dict).
 
     Args:
@@ -61,11 +63,12 @@ def questionnaire_response(questionnaire: Questionnaire, intake: IntakeView, lan
         identity: the client's full_name and date_of_birth, for the subject's display.
     """
     source = intake.record["answers"] if intake.record else intake.answers
-    answers = questionnaire.prune(source)
+    facts = conditions.facts_for(source, intake.consultation_date, adult_age) if adult_age else None
+    answers = questionnaire.prune(source, facts)
     items = []
     for step in questionnaire.steps:
         children = []
-        for question in questionnaire.visible_in(step, answers):
+        for question in questionnaire.visible_in(step, answers, facts):
             if question.id not in answers:
                 continue
             child: dict[str, Any] = {"linkId": question.id, "text": localize(question.label, language)}

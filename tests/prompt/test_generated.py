@@ -60,3 +60,32 @@ def test_intake_ask_makes_the_demo_clinics_seal_on_first_use(tmp_path, monkeypat
         paths = ask.run()
     assert (tmp_path / "intake-keys" / "seal-key.pem").exists() and len(paths) == 2
     assert all(verify_pdf(path.read_bytes(), engine.config).ok for path in paths)
+
+
+def test_a_minor_at_plain_prompts_is_asked_for_a_guardian_who_signs(clinic_config):
+    import re
+
+    from intake.config import load_config
+    from tests.documents.test_minors import GUARDIAN, teen
+
+    text = clinic_config.source.read_text(encoding="utf-8")
+    clinic_config.source.write_text(re.sub(r'minors = "\w+"', 'minors = "clearance"', text), encoding="utf-8")
+    config = load_config(clinic_config.source)
+    engine = Engine.load(config)
+    answers = teen(engine, age=16)["answers"]
+    empty = {"text": "", "long_text": "", "multi_choice": []}
+    script = {**{q.id: empty[q.type] for q in engine.questionnaire.questions()
+                 if q.type in empty and not q.required and q.id not in answers}, **answers,
+              "review": "confirm", "signature": GUARDIAN["guardian_name"], "practitioner": "ajordan",
+              "countersign": True, "prefill": False, "information": True, "decision": "clearance_noted",
+              "reason": "Mother present, consent given"}
+    prompter = FakePrompter(script)
+    with Store.open(config, engine=engine) as store:
+        ask = AskSession(engine, prompter, store, PacketRenderer(engine), staff="reception", device="phone",
+                         out_dir=config.path("documents", "out_dir"), clock=Clock())
+        paths = ask.run()
+        view = store.load_intake(ask.intake_id)
+    assert {"guardian_name", "guardian_relationship"} <= set(prompter.asked)
+    assert view.status == "signed" and view.record["answers"]["guardian_name"] == GUARDIAN["guardian_name"]
+    assert any("signs for" in line for line in prompter.said)
+    assert all(verify_pdf(path.read_bytes(), config).ok for path in paths)

@@ -57,9 +57,10 @@ async def set_answer(pilot: Pilot, field: QuestionField, value: Any) -> None:
 async def fill_step(pilot: Pilot, answers: dict[str, Any]) -> StepScreen:
     """Answers every visible question of the current step from `answers`, in order."""
     screen = await wait_for(pilot, StepScreen)
-    questionnaire = pilot.app.session.engine.questionnaire
-    known = pilot.app.session.answers_with(screen.step, screen.working)
-    for question in questionnaire.visible_in(screen.step, {**known, **answers}):
+    session = pilot.app.session
+    known = {**session.answers_with(screen.step, screen.working), **answers}
+    facts = session.engine.facts(known, session.state.consultation_date)
+    for question in session.engine.questionnaire.visible_in(screen.step, known, facts):
         field = screen.query_one(f"#q-{question.id}", QuestionField)
         if question.id in answers and field.value != answers[question.id]:
             await set_answer(pilot, field, answers[question.id])

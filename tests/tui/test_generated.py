@@ -34,3 +34,34 @@ async def test_a_generated_client_of_each_severity_through_the_wizard(engine, ru
         assert kinds == (["deferral"] if rule.severity == "defer" else ["aftercare", "consent"])
         for path in done.paths:
             assert (await verified(path, engine)).ok
+
+
+async def test_a_minor_in_the_wizard_is_asked_for_a_guardian_who_signs(tmp_path, monkeypatch):
+    import re
+    from datetime import UTC, datetime
+
+    from intake.config import load_config
+    from intake.documents import create_seal_identity
+    from intake.paths import DEMO_CONFIG
+    from intake.records import create_data_key
+    from tests.documents.test_minors import GUARDIAN, teen
+
+    monkeypatch.chdir(tmp_path)
+    text = re.sub(r'minors = "\w+"', 'minors = "clearance"', DEMO_CONFIG.read_text(encoding="utf-8"))
+    (tmp_path / "clinic.toml").write_text(text, encoding="utf-8")
+    config = load_config(tmp_path / "clinic.toml")
+    create_seal_identity(config, valid_from=datetime(2026, 1, 1, tzinfo=UTC))
+    create_data_key(config)
+    engine = Engine.load(config)
+    answers = teen(engine, age=16)["answers"]
+    assert answers["guardian_name"] == GUARDIAN["guardian_name"]
+    app = build_app(engine)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        await client_part(pilot, answers)
+        intake = app.session.state.intake
+        assert intake.answers["guardian_name"] == GUARDIAN["guardian_name"]  # the wizard showed and kept it
+        assert app.session.state.client_signature.capacity == "guardian"
+        await countersign(pilot, "clearance_noted", reason="Mother present, consent given")
+        done = await wait_for(pilot, DoneScreen, timeout=60)
+        for path in done.paths:
+            assert (await verified(path, engine)).ok

@@ -69,7 +69,9 @@ class StoppedScreen(WizardScreen[str]):
                 yield Static(finding_text(finding), classes=f"finding sev-{finding.severity}")
             yield Static("The answers given, step by step", classes="info-heading")
             yield ConsultationView(consultation(self.session.engine.questionnaire, answers, self.stop.findings,
-                                                self.session.language, unanswered=False))
+                                                self.session.language, unanswered=False,
+                                                facts=self.session.engine.facts(
+                                                    answers, self.session.state.consultation_date)))
         with Horizontal(classes="navbar"):
             yield Button("Carry on with every question", id="carry-on")
             yield Button("Finish: keep as a draft", id="finish", variant="primary")

@@ -78,7 +78,8 @@ class PractitionerScreen(WizardScreen[Review | str]):
                 yield Static(finding_text(finding), classes=f"finding sev-{finding.severity}")
             yield Static("The consultation: every answer, step by step", classes="info-heading")
             yield ConsultationView(consultation(engine.questionnaire, answers, self.assessment.findings,
-                                                self.session.language))
+                                                self.session.language,
+                                                facts=engine.facts(answers, self.session.state.consultation_date)))
             yield Static("Practitioner", classes="info-heading")
             practitioners = [(Content(f"{p.name} ({p.role})" if p.role else p.name), p.id)
                              for p in engine.config.practitioners]

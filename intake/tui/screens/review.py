@@ -59,6 +59,7 @@ class ReviewScreen(WizardScreen[ReviewResult]):
         questionnaire = self.session.engine.questionnaire
         language = self.session.language
         answers = self.session.state.answers
+        facts = self.session.engine.facts(answers, self.session.state.consultation_date)
         yield from header(self.clinic, title="Check your answers")
         with VerticalScroll(id="review-body"):
             yield Static(Content(self.texts["title"]), classes="screen-title")
@@ -68,7 +69,7 @@ class ReviewScreen(WizardScreen[ReviewResult]):
                     with Horizontal(classes="review-step-head"):
                         yield Static(Content(localize(step.title, language)), classes="review-step-title")
                         yield Button("Change", id=f"change-{index}", classes="change-button")
-                    for question in questionnaire.visible_in(step, answers):
+                    for question in questionnaire.visible_in(step, answers, facts):
                         yield AnswerRow(index, question.id, localize(question.label, language),
                                         questionnaire.display(question, answers.get(question.id), language))
             yield Static(Content(self.texts["statement"]), id="review-statement")

@@ -123,7 +123,9 @@ class StepScreen(WizardScreen[StepResult]):
 
     def _visible(self) -> set[str]:
         merged = self.session.answers_with(self.step, self.working)
-        return {q.id for q in self.session.engine.questionnaire.visible_in(self.step, merged)}
+        engine = self.session.engine
+        facts = engine.facts(merged, self.session.state.consultation_date)
+        return {q.id for q in engine.questionnaire.visible_in(self.step, merged, facts)}
 
     def _show_visible(self) -> None:
         visible = self._visible()
