@@ -22,7 +22,7 @@ from intake.tui.screens.welcome import WelcomeScreen
 
 if TYPE_CHECKING:  # the engine and the store load in a thread after the first screen shows
     from intake.engine import Engine
-    from intake.tui.pin import PinGuard
+    from intake.tui.pin import PinGuard, StaffPinGuard
     from intake.tui.session import IntakeSession
 
 #: Keys that could leave, suspend, copy, or reveal anything; swallowed in kiosk mode.
@@ -66,7 +66,7 @@ class IntakeApp(App[int]):
         self.cursor_blink = cursor_blink
         self.session: IntakeSession | None = None
         self.texts: Mapping[str, Any] | None = None
-        self.pin_guard: PinGuard | None = None
+        self.pin_guard: PinGuard | StaffPinGuard | None = None
         self._idle_override = idle_timeout
         self.idle_timeout = float(idle_timeout or 180)
         self._last_activity = time.monotonic()
@@ -83,23 +83,19 @@ class IntakeApp(App[int]):
     @work(group="load", exit_on_error=False)
     async def _load(self) -> None:
         """Loads the engine and texts off the UI thread, then opens the session on it."""
-        from intake.tui.pin import PinGuard
+        from intake.tui.pin import make_guard
 
         try:
             engine, texts = await asyncio.to_thread(self._load_in_thread)
             session = self._open_session(engine)
             kiosk = engine.config.section("kiosk")
-            if not kiosk.get("staff_pin_hash"):
-                from intake.errors import IntakeError
-
-                raise IntakeError("kiosk.staff_pin_hash is not set in the configuration; "
-                                  "make one with `intake pin-hash` and add it.")
+            guard = make_guard(engine.config, session.store, kiosk=self.kiosk)
         except Exception as exc:  # noqa: BLE001 - reported after the app closes, never as a traceback
             self.exit(return_code=1, message=f"intake: {explain(exc)}")
             return
         self.session, self.texts = session, texts
         self.clinic = engine.config.clinic["name"]
-        self.pin_guard = PinGuard(kiosk["staff_pin_hash"])
+        self.pin_guard = guard
         self.idle_timeout = float(self._idle_override or kiosk.get("idle_timeout_seconds", 180))
         self.set_interval(0.25, self._check_idle, name="idle")
         self._ready_event.set()
@@ -192,7 +188,9 @@ class IntakeApp(App[int]):
         else:
             self.run_worker(self.reset_to_welcome(privacy=True), group="reset", exclusive=True)
 
-    def _unlocked(self, unlocked: bool | None) -> None:
+    def _unlocked(self, unlocked: Any) -> None:
+        if unlocked and self.session is not None:  # whoever unlocks now acts from here on
+            self.session.unlocked_by(unlocked if not isinstance(unlocked, bool) else None)
         if not unlocked:
             self.run_worker(self.reset_to_welcome(privacy=False), group="reset", exclusive=True)
 
@@ -219,6 +217,7 @@ class IntakeApp(App[int]):
         """Drops everything about the current client from memory and the screen."""
         if self.session is not None:
             self.session.reset()
+            self.session.unlocked_by(None)  # the next client's staff unlock again
         self.clear_notifications()
         self._clipboard = ""
         # Between clients nobody is waiting for the screen: the moment for a full collection.

@@ -92,7 +92,10 @@ class Flow:
         """Asks for the staff PIN."""
         from intake.tui.screens.handback import PinScreen
 
-        return bool(await self.show(PinScreen(self.app.pin_guard, self.app.clinic, title)))
+        member = await self.show(PinScreen(self.app.pin_guard, self.app.clinic, title))
+        if member:
+            self.session.unlocked_by(member if not isinstance(member, bool) else None)
+        return bool(member)
 
     async def staff_menu(self) -> None:
         """The staff menu: new intake, resume a draft, or close the app."""

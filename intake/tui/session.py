@@ -30,12 +30,15 @@ from intake.validation import Problem
 if TYPE_CHECKING:
     from intake.documents.model import Packet
     from intake.records.model import DraftSummary, ListRow
+    from intake.records.staff import StaffMember
     from intake.records.store import Store
 
 #: Who acted, for store events the client triggers (staff events name the practitioner).
 CLIENT_ACTOR = "kiosk"
 #: Staff who unlocked with the shared PIN (the PIN does not say who they are).
 STAFF_ACTOR = "staff (PIN)"
+#: The staff id the shared PIN answers with (it does not say who unlocked; see intake.tui.pin.SHARED_STAFF).
+SHARED_STAFF_ID = "staff"
 
 
 class IntakeSession:
@@ -56,6 +59,7 @@ class IntakeSession:
         self.store = store
         self.clock = clock or SystemClock()
         self.state = ClientState()
+        self.member: StaffMember | None = None
         self.device = device_name(engine.config)
         loader = documents or _documents_package
         self.lifecycle = Lifecycle(engine, store, lambda: loader().PacketRenderer(engine), clock=self.clock.now)
@@ -86,9 +90,21 @@ class IntakeSession:
         """The actor for what the client does at the kiosk."""
         return Actor(CLIENT_ACTOR, self.device)
 
-    def staff(self, who: str = STAFF_ACTOR) -> Actor:
-        """The actor for what staff do behind the PIN."""
-        return Actor(who, self.device)
+    def staff(self, who: str | None = None) -> Actor:
+        """The actor for what staff do behind the PIN: the person who unlocked, when the PIN says who."""
+        member = self.member
+        named = member is not None and member.staff_id != SHARED_STAFF_ID
+        return Actor(who or (member.staff_id if named else STAFF_ACTOR), self.device)
+
+    def unlocked_by(self, member: StaffMember | None) -> None:
+        """Remembers who unlocked with their own PIN (staff accounts), for everything done until the next client."""
+        self.member = member
+
+    @property
+    def countersigner(self) -> str | None:
+        """The practitioner id of a practitioner who unlocked with their own PIN, or None (shared PIN)."""
+        member = self.member
+        return member.practitioner_id if member is not None and member.can_countersign else None
 
     def today(self) -> str:
         """Today's date in the clinic's time zone, as YYYY-MM-DD."""
@@ -231,6 +247,14 @@ class IntakeSession:
             IntakeError: an override or clearance for a deferral, or one without a reason.
         """
         intake = self._intake()
+        member = self.member
+        if member is not None and member.staff_id != SHARED_STAFF_ID:
+            if not member.can_countersign:
+                raise IntakeError(f"{member.name} unlocked as front desk staff: only a practitioner countersigns. "
+                                  "Lock the screen and unlock with a practitioner's own PIN.")
+            if review.practitioner_id != member.practitioner_id:
+                raise IntakeError(f"{member.name} unlocked: a practitioner countersigns as themselves, "
+                                  f"not as {review.practitioner_id}.")
         if review.decision != "none":
             self.lifecycle.decide(intake, review.practitioner_id, review.decision, review.reason,
                                   self.staff(review.practitioner_id))

@@ -83,8 +83,10 @@ class PractitionerScreen(WizardScreen[Review | str]):
             yield Static("Practitioner", classes="info-heading")
             practitioners = [(Content(f"{p.name} ({p.role})" if p.role else p.name), p.id)
                              for p in engine.config.practitioners]
+            own = self.session.countersigner  # a practitioner who unlocked with their own PIN signs as themselves
             yield Select(practitioners, prompt="Who is countersigning?", id="practitioner",
-                         value=practitioners[0][1] if len(practitioners) == 1 else Select.NULL)
+                         value=own or (practitioners[0][1] if len(practitioners) == 1 else Select.NULL),
+                         disabled=own is not None)
             plan = self.session.default_plan()
             if plan is not None:
                 question = engine.questionnaire.by_id.get(AREA_QUESTION)
