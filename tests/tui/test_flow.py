@@ -212,7 +212,7 @@ async def test_a_draft_is_resumed_exactly_where_it_stopped_after_a_crash(engine,
         for _ in range(3):
             await fill_step(pilot, suitable_answers)
             await press(pilot, "#next")
-        await fill_step(pilot, {"pregnant_or_breastfeeding": False, "clotting_disorder": True})
+        await fill_step(pilot, {"pregnant_or_breastfeeding": False, "metal_allergy": True})  # no deferral
         await pilot.pause(0.4)  # answers on an unfinished step are saved soon after they change
         await wait_for(pilot, StepScreen)
     # the app is gone without saving step 4: a crash. A new app opens the same store.
@@ -226,8 +226,8 @@ async def test_a_draft_is_resumed_exactly_where_it_stopped_after_a_crash(engine,
         step = await wait_for(pilot, StepScreen)
         assert step.step.id == "health" and step.index == 3
         assert second.session.state.answers["full_name"] == "Maria Okonkwo-Smith"
-        assert step.working == {"pregnant_or_breastfeeding": False, "clotting_disorder": True}
-        yes = next(t for t in step.query("#q-clotting_disorder ChoiceTile").results(ChoiceTile) if t.value is True)
+        assert step.working == {"pregnant_or_breastfeeding": False, "metal_allergy": True}
+        yes = next(t for t in step.query("#q-metal_allergy ChoiceTile").results(ChoiceTile) if t.value is True)
         assert yes.selected  # shown as it was answered before the crash
         await answer_all_steps_from(pilot, suitable_answers, 3)
         await wait_for(pilot, ReviewScreen)
