@@ -129,12 +129,17 @@ class StepScreen(WizardScreen[StepResult]):
 
     def _show_visible(self) -> None:
         visible = self._visible()
+        appeared = []
         for widget in self.query(QuestionField):
             shown = widget.question_id in visible
             if widget.display != shown:
                 widget.display = shown
-                if not shown and widget.has_problem:
+                if shown:
+                    appeared.append(widget)
+                elif widget.has_problem:
                     widget.show_problem(None)
+        if appeared:  # a follow-up below the fold would give no cue: bring the new questions into view
+            self.call_after_refresh(appeared[0].scroll_visible, animate=False)
 
     def _check(self, widget: QuestionField) -> None:
         problems = self.session.question_problems(self.step, widget.question_id, self.working)
