@@ -108,11 +108,11 @@ async def enter_pin(pilot: Pilot, pin: str = DEMO_PIN) -> None:
             return
 
 
-async def hand_back(pilot: Pilot) -> None:
+async def hand_back(pilot: Pilot, pin: str = DEMO_PIN) -> None:
     """From the hand-back screen, the staff unlock with the PIN."""
     await wait_for(pilot, HandbackScreen)
     await press(pilot, "#staff")
-    await enter_pin(pilot)
+    await enter_pin(pilot, pin)
 
 
 async def open_staff_menu(pilot: Pilot) -> Any:

@@ -111,7 +111,7 @@ async def test_the_renderer_gets_vector_strokes_and_runs_off_the_ui_thread(engin
     assert [a.area for a in call["countersignature"].plan.areas] == ["forehead", "cheeks"]
 
 
-async def client_part(pilot, answers) -> None:
+async def client_part(pilot, answers, pin: str = "2468") -> None:
     """Welcome to hand-back: answers, review, information and the consent signature."""
     await start(pilot)
     await answer_all_steps(pilot, answers)
@@ -126,7 +126,7 @@ async def client_part(pilot, answers) -> None:
         if answers.get("photo_consent"):
             await wait_for(pilot, SignatureScreen)
             await sign_by_drawing(pilot)
-    await hand_back(pilot)
+    await hand_back(pilot, pin)
 
 
 async def test_a_deferred_client_gets_a_deferral_letter_and_no_override(full_walk_engine, defer_answers):
