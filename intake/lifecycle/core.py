@@ -92,7 +92,7 @@ class Lifecycle:
 
     @property
     def has_renderer(self) -> bool:
-        """True once the renderer was made (so that closing it means something)."""
+        """True once the renderer was made."""
         return self._renderer is not None
 
     def step_index(self, step_id: str | None) -> int:
@@ -390,11 +390,10 @@ class Lifecycle:
 
 
     def discard(self, intake_id: str, reason: str, actor: Actor) -> None:
-        """Erases a draft staff abandon on purpose (a test, a mistake); the audit trail keeps who and why.
-
-        Raises:
-            TextInputError: no reason, or not plain text.  WorkflowError: the intake is not a draft.
-        """
+        """Erases a draft staff abandon on purpose (a test, a mistake); the audit trail keeps who and why."""
         from intake.records.erase import discard_draft
+        from intake.text import TextInputError
 
-        discard_draft(self.store, intake_id, check_reason(reason, required=True), actor.staff, actor.device)
+        if len(reason := check_reason(reason, required=False)) < 3:
+            raise TextInputError("say why the draft is discarded (for example: a test, or started twice).")
+        discard_draft(self.store, intake_id, reason, actor.staff, actor.device)

@@ -243,7 +243,8 @@ def test_a_deferral_stops_kindly_without_statements_or_signatures(clinic_engine,
 
 
 def test_a_minor_finishes_the_contact_details_then_stops(clinic_engine, clinic_config, renderers):
-    prompter = FakePrompter(script(clinic_engine, "suitable", date_of_birth="2012-05-01", kind_stop_staff=False))
+    prompter = FakePrompter(script(clinic_engine, "suitable", date_of_birth="2012-05-01", kind_stop_staff=False,
+                                   guardian_name="Amina Khan", guardian_relationship="mother"))
     ask, store = session(clinic_engine, clinic_config, prompter, renderers)
     assert ask.run() == []
     about_you = [q.id for q in clinic_engine.questionnaire.steps[0].questions]

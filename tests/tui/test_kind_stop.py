@@ -104,7 +104,8 @@ async def test_without_the_kind_stop_every_question_is_asked(full_walk_engine):
 
 
 async def test_a_minor_completes_the_contact_step_before_the_stop(engine):
-    answers = {**copy.deepcopy(load_example("suitable")["answers"]), "date_of_birth": "2012-05-01"}
+    answers = {**copy.deepcopy(load_example("suitable")["answers"]), "date_of_birth": "2012-05-01",
+               "guardian_name": "Amina Khan", "guardian_relationship": "mother"}  # a minor names a guardian
     app = build_app(engine, fake_renderer=True)
     async with app.run_test(size=SIZES["small"]) as pilot:
         await start(pilot)

@@ -27,7 +27,9 @@ def past_visit(engine) -> str:
 async def _look_up(pilot, lookup, name, birth):
     lookup.query_one("#returning-name").value = name
     lookup.query_one("#returning-birth").value = birth
+    await pilot.pause()  # the edits' Changed messages first (they hide the start buttons), then the look-up
     await press(pilot, "#look-up")
+    await pilot.pause()
     return str(lookup.query_one("#returning-problem").render())
 
 
