@@ -38,7 +38,8 @@ def paired_server(tmp_path_factory):
     """`intake serve` on loopback with pairing switched on, and a code for one tablet."""
     folder = tmp_path_factory.mktemp("paired")
     config = folder / "clinic.toml"
-    config.write_text(DEMO_CONFIG.read_text(encoding="utf-8") + "\n[serve]\npairing = true\n", encoding="utf-8")
+    text = DEMO_CONFIG.read_text(encoding="utf-8").replace("[kiosk]", "[kiosk]\ndemo = true  # the demo PIN unlocks", 1)
+    config.write_text(text + "\n[serve]\npairing = true\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "TEXTUAL"))}
 
     def intake(*args: str) -> str:

@@ -23,13 +23,17 @@ def answer(tablet: Tablet, engine: Engine, question, value: Any) -> None:
     kind = question.type
     tablet.reveal(label)
     if kind in ("text", "date", "long_text"):
-        tablet.tap("▊" if kind != "long_text" else "▎", after=label)
+        # A field's left edge: "║" when it has the focus (the wizard focuses the first unanswered question),
+        # else the tall border of an answer box ("▊", or "▎" for a long answer).
+        edge = "║" if tablet.find("║", after=label, within=4) else "▊" if kind != "long_text" else "▎"
+        tablet.tap(edge, after=label)
         tablet.inputmode("text")  # the page offers the on-screen keyboard for a text field
         tablet.type(str(value))
         tablet.wait_for(str(value)[:20])
     elif kind == "yes_no":
         tablet.tap(engine.questionnaire.word("yes" if value else "no", lang), after=label)
-        tablet.inputmode("none")  # and none for a tile
+        # (no keyboard check here: a tapped choice moves the focus on to the next question, which may be a
+        # text field; the page's keyboard follows the wizard's focus, see test_tablet's check on a tile screen)
     elif kind in ("choice", "multi_choice"):
         chosen = value if isinstance(value, list) else [value]
         for option in question.options:
