@@ -78,6 +78,27 @@ def _open(args: argparse.Namespace) -> tuple[Any, Lifecycle, Actor]:
     return store, Lifecycle(engine, store), Actor(staff_name(args), device_name(engine.config))
 
 
+#: Why an intake at a stage cannot take the command asked for.
+_NOT_NOW = {"steps": "is still a draft: finish or import it first", "review": "is still a draft: finish or import it "
+            "first", "sign": "waits for the client's signatures: `intake records sign` first",
+            "letter": "was deferred: there is no consent to sign; countersign gives the letter",
+            "done": "has its documents already (`intake records reprint`)"}
+
+
+def _at(life: Lifecycle, intake_id: str, stages: tuple[str, ...]) -> Any:
+    """The intake, when it is at one of these stages of its life.
+
+    Raises:
+        LifecycleError: saying where it is instead.
+    """
+    from intake.lifecycle import LifecycleError
+
+    where = life.resume(intake_id)
+    if where.stage not in stages:
+        raise LifecycleError(f"intake {intake_id} {_NOT_NOW[where.stage]}.")
+    return where.intake
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     """intake records import FILE..."""
     from intake.cli.core_commands import read_record
@@ -129,14 +150,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
     store, life, actor = _open(args)
     with store:
-        where = life.resume(store.resolve(args.intake))
-        intake = where.intake
-        if where.stage not in ("sign", "practitioner"):
-            from intake.lifecycle import LifecycleError
-
-            why = {"letter": "was deferred: there is no consent to sign",
-                   "done": "has its documents already"}.get(where.stage, "is still a draft: import or finish it first")
-            raise LifecycleError(f"intake {intake.intake_id} {why}.")
+        intake = _at(life, store.resolve(args.intake), ("sign", "practitioner"))
         when = parse_signed_at(args.signed_at, life.engine.config.timezone)
         consent = _signature(life, intake, "consent", args.signature, args.typed_name, when)
         photo = None
@@ -166,16 +180,7 @@ def cmd_countersign(args: argparse.Namespace) -> int:
 
     store, life, actor = _open(args)
     with store:
-        where = life.resume(store.resolve(args.intake))
-        intake = where.intake
-        if where.stage not in ("practitioner", "letter"):
-            from intake.lifecycle import LifecycleError
-
-            needs = {"steps": "is still a draft: finish or import it first",
-                     "review": "is still a draft: finish or import it first",
-                     "sign": "waits for the client's signatures: `intake records sign` first",
-                     "done": f"is {intake.status} and has its documents already (`intake records reprint`)"}
-            raise LifecycleError(f"intake {intake.intake_id} {needs[where.stage]}.")
+        intake = _at(life, store.resolve(args.intake), ("practitioner", "letter"))
         when = parse_signed_at(args.signed_at, life.engine.config.timezone)
         counter = life.countersignature(intake, args.practitioner, life.default_plan(intake), when)
         if life.ensure_seal(counter.signed_at):
