@@ -33,6 +33,7 @@ async def _type_a_name_then_leave(url: str) -> None:
         await until("Step 1 of")
         await socket.send_str(json.dumps(["stdin", "Ann Lee"]))
         await until("Ann Lee")
+        await asyncio.sleep(1.0)  # the echo paints before the step screen has taken the typed name in
         await socket.close()  # the tablet's page is closed mid-step
 
 
