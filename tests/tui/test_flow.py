@@ -150,7 +150,6 @@ async def test_a_deferred_client_gets_a_deferral_letter_and_no_override(full_wal
 
 
 async def test_clearance_override_needs_a_reason_and_is_recorded(engine):
-    from tests.conftest import load_example
 
     answers = load_example("clearance")["answers"]
     app = build_app(engine)
@@ -352,17 +351,10 @@ async def test_intake_start_renders_in_a_child_process_and_stays_small(engine, s
 
 
 async def test_staff_start_a_returning_client_with_their_earlier_answers(engine, suitable_answers):
-    from intake.records import Store
     from intake.tui.screens.staff import ReturningScreen
+    from tests.tui.test_staff_tools import past_visit
 
-    with Store.open(engine.config, engine=engine) as store:  # Maria came last month
-        record = load_example("suitable")
-        earlier = store.start_intake(staff="amy", device="desk", consultation_date="2026-10-20")
-        for step in engine.questionnaire.steps:
-            answers = {q.id: record["answers"][q.id] for q in step.questions if q.id in record["answers"]}
-            store.save_step(earlier, step_id=step.id, answers=answers, next_step=None, staff="amy", device="desk")
-        record.update(record_id=earlier, consultation_date="2026-10-20")
-        store.submit(earlier, record=record, assessment=engine.assess(record).to_dict(), staff="amy", device="desk")
+    past_visit(engine)  # Maria came last month
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
         await app.wait_ready()
