@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 from intake.datetyping import date_order
 from intake.errors import IntakeError
@@ -119,7 +119,14 @@ class StepScreen(WizardScreen[StepResult]):
             self._next()
 
     def draft(self) -> tuple[Step, Mapping[str, Any]]:
-        return self.step, dict(self.working)
+        """This step's answers as they stand, including text typed whose change message is still queued
+        (the app may be closing: a tablet's page went away)."""
+        working = dict(self.working)
+        for answer in self.query(QuestionField):
+            if answer.question.type == "text":
+                for box in answer.query(Input):
+                    working[answer.question_id] = box.value.strip() or None
+        return self.step, working
 
     def _visible(self) -> set[str]:
         merged = self.session.answers_with(self.step, self.working)
