@@ -19,12 +19,13 @@ from intake.questionnaire import Step, localize
 from intake.tui.screens.base import WizardScreen, header, staff_button
 from intake.tui.session import IntakeSession
 from intake.tui.widgets.questions import QuestionField, make_field
+from intake.yesnokeys import yes_no_keys
 
 #: Seconds after the last change before the step's answers so far are saved to the draft.
 AUTOSAVE_SECONDS = 2.0
+#: The keys, shown in the navigation bar ({keys}: the yes/no keys of the client's language, e.g. 'Y/N').
+KEYS_HINT = "{keys} answer · ↑↓ move · Space choose · Enter next"
 #: Shown (without naming anything) once an answer means the practitioner will talk with the client.
-#: The keys, shown in the navigation bar.
-KEYS_HINT = "Y/N answer · ↑↓ move · Space choose · Enter next"
 KIND_STOP_HINT = ("Thank you for telling us. You do not need to answer the rest: press Next, and the "
                   "practitioner will talk with you.")
 
@@ -82,7 +83,8 @@ class StepScreen(WizardScreen[StepResult]):
         with Horizontal(classes="navbar"):
             yield Button("Cancel" if self.editing else "Back", id="back", disabled=self.index == 0 and not self.editing)
             yield staff_button()
-            yield Static(Content(KEYS_HINT), classes="keys-hint")
+            yield Static(Content(KEYS_HINT.format(keys=yes_no_keys(questionnaire, language).hint)),
+                         classes="keys-hint")
             yield Button("Save and return" if self.editing else "Next", id="next", variant="primary")
 
     def _kind_stop(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any, ClassVar
 
 from textual import on
@@ -17,6 +18,7 @@ from textual.widgets import Input, Static, TextArea
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.questionnaire import Question, localize
 from intake.tui.widgets.tiles import ChoiceTile, rove
+from intake.yesnokeys import YesNoKeys, keys_for
 
 
 class QuestionField(Vertical):
@@ -240,14 +242,24 @@ class _TileField(QuestionField):
 
 
 class YesNoField(_TileField):
-    """A yes/no answer as two large tiles side by side; Y or N answers it from the keyboard and goes on."""
+    """A yes/no answer as two large tiles side by side; a key answers it from the keyboard and goes on.
+
+    The keys are the first letters of the language's Yes and No (`intake.yesnokeys`), with Y and N
+    where they do not clash; `make_field` picks the class bound to the language's keys (`for_keys`).
+    """
 
     TYPE = "yes_no"
     MARK = "radio"
+    KEYS: ClassVar[YesNoKeys] = keys_for("Yes", "No")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", show=False),
-        Binding("n", "answer(False)", "No", show=False),
+        Binding(KEYS.binding_keys(True), "answer(True)", "Yes", show=False),
+        Binding(KEYS.binding_keys(False), "answer(False)", "No", show=False),
     ]
+
+    @classmethod
+    def for_keys(cls, keys: YesNoKeys) -> type[YesNoField]:
+        """The yes/no field bound to these keys (one class per set of keys, made once)."""
+        return _yes_no_class(keys)
 
     def action_answer(self, value: bool) -> None:
         """Chooses Yes or No and goes on to the next question."""
@@ -262,8 +274,19 @@ class YesNoField(_TileField):
 
     def compose_answer(self) -> ComposeResult:
         with Horizontal(classes="q-tiles q-yes-no"):
-            for label, value in self.options():
-                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value))
+            for (label, value), key in zip(self.options(), self.KEYS.shown, strict=True):
+                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value), key=key)
+
+
+@cache
+def _yes_no_class(keys: YesNoKeys) -> type[YesNoField]:
+    if keys == YesNoField.KEYS:
+        return YesNoField
+    bindings: list[BindingType] = [
+        Binding(keys.binding_keys(True), "answer(True)", "Yes", show=False),
+        Binding(keys.binding_keys(False), "answer(False)", "No", show=False),
+    ]
+    return type("YesNoField", (YesNoField,), {"KEYS": keys, "BINDINGS": bindings, "__doc__": YesNoField.__doc__})
 
 
 class ChoiceField(_TileField):
@@ -312,5 +335,7 @@ FIELD_TYPES: dict[str, type[QuestionField]] = {
 
 
 def make_field(question: Question, value: Any, language: str, word: Callable[[str], str]) -> QuestionField:
-    """The field widget for a question, chosen by its type."""
+    """The field widget for a question, chosen by its type (a yes/no one bound to the language's keys)."""
+    if question.type == YesNoField.TYPE:
+        return YesNoField.for_keys(keys_for(word("yes"), word("no")))(question, value, language, word)
     return FIELD_TYPES[question.type](question, value, language, word)

@@ -65,18 +65,28 @@ class ChoiceTile(Widget, can_focus=True):
             """The tile that was pressed."""
             return self.tile
 
-    def __init__(self, label: str, value: Any, *, mark: str = "plain", selected: bool = False,
+    def __init__(self, label: str, value: Any, *, mark: str = "plain", selected: bool = False, key: str = "",
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.label = label
         self.value = value
         self.mark = mark
+        self.key = key
         self.set_reactive(ChoiceTile.selected, selected)
         self.set_class(selected, "-selected")
 
     def render(self) -> Content:
         off, on = MARKS[self.mark]
-        return Content.assemble((on if self.selected else off, "bold"), self.label)
+        return Content.assemble((on if self.selected else off, "bold"), *self._label_with_key())
+
+    def _label_with_key(self) -> tuple[str | tuple[str, str], ...]:
+        """The label, with the key that answers it underlined (its first letter) or named after it."""
+        if not self.key:
+            return (self.label,)
+        at = next((i for i, c in enumerate(self.label) if c.isalpha()), None)
+        if at is not None and self.label[at].casefold() == self.key.casefold():
+            return self.label[:at], (self.label[at], "underline"), self.label[at + 1:]
+        return self.label, f"  ({self.key})"
 
     def watch_selected(self, selected: bool) -> None:
         self.set_class(selected, "-selected")
