@@ -202,14 +202,20 @@ async def run(mode: str) -> dict:
         if mode == "keys":
             await client.reach(info.query_one("#info-body"))
             await client.press("end")
+            await pilot.pause()
         else:
             client.scrolls += 1
             info.query_one("#info-body").scroll_end(animate=False, immediate=True)
             await pilot.pause()
-        await client.button("#continue")
+        if mode == "keys" and client.bound("enter") == "read":  # Enter on the text read to its end
+            await client.press("enter")
+        else:
+            await client.button("#continue")
         for _ in range(2):  # the consent, then the photo consent
             signature = await wait_for(pilot, SignatureScreen)
-            await client.button("#switch")
+            await pilot.pause()
+            if not getattr(signature, "typing", False):  # after a typed consent the photo one opens typed
+                await client.button("#switch")
             box = signature.query_one("#typed-name")
             if mode == "clicks":
                 await client.click(box)

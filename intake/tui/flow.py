@@ -310,7 +310,10 @@ class Flow:
                 session.statement(session.statement_kind("photo_consent" if photo else "consent", capacity)))):
             return "information"
         context = texts.get("context", "").replace("{uses}", session.photo_uses() or "") if photo else ""
-        result = await self.show(SignatureScreen(app.clinic, texts, statement[0], name, app.clock, context))
+        consent = session.state.client_signature
+        typed_before = photo and consent is not None and consent.method == "typed"
+        result = await self.show(SignatureScreen(app.clinic, texts, statement[0], name, app.clock, context,
+                                                 typing=typed_before))
         if result == "back":
             return "sign" if photo else "information"
         session.sign(result, photo=photo)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
@@ -15,16 +16,22 @@ from intake.tui.screens.base import WizardScreen, header, staff_button
 
 #: Shown until the information has been scrolled to its end.
 READ_TO_THE_END = "Please read to the end (↓, Page Down or End) to continue."
+#: Shown once it has: Enter (on the text) then does what the button says.
+READ_ENTER = "Enter: I have read this"
 
 
 class InformationScreen(WizardScreen[str]):
     """Shows the consent information from templates/consent_info.json. Dismisses 'continue', 'back' or 'staff'.
+
+    Enter on the text, once it has been scrolled to its end, does what "I have read this" does.
 
     Args:
         clinic: the clinic's name.
         texts: the 'information' texts.
         personal: extra aftercare advice from the client's own assessment.
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "read", "I have read this", show=False)]
 
     def __init__(self, clinic: str, texts: Mapping[str, Any], personal: Sequence[str] = ()) -> None:
         super().__init__(classes="client")
@@ -62,7 +69,18 @@ class InformationScreen(WizardScreen[str]):
             button = self.query_one("#continue", Button)
             if button.disabled:
                 button.disabled = False
-                self.query_one("#read-hint", Static).update("")
+                self.query_one("#read-hint", Static).update(READ_ENTER)
+                self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter on the text means 'I have read this' only once it has been read to its end."""
+        if action == "read":
+            return not self.query_one("#continue", Button).disabled
+        return super().check_action(action, parameters)
+
+    def action_read(self) -> None:
+        """Enter on the text, once it has been read to its end: 'I have read this'."""
+        self.dismiss("continue")
 
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:

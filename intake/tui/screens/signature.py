@@ -29,10 +29,11 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
         full_name: the client's name as answered.
         clock: the clock for the time of signing.
         context: a line shown above the statement (e.g. the photo uses chosen).
+        typing: open on the typed name (the client typed their name for the signature before this one).
     """
 
     def __init__(self, clinic: str, texts: Mapping[str, Any], statement: str, full_name: str,
-                 clock: Clock, context: str = "") -> None:
+                 clock: Clock, context: str = "", *, typing: bool = False) -> None:
         super().__init__(classes="client")
         self.clinic = clinic
         self.texts = texts
@@ -40,6 +41,7 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
         self.statement = statement
         self.full_name = full_name
         self.clock = clock
+        self.start_typing = typing
 
     def compose(self) -> ComposeResult:
         yield from header(self.clinic, title=self.texts["title"])
@@ -72,10 +74,13 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
         self.query_one("#sig-problem", Static).update(Content(message))
 
     @on(Button.Pressed, "#switch")
-    def _switch(self, event: Button.Pressed) -> None:
-        typing = not self.typing
+    def _switch(self) -> None:
+        self._show_mode(not self.typing)
+
+    def _show_mode(self, typing: bool) -> None:
+        """Shows the typed name (focused) or the pad to draw on."""
         self.query_one(ContentSwitcher).current = "sig-type" if typing else "sig-draw"
-        event.button.label = "Draw instead" if typing else "Type my name"
+        self.query_one("#switch", Button).label = "Draw instead" if typing else "Type my name"
         for button in self.query(".draw-only"):
             button.display = not typing
         self._problem("")
@@ -96,7 +101,10 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
 
     def on_mount(self) -> None:
         # Drawing needs a finger or a mouse; from the keyboard the way to sign is to type the name.
-        self.query_one("#switch", Button).focus()
+        if self.start_typing:
+            self._show_mode(True)
+        else:
+            self.query_one("#switch", Button).focus()
 
     @on(ChoiceTile.Pressed, "#typed-intent")
     def _intent(self, event: ChoiceTile.Pressed) -> None:
