@@ -8,7 +8,8 @@ will talk with them, and hands the tablet back. Nothing is signed; the intake st
 store (resumable if the answer was a misunderstanding) and the practitioner sees why it stopped.
 
 Both front ends use this module: `stop_for()` after each step, `still_needed()` to know which step
-is left, and `CLIENT_MESSAGE` for the words.
+is left, and `CLIENT_MESSAGE` for the words. The practitioner can then issue the deferral letter from
+the answers given (`Lifecycle.submit_stopped`); `record_problems()` says when such a record will do.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from intake.assessment import Finding
+from intake.validation import Problem
 
 if TYPE_CHECKING:
     from intake.engine import Engine
@@ -84,3 +86,30 @@ def stop_for(engine: Engine, answers: Mapping[str, Any], consultation_date: str)
     if not found:
         return None
     return KindStop(found, tuple(s.id for s in still_needed(engine, answers, consultation_date)))
+
+
+def record_problems(engine: Engine, record: Any) -> list[Problem]:
+    """What keeps a kind stop's record (the answers given up to the stop) from its deferral letter; empty when none.
+
+    Such a record is in the published format with fewer answers than a complete one: every answer
+    given must be right (as in any record), the contact step must be complete, and the answers
+    given must give a deferral themselves. Only questions left unanswered after the stop are let be.
+    """
+    problems = engine.validate(record)
+    if not isinstance(record, Mapping) or not isinstance(record.get("answers"), Mapping):
+        return problems
+    answers = record["answers"]
+    given = {k for k, v in answers.items() if v is not None and v != "" and v != []}
+    question = engine.questionnaire.by_id.get(CONTACT_QUESTION)
+    contact = question.step_id if question is not None else None
+    kept = [p for p in problems if p.step_id is None or p.step_id == contact or p.field in given]
+    if kept or not isinstance(record.get("consultation_date"), str):
+        return kept
+    found = deferrals(engine, answers, record["consultation_date"])
+    if not found:
+        return [Problem("answers", "Answers", "None of the answers given means no treatment today, so there is no "
+                        "kind stop: the client answers every question (carry on with every question).")]
+    assessment = engine.assessor.assess(record)
+    stray = [f for f in assessment.findings if f.question_id not in given]
+    return [Problem(f.question_id or "answers", "Answers", f"The finding '{f.practitioner_message}' rests on a "
+                    "question the client did not answer; carry on with every question instead.") for f in stray]

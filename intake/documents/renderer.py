@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from intake import kindstop
 from intake.documents.compression import pdf_compression
 from intake.documents.context import Inputs, build_context, photo_consent_given
 from intake.documents.errors import (
@@ -114,7 +115,7 @@ class PacketRenderer:
 
     def render(self, record: Mapping[str, Any], *, client_signature: Signature | None = None,
                countersignature: Countersignature | None = None, photo_signature: Signature | None = None,
-               sealed: bool = True, issued_at: datetime | None = None) -> Packet:
+               sealed: bool = True, issued_at: datetime | None = None, kind_stop: bool = False) -> Packet:
         """Renders the packet: consent (with the photo consent section when agreed) + aftercare, or the deferral letter.
 
         Args:
@@ -126,6 +127,8 @@ class PacketRenderer:
             sealed: seal every document with the clinic's key (False gives an unsealed preview).
             issued_at: the date and time of a deferral letter that has no countersignature, or of an
                 unsigned preview (sealed=False and no signatures: the consent as the client will read it).
+            kind_stop: the record holds the answers given up to a kind stop (`intake.kindstop.record_problems`);
+                only its deferral letter is rendered.
 
         Raises:
             RecordNotReadyError: the record is not valid.
@@ -135,15 +138,16 @@ class PacketRenderer:
             SealKeyError: sealing was asked for but no usable seal is configured.
         """
         with self._lock:
-            inputs = self._inputs(record, client_signature, countersignature, photo_signature, issued_at, sealed)
+            inputs = self._inputs(record, client_signature, countersignature, photo_signature, issued_at, sealed,
+                                  kind_stop)
             identity = self.seal_identity if sealed else None
             return self._render(inputs, identity)
 
     # -- checks -------------------------------------------------------------------------------
 
-    def _inputs(self, record, client, counter, photo, issued_at, sealed) -> Inputs:
+    def _inputs(self, record, client, counter, photo, issued_at, sealed, kind_stop=False) -> Inputs:
         engine = self.engine
-        problems = engine.validate(record)
+        problems = kindstop.record_problems(engine, record) if kind_stop else engine.validate(record)
         if problems:
             raise RecordNotReadyError(problems)
         assessment = engine.assessor.assess(record)

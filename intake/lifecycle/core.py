@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intake import kindstop
 from intake.assessment import Assessment
 from intake.engine import Engine
 from intake.errors import InvalidRecordError
@@ -181,6 +182,22 @@ class Lifecycle:
             intake.next_step = None
         return assessment
 
+    def submit_stopped(self, intake: Intake, actor: Actor) -> Assessment:
+        """Submits a kind-stopped draft with the answers given as a deferral, so its letter can be made.
+
+        Raises:
+            InvalidRecordError: the answers make no kind stop (`intake.kindstop.record_problems` says why).
+        """
+        record = self.record(intake)
+        problems = kindstop.record_problems(self.engine, record)
+        if problems:
+            raise InvalidRecordError(problems)
+        intake.record, intake.assessment, intake.kind_stop = record, self.engine.assessor.assess(record), True
+        intake.status = self.store.submit(intake.intake_id, record=record, assessment=intake.assessment.to_dict(),
+                                          staff=actor.staff, device=actor.device, kind_stop=True)
+        intake.next_step = None
+        return intake.assessment
+
     def import_record(self, record: Any, actor: Actor) -> Intake:
         """Stores a complete answers file as a submitted (or deferred) intake under a new id.
 
@@ -278,7 +295,12 @@ class Lifecycle:
         if view.record:
             intake.record = dict(view.record)
             intake.answers = self.engine.questionnaire.prune(intake.record["answers"])
-            intake.assessment = self.engine.assess(intake.record)
+            problems = self.engine.validate(intake.record)
+            if problems and intake.status == "deferred":  # the answers given up to a kind stop
+                problems, intake.kind_stop = kindstop.record_problems(self.engine, intake.record), True
+            if problems:
+                raise InvalidRecordError(problems)
+            intake.assessment = self.engine.assessor.assess(intake.record)
             intake.signatures = kept_signatures(view.signatures, self.photo_needed(intake))
         return intake, view
 
@@ -365,7 +387,8 @@ class Lifecycle:
         renderer = self.renderer()
         if intake.verdict == "defer":
             return renderer.render(intake.record, countersignature=countersignature, sealed=sealed,
-                                   issued_at=None if countersignature else self.clock())
+                                   issued_at=None if countersignature else self.clock(),
+                                   **({"kind_stop": True} if intake.kind_stop else {}))
         if intake.signatures is None:
             raise LifecycleError("the client has not signed yet: a consent needs the client's signature.")
         return renderer.render(intake.record, client_signature=intake.signatures.consent,
@@ -387,7 +410,6 @@ class Lifecycle:
         folder = self.engine.config.path("documents", "out_dir", "intake-documents")
         assert folder is not None  # a default is given
         return folder
-
 
     def discard(self, intake_id: str, reason: str, actor: Actor) -> None:
         """Erases a draft staff abandon on purpose (a test, a mistake); the audit trail keeps who and why."""

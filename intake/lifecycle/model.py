@@ -91,6 +91,8 @@ class Intake:
     assessment: Assessment | None = None
     signatures: ClientSignatures | None = None
     documents: list[Path] = field(default_factory=list)
+    #: The record holds only the answers given up to a kind stop (its deferral letter is made from them).
+    kind_stop: bool = False
 
     @property
     def verdict(self) -> str | None:

@@ -354,9 +354,10 @@ class Store(ExportReads):
     # -- the rest of the life of an intake (workflow.py, erase.py, export.py) --------------------
 
     def submit(self, intake_id: str, *, record: Mapping[str, Any], assessment: Mapping[str, Any], staff: str,
-               device: str) -> str:
-        """Submits a draft with its complete record and assessment; returns the new status."""
-        return workflow.submit(self, intake_id, record, assessment, staff, device)
+               device: str, kind_stop: bool = False) -> str:
+        """Submits a draft with its complete record (with `kind_stop`: the answers given up to a kind stop,
+        which defer) and assessment; returns the new status."""
+        return workflow.submit(self, intake_id, record, assessment, staff, device, kind_stop)
 
     def keep_signatures(self, intake_id: str, signatures: Mapping[str, Any], *, staff: str, device: str) -> None:
         """Keeps a submitted intake's client signatures (JSON objects by kind) until the consent is sealed."""

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from intake import kindstop
 from intake.errors import InvalidRecordError
 from intake.records import integrity
 from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError, WorkflowError
@@ -119,8 +120,12 @@ def keep_signatures(store: StoreOps, intake_id: str, signatures: Mapping[str, An
 
 
 def submit(store: StoreOps, intake_id: str, record: Mapping[str, Any], assessment: Mapping[str, Any],
-           staff: str, device: str) -> str:
-    """Stores the complete record and its assessment; the draft becomes submitted, or deferred."""
+           staff: str, device: str, kind_stop: bool = False) -> str:
+    """Stores the complete record and its assessment; the draft becomes submitted, or deferred.
+
+    With `kind_stop` the record holds the answers given up to a kind stop (`intake.kindstop.record_problems`)
+    and the intake becomes deferred; the audit entry says so.
+    """
     check_who(staff, device)
     engine = store.engine
     if not isinstance(record, Mapping):
@@ -129,7 +134,7 @@ def submit(store: StoreOps, intake_id: str, record: Mapping[str, Any], assessmen
     if record.setdefault("record_id", intake_id) != intake_id:
         raise WorkflowError(f"the record's id {record['record_id']!r} is not intake {intake_id}; submit each "
                             "record to its own intake.")
-    problems = engine.validate(record)
+    problems = kindstop.record_problems(engine, record) if kind_stop else engine.validate(record)
     if problems:
         raise InvalidRecordError(problems)
     verdict = engine.assessor.assess(record).verdict
@@ -156,7 +161,8 @@ def submit(store: StoreOps, intake_id: str, record: Mapping[str, Any], assessmen
              store.seal_value(intake_id, "assessment", dict(assessment)), now, now, intake_id))
         store.audit("submitted", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                     record_hmac=fingerprint(store, "record", record),
-                    questionnaire_version=record["questionnaire_version"])
+                    questionnaire_version=record["questionnaire_version"],
+                    **({"kind_stop": True} if kind_stop else {}))
         store.audit("assessed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                      verdict=verdict, rules_version=assessment.get("rules_version"),
                      assessment_hmac=fingerprint(store, "assessment", dict(assessment)))

@@ -275,11 +275,16 @@ class Flow:
             await self.show(KindStopScreen(app.clinic))
             if await self.unlock():
                 break
-        choice = await self.show(StoppedScreen(session, app.clinic, stop))
-        if choice == "carry_on":
-            session.waive_kind_stop()
-            return True
-        return False
+        while True:
+            choice = await self.show(StoppedScreen(session, app.clinic, stop))
+            if choice == "carry_on":
+                session.waive_kind_stop()
+                return True
+            if choice != "letter":
+                return False
+            if self.attempt(session.submit_stopped):  # the practitioner countersigns the deferral letter
+                await self.practitioner()
+                return False
 
     async def edit(self, index: int, question_id: str | None) -> None:
         """Opens one step from the review screen; 'Save and return' goes back to the review."""

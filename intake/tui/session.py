@@ -106,6 +106,12 @@ class IntakeSession:
         member = self.member
         return member.practitioner_id if member is not None and member.can_countersign else None
 
+    @property
+    def front_desk(self) -> bool:
+        """True when front-desk staff unlocked with their own PIN: they cannot countersign."""
+        member = self.member
+        return member is not None and member.staff_id != SHARED_STAFF_ID and not member.can_countersign
+
     def today(self) -> str:
         """Today's date in the clinic's time zone, as YYYY-MM-DD."""
         return self.lifecycle.today()
@@ -178,6 +184,15 @@ class IntakeSession:
             return None
         answers = self.answers_with(step, working or {}) if step is not None else intake.answers
         return kindstop.stop_for(self.engine, answers, intake.consultation_date)
+
+    def submit_stopped(self) -> None:
+        """Staff submit a kind-stopped intake with the answers given, as a deferral: the practitioner then
+        countersigns its letter as for any deferral (audited as a kind stop).
+
+        Raises:
+            InvalidRecordError: the answers make no kind stop (for example the contact details are unfinished).
+        """
+        self.lifecycle.submit_stopped(self._intake(), self.staff())
 
     def waive_kind_stop(self) -> None:
         """Staff carry on with every question after a kind stop (for example, the answer was a misunderstanding)."""

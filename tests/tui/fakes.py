@@ -73,7 +73,7 @@ class FakeRenderer:
         return f"I agree to the {kind} [b]as printed[/b]."
 
     def render(self, record, *, client_signature=None, countersignature=None, photo_signature=None, sealed=True,
-               issued_at=None) -> Packet:
+               issued_at=None, kind_stop=False) -> Packet:
         if self.fail is not None:
             raise self.fail
         end = time.perf_counter() + self.delay
@@ -81,7 +81,7 @@ class FakeRenderer:
             sum(range(1000))  # busy, holding the GIL like real layout work
         FakeRenderer.calls.append({"record": record, "client": client_signature, "photo": photo_signature,
                                    "countersignature": countersignature, "thread": threading.current_thread().name})
-        verdict = self.engine.assess(record).verdict
+        verdict = (self.engine.assessor.assess(record) if kind_stop else self.engine.assess(record)).verdict
         kinds = ["deferral_letter"] if verdict == "defer" else ["consent", "aftercare"]
         docs = []
         for kind in kinds:

@@ -35,7 +35,10 @@ class KindStopScreen(MessageScreen[str]):
 
 
 class StoppedScreen(WizardScreen[str]):
-    """For the practitioner: why the intake stopped, and the answers given. Dismisses 'finish' or 'carry_on'.
+    """For the practitioner: why the intake stopped, and the answers given.
+
+    Dismisses 'letter' (issue the deferral letter from the answers given), 'carry_on' (every question after
+    all) or 'finish' (keep it as a draft).
 
     Args:
         session: the session holding the stopped intake.
@@ -62,7 +65,8 @@ class StoppedScreen(WizardScreen[str]):
                          id="verdict", classes="verdict-defer")
             yield Static(Content("The client's answers gave a deferral, so they were asked only for their contact "
                                  "details: no consent statements and no signatures. They were told that you will "
-                                 "talk with them. The intake is kept as an unfinished draft (staff menu)."),
+                                 "talk with them. Once you have: issue the deferral letter (it names only what "
+                                 "the client told us), or keep the intake as an unfinished draft (staff menu)."),
                          classes="screen-intro")
             yield Static("Why it stopped", classes="info-heading")
             for finding in self.stop.findings:
@@ -74,7 +78,9 @@ class StoppedScreen(WizardScreen[str]):
                                                     answers, self.session.state.consultation_date)))
         with Horizontal(classes="navbar"):
             yield Button("Carry on with every question", id="carry-on")
-            yield Button("Finish: keep as a draft", id="finish", variant="primary")
+            yield Button("Keep draft", id="finish")
+            # A practitioner countersigns the letter: front-desk staff keep the draft for one.
+            yield Button("Issue the deferral letter", id="letter", variant="primary", disabled=self.session.front_desk)
 
     def on_mount(self) -> None:
         self.query_one("#practitioner-body").focus()
@@ -82,6 +88,10 @@ class StoppedScreen(WizardScreen[str]):
     @on(Button.Pressed, "#finish")
     def _finish(self) -> None:
         self.dismiss("finish")
+
+    @on(Button.Pressed, "#letter")
+    def _letter(self) -> None:
+        self.dismiss("letter")
 
     @on(Button.Pressed, "#carry-on")
     def _carry_on(self) -> None:
