@@ -13,11 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intake import kindstop
 from intake.assessment import Assessment
 from intake.engine import Engine
 from intake.errors import InvalidRecordError
-from intake.lifecycle import signers
+from intake.lifecycle import signers, stopped
 from intake.lifecycle.model import (
     PHOTO_CONSENT_QUESTION,
     Actor,
@@ -30,7 +29,7 @@ from intake.lifecycle.model import (
 )
 from intake.lifecycle.seal import ensure_seal
 from intake.questionnaire import Step
-from intake.text import check_name, check_reason
+from intake.text import TextInputError, check_name, check_reason
 from intake.treatment import TreatmentPlan
 
 if TYPE_CHECKING:
@@ -183,20 +182,8 @@ class Lifecycle:
         return assessment
 
     def submit_stopped(self, intake: Intake, actor: Actor) -> Assessment:
-        """Submits a kind-stopped draft with the answers given as a deferral, so its letter can be made.
-
-        Raises:
-            InvalidRecordError: the answers make no kind stop (`intake.kindstop.record_problems` says why).
-        """
-        record = self.record(intake)
-        problems = kindstop.record_problems(self.engine, record)
-        if problems:
-            raise InvalidRecordError(problems)
-        intake.record, intake.assessment, intake.kind_stop = record, self.engine.assessor.assess(record), True
-        intake.status = self.store.submit(intake.intake_id, record=record, assessment=intake.assessment.to_dict(),
-                                          staff=actor.staff, device=actor.device, kind_stop=True)
-        intake.next_step = None
-        return intake.assessment
+        """Submits a kind-stopped draft's answers given as a deferral for its letter (`intake.lifecycle.stopped`)."""
+        return stopped.submit(self, intake, actor)
 
     def import_record(self, record: Any, actor: Actor) -> Intake:
         """Stores a complete answers file as a submitted (or deferred) intake under a new id.
@@ -295,12 +282,7 @@ class Lifecycle:
         if view.record:
             intake.record = dict(view.record)
             intake.answers = self.engine.questionnaire.prune(intake.record["answers"])
-            problems = self.engine.validate(intake.record)
-            if problems and intake.status == "deferred":  # the answers given up to a kind stop
-                problems, intake.kind_stop = kindstop.record_problems(self.engine, intake.record), True
-            if problems:
-                raise InvalidRecordError(problems)
-            intake.assessment = self.engine.assessor.assess(intake.record)
+            intake.assessment, intake.kind_stop = stopped.assess_kept(self.engine, intake.record, intake.status)
             intake.signatures = kept_signatures(view.signatures, self.photo_needed(intake))
         return intake, view
 
@@ -387,8 +369,7 @@ class Lifecycle:
         renderer = self.renderer()
         if intake.verdict == "defer":
             return renderer.render(intake.record, countersignature=countersignature, sealed=sealed,
-                                   issued_at=None if countersignature else self.clock(),
-                                   **({"kind_stop": True} if intake.kind_stop else {}))
+                                   issued_at=None if countersignature else self.clock(), kind_stop=intake.kind_stop)
         if intake.signatures is None:
             raise LifecycleError("the client has not signed yet: a consent needs the client's signature.")
         return renderer.render(intake.record, client_signature=intake.signatures.consent,
@@ -413,9 +394,7 @@ class Lifecycle:
 
     def discard(self, intake_id: str, reason: str, actor: Actor) -> None:
         """Erases a draft staff abandon on purpose (a test, a mistake); the audit trail keeps who and why."""
-        from intake.records.erase import discard_draft
-        from intake.text import TextInputError
-
+        from intake.records.erase import discard_draft  # imported on first use
         if len(reason := check_reason(reason, required=False)) < 3:
             raise TextInputError("say why the draft is discarded (for example: a test, or started twice).")
         discard_draft(self.store, intake_id, reason, actor.staff, actor.device)

@@ -355,8 +355,7 @@ class Store(ExportReads):
 
     def submit(self, intake_id: str, *, record: Mapping[str, Any], assessment: Mapping[str, Any], staff: str,
                device: str, kind_stop: bool = False) -> str:
-        """Submits a draft with its complete record (with `kind_stop`: the answers given up to a kind stop,
-        which defer) and assessment; returns the new status."""
+        """Submits a draft with its complete (or `kind_stop`: answers up to a kind stop) record; returns the status."""
         return workflow.submit(self, intake_id, record, assessment, staff, device, kind_stop)
 
     def keep_signatures(self, intake_id: str, signatures: Mapping[str, Any], *, staff: str, device: str) -> None:

@@ -16,8 +16,8 @@ from intake.tui.screens.base import WizardScreen, header, staff_button
 
 #: Shown until the information has been scrolled to its end.
 READ_TO_THE_END = "Please read to the end (↓, Page Down or End) to continue."
-#: Shown once it has: Enter (on the text) then does what the button says.
-READ_ENTER = "Enter: I have read this"
+#: Shown once it has: Enter (on the text) then does what "I have read this" does (not named twice on screen).
+READ_ENTER = "Read to the end: Enter goes on."
 
 
 class InformationScreen(WizardScreen[str]):
