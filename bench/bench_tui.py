@@ -167,7 +167,8 @@ async def _step_changes(clients: int, load: PacketLoad) -> dict[tuple[str, str],
     from tests.tui.conftest import FROZEN, build_app
 
     engine = Engine.load()
-    app = build_app(engine, clock=FROZEN, child_renderer=True)  # as `intake start` renders
+    # as `intake start` renders; the bench presses buttons without key events, which the idle timer would not see
+    app = build_app(engine, clock=FROZEN, child_renderer=True, idle=24 * 3600)
     kept = app.step_screens
     paints = _paint_recorder(app)
     answers = load_example("suitable")["answers"]

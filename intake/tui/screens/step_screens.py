@@ -132,18 +132,26 @@ def mount_off_screen(app: App, screen: Screen) -> None:
     if layout is None or not hasattr(screen, "_layout_required"):
         return
 
-    def lay_out(rounds: int) -> None:
-        """Lays the screen out until its widgets have taken in their sizes (as the screen's update timer would)."""
+    def lay_out() -> None:
         if not screen.is_attached or screen.is_current:
             return  # shown already: Textual lays it out as any screen
-        if rounds == LAYOUT_ROUNDS:
-            layout(app.size)  # makes the scroll bars, which the style update then restyles
-            screen.update_node_styles(animate=False)
-        elif not screen._layout_required:
-            return
+        layout(app.size)  # makes the scroll bars, which the style update then restyles
+        screen.update_node_styles(animate=False)
         layout(app.size)
-        screen._layout_required = False
-        if rounds > 1:
-            screen.call_after_refresh(lay_out, rounds - 1)
+        screen._layout_required = False  # what the update timer of a screen being shown does after a layout
+        screen.call_after_refresh(settle, LAYOUT_ROUNDS)
 
-    screen.call_after_refresh(lay_out, LAYOUT_ROUNDS)
+    def settle(rounds: int) -> None:
+        """Lays out again while widgets resized by the last layout ask for one, then draws the screen once."""
+        if not screen.is_attached or screen.is_current:
+            return
+        if screen._layout_required and rounds > 0:
+            layout(app.size)
+            screen._layout_required = False
+            screen.call_after_refresh(settle, rounds - 1)
+            return
+        draw = getattr(getattr(screen, "_compositor", None), "render_update", None)
+        if draw is not None:
+            draw(full=True)  # each widget keeps the lines it drew, so the first paint when shown reuses them
+
+    screen.call_after_refresh(lay_out)
