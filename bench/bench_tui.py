@@ -175,6 +175,17 @@ async def _step_changes(clients: int, load: PacketLoad) -> dict[tuple[str, str],
     found: dict[tuple[str, str], dict[str, list]] = {}
     async with app.run_test(size=(80, 24)) as pilot:
         await app.wait_ready()
+        saves: list = []
+        save = app.session.save_step
+
+        def timed_save(*args, **kwargs):  # the draft save on Next and Back, on the UI thread: wall and CPU
+            cpu, start = time.process_time(), time.perf_counter()
+            try:
+                return save(*args, **kwargs)
+            finally:
+                saves.append((time.perf_counter() - start, time.process_time() - cpu))
+
+        app.session.save_step = timed_save
         for way in (FreshStepScreens(), kept):  # warm-up: everything imported and used once
             app.step_screens = way
             await _client(pilot, paints, answers, {})
@@ -184,7 +195,9 @@ async def _step_changes(clients: int, load: PacketLoad) -> dict[tuple[str, str],
             load.busy(kind == "load")
             if kind == "load":
                 await asyncio.sleep(0.5)  # the renderer is at work again
+            saves.clear()
             await _client(pilot, paints, answers, found.setdefault((kind, way), {}))
+            found[kind, way].setdefault("saves", []).extend(saves)
             load.busy(False)
     return found
 
@@ -288,12 +301,16 @@ def step_change_results(clients: int) -> list[Result]:
                             _quantiles([wall for wall, _ in found[kind, way]["first"]]),
                             _quantiles([wall for wall, _ in found[kind, way]["again"]]))
         (p50, p90, top), used, count, first, again = figures["now"]
+        saved = _quantiles([wall for wall, _ in found[kind, "now"]["saves"]])
+        saved_cpu = median([cpu for _, cpu in found[kind, "now"]["saves"]])
         (b50, b90, btop), bused, _, bfirst, bagain = figures["before"]
         note = (f"{count} changes each: p50/p90/max {p50 * 1000:.0f}/{p90 * 1000:.0f}/{top * 1000:.0f} ms "
                 f"(before {b50 * 1000:.0f}/{b90 * 1000:.0f}/{btop * 1000:.0f}); first visits (Next) p50/p90 "
                 f"{first[0] * 1000:.0f}/{first[1] * 1000:.0f} (before {bfirst[0] * 1000:.0f}/{bfirst[1] * 1000:.0f}), "
                 f"revisits {again[0] * 1000:.0f}/{again[1] * 1000:.0f} (before {bagain[0] * 1000:.0f}/"
-                f"{bagain[1] * 1000:.0f}); wizard CPU per change {used * 1000:.0f} ms (before {bused * 1000:.0f})")
+                f"{bagain[1] * 1000:.0f}); wizard CPU per change {used * 1000:.0f} ms (before {bused * 1000:.0f}); "
+                f"of a change, the draft save (UI thread, fsync'd) p50/p90 {saved[0] * 1000:.0f}/{saved[1] * 1000:.0f} "
+                f"ms wall, {saved_cpu * 1000:.0f} ms CPU")
         if kind == "load":
             note += f"; the other process sealed {packets} packets ({cpu * 1000:.0f} ms CPU each)"
         results.append(Result(f"step change p50, {label}", p50, f"p90 <= 100 ms (p90 {p90 * 1000:.0f} ms)",
