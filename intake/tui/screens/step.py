@@ -49,6 +49,10 @@ class StepScreen(WizardScreen[StepResult]):
         focus_question: a question to focus first (when editing one answer).
     """
 
+    #: No focus until the screen is shown: it then focuses the question asked for, the first unanswered one or
+    #: Next (a screen built off-screen takes no focus, so nothing tells a tablet's page about its text boxes).
+    AUTO_FOCUS = ""
+
     def __init__(self, session: IntakeSession, index: int, clinic: str, *, editing: bool = False,
                  focus_question: str | None = None) -> None:
         super().__init__(classes="client")
