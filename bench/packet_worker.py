@@ -32,3 +32,24 @@ def render(_n: int) -> tuple[float, float]:
     cpu = time.process_time()
     renderer.render(record, **_STATE["inputs"](renderer, record))
     return time.perf_counter(), time.process_time() - cpu
+
+
+def main(argv: list[str]) -> int:
+    """`packet_worker.py CONFIG RECORD`: warms up, prints 'ready', then renders packets for ever, one line each.
+
+    bench_tui runs it as the other intake rendering documents on the same machine, pausing it with
+    SIGSTOP for the quiet measurements and resuming it with SIGCONT for the loaded ones.
+    """
+    warm(argv[1], argv[2])
+    print("ready", flush=True)
+    count = 0
+    while True:
+        _, cpu = render(count)
+        count += 1
+        print(f"{count} {cpu:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv))

@@ -32,6 +32,12 @@ def main(argv: list[str]) -> int:
         spec.loader.exec_module(module)
         print(f"running {path.name} ...", file=sys.stderr, flush=True)
         results.extend(module.collect())
+    print_results(results)
+    return 0
+
+
+def print_results(results: list[Result]) -> None:
+    """Prints the benchmark table."""
     header = f"{'benchmark':44} {'median':>10} {'baseline (same run)':>32} {'ratio':>6}  {'budget':24} ok"
     print(header)
     print("-" * len(header))
@@ -42,7 +48,6 @@ def main(argv: list[str]) -> int:
         print(f"{r.name:44} {value:>10} {base:>32} {ratio:>6}  {r.budget:24} {'yes' if r.ok else 'NO'}")
         if r.note:
             print(f"    {r.note}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from intake.tui.clock import Clock, SystemClock
 from intake.tui.flow import LATER_SCREENS, Flow
 from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen
+from intake.tui.screens.step_screens import StepScreens
 from intake.tui.screens.welcome import WelcomeScreen
 
 if TYPE_CHECKING:  # the engine and the store load in a thread after the first screen shows
@@ -71,6 +72,7 @@ class IntakeApp(App[int]):
         self.idle_timeout = float(idle_timeout or 180)
         self._last_activity = time.monotonic()
         self._ready_event = asyncio.Event()
+        self.step_screens = StepScreens(self)
         if kiosk:
             self.ALLOW_SELECT = False
 
@@ -218,6 +220,7 @@ class IntakeApp(App[int]):
         if self.session is not None:
             self.session.reset()
             self.session.unlocked_by(None)  # the next client's staff unlock again
+        self.step_screens.clear()
         self.clear_notifications()
         self._clipboard = ""
         # Between clients nobody is waiting for the screen: the moment for a full collection.

@@ -233,13 +233,11 @@ class Flow:
         Returns 'done', or 'stopped' when an answer gave a deferral and the clinic stops kindly
         (the contact step is completed first when it is not yet).
         """
-        from intake.tui.screens.step import StepScreen
-
         session = self.session
         steps = session.steps
         while index < len(steps):
             step = steps[index]
-            result = await self.show(StepScreen(session, index, self.app.clinic))
+            result = await self.show(self.app.step_screens.screen(session, index, self.app.clinic))
             if result.action == "next":
                 following = steps[index + 1].id if index + 1 < len(steps) else None
                 stop = session.kind_stop(step, result.answers)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Static, TextArea
 
-from intake.datetyping import date_order
+from intake.datetyping import date_order, show_date
 from intake.errors import IntakeError
 from intake.questionnaire import Step, localize
 from intake.tui.screens.base import WizardScreen, header, staff_button
@@ -49,6 +50,10 @@ class StepScreen(WizardScreen[StepResult]):
         focus_question: a question to focus first (when editing one answer).
     """
 
+    #: No focus until the screen is shown: it then focuses the question asked for, the first unanswered one or
+    #: Next (a screen built off-screen takes no focus, so nothing tells a tablet's page about its text boxes).
+    AUTO_FOCUS = ""
+
     def __init__(self, session: IntakeSession, index: int, clinic: str, *, editing: bool = False,
                  focus_question: str | None = None) -> None:
         super().__init__(classes="client")
@@ -58,9 +63,14 @@ class StepScreen(WizardScreen[StepResult]):
         self.clinic = clinic
         self.editing = editing
         self.focus_question = focus_question
-        own = {q.id for q in self.step.questions}
-        self.working: dict[str, Any] = {k: v for k, v in session.state.answers.items() if k in own}
+        self.working: dict[str, Any] = self._saved()
         self._autosave: Timer | None = None
+        #: the screen is about to be shown (new, or kept from an earlier visit): arrive as a new screen would
+        self._arriving = True
+        #: called once the screen has been shown and painted (StepScreens builds the next step then)
+        self.after_shown: Callable[[], None] | None = None
+        #: the app theme the screen's styles were last brought up to date for (None: not yet)
+        self._styled_for: str | None = None
 
     def compose(self) -> ComposeResult:
         language = self.session.language
@@ -95,11 +105,49 @@ class StepScreen(WizardScreen[StepResult]):
     def _show_kind_stop(self) -> None:
         self.query_one("#step-kind-stop").set_class(self._kind_stop(), "-shown")
 
+    def _saved(self) -> dict[str, Any]:
+        """This step's answers as the session holds them."""
+        own = {q.id for q in self.step.questions}
+        return {k: v for k, v in self.session.state.answers.items() if k in own}
+
+    def post_message(self, message: Message) -> bool:
+        """Shown again (or built off-screen), the screen keeps its styles: they are only worked out again, as
+        Textual does for every screen it shows, when the app's theme changed meanwhile."""
+        if isinstance(message, events.ScreenResume) and self.is_mounted and self._styled_for == self.app.theme:
+            message.refresh_styles = False
+        return super().post_message(message)
+
     def on_mount(self) -> None:
+        self._styled_for = self.app.theme  # (WizardScreen.on_mount runs as well: Textual calls each class's)
+
+    def on_screen_resume(self) -> None:
+        """Arrives as a new screen would: no problems marked, questions shown for the answers so far, at the top,
+        and the focus on the question asked for, else the first one still unanswered, else Next."""
+        self._styled_for = self.app.theme
+        if not self._arriving:
+            return  # uncovered (a lock or message over it): everything stays as it was
+        self._arriving = False
+        body = self.query_one("#step-body", VerticalScroll)
+        if body.scroll_y:
+            body.scroll_home(animate=False)
+        summary = self.query_one("#step-summary", Static)
+        if summary.has_class("-shown"):
+            summary.update("")
+            summary.remove_class("-shown")
+        visible = self._visible()
+        for widget in self.query(QuestionField):
+            if widget.display != (widget.question_id in visible):
+                widget.display = widget.question_id in visible
+            if widget.has_problem:
+                widget.show_problem(None)
         self._show_kind_stop()
+        self._focus_first()
+        if self.after_shown is not None:
+            self.call_after_refresh(self.after_shown)
+
+    def _focus_first(self) -> None:
         target = self.focus_question
         fields = [f for f in self.query(QuestionField) if f.display]
-        # The question asked for, else the first one still unanswered, else Next.
         chosen = next((f for f in fields if f.question_id == target), None) or \
             next((f for f in fields if not f.answered), None)
         if chosen is None:
@@ -108,6 +156,39 @@ class StepScreen(WizardScreen[StepResult]):
         chosen.focus_answer()
         if chosen is not fields[0]:
             self.call_after_refresh(chosen.scroll_visible, top=True, animate=False)
+
+    def shows_saved_answers(self) -> bool:
+        """True when the screen shows exactly this step's saved answers, as a new screen of it would.
+
+        A screen kept from an earlier visit is shown again only then (StepScreens builds a new one otherwise).
+        """
+        saved = self._saved()
+        if self.editing or {k: v for k, v in self.working.items() if v not in (None, "", [])} != saved:
+            return False
+        if not self.is_mounted:
+            return True  # still being built, from these answers
+        order = date_order(self.session.engine.config)
+        for answer in self.query(QuestionField):
+            value = saved.get(answer.question_id)
+            if (answer.value if answer.value not in ("", []) else None) != value:
+                return False
+            kind = answer.question.type
+            if kind in ("text", "date"):
+                box = answer.query_one(Input)
+                if box.value != (show_date(value, order) if kind == "date" else value or ""):
+                    return False
+            elif kind == "long_text" and answer.query_one(TextArea).text != (value or ""):
+                return False
+        return True
+
+    def _leave(self, result: StepResult) -> None:
+        """Leaves the step: nothing of this visit is left running (the screen may be kept and shown again)."""
+        if self._autosave is not None:
+            self._autosave.stop()
+            self._autosave = None
+        self._arriving = True
+        self.set_focus(None)
+        self.dismiss(result)
 
     @on(QuestionField.Done)
     def _answer_done(self, event: QuestionField.Done) -> None:
@@ -167,26 +248,31 @@ class StepScreen(WizardScreen[StepResult]):
 
     @on(QuestionField.Changed)
     def _answer_changed(self, event: QuestionField.Changed) -> None:
-        self.working[event.field.question_id] = event.field.value
+        answer = event.field
+        if self.working.get(answer.question_id) == answer.value:
+            return  # the answer is what it was (e.g. a box showing the saved answer): nothing to save or check
+        self.working[answer.question_id] = answer.value
+        if self._arriving:
+            return  # typed just before the step was left: kept in `working`, so the screen is not shown again
         if self._autosave is not None:
             self._autosave.stop()
         self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.autosave)
         self._show_visible()
-        if event.field.has_problem or event.field.question.type not in ("text", "long_text", "date"):
-            self._check(event.field)
+        if answer.has_problem or answer.question.type not in ("text", "long_text", "date"):
+            self._check(answer)
         self._show_kind_stop()
 
     @on(QuestionField.Left)
     def _answer_left(self, event: QuestionField.Left) -> None:
         widget = event.field
-        if widget.display and (widget.value is not None or widget.has_problem):
+        if not self._arriving and widget.display and (widget.value is not None or widget.has_problem):
             self._check(widget)
 
     @on(Button.Pressed, "#next")
     def _next(self) -> None:
         problems = self.session.step_problems(self.step, self.working)
         if not problems or (not self.editing and self._kind_stop()):
-            self.dismiss(StepResult("next", dict(self.working)))
+            self._leave(StepResult("next", dict(self.working)))
             return
         by_field = {}
         for problem in problems:
@@ -209,8 +295,8 @@ class StepScreen(WizardScreen[StepResult]):
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:
-        self.dismiss(StepResult("back", dict(self.working)))
+        self._leave(StepResult("back", dict(self.working)))
 
     @on(Button.Pressed, "#staff")
     def _staff(self) -> None:
-        self.dismiss(StepResult("staff", dict(self.working)))
+        self._leave(StepResult("staff", dict(self.working)))
