@@ -18,6 +18,8 @@ log = logging.getLogger("intake.serve")
 DEVICE_ENV = "INTAKE_DEVICE"
 #: Meta messages the wizard may send to the page (anything else, e.g. open_url or downloads, is dropped).
 PAGE_MESSAGES = {"keyboard": "show", "pointer": "draw"}
+#: Seconds a wizard has to save the draft and quit once its page has gone, before it is ended.
+QUIT_GRACE = 20
 
 
 def wizard_command(config: Path) -> str:
@@ -48,17 +50,34 @@ class WizardProcess(AppService):
             environment[DEVICE_ENV] = self.device
         return environment
 
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
+        # The wizard itself, not a shell around it: the quit message and, if need be, the kill reach it.
+        self._process = process = await asyncio.create_subprocess_exec(
+            *shlex.split(self.command), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, env=self._build_environment(width=width, height=height))
+        self._stdin = process.stdin
+        return process
+
     async def stop(self) -> None:
-        """Asks the wizard to quit (it keeps the client's draft), and ends it if it has not within 10 seconds."""
-        await super().stop()
-        process = self._process
-        if process is not None and process.returncode is None:
-            try:
-                await asyncio.wait_for(process.wait(), timeout=10)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
+        """Asks the wizard to quit and waits while it saves the client's draft; ends it after QUIT_GRACE seconds.
+
+        textual-serve's own stop waits for the wizard's output to end with no limit, so a wizard
+        that hung would never be ended; here the time limit comes first.
+        """
+        task, process = self._task, self._process
+        if task is None or process is None:
+            return
+        self._task = None
+        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        await self.send_meta({"type": "quit"})
+        try:
+            await asyncio.wait_for(process.wait(), timeout=QUIT_GRACE)
+        except TimeoutError:
+            log.warning("a wizard did not quit within %s seconds of its page closing; ended it", QUIT_GRACE)
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+        await task
 
     async def on_meta(self, data: bytes) -> None:
         meta = json.loads(data)

@@ -7,15 +7,33 @@ scrolls).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
-from textual import events
+from textual import events, messages
+from textual.driver import Driver
+from textual.drivers.web_driver import WebDriver
 from textual.widgets import Input, TextArea
 
 from intake.tui.app import IntakeApp
 from intake.tui.widgets.signature_pad import SignaturePad
 
 _TEXT_FIELDS = (Input, TextArea)
+
+
+class OrderedWebDriver(WebDriver):
+    """Textual's web driver, with the server's "quit" kept in order behind the keys that came before it.
+
+    The stock driver hands keys to the app through a task each but posts "quit" at once, so when a
+    page closes right after the client typed, the app is told to exit before it sees the last keys.
+    """
+
+    def on_meta(self, packet_type: str, payload: dict[str, object]) -> None:
+        if packet_type == "quit":
+            self.send_message(messages.ExitApp())  # the path keys take, so after them
+        else:
+            super().on_meta(packet_type, payload)
 
 
 class WebIntakeApp(IntakeApp):
@@ -35,15 +53,25 @@ class WebIntakeApp(IntakeApp):
             self._told[kind] = value
             driver.write_meta({"type": kind, field: value})
 
+    def get_driver_class(self) -> type[Driver]:
+        return OrderedWebDriver
+
+    # Textual calls each class's handler in turn, from this class up to App: none of these calls super().
+
     def on_mount(self) -> None:
-        super().on_mount()
         self.set_interval(0.2, self._check_pad, name="pad")
 
     async def _on_exit_app(self) -> None:
         # The tablet's page went away (closed, reloaded, network lost) or the server stopped: keep what the
-        # client typed on this step as the draft, as the terminal wizard does on quit.
+        # client typed on this step as the draft, as the terminal wizard does on quit. Keys that arrived
+        # before the quit message may still wait in the focused field's queue: let it take them in first.
+        focused = self.focused
+        if focused is not None:
+            taken_in = asyncio.Event()
+            if focused.call_later(taken_in.set):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(taken_in.wait(), timeout=5)
         self._save_draft()
-        await super()._on_exit_app()
 
     def _check_pad(self) -> None:
         """Looks for a pad on a new screen, a few times while it mounts, not on every tick of a long form."""
