@@ -12,6 +12,8 @@ from pathlib import Path
 
 from textual_serve.app_service import AppService
 
+from intake.tui.render_worker import RENDER_SOCKET_ENV
+
 log = logging.getLogger("intake.serve")
 
 #: Environment variable that names the device in the audit trail.
@@ -34,20 +36,25 @@ class WizardProcess(AppService):
     Args:
         command: from wizard_command().
         device: the paired device's name (None: the wizard uses [kiosk] device or the host name).
+        renderer: the socket of the server's shared document renderer (None: the wizard starts its own).
         others: as for AppService.
     """
 
-    def __init__(self, command: str, *, device: str | None, **others) -> None:
+    def __init__(self, command: str, *, device: str | None, renderer: Path | None = None, **others) -> None:
         super().__init__(command, **others)
         self.device = device
+        self.renderer = renderer
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width=width, height=height)
         environment.pop("TEXTUAL", None)
         environment.pop("TEXTUAL_LOG", None)
         environment.pop(DEVICE_ENV, None)
+        environment.pop(RENDER_SOCKET_ENV, None)
         if self.device:
             environment[DEVICE_ENV] = self.device
+        if self.renderer is not None:
+            environment[RENDER_SOCKET_ENV] = str(self.renderer)
         return environment
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
