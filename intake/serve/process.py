@@ -18,8 +18,13 @@ log = logging.getLogger("intake.serve")
 
 #: Environment variable that names the device in the audit trail.
 DEVICE_ENV = "INTAKE_DEVICE"
-#: Meta messages the wizard may send to the page (anything else, e.g. open_url or downloads, is dropped).
-PAGE_MESSAGES = {"keyboard": "show", "pointer": "draw"}
+#: Meta messages the wizard may send to the page, with the values each may carry (anything else, e.g.
+#: open_url or downloads, is dropped; a value not listed is left out).
+PAGE_MESSAGES: dict[str, dict[str, tuple[object, ...]]] = {
+    "keyboard": {"show": (True, False), "mode": ("text", "email", "tel", "numeric", "decimal"),
+                 "capitalize": ("sentences", "words", "none"), "correct": ("on", "off"), "enter": ("next", "enter")},
+    "pointer": {"draw": (True, False)},
+}
 #: Seconds a wizard has to save the draft and quit once its page has gone, before it is ended.
 QUIT_GRACE = 20
 
@@ -92,7 +97,8 @@ class WizardProcess(AppService):
         if kind == "exit":
             await self.remote_close()
         elif kind in PAGE_MESSAGES:
-            field = PAGE_MESSAGES[kind]
-            await self.remote_write_str(json.dumps([kind, {field: bool(meta.get(field))}]))
+            allowed = PAGE_MESSAGES[kind]
+            values = {key: meta[key] for key, choices in allowed.items() if key in meta and meta[key] in choices}
+            await self.remote_write_str(json.dumps([kind, values]))
         else:
             log.info("ignored a %r message from the wizard (the page opens no links and no downloads)", kind)

@@ -1,16 +1,24 @@
-"""The served wizard on its own (no server): one session per wizard, and a page's quit kept behind its keys."""
+"""The served wizard on its own (no server): one session per wizard, a page's quit kept behind its keys, and
+the on-screen keyboard each field asks the tablet for."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 from textual import events, messages
+from textual.app import App
+from textual.containers import VerticalScroll
 from textual.drivers import web_driver
+from textual.widgets import Input, TextArea
 
+from intake.datetyping import TYPING
 from intake.records import Store
+from intake.serve.process import WizardProcess
 from intake.tui.session import IntakeSession
-from intake.tui.web import OrderedWebDriver, WebIntakeApp
+from intake.tui.web import OrderedWebDriver, WebIntakeApp, keyboard_hints
+from intake.tui.widgets.questions import make_field
 from tests.tui.conftest import FROZEN, SIZES
 from tests.tui.fakes import fake_documents
 
@@ -81,3 +89,85 @@ async def _quit_after_keys() -> None:
     assert [type(m).__name__ for m in app.received] == ["Key"] * 4 + ["ExitApp"]
     assert [m.character for m in app.received[:4]] == list(" Lee")
     assert isinstance(app.received[-1], messages.ExitApp)
+
+
+#: What each kind of text question should offer on a tablet: (inputmode, autocapitalize, autocorrect).
+_EXPECTED = {"name": ("text", "words", "off"), "email": ("email", "none", "off"), "phone": ("tel", "none", "off"),
+             None: ("text", "sentences", "on")}
+
+
+def test_every_text_question_asks_the_tablet_for_a_fitting_keyboard(engine):
+    questions = [q for step in engine.questionnaire.steps for q in step.questions
+                 if q.type in ("text", "date", "long_text")]
+    assert {q.type for q in questions} == {"text", "date", "long_text"}  # the data still has each kind
+
+    class Fields(App):
+        def compose(self):
+            with VerticalScroll():
+                for question in questions:
+                    yield make_field(question, None, engine.language, engine.questionnaire.word)
+
+    async def run() -> None:
+        app = Fields()
+        async with app.run_test(size=(100, 40)):
+            for question in questions:
+                field = app.query_one(f"#q-{question.id}")
+                box = next(iter(field.query(TextArea if question.type == "long_text" else Input)))
+                hints = keyboard_hints(box)
+                got = (hints["mode"], hints["capitalize"], hints["correct"])
+                if question.type == "long_text":
+                    assert got == ("text", "sentences", "on") and hints["enter"] == "enter", question.id
+                elif question.type == "date":
+                    assert got == ("text", "none", "off") and hints["enter"] == "next", question.id
+                else:
+                    assert got == _EXPECTED[question.kind] and hints["enter"] == "next", question.id
+            assert keyboard_hints(app.query_one(VerticalScroll)) == {"show": False}
+
+    asyncio.run(run())
+
+
+def test_a_pin_asks_for_digits_and_a_typed_signature_for_a_name():
+    class Boxes(App):
+        def compose(self):
+            yield Input(password=True, restrict=r"[0-9]*", id="pin-input")
+            yield Input(id="typed-name")
+            yield Input(restrict=TYPING, id="returning-birth")
+            yield Input(restrict=r"[0-9.]*", id="depth")
+
+    async def run() -> None:
+        app = Boxes()
+        async with app.run_test():
+            modes = {box.id: (keyboard_hints(box)["mode"], keyboard_hints(box)["capitalize"])
+                     for box in app.query(Input)}
+        assert modes == {"pin-input": ("numeric", "none"), "typed-name": ("text", "words"),
+                         "returning-birth": ("text", "none"), "depth": ("decimal", "none")}
+
+    asyncio.run(run())
+
+
+def test_the_server_passes_the_page_only_the_keyboard_and_pointer_values_it_knows():
+    written: list[str] = []
+
+    async def write_str(text: str) -> None:
+        written.append(text)
+
+    async def noop(*args) -> None:
+        return None
+
+    async def run() -> None:
+        service = WizardProcess("true", device=None, write_bytes=noop, write_str=write_str, close=noop,
+                                download_manager=None)
+        hints = {"type": "keyboard", "show": True, "mode": "email", "capitalize": "none", "correct": "off",
+                 "enter": "next"}
+        await service.on_meta(json.dumps(hints).encode())
+        await service.on_meta(json.dumps({"type": "keyboard", "show": True, "mode": "<script>",
+                                          "onfocus": "x"}).encode())
+        await service.on_meta(json.dumps({"type": "open_url", "url": "https://example.com"}).encode())
+        await service.on_meta(json.dumps({"type": "pointer", "draw": True}).encode())
+
+    asyncio.run(run())
+    assert [json.loads(text) for text in written] == [
+        ["keyboard", {"show": True, "mode": "email", "capitalize": "none", "correct": "off", "enter": "next"}],
+        ["keyboard", {"show": True}],
+        ["pointer", {"draw": True}],
+    ]
