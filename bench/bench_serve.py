@@ -163,6 +163,34 @@ async def _concurrent(url: str, count: int, server_pid: int) -> tuple[list[float
     return [t for times in results for t in times], pss
 
 
+async def _round_trips(url: str, count: int = 15) -> tuple[float, float]:
+    """p90 of a websocket ping (the server alone) and of a typed letter's echo (server, web driver, one field's
+    repaint), on one session at a step: what the web adds to a screen change, beside the screen's own work."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        session = Session(http, url)
+        await session.open()
+        await session.send("\r")
+        await session.until("Step 1 of", 60)
+        await asyncio.sleep(6)
+        pings, echoes = [], []
+        for i in range(count):
+            start = time.perf_counter()
+            await session.socket.send_str(json.dumps(["ping", str(i)]))
+            while True:
+                message = await asyncio.wait_for(session.socket.receive(), 30)
+                if message.type == aiohttp.WSMsgType.TEXT and message.data.startswith('["pong"'):
+                    break
+            pings.append(time.perf_counter() - start)
+            await asyncio.sleep(0.1)
+        for letter in "Abcdefghijklmnopqrstuvwxyz"[:count]:
+            echoes.append(await session.timed(letter, letter))
+            await asyncio.sleep(0.2)
+        await session.socket.close()
+    return _p90(pings), _p90(echoes)
+
+
 def _p90(values: list[float]) -> float:
     return statistics.quantiles(values, n=10)[-1] if len(values) >= 2 else values[0]
 
@@ -216,6 +244,9 @@ def collect() -> list[Result]:
             results.append(Result("serve: page load to welcome (Chromium)", page, "<= 3 s", page <= 3,
                                   "websocket alone to welcome", raw_open))
         server_alone = _pss_mb(server.process.pid)
+        ping, echo = asyncio.run(_round_trips(server.url))
+        results.append(Result("serve: typed letter's echo p90, 1 session", echo, "<= 50 ms", echo <= 0.05,
+                              "websocket ping p90", ping))
     finally:
         server.stop()
     p90s, memory = _sessions(True, SESSIONS)
