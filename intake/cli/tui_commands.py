@@ -112,7 +112,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from intake.serve.process import wizard_command
     from intake.serve.web import TabletServer
 
-    TabletServer(wizard_command(config_path(args.config).resolve()), settings, config.clinic["name"]).run()
+    source = config_path(args.config).resolve()
+    TabletServer(wizard_command(source), settings, config.clinic["name"], renderer=source).run()
     return EXIT_OK
 
 

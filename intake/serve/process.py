@@ -12,12 +12,21 @@ from pathlib import Path
 
 from textual_serve.app_service import AppService
 
+from intake.tui.render_worker import RENDER_SOCKET_ENV
+
 log = logging.getLogger("intake.serve")
 
 #: Environment variable that names the device in the audit trail.
 DEVICE_ENV = "INTAKE_DEVICE"
-#: Meta messages the wizard may send to the page (anything else, e.g. open_url or downloads, is dropped).
-PAGE_MESSAGES = {"keyboard": "show", "pointer": "draw"}
+#: Meta messages the wizard may send to the page, with the values each may carry (anything else, e.g.
+#: open_url or downloads, is dropped; a value not listed is left out).
+PAGE_MESSAGES: dict[str, dict[str, tuple[object, ...]]] = {
+    "keyboard": {"show": (True, False), "mode": ("text", "email", "tel", "numeric", "decimal"),
+                 "capitalize": ("sentences", "words", "none"), "correct": ("on", "off"), "enter": ("next", "enter")},
+    "pointer": {"draw": (True, False)},
+}
+#: Seconds a wizard has to save the draft and quit once its page has gone, before it is ended.
+QUIT_GRACE = 20
 
 
 def wizard_command(config: Path) -> str:
@@ -32,33 +41,55 @@ class WizardProcess(AppService):
     Args:
         command: from wizard_command().
         device: the paired device's name (None: the wizard uses [kiosk] device or the host name).
+        renderer: the socket of the server's shared document renderer (None: the wizard starts its own).
         others: as for AppService.
     """
 
-    def __init__(self, command: str, *, device: str | None, **others) -> None:
+    def __init__(self, command: str, *, device: str | None, renderer: Path | None = None, **others) -> None:
         super().__init__(command, **others)
         self.device = device
+        self.renderer = renderer
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width=width, height=height)
         environment.pop("TEXTUAL", None)
         environment.pop("TEXTUAL_LOG", None)
         environment.pop(DEVICE_ENV, None)
+        environment.pop(RENDER_SOCKET_ENV, None)
         if self.device:
             environment[DEVICE_ENV] = self.device
+        if self.renderer is not None:
+            environment[RENDER_SOCKET_ENV] = str(self.renderer)
         return environment
 
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
+        # The wizard itself, not a shell around it: the quit message and, if need be, the kill reach it.
+        self._process = process = await asyncio.create_subprocess_exec(
+            *shlex.split(self.command), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, env=self._build_environment(width=width, height=height))
+        self._stdin = process.stdin
+        return process
+
     async def stop(self) -> None:
-        """Asks the wizard to quit (it keeps the client's draft), and ends it if it has not within 10 seconds."""
-        await super().stop()
-        process = self._process
-        if process is not None and process.returncode is None:
-            try:
-                await asyncio.wait_for(process.wait(), timeout=10)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                await process.wait()
+        """Asks the wizard to quit and waits while it saves the client's draft; ends it after QUIT_GRACE seconds.
+
+        textual-serve's own stop waits for the wizard's output to end with no limit, so a wizard
+        that hung would never be ended; here the time limit comes first.
+        """
+        task, process = self._task, self._process
+        if task is None or process is None:
+            return
+        self._task = None
+        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        await self.send_meta({"type": "quit"})
+        try:
+            await asyncio.wait_for(process.wait(), timeout=QUIT_GRACE)
+        except TimeoutError:
+            log.warning("a wizard did not quit within %s seconds of its page closing; ended it", QUIT_GRACE)
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+        await task
 
     async def on_meta(self, data: bytes) -> None:
         meta = json.loads(data)
@@ -66,7 +97,8 @@ class WizardProcess(AppService):
         if kind == "exit":
             await self.remote_close()
         elif kind in PAGE_MESSAGES:
-            field = PAGE_MESSAGES[kind]
-            await self.remote_write_str(json.dumps([kind, {field: bool(meta.get(field))}]))
+            allowed = PAGE_MESSAGES[kind]
+            values = {key: meta[key] for key, choices in allowed.items() if key in meta and meta[key] in choices}
+            await self.remote_write_str(json.dumps([kind, values]))
         else:
             log.info("ignored a %r message from the wizard (the page opens no links and no downloads)", kind)

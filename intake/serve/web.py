@@ -12,6 +12,7 @@ import asyncio
 import html
 import logging
 from importlib import resources
+from pathlib import Path
 
 import jinja2
 from aiohttp import web
@@ -19,6 +20,7 @@ from textual_serve.server import Server, to_int
 
 from intake.serve.pairing import Devices, FailureLimiter
 from intake.serve.process import WizardProcess
+from intake.serve.renderer import RenderRelay
 from intake.serve.settings import ServeSettings, is_loopback
 from intake.serve.statics import Statics
 
@@ -37,9 +39,12 @@ class TabletServer(Server):
         command: the wizard command (process.wizard_command).
         settings: where to listen, TLS and pairing.
         clinic: the clinic's name (title, icon, loading screen).
+        renderer: the clinic configuration for one document renderer shared by every wizard
+            (None: each wizard starts its own).
     """
 
-    def __init__(self, command: str, settings: ServeSettings, clinic: str) -> None:
+    def __init__(self, command: str, settings: ServeSettings, clinic: str,
+                 renderer: str | Path | None = None) -> None:
         super().__init__(command, host=settings.host, port=settings.port, title=clinic)
         self.settings = settings
         self.clinic = clinic
@@ -49,6 +54,7 @@ class TabletServer(Server):
         folder = resources.files("intake.serve") / "pages"
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True)
         self.sessions: set[WizardProcess] = set()
+        self.renderer = RenderRelay(renderer) if renderer is not None else None
 
     # -- the application ----------------------------------------------------------------------
 
@@ -60,6 +66,7 @@ class TabletServer(Server):
             web.get("/pair", self.handle_pair), web.post("/pair", self.handle_pair),
         ])
         app.on_startup.append(self.on_startup)
+        app.on_cleanup.append(self.on_cleanup)
         return app
 
     @web.middleware
@@ -155,7 +162,9 @@ class TabletServer(Server):
         width = min(max(to_int(request.query.get("width", "80"), 80), 20), 400)
         height = min(max(to_int(request.query.get("height", "24"), 24), 10), 200)
         await websocket.prepare(request)
-        service = WizardProcess(self.command, device=device, write_bytes=websocket.send_bytes,
+        service = WizardProcess(self.command, device=device,
+                                renderer=self.renderer.path if self.renderer is not None else None,
+                                write_bytes=websocket.send_bytes,
                                 write_str=websocket.send_str, close=websocket.close,
                                 download_manager=self.download_manager)
         self.sessions.add(service)
@@ -172,10 +181,16 @@ class TabletServer(Server):
         return websocket
 
     async def on_startup(self, app: web.Application) -> None:
+        if self.renderer is not None:
+            await self.renderer.start()
         where = f"{self.settings.scheme}://{self.settings.host}:{self.settings.port}/"
         paired = "tablets must be paired (`intake serve pair NAME`)" if self.settings.pairing else "no pairing"
         self.console.print(f"intake serve: {self.clinic} at {where} ({paired}). Press Ctrl+C to stop.",
                            highlight=False, markup=False)
+
+    async def on_cleanup(self, app: web.Application) -> None:
+        if self.renderer is not None:
+            await self.renderer.close()
 
     def run(self) -> None:
         """Serves until interrupted (Ctrl+C or SIGTERM)."""

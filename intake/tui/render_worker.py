@@ -1,18 +1,23 @@
-"""Provides RenderProcess: the documents renderer in a child process that is replaced every few renders.
+"""Provides RenderProcess (the documents renderer in a child process, replaced every few renders) and
+SharedRenderer (a wizard's connection to the one renderer `intake serve` keeps for all its tablets).
 
 The rendering stack keeps a little native memory after every document (about 0.2 MB), and its
 layout work competes with the UI for Python's lock. In a child process neither reaches the
 wizard: the child is replaced after `renders_per_process` renders, and a fresh one is started in
 the background so the next client does not wait for it. The child is this module run as
-`python -m intake.tui.render_worker CONFIG`; requests and answers are pickled frames on its
-standard input and output (both ends are this program), and its standard error goes to a log
-file, never to the wizard's screen.
+`python -m intake.tui.render_worker CONFIG`; requests and answers are length-prefixed frames on
+its standard input and output (a request is the operation's name and its pickled arguments, an
+answer is pickled; both ends are this program), and its standard error goes to a log file, never
+to the wizard's screen. Under `intake serve` ($INTAKE_RENDER_SOCKET set) a wizard sends the same
+frames to the server's renderer over a Unix socket instead of starting a child of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import socket
 import struct
 import subprocess
 import sys
@@ -23,15 +28,26 @@ from typing import Any, BinaryIO
 from intake.errors import IntakeError
 
 _HEADER = struct.Struct(">I")
+#: Names the Unix socket of the renderer `intake serve` shares between its wizards.
+RENDER_SOCKET_ENV = "INTAKE_RENDER_SOCKET"
+#: Seconds a wizard waits for the shared renderer's answer (its queue included) before giving up.
+SHARED_WAIT = 600
+_STOPPED = ("The document renderer stopped unexpectedly. Press Try again; if it happens again, check the log "
+            "and restart intake.")
 
 
-def _send(stream: BinaryIO, value: Any) -> None:
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def send_frame(stream: BinaryIO, data: bytes) -> None:
+    """Writes one length-prefixed frame and flushes it."""
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
 
-def _receive(stream: BinaryIO) -> Any:
+def receive_frame(stream: BinaryIO) -> bytes:
+    """Reads one length-prefixed frame.
+
+    Raises:
+        EOFError: the other end closed (or died) before a whole frame came.
+    """
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
         raise EOFError
@@ -39,7 +55,34 @@ def _receive(stream: BinaryIO) -> Any:
     data = stream.read(size)
     if len(data) < size:
         raise EOFError
-    return pickle.loads(data)  # noqa: S301 - frames come only from this program's own child or parent
+    return data
+
+
+def encode_request(operation: str, *args: Any) -> bytes:
+    """A request frame's body: the operation's name, a NUL, the pickled arguments."""
+    return operation.encode("ascii") + b"\0" + pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def request_operation(data: bytes) -> str:
+    """The operation a request names (readable without unpickling its arguments)."""
+    return data.split(b"\0", 1)[0].decode("ascii", "replace")
+
+
+def encode_answer(ok: bool, value: Any) -> bytes:
+    """An answer frame's body: (ok, value) pickled; value is the result, or the message when not ok."""
+    return pickle.dumps((ok, value), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def decode_answer(data: bytes) -> Any:
+    """The value of an answer.
+
+    Raises:
+        IntakeError: the renderer answered with a message instead.
+    """
+    ok, value = pickle.loads(data)  # noqa: S301 - answers come only from this program's own renderer
+    if not ok:
+        raise IntakeError(value)
+    return value
 
 
 class RenderProcess:
@@ -71,25 +114,47 @@ class RenderProcess:
             if log is not subprocess.DEVNULL:
                 log.close()
 
-    def _call(self, operation: str, *args: Any) -> Any:
+    def exchange(self, request: bytes) -> bytes:
+        """Sends one request frame's body to the child and returns its answer's body, unread.
+
+        Raises:
+            IntakeError: the child stopped (it is started afresh for the next request).
+        """
         with self._lock:
             if self._child is None or self._child.poll() is not None:
                 self._child = self._start()
+            child = self._child
             try:
-                _send(self._child.stdin, (operation, args))
-                ok, value = _receive(self._child.stdout)
-            except (OSError, EOFError):
+                send_frame(child.stdin, request)
+                answer = receive_frame(child.stdout)
+            except (OSError, EOFError, ValueError):
                 self._stop()
-                raise IntakeError("The document renderer stopped unexpectedly. Press Try again; "
-                                  "if it happens again, check the log and restart intake.") from None
-            if operation == "render":
+                raise IntakeError(_STOPPED) from None
+            if request_operation(request) == "render":
                 self._renders += 1
                 if self._renders % self.renders_per_process == 0:
                     self._stop()
                     self._child = self._start()  # loads in the background while the client leaves
-        if not ok:
-            raise IntakeError(value)
-        return value
+        return answer
+
+    def _call(self, operation: str, *args: Any) -> Any:
+        return decode_answer(self.exchange(encode_request(operation, *args)))
+
+    def warm_up(self) -> None:
+        """Starts the child now (it loads the renderer at once), so the first request does not wait for it."""
+        with self._lock:
+            if self._child is None or self._child.poll() is not None:
+                self._child = self._start()
+
+    def kill(self) -> None:
+        """Ends the child at once (a render that hangs): the request waiting for it fails, the next starts afresh.
+
+        Safe to call from another thread while a request is waiting.
+        """
+        child = self._child
+        if child is not None:
+            with contextlib.suppress(OSError):
+                child.kill()
 
     def _stop(self) -> None:
         child, self._child = self._child, None
@@ -125,20 +190,94 @@ class RenderProcess:
             self._stop()
 
 
+class SharedRenderer:
+    """Looks like RenderProcess, but asks the renderer `intake serve` shares between its wizards (over a Unix socket).
+
+    Requests wait their turn at the server; a wizard's UI never waits (renders run in its worker
+    threads), and a renderer that hangs is ended by the server, which answers with a message.
+
+    Args:
+        path: the server's renderer socket.
+        wait: seconds to wait for an answer, the queue included.
+    """
+
+    def __init__(self, path: str | Path, wait: float = SHARED_WAIT) -> None:
+        self.path = str(path)
+        self.wait = wait
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._stream: Any = None
+        self._statements: dict[str, str] = {}
+
+    def _call(self, operation: str, *args: Any) -> Any:
+        with self._lock:
+            try:
+                if self._stream is None:
+                    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    connection.settimeout(self.wait)
+                    connection.connect(self.path)
+                    self._socket, self._stream = connection, connection.makefile("rwb")
+                send_frame(self._stream, encode_request(operation, *args))
+                answer = receive_frame(self._stream)
+            except (OSError, EOFError, ValueError):
+                self._disconnect()
+                raise IntakeError(_STOPPED) from None
+        return decode_answer(answer)
+
+    def _disconnect(self) -> None:
+        stream, connection, self._stream, self._socket = self._stream, self._socket, None, None
+        for part in (stream, connection):
+            if part is not None:
+                with contextlib.suppress(OSError):
+                    part.close()
+
+    def statement(self, kind: str) -> str:
+        """The statement a client affirms by signing, as the documents print it (asked once per kind)."""
+        if kind not in self._statements:
+            self._statements[kind] = self._call("statement", kind)
+        return self._statements[kind]
+
+    @property
+    def seal_identity(self) -> str:
+        """Checks that the clinic seal loads in the shared renderer.
+
+        Raises:
+            IntakeError: with the documents' own message when it does not.
+        """
+        return self._call("seal")
+
+    def render(self, record: Any, **kwargs: Any) -> Any:
+        """Renders a packet in the shared renderer (same arguments as PacketRenderer.render)."""
+        return self._call("render", record, kwargs)
+
+    def close(self) -> None:
+        """Closes the connection (the renderer itself belongs to the server)."""
+        with self._lock:
+            self._disconnect()
+
+
+def renderer_log_path() -> Path | None:
+    """Where a renderer child's error output goes: renderer.log in intake's private state folder (0700)."""
+    state = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "intake"
+    try:
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return state / "renderer.log"
+
+
 def documents_in_a_child_process() -> Any:
-    """The documents package with its renderer running in a recycled child process (what `intake start` uses)."""
+    """The documents package with its renderer running in a recycled child process (what `intake start` uses),
+    or, when `intake serve` started this wizard ($INTAKE_RENDER_SOCKET), in the renderer the server shares."""
     from types import SimpleNamespace
 
     import intake.documents as documents
 
-    state = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "intake"
-    try:
-        state.mkdir(parents=True, exist_ok=True, mode=0o700)
-        log = state / "renderer.log"
-    except OSError:
-        log = None
+    shared = os.environ.get(RENDER_SOCKET_ENV)
+    log = None if shared else renderer_log_path()
     return SimpleNamespace(
-        PacketRenderer=lambda engine: RenderProcess(engine.config.source, log_path=log),
+        PacketRenderer=(lambda engine: SharedRenderer(shared)) if shared
+        else (lambda engine: RenderProcess(engine.config.source, log_path=log)),
         Signature=documents.Signature, Countersignature=documents.Countersignature,
         create_seal_identity=documents.create_seal_identity,
     )
@@ -158,10 +297,12 @@ def serve(config_source: str) -> None:
         failure = str(exc)
     while True:
         try:
-            operation, args = _receive(stdin)
+            data = receive_frame(stdin)
         except EOFError:
             return
         try:
+            operation = request_operation(data)
+            args = pickle.loads(data[len(operation) + 1:])  # noqa: S301 - requests come only from this program
             if renderer is None:
                 raise IntakeError(failure or "The document renderer could not start; see its log.")
             if operation == "statement":
@@ -172,15 +313,15 @@ def serve(config_source: str) -> None:
             else:
                 record, kwargs = args
                 answer = renderer.render(record, **kwargs)
-            _send(stdout, (True, answer))
+            send_frame(stdout, encode_answer(True, answer))
         except IntakeError as exc:
-            _send(stdout, (False, str(exc)))
+            send_frame(stdout, encode_answer(False, str(exc)))
         except Exception as exc:  # noqa: BLE001 - reported to the wizard in words; the traceback goes to the log
             import traceback
 
             traceback.print_exc()
-            _send(stdout, (False, f"The documents could not be made ({type(exc).__name__}); details are in "
-                                  "the renderer's log."))
+            send_frame(stdout, encode_answer(False, f"The documents could not be made ({type(exc).__name__}); "
+                                                    "details are in the renderer's log."))
 
 
 if __name__ == "__main__":

@@ -224,15 +224,19 @@ class Tablet:
                 "type": kind, "key": key, "code": code, "windowsVirtualKeyCode": key_code,
                 "nativeVirtualKeyCode": key_code, "modifiers": modifiers})
 
-    def inputmode(self, expected: str, timeout: float = 5) -> None:
-        """Waits until the hidden textarea asks for this on-screen keyboard ("text") or none ("none")."""
+    def inputmode(self, expected: str, timeout: float = 5, **others: str) -> None:
+        """Waits until the hidden textarea asks for this on-screen keyboard ("text", "email", "tel"...) or none
+        ("none"), with these other attributes (e.g. autocapitalize="words")."""
+        wanted = {"inputmode": expected, **others}
         deadline = time.monotonic() + timeout
-        script = "const a = document.querySelector('.xterm-helper-textarea'); return a && a.getAttribute('inputmode');"
+        script = ("const a = document.querySelector('.xterm-helper-textarea'); "
+                  "return a && Object.fromEntries(arguments[0].map((n) => [n, a.getAttribute(n)]));")
         while time.monotonic() < deadline:
-            if self.driver.execute_script(script) == expected:
+            if self.driver.execute_script(script, list(wanted)) == wanted:
                 return
             time.sleep(0.05)
-        raise AssertionError(f"inputmode is {self.driver.execute_script(script)!r}, expected {expected!r}")
+        raise AssertionError(f"the textarea has {self.driver.execute_script(script, list(wanted))!r}, "
+                             f"expected {wanted!r}")
 
     def focused(self) -> str:
         return self.driver.execute_script("return document.activeElement && document.activeElement.className")

@@ -120,6 +120,8 @@ def test_a_paired_tablet_walks_a_complete_intake_by_touch(browser, paired_server
     tablet.wait_for("Please check your answers", "Maria Okonkwo-Smith")
     tablet.tap("My answers are true", last=True)
     tablet.wait_for("About your treatment")
+    tablet.inputmode("none", autocorrect="off")  # no text field here: a tap raises no keyboard
+    assert "xterm-helper-textarea" in tablet.focused()  # (the textarea keeps the focus for the next field)
     tablet.tap("I have read this", last=True)
     tablet.wait_for("Sign here")
     sign(tablet)

@@ -27,7 +27,13 @@ def answer(tablet: Tablet, engine: Engine, question, value: Any) -> None:
         # else the tall border of an answer box ("▊", or "▎" for a long answer).
         edge = "║" if tablet.find("║", after=label, within=4) else "▊" if kind != "long_text" else "▎"
         tablet.tap(edge, after=label)
-        tablet.inputmode("text")  # the page offers the on-screen keyboard for a text field
+        # The page offers the on-screen keyboard for a text field, the one that fits it.
+        mode, capitalize, correct = {"email": ("email", "none", "off"), "phone": ("tel", "none", "off"),
+                                     "name": ("text", "words", "off")}.get(
+            question.kind, ("text", "none", "off") if kind == "date" else ("text", "sentences", "on"))
+        tablet.inputmode(mode, autocapitalize=capitalize, autocorrect=correct,
+                         enterkeyhint="enter" if kind == "long_text" else "next")
+        assert "xterm-helper-textarea" in tablet.focused()  # focused inside the tap: a tablet raises its keyboard
         tablet.type(str(value))
         tablet.wait_for(str(value)[:20])
     elif kind == "yes_no":

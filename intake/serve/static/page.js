@@ -49,17 +49,21 @@
     return document.querySelector(".xterm-helper-textarea");
   }
 
-  let keyboardWanted = false;
+  // What the wizard said about the focused field: show a keyboard or not, and which (see intake/tui/web.py).
+  let keyboard = { show: false };
   let refocusing = false;
 
   function applyKeyboard(refocus) {
     const area = textarea();
     if (!area) return;
-    area.setAttribute("inputmode", keyboardWanted ? "text" : "none");
-    area.setAttribute("autocapitalize", "sentences");
+    const wanted = Boolean(keyboard.show);
+    area.setAttribute("inputmode", wanted ? keyboard.mode || "text" : "none");
+    area.setAttribute("autocapitalize", wanted ? keyboard.capitalize || "sentences" : "none");
+    area.setAttribute("autocorrect", wanted ? keyboard.correct || "on" : "off");
+    area.setAttribute("spellcheck", wanted && keyboard.correct !== "off" ? "true" : "false");
     area.setAttribute("autocomplete", "off");
-    area.setAttribute("enterkeyhint", "next");
-    if (refocus && keyboardWanted) {
+    area.setAttribute("enterkeyhint", wanted ? keyboard.enter || "next" : "next");
+    if (refocus && wanted) {
       // Blur and focus again so the browser re-reads inputmode; the wizard is not told (a blur would
       // take its focus from the field for a moment, and keys typed then would be lost).
       refocusing = true;
@@ -83,7 +87,7 @@
       if (typeof event.data !== "string") return;
       const [kind, data] = JSON.parse(event.data);
       if (kind === "keyboard") {
-        keyboardWanted = Boolean(data && data.show);
+        keyboard = data || { show: false };
         applyKeyboard(true);
       } else if (kind === "pointer") {
         drawing = Boolean(data && data.draw);
