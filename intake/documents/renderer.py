@@ -8,7 +8,7 @@ import threading
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from intake.documents.compression import pdf_compression
 from intake.documents.context import Inputs, build_context, photo_consent_given
@@ -40,6 +40,7 @@ from intake.documents.payload import (
     encode,
     fingerprint,
 )
+from intake.documents.prepared import PreparedPDFs, layout_key
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.templates import load_template_set, set_version
 from intake.signing import guardian_required
@@ -78,6 +79,7 @@ class PacketRenderer:
         self.paper = paper
         self._lock = threading.RLock()  # WeasyPrint's font machinery is shared: one render at a time
         self._identity: SealIdentity | None = None
+        self.prepared = PreparedPDFs()  # PDFs written ahead of the countersignature (see `prepare`)
         from weasyprint.urls import FatalURLFetchingError
 
         with self._lock:
@@ -139,6 +141,34 @@ class PacketRenderer:
             identity = self.seal_identity if sealed else None
             return self._render(inputs, identity)
 
+    def prepare(self, record: Mapping[str, Any], *, client_signature: Signature | None = None,
+                countersignature: Countersignature | None = None, photo_signature: Signature | None = None) -> int:
+        """Lays out and writes a sealed packet's PDFs ahead of time, for the countersignature expected.
+
+        The PDFs are kept in memory, unsealed, in place of any earlier preparation. A later sealed
+        `render` whose documents come out exactly the same (same HTML, data, time and entries, so the
+        same inputs to the minute the documents print) only seals them; any other render ignores them.
+        Nothing prepared is ever returned, stored or written by this call. Same arguments as `render`.
+
+        Returns:
+            The number of documents prepared.
+
+        Raises:
+            The same errors as `render` (a preparation for inputs that do not fit keeps nothing).
+        """
+        generation = self.prepared.begin()
+        with self._lock:
+            inputs = self._inputs(record, client_signature, countersignature, photo_signature, None, True)
+            identity = self.seal_identity
+            layouts, attachment = self._layouts(inputs, identity)
+            pdfs = {layout.key: self.write_pdf(layout.html, attachment, inputs.issued_at, layout.info)
+                    for layout in layouts}
+        return len(pdfs) if self.prepared.keep(generation, pdfs) else 0
+
+    def forget(self) -> None:
+        """Drops whatever was prepared (the client has gone), including a preparation still under way."""
+        self.prepared.forget()
+
     # -- checks -------------------------------------------------------------------------------
 
     def _inputs(self, record, client, counter, photo, issued_at, sealed) -> Inputs:
@@ -167,7 +197,7 @@ class PacketRenderer:
                 raise SignatureInputError("a deferral letter needs its date and time: pass issued_at, or the "
                                           "practitioner's countersignature.")
             return Inputs(record, answers, record_id, derived, assessment, None, None, None, counter, when,
-                          counter.entered_at if counter else None)
+                          counter.entered_at if counter else None, counter.sealed_at if counter else None)
         if client is None and counter is None and photo is None and not sealed:
             if issued_at is None:
                 raise SignatureInputError("an unsigned preview needs its date and time: pass issued_at.")
@@ -201,7 +231,7 @@ class PacketRenderer:
             raise SignatureInputError(f"the practitioner's countersignature ({utc_text(counter.signed_at)}) is "
                                       f"earlier than the client's signature ({utc_text(client.signed_at)}).")
         return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at,
-                      counter.entered_at)
+                      counter.entered_at, counter.sealed_at)
 
     def _check_counter(self, counter, assessment, plan, deferral: bool = False) -> Countersignature:
         what = "the practitioner's countersignature"
@@ -233,8 +263,11 @@ class PacketRenderer:
         entered = None if counter.entered_at is None else check_time(counter.entered_at, f"{what} (entered_at)")
         if entered is not None and entered < signed_at:
             raise SignatureInputError(f"{what}: entered_at ({utc_text(entered)}) is before it was signed.")
+        sealed = None if counter.sealed_at is None else check_time(counter.sealed_at, f"{what} (sealed_at)")
+        if sealed is not None and sealed < signed_at:
+            raise SignatureInputError(f"{what}: sealed_at ({utc_text(sealed)}) is before it was signed.")
         return Countersignature(counter.practitioner_id, signed_at, counter.decision, reason, plan,
-                                entered if entered != signed_at else None)
+                                entered if entered != signed_at else None, sealed if sealed != signed_at else None)
 
     def _check_plan(self, plan, assessment, decision: str) -> bool:
         """Checks a plan; returns True when it goes beyond the screening's limits (allowed only as an override)."""
@@ -270,7 +303,8 @@ class PacketRenderer:
             return ["deferral"]
         return ["consent", "aftercare"]
 
-    def _render(self, inputs: Inputs, identity: SealIdentity | None) -> Packet:
+    def _layouts(self, inputs: Inputs, identity: SealIdentity | None) -> tuple[list[_Layout], bytes]:
+        """Each document's final HTML and information entries, and the data embedded in all of them."""
         kinds = self._kinds(inputs)
         versions = {kind: self.templates.versions_for(kind) for kind in kinds}
         sets = {kind: set_version(v) for kind, v in versions.items()}
@@ -283,8 +317,7 @@ class PacketRenderer:
             "fingerprint": identity.certificate.fingerprint, "demo": identity.certificate.demo,
             "self_signed": identity.certificate.self_signed,
         }
-        stamp = inputs.issued_at.strftime("%Y%m%dT%H%M%SZ")
-        documents = []
+        layouts = []
         for kind in kinds:
             context = dict(base)
             context["document"] = {
@@ -293,18 +326,30 @@ class PacketRenderer:
                 "sealed": identity is not None, "generator": f"intake {_version()}",
             }
             html = self.templates.render(kind, context)
-            pdf = self.write_pdf(html, attachment, inputs.issued_at, {
-                "IntakeDataSHA256": data_sha256, "IntakeDocument": kind, "IntakeRecord": inputs.record_id,
-                "IntakeTemplateSet": sets[kind],
-            })
+            info = {"IntakeDataSHA256": data_sha256, "IntakeDocument": kind, "IntakeRecord": inputs.record_id,
+                    "IntakeTemplateSet": sets[kind]}
+            layouts.append(_Layout(kind, versions[kind], html, info,
+                                   layout_key(html, attachment, inputs.issued_at, info)))
+        return layouts, attachment
+
+    def _render(self, inputs: Inputs, identity: SealIdentity | None) -> Packet:
+        layouts, attachment = self._layouts(inputs, identity)
+        prepared = self.prepared.take() if identity is not None else {}  # used at most once, by a sealed render
+        stamp = inputs.issued_at.strftime("%Y%m%dT%H%M%SZ")
+        documents = []
+        for layout in layouts:
+            pdf = prepared.get(layout.key)
+            if pdf is None:
+                pdf = self.write_pdf(layout.html, attachment, inputs.issued_at, layout.info)
             if identity is not None:
                 clinic = self.engine.config.clinic
-                pdf = identity.seal(pdf, inputs.entered_at or inputs.issued_at, reason=self.statement("seal_reason"),
-                                    location=clinic["address"], name=clinic["name"], contact=clinic["phone"])
-            filename = f"{inputs.record_id}_{kind}_{stamp}.pdf"
-            documents.append(Document(kind, filename, pdf, hashlib.sha256(pdf).hexdigest(), versions[kind],
+                pdf = identity.seal(pdf, inputs.entered_at or inputs.sealed_at or inputs.issued_at,
+                                    reason=self.statement("seal_reason"), location=clinic["address"],
+                                    name=clinic["name"], contact=clinic["phone"])
+            filename = f"{inputs.record_id}_{layout.kind}_{stamp}.pdf"
+            documents.append(Document(layout.kind, filename, pdf, hashlib.sha256(pdf).hexdigest(), layout.versions,
                                       identity is not None))
-        return Packet(inputs.record_id, inputs.assessment.verdict, documents, attachment, data_sha256)
+        return Packet(inputs.record_id, inputs.assessment.verdict, documents, attachment, fingerprint(attachment))
 
     def write_pdf(self, html: str, attachment: bytes, created: datetime, info: Mapping[str, str]) -> bytes:
         """Lays out final HTML as PDF/A-3b with the data attached (no seal).
@@ -338,6 +383,16 @@ class PacketRenderer:
             if self.fetcher.blocked:
                 raise TemplateProblemError(_blocked_message(self.fetcher.blocked[0]))
             return pdf
+
+
+class _Layout(NamedTuple):
+    """One document ready to be written: its kind, template versions, final HTML, entries and layout key."""
+
+    kind: str
+    versions: Mapping[str, str]
+    html: str
+    info: dict[str, str]
+    key: str
 
 
 def _blocked_message(exc: BaseException) -> str:

@@ -25,6 +25,7 @@ from intake.lifecycle.model import (
     LifecycleError,
     Renderer,
     Resumption,
+    document_time,
     kept_signatures,
 )
 from intake.lifecycle.seal import ensure_seal
@@ -334,11 +335,11 @@ class Lifecycle:
                          signed_at: datetime | None = None) -> Countersignature:
         """The practitioner's countersignature, carrying the decision recorded in the store (the one source).
 
+        The documents print and embed its `document_time` (the minute); the seal carries the exact moment.
+
         Raises:
             LifecycleError: the practitioner is not one of the clinic's, or clearance is still undecided.
         """
-        from intake.documents.model import Countersignature
-
         if self.engine.config.practitioner(practitioner_id) is None:
             known = ", ".join(p.id for p in self.engine.config.practitioners)
             raise LifecycleError(f"{practitioner_id!r} is not a practitioner of this clinic (known: {known}).")
@@ -346,8 +347,24 @@ class Lifecycle:
         if intake.verdict == "clearance" and kind == "none":
             raise LifecycleError("this intake needs clearance: note the clearance or override it (with a reason) "
                                  "before countersigning.")
-        return Countersignature(practitioner_id=practitioner_id, signed_at=(signed_at or self.clock()).astimezone(UTC),
-                                decision=kind, reason=reason, plan=plan if intake.verdict != "defer" else None)
+        return self.expected_countersignature(intake, practitioner_id, kind, reason, plan, signed_at or self.clock())
+
+    def expected_countersignature(self, intake: Intake, practitioner_id: str, decision: str, reason: str,
+                                  plan: TreatmentPlan | None, signed_at: datetime) -> Countersignature:
+        """The countersignature these choices would make at `signed_at`, without reading the store.
+
+        What `countersignature` returns once the decision is recorded; for `prepare` while the
+        practitioner reviews (any thread). The reason is trimmed as `decide` keeps it.
+        """
+        from intake.documents.model import Countersignature
+
+        exact = signed_at.astimezone(UTC).replace(microsecond=0)
+        printed = document_time(exact, intake.signatures if intake.verdict != "defer" else None)
+        if reason:
+            reason = check_reason(reason, required=False)
+        return Countersignature(practitioner_id=practitioner_id, signed_at=printed, decision=decision, reason=reason,
+                                plan=plan if intake.verdict != "defer" else None,
+                                sealed_at=exact if exact != printed else None)
 
     # -- documents --------------------------------------------------------------------------------
 
@@ -358,19 +375,42 @@ class Lifecycle:
     def render(self, intake: Intake, countersignature: Countersignature | None, *, sealed: bool = True) -> Packet:
         """Renders the intake's documents: consent + aftercare, or for a deferral the letter (no client signature).
 
-        Meant for a worker thread: it touches only the renderer.
+        Meant for a worker thread: it touches only the renderer. Documents prepared for exactly these
+        inputs (see `prepare`) are only sealed.
         """
+        renderer = self.renderer()
+        return renderer.render(**self._render_arguments(intake, countersignature, sealed))
+
+    def prepare(self, intake: Intake, countersignature: Countersignature) -> bool:
+        """Lays the documents out ahead for an expected countersignature (a worker thread, while the practitioner
+        reviews); False when the renderer cannot prepare. A `render` with other inputs ignores the preparation.
+
+        Raises:
+            The renderer's errors for inputs that do not fit (nothing is kept then).
+        """
+        prepare = getattr(self.renderer(), "prepare", None)
+        if prepare is None:
+            return False
+        arguments = self._render_arguments(intake, countersignature, True)
+        del arguments["sealed"], arguments["issued_at"]
+        return bool(prepare(**arguments))
+
+    def forget_prepared(self) -> None:
+        """Drops documents prepared ahead (the client has gone); does nothing before the renderer is made."""
+        forget = getattr(self._renderer, "forget", None)
+        if forget is not None:
+            forget()
+
+    def _render_arguments(self, intake: Intake, counter: Countersignature | None, sealed: bool) -> dict[str, Any]:
         if intake.record is None or intake.assessment is None:
             raise LifecycleError("the intake is not submitted yet: there is nothing to render.")
-        renderer = self.renderer()
         if intake.verdict == "defer":
-            return renderer.render(intake.record, countersignature=countersignature, sealed=sealed,
-                                   issued_at=None if countersignature else self.clock())
+            return {"record": intake.record, "countersignature": counter, "sealed": sealed,
+                    "issued_at": None if counter else self.clock()}
         if intake.signatures is None:
             raise LifecycleError("the client has not signed yet: a consent needs the client's signature.")
-        return renderer.render(intake.record, client_signature=intake.signatures.consent,
-                               countersignature=countersignature, photo_signature=intake.signatures.photo,
-                               sealed=sealed)
+        return {"record": intake.record, "client_signature": intake.signatures.consent, "countersignature": counter,
+                "photo_signature": intake.signatures.photo, "sealed": sealed, "issued_at": None}
 
     def keep_documents(self, intake: Intake, packet: Packet, actor: Actor, out_dir: Path | None = None) -> list[Path]:
         """Records the rendered documents in the store (signing the intake), then writes them (0600)."""
@@ -387,7 +427,6 @@ class Lifecycle:
         folder = self.engine.config.path("documents", "out_dir", "intake-documents")
         assert folder is not None  # a default is given
         return folder
-
 
     def discard(self, intake_id: str, reason: str, actor: Actor) -> None:
         """Erases a draft staff abandon on purpose (a test, a mistake); the audit trail keeps who and why."""

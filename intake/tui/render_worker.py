@@ -2,8 +2,10 @@
 
 The rendering stack keeps a little native memory after every document (about 0.2 MB), and its
 layout work competes with the UI for Python's lock. In a child process neither reaches the
-wizard: the child is replaced after `renders_per_process` renders, and a fresh one is started in
-the background so the next client does not wait for it. The child is this module run as
+wizard: the child is replaced after `renders_per_process` layouts (renders and preparations), at
+the end of a render, and a fresh one is started in the background so the next client does not
+wait for it. Documents prepared ahead (`prepare`) live in the child until a render takes them,
+the next preparation replaces them, or `forget` drops them. The child is this module run as
 `python -m intake.tui.render_worker CONFIG`; requests and answers are pickled frames on its
 standard input and output (both ends are this program), and its standard error goes to a log
 file, never to the wizard's screen.
@@ -60,6 +62,7 @@ class RenderProcess:
         self._child: subprocess.Popen | None = None
         self._renders = 0
         self._statements: dict[str, str] = {}
+        self._forget = False  # set from any thread; the child is told before the next request
 
     def _start(self) -> subprocess.Popen:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - child owns it
@@ -75,18 +78,24 @@ class RenderProcess:
         with self._lock:
             if self._child is None or self._child.poll() is not None:
                 self._child = self._start()
+                self._forget = False  # a new child has nothing prepared
             try:
+                if self._forget:
+                    self._forget = False
+                    _send(self._child.stdin, ("forget", ()))
+                    _receive(self._child.stdout)
                 _send(self._child.stdin, (operation, args))
                 ok, value = _receive(self._child.stdout)
             except (OSError, EOFError):
                 self._stop()
                 raise IntakeError("The document renderer stopped unexpectedly. Press Try again; "
                                   "if it happens again, check the log and restart intake.") from None
-            if operation == "render":
+            if operation in ("render", "prepare"):
                 self._renders += 1
-                if self._renders % self.renders_per_process == 0:
-                    self._stop()
-                    self._child = self._start()  # loads in the background while the client leaves
+            if operation == "render" and self._renders >= self.renders_per_process:
+                self._renders = 0
+                self._stop()
+                self._child = self._start()  # loads in the background while the client leaves
         if not ok:
             raise IntakeError(value)
         return value
@@ -118,6 +127,14 @@ class RenderProcess:
     def render(self, record: Any, **kwargs: Any) -> Any:
         """Renders a packet in the child (same arguments as PacketRenderer.render)."""
         return self._call("render", record, kwargs)
+
+    def prepare(self, record: Any, **kwargs: Any) -> int:
+        """Lays a packet out in the child ahead of its countersignature (same arguments as PacketRenderer.prepare)."""
+        return self._call("prepare", record, kwargs)
+
+    def forget(self) -> None:
+        """Drops what the child prepared, before its next request (never waits for a render under way)."""
+        self._forget = True
 
     def close(self) -> None:
         """Ends the child process."""
@@ -169,6 +186,12 @@ def serve(config_source: str) -> None:
             elif operation == "seal":
                 renderer.seal_identity  # noqa: B018 - loads and checks the seal
                 answer = "ok"
+            elif operation == "forget":
+                renderer.forget()
+                answer = "ok"
+            elif operation == "prepare":
+                record, kwargs = args
+                answer = renderer.prepare(record, **kwargs)
             else:
                 record, kwargs = args
                 answer = renderer.render(record, **kwargs)

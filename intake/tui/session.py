@@ -9,6 +9,7 @@ the one method meant for a worker thread, and it touches only the renderer.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC
@@ -24,7 +25,7 @@ from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Rendere
 from intake.questionnaire import Step
 from intake.treatment import TreatmentPlan
 from intake.tui.clock import Clock, SystemClock
-from intake.tui.state import ClientState, Resumption, Review, SignatureCapture
+from intake.tui.state import ClientState, Expected, Resumption, Review, SignatureCapture
 from intake.validation import Problem
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class IntakeSession:
         self.state = ClientState()
         self.member: StaffMember | None = None
         self.device = device_name(engine.config)
+        self._preparing = threading.Lock()  # one preparation at a time, always of the latest expectation
         loader = documents or _documents_package
         self.lifecycle = Lifecycle(engine, store, lambda: loader().PacketRenderer(engine), clock=self.clock.now)
 
@@ -124,8 +126,9 @@ class IntakeSession:
                 close()
 
     def reset(self) -> None:
-        """Forgets everything about the current client."""
+        """Forgets everything about the current client (documents prepared ahead for them too)."""
         self.state = ClientState()
+        self.lifecycle.forget_prepared()
 
     def _intake(self) -> Intake:
         if self.state.intake is None:
@@ -261,6 +264,39 @@ class IntakeSession:
         self.state.counter = self.lifecycle.countersignature(intake, review.practitioner_id, review.plan,
                                                              review.signed_at.astimezone(UTC))
         self.state.review = review
+
+    def expect(self, expected: Expected | None) -> None:
+        """Notes what the practitioner's screen would countersign with now (None: it would not), for
+        `prepare_countersigned`. UI thread."""
+        self.state.expected = expected
+
+    def prepare_countersigned(self) -> bool:
+        """Lays the documents out ahead for the latest expectation at the current minute (a worker thread).
+
+        Does nothing when that was already prepared. Preparations never overlap: a call waiting for an
+        earlier one takes the expectation as it is when its turn comes, so the newest always ends up
+        prepared. What is prepared is only used by a render whose documents come out identical.
+
+        Returns:
+            True when documents for the expectation are prepared.
+
+        Raises:
+            IntakeError: the renderer refused the expected inputs (the countersignature will say why).
+        """
+        with self._preparing:
+            state = self.state  # the client this preparation is for (reset() replaces it)
+            expected, intake = state.expected, state.intake
+            if expected is None or intake is None or intake.status == "draft" or intake.documents:
+                return False
+            counter = self.lifecycle.expected_countersignature(intake, expected.practitioner_id, expected.decision,
+                                                               expected.reason, expected.plan, self.clock.now())
+            if state.prepared == (expected, counter.signed_at):
+                return True
+            state.prepared = None
+            if not self.lifecycle.prepare(intake, counter):
+                return False
+            state.prepared = (expected, counter.signed_at)
+            return True
 
     def statement(self, kind: str) -> str:
         """The statement a client affirms by signing ('consent' or 'photo_consent'), as the documents print it.
