@@ -348,7 +348,10 @@ class Flow:
             except Exception as exc:  # noqa: BLE001 - shown as a message
                 app.notify(explain(exc), severity="error", timeout=15, markup=False)
                 continue
-            paths = await self.show(RenderingScreen(session, app.clinic))
+            # The render starts now, in a worker thread (submitted at once, not when the event loop gets to
+            # it), rather than once its screen has appeared.
+            rendering = asyncio.get_running_loop().run_in_executor(None, session.render)
+            paths = await self.show(RenderingScreen(session, app.clinic, rendering))
             if paths != "back":
                 break
         await self.show(DoneScreen(session, app.clinic, paths))
