@@ -18,7 +18,7 @@ from intake.documents.errors import (
     SignatureInputError,
     TemplateProblemError,
 )
-from intake.documents.fetcher import BASE_URL, TemplateAssetFetcher, shorten
+from intake.documents.fetcher import BASE_URL, TemplateAssetFetcher, blocked_message
 from intake.documents.formatting import make_filters
 from intake.documents.model import (
     DECISIONS,
@@ -92,9 +92,9 @@ class PacketRenderer:
                         url_fetcher=self.fetcher, font_config=self.font_config),
                 ]
             except FatalURLFetchingError as exc:
-                raise TemplateProblemError(_blocked_message(exc)) from None
+                raise TemplateProblemError(blocked_message(exc)) from None
             if self.fetcher.blocked:
-                raise TemplateProblemError(_blocked_message(self.fetcher.blocked[0]))
+                raise TemplateProblemError(blocked_message(self.fetcher.blocked[0]))
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -379,9 +379,9 @@ class PacketRenderer:
                     finisher=finisher,
                 )
             except FatalURLFetchingError as exc:
-                raise TemplateProblemError(_blocked_message(exc)) from None
+                raise TemplateProblemError(blocked_message(exc)) from None
             if self.fetcher.blocked:
-                raise TemplateProblemError(_blocked_message(self.fetcher.blocked[0]))
+                raise TemplateProblemError(blocked_message(self.fetcher.blocked[0]))
             return pdf
 
 
@@ -393,18 +393,6 @@ class _Layout(NamedTuple):
     html: str
     info: dict[str, str]
     key: str
-
-
-def _blocked_message(exc: BaseException) -> str:
-    cause: BaseException | None = exc
-    while cause is not None:
-        url = getattr(cause, "url", None)
-        if url is not None:
-            why = getattr(cause, "why", "refused")
-            return (f"a document template tried to load {shorten(url)} ({why}). The render was stopped; "
-                    "nothing was fetched.")
-        cause = cause.__cause__
-    return f"a document template tried to load a resource that is not allowed ({exc}). The render was stopped."
 
 
 def _version() -> str:

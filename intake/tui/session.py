@@ -298,6 +298,15 @@ class IntakeSession:
             state.prepared = (expected, counter.signed_at)
             return True
 
+    def documents_prepared(self) -> bool:
+        """True when the countersignature kept is the one the documents were laid out ahead for (to the minute)."""
+        counter, prepared = self.state.counter, self.state.prepared
+        if counter is None or prepared is None:
+            return False
+        expected, signed_at = prepared
+        return (signed_at == counter.signed_at and expected.practitioner_id == counter.practitioner_id
+                and expected.decision == counter.decision and expected.plan == counter.plan)
+
     def statement(self, kind: str) -> str:
         """The statement a client affirms by signing ('consent' or 'photo_consent'), as the documents print it.
 

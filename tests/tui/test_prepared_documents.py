@@ -122,9 +122,9 @@ async def test_in_the_renderer_process_too(engine, suitable_answers):
         done = await wait_for(pilot, DoneScreen, timeout=60)
         written = [path.read_bytes() for path in done.paths]
         state = app.session.state
-        from tests.tui.conftest import real_documents
+        from intake.documents import PacketRenderer
 
-        renderer = real_documents().PacketRenderer(engine)
+        renderer = PacketRenderer(engine)  # a new one: it loads this test's demo seal, as the child did
         packet = await asyncio.to_thread(renderer.render, state.record, client_signature=state.client_signature,
                                          photo_signature=state.photo_signature, countersignature=state.counter)
         assert written == [d.pdf for d in packet.documents]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,10 +16,12 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from intake.assessment import Finding
 from intake.consultation import consultation
 from intake.dates import human_date
+from intake.errors import IntakeError
 from intake.questionnaire import localize
 from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION
 from intake.tui.clock import Clock
+from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.session import IntakeSession
 from intake.tui.state import Expected, Review
@@ -57,12 +61,17 @@ class PractitionerScreen(WizardScreen[Review | str]):
         session: the session with an assessed, submitted record.
         clinic: the clinic's name.
         clock: the clock for the time of countersigning.
+        countersign: called with the Review before the screen closes (keeps the countersignature and
+            starts the documents); whatever it raises is shown and the screen stays open. The screen
+            closes once what it returns (if anything) is done, the Countersign button disabled meanwhile.
     """
 
     IDLE = "lock"
 
-    def __init__(self, session: IntakeSession, clinic: str, clock: Clock) -> None:
+    def __init__(self, session: IntakeSession, clinic: str, clock: Clock,
+                 countersign: Callable[[Review], Awaitable[Any] | None] | None = None) -> None:
         super().__init__(classes="staff")
+        self.countersign = countersign
         self.session = session
         self.clinic = clinic
         self.clock = clock
@@ -195,14 +204,27 @@ class PractitionerScreen(WizardScreen[Review | str]):
         return Review(str(practitioner), self.decision, reason, plan, self.clock.now()), []
 
     @on(Button.Pressed, "#countersign")
-    def _countersign(self) -> None:
+    async def _countersign(self) -> None:
         review, problems = self._read()
         if not self.query_one("#countersign-ack", ChoiceTile).selected:
             problems.append("Tick the countersignature statement.")
         if problems or review is None:
             self._problems(problems)
             return
+        waiting = None
+        if self.countersign is not None:
+            try:
+                waiting = self.countersign(review)
+            except IntakeError as exc:
+                self.app.notify(str(exc), severity="error", timeout=15, markup=False)
+                return
+            except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
+                self.app.notify(explain(exc), severity="error", timeout=15, markup=False)
+                return
         self._stop_preparing()
+        if waiting is not None:
+            self.query_one("#countersign", Button).disabled = True
+            await waiting
         self.dismiss(review)
 
     @on(Button.Pressed, "#close")
