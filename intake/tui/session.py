@@ -24,6 +24,7 @@ from intake.kindstop import KindStop
 from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, device_name, signers
 from intake.questionnaire import Step
 from intake.treatment import TreatmentPlan
+from intake.tui import ahead
 from intake.tui.clock import Clock, SystemClock
 from intake.tui.state import ClientState, Expected, Resumption, Review, SignatureCapture
 from intake.validation import Problem
@@ -264,6 +265,7 @@ class IntakeSession:
         self.state.counter = self.lifecycle.countersignature(intake, review.practitioner_id, review.plan,
                                                              review.signed_at.astimezone(UTC))
         self.state.review = review
+        self.state.expected = None  # countersigned: a preparation still waiting its turn has nothing to do
 
     def expect(self, expected: Expected | None) -> None:
         """Notes what the practitioner's screen would countersign with now (None: it would not), for
@@ -271,41 +273,13 @@ class IntakeSession:
         self.state.expected = expected
 
     def prepare_countersigned(self) -> bool:
-        """Lays the documents out ahead for the latest expectation at the current minute (a worker thread).
-
-        Does nothing when that was already prepared. Preparations never overlap: a call waiting for an
-        earlier one takes the expectation as it is when its turn comes, so the newest always ends up
-        prepared. What is prepared is only used by a render whose documents come out identical.
-
-        Returns:
-            True when documents for the expectation are prepared.
-
-        Raises:
-            IntakeError: the renderer refused the expected inputs (the countersignature will say why).
-        """
-        with self._preparing:
-            state = self.state  # the client this preparation is for (reset() replaces it)
-            expected, intake = state.expected, state.intake
-            if expected is None or intake is None or intake.status == "draft" or intake.documents:
-                return False
-            counter = self.lifecycle.expected_countersignature(intake, expected.practitioner_id, expected.decision,
-                                                               expected.reason, expected.plan, self.clock.now())
-            if state.prepared == (expected, counter.signed_at):
-                return True
-            state.prepared = None
-            if not self.lifecycle.prepare(intake, counter):
-                return False
-            state.prepared = (expected, counter.signed_at)
-            return True
+        """Lays the documents out ahead for the latest expectation at the current minute (a worker thread);
+        see intake.tui.ahead.prepare. True when documents for it are prepared."""
+        return ahead.prepare(self.lifecycle, self.state, self.clock.now, self._preparing)
 
     def documents_prepared(self) -> bool:
         """True when the countersignature kept is the one the documents were laid out ahead for (to the minute)."""
-        counter, prepared = self.state.counter, self.state.prepared
-        if counter is None or prepared is None:
-            return False
-        expected, signed_at = prepared
-        return (signed_at == counter.signed_at and expected.practitioner_id == counter.practitioner_id
-                and expected.decision == counter.decision and expected.plan == counter.plan)
+        return ahead.prepared_for(self.state)
 
     def statement(self, kind: str) -> str:
         """The statement a client affirms by signing ('consent' or 'photo_consent'), as the documents print it.
