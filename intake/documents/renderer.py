@@ -145,10 +145,8 @@ class PacketRenderer:
                 countersignature: Countersignature | None = None, photo_signature: Signature | None = None) -> int:
         """Lays out and writes a sealed packet's PDFs ahead of time, for the countersignature expected.
 
-        The PDFs are kept in memory, unsealed, in place of any earlier preparation. A later sealed
-        `render` whose documents come out exactly the same (same HTML, data, time and entries, so the
-        same inputs to the minute the documents print) only seals them; any other render ignores them.
-        Nothing prepared is ever returned, stored or written by this call. Same arguments as `render`.
+        The PDFs are kept in memory, unsealed, replacing any earlier preparation (see prepared.py): a
+        later sealed `render` whose documents come out identical only seals them. Same arguments as `render`.
 
         Returns:
             The number of documents prepared.
