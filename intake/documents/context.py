@@ -65,6 +65,7 @@ class Inputs:
     counter: Countersignature | None
     issued_at: datetime
     entered_at: datetime | None = None  # set when the signatures were entered (and sealed) later
+    sealed_at: datetime | None = None  # the seal's time when it differs from issued_at (to the second)
 
 
 def photo_consent_given(answers: Mapping[str, Any]) -> bool:

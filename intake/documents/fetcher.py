@@ -81,3 +81,16 @@ class TemplateAssetFetcher(URLFetcher):
             raise ResourceBlocked(url, f"there is no templates/assets/{name}")
         mime = MIME_TYPES[name.rsplit(".", 1)[1]]
         return URLFetcherResponse(url, body=body, headers={"Content-Type": mime}, status=200)
+
+
+def blocked_message(exc: BaseException) -> str:
+    """What to tell staff when a template tried to load something the fetcher refused."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        url = getattr(cause, "url", None)
+        if url is not None:
+            why = getattr(cause, "why", "refused")
+            return (f"a document template tried to load {shorten(url)} ({why}). The render was stopped; "
+                    "nothing was fetched.")
+        cause = cause.__cause__
+    return f"a document template tried to load a resource that is not allowed ({exc}). The render was stopped."

@@ -104,6 +104,9 @@ class Countersignature:
         plan: the confirmed treatment plan; None uses the engine's default plan.
         entered_at: when signatures given earlier (on paper, or on the consultation day) were entered and
             the documents sealed; None when that is signed_at. The documents then say they were entered later.
+        sealed_at: the exact moment of countersigning, which the seal carries, when the documents print and
+            embed a signed_at rounded to the minute (see intake.lifecycle.document_time); not before
+            signed_at. None: the seal carries entered_at, else signed_at.
     """
 
     practitioner_id: str
@@ -112,6 +115,7 @@ class Countersignature:
     reason: str = ""
     plan: Any = None
     entered_at: datetime | None = None
+    sealed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from intake import kindstop
 from intake.documents.compression import pdf_compression
@@ -19,7 +19,7 @@ from intake.documents.errors import (
     SignatureInputError,
     TemplateProblemError,
 )
-from intake.documents.fetcher import BASE_URL, TemplateAssetFetcher, shorten
+from intake.documents.fetcher import BASE_URL, TemplateAssetFetcher, blocked_message
 from intake.documents.formatting import make_filters
 from intake.documents.model import (
     DECISIONS,
@@ -41,6 +41,7 @@ from intake.documents.payload import (
     encode,
     fingerprint,
 )
+from intake.documents.prepared import PreparedPDFs, layout_key
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.templates import load_template_set, set_version
 from intake.signing import guardian_required
@@ -79,6 +80,7 @@ class PacketRenderer:
         self.paper = paper
         self._lock = threading.RLock()  # WeasyPrint's font machinery is shared: one render at a time
         self._identity: SealIdentity | None = None
+        self.prepared = PreparedPDFs()  # PDFs written ahead of the countersignature (see `prepare`)
         from weasyprint.urls import FatalURLFetchingError
 
         with self._lock:
@@ -91,9 +93,9 @@ class PacketRenderer:
                         url_fetcher=self.fetcher, font_config=self.font_config),
                 ]
             except FatalURLFetchingError as exc:
-                raise TemplateProblemError(_blocked_message(exc)) from None
+                raise TemplateProblemError(blocked_message(exc)) from None
             if self.fetcher.blocked:
-                raise TemplateProblemError(_blocked_message(self.fetcher.blocked[0]))
+                raise TemplateProblemError(blocked_message(self.fetcher.blocked[0]))
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -143,6 +145,28 @@ class PacketRenderer:
             identity = self.seal_identity if sealed else None
             return self._render(inputs, identity)
 
+    def prepare(self, record: Mapping[str, Any], *, client_signature: Signature | None = None,
+                countersignature: Countersignature | None = None, photo_signature: Signature | None = None,
+                kind_stop: bool = False) -> int:
+        """Lays out and writes a sealed packet's PDFs ahead, for the countersignature expected; returns how many.
+
+        The PDFs are kept in memory, unsealed, replacing any earlier preparation (see prepared.py): a later
+        sealed `render` whose documents come out identical only seals them. Same arguments and errors as
+        `render` (a preparation for inputs that do not fit keeps nothing).
+        """
+        generation = self.prepared.begin()
+        with self._lock:
+            inputs = self._inputs(record, client_signature, countersignature, photo_signature, None, True, kind_stop)
+            identity = self.seal_identity
+            layouts, attachment = self._layouts(inputs, identity)
+            pdfs = {layout.key: self.write_pdf(layout.html, attachment, inputs.issued_at, layout.info)
+                    for layout in layouts}
+        return len(pdfs) if self.prepared.keep(generation, pdfs) else 0
+
+    def forget(self) -> None:
+        """Drops whatever was prepared (the client has gone), including a preparation still under way."""
+        self.prepared.forget()
+
     # -- checks -------------------------------------------------------------------------------
 
     def _inputs(self, record, client, counter, photo, issued_at, sealed, kind_stop=False) -> Inputs:
@@ -171,7 +195,7 @@ class PacketRenderer:
                 raise SignatureInputError("a deferral letter needs its date and time: pass issued_at, or the "
                                           "practitioner's countersignature.")
             return Inputs(record, answers, record_id, derived, assessment, None, None, None, counter, when,
-                          counter.entered_at if counter else None)
+                          counter.entered_at if counter else None, counter.sealed_at if counter else None)
         if client is None and counter is None and photo is None and not sealed:
             if issued_at is None:
                 raise SignatureInputError("an unsigned preview needs its date and time: pass issued_at.")
@@ -205,7 +229,7 @@ class PacketRenderer:
             raise SignatureInputError(f"the practitioner's countersignature ({utc_text(counter.signed_at)}) is "
                                       f"earlier than the client's signature ({utc_text(client.signed_at)}).")
         return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at,
-                      counter.entered_at)
+                      counter.entered_at, counter.sealed_at)
 
     def _check_counter(self, counter, assessment, plan, deferral: bool = False) -> Countersignature:
         what = "the practitioner's countersignature"
@@ -237,8 +261,11 @@ class PacketRenderer:
         entered = None if counter.entered_at is None else check_time(counter.entered_at, f"{what} (entered_at)")
         if entered is not None and entered < signed_at:
             raise SignatureInputError(f"{what}: entered_at ({utc_text(entered)}) is before it was signed.")
+        sealed = None if counter.sealed_at is None else check_time(counter.sealed_at, f"{what} (sealed_at)")
+        if sealed is not None and sealed < signed_at:
+            raise SignatureInputError(f"{what}: sealed_at ({utc_text(sealed)}) is before it was signed.")
         return Countersignature(counter.practitioner_id, signed_at, counter.decision, reason, plan,
-                                entered if entered != signed_at else None)
+                                entered if entered != signed_at else None, sealed if sealed != signed_at else None)
 
     def _check_plan(self, plan, assessment, decision: str) -> bool:
         """Checks a plan; returns True when it goes beyond the screening's limits (allowed only as an override)."""
@@ -274,7 +301,8 @@ class PacketRenderer:
             return ["deferral"]
         return ["consent", "aftercare"]
 
-    def _render(self, inputs: Inputs, identity: SealIdentity | None) -> Packet:
+    def _layouts(self, inputs: Inputs, identity: SealIdentity | None) -> tuple[list[_Layout], bytes]:
+        """Each document's final HTML and information entries, and the data embedded in all of them."""
         kinds = self._kinds(inputs)
         versions = {kind: self.templates.versions_for(kind) for kind in kinds}
         sets = {kind: set_version(v) for kind, v in versions.items()}
@@ -287,8 +315,7 @@ class PacketRenderer:
             "fingerprint": identity.certificate.fingerprint, "demo": identity.certificate.demo,
             "self_signed": identity.certificate.self_signed,
         }
-        stamp = inputs.issued_at.strftime("%Y%m%dT%H%M%SZ")
-        documents = []
+        layouts = []
         for kind in kinds:
             context = dict(base)
             context["document"] = {
@@ -297,18 +324,30 @@ class PacketRenderer:
                 "sealed": identity is not None, "generator": f"intake {_version()}",
             }
             html = self.templates.render(kind, context)
-            pdf = self.write_pdf(html, attachment, inputs.issued_at, {
-                "IntakeDataSHA256": data_sha256, "IntakeDocument": kind, "IntakeRecord": inputs.record_id,
-                "IntakeTemplateSet": sets[kind],
-            })
+            info = {"IntakeDataSHA256": data_sha256, "IntakeDocument": kind, "IntakeRecord": inputs.record_id,
+                    "IntakeTemplateSet": sets[kind]}
+            layouts.append(_Layout(kind, versions[kind], html, info,
+                                   layout_key(html, attachment, inputs.issued_at, info)))
+        return layouts, attachment
+
+    def _render(self, inputs: Inputs, identity: SealIdentity | None) -> Packet:
+        layouts, attachment = self._layouts(inputs, identity)
+        prepared = self.prepared.take() if identity is not None else {}  # used at most once, by a sealed render
+        stamp = inputs.issued_at.strftime("%Y%m%dT%H%M%SZ")
+        documents = []
+        for layout in layouts:
+            pdf = prepared.get(layout.key)
+            if pdf is None:
+                pdf = self.write_pdf(layout.html, attachment, inputs.issued_at, layout.info)
             if identity is not None:
                 clinic = self.engine.config.clinic
-                pdf = identity.seal(pdf, inputs.entered_at or inputs.issued_at, reason=self.statement("seal_reason"),
-                                    location=clinic["address"], name=clinic["name"], contact=clinic["phone"])
-            filename = f"{inputs.record_id}_{kind}_{stamp}.pdf"
-            documents.append(Document(kind, filename, pdf, hashlib.sha256(pdf).hexdigest(), versions[kind],
+                pdf = identity.seal(pdf, inputs.entered_at or inputs.sealed_at or inputs.issued_at,
+                                    reason=self.statement("seal_reason"), location=clinic["address"],
+                                    name=clinic["name"], contact=clinic["phone"])
+            filename = f"{inputs.record_id}_{layout.kind}_{stamp}.pdf"
+            documents.append(Document(layout.kind, filename, pdf, hashlib.sha256(pdf).hexdigest(), layout.versions,
                                       identity is not None))
-        return Packet(inputs.record_id, inputs.assessment.verdict, documents, attachment, data_sha256)
+        return Packet(inputs.record_id, inputs.assessment.verdict, documents, attachment, fingerprint(attachment))
 
     def write_pdf(self, html: str, attachment: bytes, created: datetime, info: Mapping[str, str]) -> bytes:
         """Lays out final HTML as PDF/A-3b with the data attached (no seal).
@@ -338,22 +377,20 @@ class PacketRenderer:
                     finisher=finisher,
                 )
             except FatalURLFetchingError as exc:
-                raise TemplateProblemError(_blocked_message(exc)) from None
+                raise TemplateProblemError(blocked_message(exc)) from None
             if self.fetcher.blocked:
-                raise TemplateProblemError(_blocked_message(self.fetcher.blocked[0]))
+                raise TemplateProblemError(blocked_message(self.fetcher.blocked[0]))
             return pdf
 
 
-def _blocked_message(exc: BaseException) -> str:
-    cause: BaseException | None = exc
-    while cause is not None:
-        url = getattr(cause, "url", None)
-        if url is not None:
-            why = getattr(cause, "why", "refused")
-            return (f"a document template tried to load {shorten(url)} ({why}). The render was stopped; "
-                    "nothing was fetched.")
-        cause = cause.__cause__
-    return f"a document template tried to load a resource that is not allowed ({exc}). The render was stopped."
+class _Layout(NamedTuple):
+    """One document ready to be written: its kind, template versions, final HTML, entries and layout key."""
+
+    kind: str
+    versions: Mapping[str, str]
+    html: str
+    info: dict[str, str]
+    key: str
 
 
 def _version() -> str:

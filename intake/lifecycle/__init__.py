@@ -11,6 +11,8 @@ Public API::
     life.sign(intake, ClientSignatures(consent, photo), actor)  # kept until the countersignature
     life.decide(intake, practitioner_id, "clearance_noted" | "override", reason, actor)
     counter = life.countersignature(intake, practitioner_id, plan, signed_at)  # decision from the store
+    expected = life.expected_countersignature(intake, practitioner_id, decision, reason, plan, at)  # no store
+    life.prepare(intake, expected)                           # worker thread: lay the documents out ahead
     packet = life.render(intake, counter)                    # worker thread; a deferral gets its letter
     life.keep_documents(intake, packet, actor) -> [Path]
     life.resume(intake_id) -> Resumption(stage in STAGES, intake, step_index)
@@ -27,9 +29,10 @@ from intake.lifecycle.model import (
     Renderer,
     Resumption,
     device_name,
+    document_time,
     kept_signatures,
 )
 from intake.lifecycle.seal import ensure_seal
 
 __all__ = ["STAGES", "Actor", "ClientSignatures", "Intake", "Lifecycle", "LifecycleError", "Renderer", "Resumption",
-           "device_name", "ensure_seal", "kept_signatures"]
+           "device_name", "document_time", "ensure_seal", "kept_signatures"]

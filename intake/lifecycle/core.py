@@ -10,13 +10,13 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from intake.assessment import Assessment
 from intake.engine import Engine
 from intake.errors import InvalidRecordError
 from intake.lifecycle import signers, stopped
+from intake.lifecycle.documents import DocumentsPart
 from intake.lifecycle.model import (
     PHOTO_CONSENT_QUESTION,
     Actor,
@@ -25,15 +25,15 @@ from intake.lifecycle.model import (
     LifecycleError,
     Renderer,
     Resumption,
+    document_time,
     kept_signatures,
 )
-from intake.lifecycle.seal import ensure_seal
 from intake.questionnaire import Step
 from intake.text import TextInputError, check_name, check_reason
 from intake.treatment import TreatmentPlan
 
 if TYPE_CHECKING:
-    from intake.documents.model import Countersignature, Packet, Signature
+    from intake.documents.model import Countersignature, Signature
     from intake.records.model import IntakeView
     from intake.records.store import Store
 
@@ -42,7 +42,7 @@ NAME_QUESTION, PHOTO_USES_QUESTION = "full_name", "photo_uses"
 _RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-class Lifecycle:
+class Lifecycle(DocumentsPart):
     """The life of intakes for one clinic: the engine, the store and (loaded on first use) the renderer.
 
     Args:
@@ -338,11 +338,11 @@ class Lifecycle:
                          signed_at: datetime | None = None) -> Countersignature:
         """The practitioner's countersignature, carrying the decision recorded in the store (the one source).
 
+        The documents print and embed its `document_time` (the minute); the seal carries the exact moment.
+
         Raises:
             LifecycleError: the practitioner is not one of the clinic's, or clearance is still undecided.
         """
-        from intake.documents.model import Countersignature
-
         if self.engine.config.practitioner(practitioner_id) is None:
             known = ", ".join(p.id for p in self.engine.config.practitioners)
             raise LifecycleError(f"{practitioner_id!r} is not a practitioner of this clinic (known: {known}).")
@@ -350,47 +350,24 @@ class Lifecycle:
         if intake.verdict == "clearance" and kind == "none":
             raise LifecycleError("this intake needs clearance: note the clearance or override it (with a reason) "
                                  "before countersigning.")
-        return Countersignature(practitioner_id=practitioner_id, signed_at=(signed_at or self.clock()).astimezone(UTC),
-                                decision=kind, reason=reason, plan=plan if intake.verdict != "defer" else None)
+        return self.expected_countersignature(intake, practitioner_id, kind, reason, plan, signed_at or self.clock())
 
-    # -- documents --------------------------------------------------------------------------------
+    def expected_countersignature(self, intake: Intake, practitioner_id: str, decision: str, reason: str,
+                                  plan: TreatmentPlan | None, signed_at: datetime) -> Countersignature:
+        """The countersignature these choices would make at `signed_at`, without reading the store.
 
-    def ensure_seal(self, signed_at: datetime | None = None) -> bool:
-        """Makes the demo clinic's seal on first use; True when it was made now (see `ensure_seal`)."""
-        return ensure_seal(self.engine.config, min(signed_at or self.clock(), self.clock()))
-
-    def render(self, intake: Intake, countersignature: Countersignature | None, *, sealed: bool = True) -> Packet:
-        """Renders the intake's documents: consent + aftercare, or for a deferral the letter (no client signature).
-
-        Meant for a worker thread: it touches only the renderer.
+        What `countersignature` returns once the decision is recorded; for `prepare` while the
+        practitioner reviews (any thread). The reason is trimmed as `decide` keeps it.
         """
-        if intake.record is None or intake.assessment is None:
-            raise LifecycleError("the intake is not submitted yet: there is nothing to render.")
-        renderer = self.renderer()
-        if intake.verdict == "defer":
-            return renderer.render(intake.record, countersignature=countersignature, sealed=sealed,
-                                   issued_at=None if countersignature else self.clock(), kind_stop=intake.kind_stop)
-        if intake.signatures is None:
-            raise LifecycleError("the client has not signed yet: a consent needs the client's signature.")
-        return renderer.render(intake.record, client_signature=intake.signatures.consent,
-                               countersignature=countersignature, photo_signature=intake.signatures.photo,
-                               sealed=sealed)
+        from intake.documents.model import Countersignature
 
-    def keep_documents(self, intake: Intake, packet: Packet, actor: Actor, out_dir: Path | None = None) -> list[Path]:
-        """Records the rendered documents in the store (signing the intake), then writes them (0600)."""
-        intake.status = self.store.add_documents(intake.intake_id, packet.documents, staff=actor.staff,
-                                                 device=actor.device)
-        paths = [Path(p) for p in packet.write((out_dir or self.out_dir) / intake.intake_id)]
-        intake.documents = paths
-        intake.signatures = None
-        return paths
-
-    @property
-    def out_dir(self) -> Path:
-        """The configured documents folder (one folder per intake inside it)."""
-        folder = self.engine.config.path("documents", "out_dir", "intake-documents")
-        assert folder is not None  # a default is given
-        return folder
+        exact = signed_at.astimezone(UTC).replace(microsecond=0)
+        printed = document_time(exact, intake.signatures if intake.verdict != "defer" else None)
+        if reason:
+            reason = check_reason(reason, required=False)
+        return Countersignature(practitioner_id=practitioner_id, signed_at=printed, decision=decision, reason=reason,
+                                plan=plan if intake.verdict != "defer" else None,
+                                sealed_at=exact if exact != printed else None)
 
     def discard(self, intake_id: str, reason: str, actor: Actor) -> None:
         """Erases a draft staff abandon on purpose (a test, a mistake); the audit trail keeps who and why."""

@@ -6,6 +6,7 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -107,6 +108,27 @@ class Resumption:
     stage: str
     intake: Intake
     step_index: int = 0
+
+
+def document_time(signed_at: datetime, signatures: ClientSignatures | None = None) -> datetime:
+    """The countersignature's time as the documents print and embed it: the minute it was made.
+
+    The documents print times to the minute, so this loses nothing they show; it is what lets the
+    documents be laid out before the practitioner countersigns (only the seal, which carries the
+    exact moment, is left for then). When the client signed earlier in that same minute, the
+    client's signing time is used instead, so the countersignature never reads as earlier than the
+    signatures it countersigns. The same moment always gives the same time.
+
+    Args:
+        signed_at: the exact moment of countersigning, timezone-aware.
+        signatures: the client's signatures, if any.
+    """
+    exact = signed_at.astimezone(UTC).replace(microsecond=0)
+    minute = exact.replace(second=0)
+    client = [s.signed_at.astimezone(UTC).replace(microsecond=0)
+              for s in ((signatures.consent, signatures.photo) if signatures else ()) if s is not None]
+    latest = max(client, default=minute)
+    return latest if minute < latest <= exact else minute
 
 
 def kept_signatures(kept: Mapping[str, Any] | None, photo_needed: bool) -> ClientSignatures | None:

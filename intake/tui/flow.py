@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from intake.errors import IntakeError
 from intake.tui.problems import explain
 from intake.tui.screens.welcome import WelcomeScreen
-from intake.tui.state import Resumption
+from intake.tui.state import Resumption, Review
 
 #: Screens after the welcome screen, imported by the loading thread once the first screen shows
 #: (so that start-up shows the welcome screen sooner) and by the flow where it needs them.
@@ -25,6 +24,8 @@ if TYPE_CHECKING:
 
 
 #: What attempt_value returns when the action failed (None can be a real answer).
+#: Seconds the practitioner's screen waits for documents laid out ahead (only sealed) before the rendering screen.
+QUICK_DOCUMENTS = 0.4
 _FAILED = object()
 
 
@@ -342,19 +343,30 @@ class Flow:
         from intake.tui.screens.practitioner import PractitionerScreen
 
         session, app = self.session, self.app
+        rendering: list[asyncio.Future] = []
+
+        def countersign(review: Review) -> Awaitable[Any]:
+            """Keeps the countersignature and starts the render at once, in a worker thread, before the
+            practitioner's screen closes; when the documents were laid out ahead for it, that screen waits a
+            moment for them (only the seal is left) instead of showing the rendering screen. Raises what
+            refuses the countersignature."""
+            session.countersign(review)
+            future = asyncio.get_running_loop().run_in_executor(None, session.render)
+            rendering[:] = [future]
+            return asyncio.wait({future}, timeout=QUICK_DOCUMENTS) if session.documents_prepared() else None
+
         while True:
-            review = await self.show(PractitionerScreen(session, app.clinic, app.clock))
+            review = await self.show(PractitionerScreen(session, app.clinic, app.clock, countersign))
             if review == "close":
                 return
-            try:
-                session.countersign(review)
-            except IntakeError as exc:
-                app.notify(str(exc), severity="error", timeout=15, markup=False)
-                continue
-            except Exception as exc:  # noqa: BLE001 - shown as a message
-                app.notify(explain(exc), severity="error", timeout=15, markup=False)
-                continue
-            paths = await self.show(RenderingScreen(session, app.clinic))
+            future = rendering.pop()
+            if future.done() and future.exception() is None:
+                try:  # ready already: no rendering screen
+                    paths = session.keep_documents(future.result())
+                    break
+                except Exception:  # noqa: BLE001, S110 - the rendering screen tries again and says why, with a retry
+                    pass
+            paths = await self.show(RenderingScreen(session, app.clinic, future))
             if paths != "back":
                 break
         await self.show(DoneScreen(session, app.clinic, paths))

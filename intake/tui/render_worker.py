@@ -3,8 +3,10 @@ SharedRenderer (a wizard's connection to the one renderer `intake serve` keeps f
 
 The rendering stack keeps a little native memory after every document (about 0.2 MB), and its
 layout work competes with the UI for Python's lock. In a child process neither reaches the
-wizard: the child is replaced after `renders_per_process` renders, and a fresh one is started in
-the background so the next client does not wait for it. The child is this module run as
+wizard: the child is replaced after `renders_per_process` layouts (renders and preparations), at
+the end of a render, and a fresh one is started in the background so the next client does not
+wait for it. Documents prepared ahead (`prepare`) live in the renderer until a render takes them,
+the next preparation replaces them, or `forget` drops them. The child is this module run as
 `python -m intake.tui.render_worker CONFIG`; requests and answers are length-prefixed frames on
 its standard input and output (a request is the operation's name and its pickled arguments, an
 answer is pickled; both ends are this program), and its standard error goes to a log file, never
@@ -103,6 +105,7 @@ class RenderProcess:
         self._child: subprocess.Popen | None = None
         self._renders = 0
         self._statements: dict[str, str] = {}
+        self._forget = False  # set from any thread; the child is told before the next request
 
     def _start(self) -> subprocess.Popen:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - child owns it
@@ -123,18 +126,25 @@ class RenderProcess:
         with self._lock:
             if self._child is None or self._child.poll() is not None:
                 self._child = self._start()
+                self._forget = False  # a new child has nothing prepared
             child = self._child
+            operation = request_operation(request)
             try:
+                if self._forget:
+                    self._forget = False
+                    send_frame(child.stdin, encode_request("forget"))
+                    receive_frame(child.stdout)
                 send_frame(child.stdin, request)
                 answer = receive_frame(child.stdout)
             except (OSError, EOFError, ValueError):
                 self._stop()
                 raise IntakeError(_STOPPED) from None
-            if request_operation(request) == "render":
+            if operation in ("render", "prepare"):
                 self._renders += 1
-                if self._renders % self.renders_per_process == 0:
-                    self._stop()
-                    self._child = self._start()  # loads in the background while the client leaves
+            if operation == "render" and self._renders >= self.renders_per_process:
+                self._renders = 0
+                self._stop()
+                self._child = self._start()  # loads in the background while the client leaves
         return answer
 
     def _call(self, operation: str, *args: Any) -> Any:
@@ -184,6 +194,14 @@ class RenderProcess:
         """Renders a packet in the child (same arguments as PacketRenderer.render)."""
         return self._call("render", record, kwargs)
 
+    def prepare(self, record: Any, **kwargs: Any) -> int:
+        """Lays a packet out in the child ahead of its countersignature (same arguments as PacketRenderer.prepare)."""
+        return self._call("prepare", record, kwargs)
+
+    def forget(self) -> None:
+        """Drops what the child prepared, before its next request (never waits for a render under way)."""
+        self._forget = True
+
     def close(self) -> None:
         """Ends the child process."""
         with self._lock:
@@ -208,6 +226,7 @@ class SharedRenderer:
         self._socket: socket.socket | None = None
         self._stream: Any = None
         self._statements: dict[str, str] = {}
+        self._forget = False  # set from any thread; the renderer is told before the next request
 
     def _call(self, operation: str, *args: Any) -> Any:
         with self._lock:
@@ -217,6 +236,10 @@ class SharedRenderer:
                     connection.settimeout(self.wait)
                     connection.connect(self.path)
                     self._socket, self._stream = connection, connection.makefile("rwb")
+                if self._forget:
+                    self._forget = False
+                    send_frame(self._stream, encode_request("forget"))
+                    decode_answer(receive_frame(self._stream))
                 send_frame(self._stream, encode_request(operation, *args))
                 answer = receive_frame(self._stream)
             except (OSError, EOFError, ValueError):
@@ -249,6 +272,15 @@ class SharedRenderer:
     def render(self, record: Any, **kwargs: Any) -> Any:
         """Renders a packet in the shared renderer (same arguments as PacketRenderer.render)."""
         return self._call("render", record, kwargs)
+
+    def prepare(self, record: Any, **kwargs: Any) -> int:
+        """Lays a packet out ahead of its countersignature in the shared renderer (one preparation is kept there
+        at a time, for whichever tablet asked last; a render of other inputs never uses it)."""
+        return self._call("prepare", record, kwargs)
+
+    def forget(self) -> None:
+        """Drops what was prepared, before the next request (never waits for a render under way)."""
+        self._forget = True
 
     def close(self) -> None:
         """Closes the connection (the renderer itself belongs to the server)."""
@@ -310,6 +342,12 @@ def serve(config_source: str) -> None:
             elif operation == "seal":
                 renderer.seal_identity  # noqa: B018 - loads and checks the seal
                 answer = "ok"
+            elif operation == "forget":
+                renderer.forget()
+                answer = "ok"
+            elif operation == "prepare":
+                record, kwargs = args
+                answer = renderer.prepare(record, **kwargs)
             else:
                 record, kwargs = args
                 answer = renderer.render(record, **kwargs)

@@ -9,6 +9,7 @@ the one method meant for a worker thread, and it touches only the renderer.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC
@@ -23,8 +24,9 @@ from intake.kindstop import KindStop
 from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, device_name, signers
 from intake.questionnaire import Step
 from intake.treatment import TreatmentPlan
+from intake.tui import ahead
 from intake.tui.clock import Clock, SystemClock
-from intake.tui.state import ClientState, Resumption, Review, SignatureCapture
+from intake.tui.state import ClientState, Expected, Resumption, Review, SignatureCapture
 from intake.validation import Problem
 
 if TYPE_CHECKING:
@@ -61,6 +63,7 @@ class IntakeSession:
         self.state = ClientState()
         self.member: StaffMember | None = None
         self.device = device_name(engine.config)
+        self._preparing = threading.Lock()  # one preparation at a time, always of the latest expectation
         loader = documents or _documents_package
         self.lifecycle = Lifecycle(engine, store, lambda: loader().PacketRenderer(engine), clock=self.clock.now)
 
@@ -130,8 +133,9 @@ class IntakeSession:
                 close()
 
     def reset(self) -> None:
-        """Forgets everything about the current client."""
+        """Forgets everything about the current client (documents prepared ahead for them too)."""
         self.state = ClientState()
+        self.lifecycle.forget_prepared()
 
     def _intake(self) -> Intake:
         if self.state.intake is None:
@@ -276,6 +280,21 @@ class IntakeSession:
         self.state.counter = self.lifecycle.countersignature(intake, review.practitioner_id, review.plan,
                                                              review.signed_at.astimezone(UTC))
         self.state.review = review
+        self.state.expected = None  # countersigned: a preparation still waiting its turn has nothing to do
+
+    def expect(self, expected: Expected | None) -> None:
+        """Notes what the practitioner's screen would countersign with now (None: it would not), for
+        `prepare_countersigned`. UI thread."""
+        self.state.expected = expected
+
+    def prepare_countersigned(self) -> bool:
+        """Lays the documents out ahead for the latest expectation at the current minute (a worker thread);
+        see intake.tui.ahead.prepare. True when documents for it are prepared."""
+        return ahead.prepare(self.lifecycle, self.state, self.clock.now, self._preparing)
+
+    def documents_prepared(self) -> bool:
+        """True when the countersignature kept is the one the documents were laid out ahead for (to the minute)."""
+        return ahead.prepared_for(self.state)
 
     def statement(self, kind: str) -> str:
         """The statement a client affirms by signing ('consent' or 'photo_consent'), as the documents print it.

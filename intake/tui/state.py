@@ -29,6 +29,16 @@ class Review:
     signed_at: datetime
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What the practitioner's screen would countersign with if pressed now (all but the moment)."""
+
+    practitioner_id: str
+    decision: str
+    reason: str
+    plan: TreatmentPlan | None
+
+
 @dataclass
 class ClientState:
     """Everything about the client being served; a fresh instance for every client."""
@@ -41,6 +51,11 @@ class ClientState:
     counter: Countersignature | None = None
     #: staff chose to carry on with every question after a kind stop (the answer was a misunderstanding)
     kind_stop_waived: bool = False
+    #: what the practitioner's screen shows now, for laying the documents out ahead: (practitioner id,
+    #: decision, reason, plan); None when it would not countersign as it stands
+    expected: Expected | None = None
+    #: the expectation and printed countersignature time the renderer holds documents prepared for
+    prepared: tuple[Expected, datetime] | None = None
 
     @property
     def intake_id(self) -> str | None:

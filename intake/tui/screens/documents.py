@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +27,20 @@ def shown_folder(paths: list[Path], default: Path) -> Path:
 
 
 class RenderingScreen(WizardScreen[list[Path] | str]):
-    """Renders and seals the documents off the UI thread. Dismisses with the written paths, or 'back'."""
+    """Renders and seals the documents off the UI thread. Dismisses with the written paths, or 'back'.
+
+    Args:
+        rendering: a render already under way (`session.render` in a worker thread, started before
+            this screen so that the documents do not wait for it to appear); None starts one.
+    """
 
     IDLE = "ignore"
 
-    def __init__(self, session: IntakeSession, clinic: str) -> None:
+    def __init__(self, session: IntakeSession, clinic: str, rendering: asyncio.Future | None = None) -> None:
         super().__init__(classes="staff")
         self.session = session
         self.clinic = clinic
+        self.rendering = rendering
 
     def compose(self) -> ComposeResult:
         yield from header(self.clinic, title="Documents")
@@ -48,7 +55,19 @@ class RenderingScreen(WizardScreen[list[Path] | str]):
 
     def on_mount(self) -> None:
         self.query_one("#render-buttons").display = False
-        self.render_documents()
+        if self.rendering is None:
+            self.render_documents()
+        else:
+            self.run_worker(self._rendering_started(self.rendering), exclusive=True, group="render",
+                            exit_on_error=False)
+
+    async def _rendering_started(self, rendering: asyncio.Future) -> None:
+        try:
+            packet = await rendering
+        except Exception as exc:  # noqa: BLE001 - shown to staff with a retry; never a traceback
+            self._failed(explain(exc))
+            return
+        self._rendered(packet)
 
     @work(thread=True, exclusive=True, group="render", exit_on_error=False)
     def render_documents(self) -> None:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Input, Select, Static
+from textual.timer import Timer
+from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from intake.assessment import Finding
 from intake.consultation import consultation
 from intake.dates import human_date
+from intake.errors import IntakeError
 from intake.questionnaire import localize
 from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION
 from intake.tui.clock import Clock
+from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.session import IntakeSession
-from intake.tui.state import Review
+from intake.tui.state import Expected, Review
 from intake.tui.widgets.consultation import ConsultationView
 from intake.tui.widgets.plan_editor import PlanEditor
 from intake.tui.widgets.tiles import ChoiceTile
@@ -28,6 +35,8 @@ CLEARANCE_DECISIONS = (
     ("clearance_noted", "Clearance noted (e.g. the doctor's letter is seen, or the waiting period is over)"),
     ("override", "Override: treat despite the finding"),
 )
+#: Seconds of calm after a change before the documents are laid out again for what the screen shows.
+SETTLE_SECONDS = 0.4
 
 
 def finding_text(finding: Finding) -> Content:
@@ -44,21 +53,32 @@ def finding_text(finding: Finding) -> Content:
 class PractitionerScreen(WizardScreen[Review | str]):
     """The practitioner's review. Dismisses with a Review, or 'close'.
 
+    While the practitioner reviews, the documents are laid out ahead in the renderer for what the
+    screen would countersign with (again after each change, once it settles, and at each new
+    minute, which the documents print), so that countersigning leaves only the seal to add.
+
     Args:
         session: the session with an assessed, submitted record.
         clinic: the clinic's name.
         clock: the clock for the time of countersigning.
+        countersign: called with the Review before the screen closes (keeps the countersignature and
+            starts the documents); whatever it raises is shown and the screen stays open. The screen
+            closes once what it returns (if anything) is done, the Countersign button disabled meanwhile.
     """
 
     IDLE = "lock"
 
-    def __init__(self, session: IntakeSession, clinic: str, clock: Clock) -> None:
+    def __init__(self, session: IntakeSession, clinic: str, clock: Clock,
+                 countersign: Callable[[Review], Awaitable[Any] | None] | None = None) -> None:
         super().__init__(classes="staff")
+        self.countersign = countersign
         self.session = session
         self.clinic = clinic
         self.clock = clock
         self.assessment = session.state.assessment
         self.decision = "none"
+        self._settle: Timer | None = None
+        self._minute: Timer | None = None
 
     def compose(self) -> ComposeResult:
         state, engine = self.session.state, self.session.engine
@@ -113,6 +133,38 @@ class PractitionerScreen(WizardScreen[Review | str]):
         body = self.query_one("#practitioner-body")
         body.scroll_home(animate=False)
         body.focus()
+        self._changed()
+
+    # -- laying the documents out ahead ---------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        """Something the documents print may have changed: prepare again once the screen settles."""
+        if self._settle is not None:
+            self._settle.stop()
+        self._settle = self.set_timer(SETTLE_SECONDS, self._prepare)
+
+    def _prepare(self) -> None:
+        review, problems = self._read()
+        self.session.expect(None if problems or review is None else
+                            Expected(review.practitioner_id, review.decision, review.reason, review.plan))
+        self.run_worker(self._prepare_in_thread, thread=True, group="prepare", exit_on_error=False)
+        now = self.clock.now()
+        if self._minute is not None:
+            self._minute.stop()
+        self._minute = self.set_timer(60.2 - now.second - now.microsecond / 1e6, self._prepare)
+
+    def _prepare_in_thread(self) -> None:
+        # Only a head start: countersigning renders anyway and reports any problem in words.
+        with suppress(Exception):
+            self.session.prepare_countersigned()
+
+    def _stop_preparing(self) -> None:
+        for timer in (self._settle, self._minute):
+            if timer is not None:
+                timer.stop()
 
     @on(ChoiceTile.Pressed, ".decision")
     def _decision(self, event: ChoiceTile.Pressed) -> None:
@@ -120,6 +172,7 @@ class PractitionerScreen(WizardScreen[Review | str]):
         self.decision = event.tile.value
         for tile in self.query(".decision").results(ChoiceTile):
             tile.selected = tile.value == self.decision
+        self._changed()
 
     @on(ChoiceTile.Pressed, "#countersign-ack")
     def _ack(self, event: ChoiceTile.Pressed) -> None:
@@ -129,8 +182,8 @@ class PractitionerScreen(WizardScreen[Review | str]):
     def _problems(self, problems: list[str]) -> None:
         self.query_one("#practitioner-problem", Static).update(Content("\n".join(problems)))
 
-    @on(Button.Pressed, "#countersign")
-    def _countersign(self) -> None:
+    def _read(self) -> tuple[Review | None, list[str]]:
+        """The countersignature as the screen stands (timed now), or the problems that stop it."""
         problems: list[str] = []
         practitioner = self.query_one("#practitioner", Select).value
         if practitioner is Select.NULL or practitioner is None:
@@ -146,13 +199,36 @@ class PractitionerScreen(WizardScreen[Review | str]):
                 problems.append("Choose whether the clearance was noted or is overridden.")
             elif len(reason) < 3:
                 problems.append("Give the reason for the clearance or the override.")
+        if problems:
+            return None, problems
+        return Review(str(practitioner), self.decision, reason, plan, self.clock.now()), []
+
+    @on(Button.Pressed, "#countersign")
+    async def _countersign(self) -> None:
+        review, problems = self._read()
         if not self.query_one("#countersign-ack", ChoiceTile).selected:
             problems.append("Tick the countersignature statement.")
-        if problems:
+        if problems or review is None:
             self._problems(problems)
             return
-        self.dismiss(Review(str(practitioner), self.decision, reason, plan, self.clock.now()))
+        waiting = None
+        if self.countersign is not None:
+            try:
+                waiting = self.countersign(review)
+            except IntakeError as exc:
+                self.app.notify(str(exc), severity="error", timeout=15, markup=False)
+                return
+            except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
+                self.app.notify(explain(exc), severity="error", timeout=15, markup=False)
+                return
+        self._stop_preparing()
+        if waiting is not None:
+            self.query_one("#countersign", Button).disabled = True
+            await waiting
+        self.dismiss(review)
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:
+        self._stop_preparing()
+        self.session.expect(None)
         self.dismiss("close")
