@@ -79,17 +79,17 @@ class WizardProcess(AppService):
         task, process = self._task, self._process
         if task is None or process is None:
             return
-        self._task = None
         await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
         await self.send_meta({"type": "quit"})
-        try:
-            await asyncio.wait_for(process.wait(), timeout=QUIT_GRACE)
+        try:  # its output ends when it has quit
+            await asyncio.wait_for(asyncio.shield(task), timeout=QUIT_GRACE)
         except TimeoutError:
             log.warning("a wizard did not quit within %s seconds of its page closing; ended it", QUIT_GRACE)
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
-            await process.wait()
-        await task
+            await task
+        await process.wait()
+        self._task = None
 
     async def on_meta(self, data: bytes) -> None:
         meta = json.loads(data)
