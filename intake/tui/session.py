@@ -297,18 +297,13 @@ class IntakeSession:
         return ahead.prepared_for(self.state)
 
     def statement(self, kind: str) -> str:
-        """The statement a client affirms by signing ('consent' or 'photo_consent'), as the documents print it.
-
-        Blocks while the renderer loads on first use: call it off the UI thread.
-        """
+        """The statement a client affirms by signing ('consent' or 'photo_consent'), as the documents print it
+        (blocks while the renderer loads on first use: call it off the UI thread)."""
         return self.lifecycle.statement(kind)
 
     def prepare_documents(self) -> None:
-        """Loads the renderer and the clinic seal ahead of the first client (meant for a worker thread).
-
-        The demo clinic gets a seal of its own on first use, as its data key does; a real clinic
-        makes its keys with `intake keys init`.
-        """
+        """Loads the renderer and the clinic seal ahead of the first client (a worker thread). The demo clinic
+        gets a seal of its own on first use, as its data key does; a real clinic runs `intake keys init`."""
         renderer = self.renderer()
         try:
             renderer.seal_identity  # type: ignore[attr-defined]  # noqa: B018 - loads (and checks) the seal now
@@ -319,10 +314,7 @@ class IntakeSession:
             renderer.seal_identity  # type: ignore[attr-defined]  # noqa: B018
 
     def render(self) -> Packet:
-        """Renders the documents packet (meant for a worker thread: touches only the renderer).
-
-        A deferral gets the letter only: no client signature goes on it.
-        """
+        """Renders the documents packet (a worker thread: touches only the renderer); a deferral gets the letter."""
         if self.state.counter is None:
             raise IntakeError("The practitioner has not countersigned yet.")
         return self.lifecycle.render(self._intake(), self.state.counter)
@@ -344,11 +336,7 @@ class IntakeSession:
         return self.engine.config.section("documents").get("print_command")
 
     def print_documents(self, paths: Sequence[Path]) -> str:
-        """Sends documents to the configured print command (blocking; run it in a worker thread).
-
-        Raises:
-            IntakeError: no print command, or it failed.
-        """
+        """Sends documents to the configured print command (blocking: a worker thread); IntakeError when it fails."""
         from intake.tui.printing import print_files
 
         return print_files(self.print_command, paths)
