@@ -23,7 +23,7 @@ run: setup
 	$(BIN)/intake start
 
 test: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 3
 
 bench: setup
 	$(BIN)/python bench/run.py
