@@ -152,3 +152,30 @@ def test_a_wizard_started_by_the_server_uses_its_renderer_and_one_started_in_a_t
     own = documents_in_a_child_process().PacketRenderer(engine)
     assert isinstance(own, RenderProcess)
     own.close()
+
+
+def test_a_wizard_lays_documents_out_ahead_and_forgets_them_through_the_shared_renderer():
+    asked: list[tuple[str, object]] = []
+
+    class Recorder(FakeProcess):
+        def exchange(self, request: bytes) -> bytes:
+            operation = request_operation(request)
+            args = pickle.loads(request[len(operation) + 1:])
+            asked.append((operation, args[0] if args else None))
+            return encode_answer(True, 2 if operation == "prepare" else "ok")
+
+    async def run() -> None:
+        relay = RenderRelay("unused.toml", process=Recorder())  # type: ignore[arg-type]
+        await relay.start()
+        try:
+            wizard = SharedRenderer(relay.path)
+            assert await asyncio.to_thread(wizard.prepare, "record", countersignature="expected") == 2
+            wizard.forget()  # the client has gone: told before the next request, never waiting on one
+            assert asked == [("prepare", "record")]
+            await asyncio.to_thread(wizard.render, "next record")
+            wizard.close()
+        finally:
+            await relay.close()
+
+    asyncio.run(run())
+    assert asked == [("prepare", "record"), ("forget", None), ("render", "next record")]
