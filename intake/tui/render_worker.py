@@ -87,7 +87,50 @@ def decode_answer(data: bytes) -> Any:
     return value
 
 
-class RenderProcess:
+class RendererRequests:
+    """What both renderers a wizard talks to offer (the PacketRenderer surface the lifecycle uses), over `_call`.
+
+    A preparation is dropped with `forget`, which never waits for a render under way: the renderer is
+    told before the next request.
+    """
+
+    def __init__(self) -> None:
+        self._statements: dict[str, str] = {}
+        self._forget = False  # set from any thread
+
+    def _call(self, operation: str, *args: Any) -> Any:
+        raise NotImplementedError
+
+    def statement(self, kind: str) -> str:
+        """The statement a client affirms by signing, as the documents print it (asked once per kind)."""
+        if kind not in self._statements:
+            self._statements[kind] = self._call("statement", kind)
+        return self._statements[kind]
+
+    @property
+    def seal_identity(self) -> str:
+        """Checks that the clinic seal loads in the renderer.
+
+        Raises:
+            IntakeError: with the documents' own message when it does not.
+        """
+        return self._call("seal")
+
+    def render(self, record: Any, **kwargs: Any) -> Any:
+        """Renders a packet (same arguments as PacketRenderer.render)."""
+        return self._call("render", record, kwargs)
+
+    def prepare(self, record: Any, **kwargs: Any) -> int:
+        """Lays a packet out ahead of its countersignature (same arguments as PacketRenderer.prepare). A shared
+        renderer keeps one preparation, for whichever tablet asked last; a render of other inputs never uses it."""
+        return self._call("prepare", record, kwargs)
+
+    def forget(self) -> None:
+        """Drops what was prepared, before the next request."""
+        self._forget = True
+
+
+class RenderProcess(RendererRequests):
     """Looks like intake.documents.PacketRenderer (statement, seal_identity, render) but renders in a child.
 
     Args:
@@ -98,14 +141,13 @@ class RenderProcess:
 
     def __init__(self, config_source: str | Path, renders_per_process: int = 25,
                  log_path: Path | None = None) -> None:
+        super().__init__()
         self.config_source = str(config_source)
         self.renders_per_process = renders_per_process
         self.log_path = log_path
         self._lock = threading.Lock()
         self._child: subprocess.Popen | None = None
         self._renders = 0
-        self._statements: dict[str, str] = {}
-        self._forget = False  # set from any thread; the child is told before the next request
 
     def _start(self) -> subprocess.Popen:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - child owns it
@@ -175,40 +217,13 @@ class RenderProcess:
             except (OSError, subprocess.TimeoutExpired):
                 child.kill()
 
-    def statement(self, kind: str) -> str:
-        """The statement a client affirms by signing, as the documents print it (asked once per kind)."""
-        if kind not in self._statements:
-            self._statements[kind] = self._call("statement", kind)
-        return self._statements[kind]
-
-    @property
-    def seal_identity(self) -> str:
-        """Checks that the clinic seal loads in the child.
-
-        Raises:
-            IntakeError: with the documents' own message when it does not.
-        """
-        return self._call("seal")
-
-    def render(self, record: Any, **kwargs: Any) -> Any:
-        """Renders a packet in the child (same arguments as PacketRenderer.render)."""
-        return self._call("render", record, kwargs)
-
-    def prepare(self, record: Any, **kwargs: Any) -> int:
-        """Lays a packet out in the child ahead of its countersignature (same arguments as PacketRenderer.prepare)."""
-        return self._call("prepare", record, kwargs)
-
-    def forget(self) -> None:
-        """Drops what the child prepared, before its next request (never waits for a render under way)."""
-        self._forget = True
-
     def close(self) -> None:
         """Ends the child process."""
         with self._lock:
             self._stop()
 
 
-class SharedRenderer:
+class SharedRenderer(RendererRequests):
     """Looks like RenderProcess, but asks the renderer `intake serve` shares between its wizards (over a Unix socket).
 
     Requests wait their turn at the server; a wizard's UI never waits (renders run in its worker
@@ -220,13 +235,12 @@ class SharedRenderer:
     """
 
     def __init__(self, path: str | Path, wait: float = SHARED_WAIT) -> None:
+        super().__init__()
         self.path = str(path)
         self.wait = wait
         self._lock = threading.Lock()
         self._socket: socket.socket | None = None
         self._stream: Any = None
-        self._statements: dict[str, str] = {}
-        self._forget = False  # set from any thread; the renderer is told before the next request
 
     def _call(self, operation: str, *args: Any) -> Any:
         with self._lock:
@@ -253,34 +267,6 @@ class SharedRenderer:
             if part is not None:
                 with contextlib.suppress(OSError):
                     part.close()
-
-    def statement(self, kind: str) -> str:
-        """The statement a client affirms by signing, as the documents print it (asked once per kind)."""
-        if kind not in self._statements:
-            self._statements[kind] = self._call("statement", kind)
-        return self._statements[kind]
-
-    @property
-    def seal_identity(self) -> str:
-        """Checks that the clinic seal loads in the shared renderer.
-
-        Raises:
-            IntakeError: with the documents' own message when it does not.
-        """
-        return self._call("seal")
-
-    def render(self, record: Any, **kwargs: Any) -> Any:
-        """Renders a packet in the shared renderer (same arguments as PacketRenderer.render)."""
-        return self._call("render", record, kwargs)
-
-    def prepare(self, record: Any, **kwargs: Any) -> int:
-        """Lays a packet out ahead of its countersignature in the shared renderer (one preparation is kept there
-        at a time, for whichever tablet asked last; a render of other inputs never uses it)."""
-        return self._call("prepare", record, kwargs)
-
-    def forget(self) -> None:
-        """Drops what was prepared, before the next request (never waits for a render under way)."""
-        self._forget = True
 
     def close(self) -> None:
         """Closes the connection (the renderer itself belongs to the server)."""
