@@ -152,3 +152,46 @@ def test_editing_the_signing_statements_changes_the_consent_version(clinic_engin
     assert new["statements.json"] != old["statements.json"]
     assert new["consent.html.j2"] == old["consent.html.j2"]
     shutil.rmtree(templates)
+
+
+def test_a_filled_in_seal_is_byte_for_byte_the_seal_pyhanko_assembles(renderer, config):
+    """Seals after the first copy the first one's CMS with a new digest and signature: the bytes must be exactly
+    those pyHanko builds from scratch, for other documents, other times and another key's identity."""
+    from intake.documents.seal import load_seal_identity
+
+    reused, assembled = load_seal_identity(config), load_seal_identity(config)
+    assembled.signer.reuse_cms = False
+    pdfs = [document.pdf for name in ("suitable", "caution", "defer")
+            for document in render_example(renderer, name, sealed=False).documents]
+    times = [datetime(2026, 11, 20, 14, 40, 5, tzinfo=UTC), datetime(2028, 2, 29, 23, 59, 59, tzinfo=UTC)]
+    sealed = 0
+    for when in times:
+        for pdf in pdfs:
+            marks = {"reason": "Sealed", "location": "Islamabad", "name": "Clinic", "contact": "+92"}
+            ours, theirs = reused.seal(pdf, when, **marks), assembled.seal(pdf, when, **marks)
+            assert ours == theirs
+            verify_pdf(ours, config)
+            sealed += 1
+    assert sealed >= 8
+    assert reused.signer.cms_templates["sha256"] is not None  # the later seals were filled in
+    assert not assembled.signer.cms_templates
+
+
+def test_a_cms_with_attributes_that_change_is_never_reused(renderer, config):
+    from asn1crypto import cms
+
+    from intake.documents.seal import CmsTemplate, load_seal_identity
+
+    identity = load_seal_identity(config)
+    sealed = identity.seal(render_example(renderer, "suitable", sealed=False).documents[0].pdf,
+                           datetime(2026, 11, 20, tzinfo=UTC),
+                           reason="r", location="l", name="n", contact="c")
+    start = sealed.rindex(b"/Contents <") + len(b"/Contents <")
+    der = bytes.fromhex(sealed[start:sealed.index(b">", start)].decode())
+    content = cms.ContentInfo.load(der.rstrip(b"\0"))
+    digest = content["content"]["signer_infos"][0]["signed_attrs"][1]["values"][0].native
+    assert CmsTemplate.build(content, digest) is not None
+    signer_info = content["content"]["signer_infos"][0]
+    signer_info["signed_attrs"] = cms.CMSAttributes([*signer_info["signed_attrs"], cms.CMSAttribute(
+        {"type": "signing_time", "values": [cms.Time({"utc_time": datetime(2026, 11, 20, tzinfo=UTC)})]})])
+    assert CmsTemplate.build(content, digest) is None
