@@ -24,6 +24,9 @@ def warm(config_path: str, record_path: str) -> None:
     record = json.loads(Path(record_path).read_text(encoding="utf-8"))
     _STATE.update(renderer=renderer, record=record, inputs=_inputs)
     render(0)
+    from intake.documents import settle_warm_process
+
+    settle_warm_process()  # as the product's render process does after its first render
 
 
 def render(_n: int) -> tuple[float, float]:

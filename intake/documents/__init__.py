@@ -45,6 +45,9 @@ against the current or an earlier certificate, with its RFC 3161 timestamps. Wit
 timestamp_url, seals carry trusted time (PAdES B-LTA); `extend_pdf(data, config, timestamper)` adds a
 later document timestamp (intake.documents.ltv, intake.documents.timestamps).
 
+A long-lived render process calls `settle_warm_process()` once after its first render: the objects
+the warm renderer keeps leave the garbage collector's walks (intake.documents.warm).
+
 Heavy libraries (WeasyPrint, pyHanko) load only when a name below is first used.
 """
 
@@ -61,6 +64,7 @@ _EXPORTS = {
     "Packet": "intake.documents.model",
     "create_seal_identity": "intake.documents.keys",
     "load_seal_identity": "intake.documents.seal",
+    "settle_warm_process": "intake.documents.warm",
     "verify_pdf": "intake.documents.verify",
     "extend_pdf": "intake.documents.ltv",
     "VerificationReport": "intake.documents.verify",

@@ -306,6 +306,8 @@ def serve(config_source: str) -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # anything printed goes to the log, not into the frames
     renderer, failure = None, ""
+    from intake.documents.warm import settle_warm_process
+
     try:
         from intake.documents import PacketRenderer
         from intake.engine import Engine
@@ -338,6 +340,8 @@ def serve(config_source: str) -> None:
                 record, kwargs = args
                 answer = renderer.render(record, **kwargs)
             send_frame(stdout, encode_answer(True, answer))
+            if operation in ("render", "prepare"):
+                settle_warm_process()  # once, after the answer has gone (see intake.documents.warm)
         except IntakeError as exc:
             send_frame(stdout, encode_answer(False, str(exc)))
         except Exception as exc:  # noqa: BLE001 - reported to the wizard in words; the traceback goes to the log
