@@ -63,14 +63,22 @@ def _for_browser(html: str, renderer) -> str:
 
 
 def _side_by_side(contenders, browser, rounds: int) -> tuple[dict, dict]:
-    """Wall and CPU seconds of each contender, round-robin with a rotating start so all see the same load."""
+    """Wall and CPU seconds of each contender, round by round, so all see the same load.
+
+    Each round takes the next order of all the orders there are, so every contender comes first, last and
+    after each other one equally often; and each waits a moment before it starts, so that work another
+    contender left running (Chromium's processes settle after a print) does not fall on it.
+    """
+    import itertools
+
     walls = {name: [] for name, _ in contenders}
     cpus = {name: [] for name, _ in contenders}
     for _, fn in contenders:
         fn()
+    orders = list(itertools.permutations(contenders))
     for round_ in range(rounds):
-        shift = round_ % len(contenders)
-        for name, fn in contenders[shift:] + contenders[:shift]:
+        for name, fn in orders[round_ % len(orders)]:
+            time.sleep(0.1)
             outside = browser.cpu_seconds() if name == "chromium" else 0.0
             cpu, begin = time.process_time(), time.perf_counter()
             fn()
@@ -199,8 +207,8 @@ def collect() -> list[Result]:
                           note="packet = consent with photo consent section + aftercare; ours adds validation, "
                                "PDF/A-3, attachment and the seal. Baseline: same HTML, parsed CSS and one "
                                "FontConfiguration, warm, in the same settled process (gc.freeze after the first "
-                               f"render, as the render process does). CPU per packet: ours {cpu['ours'] * 1000:.0f} ms, "
-                               f"bare {cpu['bare'] * 1000:.0f} ms"))
+                               "render, as the render process does). CPU per packet: "
+                               f"ours {cpu['ours'] * 1000:.0f} ms, bare {cpu['bare'] * 1000:.0f} ms"))
     if browser is not None:
         chrome = median(walls["chromium"])
         results.append(Result("documents: packet vs warm Chromium (wall)", warm, "report only", True,
