@@ -70,6 +70,25 @@ class WizardProcess(AppService):
         self._stdin = process.stdin
         return process
 
+    async def run(self) -> None:
+        """textual-serve's loop over the wizard's output; then the wizard is waited for and its pipes closed.
+
+        textual-serve leaves a wizard that ended by itself (the client's session finished) unreaped, and
+        asyncio keeps the pipes of a finished child open until they are closed.
+        """
+        try:
+            await super().run()
+        finally:
+            process = self._process
+            if process is not None:
+                try:
+                    await asyncio.wait_for(process.wait(), timeout=QUIT_GRACE)
+                except TimeoutError:  # its output ended but it did not: end it
+                    with contextlib.suppress(ProcessLookupError):
+                        process.kill()
+                    await process.wait()
+                _close_pipes(process)
+
     async def stop(self) -> None:
         """Asks the wizard to quit and waits while it saves the client's draft; ends it after QUIT_GRACE seconds.
 
@@ -89,6 +108,7 @@ class WizardProcess(AppService):
                 process.kill()
             await task
         await process.wait()
+        _close_pipes(process)
         self._task = None
 
     async def on_meta(self, data: bytes) -> None:
@@ -102,3 +122,10 @@ class WizardProcess(AppService):
             await self.remote_write_str(json.dumps([kind, values]))
         else:
             log.info("ignored a %r message from the wizard (the page opens no links and no downloads)", kind)
+
+
+def _close_pipes(process: asyncio.subprocess.Process) -> None:
+    """Closes a finished child's pipes (asyncio's Process has no public close; its transport has)."""
+    transport = getattr(process, "_transport", None)
+    if transport is not None:
+        transport.close()
