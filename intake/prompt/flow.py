@@ -110,10 +110,12 @@ class AskSession:
             start = life.steps[first].id if stage == "steps" else None
             answers = self._ask_steps(walker, dict(intake.answers), start, prefill_offered=resume_id is not None)
             if self.stopped is not None:
-                self._tell_kind_stop(intake, self.stopped)
-                return []
-            self._review(walker, answers)
-            life.submit(intake, self.actor)
+                if not self._tell_kind_stop(intake, self.stopped):
+                    return []
+                life.submit_stopped(intake, self.actor)  # the answers given, submitted as a deferral for its letter
+            else:
+                self._review(walker, answers)
+                life.submit(intake, self.actor)
         assessment = intake.assessment
         assert assessment is not None  # submitted above, or loaded with its record
         self._tell_outcome(assessment)
@@ -166,12 +168,16 @@ class AskSession:
         stop = self._kind_stop(answers)
         return stop is not None and step.id not in stop.still_needed
 
-    def _tell_kind_stop(self, intake: Intake, stop: KindStop) -> None:
-        """The kind stop: a gentle word for the client, then (for staff) why it stopped and the answers given."""
+    def _tell_kind_stop(self, intake: Intake, stop: KindStop) -> bool:
+        """The kind stop: a gentle word for the client, then (for staff) why it stopped and the answers given.
+
+        Returns:
+            True when the practitioner issues the deferral letter now, False when the draft is kept.
+        """
         self.prompter.say(f"\n{kindstop.CLIENT_TITLE}\n{kindstop.CLIENT_MESSAGE}")
         if not self.prompter.confirm("kind_stop_staff", "Staff: show why the intake stopped?", default=True):
             self.prompter.say(f"Intake {intake.intake_id} is kept as a draft.")
-            return
+            return False
         self.prompter.say("\nStopped kindly: no treatment today. The client was asked only for their contact "
                           "details (no consent statements, no signatures). Please talk with them.\nWhy it stopped:")
         for finding in stop.findings:
@@ -180,8 +186,16 @@ class AskSession:
         self._show_steps(consultation(self.engine.questionnaire, intake.answers, stop.findings, self.language,
                                       unanswered=False,
                                       facts=self.engine.facts(intake.answers, intake.consultation_date)))
+        choice = self.prompter.select("kind_stop_letter", "What happens now?", [
+            ("keep", "Keep the draft: talk with the client first"),
+            ("letter", "Issue the deferral letter for the answers given (once the practitioner has talked with "
+                       "the client)"),
+        ])
+        if choice == "letter":
+            return True
         self.prompter.say(f"Intake {intake.intake_id} is kept as a draft; if the answer was a misunderstanding, "
                           f"`intake ask --resume {intake.intake_id}` carries on with every question.")
+        return False
 
     def _save(self, step, answers: dict[str, Any], next_step: str | None) -> None:
         assert self.intake is not None

@@ -213,12 +213,13 @@ def test_the_practitioner_sees_every_answer_by_step_before_countersigning(clinic
 
 
 def test_a_deferral_stops_kindly_without_statements_or_signatures(clinic_engine, clinic_config, renderers):
-    answers = script(clinic_engine, "suitable", pregnant_or_breastfeeding=True, kind_stop_staff=True)
+    answers = script(clinic_engine, "suitable", pregnant_or_breastfeeding=True, kind_stop_staff=True,
+                     kind_stop_letter="keep")
     prompter = FakePrompter(answers)
     ask, store = session(clinic_engine, clinic_config, prompter, renderers)
     assert ask.run() == []
     asked = prompter.asked
-    assert asked[-2:] == ["pregnant_or_breastfeeding", "kind_stop_staff"]  # nothing after the answer
+    assert asked[-3:] == ["pregnant_or_breastfeeding", "kind_stop_staff", "kind_stop_letter"]  # nothing else after
     for never in ("clotting_disorder", "photo_consent", "ack_electronic", "review", "information", "signature",
                   "practitioner", "countersign"):
         assert never not in asked
@@ -233,7 +234,8 @@ def test_a_deferral_stops_kindly_without_statements_or_signatures(clinic_engine,
     # resumed: it stops again, unless staff carry on with every question (a misunderstanding)
     again = FakePrompter({**answers, "kind_stop_carry_on": False})
     resumed, store = session(clinic_engine, clinic_config, again, renderers)
-    assert resumed.run(ask.intake_id) == [] and again.asked == ["kind_stop_carry_on", "kind_stop_staff"]
+    assert resumed.run(ask.intake_id) == [] and again.asked == ["kind_stop_carry_on", "kind_stop_staff",
+                                                                "kind_stop_letter"]
     store.close()
     onwards = FakePrompter({**answers, "kind_stop_carry_on": True, "pregnant_or_breastfeeding": False})
     resumed, store = session(clinic_engine, clinic_config, onwards, renderers)
