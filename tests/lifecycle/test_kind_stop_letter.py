@@ -33,6 +33,15 @@ def defer_rules(engine):
     return found
 
 
+def one_rule_per_stopping_step(engine) -> list[str]:
+    """A defer rule for each step a kind stop can happen on, and each lasting/temporary kind (for the front ends)."""
+    chosen: dict = {}
+    for rule, answers in defer_rules(engine):
+        where = given_up_to_the_stop(engine, rule, answers)[-1][0].id
+        chosen.setdefault((where, rule.lasting), rule.id)
+    return sorted(chosen.values())
+
+
 def given_up_to_the_stop(engine, rule, answers) -> list[tuple[object, dict]]:
     """(step, answers given on it) in order up to the step where the client's answers first defer."""
     questionnaire = engine.questionnaire

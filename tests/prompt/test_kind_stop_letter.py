@@ -15,18 +15,14 @@ from intake.engine import Engine
 from intake.prompt.flow import AskSession
 from intake.records import Store
 from tests.lifecycle.conftest import fold, text_of
-from tests.lifecycle.test_kind_stop_letter import defer_rules, given_up_to_the_stop
+from tests.lifecycle.test_kind_stop_letter import defer_rules, one_rule_per_stopping_step
 from tests.prompt.conftest import Clock
 from tests.prompt.fake import FakePrompter
 
 
 def pytest_generate_tests(metafunc):
     if "defer_rule" in metafunc.fixturenames:
-        engine, chosen = Engine.load(), {}
-        for rule, answers in defer_rules(engine):
-            where = given_up_to_the_stop(engine, rule, answers)[-1][0].id
-            chosen.setdefault((where, rule.lasting), rule.id)
-        metafunc.parametrize("defer_rule", sorted(chosen.values()))
+        metafunc.parametrize("defer_rule", one_rule_per_stopping_step(Engine.load()))
 
 
 def test_staff_issue_the_letter_of_a_kind_stop_at_plain_prompts(clinic_config, clinic_engine, defer_rule):

@@ -19,7 +19,7 @@ from intake.tui.screens.kindstop import KindStopScreen, StoppedScreen
 from intake.tui.screens.practitioner import PractitionerScreen
 from intake.tui.screens.step import StepScreen
 from tests.lifecycle.conftest import fold, text_of
-from tests.lifecycle.test_kind_stop_letter import defer_rules, given_up_to_the_stop
+from tests.lifecycle.test_kind_stop_letter import defer_rules, given_up_to_the_stop, one_rule_per_stopping_step
 from tests.tui.conftest import SIZES, build_app, events
 from tests.tui.driver import enter_pin, fill_step, press, wait_for
 from tests.tui.test_flow import countersign, start
@@ -32,11 +32,7 @@ def pytest_generate_tests(metafunc):
 
         # Every defer rule goes through the lifecycle (tests/lifecycle/test_kind_stop_letter.py); through the
         # wizard, one rule for each step a kind stop can happen on, and each lasting/temporary kind there.
-        engine, chosen = Engine.load(), {}
-        for rule, answers in defer_rules(engine):
-            where = given_up_to_the_stop(engine, rule, answers)[-1][0].id
-            chosen.setdefault((where, rule.lasting), rule.id)
-        metafunc.parametrize("defer_rule", sorted(chosen.values()))
+        metafunc.parametrize("defer_rule", one_rule_per_stopping_step(Engine.load()))
 
 
 async def _stop(pilot, steps) -> None:
