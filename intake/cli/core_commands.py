@@ -16,6 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("validate", help="check an intake answers file against the questionnaire")
     p.add_argument("file", help="answers file (JSON), or - for standard input")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--kind-stop", action="store_true",
+                   help="the file holds the answers given up to a kind stop (the record of a kind stop's deferral "
+                        "letter): check it as such")
     p.set_defaults(handler=cmd_validate)
 
     p = subparsers.add_parser("assess", help="validate an answers file and assess suitability")
@@ -55,15 +58,22 @@ def read_record(file: str) -> Any:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """intake validate FILE"""
+    from intake import kindstop
     from intake.cli.output import format_problems, print_json
 
     engine = _engine(args)
     record = read_record(args.file)
-    problems = engine.validate(record)
+    problems = kindstop.record_problems(engine, record) if args.kind_stop else engine.validate(record)
     if args.json:
         print_json({"valid": not problems, "problems": [p.to_dict() for p in problems]})
     elif problems:
         print(format_problems(args.file, problems))
+        if not args.kind_stop and not kindstop.record_problems(engine, record):
+            print(f"These are the answers given up to a kind stop (a deferral): `intake validate --kind-stop "
+                  f"{args.file}` checks them as such.")
+    elif args.kind_stop:
+        print(f"VALID {args.file}: the answers given up to a kind stop, for questionnaire "
+              f"{engine.questionnaire.version} (a deferral; the questions after the stop were not asked).")
     else:
         print(f"VALID {args.file}: a complete intake for questionnaire {engine.questionnaire.version}.")
     return EXIT_INVALID if problems else EXIT_OK
