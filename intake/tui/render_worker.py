@@ -16,6 +16,7 @@ frames to the server's renderer over a Unix socket instead of starting a child o
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import os
 import pickle
@@ -87,7 +88,7 @@ def decode_answer(data: bytes) -> Any:
     return value
 
 
-class RendererRequests:
+class RendererRequests(abc.ABC):
     """What both renderers a wizard talks to offer (the PacketRenderer surface the lifecycle uses), over `_call`.
 
     A preparation is dropped with `forget`, which never waits for a render under way: the renderer is
@@ -98,8 +99,9 @@ class RendererRequests:
         self._statements: dict[str, str] = {}
         self._forget = False  # set from any thread
 
+    @abc.abstractmethod
     def _call(self, operation: str, *args: Any) -> Any:
-        raise NotImplementedError
+        """Sends one request to the renderer and returns its answer (raises IntakeError with its message)."""
 
     def statement(self, kind: str) -> str:
         """The statement a client affirms by signing, as the documents print it (asked once per kind)."""
