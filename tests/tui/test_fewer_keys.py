@@ -62,14 +62,19 @@ async def _sign_typed(pilot, signature: SignatureScreen, name: str) -> None:
     await pilot.press("enter")
 
 
+async def _to_the_consent_signature(pilot, answers) -> SignatureScreen:
+    """Walks to the information, reads it to its end, and goes on to the consent's signature."""
+    info = await _to_information(pilot, answers)
+    await _read_to_the_end(pilot, info)
+    await pilot.press("enter")
+    return await wait_for(pilot, SignatureScreen)
+
+
 async def test_after_a_typed_consent_the_photo_consent_opens_on_the_typed_name(engine, suitable_answers):
     assert suitable_answers["photo_consent"] is True
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
-        info = await _to_information(pilot, suitable_answers)
-        await _read_to_the_end(pilot, info)
-        await pilot.press("enter")
-        consent = await wait_for(pilot, SignatureScreen)
+        consent = await _to_the_consent_signature(pilot, suitable_answers)
         assert not consent.typing and app.focused is consent.query_one("#switch", Button)  # draw or choose to type
         await pilot.press("enter")
         await pilot.pause()
@@ -88,10 +93,7 @@ async def test_after_a_typed_consent_the_photo_consent_opens_on_the_typed_name(e
 async def test_after_a_drawn_consent_the_photo_consent_opens_on_the_pad(engine, suitable_answers):
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
-        info = await _to_information(pilot, suitable_answers)
-        await _read_to_the_end(pilot, info)
-        await pilot.press("enter")
-        consent = await wait_for(pilot, SignatureScreen)
+        consent = await _to_the_consent_signature(pilot, suitable_answers)
         await sign_by_drawing(pilot)
         photo = await wait_for(pilot, SignatureScreen)
         await pilot.pause()
