@@ -67,6 +67,12 @@ class QuestionaryPrompter:
         return (lambda value: validate(value)) if validate else None
 
     def text(self, key, message, *, default="", validate=None, instruction=None, multiline=False):
+        if multiline:
+            # prompt_toolkit cuts a multi-line prompt's lines at the terminal's width, and draws nothing at all
+            # when one line would wrap: the question and its hint go above it as plain lines (which wrap), and
+            # the prompt keeps questionary's own short "how to finish" line.
+            self.say(f"? {message}" + (f"\n  {instruction}" if instruction else ""))
+            message, instruction = "Your answer", None
         return self._ask(self._q.text(message, default=default, validate=self._validator(validate),
                                       instruction=instruction, multiline=multiline))
 

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 
 class Tmux:
-    def __init__(self, command: str, cwd):
+    def __init__(self, command: str, cwd, width: int = 110):
         self.name = f"intake-test-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "110", "-y", "30", "-c", str(cwd),
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", "30", "-c", str(cwd),
                         f"{command}; echo EXIT=$?; sleep 60"], check=True)
 
     def screen(self) -> str:
@@ -84,3 +84,44 @@ def test_without_a_terminal_ask_refuses_and_points_to_the_file_commands():
     assert result.returncode == 2
     assert "needs an interactive terminal" in result.stderr
     assert "intake validate FILE" in result.stderr and "intake render FILE" in result.stderr
+
+
+LONG_TEXT_SCRIPT = """
+import sys
+from intake.engine import Engine
+from intake.prompt.prompter import QuestionaryPrompter
+from intake.questionnaire import localize
+question = Engine.load().questionnaire.by_id[sys.argv[1]]
+hint = localize(question.help, "en") if question.help else None
+typed = QuestionaryPrompter().text(question.id, localize(question.label, "en"), instruction=hint, multiline=True)
+print("TYPED=" + repr(typed))
+"""
+
+
+def _long_text_questions() -> list[str]:
+    from intake.engine import Engine
+
+    return [q.id for q in Engine.load().questionnaire.questions() if q.type == "long_text"]
+
+
+@pytest.mark.parametrize("question_id", _long_text_questions())
+def test_a_long_answer_prompt_is_drawn_whole_on_a_narrow_terminal(tmp_path, question_id):
+    """On an 80-column terminal a long question and its hint wrap, and the client is told how to finish."""
+    from intake.engine import Engine
+    from intake.questionnaire import localize
+
+    question = Engine.load().questionnaire.by_id[question_id]
+    script = tmp_path / "long_text.py"
+    script.write_text(LONG_TEXT_SCRIPT, encoding="utf-8")
+    term = Tmux(f"cd {ROOT} && {sys.executable} {script} {question_id}", tmp_path, width=80)
+    try:
+        screen = " ".join(term.wait_for("Finish with").split())
+        assert " ".join(localize(question.label, "en").split()) in screen
+        if question.help:
+            assert " ".join(localize(question.help, "en").split()) in screen
+        term.send("-l", "Smoother cheeks")
+        term.send("Escape")
+        term.send("Enter")
+        assert "TYPED='Smoother cheeks'" in term.wait_for("EXIT=0")
+    finally:
+        term.close()
