@@ -188,8 +188,7 @@ class AskSession:
                                       facts=self.engine.facts(intake.answers, intake.consultation_date)))
         choice = self.prompter.select("kind_stop_letter", "What happens now?", [
             ("keep", "Keep the draft: talk with the client first"),
-            ("letter", "Issue the deferral letter for the answers given (once the practitioner has talked with "
-                       "the client)"),
+            ("letter", "Issue the deferral letter now (after talking with the client)"),  # fits 80 columns
         ])
         if choice == "letter":
             return True
