@@ -5,9 +5,10 @@ id). Types: text -> string, long_text -> text, date -> date, yes_no -> boolean, 
 with answerOption codings, multi_choice -> choice with `repeats`, acknowledgement -> boolean (the
 statement is the item's text; `required` means it must be answered, and intake accepts only "true").
 
-A multi-choice question answered "none of these" is answered with one coding from NONE_SYSTEM; the
-option is offered by every multi-choice item and marked exclusive (the SDC optionExclusive
-extension), so an explicit "none" is never lost.
+A multi-choice question with its own exclusive option ("None of these", `exclusive` in the data) offers
+that option marked with the SDC optionExclusive extension. Any other multi-choice question answered
+with an empty list is answered with one coding from NONE_SYSTEM, offered as an exclusive option of
+its own, so an explicit "none" is never lost.
 
 Show-if conditions: a single test, or an `all`/`any` of single tests, becomes `enableWhen` with
 `enableBehavior` all/any (equals -> "=", in -> one "=" per value under "any", contains -> "=" on
@@ -188,9 +189,10 @@ def _item(questionnaire: Questionnaire, question: Question, language: str, adult
     if question.type in ("choice", "multi_choice"):
         system = option_system(questionnaire.id, question.id)
         options: list[dict[str, Any]] = [
-            {"valueCoding": {"system": system, "code": o.id, "display": localize(o.label, language)}}
+            {**({"extension": [{"url": OPTION_EXCLUSIVE, "valueBoolean": True}]} if o.exclusive else {}),
+             "valueCoding": {"system": system, "code": o.id, "display": localize(o.label, language)}}
             for o in question.options]
-        if question.type == "multi_choice":
+        if question.type == "multi_choice" and not any(o.exclusive for o in question.options):
             options.append({"extension": [{"url": OPTION_EXCLUSIVE, "valueBoolean": True}],
                             "valueCoding": none_coding(questionnaire, language)})
         item["answerOption"] = options

@@ -35,6 +35,8 @@ class Option:
 
     id: str
     label: Text
+    #: Stands alone in a multi-choice answer ("None of these"): choosing it clears the others, and back.
+    exclusive: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,26 @@ class Question:
     def option(self, option_id: str) -> Option | None:
         """Returns the option with this id, if any."""
         return next((o for o in self.options if o.id == option_id), None)
+
+    def toggle(self, answer: Any, option_id: str) -> list[str] | None:
+        """A multi-choice answer with one option ticked or unticked, as every front end changes it.
+
+        Ticking an exclusive option ("None of these") clears the others; ticking another option clears
+        the exclusive one. The result keeps the options' order; None when nothing is left ticked.
+        """
+        chosen = [v for v in answer if isinstance(v, str)] if isinstance(answer, list) else []
+        option = self.option(option_id)
+        if option is None:
+            return chosen or None
+        if option_id in chosen:
+            chosen.remove(option_id)
+        elif option.exclusive:
+            chosen = [option_id]
+        else:
+            alone = {o.id for o in self.options if o.exclusive}
+            chosen = [v for v in chosen if v not in alone] + [option_id]
+        order = [o.id for o in self.options]
+        return sorted(chosen, key=lambda v: order.index(v) if v in order else len(order)) or None
 
 
 @dataclass(frozen=True)
@@ -218,6 +240,21 @@ def _check_condition_refs(
                                         "use 'contains' with an option of a multi-choice question"))
 
 
+def _check_exclusive(question: Question, path: str, problems: list[FileProblem]) -> None:
+    """An exclusive option belongs to a multi-choice question, one per question, beside other options."""
+    alone = [i for i, o in enumerate(question.options) if o.exclusive]
+    if alone and question.type != "multi_choice":
+        problems.append(FileProblem(f"{path}.options[{alone[0]}].exclusive", f"{question.id!r} is a "
+                                    f"{question.type} question, where every option already stands alone",
+                                    "remove 'exclusive', or make the question a multi_choice"))
+    elif len(alone) > 1:
+        problems.append(FileProblem(f"{path}.options[{alone[1]}].exclusive", "a question has one exclusive option "
+                                    "at most", "keep 'exclusive' on the one 'None of these' option"))
+    elif alone and len(question.options) == 1:
+        problems.append(FileProblem(f"{path}.options", "the exclusive option is the only one",
+                                    "add the options it excludes, or remove 'exclusive'"))
+
+
 def _check_prefill(question: Question, earlier: Mapping[str, Question], path: str,
                    problems: list[FileProblem]) -> None:
     """A prefilled follow-up needs its condition's questions prefilled too, or it would show alone."""
@@ -260,7 +297,7 @@ def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire") 
                 id=q["id"], type=q["type"], label=q["label"], required=q["required"],
                 step_id=step_data["id"], help=q.get("help"), kind=q.get("kind"),
                 max_length=q.get("max_length"),
-                options=tuple(Option(o["id"], o["label"]) for o in q.get("options", ())),
+                options=tuple(Option(o["id"], o["label"], o.get("exclusive", False)) for o in q.get("options", ())),
                 show_if=q.get("show_if"), date_range=q.get("date_range"),
                 prefill=q.get("prefill", step_data.get("prefill", False)),
             )
@@ -274,6 +311,7 @@ def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire") 
             option_ids = [o.id for o in question.options]
             if len(set(option_ids)) != len(option_ids):
                 problems.append(FileProblem(f"{path}.options", "two options share an id", "make option ids unique"))
+            _check_exclusive(question, path, problems)
             if question.show_if is not None:
                 _check_condition_refs(question.show_if, by_id, f"{path}.show_if", problems)
                 _check_prefill(question, by_id, f"{path}.prefill", problems)

@@ -61,6 +61,10 @@ def answer_schema(question: Question) -> dict[str, Any]:
         }
         if question.required:
             schema["minItems"] = 1
+        alone = [o.id for o in question.options if o.exclusive]
+        if alone:  # "None of these" stands alone
+            schema["if"] = {"contains": {"const": alone[0]}}
+            schema["then"] = {"maxItems": 1}
     else:  # pragma: no cover - the questionnaire schema allows no other type
         raise ValueError(question.type)
     schema["title"] = question.label.get("en") or next(iter(question.label.values()))

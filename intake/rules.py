@@ -12,7 +12,7 @@ from typing import Any
 from intake import conditions
 from intake.datafile import load_data_file
 from intake.errors import DataFileError, FileProblem
-from intake.questionnaire import Questionnaire, Text
+from intake.questionnaire import Question, Questionnaire, Text
 
 SEVERITIES = ("caution", "clearance", "defer")
 PLACEHOLDERS = {"answer", "value", "detail", "date", "until", "window", "adult_age"}
@@ -87,6 +87,20 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def _check_read_multi_choice(question: Question | None, leaf: Mapping[str, Any], where: str,
+                             problems: list[FileProblem]) -> None:
+    """A multi-choice question a rule reads must be answered, so an empty answer never means 'none'."""
+    if question is None or question.type != "multi_choice":
+        return
+    if not question.required:
+        problems.append(FileProblem(where, f"a rule reads the multi-choice question {question.id!r}, which may be "
+                                    "left empty: an empty answer would not say whether none applies",
+                                    f"make {question.id!r} required and give it an exclusive 'None of these' option"))
+    if "answered" in leaf and any(o.exclusive for o in question.options):
+        problems.append(FileProblem(f"{where}.answered", f"{question.id!r} is answered by 'None of these' too",
+                                    "name the options that matter with 'contains'"))
+
+
 def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionnaire: Questionnaire,
                 languages: tuple[str, ...], limits: Mapping[str, Limit]) -> list[FileProblem]:
     problems: list[FileProblem] = []
@@ -110,6 +124,7 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
     for leaf in conditions.leaves(rule.when):
         for referenced in conditions.referenced_questions(leaf):
             need_question(referenced, f"{path}.when")
+            _check_read_multi_choice(known.get(referenced), leaf, f"{path}.when", problems)
         qid: str = leaf.get("question") or ""
         if qid in known and "equals" in leaf:
             question = known[qid]

@@ -206,7 +206,15 @@ class RecordValidator:
         question = self.questionnaire.by_id.get(question_id)
         if question is not None and question.type == "acknowledgement":
             return "Please confirm this statement to continue."
+        if question is not None and question.type == "multi_choice":
+            return self._choose_message(question)
         return "This question needs an answer."
+
+    def _choose_message(self, question: Question) -> str:
+        """What a multi-choice question left empty asks for: its own 'None of these' named when it has one."""
+        alone = next((o for o in question.options if o.exclusive), None)
+        return (f"Choose the ones that apply, or '{localize(alone.label, self.language)}'." if alone
+                else "Choose at least one.")
 
     @staticmethod
     def _missing_top(key: str) -> str:
@@ -261,9 +269,13 @@ class RecordValidator:
         if validator == "pattern":
             return _PATTERN_MESSAGES.get(expected, "Contains characters that are not allowed here.")
         if validator == "minItems":
-            return "Choose at least one."
+            return self._choose_message(question)
         if validator == "uniqueItems":
             return "The same choice is listed more than once."
+        if validator == "maxItems" and expected == 1:
+            alone = next((o for o in question.options if o.exclusive), None)
+            label = localize(alone.label, self.language) if alone else "This choice"
+            return f"'{label}' cannot be chosen together with other answers; choose it alone, or untick it."
         if validator == "maxItems":
             return "Lists more choices than there are."
         return "This answer is not in the expected form."

@@ -37,7 +37,10 @@ def valid_value(question: Any, consultation: date, draw: Any) -> Any:
     if question.type == "choice":
         return draw(st.sampled_from([o.id for o in question.options]))
     if question.type == "multi_choice":
-        ids = [o.id for o in question.options]
+        alone = [o.id for o in question.options if o.exclusive]
+        ids = [o.id for o in question.options if not o.exclusive]
+        if alone and draw(st.booleans()):
+            return alone  # "None of these" stands alone
         return draw(st.lists(st.sampled_from(ids), min_size=1, max_size=min(4, len(ids)), unique=True))
     if question.type == "date":
         return _date(question, consultation, draw)

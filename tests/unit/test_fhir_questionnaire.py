@@ -86,6 +86,11 @@ def test_every_step_and_question_is_an_item_with_its_type_options_and_required_f
         codes = [o["valueCoding"]["code"] for o in item.get("answerOption", [])]
         if question.type == "choice":
             assert codes == [o.id for o in question.options]
+        elif question.type == "multi_choice" and any(o.exclusive for o in question.options):
+            assert codes == [o.id for o in question.options]  # its own "None of these", marked exclusive
+            marked = [o["valueCoding"]["code"] for o in item["answerOption"] if o.get("extension")]
+            assert marked == [o.id for o in question.options if o.exclusive]
+            assert all(o["extension"][0]["valueBoolean"] is True for o in item["answerOption"] if o.get("extension"))
         elif question.type == "multi_choice":
             assert codes == [o.id for o in question.options] + [NONE_CODE]
             assert item["answerOption"][-1]["extension"][0]["valueBoolean"] is True
