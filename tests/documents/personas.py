@@ -111,7 +111,7 @@ def _satisfy(engine: Engine, condition: Mapping[str, Any], answers: dict[str, An
         shared = next(o.id for o in first.options if second.option(o.id) is not None)
         for question in (first, second):
             current = answers.get(question.id) if isinstance(answers.get(question.id), list) else []
-            answers[question.id] = current + [shared] if shared not in current else current
+            answers[question.id] = current if shared in current else question.toggle(current, shared)
     elif "age_below" in condition:
         answers["date_of_birth"] = _date_value(known["date_of_birth"], engine, adult=False)
     else:
@@ -120,9 +120,10 @@ def _satisfy(engine: Engine, condition: Mapping[str, Any], answers: dict[str, An
             answers[question.id] = condition["equals"]
         elif "in" in condition:
             answers[question.id] = condition["in"][0]
-        elif "contains" in condition:
+        elif "contains" in condition:  # ticked as a client ticks it ("None of these" gives way)
             current = answers.get(question.id) if isinstance(answers.get(question.id), list) else []
-            answers[question.id] = current + [condition["contains"]]
+            wanted = condition["contains"]
+            answers[question.id] = current if wanted in current else question.toggle(current, wanted)
         elif question.type == "multi_choice":  # answered
             answers[question.id] = [question.options[0].id]
         elif question.type == "yes_no":

@@ -47,7 +47,7 @@ def test_csv_export_has_one_row_per_answer_and_is_safe_in_spreadsheets(store, en
     assert by_id["phone"]["answer"] == record["answers"]["phone"] and record["answers"]["phone"].startswith("+44")
     assert by_id["goals"]["answer"].startswith("'=")
     assert by_id["sensitive_skin"]["answer"] == "No" and by_id["sensitive_skin"]["value"] == "false"
-    assert by_id["skin_condition_history"]["answer"] == "None"
+    assert by_id["skin_condition_history"]["answer"] == "None of these"
     assert by_id["concerns"]["value"] == "fine_lines;enlarged_pores"
     assert by_id["full_name"]["step"] == "About you"
 
@@ -142,7 +142,7 @@ def test_every_response_conforms_to_the_exported_questionnaire_it_references(sto
 
     questionnaire = fhir_questionnaire(engine.questionnaire, "en")
     record = record_named(example=example)
-    record["answers"]["skin_condition_history"] = []
+    record["answers"]["skin_condition_history"] = ["none"]  # its own "None of these", marked exclusive
     response = json.loads(store.export(submit_new(store, engine, record), "fhir", staff=STAFF, device="o"))
     QuestionnaireResponse.model_validate(response)
     ClientResponse(copy.deepcopy(response), strict=True)
