@@ -21,7 +21,7 @@ def _date(text: str | None, option: str) -> str | None:
     return day.isoformat()
 
 
-def cmd_bulk_export(args: argparse.Namespace, open_store, staff_of, device_of) -> int:
+def cmd_bulk_export(args: argparse.Namespace, open_store, staff_act) -> int:
     """intake records export --format bundle [--client CLIENT] [--from DATE] [--to DATE] --out FOLDER"""
     from intake.errors import IntakeError
     from intake.records.bulk import ExportScope, export_bulk
@@ -37,6 +37,7 @@ def cmd_bulk_export(args: argparse.Namespace, open_store, staff_of, device_of) -
     if since and until and since > until:
         raise IntakeError(f"--from {since} is after --to {until}.")
     with open_store(args) as store:
+        who = staff_act(store, args, "export")
         client_id = None
         if args.client:
             client_id = args.client.strip().lower()
@@ -46,7 +47,7 @@ def cmd_bulk_export(args: argparse.Namespace, open_store, staff_of, device_of) -
                     raise IntakeError(f"intake {intake.intake_id} has no client (no name and date of birth yet).")
                 client_id = intake.client_id
         scope = ExportScope(client_id, since, until)
-        report = export_bulk(store, scope, Path(args.out), staff=staff_of(args), device=device_of(store))
+        report = export_bulk(store, scope, Path(args.out), staff=who.staff_id, device=who.device)
     print(f"Exported {report.intakes} intake(s) of {report.clients} client(s) with {report.documents} sealed "
           f"document(s) ({scope.describe()}) to {report.folder}: bundle.json (FHIR R4 Bundle), questionnaire.json, "
           "records/, documents/, manifest.json, SHA256SUMS.", file=sys.stderr)

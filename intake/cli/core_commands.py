@@ -135,7 +135,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _shared_pin_problem(config) -> str | None:
     """A warning about [kiosk] staff_pin_hash: the demo PIN, or one PIN shared by everybody."""
-    from intake.tui.pin import PinError, check_pin, demo_allowed
+    from intake.credentials import PinError, demo_allowed
+    from intake.credentials import check_shared_pin as check_pin
 
     stored = config.section("kiosk").get("staff_pin_hash")
     if not stored:

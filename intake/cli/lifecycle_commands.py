@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from intake.cli import credentials
 
 EXIT_OK, EXIT_INVALID = 0, 1
 
@@ -33,14 +34,32 @@ def register(sub: argparse._SubParsersAction, who: Callable[[argparse.ArgumentPa
 
     p = sub.add_parser("decide", help="record a practitioner's clearance note or override for an intake",
                        description="Only an intake whose verdict is CLEARANCE takes a decision; a deferral never "
-                       "does. The reason is kept (encrypted) and printed in the consent.")
+                       "does. The reason is kept (encrypted) and printed in the consent with who decided. A "
+                       "decision that replaces the one standing says so with --supersede and a reason; both are "
+                       "kept. Asks for the practitioner's own PIN.")
     p.add_argument("intake", metavar="ID")
-    p.add_argument("--practitioner", metavar="ID", required=True, help="the practitioner deciding")
+    p.add_argument("--practitioner", metavar="ID", help="the practitioner deciding (default: the one whose PIN "
+                   "is given)")
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--clearance-noted", metavar="NOTE", help="what was obtained (e.g. the GP's letter of …)")
     how.add_argument("--override", metavar="REASON", help="why treatment may go ahead without the clearance")
-    who(p)
+    p.add_argument("--supersede", metavar="REASON", help="replace the decision that stands, saying why")
+    credentials.add_arguments(p)
     p.set_defaults(handler=cmd_decide)
+
+    p = sub.add_parser("correct", help="correct one of the client's answers with them present (before sealing)",
+                       description="Changes answers of a submitted intake, keeping what they were: the intake is "
+                       "assessed again, the client's kept signatures are dropped (they sign the corrected answers), "
+                       "and the documents list the correction. VALUE: yes/no; an option id; option ids separated by "
+                       "commas; a date; or text. Give QUESTION VALUE again for a follow-up question that the change "
+                       "brings up. Asks for the practitioner's own PIN.")
+    p.add_argument("intake", metavar="ID")
+    p.add_argument("changes", nargs="+", metavar="QUESTION VALUE", help="question id and its corrected value")
+    p.add_argument("--reason", required=True, help="why the answer is corrected (e.g. the client misread it)")
+    p.add_argument("--practitioner", metavar="ID", help="the practitioner correcting (default: the one whose PIN "
+                   "is given)")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_correct)
 
     p = sub.add_parser("sign", help="keep the client's signatures on a submitted intake until the countersignature")
     p.add_argument("intake", metavar="ID")
@@ -60,10 +79,11 @@ def register(sub: argparse._SubParsersAction, who: Callable[[argparse.ArgumentPa
                        "of a deferred one), seals them, keeps them in the store and writes them to the "
                        "intake's folder.")
     p.add_argument("intake", metavar="ID")
-    p.add_argument("--practitioner", metavar="ID", required=True, help="the countersigning practitioner")
+    p.add_argument("--practitioner", metavar="ID", help="the countersigning practitioner (default: the one whose "
+                   "PIN is given)")
     p.add_argument("--signed-at", metavar="TIME", help="when they countersigned, ISO 8601 (default: now)")
     p.add_argument("--out", metavar="DIR", help="documents folder (default: [documents] out_dir)")
-    who(p)
+    credentials.add_arguments(p)
     p.set_defaults(handler=cmd_countersign)
 
 
@@ -132,14 +152,38 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
-    """intake records decide ID --practitioner P (--clearance-noted NOTE | --override REASON)"""
+    """intake records decide ID [--practitioner P] (--clearance-noted NOTE | --override REASON) [--supersede WHY]"""
     kind, reason = ("override", args.override) if args.override is not None else \
         ("clearance_noted", args.clearance_noted)
     store, life, actor = _open(args)
     with store:
         intake, _ = life.load(store.resolve(args.intake))
-        life.decide(intake, args.practitioner, kind, reason, actor)
-    print(f"Intake {intake.intake_id}: {kind.replace('_', ' ')} recorded for {args.practitioner}.")
+        who = credentials.authenticate(store, args, "decide", actor.device, practitioner_id=args.practitioner)
+        life.decide(intake, who, kind, reason, practitioner_id=args.practitioner, supersede=args.supersede)
+        by = who.acting_practitioner("decide", args.practitioner)
+    replaced = " (it replaces the decision that stood)" if args.supersede else ""
+    print(f"Intake {intake.intake_id}: {kind.replace('_', ' ')} recorded for {by}{replaced}.")
+    return EXIT_OK
+
+
+def cmd_correct(args: argparse.Namespace) -> int:
+    """intake records correct ID QUESTION VALUE [QUESTION VALUE ...] --reason WHY [--practitioner P]"""
+    from intake.lifecycle import LifecycleError
+    from intake.lifecycle.decisions import parse_value
+
+    if len(args.changes) % 2:
+        raise LifecycleError("give each correction as QUESTION VALUE (a question id, then its corrected value).")
+    store, life, actor = _open(args)
+    with store:
+        intake, _ = life.load(store.resolve(args.intake))
+        pairs = list(zip(args.changes[::2], args.changes[1::2], strict=True))
+        changes = {question: parse_value(life, question, value) for question, value in pairs}
+        who = credentials.authenticate(store, args, "correct", actor.device, practitioner_id=args.practitioner)
+        before = intake.verdict
+        life.correct(intake, who, changes, args.reason, practitioner_id=args.practitioner)
+    print(f"Intake {intake.intake_id}: corrected {', '.join(changes)}; the original answers are kept in the record.")
+    print(f"  Verdict: {before} -> {intake.verdict}; status {intake.status}."
+          + (" The client signs again (the corrected answers)." if intake.status == "submitted" else ""))
     return EXIT_OK
 
 
@@ -175,20 +219,21 @@ def _signature(life: Lifecycle, intake: Any, kind: str, drawn: str | None, typed
 
 
 def cmd_countersign(args: argparse.Namespace) -> int:
-    """intake records countersign ID --practitioner P"""
+    """intake records countersign ID [--practitioner P]"""
     from intake.cli.document_commands import parse_signed_at
 
     store, life, actor = _open(args)
     with store:
         intake = _at(life, store.resolve(args.intake), ("practitioner", "letter"))
         when = parse_signed_at(args.signed_at, life.engine.config.timezone)
-        counter = life.countersignature(intake, args.practitioner, life.default_plan(intake), when)
+        who = credentials.authenticate(store, args, "countersign", actor.device, practitioner_id=args.practitioner)
+        counter = life.countersignature(intake, who, life.default_plan(intake), when,
+                                        practitioner_id=args.practitioner)
         if life.ensure_seal(counter.signed_at):
             print("First use of the demo clinic: created a self-signed DEMO seal (for trying intake out, not for "
                   "clinical use).")
         packet = life.render(intake, counter)
-        paths = life.keep_documents(intake, packet, replace(actor, staff=args.practitioner),
-                                    Path(args.out) if args.out else None)
+        paths = life.keep_documents(intake, packet, who.actor, Path(args.out) if args.out else None)
     print(f"Intake {intake.intake_id}: {intake.status}.")
     for document, path in zip(packet.documents, paths, strict=True):
         print(f"  {document.kind:10} {path}  (SHA-256 {document.sha256[:16]}…)")

@@ -6,7 +6,9 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from intake.cli import credentials
 
 if TYPE_CHECKING:
     from intake.records import Store
@@ -49,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="FILE", help="write to FILE (created private, mode 0600) instead of the screen; "
                    "with --format bundle, a new folder")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    _who(p)
+    credentials.add_arguments(p)
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("reprint", help="write the stored sealed PDF(s) of an intake, byte for byte")
@@ -58,13 +60,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="PATH", help="folder, or a file name ending in .pdf for one document "
                    "(default: [documents] out_dir)")
     p.add_argument("--force", action="store_true", help="replace files that exist")
-    _who(p)
+    credentials.add_arguments(p)
     p.set_defaults(handler=cmd_reprint)
 
     p = sub.add_parser("erase", help="erase a client's data (consent evidence is kept for the retention period)")
     p.add_argument("client", metavar="CLIENT", help="client id (c-…) or the id of one of their intakes")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    _who(p)
+    credentials.add_arguments(p)
     p.set_defaults(handler=cmd_erase)
 
     from intake.cli import lifecycle_commands
@@ -235,44 +237,77 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "bundle" or args.client or args.since or args.until:
         from intake.cli.bulk_export_commands import cmd_bulk_export
 
-        return cmd_bulk_export(args, _open, staff_name, _device)
+        return cmd_bulk_export(args, _open, _staff_act)
     if not args.intake:
         from intake.errors import IntakeError
 
         raise IntakeError("name the intake to export (ID), or use --format bundle with --client or --from/--to.")
+    out = Path(args.out) if args.out else None
+
+    def deliver(text: str) -> None:
+        if out is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            _write_private(out, text.encode("utf-8"), args.force)
+
     with _open(args) as store:
-        text = store.export(store.resolve(args.intake), args.format, staff=staff_name(args), device=_device(store))
-    if args.out:
-        _write_private(Path(args.out), text.encode("utf-8"), args.force)
+        who = _staff_act(store, args, "export")
+        try:
+            store.export(store.resolve(args.intake), args.format, staff=who.staff_id, device=who.device,
+                         deliver=deliver)
+        except BaseException:
+            _unwrite(out, args.force)
+            raise
+    if out is not None:
         print(f"Wrote {args.out} ({args.format}).", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
     return EXIT_OK
+
+
+def _staff_act(store: Store, args: argparse.Namespace, act: str) -> Any:
+    """The authenticated staff member doing `act` from this command (asks for their PIN)."""
+    return credentials.authenticate(store, args, act, _device(store))  # type: ignore[arg-type]
+
+
+def _unwrite(path: Path | None, force: bool) -> None:
+    """Removes a file this command wrote when its audit entry could not be committed (new files only)."""
+    if path is not None and not force:
+        path.unlink(missing_ok=True)
 
 
 def cmd_reprint(args: argparse.Namespace) -> int:
     """intake records reprint ID"""
+    from intake.errors import IntakeError
+
+    written: list[Path] = []
+
+    def deliver(documents: list) -> None:
+        target = Path(args.out) if args.out else default_dir
+        as_file = target.suffix.lower() == ".pdf"
+        if as_file and len(documents) > 1:
+            raise IntakeError(f"intake {args.intake} has {len(documents)} documents; give a folder to --out, "
+                              "or choose one with --kind.")
+        if not as_file:
+            try:
+                target.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                raise IntakeError(f"cannot create the folder {target} ({exc.strerror}).") from None
+        for info, pdf in documents:
+            path = target if as_file else target / info.filename
+            _write_private(path, pdf, args.force)
+            written.append(path)
+
     with _open(args) as store:
-        documents = store.reprint(store.resolve(args.intake), kind=args.kind, staff=staff_name(args),
-                                  device=_device(store))
         default_dir = store.config.path("documents", "out_dir", "intake-documents")
-    target = Path(args.out) if args.out else default_dir
-    as_file = target.suffix.lower() == ".pdf"
-    if as_file and len(documents) > 1:
-        from intake.errors import IntakeError
-
-        raise IntakeError(f"intake {args.intake} has {len(documents)} documents; give a folder to --out, "
-                          "or choose one with --kind.")
-    if not as_file:
+        who = _staff_act(store, args, "reprint")
         try:
-            target.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            from intake.errors import IntakeError
-
-            raise IntakeError(f"cannot create the folder {target} ({exc.strerror}).") from None
-    for info, pdf in documents:
-        path = target if as_file else target / info.filename
-        _write_private(path, pdf, args.force)
+            documents = store.reprint(store.resolve(args.intake), kind=args.kind, staff=who.staff_id,
+                                      device=who.device, deliver=deliver)
+        except BaseException:
+            for path in written:
+                _unwrite(path, args.force)
+            raise
+    for (info, _), path in zip(documents, written, strict=True):
         print(f"Wrote {path}: the stored {info.kind} document, SHA-256 {info.sha256} (checked).")
     return EXIT_OK
 
@@ -282,6 +317,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
     from intake.errors import IntakeError
 
     with _open(args) as store:
+        who = _staff_act(store, args, "erase")
         client_id = args.client.strip().lower()
         if not client_id.startswith("c-"):
             intake = store.load_intake(store.resolve(client_id))
@@ -303,7 +339,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
             if answer != "ERASE":
                 print("Nothing was erased.")
                 return EXIT_INVALID
-        report = store.erase_client(client_id, staff=staff_name(args), device=_device(store))
+        report = store.erase_client(client_id, staff=who.staff_id, device=who.device)
     print(f"Client {client_id}: erased {len(report.erased_intakes)} intake(s)"
           + (", removed the client." if report.client_removed else "."))
     for intake_id, until in report.kept_intakes.items():

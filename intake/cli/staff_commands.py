@@ -19,15 +19,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--name", required=True, help="the person's name as it appears on documents")
     p.add_argument("--role", required=True, choices=("front_desk", "practitioner"))
     p.add_argument("--practitioner", help="for a practitioner: their [[practitioners]] id in the configuration")
-    p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input (for scripts)")
-    p.add_argument("--by", default=os.environ.get("USER") or "staff", help="who adds them (audit trail)")
+    p.add_argument("--pin-stdin", action="store_true", help="read from standard input (for scripts): your own PIN "
+                   "on the first line (once staff accounts exist), then the new PIN")
+    p.add_argument("--by", metavar="ID", help="your own staff account, proved by your PIN (needed once staff "
+                   "accounts exist; the first account is added without one)")
     p.set_defaults(handler=cmd_add)
     p = actions.add_parser("list", help="list staff accounts")
     p.add_argument("--all", action="store_true", help="include disabled accounts")
     p.set_defaults(handler=cmd_list)
     p = actions.add_parser("disable", help="disable a staff account (its PIN stops working)")
     p.add_argument("staff_id")
-    p.add_argument("--by", default=os.environ.get("USER") or "staff", help="who disables it (audit trail)")
+    p.add_argument("--by", metavar="ID", help="your own staff account, proved by your PIN")
+    p.add_argument("--pin-stdin", action="store_true", help="read your PIN from standard input (for scripts)")
     p.set_defaults(handler=cmd_disable)
     staff.set_defaults(handler=lambda args: staff.print_help() or 2)
 
@@ -56,14 +59,27 @@ def _read_pin(from_stdin: bool) -> str:
     return first
 
 
+def _acting(store, args: argparse.Namespace) -> str:
+    """Who changes the staff accounts: proved by their own PIN once accounts exist; the login name before."""
+    from intake.cli.credentials import read_credential
+    from intake.lifecycle.auth import authenticate, staff_accounts_exist
+
+    if not staff_accounts_exist(store):
+        return os.environ.get("USER") or "staff"  # the first account: nobody can prove anything yet
+    args.staff = args.by
+    credential = read_credential(args, f"{args.by}'s" if args.by else "your")
+    return authenticate(store, credential, "staff", _device(store), staff_id=args.by).staff_id
+
+
 def cmd_add(args: argparse.Namespace) -> int:
-    """intake staff add ID --name NAME --role ROLE [--practitioner ID] [--pin-stdin]"""
+    """intake staff add ID --name NAME --role ROLE [--practitioner ID] [--by ID] [--pin-stdin]"""
     from intake.records.staff import StaffDirectory
 
-    pin = _read_pin(args.pin_stdin)
     with _open(args) as store:
+        by = _acting(store, args)
+        pin = _read_pin(args.pin_stdin)
         member = StaffDirectory(store).add(args.staff_id, name=args.name, role=args.role, pin=pin,
-                                           practitioner_id=args.practitioner, by=args.by, device=_device(store))
+                                           practitioner_id=args.practitioner, by=by, device=_device(store))
     link = f", practitioner {member.practitioner_id}" if member.practitioner_id else ""
     print(f"Added {member.staff_id} ({member.name}, {member.role.replace('_', ' ')}{link}).")
     return EXIT_OK
@@ -90,6 +106,6 @@ def cmd_disable(args: argparse.Namespace) -> int:
     from intake.records.staff import StaffDirectory
 
     with _open(args) as store:
-        StaffDirectory(store).disable(args.staff_id, by=args.by, device=_device(store))
+        StaffDirectory(store).disable(args.staff_id, by=_acting(store, args), device=_device(store))
     print(f"Disabled {args.staff_id}: their PIN no longer unlocks anything.")
     return EXIT_OK

@@ -157,15 +157,20 @@ def cmd_pin_hash(args: argparse.Namespace) -> int:
     """intake pin-hash: asks for a PIN twice (not echoed) and prints the configuration line."""
     import getpass
 
-    from intake.tui.pin import PIN_PATTERN, hash_pin
+    from intake.credentials import PinError, check_new_credential, hash_shared_pin
 
-    first = getpass.getpass("New staff PIN (4 to 12 digits): ")
-    if not PIN_PATTERN.fullmatch(first):
-        print("intake pin-hash: a staff PIN must be 4 to 12 digits (0-9). Nothing was changed.", file=sys.stderr)
+    first = getpass.getpass("New shared staff PIN (6 to 12 digits): ")
+    try:
+        if not first.isdecimal():
+            raise PinError("the shared kiosk PIN is digits only (staff accounts may use passphrases).")
+        check_new_credential(first)
+    except PinError as exc:
+        print(f"intake pin-hash: {exc} Nothing was changed.", file=sys.stderr)
         return EXIT_INVALID
     if getpass.getpass("Type it again: ") != first:
         print("intake pin-hash: the two PINs differ. Nothing was changed.", file=sys.stderr)
         return EXIT_INVALID
     print("Put this line in the [kiosk] section of your clinic configuration:")
-    print(f'staff_pin_hash = "{hash_pin(first)}"')
+    print(f'staff_pin_hash = "{hash_shared_pin(first)}"')
+    print("Better: give each person their own PIN with `intake staff add`; the shared PIN then stops working.")
     return EXIT_OK

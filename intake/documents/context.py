@@ -15,9 +15,10 @@ from typing import Any
 from intake import conditions
 from intake.assessment import RANK, Assessment
 from intake.dates import parse_iso_date
-from intake.documents.model import Countersignature, Signature
+from intake.documents.model import Countersignature, DecisionNote, Signature
 from intake.documents.signature import drawing
 from intake.documents.views import (
+    AnswerChangeView,
     AnswerItem,
     AnswerSection,
     AreaView,
@@ -25,9 +26,11 @@ from intake.documents.views import (
     ClientView,
     ClinicView,
     DateWindow,
+    DecisionNoteView,
     DocumentContext,
     FindingView,
     GuardianView,
+    PersonView,
     PhotoView,
     PlanLimits,
     PlanView,
@@ -76,7 +79,7 @@ def photo_consent_given(answers: Mapping[str, Any]) -> bool:
 def _finding(finding) -> FindingView:
     return FindingView(finding.rule_id, finding.severity, finding.question_label, finding.answer,
                        finding.client_message, finding.practitioner_message, finding.until, finding.lasting,
-                       finding.come_back)
+                       finding.come_back, finding.needs)
 
 
 def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment,
@@ -181,12 +184,39 @@ def assessment_view(assessment: Assessment) -> AssessmentView:
                           tuple(f for f in grouped.defer if not f.lasting))
 
 
-def _practitioner(engine, counter: Countersignature | None) -> PractitionerView | None:
+def _person(engine, practitioner_id: str) -> PersonView:
+    person = engine.config.practitioner(practitioner_id)
+    return PersonView(person.id, person.name, person.role or "", person.registration or "")
+
+
+def _change(engine, question_id: str, before: Any, after: Any, language: str) -> AnswerChangeView:
+    questionnaire = engine.questionnaire
+    question = questionnaire.by_id.get(question_id)
+    if question is None:
+        return AnswerChangeView(question_id, str(before), str(after))
+    return AnswerChangeView(localize(question.label, language), questionnaire.display(question, before, language),
+                            questionnaire.display(question, after, language))
+
+
+def _note(engine, note: DecisionNote, language: str) -> DecisionNoteView:
+    return DecisionNoteView(note.kind, _person(engine, note.practitioner_id), note.on, note.reason,
+                            note.superseded_on, _person(engine, note.superseded_by) if note.superseded_by else None,
+                            note.replaced_because,
+                            tuple(_change(engine, q, before, after, language) for q, before, after in note.changes))
+
+
+def _practitioner(engine, counter: Countersignature | None, language: str) -> PractitionerView | None:
+    """The countersigner and the decisions, each named with its own author (never the countersigner for all)."""
     if counter is None:
         return None
-    person = engine.config.practitioner(counter.practitioner_id)
-    return PractitionerView(person.id, person.name, person.role or "", person.registration or "",
-                            counter.signed_at, counter.decision, counter.reason or "")
+    person = _person(engine, counter.practitioner_id)
+    decided = counter.decision != "none"
+    signed_day = counter.signed_at.astimezone(engine.config.timezone).date()
+    return PractitionerView(person.id, person.name, person.role, person.registration, counter.signed_at,
+                            counter.decision, counter.reason or "",
+                            _person(engine, counter.decided_by or counter.practitioner_id) if decided else None,
+                            (counter.decided_on or signed_day) if decided else None,
+                            tuple(_note(engine, n, language) for n in counter.history))
 
 
 def _photo(engine, answers: Mapping[str, Any], language: str) -> PhotoView:
@@ -239,7 +269,7 @@ def document_context(engine, inputs: Inputs) -> DocumentContext:
         photo=_photo(engine, answers, language),
         privacy=privacy(engine),
         signatures=SignaturesView(_signature(inputs.client), _signature(inputs.photo),
-                                  _practitioner(engine, inputs.counter)),
+                                  _practitioner(engine, inputs.counter, language)),
         issued_at=inputs.issued_at,
         entered_at=inputs.entered_at,
     )

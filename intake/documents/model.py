@@ -10,7 +10,7 @@ import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,31 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class DecisionNote:
+    """A decision the documents list besides the one in force: a superseded one, or a correction of answers.
+
+    Args:
+        kind: "clearance_noted", "override" or "correction".
+        practitioner_id: who made it.
+        on: the day it was made (documents print the day).
+        reason: why.
+        superseded_on: the day a later decision replaced it, None while it stands (a correction never stands).
+        superseded_by: the practitioner id of the decision that replaced it.
+        replaced_because: why the decision that replaced it did so.
+        changes: for a correction, (question id, answer before, answer after) for each answer changed.
+    """
+
+    kind: str
+    practitioner_id: str
+    on: date
+    reason: str = ""
+    superseded_on: date | None = None
+    superseded_by: str | None = None
+    replaced_because: str = ""
+    changes: tuple[tuple[str, Any, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Countersignature:
     """The practitioner's countersignature and decision.
 
@@ -107,6 +132,10 @@ class Countersignature:
         sealed_at: the exact moment of countersigning, which the seal carries, when the documents print and
             embed a signed_at rounded to the minute (see intake.lifecycle.document_time); not before
             signed_at. None: the seal carries entered_at, else signed_at.
+        decided_by: the practitioner who made the decision in force, when another than the countersigner
+            (None: the countersigner decided).
+        decided_on: the day the decision in force was made (None: the day of the countersignature).
+        history: superseded decisions and corrections of answers, in the order they were made.
     """
 
     practitioner_id: str
@@ -116,6 +145,9 @@ class Countersignature:
     plan: Any = None
     entered_at: datetime | None = None
     sealed_at: datetime | None = None
+    decided_by: str | None = None
+    decided_on: date | None = None
+    history: tuple[DecisionNote, ...] = ()
 
 
 @dataclass(frozen=True)

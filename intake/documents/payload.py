@@ -13,7 +13,7 @@ from typing import Any
 
 from intake import __version__
 from intake.documents.context import Inputs
-from intake.documents.model import utc_text
+from intake.documents.model import DecisionNote, utc_text
 
 PAYLOAD_FORMAT = "intake-document-data/1"
 ATTACHMENT_NAME = "intake-data.json"
@@ -34,10 +34,15 @@ def build_payload(engine, inputs: Inputs, templates: Mapping[str, Mapping[str, s
     counter = inputs.counter
     practitioner = None
     if counter is not None:
-        person = engine.config.practitioner(counter.practitioner_id)
+        decided = counter.decision != "none"
         practitioner = {
-            "id": person.id, "name": person.name, "role": person.role, "registration": person.registration,
-            "signed_at": utc_text(counter.signed_at), "decision": counter.decision, "reason": counter.reason,
+            **_person(engine, counter.practitioner_id), "signed_at": utc_text(counter.signed_at),
+            "decision": counter.decision, "reason": counter.reason,
+            # who made the decision in force (not necessarily the countersigner), and the earlier ones
+            "decided_by": _person(engine, counter.decided_by or counter.practitioner_id) if decided else None,
+            "decided_on": (counter.decided_on or counter.signed_at.astimezone(engine.config.timezone).date()
+                           ).isoformat() if decided else None,
+            "history": [_note(engine, note) for note in counter.history],
         }
     ordered = {q.id: inputs.answers[q.id] for q in engine.questionnaire.questions() if q.id in inputs.answers}
     entered = {"entered_at": utc_text(inputs.entered_at)} if inputs.entered_at else {}  # signatures entered later
@@ -83,3 +88,17 @@ def encode(payload: Mapping[str, Any]) -> bytes:
 def fingerprint(data: bytes) -> str:
     """The SHA-256 of the embedded data, as printed in the documents."""
     return hashlib.sha256(data).hexdigest()
+
+
+def _person(engine: Any, practitioner_id: str) -> dict[str, Any]:
+    person = engine.config.practitioner(practitioner_id)
+    return {"id": person.id, "name": person.name, "role": person.role, "registration": person.registration}
+
+
+def _note(engine: Any, note: DecisionNote) -> dict[str, Any]:
+    """A superseded decision or a correction as embedded data (answers by question id, values as recorded)."""
+    return {"kind": note.kind, "by": _person(engine, note.practitioner_id), "on": note.on.isoformat(),
+            "reason": note.reason, "superseded_on": note.superseded_on.isoformat() if note.superseded_on else None,
+            "superseded_by": _person(engine, note.superseded_by) if note.superseded_by else None,
+            "replaced_because": note.replaced_because,
+            "changes": [{"question": q, "from": before, "to": after} for q, before, after in note.changes]}

@@ -22,15 +22,12 @@ from intake.documents.errors import (
 from intake.documents.fetcher import BASE_URL, TemplateAssetFetcher, blocked_message
 from intake.documents.formatting import make_filters
 from intake.documents.model import (
-    DECISIONS,
-    MULTILINE_TEXT,
     Countersignature,
     Document,
     Packet,
     Signature,
     check_signature,
     check_signer,
-    check_text,
     check_time,
     utc_text,
 )
@@ -41,12 +38,11 @@ from intake.documents.payload import (
     encode,
     fingerprint,
 )
+from intake.documents.practitioner import check_countersignature
 from intake.documents.prepared import PreparedPDFs, layout_key
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.templates import load_template_set, set_version
 from intake.signing import guardian_required
-from intake.text import MAX_REASON
-from intake.treatment import AREA_QUESTION, TreatmentPlan
 
 PAPER_SIZES = {"A4": "A4", "Letter": "letter"}
 PDF_VARIANT = "pdf/a-3b"
@@ -186,7 +182,7 @@ class PacketRenderer:
                 raise ConsentRefusedError(
                     f"no consent can be signed: the suitability verdict is DEFER ({reasons}). Render without a "
                     "client signature to produce the deferral letter instead.")
-            counter = self._check_counter(counter, assessment, None, deferral=True) if counter else None
+            counter = check_countersignature(engine, counter, assessment, None, deferral=True) if counter else None
             if counter is not None:
                 when = counter.signed_at
             elif issued_at is not None:
@@ -224,75 +220,12 @@ class PacketRenderer:
             raise SignatureInputError("the client did not agree to photos; there is no photo consent to sign.")
         plan = counter.plan if isinstance(counter, Countersignature) and counter.plan is not None \
             else engine.default_plan(record, assessment)
-        counter = self._check_counter(counter, assessment, plan)
+        counter = check_countersignature(engine, counter, assessment, plan)
         if counter.signed_at < client.signed_at:
             raise SignatureInputError(f"the practitioner's countersignature ({utc_text(counter.signed_at)}) is "
                                       f"earlier than the client's signature ({utc_text(client.signed_at)}).")
         return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at,
                       counter.entered_at, counter.sealed_at)
-
-    def _check_counter(self, counter, assessment, plan, deferral: bool = False) -> Countersignature:
-        what = "the practitioner's countersignature"
-        if not isinstance(counter, Countersignature):
-            raise SignatureInputError(f"{what} must be a Countersignature, not {type(counter).__name__}.")
-        config = self.engine.config
-        if config.practitioner(counter.practitioner_id) is None:
-            known = ", ".join(p.id for p in config.practitioners)
-            raise SignatureInputError(f"{what}: no practitioner {counter.practitioner_id!r} in the clinic "
-                                      f"configuration; known: {known}.")
-        if counter.decision not in DECISIONS:
-            raise SignatureInputError(f"{what}: decision must be one of {', '.join(DECISIONS)}.")
-        reason = check_text(counter.reason, f"{what}: the reason", MAX_REASON, MULTILINE_TEXT,
-                            "contains control or hidden formatting characters.", required=False)
-        signed_at = check_time(counter.signed_at, what)
-        if deferral and counter.decision != "none":
-            raise ConsentRefusedError("a DEFER verdict cannot be overridden or cleared on the documents; the client "
-                                      "needs a new consultation once the reasons have passed.")
-        if counter.decision == "override" and not reason:
-            raise SignatureInputError(f"{what}: an override needs the practitioner's reason.")
-        if counter.decision == "clearance_noted" and assessment.verdict != "clearance":
-            raise SignatureInputError(f"{what}: 'clearance_noted' applies only to a CLEARANCE verdict; this one "
-                                      f"is {assessment.verdict.upper()}.")
-        if plan is not None:
-            beyond = self._check_plan(plan, assessment, counter.decision)
-            if counter.decision == "override" and not beyond and assessment.verdict != "clearance":
-                raise SignatureInputError(f"{what}: there is nothing to override; the verdict is "
-                                          f"{assessment.verdict.upper()} and the plan keeps within its limits.")
-        entered = None if counter.entered_at is None else check_time(counter.entered_at, f"{what} (entered_at)")
-        if entered is not None and entered < signed_at:
-            raise SignatureInputError(f"{what}: entered_at ({utc_text(entered)}) is before it was signed.")
-        sealed = None if counter.sealed_at is None else check_time(counter.sealed_at, f"{what} (sealed_at)")
-        if sealed is not None and sealed < signed_at:
-            raise SignatureInputError(f"{what}: sealed_at ({utc_text(sealed)}) is before it was signed.")
-        return Countersignature(counter.practitioner_id, signed_at, counter.decision, reason, plan,
-                                entered if entered != signed_at else None, sealed if sealed != signed_at else None)
-
-    def _check_plan(self, plan, assessment, decision: str) -> bool:
-        """Checks a plan; returns True when it goes beyond the screening's limits (allowed only as an override)."""
-        what = "the treatment plan"
-        if not isinstance(plan, TreatmentPlan):
-            raise SignatureInputError(f"{what} must be a TreatmentPlan (see Engine.default_plan).")
-        if not plan.areas:
-            raise SignatureInputError(f"{what} has no treatment areas.")
-        area_question = self.engine.questionnaire.by_id[AREA_QUESTION]
-        for area in plan.areas:
-            if area_question.option(area.area) is None:
-                raise SignatureInputError(f"{what}: {area.area!r} is not a treatment area of the questionnaire.")
-            if not 0.1 <= area.depth_min <= area.depth_max <= 3.0:
-                raise SignatureInputError(f"{what}: the needle depth for {area.area} must be a range within "
-                                          "0.1–3.0 mm, smallest first.")
-        if not (1 <= plan.sessions <= 12 and 1 <= plan.interval_weeks <= 52):
-            raise SignatureInputError(f"{what}: use 1–12 sessions at least 1 week apart.")
-        limits = assessment.plan_limits
-        exceeded = []
-        if "max_depth_mm" in limits and any(a.depth_max > limits["max_depth_mm"] for a in plan.areas):
-            exceeded.append(f"needle depth above {limits['max_depth_mm']} mm")
-        if "min_interval_weeks" in limits and plan.interval_weeks < limits["min_interval_weeks"]:
-            exceeded.append(f"sessions closer than {limits['min_interval_weeks']} weeks")
-        if exceeded and decision != "override":
-            raise SignatureInputError(f"{what} goes beyond the limits the screening set ({'; '.join(exceeded)}). "
-                                      "Keep within them, or record an override with the practitioner's reason.")
-        return bool(exceeded)
 
     # -- rendering ----------------------------------------------------------------------------
 

@@ -64,7 +64,8 @@ class FindingView:
     """One finding as the documents show it.
 
     until is the end of its waiting period (None when it has none); lasting is True for a finding that
-    will not pass with time; come_back is the condition after which a temporary one has passed ("" if none).
+    will not pass with time; come_back is the condition after which a temporary one has passed ("" if none);
+    needs says what settles a CLEARANCE finding: "approval", "guardian" or "wait" ("" for other severities).
     """
 
     rule: str
@@ -76,6 +77,7 @@ class FindingView:
     until: date | None
     lasting: bool
     come_back: str
+    needs: str = ""
 
 
 @dataclass(frozen=True)
@@ -215,8 +217,45 @@ class SignatureView:
 
 
 @dataclass(frozen=True)
+class PersonView:
+    """A practitioner as the documents name them; role and registration are "" when not configured."""
+
+    id: str
+    name: str
+    role: str
+    registration: str
+
+
+@dataclass(frozen=True)
+class AnswerChangeView:
+    """One answer a correction changed, in words: the question, what the client had said, and what it is now."""
+
+    question: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class DecisionNoteView:
+    """A superseded decision or a correction of answers, with who made it and, if replaced, who replaced it."""
+
+    kind: str
+    by: PersonView
+    on: date
+    reason: str
+    superseded_on: date | None
+    superseded_by: PersonView | None
+    replaced_because: str
+    changes: tuple[AnswerChangeView, ...]
+
+
+@dataclass(frozen=True)
 class PractitionerView:
-    """The countersignature and the decision recorded with it; reason is "" when none was given."""
+    """The countersigner, and the decision in force with the practitioner who made it (who may be another).
+
+    decision is "none" when none was recorded (then decided_by is None); reason is "" when none was given;
+    history lists superseded decisions and corrections of answers, oldest first.
+    """
 
     id: str
     name: str
@@ -225,6 +264,9 @@ class PractitionerView:
     signed_at: datetime
     decision: str
     reason: str
+    decided_by: PersonView | None
+    decided_on: date | None
+    history: tuple[DecisionNoteView, ...]
 
 
 @dataclass(frozen=True)

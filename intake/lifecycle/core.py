@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from intake.assessment import Assessment
 from intake.engine import Engine
 from intake.errors import InvalidRecordError
-from intake.lifecycle import signers, stopped
+from intake.lifecycle import auth, decisions, signers, stopped
+from intake.lifecycle.auth import Authenticated, StaffAct
 from intake.lifecycle.documents import DocumentsPart
 from intake.lifecycle.model import (
     PHOTO_CONSENT_QUESTION,
@@ -34,7 +35,7 @@ from intake.treatment import TreatmentPlan
 
 if TYPE_CHECKING:
     from intake.documents.model import Countersignature, Signature
-    from intake.records.model import IntakeView
+    from intake.records.model import Decision, IntakeView
     from intake.records.store import Store
 
 #: Questions the lifecycle relies on by id.
@@ -313,65 +314,83 @@ class Lifecycle(DocumentsPart):
             return None
         return self.engine.default_plan(intake.record, intake.assessment)
 
-    def decide(self, intake: Intake, practitioner_id: str, kind: str, reason: str, actor: Actor) -> None:
-        """Records 'clearance_noted' or 'override' (with its reason) for an intake that needs clearance.
+    def authenticate(self, credential: Any, act: StaffAct, device: str, *, staff_id: str | None = None,
+                     practitioner_id: str | None = None) -> Authenticated:
+        """Proves who is acting and that they may (intake.lifecycle.auth.authenticate, on this store)."""
+        return auth.authenticate(self.store, credential, act, device, staff_id=staff_id,
+                                 practitioner_id=practitioner_id)
 
-        Raises:
-            LifecycleError: a deferral (never cleared or overridden), or a verdict that needs no decision.
-            TextInputError: the reason is missing, too long or not plain text.
-        """
-        if intake.verdict == "defer":
-            raise LifecycleError("a deferral cannot be overridden or cleared; the client can be seen again in a "
-                                 "new consultation when the reason has passed.")
-        if intake.verdict != "clearance":
-            raise LifecycleError(f"the verdict is {intake.verdict!r}: no clearance decision is needed.")
-        reason = check_reason(reason, required=True)
-        self.store.record_decision(intake.intake_id, practitioner_id=practitioner_id, kind=kind, reason=reason,
-                                   staff=actor.staff, device=actor.device)
+    def decisions(self, intake_id: str) -> list[Decision]:
+        """Every decision of an intake, oldest first, each with what superseded it."""
+        return self.store.load_intake(intake_id).decisions
 
-    def decision(self, intake_id: str) -> tuple[str, str]:
-        """The latest recorded decision of an intake as (kind, reason), or ('none', '')."""
-        decisions = self.store.load_intake(intake_id).decisions
-        return (decisions[-1].kind, decisions[-1].reason) if decisions else ("none", "")
+    def contradiction(self, intake: Intake, kind: str) -> str | None:
+        """What a new decision would replace, in words for a confirmation; None when no decision stands."""
+        return decisions.contradiction(self.decisions(intake.intake_id), kind)
 
-    def countersignature(self, intake: Intake, practitioner_id: str, plan: TreatmentPlan | None = None,
-                         signed_at: datetime | None = None) -> Countersignature:
-        """The practitioner's countersignature, carrying the decision recorded in the store (the one source).
+    def decide(self, intake: Intake, who: Authenticated, kind: str, reason: str, *, practitioner_id: str | None = None,
+               supersede: str | None = None) -> int:
+        """Records a clearance note or override by `who` (see intake.lifecycle.decisions.decide); its id."""
+        return decisions.decide(self, intake, who, kind, reason, practitioner_id=practitioner_id, supersede=supersede)
+
+    def correct(self, intake: Intake, who: Authenticated, changes: Mapping[str, Any], reason: str, *,
+                practitioner_id: str | None = None) -> int:
+        """Corrects answers with the client present (see intake.lifecycle.decisions.correct); its id."""
+        return decisions.correct(self, intake, who, changes, reason, practitioner_id=practitioner_id)
+
+    def countersignature(self, intake: Intake, who: Authenticated, plan: TreatmentPlan | None = None,
+                         signed_at: datetime | None = None, *, practitioner_id: str | None = None
+                         ) -> Countersignature:
+        """The countersignature of `who`, carrying every decision as recorded in the store (the one source).
 
         The documents print and embed its `document_time` (the minute); the seal carries the exact moment.
 
         Raises:
-            LifecycleError: the practitioner is not one of the clinic's, or clearance is still undecided.
+            AuthenticationError: `who` may not countersign, or not as `practitioner_id`.
+            LifecycleError: clearance is still undecided.
         """
-        if self.engine.config.practitioner(practitioner_id) is None:
-            known = ", ".join(p.id for p in self.engine.config.practitioners)
-            raise LifecycleError(f"{practitioner_id!r} is not a practitioner of this clinic (known: {known}).")
-        kind, reason = self.decision(intake.intake_id)
-        if intake.verdict == "clearance" and kind == "none":
+        practitioner = decisions.acting(self, who, "countersign", practitioner_id)
+        history = self.decision_history(intake.intake_id)
+        if intake.verdict == "clearance" and history[0] == "none":
             raise LifecycleError("this intake needs clearance: note the clearance or override it (with a reason) "
                                  "before countersigning.")
-        return self.expected_countersignature(intake, practitioner_id, kind, reason, plan, signed_at or self.clock())
+        return self.expected_countersignature(intake, practitioner, plan, signed_at or self.clock(), history)
 
-    def expected_countersignature(self, intake: Intake, practitioner_id: str, decision: str, reason: str,
-                                  plan: TreatmentPlan | None, signed_at: datetime) -> Countersignature:
+    def decision_history(self, intake_id: str) -> tuple[Any, ...]:
+        """(kind, reason, decided_by, decided_on, notes) of the decisions as the documents print them."""
+        return decisions.countersigning_history(self, self.decisions(intake_id))
+
+    def expected_countersignature(self, intake: Intake, practitioner_id: str, plan: TreatmentPlan | None,
+                                  signed_at: datetime, history: tuple[Any, ...]) -> Countersignature:
         """The countersignature these choices would make at `signed_at`, without reading the store.
 
-        What `countersignature` returns once the decision is recorded; for `prepare` while the
-        practitioner reviews (any thread). The reason is trimmed as `decide` keeps it.
+        What `countersignature` returns once the decisions are recorded; for `prepare` while the
+        practitioner reviews (any thread). `history` is `decision_history`'s, or what it will be once the
+        decision on screen is recorded (see `pending_history`).
         """
         from intake.documents.model import Countersignature
 
+        kind, reason, decided_by, decided_on, notes = history
         exact = signed_at.astimezone(UTC).replace(microsecond=0)
         printed = document_time(exact, intake.signatures if intake.verdict != "defer" else None)
         if reason:
             reason = check_reason(reason, required=False)
-        return Countersignature(practitioner_id=practitioner_id, signed_at=printed, decision=decision, reason=reason,
-                                plan=plan if intake.verdict != "defer" else None,
-                                sealed_at=exact if exact != printed else None)
+        deferral = intake.verdict == "defer"
+        return Countersignature(practitioner_id=practitioner_id, signed_at=printed, decision=kind, reason=reason,
+                                plan=plan if not deferral else None, sealed_at=exact if exact != printed else None,
+                                decided_by=decided_by if decided_by != practitioner_id else None,
+                                decided_on=decided_on, history=notes)
 
-    def discard(self, intake_id: str, reason: str, actor: Actor) -> None:
+    def pending_history(self, recorded: tuple[Any, ...], practitioner_id: str, kind: str, reason: str,
+                        day: date, supersede: str = "") -> tuple[Any, ...]:
+        """The decision history once a decision on screen (`kind` by `practitioner_id` on `day`) is recorded."""
+        if kind == "none":
+            return recorded
+        return decisions.pending(recorded, practitioner_id, kind, reason, day, supersede)
+
+    def discard(self, intake_id: str, reason: str, who: Authenticated) -> None:
         """Erases a draft staff abandon on purpose (a test, a mistake); the audit trail keeps who and why."""
         from intake.records.erase import discard_draft  # imported on first use
         if len(reason := check_reason(reason, required=False)) < 3:
             raise TextInputError("say why the draft is discarded (for example: a test, or started twice).")
-        discard_draft(self.store, intake_id, reason, actor.staff, actor.device)
+        discard_draft(self.store, intake_id, reason, who.staff_id, who.device)

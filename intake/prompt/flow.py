@@ -12,9 +12,10 @@ from intake.consultation import consultation
 from intake.errors import IntakeError
 from intake.kindstop import KindStop
 from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, signers
+from intake.lifecycle.auth import Authenticated
+from intake.prompt.practitioner import PractitionerPart
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
-from intake.text import check_reason
 from intake.verdicts import verdict_text, wording
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class AskSession:
         self.stopped: KindStop | None = None
         #: staff chose to carry on with every question after a kind stop (a misunderstanding)
         self.kind_stop_waived = False
+        #: the practitioner, once proved by their PIN
+        self.practitioner: Authenticated | None = None
 
     @property
     def intake_id(self) -> str | None:
@@ -112,22 +115,25 @@ class AskSession:
             if self.stopped is not None:
                 if not self._tell_kind_stop(intake, self.stopped):
                     return []
-                life.submit_stopped(intake, self.actor)  # the answers given, submitted as a deferral for its letter
             else:
                 self._review(walker, answers)
                 life.submit(intake, self.actor)
         assessment = intake.assessment
-        assert assessment is not None  # submitted above, or loaded with its record
-        self._tell_outcome(assessment)
-        if assessment.verdict == "defer":
-            life.ensure_seal()
-            packet = life.render(intake, None)
+        if assessment is not None:
+            self._tell_outcome(assessment)
+        if self.stopped is not None or (assessment is not None and assessment.verdict == "defer"):
+            letter = self._deferral_letter(intake)
+            if letter is None:
+                return []
+            packet = letter
         else:
+            assert assessment is not None  # submitted above, or loaded with its record
             signed = self._sign_and_render(intake, assessment)
             if signed is None:
                 return []
             packet = signed
-        paths = life.keep_documents(intake, packet, self.actor, self.out_dir)
+        paths = life.keep_documents(intake, packet, self.practitioner.actor if self.practitioner else self.actor,
+                                    self.out_dir)
         self.prompter.say("\nDocuments saved:")
         for path in paths:
             self.prompter.say(f"  {path}")
@@ -177,6 +183,10 @@ class AskSession:
         self.prompter.say(f"\n{kindstop.CLIENT_TITLE}\n{kindstop.CLIENT_MESSAGE}")
         if not self.prompter.confirm("kind_stop_staff", "Staff: show why the intake stopped?", default=True):
             self.prompter.say(f"Intake {intake.intake_id} is kept as a draft.")
+            return False
+        self.practitioner = PractitionerPart(self).unlock()
+        if self.practitioner is None:
+            self.prompter.say(f"Not unlocked. Intake {intake.intake_id} is kept as a draft.")
             return False
         self.prompter.say("\nStopped kindly: no treatment today. The client was asked only for their contact "
                           "details (no consent statements, no signatures). Please talk with them.\nWhy it stopped:")
@@ -272,33 +282,76 @@ class AskSession:
         typed = self.prompter.text(key, "Type your full name to sign", validate=check)
         return self.lifecycle.typed_signature(intake, kind, typed)
 
+    def _deferral_letter(self, intake: Intake) -> Packet | None:
+        """The deferral letter, countersigned by the practitioner (proved by their PIN); None when not unlocked."""
+        part = PractitionerPart(self)
+        who = self.practitioner or part.unlock()
+        if who is None:
+            self.prompter.say(f"Not unlocked. Intake {intake.intake_id} is kept; continue it with "
+                              f"`intake ask --resume {intake.intake_id}`.")
+            return None
+        practitioner_id = part.practitioner_id(who)
+        if self.stopped is not None and intake.status == "draft":
+            self.lifecycle.submit_stopped(intake, who.actor)  # the answers given, as a deferral for its letter
+        counter = self.lifecycle.countersignature(intake, who, None, practitioner_id=practitioner_id)
+        self.lifecycle.ensure_seal(counter.signed_at)
+        return self.lifecycle.render(intake, counter)
+
+    def _client_signs(self, intake: Intake) -> None:
+        """The information, then the client's signatures (kept until the countersignature)."""
+        self._show_information()
+        client = self._typed_signature(intake, "signature", "consent")
+        photo = self._typed_signature(intake, "photo_signature", "photo_consent") \
+            if self.lifecycle.photo_needed(intake) else None
+        self.lifecycle.sign(intake, ClientSignatures(client, photo), self.actor)
+        self.prompter.say("\nThank you. Please hand the device back to the practitioner.")
+
     def _sign_and_render(self, intake: Intake, assessment: Assessment) -> Packet | None:
+        """The client signs, then the practitioner (proved by their PIN) reviews, may correct, and countersigns."""
         life = self.lifecycle
         if intake.signatures is None:
-            self._show_information()
-            client = self._typed_signature(intake, "signature", "consent")
-            photo = self._typed_signature(intake, "photo_signature", "photo_consent") \
-                if life.photo_needed(intake) else None
-            life.sign(intake, ClientSignatures(client, photo), self.actor)
-            self.prompter.say("\nThank you. Please hand over to the practitioner.")
+            self._client_signs(intake)
         else:
             when = intake.signatures.consent.signed_at.astimezone(self.engine.config.timezone)
             self.prompter.say(f"\nThe client signed on {when:%d %B %Y at %H:%M}; their signatures were kept for "
                               "the practitioner.")
-        practitioners = [(p.id, f"{p.name} ({p.role})" if p.role else p.name) for p in self.engine.config.practitioners]
-        practitioner_id = self.prompter.select("practitioner", "Practitioner reviewing this intake", practitioners)
-        self._show_consultation(intake, assessment)
-        self.prompter.say(f"Suitability: {verdict_text(assessment)}")
-        for finding in assessment.findings:
-            self.prompter.say(f"  [{finding.severity}] {finding.practitioner_message}")
-        if assessment.verdict == "clearance" and not self._decide(intake, practitioner_id):
+        part = PractitionerPart(self)
+        who = self.practitioner = self.practitioner or part.unlock()
+        if who is None:
+            self.prompter.say(f"Not unlocked. Intake {intake.intake_id} is saved as submitted with the client's "
+                              f"signatures; continue it with `intake ask --resume {intake.intake_id}`.")
             return None
-        if not self.prompter.confirm("countersign", "I have reviewed the answers and the suitability outcome, and I "
-                                     "countersign this consent.", default=False):
+        practitioner_id = part.practitioner_id(who)
+        while True:
+            assessment = intake.assessment or assessment
+            self._show_consultation(intake, assessment)
+            self.prompter.say(f"Suitability: {verdict_text(assessment)}")
+            for finding in assessment.findings:
+                self.prompter.say(f"  [{finding.severity}] {finding.practitioner_message}")
+            action = self.prompter.select("practitioner_action", "Practitioner: what now?", [
+                ("countersign", "Go on to countersign"), ("correct", "Correct an answer with the client"),
+                ("stop", "Stop here (everything is saved)")])
+            if action == "stop":
+                self.prompter.say(f"Intake {intake.intake_id} is saved; continue it with "
+                                  f"`intake ask --resume {intake.intake_id}`.")
+                return None
+            if action == "correct":
+                part.correct(intake, who, practitioner_id, Walker(self.engine, self.prompter,
+                                                                  intake.consultation_date))
+                if intake.verdict != "defer" and intake.signatures is None:
+                    self.prompter.say("The client now signs the corrected answers.")
+                    self._client_signs(intake)
+                continue
+            if intake.verdict == "clearance" and not part.decide(intake, who, practitioner_id):
+                return None
+            if intake.verdict == "defer" or self.prompter.confirm(
+                    "countersign", "I have reviewed the answers and the suitability outcome, and I countersign "
+                    "this consent.", default=False):
+                break
             self.prompter.say(f"Not countersigned. Intake {intake.intake_id} is saved as submitted with the client's "
                               f"signatures; continue it with `intake ask --resume {intake.intake_id}`.")
             return None
-        counter = life.countersignature(intake, practitioner_id, life.default_plan(intake))
+        counter = life.countersignature(intake, who, life.default_plan(intake), practitioner_id=practitioner_id)
         life.ensure_seal(counter.signed_at)
         self.prompter.say("Preparing and sealing your documents…")
         return life.render(intake, counter)
@@ -317,30 +370,3 @@ class AskSession:
                 answer = "\n      ".join(line.answer.splitlines() or [""])
                 self.prompter.say(f"    {mark}{line.label}\n      {answer}")
         self.prompter.say("")
-
-    def _decide(self, intake: Intake, practitioner_id: str) -> bool:
-        """The practitioner's clearance decision; False when they stop until clearance."""
-        kind, reason = self.lifecycle.decision(intake.intake_id)
-        if kind != "none":
-            self.prompter.say(f"Decision already recorded: {kind.replace('_', ' ')} ({reason}).")
-            return True
-        decision = self.prompter.select("decision", "Clearance is needed. What happens now?", [
-            ("clearance_noted", "Clearance has been obtained (note what)"),
-            ("override", "Treat anyway, on my professional judgement (give the reason)"),
-            ("stop", "Stop here: no treatment until clearance"),
-        ])
-        if decision == "stop":
-            self.prompter.say(f"Intake {intake.intake_id} is saved as submitted with the client's signatures; "
-                              f"continue it with `intake ask --resume {intake.intake_id}` once cleared.")
-            return False
-
-        def check(text: str) -> bool | str:
-            try:
-                check_reason(text, required=True)
-            except IntakeError as exc:
-                return f"{str(exc)[0].upper()}{str(exc)[1:]}"
-            return True
-
-        reason = self.prompter.text("reason", "Reason (what was obtained, or why)", validate=check)
-        self.lifecycle.decide(intake, practitioner_id, decision, reason, self.actor)
-        return True

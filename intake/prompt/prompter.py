@@ -34,6 +34,9 @@ class Prompter(Protocol):
     def confirm(self, key: str, message: str, *, default: bool = False) -> bool:
         """Asks a yes/no confirmation."""
 
+    def secret(self, key: str, message: str) -> str:
+        """Asks for a PIN or passphrase without showing what is typed."""
+
 
 class QuestionaryPrompter:
     """Real prompts on a terminal. Ctrl-C raises KeyboardInterrupt and Ctrl-D EOFError (unsafe_ask)."""
@@ -89,3 +92,6 @@ class QuestionaryPrompter:
 
     def confirm(self, key, message, *, default=False):
         return self._ask(self._q.confirm(message, default=default))
+
+    def secret(self, key, message):
+        return self._ask(self._q.password(message))

@@ -23,7 +23,7 @@ EVENTS = {
     "signed": "signed", "rendered": "rendered", "viewed": "viewed",
     "exported": "exported", "erased": "erased", "key_rotated": "data key rotated",
     "staff_added": "staff member added", "staff_disabled": "staff member disabled",
-    "staff_unlocked": "staff unlocked", "pin_refused": "wrong staff PIN",
+    "staff_unlocked": "staff unlocked", "pin_refused": "wrong staff PIN", "act_refused": "staff act refused",
 }
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"

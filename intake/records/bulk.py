@@ -227,9 +227,12 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
         if any(d.kept for d in intake.documents):
             kinds = sorted({d.kind for d in intake.documents if d.kept})
             for kind in kinds:
-                for info, pdf in store.reprint(intake_id, kind=kind, staff=staff, device=device):
+                def deliver(documents: list[tuple[Any, bytes]], into: str = intake_id) -> None:
+                    for info, pdf in documents:  # before the audit entry says 'exported'
+                        relative = f"documents/{into}/{info.filename}"
+                        written(relative, _write_file(folder / relative, pdf, durable=False))
+                for info, pdf in store.reprint(intake_id, kind=kind, staff=staff, device=device, deliver=deliver):
                     relative = f"documents/{intake_id}/{info.filename}"
-                    written(relative, _write_file(folder / relative, pdf, durable=False))
                     entry(document_reference(intake, info, pdf, relative, subject),
                           _urn("DocumentReference", f"{intake_id}:{info.document_id}"))
                     report.documents += 1

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from intake import conditions
@@ -110,8 +111,14 @@ def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, adul
     return out.getvalue()
 
 
-def export_intake(store: StoreOps, intake_id: str, fmt: str, staff: str, device: str) -> str:
-    """Exports one intake and writes an 'exported' audit entry in the same transaction."""
+def export_intake(store: StoreOps, intake_id: str, fmt: str, staff: str, device: str,
+                  deliver: Callable[[str], None] | None = None) -> str:
+    """Exports one intake and writes an 'exported' audit entry in the same transaction.
+
+    Args:
+        deliver: writes the text where it goes (a file, the screen); called before the audit entry, so an
+            export that could not be written is never recorded as made (its error rolls the entry back).
+    """
     from intake.records import fhir, workflow
     from intake.records.ops import check_who
 
@@ -143,6 +150,8 @@ def export_intake(store: StoreOps, intake_id: str, fmt: str, staff: str, device:
                 raise StoreError(f"the FHIR export of intake {intake_id} would not be a valid R4 "
                                  f"QuestionnaireResponse ({found[0]}); nothing was exported.")
             text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
+        if deliver is not None:
+            deliver(text)
         store.audit("exported", staff=staff, device=device, intake_id=intake_id, client_id=intake.client_id,
                      format=fmt)
     return text

@@ -184,12 +184,40 @@ _V5 = (
         seal TEXT)""",
 )
 
+# Decisions become a history: a correction of an answer is a decision too, a decision may supersede an earlier
+# one (which stays, marked by the one that replaced it), and a sealed `details` keeps a correction's
+# before/after answers and a superseding decision's reason. SQLite cannot widen a CHECK in place, so the
+# table is rebuilt with every row kept, then resealed (the seal now covers the new columns).
+_V6 = (
+    """CREATE TABLE decisions_v6 (
+        id INTEGER PRIMARY KEY,
+        intake_id TEXT NOT NULL REFERENCES intakes(id),
+        at TEXT NOT NULL,
+        practitioner_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('clearance_noted', 'override', 'correction')),
+        reason BLOB,
+        staff TEXT NOT NULL,
+        device TEXT NOT NULL,
+        supersedes INTEGER,
+        details BLOB,
+        seal TEXT)""",
+    """INSERT INTO decisions_v6 (id, intake_id, at, practitioner_id, kind, reason, staff, device, seal)
+        SELECT id, intake_id, at, practitioner_id, kind, reason, staff, device, seal FROM decisions""",
+    "DROP TABLE decisions",
+    "ALTER TABLE decisions_v6 RENAME TO decisions",
+    "CREATE INDEX decisions_intake ON decisions(intake_id)",
+    # the row seal (intake.records.integrity) as of this version: every column but the seal itself
+    "UPDATE decisions SET seal = intake_seal('decisions', id, intake_id, at, practitioner_id, kind, reason, staff,"
+    " device, supersedes, details)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "clients, intakes, decisions, documents, blind search index and audit trail", _V1),
     Migration(2, "signatures kept until the practitioner countersigns", _V2),
     Migration(3, "blind search index per intake, newest first (search stops after the limit)", _V3),
     Migration(4, "table digests for the audit checkpoint kept outside the data folder", _V4),
     Migration(5, "staff accounts and wrong-PIN counts", _V5),
+    Migration(6, "decisions as a history: corrections, superseded decisions", _V6),
 )
 LATEST = MIGRATIONS[-1].version
 

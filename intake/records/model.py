@@ -6,11 +6,15 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 #: Statuses of an intake. draft -> submitted -> signed, or draft -> deferred; expired and erased end a life.
 STATUSES = ("draft", "submitted", "deferred", "signed", "expired", "erased")
-DECISION_KINDS = ("clearance_noted", "override")
+#: What a practitioner records: a clearance noted, an override, or a correction of the client's answers.
+DecisionKind = Literal["clearance_noted", "override", "correction"]
+DECISION_KINDS: tuple[DecisionKind, ...] = ("clearance_noted", "override", "correction")
+#: The decisions that settle a CLEARANCE verdict (one stands at a time).
+RULING_KINDS: tuple[DecisionKind, ...] = ("clearance_noted", "override")
 #: Document kinds that carry the client's signature: adding one signs a submitted intake.
 CONSENT_KINDS = ("consent",)
 
@@ -64,8 +68,26 @@ class DraftSummary:
 
 
 @dataclass(frozen=True)
+class AnswerChange:
+    """One answer a correction changed: its question, what the client had answered, and what it is now."""
+
+    question_id: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
 class Decision:
-    """A practitioner's decision on an intake that needs clearance."""
+    """A practitioner's decision on an intake: a clearance noted, an override, or a correction of answers.
+
+    Attributes:
+        practitioner_id: who decided (a `[[practitioners]]` id).
+        staff: the staff account that proved it (or the shared PIN's "staff").
+        decision_id: its number; `supersedes` names the decision it replaced, `superseded_by` the one that
+            replaced it (None while it stands).
+        supersede_reason: why it replaced the earlier decision.
+        changes: for a correction, each answer before and after.
+    """
 
     practitioner_id: str
     kind: str
@@ -73,6 +95,16 @@ class Decision:
     at: str
     staff: str
     device: str
+    decision_id: int = 0
+    supersedes: int | None = None
+    superseded_by: int | None = None
+    supersede_reason: str = ""
+    changes: tuple[AnswerChange, ...] = ()
+
+    @property
+    def in_force(self) -> bool:
+        """True for a clearance note or override that no later decision replaced."""
+        return self.kind in RULING_KINDS and self.superseded_by is None
 
 
 @dataclass(frozen=True)

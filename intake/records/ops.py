@@ -8,6 +8,7 @@ so no module reaches into another's private names.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Mapping
@@ -75,6 +76,16 @@ class StoreOps(Protocol):
     def checkpoint_wal(self) -> None:
         """Moves committed changes out of the write-ahead log (after an erasure)."""
         ...
+
+
+def fingerprint(store: StoreOps, kind: str, value: Any) -> str:
+    """A keyed hash (HMAC, key derived from the data key) of a JSON value, for audit details.
+
+    An unkeyed hash of a signature or a reason would let anyone with the database test guesses
+    (a list of names) against it, even after erasure; this one needs the key.
+    """
+    text = json.dumps([kind, value], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return store.keyring.fingerprint(text.encode("utf-8"))
 
 
 def check_who(staff: str, device: str) -> None:

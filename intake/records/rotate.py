@@ -48,6 +48,7 @@ _SEALED = (
     ("intakes", "id", "assessment", lambda r: f"intake:{r[0]}:assessment"),
     ("clients", "id", "identity", lambda r: f"client:{r[0]}:identity"),
     ("decisions", "id, intake_id", "reason", lambda r: f"decision:{r[1]}:{r[0]}"),
+    ("decisions", "id, intake_id", "details", lambda r: f"decision:{r[1]}:{r[0]}:details"),
     ("documents", "id, intake_id", "filename", lambda r: f"document:{r[1]}:{r[0]}:filename"),
     ("documents", "id, intake_id", "pdf", lambda r: f"document:{r[1]}:{r[0]}:pdf"),
     ("signatures", "id", "data", lambda r: f"signatures:{r[0]}"),

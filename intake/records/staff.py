@@ -2,8 +2,9 @@
 
 `StaffDirectory(store).authenticate(pin, device=...)` returns the StaffMember who unlocked, so a
 countersignature, decision, erasure or resumption can be attributed to that person, never picked
-from a list. Wrong PINs are counted per device in the store (table pin_attempts), so restarting the
-app does not reset the back-off: after FREE_TRIES wrong PINs in a row each further one locks the
+from a list. Wrong PINs are counted per device (and per person, when a command names who types the PIN)
+in the store (table pin_attempts, `Attempts`), so restarting the app or a new process does not reset the
+back-off: after FREE_TRIES wrong PINs in a row each further one locks the
 device for a pause that doubles up to MAX_PAUSE seconds (the lock-out). Every unlock and every
 refusal writes an audit entry.
 
@@ -17,19 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from intake.credentials import DEMO_PINS, PinError, check_new_credential, credential_shape_ok
 from intake.records.errors import StoreError
 from intake.records.model import iso
 from intake.records.ops import StoreOps, check_who
 
 ROLES = ("front_desk", "practitioner")
-PIN_PATTERN = re.compile(r"[0-9]{6,12}|[^\x00-\x1f\x7f]{8,128}")  # 6+ digits, or a passphrase of 8+ characters
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 16, 8, 1
-DEMO_PINS = ("2468",)
 FREE_TRIES = 3
 FIRST_PAUSE = 30.0
 MAX_PAUSE = 900.0
@@ -43,10 +44,65 @@ class StaffError(StoreError):
 class PinRefused(StaffError):
     """The PIN was wrong, or the device is paused after too many wrong PINs."""
 
-    def __init__(self, message: str, wait_seconds: float = 0.0, tries_left: int = 0):
+    def __init__(self, message: str, wait_seconds: float = 0.0, tries_left: int = 0, failures: int = 0):
         super().__init__(message)
         self.wait_seconds = wait_seconds
         self.tries_left = tries_left
+        self.failures = failures
+
+
+def _keys(device: str, staff_id: str | None) -> tuple[str, ...]:
+    """The rows of pin_attempts a try counts on: the device's, and the claimed person's on any device."""
+    return (device,) if staff_id is None else (device, f"staff:{staff_id}")
+
+
+class Attempts:
+    """Wrong-PIN counts kept in the store (table pin_attempts), so no restart or new process resets them.
+
+    Each key (a device's name, or "staff:ID" for a person named on the command line) has its own count;
+    after FREE_TRIES wrong PINs in a row each further one pauses that key for a time that doubles up to
+    MAX_PAUSE seconds. The caller holds the store's read or write transaction.
+    """
+
+    def __init__(self, store: StoreOps):
+        self.store = store
+
+    def _row(self, key: str) -> tuple[int, datetime | None]:
+        row = self.store.conn.execute("SELECT failures, locked_until FROM pin_attempts WHERE id = ?",
+                                      (key,)).fetchone()
+        if row is None:
+            return 0, None
+        return int(row[0]), datetime.fromisoformat(row[1].replace("Z", "+00:00")) if row[1] else None
+
+    def wait_seconds(self, keys: tuple[str, ...]) -> float:
+        """The longest pause still running on any of these keys (0 when none)."""
+        now = self.store.clock()
+        return max((max(0.0, (until - now).total_seconds()) for _, until in map(self._row, keys) if until),
+                   default=0.0)
+
+    def clear(self, keys: tuple[str, ...]) -> None:
+        """A right PIN: the counts start again."""
+        for key in keys:
+            self.store.conn.execute("DELETE FROM pin_attempts WHERE id = ?", (key,))
+
+    def fail(self, keys: tuple[str, ...]) -> PinRefused:
+        """Counts one wrong PIN on every key; returns the refusal to raise (with the pause, or the tries left)."""
+        worst = 0
+        pause = 0.0
+        for key in keys:
+            failures = self._row(key)[0] + 1
+            wait = min(MAX_PAUSE, FIRST_PAUSE * 2 ** (failures - FREE_TRIES)) if failures >= FREE_TRIES else 0.0
+            until = iso(self.store.clock() + timedelta(seconds=wait)) if wait else None
+            self.store.conn.execute("DELETE FROM pin_attempts WHERE id = ?", (key,))
+            self.store.conn.execute("INSERT INTO pin_attempts (id, failures, locked_until) VALUES (?, ?, ?)",
+                                    (key, failures, until))
+            worst, pause = max(worst, failures), max(pause, wait)
+        if pause:
+            return PinRefused(f"That PIN is not right. Too many wrong PINs: try again in {int(pause)} seconds.",
+                              wait_seconds=pause, failures=worst)
+        left = max(0, FREE_TRIES - worst)
+        return PinRefused(f"That PIN is not right. {left} {'try' if left == 1 else 'tries'} left before a pause.",
+                          tries_left=left, failures=worst)
 
 
 @dataclass(frozen=True)
@@ -89,6 +145,7 @@ class StaffDirectory:
 
     def __init__(self, store: StoreOps):
         self.store = store
+        self.attempts = Attempts(store)
 
     def _tag(self, pin: str) -> int:
         return int(self.store.keyring.fingerprint(b"staff-pin:" + pin.encode("utf-8"))[:2], 16)
@@ -121,15 +178,23 @@ class StaffDirectory:
                              f"(known: {known}); {practitioner_id!r} is not one.")
         if role != "practitioner" and practitioner_id:
             raise StaffError("only a practitioner account links to a [[practitioners]] id.")
-        if pin in DEMO_PINS or not PIN_PATTERN.fullmatch(pin or ""):
-            raise StaffError("a staff PIN must be 6 to 12 digits, or a passphrase of at least 8 characters, and "
-                             "not the demo PIN.")
+        if pin in DEMO_PINS:
+            raise StaffError("the demo PIN cannot be a staff member's PIN; choose 6 to 12 digits of their own.")
+        try:
+            check_new_credential(pin)
+        except PinError as exc:
+            raise StaffError(str(exc)) from None
         if self._match(pin, include_locked=True) is not None:
             raise StaffError("another staff member already uses that PIN; choose a different one.")
         hashed = hash_pin(pin)
         with self.store.write("adding a staff member"):
             if self.store.conn.execute("SELECT 1 FROM staff WHERE id = ?", (staff_id,)).fetchone():
                 raise StaffError(f"there is already a staff member {staff_id!r}; `intake staff list` shows them.")
+            linked = self.store.conn.execute("SELECT id FROM staff WHERE practitioner_id = ? AND active = 1",
+                                             (practitioner_id,)).fetchone() if practitioner_id else None
+            if linked:
+                raise StaffError(f"practitioner {practitioner_id!r} already has an account ({linked[0]}): one person, "
+                                 "one account. Disable it first if it is to be replaced.")
             self.store.conn.execute(
                 "INSERT INTO staff (id, name, role, practitioner_id, pin_hash, pin_tag, active, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
@@ -148,10 +213,11 @@ class StaffDirectory:
                                     (self.store.now(), staff_id))
             self.store.audit("staff_disabled", staff=by, device=device, member=staff_id)
 
-    def _match(self, pin: str, include_locked: bool = False) -> StaffMember | None:
+    def _match(self, pin: str, include_locked: bool = False, only: str | None = None) -> StaffMember | None:
         rows = self.store.conn.execute(
             "SELECT id, name, role, practitioner_id, active, pin_hash FROM staff WHERE (pin_tag = ? OR pin_tag < 0)"
-            " AND active = 1", (self._tag(pin),)).fetchall()  # tag -1: not tagged since a key rotation
+            " AND active = 1 AND (? IS NULL OR id = ?)",
+            (self._tag(pin), only, only)).fetchall()  # tag -1: not tagged since a key rotation
         for staff_id, name, role, practitioner, active, stored in rows:
             if check_hash(pin, stored):
                 return StaffMember(staff_id, name, role, practitioner, bool(active))
@@ -159,50 +225,42 @@ class StaffDirectory:
             hash_pin(pin)  # the same time whether or not a tag matched
         return None
 
-    def _attempts(self, device: str) -> tuple[int, datetime | None]:
-        row = self.store.conn.execute("SELECT failures, locked_until FROM pin_attempts WHERE id = ?",
-                                      (device,)).fetchone()
-        if row is None:
-            return 0, None
-        return int(row[0]), datetime.fromisoformat(row[1].replace("Z", "+00:00")) if row[1] else None
-
-    def wait_seconds(self, device: str) -> float:
-        """Seconds until this device may try another PIN (0 when it may now)."""
+    def wait_seconds(self, device: str, staff_id: str | None = None) -> float:
+        """Seconds until this device (and, when named, this staff member) may try another PIN (0: now)."""
         with self.store.read("reading the PIN pause"):
-            _, until = self._attempts(device)
-        return max(0.0, (until - self.store.clock()).total_seconds()) if until else 0.0
+            return self.attempts.wait_seconds(_keys(device, staff_id))
 
-    def authenticate(self, pin: str, *, device: str) -> StaffMember:
+    def authenticate(self, pin: str, *, device: str, staff_id: str | None = None,
+                     act: str | None = None) -> StaffMember:
         """The active staff member whose PIN this is (writes 'staff_unlocked', or 'pin_refused').
 
+        Args:
+            pin: the PIN or passphrase typed.
+            device: where it was typed (wrong PINs are counted per device).
+            staff_id: who claims to be typing it (the command line names them): only their PIN is
+                accepted, and wrong PINs are counted for them too, on every device.
+            act: what the PIN is for (named in the audit entry).
+
         Raises:
-            PinRefused: a wrong PIN (with the tries left) or a device still paused (with the seconds to wait).
+            PinRefused: a wrong PIN (with the tries left) or a device or person still paused (with the
+                seconds to wait).
         """
         check_who("staff", device)
-        wait = self.wait_seconds(device)
+        keys = _keys(device, staff_id)
+        wait = self.wait_seconds(device, staff_id)
         if wait > 0:
-            raise PinRefused(f"Too many wrong PINs. Try again in {int(wait) + 1} seconds.", wait_seconds=wait)
+            raise PinRefused(f"Too many wrong PINs. Try again in {math.ceil(wait)} seconds.", wait_seconds=wait)
         with self.store.read("checking a staff PIN"):
-            member = self._match(pin) if isinstance(pin, str) and 0 < len(pin) <= 128 else None
+            member = self._match(pin, only=staff_id) if credential_shape_ok(pin) else None
         with self.store.write("recording a staff PIN"):
-            failures, _ = self._attempts(device)
             if member is not None:
-                self.store.conn.execute("DELETE FROM pin_attempts WHERE id = ?", (device,))
+                self.attempts.clear(keys)
                 self.store.conn.execute("UPDATE staff SET pin_tag = ? WHERE id = ? AND pin_tag < 0",
                                         (self._tag(pin), member.staff_id))
-                self.store.audit("staff_unlocked", staff=member.staff_id, device=device, role=member.role)
+                self.store.audit("staff_unlocked", staff=member.staff_id, device=device, role=member.role,
+                                 **({"act": act} if act else {}))
                 return member
-            failures += 1
-            pause = min(MAX_PAUSE, FIRST_PAUSE * 2 ** (failures - FREE_TRIES)) if failures >= FREE_TRIES else 0.0
-            until = iso(self.store.clock() + timedelta(seconds=pause)) if pause else None
-            self.store.conn.execute("DELETE FROM pin_attempts WHERE id = ?", (device,))
-            self.store.conn.execute("INSERT INTO pin_attempts (id, failures, locked_until) VALUES (?, ?, ?)",
-                                    (device, failures, until))
-            self.store.audit("pin_refused", staff="(unknown)", device=device, failures=failures,
-                             paused_seconds=pause)
-        if pause:
-            raise PinRefused(f"That PIN is not right. Too many wrong PINs: try again in {int(pause)} seconds.",
-                             wait_seconds=pause)
-        left = FREE_TRIES - failures
-        raise PinRefused(f"That PIN is not right. {left} {'try' if left == 1 else 'tries'} left before a pause.",
-                         tries_left=left)
+            refused = self.attempts.fail(keys)
+            self.store.audit("pin_refused", staff=staff_id or "(unknown)", device=device, failures=refused.failures,
+                             paused_seconds=refused.wait_seconds, **({"act": act} if act else {}))
+        raise refused

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from intake.dates import parse_iso_date
 from intake.errors import InvalidRecordError
 from intake.records import anchor, audit, clients, db, erase, export, integrity, migrations, rotate, search, workflow
+from intake.records import decisions as decision_book
 from intake.records.audit import AuditProblem, AuditReport, Entry
 from intake.records.crypto import KEY_CHECK, Keyring, check_database_key, key_check_value, load_for_store
 from intake.records.errors import NewerDatabaseError, RecordNotFoundError, StoreError, TamperedRecordError
@@ -362,23 +363,22 @@ class Store(ExportReads):
         """Keeps a submitted intake's client signatures (JSON objects by kind) until the consent is sealed."""
         workflow.keep_signatures(self, intake_id, signatures, staff, device)
 
-    def record_decision(self, intake_id: str, *, practitioner_id: str, kind: str, reason: str,
-                        staff: str, device: str) -> None:
-        """Records a practitioner's clearance note or override (never on a deferred intake)."""
-        workflow.record_decision(self, intake_id, practitioner_id, kind, reason, staff, device)
+    def record_decision(self, intake_id: str, **decision: Any) -> int:
+        """Records a clearance note or override (never on a deferral); see intake.records.decisions.record."""
+        return decision_book.record(self, intake_id, **decision)
 
     def add_documents(self, intake_id: str, documents: Sequence[Any], *, staff: str, device: str) -> str:
         """Stores sealed documents; a consent document signs a submitted intake. Returns the status."""
         return workflow.add_documents(self, intake_id, documents, staff, device)
 
-    def reprint(self, intake_id: str, *, kind: str | None = None, staff: str,
-                device: str) -> list[tuple[DocumentInfo, bytes]]:
-        """The stored PDFs, byte for byte, checked against their SHA-256 (writes an 'exported' entry)."""
-        return workflow.reprint(self, intake_id, kind, staff, device)
+    def reprint(self, intake_id: str, *, kind: str | None = None, staff: str, device: str,
+                deliver: Any = None) -> list[tuple[DocumentInfo, bytes]]:
+        """The stored PDFs, byte for byte, checked against their SHA-256; audited once `deliver(them)` succeeded."""
+        return workflow.reprint(self, intake_id, kind, staff, device, deliver)
 
-    def export(self, intake_id: str, fmt: str, *, staff: str, device: str) -> str:
-        """One intake as json, csv or fhir (R4 QuestionnaireResponse) text (writes an 'exported' entry)."""
-        return export.export_intake(self, intake_id, fmt, staff, device)
+    def export(self, intake_id: str, fmt: str, *, staff: str, device: str, deliver: Any = None) -> str:
+        """One intake as json, csv or fhir text; 'exported' is audited once `deliver(text)` (if given) succeeded."""
+        return export.export_intake(self, intake_id, fmt, staff, device, deliver)
 
     def erase_client(self, client_id: str, *, staff: str, device: str) -> ErasureReport:
         """Erases a client's data, keeping consent evidence until the retention period ends."""

@@ -5,17 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from intake import kindstop
 from intake.errors import InvalidRecordError
+from intake.records import decisions as decision_book
 from intake.records import integrity
 from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError, WorkflowError
-from intake.records.model import CONSENT_KINDS, DECISION_KINDS, Decision, DocumentInfo, IntakeView
-from intake.records.ops import StoreOps, check_who, require_draft, require_state
-from intake.text import MAX_REASON
+from intake.records.model import CONSENT_KINDS, DocumentInfo, IntakeView
+from intake.records.ops import StoreOps, check_who, fingerprint, require_draft, require_state
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _FILENAME = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,200}$")
@@ -29,16 +29,6 @@ def canonical_sha256(value: Any) -> str:
     """SHA-256 of a JSON value written canonically (sorted keys, no spaces, UTF-8)."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def fingerprint(store: StoreOps, kind: str, value: Any) -> str:
-    """A keyed hash (HMAC, key derived from the data key) of a JSON value, for audit details.
-
-    An unkeyed hash of a signature or a reason would let anyone with the database test guesses
-    (a list of names) against it, even after erasure; this one needs the key.
-    """
-    text = json.dumps([kind, value], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return store.keyring.fingerprint(text.encode("utf-8"))
 
 
 def _doc_ad(intake_id: str, document_id: int, column: str) -> str:
@@ -60,14 +50,7 @@ def load_view(store: StoreOps, intake_id: str) -> IntakeView:
         intake_id, "status, consultation_date, answers, step_id, record, assessment, next_step, client_id,"
                    " questionnaire_version, started_at, updated_at, submitted_at, signed_at, started_by, device,"
                    " retained_until")
-    decisions = []
-    for decision_id, at, practitioner, kind, reason, staff, dev in store.conn.execute(
-            "SELECT id, at, practitioner_id, kind, reason, staff, device FROM decisions WHERE intake_id = ?"
-            " ORDER BY id", (intake_id,)).fetchall():
-        integrity.check(store.conn, "decisions", decision_id)
-        text = store.keyring.open_json(reason, f"decision:{intake_id}:{decision_id}",
-                                       f"the reason of decision {decision_id} of intake {intake_id}") if reason else ""
-        decisions.append(Decision(practitioner, kind, text, at, staff, dev))
+    decisions = decision_book.load(store, intake_id)
     documents = [_document_info(store, intake_id, row) for row in store.conn.execute(
         f"SELECT {_DOC_COLUMNS} FROM documents WHERE intake_id = ? ORDER BY id", (intake_id,))]
     signatures = None
@@ -174,42 +157,6 @@ def _verdict(store: StoreOps, intake_id: str, blob: bytes | None) -> str | None:
     return value.get("verdict") if value else None
 
 
-def record_decision(store: StoreOps, intake_id: str, practitioner_id: str, kind: str, reason: str,
-                    staff: str, device: str) -> None:
-    """Records 'clearance_noted' or 'override' for an intake whose verdict is clearance."""
-    check_who(staff, device)
-    if kind not in DECISION_KINDS:
-        raise StoreError(f"{kind!r} is not a decision; use one of: {', '.join(DECISION_KINDS)}.")
-    if store.config.practitioner(practitioner_id) is None:
-        known = ", ".join(p.id for p in store.config.practitioners)
-        raise StoreError(f"{practitioner_id!r} is not a practitioner of this clinic (known: {known}).")
-    reason = (reason or "").strip()
-    if kind == "override" and len(reason) < 3:
-        raise WorkflowError("an override needs a reason: write why treatment may go ahead without the clearance.")
-    if len(reason) > MAX_REASON:
-        raise StoreError(f"the reason is {len(reason):,} characters long; keep it under {MAX_REASON:,}.")
-    with store.write("recording a decision"):
-        status, blob, client_id = store.row(intake_id, "status, assessment, client_id")
-        verdict = _verdict(store, intake_id, blob)
-        if status == "deferred" or verdict == "defer":
-            raise WorkflowError(f"intake {intake_id} was deferred: a deferral cannot be overridden or cleared. "
-                                "The client can be seen again in a new consultation when the reason has passed.")
-        require_state(intake_id, status, "recording a decision")
-        if status == "signed":
-            raise WorkflowError(f"intake {intake_id} is already signed: decisions are made before the consent.")
-        if verdict != "clearance":
-            raise WorkflowError(f"intake {intake_id} was assessed {verdict!r}: no clearance decision is needed.")
-        decision_id = store.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM decisions").fetchone()[0]
-        sealed = store.keyring.seal_json(reason, f"decision:{intake_id}:{decision_id}") if reason else None
-        store.conn.execute("INSERT INTO decisions (id, intake_id, at, practitioner_id, kind, reason, staff, device)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           (decision_id, intake_id, store.now(), practitioner_id, kind, sealed, staff, device))
-        store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (store.now(), intake_id))
-        store.audit("decision", staff=staff, device=device, intake_id=intake_id, client_id=client_id, kind=kind,
-                     practitioner=practitioner_id, decision_id=decision_id,
-                    reason_hmac=fingerprint(store, "reason", reason) if reason else None)
-
-
 @dataclass(frozen=True)
 class _Doc:
     kind: str
@@ -257,8 +204,7 @@ def add_documents(store: StoreOps, intake_id: str, documents: Sequence[Any], sta
             raise WorkflowError(f"intake {intake_id} was deferred: a consent form cannot be signed for it.")
         if consent and status == "signed":
             raise WorkflowError(f"intake {intake_id} is already signed; start a new intake for a new consent.")
-        if consent and verdict == "clearance" and not store.conn.execute(
-                "SELECT 1 FROM decisions WHERE intake_id = ?", (intake_id,)).fetchone():
+        if consent and verdict == "clearance" and decision_book.in_force(decision_book.load(store, intake_id)) is None:
             raise WorkflowError(f"intake {intake_id} needs clearance: a practitioner must note the clearance or "
                                 "override it (with a reason) before the consent is signed.")
         now, stored = store.now(), []
@@ -288,9 +234,15 @@ def add_documents(store: StoreOps, intake_id: str, documents: Sequence[Any], sta
     return new_status
 
 
-def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str,
-            device: str) -> list[tuple[DocumentInfo, bytes]]:
-    """The stored PDFs, byte-identical and checked against their SHA-256."""
+def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str, device: str,
+            deliver: Callable[[list[tuple[DocumentInfo, bytes]]], None] | None = None
+            ) -> list[tuple[DocumentInfo, bytes]]:
+    """The stored PDFs, byte-identical and checked against their SHA-256.
+
+    Args:
+        deliver: writes them where they go; called before the audit entry, so a reprint that could not be
+            written is never recorded as made.
+    """
     check_who(staff, device)
     with store.write("reprinting documents"):
         store.row(intake_id, "id")
@@ -314,6 +266,8 @@ def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str,
                 raise TamperedRecordError(f"the {info.kind} document of intake {intake_id} does not match the "
                                           "SHA-256 recorded when it was signed. Do not use it; restore a backup.")
             result.append((info, pdf))
+        if deliver is not None:
+            deliver(result)
         store.audit("exported", staff=staff, device=device, intake_id=intake_id, format="pdf",
                      documents=[info.document_id for info, _ in result])
     return result

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from intake.lifecycle import Lifecycle
-from intake.text import check_reason
 from intake.tui.state import ClientState
+
+if TYPE_CHECKING:
+    from intake.documents.model import Countersignature
 
 
 def prepare(lifecycle: Lifecycle, state: ClientState, now: Callable[[], datetime], turn: threading.Lock) -> bool:
@@ -33,23 +37,26 @@ def prepare(lifecycle: Lifecycle, state: ClientState, now: Callable[[], datetime
         expected, intake = state.expected, state.intake
         if expected is None or intake is None or intake.status == "draft" or intake.documents:
             return False
-        counter = lifecycle.expected_countersignature(intake, expected.practitioner_id, expected.decision,
-                                                      expected.reason, expected.plan, now())
-        if state.prepared == (expected, counter.signed_at):
+        moment = now()
+        day = moment.astimezone(lifecycle.engine.config.timezone).date()
+        history = lifecycle.pending_history(expected.history, expected.practitioner_id, expected.decision,
+                                            expected.reason, day, expected.supersede)
+        counter = lifecycle.expected_countersignature(intake, expected.practitioner_id, expected.plan, moment, history)
+        if state.prepared is not None and same_documents(state.prepared, counter):
             return True
         state.prepared = None
         if not lifecycle.prepare(intake, counter):
             return False
-        state.prepared = (expected, counter.signed_at)
+        state.prepared = counter
         return True
+
+
+def same_documents(prepared: Countersignature, counter: Countersignature) -> bool:
+    """True when two countersignatures make the same documents (only the exact sealing moment may differ)."""
+    return replace(prepared, sealed_at=None) == replace(counter, sealed_at=None)
 
 
 def prepared_for(state: ClientState) -> bool:
     """True when the countersignature kept is the one the documents were laid out ahead for (to the minute)."""
     counter, prepared = state.counter, state.prepared
-    if counter is None or prepared is None:
-        return False
-    expected, signed_at = prepared
-    return (signed_at == counter.signed_at and expected.practitioner_id == counter.practitioner_id
-            and expected.decision == counter.decision and expected.plan == counter.plan
-            and check_reason(expected.reason, required=False) == counter.reason)
+    return counter is not None and prepared is not None and same_documents(prepared, counter)

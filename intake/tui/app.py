@@ -23,7 +23,7 @@ from intake.tui.screens.welcome import WelcomeScreen
 
 if TYPE_CHECKING:  # the engine and the store load in a thread after the first screen shows
     from intake.engine import Engine
-    from intake.tui.pin import PinGuard, StaffPinGuard
+    from intake.tui.pin import StaffGuard
     from intake.tui.session import IntakeSession
 
 #: Keys that could leave, suspend, copy, or reveal anything; swallowed in kiosk mode.
@@ -67,7 +67,7 @@ class IntakeApp(App[int]):
         self.cursor_blink = cursor_blink
         self.session: IntakeSession | None = None
         self.texts: Mapping[str, Any] | None = None
-        self.pin_guard: PinGuard | StaffPinGuard | None = None
+        self.pin_guard: StaffGuard | None = None
         self._idle_override = idle_timeout
         self.idle_timeout = float(idle_timeout or 180)
         self._last_activity = time.monotonic()
@@ -91,7 +91,7 @@ class IntakeApp(App[int]):
             engine, texts = await asyncio.to_thread(self._load_in_thread)
             session = self._open_session(engine)
             kiosk = engine.config.section("kiosk")
-            guard = make_guard(engine.config, session.store, kiosk=self.kiosk)
+            guard = make_guard(engine.config, session.store)
         except Exception as exc:  # noqa: BLE001 - reported after the app closes, never as a traceback
             self.exit(return_code=1, message=f"intake: {explain(exc)}")
             return

@@ -22,6 +22,7 @@ from intake.engine import Engine
 from intake.errors import IntakeError
 from intake.kindstop import KindStop
 from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, device_name, signers
+from intake.lifecycle.auth import Authenticated
 from intake.questionnaire import Step
 from intake.treatment import TreatmentPlan
 from intake.tui import ahead
@@ -32,15 +33,10 @@ from intake.validation import Problem
 if TYPE_CHECKING:
     from intake.documents.model import Packet
     from intake.records.model import DraftSummary, ListRow
-    from intake.records.staff import StaffMember
     from intake.records.store import Store
 
 #: Who acted, for store events the client triggers (staff events name the practitioner).
 CLIENT_ACTOR = "kiosk"
-#: Staff who unlocked with the shared PIN (the PIN does not say who they are).
-STAFF_ACTOR = "staff (PIN)"
-#: The staff id the shared PIN answers with (it does not say who unlocked; see intake.tui.pin.SHARED_STAFF).
-SHARED_STAFF_ID = "staff"
 
 
 class IntakeSession:
@@ -61,7 +57,7 @@ class IntakeSession:
         self.store = store
         self.clock = clock or SystemClock()
         self.state = ClientState()
-        self.member: StaffMember | None = None
+        self.member: Authenticated | None = None
         self.device = device_name(engine.config)
         self._preparing = threading.Lock()  # one preparation at a time, always of the latest expectation
         loader = documents or _documents_package
@@ -93,27 +89,26 @@ class IntakeSession:
         """The actor for what the client does at the kiosk."""
         return Actor(CLIENT_ACTOR, self.device)
 
-    def staff(self, who: str | None = None) -> Actor:
-        """The actor for what staff do behind the PIN: the person who unlocked, when the PIN says who."""
-        member = self.member
-        named = member is not None and member.staff_id != SHARED_STAFF_ID
-        return Actor(who or (member.staff_id if named else STAFF_ACTOR), self.device)
+    def staff(self) -> Actor:
+        """The actor for what staff do behind the PIN: the person who unlocked (the shared PIN's "staff")."""
+        if self.member is None:
+            raise IntakeError("staff must unlock with their PIN first.")
+        return self.member.actor
 
-    def unlocked_by(self, member: StaffMember | None) -> None:
-        """Remembers who unlocked with their own PIN (staff accounts), for everything done until the next client."""
+    def unlocked_by(self, member: Authenticated | None) -> None:
+        """Remembers who unlocked, for everything done until the next client."""
         self.member = member
 
     @property
     def countersigner(self) -> str | None:
         """The practitioner id of a practitioner who unlocked with their own PIN, or None (shared PIN)."""
         member = self.member
-        return member.practitioner_id if member is not None and member.can_countersign else None
+        return member.practitioner_id if member is not None and member.role == "practitioner" else None
 
     @property
     def front_desk(self) -> bool:
-        """True when front-desk staff unlocked with their own PIN: they cannot countersign."""
-        member = self.member
-        return member is not None and member.staff_id != SHARED_STAFF_ID and not member.can_countersign
+        """True when front-desk staff unlocked with their own PIN: they cannot decide, correct or countersign."""
+        return self.member is not None and self.member.role == "front_desk"
 
     def today(self) -> str:
         """Today's date in the clinic's time zone, as YYYY-MM-DD."""
@@ -262,25 +257,27 @@ class IntakeSession:
     def countersign(self, review: Review) -> None:
         """Records the practitioner's decision (clearance noted or override) and keeps the countersignature.
 
+        The person who unlocked acts as themselves (the core refuses front-desk staff, or a practitioner
+        acting as another); with the shared PIN, as the practitioner chosen on screen.
+
         Raises:
-            IntakeError: an override or clearance for a deferral, or one without a reason.
+            IntakeError: an override or clearance for a deferral, one without a reason, or a person who may not.
         """
         intake = self._intake()
-        member = self.member
-        if member is not None and member.staff_id != SHARED_STAFF_ID:
-            if not member.can_countersign:
-                raise IntakeError(f"{member.name} unlocked as front desk staff: only a practitioner countersigns. "
-                                  "Lock the screen and unlock with a practitioner's own PIN.")
-            if review.practitioner_id != member.practitioner_id:
-                raise IntakeError(f"{member.name} unlocked: a practitioner countersigns as themselves, "
-                                  f"not as {review.practitioner_id}.")
+        who = self.member
+        if who is None:
+            raise IntakeError("staff must unlock with their PIN first.")
         if review.decision != "none":
-            self.lifecycle.decide(intake, review.practitioner_id, review.decision, review.reason,
-                                  self.staff(review.practitioner_id))
-        self.state.counter = self.lifecycle.countersignature(intake, review.practitioner_id, review.plan,
-                                                             review.signed_at.astimezone(UTC))
+            self.lifecycle.decide(intake, who, review.decision, review.reason, practitioner_id=review.practitioner_id,
+                                  supersede=review.supersede)
+        self.state.counter = self.lifecycle.countersignature(intake, who, review.plan, review.signed_at.astimezone(UTC),
+                                                             practitioner_id=review.practitioner_id)
         self.state.review = review
         self.state.expected = None  # countersigned: a preparation still waiting its turn has nothing to do
+
+    def decision_history(self) -> tuple[Any, ...]:
+        """The decisions recorded for this intake, as the documents print them (Lifecycle.decision_history)."""
+        return self.lifecycle.decision_history(self._intake().intake_id)
 
     def expect(self, expected: Expected | None) -> None:
         """Notes what the practitioner's screen would countersign with now (None: it would not), for
@@ -326,9 +323,7 @@ class IntakeSession:
 
     def keep_documents(self, packet: Packet) -> list[Path]:
         """Records the rendered documents in the store, then writes them (0600) to the intake's folder."""
-        review = self.state.review
-        who = review.practitioner_id if review else STAFF_ACTOR
-        return self.lifecycle.keep_documents(self._intake(), packet, self.staff(who))
+        return self.lifecycle.keep_documents(self._intake(), packet, self.staff())
 
     @property
     def print_command(self) -> str | None:
@@ -356,7 +351,9 @@ class IntakeSession:
 
     def discard(self, intake_id: str, reason: str) -> None:
         """Erases a draft staff abandon on purpose; the audit trail keeps who and why (never undone)."""
-        self.lifecycle.discard(intake_id, reason, self.staff())
+        if self.member is None:
+            raise IntakeError("staff must unlock with their PIN first.")
+        self.lifecycle.discard(intake_id, reason, self.member)
 
     def waiting(self) -> list[ListRow]:
         """Today's submitted intakes still without documents (e.g. the app closed before review)."""

@@ -27,6 +27,8 @@ class Review:
     reason: str
     plan: TreatmentPlan | None
     signed_at: datetime
+    #: why the decision replaces the one that stands (None when nothing stands, or no decision is made)
+    supersede: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,10 @@ class Expected:
     decision: str
     reason: str
     plan: TreatmentPlan | None
+    #: the decisions recorded already, as `Lifecycle.decision_history` gives them
+    history: tuple[Any, ...] = ("none", "", None, None, ())
+    #: why the decision on screen replaces the one that stands
+    supersede: str = ""
 
 
 @dataclass
@@ -54,8 +60,8 @@ class ClientState:
     #: what the practitioner's screen shows now, for laying the documents out ahead: (practitioner id,
     #: decision, reason, plan); None when it would not countersign as it stands
     expected: Expected | None = None
-    #: the expectation and printed countersignature time the renderer holds documents prepared for
-    prepared: tuple[Expected, datetime] | None = None
+    #: the countersignature the renderer holds documents prepared for
+    prepared: Countersignature | None = None
 
     @property
     def intake_id(self) -> str | None:

@@ -67,7 +67,8 @@ def test_render_with_drawn_strokes_and_a_clearance_note(desk, capsys):
     # The approvals are seen, but the isotretinoin waiting period still sets the first session.
     flat = " ".join(text.split())
     assert "We can treat you from 1 February 2027." in flat
-    assert "your first session will be on or after the date given there" in flat
+    assert "noted that the approvals asked for above have been seen, and that the waiting periods above apply" in flat
+    assert "Your first session will be on or after the date given above." in flat
     aftercare = " ".join(" ".join(pdf_pages(next((desk / "docs").glob("*aftercare*.pdf")).read_bytes())).split())
     assert "First session not before 1 February 2027" in aftercare
     assert "Your next session: between Monday 1 March 2027 and Monday 15 March 2027" in aftercare

@@ -55,8 +55,10 @@ def test_a_waiting_period_is_said_once_with_what_was_decided(clinic_engine, html
         assert "until these points are settled and the dates above have passed" in consent
     else:
         assert decided in consent and reason in consent
-    if decision == "clearance_noted":
-        assert "still applies: your first session will be on or after the date given there" in consent
+    if decision == "clearance_noted":  # said for what was asked: a waiting period, never "approvals ... seen"
+        assert "noted that the waiting period above applies" in consent
+        assert "approvals asked for above" not in consent
+        assert "Your first session will be on or after the date given above." in consent
     if decision == "override":
         assert f"decided not to wait until {until}" in consent
         assert "without waiting for the dates above" in consent

@@ -12,12 +12,16 @@ import pytest
 from intake.config import load_config
 from intake.engine import Engine
 from intake.lifecycle import Actor, Lifecycle
+from intake.lifecycle.auth import Authenticated
 from intake.records import Store, create_data_key
 from tests.documents.conftest import CERT_FROM, write_config
 
 CLIENT_TIME = datetime(2026, 11, 20, 14, 32, 5, tzinfo=UTC)
 COUNTER_TIME = datetime(2026, 11, 20, 14, 40, 5, tzinfo=UTC)
 DESK = Actor("reception", "test-tablet")
+#: The practitioner as the lifecycle receives them once their own PIN was checked (the check is tested in
+#: tests/records/test_staff.py and tests/lifecycle/test_acts.py).
+AJORDAN = Authenticated("ajordan", "Alex Jordan", "practitioner", "ajordan", "test-tablet")
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -11,6 +12,7 @@ import pytest
 
 from intake.cli import main
 from intake.engine import Engine
+from tests.conftest import PRACTITIONER_PIN
 from tests.documents.personas import baseline, record, triggering
 
 ENGINE = Engine.load()
@@ -24,6 +26,21 @@ def desk(tmp_path, monkeypatch):
     monkeypatch.delenv("INTAKE_CONFIG", raising=False)
     monkeypatch.setenv("INTAKE_DEVICE", "front-desk-pc")
     return tmp_path
+
+
+def as_staff(monkeypatch, pin: str, *args: str) -> int:
+    """Runs a staff command as a script would: the PIN on standard input (--pin-stdin)."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(pin + "\n"))
+    return main([*args, "--pin-stdin"])
+
+
+@pytest.fixture
+def staffed(desk, monkeypatch):
+    """The desk's clinic with its practitioner's own account, added as on a clinic's first day."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PRACTITIONER_PIN + "\n"))
+    assert main(["staff", "add", "ajordan", "--name", "Alex Jordan", "--role", "practitioner", "--practitioner",
+                 "ajordan", "--pin-stdin"]) == 0
+    return desk
 
 
 def write(desk, name: str, rec: dict):
@@ -41,25 +58,28 @@ def rule_record(severity: str) -> dict:
     return record(ENGINE, triggering(ENGINE, rule))
 
 
-def test_import_decide_sign_countersign_and_verify(desk, capsys):
+def test_import_decide_sign_countersign_and_verify(staffed, capsys, monkeypatch):
+    desk = staffed
     files = [write(desk, f"{s}.json", rule_record(s)) for s in ("caution", "clearance", "defer")]
     assert main(["records", "import", *files]) == 0
     caution, clearance, defer = imported(capsys)
-    assert main(["records", "countersign", clearance, "--practitioner", "ajordan"]) == 1  # not signed yet
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "countersign", clearance) == 1  # not signed yet
     for intake in (caution, clearance):
         assert main(["records", "sign", intake, "--typed-name", "JO  BLOGGS", "--signed-at", "2026-11-20T14:32"]) == 0
-    assert main(["records", "countersign", clearance, "--practitioner", "ajordan", "--signed-at", AT]) == 1
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "countersign", clearance, "--signed-at", AT) == 1
     assert "needs clearance" in capsys.readouterr().err
-    assert main(["records", "decide", clearance, "--practitioner", "ajordan", "--clearance-noted",
-                 "Oncologist's letter of 12 November seen"]) == 0
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "decide", clearance, "--clearance-noted",
+                    "Oncologist's letter of 12 November seen") == 0
+    assert "recorded for ajordan" in capsys.readouterr().out  # the practitioner whose PIN was given
     for intake in (caution, clearance, defer):
-        assert main(["records", "countersign", intake, "--practitioner", "ajordan", "--signed-at", AT]) == 0
+        assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "countersign", intake, "--practitioner", "ajordan",
+                        "--signed-at", AT) == 0
     out = capsys.readouterr().out
     pdfs = sorted(str(p) for p in (desk / "intake-documents").rglob("*.pdf"))
     assert len(pdfs) == 5 and out.count("_deferral_") == 1
     assert main(["verify", *pdfs]) == 0
-    assert main(["records", "reprint", caution, "--out", str(desk / "again")]) == 0
-    assert main(["records", "countersign", caution, "--practitioner", "ajordan"]) == 1  # done already
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "reprint", caution, "--out", str(desk / "again")) == 0
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "countersign", caution) == 1  # done already
     assert main(["audit", "verify"]) == 0
     capsys.readouterr()
     assert main(["records", "show", clearance]) == 0
@@ -85,10 +105,10 @@ def test_an_invalid_file_among_several_imports_nothing(desk, capsys):
     (["--override", "  "], "give the reason"),
     (["--clearance-noted", "bad \u202e text"], "control or hidden formatting"),
 ])
-def test_a_bad_reason_is_refused_plainly_and_records_nothing(desk, capsys, args, message):
-    assert main(["records", "import", write(desk, "c.json", rule_record("clearance"))]) == 0
+def test_a_bad_reason_is_refused_plainly_and_records_nothing(staffed, capsys, args, message, monkeypatch):
+    assert main(["records", "import", write(staffed, "c.json", rule_record("clearance"))]) == 0
     (intake,) = imported(capsys)
-    assert main(["records", "decide", intake, "--practitioner", "ajordan", *args]) == 1
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "decide", intake, "--practitioner", "ajordan", *args) == 1
     assert message in capsys.readouterr().err
     assert main(["records", "show", intake]) == 0
     assert "Decision" not in capsys.readouterr().out

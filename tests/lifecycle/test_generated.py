@@ -20,7 +20,7 @@ from intake.engine import Engine
 from intake.lifecycle import Actor, ClientSignatures, Lifecycle
 from intake.records import Store
 from tests.documents.personas import baseline, record, triggering
-from tests.lifecycle.conftest import CLIENT_TIME, COUNTER_TIME, DESK, fold, policy_engine, text_of
+from tests.lifecycle.conftest import AJORDAN, CLIENT_TIME, COUNTER_TIME, DESK, fold, policy_engine, text_of
 from tests.strategies import records
 
 ENGINE = Engine.load()
@@ -38,14 +38,14 @@ def drive(life: Lifecycle, rec: dict, decision: str = "clearance_noted"):
     if assessment.verdict == "clearance":
         reason = "GP letter seen and filed" if decision == "clearance_noted" else \
             "Benefit outweighs the risk after a full discussion with the client"
-        life.decide(intake, "ajordan", decision, reason, DESK)
+        life.decide(intake, AJORDAN, decision, reason)
     if assessment.verdict != "defer":
         name = life.signer(intake)[0]  # the client, or a minor's guardian
         consent = life.typed_signature(intake, "consent", name, CLIENT_TIME)
         photo = life.typed_signature(intake, "photo_consent", name, CLIENT_TIME) if life.photo_needed(intake) \
             else None
         life.sign(intake, ClientSignatures(consent, photo), DESK)
-    counter = life.countersignature(intake, "ajordan", life.default_plan(intake), COUNTER_TIME)
+    counter = life.countersignature(intake, AJORDAN, life.default_plan(intake), COUNTER_TIME)
     packet = life.render(intake, counter)
     life.keep_documents(intake, packet, Actor("ajordan", DESK.device))
     return intake, packet
@@ -115,7 +115,7 @@ def test_a_deferral_is_never_cleared_overridden_or_signed(life):
         intake = life.import_record(record(life.engine, triggering(life.engine, rule)), DESK)
         for kind in ("clearance_noted", "override"):
             with pytest.raises(Exception, match="deferral"):
-                life.decide(intake, "ajordan", kind, "a reason given anyway", DESK)
+                life.decide(intake, AJORDAN, kind, "a reason given anyway")
         consent = life.typed_signature(intake, "consent", intake.answers["full_name"], CLIENT_TIME)
         with pytest.raises(Exception, match="DEFER"):
             life.sign(intake, ClientSignatures(consent), DESK)

@@ -17,7 +17,7 @@ from intake.errors import InvalidRecordError
 from intake.lifecycle import Actor
 from intake.questionnaire import localize
 from tests.documents import personas
-from tests.lifecycle.conftest import DESK, fold, text_of
+from tests.lifecycle.conftest import AJORDAN, DESK, fold, text_of
 
 PRACTITIONER = Actor("ajordan", "test-tablet")
 
@@ -96,7 +96,7 @@ def test_every_defer_rule_alone_gives_a_kind_stop_and_a_kept_letter(life, life_e
     assessment = life.submit_stopped(intake, PRACTITIONER)
     assert intake.status == "deferred" and intake.kind_stop and assessment.verdict == "defer"
     assert all(f.question_id in given for f in assessment.findings)  # nothing rests on an unasked question
-    counter = life.countersignature(intake, "ajordan")
+    counter = life.countersignature(intake, AJORDAN)
     packet = life.render(intake, counter)
     assert [d.kind for d in packet.documents] == ["deferral"]
     paths = life.keep_documents(intake, packet, PRACTITIONER)

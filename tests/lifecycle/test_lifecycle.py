@@ -7,9 +7,10 @@ import pytest
 from intake import conditions, text
 from intake.errors import InvalidRecordError
 from intake.lifecycle import Actor, ClientSignatures, LifecycleError
+from intake.lifecycle.auth import AuthenticationError
 from intake.text import TextInputError
 from tests.documents.personas import _satisfy, _text_value, baseline, fill, record, triggering
-from tests.lifecycle.conftest import CLIENT_TIME, DESK
+from tests.lifecycle.conftest import AJORDAN, CLIENT_TIME, DESK
 
 
 def show(engine, question, answers) -> None:
@@ -51,7 +52,7 @@ def test_a_submitted_intake_resumes_at_the_signatures_then_the_practitioner_then
     life.sign(intake, signatures(life, intake), DESK)
     where = life.resume(intake.intake_id)
     assert where.stage == "practitioner" and where.intake.signatures.to_dict() == intake.signatures.to_dict()
-    counter = life.countersignature(intake, "ajordan", life.default_plan(intake))
+    counter = life.countersignature(intake, AJORDAN, life.default_plan(intake))
     life.keep_documents(intake, life.render(intake, counter), DESK)
     assert life.resume(intake.intake_id).stage == "done"
     assert life.store.load_intake(intake.intake_id).signatures is None
@@ -73,16 +74,16 @@ def test_an_invalid_import_writes_nothing(life):
 
 
 def test_one_limit_for_a_reason_everywhere(life):
-    from intake.documents import renderer
-    from intake.records import workflow
+    from intake.documents import practitioner
+    from intake.records import decisions
 
-    assert renderer.MAX_REASON is text.MAX_REASON and workflow.MAX_REASON is text.MAX_REASON
+    assert practitioner.MAX_REASON is text.MAX_REASON and decisions.MAX_REASON is text.MAX_REASON
     intake = life.import_record(record(life.engine, triggering(life.engine, rule(life, "clearance"))), DESK)
     with pytest.raises(TextInputError, match="1,500 characters"):
-        life.decide(intake, "ajordan", "override", "x" * 1500, DESK)
+        life.decide(intake, AJORDAN, "override", "x" * 1500)
     assert life.store.load_intake(intake.intake_id).decisions == []  # refused before the store
-    life.decide(intake, "ajordan", "override", "y" * text.MAX_REASON, DESK)  # the longest accepted
-    counter = life.countersignature(intake, "ajordan", life.default_plan(intake))
+    life.decide(intake, AJORDAN, "override", "y" * text.MAX_REASON)  # the longest accepted
+    counter = life.countersignature(intake, AJORDAN, life.default_plan(intake))
     life.sign(intake, signatures(life, intake), DESK)
     packet = life.render(intake, counter)  # ... and the documents print it
     assert packet.documents[0].kind == "consent"
@@ -91,9 +92,9 @@ def test_one_limit_for_a_reason_everywhere(life):
 def test_clearance_must_be_decided_before_the_countersignature(life):
     intake = life.import_record(record(life.engine, triggering(life.engine, rule(life, "clearance"))), DESK)
     with pytest.raises(LifecycleError, match="needs clearance"):
-        life.countersignature(intake, "ajordan")
-    with pytest.raises(LifecycleError, match="not a practitioner"):
-        life.countersignature(intake, "nobody")
+        life.countersignature(intake, AJORDAN)
+    with pytest.raises(AuthenticationError, match="only nobody's own PIN"):
+        life.countersignature(intake, AJORDAN, practitioner_id="nobody")
 
 
 @pytest.mark.parametrize("typed", ["Someone Else", "", "   ", "Jo \ud800 Bloggs", "Jo\u202eBloggs", "J" * 500])
@@ -156,7 +157,7 @@ def test_a_minor_under_the_clearance_policy_is_signed_for_by_the_guardian(life_d
         assert (consent.capacity, consent.relationship) == ("guardian", "mother")
         assert consent.intent_statement == life.statement("consent_on_behalf")
         life.sign(intake, ClientSignatures(consent), DESK)
-        life.decide(intake, "ajordan", "clearance_noted", "Mother present and consenting", DESK)
-        packet = life.render(intake, life.countersignature(intake, "ajordan", life.default_plan(intake)))
+        life.decide(intake, AJORDAN, "clearance_noted", "Mother present and consenting")
+        packet = life.render(intake, life.countersignature(intake, AJORDAN, life.default_plan(intake)))
         printed = text_of(packet.documents[0].pdf)
         assert "amina khan, mother (parent or guardian), signing for Sara Khan" in printed

@@ -10,7 +10,7 @@ import pytest
 
 from intake.documents import verify_pdf
 from tests.documents.personas import baseline, record, triggering
-from tests.lifecycle.conftest import DESK
+from tests.lifecycle.conftest import AJORDAN, DESK
 from tests.lifecycle.test_lifecycle import rule, signatures
 
 #: The practitioner's screen opens at 14:40:05; they countersign at 14:40:51 (the documents print 14:40).
@@ -26,7 +26,7 @@ def submitted(life, severity: str):
         life.sign(intake, signatures(life, intake), DESK)
     decision = ("clearance_noted", "  GP letter seen  ") if severity == "clearance" else ("none", "")
     if severity == "clearance":
-        life.decide(intake, "ajordan", *decision, DESK)
+        life.decide(intake, AJORDAN, *decision)
     return intake, decision
 
 
@@ -34,9 +34,9 @@ def submitted(life, severity: str):
 def test_what_was_prepared_during_the_review_is_what_countersigning_seals(life, severity, monkeypatch):
     intake, (decision, reason) = submitted(life, severity)
     plan = life.default_plan(intake)
-    expected = life.expected_countersignature(intake, "ajordan", decision, reason, plan, OPENED)
+    expected = life.expected_countersignature(intake, "ajordan", plan, OPENED, life.decision_history(intake.intake_id))
     assert life.prepare(intake, expected)
-    counter = life.countersignature(intake, "ajordan", plan, PRESSED)
+    counter = life.countersignature(intake, AJORDAN, plan, PRESSED)
     assert counter.signed_at == datetime(2026, 11, 20, 14, 40, tzinfo=UTC) and counter.sealed_at == PRESSED
     assert replace(counter, sealed_at=None) == replace(expected, sealed_at=None)
     renderer, writes = life.renderer(), []
@@ -54,18 +54,18 @@ def test_what_was_prepared_during_the_review_is_what_countersigning_seals(life, 
 def test_a_preparation_for_the_previous_minute_is_not_used(life, monkeypatch):
     intake, (decision, reason) = submitted(life, "caution")
     plan = life.default_plan(intake)
-    life.prepare(intake, life.expected_countersignature(intake, "ajordan", decision, reason, plan,
-                                                        OPENED - timedelta(minutes=1)))
+    life.prepare(intake, life.expected_countersignature(intake, "ajordan", plan, OPENED - timedelta(minutes=1),
+                                                        life.decision_history(intake.intake_id)))
     renderer, writes = life.renderer(), []
     original = renderer.write_pdf
     monkeypatch.setattr(renderer, "write_pdf", lambda *a, **k: writes.append(1) or original(*a, **k))
-    packet = life.render(intake, life.countersignature(intake, "ajordan", plan, PRESSED))
+    packet = life.render(intake, life.countersignature(intake, AJORDAN, plan, PRESSED))
     assert len(writes) == len(packet.documents)
 
 
 def test_the_countersignature_never_reads_as_earlier_than_the_client_in_the_same_minute(life):
     intake, _ = submitted(life, "caution")
     client_time = intake.signatures.consent.signed_at
-    counter = life.countersignature(intake, "ajordan", life.default_plan(intake), client_time + timedelta(seconds=3))
+    counter = life.countersignature(intake, AJORDAN, life.default_plan(intake), client_time + timedelta(seconds=3))
     assert counter.signed_at == client_time
     assert life.render(intake, counter).documents

@@ -27,6 +27,11 @@ def clinic_config(tmp_path):
 
     create_data_key(config)
     create_seal_identity(config, valid_from=datetime(2026, 1, 1, tzinfo=UTC))
+    from intake.records import Store
+    from tests.conftest import add_staff
+
+    with Store.open(config) as store:
+        add_staff(store)  # the practitioner unlocks their part with their own PIN
     return config
 
 

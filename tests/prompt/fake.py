@@ -61,6 +61,12 @@ class FakePrompter:
         assert all(v in [c for c, _ in choices] for v in value)
         return self._validated(key, [(value,)], validate)
 
+    def secret(self, key, message):
+        value = self._take(key)
+        if isinstance(value, list):
+            return value.pop(0)
+        return value
+
     def confirm(self, key, message, *, default=False):
         value = self._take(key)
         if isinstance(value, list):

@@ -8,7 +8,7 @@ from intake.documents import PacketRenderer, verify_pdf
 from intake.engine import Engine
 from intake.prompt.flow import AskSession, NotResumable
 from intake.records import Store
-from tests.conftest import load_example
+from tests.conftest import PRACTITIONER_PIN, load_example
 from tests.prompt.conftest import Clock, without_kind_stop
 from tests.prompt.fake import FakePrompter
 
@@ -22,7 +22,8 @@ def script(engine, name, **extra):
     blanks = {q.id: "" for q in engine.questionnaire.questions() if q.type in ("text", "long_text") and not q.required}
     answers = load_example(name)["answers"]
     signing = {"review": "confirm", "signature": answers["full_name"], "photo_signature": answers["full_name"],
-               "practitioner": "ajordan", "countersign": True, "prefill": False, "information": True}
+               "practitioner": "ajordan", "staff_pin": PRACTITIONER_PIN, "practitioner_action": "countersign",
+               "countersign": True, "prefill": False, "information": True}
     return {**blanks, **answers, **signing, **extra}
 
 
@@ -199,7 +200,7 @@ def test_the_practitioner_sees_every_answer_by_step_before_countersigning(clinic
     ask.run()
     store.close()
     countersign = prompter.transcript.index(("ask", "countersign"))
-    practitioner = prompter.transcript.index(("ask", "practitioner"))
+    practitioner = prompter.transcript.index(("ask", "staff_pin"))  # the practitioner's part starts with their PIN
     shown = "\n".join(text for kind, text in prompter.transcript[practitioner:countersign] if kind == "say")
     answers = ask.intake.answers
     for question in clinic_engine.questionnaire.visible(answers):
@@ -219,7 +220,8 @@ def test_a_deferral_stops_kindly_without_statements_or_signatures(clinic_engine,
     ask, store = session(clinic_engine, clinic_config, prompter, renderers)
     assert ask.run() == []
     asked = prompter.asked
-    assert asked[-3:] == ["pregnant_or_breastfeeding", "kind_stop_staff", "kind_stop_letter"]  # nothing else after
+    # nothing else after the answer that stopped it; staff see why only behind the practitioner's own PIN
+    assert asked[-4:] == ["pregnant_or_breastfeeding", "kind_stop_staff", "staff_pin", "kind_stop_letter"]
     for never in ("clotting_disorder", "photo_consent", "ack_electronic", "review", "information", "signature",
                   "practitioner", "countersign"):
         assert never not in asked
@@ -234,7 +236,7 @@ def test_a_deferral_stops_kindly_without_statements_or_signatures(clinic_engine,
     # resumed: it stops again, unless staff carry on with every question (a misunderstanding)
     again = FakePrompter({**answers, "kind_stop_carry_on": False})
     resumed, store = session(clinic_engine, clinic_config, again, renderers)
-    assert resumed.run(ask.intake_id) == [] and again.asked == ["kind_stop_carry_on", "kind_stop_staff",
+    assert resumed.run(ask.intake_id) == [] and again.asked == ["kind_stop_carry_on", "kind_stop_staff", "staff_pin",
                                                                 "kind_stop_letter"]
     store.close()
     onwards = FakePrompter({**answers, "kind_stop_carry_on": True, "pregnant_or_breastfeeding": False})

@@ -8,6 +8,7 @@ from intake.documents import PacketRenderer, verify_pdf
 from intake.engine import Engine
 from intake.prompt.flow import AskSession
 from intake.records import Store
+from tests.conftest import PRACTITIONER_PIN
 from tests.documents.personas import baseline, record, triggering
 from tests.prompt.conftest import Clock, without_kind_stop
 from tests.prompt.fake import FakePrompter
@@ -27,7 +28,9 @@ def test_a_generated_client_of_each_severity_at_plain_prompts(clinic_config, rul
     blanks = {q.id: empty[q.type] for q in engine.questionnaire.questions()
               if q.type in empty and not q.required and q.id not in answers}
     script = {**blanks, **answers, "review": "confirm", "signature": answers["full_name"],
-              "photo_signature": answers["full_name"], "practitioner": "ajordan", "countersign": True,
+              "photo_signature": answers["full_name"], "practitioner": "ajordan",
+              "staff_pin": PRACTITIONER_PIN, "practitioner_action": "countersign",
+               "countersign": True,
               "prefill": False, "information": True, "decision": "clearance_noted",
               "reason": "GP letter seen and filed"}
     store = Store.open(clinic_config, engine=engine)
@@ -54,7 +57,8 @@ def test_intake_ask_makes_the_demo_clinics_seal_on_first_use(tmp_path, monkeypat
     script = {**{q.id: empty[q.type] for q in engine.questionnaire.questions()
                  if q.type in empty and not q.required and q.id not in answers}, **answers,
               "review": "confirm", "signature": answers["full_name"], "practitioner": "ajordan",
-              "countersign": True, "prefill": False, "information": True}
+              "staff_pin": "2468", "practitioner_action": "countersign", "countersign": True, "prefill": False,
+              "information": True}
     with Store.open(engine.config, engine=engine) as store:
         ask = AskSession(engine, FakePrompter(script), store, PacketRenderer(engine), staff="reception",
                          device="phone", out_dir=tmp_path / "documents", clock=Clock())
@@ -78,7 +82,8 @@ def test_a_minor_at_plain_prompts_is_asked_for_a_guardian_who_signs(clinic_confi
     script = {**{q.id: empty[q.type] for q in engine.questionnaire.questions()
                  if q.type in empty and not q.required and q.id not in answers}, **answers,
               "review": "confirm", "signature": GUARDIAN["guardian_name"], "practitioner": "ajordan",
-              "countersign": True, "prefill": False, "information": True, "decision": "clearance_noted",
+              "staff_pin": PRACTITIONER_PIN, "practitioner_action": "countersign", "countersign": True,
+              "prefill": False, "information": True, "decision": "clearance_noted",
               "reason": "Mother present, consent given"}
     prompter = FakePrompter(script)
     with Store.open(config, engine=engine) as store:

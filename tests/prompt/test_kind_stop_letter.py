@@ -14,6 +14,7 @@ from intake.documents import PacketRenderer, verify_pdf
 from intake.engine import Engine
 from intake.prompt.flow import AskSession
 from intake.records import Store
+from tests.conftest import PRACTITIONER_PIN
 from tests.lifecycle.conftest import fold, text_of
 from tests.lifecycle.test_kind_stop_letter import defer_rules, one_rule_per_stopping_step
 from tests.prompt.conftest import Clock
@@ -32,7 +33,7 @@ def test_staff_issue_the_letter_of_a_kind_stop_at_plain_prompts(clinic_config, c
     blanks = {q.id: empty[q.type] for q in engine.questionnaire.questions()
               if q.type in empty and not q.required and q.id not in answers}
     prompter = FakePrompter({**blanks, **answers, "prefill": False, "kind_stop_staff": True,
-                             "kind_stop_letter": "letter"})
+                             "staff_pin": PRACTITIONER_PIN, "kind_stop_letter": "letter"})
     store = Store.open(clinic_config, engine=engine)
     ask = AskSession(engine, prompter, store, PacketRenderer(engine), staff="reception", device="phone",
                      out_dir=clinic_config.path("documents", "out_dir"), clock=Clock())
@@ -40,7 +41,7 @@ def test_staff_issue_the_letter_of_a_kind_stop_at_plain_prompts(clinic_config, c
 
     for never in ("review", "information", "signature", "photo_signature", "countersign"):
         assert never not in prompter.asked
-    assert prompter.asked[-2:] == ["kind_stop_staff", "kind_stop_letter"]
+    assert prompter.asked[-3:] == ["kind_stop_staff", "staff_pin", "kind_stop_letter"]  # the practitioner's PIN
     assert len(paths) == 1 and paths[0].stat().st_mode & 0o777 == 0o600
     report = verify_pdf(paths[0].read_bytes(), clinic_config)
     assert report.ok and report.kind == "deferral"

@@ -58,7 +58,7 @@ def test_optional_text_can_be_left_empty(engine):
 
 def test_required_choice_list_must_have_one(engine):
     answers = dict(load_example("suitable")["answers"], concerns=[])
-    with pytest.raises(Unscripted, match="needs an answer"):
+    with pytest.raises(Unscripted, match="Choose at least one"):
         walk(engine, answers)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import io
 import json
 import stat
+import sys
 
 import pytest
 
@@ -14,6 +16,7 @@ from intake.cli import main
 from intake.fhirquestionnaire import canonical_reference
 from intake.records import Store
 from intake.records.bulk import ExportScope, export_bulk
+from tests.conftest import FRONT_DESK_PIN, add_staff
 from tests.records.conftest import STAFF, Doc, fill_draft, record_named, signed_new, submit_new
 
 
@@ -130,14 +133,18 @@ def test_erased_clients_are_not_exported(store, clinic_store, tmp_path):
     assert report.intakes == 3 and "Bo Chen" not in (tmp_path / "after" / "bundle.json").read_text()
 
 
-def test_the_command_line_export(config_path, clinic, engine, tmp_path, capsys):
+def test_the_command_line_export(config_path, clinic, engine, tmp_path, capsys, monkeypatch):
     with Store.open(clinic, engine=engine) as store:
+        add_staff(store)
         signed_new(store, engine, record_named())
     out = tmp_path / "bundle-out"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(FRONT_DESK_PIN + "\n"))
     assert main(["--config", str(config_path), "records", "export", "--format", "bundle", "--from", "2026-11-01",
-                 "--to", "2026-11-30", "--out", str(out)]) == 0
+                 "--to", "2026-11-30", "--out", str(out), "--pin-stdin"]) == 0
     assert "Exported 1 intake(s) of 1 client(s) with 1 sealed document(s)" in capsys.readouterr().err
-    assert main(["--config", str(config_path), "records", "export", "--format", "bundle", "--out", str(out)]) == 1
+    monkeypatch.setattr(sys, "stdin", io.StringIO(FRONT_DESK_PIN + "\n"))
+    assert main(["--config", str(config_path), "records", "export", "--format", "bundle", "--out", str(out),
+                 "--pin-stdin"]) == 1
     assert "not an empty folder" in capsys.readouterr().err
     assert main(["--config", str(config_path), "records", "export", "--format", "bundle", "--from", "2026-13-01",
                  "--out", str(tmp_path / "x")]) == 1

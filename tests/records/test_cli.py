@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -14,6 +15,7 @@ import pytest
 
 from intake.cli import main
 from intake.records import Store, fhir
+from tests.conftest import FRONT_DESK_PIN, PRACTITIONER_PIN, add_staff
 from tests.records.conftest import SECRET_NAME, Doc, fill_draft, record_named, signed_new, submit_new
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def filled(clinic, engine):
     """One signed clearance intake, one deferred intake and one draft; returns their ids."""
     with Store.open(clinic, engine=engine) as store:
+        add_staff(store)  # the clinic's practitioner and front desk, each with their own PIN
         signed = signed_new(store, engine, record_named(example="clearance"))
         deferred = submit_new(store, engine, record_named("Li Wei", example="defer", birth="1975-06-30"))
         draft = fill_draft(store, engine, record_named("Quentin Zephyr"), steps=2)
@@ -32,6 +35,12 @@ def filled(clinic, engine):
 
 def run(config_path, *args: str) -> int:
     return main(["--config", str(config_path), *args])
+
+
+def run_as(config_path, monkeypatch, pin: str, *args: str) -> int:
+    """A staff command with the person's PIN on standard input, as a script gives it."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(pin + "\n"))
+    return run(config_path, *args, "--pin-stdin")
 
 
 def last_event(clinic, engine, intake_id):
@@ -68,45 +77,63 @@ def test_show_prints_the_record_for_staff_and_audits_the_view(config_path, clini
     assert "Your full name" not in capsys.readouterr().out
 
 
-def test_unknown_ids_exit_1_with_a_reason(config_path, filled, capsys):
+def test_unknown_ids_exit_1_with_a_reason(config_path, filled, capsys, monkeypatch):
     assert run(config_path, "records", "show", "zzzzzz") == 1
     assert "no intake 'zzzzzz'" in capsys.readouterr().err
-    assert run(config_path, "records", "erase", "c-nobody", "--yes") == 1
+    assert run_as(config_path, monkeypatch, FRONT_DESK_PIN, "records", "erase", "c-nobody", "--yes") == 1
     assert "no client 'c-nobody'" in capsys.readouterr().err
 
 
-def test_export_to_a_private_file_and_to_the_screen(config_path, clinic, engine, filled, tmp_path, capsys):
+def test_export_to_a_private_file_and_to_the_screen(config_path, clinic, engine, filled, tmp_path, capsys,
+                                                    monkeypatch):
     target = tmp_path / "export.fhir.json"
-    assert run(config_path, "records", "export", filled["signed"], "--format", "fhir", "--out", str(target)) == 0
+    export = ("records", "export", filled["signed"], "--format", "fhir", "--out", str(target))
+    assert run(config_path, *export) == 1  # no PIN, no export
+    assert "needs a staff PIN" in capsys.readouterr().err and not target.exists()
+    assert run_as(config_path, monkeypatch, FRONT_DESK_PIN, *export) == 0
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert fhir.problems(json.loads(target.read_text())) == []
-    assert run(config_path, "records", "export", filled["signed"], "--format", "fhir", "--out", str(target)) == 1
+    event = last_event(clinic, engine, filled["signed"])
+    assert (event.event, event.staff) == ("exported", "frontdesk")  # the person whose PIN it was
+    assert run_as(config_path, monkeypatch, FRONT_DESK_PIN, *export) == 1
     assert "already exists" in capsys.readouterr().err
-    assert run(config_path, "records", "export", filled["draft"], "--format", "csv") == 0
+    assert last_event(clinic, engine, filled["signed"]) == event  # a refused export is not recorded as made
+    assert run_as(config_path, monkeypatch, FRONT_DESK_PIN, "records", "export", filled["draft"], "--format",
+                  "csv") == 0
     assert capsys.readouterr().out.startswith("\"intake_id\",\"status\",\"consultation_date\"")
     event = last_event(clinic, engine, filled["draft"])
     assert (event.event, event.data) == ("exported", {"format": "csv"})
 
 
-def test_a_full_disk_while_exporting_leaves_no_half_file(config_path, filled, tmp_path, capsys, monkeypatch):
+def test_a_full_disk_while_exporting_leaves_no_half_file_and_no_export_recorded(config_path, clinic, engine, filled,
+                                                                               tmp_path, capsys, monkeypatch):
+    before = last_event(clinic, engine, filled["signed"])
+    real_fsync = os.fsync
+
     def no_space(fd):
-        raise OSError(28, "No space left on device")
+        if os.fstat(fd).st_size and str(target) == os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(28, "No space left on device")
+        return real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", no_space)
     target = tmp_path / "export.json"
-    assert run(config_path, "records", "export", filled["signed"], "--format", "json", "--out", str(target)) == 1
+    assert run_as(config_path, monkeypatch, FRONT_DESK_PIN, "records", "export", filled["signed"], "--format", "json",
+                  "--out", str(target)) == 1
     assert "the disk is full" in capsys.readouterr().err and not target.exists()
+    assert last_event(clinic, engine, filled["signed"]) == before  # nothing was exported, so nothing is audited
 
 
-def test_reprint_writes_the_stored_pdf_byte_for_byte(config_path, filled, tmp_path, capsys):
-    assert run(config_path, "records", "reprint", filled["signed"], "--out", str(tmp_path / "copies")) == 0
+def test_reprint_writes_the_stored_pdf_byte_for_byte(config_path, filled, tmp_path, capsys, monkeypatch):
+    assert run_as(config_path, monkeypatch, PRACTITIONER_PIN, "records", "reprint", filled["signed"], "--out",
+                  str(tmp_path / "copies")) == 0
     copy = tmp_path / "copies" / "consent.pdf"
     assert copy.read_bytes() == Doc("consent").pdf and stat.S_IMODE(copy.stat().st_mode) == 0o600
     assert "SHA-256" in capsys.readouterr().out
     single = tmp_path / "one.pdf"
-    assert run(config_path, "records", "reprint", filled["signed"], "--kind", "consent", "--out", str(single)) == 0
+    assert run_as(config_path, monkeypatch, PRACTITIONER_PIN, "records", "reprint", filled["signed"], "--kind",
+                  "consent", "--out", str(single)) == 0
     assert single.read_bytes() == Doc("consent").pdf
-    assert run(config_path, "records", "reprint", filled["draft"]) == 1
+    assert run_as(config_path, monkeypatch, PRACTITIONER_PIN, "records", "reprint", filled["draft"]) == 1
     assert "has no stored documents" in capsys.readouterr().err
 
 
@@ -114,10 +141,9 @@ def test_erase_asks_first_and_reports_what_is_kept(config_path, clinic, engine, 
     with Store.open(clinic, engine=engine) as store:
         signed_on = date.fromisoformat(store.load_intake(filled["signed"]).signed_at[:10])
     kept_until = signed_on.replace(year=signed_on.year + 8)  # the demo clinic keeps consent evidence 8 years
-    monkeypatch.setattr(sys, "stdin", open(os.devnull))  # noqa: SIM115 - closed by pytest's monkeypatch undo
-    assert run(config_path, "records", "erase", filled["client"]) == 1
+    assert run_as(config_path, monkeypatch, FRONT_DESK_PIN, "records", "erase", filled["client"]) == 1
     assert "needs confirmation" in capsys.readouterr().err
-    assert run(config_path, "records", "erase", filled["signed"], "--yes", "--staff", "manager") == 0
+    assert run_as(config_path, monkeypatch, FRONT_DESK_PIN, "records", "erase", filled["signed"], "--yes") == 0
     out = capsys.readouterr().out
     assert f"Client {filled['client']}: erased 0 intake(s)." in out
     assert f"Kept intake {filled['signed']} (signed consent evidence) until {kept_until.isoformat()}" in out

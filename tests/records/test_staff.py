@@ -16,13 +16,6 @@ from tests.records.conftest import STAFF
 PRACTITIONER_PIN, DESK_PIN = "731904", "correct horse battery"
 
 
-@pytest.fixture(autouse=True)
-def quick_hash(monkeypatch, request):
-    """The real cost (N=2**16, 64 MiB) is checked once below; the other tests use a cheaper N."""
-    if "real_cost" not in request.keywords:
-        monkeypatch.setattr(staff_module, "SCRYPT_N", 2 ** 10)
-
-
 @pytest.fixture
 def team(store):
     directory = StaffDirectory(store)
@@ -76,7 +69,9 @@ def test_a_disabled_account_unlocks_nothing(team):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"pin": "2468"}, "6 to 12 digits"),
+    ({"pin": "2468"}, "the demo PIN cannot be"),
+    ({"pin": "123456"}, "too easy to guess"),
+    ({"pin": "1234567890123"}, "6 to 12 digits; that one has 13"),
     ({"pin": "12345"}, "6 to 12 digits"),
     ({"pin": PRACTITIONER_PIN}, "another staff member already uses that PIN"),
     ({"role": "practitioner", "practitioner_id": "nobody"}, "not one"),
@@ -111,30 +106,48 @@ def test_accounts_survive_a_key_rotation(team, clinic, engine):
 
 def test_the_staff_commands(clinic, monkeypatch, capsys):
     config = ["--config", str(clinic.source)]
-    monkeypatch.setattr(sys, "stdin", io.StringIO(PRACTITIONER_PIN + "\n"))
-    assert main([*config, "staff", "add", "ajordan", "--name", "Alex Jordan", "--role", "practitioner",
-                 "--practitioner", "ajordan", "--pin-stdin", "--by", "owner"]) == 0
-    monkeypatch.setattr(sys, "stdin", io.StringIO("123\n"))
-    assert main([*config, "staff", "add", "sam", "--name", "Sam", "--role", "front_desk", "--pin-stdin"]) == 1
+
+    def run(stdin: str, *args: str) -> int:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        return main([*config, "staff", *args])
+
+    # The first account needs no one's PIN (nobody could give one yet); every later change does.
+    assert run(PRACTITIONER_PIN + "\n", "add", "ajordan", "--name", "Alex Jordan", "--role", "practitioner",
+               "--practitioner", "ajordan", "--pin-stdin") == 0
+    assert "Added ajordan" in capsys.readouterr().out
+    assert run("123\n", "add", "sam", "--name", "Sam", "--role", "front_desk", "--pin-stdin") == 1
+    assert "not right" in capsys.readouterr().err  # "123" was taken as the person's own PIN, and refused
+    assert run(f"{PRACTITIONER_PIN}\n123\n", "add", "sam", "--name", "Sam", "--role", "front_desk", "--by",
+               "ajordan", "--pin-stdin") == 1
+    assert "6 to 12 digits" in capsys.readouterr().err
+    assert run(f"{PRACTITIONER_PIN}\n{DESK_PIN}\n", "add", "sam", "--name", "Sam", "--role", "front_desk", "--by",
+               "ajordan", "--pin-stdin") == 0
     assert main([*config, "staff", "list"]) == 0
-    out = capsys.readouterr()
-    assert "Added ajordan" in out.out and "6 to 12 digits" in out.err and "ajordan" in out.out.splitlines()[-1]
-    assert main([*config, "staff", "disable", "ajordan"]) == 0
-    assert main([*config, "staff", "disable", "ajordan"]) == 1
+    out = capsys.readouterr().out
+    assert "Added sam" in out and "sam" in out.splitlines()[-1]
+    assert run(f"{DESK_PIN}\n", "disable", "sam", "--by", "ajordan", "--pin-stdin") == 1  # not ajordan's PIN
+    assert run(f"{PRACTITIONER_PIN}\n", "disable", "sam", "--by", "ajordan", "--pin-stdin") == 0
+    assert run(f"{PRACTITIONER_PIN}\n", "disable", "sam", "--by", "ajordan", "--pin-stdin") == 1
+    assert "no active staff member 'sam'" in capsys.readouterr().err
+    with Store.open(clinic) as store:
+        events = [(e.event, e.staff) for e in store.audit_trail()]
+    assert ("staff_added", "ajordan") in events and ("staff_disabled", "ajordan") in events
 
 
-def test_the_kiosk_refuses_the_demo_pin_unless_the_clinic_is_a_demo(clinic, store, team):
+def test_the_kiosk_refuses_the_demo_pin_unless_the_clinic_is_a_demo(clinic, store):
+    from dataclasses import replace
+
     from intake.tui import pin
 
     demo_hash = pin.hash_pin("2468", iterations=1000)
-    section = dict(clinic.section("kiosk"), staff_pin_hash=demo_hash)
-    monkeypatch_config = type("C", (), {"is_demo": False, "section": lambda self, name: section})()
-    guard = pin.make_guard(monkeypatch_config, None, kiosk=True)
-    with pytest.raises(pin.PinError, match="demo PIN does not unlock a kiosk"):
-        guard.authenticate("2468")
-    section["demo"] = True
-    assert pin.make_guard(monkeypatch_config, None, kiosk=True).authenticate("2468") is pin.SHARED_STAFF
-    staff_guard = pin.make_guard(monkeypatch_config, store, kiosk=True)  # staff accounts exist: they win
-    assert isinstance(staff_guard, pin.StaffPinGuard)
-    assert staff_guard.authenticate("2468") is None and "not right" in staff_guard.message
-    assert staff_guard.authenticate(PRACTITIONER_PIN).staff_id == "ajordan"
+    kiosk = {"staff_pin_hash": demo_hash, "device": "kiosk-1"}
+    store.config = replace(clinic, data={**clinic.data, "kiosk": kiosk})
+    guard = pin.make_guard(store.config, store)
+    assert guard.authenticate("2468") is None and "demo PIN unlocks only a demonstration" in guard.message
+    kiosk["demo"] = True
+    assert guard.authenticate("2468").shared
+    StaffDirectory(store).add("ajordan", name="Alex Jordan", role="practitioner", practitioner_id="ajordan",
+                              pin=PRACTITIONER_PIN, by=STAFF, device="office")
+    # Staff accounts exist: only own PINs unlock, the shared one no longer does.
+    assert guard.authenticate("2468") is None and "not right" in guard.message
+    assert guard.authenticate(PRACTITIONER_PIN).staff_id == "ajordan"

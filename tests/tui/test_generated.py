@@ -51,6 +51,7 @@ async def test_a_minor_in_the_wizard_is_asked_for_a_guardian_who_signs(tmp_path,
 
     monkeypatch.chdir(tmp_path)
     text = re.sub(r'minors = "\w+"', 'minors = "clearance"', DEMO_CONFIG.read_text(encoding="utf-8"))
+    text = text.replace("[kiosk]\n", "[kiosk]\ndemo = true\n")  # a copy of the demo: its PIN works only so
     (tmp_path / "clinic.toml").write_text(text, encoding="utf-8")
     config = load_config(tmp_path / "clinic.toml")
     create_seal_identity(config, valid_from=datetime(2026, 1, 1, tzinfo=UTC))

@@ -9,7 +9,7 @@ import pytest
 
 from intake.cli import main
 from intake.engine import Engine
-from intake.tui.pin import PinError, PinGuard, check_pin, hash_pin
+from intake.tui.pin import PinError, check_pin, hash_pin
 from tests.conftest import ROOT
 
 DEMO_HASH = Engine.load().config.section("kiosk")["staff_pin_hash"]
@@ -32,31 +32,53 @@ def test_hashes_are_salted_and_checked():
         check_pin("1234", "plain-text-pin")
 
 
-def test_wrong_pins_pause_entry_for_longer_each_time():
-    now = [1000.0]
-    guard = PinGuard(hash_pin("2468", iterations=1000), clock=lambda: now[0])
-    assert not guard.attempt("1") and not guard.attempt("2")
-    assert guard.tries_left() == 1 and guard.wait_seconds() == 0
-    assert not guard.attempt("3")
-    assert guard.wait_seconds() == 30
-    assert not guard.attempt("2468")  # refused during the pause, even when right
-    now[0] += 30
-    assert not guard.attempt("4")
-    assert guard.wait_seconds() == 60
-    now[0] += 60
-    assert guard.attempt("2468") and guard.failures == 0
+def test_wrong_shared_pins_pause_entry_for_longer_each_time_across_restarts(tmp_path, monkeypatch):
+    """The shared PIN's wrong tries are counted in the store, so a new process (or tablet page) starts paused."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from intake.config import load_config
+    from intake.records import Store, create_data_key
+    from intake.tui.pin import make_guard
+    from tests.records.conftest import write_config
+
+    monkeypatch.delenv("INTAKE_DATA_KEY", raising=False)
+    base = load_config(write_config(tmp_path))
+    create_data_key(base)
+    config = replace(base, data={**base.data, "kiosk": {"staff_pin_hash": hash_pin("864213", iterations=1000),
+                                                         "device": "kiosk-1"}})
+    now = [datetime(2026, 11, 20, 9, tzinfo=UTC)]
+
+    def reopened():
+        return Store.open(config, clock=lambda: now[0])
+
+    with reopened() as store:
+        guard = make_guard(config, store)
+        assert guard.authenticate("111111") is None and guard.authenticate("222222") is None
+        assert guard.wait_seconds() == 0 and "1 try left" in guard.message
+        assert guard.authenticate("333333") is None
+        assert guard.wait_seconds() == 30
+    with reopened() as store:  # the app restarted: still paused, even for the right PIN
+        guard = make_guard(config, store)
+        assert guard.wait_seconds() == 30 and guard.authenticate("864213") is None
+        now[0] += timedelta(seconds=30)
+        assert guard.authenticate("444444") is None and guard.wait_seconds() == 60
+        now[0] += timedelta(seconds=60)
+        assert guard.authenticate("864213").shared
+        assert guard.wait_seconds() == 0
 
 
 def test_pin_hash_prompts_twice_and_prints_the_config_line(monkeypatch, capsys):
-    answers = iter(["8642", "8642"])
+    answers = iter(["864213", "864213"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert main(["pin-hash"]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith('staff_pin_hash = "pbkdf2_sha256$')
-    assert check_pin("8642", line.split('"')[1])
+    assert check_pin("864213", line.split('"')[1])
 
 
-@pytest.mark.parametrize("typed", [["8642", "8641"], ["12"]])
+@pytest.mark.parametrize("typed", [["864213", "864214"], ["12"], ["8642"], ["123456"], ["000000"],
+                                   ["correct horse"]])
 def test_pin_hash_refuses_short_or_different_pins(monkeypatch, capsys, typed):
     answers = iter(typed)
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))

@@ -53,5 +53,5 @@ async def test_front_desk_staff_cannot_countersign(engine, accounts, suitable_an
         await press(pilot, "#countersign")
         await pilot.pause(0.3)
         assert isinstance(app.screen, PractitionerScreen)  # refused, with a message
-        assert any("only a practitioner countersigns" in str(n.message) for n in app._notifications)
+        assert any("only a practitioner may countersign" in str(n.message) for n in app._notifications)
         assert "rendered" not in events(app.session.store, app.session.state.intake_id)

@@ -7,8 +7,7 @@ from textual.app import App
 
 from intake.config import load_config
 from intake.records import StaffDirectory, Store, create_data_key
-from intake.records import staff as staff_module
-from intake.tui.pin import StaffPinGuard
+from intake.tui.pin import StaffGuard
 from intake.tui.screens.handback import PinScreen
 from intake.tui.widgets.pinpad import PinPad
 from tests.records.conftest import write_config
@@ -17,7 +16,6 @@ from tests.records.conftest import write_config
 @pytest.fixture
 def directory(tmp_path, engine, monkeypatch):
     monkeypatch.delenv("INTAKE_DATA_KEY", raising=False)
-    monkeypatch.setattr(staff_module, "SCRYPT_N", 2 ** 10)
     config = load_config(write_config(tmp_path))
     create_data_key(config)
     with Store.open(config, engine=engine) as store:
@@ -51,13 +49,13 @@ async def _run(guard, pins: list[str]) -> tuple[list, PinScreen]:
 
 
 async def test_the_pin_screen_answers_with_who_unlocked(directory):
-    guard = StaffPinGuard(directory, "kiosk-1")
+    guard = StaffGuard(directory.store, "kiosk-1")
     results, _ = await _run(guard, ["731904"])
     [member] = results
     assert (member.staff_id, member.role, member.practitioner_id) == ("ajordan", "practitioner", "ajordan")
 
 
 async def test_a_wrong_pin_says_so_and_unlocks_nobody(directory):
-    guard = StaffPinGuard(directory, "kiosk-1")
+    guard = StaffGuard(directory.store, "kiosk-1")
     results, screen = await _run(guard, ["000000"])
     assert results == [] and guard.failures == 1 and "not right" in guard.message

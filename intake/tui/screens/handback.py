@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,8 +12,8 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from intake.errors import IntakeError
-from intake.records.staff import StaffMember
-from intake.tui.pin import PinGuard, StaffPinGuard
+from intake.lifecycle.auth import Authenticated
+from intake.tui.pin import StaffGuard
 from intake.tui.screens.base import MessageScreen, WizardScreen, header
 from intake.tui.widgets.pinpad import PinPad
 
@@ -29,12 +30,12 @@ class HandbackScreen(MessageScreen[str]):
         self.dismiss("staff")
 
 
-class PinScreen(WizardScreen[StaffMember | None]):
-    """Asks for a staff PIN. Dismisses the StaffMember who unlocked (truthy), or None when cancelled.
+class PinScreen(WizardScreen[Authenticated | None]):
+    """Asks for a staff PIN. Dismisses the Authenticated person who unlocked (truthy), or None when cancelled.
 
     Args:
-        guard: the app's PIN guard: StaffPinGuard (each person's own PIN; tries kept in the store) or the
-            shared-PIN PinGuard (answers intake.tui.pin.SHARED_STAFF).
+        guard: the app's PIN guard (intake.tui.pin.StaffGuard: each person's own PIN, or the shared PIN;
+            tries kept in the store).
         clinic: the clinic's name.
         title: what the PIN unlocks.
         cancel_label: the label of the way out (e.g. 'Cancel', 'Close this intake').
@@ -42,7 +43,7 @@ class PinScreen(WizardScreen[StaffMember | None]):
 
     IDLE = "dismiss"
 
-    def __init__(self, guard: PinGuard | StaffPinGuard, clinic: str, title: str = "Staff only",
+    def __init__(self, guard: StaffGuard, clinic: str, title: str = "Staff only",
                  cancel_label: str = "Cancel", idle: str = "dismiss") -> None:
         super().__init__(classes="staff")
         self.guard = guard
@@ -73,7 +74,7 @@ class PinScreen(WizardScreen[StaffMember | None]):
         pad = self.query_one(PinPad)
         if wait > 0:
             pad.set_enabled(False)
-            self._status(f"Too many wrong PINs. Try again in {int(wait) + 1} seconds.")
+            self._status(f"Too many wrong PINs. Try again in {math.ceil(wait)} seconds.")
             self.set_timer(min(1.0, wait), self._show_pause)
         elif pad.input.disabled:
             pad.set_enabled(True)
@@ -93,12 +94,8 @@ class PinScreen(WizardScreen[StaffMember | None]):
             return
         if self.guard.wait_seconds() > 0:
             self._show_pause()
-        elif isinstance(self.guard, StaffPinGuard):
-            self._status(self.guard.message)
-            self.query_one(PinPad).clear()
         else:
-            left = self.guard.tries_left()
-            self._status(f"That PIN is not right. {left} {'try' if left == 1 else 'tries'} left before a pause.")
+            self._status(self.guard.message)
             self.query_one(PinPad).clear()
 
     @on(Button.Pressed, "#cancel")

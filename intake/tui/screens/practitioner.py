@@ -149,7 +149,8 @@ class PractitionerScreen(WizardScreen[Review | str]):
     def _prepare(self) -> None:
         review, problems = self._read()
         self.session.expect(None if problems or review is None else
-                            Expected(review.practitioner_id, review.decision, review.reason, review.plan))
+                            Expected(review.practitioner_id, review.decision, review.reason, review.plan,
+                                     self.session.decision_history()))
         self.run_worker(self._prepare_in_thread, thread=True, group="prepare", exit_on_error=False)
         now = self.clock.now()
         if self._minute is not None:
