@@ -73,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except IntakeError as exc:
         print(f"intake: {exc}", file=sys.stderr)
+        for problem in getattr(exc, "problems", None) or ():  # a record's problems, each at its question
+            print(f"  - {problem}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("\nintake: cancelled.", file=sys.stderr)

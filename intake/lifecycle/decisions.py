@@ -154,6 +154,11 @@ def correct(life: Lifecycle, intake: Intake, who: Authenticated, changes: Mappin
     problems = life.engine.validate(record)
     if problems:
         raise InvalidRecordError(problems)
+    hidden = [q for q in changes if changes[q] not in (None, "", []) and q not in record["answers"]]
+    if hidden:
+        question = questionnaire.by_id[hidden[0]]
+        condition = questionnaire.describe_condition(question.show_if or {}, life.engine.language)
+        raise LifecycleError(f"{hidden[0]!r} is not asked with these answers: it only applies when {condition}.")
     changed = [AnswerChange(q, before.get(q), record["answers"].get(q)) for q in questionnaire.by_id
                if before.get(q) != record["answers"].get(q)]
     if not any(c.question_id in changes for c in changed):

@@ -147,7 +147,7 @@ def correct(store: StoreOps, intake_id: str, *, practitioner_id: str, changes: S
         raise WorkflowError("a correction changes at least one answer.")
     verdict = assessment.get("verdict")
     with store.write("correcting answers"):
-        status, client_id = store.row(intake_id, "status, client_id")
+        status, client_id, blob = store.row(intake_id, "status, client_id, answers")
         require_state(intake_id, status, "correcting answers")
         if status == "signed" or store.conn.execute("SELECT 1 FROM documents WHERE intake_id = ?",
                                                     (intake_id,)).fetchone():
@@ -159,6 +159,8 @@ def correct(store: StoreOps, intake_id: str, *, practitioner_id: str, changes: S
                               current.decision_id if current else None, details)
         new_status = "deferred" if verdict == "defer" else "submitted"
         answers = store.engine.questionnaire.prune(record["answers"])
+        before = store.open_sealed(intake_id, "answers", blob, "answers") or {}
+        client_id = store.update_identity(intake_id, before, answers, client_id)  # a corrected name or birth date
         store.conn.execute("UPDATE intakes SET status = ?, answers = ?, record = ?, assessment = ? WHERE id = ?",
                            (new_status, store.seal_value(intake_id, "answers", answers),
                             store.seal_value(intake_id, "record", dict(record)),

@@ -337,6 +337,21 @@ class Flow:
 
     # -- the practitioner's part -----------------------------------------------------------------
 
+    async def correct(self, practitioner_id: str | None) -> bool:
+        """The practitioner corrects an answer with the client. True when the client then signs the corrected
+        answers (their part again, and the practitioner's after the hand-back); False: back to the review."""
+        from intake.tui.screens.correction import CorrectionScreen
+
+        session = self.session
+        if not await self.show(CorrectionScreen(session, self.app.clinic, practitioner_id)):
+            return False
+        assessment = session.state.assessment
+        if assessment is None or assessment.verdict == "defer" or session.state.intake is None:
+            return False  # a deferral now: the review shows the letter to countersign
+        self.app.notify("Corrected. The client now checks and signs the corrected answers.", markup=False)
+        await self.client(Resumption("information"))
+        return True
+
     async def practitioner(self) -> None:
         """Review, countersign, render the documents in a worker thread, then the done screen."""
         from intake.tui.screens.documents import DoneScreen, RenderingScreen
@@ -359,6 +374,10 @@ class Flow:
             review = await self.show(PractitionerScreen(session, app.clinic, app.clock, countersign))
             if review == "close":
                 return
+            if isinstance(review, tuple):  # correct an answer with the client, then back here (or they sign again)
+                if await self.correct(review[1]):
+                    return
+                continue
             future = rendering.pop()
             if future.done() and future.exception() is None:
                 try:  # ready already: no rendering screen

@@ -91,9 +91,7 @@ class IntakeSession:
 
     def staff(self) -> Actor:
         """The actor for what staff do behind the PIN: the person who unlocked (the shared PIN's "staff")."""
-        if self.member is None:
-            raise IntakeError("staff must unlock with their PIN first.")
-        return self.member.actor
+        return self._unlocked().actor
 
     def unlocked_by(self, member: Authenticated | None) -> None:
         """Remembers who unlocked, for everything done until the next client."""
@@ -254,26 +252,32 @@ class IntakeSession:
         """The rules' starting plan, or None for a deferral."""
         return self.lifecycle.default_plan(self._intake())
 
-    def countersign(self, review: Review) -> None:
-        """Records the practitioner's decision (clearance noted or override) and keeps the countersignature.
+    def _unlocked(self) -> Authenticated:
+        if self.member is None:
+            raise IntakeError("staff must unlock with their PIN first.")
+        return self.member
 
-        The person who unlocked acts as themselves (the core refuses front-desk staff, or a practitioner
-        acting as another); with the shared PIN, as the practitioner chosen on screen.
+    def countersign(self, review: Review) -> None:
+        """Records the practitioner's decision (clearance noted or override; "keep": the one recorded stands) and
+        keeps the countersignature, as the person who unlocked (the core refuses front-desk staff, or acting as
+        another practitioner; with the shared PIN, as the practitioner chosen on screen).
 
         Raises:
             IntakeError: an override or clearance for a deferral, one without a reason, or a person who may not.
         """
-        intake = self._intake()
-        who = self.member
-        if who is None:
-            raise IntakeError("staff must unlock with their PIN first.")
-        if review.decision != "none":
+        intake, who = self._intake(), self._unlocked()
+        if review.decision not in ("none", "keep"):
             self.lifecycle.decide(intake, who, review.decision, review.reason, practitioner_id=review.practitioner_id,
                                   supersede=review.supersede)
         self.state.counter = self.lifecycle.countersignature(intake, who, review.plan, review.signed_at.astimezone(UTC),
                                                              practitioner_id=review.practitioner_id)
         self.state.review = review
         self.state.expected = None  # countersigned: a preparation still waiting its turn has nothing to do
+
+    def correct(self, changes: Mapping[str, Any], reason: str, practitioner_id: str | None) -> None:
+        """Corrects answers with the client present (see Lifecycle.correct); the client signs the new answers."""
+        self.lifecycle.correct(self._intake(), self._unlocked(), changes, reason, practitioner_id=practitioner_id)
+        self.state.client_signature = self.state.photo_signature = self.state.expected = self.state.prepared = None
 
     def decision_history(self) -> tuple[Any, ...]:
         """The decisions recorded for this intake, as the documents print them (Lifecycle.decision_history)."""
@@ -351,9 +355,7 @@ class IntakeSession:
 
     def discard(self, intake_id: str, reason: str) -> None:
         """Erases a draft staff abandon on purpose; the audit trail keeps who and why (never undone)."""
-        if self.member is None:
-            raise IntakeError("staff must unlock with their PIN first.")
-        self.lifecycle.discard(intake_id, reason, self.member)
+        self.lifecycle.discard(intake_id, reason, self._unlocked())
 
     def waiting(self) -> list[ListRow]:
         """Today's submitted intakes still without documents (e.g. the app closed before review)."""

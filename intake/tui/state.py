@@ -62,6 +62,8 @@ class ClientState:
     expected: Expected | None = None
     #: the countersignature the renderer holds documents prepared for
     prepared: Countersignature | None = None
+    #: what the practitioner chose and typed on their review, kept while they correct an answer or close it
+    practitioner_draft: dict[str, Any] | None = None
 
     @property
     def intake_id(self) -> str | None:

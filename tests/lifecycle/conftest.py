@@ -51,7 +51,7 @@ def life_renderer(life_engine):
 @pytest.fixture(scope="session")
 def life(life_engine, life_renderer):
     """The lifecycle on one store for the whole session, its clock at the countersignature time."""
-    store = Store.open(life_engine.config, engine=life_engine)
+    store = Store.open(life_engine.config, engine=life_engine, clock=lambda: COUNTER_TIME)  # decisions dated then
     yield Lifecycle(life_engine, store, life_renderer, clock=lambda: COUNTER_TIME)
     store.close()
 

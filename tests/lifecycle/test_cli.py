@@ -131,3 +131,70 @@ def test_import_reads_standard_input_in_a_real_process(desk):
     (row,) = json.loads(done.stdout)
     assert row["file"] == "-" and row["status"] == "submitted" and row["verdict"] == "caution"
     assert "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def two_practitioners(staffed, monkeypatch):
+    """The desk's clinic with a second practitioner's own account (added by the first, with her PIN)."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{PRACTITIONER_PIN}\n{SPATEL_PIN}\n"))
+    assert main(["staff", "add", "spatel", "--name", "Sam Patel", "--role", "practitioner", "--practitioner",
+                 "spatel", "--by", "ajordan", "--pin-stdin"]) == 0
+    return staffed
+
+
+SPATEL_PIN = "640275"
+
+
+def test_two_practitioners_decide_supersede_and_countersign_each_named(two_practitioners, capsys, monkeypatch):
+    desk = two_practitioners
+    assert main(["records", "import", write(desk, "c.json", rule_record("clearance"))]) == 0
+    (intake,) = imported(capsys)
+    assert main(["records", "sign", intake, "--typed-name", "JO BLOGGS", "--signed-at", "2026-11-20T14:32"]) == 0
+    assert as_staff(monkeypatch, SPATEL_PIN, "records", "decide", intake, "--clearance-noted", "GP letter seen") == 0
+    assert "recorded for spatel" in capsys.readouterr().out
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "decide", intake, "--override", "Client insists") == 1
+    assert "--supersede" in capsys.readouterr().err  # a second decision says it replaces the first, or nothing
+    assert as_staff(monkeypatch, SPATEL_PIN, "records", "decide", intake, "--practitioner", "ajordan", "--override",
+                    "x y z") == 1
+    assert "not right" in capsys.readouterr().err  # nobody decides as somebody else: only ajordan's PIN would do
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "decide", intake, "--override", "Prescriber agreed",
+                    "--supersede", "The letter was another client's") == 0
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "countersign", intake, "--signed-at", AT) == 0
+    capsys.readouterr()
+    consent = next((desk / "intake-documents").rglob("*consent*.pdf"))
+    text = " ".join(subprocess.run(["pdftotext", str(consent), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert re.search(r"Earlier decision, replaced: on \d+ \w+ \d{4}, Sam Patel \(Nurse practitioner\) noted the "
+                     "clearance", text)  # the day it was recorded
+    assert "because: The letter was another client's" in text
+    assert "Alex Jordan (Aesthetic practitioner) decided to go ahead outside" in text
+    assert main(["records", "show", intake]) == 0
+    shown = capsys.readouterr().out
+    assert "clearance noted by Sam Patel (spatel)" in shown and "override by Alex Jordan (ajordan)" in shown
+
+
+def test_a_correction_from_the_command_line_with_the_practitioners_pin(staffed, capsys, monkeypatch):
+    assert main(["records", "import", write(staffed, "s.json", record(ENGINE, baseline(ENGINE)))]) == 0
+    (intake,) = imported(capsys)
+    assert main(["records", "sign", intake, "--typed-name", "JO BLOGGS"]) == 0
+    refusals = [
+        (["no_such_question", "yes"], "no question 'no_such_question'"),
+        (["skin_type", "VII"], "not one of the choices"),
+        (["blood_thinners", "maybe"], "with yes or no"),
+        (["blood_thinners", "yes"], "Which one do you take? [blood_thinner_type]: This question needs an answer"),
+        (["recent_scar_date", "01/02/2026"], "only applies when"),
+    ]
+    for changes, message in refusals:
+        assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "correct", intake, *changes, "--reason",
+                        "The client misread it") == 1
+        assert message in capsys.readouterr().err, changes
+    assert as_staff(monkeypatch, "999999", "records", "correct", intake, "blood_thinners", "yes",
+                    "blood_thinner_type", "aspirin", "--reason", "Forgot the aspirin") == 1
+    assert "not right" in capsys.readouterr().err
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "correct", intake, "blood_thinners", "yes",
+                    "blood_thinner_type", "aspirin", "--reason", "Forgot the aspirin") == 0
+    out = capsys.readouterr().out
+    assert "Verdict: suitable -> clearance" in out and "The client signs again" in out
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "countersign", intake) == 1  # signatures dropped
+    assert "waits for the client's signatures" in capsys.readouterr().err
+    assert main(["audit", "verify"]) == 0

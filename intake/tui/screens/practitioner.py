@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
@@ -35,6 +36,7 @@ CLEARANCE_DECISIONS = (
     ("clearance_noted", "Clearance noted (e.g. the doctor's letter is seen, or the waiting period is over)"),
     ("override", "Override: treat despite the finding"),
 )
+DECISION_WORDS = {"clearance_noted": "clearance noted", "override": "override"}
 #: Seconds of calm after a change before the documents are laid out again for what the screen shows.
 SETTLE_SECONDS = 0.4
 
@@ -50,8 +52,8 @@ def finding_text(finding: Finding) -> Content:
     return Content.assemble(*parts)
 
 
-class PractitionerScreen(WizardScreen[Review | str]):
-    """The practitioner's review. Dismisses with a Review, or 'close'.
+class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
+    """The practitioner's review. Dismisses with a Review, 'close', or ('correct', practitioner id or None).
 
     While the practitioner reviews, the documents are laid out ahead in the renderer for what the
     screen would countersign with (again after each change, once it settles, and at each new
@@ -76,7 +78,10 @@ class PractitionerScreen(WizardScreen[Review | str]):
         self.clinic = clinic
         self.clock = clock
         self.assessment = session.state.assessment
-        self.decision = "none"
+        self.history = session.decision_history()  # what is recorded already (a decision may stand)
+        self.standing = self.history[0] != "none"
+        self.draft = dict(session.state.practitioner_draft or {})
+        self.decision = self.draft.get("decision", "keep" if self.standing else "none")
         self._settle: Timer | None = None
         self._minute: Timer | None = None
 
@@ -104,8 +109,9 @@ class PractitionerScreen(WizardScreen[Review | str]):
             practitioners = [(Content(f"{p.name} ({p.role})" if p.role else p.name), p.id)
                              for p in engine.config.practitioners]
             own = self.session.countersigner  # a practitioner who unlocked with their own PIN signs as themselves
-            yield Select(practitioners, prompt="Who is countersigning?", id="practitioner",
-                         value=own or (practitioners[0][1] if len(practitioners) == 1 else Select.NULL),
+            chosen = own or self.draft.get("practitioner") or (practitioners[0][1] if len(practitioners) == 1
+                                                                else Select.NULL)
+            yield Select(practitioners, prompt="Who is countersigning?", id="practitioner", value=chosen,
                          disabled=own is not None)
             plan = self.session.default_plan()
             if plan is not None:
@@ -114,20 +120,42 @@ class PractitionerScreen(WizardScreen[Review | str]):
                 yield Static("Treatment plan (defaults from the rules)", classes="info-heading")
                 yield PlanEditor(plan, labels, engine.treatment, self.assessment.plan_limits)
                 if verdict == "clearance":
-                    yield Static("Clearance (needed before the consent can be signed)", classes="info-heading")
-                    with Vertical(id="decisions"):
-                        for kind, label in CLEARANCE_DECISIONS:
-                            yield ChoiceTile(label, kind, mark="radio", classes="decision -statement")
-                    yield Input(placeholder="Reason: what was seen or why", id="reason", max_length=MAX_REASON)
+                    yield from self._compose_decision()
             else:
                 yield Static(Content("Deferred: a deferral letter will be produced. A deferral cannot be "
                                      "overridden."), classes="screen-intro")
             yield ChoiceTile("I have reviewed the answers and findings with the client and I countersign.",
-                             True, mark="check", id="countersign-ack", classes="-statement")
+                             True, mark="check", id="countersign-ack", classes="-statement",
+                             selected=bool(self.draft.get("acknowledged")))
             yield Static("", id="practitioner-problem")
-        with Horizontal(classes="navbar"):
-            yield Button("Close", id="close")
+        with Horizontal(classes="navbar"):  # Countersign first in the Tab order; Close last (it asks first)
             yield Button("Countersign and create documents", id="countersign", variant="primary")
+            yield Button("Correct an answer", id="correct")
+            yield Button("Close", id="close")
+
+    def _compose_decision(self) -> ComposeResult:
+        """The clearance decision: the one recorded (kept, or replaced with a reason), or a new one and its reason."""
+        yield Static("Clearance (needed before the consent can be signed)", classes="info-heading")
+        choices = list(CLEARANCE_DECISIONS)
+        if self.standing:
+            kind, reason, by, on, _ = self.history
+            person = self.session.engine.config.practitioner(by)
+            recorded = (f"Keep the recorded decision: {DECISION_WORDS[kind]} by {person.name if person else by} on "
+                        f"{human_date(on)}" + (f" ({reason})" if reason else ""))
+            choices.insert(0, ("keep", recorded))
+        with Vertical(id="decisions"):
+            for kind, label in choices:
+                yield ChoiceTile(label, kind, mark="radio", classes="decision -statement",
+                                 selected=kind == self.decision)
+        reason = Input(self.draft.get("reason", ""), placeholder="Reason: what was seen or why", id="reason",
+                       max_length=MAX_REASON)
+        reason.display = self.decision not in ("keep", "none") or not self.standing
+        yield reason
+        if self.standing:
+            supersede = Input(self.draft.get("supersede", ""), placeholder="Why it replaces the recorded decision",
+                              id="supersede", max_length=MAX_REASON)
+            supersede.display = self.decision not in ("keep", "none")
+            yield supersede
 
     def on_mount(self) -> None:
         body = self.query_one("#practitioner-body")
@@ -150,7 +178,7 @@ class PractitionerScreen(WizardScreen[Review | str]):
         review, problems = self._read()
         self.session.expect(None if problems or review is None else
                             Expected(review.practitioner_id, review.decision, review.reason, review.plan,
-                                     self.session.decision_history()))
+                                     self.history, review.supersede or ""))
         self.run_worker(self._prepare_in_thread, thread=True, group="prepare", exit_on_error=False)
         now = self.clock.now()
         if self._minute is not None:
@@ -169,10 +197,19 @@ class PractitionerScreen(WizardScreen[Review | str]):
 
     @on(ChoiceTile.Pressed, ".decision")
     def _decision(self, event: ChoiceTile.Pressed) -> None:
+        """A decision chosen: the keyboard goes on to its reason (what is typed next is the reason)."""
         event.stop()
         self.decision = event.tile.value
         for tile in self.query(".decision").results(ChoiceTile):
             tile.selected = tile.value == self.decision
+        replacing = self.standing and self.decision != "keep"
+        self.query_one("#reason", Input).display = self.decision != "keep"
+        for box in self.query("#supersede").results(Input):
+            box.display = replacing
+        if self.decision != "keep":
+            self.query_one("#reason", Input).focus()
+        else:
+            self.query_one("#countersign-ack", ChoiceTile).focus()
         self._changed()
 
     @on(ChoiceTile.Pressed, "#countersign-ack")
@@ -194,15 +231,31 @@ class PractitionerScreen(WizardScreen[Review | str]):
         if editors:
             plan, plan_problems = editors.first().read()
             problems += plan_problems
+        supersede = None
         if self.assessment.verdict == "clearance":
-            reason = self.query_one("#reason", Input).value.strip()
+            reason = self.query_one("#reason", Input).value.strip() if self.decision != "keep" else ""
             if self.decision == "none":
                 problems.append("Choose whether the clearance was noted or is overridden.")
-            elif len(reason) < 3:
+            elif self.decision != "keep" and len(reason) < 3:
                 problems.append("Give the reason for the clearance or the override.")
+            if self.standing and self.decision not in ("keep", "none"):
+                supersede = self.query_one("#supersede", Input).value.strip()
+                if len(supersede) < 3:
+                    problems.append("Say why the new decision replaces the recorded one.")
         if problems:
             return None, problems
-        return Review(str(practitioner), self.decision, reason, plan, self.clock.now()), []
+        return Review(str(practitioner), self.decision, reason, plan, self.clock.now(), supersede), []
+
+    def _keep_draft(self) -> bool:
+        """Keeps what was chosen and typed in the session (for a correction, or a return); True when anything was."""
+        boxes = {box.id: box.value for box in self.query("#reason, #supersede").results(Input)}
+        practitioner = self.query_one("#practitioner", Select).value
+        draft = {"decision": self.decision, "reason": boxes.get("reason", ""), "supersede": boxes.get("supersede", ""),
+                 "acknowledged": self.query_one("#countersign-ack", ChoiceTile).selected,
+                 "practitioner": practitioner if isinstance(practitioner, str) else None}
+        self.session.state.practitioner_draft = draft
+        return bool(draft["reason"] or draft["supersede"] or draft["acknowledged"]
+                    or self.decision not in ("none", "keep"))
 
     @on(Button.Pressed, "#countersign")
     async def _countersign(self) -> None:
@@ -228,8 +281,45 @@ class PractitionerScreen(WizardScreen[Review | str]):
             await waiting
         self.dismiss(review)
 
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
+    @on(Button.Pressed, "#correct")
+    def _correct(self) -> None:
+        """Correct an answer with the client: what is chosen here is kept for the return to this screen."""
+        self._keep_draft()
         self._stop_preparing()
         self.session.expect(None)
-        self.dismiss("close")
+        practitioner = self.query_one("#practitioner", Select).value
+        self.dismiss(("correct", practitioner if isinstance(practitioner, str) else None))
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        """Close asks first when anything was chosen or typed (which is kept for a return)."""
+        if self._keep_draft():
+            self.app.push_screen(ConfirmClose(), self._closed)
+        else:
+            self._closed(True)
+
+    def _closed(self, leave: bool | None) -> None:
+        if leave:
+            self._stop_preparing()
+            self.session.expect(None)
+            self.dismiss("close")
+
+
+class ConfirmClose(ModalScreen[bool]):
+    """Asks before the practitioner's review closes with choices made on it (they are kept for a return)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="message-box"):
+            yield Static("Close the review without countersigning?", classes="screen-title")
+            yield Static("Nothing is countersigned yet. What you chose and typed is kept until this client is "
+                         "finished, so you can come back to it.")
+            with Horizontal(classes="navbar"):
+                yield Button("Stay on the review", id="stay", variant="primary")
+                yield Button("Close it", id="leave")
+
+    def on_mount(self) -> None:
+        self.query_one("#stay", Button).focus()
+
+    @on(Button.Pressed)
+    def _answer(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "leave")
