@@ -12,7 +12,7 @@ import pytest
 
 from intake.errors import InvalidRecordError
 from intake.lifecycle import LifecycleError
-from intake.lifecycle.auth import STAFF_ACTS, Authenticated, AuthenticationError, PRACTITIONER_ACTS, authenticate
+from intake.lifecycle.auth import PRACTITIONER_ACTS, STAFF_ACTS, Authenticated, AuthenticationError, authenticate
 from intake.records import Store
 from intake.records.staff import StaffDirectory
 from tests.conftest import FRONT_DESK_PIN, PRACTITIONER_PIN, add_staff
