@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -206,7 +207,14 @@ def cmd_show(args: argparse.Namespace) -> int:
             reason = f": {d.reason}" if d.reason else ""
             who = store.config.practitioner(d.practitioner_id)
             by = f"{who.name} ({d.practitioner_id})" if who else d.practitioner_id
-            out.append(f"  Decision {_local(store, d.at)}: {d.kind.replace('_', ' ')} by {by}{reason}")
+            state = (f" [replaced by decision {d.superseded_by}]" if d.superseded_by else
+                     " [stands]" if d.in_force else "")
+            out.append(f"  Decision {d.decision_id}, {_local(store, d.at)}: {d.kind.replace('_', ' ')} by {by} "
+                       f"(staff {d.staff}){reason}{state}")
+            if d.supersede_reason:
+                out.append(f"    replaces decision {d.supersedes} because: {d.supersede_reason}")
+            out += [f"    {c.question_id}: {json.dumps(c.before, ensure_ascii=False)} -> "
+                    f"{json.dumps(c.after, ensure_ascii=False)}" for c in d.changes]
         for doc in intake.documents:
             versions = ", ".join(f"{k} {v}" for k, v in doc.template_versions.items())
             out.append(f"  Document {doc.kind}: {doc.filename}, {doc.size:,} bytes, sha256 {doc.sha256}"

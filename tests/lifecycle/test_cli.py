@@ -170,7 +170,9 @@ def test_two_practitioners_decide_supersede_and_countersign_each_named(two_pract
     assert "Alex Jordan (Aesthetic practitioner) decided to go ahead outside" in text
     assert main(["records", "show", intake]) == 0
     shown = capsys.readouterr().out
-    assert "clearance noted by Sam Patel (spatel)" in shown and "override by Alex Jordan (ajordan)" in shown
+    assert "clearance noted by Sam Patel (spatel) (staff spatel): GP letter seen [replaced by decision" in shown
+    assert "override by Alex Jordan (ajordan) (staff ajordan): Prescriber agreed [stands]" in shown
+    assert "because: The letter was another client's" in shown
 
 
 def test_a_correction_from_the_command_line_with_the_practitioners_pin(staffed, capsys, monkeypatch):

@@ -66,7 +66,8 @@ def test_show_prints_the_record_for_staff_and_audits_the_view(config_path, clini
     out = capsys.readouterr().out
     assert f"Intake {filled['signed']}: signed" in out
     assert f"Client: {SECRET_NAME}, born 1988-03-14 (client {filled['client']})" in out
-    assert "Verdict: CLEARANCE NEEDED" in out and "clearance noted by Alex Jordan (ajordan): GP letter seen" in out
+    assert "Verdict: CLEARANCE NEEDED" in out
+    assert "clearance noted by Alex Jordan (ajordan) (staff alex): GP letter seen [stands]" in out
     assert f"Document consent: consent.pdf, 25 bytes, sha256 {Doc('consent').sha256}" in out
     assert "Your full name: Zephyrine Quillfeather-Okafor" in out
     assert "Have you ever had any of these in the areas to be treated? (choose any that apply): None" in out

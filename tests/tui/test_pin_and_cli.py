@@ -72,7 +72,7 @@ def test_pin_hash_prompts_twice_and_prints_the_config_line(monkeypatch, capsys):
     answers = iter(["864213", "864213"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert main(["pin-hash"]) == 0
-    line = capsys.readouterr().out.strip().splitlines()[-1]
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("staff_pin_hash"))
     assert line.startswith('staff_pin_hash = "pbkdf2_sha256$')
     assert check_pin("864213", line.split('"')[1])
 

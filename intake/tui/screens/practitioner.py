@@ -80,8 +80,8 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
         self.assessment = session.state.assessment
         self.history = session.decision_history()  # what is recorded already (a decision may stand)
         self.standing = self.history[0] != "none"
-        self.draft = dict(session.state.practitioner_draft or {})
-        self.decision = self.draft.get("decision", "keep" if self.standing else "none")
+        self.kept = dict(session.state.practitioner_draft or {})
+        self.decision = self.kept.get("decision", "keep" if self.standing else "none")
         self._settle: Timer | None = None
         self._minute: Timer | None = None
 
@@ -109,7 +109,7 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
             practitioners = [(Content(f"{p.name} ({p.role})" if p.role else p.name), p.id)
                              for p in engine.config.practitioners]
             own = self.session.countersigner  # a practitioner who unlocked with their own PIN signs as themselves
-            chosen = own or self.draft.get("practitioner") or (practitioners[0][1] if len(practitioners) == 1
+            chosen = own or self.kept.get("practitioner") or (practitioners[0][1] if len(practitioners) == 1
                                                                 else Select.NULL)
             yield Select(practitioners, prompt="Who is countersigning?", id="practitioner", value=chosen,
                          disabled=own is not None)
@@ -126,9 +126,9 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
                                      "overridden."), classes="screen-intro")
             yield ChoiceTile("I have reviewed the answers and findings with the client and I countersign.",
                              True, mark="check", id="countersign-ack", classes="-statement",
-                             selected=bool(self.draft.get("acknowledged")))
+                             selected=bool(self.kept.get("acknowledged")))
             yield Static("", id="practitioner-problem")
-        with Horizontal(classes="navbar"):  # Countersign first in the Tab order; Close last (it asks first)
+        with Horizontal(classes="navbar -in-order"):  # Countersign first in the Tab order; Close last (it asks)
             yield Button("Countersign and create documents", id="countersign", variant="primary")
             yield Button("Correct an answer", id="correct")
             yield Button("Close", id="close")
@@ -147,12 +147,12 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
             for kind, label in choices:
                 yield ChoiceTile(label, kind, mark="radio", classes="decision -statement",
                                  selected=kind == self.decision)
-        reason = Input(self.draft.get("reason", ""), placeholder="Reason: what was seen or why", id="reason",
+        reason = Input(self.kept.get("reason", ""), placeholder="Reason: what was seen or why", id="reason",
                        max_length=MAX_REASON)
         reason.display = self.decision not in ("keep", "none") or not self.standing
         yield reason
         if self.standing:
-            supersede = Input(self.draft.get("supersede", ""), placeholder="Why it replaces the recorded decision",
+            supersede = Input(self.kept.get("supersede", ""), placeholder="Why it replaces the recorded decision",
                               id="supersede", max_length=MAX_REASON)
             supersede.display = self.decision not in ("keep", "none")
             yield supersede
@@ -294,11 +294,11 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
     def _close(self) -> None:
         """Close asks first when anything was chosen or typed (which is kept for a return)."""
         if self._keep_draft():
-            self.app.push_screen(ConfirmClose(), self._closed)
+            self.app.push_screen(ConfirmClose(), self._after_close_asked)
         else:
-            self._closed(True)
+            self._after_close_asked(True)
 
-    def _closed(self, leave: bool | None) -> None:
+    def _after_close_asked(self, leave: bool | None) -> None:
         if leave:
             self._stop_preparing()
             self.session.expect(None)
@@ -311,8 +311,8 @@ class ConfirmClose(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="message-box"):
             yield Static("Close the review without countersigning?", classes="screen-title")
-            yield Static("Nothing is countersigned yet. What you chose and typed is kept until this client is "
-                         "finished, so you can come back to it.")
+            yield Static("Nothing is countersigned yet, and what you chose and typed on the review is not kept. "
+                         "The intake waits in the staff menu with the client's answers and signatures.")
             with Horizontal(classes="navbar"):
                 yield Button("Stay on the review", id="stay", variant="primary")
                 yield Button("Close it", id="leave")
