@@ -339,8 +339,15 @@ class AskSession:
                 part.correct(intake, who, practitioner_id, Walker(self.engine, self.prompter,
                                                                   intake.consultation_date))
                 if intake.verdict != "defer" and intake.signatures is None:
-                    self.prompter.say("The client now signs the corrected answers.")
+                    self.prompter.say("\nThe client now checks and signs the corrected answers: please hand them "
+                                      "the device.")
                     self._client_signs(intake)
+                    who = self.practitioner = part.unlock()  # the device was with the client: the PIN again
+                    if who is None:
+                        self.prompter.say(f"Not unlocked. Intake {intake.intake_id} is saved with the client's new "
+                                          f"signatures; continue it with `intake ask --resume {intake.intake_id}`.")
+                        return None
+                    practitioner_id = part.practitioner_id(who)
                 continue
             if intake.verdict == "clearance" and not part.decide(intake, who, practitioner_id):
                 return None

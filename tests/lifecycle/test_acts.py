@@ -149,7 +149,7 @@ def test_a_correction_of_every_question_type_keeps_the_original_and_the_client_s
     text = text_of(next(d for d in packet.documents if d.kind == "consent").pdf)
     label = fold(question.label["en"])
     assert "Answer corrected with you: on 20 November 2026, Alex Jordan (Aesthetic practitioner)" in text
-    assert f"{label}: you had answered" in text and "The client misread the question" in text
+    assert f"{label} — you had answered" in text and "The client misread the question" in text
     data = json.loads(packet.attachment)
     assert data["record"]["answers"][question.id] == after
     (note,) = data["signatures"]["practitioner"]["history"]

@@ -53,6 +53,8 @@ class FakePrompter:
 
     def select(self, key, message, choices, *, default=None, instruction=None):
         value = self._take(key)
+        if isinstance(value, list):  # asked more than once: the answers in turn
+            value = value.pop(0)
         assert value in [v for v, _ in choices], f"{value!r} is not offered for {key!r}"
         return value
 

@@ -256,3 +256,24 @@ def test_a_minor_finishes_the_contact_details_then_stops(clinic_engine, clinic_c
     assert "emergency_contact_phone" in prompter.asked and "concerns" not in prompter.asked
     assert store.load_intake(ask.intake_id).status == "draft"
     store.close()
+
+
+def test_the_practitioner_corrects_an_answer_the_client_signs_again_and_the_pin_is_asked_again(
+        clinic_engine, clinic_config, renderers):
+    answers = script(clinic_engine, "caution", sensitive_skin=[False, True], practitioner_action=["correct",
+                     "countersign"], correct_question="sensitive_skin", correct_reason="The client misread it",
+                     staff_pin=[PRACTITIONER_PIN, PRACTITIONER_PIN])
+    prompter = FakePrompter(answers)
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    paths = ask.run()
+    view = store.load_intake(ask.intake_id)
+    store.close()
+    asked = prompter.asked
+    correction = asked.index("correct_question")
+    # the client signed the corrected answers, then the practitioner proved who they are again
+    assert asked[correction:].count("signature") == 1 and asked[correction:].count("staff_pin") == 1
+    assert asked[correction:].index("signature") < asked[correction:].index("staff_pin")
+    assert view.status == "signed" and view.record["answers"]["sensitive_skin"] is True
+    (fixed,) = view.decisions
+    assert fixed.kind == "correction" and fixed.changes[0].before is False and fixed.reason == "The client misread it"
+    assert len(paths) == 2
