@@ -126,3 +126,24 @@ async def test_a_recorded_decision_is_kept_unless_replaced_with_a_reason(engine)
         noted, override = session.lifecycle.decisions(session.state.intake.intake_id)
         assert noted.superseded_by == override.decision_id
         assert override.supersede_reason == "The letter was for another client"
+
+
+async def test_with_the_shared_pin_the_correction_asks_who_is_correcting(engine, suitable_answers):
+    app = build_app(engine, fake_renderer=True)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        await client_part(pilot, suitable_answers)  # the demo's shared PIN: it proves someone on the staff, not who
+        await wait_for(pilot, PractitionerScreen)
+        await press(pilot, "#correct")
+        correction = await wait_for(pilot, CorrectionScreen)
+        assert app.focused is correction.query_one("#correct-practitioner", Select)
+        correction.query_one("#correct-question", Select).value = "sensitive_skin"
+        await pilot.pause()
+        next(t for t in correction.query_one(QuestionField).query(ChoiceTile) if t.value is True).action_press()
+        correction.query_one("#correct-reason", Input).value = "The client misread the question"
+        await press(pilot, "#save")
+        assert "Choose who is correcting." in str(correction.query_one("#correct-problem").render())
+        correction.query_one("#correct-practitioner", Select).value = "spatel"
+        await press(pilot, "#save")
+        await pilot.pause()
+        (fixed,) = app.session.lifecycle.decisions(app.session.state.intake.intake_id)
+        assert fixed.practitioner_id == "spatel" and fixed.staff == "staff"  # named, and proved only as staff

@@ -59,6 +59,10 @@ class CorrectionScreen(WizardScreen[bool]):
         yield from header(self.clinic, title="Correct an answer")
         with VerticalScroll(id="correction-body"):
             yield Static(INTRO, classes="screen-intro")
+            if self.session.countersigner is None:  # the shared PIN says someone on the staff, not who
+                practitioners = [(Content(p.name), p.id) for p in self.session.engine.config.practitioners]
+                yield Select(practitioners, prompt="Who is correcting?", id="correct-practitioner",
+                             value=self.practitioner_id or Select.NULL)
             yield Select(options, prompt="Which answer needs correcting?", id="correct-question")
             yield Vertical(id="correct-fields")
             yield Input(placeholder="Why it is corrected (e.g. the client misread the question)",
@@ -69,7 +73,9 @@ class CorrectionScreen(WizardScreen[bool]):
             yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#correct-question", Select).focus()
+        first = self.query("#correct-practitioner")
+        (first.first(Select) if first and first.first(Select).value is Select.NULL
+         else self.query_one("#correct-question", Select)).focus()
 
     def _field(self, question: Question) -> QuestionField:
         questionnaire, language = self.session.engine.questionnaire, self.session.language
@@ -105,8 +111,13 @@ class CorrectionScreen(WizardScreen[bool]):
             self._problem("Say why the answer is corrected.")
             self.query_one("#correct-reason", Input).focus()
             return
+        chosen = self.query("#correct-practitioner")
+        practitioner = chosen.first(Select).value if chosen else self.practitioner_id
+        if not isinstance(practitioner, str) and self.session.countersigner is None:
+            self._problem("Choose who is correcting.")
+            return
         try:
-            self.session.correct(changes, reason, self.practitioner_id)
+            self.session.correct(changes, reason, practitioner if isinstance(practitioner, str) else None)
         except InvalidRecordError as exc:
             await self._show_problems(exc, changes)
             return
