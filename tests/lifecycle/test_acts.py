@@ -309,3 +309,15 @@ def test_reopening_the_store_keeps_the_pause(team, life):
             authenticate(reopened, FRONT_DESK_PIN, "export", "desk-r")
     finally:
         reopened.close()
+
+
+def test_a_deferral_letter_lists_a_correction_made_with_the_client(life):
+    engine = life.engine
+    intake = life.import_record(record(engine, triggering(engine, rule(life, "defer"))), DESK)
+    question = next(q for q in engine.questionnaire.questions() if q.id == "sensitive_skin")
+    life.correct(intake, AJORDAN, {question.id: not intake.answers[question.id]}, "The client misread it")
+    assert intake.verdict == "defer"
+    packet = life.render(intake, life.countersignature(intake, AJORDAN))
+    text = text_of(packet.documents[0].pdf)
+    assert "Alex Jordan corrected an answer with you (The client misread it):" in text
+    assert f"{fold(question.label['en'])} — you had answered" in text
