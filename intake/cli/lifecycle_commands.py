@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction, who: Callable[[argparse.ArgumentPa
     """Adds `import`, `decide`, `sign` and `countersign` under `intake records`."""
     p = sub.add_parser("import", help="store answers files as submitted intakes (validated and assessed)",
                        description="Validates every file first; when any is invalid nothing is stored. Each valid "
-                       "file becomes a submitted intake (or a deferred one) under a new id, which is printed.")
+                       "file becomes a submitted intake (or a deferred one) under a new id, which is printed. A "
+                       "file whose content was imported before is named with its intake and not stored again.")
     p.add_argument("files", nargs="+", metavar="FILE", help="answers files (JSON); - reads standard input")
     p.add_argument("--json", action="store_true", help="print the new ids and verdicts as JSON")
     who(p)
@@ -121,11 +122,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     done = []
     with store:
         for file, record in records:
-            intake = life.import_record(record, actor)
+            result = life.import_answers(record, actor)
+            intake = result.intake
             done.append({"file": file, "intake": intake.intake_id, "status": intake.status,
-                         "verdict": intake.verdict})
-            if not args.json:
-                print(f"{file}: imported as intake {intake.intake_id} ({intake.status}, verdict {intake.verdict})")
+                         "verdict": intake.verdict, "already_imported": not result.new})
+            if not args.json:  # each line as soon as its intake is stored: an interrupted run names what it did
+                print(f"{file}: imported as intake {intake.intake_id} ({intake.status}, verdict {intake.verdict})"
+                      if result.new else f"{file}: already imported as intake {intake.intake_id} "
+                      f"({intake.status}, verdict {intake.verdict}); not stored again", flush=True)
     if args.json:
         print_json(done)
     return EXIT_OK

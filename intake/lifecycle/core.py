@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from intake.assessment import Assessment
 from intake.engine import Engine
-from intake.errors import InvalidRecordError
-from intake.lifecycle import signers, stopped
+from intake.lifecycle import imports, signers, stopped
 from intake.lifecycle.documents import DocumentsPart
+from intake.lifecycle.imports import Imported
 from intake.lifecycle.model import (
     PHOTO_CONSENT_QUESTION,
     Actor,
@@ -186,23 +186,18 @@ class Lifecycle(DocumentsPart):
         return stopped.submit(self, intake, actor)
 
     def import_record(self, record: Any, actor: Actor) -> Intake:
-        """Stores a complete answers file as a submitted (or deferred) intake under a new id.
+        """The intake of a complete answers file, stored once as a submitted (or deferred) intake (see
+        `import_answers`, which also says whether this call stored it)."""
+        return self.import_answers(record, actor).intake
 
-        Nothing is written when the record is refused.
+    def import_answers(self, record: Any, actor: Actor) -> Imported:
+        """Stores a complete answers file as a submitted (or deferred) intake under a new id, once: the same
+        content imported again is found, not stored again (`intake.lifecycle.imports`).
 
         Raises:
-            InvalidRecordError: with every problem of the record.
+            InvalidRecordError: with every problem of the record (nothing is written).
         """
-        problems = self.engine.validate(record)
-        if problems:
-            raise InvalidRecordError(problems)
-        day = record["consultation_date"]
-        intake_id = self.store.start_intake(staff=actor.staff, device=actor.device, consultation_date=day)
-        intake = Intake(intake_id, day, self.engine.questionnaire.prune(record["answers"]))
-        intake.record = {**record, "record_id": intake_id}
-        intake.assessment = self.engine.assessor.assess(intake.record)
-        self.submit(intake, actor)
-        return intake
+        return imports.import_answers(self, record, actor)
 
     # -- signatures -------------------------------------------------------------------------------
 

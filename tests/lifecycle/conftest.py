@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ import pytest
 
 from intake.config import load_config
 from intake.engine import Engine
-from intake.lifecycle import Actor, Lifecycle
+from intake.lifecycle import Actor, Intake, Lifecycle
 from intake.records import Store, create_data_key
 from tests.documents.conftest import CERT_FROM, write_config
 
@@ -50,6 +51,21 @@ def life(life_engine, life_renderer):
     store = Store.open(life_engine.config, engine=life_engine)
     yield Lifecycle(life_engine, store, life_renderer, clock=lambda: COUNTER_TIME)
     store.close()
+
+
+_PHONES = itertools.count(1)
+
+
+def fresh(life: Lifecycle, record: dict, actor: Actor = DESK) -> Intake:
+    """Imports a record as a new intake of its own (an import stores each file's content once).
+
+    The tests share one store for the session, and several import the same generated answers: each import
+    here is another client's file, told apart by their phone number.
+    """
+    answers = {**record["answers"], "phone": f"+44 20 7946 {next(_PHONES):04d}"}
+    result = life.import_answers({**record, "answers": answers}, actor)
+    assert result.new
+    return result.intake
 
 
 def text_of(pdf: bytes) -> str:
