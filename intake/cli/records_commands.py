@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from intake.records import Store
+    from intake.records import DocumentInfo, Store
 
 EXIT_OK, EXIT_INVALID = 0, 1
 STATUS_CHOICES = ("draft", "submitted", "deferred", "signed", "expired", "erased")
@@ -141,6 +141,27 @@ def _write_private(path: Path, data: bytes, force: bool) -> None:
                           ) from None
 
 
+def _write_stdout(text: str) -> None:
+    """Writes to standard output, synced when it is a file; a failure raises (and the export is not audited)."""
+    import io
+    import stat
+
+    from intake.errors import IntakeError
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        try:
+            fileno = sys.stdout.fileno()
+        except (io.UnsupportedOperation, ValueError):  # output kept in memory (a test's capture)
+            return
+        if stat.S_ISREG(os.fstat(fileno).st_mode):
+            os.fsync(fileno)
+    except OSError as exc:
+        raise IntakeError(f"cannot write the export to standard output ({exc.strerror or exc}); it was not "
+                          "recorded as exported.") from None
+
+
 # -- commands ---------------------------------------------------------------------------------
 
 
@@ -240,41 +261,56 @@ def cmd_export(args: argparse.Namespace) -> int:
         from intake.errors import IntakeError
 
         raise IntakeError("name the intake to export (ID), or use --format bundle with --client or --from/--to.")
+    def deliver(text: str) -> None:  # written (and synced) before the export is audited
+        if args.out:
+            _write_private(Path(args.out), text.encode("utf-8"), args.force)
+        else:
+            _write_stdout(text)
+
     with _open(args) as store:
-        text = store.export(store.resolve(args.intake), args.format, staff=staff_name(args), device=_device(store))
+        store.export(store.resolve(args.intake), args.format, staff=staff_name(args), device=_device(store),
+                     deliver=deliver)
     if args.out:
-        _write_private(Path(args.out), text.encode("utf-8"), args.force)
         print(f"Wrote {args.out} ({args.format}).", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
     return EXIT_OK
 
 
 def cmd_reprint(args: argparse.Namespace) -> int:
     """intake records reprint ID"""
+    written: list[tuple[Path, DocumentInfo]] = []
     with _open(args) as store:
-        documents = store.reprint(store.resolve(args.intake), kind=args.kind, staff=staff_name(args),
-                                  device=_device(store))
-        default_dir = store.config.path("documents", "out_dir", "intake-documents")
-    target = Path(args.out) if args.out else default_dir
+        target = Path(args.out) if args.out else store.config.path("documents", "out_dir", "intake-documents")
+        store.reprint(store.resolve(args.intake), kind=args.kind, staff=staff_name(args), device=_device(store),
+                      deliver=lambda documents: _write_documents(args, target, documents, written))
+    for path, info in written:
+        print(f"Wrote {path}: the stored {info.kind} document, SHA-256 {info.sha256} (checked).")
+    return EXIT_OK
+
+
+def _write_documents(args: argparse.Namespace, target: Path, documents: list[tuple[DocumentInfo, bytes]],
+                     written: list[tuple[Path, DocumentInfo]]) -> None:
+    """Writes reprinted documents (0600, synced) before the reprint is audited; on failure none is left."""
+    from intake.errors import IntakeError
+
     as_file = target.suffix.lower() == ".pdf"
     if as_file and len(documents) > 1:
-        from intake.errors import IntakeError
-
         raise IntakeError(f"intake {args.intake} has {len(documents)} documents; give a folder to --out, "
                           "or choose one with --kind.")
     if not as_file:
         try:
             target.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
-            from intake.errors import IntakeError
-
             raise IntakeError(f"cannot create the folder {target} ({exc.strerror}).") from None
-    for info, pdf in documents:
-        path = target if as_file else target / info.filename
-        _write_private(path, pdf, args.force)
-        print(f"Wrote {path}: the stored {info.kind} document, SHA-256 {info.sha256} (checked).")
-    return EXIT_OK
+    try:
+        for info, pdf in documents:
+            path = target if as_file else target / info.filename
+            _write_private(path, pdf, args.force)
+            written.append((path, info))
+    except IntakeError:
+        for path, _ in written:
+            path.unlink(missing_ok=True)
+        written.clear()
+        raise
 
 
 def cmd_erase(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from intake import conditions
@@ -110,39 +111,53 @@ def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, adul
     return out.getvalue()
 
 
-def export_intake(store: StoreOps, intake_id: str, fmt: str, staff: str, device: str) -> str:
-    """Exports one intake and writes an 'exported' audit entry in the same transaction."""
-    from intake.records import fhir, workflow
+def export_intake(store: StoreOps, intake_id: str, fmt: str, staff: str, device: str,
+                  deliver: Callable[[str], None] | None = None) -> str:
+    """Exports one intake, audited as 'exported' once `deliver` (which writes the text where it goes, durably)
+    has returned: an export that could not be written is not recorded."""
+    from intake.records import workflow
     from intake.records.ops import check_who
 
     check_who(staff, device)
     if fmt not in FORMATS:
         raise StoreError(f"{fmt!r} is not an export format; use one of: {', '.join(FORMATS)}.")
-    engine = store.engine
-    language = engine.language
-    with store.write("exporting an intake"):
+    with store.read("exporting an intake"):
         intake = workflow.load_view(store, intake_id)
-        if intake.status in ("expired", "erased"):
-            raise WorkflowError(f"intake {intake_id} was {intake.status}: there is nothing left to export.")
-        source = intake.record["answers"] if intake.record else intake.answers
-        unknown = sorted(set(source) - set(engine.questionnaire.by_id))
-        if fmt != "json" and unknown:
-            raise WorkflowError(f"intake {intake_id} was answered with questionnaire {intake.questionnaire_version}; "
-                                f"questions {', '.join(unknown)} are not in the current questionnaire "
-                                f"{engine.questionnaire.version}. Export it with --format json, which keeps "
-                                "every answer.")
-        if fmt == "json":
-            text = json.dumps(as_json(store, intake), indent=2, ensure_ascii=False) + "\n"
-        elif fmt == "csv":
-            text = as_csv(engine.questionnaire, intake, language, engine.config.adult_age)
-        else:
-            resource = fhir.questionnaire_response(engine.questionnaire, intake, language, _identity(store, intake),
-                                                  adult_age=engine.config.adult_age)
-            found = fhir.problems(resource)
-            if found:
-                raise StoreError(f"the FHIR export of intake {intake_id} would not be a valid R4 "
-                                 f"QuestionnaireResponse ({found[0]}); nothing was exported.")
-            text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
+        text = _export_text(store, intake, fmt)
+    if deliver is not None:
+        deliver(text)
+    with store.write("recording an export"):
         store.audit("exported", staff=staff, device=device, intake_id=intake_id, client_id=intake.client_id,
                      format=fmt)
     return text
+
+
+def _export_text(store: StoreOps, intake: IntakeView, fmt: str) -> str:
+    """The export of one intake in a format.
+
+    Raises:
+        WorkflowError, StoreError: the intake is gone, or cannot be said in that format.
+    """
+    from intake.records import fhir
+
+    engine, intake_id = store.engine, intake.intake_id
+    if intake.status in ("expired", "erased"):
+        raise WorkflowError(f"intake {intake_id} was {intake.status}: there is nothing left to export.")
+    source = intake.record["answers"] if intake.record else intake.answers
+    unknown = sorted(set(source) - set(engine.questionnaire.by_id))
+    if fmt != "json" and unknown:
+        raise WorkflowError(f"intake {intake_id} was answered with questionnaire {intake.questionnaire_version}; "
+                            f"questions {', '.join(unknown)} are not in the current questionnaire "
+                            f"{engine.questionnaire.version}. Export it with --format json, which keeps "
+                            "every answer.")
+    if fmt == "json":
+        return json.dumps(as_json(store, intake), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return as_csv(engine.questionnaire, intake, engine.language, engine.config.adult_age)
+    resource = fhir.questionnaire_response(engine.questionnaire, intake, engine.language, _identity(store, intake),
+                                          adult_age=engine.config.adult_age)
+    found = fhir.problems(resource)
+    if found:
+        raise StoreError(f"the FHIR export of intake {intake_id} would not be a valid R4 "
+                         f"QuestionnaireResponse ({found[0]}); nothing was exported.")
+    return json.dumps(resource, indent=2, ensure_ascii=False) + "\n"

@@ -234,10 +234,8 @@ class Store(ExportReads):
 
     def save_step(self, intake_id: str, *, step_id: str, answers: Mapping[str, Any], next_step: str | None,
                   staff: str, device: str) -> None:
-        """Saves one step's answers (all or part of them) durably before returning.
-
-        Answers given here replace that step's earlier answers; answers to questions the new answers
-        hide are dropped. Each answer is checked like the wizard checks it.
+        """Saves one step's answers (all or part of them) durably before returning: they replace that step's
+        earlier answers, answers to questions they hide are dropped, each is checked as the wizard checks it.
 
         Raises:
             InvalidRecordError: an answer is not acceptable (problems name the questions).
@@ -371,14 +369,16 @@ class Store(ExportReads):
         """Stores sealed documents; a consent document signs a submitted intake. Returns the status."""
         return workflow.add_documents(self, intake_id, documents, staff, device)
 
-    def reprint(self, intake_id: str, *, kind: str | None = None, staff: str,
-                device: str) -> list[tuple[DocumentInfo, bytes]]:
-        """The stored PDFs, byte for byte, checked against their SHA-256 (writes an 'exported' entry)."""
-        return workflow.reprint(self, intake_id, kind, staff, device)
+    def reprint(self, intake_id: str, *, kind: str | None = None, staff: str, device: str,
+                deliver: Callable[[list[tuple[DocumentInfo, bytes]]], None] | None = None
+                ) -> list[tuple[DocumentInfo, bytes]]:
+        """The stored PDFs, checked against their SHA-256; audited once `deliver(them)` (writing them) returned."""
+        return workflow.reprint(self, intake_id, kind, staff, device, deliver)
 
-    def export(self, intake_id: str, fmt: str, *, staff: str, device: str) -> str:
-        """One intake as json, csv or fhir (R4 QuestionnaireResponse) text (writes an 'exported' entry)."""
-        return export.export_intake(self, intake_id, fmt, staff, device)
+    def export(self, intake_id: str, fmt: str, *, staff: str, device: str,
+               deliver: Callable[[str], None] | None = None) -> str:
+        """One intake as json, csv or fhir (R4) text; audited once `deliver(text)` (writing it) has returned."""
+        return export.export_intake(self, intake_id, fmt, staff, device, deliver)
 
     def erase_client(self, client_id: str, *, staff: str, device: str) -> ErasureReport:
         """Erases a client's data, keeping consent evidence until the retention period ends."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,11 +288,13 @@ def add_documents(store: StoreOps, intake_id: str, documents: Sequence[Any], sta
     return new_status
 
 
-def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str,
-            device: str) -> list[tuple[DocumentInfo, bytes]]:
-    """The stored PDFs, byte-identical and checked against their SHA-256."""
+def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str, device: str,
+            deliver: Callable[[list[tuple[DocumentInfo, bytes]]], None] | None = None
+            ) -> list[tuple[DocumentInfo, bytes]]:
+    """The stored PDFs, byte-identical and checked against their SHA-256, audited as exported once `deliver`
+    (which writes them where they go, durably) has returned: a copy that could not be written is not recorded."""
     check_who(staff, device)
-    with store.write("reprinting documents"):
+    with store.read("reprinting documents"):
         store.row(intake_id, "id")
         sql = f"SELECT {_DOC_COLUMNS}, pdf FROM documents WHERE intake_id = ?"
         params: list[Any] = [intake_id]
@@ -314,6 +316,9 @@ def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str,
                 raise TamperedRecordError(f"the {info.kind} document of intake {intake_id} does not match the "
                                           "SHA-256 recorded when it was signed. Do not use it; restore a backup.")
             result.append((info, pdf))
+    if deliver is not None:
+        deliver(result)
+    with store.write("recording a reprint"):
         store.audit("exported", staff=staff, device=device, intake_id=intake_id, format="pdf",
                      documents=[info.document_id for info, _ in result])
     return result
