@@ -77,3 +77,33 @@ def signer_problem(name: str, client_name: str, capacity: str = "client", relati
         return (f"{name!r} is not the parent or guardian named in the answers ({guardian_name}); the guardian who "
                 "gave their details signs, or correct the answers first.")
     return None
+
+
+def _mark(signature: Any) -> tuple[Any, ...]:
+    """What makes two signatures the same: how and by whom they were made, and the strokes drawn."""
+    strokes = tuple(tuple((float(x), float(y)) for x, y in stroke) for stroke in signature.strokes)
+    return signature.method, signature.name, strokes, signature.capacity, signature.relationship
+
+
+def photo_signature_problem(consent: Any, photo: Any) -> str | None:
+    """Why a photo-consent signature may not stand beside this consent signature; None when it may.
+
+    The photo consent is its own act: the signer signs it again, or chooses to use the same signature
+    (`same_as_consent`), which must then be that very signature. A drawn photo signature identical to
+    the consent's without that choice would be a silent copy. (Typing the same name twice is two acts.)
+
+    Args:
+        consent: the treatment consent's Signature.
+        photo: the photo consent's Signature, or None.
+    """
+    if photo is None:
+        return None
+    if photo.same_as_consent:
+        if _mark(photo) != _mark(consent):
+            return ("the photo consent is marked as signed with the same signature as the treatment consent, but "
+                    "it is another signature: sign the photo consent, or choose the same signature again.")
+        return None
+    if consent.method == photo.method == "drawn" and _mark(photo) == _mark(consent):
+        return ("the photo consent's drawn signature is a copy of the treatment consent's: the signer signs the "
+                "photo consent, or chooses to use the same signature (recorded as that choice).")
+    return None

@@ -133,7 +133,7 @@ def _signature(signature: Signature | None) -> SignatureView | None:
         return None
     art = drawing(signature.strokes, signature.aspect_ratio) if signature.method == "drawn" else None
     return SignatureView(signature.method, signature.name, signature.intent_statement, signature.signed_at, art,
-                         signature.capacity, signature.relationship)
+                         signature.capacity, signature.relationship, signature.same_as_consent)
 
 
 def schedule(engine, inputs: Inputs) -> ScheduleView:

@@ -44,6 +44,9 @@ class Signature:
         aspect_ratio: width / height of the pad the strokes were drawn on (keeps the shape true).
         capacity: who signs: "client" (for themselves), "guardian" or "representative" (for the client).
         relationship: for a guardian or representative, how they relate to the client (printed).
+        same_as_consent: for the photo consent's signature: the signer chose to use the same signature as for
+            the treatment consent (its strokes or typed name, with the photo consent's statement), recorded as
+            that choice and printed as such (see intake.signing.photo_signature_problem).
     """
 
     method: str
@@ -54,6 +57,7 @@ class Signature:
     aspect_ratio: float = 3.0
     capacity: str = "client"
     relationship: str = ""
+    same_as_consent: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The signature as plain JSON data (times in UTC)."""
@@ -66,6 +70,7 @@ class Signature:
             "strokes": [[[round(x, 4), round(y, 4)] for x, y in stroke] for stroke in self.strokes],
             "capacity": self.capacity,
             "relationship": self.relationship,
+            **({"same_as_consent": True} if self.same_as_consent else {}),
         }
 
     @classmethod
@@ -87,7 +92,8 @@ class Signature:
             raise SignatureInputError(f"{what}: signed_at {text!r} is not a date and time.") from None
         return check_signature(cls(data["method"], data["name"], data["intent_statement"], signed_at,
                                    data.get("strokes", []), data.get("aspect_ratio", 3.0),
-                                   data.get("capacity", "client"), data.get("relationship", "")), what)
+                                   data.get("capacity", "client"), data.get("relationship", ""),
+                                   data.get("same_as_consent", False)), what)
 
 
 @dataclass(frozen=True)
@@ -263,8 +269,10 @@ def check_signature(signature: Any, what: str) -> Signature:
                                   "again or use a typed name.")
     if signature.method == "typed" and strokes:
         raise SignatureInputError(f"{what}: a typed signature carries no strokes; use method 'drawn' for strokes.")
+    if not isinstance(signature.same_as_consent, bool):
+        raise SignatureInputError(f"{what}: same_as_consent must be true or false.")
     return Signature(signature.method, name, statement, signed_at, strokes, float(aspect), signature.capacity,
-                     relationship)
+                     relationship, signature.same_as_consent)
 
 
 def check_signer(signature: Signature, client_name: str, guardian_needed: bool, what: str,

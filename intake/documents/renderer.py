@@ -44,7 +44,7 @@ from intake.documents.payload import (
 from intake.documents.prepared import PreparedPDFs, layout_key
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.templates import load_template_set, set_version
-from intake.signing import guardian_required
+from intake.signing import guardian_required, photo_signature_problem
 from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION, TreatmentPlan
 
@@ -105,11 +105,7 @@ class PacketRenderer:
 
     @property
     def seal_identity(self) -> SealIdentity:
-        """The clinic seal (loaded once).
-
-        Raises:
-            SealKeyError: no usable seal key or certificate is configured.
-        """
+        """The clinic seal, loaded once (SealKeyError when no usable seal key or certificate is configured)."""
         with self._lock:
             if self._identity is None:
                 self._identity = load_seal_identity(self.engine.config)
@@ -124,8 +120,8 @@ class PacketRenderer:
             record: a complete intake record.
             client_signature: the client's signature on the consent; leave out for a deferral.
             countersignature: the practitioner's countersignature (required for a consent).
-            photo_signature: the client's own signature for the photo consent section, required exactly
-                when the client agreed to photos.
+            photo_signature: the photo consent section's signature, its own or the consent's chosen again
+                (`same_as_consent`), required exactly when the client agreed to photos.
             sealed: seal every document with the clinic's key (False gives an unsealed preview).
             issued_at: the date and time of a deferral letter that has no countersignature, or of an
                 unsigned preview (sealed=False and no signatures: the consent as the client will read it).
@@ -220,6 +216,8 @@ class PacketRenderer:
             photo = check_signature(photo, "the photo consent signature")
             check_signer(photo, answers["full_name"], guardian, "the photo consent signature",
                          answers.get("guardian_name"))
+            if problem := photo_signature_problem(client, photo):
+                raise SignatureInputError(problem)
         elif photo is not None:
             raise SignatureInputError("the client did not agree to photos; there is no photo consent to sign.")
         plan = counter.plan if isinstance(counter, Countersignature) and counter.plan is not None \

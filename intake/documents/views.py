@@ -202,7 +202,8 @@ class PrivacyView:
 class SignatureView:
     """A kept signature; drawing is None for a typed one.
 
-    capacity is "client", "guardian" or "representative"; relationship is "" for the client themselves.
+    capacity is "client", "guardian" or "representative"; relationship is "" for the client themselves;
+    same_as_consent: the photo consent was signed with the treatment consent's signature, as the signer chose.
     """
 
     method: str
@@ -212,6 +213,7 @@ class SignatureView:
     drawing: SignatureDrawing | None
     capacity: str
     relationship: str
+    same_as_consent: bool = False
 
 
 @dataclass(frozen=True)

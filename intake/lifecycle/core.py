@@ -243,6 +243,11 @@ class Lifecycle(DocumentsPart):
         return Signature("typed", name, self.statement(signers.statement_kind(kind, capacity)),
                          signed_at or self.clock(), capacity=capacity, relationship=relationship)
 
+    def same_photo_signature(self, consent: Signature, signed_at: datetime | None = None) -> Signature:
+        """The photo consent signed with the consent's signature, as the signer chose (`signers.same_for_photos`)."""
+        kind = signers.statement_kind("photo_consent", consent.capacity)
+        return signers.same_for_photos(consent, self.statement(kind), signed_at or self.clock())
+
     def sign(self, intake: Intake, signatures: ClientSignatures, actor: Actor) -> None:
         """Keeps the client's signatures in the store until the countersignature (never for a deferral).
 
@@ -263,6 +268,7 @@ class Lifecycle(DocumentsPart):
             if signature is not None:
                 signers.check_signer(self.engine, intake, signature.name, signature.capacity,
                                      signature.relationship)
+        signers.check_photo(signatures.consent, signatures.photo)
         self.store.keep_signatures(intake.intake_id, signatures.to_dict(), staff=actor.staff, device=actor.device)
         intake.signatures = signatures
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from intake.engine import Engine
 from intake.lifecycle.model import Intake, LifecycleError
-from intake.signing import guardian_of, guardian_required, signer_problem
+from intake.signing import guardian_of, guardian_required, photo_signature_problem, signer_problem
+
+if TYPE_CHECKING:
+    from intake.documents.model import Signature
 
 NAME_QUESTION = "full_name"
 
@@ -43,5 +50,26 @@ def check_signer(engine: Engine, intake: Intake, name: str, capacity: str, relat
     problem = signer_problem(name, intake.answers.get(NAME_QUESTION, ""), capacity, relationship,
                              guardian_needed=guardian_needed(engine, intake),
                              guardian_name=guardian[0] if guardian else None)
+    if problem:
+        raise LifecycleError(problem)
+
+
+def same_for_photos(consent: Signature, statement: str, signed_at: datetime) -> Signature:
+    """The photo consent signed with the consent's own signature, because the signer chose so.
+
+    The choice is the act: the same strokes or typed name, the photo consent's statement (`statement`,
+    the on-behalf one for a guardian) and the time of the choice, marked `same_as_consent` so the kept
+    signatures, the audit entry and the photo consent page all say so.
+    """
+    return replace(consent, intent_statement=statement, signed_at=signed_at, same_as_consent=True)
+
+
+def check_photo(consent: Signature, photo: Signature | None) -> None:
+    """Refuses a photo-consent signature copied from the consent without the signer's choice.
+
+    Raises:
+        LifecycleError: saying why (intake.signing.photo_signature_problem).
+    """
+    problem = photo_signature_problem(consent, photo)
     if problem:
         raise LifecycleError(problem)

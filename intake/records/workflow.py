@@ -115,8 +115,10 @@ def keep_signatures(store: StoreOps, intake_id: str, signatures: Mapping[str, An
                            (intake_id, store.keyring.seal_json(dict(signatures), _signatures_ad(intake_id)), now,
                             staff, device))
         store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (now, intake_id))
+        same = isinstance(photo := signatures.get("photo_consent"), Mapping) and photo.get("same_as_consent") is True
         store.audit("client_signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                     kinds=sorted(signatures), signatures_hmac=fingerprint(store, "signatures", dict(signatures)))
+                     kinds=sorted(signatures), signatures_hmac=fingerprint(store, "signatures", dict(signatures)),
+                     **({"photo_same_as_consent": True} if same else {}))
 
 
 def submit(store: StoreOps, intake_id: str, record: Mapping[str, Any], assessment: Mapping[str, Any],

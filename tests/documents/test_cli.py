@@ -26,7 +26,7 @@ def desk(tmp_path, monkeypatch):
 
 def test_render_and_verify_with_the_demo_clinic(desk, capsys):
     code = main(["render", str(EXAMPLES / "suitable.json"), "--typed-name", "Maria Okonkwo-Smith",
-                 "--signed-at", AT, "--out", "docs"])
+                 "--photo-typed-name", "Maria Okonkwo-Smith", "--signed-at", AT, "--out", "docs"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "First use of the demo clinic: created a self-signed DEMO seal" in out
@@ -56,14 +56,22 @@ def test_render_and_verify_with_the_demo_clinic(desk, capsys):
 
 
 def test_render_with_drawn_strokes_and_a_clearance_note(desk, capsys):
-    code = main(["render", str(EXAMPLES / "clearance.json"), "--signature", str(DOC_DATA / "strokes.json"),
-                 "--clearance-noted", "GP letter of 18 November seen", "--signed-at", AT, "--out", "docs"])
+    args = ["render", str(EXAMPLES / "clearance.json"), "--signature", str(DOC_DATA / "strokes.json"),
+            "--clearance-noted", "GP letter of 18 November seen", "--signed-at", AT, "--out", "docs"]
+    assert main(args) == 1  # photos were agreed: the photo consent is signed on its own, or by the client's choice
+    assert "--photo-same-signature when the client chooses" in capsys.readouterr().err
+    assert not (desk / "docs").exists()
+    code = main([*args, "--photo-same-signature"])
     assert code == 0, capsys.readouterr()
     from tests.documents.conftest import pdf_pages
 
     consent = next((desk / "docs").glob("*consent*.pdf"))
-    text = " ".join(pdf_pages(consent.read_bytes()))
+    pages = pdf_pages(consent.read_bytes())
+    text = " ".join(pages)
     assert "GP letter of 18 November seen" in text and "Signed by hand" in text
+    photo_page = " ".join(pages[-1].split())
+    assert "Consent to clinical photographs" in photo_page
+    assert "Signed with the same signature as the treatment consent, as the client chose" in photo_page
     # The approvals are seen, but the isotretinoin waiting period still sets the first session.
     flat = " ".join(text.split())
     assert "We can treat you from 1 February 2027." in flat

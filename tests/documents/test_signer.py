@@ -59,7 +59,8 @@ def desk(tmp_path, monkeypatch):
 
 
 def test_render_refuses_another_name_without_a_capacity_and_prints_it_with_one(desk, capsys):
-    args = ["render", str(EXAMPLES / "suitable.json"), "--typed-name", "Daniel Smith", "--signed-at", AT]
+    args = ["render", str(EXAMPLES / "suitable.json"), "--typed-name", "Daniel Smith", "--photo-typed-name",
+            "Daniel Smith", "--signed-at", AT]
     assert main([*args, "--out", "refused"]) == 1
     err = capsys.readouterr().err
     assert "'Daniel Smith' is not the client's name (Maria Okonkwo-Smith)" in err and "capacity" in err

@@ -21,6 +21,15 @@ COUNTER_TIME = datetime(2026, 11, 20, 14, 40, 5, tzinfo=UTC)
 DESK = Actor("reception", "test-tablet")
 
 
+@pytest.fixture
+def desk(tmp_path, monkeypatch):
+    """A front-desk folder for the demo clinic (keys, data and documents relative to it)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INTAKE_CONFIG", raising=False)
+    monkeypatch.setenv("INTAKE_DEVICE", "front-desk-pc")
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def life_dir(tmp_path_factory) -> Path:
     """A clinic folder: configuration, seal and data key made for these tests."""

@@ -17,15 +17,6 @@ ENGINE = Engine.load()
 AT = "2026-11-20T14:40:05+00:00"
 
 
-@pytest.fixture
-def desk(tmp_path, monkeypatch):
-    """A front-desk folder for the demo clinic (keys, data and documents relative to it)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("INTAKE_CONFIG", raising=False)
-    monkeypatch.setenv("INTAKE_DEVICE", "front-desk-pc")
-    return tmp_path
-
-
 def write(desk, name: str, rec: dict):
     path = desk / name
     path.write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
