@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from intake import conditions
+from intake.conditions import AgePolicy
 from intake.dates import human_date, human_duration, parse_iso_date, shift
 from intake.questionnaire import Questionnaire, localize
 from intake.rules import Rule, RuleSet
@@ -32,7 +33,8 @@ class Finding:
     plan: Mapping[str, Any] = field(default_factory=dict)
     lasting: bool = False
     come_back: str = ""
-    #: For a CLEARANCE finding, what settles it: "guardian" (consent), "wait" (a date) or "approval".
+    #: For a CLEARANCE finding, what settles it: "guardian" (consent), "review" (the practitioner's, for a legal
+    #: adult under the clinic's treatment age), "wait" (a date) or "approval".
     needs: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,14 +97,12 @@ class Assessor:
     """Applies a rule set with a clinic's windows and policy."""
 
     def __init__(self, questionnaire: Questionnaire, ruleset: RuleSet, windows: Mapping[str, int],
-                 adult_age: int = 18, minors_policy: str = "defer", language: str = "en",
-                 limits: Mapping[str, float] | None = None):
+                 policy: AgePolicy | None = None, language: str = "en", limits: Mapping[str, float] | None = None):
         self.questionnaire = questionnaire
         self.ruleset = ruleset
         self.windows = {name: windows.get(name, w.default) for name, w in ruleset.windows.items()}
         self.limits = {name: (limits or {}).get(name, lim.default) for name, lim in ruleset.limits.items()}
-        self.adult_age = adult_age
-        self.minors_policy = minors_policy
+        self.policy = policy or AgePolicy()
         self.language = language
 
     def window_text(self, name: str) -> str:
@@ -114,7 +114,7 @@ class Assessor:
         consultation = parse_iso_date(record["consultation_date"])
         if consultation is None:
             raise ValueError("assess() needs a validated record")
-        facts = conditions.facts_for(record["answers"], consultation, self.adult_age)
+        facts = conditions.facts_for(record["answers"], consultation, self.policy)
         answers = self.questionnaire.prune(record["answers"], facts)
         age = facts["age"]
         findings = []
@@ -137,10 +137,11 @@ class Assessor:
         )
 
     def _severity(self, rule: Rule) -> str | None:
-        if rule.minors_policy is not None and rule.minors_policy != self.minors_policy:
+        minors = self.policy.minors
+        if rule.minors_policy is not None and rule.minors_policy != minors:
             return None
         if rule.severity_setting == "minors":
-            return None if self.minors_policy == "allow" else self.minors_policy
+            return None if minors == "allow" else minors
         return rule.severity
 
     def _apply(self, rule: Rule, answers: Mapping[str, Any], consultation: date,
@@ -161,7 +162,7 @@ class Assessor:
                 elif consultation < shift(window_date, -amount, unit):
                     return None  # the treatment is still far enough away
         if severity == "defer" and not window and _mentions_age(rule.when) and facts.get("birth"):
-            until = shift(facts["birth"], self.adult_age * 12, "months")  # the day they reach the adult age
+            until = shift(facts["birth"], self.policy.adult_age * 12, "months")  # the day they reach the adult age
         qid = rule.trigger_question
         question = self.questionnaire.by_id.get(qid) if qid else None
         value = answers.get(qid) if qid else None
@@ -175,7 +176,8 @@ class Assessor:
             "date": human_date(window_date) if window_date else "a date not given",
             "until": human_date(until) if until else "a date to be confirmed",
             "window": self.window_text(window["setting"]) if window else "",
-            "adult_age": str(self.adult_age),
+            "adult_age": str(self.policy.adult_age),
+            "legal_age": str(self.policy.legal_age),
         }
         return Finding(
             rule_id=rule.id, severity=severity, question_id=qid,
@@ -189,8 +191,7 @@ class Assessor:
                   for key, value in (rule.plan or {}).items()},
             lasting=rule.lasting,
             come_back=localize(rule.come_back, self.language).format_map(values) if rule.come_back else "",
-            needs="" if severity != "clearance" else "guardian" if _mentions_age(rule.when) else
-            "wait" if until else "approval",
+            needs="" if severity != "clearance" else rule.needs or ("wait" if until else "approval"),
         )
 
 

@@ -15,7 +15,7 @@ from intake.errors import DataFileError, FileProblem
 from intake.questionnaire import Question, Questionnaire, Text
 
 SEVERITIES = ("caution", "clearance", "defer")
-PLACEHOLDERS = {"answer", "value", "detail", "date", "until", "window", "adult_age"}
+PLACEHOLDERS = {"answer", "value", "detail", "date", "until", "window", "adult_age", "legal_age"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,9 @@ class Rule:
     come_back: Text | None = None
     #: The rule applies only under this [policy] minors setting ("defer" or "clearance").
     minors_policy: str | None = None
+    #: For a clearance rule, what settles it when not its window or an approval: "guardian" (a parent's or
+    #: guardian's consent) or "review" (the practitioner's review); "" lets the assessment decide.
+    needs: str = ""
 
     @property
     def trigger_question(self) -> str | None:
@@ -139,6 +142,9 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
             if known[qid].option(value) is None:
                 problems.append(FileProblem(f"{path}.when.in", f"{value!r} is not an option of {qid!r}",
                                             "use option ids of that question"))
+    if rule.needs and rule.severity not in (None, "clearance"):
+        problems.append(FileProblem(f"{path}.needs", f"a {rule.severity} finding needs nothing to be settled",
+                                    "remove 'needs', or make the rule a clearance (or a minors policy) rule"))
     if rule.lasting and (rule.window or rule.come_back):
         problems.append(FileProblem(f"{path}.lasting", "a lasting finding has no waiting period or 'come_back'",
                                     "remove 'window' and 'come_back', or make the rule temporary"))
@@ -212,6 +218,7 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
             severity_setting=r.get("severity_setting"), question=r.get("question"), detail=r.get("detail"),
             window=r.get("window"), aftercare=tuple(r.get("aftercare", ())), plan=r.get("plan"),
             lasting=r.get("lasting", False), come_back=r.get("come_back"), minors_policy=r.get("minors_policy"),
+            needs=r.get("needs", ""),
         )
         if rule.id in seen:
             problems.append(FileProblem(f"$.rules[{index}].id", f"rule id {rule.id!r} is used twice",

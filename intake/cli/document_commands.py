@@ -152,6 +152,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from intake.engine import Engine
     from intake.errors import InputFileError
     from intake.lifecycle import ensure_seal
+    from intake.signing import statement_kind
     from intake.verdicts import verdict_text
 
     engine = Engine.load(args.config)
@@ -184,10 +185,10 @@ def cmd_render(args: argparse.Namespace) -> int:
             raise InputFileError("a consent needs the client's signature: add --typed-name \"NAME\" or "
                                  "--signature STROKES.json.")
         capacity, relationship = args.signer_capacity, args.signer_relationship
-        on_behalf = "_on_behalf" if capacity != "client" else ""
-        client = make_signature(args.signature, args.typed_name, name, renderer.statement("consent" + on_behalf), when,
-                            capacity, relationship)
-        photo = _photo_signature(args, record, client, renderer.statement("photo_consent" + on_behalf), when)
+        client = make_signature(args.signature, args.typed_name, name,
+                                renderer.statement(statement_kind("consent", capacity)), when, capacity, relationship)
+        photo = _photo_signature(args, record, client, renderer.statement(statement_kind("photo_consent", capacity)),
+                                 when)
     if not args.unsealed and ensure_seal(config, when):
         key, cert = seal_paths(config)
         print(f"First use of the demo clinic: created a self-signed DEMO seal ({key}, {cert}). It is for trying "

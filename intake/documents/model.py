@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from intake.conditions import AgeBand
 from intake.documents.errors import OutputError, SignatureInputError
 from intake.recordschema import PATTERNS
 from intake.signing import CAPACITIES, signer_problem
@@ -276,14 +277,14 @@ def check_signature(signature: Any, what: str) -> Signature:
 
 
 def check_signer(signature: Signature, client_name: str, guardian_needed: bool, what: str,
-                 guardian_name: str | None = None) -> None:
+                 guardian_name: str | None = None, band: AgeBand = "unknown") -> None:
     """Checks that the signer may sign for this client (intake.signing.signer_problem).
 
     Raises:
         SignatureInputError: naming the signature and why this signer may not sign as given.
     """
     problem = signer_problem(signature.name, client_name, signature.capacity, signature.relationship,
-                             guardian_needed=guardian_needed, guardian_name=guardian_name)
+                             guardian_needed=guardian_needed, guardian_name=guardian_name, band=band)
     if problem:
         raise SignatureInputError(f"{what}: {problem}")
 

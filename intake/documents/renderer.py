@@ -203,8 +203,10 @@ class PacketRenderer:
         if counter is None:
             raise SignatureInputError("a consent needs the practitioner's countersignature.")
         client = check_signature(client, "the client's signature")
-        guardian = guardian_required(assessment.age, engine.config.adult_age, engine.config.minors_policy)
-        check_signer(client, answers["full_name"], guardian, "the client's signature", answers.get("guardian_name"))
+        policy = engine.config.age_policy
+        guardian, band = guardian_required(assessment.age, policy), policy.band(assessment.age)
+        check_signer(client, answers["full_name"], guardian, "the client's signature", answers.get("guardian_name"),
+                     band)
         consultation = datetime.fromisoformat(record["consultation_date"]).replace(tzinfo=engine.config.timezone)
         if client.signed_at < consultation:
             raise SignatureInputError(f"the client's signature ({utc_text(client.signed_at)}) is dated before the "
@@ -215,7 +217,7 @@ class PacketRenderer:
                                           "signature: pass photo_signature.")
             photo = check_signature(photo, "the photo consent signature")
             check_signer(photo, answers["full_name"], guardian, "the photo consent signature",
-                         answers.get("guardian_name"))
+                         answers.get("guardian_name"), band)
             if problem := photo_signature_problem(client, photo):
                 raise SignatureInputError(problem)
         elif photo is not None:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from intake.documents.signature import SignatureDrawing
+from intake.signing import Capacity
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class RecordView:
 
 @dataclass(frozen=True)
 class GuardianView:
-    """The parent or guardian who gives consent for a client under the adult age."""
+    """The parent or guardian of a client under the legal age (who consents, or is the contact)."""
 
     name: str
     relationship: str
@@ -48,15 +49,24 @@ class GuardianView:
 
 @dataclass(frozen=True)
 class ClientView:
-    """The client; date_of_birth and age are None when not known; guardian is None unless one was named."""
+    """The client; date_of_birth and age are None when not known.
+
+    minor: under the legal age ([policy] legal_age), the only clients with a parent or guardian involved;
+    guardian: the parent or guardian named in the answers (None unless a minor's was named);
+    consent_by: who gives the consent, and so whom the documents address: the signer's capacity once signed,
+    else "guardian" for a minor the clinic does not let consent for themselves (minors policy defer or
+    clearance), else "client".
+    """
 
     name: str
     date_of_birth: date | None
     age: int | None
     concerns: tuple[str, ...]
     adult_age: int
+    legal_age: int
     minor: bool
     guardian: GuardianView | None
+    consent_by: Capacity
 
 
 @dataclass(frozen=True)

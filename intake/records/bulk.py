@@ -188,7 +188,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
 
     written("questionnaire.json", _write_file(folder / "questionnaire.json", _json_bytes(
         fhir_questionnaire(questionnaire, language, publisher=engine.config.clinic.get("name"),
-                           adult_age=engine.config.adult_age))))
+                           policy=engine.config.age_policy))))
     bundle = _PrivateFile(folder / "bundle.json")
     bundle.write(json.dumps({"resourceType": "Bundle", "id": _urn("Bundle", exported_at)[9:], "type": "collection",
                              "timestamp": exported_at}, ensure_ascii=False)[:-1].encode("utf-8") + b', "entry": [\n')
@@ -230,7 +230,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
                            .encode("utf-8") + b"\n")
         else:
             response = fhir.questionnaire_response(questionnaire, intake, language, identity,
-                                                  adult_age=engine.config.adult_age)
+                                                  policy=engine.config.age_policy)
             if subject:
                 response["subject"] = {**subject, **({"display": identity["full_name"]}
                                                      if identity and identity.get("full_name") else {})}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from intake import conditions
+from intake.conditions import AgePolicy
 from intake.questionnaire import Questionnaire, localize
 from intake.records.errors import StoreError, WorkflowError
 from intake.records.model import IntakeView
@@ -88,13 +89,13 @@ def shown_answer(questionnaire: Questionnaire, question, value: Any, language: s
     return questionnaire.word("none", language) if value == [] else questionnaire.display(question, value, language)
 
 
-def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, adult_age: int | None = None) -> str:
+def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, policy: AgePolicy | None = None) -> str:
     """One row per answered question, in questionnaire order, with the answer as shown to people.
 
-    With the clinic's adult age, questions shown on the client's age (a minor's guardian) are included.
+    With the clinic's ages and minors policy, questions shown on them (a minor's guardian) are included.
     """
     source = intake.record["answers"] if intake.record else intake.answers
-    facts = conditions.facts_for(source, intake.consultation_date, adult_age) if adult_age else None
+    facts = conditions.facts_for(source, intake.consultation_date, policy) if policy else None
     answers = questionnaire.prune(source, facts)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
@@ -153,9 +154,9 @@ def _export_text(store: StoreOps, intake: IntakeView, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(as_json(store, intake), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
-        return as_csv(engine.questionnaire, intake, engine.language, engine.config.adult_age)
+        return as_csv(engine.questionnaire, intake, engine.language, engine.config.age_policy)
     resource = fhir.questionnaire_response(engine.questionnaire, intake, engine.language, _identity(store, intake),
-                                          adult_age=engine.config.adult_age)
+                                          policy=engine.config.age_policy)
     found = fhir.problems(resource)
     if found:
         raise StoreError(f"the FHIR export of intake {intake_id} would not be a valid R4 "

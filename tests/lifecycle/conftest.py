@@ -88,10 +88,12 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub("[\u2066-\u2069\u200e\u200f]", "", text)).strip()
 
 
-def policy_engine(life_dir: Path, folder: Path, minors: str) -> Engine:
-    """The test clinic with another minors policy, keeping its data, documents and checkpoint in `folder`."""
-    text = (life_dir / "clinic.toml").read_text(encoding="utf-8")
-    text = re.sub(r'minors = "\w+"', f'minors = "{minors}"', text)
+def policy_engine(life_dir: Path, folder: Path, minors: str, **settings) -> Engine:
+    """The test clinic with another minors policy (and other [policy] settings), keeping its data, documents and
+    checkpoint in `folder`."""
+    from tests.documents.personas import with_policy
+
+    text = with_policy((life_dir / "clinic.toml").read_text(encoding="utf-8"), minors=minors, **settings)
     text = re.sub(r'data_dir = ".*"', f'data_dir = "{folder}/data"', text)
     text = re.sub(r'out_dir = ".*"', f'out_dir = "{folder}/documents"', text)
     text = re.sub(r"(?m)^\[security\].*$", f'[security]\naudit_checkpoint_file = "{folder}/checkpoint"', text)

@@ -19,7 +19,7 @@ from intake.documents import verify_pdf
 from intake.engine import Engine
 from intake.lifecycle import Actor, ClientSignatures, Lifecycle
 from intake.records import Store
-from tests.documents.personas import baseline, record, triggering
+from tests.documents.personas import baseline, policy_settings, record, triggering
 from tests.lifecycle.conftest import CLIENT_TIME, COUNTER_TIME, DESK, fold, fresh, policy_engine, text_of
 from tests.strategies import records
 
@@ -92,8 +92,11 @@ def check_plan(life: Lifecycle, intake, consent: str) -> None:
 @pytest.mark.parametrize("rule_id", list(RULES))
 def test_every_rule_alone_through_the_whole_lifecycle(life, life_dir, tmp_path, rule_id):
     rule = RULES[rule_id]
-    if rule.minors_policy and rule.minors_policy != life.engine.config.minors_policy:
-        store = Store.open((engine := policy_engine(life_dir, tmp_path, rule.minors_policy)).config, engine=engine)
+    settings = policy_settings(rule)
+    if settings.get("minors", life.engine.config.minors_policy) != life.engine.config.minors_policy \
+            or set(settings) - {"minors"}:
+        settings.setdefault("minors", life.engine.config.minors_policy)
+        store = Store.open((engine := policy_engine(life_dir, tmp_path, **settings)).config, engine=engine)
         life = Lifecycle(engine, store, clock=lambda: COUNTER_TIME)
     rec = record(life.engine, triggering(life.engine, rule))
     assessment = life.engine.assess(rec)
