@@ -55,7 +55,13 @@ class Rule:
     question: str | None = None
     detail: str | None = None
     window: Mapping[str, str] | None = None
-    aftercare: tuple[Text, ...] = ()
+    #: Aftercare additions, each {"topic", "strength", "text", "checklist"?} (intake.advice merges them by topic).
+    aftercare: tuple[Mapping[str, Any], ...] = ()
+    #: What the client is asked to do, ending the client message: {"topic", "strength", "text"}, merged by topic
+    #: with other findings' instructions where a document lists several (intake.advice.finding_lines).
+    instruction: Mapping[str, Any] | None = None
+    #: What the finding adds to the consent's risks, for this client.
+    risk: Text | None = None
     plan: Mapping[str, Any] | None = None
     #: The finding will not pass with time (or needs a specialist's review first): no "come back when".
     lasting: bool = False
@@ -84,6 +90,9 @@ class RuleSet:
     rules: tuple[Rule, ...]
     source: str = ""
     limits: Mapping[str, Limit] = field(default_factory=dict)
+    #: Advice every client gets ({"topic", "strength", "checklist"}): the aftercare sheet's own lines on a topic
+    #: that rules may strengthen.
+    everyone: tuple[Mapping[str, Any], ...] = ()
 
 
 def _placeholders(text: str) -> set[str]:
@@ -157,8 +166,9 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
                                         f"use one of: {', '.join(windows)}"))
         if "date" in rule.window:
             need_question(rule.window["date"], f"{path}.window.date", "date")
-    for field_name in ("client_message", "practitioner_message", "come_back"):
-        text = getattr(rule, field_name)
+    texts = {"client_message": rule.client_message, "practitioner_message": rule.practitioner_message,
+             "come_back": rule.come_back, "instruction.text": (rule.instruction or {}).get("text"), "risk": rule.risk}
+    for field_name, text in texts.items():
         if text is None:
             continue
         for lang in languages:
@@ -217,6 +227,7 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
             practitioner_message=r["practitioner_message"], severity=r.get("severity"),
             severity_setting=r.get("severity_setting"), question=r.get("question"), detail=r.get("detail"),
             window=r.get("window"), aftercare=tuple(r.get("aftercare", ())), plan=r.get("plan"),
+            instruction=r.get("instruction"), risk=r.get("risk"),
             lasting=r.get("lasting", False), come_back=r.get("come_back"), minors_policy=r.get("minors_policy"),
             needs=r.get("needs", ""),
         )
@@ -225,15 +236,31 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
                                         "give each rule its own id"))
         seen.add(rule.id)
         problems.extend(_check_rule(rule, index, windows, questionnaire, questionnaire.languages, limits))
-        for a_index, text in enumerate(rule.aftercare):
-            for lang in questionnaire.languages:
-                if lang not in text:
-                    problems.append(FileProblem(f"$.rules[{index}].aftercare[{a_index}]",
-                                                f"no text for language {lang!r}", f"add {lang!r}"))
+        problems.extend(_advice_problems(rule.aftercare, f"$.rules[{index}].aftercare", questionnaire.languages,
+                                         data.get("everyone", ())))
         rules.append(rule)
+    problems.extend(_advice_problems(data.get("everyone", ()), "$.everyone", questionnaire.languages, ()))
     if problems:
         raise DataFileError(source, problems)
-    return RuleSet(data["version"], windows, tuple(rules), source, limits)
+    return RuleSet(data["version"], windows, tuple(rules), source, limits, tuple(data.get("everyone", ())))
+
+
+def _advice_problems(items: Any, path: str, languages: tuple[str, ...],
+                     everyone: Any) -> list[FileProblem]:
+    """Advice texts in every language; advice on a topic everyone gets a checklist line for has its own line."""
+    problems = []
+    listed = {item["topic"] for item in everyone if item.get("checklist")}
+    for a_index, item in enumerate(items):
+        for key in ("text", "checklist"):
+            for lang in languages if key in item else ():
+                if lang not in item[key]:
+                    problems.append(FileProblem(f"{path}[{a_index}].{key}", f"no text for language {lang!r}",
+                                                f"add {lang!r}"))
+        if item["topic"] in listed and "checklist" not in item:
+            problems.append(FileProblem(f"{path}[{a_index}].checklist", f"everyone gets a checklist line on "
+                                        f"{item['topic']!r}, which this stronger advice replaces",
+                                        "add the 'checklist' line the aftercare sheet prints instead"))
+    return problems
 
 
 def load_rules(path: Path, questionnaire: Questionnaire) -> RuleSet:

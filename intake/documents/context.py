@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from intake import conditions
+from intake.advice import finding_lines
 from intake.assessment import RANK, Assessment
 from intake.dates import parse_iso_date
 from intake.documents.model import Countersignature, Signature
@@ -76,7 +77,7 @@ def photo_consent_given(answers: Mapping[str, Any]) -> bool:
 def _finding(finding) -> FindingView:
     return FindingView(finding.rule_id, finding.severity, finding.question_label, finding.answer,
                        finding.client_message, finding.practitioner_message, finding.until, finding.lasting,
-                       finding.come_back)
+                       finding.come_back, finding.reason, finding.risk, finding.needs)
 
 
 def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment,
@@ -174,11 +175,15 @@ def assessment_view(assessment: Assessment) -> AssessmentView:
     """The assessment as the documents show it."""
     findings = tuple(_finding(f) for f in assessment.findings)
     grouped = Severities(*(tuple(f for f in findings if f.severity == s) for s in ("defer", "clearance", "caution")))
+    needs = tuple(dict.fromkeys(n for n in ("guardian", "review", "approval", "wait")
+                                for f in assessment.of_severity("clearance") if f.needs == n))
     return AssessmentView(assessment.verdict, findings, grouped, tuple(sorted({f.rule for f in findings})),
                           tuple(assessment.aftercare), plan_limits(assessment.plan_limits),
                           assessment.return_date, assessment.open_ended,
                           tuple(f for f in grouped.defer if f.lasting),
-                          tuple(f for f in grouped.defer if not f.lasting))
+                          tuple(f for f in grouped.defer if not f.lasting),
+                          finding_lines(assessment.of_severity("caution")),
+                          tuple((a.topic, a.checklist) for a in assessment.advice), needs)
 
 
 def _practitioner(engine, counter: Countersignature | None) -> PractitionerView | None:

@@ -74,7 +74,9 @@ class FindingView:
     """One finding as the documents show it.
 
     until is the end of its waiting period (None when it has none); lasting is True for a finding that
-    will not pass with time; come_back is the condition after which a temporary one has passed ("" if none).
+    will not pass with time; come_back is the condition after which a temporary one has passed ("" if none);
+    reason is the client message without its instruction; risk what it adds to the consent's risks ("" if none);
+    needs, for a CLEARANCE finding, what settles it ("guardian", "review", "approval" or "wait"; else "").
     """
 
     rule: str
@@ -86,6 +88,9 @@ class FindingView:
     until: date | None
     lasting: bool
     come_back: str
+    reason: str
+    risk: str
+    needs: str
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,10 @@ class AssessmentView:
     """The verdict and findings; return_date is None when no waiting period has a date.
 
     lasting and temporary split the DEFER findings: those that will not pass, and those that will.
+    precautions: the CAUTION findings' wording with their instructions merged by topic (intake.advice).
+    aftercare: the aftercare additions merged by topic; checklists: each topic's checklist line (the strongest
+    advice's, or what everyone gets), read with checklist_line.
+    clearance_needs: what the CLEARANCE findings ask for, in order: "guardian", "review", "approval", "wait".
     """
 
     verdict: str
@@ -127,6 +136,13 @@ class AssessmentView:
     open_ended: bool
     lasting: tuple[FindingView, ...]
     temporary: tuple[FindingView, ...]
+    precautions: tuple[str, ...]
+    checklists: tuple[tuple[str, str], ...]
+    clearance_needs: tuple[str, ...]
+
+    def checklist_line(self, topic: str, default: str = "") -> str:
+        """The aftercare checklist line on a topic, or `default` when the data gives none."""
+        return next((line for name, line in self.checklists if name == topic and line), default)
 
 
 @dataclass(frozen=True)

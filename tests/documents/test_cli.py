@@ -69,9 +69,10 @@ def test_render_with_drawn_strokes_and_a_clearance_note(desk, capsys):
     pages = pdf_pages(consent.read_bytes())
     text = " ".join(pages)
     assert "GP letter of 18 November seen" in text and "Signed by hand" in text
-    photo_page = " ".join(pages[-1].split())
-    assert "Consent to clinical photographs" in photo_page
-    assert "Signed with the same signature as the treatment consent, as the client chose" in photo_page
+    start = next(i for i, page in enumerate(pages) if "Consent to clinical photographs" in page)
+    photo_part = " ".join(" ".join(pages[start:]).split())
+    assert "Signed with the same signature as the treatment consent, as the client chose" in photo_part
+    assert "Signed with the same signature" not in " ".join(pages[:start])
     # The approvals are seen, but the isotretinoin waiting period still sets the first session.
     flat = " ".join(text.split())
     assert "We can treat you from 1 February 2027." in flat

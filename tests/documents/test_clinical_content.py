@@ -155,8 +155,8 @@ def test_a_pigment_concern_raises_the_pigment_caution_on_light_skin(clinic_engin
     assert {f.rule_id for f in assessment.findings} == {"pigment_concern"}
     assert assessment.plan_limits["max_depth_mm"] == engine.rules.limits["pigment_depth_mm"].default
     pages = html_renderer.html(rec, **_signed(html_renderer, rec))
-    assert "melasma and uneven pigment have a higher chance of developing dark patches" in pages["consent"]
-    assert "mineral SPF 50 every day" in pages["aftercare"]
+    assert "it can also make melasma and dark patches flare, whatever your skin type" in pages["consent"]
+    assert "mineral SPF 50 every day" in pages["aftercare"] and "SPF 30" not in pages["aftercare"]
 
 
 @pytest.mark.parametrize("areas", [["forehead"], ["neck"], ["forehead", "upper_lip"], ["chin"], ["cheeks"]])
@@ -168,7 +168,7 @@ def test_cold_sore_advice_follows_the_chosen_areas(clinic_engine, html_renderer,
     pages = html_renderer.html(rec, **_signed(html_renderer, rec))
     near_mouth = bool({"upper_lip", "chin", "cheeks"} & set(areas))
     assert ("near your mouth" in pages["consent"]) is near_mouth
-    assert ("antiviral tablets to start before your session" in pages["consent"]) is near_mouth
+    assert ("an antiviral medicine to start before your session" in pages["consent"]) is near_mouth
     assert ("are away from your mouth" in pages["consent"]) is not near_mouth
 
 

@@ -93,6 +93,12 @@ def test_questionnaire_mistakes(clinic, change, expected):
      ["unknown placeholder {untill}"]),
     (lambda d: d["windows"]["toxin_weeks"].update(default=9), ["default 9 is outside 1–4"]),
     (lambda d: d["rules"].append(copy.deepcopy(d["rules"][3])), ["rule id 'skin_infection' is used twice"]),
+    (lambda d: next(r for r in d["rules"] if r["id"] == "darker_skin")["aftercare"][0].pop("checklist"),
+     [".aftercare[0].checklist", "everyone gets a checklist line on 'sun'", "add the 'checklist' line"]),
+    (lambda d: next(r for r in d["rules"] if r["id"] == "darker_skin")["aftercare"][0].pop("topic"),
+     [".aftercare[0]", "missing 'topic'"]),
+    (lambda d: next(r for r in d["rules"] if r["id"] == "sensitive_skin").update(needs="review"),
+     ["needs", "a caution finding needs nothing to be settled"]),
 ])
 def test_rules_mistakes(clinic, change, expected):
     clinic.edit("rules.json", change)
