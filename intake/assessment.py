@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 
 from intake import conditions
+from intake.advice import Advice, from_data, merge
+from intake.conditions import AgePolicy
 from intake.dates import human_date, human_duration, parse_iso_date, shift
 from intake.questionnaire import Questionnaire, localize
 from intake.rules import Rule, RuleSet
@@ -32,8 +34,17 @@ class Finding:
     plan: Mapping[str, Any] = field(default_factory=dict)
     lasting: bool = False
     come_back: str = ""
-    #: For a CLEARANCE finding, what settles it: "guardian" (consent), "wait" (a date) or "approval".
+    #: For a CLEARANCE finding, what settles it: "guardian" (consent), "review" (the practitioner's, for a legal
+    #: adult under the clinic's treatment age), "wait" (a date) or "approval".
     needs: str = ""
+    #: The client message without its instruction (the whole message when it has none).
+    reason: str = ""
+    #: What the client is asked to do, merged by topic where findings are listed together (intake.advice).
+    instruction: Advice | None = None
+    #: The aftercare additions as advice on topics (`aftercare` holds their texts).
+    advice: tuple[Advice, ...] = ()
+    #: What the finding adds to the consent's risks ("" when nothing).
+    risk: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as plain JSON data."""
@@ -51,6 +62,7 @@ class Finding:
             "lasting": self.lasting,
             "come_back": self.come_back,
             "needs": self.needs,
+            "instruction": self.instruction.to_dict() if self.instruction else None,
         }
 
 
@@ -69,6 +81,8 @@ class Assessment:
     rules_version: str
     questionnaire_version: str
     windows: Mapping[str, str]
+    #: The aftercare advice merged by topic, with what everyone gets (intake.advice.merge).
+    advice: tuple[Advice, ...] = ()
 
     def of_severity(self, severity: str) -> list[Finding]:
         """The findings of one severity."""
@@ -84,6 +98,7 @@ class Assessment:
             "open_ended": self.open_ended,
             "findings": [f.to_dict() for f in self.findings],
             "aftercare_additions": list(self.aftercare),
+            "advice": [a.to_dict() for a in self.advice],
             "plan_limits": dict(self.plan_limits),
             "rules_version": self.rules_version,
             "questionnaire_version": self.questionnaire_version,
@@ -95,14 +110,12 @@ class Assessor:
     """Applies a rule set with a clinic's windows and policy."""
 
     def __init__(self, questionnaire: Questionnaire, ruleset: RuleSet, windows: Mapping[str, int],
-                 adult_age: int = 18, minors_policy: str = "defer", language: str = "en",
-                 limits: Mapping[str, float] | None = None):
+                 policy: AgePolicy | None = None, language: str = "en", limits: Mapping[str, float] | None = None):
         self.questionnaire = questionnaire
         self.ruleset = ruleset
         self.windows = {name: windows.get(name, w.default) for name, w in ruleset.windows.items()}
         self.limits = {name: (limits or {}).get(name, lim.default) for name, lim in ruleset.limits.items()}
-        self.adult_age = adult_age
-        self.minors_policy = minors_policy
+        self.policy = policy or AgePolicy()
         self.language = language
 
     def window_text(self, name: str) -> str:
@@ -114,7 +127,7 @@ class Assessor:
         consultation = parse_iso_date(record["consultation_date"])
         if consultation is None:
             raise ValueError("assess() needs a validated record")
-        facts = conditions.facts_for(record["answers"], consultation, self.adult_age)
+        facts = conditions.facts_for(record["answers"], consultation, self.policy)
         answers = self.questionnaire.prune(record["answers"], facts)
         age = facts["age"]
         findings = []
@@ -127,9 +140,11 @@ class Assessor:
         blocking = [f for f in findings if f.severity in ("defer", "clearance")]
         dated = [f.until for f in blocking if f.until]
         open_ended = any(f.until is None for f in blocking)
-        aftercare = tuple(dict.fromkeys(text for f in findings for text in f.aftercare))
+        everyone = (from_data(item, self.language) for item in self.ruleset.everyone)
+        advice = merge([*everyone, *(a for f in findings for a in f.advice)])
+        aftercare = tuple(a.text for a in advice if a.rules and a.text)
         return Assessment(
-            verdict=verdict, consultation_date=consultation, age=age, findings=tuple(findings),
+            verdict=verdict, consultation_date=consultation, age=age, findings=tuple(findings), advice=advice,
             aftercare=aftercare, plan_limits=_plan_limits(findings), return_date=max(dated, default=None),
             open_ended=open_ended, rules_version=self.ruleset.version,
             questionnaire_version=self.questionnaire.version,
@@ -137,10 +152,11 @@ class Assessor:
         )
 
     def _severity(self, rule: Rule) -> str | None:
-        if rule.minors_policy is not None and rule.minors_policy != self.minors_policy:
+        minors = self.policy.minors
+        if rule.minors_policy is not None and rule.minors_policy != minors:
             return None
         if rule.severity_setting == "minors":
-            return None if self.minors_policy == "allow" else self.minors_policy
+            return None if minors == "allow" else minors
         return rule.severity
 
     def _apply(self, rule: Rule, answers: Mapping[str, Any], consultation: date,
@@ -161,7 +177,7 @@ class Assessor:
                 elif consultation < shift(window_date, -amount, unit):
                     return None  # the treatment is still far enough away
         if severity == "defer" and not window and _mentions_age(rule.when) and facts.get("birth"):
-            until = shift(facts["birth"], self.adult_age * 12, "months")  # the day they reach the adult age
+            until = shift(facts["birth"], self.policy.adult_age * 12, "months")  # the day they reach the adult age
         qid = rule.trigger_question
         question = self.questionnaire.by_id.get(qid) if qid else None
         value = answers.get(qid) if qid else None
@@ -175,22 +191,26 @@ class Assessor:
             "date": human_date(window_date) if window_date else "a date not given",
             "until": human_date(until) if until else "a date to be confirmed",
             "window": self.window_text(window["setting"]) if window else "",
-            "adult_age": str(self.adult_age),
+            "adult_age": str(self.policy.adult_age),
+            "legal_age": str(self.policy.legal_age),
         }
+        reason = localize(rule.client_message, self.language).format_map(values)
+        instruction = from_data(rule.instruction, self.language, rule.id, values) if rule.instruction else None
+        advice = tuple(from_data(item, self.language, rule.id, values) for item in rule.aftercare)
         return Finding(
             rule_id=rule.id, severity=severity, question_id=qid,
             question_label=localize(question.label, self.language) if question else "",
-            answer=answer,
-            client_message=localize(rule.client_message, self.language).format_map(values),
+            answer=answer, reason=reason, instruction=instruction, advice=advice,
+            risk=localize(rule.risk, self.language).format_map(values) if rule.risk else "",
+            client_message=f"{reason} {instruction.text}" if instruction else reason,
             practitioner_message=localize(rule.practitioner_message, self.language).format_map(values),
             until=until,
-            aftercare=tuple(localize(t, self.language) for t in rule.aftercare),
+            aftercare=tuple(a.text for a in advice),
             plan={key: self.limits[value["limit"]] if isinstance(value, Mapping) else value
                   for key, value in (rule.plan or {}).items()},
             lasting=rule.lasting,
             come_back=localize(rule.come_back, self.language).format_map(values) if rule.come_back else "",
-            needs="" if severity != "clearance" else "guardian" if _mentions_age(rule.when) else
-            "wait" if until else "approval",
+            needs="" if severity != "clearance" else rule.needs or ("wait" if until else "approval"),
         )
 
 

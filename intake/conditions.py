@@ -8,12 +8,43 @@ enforces "required only when shown"; a property test keeps the two evaluations i
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from intake.dates import age_on, parse_iso_date
 
 Condition = Mapping[str, Any]
+#: What a clinic does below its treatment age: not treat, treat once a condition is met, or treat.
+MinorsPolicy = Literal["defer", "clearance", "allow"]
+MINORS_POLICIES: tuple[MinorsPolicy, ...] = ("defer", "clearance", "allow")
+#: Where a client's age puts them: under the legal age of consent, a legal adult under the clinic's treatment
+#: age, an adult for the clinic, or not known yet (no date of birth).
+AgeBand = Literal["minor", "young_adult", "adult", "unknown"]
+
+
+@dataclass(frozen=True)
+class AgePolicy:
+    """A clinic's ages and minors policy, the one definition every condition, rule and document reads.
+
+    Attributes:
+        adult_age: the clinic's treatment age ([policy] adult_age): below it the minors policy applies.
+        legal_age: the age from which a person consents for themselves ([policy] legal_age, <= adult_age).
+        minors: the minors policy below adult_age ([policy] minors).
+    """
+
+    adult_age: int = 18
+    legal_age: int = 18
+    minors: MinorsPolicy = "defer"
+
+    def band(self, age: int | None) -> AgeBand:
+        """Where an age falls: "minor" (under the legal age), "young_adult" (a legal adult under the treatment
+        age), "adult", or "unknown"."""
+        if age is None:
+            return "unknown"
+        if age < self.legal_age:
+            return "minor"
+        return "young_adult" if age < self.adult_age else "adult"
 
 
 def json_equal(left: Any, right: Any) -> bool:
@@ -33,7 +64,8 @@ def evaluate(condition: Condition, answers: Mapping[str, Any], facts: Mapping[st
     Args:
         condition: a condition object from schemas/.
         answers: question id to answer.
-        facts: derived values for rule-only forms: "age" and "adult_age".
+        facts: derived values (see facts_for): the client's "age", the clinic's "adult_age" and "legal_age"
+            (read by `age_below`) and "minors_policy" (read by `minors_policy`).
     """
     if "all" in condition:
         return all(evaluate(c, answers, facts) for c in condition["all"])
@@ -52,6 +84,8 @@ def evaluate(condition: Condition, answers: Mapping[str, Any], facts: Mapping[st
         facts = facts or {}
         age, limit = facts.get("age"), facts.get(condition["age_below"])
         return age is not None and limit is not None and age < limit
+    if "minors_policy" in condition:
+        return (facts or {}).get("minors_policy") in condition["minors_policy"]
     value = answers.get(condition["question"])
     if "equals" in condition:
         return json_equal(value, condition["equals"])
@@ -64,21 +98,28 @@ def evaluate(condition: Condition, answers: Mapping[str, Any], facts: Mapping[st
     raise ValueError(f"unknown condition form: {sorted(condition)}")
 
 
+#: The condition forms that read derived facts rather than answers.
+FACT_FORMS = ("age_below", "minors_policy")
+
+
 def uses_facts(condition: Condition | None) -> bool:
-    """Whether a condition reads derived facts (the client's age against the clinic's adult age).
+    """Whether a condition reads derived facts (the client's age against the clinic's ages, or its minors policy).
 
-    JSON Schema cannot compute an age from two dates, so a question shown on such a condition is
-    checked by the validator in Python (with the consultation date), not by the record schema.
+    JSON Schema cannot compute an age from two dates, nor knows the clinic's settings, so a question shown
+    on such a condition is checked by the validator in Python (with the consultation date), not by the
+    record schema.
     """
-    return condition is not None and any("age_below" in leaf for leaf in leaves(condition))
+    return condition is not None and any(form in leaf for leaf in leaves(condition) for form in FACT_FORMS)
 
 
-def facts_for(answers: Mapping[str, Any], consultation: date | str | None, adult_age: int) -> dict[str, Any]:
-    """The derived facts conditions read: the client's age on the consultation day and the clinic's adult age."""
+def facts_for(answers: Mapping[str, Any], consultation: date | str | None, policy: AgePolicy) -> dict[str, Any]:
+    """The derived facts conditions read: the client's age on the consultation day and the clinic's ages and
+    minors policy."""
     day = parse_iso_date(consultation) if isinstance(consultation, str) else consultation
     birth = parse_iso_date(answers.get("date_of_birth"))
     age = age_on(birth, day) if birth is not None and day is not None and birth <= day else None  # no age yet
-    return {"age": age, "adult_age": adult_age, "birth": birth}
+    return {"age": age, "adult_age": policy.adult_age, "legal_age": policy.legal_age,
+            "minors_policy": policy.minors, "birth": birth}
 
 
 def to_schema(condition: Condition) -> dict[str, Any]:

@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from intake.conditions import AgePolicy, MinorsPolicy
 from intake.datafile import schema_problems
 from intake.errors import DataFileError, FileProblem
 from intake.paths import DEMO_CONFIG, SCHEMAS_DIR, TEMPLATES_DIR
 
 CONFIG_ENV = "INTAKE_CONFIG"
+#: [policy] legal_age when not set: the age of consent in most of the UK, the EU and the US.
+LEGAL_AGE = 18
 
 
 @dataclass(frozen=True)
@@ -64,13 +67,23 @@ class ClinicConfig:
 
     @property
     def adult_age(self) -> int:
-        """Age from which clients are adults under the clinic policy."""
+        """The clinic's treatment age: below it the minors policy applies."""
         return self.section("policy").get("adult_age", 18)
 
     @property
-    def minors_policy(self) -> str:
+    def legal_age(self) -> int:
+        """The age from which a person consents for themselves (at most adult_age; checked on load)."""
+        return self.section("policy").get("legal_age", LEGAL_AGE)
+
+    @property
+    def minors_policy(self) -> MinorsPolicy:
         """defer, clearance or allow."""
         return self.section("policy").get("minors", "defer")
+
+    @property
+    def age_policy(self) -> AgePolicy:
+        """The ages and minors policy as conditions, rules, signing and documents read them."""
+        return AgePolicy(self.adult_age, self.legal_age, self.minors_policy)
 
     @property
     def windows(self) -> Mapping[str, int]:
@@ -155,12 +168,25 @@ def load_config(explicit: str | Path | None = None) -> ClinicConfig:
             if ids.index(pid) != index:
                 problems.append(FileProblem(f"practitioners[{index}].id", f"id {pid!r} is used twice",
                                             "give each practitioner their own id"))
+        problems.extend(_policy_problems(data.get("policy", {})))
     if problems:
         raise DataFileError(path, problems)
     practitioners = tuple(
         Practitioner(p["id"], p["name"], p.get("role", ""), p.get("registration", "")) for p in data["practitioners"]
     )
     return ClinicConfig(path, data, practitioners)
+
+
+def _policy_problems(policy: Mapping[str, Any]) -> list[FileProblem]:
+    """The legal age of consent may not be above the clinic's treatment age."""
+    adult, legal = policy.get("adult_age", 18), policy.get("legal_age", LEGAL_AGE)
+    if legal <= adult:
+        return []
+    where = "policy.legal_age" if "legal_age" in policy else "policy.adult_age"
+    return [FileProblem(where, f"the legal age of consent ({legal}) is above adult_age ({adult}): clients of "
+                        f"{adult} to {legal - 1} would be treated as adults, yet could not consent for themselves",
+                        f"set adult_age to {legal} or more, or set legal_age to the age from which people consent "
+                        f"for themselves where the clinic is (at most {adult})")]
 
 
 def window_problems(config: ClinicConfig, windows: Mapping[str, Any]) -> list[FileProblem]:

@@ -43,14 +43,26 @@ def meta_validator(schema_name: str):
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _describe(error) -> tuple[str, str]:
-    """Turns one jsonschema error on a data file into (problem, fix) in plain words."""
+def _relevant(error):
+    """The error to report for a oneOf/anyOf: the one inside the form an entry means (the form whose required
+    keys it has, e.g. `minors_policy`), else jsonschema's best match, followed down nested forms."""
     from jsonschema.exceptions import best_match
 
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        forms = error.validator_value if isinstance(error.validator_value, list) else []
+        meant = [i for i, form in enumerate(forms) if isinstance(error.instance, dict) and isinstance(form, dict)
+                 and form.get("required") and all(key in error.instance for key in form["required"])]
+        inside = [e for e in error.context if len(meant) == 1 and e.relative_schema_path[0] == meant[0]]
+        deeper = best_match(inside or error.context)
+        if deeper is error:
+            break
+        error = deeper
+    return error
+
+
+def _describe(error) -> tuple[str, str]:
+    """Turns one jsonschema error on a data file into (problem, fix) in plain words."""
     if error.validator in ("oneOf", "anyOf") and error.context:
-        deepest = best_match(error.context)
-        if deepest.validator not in ("oneOf", "anyOf"):
-            return _describe(deepest)
         return (
             "does not match any of the allowed forms",
             "compare it with the examples in the same file or the *.schema.json beside it",
@@ -100,6 +112,7 @@ def schema_problems(data: Any, schema_name: str, toml: bool = False) -> list[Fil
     where = toml_path if toml else json_path
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        error = _relevant(error)
         problem, fix = _describe(error)
         problems.append(FileProblem(where(error.absolute_path), problem, fix))
     return problems

@@ -38,7 +38,7 @@ class Engine:
         if not isinstance(config, ClinicConfig):
             config = load_config(config)
         schemas = config.schemas_dir
-        questionnaire = load_questionnaire(schemas / "questionnaire.json")
+        questionnaire = load_questionnaire(schemas / "questionnaire.json").for_minors_policy(config.minors_policy)
         rules = load_rules(schemas / "rules.json", questionnaire)
         treatment = load_treatment(schemas / "treatment.json", questionnaire)
         problems = window_problems(config, rules.windows) + limit_problems(config, rules.limits)
@@ -64,17 +64,18 @@ class Engine:
     @cached_property
     def validator(self) -> RecordValidator:
         """The record validator (built once)."""
-        return RecordValidator(self.questionnaire, self.record_schema, self.language, self.config.adult_age)
+        return RecordValidator(self.questionnaire, self.record_schema, self.language, self.config.age_policy)
 
     @cached_property
     def assessor(self) -> Assessor:
         """The assessor with the clinic's windows and policy."""
-        return Assessor(self.questionnaire, self.rules, self.config.windows, self.config.adult_age,
-                        self.config.minors_policy, self.language, self.config.limits)
+        return Assessor(self.questionnaire, self.rules, self.config.windows, self.config.age_policy, self.language,
+                        self.config.limits)
 
     def facts(self, answers: Mapping[str, Any], consultation_date: str) -> dict[str, Any]:
-        """The derived facts for show-if conditions on the client's age; pass them to questionnaire.visible/prune."""
-        return conditions.facts_for(answers, consultation_date, self.config.adult_age)
+        """The derived facts for show-if conditions on the client's age and the clinic's minors policy; pass them to
+        questionnaire.visible/prune."""
+        return conditions.facts_for(answers, consultation_date, self.config.age_policy)
 
     def validate(self, record: Any) -> list[Problem]:
         """Lists every problem of a record; empty when it is complete and valid."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from intake.conditions import AgePolicy
 from intake.questionnaire import Question, Questionnaire, localize
 
 CANONICAL_BASE = "urn:intake:questionnaire:"
@@ -34,9 +35,9 @@ ITEM_TYPES = {"text": "string", "long_text": "text", "date": "date", "yes_no": "
               "multi_choice": "choice", "acknowledgement": "boolean"}
 
 
-#: The question an age condition reads, and the adult age used when none is given.
+#: The question an age condition reads, and the ages and minors policy used when none are given.
 AGE_QUESTION = "date_of_birth"
-DEFAULT_ADULT_AGE = 18
+DEFAULT_POLICY = AgePolicy()
 
 
 def canonical_url(questionnaire_id: str) -> str:
@@ -101,7 +102,7 @@ def _comparable(kind: str, value: Any) -> bool:
 
 
 def enable_when(questionnaire: Questionnaire, condition: Mapping[str, Any],
-                adult_age: int = DEFAULT_ADULT_AGE) -> dict[str, Any]:
+                policy: AgePolicy = DEFAULT_POLICY) -> dict[str, Any]:
     """The item fields that express a show-if condition: enableWhen (+ enableBehavior) or the expression extension."""
     if "in" in condition and "question" in condition and _takes_strings(questionnaire, condition["question"]):
         values = list(condition["in"])
@@ -122,7 +123,7 @@ def enable_when(questionnaire: Questionnaire, condition: Mapping[str, Any],
                 flat = [entry for group in groups if group is not None for entry in group]
                 return {"enableWhen": flat, **({"enableBehavior": key} if len(flat) > 1 else {})}
     return {"extension": [{"url": ENABLE_WHEN_EXPRESSION, "valueExpression": {
-        "language": "text/fhirpath", "expression": fhirpath(questionnaire, condition, adult_age),
+        "language": "text/fhirpath", "expression": fhirpath(questionnaire, condition, policy),
         "description": questionnaire.describe_condition(condition, questionnaire.languages[0])}}]}
 
 
@@ -135,23 +136,26 @@ def _literal(value: Any) -> str:
 
 
 
-def fhirpath(questionnaire: Questionnaire, condition: Mapping[str, Any], adult_age: int = DEFAULT_ADULT_AGE) -> str:
+def fhirpath(questionnaire: Questionnaire, condition: Mapping[str, Any], policy: AgePolicy = DEFAULT_POLICY) -> str:
     """A FHIRPath expression over the QuestionnaireResponse that is true exactly when the condition holds.
 
     Every part yields true or false, never empty (`contains` and `exists()` are false on nothing),
     so `not()`, `and` and `or` follow intake's own logic where a missing answer is unanswered.
     """
     if "all" in condition:
-        return "(" + " and ".join(fhirpath(questionnaire, c, adult_age) for c in condition["all"]) + ")"
+        return "(" + " and ".join(fhirpath(questionnaire, c, policy) for c in condition["all"]) + ")"
     if "any" in condition:
-        return "(" + " or ".join(fhirpath(questionnaire, c, adult_age) for c in condition["any"]) + ")"
+        return "(" + " or ".join(fhirpath(questionnaire, c, policy) for c in condition["any"]) + ")"
     if "not" in condition:
-        return f"({fhirpath(questionnaire, condition['not'], adult_age)}).not()"
+        return f"({fhirpath(questionnaire, condition['not'], policy)}).not()"
     if "age_below" in condition:
-        # Under the clinic's adult age on the day the form is filled in (intake itself measures the age on the
-        # consultation date); false while no date of birth is given.
+        # Under the clinic's adult age (or the legal age) on the day the form is filled in (intake itself
+        # measures the age on the consultation date); false while no date of birth is given.
         birth = f"%resource.repeat(item).where(linkId = '{AGE_QUESTION}').answer.value"
-        return f"({birth}.exists() and ({birth}.first() + {adult_age} years) > today())"
+        years = policy.legal_age if condition["age_below"] == "legal_age" else policy.adult_age
+        return f"({birth}.exists() and ({birth}.first() + {years} years) > today())"
+    if "minors_policy" in condition:  # the clinic's setting, fixed for the questionnaire it publishes
+        return "true" if policy.minors in condition["minors_policy"] else "false"
     question_id = condition["question"]
     question = questionnaire.by_id[question_id]
     answers = f"%resource.repeat(item).where(linkId = '{question_id}').answer"
@@ -176,11 +180,11 @@ def fhirpath(questionnaire: Questionnaire, condition: Mapping[str, Any], adult_a
 # -- the resource ------------------------------------------------------------------------------------
 
 
-def _item(questionnaire: Questionnaire, question: Question, language: str, adult_age: int) -> dict[str, Any]:
+def _item(questionnaire: Questionnaire, question: Question, language: str, policy: AgePolicy) -> dict[str, Any]:
     item: dict[str, Any] = {"linkId": question.id, "text": localize(question.label, language),
                             "type": ITEM_TYPES[question.type]}
     if question.show_if:
-        item.update(enable_when(questionnaire, question.show_if, adult_age))
+        item.update(enable_when(questionnaire, question.show_if, policy))
     item["required"] = bool(question.required)
     if question.type == "multi_choice":
         item["repeats"] = True
@@ -204,7 +208,7 @@ def _item(questionnaire: Questionnaire, question: Question, language: str, adult
 
 def fhir_questionnaire(questionnaire: Questionnaire, language: str | None = None, *,
                        publisher: str | None = None, date: str | None = None,
-                       adult_age: int = DEFAULT_ADULT_AGE) -> dict[str, Any]:
+                       policy: AgePolicy = DEFAULT_POLICY) -> dict[str, Any]:
     """The questionnaire as a FHIR R4 Questionnaire resource (a JSON-ready dict).
 
     Args:
@@ -212,13 +216,13 @@ def fhir_questionnaire(questionnaire: Questionnaire, language: str | None = None
         language: language of the texts (default: the questionnaire's first).
         publisher: the clinic's name, if wanted.
         date: the publication date (YYYY-MM-DD), if wanted; nothing is read from the clock.
-        adult_age: the clinic's adult age, for questions shown to a client under it (a guardian's name).
+        policy: the clinic's ages and minors policy, for questions shown on them (a guardian's name).
     """
     language = language or questionnaire.languages[0]
     groups = []
     for step in questionnaire.steps:
         group: dict[str, Any] = {"linkId": step.id, "text": localize(step.title, language), "type": "group",
-                                 "item": [_item(questionnaire, q, language, adult_age) for q in step.questions]}
+                                 "item": [_item(questionnaire, q, language, policy) for q in step.questions]}
         groups.append(group)
     resource: dict[str, Any] = {
         "resourceType": "Questionnaire",

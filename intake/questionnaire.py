@@ -7,7 +7,7 @@ for a set of answers. It holds no widget knowledge: front ends decide how to dra
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,8 @@ class Question:
     date_range: Mapping[str, Any] | None = None
     #: Offered again to a returning client to confirm (demographics and lasting history only).
     prefill: bool = False
+    #: The help to show instead of `help` under each [policy] minors setting (what will happen, e.g. to a guardian).
+    help_by_minors_policy: Mapping[str, Text] = field(default_factory=dict)
 
     def option(self, option_id: str) -> Option | None:
         """Returns the option with this id, if any."""
@@ -109,6 +111,16 @@ class Questionnaire:
         """Yields every question in order."""
         for step in self.steps:
             yield from step.questions
+
+    def for_minors_policy(self, policy: str) -> Questionnaire:
+        """This questionnaire as a clinic with this [policy] minors setting shows it: each question's help is its
+        `help_by_minors_policy` text for the policy, where it has one."""
+        if not any(q.help_by_minors_policy.get(policy) for q in self.questions()):
+            return self
+        steps = tuple(replace(step, questions=tuple(
+            replace(q, help=q.help_by_minors_policy[policy]) if q.help_by_minors_policy.get(policy) else q
+            for q in step.questions)) for step in self.steps)
+        return replace(self, steps=steps, by_id={q.id: q for step in steps for q in step.questions})
 
     def step(self, step_id: str) -> Step:
         """Returns the step with this id."""
@@ -179,7 +191,10 @@ class Questionnaire:
         if "not" in condition:
             return f"not ({self.describe_condition(condition['not'], language)})"
         if "age_below" in condition:
-            return "the client is under the clinic's adult age"
+            return ("the client is under the legal age of consent" if condition["age_below"] == "legal_age" else
+                    "the client is under the clinic's adult age")
+        if "minors_policy" in condition:
+            return f"the clinic's minors policy is {' or '.join(condition['minors_policy'])}"
         question = self.by_id.get(condition.get("question", ""))
         if question is None:
             return "an earlier answer applies"
@@ -216,6 +231,8 @@ def _check_condition_refs(
             if "date_of_birth" not in earlier:
                 problems.append(FileProblem(f"{path}.age_below", "an age condition needs 'date_of_birth' asked "
                                             "earlier", "ask the date of birth before this question"))
+            continue
+        if "minors_policy" in leaf:
             continue
         qid = leaf.get("question")
         target = earlier.get(qid) if isinstance(qid, str) else None
@@ -300,12 +317,15 @@ def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire") 
                 options=tuple(Option(o["id"], o["label"], o.get("exclusive", False)) for o in q.get("options", ())),
                 show_if=q.get("show_if"), date_range=q.get("date_range"),
                 prefill=q.get("prefill", step_data.get("prefill", False)),
+                help_by_minors_policy=q.get("help_by_minors_policy", {}),
             )
             if question.id in by_id:
                 problems.append(FileProblem(f"{path}.id", f"question id {question.id!r} is used twice",
                                             "question ids must be unique across the whole questionnaire"))
             _check_text(question.label, languages, f"{path}.label", problems)
             _check_text(question.help, languages, f"{path}.help", problems)
+            for policy, text in question.help_by_minors_policy.items():
+                _check_text(text, languages, f"{path}.help_by_minors_policy.{policy}", problems)
             for o_index, option in enumerate(question.options):
                 _check_text(option.label, languages, f"{path}.options[{o_index}].label", problems)
             option_ids = [o.id for o in question.options]

@@ -15,7 +15,7 @@ from intake.errors import DataFileError, FileProblem
 from intake.questionnaire import Question, Questionnaire, Text
 
 SEVERITIES = ("caution", "clearance", "defer")
-PLACEHOLDERS = {"answer", "value", "detail", "date", "until", "window", "adult_age"}
+PLACEHOLDERS = {"answer", "value", "detail", "date", "until", "window", "adult_age", "legal_age"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,13 @@ class Rule:
     question: str | None = None
     detail: str | None = None
     window: Mapping[str, str] | None = None
-    aftercare: tuple[Text, ...] = ()
+    #: Aftercare additions, each {"topic", "strength", "text", "checklist"?} (intake.advice merges them by topic).
+    aftercare: tuple[Mapping[str, Any], ...] = ()
+    #: What the client is asked to do, ending the client message: {"topic", "strength", "text"}, merged by topic
+    #: with other findings' instructions where a document lists several (intake.advice.finding_lines).
+    instruction: Mapping[str, Any] | None = None
+    #: What the finding adds to the consent's risks, for this client.
+    risk: Text | None = None
     plan: Mapping[str, Any] | None = None
     #: The finding will not pass with time (or needs a specialist's review first): no "come back when".
     lasting: bool = False
@@ -63,6 +69,9 @@ class Rule:
     come_back: Text | None = None
     #: The rule applies only under this [policy] minors setting ("defer" or "clearance").
     minors_policy: str | None = None
+    #: For a clearance rule, what settles it when not its window or an approval: "guardian" (a parent's or
+    #: guardian's consent) or "review" (the practitioner's review); "" lets the assessment decide.
+    needs: str = ""
 
     @property
     def trigger_question(self) -> str | None:
@@ -81,6 +90,9 @@ class RuleSet:
     rules: tuple[Rule, ...]
     source: str = ""
     limits: Mapping[str, Limit] = field(default_factory=dict)
+    #: Advice every client gets ({"topic", "strength", "checklist"}): the aftercare sheet's own lines on a topic
+    #: that rules may strengthen.
+    everyone: tuple[Mapping[str, Any], ...] = ()
 
 
 def _placeholders(text: str) -> set[str]:
@@ -139,6 +151,9 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
             if known[qid].option(value) is None:
                 problems.append(FileProblem(f"{path}.when.in", f"{value!r} is not an option of {qid!r}",
                                             "use option ids of that question"))
+    if rule.needs and rule.severity not in (None, "clearance"):
+        problems.append(FileProblem(f"{path}.needs", f"a {rule.severity} finding needs nothing to be settled",
+                                    "remove 'needs', or make the rule a clearance (or a minors policy) rule"))
     if rule.lasting and (rule.window or rule.come_back):
         problems.append(FileProblem(f"{path}.lasting", "a lasting finding has no waiting period or 'come_back'",
                                     "remove 'window' and 'come_back', or make the rule temporary"))
@@ -151,8 +166,9 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
                                         f"use one of: {', '.join(windows)}"))
         if "date" in rule.window:
             need_question(rule.window["date"], f"{path}.window.date", "date")
-    for field_name in ("client_message", "practitioner_message", "come_back"):
-        text = getattr(rule, field_name)
+    texts = {"client_message": rule.client_message, "practitioner_message": rule.practitioner_message,
+             "come_back": rule.come_back, "instruction.text": (rule.instruction or {}).get("text"), "risk": rule.risk}
+    for field_name, text in texts.items():
         if text is None:
             continue
         for lang in languages:
@@ -211,22 +227,40 @@ def build_rules(data: Mapping[str, Any], questionnaire: Questionnaire, source: s
             practitioner_message=r["practitioner_message"], severity=r.get("severity"),
             severity_setting=r.get("severity_setting"), question=r.get("question"), detail=r.get("detail"),
             window=r.get("window"), aftercare=tuple(r.get("aftercare", ())), plan=r.get("plan"),
+            instruction=r.get("instruction"), risk=r.get("risk"),
             lasting=r.get("lasting", False), come_back=r.get("come_back"), minors_policy=r.get("minors_policy"),
+            needs=r.get("needs", ""),
         )
         if rule.id in seen:
             problems.append(FileProblem(f"$.rules[{index}].id", f"rule id {rule.id!r} is used twice",
                                         "give each rule its own id"))
         seen.add(rule.id)
         problems.extend(_check_rule(rule, index, windows, questionnaire, questionnaire.languages, limits))
-        for a_index, text in enumerate(rule.aftercare):
-            for lang in questionnaire.languages:
-                if lang not in text:
-                    problems.append(FileProblem(f"$.rules[{index}].aftercare[{a_index}]",
-                                                f"no text for language {lang!r}", f"add {lang!r}"))
+        problems.extend(_advice_problems(rule.aftercare, f"$.rules[{index}].aftercare", questionnaire.languages,
+                                         data.get("everyone", ())))
         rules.append(rule)
+    problems.extend(_advice_problems(data.get("everyone", ()), "$.everyone", questionnaire.languages, ()))
     if problems:
         raise DataFileError(source, problems)
-    return RuleSet(data["version"], windows, tuple(rules), source, limits)
+    return RuleSet(data["version"], windows, tuple(rules), source, limits, tuple(data.get("everyone", ())))
+
+
+def _advice_problems(items: Any, path: str, languages: tuple[str, ...],
+                     everyone: Any) -> list[FileProblem]:
+    """Advice texts in every language; advice on a topic everyone gets a checklist line for has its own line."""
+    problems = []
+    listed = {item["topic"] for item in everyone if item.get("checklist")}
+    for a_index, item in enumerate(items):
+        for key in ("text", "checklist"):
+            for lang in languages if key in item else ():
+                if lang not in item[key]:
+                    problems.append(FileProblem(f"{path}[{a_index}].{key}", f"no text for language {lang!r}",
+                                                f"add {lang!r}"))
+        if item["topic"] in listed and "checklist" not in item:
+            problems.append(FileProblem(f"{path}[{a_index}].checklist", f"everyone gets a checklist line on "
+                                        f"{item['topic']!r}, which this stronger advice replaces",
+                                        "add the 'checklist' line the aftercare sheet prints instead"))
+    return problems
 
 
 def load_rules(path: Path, questionnaire: Questionnaire) -> RuleSet:

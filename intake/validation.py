@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from intake import conditions
+from intake.conditions import AgePolicy
 from intake.dates import parse_iso_date
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.recordschema import PATTERNS
@@ -96,13 +97,13 @@ class RecordValidator:
     """Validates records for one questionnaire; the jsonschema validator is built once."""
 
     def __init__(self, questionnaire: Questionnaire, record_schema: Mapping[str, Any], language: str = "en",
-                 adult_age: int = 18):
+                 policy: AgePolicy | None = None):
         from jsonschema import Draft202012Validator
 
         Draft202012Validator.check_schema(record_schema)
         self.questionnaire = questionnaire
         self.language = language
-        self.adult_age = adult_age
+        self.policy = policy or AgePolicy()
         self._validator = Draft202012Validator(record_schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         self._order = {q.id: i for i, q in enumerate(questionnaire.questions())}
 
@@ -127,7 +128,7 @@ class RecordValidator:
     def step_problems(self, step_id: str, answers: Mapping[str, Any], consultation_date: str) -> list[Problem]:
         """Lists the problems of one step's visible questions, for inline validation in a wizard."""
         step = self.questionnaire.step(step_id)
-        facts = conditions.facts_for(answers, consultation_date, self.adult_age)
+        facts = conditions.facts_for(answers, consultation_date, self.policy)
         visible = {q.id for q in self.questionnaire.visible_in(step, answers, facts)}
         record = {"consultation_date": consultation_date, "answers": self.questionnaire.prune(answers, facts)}
         return [p for p in self.problems(record) if p.field in visible]
@@ -302,7 +303,7 @@ class RecordValidator:
         answers = record.get("answers")
         if not isinstance(answers, dict) or parse_iso_date(record.get("consultation_date")) is None:
             return []
-        facts = conditions.facts_for(answers, record["consultation_date"], self.adult_age)
+        facts = conditions.facts_for(answers, record["consultation_date"], self.policy)
         shown = {q.id for q in self.questionnaire.visible(answers, facts)}
         problems = []
         for question in self.questionnaire.questions():

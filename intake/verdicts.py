@@ -54,8 +54,8 @@ def wording(verdict: str) -> VerdictWording:
 
 
 #: What a CLEARANCE finding needs first (Finding.needs), in words.
-NEEDS_WORDS = {"guardian": "a parent's or guardian's consent", "approval": "an approval or check",
-               "wait": "a waiting period"}
+NEEDS_WORDS = {"guardian": "a parent's or guardian's consent", "review": "the practitioner's review",
+               "approval": "an approval or check", "wait": "a waiting period"}
 
 
 def verdict_text(assessment: Assessment) -> str:

@@ -161,7 +161,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
         resource = fhir_questionnaire(engine.questionnaire, engine.language,
                                       publisher=engine.config.clinic.get("name"),
-                                      adult_age=engine.config.adult_age)
+                                      policy=engine.config.age_policy)
         text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
     else:
         text = json.dumps(engine.record_schema, indent=2, ensure_ascii=False) + "\n"

@@ -6,7 +6,10 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from intake.documents import Signature
 
 EXIT_OK, EXIT_INVALID = 0, 1
 MAX_PDF_BYTES = 64 * 1024 * 1024
@@ -29,9 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      "or {\"strokes\": [...], \"aspect_ratio\": 3, \"name\": \"...\"}")
     how.add_argument("--typed-name", metavar="NAME", help="the client's typed signature")
     photo = p.add_mutually_exclusive_group()
-    photo.add_argument("--photo-signature", metavar="STROKES.json",
-                       help="separate drawn signature for the photo consent (default: the same as the consent)")
-    photo.add_argument("--photo-typed-name", metavar="NAME", help="separate typed signature for the photo consent")
+    photo.add_argument("--photo-signature", metavar="STROKES.json", help="drawn signature for the photo consent")
+    photo.add_argument("--photo-typed-name", metavar="NAME", help="typed signature for the photo consent")
+    photo.add_argument("--photo-same-signature", action="store_true", help="the client chose to sign the photo "
+                       "consent with the same signature as the consent (printed as that choice)")
     p.add_argument("--signer-capacity", choices=("client", "guardian", "representative"), default="client",
                    help="who signs: the client (default), or a parent/guardian or legal representative for them")
     p.add_argument("--signer-relationship", metavar="WORDS", default="",
@@ -118,6 +122,27 @@ def make_signature(drawn: str | None, typed: str | None, name: str, statement: s
     return Signature("typed", typed, statement, when, capacity=capacity, relationship=relationship)
 
 
+def _photo_signature(args: argparse.Namespace, record: dict, client: Signature, statement: str,
+                     when: datetime) -> Signature | None:
+    """The photo consent's own signature, or the consent's when the client chose so; None without photos."""
+    from intake.errors import InputFileError
+    from intake.lifecycle.signers import same_for_photos
+
+    given = args.photo_signature or args.photo_typed_name
+    if record["answers"].get("photo_consent") is not True:
+        if given or args.photo_same_signature:
+            raise InputFileError("the client did not agree to photos; there is no photo consent to sign.")
+        return None
+    if args.photo_same_signature:
+        return same_for_photos(client, statement, when)
+    if not given:
+        raise InputFileError("the client agreed to photos, and the photo consent is a consent of its own: give its "
+                             "signature (--photo-typed-name NAME or --photo-signature STROKES.json), or "
+                             "--photo-same-signature when the client chooses to use the same signature.")
+    return make_signature(args.photo_signature, args.photo_typed_name, record["answers"]["full_name"], statement,
+                          when, client.capacity, client.relationship)
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """intake render FILE --out DIR [--signature STROKES.json | --typed-name NAME]"""
     from intake.cli.core_commands import read_record
@@ -127,6 +152,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from intake.engine import Engine
     from intake.errors import InputFileError
     from intake.lifecycle import ensure_seal
+    from intake.signing import statement_kind
     from intake.verdicts import verdict_text
 
     engine = Engine.load(args.config)
@@ -159,14 +185,10 @@ def cmd_render(args: argparse.Namespace) -> int:
             raise InputFileError("a consent needs the client's signature: add --typed-name \"NAME\" or "
                                  "--signature STROKES.json.")
         capacity, relationship = args.signer_capacity, args.signer_relationship
-        on_behalf = "_on_behalf" if capacity != "client" else ""
-        client = make_signature(args.signature, args.typed_name, name, renderer.statement("consent" + on_behalf), when,
-                            capacity, relationship)
-        if record["answers"].get("photo_consent") is True:
-            drawn = args.photo_signature or (None if args.photo_typed_name else args.signature)
-            typed = args.photo_typed_name or (None if args.photo_signature else args.typed_name)
-            photo = make_signature(drawn, typed, name, renderer.statement("photo_consent" + on_behalf), when,
-                               capacity, relationship)
+        client = make_signature(args.signature, args.typed_name, name,
+                                renderer.statement(statement_kind("consent", capacity)), when, capacity, relationship)
+        photo = _photo_signature(args, record, client, renderer.statement(statement_kind("photo_consent", capacity)),
+                                 when)
     if not args.unsealed and ensure_seal(config, when):
         key, cert = seal_paths(config)
         print(f"First use of the demo clinic: created a self-signed DEMO seal ({key}, {cert}). It is for trying "

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction, who: Callable[[argparse.ArgumentPa
     """Adds `import`, `decide`, `sign` and `countersign` under `intake records`."""
     p = sub.add_parser("import", help="store answers files as submitted intakes (validated and assessed)",
                        description="Validates every file first; when any is invalid nothing is stored. Each valid "
-                       "file becomes a submitted intake (or a deferred one) under a new id, which is printed.")
+                       "file becomes a submitted intake (or a deferred one) under a new id, which is printed. A "
+                       "file whose content was imported before is named with its intake and not stored again.")
     p.add_argument("files", nargs="+", metavar="FILE", help="answers files (JSON); - reads standard input")
     p.add_argument("--json", action="store_true", help="print the new ids and verdicts as JSON")
     who(p)
@@ -67,9 +68,10 @@ def register(sub: argparse._SubParsersAction, who: Callable[[argparse.ArgumentPa
     how.add_argument("--typed-name", metavar="NAME", help="the client's typed signature (their name as given)")
     how.add_argument("--signature", metavar="STROKES.json", help="the client's drawn signature (see `intake render`)")
     photo = p.add_mutually_exclusive_group()
-    photo.add_argument("--photo-typed-name", metavar="NAME", help="typed signature for the photo consent "
-                       "(default: the same as the consent)")
+    photo.add_argument("--photo-typed-name", metavar="NAME", help="typed signature for the photo consent")
     photo.add_argument("--photo-signature", metavar="STROKES.json", help="drawn signature for the photo consent")
+    photo.add_argument("--photo-same-signature", action="store_true", help="the client chose to sign the photo "
+                       "consent with the same signature as the consent (kept, audited and printed as that choice)")
     p.add_argument("--signed-at", metavar="TIME", help="when the client signed, ISO 8601 (default: now)")
     who(p)
     p.set_defaults(handler=cmd_sign)
@@ -141,11 +143,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     done = []
     with store:
         for file, record in records:
-            intake = life.import_record(record, actor)
+            result = life.import_answers(record, actor)
+            intake = result.intake
             done.append({"file": file, "intake": intake.intake_id, "status": intake.status,
-                         "verdict": intake.verdict})
-            if not args.json:
-                print(f"{file}: imported as intake {intake.intake_id} ({intake.status}, verdict {intake.verdict})")
+                         "verdict": intake.verdict, "already_imported": not result.new})
+            if not args.json:  # each line as soon as its intake is stored: an interrupted run names what it did
+                print(f"{file}: imported as intake {intake.intake_id} ({intake.status}, verdict {intake.verdict})"
+                      if result.new else f"{file}: already imported as intake {intake.intake_id} "
+                      f"({intake.status}, verdict {intake.verdict}); not stored again", flush=True)
     if args.json:
         print_json(done)
     return EXIT_OK
@@ -197,15 +202,34 @@ def cmd_sign(args: argparse.Namespace) -> int:
         intake = _at(life, store.resolve(args.intake), ("sign", "practitioner"))
         when = parse_signed_at(args.signed_at, life.engine.config.timezone)
         consent = _signature(life, intake, "consent", args.signature, args.typed_name, when)
-        photo = None
-        if life.photo_needed(intake):
-            drawn = args.photo_signature or (None if args.photo_typed_name else args.signature)
-            typed = args.photo_typed_name or (None if args.photo_signature else args.typed_name)
-            photo = _signature(life, intake, "photo_consent", drawn, typed, when)
+        photo = _photo_signature(life, intake, args, consent, when)
         life.sign(intake, ClientSignatures(consent, photo), actor)
-    kinds = "consent and photo consent signatures" if photo else "consent signature"
+    kinds = "consent signature" if photo is None else "consent and photo consent signatures" if \
+        not photo.same_as_consent else "consent signature, also for the photo consent as the client chose,"
     print(f"Intake {intake.intake_id}: the client's {kinds} kept for the countersignature.")
     return EXIT_OK
+
+
+def _photo_signature(life: Lifecycle, intake: Any, args: argparse.Namespace, consent: Any, when: Any) -> Any:
+    """The photo consent's own signature, or the consent's when the client chose so; None without photos.
+
+    Raises:
+        LifecycleError: photos were agreed but neither was given, or a photo signature without photos.
+    """
+    from intake.lifecycle import LifecycleError
+
+    given = args.photo_signature or args.photo_typed_name
+    if not life.photo_needed(intake):
+        if given or args.photo_same_signature:
+            raise LifecycleError("the client did not agree to photos; there is no photo consent to sign.")
+        return None
+    if args.photo_same_signature:
+        return life.same_photo_signature(consent, when)
+    if not given:
+        raise LifecycleError("the client agreed to photos, and the photo consent is a consent of its own: give "
+                             "its signature (--photo-typed-name NAME or --photo-signature STROKES.json), or "
+                             "--photo-same-signature when the client chooses to use the same signature.")
+    return _signature(life, intake, "photo_consent", args.photo_signature, args.photo_typed_name, when)
 
 
 def _signature(life: Lifecycle, intake: Any, kind: str, drawn: str | None, typed: str | None, when: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from intake.cli import credentials
 
 if TYPE_CHECKING:
-    from intake.records import Store
+    from intake.records import DocumentInfo, Store
 
 EXIT_OK, EXIT_INVALID = 0, 1
 STATUS_CHOICES = ("draft", "submitted", "deferred", "signed", "expired", "erased")
@@ -144,6 +144,27 @@ def _write_private(path: Path, data: bytes, force: bool) -> None:
                           ) from None
 
 
+def _write_stdout(text: str) -> None:
+    """Writes to standard output, synced when it is a file; a failure raises (and the export is not audited)."""
+    import io
+    import stat
+
+    from intake.errors import IntakeError
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        try:
+            fileno = sys.stdout.fileno()
+        except (io.UnsupportedOperation, ValueError):  # output kept in memory (a test's capture)
+            return
+        if stat.S_ISREG(os.fstat(fileno).st_mode):
+            os.fsync(fileno)
+    except OSError as exc:
+        raise IntakeError(f"cannot write the export to standard output ({exc.strerror or exc}); it was not "
+                          "recorded as exported.") from None
+
+
 # -- commands ---------------------------------------------------------------------------------
 
 
@@ -250,24 +271,17 @@ def cmd_export(args: argparse.Namespace) -> int:
         from intake.errors import IntakeError
 
         raise IntakeError("name the intake to export (ID), or use --format bundle with --client or --from/--to.")
-    out = Path(args.out) if args.out else None
-
-    def deliver(text: str) -> None:
-        if out is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+    def deliver(text: str) -> None:  # written (and synced) before the export is audited
+        if args.out:
+            _write_private(Path(args.out), text.encode("utf-8"), args.force)
         else:
-            _write_private(out, text.encode("utf-8"), args.force)
+            _write_stdout(text)
 
     with _open(args) as store:
         who = _staff_act(store, args, "export")
-        try:
-            store.export(store.resolve(args.intake), args.format, staff=who.staff_id, device=who.device,
-                         deliver=deliver)
-        except BaseException:
-            _unwrite(out, args.force)
-            raise
-    if out is not None:
+        store.export(store.resolve(args.intake), args.format, staff=who.staff_id, device=who.device,
+                     deliver=deliver)
+    if args.out:
         print(f"Wrote {args.out} ({args.format}).", file=sys.stderr)
     return EXIT_OK
 
@@ -277,47 +291,43 @@ def _staff_act(store: Store, args: argparse.Namespace, act: str) -> Any:
     return credentials.authenticate(store, args, act, _device(store))  # type: ignore[arg-type]
 
 
-def _unwrite(path: Path | None, force: bool) -> None:
-    """Removes a file this command wrote when its audit entry could not be committed (new files only)."""
-    if path is not None and not force:
-        path.unlink(missing_ok=True)
-
-
 def cmd_reprint(args: argparse.Namespace) -> int:
     """intake records reprint ID"""
+    written: list[tuple[Path, DocumentInfo]] = []
+    with _open(args) as store:
+        target = Path(args.out) if args.out else store.config.path("documents", "out_dir", "intake-documents")
+        who = _staff_act(store, args, "reprint")
+        store.reprint(store.resolve(args.intake), kind=args.kind, staff=who.staff_id, device=who.device,
+                      deliver=lambda documents: _write_documents(args, target, documents, written))
+    for path, info in written:
+        print(f"Wrote {path}: the stored {info.kind} document, SHA-256 {info.sha256} (checked).")
+    return EXIT_OK
+
+
+def _write_documents(args: argparse.Namespace, target: Path, documents: list[tuple[DocumentInfo, bytes]],
+                     written: list[tuple[Path, DocumentInfo]]) -> None:
+    """Writes reprinted documents (0600, synced) before the reprint is audited; on failure none is left."""
     from intake.errors import IntakeError
 
-    written: list[Path] = []
-
-    def deliver(documents: list) -> None:
-        target = Path(args.out) if args.out else default_dir
-        as_file = target.suffix.lower() == ".pdf"
-        if as_file and len(documents) > 1:
-            raise IntakeError(f"intake {args.intake} has {len(documents)} documents; give a folder to --out, "
-                              "or choose one with --kind.")
-        if not as_file:
-            try:
-                target.mkdir(parents=True, exist_ok=True, mode=0o700)
-            except OSError as exc:
-                raise IntakeError(f"cannot create the folder {target} ({exc.strerror}).") from None
+    as_file = target.suffix.lower() == ".pdf"
+    if as_file and len(documents) > 1:
+        raise IntakeError(f"intake {args.intake} has {len(documents)} documents; give a folder to --out, "
+                          "or choose one with --kind.")
+    if not as_file:
+        try:
+            target.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise IntakeError(f"cannot create the folder {target} ({exc.strerror}).") from None
+    try:
         for info, pdf in documents:
             path = target if as_file else target / info.filename
             _write_private(path, pdf, args.force)
-            written.append(path)
-
-    with _open(args) as store:
-        default_dir = store.config.path("documents", "out_dir", "intake-documents")
-        who = _staff_act(store, args, "reprint")
-        try:
-            documents = store.reprint(store.resolve(args.intake), kind=args.kind, staff=who.staff_id,
-                                      device=who.device, deliver=deliver)
-        except BaseException:
-            for path in written:
-                _unwrite(path, args.force)
-            raise
-    for (info, _), path in zip(documents, written, strict=True):
-        print(f"Wrote {path}: the stored {info.kind} document, SHA-256 {info.sha256} (checked).")
-    return EXIT_OK
+            written.append((path, info))
+    except IntakeError:
+        for path, _ in written:
+            path.unlink(missing_ok=True)
+        written.clear()
+        raise
 
 
 def cmd_erase(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from intake import conditions
+from intake.advice import finding_lines
 from intake.assessment import RANK, Assessment
 from intake.dates import parse_iso_date
 from intake.documents.model import Countersignature, DecisionNote, Signature
@@ -43,7 +44,7 @@ from intake.documents.views import (
     SignatureView,
 )
 from intake.questionnaire import localize
-from intake.signing import guardian_of
+from intake.signing import Capacity, capacity_of, guardian_of
 from intake.treatment import AREA_QUESTION, CONCERN_QUESTION, TreatmentPlan
 
 #: Questions the documents rely on by id, like `treatment_areas` for the plan.
@@ -79,7 +80,7 @@ def photo_consent_given(answers: Mapping[str, Any]) -> bool:
 def _finding(finding) -> FindingView:
     return FindingView(finding.rule_id, finding.severity, finding.question_label, finding.answer,
                        finding.client_message, finding.practitioner_message, finding.until, finding.lasting,
-                       finding.come_back, finding.needs)
+                       finding.come_back, finding.reason, finding.risk, finding.needs)
 
 
 def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment,
@@ -136,7 +137,7 @@ def _signature(signature: Signature | None) -> SignatureView | None:
         return None
     art = drawing(signature.strokes, signature.aspect_ratio) if signature.method == "drawn" else None
     return SignatureView(signature.method, signature.name, signature.intent_statement, signature.signed_at, art,
-                         signature.capacity, signature.relationship)
+                         signature.capacity, signature.relationship, signature.same_as_consent)
 
 
 def schedule(engine, inputs: Inputs) -> ScheduleView:
@@ -177,11 +178,15 @@ def assessment_view(assessment: Assessment) -> AssessmentView:
     """The assessment as the documents show it."""
     findings = tuple(_finding(f) for f in assessment.findings)
     grouped = Severities(*(tuple(f for f in findings if f.severity == s) for s in ("defer", "clearance", "caution")))
+    needs = tuple(dict.fromkeys(n for n in ("guardian", "review", "approval", "wait")
+                                for f in assessment.of_severity("clearance") if f.needs == n))
     return AssessmentView(assessment.verdict, findings, grouped, tuple(sorted({f.rule for f in findings})),
                           tuple(assessment.aftercare), plan_limits(assessment.plan_limits),
                           assessment.return_date, assessment.open_ended,
                           tuple(f for f in grouped.defer if f.lasting),
-                          tuple(f for f in grouped.defer if not f.lasting))
+                          tuple(f for f in grouped.defer if not f.lasting),
+                          finding_lines(assessment.of_severity("caution")),
+                          tuple((a.topic, a.checklist) for a in assessment.advice), needs)
 
 
 def _person(engine, practitioner_id: str) -> PersonView:
@@ -231,6 +236,19 @@ def _photo(engine, answers: Mapping[str, Any], language: str) -> PhotoView:
     return PhotoView(photo_consent_given(answers), uses, refused, years)
 
 
+def client_view(engine, inputs: Inputs, concerns: tuple[str, ...]) -> ClientView:
+    """The client, with who gives their consent: the one definition the documents address (see ClientView)."""
+    policy, answers, age = engine.config.age_policy, inputs.answers, inputs.assessment.age
+    minor = policy.band(age) == "minor"
+    guardian = guardian_of(engine.questionnaire, answers, inputs.record.get("language") or engine.language)
+    consent_by: Capacity = "guardian" if minor and policy.minors in ("defer", "clearance") else "client"
+    if inputs.client is not None:
+        consent_by = capacity_of(inputs.client)
+    return ClientView(answers[NAME_QUESTION], parse_iso_date(answers.get(BIRTH_QUESTION)), age, concerns,
+                      policy.adult_age, policy.legal_age, minor, GuardianView(*guardian) if guardian and minor
+                      else None, consent_by)
+
+
 def privacy(engine) -> PrivacyView:
     """Who keeps the client's data, whom to ask, and for how long (from the clinic configuration)."""
     clinic, settings = engine.config.clinic, engine.config.section("privacy")
@@ -249,18 +267,14 @@ def document_context(engine, inputs: Inputs) -> DocumentContext:
                      if o.id in (answers.get(CONCERN_QUESTION) or [])) if concern_question else ()
     consultation = parse_iso_date(inputs.record["consultation_date"])
     assert consultation is not None  # the record was validated
-    adult_age = engine.config.adult_age
-    facts = conditions.facts_for(answers, consultation, adult_age)
-    guardian = guardian_of(engine.questionnaire, answers, language)
+    facts = conditions.facts_for(answers, consultation, engine.config.age_policy)
     return DocumentContext(
         language=language,
         clinic=ClinicView(clinic["name"], clinic["address"], clinic["phone"], clinic.get("email") or "",
                           clinic.get("website") or "", clinic["timezone"]),
         record=RecordView(inputs.record_id, inputs.record_id_derived, consultation, engine.questionnaire.version,
                           engine.rules.version, engine.treatment.version),
-        client=ClientView(answers[NAME_QUESTION], parse_iso_date(answers.get(BIRTH_QUESTION)), assessment.age,
-                          concerns, adult_age, assessment.age is not None and assessment.age < adult_age,
-                          GuardianView(*guardian) if guardian else None),
+        client=client_view(engine, inputs, concerns),
         assessment=assessment_view(assessment),
         plan=plan_context(engine, inputs.plan, language) if inputs.plan is not None else None,
         schedule=schedule(engine, inputs),

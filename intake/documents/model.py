@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from intake.conditions import AgeBand
 from intake.documents.errors import OutputError, SignatureInputError
 from intake.recordschema import PATTERNS
 from intake.signing import CAPACITIES, signer_problem
@@ -44,6 +45,9 @@ class Signature:
         aspect_ratio: width / height of the pad the strokes were drawn on (keeps the shape true).
         capacity: who signs: "client" (for themselves), "guardian" or "representative" (for the client).
         relationship: for a guardian or representative, how they relate to the client (printed).
+        same_as_consent: for the photo consent's signature: the signer chose to use the same signature as for
+            the treatment consent (its strokes or typed name, with the photo consent's statement), recorded as
+            that choice and printed as such (see intake.signing.photo_signature_problem).
     """
 
     method: str
@@ -54,6 +58,7 @@ class Signature:
     aspect_ratio: float = 3.0
     capacity: str = "client"
     relationship: str = ""
+    same_as_consent: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The signature as plain JSON data (times in UTC)."""
@@ -66,6 +71,7 @@ class Signature:
             "strokes": [[[round(x, 4), round(y, 4)] for x, y in stroke] for stroke in self.strokes],
             "capacity": self.capacity,
             "relationship": self.relationship,
+            **({"same_as_consent": True} if self.same_as_consent else {}),
         }
 
     @classmethod
@@ -87,7 +93,8 @@ class Signature:
             raise SignatureInputError(f"{what}: signed_at {text!r} is not a date and time.") from None
         return check_signature(cls(data["method"], data["name"], data["intent_statement"], signed_at,
                                    data.get("strokes", []), data.get("aspect_ratio", 3.0),
-                                   data.get("capacity", "client"), data.get("relationship", "")), what)
+                                   data.get("capacity", "client"), data.get("relationship", ""),
+                                   data.get("same_as_consent", False)), what)
 
 
 @dataclass(frozen=True)
@@ -295,19 +302,21 @@ def check_signature(signature: Any, what: str) -> Signature:
                                   "again or use a typed name.")
     if signature.method == "typed" and strokes:
         raise SignatureInputError(f"{what}: a typed signature carries no strokes; use method 'drawn' for strokes.")
+    if not isinstance(signature.same_as_consent, bool):
+        raise SignatureInputError(f"{what}: same_as_consent must be true or false.")
     return Signature(signature.method, name, statement, signed_at, strokes, float(aspect), signature.capacity,
-                     relationship)
+                     relationship, signature.same_as_consent)
 
 
 def check_signer(signature: Signature, client_name: str, guardian_needed: bool, what: str,
-                 guardian_name: str | None = None) -> None:
+                 guardian_name: str | None = None, band: AgeBand = "unknown") -> None:
     """Checks that the signer may sign for this client (intake.signing.signer_problem).
 
     Raises:
         SignatureInputError: naming the signature and why this signer may not sign as given.
     """
     problem = signer_problem(signature.name, client_name, signature.capacity, signature.relationship,
-                             guardian_needed=guardian_needed, guardian_name=guardian_name)
+                             guardian_needed=guardian_needed, guardian_name=guardian_name, band=band)
     if problem:
         raise SignatureInputError(f"{what}: {problem}")
 

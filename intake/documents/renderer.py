@@ -42,7 +42,7 @@ from intake.documents.practitioner import check_countersignature
 from intake.documents.prepared import PreparedPDFs, layout_key
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.templates import load_template_set, set_version
-from intake.signing import guardian_required
+from intake.signing import guardian_required, photo_signature_problem
 
 PAPER_SIZES = {"A4": "A4", "Letter": "letter"}
 PDF_VARIANT = "pdf/a-3b"
@@ -101,11 +101,7 @@ class PacketRenderer:
 
     @property
     def seal_identity(self) -> SealIdentity:
-        """The clinic seal (loaded once).
-
-        Raises:
-            SealKeyError: no usable seal key or certificate is configured.
-        """
+        """The clinic seal, loaded once (SealKeyError when no usable seal key or certificate is configured)."""
         with self._lock:
             if self._identity is None:
                 self._identity = load_seal_identity(self.engine.config)
@@ -120,8 +116,8 @@ class PacketRenderer:
             record: a complete intake record.
             client_signature: the client's signature on the consent; leave out for a deferral.
             countersignature: the practitioner's countersignature (required for a consent).
-            photo_signature: the client's own signature for the photo consent section, required exactly
-                when the client agreed to photos.
+            photo_signature: the photo consent section's signature, its own or the consent's chosen again
+                (`same_as_consent`), required exactly when the client agreed to photos.
             sealed: seal every document with the clinic's key (False gives an unsealed preview).
             issued_at: the date and time of a deferral letter that has no countersignature, or of an
                 unsigned preview (sealed=False and no signatures: the consent as the client will read it).
@@ -203,8 +199,10 @@ class PacketRenderer:
         if counter is None:
             raise SignatureInputError("a consent needs the practitioner's countersignature.")
         client = check_signature(client, "the client's signature")
-        guardian = guardian_required(assessment.age, engine.config.adult_age, engine.config.minors_policy)
-        check_signer(client, answers["full_name"], guardian, "the client's signature", answers.get("guardian_name"))
+        policy = engine.config.age_policy
+        guardian, band = guardian_required(assessment.age, policy), policy.band(assessment.age)
+        check_signer(client, answers["full_name"], guardian, "the client's signature", answers.get("guardian_name"),
+                     band)
         consultation = datetime.fromisoformat(record["consultation_date"]).replace(tzinfo=engine.config.timezone)
         if client.signed_at < consultation:
             raise SignatureInputError(f"the client's signature ({utc_text(client.signed_at)}) is dated before the "
@@ -215,7 +213,9 @@ class PacketRenderer:
                                           "signature: pass photo_signature.")
             photo = check_signature(photo, "the photo consent signature")
             check_signer(photo, answers["full_name"], guardian, "the photo consent signature",
-                         answers.get("guardian_name"))
+                         answers.get("guardian_name"), band)
+            if problem := photo_signature_problem(client, photo):
+                raise SignatureInputError(problem)
         elif photo is not None:
             raise SignatureInputError("the client did not agree to photos; there is no photo consent to sign.")
         plan = counter.plan if isinstance(counter, Countersignature) and counter.plan is not None \

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from intake.documents.signature import SignatureDrawing
+from intake.signing import Capacity
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class RecordView:
 
 @dataclass(frozen=True)
 class GuardianView:
-    """The parent or guardian who gives consent for a client under the adult age."""
+    """The parent or guardian of a client under the legal age (who consents, or is the contact)."""
 
     name: str
     relationship: str
@@ -48,15 +49,24 @@ class GuardianView:
 
 @dataclass(frozen=True)
 class ClientView:
-    """The client; date_of_birth and age are None when not known; guardian is None unless one was named."""
+    """The client; date_of_birth and age are None when not known.
+
+    minor: under the legal age ([policy] legal_age), the only clients with a parent or guardian involved;
+    guardian: the parent or guardian named in the answers (None unless a minor's was named);
+    consent_by: who gives the consent, and so whom the documents address: the signer's capacity once signed,
+    else "guardian" for a minor the clinic does not let consent for themselves (minors policy defer or
+    clearance), else "client".
+    """
 
     name: str
     date_of_birth: date | None
     age: int | None
     concerns: tuple[str, ...]
     adult_age: int
+    legal_age: int
     minor: bool
     guardian: GuardianView | None
+    consent_by: Capacity
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,8 @@ class FindingView:
 
     until is the end of its waiting period (None when it has none); lasting is True for a finding that
     will not pass with time; come_back is the condition after which a temporary one has passed ("" if none);
-    needs says what settles a CLEARANCE finding: "approval", "guardian" or "wait" ("" for other severities).
+    reason is the client message without its instruction; risk what it adds to the consent's risks ("" if none);
+    needs, for a CLEARANCE finding, what settles it ("guardian", "review", "approval" or "wait"; else "").
     """
 
     rule: str
@@ -77,7 +88,9 @@ class FindingView:
     until: date | None
     lasting: bool
     come_back: str
-    needs: str = ""
+    reason: str
+    risk: str
+    needs: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,10 @@ class AssessmentView:
     """The verdict and findings; return_date is None when no waiting period has a date.
 
     lasting and temporary split the DEFER findings: those that will not pass, and those that will.
+    precautions: the CAUTION findings' wording with their instructions merged by topic (intake.advice).
+    aftercare: the aftercare additions merged by topic; checklists: each topic's checklist line (the strongest
+    advice's, or what everyone gets), read with checklist_line.
+    clearance_needs: what the CLEARANCE findings ask for, in order: "guardian", "review", "approval", "wait".
     """
 
     verdict: str
@@ -119,6 +136,13 @@ class AssessmentView:
     open_ended: bool
     lasting: tuple[FindingView, ...]
     temporary: tuple[FindingView, ...]
+    precautions: tuple[str, ...]
+    checklists: tuple[tuple[str, str], ...]
+    clearance_needs: tuple[str, ...]
+
+    def checklist_line(self, topic: str, default: str = "") -> str:
+        """The aftercare checklist line on a topic, or `default` when the data gives none."""
+        return next((line for name, line in self.checklists if name == topic and line), default)
 
 
 @dataclass(frozen=True)
@@ -204,7 +228,8 @@ class PrivacyView:
 class SignatureView:
     """A kept signature; drawing is None for a typed one.
 
-    capacity is "client", "guardian" or "representative"; relationship is "" for the client themselves.
+    capacity is "client", "guardian" or "representative"; relationship is "" for the client themselves;
+    same_as_consent: the photo consent was signed with the treatment consent's signature, as the signer chose.
     """
 
     method: str
@@ -214,6 +239,7 @@ class SignatureView:
     drawing: SignatureDrawing | None
     capacity: str
     relationship: str
+    same_as_consent: bool = False
 
 
 @dataclass(frozen=True)

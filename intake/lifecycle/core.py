@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from intake.assessment import Assessment
 from intake.engine import Engine
-from intake.errors import InvalidRecordError
-from intake.lifecycle import auth, decisions, signers, stopped
+from intake.lifecycle import auth, decisions, imports, signers, stopped
 from intake.lifecycle.auth import Authenticated, StaffAct
 from intake.lifecycle.documents import DocumentsPart
+from intake.lifecycle.imports import Imported
 from intake.lifecycle.model import (
     PHOTO_CONSENT_QUESTION,
     Actor,
@@ -187,23 +187,18 @@ class Lifecycle(DocumentsPart):
         return stopped.submit(self, intake, actor)
 
     def import_record(self, record: Any, actor: Actor) -> Intake:
-        """Stores a complete answers file as a submitted (or deferred) intake under a new id.
+        """The intake of a complete answers file, stored once as a submitted (or deferred) intake (see
+        `import_answers`, which also says whether this call stored it)."""
+        return self.import_answers(record, actor).intake
 
-        Nothing is written when the record is refused.
+    def import_answers(self, record: Any, actor: Actor) -> Imported:
+        """Stores a complete answers file as a submitted (or deferred) intake under a new id, once: the same
+        content imported again is found, not stored again (`intake.lifecycle.imports`).
 
         Raises:
-            InvalidRecordError: with every problem of the record.
+            InvalidRecordError: with every problem of the record (nothing is written).
         """
-        problems = self.engine.validate(record)
-        if problems:
-            raise InvalidRecordError(problems)
-        day = record["consultation_date"]
-        intake_id = self.store.start_intake(staff=actor.staff, device=actor.device, consultation_date=day)
-        intake = Intake(intake_id, day, self.engine.questionnaire.prune(record["answers"]))
-        intake.record = {**record, "record_id": intake_id}
-        intake.assessment = self.engine.assessor.assess(intake.record)
-        self.submit(intake, actor)
-        return intake
+        return imports.import_answers(self, record, actor)
 
     # -- signatures -------------------------------------------------------------------------------
 
@@ -249,6 +244,11 @@ class Lifecycle(DocumentsPart):
         return Signature("typed", name, self.statement(signers.statement_kind(kind, capacity)),
                          signed_at or self.clock(), capacity=capacity, relationship=relationship)
 
+    def same_photo_signature(self, consent: Signature, signed_at: datetime | None = None) -> Signature:
+        """The photo consent signed with the consent's signature, as the signer chose (`signers.same_for_photos`)."""
+        kind = signers.statement_kind("photo_consent", consent.capacity)
+        return signers.same_for_photos(consent, self.statement(kind), signed_at or self.clock())
+
     def sign(self, intake: Intake, signatures: ClientSignatures, actor: Actor) -> None:
         """Keeps the client's signatures in the store until the countersignature (never for a deferral).
 
@@ -269,6 +269,7 @@ class Lifecycle(DocumentsPart):
             if signature is not None:
                 signers.check_signer(self.engine, intake, signature.name, signature.capacity,
                                      signature.relationship)
+        signers.check_photo(signatures.consent, signatures.photo)
         self.store.keep_signatures(intake.intake_id, signatures.to_dict(), staff=actor.staff, device=actor.device)
         intake.signatures = signatures
 

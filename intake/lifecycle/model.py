@@ -57,6 +57,12 @@ class ClientSignatures:
     consent: Signature
     photo: Signature | None = None
 
+    @property
+    def photo_same_as_consent(self) -> bool:
+        """The signer chose to sign the photo consent with the consent's signature (kept and printed as that choice;
+        see `intake.lifecycle.signers.same_for_photos`); False when the photo consent was signed on its own."""
+        return self.photo is not None and self.photo.same_as_consent
+
     def to_dict(self) -> dict[str, Any]:
         """The signatures as the store keeps them: documents' JSON form by kind."""
         kept = {"consent": self.consent.to_dict()}

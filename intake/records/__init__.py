@@ -33,8 +33,13 @@ Public API (front ends import only from here)::
         # Each doc has .kind .filename .pdf (bytes) .sha256 (hex of .pdf) .template_versions (dict).
         # kind "consent" signs a submitted intake (after the practitioner's decision when the verdict
         # is clearance); any other kind (e.g. "deferral_letter") leaves the status as it is.
-    store.reprint(intake_id, kind=None, staff=..., device=...) -> [(DocumentInfo, pdf_bytes)]
-    store.export(intake_id, "json" | "csv" | "fhir", staff=..., device=...) -> str
+    store.reprint(intake_id, kind=None, staff=..., device=..., deliver=None) -> [(DocumentInfo, pdf_bytes)]
+    store.export(intake_id, "json" | "csv" | "fhir", staff=..., device=..., deliver=None) -> str
+        # Each writes its 'exported' entry after deliver(documents | text) has returned (a caller that writes a
+        # file passes the writing, synced, as deliver); when deliver raises nothing is audited.
+    Imports(store).claim(record, staff=..., device=...) -> Claim(intake_id, status, new)
+        # The intake an answers file's content belongs to (keyed fingerprint), or a new draft claimed for it;
+        # Lifecycle.import_answers submits to it.
     store.search(text=None, status=None, limit=50) -> SearchResult(rows=[ListRow], more, damaged=[DamagedRow])
         # A damaged intake (or client) is named in `damaged`; every intact one is still listed.
     store.erase_client(client_id, staff=..., device=...) -> ErasureReport

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 #: Every table a reader sees, and what of each row its digest covers.
 DIGESTED: dict[str, str] = {
     "intakes": "seal", "clients": "seal", "decisions": "seal", "documents": "seal", "signatures": "seal",
-    "search_tokens": "token || ':' || client_id", "staff": "seal", "pin_attempts": "seal",
+    "search_tokens": "token || ':' || client_id", "staff": "seal", "pin_attempts": "seal", "imports": "seal",
 }
 #: Tables outside the digests, and why.
 UNDIGESTED: dict[str, str] = {
@@ -53,7 +53,8 @@ UNDIGESTED: dict[str, str] = {
     "intake_tokens": "derived from search_tokens and intakes; audit verify checks it against them",
 }
 WHAT = {"intakes": "intake", "clients": "client", "decisions": "decision", "documents": "document",
-        "signatures": "kept-signature", "search_tokens": "search-index", "staff": "staff", "pin_attempts": "PIN-count"}
+        "signatures": "kept-signature", "search_tokens": "search-index", "staff": "staff", "pin_attempts": "PIN-count",
+        "imports": "import"}
 MODULUS = 1 << 61
 FUNCTION = "intake_digest"
 SINCE_VERSION = 4  # the schema version that brought the digests table

@@ -17,8 +17,9 @@ The folder holds:
 Everything is streamed: intakes are read a page at a time and written as they are read, so memory
 stays bounded whatever the number of intakes (only the set of client ids already written grows,
 with the number of clients). Files are created 0600 in a 0700 folder. Only Store's public methods
-are used; the PDFs are read with `Store.reprint`, which audits each intake's export, and the whole
-export writes one more 'exported' entry with its scope, count and the SHA-256 of its intake list.
+are used; the PDFs are read with `Store.reprint`, which audits each intake's PDFs once they are written
+and synced, and the whole export, once every file is written and synced, writes one more 'exported' entry with
+its scope, count and the SHA-256 of its intake list: an export that fails part-way is not recorded as done.
 """
 
 from __future__ import annotations
@@ -89,11 +90,21 @@ class _PrivateFile:
         self._handle.write(data)
 
     def close(self, durable: bool = True) -> str:
+        """Flushes (and syncs) the file; returns its SHA-256."""
         self._handle.flush()
         if durable:
             os.fsync(self._handle.fileno())
         self._handle.close()
         return self._hash.hexdigest()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Makes the names of the files just created in a folder durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_file(path: Path, data: bytes, durable: bool = True) -> str:
@@ -177,7 +188,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
 
     written("questionnaire.json", _write_file(folder / "questionnaire.json", _json_bytes(
         fhir_questionnaire(questionnaire, language, publisher=engine.config.clinic.get("name"),
-                           adult_age=engine.config.adult_age))))
+                           policy=engine.config.age_policy))))
     bundle = _PrivateFile(folder / "bundle.json")
     bundle.write(json.dumps({"resourceType": "Bundle", "id": _urn("Bundle", exported_at)[9:], "type": "collection",
                              "timestamp": exported_at}, ensure_ascii=False)[:-1].encode("utf-8") + b', "entry": [\n')
@@ -207,7 +218,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
                 entry(patient(intake.client_id, identity), reference)
         record = as_json(store, intake, exported_at=exported_at)
         written(f"records/{intake_id}.json", _write_file(folder / "records" / f"{intake_id}.json",
-                                                         _json_bytes(record), durable=False))
+                                                         _json_bytes(record), durable=False))  # synced at the end
         source = intake.record["answers"] if intake.record else intake.answers
         unknown = sorted(set(source) - set(questionnaire.by_id))
         if unknown:
@@ -219,23 +230,26 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
                            .encode("utf-8") + b"\n")
         else:
             response = fhir.questionnaire_response(questionnaire, intake, language, identity,
-                                                  adult_age=engine.config.adult_age)
+                                                  policy=engine.config.age_policy)
             if subject:
                 response["subject"] = {**subject, **({"display": identity["full_name"]}
                                                      if identity and identity.get("full_name") else {})}
             entry(response, _urn("QuestionnaireResponse", intake_id))
         if any(d.kept for d in intake.documents):
-            kinds = sorted({d.kind for d in intake.documents if d.kept})
-            for kind in kinds:
-                def deliver(documents: list[tuple[Any, bytes]], into: str = intake_id) -> None:
-                    for info, pdf in documents:  # before the audit entry says 'exported'
-                        relative = f"documents/{into}/{info.filename}"
-                        written(relative, _write_file(folder / relative, pdf, durable=False))
-                for info, pdf in store.reprint(intake_id, kind=kind, staff=staff, device=device, deliver=deliver):
-                    relative = f"documents/{intake_id}/{info.filename}"
+            def deliver(documents: list[tuple[Any, bytes]], intake: IntakeView = intake,
+                        subject: dict[str, Any] | None = subject) -> None:
+                """Writes one intake's PDFs durably; Store.reprint audits them only after this returns."""
+                for info, pdf in documents:
+                    relative = f"documents/{intake.intake_id}/{info.filename}"
+                    written(relative, _write_file(folder / relative, pdf))
                     entry(document_reference(intake, info, pdf, relative, subject),
-                          _urn("DocumentReference", f"{intake_id}:{info.document_id}"))
+                          _urn("DocumentReference", f"{intake.intake_id}:{info.document_id}"))
                     report.documents += 1
+                _sync_folder(folder / "documents" / intake.intake_id)
+                _sync_folder(folder / "documents")
+
+            for kind in sorted({d.kind for d in intake.documents if d.kept}):
+                store.reprint(intake_id, kind=kind, staff=staff, device=device, deliver=deliver)
     bundle.write(b"\n]}\n")
     written("bundle.json", bundle.close())
     if left_out is not None:
@@ -248,6 +262,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
                 "not_in_bundle_list": "not-in-bundle.jsonl" if report.left_out else None}
     written("manifest.json", _write_file(folder / "manifest.json", _json_bytes(manifest)))
     sums.close()
+    os.sync()  # every file (the records, written unsynced, included) is on disk before the export is audited
     store.record_bulk_export(staff=staff, device=device, client_id=scope.client_id, format="bundle",
                              scope=scope.describe(), intakes=report.intakes, intake_list_sha256=listed.hexdigest())
     return report

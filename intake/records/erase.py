@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from intake.dates import add_months
-from intake.records import clients
+from intake.records import clients, imports
 from intake.records.errors import RecordNotFoundError
 from intake.records.model import CONSENT_KINDS, ErasureReport, iso
 from intake.records.ops import StoreOps, check_who, require_draft
@@ -31,6 +31,7 @@ def _wipe(store: StoreOps, intake_id: str, status: str, now: str) -> None:
     store.conn.execute("DELETE FROM documents WHERE intake_id = ?", (intake_id,))
     store.conn.execute("DELETE FROM decisions WHERE intake_id = ?", (intake_id,))
     store.conn.execute("DELETE FROM signatures WHERE id = ?", (intake_id,))
+    imports.forget(store.conn, intake_id)
     store.conn.execute(_WIPE, (status, now, now, intake_id))
 
 

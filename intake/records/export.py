@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from intake import conditions
+from intake.conditions import AgePolicy
 from intake.questionnaire import Questionnaire, localize
 from intake.records.errors import StoreError, WorkflowError
 from intake.records.model import IntakeView
@@ -88,13 +89,13 @@ def shown_answer(questionnaire: Questionnaire, question, value: Any, language: s
     return questionnaire.word("none", language) if value == [] else questionnaire.display(question, value, language)
 
 
-def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, adult_age: int | None = None) -> str:
+def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, policy: AgePolicy | None = None) -> str:
     """One row per answered question, in questionnaire order, with the answer as shown to people.
 
-    With the clinic's adult age, questions shown on the client's age (a minor's guardian) are included.
+    With the clinic's ages and minors policy, questions shown on them (a minor's guardian) are included.
     """
     source = intake.record["answers"] if intake.record else intake.answers
-    facts = conditions.facts_for(source, intake.consultation_date, adult_age) if adult_age else None
+    facts = conditions.facts_for(source, intake.consultation_date, policy) if policy else None
     answers = questionnaire.prune(source, facts)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
@@ -113,45 +114,51 @@ def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, adul
 
 def export_intake(store: StoreOps, intake_id: str, fmt: str, staff: str, device: str,
                   deliver: Callable[[str], None] | None = None) -> str:
-    """Exports one intake and writes an 'exported' audit entry in the same transaction.
-
-    Args:
-        deliver: writes the text where it goes (a file, the screen); called before the audit entry, so an
-            export that could not be written is never recorded as made (its error rolls the entry back).
-    """
-    from intake.records import fhir, workflow
+    """Exports one intake, audited as 'exported' once `deliver` (which writes the text where it goes, durably)
+    has returned: an export that could not be written is not recorded."""
+    from intake.records import workflow
     from intake.records.ops import check_who
 
     check_who(staff, device)
     if fmt not in FORMATS:
         raise StoreError(f"{fmt!r} is not an export format; use one of: {', '.join(FORMATS)}.")
-    engine = store.engine
-    language = engine.language
-    with store.write("exporting an intake"):
+    with store.read("exporting an intake"):
         intake = workflow.load_view(store, intake_id)
-        if intake.status in ("expired", "erased"):
-            raise WorkflowError(f"intake {intake_id} was {intake.status}: there is nothing left to export.")
-        source = intake.record["answers"] if intake.record else intake.answers
-        unknown = sorted(set(source) - set(engine.questionnaire.by_id))
-        if fmt != "json" and unknown:
-            raise WorkflowError(f"intake {intake_id} was answered with questionnaire {intake.questionnaire_version}; "
-                                f"questions {', '.join(unknown)} are not in the current questionnaire "
-                                f"{engine.questionnaire.version}. Export it with --format json, which keeps "
-                                "every answer.")
-        if fmt == "json":
-            text = json.dumps(as_json(store, intake), indent=2, ensure_ascii=False) + "\n"
-        elif fmt == "csv":
-            text = as_csv(engine.questionnaire, intake, language, engine.config.adult_age)
-        else:
-            resource = fhir.questionnaire_response(engine.questionnaire, intake, language, _identity(store, intake),
-                                                  adult_age=engine.config.adult_age)
-            found = fhir.problems(resource)
-            if found:
-                raise StoreError(f"the FHIR export of intake {intake_id} would not be a valid R4 "
-                                 f"QuestionnaireResponse ({found[0]}); nothing was exported.")
-            text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
-        if deliver is not None:
-            deliver(text)
+        text = _export_text(store, intake, fmt)
+    if deliver is not None:
+        deliver(text)
+    with store.write("recording an export"):
         store.audit("exported", staff=staff, device=device, intake_id=intake_id, client_id=intake.client_id,
                      format=fmt)
     return text
+
+
+def _export_text(store: StoreOps, intake: IntakeView, fmt: str) -> str:
+    """The export of one intake in a format.
+
+    Raises:
+        WorkflowError, StoreError: the intake is gone, or cannot be said in that format.
+    """
+    from intake.records import fhir
+
+    engine, intake_id = store.engine, intake.intake_id
+    if intake.status in ("expired", "erased"):
+        raise WorkflowError(f"intake {intake_id} was {intake.status}: there is nothing left to export.")
+    source = intake.record["answers"] if intake.record else intake.answers
+    unknown = sorted(set(source) - set(engine.questionnaire.by_id))
+    if fmt != "json" and unknown:
+        raise WorkflowError(f"intake {intake_id} was answered with questionnaire {intake.questionnaire_version}; "
+                            f"questions {', '.join(unknown)} are not in the current questionnaire "
+                            f"{engine.questionnaire.version}. Export it with --format json, which keeps "
+                            "every answer.")
+    if fmt == "json":
+        return json.dumps(as_json(store, intake), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return as_csv(engine.questionnaire, intake, engine.language, engine.config.age_policy)
+    resource = fhir.questionnaire_response(engine.questionnaire, intake, engine.language, _identity(store, intake),
+                                          policy=engine.config.age_policy)
+    found = fhir.problems(resource)
+    if found:
+        raise StoreError(f"the FHIR export of intake {intake_id} would not be a valid R4 "
+                         f"QuestionnaireResponse ({found[0]}); nothing was exported.")
+    return json.dumps(resource, indent=2, ensure_ascii=False) + "\n"

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from intake import conditions
+from intake.conditions import AgePolicy
 from intake.fhirquestionnaire import canonical_reference, none_coding, option_system
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.records.model import IntakeView
@@ -53,7 +54,7 @@ def _values(questionnaire: Questionnaire, question: Question, value: Any, langua
 
 def questionnaire_response(questionnaire: Questionnaire, intake: IntakeView, language: str,
                            identity: Mapping[str, str] | None = None, *,
-                           adult_age: int | None = None) -> dict[str, Any]:
+                           policy: AgePolicy | None = None) -> dict[str, Any]:
     """The intake as a FHIR R4 QuestionnaireResponse (a JSON-ready dict).
 
     Args:
@@ -61,9 +62,10 @@ def questionnaire_response(questionnaire: Questionnaire, intake: IntakeView, lan
         intake: the intake (a draft gives status in-progress, anything submitted gives completed).
         language: language of the item texts.
         identity: the client's full_name and date_of_birth, for the subject's display.
+        policy: the clinic's ages and minors policy, so questions shown on them (a guardian's name) are included.
     """
     source = intake.record["answers"] if intake.record else intake.answers
-    facts = conditions.facts_for(source, intake.consultation_date, adult_age) if adult_age else None
+    facts = conditions.facts_for(source, intake.consultation_date, policy) if policy else None
     answers = questionnaire.prune(source, facts)
     items = []
     for step in questionnaire.steps:

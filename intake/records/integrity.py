@@ -30,9 +30,11 @@ SEALED: dict[str, tuple[str, ...]] = {
     "signatures": ("id", "data", "at", "staff", "device"),
     "staff": ("id", "name", "role", "practitioner_id", "pin_hash", "pin_tag", "active", "created_at", "disabled_at"),
     "pin_attempts": ("id", "failures", "locked_until"),
+    "imports": ("id", "intake_id", "at"),
 }
 WHAT = {"intakes": "intake", "clients": "client", "decisions": "decision", "documents": "document",
-        "signatures": "the kept signatures of intake", "staff": "staff member", "pin_attempts": "the PIN count of"}
+        "signatures": "the kept signatures of intake", "staff": "staff member", "pin_attempts": "the PIN count of",
+        "imports": "the import record"}
 FUNCTION = "intake_seal"
 
 

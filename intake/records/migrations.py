@@ -211,6 +211,18 @@ _V6 = (
     " device, supersedes, details)",
 )
 
+# Answers files already imported: the keyed fingerprint (HMAC, key derived from the data key) of each file's
+# content, and the intake it became, claimed in the same transaction that starts that intake, so an import run
+# again (after a crash, or by mistake) finds it and stores nothing twice (intake.records.imports).
+_V7 = (
+    """CREATE TABLE IF NOT EXISTS imports (
+        id TEXT PRIMARY KEY,
+        intake_id TEXT NOT NULL REFERENCES intakes(id),
+        at TEXT NOT NULL,
+        seal TEXT)""",
+    "CREATE INDEX IF NOT EXISTS imports_intake ON imports(intake_id)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "clients, intakes, decisions, documents, blind search index and audit trail", _V1),
     Migration(2, "signatures kept until the practitioner countersigns", _V2),
@@ -218,6 +230,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "table digests for the audit checkpoint kept outside the data folder", _V4),
     Migration(5, "staff accounts and wrong-PIN counts", _V5),
     Migration(6, "decisions as a history: corrections, superseded decisions", _V6),
+    Migration(7, "fingerprints of imported answers files (an import is stored once)", _V7),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -6,9 +6,9 @@ The steps, and what a crash at each leaves:
    Crash: the database still opens with the old key; the stray `.new` file is replaced next time.
 2. In ONE write transaction: every sealed column (names, answers, records, assessments, reasons,
    documents, kept signatures, labels) is opened with the old key and sealed with the new; the search
-   tokens, the audit chain, the sealed audit head, every row seal, the table digests and the key check
-   are remade with the new key; a 'key_rotated' audit entry is appended. Crash: SQLite rolls the
-   transaction back; the old key still opens the database.
+   tokens, the audit chain, the sealed audit head, the imported files' fingerprints, every row seal, the
+   table digests and the key check are remade with the new key; a 'key_rotated' audit entry is appended.
+   Crash: SQLite rolls the transaction back; the old key still opens the database.
 3. After the commit: a checkpoint line is written with the new key, the old key is kept as
    `<data key file>.retired-<UTC time>` (a hard link) and the new key is moved into place (atomic rename).
    Crash after the commit but before the rename: the database needs the new key, which is in `.new`;
@@ -26,7 +26,7 @@ import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
-from intake.records import anchor, audit, integrity, search
+from intake.records import anchor, audit, imports, integrity, search
 from intake.records.crypto import (
     KEY_BYTES,
     KEY_CHECK,
@@ -109,6 +109,7 @@ def _rekey(conn, old: Keyring, new: Keyring, now: str, staff: str, device: str) 
     conn.execute("UPDATE meta SET value = ? WHERE key = ?", (key_check_value(new), KEY_CHECK))
     integrity.register(conn, new)
     anchor.register(conn, new)
+    imports.rekey(conn, new)
     for table in integrity.SEALED:
         conn.execute(integrity.reseal_sql(table))
     anchor.recompute_all(conn)

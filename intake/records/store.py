@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import cached_property
@@ -124,8 +124,8 @@ class Store(ExportReads):
         return applied
 
     def _initialise(self, conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (KEY_CHECK, key_check_value(self.keyring)))
-        conn.execute("INSERT INTO meta (key, value) VALUES ('created_at', ?)", (self.now(),))
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
+                         ((KEY_CHECK, key_check_value(self.keyring)), ("created_at", self.now())))
 
     def close(self) -> None:
         """Closes the database (committed work is already on disk)."""
@@ -213,13 +213,13 @@ class Store(ExportReads):
 
     # -- drafts ---------------------------------------------------------------------------------
 
-    def start_intake(self, *, staff: str, device: str, consultation_date: str) -> str:
-        """Starts a new draft and returns its id."""
+    def start_intake(self, *, staff: str, device: str, consultation_date: str,
+                     claim: Callable[[str], None] | None = None) -> str:
+        """Starts a new draft and returns its id; `claim(id)` runs in the same transaction (imports.claim)."""
         check_who(staff, device)
         if parse_iso_date(consultation_date) is None:
             raise StoreError(f"the consultation date {consultation_date!r} is not a date written as YYYY-MM-DD.")
-        intake_id = new_id()
-        version = self.engine.questionnaire.version
+        intake_id, version = new_id(), self.engine.questionnaire.version
         with self.write("starting an intake"):
             now = self.now()
             self.conn.execute(
@@ -229,14 +229,14 @@ class Store(ExportReads):
                  self.seal_value(intake_id, "answers", {})))
             self.audit("started", staff=staff, device=device, intake_id=intake_id,
                         consultation_date=consultation_date, questionnaire_version=version)
+            if claim:
+                claim(intake_id)
         return intake_id
 
     def save_step(self, intake_id: str, *, step_id: str, answers: Mapping[str, Any], next_step: str | None,
                   staff: str, device: str) -> None:
-        """Saves one step's answers (all or part of them) durably before returning.
-
-        Answers given here replace that step's earlier answers; answers to questions the new answers
-        hide are dropped. Each answer is checked like the wizard checks it.
+        """Saves one step's answers (all or part of them) durably before returning: they replace that step's
+        earlier answers, answers to questions they hide are dropped, each is checked as the wizard checks it.
 
         Raises:
             InvalidRecordError: an answer is not acceptable (problems name the questions).
@@ -311,11 +311,9 @@ class Store(ExportReads):
 
     def find_returning(self, full_name: str, date_of_birth: str, *, staff: str = "kiosk",
                        device: str = "kiosk") -> dict[str, Any] | None:
-        """Answers to offer a returning client to confirm: the prefill questions of their latest intake.
-
-        Returns None when no earlier submitted intake matches the name and date of birth exactly
-        (after normalising case, accents and spacing). Writes a 'viewed' audit entry when found.
-        """
+        """Answers to offer a returning client to confirm: the prefill questions of their latest intake, or None
+        when no earlier submitted intake matches the name and date of birth exactly (after normalising case,
+        accents and spacing). Writes a 'viewed' audit entry when found."""
         return clients.returning_answers(self, full_name, date_of_birth, staff, device)
 
     def search(self, text: str | None = None, status: str | None = None, limit: int = 50,
@@ -372,12 +370,14 @@ class Store(ExportReads):
         return workflow.add_documents(self, intake_id, documents, staff, device)
 
     def reprint(self, intake_id: str, *, kind: str | None = None, staff: str, device: str,
-                deliver: Any = None) -> list[tuple[DocumentInfo, bytes]]:
-        """The stored PDFs, byte for byte, checked against their SHA-256; audited once `deliver(them)` succeeded."""
+                deliver: Callable[[list[tuple[DocumentInfo, bytes]]], None] | None = None
+                ) -> list[tuple[DocumentInfo, bytes]]:
+        """The stored PDFs, checked against their SHA-256; audited once `deliver(them)` (writing them) returned."""
         return workflow.reprint(self, intake_id, kind, staff, device, deliver)
 
-    def export(self, intake_id: str, fmt: str, *, staff: str, device: str, deliver: Any = None) -> str:
-        """One intake as json, csv or fhir text; 'exported' is audited once `deliver(text)` (if given) succeeded."""
+    def export(self, intake_id: str, fmt: str, *, staff: str, device: str,
+               deliver: Callable[[str], None] | None = None) -> str:
+        """One intake as json, csv or fhir (R4) text; audited once `deliver(text)` (writing it) has returned."""
         return export.export_intake(self, intake_id, fmt, staff, device, deliver)
 
     def erase_client(self, client_id: str, *, staff: str, device: str) -> ErasureReport:

@@ -98,8 +98,10 @@ def keep_signatures(store: StoreOps, intake_id: str, signatures: Mapping[str, An
                            (intake_id, store.keyring.seal_json(dict(signatures), _signatures_ad(intake_id)), now,
                             staff, device))
         store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (now, intake_id))
+        same = isinstance(photo := signatures.get("photo_consent"), Mapping) and photo.get("same_as_consent") is True
         store.audit("client_signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                     kinds=sorted(signatures), signatures_hmac=fingerprint(store, "signatures", dict(signatures)))
+                     kinds=sorted(signatures), signatures_hmac=fingerprint(store, "signatures", dict(signatures)),
+                     **({"photo_same_as_consent": True} if same else {}))
 
 
 def submit(store: StoreOps, intake_id: str, record: Mapping[str, Any], assessment: Mapping[str, Any],
@@ -237,14 +239,10 @@ def add_documents(store: StoreOps, intake_id: str, documents: Sequence[Any], sta
 def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str, device: str,
             deliver: Callable[[list[tuple[DocumentInfo, bytes]]], None] | None = None
             ) -> list[tuple[DocumentInfo, bytes]]:
-    """The stored PDFs, byte-identical and checked against their SHA-256.
-
-    Args:
-        deliver: writes them where they go; called before the audit entry, so a reprint that could not be
-            written is never recorded as made.
-    """
+    """The stored PDFs, byte-identical and checked against their SHA-256, audited as exported once `deliver`
+    (which writes them where they go, durably) has returned: a copy that could not be written is not recorded."""
     check_who(staff, device)
-    with store.write("reprinting documents"):
+    with store.read("reprinting documents"):
         store.row(intake_id, "id")
         sql = f"SELECT {_DOC_COLUMNS}, pdf FROM documents WHERE intake_id = ?"
         params: list[Any] = [intake_id]
@@ -266,8 +264,9 @@ def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str, devic
                 raise TamperedRecordError(f"the {info.kind} document of intake {intake_id} does not match the "
                                           "SHA-256 recorded when it was signed. Do not use it; restore a backup.")
             result.append((info, pdf))
-        if deliver is not None:
-            deliver(result)
+    if deliver is not None:
+        deliver(result)
+    with store.write("recording a reprint"):
         store.audit("exported", staff=staff, device=device, intake_id=intake_id, format="pdf",
                      documents=[info.document_id for info, _ in result])
     return result

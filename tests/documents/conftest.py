@@ -55,16 +55,29 @@ def clinic_engine(clinic_dir) -> Engine:
 
 
 @pytest.fixture(scope="session")
-def engines(clinic_dir, tmp_path_factory) -> dict:
+def clinic_with(clinic_dir, tmp_path_factory):
+    """The test clinic's engine with [policy] settings changed, e.g. clinic_with(minors="allow", adult_age=21)
+    (same seal, same everything else; each set of settings is loaded once)."""
+    from tests.documents.personas import with_policy
+
+    made: dict[tuple, Engine] = {}
+
+    def engine(**settings) -> Engine:
+        key = tuple(sorted(settings.items()))
+        if key not in made:
+            path = tmp_path_factory.mktemp("policy") / "clinic.toml"
+            path.write_text(with_policy((clinic_dir / "clinic.toml").read_text(encoding="utf-8"), **settings),
+                            encoding="utf-8")
+            made[key] = Engine.load(path)
+        return made[key]
+
+    return engine
+
+
+@pytest.fixture(scope="session")
+def engines(clinic_with) -> dict:
     """The test clinic's engine under each [policy] minors setting (same seal, same everything else)."""
-    result = {}
-    for policy in ("defer", "clearance", "allow"):
-        folder = tmp_path_factory.mktemp(f"minors-{policy}")
-        text = (clinic_dir / "clinic.toml").read_text(encoding="utf-8")
-        path = folder / "clinic.toml"
-        path.write_text(re.sub(r'minors = "\w+"', f'minors = "{policy}"', text), encoding="utf-8")
-        result[policy] = Engine.load(path)
-    return result
+    return {policy: clinic_with(minors=policy) for policy in ("defer", "clearance", "allow")}
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ that satisfy the rule's condition, with the follow-up questions that then appear
 from __future__ import annotations
 
 import copy
+import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -94,12 +96,37 @@ def baseline(engine: Engine, **changes: Any) -> dict[str, Any]:
     return answers
 
 
+def _age_limits(engine: Engine, condition: Mapping[str, Any]) -> tuple[list[int], list[int]]:
+    """The ages a condition's own parts ask to be under, and to be at least (`not` an age)."""
+    policy = engine.config.age_policy
+    ages = {"adult_age": policy.adult_age, "legal_age": policy.legal_age}
+    parts = condition.get("all", [condition])
+    under = [ages[c["age_below"]] for c in parts if "age_below" in c]
+    at_least = [ages[c["not"]["age_below"]] for c in parts if "age_below" in c.get("not", {})]
+    return under, at_least
+
+
+def _set_age(engine: Engine, condition: Mapping[str, Any], answers: dict[str, Any]) -> bool:
+    """Sets the date of birth to an age the condition's age parts allow; False when it has none."""
+    under, at_least = _age_limits(engine, condition)
+    if not under and not at_least:
+        return False
+    age = max(at_least) if at_least else min(under) - 2
+    if under and age >= min(under):
+        raise ValueError(f"cannot satisfy {condition} with adult_age {engine.config.adult_age} and legal_age "
+                         f"{engine.config.legal_age}: see policy_settings")
+    answers["date_of_birth"] = date(CONSULTATION.year - age, 5, 17).isoformat()
+    return True
+
+
 def _satisfy(engine: Engine, condition: Mapping[str, Any], answers: dict[str, Any]) -> None:
     """Changes answers so that a rule condition holds (the first branch of an 'any')."""
     known = engine.questionnaire.by_id
     if "all" in condition:
+        aged = _set_age(engine, condition, answers)
         for child in condition["all"]:
-            _satisfy(engine, child, answers)
+            if not (aged and ("age_below" in child or "age_below" in child.get("not", {}))):
+                _satisfy(engine, child, answers)
     elif "any" in condition:
         _satisfy(engine, condition["any"][0], answers)
     elif "not" in condition:
@@ -113,7 +140,10 @@ def _satisfy(engine: Engine, condition: Mapping[str, Any], answers: dict[str, An
             current = answers.get(question.id) if isinstance(answers.get(question.id), list) else []
             answers[question.id] = current if shared in current else question.toggle(current, shared)
     elif "age_below" in condition:
-        answers["date_of_birth"] = _date_value(known["date_of_birth"], engine, adult=False)
+        _set_age(engine, condition, answers)
+    elif "minors_policy" in condition:
+        if engine.config.minors_policy not in condition["minors_policy"]:
+            raise ValueError(f"cannot satisfy {condition} under minors = {engine.config.minors_policy!r}")
     else:
         question = known[condition["question"]]
         if "equals" in condition:
@@ -145,6 +175,23 @@ def _mentions_age(condition: Mapping[str, Any]) -> bool:
     return any("age_below" in leaf for leaf in conditions.leaves(condition))
 
 
+def policy_settings(rule: Rule) -> dict[str, Any]:
+    """The [policy] settings under which a rule can fire: its minors policy, and a treatment age above the legal
+    age (21 and 18) when it is about a legal adult under the treatment age."""
+    settings: dict[str, Any] = {"minors": rule.minors_policy} if rule.minors_policy else {}
+    if any("age_below" in part.get("not", {}) for part in rule.when.get("all", [rule.when])):
+        settings.update(adult_age=21, legal_age=18)
+    return settings
+
+
+def with_policy(config_text: str, **settings: Any) -> str:
+    """A clinic configuration's text with [policy] settings changed (each must be there already)."""
+    for key, value in settings.items():
+        config_text, done = re.subn(rf"(?m)^{key} = \S+", f"{key} = {json.dumps(value)}", config_text)
+        assert done == 1, f"no {key} line to change"
+    return config_text
+
+
 def rule_questions(engine: Engine, rule: Rule) -> set[str]:
     """The questions a rule reads, with the follow-ups they show."""
     read = set(conditions.referenced_questions(rule.when))
@@ -160,7 +207,18 @@ def record(engine: Engine, answers: Mapping[str, Any], **top: Any) -> dict[str, 
     return result
 
 
+def fires_here(engine: Engine, rule: Rule) -> bool:
+    """Whether the clinic's [policy] settings let a rule fire (see policy_settings)."""
+    policy = engine.config.age_policy
+    current = {"minors": policy.minors, "adult_age": policy.adult_age, "legal_age": policy.legal_age}
+    wanted = policy_settings(rule)
+    if "adult_age" in wanted:  # a legal adult under the treatment age: any treatment age above the legal age
+        return wanted.get("minors", policy.minors) == policy.minors and policy.adult_age > policy.legal_age
+    return all(current[key] == value for key, value in wanted.items())
+
+
 def rule_records(engine: Engine) -> Iterator[tuple[Rule, dict[str, Any]]]:
-    """For every rule, a record that triggers it."""
+    """For every rule that can fire under the clinic's [policy] settings, a record that triggers it."""
     for rule in engine.rules.rules:
-        yield rule, record(engine, triggering(engine, rule), record_id=f"rule-{rule.id}")
+        if fires_here(engine, rule):
+            yield rule, record(engine, triggering(engine, rule), record_id=f"rule-{rule.id}")

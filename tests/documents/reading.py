@@ -47,7 +47,7 @@ def signed(renderer, rec, *, drawn=False, decision="none", reason="", practition
     engine = renderer.engine
     name, capacity, relationship, suffix = rec["answers"]["full_name"], "client", "", ""
     age = engine.assessor.assess(rec).age
-    if guardian_required(age, engine.config.adult_age, engine.config.minors_policy):
+    if guardian_required(age, engine.config.age_policy):
         (name, relationship), capacity, suffix = guardian_of(engine.questionnaire, rec["answers"]), "guardian", \
             "_on_behalf"
     method, strokes = ("drawn", STROKES) if drawn else ("typed", [])

@@ -69,7 +69,7 @@ def test_render_with_freshly_made_keys_and_the_help_example_time(tmp_path, monke
     config = str(write_config(tmp_path))
     assert main(["--config", config, "keys", "init"]) == 0
     code = main(["--config", config, "render", str(EXAMPLES / "suitable.json"), "--typed-name",
-                 "Maria Okonkwo-Smith", "--signed-at", "2026-11-20T14:32", "--out", "docs"])
+                 "Maria Okonkwo-Smith", "--photo-same-signature", "--signed-at", "2026-11-20T14:32", "--out", "docs"])
     out = capsys.readouterr()
     assert code == 0, out
     consent = next((tmp_path / "docs").glob("*consent*.pdf")).read_bytes()

@@ -26,7 +26,7 @@ def desk(tmp_path, monkeypatch):
 
 def test_render_and_verify_with_the_demo_clinic(desk, capsys):
     code = main(["render", str(EXAMPLES / "suitable.json"), "--typed-name", "Maria Okonkwo-Smith",
-                 "--signed-at", AT, "--out", "docs"])
+                 "--photo-typed-name", "Maria Okonkwo-Smith", "--signed-at", AT, "--out", "docs"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "First use of the demo clinic: created a self-signed DEMO seal" in out
@@ -56,19 +56,28 @@ def test_render_and_verify_with_the_demo_clinic(desk, capsys):
 
 
 def test_render_with_drawn_strokes_and_a_clearance_note(desk, capsys):
-    code = main(["render", str(EXAMPLES / "clearance.json"), "--signature", str(DOC_DATA / "strokes.json"),
-                 "--clearance-noted", "GP letter of 18 November seen", "--signed-at", AT, "--out", "docs"])
+    args = ["render", str(EXAMPLES / "clearance.json"), "--signature", str(DOC_DATA / "strokes.json"),
+            "--clearance-noted", "GP letter of 18 November seen", "--signed-at", AT, "--out", "docs"]
+    assert main(args) == 1  # photos were agreed: the photo consent is signed on its own, or by the client's choice
+    assert "--photo-same-signature when the client chooses" in capsys.readouterr().err
+    assert not (desk / "docs").exists()
+    code = main([*args, "--photo-same-signature"])
     assert code == 0, capsys.readouterr()
     from tests.documents.conftest import pdf_pages
 
     consent = next((desk / "docs").glob("*consent*.pdf"))
-    text = " ".join(pdf_pages(consent.read_bytes()))
+    pages = pdf_pages(consent.read_bytes())
+    text = " ".join(pages)
     assert "GP letter of 18 November seen" in text and "Signed by hand" in text
+    start = next(i for i, page in enumerate(pages) if "Consent to clinical photographs" in page)
+    photo_part = " ".join(" ".join(pages[start:]).split())
+    assert "Signed with the same signature as the treatment consent, as the client chose" in photo_part
+    assert "Signed with the same signature" not in " ".join(pages[:start])
     # The approvals are seen, but the isotretinoin waiting period still sets the first session.
     flat = " ".join(text.split())
     assert "We can treat you from 1 February 2027." in flat
-    assert "noted that the approvals asked for above have been seen, and that the waiting periods above apply" in flat
-    assert "Your first session will be on or after the date given above." in flat
+    assert "noted that the approval asked for above has been seen and the waiting periods above" in flat
+    assert "still apply: your first session will be on or after the date given there" in flat
     aftercare = " ".join(" ".join(pdf_pages(next((desk / "docs").glob("*aftercare*.pdf")).read_bytes())).split())
     assert "First session not before 1 February 2027" in aftercare
     assert "Your next session: between Monday 1 March 2027 and Monday 15 March 2027" in aftercare

@@ -96,8 +96,9 @@ def test_photo_consent_is_its_own_section_with_its_own_signature_only_when_given
     assert squash("Only in my private clinical record") in squash(suitable)
     assert squash("On the clinic's website or social media") in squash(suitable.split("did not agree")[1])
     pages = pdf_pages(packets["suitable"].document("consent").pdf)
-    photo_page = next(p for p in pages if "Consent to clinical photographs" in p)
-    assert "Client: photo consent".upper() in photo_page.upper()
+    start = next(i for i, p in enumerate(pages) if "Consent to clinical photographs" in p)
+    assert start > 0 and "13. Signatures" not in "".join(pages[start:])  # a section of its own, after the consent
+    assert "Client: photo consent".upper() in "".join(pages[start:]).upper()
     assert "Consent to clinical photographs" not in caution
     assert squash("You chose not to have photographs taken") in squash(caution)
 
@@ -136,8 +137,8 @@ def test_caution_aftercare_is_personal_and_dates_the_next_session(packets, clini
 def test_caution_consent_explains_the_precautions(packets):
     text = squash(text_of(packets["caution"].document("consent").pdf))
     assert squash("Suitable, with the precautions below.") in text
-    assert squash("your skin type has a higher chance of developing dark patches") in text
-    assert squash("antiviral tablets") in text
+    assert squash("Skin with more pigment can darken in patches after treatment.") in text
+    assert squash("Ask your doctor or pharmacist about an antiviral medicine to start before your session.") in text
     assert squash("needles no deeper than 1.5 mm") in text
     assert squash("at least 6 weeks between sessions") in text
 

@@ -31,15 +31,27 @@ RULES = list(Engine.load().rules.rules)  # the demo clinic's rules, as in clinic
 
 
 @pytest.fixture(scope="module")
-def policy_renderers(engines) -> dict:
-    return {policy: HtmlRenderer(engine) for policy, engine in engines.items()}
+def policy_renderers(clinic_with):
+    """A renderer for the test clinic with [policy] settings changed (made once per set of settings)."""
+    made: dict[tuple, HtmlRenderer] = {}
+
+    def renderer(**settings) -> HtmlRenderer:
+        key = tuple(sorted(settings.items()))
+        if key not in made:
+            made[key] = HtmlRenderer(clinic_with(**settings))
+        return made[key]
+
+    return renderer
 
 
 def for_rule(rule, clinic_engine, html_renderer, policy_renderers):
-    """The engine and renderer under which a rule can fire (a minors rule needs its minors policy)."""
-    if rule.minors_policy is None or rule.minors_policy == clinic_engine.config.minors_policy:
+    """The engine and renderer under which a rule can fire (a minors rule needs its minors policy, a rule about
+    a legal adult under the treatment age a treatment age above the legal age)."""
+    settings = personas.policy_settings(rule)
+    if settings.get("minors", clinic_engine.config.minors_policy) == clinic_engine.config.minors_policy \
+            and set(settings) <= {"minors"}:
         return clinic_engine, html_renderer
-    renderer = policy_renderers[rule.minors_policy]
+    renderer = policy_renderers(**settings)
     return renderer.engine, renderer
 
 

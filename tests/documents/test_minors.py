@@ -1,4 +1,4 @@
-"""Minors and guardians: age wording from [policy] adult_age, each minors policy, the guardian and their signature."""
+"""Minors and guardians: the legal age decides who consents, the treatment age whether the minors policy applies."""
 
 from __future__ import annotations
 
@@ -36,13 +36,14 @@ def renderers(engines) -> dict:
     return {policy: HtmlRenderer(engine) for policy, engine in engines.items()}
 
 
-def test_under_the_defer_policy_the_letter_goes_to_the_guardian_with_the_birthday(engines, renderers):
+def test_under_the_defer_policy_the_letter_goes_to_the_parent_or_guardian_with_the_birthday(engines, renderers):
     engine = engines["defer"]
     rec = teen(engine)
+    assert "guardian_name" not in rec["answers"]  # nobody consents: no guardian is asked for
     assessment = engine.assessor.assess(rec)
     assert assessment.verdict == "defer" and verdict_text(assessment).startswith("DEFER")
     letter = renderers["defer"].html(rec, countersignature=Countersignature("ajordan", COUNTER_TIME))["deferral"]
-    assert "For the parent or guardian of Sara Khan" in letter and "Dear Amina Khan," in letter
+    assert "For the parent or guardian of Sara Khan" in letter and "Dear parent or guardian," in letter
     assert "Our clinic treats clients from the age of 18" in letter
     assert "From Wednesday 1 March 2028" in letter  # the 18th birthday
     assert "under-18" not in letter and "doctor" not in letter.split("The answers behind")[0]
@@ -66,21 +67,24 @@ def test_under_the_clearance_policy_the_guardian_consents_and_signs_in_that_capa
                                           reason="Mother present; consent discussed."))["consent"]
     assert "Because you are under 18, a parent or guardian gives consent for you" in consent
     assert "doctor's approval" not in consent
-    assert "Consent for a client under 18: because Sara Khan is under 18, Amina Khan (mother)" in consent
+    assert ("Consent given by a parent or guardian: because Sara Khan is under 18, Amina Khan (mother) reads this "
+            "form and gives consent for them") in consent
     assert "Amina Khan, mother (parent or guardian), signing for Sara Khan" in consent
     assert "I sign on behalf of the client named on this form" in consent
     assert "Parent or guardian Amina Khan (mother)" in consent  # the facts at the top
 
 
-def test_under_the_allow_policy_a_minor_signs_for_themselves(engines, renderers):
+def test_under_the_allow_policy_a_minor_signs_for_themselves_and_the_guardian_is_the_contact(engines, renderers):
     engine, renderer = engines["allow"], renderers["allow"]
     rec = teen(engine)
     assert engine.assessor.assess(rec).verdict == "suitable"
     consent = renderer.html(rec, **signed(renderer, rec))["consent"]
-    assert "Sara Khan" in consent and "signing for" not in consent
+    assert "Sara Khan gives their own consent and signs this form, as the clinic's policy allows" in consent
+    assert "Amina Khan (mother) is named as their parent or guardian, whom we contact" in consent
+    assert "signing for" not in consent and "gives consent for them" not in consent
 
 
-def test_all_age_wording_follows_the_configured_adult_age(clinic_dir, tmp_path):
+def test_a_legal_adult_under_the_treatment_age_is_never_given_a_guardian(clinic_dir, tmp_path):
     text = (clinic_dir / "clinic.toml").read_text(encoding="utf-8")
     path = tmp_path / "clinic.toml"
     text = re.sub(r"adult_age = \d+", "adult_age = 21", re.sub(r'minors = "\w+"', 'minors = "clearance"', text))
@@ -88,32 +92,59 @@ def test_all_age_wording_follows_the_configured_adult_age(clinic_dir, tmp_path):
     engine = Engine.load(path)
     renderer = HtmlRenderer(engine)
     rec = teen(engine, age=19)
-    assert engine.validate(rec) == []
-    consent = renderer.html(rec, **signed(renderer, rec))["consent"]
-    assert "Because you are under 21" in consent and "Consent for a client under 21" in consent
+    assert engine.validate(rec) == [] and "guardian_name" not in rec["answers"]
+    assessment = engine.assessor.assess(rec)
+    assert [f.rule_id for f in assessment.findings] == ["young_adult_review"]
+    assert verdict_text(assessment) == "CLEARANCE NEEDED - the practitioner's review comes first"
+    mother = Signature("typed", "Amina Khan", renderer.statement("consent_on_behalf"), CLIENT_TIME,
+                       capacity="guardian", relationship="mother")
+    with pytest.raises(SignatureInputError, match="a parent or guardian cannot consent for them"):
+        renderer.html(rec, client_signature=mother, countersignature=Countersignature("ajordan", COUNTER_TIME))
+    consent = renderer.html(rec, **signed(renderer, rec, decision="clearance_noted", reason="Talked through"))
+    consent = consent["consent"]
+    assert "Our clinic treats clients under 21 once the practitioner has talked the treatment through" in consent
+    assert "parent" not in consent.split("What you told us")[0] and "guardian" not in consent
     assert not re.search(r"\b18\b|under-18", consent.split("What you told us")[0])
+
+
+@pytest.mark.parametrize("minors", ["defer", "clearance", "allow"])
+def test_the_guardian_questions_help_says_what_happens_under_the_clinics_policy(engines, minors):
+    from intake.questionnaire import localize
+
+    question = engines[minors].questionnaire.by_id["guardian_name"]
+    data = Engine.load().questionnaire.by_id["guardian_name"].help_by_minors_policy
+    expected = data.get(minors) or Engine.load().questionnaire.by_id["guardian_name"].help
+    assert localize(question.help, "en") == localize(expected, "en")
+    help_text = localize(question.help, "en")
+    if minors == "clearance":
+        assert "gives consent for you" in help_text and "sign the consent form" in help_text
+    elif minors == "allow":
+        assert "You give your own consent" in help_text and "they do not sign" in help_text
 
 
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(age_days=st.integers(min_value=365 * 10, max_value=365 * 30), guardian=st.booleans(),
-       adult_age=st.sampled_from([16, 18, 21]))
-def test_the_guardian_questions_are_required_exactly_under_the_adult_age(engines, age_days, guardian, adult_age):
-    from intake.conditions import facts_for
+       ages=st.sampled_from([(16, 16), (18, 16), (18, 18), (21, 18), (21, 21)]),
+       minors=st.sampled_from(["defer", "clearance", "allow"]))
+def test_the_guardian_questions_are_required_exactly_under_the_legal_age_where_a_guardian_is_involved(
+        engines, age_days, guardian, ages, minors):
+    from intake.conditions import AgePolicy, facts_for
     from intake.dates import age_on
     from intake.validation import RecordValidator
 
     engine = engines["clearance"]
-    validator = RecordValidator(engine.questionnaire, engine.record_schema, engine.language, adult_age)
+    policy = AgePolicy(*ages, minors)
+    validator = RecordValidator(engine.questionnaire, engine.record_schema, engine.language, policy)
     birth = date.fromordinal(CONSULTATION.toordinal() - age_days)
     if "adult" not in BASE:
         BASE["adult"] = baseline(engine)
     answers = {**BASE["adult"], "date_of_birth": birth.isoformat()}
     if guardian:
         answers.update(GUARDIAN)
-    minor = age_on(birth, CONSULTATION) < adult_age
-    facts = facts_for(answers, CONSULTATION, adult_age)
+    asked = age_on(birth, CONSULTATION) < policy.legal_age and minors != "defer"
+    facts = facts_for(answers, CONSULTATION, policy)
     shown = {q.id for q in engine.questionnaire.visible(answers, facts)}
-    assert ("guardian_name" in shown) is minor
+    assert ("guardian_name" in shown) is asked
     fields = {p.field for p in validator.problems(record(engine, answers))}
-    assert ("guardian_name" in fields) is (minor is not guardian)  # missing for a minor, or not applicable
+    assert ("guardian_name" in fields) is (asked is not guardian)  # missing when asked, or not applicable

@@ -16,7 +16,8 @@ AT = "2026-11-20T14:40:05+00:00"
 
 def _render(config_path: Path, out: Path, capsys) -> Path:
     code = main(["--config", str(config_path), "render", str(EXAMPLES / "suitable.json"), "--typed-name",
-                 "Maria Okonkwo-Smith", "--signed-at", AT, "--out", str(out)])
+                 "Maria Okonkwo-Smith", "--photo-typed-name", "Maria Okonkwo-Smith", "--signed-at", AT,
+                 "--out", str(out)])
     assert code == 0, capsys.readouterr()
     capsys.readouterr()
     return next(p for p in out.iterdir() if "_consent_" in p.name)

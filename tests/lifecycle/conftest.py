@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ import pytest
 
 from intake.config import load_config
 from intake.engine import Engine
-from intake.lifecycle import Actor, Lifecycle
+from intake.lifecycle import Actor, Intake, Lifecycle
 from intake.lifecycle.auth import Authenticated
 from intake.records import Store, create_data_key
 from tests.documents.conftest import CERT_FROM, write_config
@@ -22,6 +23,15 @@ DESK = Actor("reception", "test-tablet")
 #: The practitioner as the lifecycle receives them once their own PIN was checked (the check is tested in
 #: tests/records/test_staff.py and tests/lifecycle/test_acts.py).
 AJORDAN = Authenticated("ajordan", "Alex Jordan", "practitioner", "ajordan", "test-tablet")
+
+
+@pytest.fixture
+def desk(tmp_path, monkeypatch):
+    """A front-desk folder for the demo clinic (keys, data and documents relative to it)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INTAKE_CONFIG", raising=False)
+    monkeypatch.setenv("INTAKE_DEVICE", "front-desk-pc")
+    return tmp_path
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +66,21 @@ def life(life_engine, life_renderer):
     store.close()
 
 
+_PHONES = itertools.count(1)
+
+
+def fresh(life: Lifecycle, record: dict, actor: Actor = DESK) -> Intake:
+    """Imports a record as a new intake of its own (an import stores each file's content once).
+
+    The tests share one store for the session, and several import the same generated answers: each import
+    here is another client's file, told apart by their phone number.
+    """
+    answers = {**record["answers"], "phone": f"+44 20 7946 {next(_PHONES):04d}"}
+    result = life.import_answers({**record, "answers": answers}, actor)
+    assert result.new
+    return result.intake
+
+
 def text_of(pdf: bytes) -> str:
     """What a reader sees of a PDF, in reading order, with white space folded."""
     done = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
@@ -67,10 +92,12 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub("[\u2066-\u2069\u200e\u200f]", "", text)).strip()
 
 
-def policy_engine(life_dir: Path, folder: Path, minors: str) -> Engine:
-    """The test clinic with another minors policy, keeping its data, documents and checkpoint in `folder`."""
-    text = (life_dir / "clinic.toml").read_text(encoding="utf-8")
-    text = re.sub(r'minors = "\w+"', f'minors = "{minors}"', text)
+def policy_engine(life_dir: Path, folder: Path, minors: str, **settings) -> Engine:
+    """The test clinic with another minors policy (and other [policy] settings), keeping its data, documents and
+    checkpoint in `folder`."""
+    from tests.documents.personas import with_policy
+
+    text = with_policy((life_dir / "clinic.toml").read_text(encoding="utf-8"), minors=minors, **settings)
     text = re.sub(r'data_dir = ".*"', f'data_dir = "{folder}/data"', text)
     text = re.sub(r'out_dir = ".*"', f'out_dir = "{folder}/documents"', text)
     text = re.sub(r"(?m)^\[security\].*$", f'[security]\naudit_checkpoint_file = "{folder}/checkpoint"', text)

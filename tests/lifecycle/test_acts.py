@@ -17,7 +17,7 @@ from intake.records import Store
 from intake.records.staff import StaffDirectory
 from tests.conftest import FRONT_DESK_PIN, PRACTITIONER_PIN, add_staff
 from tests.documents.personas import baseline, record, triggering
-from tests.lifecycle.conftest import AJORDAN, DESK, fold, text_of
+from tests.lifecycle.conftest import AJORDAN, DESK, fold, fresh, text_of
 from tests.lifecycle.test_lifecycle import rule, signatures
 
 SPATEL = Authenticated("spatel", "Sam Patel", "practitioner", "spatel", "test-tablet")
@@ -25,7 +25,7 @@ FRONT_DESK = Authenticated("frontdesk", "Front Desk", "front_desk", None, "test-
 
 
 def clearance_intake(life):
-    intake = life.import_record(record(life.engine, triggering(life.engine, rule(life, "clearance"))), DESK)
+    intake = fresh(life, record(life.engine, triggering(life.engine, rule(life, "clearance"))))
     life.sign(intake, signatures(life, intake), DESK)
     return intake
 
@@ -131,7 +131,7 @@ QUESTION_TYPES = ("text", "long_text", "date", "yes_no", "choice", "multi_choice
 def test_a_correction_of_every_question_type_keeps_the_original_and_the_client_signs_again(life, question_type):
     engine = life.engine
     question = _types(engine)[question_type]
-    intake = life.import_record(record(engine, baseline(engine)), DESK)
+    intake = fresh(life, record(engine, baseline(engine)))
     life.sign(intake, signatures(life, intake), DESK)
     before = intake.answers.get(question.id)
     after = _other_value(engine, question, before)
@@ -161,7 +161,7 @@ def test_a_correction_of_every_question_type_keeps_the_original_and_the_client_s
 def test_a_correction_reassesses_into_every_severity(life, severity):
     engine = life.engine
     target = rule(life, severity)
-    intake = life.import_record(record(engine, baseline(engine)), DESK)
+    intake = fresh(life, record(engine, baseline(engine)))
     assert intake.verdict == "suitable"
     wanted = triggering(engine, target)
     changes = {q: v for q, v in wanted.items() if intake.answers.get(q) != v}
@@ -193,7 +193,7 @@ def test_a_correction_supersedes_the_decision_made_on_the_old_answers(life):
     ({"ack_aftercare": True}, LifecycleError, "already as given"),
 ])
 def test_a_correction_that_does_not_fit_is_refused_and_writes_nothing(life, changes, error, message):
-    intake = life.import_record(record(life.engine, baseline(life.engine)), DESK)
+    intake = fresh(life, record(life.engine, baseline(life.engine)))
     entries = len(life.store.audit_trail(intake.intake_id))
     with pytest.raises(error, match=message):
         life.correct(intake, AJORDAN, changes, "The client misread it")
@@ -202,7 +202,7 @@ def test_a_correction_that_does_not_fit_is_refused_and_writes_nothing(life, chan
 
 
 def test_a_correction_brings_up_its_follow_up_questions(life):
-    intake = life.import_record(record(life.engine, baseline(life.engine)), DESK)
+    intake = fresh(life, record(life.engine, baseline(life.engine)))
     with pytest.raises(InvalidRecordError) as refused:
         life.correct(intake, AJORDAN, {"blood_thinners": True}, "Forgot the aspirin")
     assert "blood_thinner_type" in {p.field for p in refused.value.problems}
@@ -211,7 +211,7 @@ def test_a_correction_brings_up_its_follow_up_questions(life):
 
 
 def test_documents_sealed_are_never_corrected(life):
-    intake = life.import_record(record(life.engine, baseline(life.engine)), DESK)
+    intake = fresh(life, record(life.engine, baseline(life.engine)))
     life.sign(intake, signatures(life, intake), DESK)
     packet = life.render(intake, life.countersignature(intake, AJORDAN, life.default_plan(intake)))
     life.keep_documents(intake, packet, AJORDAN.actor)
@@ -313,7 +313,7 @@ def test_reopening_the_store_keeps_the_pause(team, life):
 
 def test_a_deferral_letter_lists_a_correction_made_with_the_client(life):
     engine = life.engine
-    intake = life.import_record(record(engine, triggering(engine, rule(life, "defer"))), DESK)
+    intake = fresh(life, record(engine, triggering(engine, rule(life, "defer"))))
     question = next(q for q in engine.questionnaire.questions() if q.id == "sensitive_skin")
     life.correct(intake, AJORDAN, {question.id: not intake.answers[question.id]}, "The client misread it")
     assert intake.verdict == "defer"

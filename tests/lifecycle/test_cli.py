@@ -19,15 +19,6 @@ ENGINE = Engine.load()
 AT = "2026-11-20T14:40:05+00:00"
 
 
-@pytest.fixture
-def desk(tmp_path, monkeypatch):
-    """A front-desk folder for the demo clinic (keys, data and documents relative to it)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("INTAKE_CONFIG", raising=False)
-    monkeypatch.setenv("INTAKE_DEVICE", "front-desk-pc")
-    return tmp_path
-
-
 def as_staff(monkeypatch, pin: str, *args: str) -> int:
     """Runs a staff command as a script would: the PIN on standard input (--pin-stdin)."""
     monkeypatch.setattr(sys, "stdin", io.StringIO(pin + "\n"))
@@ -199,4 +190,44 @@ def test_a_correction_from_the_command_line_with_the_practitioners_pin(staffed, 
     assert "Verdict: suitable -> clearance" in out and "The client signs again" in out
     assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "countersign", intake) == 1  # signatures dropped
     assert "waits for the client's signatures" in capsys.readouterr().err
+
+
+def stored_intakes(desk) -> dict[str, str]:
+    """Every intake in the desk's store, by id, with its status."""
+    from intake.config import load_config
+    from intake.records import Store
+
+    with Store.open(load_config()) as store:
+        return dict(store.conn.execute("SELECT id, status FROM intakes").fetchall())
+
+
+def test_an_import_killed_midway_and_run_again_stores_each_file_once(desk):
+    from tests.documents.personas import rule_records
+
+    records = [(f"{rule.id}.json", rec) for rule, rec in rule_records(ENGINE)]
+    records.append(("copy.json", {**records[-1][1], "record_id": "copy"}))  # the same content, another sender's id
+    files = [write(desk, name, rec) for name, rec in records]
+    contents = {json.dumps({k: v for k, v in rec.items() if k != "record_id"}, sort_keys=True) for _, rec in records}
+    command = [sys.executable, "-m", "intake", "records", "import", *files]
+    run = subprocess.Popen(command, cwd=desk, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    printed = [run.stdout.readline() for _ in range(3)]  # three files done, the rest still to come
+    run.kill()
+    run.wait(timeout=60)
+    assert run.returncode == -9 and all("imported as intake" in line for line in printed)
+    before = stored_intakes(desk)
+    assert 2 <= len(before) < len(contents)
+    again = subprocess.run(command, cwd=desk, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    lines = again.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == files  # every file named, in order, with its intake
+    ids = {line.split(":")[0]: re.search(r"as intake (\w+)", line).group(1) for line in lines}
+    stored = stored_intakes(desk)
+    assert set(ids.values()) == set(stored) and len(stored) == len(contents)  # one intake per content
+    assert "draft" not in stored.values()
+    assert ids[files[-1]] == ids[files[-2]]
+    for line in printed:
+        file, intake = line.split(":")[0], re.search(r"as intake (\w+)", line).group(1)
+        assert ids[file] == intake and f"{file}: already imported as intake {intake}" in again.stdout
+    third = subprocess.run(command, cwd=desk, capture_output=True, text=True, timeout=300)
+    assert third.stdout.count("already imported") == len(files) and stored_intakes(desk) == stored
     assert main(["audit", "verify"]) == 0

@@ -19,8 +19,8 @@ from intake.documents import verify_pdf
 from intake.engine import Engine
 from intake.lifecycle import Actor, ClientSignatures, Lifecycle
 from intake.records import Store
-from tests.documents.personas import baseline, record, triggering
-from tests.lifecycle.conftest import AJORDAN, CLIENT_TIME, COUNTER_TIME, DESK, fold, policy_engine, text_of
+from tests.documents.personas import baseline, policy_settings, record, triggering
+from tests.lifecycle.conftest import AJORDAN, CLIENT_TIME, COUNTER_TIME, DESK, fold, fresh, policy_engine, text_of
 from tests.strategies import records
 
 ENGINE = Engine.load()
@@ -32,7 +32,7 @@ RENDERED_PAIRS = 8
 
 def drive(life: Lifecycle, rec: dict, decision: str = "clearance_noted"):
     """Runs one record through the lifecycle to stored, sealed documents. Returns the intake and its packet."""
-    intake = life.import_record(rec, DESK)
+    intake = fresh(life, rec)
     assessment = intake.assessment
     assert assessment is not None and intake.status == ("deferred" if assessment.verdict == "defer" else "submitted")
     if assessment.verdict == "clearance":
@@ -92,8 +92,11 @@ def check_plan(life: Lifecycle, intake, consent: str) -> None:
 @pytest.mark.parametrize("rule_id", list(RULES))
 def test_every_rule_alone_through_the_whole_lifecycle(life, life_dir, tmp_path, rule_id):
     rule = RULES[rule_id]
-    if rule.minors_policy and rule.minors_policy != life.engine.config.minors_policy:
-        store = Store.open((engine := policy_engine(life_dir, tmp_path, rule.minors_policy)).config, engine=engine)
+    settings = policy_settings(rule)
+    if settings.get("minors", life.engine.config.minors_policy) != life.engine.config.minors_policy \
+            or set(settings) - {"minors"}:
+        settings.setdefault("minors", life.engine.config.minors_policy)
+        store = Store.open((engine := policy_engine(life_dir, tmp_path, **settings)).config, engine=engine)
         life = Lifecycle(engine, store, clock=lambda: COUNTER_TIME)
     rec = record(life.engine, triggering(life.engine, rule))
     assessment = life.engine.assess(rec)
@@ -112,7 +115,7 @@ def test_every_clearance_rule_with_an_override(life, rule_id):
 
 def test_a_deferral_is_never_cleared_overridden_or_signed(life):
     for rule in (r for r in ENGINE.rules.rules if r.severity == "defer"):
-        intake = life.import_record(record(life.engine, triggering(life.engine, rule)), DESK)
+        intake = fresh(life, record(life.engine, triggering(life.engine, rule)))
         for kind in ("clearance_noted", "override"):
             with pytest.raises(Exception, match="deferral"):
                 life.decide(intake, AJORDAN, kind, "a reason given anyway")

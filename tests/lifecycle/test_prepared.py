@@ -10,7 +10,7 @@ import pytest
 
 from intake.documents import verify_pdf
 from tests.documents.personas import baseline, record, triggering
-from tests.lifecycle.conftest import AJORDAN, DESK
+from tests.lifecycle.conftest import AJORDAN, DESK, fresh
 from tests.lifecycle.test_lifecycle import rule, signatures
 
 #: The practitioner's screen opens at 14:40:05; they countersign at 14:40:51 (the documents print 14:40).
@@ -21,7 +21,7 @@ SEVERITIES = ("none", "caution", "clearance", "defer")
 
 def submitted(life, severity: str):
     answers = baseline(life.engine) if severity == "none" else triggering(life.engine, rule(life, severity))
-    intake = life.import_record(record(life.engine, answers), DESK)
+    intake = fresh(life, record(life.engine, answers))
     if severity != "defer":
         life.sign(intake, signatures(life, intake), DESK)
     decision = ("clearance_noted", "  GP letter seen  ") if severity == "clearance" else ("none", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from textual.pilot import Pilot
@@ -87,9 +88,14 @@ async def draw(pilot: Pilot, points: list[tuple[int, int]]) -> None:
     await pilot.pause()
 
 
+_SIGNATURES = itertools.count()
+
+
 async def sign_by_drawing(pilot: Pilot) -> None:
-    """Draws a zig-zag signature and presses Sign."""
-    await draw(pilot, [(3, 2), (10, 5), (18, 2), (26, 5), (34, 3)])
+    """Draws a zig-zag signature and presses Sign; each one a little different, as a person's are (two
+    identical drawings would be a copy, which the lifecycle refuses for the photo consent)."""
+    lift = next(_SIGNATURES) % 2
+    await draw(pilot, [(3, 2), (10, 5), (18, 2 + lift), (26, 5), (34, 3)])
     await press(pilot, "#sign")
 
 

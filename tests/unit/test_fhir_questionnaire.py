@@ -232,12 +232,17 @@ def test_intake_schema_fhir_writes_the_questionnaire(tmp_path):
     _validate_with_libraries(resource)
 
 
-@pytest.mark.parametrize(("years_old", "shown"), [(10, True), (17, True), (19, False), (60, False), (None, False)])
-def test_questions_for_a_minor_are_enabled_by_age_in_fhirpath(years_old, shown):
+@pytest.mark.parametrize("minors", ["defer", "clearance", "allow"])
+@pytest.mark.parametrize(("years_old", "minor"), [(10, True), (15, True), (16, False), (19, False), (60, False),
+                                                  (None, False)])
+def test_questions_for_a_minor_are_enabled_by_age_and_policy_in_fhirpath(years_old, minor, minors):
     from datetime import date
 
+    from intake.conditions import AgePolicy
+
+    shown = minor and minors != "defer"  # a parent or guardian is named only where the policy involves one
     engine = Engine.load()
-    items = _items(fhir_questionnaire(engine.questionnaire, "en", adult_age=18))
+    items = _items(fhir_questionnaire(engine.questionnaire, "en", policy=AgePolicy(18, 16, minors)))
     expression = items["guardian_name"]["extension"][0]["valueExpression"]["expression"]
     today = date.today()
     answers = [] if years_old is None else [{"valueDate": today.replace(year=today.year - years_old,

@@ -3,6 +3,8 @@
 import copy
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -67,6 +69,12 @@ def test_added_question_flows_into_validation(clinic):
      ["question id 'full_name' is used twice"]),
     (lambda d: d.update(languages=["en", "de"]),
      ["no text for language de", "add 'de'"]),
+    (lambda d: d["steps"][0]["questions"][7]["help_by_minors_policy"].update(allow={"fr": "Vous signez."}),
+     ["$.steps[0].questions[7].help_by_minors_policy.allow", "no text for language en"]),
+    (lambda d: d["steps"][0]["questions"][7]["help_by_minors_policy"].update(sometimes={"en": "x"}),
+     ["help_by_minors_policy", "sometimes"]),
+    (lambda d: d["steps"][0]["questions"][7]["show_if"]["all"][1].update(minors_policy=["never"]),
+     ["minors_policy", "never"]),
     (lambda d: d["steps"][0]["questions"].pop(0),
      ["needs an always-shown, required text question 'full_name'"]),
 ])
@@ -78,13 +86,19 @@ def test_questionnaire_mistakes(clinic, change, expected):
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    (lambda d: d["rules"][2]["when"].update(question="skin_infections"),
-     ["rules.json", "$.rules[2].when", "no question 'skin_infections'", "did you mean 'skin_infection'?"]),
-    (lambda d: d["rules"][2].update(severity="maybe"), ["'maybe' is not allowed"]),
-    (lambda d: d["rules"][2]["client_message"].update(en="Wait until {untill}."),
+    (lambda d: d["rules"][3]["when"].update(question="skin_infections"),
+     ["rules.json", "$.rules[3].when", "no question 'skin_infections'", "did you mean 'skin_infection'?"]),
+    (lambda d: d["rules"][3].update(severity="maybe"), ["'maybe' is not allowed"]),
+    (lambda d: d["rules"][3]["client_message"].update(en="Wait until {untill}."),
      ["unknown placeholder {untill}"]),
     (lambda d: d["windows"]["toxin_weeks"].update(default=9), ["default 9 is outside 1–4"]),
-    (lambda d: d["rules"].append(copy.deepcopy(d["rules"][2])), ["rule id 'skin_infection' is used twice"]),
+    (lambda d: d["rules"].append(copy.deepcopy(d["rules"][3])), ["rule id 'skin_infection' is used twice"]),
+    (lambda d: next(r for r in d["rules"] if r["id"] == "darker_skin")["aftercare"][0].pop("checklist"),
+     [".aftercare[0].checklist", "everyone gets a checklist line on 'sun'", "add the 'checklist' line"]),
+    (lambda d: next(r for r in d["rules"] if r["id"] == "darker_skin")["aftercare"][0].pop("topic"),
+     [".aftercare[0]", "missing 'topic'"]),
+    (lambda d: next(r for r in d["rules"] if r["id"] == "sensitive_skin").update(needs="review"),
+     ["needs", "a caution finding needs nothing to be settled"]),
 ])
 def test_rules_mistakes(clinic, change, expected):
     clinic.edit("rules.json", change)
@@ -113,6 +127,12 @@ def write_config(tmp_path, text):
     ('phone = "+44 20 7946 0000"', 'phone = "call us"', ["clinic.phone", "not in the expected form"]),
     ('timezone = "Europe/London"', 'timezone = "Mars/Olympus"', ["clinic.timezone", "unknown time zone"]),
     ('minors = "defer"', 'minors = "sometimes"', ["policy.minors", "use one of"]),
+    ("legal_age = 18 ", "legal_age = 13 ", ["policy.legal_age", "13"]),
+    ("legal_age = 18 ", "legal_age = 22 ", ["policy.legal_age", "22"]),
+    ("legal_age = 18 ", "legal_age = 19 ", ["policy.legal_age", "the legal age of consent (19) is above adult_age "
+                                            "(18)", "set adult_age to 19 or more, or set legal_age"]),
+    ("legal_age = 18 ", "", ["policy.adult_age", "the legal age of consent (18) is above adult_age (17)",
+                             "set adult_age to 18 or more"]),  # with adult_age 17 (below)
     ("[storage]", "[storage]\ndata_folder = 'x'", ["storage", "unknown key 'data_folder'"]),
     ('name = "Demo Skin Clinic"', "name = Demo", ["(syntax)", "fix the TOML syntax"]),
     ('id = "spatel"', 'id = "ajordan"', ["practitioners[1].id", "used twice"]),
@@ -120,8 +140,11 @@ def write_config(tmp_path, text):
 def test_config_mistakes(tmp_path, old, new, expected):
     text = DEMO_CONFIG.read_text(encoding="utf-8")
     assert old in text
+    text = text.replace(old, new, 1)
+    if "adult_age (17)" in expected[1]:
+        text = text.replace("adult_age = 18 ", "adult_age = 17 ")
     with pytest.raises(DataFileError) as info:
-        load_config(write_config(tmp_path, text.replace(old, new, 1)))
+        load_config(write_config(tmp_path, text))
     for part in expected:
         assert part in str(info.value), str(info.value)
     assert str(tmp_path) in str(info.value)
@@ -138,6 +161,21 @@ def test_config_checked_against_the_rules(tmp_path, old, new, expected):
         Engine.load(write_config(tmp_path, text))
     for part in expected:
         assert part in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize(("adult", "legal", "ok"), [(18, 18, True), (21, 18, True), (16, 16, True), (18, 16, True),
+                                                     (16, 18, False), (18, 21, False)])
+def test_intake_check_validates_the_legal_age_with_file_path_and_fix(tmp_path, adult, legal, ok):
+    text = DEMO_CONFIG.read_text(encoding="utf-8").replace("adult_age = 18 ", f"adult_age = {adult} ")
+    text = text.replace("[kiosk]", "[kiosk]\ndemo = true", 1)  # a copy of the demo clinic, on purpose
+    path = write_config(tmp_path, text.replace("legal_age = 18 ", f"legal_age = {legal} "))
+    done = subprocess.run([sys.executable, "-m", "intake", "--config", str(path), "check"], capture_output=True,
+                          text=True, timeout=60)
+    assert (done.returncode == 0) is ok, done.stdout + done.stderr
+    if not ok:
+        report = done.stdout + done.stderr
+        assert str(path) in report and "policy.legal_age" in report and "fix:" in report
+        assert "Traceback" not in report
 
 
 def test_missing_config_file(tmp_path):

@@ -48,9 +48,12 @@ TRIGGERS = {
     "diabetes_controlled": {"diabetes": "controlled"},
     "sensitive_skin": {"sensitive_skin": True},
     "solar_keratosis": {"solar_keratosis": True},
-    "minor": {"date_of_birth": "2010-01-01", "guardian_name": "Ada Smith", "guardian_relationship": "mother"},
+    "minor": {"date_of_birth": "2010-01-01"},
     "minor_guardian": {"date_of_birth": "2010-01-01", "guardian_name": "Ada Smith", "guardian_relationship": "mother"},
+    "young_adult_review": {"date_of_birth": "2006-01-01"},  # 20: an adult, under a treatment age of 21
 }
+#: The clinic a rule needs besides its minors policy: young_adult_review, a treatment age above the legal age.
+SETTINGS = {"young_adult_review": ("adult_age = 18 ", "adult_age = 21 ")}
 
 
 def findings(engine, record):
@@ -65,7 +68,8 @@ def test_every_rule_has_a_trigger_test(engine):
 def test_rule_fires_with_its_answer_and_names_it(engine, suitable, rule_id, tmp_path):
     rule = next(r for r in engine.rules.rules if r.id == rule_id)
     if rule.minors_policy not in (None, engine.config.minors_policy):  # fires only under its minors policy
-        engine = _engine_with(tmp_path, 'minors = "defer"', f'minors = "{rule.minors_policy}"')
+        engine = _engine_with(tmp_path, 'minors = "defer"', f'minors = "{rule.minors_policy}"',
+                              *SETTINGS.get(rule_id, ()))
     record = with_answers(suitable, **TRIGGERS[rule_id])
     assert engine.validate(record) == []
     found = findings(engine, record)
@@ -126,13 +130,16 @@ def test_filler_outside_the_treated_areas_is_not_a_finding(engine, suitable):
     assert "filler_recent" not in findings(engine, record)
 
 
-def _engine_with(tmp_path, old: str, new: str) -> Engine:
+def _engine_with(tmp_path, *changes: str) -> Engine:
+    """The demo clinic with settings changed: pairs of (old text, new text) in its configuration."""
     from intake.paths import DEMO_CONFIG
 
     text = DEMO_CONFIG.read_text(encoding="utf-8")
-    assert old in text
+    for old, new in zip(changes[::2], changes[1::2], strict=True):
+        assert old in text
+        text = text.replace(old, new)
     path = tmp_path / "clinic.toml"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return Engine.load(load_config(path))
 
 
@@ -148,12 +155,13 @@ def test_clinic_window_setting_changes_the_outcome(tmp_path, suitable):
 def test_minors_follow_the_clinic_policy(tmp_path, suitable, policy, severity):
     engine = _engine_with(tmp_path, 'minors = "defer"', f'minors = "{policy}"')
     record = with_answers(suitable, date_of_birth="2009-11-21",  # 16 on the consultation day
-                          guardian_name="Ada Smith", guardian_relationship="mother")
+                          **({} if policy == "defer" else {"guardian_name": "Ada Smith",
+                                                           "guardian_relationship": "mother"}))
     found = findings(engine, record)
     minor = [f for f in found.values() if f.question_id == "date_of_birth"]
     assert (minor[0].severity if minor else None) == severity
     adult = with_answers(suitable, date_of_birth="2008-11-20")  # 18 that very day
-    assert not {"minor", "minor_guardian"} & set(findings(engine, adult))
+    assert not {"minor", "minor_guardian", "young_adult_review"} & set(findings(engine, adult))
 
 
 def test_plan_limits_combine_cautions(engine, suitable):
