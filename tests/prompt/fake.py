@@ -1,9 +1,18 @@
-"""Provides FakePrompter: answers prompts by key (question id), checking validation like a person retyping."""
+"""Provides the test prompters: FakePrompter answers by key with values; KeyboardPrompter types lines as a person does.
+
+FakePrompter checks what a person could do (a value must be one of the options shown; text must pass
+validation, like a person retyping) and stands for the person's choice. KeyboardPrompter is the real
+plain-prompt behaviour (`LinePrompter`: keys, hints, wrapping, pages) fed with typed lines, and keeps
+what it showed and read, so a test can check that every answer came from a key the person typed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from intake.prompt.prompter import LinePrompter
 
 
 class Unscripted(AssertionError):
@@ -11,7 +20,10 @@ class Unscripted(AssertionError):
 
 
 class FakePrompter:
-    """Answers by key. A list of values for a text key means: try each until one validates."""
+    """Answers by key. A list of values for a text key means: try each until one validates.
+
+    Pauses (an answer said back, a page of text) go on unless scripted otherwise ("back").
+    """
 
     def __init__(self, answers: Mapping[str, Any], interrupt_at: str | None = None):
         self.answers = dict(answers)
@@ -20,6 +32,8 @@ class FakePrompter:
         self.said: list[str] = []
         #: what was said and asked, in order: ("say", text) or ("ask", key)
         self.transcript: list[tuple[str, str]] = []
+        #: the options offered at each choice, by key (the latest time it was asked)
+        self.offered: dict[str, list[Any]] = {}
         self.interrupt_at = interrupt_at
 
     def _take(self, key: str) -> Any:
@@ -35,6 +49,9 @@ class FakePrompter:
         self.said.append(text)
         self.transcript.append(("say", text))
 
+    def show(self, key, text, *, then=0):
+        self.say(text)
+
     def _validated(self, key, value, validate):
         candidates = value if isinstance(value, list) and value and isinstance(value[0], tuple) else [value]
         for candidate in candidates:
@@ -45,23 +62,32 @@ class FakePrompter:
             self.rejected.setdefault(key, []).append(verdict)
         raise Unscripted(f"no scripted answer for {key!r} passed validation: {self.rejected[key]}")
 
-    def text(self, key, message, *, default="", validate=None, instruction=None, multiline=False):
+    def text(self, key, message, *, validate=None, instruction=None, multiline=False, keep=None):
         value = self._take(key)
         if isinstance(value, list):
             return self._validated(key, [(v,) for v in value], validate)
         return self._validated(key, "" if value is None else value, validate)
 
-    def select(self, key, message, choices, *, default=None, instruction=None):
+    def choose(self, key, message, options, *, above=""):
+        if above:
+            self.say(above)
+        self.offered[key] = [o.value for o in options]
         value = self._take(key)
         if isinstance(value, list):  # asked more than once: the answers in turn
             value = value.pop(0)
-        assert value in [v for v, _ in choices], f"{value!r} is not offered for {key!r}"
+        assert value in self.offered[key], f"{value!r} is not offered for {key!r}"
         return value
 
-    def checkbox(self, key, message, choices, *, checked=(), validate=None, instruction=None):
+    def tick(self, key, message, options, *, toggle, check):
         value = self._take(key) or []
-        assert all(v in [c for c, _ in choices] for v in value)
-        return self._validated(key, [(value,)], validate)
+        assert all(v in [o.value for o in options if not o.keep] for v in value)
+        return self._validated(key, [(value,)], lambda values: check(values) or True)
+
+    def pause(self, key, keys):
+        self.asked.append(key)
+        self.transcript.append(("ask", key))
+        scripted = self.answers.get(key, "next")
+        return scripted.pop(0) if isinstance(scripted, list) else scripted
 
     def secret(self, key, message):
         value = self._take(key)
@@ -69,8 +95,37 @@ class FakePrompter:
             return value.pop(0)
         return value
 
-    def confirm(self, key, message, *, default=False):
-        value = self._take(key)
-        if isinstance(value, list):
-            return value.pop(0)
-        return value
+
+class OutOfLines(EOFError):
+    """The typed lines ran out: the person stopped (as Ctrl-D does)."""
+
+
+class KeyboardPrompter(LinePrompter):
+    """The real plain prompts, fed with typed lines; what it wrote and read is kept.
+
+    Args:
+        lines: what the person types at each prompt, in order.
+        columns, rows: the terminal's size.
+    """
+
+    def __init__(self, lines: Iterable[str], columns: int = 80, rows: int = 24):
+        super().__init__(lambda: os.terminal_size((columns, rows)))
+        self.lines = list(lines)
+        self.written: list[str] = []
+        #: (prompt key, what was typed), in order
+        self.typed: list[tuple[str, str]] = []
+
+    def read_line(self, key: str, prompt: str, *, secret: bool = False, multiline: bool = False) -> str:
+        if not self.lines:
+            raise OutOfLines(key)
+        line = self.lines.pop(0)
+        self.written.append(f"? {prompt} {line}")
+        self.typed.append((key, line))
+        return line
+
+    def write(self, line: str) -> None:
+        self.written.append(line)
+
+    def typed_at(self, key: str) -> list[str]:
+        """What was typed at one prompt key, in order."""
+        return [line for at, line in self.typed if at == key]

@@ -67,10 +67,12 @@ def test_answer_cancel_and_resume_in_a_real_terminal(tmp_path, clinic_config):
     try:
         screen = term.wait_for("Your full name")
         assert f"Resuming intake {draft.group(1)}" in screen
-        assert "Jo Bloggs" in screen  # the saved answer is offered again
+        assert "k) keep: Jo Bloggs" in screen  # the saved answer is offered again, kept only by its key
         term.send("Enter")
+        term.wait_for("This question needs an answer")  # Enter alone keeps nothing
+        term.send("k", "Enter")
         screen = term.wait_for("Date of birth")
-        assert "28/02/1990" in screen  # offered again in the clinic's date order
+        assert "k) keep: 28/02/1990" in screen  # offered again in the clinic's date order
         term.send("C-d")
         screen = term.wait_for("EXIT=130")
         assert "draft saved as" in screen and "Traceback" not in screen

@@ -1,0 +1,59 @@
+"""Provides text laid out for a small terminal: wrapped at word boundaries, and cut into pages that fit.
+
+A line is never cut inside a word: words move whole to the next line, which keeps the line's indent
+and the room of its marker ("  n) ", "   - ", "[x] "), so options and points read as a list. Only a
+single word wider than the whole line (a long file path) is left to overflow. Widths count terminal
+columns (a wide character takes two).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from prompt_toolkit.utils import get_cwidth
+
+#: An indent and a list marker ("  n) ", "   - ", "    [x] e) "): wrapped lines hang under the text after it.
+_MARKER = re.compile(r"^(\s*)((?:\[[ x]\] )?(?:\S{1,3}\) |- |⚑ )?)")
+#: Rows kept free below a page: the pager's own prompt line and the cursor.
+PAGER_ROWS = 2
+
+
+def columns(text: str) -> int:
+    """The terminal columns a text takes."""
+    return get_cwidth(text)
+
+
+def wrap_line(line: str, width: int) -> list[str]:
+    """One line wrapped to `width` columns at spaces, later lines hanging under the text after its marker."""
+    line = line.rstrip()
+    if columns(line) <= width:
+        return [line]
+    found = _MARKER.match(line)
+    head = found.group(0) if found else ""
+    hang = " " * columns(head)
+    if columns(hang) > width // 2:
+        hang = ""
+    words = line[len(head):].split()
+    lines: list[str] = []
+    current = head.rstrip() if not words else head + words[0]
+    for word in words[1:]:
+        if columns(current) + 1 + columns(word) <= width:
+            current += " " + word
+        else:
+            lines.append(current)
+            current = hang + word
+    lines.append(current)
+    return lines
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Text wrapped to `width` columns; its own line breaks are kept (an empty line stays empty)."""
+    width = max(width, 10)
+    return [wrapped for line in text.split("\n") for wrapped in wrap_line(line, width)]
+
+
+def pages(lines: Sequence[str], rows: int) -> list[list[str]]:
+    """Lines cut into pages that fit a terminal of `rows` rows with the pager's prompt below each."""
+    size = max(rows - PAGER_ROWS, 3)
+    return [list(lines[start:start + size]) for start in range(0, len(lines), size)] or [[]]
