@@ -9,7 +9,8 @@ what it showed and read, so a test can check that every answer came from a key t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from intake.prompt.prompter import LinePrompter
@@ -100,25 +101,31 @@ class OutOfLines(EOFError):
     """The typed lines ran out: the person stopped (as Ctrl-D does)."""
 
 
+#: A typed line, or a person who reads the screen (the lines written so far) and types what it says.
+Typing = str | Callable[[list[str]], str]
+
+
 class KeyboardPrompter(LinePrompter):
     """The real plain prompts, fed with typed lines; what it wrote and read is kept.
 
     Args:
-        lines: what the person types at each prompt, in order.
+        lines: what the person types at each prompt, in order (a callable reads the screen first).
         columns, rows: the terminal's size.
     """
 
-    def __init__(self, lines: Iterable[str], columns: int = 80, rows: int = 24):
+    def __init__(self, lines: Iterable[Typing], columns: int = 80, rows: int = 24):
         super().__init__(lambda: os.terminal_size((columns, rows)))
         self.lines = list(lines)
         self.written: list[str] = []
-        #: (prompt key, what was typed), in order
+        #: (prompt key, what was typed), in order; ("<start>", key) when a question is asked (again)
         self.typed: list[tuple[str, str]] = []
 
     def read_line(self, key: str, prompt: str, *, secret: bool = False, multiline: bool = False) -> str:
         if not self.lines:
             raise OutOfLines(key)
         line = self.lines.pop(0)
+        if callable(line):
+            line = line(self.written)
         self.written.append(f"? {prompt} {line}")
         self.typed.append((key, line))
         return line
@@ -126,6 +133,39 @@ class KeyboardPrompter(LinePrompter):
     def write(self, line: str) -> None:
         self.written.append(line)
 
-    def typed_at(self, key: str) -> list[str]:
-        """What was typed at one prompt key, in order."""
-        return [line for at, line in self.typed if at == key]
+    def _started(self, key: str) -> None:
+        self.typed.append(("<start>", key))
+
+    def choose(self, key, message, options, *, above=""):
+        self._started(key)
+        return super().choose(key, message, options, above=above)
+
+    def tick(self, key, message, options, *, toggle, check):
+        self._started(key)
+        return super().tick(key, message, options, toggle=toggle, check=check)
+
+    def text(self, key, message, *, validate=None, instruction=None, multiline=False, keep=None):
+        self._started(key)
+        return super().text(key, message, validate=validate, instruction=instruction, multiline=multiline, keep=keep)
+
+    def sessions(self, key: str) -> list[list[str]]:
+        """What was typed at one question each time it was asked, in order."""
+        found: list[list[str]] = []
+        for at, line in self.typed:
+            if at == "<start>" and line == key:
+                found.append([])
+            elif at == key and found:
+                found[-1].append(line)
+        return found
+
+
+def key_of(label: str) -> Callable[[list[str]], str]:
+    """A person who finds the option labelled `label` on the screen and types the key shown before it."""
+    def read(written: list[str]) -> str:
+        shown = re.compile(rf"(?:^|\s)(\S{{1,3}})\) {re.escape(label)}(?:\s{{3}}|$)")
+        for line in reversed(written):
+            found = shown.search(line)
+            if found:
+                return found.group(1)
+        raise AssertionError(f"no option {label!r} on the screen:\n" + "\n".join(written[-15:]))
+    return read
