@@ -105,7 +105,7 @@ class LinePrompter(ABC):
             for line in lines:
                 self.write(line)
             return
-        book, index = pages(lines, self.rows), 0
+        book, index = pages(text, self.width, self.rows), 0
         while True:
             for line in book[index]:
                 self.write(line)

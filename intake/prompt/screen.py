@@ -9,7 +9,6 @@ columns (a wide character takes two).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from prompt_toolkit.utils import get_cwidth
 
@@ -53,7 +52,39 @@ def wrap(text: str, width: int) -> list[str]:
     return [wrapped for line in text.split("\n") for wrapped in wrap_line(line, width)]
 
 
-def pages(lines: Sequence[str], rows: int) -> list[list[str]]:
-    """Lines cut into pages that fit a terminal of `rows` rows with the pager's prompt below each."""
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def blocks(text: str, width: int) -> list[list[str]]:
+    """Text wrapped, in blocks kept together on a page: a line, with the next while each is more indented.
+
+    A heading stays with its first question, a question with its answer, a point with its wrapped lines.
+    """
+    found: list[list[str]] = []
+    previous = -1
+    for line in text.split("\n"):
+        indent = _indent(line) if line.strip() else -1
+        if not found or indent <= previous:
+            found.append([])
+        previous = indent
+        found[-1].extend(wrap(line, width))
+    return found
+
+
+def pages(text: str, width: int, rows: int) -> list[list[str]]:
+    """Text wrapped and cut into pages that fit `rows` rows with the pager's prompt below each.
+
+    A block (a question and its answer, a heading and its points) moves whole to the next page when
+    it does not fit the rest of one; only a block longer than a page is cut.
+    """
     size = max(rows - PAGER_ROWS, 3)
-    return [list(lines[start:start + size]) for start in range(0, len(lines), size)] or [[]]
+    book: list[list[str]] = [[]]
+    for block in blocks(text, max(width, 10)):
+        if book[-1] and len(book[-1]) + len(block) > size:
+            book.append([])
+        for line in block:
+            if len(book[-1]) == size:
+                book.append([])
+            book[-1].append(line)
+    return book

@@ -148,6 +148,10 @@ class KeyboardPrompter(LinePrompter):
         self._started(key)
         return super().text(key, message, validate=validate, instruction=instruction, multiline=multiline, keep=keep)
 
+    def typed_at(self, key: str) -> list[str]:
+        """What was typed at one prompt key, in order."""
+        return [line for at, line in self.typed if at == key]
+
     def sessions(self, key: str) -> list[list[str]]:
         """What was typed at one question each time it was asked, in order."""
         found: list[list[str]] = []
