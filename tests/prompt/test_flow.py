@@ -265,3 +265,37 @@ def test_the_practitioner_corrects_an_answer_the_client_signs_again_and_the_pin_
     (fixed,) = view.decisions
     assert fixed.kind == "correction" and fixed.changes[0].before is False and fixed.reason == "The client misread it"
     assert len(paths) == 2
+
+
+def test_a_returning_clients_earlier_answers_are_only_offered_never_saved_unless_given(
+        clinic_engine, clinic_config, renderers):
+    first = FakePrompter(script(clinic_engine, "caution"))
+    ask, store = session(clinic_engine, clinic_config, first, renderers)
+    ask.run()
+    store.close()
+    again = FakePrompter(script(clinic_engine, "caution", prefill=True), interrupt_at="skin_type")
+    ask, store = session(clinic_engine, clinic_config, again, renderers)
+    with pytest.raises(KeyboardInterrupt):
+        ask.run()
+    assert ask.offered["skin_type"] and ask.offered["keloid"] is not None  # offered to keep, question by question
+    draft = store.load_intake(ask.intake_id)
+    asked = {key for key in again.asked if ":" not in key}
+    assert set(draft.answers) <= asked  # nothing from last time that was not given again
+    assert "skin_type" not in draft.answers and "keloid" not in draft.answers
+    store.close()
+
+
+def test_a_deferring_answer_changed_at_the_review_stops_kindly_at_once(clinic_engine, clinic_config, renderers):
+    answers = script(clinic_engine, "suitable", review=["edit"], review_step="health",
+                     pregnant_or_breastfeeding=[False, True], kind_stop_staff=True, kind_stop_letter="letter")
+    prompter = FakePrompter(answers)
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    paths = ask.run()
+    asked = prompter.asked
+    again = len(asked) - 1 - asked[::-1].index("pregnant_or_breastfeeding")
+    assert asked[again:] == ["pregnant_or_breastfeeding", "pregnant_or_breastfeeding:echo", "kind_stop_staff",
+                             "staff_pin", "kind_stop_letter"]  # nothing else of the step, no signatures
+    view = store.load_intake(ask.intake_id)
+    assert view.status == "deferred" and [d.kind for d in view.documents] == ["deferral"] and len(paths) == 1
+    assert view.answers["pregnant_or_breastfeeding"] is True and view.signatures is None
+    store.close()
