@@ -139,9 +139,10 @@ class AskSession:
             packet = signed
         paths = life.keep_documents(intake, packet, self.practitioner.actor if self.practitioner else self.actor,
                                     self.out_dir)
-        self.prompter.say("\nDocuments saved:")
+        folders = sorted({str(path.parent) for path in paths})
+        self.prompter.say(f"\nDocuments saved in {folders[0] if len(folders) == 1 else 'these folders'}:")
         for path in paths:
-            self.prompter.say(f"  {path}")
+            self.prompter.say(f"  {path.name if len(folders) == 1 else path}")
         return paths
 
     def _ask_steps(self, walker: Walker, answers: dict[str, Any], start: str | None,

@@ -1,9 +1,9 @@
 """Provides text laid out for a small terminal: wrapped at word boundaries, and cut into pages that fit.
 
 A line is never cut inside a word: words move whole to the next line, which keeps the line's indent
-and the room of its marker ("  n) ", "   - ", "[x] "), so options and points read as a list. Only a
-single word wider than the whole line (a long file path) is left to overflow. Widths count terminal
-columns (a wide character takes two).
+and the room of its marker ("  n) ", "   - ", "[x] "), so options and points read as a list. A file
+path wider than the whole line is cut after a slash; any other word that wide is left to overflow.
+Widths count terminal columns (a wide character takes two).
 """
 
 from __future__ import annotations
@@ -23,6 +23,19 @@ def columns(text: str) -> int:
     return get_cwidth(text)
 
 
+def _pieces(word: str, room: int) -> list[str]:
+    """A word as it may be cut: whole, or a path wider than the line cut after its slashes (never inside a name)."""
+    if columns(word) <= room or "/" not in word:
+        return [word]
+    pieces: list[str] = []
+    for part in re.findall(r"[^/]*/|[^/]+$", word):
+        if pieces and columns(pieces[-1]) + columns(part) <= room:
+            pieces[-1] += part
+        else:
+            pieces.append(part)
+    return pieces
+
+
 def wrap_line(line: str, width: int) -> list[str]:
     """One line wrapped to `width` columns at spaces, later lines hanging under the text after its marker."""
     line = line.rstrip()
@@ -33,12 +46,13 @@ def wrap_line(line: str, width: int) -> list[str]:
     hang = " " * columns(head)
     if columns(hang) > width // 2:
         hang = ""
-    words = line[len(head):].split()
+    words = [(piece, "" if n else " ") for word in line[len(head):].split()
+             for n, piece in enumerate(_pieces(word, width - columns(hang)))]  # a path's pieces join closely
     lines: list[str] = []
-    current = head.rstrip() if not words else head + words[0]
-    for word in words[1:]:
-        if columns(current) + 1 + columns(word) <= width:
-            current += " " + word
+    current = head.rstrip() if not words else head + words[0][0]
+    for word, glue in words[1:]:
+        if columns(current) + len(glue) + columns(word) <= width:
+            current += glue + word
         else:
             lines.append(current)
             current = hang + word

@@ -55,9 +55,13 @@ def test_every_text_is_wrapped_at_word_boundaries(width):
         assert all(line.startswith(" " * marker) for line in lines[1:]), lines  # hanging under the text
 
 
-def test_a_word_wider_than_the_line_is_left_whole():
+def test_a_path_wider_than_the_line_is_cut_after_its_slashes_and_any_other_word_is_left_whole():
     path = "/home/clinic/intake-documents/2026-11-20-consent-ABCDEFGH.pdf"
-    assert wrap_line(f"  {path} saved", 30) == [f"  {path}", "  saved"]
+    lines = wrap_line(f"  Saved: {path} today", 30)
+    assert lines == ["  Saved: /home/clinic/", "  intake-documents/", "  2026-11-20-consent-ABCDEFGH.pdf", "  today"]
+    assert "".join(line.strip() for line in lines[:3]).removeprefix("Saved: ") == path
+    word = "Pneumonoultramicroscopicsilicovolcanoconiosis"
+    assert wrap_line(f"  {word} is long", 30) == [f"  {word}", "  is long"]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
