@@ -197,8 +197,9 @@ class AskSession:
         if self.practitioner is None:
             self.prompter.say(f"Not unlocked. Intake {intake.intake_id} is kept as a draft.")
             return False
-        why = ["\nStopped kindly: no treatment today. The client was asked only for their contact details (no "
-               "consent statements, no signatures). Please talk with them.\nWhy it stopped:"]
+        why = ["\nStopped kindly: no treatment today. The client's answering ended at the answer below; after it "
+               "they were asked only for contact details still missing (no consent statements, no signatures). "
+               "Please talk with them.\nWhy it stopped:"]
         why.extend(f"  [{finding.severity}] {finding.question_label} → {finding.answer}\n"
                    f"      {finding.practitioner_message}" for finding in stop.findings)
         why.append(consultation_text(walker, consultation(

@@ -12,8 +12,8 @@ import re
 
 from prompt_toolkit.utils import get_cwidth
 
-#: An indent and a list marker ("  n) ", "   - ", "    [x] e) "): wrapped lines hang under the text after it.
-_MARKER = re.compile(r"^(\s*)((?:\[[ x]\] )?(?:\S{1,3}\) |- |⚑ )?)")
+#: An indent and a list marker ("  n) ", "   - ", "  [defer] "): wrapped lines hang under the text after it.
+_MARKER = re.compile(r"^(\s*)((?:\[[ x\w]+\] )?(?:\S{1,3}\) |- |⚑ )?)")
 #: Rows kept free below a page: the pager's own prompt line and the cursor.
 PAGER_ROWS = 2
 

@@ -81,6 +81,7 @@ class Walker:
     def _answer(self, question: Question, answers: dict[str, Any], previous: Any) -> dict[str, Any]:
         """Asks one question and says back an answer that carries a finding, until the client goes on."""
         while True:
+            self.prompter.say("")  # a question stands apart from the one before
             value = self.ask_question(question, answers, previous)
             if value is None:
                 answers.pop(question.id, None)
