@@ -87,24 +87,7 @@ class AskSession:
         """
         life = self.lifecycle
         if resume_id:
-            where = life.resume(resume_id)
-            intake = self.intake = where.intake
-            if where.stage == "done":
-                raise NotResumable(f"intake {intake.intake_id} is {intake.status}"
-                                   f"{' and has its documents' if intake.status in ('signed', 'deferred') else ''}; "
-                                   f"there is nothing to resume (see `intake records show {intake.intake_id}`).")
-            waiting = {"sign": ": submitted, waiting for the signatures and the practitioner",
-                       "practitioner": ": submitted, waiting for the practitioner",
-                       "letter": ": deferred, waiting for the letter"}.get(where.stage, "")
-            self.prompter.say(f"Resuming intake {intake.intake_id}{waiting}.")
-            stage, first = where.stage, where.step_index
-            if stage in ("steps", "review") and self.kind_stop(dict(intake.answers)) is not None:
-                self.kind_stop_waived = self.prompter.choose(
-                    "kind_stop_carry_on", "This intake stopped kindly at a deferral. Carry on with every question "
-                    "(for example, the answer was a misunderstanding and can be changed at the review)?",
-                    yes_no(self.engine.questionnaire, self.language))
-                if self.kind_stop_waived:  # from the step left unfinished when it stopped
-                    stage, first = "steps", life.first_problem_step(intake) or 0
+            intake, stage, first = self._resume(resume_id)
         else:
             intake = self.intake = life.begin(self.actor)
             title = localize(self.engine.questionnaire.title, self.language)
@@ -144,6 +127,32 @@ class AskSession:
         for path in paths:
             self.prompter.say(f"  {path.name if len(folders) == 1 else path}")
         return paths
+
+    def _resume(self, resume_id: str) -> tuple[Intake, str, int]:
+        """Loads the intake to resume and says where it stands; returns it, its stage and its first step index.
+
+        A draft that stopped kindly carries on with every question only when staff say so.
+        """
+        life = self.lifecycle
+        where = life.resume(resume_id)
+        intake = self.intake = where.intake
+        if where.stage == "done":
+            raise NotResumable(f"intake {intake.intake_id} is {intake.status}"
+                               f"{' and has its documents' if intake.status in ('signed', 'deferred') else ''}; "
+                               f"there is nothing to resume (see `intake records show {intake.intake_id}`).")
+        waiting = {"sign": ": submitted, waiting for the signatures and the practitioner",
+                   "practitioner": ": submitted, waiting for the practitioner",
+                   "letter": ": deferred, waiting for the letter"}.get(where.stage, "")
+        self.prompter.say(f"Resuming intake {intake.intake_id}{waiting}.")
+        stage, first = where.stage, where.step_index
+        if stage in ("steps", "review") and self.kind_stop(dict(intake.answers)) is not None:
+            self.kind_stop_waived = self.prompter.choose(
+                "kind_stop_carry_on", "This intake stopped kindly at a deferral. Carry on with every question "
+                "(for example, the answer was a misunderstanding and can be changed at the review)?",
+                yes_no(self.engine.questionnaire, self.language))
+            if self.kind_stop_waived:  # from the step left unfinished when it stopped
+                stage, first = "steps", life.first_problem_step(intake) or 0
+        return intake, stage, first
 
     def _ask_steps(self, walker: Walker, answers: dict[str, Any], start: str | None,
                    prefill_offered: bool) -> dict[str, Any]:
