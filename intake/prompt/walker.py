@@ -87,14 +87,33 @@ class Walker:
                 answers.pop(question.id, None)
             else:
                 answers[question.id] = value
-            said = said_back(self.engine, question.id, self.questionnaire.prune(answers), self.consultation_date,
-                             self.language, self.order)
+            said = self._said_back(question, answers)
             if said is None:
                 return answers
             self.prompter.say(said)
             if self.prompter.pause(f"{question.id}:echo", "Enter: go on · b: back to change it") == "next":
                 return answers
             previous = None  # asked afresh
+
+    def _rules_applying(self, answers: Mapping[str, Any]) -> set[str]:
+        given = {k: v for k, v in self.questionnaire.prune(answers).items() if v not in (None, "", [])}
+        found = self.engine.assessor.assess({"consultation_date": self.consultation_date, "answers": given})
+        return {f.rule_id for f in found.findings}
+
+    def _said_back(self, question: Question, answers: Mapping[str, Any]) -> str | None:
+        """'You said: …' for an answer that carries a finding, or that completes one on an earlier answer.
+
+        (Ticking Forehead for a filler made a month ago completes the finding on "Have you had filler?")
+        """
+        pruned = self.questionnaire.prune(answers)
+        said = said_back(self.engine, question.id, pruned, self.consultation_date, self.language, self.order)
+        if said is not None or question.id not in pruned:
+            return said
+        without = {k: v for k, v in pruned.items() if k != question.id}
+        if not self._rules_applying(pruned) - self._rules_applying(without):
+            return None
+        return self.questionnaire.word("you_said", self.language).replace(
+            "{answer}", self.shown(question, pruned[question.id]))
 
     # -- one question -------------------------------------------------------------------------
 

@@ -111,21 +111,28 @@ class KeyboardPrompter(LinePrompter):
     Args:
         lines: what the person types at each prompt, in order (a callable reads the screen first).
         columns, rows: the terminal's size.
+        person: instead of lines, a person who answers each prompt by its key, reading the screen.
     """
 
-    def __init__(self, lines: Iterable[Typing], columns: int = 80, rows: int = 24):
+    def __init__(self, lines: Iterable[Typing], columns: int = 80, rows: int = 24,
+                 person: Callable[[str, list[str]], str] | None = None):
         super().__init__(lambda: os.terminal_size((columns, rows)))
         self.lines = list(lines)
+        #: answers each prompt by its key, reading the screen, instead of `lines`
+        self.person = person
         self.written: list[str] = []
         #: (prompt key, what was typed), in order; ("<start>", key) when a question is asked (again)
         self.typed: list[tuple[str, str]] = []
 
     def read_line(self, key: str, prompt: str, *, secret: bool = False, multiline: bool = False) -> str:
-        if not self.lines:
+        if self.person is not None:
+            line = self.person(key, self.written)
+        elif not self.lines:
             raise OutOfLines(key)
-        line = self.lines.pop(0)
-        if callable(line):
-            line = line(self.written)
+        else:
+            line = self.lines.pop(0)
+            if callable(line):
+                line = line(self.written)
         self.written.append(f"? {prompt} {line}")
         self.typed.append((key, line))
         return line
@@ -173,3 +180,52 @@ def key_of(label: str) -> Callable[[list[str]], str]:
                 return found.group(1)
         raise AssertionError(f"no option {label!r} on the screen:\n" + "\n".join(written[-15:]))
     return read
+
+
+class Reader:
+    """A client who gives `answers` at the real prompts, reading each option's key off the screen.
+
+    Args:
+        questionnaire: the questions (for their options' labels).
+        answers: the answer to give to each question, by id.
+        order: the clinic's date order (dates are typed in it).
+        back_at: question ids whose answer, once said back, the client goes back to change (once each).
+    """
+
+    def __init__(self, questionnaire, answers: Mapping[str, Any], order: str, back_at: Iterable[str] = ()):
+        self.questionnaire = questionnaire
+        self.answers = dict(answers)
+        self.order = order
+        self.back_at = set(back_at)
+        self.ticking: set[str] = set()
+
+    def _label(self, question, value) -> str:
+        from intake.questionnaire import localize
+
+        if question.type in ("yes_no", "acknowledgement"):
+            return self.questionnaire.word("yes" if value else "no", "en")
+        return localize(question.option(value).label, "en")
+
+    def __call__(self, key: str, written: list[str]) -> str:
+        from intake.datetyping import show_date
+
+        if key.endswith(":echo"):
+            question_id = key.split(":")[0]
+            if question_id in self.back_at:
+                self.back_at.discard(question_id)
+                return "b"
+            return ""
+        if key.endswith(":page"):
+            return ""
+        question, value = self.questionnaire.by_id[key], self.answers.get(key)
+        if question.type == "multi_choice":
+            if key in self.ticking:
+                self.ticking.discard(key)
+                return ""
+            self.ticking.add(key)
+            return " ".join(key_of(self._label(question, v))(written) for v in value or [])
+        if question.type in ("yes_no", "acknowledgement", "choice"):
+            return key_of(self._label(question, value))(written)
+        if question.type == "date":
+            return show_date(value, self.order)
+        return value or ""

@@ -157,3 +157,42 @@ def test_an_earlier_answer_is_kept_only_by_its_shown_key(question_id):
     chosen, _, screen = ask(question_id, lines, previous=earlier)
     assert chosen == earlier
     assert f"k) keep: {shown}" in screen
+
+
+def _findings_by_step():
+    """For every rule, its triggering answers and the questions whose answers carry its findings, by step."""
+    from tests.documents.personas import record, triggering
+
+    for rule in ENGINE.rules.rules:
+        answers = triggering(ENGINE, rule)
+        flagged = {f.question_id for f in ENGINE.assess(record(ENGINE, answers)).findings if f.question_id}
+        for step in ENGINE.questionnaire.steps:
+            own = {q.id for q in step.questions} & flagged
+            if own:
+                yield pytest.param(rule.id, step.id, sorted(own), id=f"{rule.id}-{step.id}")
+
+
+@pytest.mark.parametrize(("rule_id", "step_id", "flagged"), list(_findings_by_step()))
+def test_an_answer_that_carries_a_finding_is_said_back_at_once_and_b_changes_it(rule_id, step_id, flagged):
+    from intake.shown import shown
+    from tests.documents.personas import triggering
+    from tests.prompt.fake import Reader
+
+    rule = next(r for r in ENGINE.rules.rules if r.id == rule_id)
+    answers, step = triggering(ENGINE, rule), ENGINE.questionnaire.step(step_id)
+    own = [q.id for q in step.questions]
+    before = {k: v for k, v in answers.items() if k not in own}
+    order = date_order(ENGINE.config)
+    prompter = KeyboardPrompter([], person=Reader(ENGINE.questionnaire, answers, order, back_at=own))
+    given = Walker(ENGINE, prompter, CONSULTATION_TEXT).ask_step(step, before, 1, 1)
+    assert {k: v for k, v in given.items() if k in own} == {k: v for k, v in answers.items() if k in own}
+    echoed = [q for q in own if prompter.typed_at(f"{q}:echo")]
+    for question_id in flagged:  # said back as given, or as the answer after it that completes the finding
+        assert any(own.index(q) >= own.index(question_id) for q in echoed), (question_id, echoed)
+    for question_id in echoed:
+        question = ENGINE.questionnaire.by_id[question_id]
+        echo = f"You said: {shown(ENGINE.questionnaire, question, answers[question_id], 'en', order)}"
+        assert echo in prompter.written  # in the client's words, a date as they typed it
+        assert prompter.typed_at(f"{question_id}:echo") == ["b", ""]
+        assert len(prompter.sessions(question_id)) == 2  # b asked it again
+    assert "k) keep:" not in "\n".join(prompter.written)  # asked afresh, not offered back

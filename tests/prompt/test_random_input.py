@@ -104,7 +104,8 @@ def check_chosen(question: Question, value: Any, typed: list[str], previous: Any
     """The recorded value is what the last of these lines chose (earlier ones chose nothing that stayed)."""
     assert typed, f"{question.id} recorded {value!r} with nothing typed"
     last = typed[-1]
-    if _kept(question, last, first and previous is not None):
+    again = question.type == "acknowledgement"  # a statement is asked again until confirmed, keep still offered
+    if _kept(question, last, (first or again) and previous is not None):
         assert value == previous
         return
     if question.type in ("yes_no", "choice"):
