@@ -13,7 +13,9 @@ from intake.errors import IntakeError
 from intake.kindstop import KindStop
 from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, signers
 from intake.lifecycle.auth import Authenticated
+from intake.prompt.keyed import labelled, yes_no
 from intake.prompt.practitioner import PractitionerPart
+from intake.prompt.review import consultation_text, review, show_information
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
 from intake.verdicts import verdict_text, wording
@@ -62,6 +64,8 @@ class AskSession:
         self.kind_stop_waived = False
         #: the practitioner, once proved by their PIN
         self.practitioner: Authenticated | None = None
+        #: a returning client's earlier answers, offered to keep question by question (recorded only when kept)
+        self.offered: dict[str, Any] = {}
 
     @property
     def intake_id(self) -> str | None:
@@ -83,24 +87,7 @@ class AskSession:
         """
         life = self.lifecycle
         if resume_id:
-            where = life.resume(resume_id)
-            intake = self.intake = where.intake
-            if where.stage == "done":
-                raise NotResumable(f"intake {intake.intake_id} is {intake.status}"
-                                   f"{' and has its documents' if intake.status in ('signed', 'deferred') else ''}; "
-                                   f"there is nothing to resume (see `intake records show {intake.intake_id}`).")
-            waiting = {"sign": ": submitted, waiting for the signatures and the practitioner",
-                       "practitioner": ": submitted, waiting for the practitioner",
-                       "letter": ": deferred, waiting for the letter"}.get(where.stage, "")
-            self.prompter.say(f"Resuming intake {intake.intake_id}{waiting}.")
-            stage, first = where.stage, where.step_index
-            if stage in ("steps", "review") and self._kind_stop(dict(intake.answers)) is not None:
-                self.kind_stop_waived = self.prompter.confirm(
-                    "kind_stop_carry_on", "This intake stopped kindly at a deferral. Carry on with every question "
-                    "(for example, the answer was a misunderstanding and can be changed at the review)?",
-                    default=False)
-                if self.kind_stop_waived:  # from the step left unfinished when it stopped
-                    stage, first = "steps", life.first_problem_step(intake) or 0
+            intake, stage, first = self._resume(resume_id)
         else:
             intake = self.intake = life.begin(self.actor)
             title = localize(self.engine.questionnaire.title, self.language)
@@ -112,11 +99,12 @@ class AskSession:
             walker = Walker(self.engine, self.prompter, intake.consultation_date)
             start = life.steps[first].id if stage == "steps" else None
             answers = self._ask_steps(walker, dict(intake.answers), start, prefill_offered=resume_id is not None)
+            if self.stopped is None:
+                review(self, walker, answers)
             if self.stopped is not None:
-                if not self._tell_kind_stop(intake, self.stopped):
+                if not self._tell_kind_stop(intake, self.stopped, walker):
                     return []
             else:
-                self._review(walker, answers)
                 life.submit(intake, self.actor)
         assessment = intake.assessment
         if assessment is not None:
@@ -134,10 +122,37 @@ class AskSession:
             packet = signed
         paths = life.keep_documents(intake, packet, self.practitioner.actor if self.practitioner else self.actor,
                                     self.out_dir)
-        self.prompter.say("\nDocuments saved:")
+        folders = sorted({str(path.parent) for path in paths})
+        self.prompter.say(f"\nDocuments saved in {folders[0] if len(folders) == 1 else 'these folders'}:")
         for path in paths:
-            self.prompter.say(f"  {path}")
+            self.prompter.say(f"  {path.name if len(folders) == 1 else path}")
         return paths
+
+    def _resume(self, resume_id: str) -> tuple[Intake, str, int]:
+        """Loads the intake to resume and says where it stands; returns it, its stage and its first step index.
+
+        A draft that stopped kindly carries on with every question only when staff say so.
+        """
+        life = self.lifecycle
+        where = life.resume(resume_id)
+        intake = self.intake = where.intake
+        if where.stage == "done":
+            raise NotResumable(f"intake {intake.intake_id} is {intake.status}"
+                               f"{' and has its documents' if intake.status in ('signed', 'deferred') else ''}; "
+                               f"there is nothing to resume (see `intake records show {intake.intake_id}`).")
+        waiting = {"sign": ": submitted, waiting for the signatures and the practitioner",
+                   "practitioner": ": submitted, waiting for the practitioner",
+                   "letter": ": deferred, waiting for the letter"}.get(where.stage, "")
+        self.prompter.say(f"Resuming intake {intake.intake_id}{waiting}.")
+        stage, first = where.stage, where.step_index
+        if stage in ("steps", "review") and self.kind_stop(dict(intake.answers)) is not None:
+            self.kind_stop_waived = self.prompter.choose(
+                "kind_stop_carry_on", "This intake stopped kindly at a deferral. Carry on with every question "
+                "(for example, the answer was a misunderstanding and can be changed at the review)?",
+                yes_no(self.engine.questionnaire, self.language))
+            if self.kind_stop_waived:  # from the step left unfinished when it stopped
+                stage, first = "steps", life.first_problem_step(intake) or 0
+        return intake, stage, first
 
     def _ask_steps(self, walker: Walker, answers: dict[str, Any], start: str | None,
                    prefill_offered: bool) -> dict[str, Any]:
@@ -147,101 +162,82 @@ class AskSession:
         first = next((i for i, s in enumerate(steps) if s.id == start), 0)
         for index in range(first, len(steps)):
             step = steps[index]
-            stop = self._kind_stop(answers)
+            stop = self.kind_stop(answers)
             if stop is not None and not stop.still_needed:
                 self.stopped = stop
                 return answers
             answers = walker.ask_step(step, answers, index + 1, len(steps),
-                                      on_answer=lambda partial, step=step: self._save(step, partial, step.id),
-                                      stop_when=lambda partial, step=step: self._stops_after(step, partial))
-            self._save(step, answers, steps[index + 1].id if index + 1 < len(steps) else None)
-            if self._stops_after(step, answers):
-                self.stopped = self._kind_stop(answers)
+                                      on_answer=lambda partial, step=step: self.save(step, partial, step.id),
+                                      stop_when=lambda partial, step=step: self.stops_after(step, partial),
+                                      offered=self.offered)
+            self.save(step, answers, steps[index + 1].id if index + 1 < len(steps) else None)
+            if self.stops_after(step, answers):
+                self.stopped = self.kind_stop(answers)
                 return answers
             if not prefill_offered and all(answers.get(q) for q in IDENTIFYING):
                 prefill_offered = True
-                answers = self._offer_prefill(answers)
+                self.offered = self._offer_prefill(answers)
         return answers
 
-    def _kind_stop(self, answers: dict[str, Any]) -> KindStop | None:
+    def kind_stop(self, answers: dict[str, Any]) -> KindStop | None:
+        """The kind stop these answers call for (None when none, or when staff chose to carry on)."""
         assert self.intake is not None
         if self.kind_stop_waived:
             return None
         return kindstop.stop_for(self.engine, answers, self.intake.consultation_date)
 
-    def _stops_after(self, step, answers: dict[str, Any]) -> bool:
+    def stops_after(self, step, answers: dict[str, Any]) -> bool:
         """True when the answers gave a deferral and this step is not one the clinic still needs."""
-        stop = self._kind_stop(answers)
+        stop = self.kind_stop(answers)
         return stop is not None and step.id not in stop.still_needed
 
-    def _tell_kind_stop(self, intake: Intake, stop: KindStop) -> bool:
+    def _tell_kind_stop(self, intake: Intake, stop: KindStop, walker: Walker) -> bool:
         """The kind stop: a gentle word for the client, then (for staff) why it stopped and the answers given.
 
         Returns:
             True when the practitioner issues the deferral letter now, False when the draft is kept.
         """
         self.prompter.say(f"\n{kindstop.CLIENT_TITLE}\n{kindstop.CLIENT_MESSAGE}")
-        if not self.prompter.confirm("kind_stop_staff", "Staff: show why the intake stopped?", default=True):
+        if not self.prompter.choose("kind_stop_staff", "Staff: show why the intake stopped?",
+                                    yes_no(self.engine.questionnaire, self.language)):
             self.prompter.say(f"Intake {intake.intake_id} is kept as a draft.")
             return False
         self.practitioner = PractitionerPart(self).unlock()
         if self.practitioner is None:
             self.prompter.say(f"Not unlocked. Intake {intake.intake_id} is kept as a draft.")
             return False
-        self.prompter.say("\nStopped kindly: no treatment today. The client was asked only for their contact "
-                          "details (no consent statements, no signatures). Please talk with them.\nWhy it stopped:")
-        for finding in stop.findings:
-            self.prompter.say(f"  [{finding.severity}] {finding.question_label} → {finding.answer}\n"
-                              f"      {finding.practitioner_message}")
-        self._show_steps(consultation(self.engine.questionnaire, intake.answers, stop.findings, self.language,
-                                      unanswered=False,
-                                      facts=self.engine.facts(intake.answers, intake.consultation_date)))
-        choice = self.prompter.select("kind_stop_letter", "What happens now?", [
+        why = ["\nStopped kindly: no treatment today. The client's answering ended at the answer below; after it "
+               "they were asked only for contact details still missing (no consent statements, no signatures). "
+               "Please talk with them.\nWhy it stopped:"]
+        why.extend(f"  [{finding.severity}] {finding.question_label} → {finding.answer}\n"
+                   f"      {finding.practitioner_message}" for finding in stop.findings)
+        why.append(consultation_text(walker, consultation(
+            self.engine.questionnaire, intake.answers, stop.findings, self.language, unanswered=False,
+            facts=self.engine.facts(intake.answers, intake.consultation_date))))
+        choice = self.prompter.choose("kind_stop_letter", "What happens now?", labelled([
             ("keep", "Keep the draft: talk with the client first"),
-            ("letter", "Issue the deferral letter now (after talking with the client)"),  # fits 80 columns
-        ])
+            ("letter", "Issue the deferral letter now (after talking with the client)"),
+        ]), above="\n".join(why))
         if choice == "letter":
             return True
         self.prompter.say(f"Intake {intake.intake_id} is kept as a draft; if the answer was a misunderstanding, "
                           f"`intake ask --resume {intake.intake_id}` carries on with every question.")
         return False
 
-    def _save(self, step, answers: dict[str, Any], next_step: str | None) -> None:
+    def save(self, step, answers: dict[str, Any], next_step: str | None) -> None:
+        """Keeps one step's answers in the draft."""
         assert self.intake is not None
         self.lifecycle.save_step(self.intake, step, answers, next_step, self.actor)
 
     def _offer_prefill(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """A returning client's earlier answers to offer question by question, when they want them ({} if not)."""
         earlier = self.lifecycle.returning_answers(answers["full_name"], answers["date_of_birth"], self.actor)
         if not earlier:
-            return answers
-        use = self.prompter.confirm("prefill", "Welcome back! Shall we start from the answers you gave last time? "
-                                    "You will still check every one.", default=True)
-        return {**earlier, **answers} if use else answers
-
-    # -- review -------------------------------------------------------------------------------
-
-    def _review(self, walker: Walker, answers: dict[str, Any]) -> dict[str, Any]:
-        q = self.engine.questionnaire
-        intake_date = walker.consultation_date
-        steps = list(q.steps)
-        while True:
-            self.prompter.say("\nPlease check your answers:")
-            for step in steps:
-                self.prompter.say(f"\n  {localize(step.title, self.language)}")
-                for question in q.visible_in(step, answers, self.engine.facts(answers, intake_date)):
-                    shown = q.display(question, answers.get(question.id), self.language)
-                    self.prompter.say(f"    {localize(question.label, self.language)}: {shown}")
-            choice = self.prompter.select("review", "Are these answers true and complete?", [
-                ("confirm", "Yes, they are true and complete"),
-                ("edit", "No, I want to change something"),
-            ])
-            if choice == "confirm":
-                return answers
-            step_id = self.prompter.select("review_step", "Which part would you like to change?",
-                                           [(s.id, localize(s.title, self.language)) for s in steps])
-            index = next(i for i, s in enumerate(steps) if s.id == step_id)
-            answers = walker.ask_step(steps[index], answers, index + 1, len(steps))
-            self._save(steps[index], answers, None)
+            return {}
+        use = self.prompter.choose("prefill", "Welcome back! Shall we offer the answers you gave last time? You "
+                                   "keep each one with its key, or give a new answer.",
+                                   yes_no(self.engine.questionnaire, self.language))
+        return {k: v for k, v in earlier.items() if k not in answers} if use else {}
 
     # -- outcome, signatures, documents -------------------------------------------------------
 
@@ -249,22 +245,6 @@ class AskSession:
         self.prompter.say(f"\n{wording(assessment.verdict).client}")
         for finding in assessment.findings:
             self.prompter.say(f"  - {finding.client_message}")
-
-    def _show_information(self) -> None:
-        """Shows what the client consents to, from the same data as the wizard's information screen."""
-        from intake.consent_info import load_texts
-
-        info = load_texts(self.engine.config.templates_dir, self.engine.questionnaire.languages,
-                          self.language)["information"]
-        self.prompter.say(f"\n{info['title']}\n{info['intro']}")
-        for section in info["sections"]:
-            self.prompter.say(f"\n  {section['heading']}")
-            for point in section["points"]:
-                self.prompter.say(f"   - {point}")
-        while not self.prompter.confirm("information", "I have read this information and my questions have been "
-                                        "answered.", default=True):
-            self.prompter.say("  Please ask a member of staff your questions now; we continue when you are ready "
-                              "(Ctrl-C stops, and your answers stay saved).")
 
     def _typed_signature(self, intake: Intake, key: str, kind: str) -> Signature:
         name, capacity, relationship = self.lifecycle.signer(intake)
@@ -299,7 +279,7 @@ class AskSession:
 
     def _client_signs(self, intake: Intake) -> None:
         """The information, then the client's signatures (kept until the countersignature)."""
-        self._show_information()
+        show_information(self)
         client = self._typed_signature(intake, "signature", "consent")
         photo = self._typed_signature(intake, "photo_signature", "photo_consent") \
             if self.lifecycle.photo_needed(intake) else None
@@ -324,13 +304,9 @@ class AskSession:
         practitioner_id = part.practitioner_id(who)
         while True:
             assessment = intake.assessment or assessment
-            self._show_consultation(intake, assessment)
-            self.prompter.say(f"Suitability: {verdict_text(assessment)}")
-            for finding in assessment.findings:
-                self.prompter.say(f"  [{finding.severity}] {finding.practitioner_message}")
-            action = self.prompter.select("practitioner_action", "Practitioner: what now?", [
+            action = self.prompter.choose("practitioner_action", "Practitioner: what now?", labelled([
                 ("countersign", "Go on to countersign"), ("correct", "Correct an answer with the client"),
-                ("stop", "Stop here (everything is saved)")])
+                ("stop", "Stop here (everything is saved)")]), above=self._consultation(intake, assessment))
             if action == "stop":
                 self.prompter.say(f"Intake {intake.intake_id} is saved; continue it with "
                                   f"`intake ask --resume {intake.intake_id}`.")
@@ -351,9 +327,9 @@ class AskSession:
                 continue
             if intake.verdict == "clearance" and not part.decide(intake, who, practitioner_id):
                 return None
-            if intake.verdict == "defer" or self.prompter.confirm(
+            if intake.verdict == "defer" or self.prompter.choose(
                     "countersign", "I have reviewed the answers and the suitability outcome, and I countersign "
-                    "this consent.", default=False):
+                    "this consent.", yes_no(self.engine.questionnaire, self.language)):
                 break
             self.prompter.say(f"Not countersigned. Intake {intake.intake_id} is saved as submitted with the client's "
                               f"signatures; continue it with `intake ask --resume {intake.intake_id}`.")
@@ -363,17 +339,12 @@ class AskSession:
         self.prompter.say("Preparing and sealing your documents…")
         return life.render(intake, counter)
 
-    def _show_consultation(self, intake: Intake, assessment: Assessment) -> None:
-        """Every answer, step by step, answers behind findings marked, before the practitioner countersigns."""
-        self.prompter.say("\nThe consultation, step by step (answers behind findings are marked ⚑):")
-        self._show_steps(consultation(self.engine.questionnaire, intake.answers, assessment.findings, self.language,
-                                      facts=self.engine.facts(intake.answers, intake.consultation_date)))
-
-    def _show_steps(self, steps) -> None:
-        for step in steps:
-            self.prompter.say(f"\n  {step.title}")
-            for line in step.lines:
-                mark = f"⚑ {line.severity.upper()}: " if line.severity else ""
-                answer = "\n      ".join(line.answer.splitlines() or [""])
-                self.prompter.say(f"    {mark}{line.label}\n      {answer}")
-        self.prompter.say("")
+    def _consultation(self, intake: Intake, assessment: Assessment) -> str:
+        """Every answer, step by step, answers behind findings marked, and the suitability, for the practitioner."""
+        walker = Walker(self.engine, self.prompter, intake.consultation_date)
+        steps = consultation(self.engine.questionnaire, intake.answers, assessment.findings, self.language,
+                             facts=self.engine.facts(intake.answers, intake.consultation_date))
+        lines = ["\nThe consultation, step by step (answers behind findings are marked ⚑):",
+                 consultation_text(walker, steps), f"Suitability: {verdict_text(assessment)}"]
+        lines.extend(f"  [{finding.severity}] {finding.practitioner_message}" for finding in assessment.findings)
+        return "\n".join(lines)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from intake.errors import IntakeError, InvalidRecordError
 from intake.lifecycle.auth import Authenticated, AuthenticationError
+from intake.prompt.keyed import labelled
 from intake.questionnaire import localize
 from intake.text import check_reason
 
@@ -63,7 +64,7 @@ class PractitionerPart:
             return who.practitioner_id
         practitioners = [(p.id, f"{p.name} ({p.role})" if p.role else p.name)
                          for p in self.session.engine.config.practitioners]
-        return self.prompter.select("practitioner", "Practitioner reviewing this intake", practitioners)
+        return self.prompter.choose("practitioner", "Practitioner reviewing this intake", labelled(practitioners))
 
     def decide(self, intake: Intake, who: Authenticated, practitioner_id: str) -> bool:
         """The clearance decision (a standing one is kept, or replaced with a reason); False to stop until cleared."""
@@ -74,7 +75,7 @@ class PractitionerPart:
         if standing is not None:
             self.prompter.say(f"A decision is recorded already: {standing}")
             choices.insert(0, ("keep", "Keep the decision that stands"))
-        decision = self.prompter.select("decision", "Clearance is needed. What happens now?", choices)
+        decision = self.prompter.choose("decision", "Clearance is needed. What happens now?", labelled(choices))
         if decision == "keep":
             return True
         if decision == "stop":
@@ -94,9 +95,8 @@ class PractitionerPart:
         facts = self.session.engine.facts(answers, intake.consultation_date)
         shown = [q for q in questionnaire.visible(answers, facts) if q.id in answers]
         language = self.session.language
-        question_id = self.prompter.select("correct_question", "Which answer needs correcting?", [
-            (q.id, f"{localize(q.label, language)} — {questionnaire.display(q, answers[q.id], language)}")
-            for q in shown])
+        question_id = self.prompter.choose("correct_question", "Which answer needs correcting?", labelled([
+            (q.id, f"{localize(q.label, language)} — {walker.shown(q, answers[q.id])}") for q in shown]))
         changes = {question_id: walker.ask_question(questionnaire.by_id[question_id], answers)}
         reason = self.prompter.text("correct_reason", "Why is it corrected? (kept with the record)",
                                     validate=_reason_check)

@@ -149,26 +149,12 @@ def test_cancel_keeps_a_draft_and_resume_finishes_it(clinic_engine, clinic_confi
 
 
 def test_edit_from_the_review(clinic_engine, clinic_config, renderers):
-    answers = script(clinic_engine, "suitable")
-    responses = dict(answers, review=None)
-    prompter = FakePrompter(responses)
-    reviews = iter(["edit", "confirm"])
-    prompter.select = _wrap_select(prompter, {"review": reviews, "review_step": iter(["about_you"])})
+    prompter = FakePrompter(script(clinic_engine, "suitable", review=["edit", "confirm"], review_step="about_you"))
     ask, store = session(clinic_engine, clinic_config, prompter, renderers)
     ask.run()
     assert prompter.asked.count("full_name") == 2
+    assert prompter.asked.count("review") == 2
     store.close()
-
-
-def _wrap_select(prompter, scripted):
-    original = prompter.select
-
-    def select(key, message, choices, **kwargs):
-        if key in scripted:
-            prompter.asked.append(key)
-            return next(scripted[key])
-        return original(key, message, choices, **kwargs)
-    return select
 
 
 def test_returning_client_is_offered_previous_answers(clinic_engine, clinic_config, renderers):
@@ -220,8 +206,10 @@ def test_a_deferral_stops_kindly_without_statements_or_signatures(clinic_engine,
     ask, store = session(clinic_engine, clinic_config, prompter, renderers)
     assert ask.run() == []
     asked = prompter.asked
-    # nothing else after the answer that stopped it; staff see why only behind the practitioner's own PIN
-    assert asked[-4:] == ["pregnant_or_breastfeeding", "kind_stop_staff", "staff_pin", "kind_stop_letter"]
+    # the answer is said back (Enter goes on), then nothing else is asked; staff see why only behind their own PIN
+    assert asked[-5:] == ["pregnant_or_breastfeeding", "pregnant_or_breastfeeding:echo", "kind_stop_staff",
+                          "staff_pin", "kind_stop_letter"]
+    assert "You said: Yes" in prompter.said
     for never in ("clotting_disorder", "photo_consent", "ack_electronic", "review", "information", "signature",
                   "practitioner", "countersign"):
         assert never not in asked
@@ -252,7 +240,7 @@ def test_a_minor_finishes_the_contact_details_then_stops(clinic_engine, clinic_c
     ask, store = session(clinic_engine, clinic_config, prompter, renderers)
     assert ask.run() == []
     about_you = [q.id for q in clinic_engine.questionnaire.steps[0].questions]
-    assert set(prompter.asked) - {"kind_stop_staff"} <= set(about_you)
+    assert {key.split(":")[0] for key in prompter.asked} - {"kind_stop_staff"} <= set(about_you)
     assert "emergency_contact_phone" in prompter.asked and "concerns" not in prompter.asked
     assert store.load_intake(ask.intake_id).status == "draft"
     store.close()
@@ -277,3 +265,37 @@ def test_the_practitioner_corrects_an_answer_the_client_signs_again_and_the_pin_
     (fixed,) = view.decisions
     assert fixed.kind == "correction" and fixed.changes[0].before is False and fixed.reason == "The client misread it"
     assert len(paths) == 2
+
+
+def test_a_returning_clients_earlier_answers_are_only_offered_never_saved_unless_given(
+        clinic_engine, clinic_config, renderers):
+    first = FakePrompter(script(clinic_engine, "caution"))
+    ask, store = session(clinic_engine, clinic_config, first, renderers)
+    ask.run()
+    store.close()
+    again = FakePrompter(script(clinic_engine, "caution", prefill=True), interrupt_at="skin_type")
+    ask, store = session(clinic_engine, clinic_config, again, renderers)
+    with pytest.raises(KeyboardInterrupt):
+        ask.run()
+    assert ask.offered["skin_type"] and ask.offered["keloid"] is not None  # offered to keep, question by question
+    draft = store.load_intake(ask.intake_id)
+    asked = {key for key in again.asked if ":" not in key}
+    assert set(draft.answers) <= asked  # nothing from last time that was not given again
+    assert "skin_type" not in draft.answers and "keloid" not in draft.answers
+    store.close()
+
+
+def test_a_deferring_answer_changed_at_the_review_stops_kindly_at_once(clinic_engine, clinic_config, renderers):
+    answers = script(clinic_engine, "suitable", review=["edit"], review_step="health",
+                     pregnant_or_breastfeeding=[False, True], kind_stop_staff=True, kind_stop_letter="letter")
+    prompter = FakePrompter(answers)
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    paths = ask.run()
+    asked = prompter.asked
+    again = len(asked) - 1 - asked[::-1].index("pregnant_or_breastfeeding")
+    assert asked[again:] == ["pregnant_or_breastfeeding", "pregnant_or_breastfeeding:echo", "kind_stop_staff",
+                             "staff_pin", "kind_stop_letter"]  # nothing else of the step, no signatures
+    view = store.load_intake(ask.intake_id)
+    assert view.status == "deferred" and [d.kind for d in view.documents] == ["deferral"] and len(paths) == 1
+    assert view.answers["pregnant_or_breastfeeding"] is True and view.signatures is None
+    store.close()

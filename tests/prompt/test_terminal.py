@@ -17,23 +17,28 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 
 class Tmux:
-    def __init__(self, command: str, cwd, width: int = 110):
+    def __init__(self, command: str, cwd, width: int = 110, height: int = 30):
         self.name = f"intake-test-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", "30", "-c", str(cwd),
-                        f"{command}; echo EXIT=$?; sleep 60"], check=True)
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+                        "-c", str(cwd), f"{command}; echo EXIT=$?; sleep 60"], check=True)
 
-    def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True,
-                              check=True).stdout
+    def screen(self, history: bool = False) -> str:
+        """What the terminal shows (with `history`, everything written since it started)."""
+        since = ["-S", "-"] if history else []
+        return subprocess.run(["tmux", "capture-pane", "-p", *since, "-t", self.name], capture_output=True,
+                              text=True, check=True).stdout
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
+        return self.wait_until(lambda screen: text in screen, repr(text), timeout)
+
+    def wait_until(self, ready, what: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text in screen:
+            if ready(screen):
                 return screen
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} did not appear; screen:\n{self.screen()}")
+            time.sleep(0.05)
+        raise AssertionError(f"{what} did not appear; screen:\n{self.screen()}")
 
     def send(self, *keys: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
@@ -45,16 +50,17 @@ class Tmux:
 def test_answer_cancel_and_resume_in_a_real_terminal(tmp_path, clinic_config):
     intake = f"{sys.executable} -m intake --config {clinic_config.source}"
     term = Tmux(f"cd {ROOT} && {intake} ask --staff reception", tmp_path)
+    person = Person(term)
     try:
-        term.wait_for("Your full name")
-        term.send("Jo [b]Bloggs", "Enter")
-        term.wait_for("Names can use letters")
-        term.send("C-u", "Jo Bloggs", "Enter")
-        term.wait_for("Date of birth")
-        term.send("1990-02-30", "Enter")
-        term.wait_for("not a real date")
-        term.send("C-u", "1990-02-28", "Enter")
-        term.wait_for("Mobile or phone number")
+        person.at("Your full name")
+        person.type("Jo [b]Bloggs")
+        person.at("Names can use letters")
+        person.type("Jo Bloggs")  # asked again with an empty box: nothing to clear first
+        person.at("Date of birth")
+        person.type("1990-02-30")
+        person.at("not a real date")
+        person.type("28/02/1990")
+        person.at("Mobile or phone number")
         term.send("C-c")
         screen = term.wait_for("EXIT=130")
         draft = re.search(r"Cancelled — draft saved as (\w+)\. Continue with: intake ask --resume \1", screen)
@@ -64,13 +70,16 @@ def test_answer_cancel_and_resume_in_a_real_terminal(tmp_path, clinic_config):
         term.close()
 
     term = Tmux(f"cd {ROOT} && {intake} ask --resume {draft.group(1)}", tmp_path)
+    person = Person(term)
     try:
-        screen = term.wait_for("Your full name")
+        screen = person.at("Your full name")
         assert f"Resuming intake {draft.group(1)}" in screen
-        assert "Jo Bloggs" in screen  # the saved answer is offered again
-        term.send("Enter")
-        screen = term.wait_for("Date of birth")
-        assert "28/02/1990" in screen  # offered again in the clinic's date order
+        assert "k) keep: Jo Bloggs" in screen  # the saved answer is offered again, kept only by its key
+        person.type("")
+        person.at("This question needs an answer")  # Enter alone keeps nothing
+        person.type("k")
+        screen = person.at("Date of birth")
+        assert "k) keep: 28/02/1990" in screen  # offered again in the clinic's date order, as typed
         term.send("C-d")
         screen = term.wait_for("EXIT=130")
         assert "draft saved as" in screen and "Traceback" not in screen
@@ -115,7 +124,8 @@ def test_a_long_answer_prompt_is_drawn_whole_on_a_narrow_terminal(tmp_path, ques
     script.write_text(LONG_TEXT_SCRIPT, encoding="utf-8")
     term = Tmux(f"cd {ROOT} && {sys.executable} {script} {question_id}", tmp_path, width=80)
     try:
-        screen = " ".join(term.wait_for("Finish with").split())
+        term.wait_for("Finish with")
+        screen = " ".join(term.wait_until(lambda now: _waiting(now) == ">", "the answer box").split())
         assert " ".join(localize(question.label, "en").split()) in screen
         if question.help:
             assert " ".join(localize(question.help, "en").split()) in screen
@@ -125,3 +135,123 @@ def test_a_long_answer_prompt_is_drawn_whole_on_a_narrow_terminal(tmp_path, ques
         assert "TYPED='Smoother cheeks'" in term.wait_for("EXIT=0")
     finally:
         term.close()
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _waiting(screen: str) -> str:
+    """The prompt the terminal waits at (nothing typed yet), or '' while it is busy."""
+    lines = [line.rstrip() for line in screen.splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    return last if last.endswith(":") or last == ">" or last.endswith("· b: back") else ""
+
+
+def _key(screen: str, label: str) -> str:
+    """The key shown before an option on the screen, read as a person reads it."""
+    found = re.findall(rf"(?:^|\s)(\S{{1,3}})\) {re.escape(label)}(?:\s{{3}}|$)", screen, re.MULTILINE)
+    assert found, f"no option {label!r} on the screen:\n{screen}"
+    return found[-1]
+
+
+class Person:
+    """A client at the terminal who follows only what the screen says."""
+
+    def __init__(self, term: Tmux):
+        self.term = term
+
+    def at(self, words: str) -> str:
+        """Waits for the terminal to ask, with `words` on the screen below the last answer; returns the screen."""
+        def ready(screen: str) -> bool:
+            lines = screen.splitlines()
+            answered = max((i for i, line in enumerate(lines) if line.startswith("? ") and
+                            not _waiting(line)), default=-1)
+            return bool(_waiting(screen)) and _words(words) in _words("\n".join(lines[answered + 1:]))
+        return self.term.wait_until(ready, repr(words))
+
+    def type(self, text: str) -> None:
+        self.term.send("-l", text) if text else None
+        self.term.send("Enter")
+
+    def choose(self, words: str, label: str) -> None:
+        self.type(_key(self.at(words), label))
+
+    def page_to(self, words: str) -> str:
+        """Presses Enter through pages until `words` are asked."""
+        while True:
+            screen = self.term.wait_until(_waiting, "a prompt")
+            if _waiting(screen).endswith("· b: back"):
+                self.type("")
+                self.term.wait_until(lambda now, before=screen: now != before, "the next page")
+            elif _words(words) in _words(screen):
+                return screen
+
+
+def test_a_whole_healthy_intake_at_80_by_24_records_what_was_chosen_and_cuts_no_word(tmp_path, clinic_config):
+    from intake.datetyping import date_order, show_date
+    from intake.engine import Engine
+    from intake.questionnaire import localize
+    from tests.conftest import PRACTITIONER_PIN
+    from tests.documents.personas import baseline
+
+    engine = Engine.load(clinic_config)
+    q, answers = engine.questionnaire, baseline(engine)
+    intake = f"{sys.executable} -m intake --config {clinic_config.source}"
+    term = Tmux(f"cd {ROOT} && {intake} ask --staff reception", tmp_path, width=80, height=24)
+    person, pressed_enter = Person(term), False
+    try:
+        for question in q.visible(answers):
+            label, value = localize(question.label, "en"), answers.get(question.id)
+            if question.type == "yes_no" and not pressed_enter:  # Enter alone records nothing: asked again
+                person.at(label)
+                person.type("")
+                person.at("Nothing is chosen yet.")
+                pressed_enter = True
+            if question.type in ("yes_no", "acknowledgement"):
+                person.choose(label, q.word("yes" if value else "no", "en"))
+            elif question.type == "choice":
+                person.choose(label, localize(question.option(value).label, "en"))
+            elif question.type == "multi_choice":
+                screen = person.at(label)
+                person.type(" ".join(_key(screen, localize(question.option(v).label, "en")) for v in value))
+                person.at("Ticked:")
+                person.type("")
+            else:
+                person.at(label)
+                person.type(show_date(value, date_order(engine.config)) if question.type == "date" else value or "")
+                if question.type == "long_text":
+                    term.send("Escape", "Enter")
+        person.page_to("Are these answers true and complete?")
+        person.choose("Are these answers true and complete?", "Yes, they are true and complete")
+        person.page_to("I have read this information")
+        person.choose("I have read this information", "Yes")
+        person.at("Type your full name to sign")
+        person.type(answers["full_name"])
+        person.at("PIN:")
+        person.type(PRACTITIONER_PIN)
+        person.page_to("Practitioner: what now?")
+        person.choose("Practitioner: what now?", "Go on to countersign")
+        person.choose("I countersign this consent", "Yes")
+        screen = term.wait_for("EXIT=", timeout=60)
+        history = term.screen(history=True)
+        assert "EXIT=0" in screen and "Documents saved in" in history
+    finally:
+        term.close()
+
+    assert "Traceback" not in history
+    edge = [line for line in history.splitlines() if len(line.rstrip()) >= 80]
+    assert edge == [], edge  # nothing reached the edge to be cut
+    for question in q.visible(answers):  # every question was drawn whole, its words in one piece
+        assert _words(localize(question.label, "en")) in _words(history)
+    intake_id = re.search(r"^  (\w+)_consent_\w+\.pdf$", history, re.MULTILINE).group(1)
+    stored = subprocess.run([*intake.split(), "records", "show", intake_id, "--staff", "reception"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert stored.returncode == 0, stored.stderr
+    from intake.records.export import shown_answer
+
+    recorded = [line.strip() for line in stored.stdout.splitlines() if line.startswith("    ") and ": " in line]
+    expected = [f"{localize(x.label, 'en')}: {shown_answer(q, x, answers[x.id], 'en')}"
+                for x in q.visible(answers) if x.id in answers]
+    assert [line for line in recorded if not line.startswith("[") and not line.startswith("#")] == expected
+    assert f"Intake {intake_id}: signed" in stored.stdout
