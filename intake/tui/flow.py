@@ -298,7 +298,9 @@ class Flow:
                                                 focus_question=question_id))
             if result.action == "back":
                 return
-            if result.action == "next" and self.attempt(session.save_step, step, result.answers, None):
+            stop = session.kind_stop(step, result.answers) is not None  # a deferral: the rest is not asked
+            if result.action == "next" and self.attempt(session.save_step, step, result.answers, None,
+                                                         partial=stop):
                 return
             if result.action == "staff":
                 await self.staff_interrupt()
