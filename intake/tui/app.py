@@ -177,6 +177,21 @@ class IntakeApp(App[int]):
             self._last_activity = time.monotonic()
         await super().on_event(event)
 
+    def action_focus_next(self) -> None:
+        """Tab: on to the next answer or button; a question it reaches shows from its top (see StepScreen)."""
+        super().action_focus_next()
+        self._keyboard_moved()
+
+    def action_focus_previous(self) -> None:
+        """Shift+Tab: back to the previous answer or button, shown as Tab shows it."""
+        super().action_focus_previous()
+        self._keyboard_moved()
+
+    def _keyboard_moved(self) -> None:
+        moved = getattr(self.screen, "keyboard_moved", None)
+        if callable(moved):
+            moved()
+
     def _check_idle(self) -> None:
         if time.monotonic() - self._last_activity < self.idle_timeout:
             return

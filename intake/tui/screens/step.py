@@ -71,6 +71,8 @@ class StepScreen(WizardScreen[StepResult]):
         self.after_shown: Callable[[], None] | None = None
         #: the app theme the screen's styles were last brought up to date for (None: not yet)
         self._styled_for: str | None = None
+        #: the question last brought into view whole when the keyboard reached it
+        self._question_shown: QuestionField | None = None
 
     def compose(self) -> ComposeResult:
         language = self.session.language
@@ -163,6 +165,35 @@ class StepScreen(WizardScreen[StepResult]):
     def on_mount(self) -> None:
         self._styled_for = self.app.theme  # (WizardScreen.on_mount runs as well: Textual calls each class's)
 
+    def keyboard_moved(self, field: QuestionField | None = None) -> None:
+        """The keyboard moved the focus (Tab, Enter or a key that answered): a question it reaches is shown from its
+        top, with every option and key it shows, where that leaves the focus in view. A tap or a click leaves the
+        view where it is (the client is looking at it).
+
+        Args:
+            field: the question the focus is going to (by default, where it is once the screen has refreshed).
+        """
+        self.call_after_refresh(self._show_question, field)
+
+    def _show_question(self, field: QuestionField | None) -> None:
+        """Scrolls a question not wholly in view so that it starts at the top of the view, where its focused answer
+        still shows then; else the focused answer into view. A question in view stays where it is."""
+        focused = self.focused
+        if field is None and focused is not None:
+            field = next((a for a in focused.ancestors_with_self if isinstance(a, QuestionField)), None)
+        if field is None or field is self._question_shown or not field.is_attached:
+            self._question_shown = field
+            return
+        self._question_shown = field
+        body = self.query_one("#step-body", VerticalScroll)
+        if body.content_region.contains_region(field.region):
+            return
+        answer = focused if focused is not None and field in focused.ancestors else field
+        if answer.region.bottom - field.region.y <= body.content_region.height:
+            body.scroll_to_widget(field, top=True, animate=False)
+        else:
+            answer.scroll_visible(animate=False)
+
     def on_screen_resume(self) -> None:
         """Arrives as a new screen would: no problems marked, questions shown for the answers so far, at the top,
         and the focus on the question asked for, else the first one still unanswered, else Next."""
@@ -232,6 +263,7 @@ class StepScreen(WizardScreen[StepResult]):
             self._autosave.stop()
             self._autosave = None
         self._arriving = True
+        self._question_shown = None
         self.set_focus(None)
         self.dismiss(result)
 
@@ -260,8 +292,8 @@ class StepScreen(WizardScreen[StepResult]):
         fields = [f for f in self.query(QuestionField) if f.display]
         later = fields[fields.index(widget) + 1:] if widget in fields else []
         if later:
-            later[0].focus_answer()
-            later[0].scroll_visible(animate=False)
+            later[0].focus_answer(scroll=False)
+            self.keyboard_moved(later[0])
         else:
             self._focus_next()
 

@@ -116,11 +116,15 @@ class QuestionField(Vertical):
         """A problem the widget found with what was typed (shown instead of the core's message), or None."""
         return None
 
-    def focus_answer(self) -> None:
-        """Puts the keyboard focus on the answer (for options: the chosen one, or the first)."""
+    def focus_answer(self, scroll: bool = True) -> None:
+        """Puts the keyboard focus on the answer (for options: the chosen one, or the first).
+
+        Args:
+            scroll: bring the answer into view (the caller may show the whole question instead).
+        """
         for widget in self.query("Input, TextArea, ChoiceTile"):
             if widget.focusable:
-                widget.focus()
+                widget.focus(scroll_visible=scroll)
                 return
 
     @property
