@@ -107,12 +107,12 @@ KEYBOARD = Device(
     sign_draw="Draw your signature in the box with the mouse, or press Enter to type your name instead.",
     sign_missing="Please draw your signature in the box with the mouse, or choose Type my name.",
     sign_typed={
-        "name": "Type your full name, then press Enter.",
+        "name": "Press Enter when you have typed it.",
         "intent": "Space: tick the statement.",
         "sign": "Enter: Sign.",
         "other": "Tab: next.",
     },
-    privacy="Press any key to continue.",
+    privacy="Press Enter to continue.",
 )
 
 TOUCH = Device(
