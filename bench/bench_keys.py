@@ -125,7 +125,7 @@ class Client:
             await self.click(tile)
             return
         await self.reach(tile)
-        await self.press("enter" if last_pick and self.bound("enter") not in (None, "press") else "space")
+        await self.press("enter" if last_pick and self.bound("enter") == "pick" else "space")  # (Enter chose before)
 
     async def answer(self, field, value) -> None:
         from textual.widgets import Input, TextArea
