@@ -21,6 +21,7 @@ from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.web import WebIntakeApp
 from intake.tui.widgets.questions import QuestionField
+from intake.tui.widgets.tiles import ChoiceTile
 from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app
 from tests.tui.driver import answer_all_steps, press, wait_for
@@ -59,8 +60,12 @@ async def test_a_steps_hint_follows_the_focus_for_every_question_type(kind):
         await begin(pilot)
         for question in first_of_each.values():
             screen = await step_screen(pilot, question.step_id, showing(question))
-            screen.query_one(f"#q-{question.id}", QuestionField).focus_answer()
+            field = screen.query_one(f"#q-{question.id}", QuestionField)
+            field.focus_answer()
             await pilot.pause()
+            if question.type in ("yes_no", "choice", "multi_choice"):  # keys drawn on the options at a keyboard only
+                assert [bool(t.key) for t in field.query(ChoiceTile)] == [not device.touch] * len(field.query(
+                    ChoiceTile)), question.id
             hint = text(screen.query_one("#keys-hint"))
             assert hint == screen.key_hint()
             words_for(device, hint)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Button, Input
 
+from intake.tui.device import TOUCH
 from intake.tui.screens.information import InformationScreen
 from intake.tui.screens.review import CONFIRM_KEY, AnswerRow, ReviewScreen
 from intake.tui.screens.step import StepScreen
@@ -60,3 +61,16 @@ async def test_enter_on_an_answer_opens_it_to_change_and_the_date_reads_as_typed
         review = await wait_for(pilot, ReviewScreen)
         assert "14/05/1988" in _row(review, "date_of_birth").render().plain
         assert app.session.state.answers["date_of_birth"] == "1988-05-14"
+
+
+async def test_on_a_tablet_the_review_marks_no_key_and_no_answer(engine, suitable_answers):
+    app = build_app(engine)
+    app.device = TOUCH
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        review = await _to_review(pilot, suitable_answers)
+        label = review.query_one("#confirm", Button).label
+        assert label.plain == "My answers are true" and not label.spans  # no key drawn on it
+        assert app.focused is None or not isinstance(app.focused, AnswerRow)
+        await pilot.click(_row(review, "phone"))  # a tap on an answer opens it to change
+        step = await wait_for(pilot, StepScreen)
+        assert step.editing and step.step.id == "about_you"

@@ -106,12 +106,15 @@ class ReviewScreen(WizardScreen[ReviewResult]):
         with Horizontal(classes="navbar"):
             yield staff_button()
             yield Static("", id="keys-hint", classes="keys-hint")
-            yield Button(_underlined(CONFIRM, CONFIRM_KEY), id="confirm", variant="primary")
+            touch = device_of(self.app).touch  # (its key is shown at a keyboard only)
+            yield Button(CONFIRM if touch else _underlined(CONFIRM, CONFIRM_KEY), id="confirm", variant="primary")
 
     def on_mount(self) -> None:
-        # The client reads from the top: the first answer has the focus (Enter changes it, never confirms).
+        # The client reads from the top; at a keyboard the first answer has the focus (Enter changes it, never
+        # confirms); a tablet's client taps what they want to change.
         self.query_one("#review-body").scroll_home(animate=False)
-        self.query(AnswerRow).first().focus(scroll_visible=False)
+        if not device_of(self.app).touch:
+            self.query(AnswerRow).first().focus(scroll_visible=False)
         self.refresh_hint()
 
     def key_hint(self) -> str:

@@ -248,10 +248,14 @@ class _TileField(QuestionField):
         keys = list(self.keys) + [None] * (len(self.options()) - len(self.keys))
         with Vertical(classes="q-tiles"):
             for (label, value), key in zip(self.options(), keys, strict=False):
-                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value), key=key or "")
+                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value), key=self.shown_key(key))
 
     def on_mount(self) -> None:
         rove(list(self.query(ChoiceTile)))  # the options are one Tab stop; arrow keys move between them
+
+    def shown_key(self, key: str | None) -> str:
+        """The key drawn on an option: at a keyboard (a tablet's client taps; a key still works if one is typed)."""
+        return "" if key is None or device_of(self.app).touch else key
 
     def option_for(self, character: str | None) -> int | None:
         """The index of the option a typed character chooses (the key shown on it), or None."""
@@ -318,7 +322,7 @@ class YesNoField(_TileField):
     def compose_answer(self) -> ComposeResult:
         with Horizontal(classes="q-tiles q-yes-no"):
             for (label, value), key in zip(self.options(), self.keys, strict=True):
-                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value), key=key or "")
+                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value), key=self.shown_key(key))
 
 
 class ChoiceField(_TileField):
