@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake import conditions
 from intake.assessment import Assessment, Assessor
@@ -17,6 +17,9 @@ from intake.recordschema import RECORD_FORMAT, build_record_schema
 from intake.rules import RuleSet, load_rules
 from intake.treatment import TreatmentDefaults, TreatmentPlan, load_treatment
 from intake.validation import Problem, RecordValidator
+
+if TYPE_CHECKING:
+    from intake.course.rescreen import Rescreen
 
 
 @dataclass
@@ -71,6 +74,17 @@ class Engine:
         """The assessor with the clinic's windows and policy."""
         return Assessor(self.questionnaire, self.rules, self.config.windows, self.config.age_policy, self.language,
                         self.config.limits)
+
+    @cached_property
+    def rescreen(self) -> Rescreen:
+        """The re-screen before a further session of a course (schemas/rescreen.json), loaded on first use.
+
+        Raises:
+            DataFileError: the file, or what it refers to in the questionnaire and rules, is malformed.
+        """
+        from intake.course.rescreen import load_rescreen
+
+        return load_rescreen(self.config.schemas_dir, self.config.minors_policy)
 
     def facts(self, answers: Mapping[str, Any], consultation_date: str) -> dict[str, Any]:
         """The derived facts for show-if conditions on the client's age and the clinic's minors policy; pass them to

@@ -284,8 +284,12 @@ def _check_prefill(question: Question, earlier: Mapping[str, Question], path: st
                                         "whether it is shown, is not", f"prefill {target.id!r} too, or neither"))
 
 
-def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire") -> Questionnaire:
+def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire",
+                        required: Mapping[str, str] = REQUIRED_QUESTIONS) -> Questionnaire:
     """Builds the model from already schema-checked data, checking what a schema cannot.
+
+    `required`: the always-shown, required questions it must have, by id and type (a consultation's name and date of
+    birth; none for a re-screen, which belongs to a client already known).
 
     Raises:
         DataFileError: duplicate ids, conditions on later or unknown questions, wrong option
@@ -338,7 +342,7 @@ def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire") 
             by_id[question.id] = question
             questions.append(question)
         steps.append(Step(step_data["id"], step_data["title"], tuple(questions), step_data.get("intro")))
-    for qid, qtype in REQUIRED_QUESTIONS.items():
+    for qid, qtype in required.items():
         found = by_id.get(qid)
         if found is None or found.type != qtype or found.show_if is not None or not found.required:
             problems.append(FileProblem("$.steps", f"needs an always-shown, required {qtype} question {qid!r}",

@@ -119,6 +119,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     windows = engine.assessor
     print("Waiting windows: " + ", ".join(f"{n} = {windows.window_text(n)}" for n in rules.windows))
     print(f"Treatment defaults {engine.treatment.version}: {len(engine.treatment.data['areas'])} areas")
+    rescreen = engine.rescreen
+    own = len(rescreen.rules.rules) - len(rules.rules)
+    print(f"Re-screen before further sessions {rescreen.questionnaire.version}: {len(rescreen.asked_again)} questions "
+          f"asked again, {sum(1 for _ in rescreen.questionnaire.questions()) - len(rescreen.asked_again)} of its own, "
+          f"{own} rules of its own ({config.schemas_dir / 'rescreen.json'})")
     pin_problem = _shared_pin_problem(config)
     if pin_problem:
         print(pin_problem)

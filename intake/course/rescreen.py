@@ -1,0 +1,173 @@
+"""Provides the re-screen a returning client answers before each further session of a course (schemas/rescreen.json).
+
+Only what can change between sessions is asked again, each by the id of the consultation's own question (its
+wording, options and follow-ups as they are: one definition of each question). The client's own answer "Nothing
+has changed" carries the consultation's answers to those questions over; nothing else does. How the skin healed
+after the last session is always asked. The visit is assessed by every rule of rules.json together with the
+re-screen's own rules, dated to the visit: a toxin injection five days before the visit is a waiting period that
+day, whenever the consultation was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from intake.assessment import Assessment, Assessor
+from intake.config import ClinicConfig
+from intake.datafile import load_data_file, schema_problems
+from intake.errors import DataFileError, FileProblem, InvalidRecordError
+from intake.questionnaire import Questionnaire, build_questionnaire
+from intake.recordschema import RECORD_FORMAT, build_record_schema
+from intake.rules import RuleSet, build_rules
+from intake.validation import RecordValidator
+
+FILE_NAME: Final = "rescreen.json"
+#: The answers to the re-screen's first question.
+NOTHING_CHANGED: Final = "nothing_changed"
+SOMETHING_CHANGED: Final = "something_changed"
+
+
+@dataclass(frozen=True)
+class Rescreen:
+    """The re-screen, and what its answers are assessed with.
+
+    Attributes:
+        questionnaire: what the client answers at a visit (its own id and version; the steps asked again are
+            shown only when the client said something has changed).
+        changes_question: the id of the question answered "Nothing has changed" or "Something has changed".
+        asked_again: the consultation's question ids the re-screen asks again.
+        assessing: the consultation's questions and the re-screen's own, which the rules read.
+        rules: every rule of rules.json and the re-screen's own rules.
+    """
+
+    questionnaire: Questionnaire
+    changes_question: str
+    asked_again: tuple[str, ...]
+    assessing: Questionnaire
+    rules: RuleSet
+
+    def validator(self, config: ClinicConfig) -> RecordValidator:
+        """Checks the answers given at a visit (every question shown is answered, each of the right kind)."""
+        return RecordValidator(self.questionnaire, build_record_schema(self.questionnaire), config.language,
+                               config.age_policy)
+
+    def visit_answers(self, earlier: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers a visit is assessed on: the consultation's (`earlier`) with the visit's (`given`).
+
+        "Nothing has changed" keeps the earlier answers to the questions asked again (their steps were not shown);
+        "Something has changed" replaces every one of them by what the client answered now, so a follow-up that is
+        no longer shown (a blood thinner stopped since) is no longer there.
+        """
+        own = {q.id for q in self.questionnaire.questions()} - set(self.asked_again)
+        merged = {k: v for k, v in earlier.items() if k not in own}
+        if given.get(self.changes_question) != NOTHING_CHANGED:
+            for question_id in self.asked_again:
+                merged.pop(question_id, None)
+        shown = {q.id for q in self.questionnaire.visible(given)}
+        merged.update({k: v for k, v in given.items() if k in shown and v not in (None, "", [])})
+        return merged
+
+    def assess(self, config: ClinicConfig, earlier: Mapping[str, Any], given: Mapping[str, Any],
+               visit_date: str) -> Assessment:
+        """Assesses a visit, dated to the visit, with the same rules as the consultation and the re-screen's own.
+
+        Args:
+            config: the clinic (its windows, limits and minors policy).
+            earlier: the answers of the consultation the course started from.
+            given: the answers given at the visit.
+            visit_date: the visit's date, YYYY-MM-DD.
+
+        Raises:
+            InvalidRecordError: the visit's answers are incomplete or wrong (every problem listed).
+        """
+        record = {"format": RECORD_FORMAT, "questionnaire_version": self.questionnaire.version,
+                  "consultation_date": visit_date, "language": config.language, "answers": dict(given)}
+        problems = self.validator(config).problems(record)
+        if problems:
+            raise InvalidRecordError(problems)
+        assessor = Assessor(self.assessing, self.rules, config.windows, config.age_policy, config.language,
+                            config.limits)
+        return assessor.assess({"consultation_date": visit_date, "answers": self.visit_answers(earlier, given)})
+
+
+def load_rescreen(schemas: Path, minors_policy: str) -> Rescreen:
+    """Loads schemas/rescreen.json with the questionnaire and rules it refers to, and checks them together.
+
+    Raises:
+        DataFileError: naming rescreen.json, the JSON path and the fix for each problem (a question asked again
+            that the questionnaire lacks, a follow-up asked again without its question, an own question or rule
+            whose id the questionnaire or rules.json already use, a malformed question or rule).
+    """
+    path = schemas / FILE_NAME
+    data = load_data_file(path, "rescreen.schema.json")
+    main = load_data_file(schemas / "questionnaire.json", "questionnaire.schema.json")
+    main_rules = load_data_file(schemas / "rules.json", "rules.schema.json")
+    problems: list[FileProblem] = []
+    steps, asked_again, own = _resolve_steps(data, main, problems)
+    questions = {"id": data["id"], "version": data["version"], "languages": main["languages"],
+                 "title": data["title"], "words": main["words"], "steps": steps}
+    problems += schema_problems(questions, "questionnaire.schema.json")
+    rule_ids = {r["id"] for r in main_rules["rules"]}
+    problems += [FileProblem(f"$.rules[{i}].id", f"rules.json already has a rule {r.get('id')!r}",
+                             "give this rule its own id") for i, r in enumerate(data["rules"]) if r.get("id") in rule_ids]
+    own_rules = {key: main_rules[key] for key in ("version", "windows", "limits", "everyone") if key in main_rules}
+    own_rules["rules"] = data["rules"]
+    problems += schema_problems(own_rules, "rules.schema.json")
+    if problems:
+        raise DataFileError(path, problems)
+    questionnaire = build_questionnaire(questions, str(path), required={})
+    _check_changes_question(data["changes_question"], questionnaire, path)
+    own_step = {"id": "rescreen_own", "title": data["title"], "questions": own}
+    assessing = build_questionnaire({**main, "steps": [*main["steps"], own_step]}, str(path))
+    build_rules(own_rules, assessing, str(path))  # each own rule checked on its own: problems name its path here
+    rules = build_rules({**main_rules, "rules": [*main_rules["rules"], *data["rules"]]}, assessing, str(path))
+    return Rescreen(questionnaire.for_minors_policy(minors_policy), data["changes_question"], tuple(asked_again),
+                    assessing.for_minors_policy(minors_policy), rules)
+
+
+def _resolve_steps(data: Mapping[str, Any], main: Mapping[str, Any],
+                   problems: list[FileProblem]) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]]]:
+    """The re-screen's steps with each question asked again put in full (shown only when something changed, in
+    the steps marked so), the ids asked again, and the re-screen's own questions."""
+    by_id = {q["id"]: q for step in main["steps"] for q in step["questions"]}
+    gate = {"question": data["changes_question"], "equals": SOMETHING_CHANGED}
+    steps, asked_again, own = [], [], []
+    for s_index, step in enumerate(data["steps"]):
+        questions = []
+        for q_index, item in enumerate(step["questions"]):
+            where = f"$.steps[{s_index}].questions[{q_index}]"
+            if "ask_again" in item:
+                question = by_id.get(item["ask_again"])
+                if question is None:
+                    problems.append(FileProblem(f"{where}.ask_again", f"questionnaire.json has no question "
+                                                f"{item['ask_again']!r}", "name a question of questionnaire.json"))
+                    question = {"id": item["ask_again"], "type": "yes_no", "required": False, "label": {"en": "?"}}
+                question = {k: v for k, v in question.items() if k != "prefill"}
+                asked_again.append(question["id"])
+            else:
+                question = dict(item)
+                if question.get("id") in by_id:
+                    problems.append(FileProblem(f"{where}.id", f"questionnaire.json already has a question "
+                                                f"{question['id']!r}", f"ask it again with "
+                                                f"{{\"ask_again\": \"{question['id']}\"}}, or give it its own id"))
+                own.append(question)
+            if step.get("asked_when_changed"):
+                shown_if = question.get("show_if")
+                question = {**question, "show_if": {"all": [gate, shown_if]} if shown_if else gate}
+            questions.append(question)
+        steps.append({**{k: step[k] for k in ("id", "title", "intro") if k in step}, "questions": questions})
+    return steps, asked_again, own
+
+
+def _check_changes_question(question_id: str, questionnaire: Questionnaire, path: Path) -> None:
+    first = questionnaire.steps[0].questions
+    question = next((q for q in first if q.id == question_id), None)
+    options = {o.id for o in question.options} if question is not None else set()
+    if question is None or question.type != "choice" or options != {NOTHING_CHANGED, SOMETHING_CHANGED} \
+            or question.show_if is not None or not question.required:
+        raise DataFileError(path, [FileProblem(
+            "$.changes_question", f"{question_id!r} is not an always-shown, required choice in the first step with "
+            f"the options {NOTHING_CHANGED!r} and {SOMETHING_CHANGED!r}", "put such a question first and name it here")])
