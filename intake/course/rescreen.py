@@ -105,21 +105,23 @@ def load_rescreen(schemas: Path, minors_policy: str) -> Rescreen:
     data = load_data_file(path, "rescreen.schema.json")
     main = load_data_file(schemas / "questionnaire.json", "questionnaire.schema.json")
     main_rules = load_data_file(schemas / "rules.json", "rules.schema.json")
-    problems: list[FileProblem] = []
+    problems = _changes_problems(data)
+    if problems:  # the steps asked again are shown by its answer: nothing else can be checked without it
+        raise DataFileError(path, problems)
     steps, asked_again, own = _resolve_steps(data, main, problems)
     questions = {"id": data["id"], "version": data["version"], "languages": main["languages"],
                  "title": data["title"], "words": main["words"], "steps": steps}
     problems += schema_problems(questions, "questionnaire.schema.json")
     rule_ids = {r["id"] for r in main_rules["rules"]}
     problems += [FileProblem(f"$.rules[{i}].id", f"rules.json already has a rule {r.get('id')!r}",
-                             "give this rule its own id") for i, r in enumerate(data["rules"]) if r.get("id") in rule_ids]
+                             "give this rule its own id")
+                 for i, r in enumerate(data["rules"]) if r.get("id") in rule_ids]
     own_rules = {key: main_rules[key] for key in ("version", "windows", "limits", "everyone") if key in main_rules}
     own_rules["rules"] = data["rules"]
     problems += schema_problems(own_rules, "rules.schema.json")
     if problems:
         raise DataFileError(path, problems)
     questionnaire = build_questionnaire(questions, str(path), required={})
-    _check_changes_question(data["changes_question"], questionnaire, path)
     own_step = {"id": "rescreen_own", "title": data["title"], "questions": own}
     assessing = build_questionnaire({**main, "steps": [*main["steps"], own_step]}, str(path))
     build_rules(own_rules, assessing, str(path))  # each own rule checked on its own: problems name its path here
@@ -162,12 +164,15 @@ def _resolve_steps(data: Mapping[str, Any], main: Mapping[str, Any],
     return steps, asked_again, own
 
 
-def _check_changes_question(question_id: str, questionnaire: Questionnaire, path: Path) -> None:
-    first = questionnaire.steps[0].questions
-    question = next((q for q in first if q.id == question_id), None)
-    options = {o.id for o in question.options} if question is not None else set()
-    if question is None or question.type != "choice" or options != {NOTHING_CHANGED, SOMETHING_CHANGED} \
-            or question.show_if is not None or not question.required:
-        raise DataFileError(path, [FileProblem(
-            "$.changes_question", f"{question_id!r} is not an always-shown, required choice in the first step with "
-            f"the options {NOTHING_CHANGED!r} and {SOMETHING_CHANGED!r}", "put such a question first and name it here")])
+def _changes_problems(data: Mapping[str, Any]) -> list[FileProblem]:
+    """The first question must be an always-shown, required choice: nothing changed, or something changed."""
+    wanted = data["changes_question"]
+    first = data["steps"][0]["questions"]
+    question = next((q for q in first if q.get("id") == wanted), None)
+    options = {o.get("id") for o in question.get("options", ())} if question is not None else set()
+    if question is not None and question.get("type") == "choice" and question.get("required") is True \
+            and "show_if" not in question and options == {NOTHING_CHANGED, SOMETHING_CHANGED}:
+        return []
+    return [FileProblem("$.changes_question", f"{wanted!r} is not an always-shown, required choice in the first step "
+                        f"with the options {NOTHING_CHANGED!r} and {SOMETHING_CHANGED!r}",
+                        "put such a question first and name it here")]
