@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from intake.documents.errors import KeyExistsError, SealKeyError
+from intake.privatefile import write_private
 
 KEY_BITS = 3072
 CERT_YEARS = 25
@@ -59,7 +59,7 @@ def _retire(cert_path: Path, folder: Path) -> Path | None:
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _write_new(target, data, 0o644, force=False)
+    write_private(target, data, replace=False, mode=0o644)
     return target
 
 
@@ -71,25 +71,6 @@ def _inside(path: Path, folder: Path | None) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temp = path.with_name(f".{path.name}.new")
-    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(temp, mode)
-    try:
-        if force:
-            os.replace(temp, path)
-        else:
-            os.link(temp, path)
-    finally:
-        if temp.exists():
-            temp.unlink()
 
 
 def create_seal_identity(config, force: bool = False, *, valid_from: datetime | None = None,
@@ -156,9 +137,10 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     try:
-        _write_new(key_path, key_pem, 0o600, force)
+        write_private(key_path, key_pem, replace=force)
         try:
-            _write_new(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644, force)
+            write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM), replace=force,
+                          mode=0o644)
         except OSError:
             key_path.unlink(missing_ok=True)  # never leave a key without its certificate
             raise

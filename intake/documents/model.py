@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -16,6 +14,7 @@ from typing import Any
 
 from intake.conditions import AgeBand
 from intake.documents.errors import OutputError, SignatureInputError
+from intake.privatefile import write_private
 from intake.recordschema import PATTERNS
 from intake.signing import CAPACITIES, signer_problem
 from intake.text import MAX_NAME, MAX_STATEMENT
@@ -218,21 +217,8 @@ def _write_private(path: Path, data: bytes) -> Path:
         raise OutputError(f"{path}: a different file with this name already exists; it was not overwritten. "
                           "Move it away or choose another --out folder.")
     try:
-        handle, temp = tempfile.mkstemp(prefix=".partial-", suffix=".pdf", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o600)
-        try:
-            os.link(temp, path)  # fails instead of replacing a file created meanwhile
-            os.unlink(temp)
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV) or path.exists():
-                raise
-            os.replace(temp, path)  # file systems without hard links
+        write_private(path, data, replace=False)
     except FileExistsError:
-        os.unlink(temp)
         raise OutputError(f"{path}: appeared while writing; it was not overwritten.") from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written ({exc.strerror}).") from None

@@ -24,15 +24,14 @@ line, O_APPEND, under an exclusive lock); the line with the highest entry number
 
 from __future__ import annotations
 
-import fcntl
 import hmac
 import json
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from intake.privatefile import append_private
 from intake.records.crypto import Keyring, check_key_location, key_file
 from intake.records.errors import StorageFullError, StorageIOError
 
@@ -176,14 +175,7 @@ class Checkpoint:
                                    "at": at, "d": digests}
         data = (json.dumps({**body, "mac": self._mac(body)}, sort_keys=True, separators=(",", ":")) + "\n")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                os.write(fd, data.encode("ascii"))
-                os.fdatasync(fd)
-            finally:
-                os.close(fd)
+            append_private(self.path, data.encode("ascii"))
         except OSError as exc:
             where = f"the audit checkpoint {self.path}"
             if exc.errno == 28:

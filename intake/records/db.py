@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import sqlite3
@@ -12,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from intake.privatefile import write_private
 from intake.records.errors import (
     CorruptDatabaseError,
     DatabaseLockedError,
@@ -92,8 +92,7 @@ def identify(conn: sqlite3.Connection) -> tuple[int, int, int]:
 
 def _create_private(path: Path) -> None:
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
+        write_private(path, b"", replace=False)
     except FileExistsError:
         pass
     except OSError as exc:

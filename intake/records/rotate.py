@@ -20,12 +20,12 @@ kept as they were; they can still be checked with the retired key.
 
 from __future__ import annotations
 
-import base64
 import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
+from intake.privatefile import sync_folder, write_private
 from intake.records import anchor, audit, imports, integrity, search
 from intake.records.crypto import (
     KEY_BYTES,
@@ -34,11 +34,10 @@ from intake.records.crypto import (
     check_database_key,
     key_check_value,
     key_file,
+    key_file_text,
     load_keyring,
 )
 from intake.records.errors import KeyFileError, StoreError, WrongKeyError
-
-_HEADER = "# intake data key: keep a copy in a safe place. Without it the records cannot be read.\n"
 
 #: Sealed columns: table, key column(s), sealed column, associated data from the row, JSON or raw bytes.
 _SEALED = (
@@ -60,25 +59,6 @@ def pending_path(key_path: Path) -> Path:
     return key_path.with_name(key_path.name + ".new")
 
 
-def _write_key(path: Path, raw: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(_HEADER + base64.b64encode(raw).decode("ascii") + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def finish_switch(key_path: Path) -> None:
     """Step 3: keeps the old key as `.retired-<time>` and moves the new key into place."""
     new = pending_path(key_path)
@@ -87,7 +67,7 @@ def finish_switch(key_path: Path) -> None:
     if key_path.exists() and not retired.exists():
         os.link(key_path, retired)
     os.replace(new, key_path)
-    _fsync_dir(key_path.parent)
+    sync_folder(key_path.parent)
 
 
 def _rekey(conn, old: Keyring, new: Keyring, now: str, staff: str, device: str) -> None:
@@ -134,7 +114,7 @@ def rotate_data_key(config, *, staff: str, device: str) -> tuple[str, str]:
         old = store.keyring
         raw = secrets.token_bytes(KEY_BYTES)
         try:
-            _write_key(pending_path(key_path), raw)
+            write_private(pending_path(key_path), key_file_text(raw))
         except OSError as exc:
             raise KeyFileError(f"cannot write the new key beside {key_path} ({exc.strerror}); nothing changed."
                                ) from None
