@@ -244,7 +244,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                     out += [f"    {localize(x.label, language)}: {shown_answer(q, x, answers[x.id], language)}"
                             for x in shown]
         out.append("  History:")
-        from intake.records.audit import EVENTS
+        from intake.records.chain import EVENTS
 
         for entry in store.audit_trail(intake.intake_id):
             out.append(f"    #{entry.seq} {_local(store, entry.at)} {EVENTS.get(entry.event, entry.event)} "

@@ -86,8 +86,8 @@ from intake.records.model import (
     ListRow,
     SearchResult,
 )
+from intake.records.sqlite.store import Store
 from intake.records.staff import PinRefused, StaffDirectory, StaffMember
-from intake.records.store import Store
 
 __all__ = [
     "DECISION_KINDS", "KEY_ENV", "STATUSES", "DamagedRow", "Decision", "DocumentInfo", "DraftSummary", "ErasureReport",

@@ -236,27 +236,26 @@ def key_check_value(keyring: Keyring) -> str:
                        "check": base64.b64encode(keyring.seal(b"intake data key check", "meta:key_check")).decode()})
 
 
-def check_database_key(conn, keyring: Keyring, path: Path) -> None:
-    """Confirms the key opens this database, before anything is written to it.
+def check_key(stored_check: str | None, keyring: Keyring, where: Path | str) -> None:
+    """Confirms the key opens the records whose key check (meta `key_check`) is given, before anything is written.
 
     Raises:
-        WrongKeyError: naming the key the database was made with and the key given.
-        CorruptDatabaseError: the database has no key check.
+        WrongKeyError: naming the key the records were made with and the key given.
+        CorruptDatabaseError: the records have no key check.
     """
     from intake.records.errors import CorruptDatabaseError, WrongKeyError
 
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (KEY_CHECK,)).fetchone()
-    if row is None:
-        raise CorruptDatabaseError(f"{path} has no key check, so it was not made by intake or was damaged. "
+    if stored_check is None:
+        raise CorruptDatabaseError(f"{where} has no key check, so it was not made by intake or was damaged. "
                                    "Nothing was changed. Restore the data folder from your backup.")
     stored: Any = {}
     try:
-        stored = json.loads(row[0])
+        stored = json.loads(stored_check)
         keyring.open(base64.b64decode(stored["check"]), "meta:key_check", "the key check")
     except (TamperedRecordError, ValueError, KeyError, TypeError):
         made_with = stored.get("key_id", "?") if isinstance(stored, dict) else "?"
         raise WrongKeyError(
-            f"the data key from {keyring.source} (key {keyring.key_id}) does not open {path}, which was created "
+            f"the data key from {keyring.source} (key {keyring.key_id}) does not open {where}, which was created "
             f"with key {made_with}. Nothing was changed. Use the key kept from when these records were created "
             f"(check your backups, or {KEY_ENV}).") from None
 
