@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Middle, Vertical
@@ -13,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Label, ProgressBar, Static
 
 from intake.questionnaire import Step
+from intake.tui.device import device_of
 
 ResultType = TypeVar("ResultType")
 
@@ -52,6 +54,25 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
         """What was typed on this screen but not yet saved: (step, answers), if anything."""
         return None
 
+    # -- the hint: how to go on from what has the focus, in the device's words ----------------------
+
+    def key_hint(self) -> str | None:
+        """The hint for what has the focus now, shown in the screen's `#keys-hint` (None: no hint to show)."""
+        return None
+
+    def refresh_hint(self) -> None:
+        """Shows the hint for what has the focus now."""
+        hint = self.key_hint()
+        found = self.query("#keys-hint")
+        if hint is not None and found:
+            found.first(Static).update(Content(hint))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.refresh_hint()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.call_after_refresh(self.refresh_hint)  # focus may have gone nowhere (a closed step)
+
 
 class MessageScreen(WizardScreen[ResultType]):
     """A screen that shows one titled message from the wizard texts and nothing about the client.
@@ -62,6 +83,8 @@ class MessageScreen(WizardScreen[ResultType]):
     """
 
     IDLE: ClassVar[str] = "ignore"
+    #: True where the client is done and the message ends with what to do, in the device's words (hand back).
+    HAND_BACK: ClassVar[bool] = False
 
     def __init__(self, clinic: str, texts: Mapping[str, Any]) -> None:
         super().__init__(classes="client")
@@ -72,7 +95,10 @@ class MessageScreen(WizardScreen[ResultType]):
         yield from header(self.clinic)
         with Middle(), Center(), Vertical(classes="message-box"):
             yield Static(Content(self.texts["title"]), classes="screen-title centered")
-            yield Static(Content(self.texts["message"]), classes="big-message centered")
+            message = self.texts["message"]
+            if self.HAND_BACK:
+                message = f"{message} {device_of(self.app).hand_back}"
+            yield Static(Content(message), classes="big-message centered")
             yield from self.compose_below()
 
     def compose_below(self) -> ComposeResult:
