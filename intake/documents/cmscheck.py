@@ -246,7 +246,7 @@ def authority_chain(signer, certificates: list, roots: Sequence = ()) -> list:
     loaded = {der: x509.load_der_x509_certificate(der) for der in encoded}
     chain, remaining = [signer.dump()], [der for der in encoded if der != signer.dump()]
     while remaining:
-        issuer = next((der for der in remaining if _issued_by(loaded[chain[-1]], loaded[der])), None)
+        issuer = next((der for der in remaining if issued_by(loaded[chain[-1]], loaded[der])), None)
         if issuer is None:
             raise SealCheckFailed("a timestamp carries a certificate that is not on its authority's chain; "
                                   "it was altered.")
@@ -255,16 +255,17 @@ def authority_chain(signer, certificates: list, roots: Sequence = ()) -> list:
     top = loaded[chain[-1]]
     anchors = [x509.load_der_x509_certificate(root.dump()) for root in roots]
     if top.issuer == top.subject:
-        verified = _issued_by(top, top)
+        verified = issued_by(top, top)
     else:
-        verified = not anchors or any(_issued_by(top, anchor) for anchor in anchors)
+        verified = not anchors or any(issued_by(top, anchor) for anchor in anchors)
     if not verified:
         raise SealCheckFailed("the top certificate of a timestamp authority's chain does not verify; "
                               "it was altered.")
     return [loaded[der] for der in chain]
 
 
-def _issued_by(child, parent) -> bool:
+def issued_by(child, parent) -> bool:
+    """Whether `parent` (cryptography) issued `child`: its name and its key's signature."""
     from cryptography.exceptions import InvalidSignature
 
     try:

@@ -142,7 +142,7 @@ def test_any_change_to_a_timestamped_document_is_caught(clinic, stamped):
 def test_extend_adds_an_archive_timestamp_and_the_document_outlives_its_certificate(clinic, stamped, tsa):
     pdf = stamped[0]
     tsa.now = EXTENDED_AT
-    extended, report = extend_pdf(pdf, clinic.config, http_timestamper(timestamp_settings(clinic.config)),
+    extended, report, _ = extend_pdf(pdf, clinic.config, http_timestamper(timestamp_settings(clinic.config)),
                                   at=EXTENDED_AT)
     assert extended is not None and extended.startswith(pdf), report.reason
     assert [t.at for t in report.timestamps] == [STAMPED_AT, STAMPED_AT, EXTENDED_AT]
@@ -172,11 +172,11 @@ def test_extending_after_the_certificate_expired_is_refused_not_laundered(untime
     shutil.copytree(clinic.folder / "keys", folder / "keys")
     timed = Clinic(folder, tsa)  # the same seal, now with the authority configured
     tsa.now = datetime(2026, 7, 1, tzinfo=UTC)
-    extended, report = extend_pdf(pdf, timed.config, http_timestamper(timestamp_settings(timed.config)),
+    extended, report, _ = extend_pdf(pdf, timed.config, http_timestamper(timestamp_settings(timed.config)),
                                   at=datetime(2026, 7, 1, tzinfo=UTC))
     assert extended is None and "after the seal certificate expired" in report.reason
     tsa.now = EXTENDED_AT  # before expiry, the same document can be extended
-    extended, report = extend_pdf(pdf, timed.config, http_timestamper(timestamp_settings(timed.config)),
+    extended, report, _ = extend_pdf(pdf, timed.config, http_timestamper(timestamp_settings(timed.config)),
                                   at=EXTENDED_AT)
     assert extended is not None and verify_pdf(extended, timed.config, at=AFTER_EXPIRY).ok
 
