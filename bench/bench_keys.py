@@ -125,7 +125,7 @@ class Client:
             await self.click(tile)
             return
         await self.reach(tile)
-        await self.press("enter" if last_pick and self.bound("enter") not in (None, "press") else "space")
+        await self.press("enter" if last_pick and self.bound("enter") == "pick" else "space")  # (Enter chose before)
 
     async def answer(self, field, value) -> None:
         from textual.widgets import Input, TextArea
@@ -147,6 +147,8 @@ class Client:
                     await self.press("enter")  # moves on (and goes Next from the last answer, where offered)
             return
         tiles = list(field.query("ChoiceTile"))
+        if self.mode == "keys" and await self.by_shown_keys(field, tiles, value):
+            return
         if kind == "yes_no" and self.mode == "keys":
             key = "y" if value else "n"
             if self.app.focused not in tiles:  # into the group, at whichever option takes the Tab
@@ -159,6 +161,24 @@ class Client:
                    and not t.selected]
         for index, tile in enumerate(targets):
             await self.choose(tile, last_pick=index == len(targets) - 1)
+
+
+    async def by_shown_keys(self, field, tiles, value) -> bool:
+        """Answers with the key drawn on each wanted option, where the wizard draws one on every option and does
+        not bind Y/N itself (the wizard after brief C); False where it does not."""
+        kind = field.question.type
+        if kind not in ("yes_no", "choice", "multi_choice") or not all(getattr(t, "key", "") for t in tiles):
+            return False
+        if kind == "yes_no" and self.bound("y"):
+            return False
+        wanted = value if isinstance(value, list) else [value]
+        targets = [t for t in tiles if any(t.value == w and type(t.value) is type(w) for w in wanted)
+                   and not t.selected]
+        if targets and self.app.focused not in tiles:  # into the group, at whichever option takes the Tab
+            await self.reach(next((t for t in tiles if t.focusable), tiles[0]))
+        for tile in targets:
+            await self.press(tile.key.lower())
+        return True
 
 
 async def run(mode: str) -> dict:

@@ -247,7 +247,7 @@ async def _drive(intakes: int) -> dict:
             await client_part(pilot, answers)
             await countersign(pilot)
             await wait_for(pilot, DoneScreen, timeout=120)
-            child = app.session._renderer._child
+            child = getattr(app.session.renderer(), "_child", None)  # (the render worker's child process)
             results["child_max"] = max(results.get("child_max", 0.0), _rss_mb(child.pid) if child else 0.0)
             await press(pilot, "#finish")
             if index == 0:

@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
 from intake.tui.clock import Clock, SystemClock
+from intake.tui.device import KEYBOARD, Device
 from intake.tui.flow import LATER_SCREENS, Flow
 from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen
@@ -43,10 +44,13 @@ class IntakeApp(App[int]):
         idle_timeout: seconds without input before the privacy screen (default: the configuration).
         clock: the clock (frozen in tests and snapshots).
         cursor_blink: False keeps text cursors still (snapshots).
+        device: the device the client uses, for the words on screen (a terminal's keys unless told).
     """
 
     CSS_PATH = "intake.tcss"
     TITLE = "Intake"
+    #: The device the wizard is used on unless told: a terminal's keyboard (a tablet's browser: WebIntakeApp).
+    DEVICE: ClassVar[Device] = KEYBOARD
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(KIOSK_KEYS, "kiosk_block", show=False, priority=True, system=True),
@@ -57,8 +61,9 @@ class IntakeApp(App[int]):
 
     def __init__(self, load_engine: Callable[[], Engine], open_session: Callable[[Engine], IntakeSession], *,
                  clinic: str = "", kiosk: bool = False, idle_timeout: float | None = None,
-                 clock: Clock | None = None, cursor_blink: bool = True) -> None:
+                 clock: Clock | None = None, cursor_blink: bool = True, device: Device | None = None) -> None:
         super().__init__()
+        self.device = device or self.DEVICE
         self._load_engine = load_engine
         self._open_session = open_session
         self.clinic = clinic
@@ -171,6 +176,21 @@ class IntakeApp(App[int]):
         if isinstance(event, _ACTIVITY):
             self._last_activity = time.monotonic()
         await super().on_event(event)
+
+    def action_focus_next(self) -> None:
+        """Tab: on to the next answer or button; a question it reaches shows from its top (see StepScreen)."""
+        super().action_focus_next()
+        self._keyboard_moved()
+
+    def action_focus_previous(self) -> None:
+        """Shift+Tab: back to the previous answer or button, shown as Tab shows it."""
+        super().action_focus_previous()
+        self._keyboard_moved()
+
+    def _keyboard_moved(self) -> None:
+        moved = getattr(self.screen, "keyboard_moved", None)
+        if callable(moved):
+            moved()
 
     def _check_idle(self) -> None:
         if time.monotonic() - self._last_activity < self.idle_timeout:

@@ -100,10 +100,11 @@ class Flow:
 
     async def staff_menu(self) -> None:
         """The staff menu: new intake, resume a draft, or close the app."""
+        from intake.tui import unfinished
         from intake.tui.screens.staff import StaffMenuScreen
 
         session, app = self.session, self.app
-        drafts, waiting = (self.attempt_value(lister) for lister in (session.drafts, session.waiting))
+        drafts, waiting = (self.attempt_value(lister, session) for lister in (unfinished.drafts, unfinished.waiting))
         drafts, waiting = ([] if found is _FAILED else found for found in (drafts, waiting))
         choice = await self.show(StaffMenuScreen(app.clinic, drafts, session.engine.questionnaire,
                                                  session.language, session.engine.config.timezone,
@@ -140,13 +141,14 @@ class Flow:
 
     async def discard(self, intake_id: str, drafts) -> None:
         """Staff discard a draft, with the reason (audited)."""
+        from intake.tui import unfinished
         from intake.tui.screens.staff import DiscardScreen, draft_label
 
         session, app = self.session, self.app
         draft = next(d for d in drafts if d.intake_id == intake_id)
         label = draft_label(draft, session.engine.questionnaire, session.language, session.engine.config.timezone)
         reason = await self.show(DiscardScreen(app.clinic, label))
-        if reason is not None and self.attempt(session.discard, intake_id, reason):
+        if reason is not None and self.attempt(unfinished.discard, session, intake_id, reason):
             app.notify("The draft was discarded.", markup=False)
 
     def close_app(self) -> None:
@@ -296,7 +298,9 @@ class Flow:
                                                 focus_question=question_id))
             if result.action == "back":
                 return
-            if result.action == "next" and self.attempt(session.save_step, step, result.answers, None):
+            stop = session.kind_stop(step, result.answers) is not None  # a deferral: the rest is not asked
+            if result.action == "next" and self.attempt(session.save_step, step, result.answers, None,
+                                                         partial=stop):
                 return
             if result.action == "staff":
                 await self.staff_interrupt()

@@ -27,12 +27,11 @@ from intake.questionnaire import Step
 from intake.treatment import TreatmentPlan
 from intake.tui import ahead
 from intake.tui.clock import Clock, SystemClock
-from intake.tui.state import ClientState, Expected, Resumption, Review, SignatureCapture
+from intake.tui.state import NOT_STORED, ClientState, Expected, Resumption, Review, SignatureCapture
 from intake.validation import Problem
 
 if TYPE_CHECKING:
     from intake.documents.model import Packet
-    from intake.records.model import DraftSummary, ListRow
     from intake.records.store import Store
 
 #: Who acted, for store events the client triggers (staff events name the practitioner).
@@ -91,7 +90,7 @@ class IntakeSession:
 
     def staff(self) -> Actor:
         """The actor for what staff do behind the PIN: the person who unlocked (the shared PIN's "staff")."""
-        return self._unlocked().actor
+        return self.unlocked().actor
 
     def unlocked_by(self, member: Authenticated | None) -> None:
         """Remembers who unlocked, for everything done until the next client."""
@@ -138,13 +137,23 @@ class IntakeSession:
     # -- the client's answers ------------------------------------------------------------------
 
     def begin(self, prefill: Mapping[str, Any] | None = None) -> None:
-        """Starts a new intake in the store, dated today.
+        """Starts a new intake, dated today: in the store with its first answer (Start alone leaves no empty
+        draft), or at once for a returning client, whom staff chose.
 
         Args:
             prefill: answers shown ready-filled for the client to check (a returning client).
         """
         self.reset()
-        self.state = ClientState(intake=self.lifecycle.begin(self.client, prefill))
+        self.state = ClientState(intake=self.lifecycle.begin(self.client, prefill) if prefill else
+                                 Intake(NOT_STORED, self.today(), {}, next_step=self.steps[0].id))
+
+    def _stored(self) -> Intake:
+        """The intake, put in the store now if it is not yet (its first answer is about to be saved)."""
+        intake = self._intake()
+        if not self.state.stored:
+            begun = self.lifecycle.begin(self.client)
+            intake.intake_id, intake.consultation_date = begun.intake_id, begun.consultation_date
+        return intake
 
     def returning_answers(self, full_name: str, date_of_birth: str) -> dict[str, Any] | None:
         """The lasting answers of a returning client's latest intake (looked up by staff), or None."""
@@ -164,8 +173,16 @@ class IntakeSession:
 
     def save_step(self, step: Step, working: Mapping[str, Any], next_step: str | None, *,
                   partial: bool = False) -> None:
-        """Keeps one step's answers and saves the draft (see Lifecycle.save_step)."""
-        self.lifecycle.save_step(self._intake(), step, working, next_step, self.client, partial=partial)
+        """Keeps one step's answers and saves the draft (see Lifecycle.save_step); nothing while no answer
+        was ever given (an intake goes in the store with its first answer)."""
+        if self.state.stored or self._keeps_an_answer(step, working, partial):
+            self.lifecycle.save_step(self._stored(), step, working, next_step, self.client, partial=partial)
+
+    def _keeps_an_answer(self, step: Step, working: Mapping[str, Any], partial: bool) -> bool:
+        """True when saving this step would keep an answer (a partial save leaves wrong ones out)."""
+        given = {k for k, v in working.items() if v not in (None, "", []) and k in {q.id for q in step.questions}}
+        wrong = {p.field for p in self.step_problems(step, working)} if partial and given else set()
+        return bool(given - wrong)
 
     def step_index(self, step_id: str | None) -> int:
         """The position of a step, 0 when unknown."""
@@ -189,7 +206,7 @@ class IntakeSession:
         Raises:
             InvalidRecordError: the answers make no kind stop (for example the contact details are unfinished).
         """
-        self.lifecycle.submit_stopped(self._intake(), self.staff())
+        self.lifecycle.submit_stopped(self._stored(), self.staff())
 
     def waive_kind_stop(self) -> None:
         """Staff carry on with every question after a kind stop (for example, the answer was a misunderstanding)."""
@@ -240,7 +257,7 @@ class IntakeSession:
         The signatures are kept (sealed) until the practitioner countersigns, so an interruption in
         between does not make the client sign again.
         """
-        intake = self._intake()
+        intake = self._stored()
         assessment = self.lifecycle.submit(intake, self.client)
         if self.state.client_signature is not None and assessment.verdict != "defer":
             photo = self.state.photo_signature if self.lifecycle.photo_needed(intake) else None
@@ -252,7 +269,8 @@ class IntakeSession:
         """The rules' starting plan, or None for a deferral."""
         return self.lifecycle.default_plan(self._intake())
 
-    def _unlocked(self) -> Authenticated:
+    def unlocked(self) -> Authenticated:
+        """Who unlocked with a PIN (IntakeError before anyone did)."""
         if self.member is None:
             raise IntakeError("staff must unlock with their PIN first.")
         return self.member
@@ -265,7 +283,7 @@ class IntakeSession:
         Raises:
             IntakeError: an override or clearance for a deferral, one without a reason, or a person who may not.
         """
-        intake, who = self._intake(), self._unlocked()
+        intake, who = self._intake(), self.unlocked()
         if review.decision not in ("none", "keep"):
             self.lifecycle.decide(intake, who, review.decision, review.reason, practitioner_id=review.practitioner_id,
                                   supersede=review.supersede)
@@ -276,7 +294,7 @@ class IntakeSession:
 
     def correct(self, changes: Mapping[str, Any], reason: str, practitioner_id: str | None) -> None:
         """Corrects answers with the client present (see Lifecycle.correct); the client signs the new answers."""
-        self.lifecycle.correct(self._intake(), self._unlocked(), changes, reason, practitioner_id=practitioner_id)
+        self.lifecycle.correct(self._intake(), self.unlocked(), changes, reason, practitioner_id=practitioner_id)
         self.state.client_signature = self.state.photo_signature = self.state.expected = self.state.prepared = None
 
     def decision_history(self) -> tuple[Any, ...]:
@@ -342,28 +360,12 @@ class IntakeSession:
 
     # -- drafts ------------------------------------------------------------------------------------
 
-    def drafts(self) -> list[DraftSummary]:
-        """The unfinished intakes, for the staff menu."""
-        return list(self.store.drafts())
-
     def save_interrupted(self, step: Step | None, working: Mapping[str, Any] | None) -> None:
         """Saves what a client typed on a step that was left unfinished (idle, staff pause)."""
         if self.state.intake is None or self.state.submitted:
             return
         if step is not None and working is not None:
             self.save_step(step, working, step.id, partial=True)
-
-    def discard(self, intake_id: str, reason: str) -> None:
-        """Erases a draft staff abandon on purpose; the audit trail keeps who and why (never undone)."""
-        self.lifecycle.discard(intake_id, reason, self._unlocked())
-
-    def waiting(self) -> list[ListRow]:
-        """Today's submitted intakes still without documents (e.g. the app closed before review)."""
-        today, found = self.today(), []
-        for status in ("submitted", "deferred"):
-            rows = self.store.search(status=status, limit=50).rows
-            found += [r for r in rows if str(r.consultation_date) == today]
-        return [r for r in found if not self.store.load_intake(r.intake_id).documents]
 
     def resume(self, intake_id: str) -> Resumption:
         """Loads an unfinished intake and says where the wizard continues.

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 #: A signature as captured on screen is the documents' own Signature (one type for every front end).
 SignatureCapture = Signature
+#: The id of an intake the client started but has not answered yet: it is not in the store (`ClientState.stored`).
+NOT_STORED = ""
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,13 @@ class ClientState:
 
     @property
     def intake_id(self) -> str | None:
-        """The intake's id, once begun."""
-        return self.intake.intake_id if self.intake else None
+        """The intake's id, once it is in the store."""
+        return self.intake.intake_id if self.intake and self.stored else None
+
+    @property
+    def stored(self) -> bool:
+        """True once the intake is in the store (the client gave a first answer, or staff started it)."""
+        return self.intake is not None and self.intake.intake_id != NOT_STORED
 
     @property
     def consultation_date(self) -> str:

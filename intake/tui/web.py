@@ -18,6 +18,7 @@ from textual.widgets import Input, TextArea
 
 from intake.datetyping import TYPING
 from intake.tui.app import IntakeApp
+from intake.tui.device import TOUCH
 from intake.tui.widgets.questions import QuestionField
 from intake.tui.widgets.signature_pad import SignaturePad
 
@@ -80,6 +81,7 @@ class WebIntakeApp(IntakeApp):
     """IntakeApp that sends the page "keyboard" and "pointer" messages through the web driver."""
 
     CSS_PATH = str(Path(__file__).with_name("intake.tcss"))
+    DEVICE = TOUCH  # a tablet's browser: taps, scrolling and an on-screen keyboard
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

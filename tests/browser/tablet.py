@@ -122,7 +122,8 @@ class Tablet:
              last: bool = False) -> tuple[float, float] | None:
         """The centre (CSS pixels) of `needle` on screen, optionally on a row below the row showing `after`.
 
-        `last`: the lowest match (buttons sit at the bottom, below any text using the same word).
+        `last`: the lowest, rightmost match (buttons sit at the bottom, below and after any text using the same
+        word, such as a hint that names the button).
         """
         screen = self.settled()
         if not screen:
@@ -137,7 +138,8 @@ class Tablet:
         pattern = re.compile(rf"(?<![\w]){re.escape(needle)}(?![\w])")
         rows = range(start, min(len(lines), start + within))
         for row in reversed(rows) if last else rows:
-            match = pattern.search(lines[row])
+            matches = list(pattern.finditer(lines[row]))
+            match = matches[-1] if matches and last else matches[0] if matches else None
             if match:
                 cell_w, cell_h = screen["width"] / screen["cols"], screen["height"] / screen["rows"]
                 column = (match.start() + match.end()) / 2

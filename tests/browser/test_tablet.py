@@ -77,6 +77,15 @@ def sign(tablet: Tablet) -> None:
     tablet.drag(points, pause=0.01)
 
 
+#: Words that name a key: a tablet's screen names none of them.
+KEY_WORDS = ("Enter", "Space", "Tab:", "Page Down", "↑", "↓", "Press ", "press ")
+
+
+def touch_free(text: str) -> list[str]:
+    """The key words on a screen (none, on a tablet)."""
+    return [word for word in KEY_WORDS if word in text]
+
+
 def ink_cells(text: str) -> int:
     """How many cells of the screen show ink (braille dots)."""
     return sum(1 for ch in text if 0x2801 <= ord(ch) <= 0x28FF)
@@ -115,15 +124,23 @@ def test_a_paired_tablet_walks_a_complete_intake_by_touch(browser, paired_server
             if record.get(question.id) not in (None, [], ""):
                 answer(tablet, engine, question, record[question.id])
         shot(tablet, f"step-{number}")
+        assert not touch_free(tablet.text()), tablet.text()  # no key named, and no key drawn on an option
         tablet.tap("Next", last=True)
 
-    tablet.wait_for("Please check your answers", "Maria Okonkwo-Smith")
+    review = tablet.wait_for("Please check your answers", "Maria Okonkwo-Smith")
+    assert "Tap an answer or Change to correct it" in review and not touch_free(review)  # taps, no keys named
+    shot(tablet, "review")
     tablet.tap("My answers are true", last=True)
-    tablet.wait_for("About your treatment")
+    information = tablet.wait_for("About your treatment")
+    # the tablet's own words: scroll on while there is more (a tall portrait screen may show it all at once)
+    assert ("Please scroll to the end to continue." in information or "Read to the end: tap I have read this."
+            in information) and not touch_free(information), information
+    shot(tablet, "information")
     tablet.inputmode("none", autocorrect="off")  # no text field here: a tap raises no keyboard
     assert "xterm-helper-textarea" in tablet.focused()  # (the textarea keeps the focus for the next field)
     tablet.tap("I have read this", last=True)
-    tablet.wait_for("Sign here")
+    signing = tablet.wait_for("Sign here")
+    assert "Use your finger." in signing and "mouse" not in signing
     sign(tablet)
     assert ink_cells("".join(tablet.settled()["lines"])) > 30
     shot(tablet, "signature")

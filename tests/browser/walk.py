@@ -42,8 +42,9 @@ def answer(tablet: Tablet, engine: Engine, question, value: Any) -> None:
         # text field; the page's keyboard follows the wizard's focus, see test_tablet's check on a tile screen)
     elif kind in ("choice", "multi_choice"):
         chosen = value if isinstance(value, list) else [value]
+        mark = "[ ]" if kind == "multi_choice" else "( )"  # the option's tile, not its words in the help text
         for option in question.options:
             if option.id in chosen:
-                tablet.tap(localize(option.label, lang), after=label, within=3 * len(question.options) + 4)
+                tablet.tap(f"{mark} {localize(option.label, lang)}", after=label, within=3 * len(question.options) + 6)
     elif kind == "acknowledgement" and value:
         tablet.tap(label)

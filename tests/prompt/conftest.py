@@ -56,3 +56,11 @@ def without_kind_stop(config):
     from dataclasses import replace
 
     return replace(config, data={**config.data, "policy": {**config.section("policy"), "kind_stop": False}})
+
+
+def asking_every_question(config):
+    """The same clinic with a guardian's consent for minors (`[policy] minors = "clearance"`), the policy under
+    which every question of the questionnaire can be asked."""
+    from dataclasses import replace
+
+    return replace(config, data={**config.data, "policy": {**config.section("policy"), "minors": "clearance"}})

@@ -15,18 +15,10 @@ from intake.engine import Engine
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
 from tests.documents.personas import CONSULTATION_TEXT, _date_value, _satisfy, _text_value, baseline, fill
+from tests.prompt.conftest import asking_every_question
 from tests.prompt.fake import KeyboardPrompter, key_of
 
-
-def _engine_asking_every_question() -> Engine:
-    """The demo clinic with a guardian's consent for minors, the policy under which every question can be asked."""
-    from dataclasses import replace
-
-    base = Engine.load().config
-    return Engine.load(replace(base, data={**base.data, "policy": {**base.section("policy"), "minors": "clearance"}}))
-
-
-ENGINE = _engine_asking_every_question()
+ENGINE = Engine.load(asking_every_question(Engine.load().config))
 QUESTIONS = tuple(ENGINE.questionnaire.questions())
 BASE = baseline(ENGINE)
 

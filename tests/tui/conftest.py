@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import inspect
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -54,13 +55,16 @@ _OPEN_SESSIONS: list[IntakeSession] = []
 
 
 def build_app(engine, *, kiosk: bool = False, idle: float | None = None, clock=FROZEN,
-              fake_renderer: bool = False, child_renderer: bool = False) -> IntakeApp:
+              fake_renderer: bool = False, child_renderer: bool = False, app_class: type[IntakeApp] = IntakeApp,
+              load: Callable[[], Any] | None = None) -> IntakeApp:
     """An app on the shared engine with the real record store and renderer (in the test's folder).
 
     Args:
         fake_renderer: use the in-memory stand-in (to make rendering fail or slow on purpose).
         child_renderer: render in a child process as `intake start` does (slower to start), instead
             of one renderer shared in-process by every test.
+        app_class: the app (the tablet's `WebIntakeApp`, for its device and words).
+        load: loads the engine in the app's loading thread (e.g. slowly, on purpose); by default `engine`.
     """
     documents = fake_documents if fake_renderer else documents_in_a_child_process if child_renderer \
         else real_documents
@@ -71,7 +75,7 @@ def build_app(engine, *, kiosk: bool = False, idle: float | None = None, clock=F
         _OPEN_SESSIONS.append(session)
         return session
 
-    return IntakeApp(lambda: engine, open_session, clinic=engine.config.clinic["name"], kiosk=kiosk,
+    return app_class(load or (lambda: engine), open_session, clinic=engine.config.clinic["name"], kiosk=kiosk,
                      idle_timeout=idle, clock=clock, cursor_blink=False)
 
 

@@ -170,6 +170,7 @@ async def samples(pilot, theme: str) -> list[Measure]:
     await add("welcome: clinic", welcome.query_one("#welcome-clinic"))
     await add("welcome: message", welcome.query_one("#welcome-message"))
     await add("welcome: Start (primary), focused", welcome.query_one("#begin", Button))
+    await add("welcome: how to start (muted)", welcome.query_one("#welcome-status"))
     step = await begin(pilot)
     await settle()
     await add("top bar: clinic", step.query_one(".topbar-clinic"))
@@ -197,7 +198,8 @@ async def samples(pilot, theme: str) -> list[Measure]:
     yes.focus()
     await settle()
     await add("option, focused (ring)", yes, line=True)
-    await pilot.press("space")
+    await pilot.press("space")  # (a yes/no answer goes on to the next question: back to it)
+    yes.focus()
     await settle()
     await add("option (●) chosen, focused (ring)", yes, line=True)
     no.focus()
@@ -235,6 +237,13 @@ async def samples(pilot, theme: str) -> list[Measure]:
     await add("option [✓] ticked", concerns[0])
     await add("long answer box, focused (ring)", step.query_one("#q-goals TextArea", TextArea), line=True)
     await add("help text under a question", step.query_one("#q-goals .q-label", Static))
+    await add("how to leave a long answer (muted)", step.query_one("#q-goals .q-leave", Static))
+    sensitive = step.query_one("#q-sensitive_skin")
+    sensitive.focus_answer()
+    await pilot.press("y")  # an answer that carries a finding is said back
+    await settle()
+    await add("answer said back (You said: …)", sensitive.query_one(".q-echo", Static))
+    await pilot.press("n")
     # The review, the information and the signature.
     from intake.tui.screens.information import InformationScreen
     from intake.tui.screens.review import ReviewScreen
@@ -250,7 +259,10 @@ async def samples(pilot, theme: str) -> list[Measure]:
     review = await wait_for(pilot, ReviewScreen)
     await settle()
     await add("review: step heading", review.query_one(".review-step-title"))
-    await add("review: an answer", review.query_one(".answer-row"))
+    await add("review: an answer, focused (ring)", review.query_one(".answer-row"), line=True)
+    review.query(".answer-row")[1].focus()
+    await settle()
+    await add("review: an answer", review.query(".answer-row")[0])
     await add("review: Change button", review.query_one(".change-button", Button))
     await add("review: the statement", review.query_one("#review-statement"))
     await press(pilot, "#confirm")

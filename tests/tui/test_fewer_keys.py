@@ -1,10 +1,12 @@
-"""Fewer keys without weakening what is agreed: Enter on information read to its end; a typed name stays typed."""
+"""Fewer keys without weakening what is agreed: Enter on information read to its end; a typed name stays typed;
+Enter never ticks the typed signature's statement (Space does)."""
 
 from __future__ import annotations
 
 from textual.widgets import Button, Input
 
-from intake.tui.screens.information import READ_ENTER, InformationScreen
+from intake.tui.device import KEYBOARD
+from intake.tui.screens.information import InformationScreen
 from intake.tui.screens.review import ReviewScreen
 from intake.tui.screens.signature import SignatureScreen
 from intake.tui.widgets.tiles import ChoiceTile
@@ -36,9 +38,9 @@ async def test_enter_on_the_text_read_to_its_end_is_i_have_read_this(engine, sui
         assert app.focused is info.query_one("#info-body")
         await pilot.press("down", "enter")  # not yet at the end: Enter does nothing
         await pilot.pause()
-        assert app.screen is info and READ_ENTER not in str(info.query_one("#read-hint").render())
+        assert app.screen is info and KEYBOARD.read_done not in str(info.query_one("#read-hint").render())
         await _read_to_the_end(pilot, info)
-        assert READ_ENTER in str(info.query_one("#read-hint").render())  # shown once it works
+        assert KEYBOARD.read_done in str(info.query_one("#read-hint").render())  # shown once it works
         await pilot.press("enter")
         await wait_for(pilot, SignatureScreen)
 
@@ -54,11 +56,15 @@ async def test_enter_on_back_still_goes_back(engine, suitable_answers):
 
 
 async def _sign_typed(pilot, signature: SignatureScreen, name: str) -> None:
-    await pilot.press(*[" " if c == " " else c for c in name])
+    await pilot.press(*["space" if c == " " else c for c in name])
     await pilot.press("enter")  # on to the statement
-    assert pilot.app.focused is signature.query_one("#typed-intent", ChoiceTile)
-    await pilot.press("enter")  # ticks it, on to Sign
-    assert signature.query_one("#typed-intent", ChoiceTile).selected
+    intent = signature.query_one("#typed-intent", ChoiceTile)
+    assert pilot.app.focused is intent
+    await pilot.press("enter")  # Enter never ticks it: it says what is needed
+    assert not intent.selected and pilot.app.focused is intent
+    assert "Please tick the statement" in str(signature.query_one("#sig-problem").render())
+    await pilot.press("space")  # ticks it, on to Sign
+    assert intent.selected and pilot.app.focused is signature.query_one("#sign")
     await pilot.press("enter")
 
 

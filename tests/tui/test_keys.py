@@ -40,27 +40,33 @@ async def test_an_option_group_is_one_tab_stop_and_arrows_move_inside_it(engine,
         assert app.focused is step.query_one("#q-goals TextArea")
 
 
-async def test_y_and_n_answer_a_yes_no_question_and_go_on_then_next(engine, suitable_answers):
+async def test_y_and_n_answer_and_go_on_and_the_last_answer_waits_on_next(engine, suitable_answers):
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
         step = await _to_step(pilot, suitable_answers, "skin_today")
-        questions = [q for q in app.session.engine.questionnaire.visible_in(step.step, suitable_answers)]
         assert app.focused in step.query_one("#q-skin_infection").query(ChoiceTile)
         await pilot.press("n")
         assert step.working["skin_infection"] is False
         assert app.focused in step.query_one("#q-active_acne").query(ChoiceTile)  # on to the next question
-        yes = next(t for t in step.query_one("#q-active_acne").query(ChoiceTile) if t.value is True)
-        await pilot.press("y")
-        assert step.working["active_acne"] is True and yes.selected and "(●)" in str(yes.render())
-        await pilot.press("shift+tab", "n")  # changed my mind about the question before: N on it again
-        assert step.working["skin_infection"] is False
-        for question in questions:
-            if question.type == "yes_no" and step.working.get(question.id) is None:
-                step.query_one(f"#q-{question.id}").focus_answer()
-                await pilot.press("n")
-                await pilot.pause()
-        assert isinstance(app.screen, StepScreen) and app.screen is not step  # N on the last one went Next
-        assert app.screen.step.id == "health"
+        await pilot.press("shift+tab")  # back to the question before: its answer shows where the focus is
+        assert app.focused is next(t for t in step.query_one("#q-skin_infection").query(ChoiceTile) if t.selected)
+        await pilot.press("n")
+        assert step.working["skin_infection"] is False and app.focused in step.query_one("#q-active_acne").query(
+            ChoiceTile)
+        await pilot.press(*"nnnnnn")  # the other yes/no questions up to "Have you ever had any of these…"
+        history = step.query_one("#q-skin_condition_history")
+        assert app.focused in history.query(ChoiceTile) and "skin_condition_history" not in step.working
+        await pilot.press("n", "enter")  # "None of these" is N; Enter goes on
+        assert step.working["skin_condition_history"] == ["none"]
+        await pilot.press(*"nnn")  # the last question answered: the focus waits on Next, the step stays
+        await pilot.pause()
+        assert app.screen is step and app.focused is step.query_one("#next", Button)
+        assert "Enter: Next" in str(step.query_one("#keys-hint").render())
+        await pilot.press("enter")
+        screen = await wait_for(pilot, StepScreen)
+        while screen is step:
+            screen = await wait_for(pilot, StepScreen)
+        assert screen.step.id == "health"
 
 
 async def test_enter_goes_on_from_a_text_answer_and_next_only_when_the_step_is_valid(engine):
@@ -69,12 +75,16 @@ async def test_enter_goes_on_from_a_text_answer_and_next_only_when_the_step_is_v
         step = await begin(pilot)
         name = step.query_one("#q-full_name Input", Input)
         assert app.focused is name
+        await pilot.press("enter")  # nothing typed yet: it says what is needed, and stays
+        assert app.focused is name and "needs an answer" in str(step.query_one("#q-full_name .q-problem").render())
         await pilot.press("A", "n", "n", "space", "L", "e", "e", "enter")
         assert step.working["full_name"] == "Ann Lee"
         assert app.focused is step.query_one("#q-date_of_birth Input")
         has_gp = step.query_one("#q-has_gp")
         has_gp.focus_answer()
-        await pilot.press("n")  # the last question, but the step is not complete: no Next
+        await pilot.press("n")  # the last question: on to Next, not through it
+        assert app.screen is step and app.focused is step.query_one("#next")
+        await pilot.press("enter")  # the step is not complete: no Next
         await pilot.pause()
         assert app.screen is step and "Please look at the" in str(step.query_one("#step-summary").render())
         assert app.focused is step.query_one("#q-date_of_birth Input")  # the first problem

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import copy
 
-from textual.widgets import Static
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from textual.widgets import Button, Static
 
+from intake.tui.device import KEYBOARD
 from intake.tui.screens.information import InformationScreen
 from intake.tui.screens.kindstop import KindStopScreen, StoppedScreen
 from intake.tui.screens.signature import SignatureScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
+from intake.tui.widgets.questions import QuestionField
 from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app, events
 from tests.tui.driver import enter_pin, fill_step, open_staff_menu, press, wait_for
+from tests.tui.running import RunningApp, client_at
 from tests.tui.test_flow import start
+from tests.tui.test_random_keys import KEYS
 
 
 def _pregnant():
@@ -115,3 +122,57 @@ async def test_a_minor_completes_the_contact_step_before_the_stop(engine):
         await fill_step(pilot, answers)
         await press(pilot, "#next")
         await wait_for(pilot, KindStopScreen)
+
+
+async def test_a_deferring_answer_closes_the_rest_of_the_step_and_next_is_the_way_on(engine):
+    app = build_app(engine, kiosk=True, fake_renderer=True)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        screen = await _to_health_step(pilot, _pregnant())
+        pregnant = screen.query_one("#q-pregnant_or_breastfeeding", QuestionField)
+        assert app.focused in pregnant.query("ChoiceTile")
+        await pilot.press("y")  # pregnant: the practitioner will talk with the client
+        await pilot.pause()
+        box = screen.query_one("#step-kind-stop")
+        assert box.has_class("-shown") and KEYBOARD.kind_stop in str(box.render())
+        assert screen.stopped and app.focused is screen.query_one("#next", Button)
+        assert all(f.disabled for f in screen.query(QuestionField))  # not focusable, not answerable
+        assert screen.query_one("#back", Button).disabled
+        assert not [w for w in screen.focus_chain if w.id != "next"]  # the one way on
+        assert "Enter: Next" in str(screen.query_one("#keys-hint").render())
+        assert pregnant.echoed == "You said: Yes"  # said back, with no way to change it offered
+        await pilot.press("n", "tab", "shift+tab", "space", "down", "1")
+        assert screen.working == {"pregnant_or_breastfeeding": True}
+        await pilot.press("enter")
+        await wait_for(pilot, KindStopScreen)
+
+
+@pytest.fixture(scope="module")
+def running(engine):
+    app = RunningApp(build_app(engine, kiosk=True, fake_renderer=True), SIZES["small"])
+    yield app
+    app.close()
+
+
+async def _keys_after_the_stop(pilot, keys: list[str]) -> None:
+    app = pilot.app
+    answers = _pregnant()
+    screen = await client_at(pilot, answers, "health")
+    await pilot.press("y")
+    await pilot.pause()
+    assert screen.stopped
+    session = app.session
+    given = {**session.state.answers, "pregnant_or_breastfeeding": True}  # every answer up to the stop
+    intake_id = session.state.intake_id
+    for key in keys:
+        await pilot.press(key)
+    await pilot.pause()
+    app._save_draft()  # whatever is on screen now, as the idle timeout or a closed page would keep it
+    assert session.store.load_intake(intake_id).answers == given
+    assert session.kind_stop() is not None and session.state.answers == given
+
+
+@settings(max_examples=24, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(keys=st.lists(st.sampled_from(KEYS), min_size=1, max_size=14))
+def test_nothing_pressed_after_a_kind_stop_changes_the_answers_given(running, keys):
+    running.call(lambda pilot: _keys_after_the_stop(pilot, keys))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Button, Input
 
 from intake.tui.screens.handback import PinScreen
 from intake.tui.screens.practitioner import PractitionerScreen
@@ -53,11 +53,11 @@ async def test_outside_kiosk_mode_ctrl_q_saves_the_draft_and_quits(engine, suita
     async with app.run_test(size=SIZES["small"]) as pilot:
         await begin(pilot)
         await fill_step(pilot, {"full_name": "Maria Okonkwo-Smith", "phone": "not a phone"})
-        intake_id = app.session.state.intake_id
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
-    view = app.session.store.load_intake(intake_id)
+    [draft] = app.session.store.drafts()
+    view = app.session.store.load_intake(draft.intake_id)
     assert view.answers == {"full_name": "Maria Okonkwo-Smith"}  # the wrong phone number is left out
     assert view.next_step == "about_you"
 
@@ -122,14 +122,14 @@ async def test_idle_client_sees_privacy_screen_then_a_clean_welcome(engine):
             await pilot.press(key)
             await asyncio.sleep(0.02)
         assert app.screen is step
-        intake_id = app.session.state.intake_id
         privacy = await wait_for(pilot, PrivacyScreen, timeout=3)
         assert "Maria" not in "".join(str(w.render()) for w in privacy.query("Static"))
         assert app.session.state.intake_id is None and app.session.state.answers == {}
         await pilot.press("space")
         welcome = await wait_for(pilot, WelcomeScreen)
         assert len(app.screen_stack) == 2 and app.screen is welcome
-    view = app.session.store.load_intake(intake_id)
+    [draft] = app.session.store.drafts()
+    view = app.session.store.load_intake(draft.intake_id)
     assert view.answers["phone"] == "+44 7700 900123" and view.next_step == "about_you"
 
 
@@ -165,3 +165,50 @@ async def test_client_text_with_markup_is_shown_literally(engine, name):
         problem = step.query_one("#q-full_name .q-problem")
         assert "Names can use letters" in str(problem.render())
         assert step.query_one("#q-full_name Input", Input).value == name
+
+
+async def _walk_away(pilot) -> None:
+    """Nobody touches the kiosk: the privacy screen comes, and a key leaves it."""
+    app = pilot.app
+    app.idle_timeout = 0.3
+    await wait_for(pilot, PrivacyScreen, timeout=3)
+    app.idle_timeout = 600
+    await pilot.press("enter")
+    welcome = await wait_for(pilot, WelcomeScreen)
+    await pilot.pause(0.2)
+    assert app.screen is welcome and app.session.state.intake is None  # the kiosk's welcome, not a new form
+
+
+async def test_the_privacy_screen_returns_to_welcome_and_staff_find_the_walked_away_draft(engine):
+    app = build_app(engine, kiosk=True)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await begin(pilot)
+        await pilot.press(*"Maria")
+        await _walk_away(pilot)
+        assert [d.client_label for d in app.session.store.drafts()] == ["Maria"]
+        await begin(pilot)  # the next person presses Start, answers nothing and walks away too
+        assert app.session.store.drafts()[0].client_label == "Maria"
+        await _walk_away(pilot)
+        [draft] = app.session.store.drafts()  # no empty draft beside the walked-away one
+        menu = await open_staff_menu(pilot)
+        assert "Maria" in str(menu.query_one("#draft-0", Button).label)
+        await press(pilot, "#draft-0")  # staff resume it where it stopped
+        step = await wait_for(pilot, StepScreen)
+        assert step.query_one("#q-full_name Input", Input).value == "Maria"
+        assert app.session.state.intake_id == draft.intake_id
+
+
+async def test_start_alone_leaves_no_draft_a_first_answer_makes_one(engine):
+    app = build_app(engine, kiosk=True)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        step = await begin(pilot)
+        await pilot.press("enter", "tab", "enter")  # keys that answer nothing
+        app._save_draft()  # (as the idle timeout, a staff pause or a closed page would)
+        assert app.session.store.drafts() == [] and app.session.state.intake_id is None
+        step.autosave()
+        assert app.session.store.drafts() == []
+        await pilot.press("shift+tab", "A")  # back to the name: the first answer, now there is a draft to keep
+        app._save_draft()
+        [draft] = app.session.store.drafts()
+        assert app.session.state.intake_id == draft.intake_id
+        assert app.session.store.load_intake(draft.intake_id).answers == {"full_name": "A"}

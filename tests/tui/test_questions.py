@@ -109,13 +109,18 @@ async def test_choosing_options_and_confirming_statements(engine, suitable_answe
         await pilot.press("space")
         await pilot.pause()
         assert step.working["ack_results_vary"] is True and ack.selected
-        await pilot.press("space")  # Space toggles
+        assert app.focused is step.query_one("#q-ack_aftercare ChoiceTile")  # ticked: on to the next statement
+        await pilot.press("shift+tab", "space")  # Space toggles
         await pilot.pause()
-        assert step.working["ack_results_vary"] is None and not ack.selected
-        await pilot.press("enter", "enter")  # Enter ticks (never unticks) and goes on to the next statement
+        assert step.working["ack_results_vary"] is None and not ack.selected and app.focused is ack
+        await pilot.press("enter")  # Enter never ticks: it says what is needed, and stays
         await pilot.pause()
-        assert step.working["ack_results_vary"] is True and ack.selected
-        assert step.working["ack_aftercare"] is True and app.focused is step.query_one("#q-ack_electronic ChoiceTile")
+        assert step.working["ack_results_vary"] is None and not ack.selected and app.focused is ack
+        assert "Please confirm this statement" in str(step.query_one("#q-ack_results_vary .q-problem").render())
+        await pilot.press("space")
+        await pilot.pause()
+        assert step.working["ack_results_vary"] is True and "ack_aftercare" not in step.working
+        assert app.focused is step.query_one("#q-ack_aftercare ChoiceTile")  # ticked, and on to the next
 
 
 async def test_free_text_with_markup_is_shown_literally_on_the_review(engine, suitable_answers):

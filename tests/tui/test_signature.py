@@ -7,6 +7,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input
 
 from intake.signing import same_name
+from intake.tui.device import KEYBOARD
 from intake.tui.screens.signature import SignatureScreen
 from intake.tui.state import SignatureCapture
 from intake.tui.widgets.signature_pad import SignaturePad
@@ -79,7 +80,7 @@ async def test_a_tap_is_not_a_signature_and_a_drawing_is():
         await pilot.pause()
         await draw(pilot, [(10, 3)])
         await press(pilot, "#sign")
-        assert "Please sign in the box" in str(app.screen.query_one("#sig-problem").render())
+        assert KEYBOARD.sign_missing == str(app.screen.query_one("#sig-problem").render())
         assert app.result is None
         await draw(pilot, [(5, 2), (15, 4), (25, 2), (35, 5)])
         await press(pilot, "#sign")

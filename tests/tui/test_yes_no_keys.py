@@ -122,8 +122,11 @@ async def test_the_wizard_answers_with_the_languages_keys_and_shows_them(tmp_pat
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
         step = await begin(pilot)
-        assert f"{keys.hint} answer" in str(step.query_one(".keys-hint", Static).render())
         field = next(f for f in step.query(YesNoField) if f.display)
+        field.focus_answer()
+        await pilot.pause()
+        yes_key, no_key = keys.shown  # the hint names the keys and their answers in the client's language
+        assert f"{yes_key}: {yes_label} · {no_key}: {no_label}" in str(step.query_one("#keys-hint", Static).render())
         tiles = list(field.query(ChoiceTile))
         assert [t.label for t in tiles] == [yes_label, no_label]
         assert [t.key for t in tiles] == list(keys.shown)  # each tile shows its key

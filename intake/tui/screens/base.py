@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Middle, Vertical
@@ -51,6 +52,25 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
     def draft(self) -> tuple[Step, Mapping[str, Any]] | None:
         """What was typed on this screen but not yet saved: (step, answers), if anything."""
         return None
+
+    # -- the hint: how to go on from what has the focus, in the device's words ----------------------
+
+    def key_hint(self) -> str | None:
+        """The hint for what has the focus now, shown in the screen's `#keys-hint` (None: no hint to show)."""
+        return None
+
+    def refresh_hint(self) -> None:
+        """Shows the hint for what has the focus now."""
+        hint = self.key_hint()
+        found = self.query("#keys-hint")
+        if hint is not None and found:
+            found.first(Static).update(Content(hint))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.refresh_hint()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.call_after_refresh(self.refresh_hint)  # focus may have gone nowhere (a closed step)
 
 
 class MessageScreen(WizardScreen[ResultType]):

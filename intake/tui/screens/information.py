@@ -12,12 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from intake.tui.device import device_of
 from intake.tui.screens.base import WizardScreen, header, staff_button
-
-#: Shown until the information has been scrolled to its end.
-READ_TO_THE_END = "Please read to the end (↓, Page Down or End) to continue."
-#: Shown once it has: Enter (on the text) then does what "I have read this" does (not named twice on screen).
-READ_ENTER = "Read to the end: Enter goes on."
 
 
 class InformationScreen(WizardScreen[str]):
@@ -53,7 +49,7 @@ class InformationScreen(WizardScreen[str]):
         with Horizontal(classes="navbar"):
             yield Button("Back", id="back")
             yield staff_button()
-            yield Static(Content(READ_TO_THE_END), id="read-hint", classes="keys-hint")
+            yield Static(Content(device_of(self.app).read_more), id="read-hint", classes="keys-hint")
             yield Button("I have read this", id="continue", variant="primary", disabled=True)
 
     def on_mount(self) -> None:
@@ -69,7 +65,7 @@ class InformationScreen(WizardScreen[str]):
             button = self.query_one("#continue", Button)
             if button.disabled:
                 button.disabled = False
-                self.query_one("#read-hint", Static).update(READ_ENTER)
+                self.query_one("#read-hint", Static).update(Content(device_of(self.app).read_done))
                 self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -6,6 +6,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from intake.tui.device import device_of
 from intake.tui.screens.base import MessageScreen
 
 #: Seconds before the privacy screen gives way to the welcome screen by itself.
@@ -13,10 +14,11 @@ SHOW_SECONDS = 20.0
 
 
 class PrivacyScreen(MessageScreen[None]):
-    """Explains that the form closed. Any key or tap, or 20 seconds, dismisses it."""
+    """Explains that the form closed. Any key or tap, or 20 seconds, dismisses it, to the kiosk's welcome
+    screen (never to a new form: the key that leaves this screen goes no further)."""
 
     def compose_below(self) -> ComposeResult:
-        yield Static("Tap anywhere to continue.", classes="centered hint")
+        yield Static(device_of(self.app).privacy, classes="centered hint")
 
     def on_mount(self) -> None:
         self.set_timer(SHOW_SECONDS, self._done)

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, ContentSwitcher, Input, Static
 
 from intake.signing import same_name
 from intake.tui.clock import Clock
+from intake.tui.device import device_of
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.state import SignatureCapture
 from intake.tui.widgets.signature_pad import SignaturePad
 from intake.tui.widgets.tiles import ChoiceTile
+
+#: What a typed signature still needs when its statement is not ticked.
+_TICK = "Please tick the statement to confirm that your typed name is your signature."
 
 
 class SignatureScreen(WizardScreen[SignatureCapture | str]):
@@ -31,6 +36,9 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
         context: a line shown above the statement (e.g. the photo uses chosen).
         typing: open on the typed name (the client typed their name for the signature before this one).
     """
+
+    #: Enter on the typed name's statement goes on to Sign once it is ticked (it never ticks it: Space does).
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "go_on", "Go on", show=False)]
 
     def __init__(self, clinic: str, texts: Mapping[str, Any], statement: str, full_name: str,
                  clock: Clock, context: str = "", *, typing: bool = False) -> None:
@@ -50,10 +58,12 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
         yield Static(Content(self.statement), id="sig-statement")
         with ContentSwitcher(initial="sig-draw", id="sig-mode"):
             with Vertical(id="sig-draw"):
-                yield Static(Content(self.texts["draw_hint"]), classes="sig-hint")
+                yield Static(Content(f"{self.texts['draw_hint']} {device_of(self.app).sign_draw}"),
+                             classes="sig-hint")
                 yield SignaturePad(hint="Sign here", id="pad")
             with Vertical(id="sig-type"):
                 yield Static(Content(self.texts["type_hint"]), classes="sig-hint")
+                yield Static("", id="keys-hint", classes="sig-hint")
                 yield Input(placeholder="Your full name", id="typed-name", max_length=120)
                 yield ChoiceTile(self.texts["typed_statement"], True, mark="check", id="typed-intent",
                                  classes="-statement")
@@ -106,14 +116,29 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
         else:
             self.query_one("#switch", Button).focus()
 
+    def key_hint(self) -> str | None:
+        """How to go on with a typed name, for what has the focus."""
+        words = device_of(self.app).sign_typed
+        where = {"typed-name": "name", "typed-intent": "intent", "sign": "sign"}.get(str(getattr(
+            self.focused, "id", "")), "other")
+        return words.get(where) or words["other"]
+
     @on(ChoiceTile.Pressed, "#typed-intent")
     def _intent(self, event: ChoiceTile.Pressed) -> None:
-        if event.move_on:  # Enter ticks (never unticks) and goes on to Sign
-            event.tile.selected = True
+        event.tile.selected = not event.tile.selected
+        if event.keyboard and event.tile.selected:  # Space ticked it: on to Sign
+            self.query_one("#sign", Button).focus()
+        self._problem("")
+
+    def action_go_on(self) -> None:
+        """Enter on the statement: on to Sign once it is ticked; until then, says that it needs ticking."""
+        intent = self.query_one("#typed-intent", ChoiceTile)
+        if self.focused is not intent:
+            return
+        if intent.selected:
             self.query_one("#sign", Button).focus()
         else:
-            event.tile.selected = not event.tile.selected
-        self._problem("")
+            self._problem(_TICK)
 
     @on(Input.Submitted, "#typed-name")
     def _name_entered(self) -> None:
@@ -125,7 +150,7 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
         if not self.typing:
             pad = self.query_one(SignaturePad)
             if not pad.has_signature():
-                self._problem("Please sign in the box with your finger or the mouse, or choose Type my name.")
+                self._problem(device_of(self.app).sign_missing)
                 return
             self.dismiss(SignatureCapture("drawn", self.full_name, self.statement, now, pad.strokes,
                                           pad.aspect_ratio))
@@ -136,7 +161,7 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
             self.query_one("#typed-name", Input).focus()
             return
         if not self.query_one("#typed-intent", ChoiceTile).selected:
-            self._problem("Please tick the statement to confirm that your typed name is your signature.")
+            self._problem(_TICK)
             return
         statement = f"{self.statement} {self.texts['typed_statement']}"
         self.dismiss(SignatureCapture("typed", " ".join(typed.split()), statement, now))

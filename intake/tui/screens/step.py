@@ -14,21 +14,22 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Input, Static, TextArea
 
+from intake.choicekeys import question_keys
 from intake.datetyping import date_order, show_date
 from intake.errors import IntakeError
+from intake.kindstop import CONTACT_QUESTION
 from intake.questionnaire import Step, localize
+from intake.tui.device import device_of
 from intake.tui.screens.base import WizardScreen, header, staff_button
+from intake.tui.screens.step_words import said_back_line, step_hint
 from intake.tui.session import IntakeSession
 from intake.tui.widgets.questions import QuestionField, make_field
-from intake.yesnokeys import yes_no_keys
+from intake.tui.widgets.scrolling import show_whole
 
 #: Seconds after the last change before the step's answers so far are saved to the draft.
 AUTOSAVE_SECONDS = 2.0
-#: The keys, shown in the navigation bar ({keys}: the yes/no keys of the client's language, e.g. 'Y/N').
-KEYS_HINT = "{keys} answer · ↑↓ move · Space choose · Enter next"
-#: Shown (without naming anything) once an answer means the practitioner will talk with the client.
-KIND_STOP_HINT = ("Thank you for telling us. You do not need to answer the rest: press Next, and the "
-                  "practitioner will talk with you.")
+#: Question types typed into a box: their answer is made (said back, checked) when the client leaves the box.
+TYPED = ("text", "long_text", "date")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class StepScreen(WizardScreen[StepResult]):
         self.after_shown: Callable[[], None] | None = None
         #: the app theme the screen's styles were last brought up to date for (None: not yet)
         self._styled_for: str | None = None
+        #: the question last brought into view whole when the keyboard reached it
+        self._question_shown: QuestionField | None = None
 
     def compose(self) -> ComposeResult:
         language = self.session.language
@@ -85,17 +88,27 @@ class StepScreen(WizardScreen[StepResult]):
             visible = self._visible()
             for question in self.step.questions:
                 field = make_field(question, self.working.get(question.id), language,
-                                   lambda key: questionnaire.word(key, language))
+                                   lambda key: questionnaire.word(key, language),
+                                   question_keys(questionnaire, question, language))
                 field.date_order = order
                 field.display = question.id in visible
                 yield field
-        yield Static(Content(KIND_STOP_HINT), id="step-kind-stop")
+        yield Static(Content(device_of(self.app).kind_stop), id="step-kind-stop")
         with Horizontal(classes="navbar"):
             yield Button("Cancel" if self.editing else "Back", id="back", disabled=self.index == 0 and not self.editing)
             yield staff_button()
-            yield Static(Content(KEYS_HINT.format(keys=yes_no_keys(questionnaire, language).hint)),
-                         classes="keys-hint")
-            yield Button("Save and return" if self.editing else "Next", id="next", variant="primary")
+            yield Static("", id="keys-hint", classes="keys-hint")
+            yield Button(self.next_label, id="next", variant="primary")
+
+    @property
+    def next_label(self) -> str:
+        """The label of the button that goes on: Next, or 'Save and return' when editing from the review."""
+        return "Save and return" if self.editing else "Next"
+
+    @property
+    def stopped(self) -> bool:
+        """True while the step is closed by a kind stop: nothing on it can be answered; only Next goes on."""
+        return self.has_class("-stopped")
 
     def _kind_stop(self) -> bool:
         """True when an answer gave a deferral and this step is not one the clinic still needs."""
@@ -103,7 +116,40 @@ class StepScreen(WizardScreen[StepResult]):
         return stop is not None and self.step.id not in stop.still_needed
 
     def _show_kind_stop(self) -> None:
-        self.query_one("#step-kind-stop").set_class(self._kind_stop(), "-shown")
+        """Tells the client they need not answer the rest, and closes the step: its answers cannot be changed
+        and Next (focused) is the one way on. The step with the contact details is never closed (the clinic
+        needs them; it is finished first), and the step opens again when staff chose every question."""
+        stop = self._kind_stop()
+        self.query_one("#step-kind-stop").set_class(stop, "-shown")
+        contact = self.session.engine.questionnaire.by_id.get(CONTACT_QUESTION)
+        close = stop and (contact is None or contact.step_id != self.step.id)
+        if close == self.stopped:
+            return
+        self.set_class(close, "-stopped")
+        for widget in self.query(QuestionField):
+            widget.disabled = close
+        self.query_one("#back", Button).disabled = close or (self.index == 0 and not self.editing)
+        self._show_echoes()
+        if close and not self._arriving:
+            self._focus_next()
+        self.refresh_hint()
+
+    def _focus_next(self) -> None:
+        """Puts the focus on the button that goes on (Next; always in view), leaving the answers where they are."""
+        self.query_one("#next", Button).focus(scroll_visible=False)
+
+    def key_hint(self) -> str:
+        """The hint for what has the focus, in the words of the device in use."""
+        return step_hint(self.session, device_of(self.app), self.focused, self.stopped, self.next_label)
+
+    def _show_echoes(self) -> None:
+        """Says back, under each question, an answer that carries a finding and how to change it on this device;
+        an answer still being typed is said back once the client leaves its box."""
+        merged = self.session.answers_with(self.step, self.working)
+        device = device_of(self.app)
+        for widget in self.query(QuestionField):
+            if not (widget.question.type in TYPED and widget.has_focus_within):
+                widget.show_echo(said_back_line(self.session, device, widget, merged, self.stopped))
 
     def _saved(self) -> dict[str, Any]:
         """This step's answers as the session holds them."""
@@ -119,6 +165,28 @@ class StepScreen(WizardScreen[StepResult]):
 
     def on_mount(self) -> None:
         self._styled_for = self.app.theme  # (WizardScreen.on_mount runs as well: Textual calls each class's)
+
+    def keyboard_moved(self, field: QuestionField | None = None) -> None:
+        """The keyboard moved the focus (Tab, Enter or a key that answered): a question it reaches is shown from its
+        top, with every option and key it shows, where that leaves the focus in view. A tap or a click leaves the
+        view where it is (the client is looking at it).
+
+        Args:
+            field: the question the focus is going to (by default, where it is once the screen has refreshed).
+        """
+        self.call_after_refresh(self._show_question, field)
+
+    def _show_question(self, field: QuestionField | None) -> None:
+        """Scrolls a question not wholly in view so that it starts at the top of the view, where its focused answer
+        still shows then; else the focused answer into view. A question in view stays where it is."""
+        focused = self.focused
+        if field is None and focused is not None:
+            field = next((a for a in focused.ancestors_with_self if isinstance(a, QuestionField)), None)
+        if field is None or field is self._question_shown or not field.is_attached:
+            self._question_shown = field
+            return
+        self._question_shown = field
+        show_whole(self.query_one("#step-body", VerticalScroll), field, self.focused)
 
     def on_screen_resume(self) -> None:
         """Arrives as a new screen would: no problems marked, questions shown for the answers so far, at the top,
@@ -141,7 +209,9 @@ class StepScreen(WizardScreen[StepResult]):
             if widget.has_problem:
                 widget.show_problem(None)
         self._show_kind_stop()
+        self._show_echoes()
         self._focus_first()
+        self.refresh_hint()
         if self.after_shown is not None:
             self.call_after_refresh(self.after_shown)
 
@@ -150,7 +220,7 @@ class StepScreen(WizardScreen[StepResult]):
         fields = [f for f in self.query(QuestionField) if f.display]
         chosen = next((f for f in fields if f.question_id == target), None) or \
             next((f for f in fields if not f.answered), None)
-        if chosen is None:
+        if chosen is None or self.stopped:
             self.query_one("#next", Button).focus()
             return
         chosen.focus_answer()
@@ -187,19 +257,39 @@ class StepScreen(WizardScreen[StepResult]):
             self._autosave.stop()
             self._autosave = None
         self._arriving = True
+        self._question_shown = None
         self.set_focus(None)
         self.dismiss(result)
 
     @on(QuestionField.Done)
     def _answer_done(self, event: QuestionField.Done) -> None:
-        """Enter, Y or N on an answer: on to the next question shown, or Next after the last one."""
+        """Enter on an answer, or a key that answered a yes/no question or a statement: on to the next question
+        shown, or to Next after the last one (Next itself is the next key: the client sees the answer first).
+
+        Enter on an unanswered (or wrong) answer says what is needed instead; an answer said back (it carries
+        a finding) keeps the focus until Enter, so the client reads it before going on.
+        """
+        widget = event.field
+        if self.stopped:
+            self._focus_next()
+            return
+        if event.enter:
+            self._show_echoes()
+            problems = self.session.question_problems(self.step, widget.question_id, self.working)
+            message = widget.own_problem() or (problems[0].message if problems else None)
+            if message:
+                widget.show_problem(message)
+                widget.scroll_visible(animate=False)
+                return
+        elif widget.echoed:
+            return
         fields = [f for f in self.query(QuestionField) if f.display]
-        later = fields[fields.index(event.field) + 1:] if event.field in fields else []
+        later = fields[fields.index(widget) + 1:] if widget in fields else []
         if later:
-            later[0].focus_answer()
-            later[0].scroll_visible(animate=False)
+            later[0].focus_answer(scroll=False)
+            self.keyboard_moved(later[0])
         else:
-            self._next()
+            self._focus_next()
 
     def draft(self) -> tuple[Step, Mapping[str, Any]]:
         """This step's answers as they stand, including text typed whose change message is still queued
@@ -258,20 +348,24 @@ class StepScreen(WizardScreen[StepResult]):
             self._autosave.stop()
         self._autosave = self.set_timer(AUTOSAVE_SECONDS, self.autosave)
         self._show_visible()
-        if answer.has_problem or answer.question.type not in ("text", "long_text", "date"):
+        if answer.has_problem or answer.question.type not in TYPED:
             self._check(answer)
         self._show_kind_stop()
+        if answer.question.type not in TYPED:
+            self._show_echoes()
 
     @on(QuestionField.Left)
     def _answer_left(self, event: QuestionField.Left) -> None:
         widget = event.field
         if not self._arriving and widget.display and (widget.value is not None or widget.has_problem):
             self._check(widget)
+        if not self._arriving:
+            self.call_after_refresh(self._show_echoes)  # once the focus has left the box
 
     @on(Button.Pressed, "#next")
     def _next(self) -> None:
         problems = self.session.step_problems(self.step, self.working)
-        if not problems or (not self.editing and self._kind_stop()):
+        if not problems or self._kind_stop():
             self._leave(StepResult("next", dict(self.working)))
             return
         by_field = {}

@@ -11,15 +11,19 @@ from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from intake.tui.device import device_of
 from intake.tui.screens.base import WizardScreen, staff_button
 
 
 class WelcomeScreen(WizardScreen[str]):
     """Greets the client. Dismisses with 'begin' or 'staff'.
 
+    Start works the moment it shows: pressed while the wizard is still getting ready, the press is kept
+    (the screen says so) and acted on once it is ready.
+
     Args:
         clinic: the clinic's name.
-        texts: the wizard texts, or None while the engine is still loading (Start waits).
+        texts: the wizard texts, or None while the engine is still loading.
     """
 
     IDLE = "ignore"
@@ -28,6 +32,8 @@ class WelcomeScreen(WizardScreen[str]):
         super().__init__(classes="client")
         self.clinic = clinic
         self.texts = texts
+        #: what was pressed while the wizard was getting ready ('begin' or 'staff'), acted on once it is
+        self.pressed: str | None = None
 
     def compose(self) -> ComposeResult:
         welcome = (self.texts or {}).get("welcome", {})
@@ -36,32 +42,43 @@ class WelcomeScreen(WizardScreen[str]):
             yield Static(Content(welcome.get("title", "Welcome")), id="welcome-title")
             yield Static(Content(welcome.get("message", "")), id="welcome-message")
             with Horizontal(id="welcome-buttons"):
-                yield Button(Content(welcome.get("start", "Start")), id="begin", variant="primary",
-                             disabled=self.texts is None)
-            yield Static(Content("" if self.texts else "Getting ready…"), id="welcome-status")
+                yield Button(Content(welcome.get("start", "Start")), id="begin", variant="primary")
+            yield Static(Content(self._status()), id="welcome-status")
         with Horizontal(id="welcome-staff-row"):
             yield staff_button()
 
+    def _status(self) -> str:
+        device = device_of(self.app)
+        if self.pressed is not None:
+            return device.welcome_waiting
+        return device.welcome if self.texts is not None else f"Getting ready… {device.welcome}"
+
     def set_ready(self, texts: Mapping[str, Any]) -> None:
-        """Fills in the texts once loading has finished and enables Start."""
+        """Fills in the texts once loading has finished; a press made meanwhile is acted on now."""
         self.texts = texts
+        if self.pressed is not None:
+            self.dismiss(self.pressed)
+            return
         welcome = texts["welcome"]
         self.query_one("#welcome-title", Static).update(Content(welcome["title"]))
         self.query_one("#welcome-message", Static).update(Content(welcome["message"]))
-        begin = self.query_one("#begin", Button)
-        begin.label = Content(welcome["start"])
-        begin.disabled = False
-        self.query_one("#welcome-status", Static).update("")
-        begin.focus()
+        self.query_one("#begin", Button).label = Content(welcome["start"])
+        self.query_one("#welcome-status", Static).update(Content(self._status()))
 
     def on_mount(self) -> None:
+        self.query_one("#begin", Button).focus()
+
+    def _choose(self, choice: str) -> None:
         if self.texts is not None:
-            self.query_one("#begin", Button).focus()
+            self.dismiss(choice)
+        elif self.pressed is None:
+            self.pressed = choice
+            self.query_one("#welcome-status", Static).update(Content(self._status()))
 
     @on(Button.Pressed, "#begin")
     def _begin(self) -> None:
-        self.dismiss("begin")
+        self._choose("begin")
 
     @on(Button.Pressed, "#staff")
     def _staff(self) -> None:
-        self.dismiss("staff")
+        self._choose("staff")

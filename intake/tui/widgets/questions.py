@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -15,19 +14,23 @@ from textual.events import DescendantBlur
 from textual.message import Message
 from textual.widgets import Input, Static, TextArea
 
+from intake.choicekeys import chosen_by
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.questionnaire import Question, localize
+from intake.tui.device import device_of
 from intake.tui.widgets.tiles import ChoiceTile, rove
-from intake.yesnokeys import YesNoKeys, keys_for
+from intake.yesnokeys import keys_for
 
 
 class QuestionField(Vertical):
-    """A question's label, help text, answer widget and problem line.
+    """A question's label, help text, answer widget, the answer said back, and problem line.
 
-    Subclasses draw the answer for one question type and report changes through `_changed`.
+    Subclasses draw the answer for one question type and report changes through `_changed`. Enter
+    (outside a long answer's box, where it makes a new line) asks to go on: it never chooses anything.
     """
 
     TYPE: ClassVar[str] = ""
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "go_on", "Next question", show=False)]
     #: The clinic's date order (set by the step screen; used by date answers).
     date_order: str = "DMY"
 
@@ -46,19 +49,29 @@ class QuestionField(Vertical):
             super().__init__()
 
     class Done(Message):
-        """The client finished this answer from the keyboard (Enter, Y or N): go on to the next question."""
+        """The client asked to go on from this answer: Enter, or a key that answered a yes/no question or
+        a statement (those go on by themselves).
 
-        def __init__(self, field: QuestionField) -> None:
+        Attributes:
+            enter: Enter was pressed (check the answer first: an unanswered or wrong one says what is needed).
+        """
+
+        def __init__(self, field: QuestionField, enter: bool = True) -> None:
             self.field = field
+            self.enter = enter
             super().__init__()
 
-    def __init__(self, question: Question, value: Any, language: str, word: Callable[[str], str]) -> None:
+    def __init__(self, question: Question, value: Any, language: str, word: Callable[[str], str],
+                 keys: Sequence[str | None] = ()) -> None:
         super().__init__(id=f"q-{question.id}", classes=f"question q-{question.type}")
         self.question = question
         self.language = language
         self.word = word
+        self.keys: tuple[str | None, ...] = tuple(keys)
         self.value: Any = value
         self.has_problem = False
+        #: the answer as said back under the question ('You said: Eczema · ...'), when it carries a finding
+        self.echoed: str | None = None
 
     @property
     def question_id(self) -> str:
@@ -68,6 +81,7 @@ class QuestionField(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(self.heading(), classes="q-label")
         yield from self.compose_answer()
+        yield Static("", classes="q-echo")
 
     def heading(self) -> Content:
         """The question in bold and its help text below it, both literal."""
@@ -90,15 +104,27 @@ class QuestionField(Vertical):
         elif message:
             self.mount(Static(Content(message), classes="q-problem"))
 
+    def show_echo(self, text: str | None) -> None:
+        """Says the answer back under the question (an answer that carries a finding), or clears it."""
+        if text == self.echoed:
+            return
+        self.echoed = text
+        self.query_one(".q-echo", Static).update(Content(text or ""))
+        self.set_class(text is not None, "-echoed")
+
     def own_problem(self) -> str | None:
         """A problem the widget found with what was typed (shown instead of the core's message), or None."""
         return None
 
-    def focus_answer(self) -> None:
-        """Puts the keyboard focus on the answer (for options: the chosen one, or the first)."""
+    def focus_answer(self, scroll: bool = True) -> None:
+        """Puts the keyboard focus on the answer (for options: the chosen one, or the first).
+
+        Args:
+            scroll: bring the answer into view (the caller may show the whole question instead).
+        """
         for widget in self.query("Input, TextArea, ChoiceTile"):
             if widget.focusable:
-                widget.focus()
+                widget.focus(scroll_visible=scroll)
                 return
 
     @property
@@ -106,8 +132,8 @@ class QuestionField(Vertical):
         """True when the question has an answer."""
         return self.value is not None and self.value != "" and self.value != []
 
-    def done(self) -> None:
-        """Asks the step to go on to the next question (or Next, after the last one)."""
+    def action_go_on(self) -> None:
+        """Enter: asks the step to go on to the next question (or to Next, after the last one)."""
         self.post_message(self.Done(self))
 
     def _changed(self, value: Any) -> None:
@@ -145,7 +171,7 @@ class TextField(QuestionField):
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.done()
+        self.action_go_on()
 
 
 class DateField(TextField):
@@ -168,6 +194,14 @@ class DateField(TextField):
         # What cannot be read stays as typed, so the step cannot go on with it.
         return found.iso if found.problem is None else typed.strip()
 
+    def show_echo(self, text: str | None) -> None:
+        """Says the answer back under the question (an answer that carries a finding), or clears it."""
+        if text == self.echoed:
+            return
+        self.echoed = text
+        self.query_one(".q-echo", Static).update(Content(text or ""))
+        self.set_class(text is not None, "-echoed")
+
     def own_problem(self) -> str | None:
         return self.typed_problem
 
@@ -180,6 +214,7 @@ class LongTextField(QuestionField):
     def compose_answer(self) -> ComposeResult:
         yield TextArea(self.value or "", soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
                        classes="q-textarea")
+        yield Static(Content(device_of(self.app).long_text), classes="q-help q-leave")
 
     @on(TextArea.Changed)
     def _area_changed(self, event: TextArea.Changed) -> None:
@@ -188,10 +223,15 @@ class LongTextField(QuestionField):
 
 
 class _TileField(QuestionField):
-    """A question answered by pressing tiles."""
+    """A question answered by pressing tiles: Space, the key shown on a tile, a tap or a click.
+
+    Enter never chooses (it goes on: see StepScreen). Answered from the keyboard, a question with one
+    answer to give (yes/no, a statement) goes on to the next question by itself (`GOES_ON`).
+    """
 
     MARK = "plain"
     MULTIPLE = False
+    GOES_ON = False
 
     def options(self) -> list[tuple[str, Any]]:
         """(label, value) for each tile."""
@@ -205,38 +245,52 @@ class _TileField(QuestionField):
         return answer == value and isinstance(answer, bool) == isinstance(value, bool)
 
     def compose_answer(self) -> ComposeResult:
+        keys = list(self.keys) + [None] * (len(self.options()) - len(self.keys))
         with Vertical(classes="q-tiles"):
-            for label, value in self.options():
-                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value))
+            for (label, value), key in zip(self.options(), keys, strict=False):
+                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value), key=self.shown_key(key))
 
     def on_mount(self) -> None:
         rove(list(self.query(ChoiceTile)))  # the options are one Tab stop; arrow keys move between them
 
+    def shown_key(self, key: str | None) -> str:
+        """The key drawn on an option: at a keyboard (a tablet's client taps; a key still works if one is typed)."""
+        return "" if key is None or device_of(self.app).touch else key
+
+    def option_for(self, character: str | None) -> int | None:
+        """The index of the option a typed character chooses (the key shown on it), or None."""
+        return chosen_by(self.keys, character)
+
+    def on_key(self, event: events.Key) -> None:
+        """The key shown on an option chooses it (ticks or unticks it, for several), from anywhere in the field."""
+        index = self.option_for(event.character)
+        tiles = list(self.query(ChoiceTile))
+        if index is None or index >= len(tiles) or self.disabled:
+            return
+        event.stop()
+        event.prevent_default()
+        self._press(tiles[index], keyboard=True)
+
     @on(ChoiceTile.Pressed)
     def _tile_pressed(self, event: ChoiceTile.Pressed) -> None:
         event.stop()
-        if not (event.move_on and self.is_chosen(event.tile.value)):  # Enter never unchooses
-            self.choose(event.tile)
-        if event.move_on:
-            self.done()
+        self._press(event.tile, event.keyboard)
 
-    def choose(self, tile: ChoiceTile) -> None:
-        """Updates the answer for a pressed tile: one choice, or a choice added or removed."""
-        value = tile.value
-        if self.MULTIPLE:
-            chosen = list(self.value) if isinstance(self.value, list) else []
-            chosen = [v for v in chosen if v != value] if value in chosen else chosen + [value]
-            order = [v for _, v in self.options()]
-            new: Any = sorted(chosen, key=order.index) or None
-        else:
-            new = value
-        for each in self.query(ChoiceTile):
+    def _press(self, tile: ChoiceTile, keyboard: bool) -> None:
+        self.choose(tile, keyboard)
+        if keyboard and self.GOES_ON and self.value is not None:  # (a statement unticked stays)
+            self.post_message(self.Done(self, enter=False))
+
+    def choose(self, tile: ChoiceTile, keyboard: bool = False) -> None:
+        """Updates the answer for a pressed tile: one choice, or a choice ticked or unticked
+        (`Question.toggle`: "None of these" clears the others and back)."""
+        new: Any = self.question.toggle(self.value, tile.value) if self.MULTIPLE else tile.value
+        tiles = list(self.query(ChoiceTile))
+        for each in tiles:
             each.selected = self.is_chosen(each.value, new)
-        if not self.MULTIPLE:
-            tiles = list(self.query(ChoiceTile))
+        if keyboard or self.app.focused in tiles:  # the keyboard follows the choice made
             tile.can_focus = True
-            if self.app.focused in tiles:  # the keyboard follows the choice made by a tap or a click
-                tile.focus()
+            tile.focus()
             rove(tiles, tile)
         self._changed(new)
 
@@ -245,48 +299,30 @@ class YesNoField(_TileField):
     """A yes/no answer as two large tiles side by side; a key answers it from the keyboard and goes on.
 
     The keys are the first letters of the language's Yes and No (`intake.yesnokeys`), with Y and N
-    where they do not clash; `make_field` picks the class bound to the language's keys (`for_keys`).
+    where they do not clash; they are shown on the tiles.
     """
 
     TYPE = "yes_no"
     MARK = "radio"
-    KEYS: ClassVar[YesNoKeys] = keys_for("Yes", "No")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(KEYS.binding_keys(True), "answer(True)", "Yes", show=False),
-        Binding(KEYS.binding_keys(False), "answer(False)", "No", show=False),
-    ]
+    GOES_ON = True
 
-    @classmethod
-    def for_keys(cls, keys: YesNoKeys) -> type[YesNoField]:
-        """The yes/no field bound to these keys (one class per set of keys, made once)."""
-        return _yes_no_class(keys)
+    def __init__(self, question: Question, value: Any, language: str, word: Callable[[str], str],
+                 keys: Sequence[str | None] = ()) -> None:
+        super().__init__(question, value, language, word, keys)
+        self.yes_no = keys_for(word("yes"), word("no"))
+        self.keys = self.yes_no.shown
 
-    def action_answer(self, value: bool) -> None:
-        """Chooses Yes or No and goes on to the next question."""
-        tile = next(t for t in self.query(ChoiceTile) if t.value is value)
-        if not self.is_chosen(value):
-            self.choose(tile)
-        tile.focus()
-        self.done()
+    def option_for(self, character: str | None) -> int | None:
+        answer = self.yes_no.answer(character)
+        return None if answer is None else 0 if answer else 1
 
     def options(self) -> list[tuple[str, Any]]:
         return [(self.word("yes"), True), (self.word("no"), False)]
 
     def compose_answer(self) -> ComposeResult:
         with Horizontal(classes="q-tiles q-yes-no"):
-            for (label, value), key in zip(self.options(), self.KEYS.shown, strict=True):
-                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value), key=key)
-
-
-@cache
-def _yes_no_class(keys: YesNoKeys) -> type[YesNoField]:
-    if keys == YesNoField.KEYS:
-        return YesNoField
-    bindings: list[BindingType] = [
-        Binding(keys.binding_keys(True), "answer(True)", "Yes", show=False),
-        Binding(keys.binding_keys(False), "answer(False)", "No", show=False),
-    ]
-    return type("YesNoField", (YesNoField,), {"KEYS": keys, "BINDINGS": bindings, "__doc__": YesNoField.__doc__})
+            for (label, value), key in zip(self.options(), self.keys, strict=True):
+                yield ChoiceTile(label, value, mark=self.MARK, selected=self.is_chosen(value), key=self.shown_key(key))
 
 
 class ChoiceField(_TileField):
@@ -305,10 +341,11 @@ class MultiChoiceField(_TileField):
 
 
 class AcknowledgementField(_TileField):
-    """A statement the client confirms by ticking it; pressing again unticks it."""
+    """A statement the client confirms by ticking it (Space, a tap or a click); pressing again unticks it."""
 
     TYPE = "acknowledgement"
     MARK = "check"
+    GOES_ON = True
 
     def options(self) -> list[tuple[str, Any]]:
         return [("I confirm", True)]
@@ -319,8 +356,12 @@ class AcknowledgementField(_TileField):
             yield Static(Content(localize(self.question.help, self.language)), classes="q-help")
         yield ChoiceTile(localize(self.question.label, self.language), True, mark="check",
                          selected=self.value is True, classes="-statement")
+        yield Static("", classes="q-echo")
 
-    def choose(self, tile: ChoiceTile) -> None:
+    def option_for(self, character: str | None) -> int | None:
+        return None  # no letter: Space ticks it
+
+    def choose(self, tile: ChoiceTile, keyboard: bool = False) -> None:
         """Ticks or unticks the statement."""
         new = None if self.value is True else True
         tile.selected = new is True
@@ -334,8 +375,12 @@ FIELD_TYPES: dict[str, type[QuestionField]] = {
 }
 
 
-def make_field(question: Question, value: Any, language: str, word: Callable[[str], str]) -> QuestionField:
-    """The field widget for a question, chosen by its type (a yes/no one bound to the language's keys)."""
-    if question.type == YesNoField.TYPE:
-        return YesNoField.for_keys(keys_for(word("yes"), word("no")))(question, value, language, word)
-    return FIELD_TYPES[question.type](question, value, language, word)
+def make_field(question: Question, value: Any, language: str, word: Callable[[str], str],
+               keys: Sequence[str | None] = ()) -> QuestionField:
+    """The field widget for a question, chosen by its type.
+
+    Args:
+        keys: the key shown on each option (`intake.choicekeys.question_keys`); a yes/no field takes the
+            keys of the language's Yes and No itself.
+    """
+    return FIELD_TYPES[question.type](question, value, language, word, keys)

@@ -15,9 +15,10 @@ MARKS = {"plain": ("", ""), "radio": ("( ) ", "(●) "), "check": ("[ ] ", "[✓
 
 
 class ChoiceTile(Widget, can_focus=True):
-    """One option as a bordered tile at least three rows high; click, tap, Enter or Space selects it.
+    """One option as a bordered tile at least three rows high; a click, a tap or Space presses it.
 
-    The label is client text and is always shown literally, never read as markup.
+    Enter never presses a tile (it goes on, where the owner says so): an answer is never made by the key
+    that moves on. The label is client text and is always shown literally, never read as markup.
     """
 
     DEFAULT_CSS = """
@@ -40,7 +41,6 @@ class ChoiceTile(Widget, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "press", "Choose", show=False),
-        Binding("enter", "pick", "Choose and go on", show=False),
         Binding("down,right", "move(1)", "Next option", show=False),
         Binding("up,left", "move(-1)", "Previous option", show=False),
     ]
@@ -49,15 +49,15 @@ class ChoiceTile(Widget, can_focus=True):
     """Whether this option is currently chosen."""
 
     class Pressed(Message):
-        """The tile was clicked, tapped or activated with the keyboard.
+        """The tile was clicked, tapped or pressed from the keyboard.
 
         Attributes:
-            move_on: Enter was pressed: choose it (never unchoose it) and go on to the next question.
+            keyboard: pressed from the keyboard (Space, or the option's key), not by a click or a tap.
         """
 
-        def __init__(self, tile: ChoiceTile, move_on: bool = False) -> None:
+        def __init__(self, tile: ChoiceTile, keyboard: bool = False) -> None:
             self.tile = tile
-            self.move_on = move_on
+            self.keyboard = keyboard
             super().__init__()
 
         @property
@@ -92,15 +92,11 @@ class ChoiceTile(Widget, can_focus=True):
         self.set_class(selected, "-selected")
 
     def on_click(self) -> None:
-        self.action_press()
-
-    def action_press(self) -> None:
-        """Reports the press; the owner decides what selection means."""
         self.post_message(self.Pressed(self))
 
-    def action_pick(self) -> None:
-        """Reports a press that also moves on to the next question (Enter)."""
-        self.post_message(self.Pressed(self, move_on=True))
+    def action_press(self) -> None:
+        """Space: reports the press; the owner decides what selection means."""
+        self.post_message(self.Pressed(self, keyboard=True))
 
     def option_group(self) -> list[ChoiceTile]:
         """The tiles of this tile's group (its parent's shown tiles), in order."""

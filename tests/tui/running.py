@@ -1,0 +1,96 @@
+"""One wizard app kept running (Pilot) across the examples of a hypothesis test, and clients started mid-intake.
+
+Hypothesis runs each example as a plain call, so the app runs on an event loop in a thread of its own and
+each example hands it coroutines (`RunningApp.call`); starting the app once keeps a few dozen examples fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future
+from typing import Any
+
+from textual.pilot import Pilot
+
+from intake.tui.app import IntakeApp
+from intake.tui.flow import Flow
+from intake.tui.screens.step import StepScreen
+from intake.tui.screens.welcome import WelcomeScreen
+from intake.tui.state import Resumption
+from tests.tui.driver import wait_for
+
+
+class RunningApp:
+    """An app under Pilot on a thread's event loop; jobs run one at a time inside the task that runs the app
+    (Textual keeps the running app in a context variable of that task).
+
+    Args:
+        app: the app to run.
+        size: the terminal size.
+    """
+
+    def __init__(self, app: IntakeApp, size: tuple[int, int]) -> None:
+        self.app = app
+        self.size = size
+        self.loop = asyncio.new_event_loop()
+        self.jobs: asyncio.Queue[tuple[Callable[[Pilot], Awaitable[Any]] | None, Future[Any]]] | None = None
+        started: Future[None] = Future()
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self._serve(started),),
+                                       name="pilot", daemon=True)
+        self.thread.start()
+        started.result(60)
+
+    async def _serve(self, started: Future[None]) -> None:
+        self.jobs = asyncio.Queue()
+        async with self.app.run_test(size=self.size) as pilot:
+            await self.app.wait_ready()
+            started.set_result(None)
+            while True:
+                job, done = await self.jobs.get()
+                if job is None:
+                    done.set_result(None)
+                    return
+                try:
+                    done.set_result(await job(pilot))
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller, in its thread
+                    done.set_exception(exc)
+
+    def call(self, job: Callable[[Pilot], Awaitable[Any]], timeout: float = 120) -> Any:
+        """Runs `job(pilot)` on the app's loop and returns its result (or raises what it raised)."""
+        done: Future[Any] = Future()
+        assert self.jobs is not None
+        self.loop.call_soon_threadsafe(self.jobs.put_nowait, (job, done))
+        return done.result(timeout)
+
+    def close(self) -> None:
+        """Ends the app and its loop."""
+        done: Future[Any] = Future()
+        if self.jobs is not None:
+            self.loop.call_soon_threadsafe(self.jobs.put_nowait, (None, done))
+            done.result(60)
+        self.thread.join(10)
+
+
+async def client_at(pilot: Pilot, answers: Mapping[str, Any], step_id: str) -> StepScreen:
+    """A new client whose answers to the steps before `step_id` are saved, on that step's screen (the flow runs
+    from there as after a resume); whoever was on screen before is forgotten first, their draft kept."""
+    app = pilot.app
+    await app.reset_to_welcome(privacy=False)
+    await wait_for(pilot, WelcomeScreen)
+    session = app.session
+    index = session.step_index(step_id)
+    session.begin()
+    for number, step in enumerate(session.steps[:index]):
+        own = {q.id: answers[q.id] for q in step.questions if q.id in answers}
+        session.save_step(step, own, session.steps[number + 1].id)
+    app.workers.cancel_group(app, "flow")
+    app.run_worker(Flow(app).client(Resumption("steps", index)), group="flow", exclusive=True, exit_on_error=False)
+    for _ in range(400):
+        screen = app.screen
+        if isinstance(screen, StepScreen) and screen.step.id == step_id and screen.is_mounted:
+            await pilot.pause()
+            return screen
+        await pilot.pause(0.01)
+    raise AssertionError(f"step {step_id} did not show; showing {type(app.screen).__name__}")
