@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from intake.documents.errors import KeyExistsError, SealKeyError
+from intake.privatefolder import make_private_folder
 
 KEY_BITS = 3072
 CERT_YEARS = 25
@@ -58,8 +59,8 @@ def _retire(cert_path: Path, folder: Path) -> Path | None:
     target = folder / f"seal-cert-{info.not_before:%Y%m%dT%H%M%SZ}-{info.fingerprint[:16]}.pem"
     if target.exists():
         return target
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _write_new(target, data, 0o644, force=False)
+    make_private_folder(folder)
+    _write_new(target, data, 0o600, force=False)
     return target
 
 
@@ -74,7 +75,7 @@ def _inside(path: Path, folder: Path | None) -> bool:
 
 
 def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_folder(path.parent)
     temp = path.with_name(f".{path.name}.new")
     handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(handle, "wb") as out:
@@ -158,7 +159,7 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
     try:
         _write_new(key_path, key_pem, 0o600, force)
         try:
-            _write_new(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644, force)
+            _write_new(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o600, force)
         except OSError:
             key_path.unlink(missing_ok=True)  # never leave a key without its certificate
             raise

@@ -61,6 +61,7 @@ class Lifecycle(DocumentsPart):
         self._renderer_source = renderer
         self._renderer: Renderer | None = None
         self._lock = threading.Lock()
+        self.swept = self.sweep_partials()  # crash leftovers in the documents folder, removed at this start
 
     # -- shared -----------------------------------------------------------------------------------
 

@@ -82,6 +82,13 @@ class DocumentsPart:
         intake.signatures = None
         return paths
 
+    def sweep_partials(self) -> list[Path]:
+        """Removes the partial documents a killed write left in the documents folder (their writer gone); returns
+        them. The documents are in the store: `intake records reprint` writes them again."""
+        from intake.documents.model import sweep_documents
+
+        return sweep_documents(self.out_dir)
+
     @property
     def out_dir(self) -> Path:
         """The configured documents folder (one folder per intake inside it)."""

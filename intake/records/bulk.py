@@ -36,6 +36,7 @@ from typing import Any
 
 from intake.errors import IntakeError
 from intake.fhirquestionnaire import fhir_questionnaire
+from intake.privatefolder import make_private_folder
 from intake.records import fhir
 from intake.records.export import as_json
 from intake.records.model import IntakeView, iso
@@ -80,7 +81,7 @@ class _PrivateFile:
     """A file created 0600 (never replacing one) that records the SHA-256 of what is written."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folder(path.parent)
         self.path = path
         self._handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
         self._hash = hashlib.sha256()
@@ -169,7 +170,7 @@ def export_bulk(store, scope: ExportScope, folder: Path, *, staff: str, device: 
         raise IntakeError(f"{folder}: already exists and is not an empty folder; choose a new folder for the "
                           "export (nothing was written).")
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folder(folder)
         return _export(store, scope, folder, staff, device)
     except OSError as exc:
         raise IntakeError(f"cannot write the export in {folder} ({exc.strerror}: {exc.filename}); what was "
