@@ -28,11 +28,11 @@ if TYPE_CHECKING:
 #: The question whose step holds what the clinic still needs after a deferral: name and contact details.
 CONTACT_QUESTION = "full_name"
 
-#: What the client is told (no finding is named to them: the practitioner explains in person).
+#: What the client is told (no finding is named to them: the practitioner explains in person); each front end
+#: adds what to do next in its device's words (hand the tablet back, or tell a member of staff).
 CLIENT_TITLE = "Thank you"
 CLIENT_MESSAGE = ("Thank you for your answers. From what you have told us, the practitioner would like to talk "
-                  "with you in person before anything else, so there is nothing more to fill in or sign today. "
-                  "Please hand the tablet back to a member of staff.")
+                  "with you in person before anything else, so there is nothing more to fill in or sign today.")
 
 
 @dataclass(frozen=True)

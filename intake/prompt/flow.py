@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 IDENTIFYING = ("full_name", "date_of_birth")
 
+#: What the client does once their part is over, at the terminal `intake ask` runs on.
+PROMPT_HAND_BACK = "Please let a member of staff know."
+
 
 class NotResumable(IntakeError):
     """The intake asked for has nothing left to resume."""
@@ -197,7 +200,7 @@ class AskSession:
         Returns:
             True when the practitioner issues the deferral letter now, False when the draft is kept.
         """
-        self.prompter.say(f"\n{kindstop.CLIENT_TITLE}\n{kindstop.CLIENT_MESSAGE}")
+        self.prompter.say(f"\n{kindstop.CLIENT_TITLE}\n{kindstop.CLIENT_MESSAGE} {PROMPT_HAND_BACK}")
         if not self.prompter.choose("kind_stop_staff", "Staff: show why the intake stopped?",
                                     yes_no(self.engine.questionnaire, self.language)):
             self.prompter.say(f"Intake {intake.intake_id} is kept as a draft.")

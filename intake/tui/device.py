@@ -36,6 +36,7 @@ class Device:
         sign_draw: how to sign on the pad; sign_missing: what to do when Sign was pressed with nothing drawn;
             sign_typed: the hint while the name is typed, by what has the focus ('name', 'intent', 'sign').
         privacy: how to leave the privacy screen.
+        hand_back: what the client does once they have finished (after the hand-back and kind-stop messages).
     """
 
     kind: DeviceKind
@@ -52,6 +53,7 @@ class Device:
     sign_missing: str
     sign_typed: dict[str, str]
     privacy: str
+    hand_back: str
 
     @property
     def touch(self) -> bool:
@@ -113,6 +115,7 @@ KEYBOARD = Device(
         "other": "Tab: next.",
     },
     privacy="Press Enter to continue.",
+    hand_back="Please let a member of staff know.",
 )
 
 TOUCH = Device(
@@ -141,6 +144,7 @@ TOUCH = Device(
     sign_missing="Please sign in the box with your finger, or tap Type my name.",
     sign_typed={"other": "Type your full name, tick the statement, then tap Sign."},
     privacy="Tap anywhere to continue.",
+    hand_back="Please hand the tablet back to a member of staff.",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from intake.engine import Engine
@@ -16,6 +17,22 @@ def anchor(label: str) -> str:
     return label[:40].rsplit(" ", 1)[0]
 
 
+def tap_box(tablet: Tablet, label: str, kind: str, timeout: float = 15) -> None:
+    """Taps the answer box of the question labelled `label`: its left edge, "║" when it has the focus (the wizard
+    focuses the first unanswered question, perhaps only now), else the tall border of a box ("▊", or "▎" for a
+    long answer). Rows are read downwards from the label, so the question's own box is found before the next one's."""
+    edges = ("║", "▊" if kind != "long_text" else "▎")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [w for edge in edges if (w := tablet.find(edge, after=label, within=6))]
+        where = min(found, key=lambda w: w[1]) if found else None  # the highest: this question's box
+        if where:
+            tablet.tap_at(*where)
+            return
+        time.sleep(0.15)
+    raise AssertionError(f"no answer box under {label!r}:\n{tablet.text()}")
+
+
 def answer(tablet: Tablet, engine: Engine, question, value: Any) -> None:
     """Answers one visible question by touch (and the keyboard for text)."""
     lang = engine.language
@@ -23,10 +40,7 @@ def answer(tablet: Tablet, engine: Engine, question, value: Any) -> None:
     kind = question.type
     tablet.reveal(label)
     if kind in ("text", "date", "long_text"):
-        # A field's left edge: "║" when it has the focus (the wizard focuses the first unanswered question),
-        # else the tall border of an answer box ("▊", or "▎" for a long answer).
-        edge = "║" if tablet.find("║", after=label, within=4) else "▊" if kind != "long_text" else "▎"
-        tablet.tap(edge, after=label)
+        tap_box(tablet, label, kind)
         # The page offers the on-screen keyboard for a text field, the one that fits it.
         mode, capitalize, correct = {"email": ("email", "none", "off"), "phone": ("tel", "none", "off"),
                                      "name": ("text", "words", "off")}.get(

@@ -17,6 +17,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from intake.questionnaire import Question, localize
+from intake.tui.device import device_of
 
 #: Characters of a button's or a box's edge, and of the double-line ring round where the keyboard is.
 EDGES = "▔▁"
@@ -173,7 +174,7 @@ class Reader:
         screen = read(self.pilot)
         text, hint = screen.text, screen.hint
         self.seen.append(hint or text[:80])
-        if "hand the tablet back" in text:
+        if device_of(self.pilot.app).hand_back in " ".join(text.split()):  # the hand-back or the kind stop's thank-you
             return False
         if "Press Enter to start" in text:
             await self.press("enter")
@@ -251,7 +252,7 @@ def _date_as(form: str, iso: str) -> str:
 
 
 async def walk(reader: Reader, limit: int = 600) -> None:
-    """The client reads and presses until the screen asks them to hand the tablet back."""
+    """The client reads and presses until the screen says they have finished (what to do next, as the device says)."""
     for _ in range(limit):
         if not await reader.step():
             return

@@ -155,3 +155,26 @@ async def test_the_kind_stop_box_names_the_way_on_for_the_device(engine):
             assert box == device.kind_stop
             words_for(device, box)
             words_for(device, text(step.query_one("#keys-hint")))
+
+
+@pytest.mark.parametrize("kind", sorted(DEVICES))
+async def test_the_client_is_told_what_to_do_once_finished_in_the_device_words(engine, kind):
+    """The hand-back after signing and the kind stop's thank-you end with what the client does next: hand the
+    tablet back on a tablet; at a terminal (a kiosk computer) tell a member of staff, and no tablet is named."""
+    from intake.tui.screens.handback import HandbackScreen
+    from intake.tui.screens.kindstop import KindStopScreen
+
+    device = DEVICES[kind]
+    app = build_app(engine)
+    app.device = device
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await app.wait_ready()
+        for screen in (HandbackScreen(app.clinic, app.texts["handback"]), KindStopScreen(app.clinic)):
+            await app.push_screen(screen)
+            await pilot.pause()
+            message = text(screen.query_one(".big-message"))
+            assert message.endswith(device.hand_back), message
+            assert ("tablet" in message.lower()) is device.touch, message
+            words_for(device, message)
+            app.pop_screen()
+            await pilot.pause()

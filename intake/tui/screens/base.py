@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Label, ProgressBar, Static
 
 from intake.questionnaire import Step
+from intake.tui.device import device_of
 
 ResultType = TypeVar("ResultType")
 
@@ -82,6 +83,8 @@ class MessageScreen(WizardScreen[ResultType]):
     """
 
     IDLE: ClassVar[str] = "ignore"
+    #: True where the client is done and the message ends with what to do, in the device's words (hand back).
+    HAND_BACK: ClassVar[bool] = False
 
     def __init__(self, clinic: str, texts: Mapping[str, Any]) -> None:
         super().__init__(classes="client")
@@ -92,7 +95,10 @@ class MessageScreen(WizardScreen[ResultType]):
         yield from header(self.clinic)
         with Middle(), Center(), Vertical(classes="message-box"):
             yield Static(Content(self.texts["title"]), classes="screen-title centered")
-            yield Static(Content(self.texts["message"]), classes="big-message centered")
+            message = self.texts["message"]
+            if self.HAND_BACK:
+                message = f"{message} {device_of(self.app).hand_back}"
+            yield Static(Content(message), classes="big-message centered")
             yield from self.compose_below()
 
     def compose_below(self) -> ComposeResult:

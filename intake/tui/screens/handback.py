@@ -19,7 +19,9 @@ from intake.tui.widgets.pinpad import PinPad
 
 
 class HandbackScreen(MessageScreen[str]):
-    """Asks the client to hand the tablet back; shows nothing about them. Dismisses 'staff'."""
+    """Asks the client to hand back (in the device's words); shows nothing about them. Dismisses 'staff'."""
+
+    HAND_BACK = True
 
     def compose_below(self) -> ComposeResult:
         with Center():

@@ -19,6 +19,8 @@ from intake.tui.widgets.consultation import ConsultationView
 class KindStopScreen(MessageScreen[str]):
     """Tells the client, without naming any finding, that the practitioner will talk with them. Dismisses 'staff'."""
 
+    HAND_BACK = True
+
     def __init__(self, clinic: str) -> None:
         super().__init__(clinic, {"title": CLIENT_TITLE, "message": CLIENT_MESSAGE})
 
