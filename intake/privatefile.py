@@ -19,6 +19,8 @@ import secrets
 from pathlib import Path
 from types import TracebackType
 
+from intake.privatefolder import make_private_folder
+
 PRIVATE = 0o600
 PRIVATE_FOLDER = 0o700
 #: Errors of file systems that have no hard links (then a rename puts the file in place).
@@ -34,10 +36,12 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _temporary(path: Path, mode: int) -> tuple[int, Path]:
-    """A new file beside `path`, created exclusively with `mode` (a leftover of a crash is never reused)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+def _temporary(path: Path, mode: int, partial: str | None = None) -> tuple[int, Path]:
+    """A new file beside `path`, created exclusively with `mode` (a leftover of a crash is never reused); named
+    `<partial><pid>-<random><suffix>` when `partial` is given, so a sweep can tell whose writer is gone."""
+    make_private_folder(path.parent)
+    token = secrets.token_hex(4)
+    temp = path.with_name(f"{partial}{os.getpid()}-{token}{path.suffix}" if partial else f".{path.name}.{token}.tmp")
     return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), temp
 
 
@@ -59,7 +63,7 @@ def _put_in_place(temp: Path, path: Path, replace: bool) -> None:
 
 
 def write_private(path: Path, data: bytes, *, replace: bool = True, mode: int = PRIVATE,
-                  durable: bool = True) -> Path:
+                  durable: bool = True, partial: str | None = None) -> Path:
     """Writes a whole file atomically: a temporary file, fsync'd, moved into place, the folder fsync'd.
 
     Args:
@@ -68,6 +72,8 @@ def write_private(path: Path, data: bytes, *, replace: bool = True, mode: int = 
         replace: replace a file already there; False raises FileExistsError instead.
         mode: the file's permissions (0600: its owner only).
         durable: fsync the file and its folder (False only when the caller syncs everything afterwards).
+        partial: the temporary file's name prefix, followed by this process's id (documents: a crash's
+            leftover is swept once its writer is gone, `intake.documents.model.sweep_partials`).
 
     Returns:
         The path written.
@@ -77,7 +83,7 @@ def write_private(path: Path, data: bytes, *, replace: bool = True, mode: int = 
         OSError: the disk refused: nothing new is at `path` (with `replace`, the file there may already be the
             new one when only the folder could not be synced).
     """
-    fd, temp = _temporary(path, mode)
+    fd, temp = _temporary(path, mode, partial)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -165,7 +171,7 @@ def append_private(path: Path, data: bytes) -> None:
     Raises:
         OSError: the disk refused.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    make_private_folder(path.parent)
     created = not path.exists()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE)
     try:

@@ -332,8 +332,8 @@ def _extend_one(path: Path, config, timestamper, at, extend_pdf) -> bool:
 
     moment = at or datetime.now(UTC).replace(microsecond=0)
     try:
-        extended, report = extend_pdf(_read_pdf(str(path)), config, timestamper, at=at,
-                                      writer_factory=lambda data: incremental_writer(data, moment))
+        extended, report, revocation = extend_pdf(_read_pdf(str(path)), config, timestamper, at=at,
+                                                  writer_factory=lambda data: incremental_writer(data, moment))
     except (TimestampRequestError, OSError) as exc:
         print(f"NOT EXTENDED {path}: the timestamp authority could not be used ({exc}); the file is unchanged.",
               file=sys.stderr)
@@ -344,5 +344,7 @@ def _extend_one(path: Path, config, timestamper, at, extend_pdf) -> bool:
     write_private(path, extended)
     newest = report.timestamps[-1]
     both = make_filters(config.timezone)["both_times"]
-    print(f"extended {path}: archive timestamp {both(newest.at)} by {newest.authority}")
+    summary = revocation.summary()
+    print(f"extended {path}: archive timestamp {both(newest.at)} by {newest.authority}"
+          + (f"; {summary}" if summary else ""))
     return True

@@ -307,7 +307,9 @@ def _write_documents(args: argparse.Namespace, target: Path, documents: list[tup
                           "or choose one with --kind.")
     if not as_file:
         try:
-            target.mkdir(parents=True, exist_ok=True, mode=0o700)
+            from intake.privatefolder import make_private_folder
+
+            make_private_folder(target)
         except OSError as exc:
             raise IntakeError(f"cannot create the folder {target} ({exc.strerror}).") from None
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from intake.documents.errors import KeyExistsError, SealKeyError
 from intake.privatefile import write_private
+from intake.privatefolder import make_private_folder
 
 KEY_BITS = 3072
 CERT_YEARS = 25
@@ -58,8 +59,8 @@ def _retire(cert_path: Path, folder: Path) -> Path | None:
     target = folder / f"seal-cert-{info.not_before:%Y%m%dT%H%M%SZ}-{info.fingerprint[:16]}.pem"
     if target.exists():
         return target
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_private(target, data, replace=False, mode=0o644)
+    make_private_folder(folder)
+    write_private(target, data, replace=False)
     return target
 
 
@@ -136,11 +137,12 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
     )
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
+    make_private_folder(key_path.parent)
+    make_private_folder(cert_path.parent)
     try:
         write_private(key_path, key_pem, replace=force)
         try:
-            write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM), replace=force,
-                          mode=0o644)
+            write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM), replace=force)
         except OSError:
             key_path.unlink(missing_ok=True)  # never leave a key without its certificate
             raise

@@ -61,6 +61,9 @@ class Lifecycle:
         self._renderer_source = renderer
         self._renderer: Renderer | None = None
         self._lock = threading.Lock()
+        #: the partial documents a killed write left (their writer gone), removed at this start; the documents are
+        #: in the store and `intake records reprint` writes them again
+        self.swept = rendering.sweep(self.out_dir)
 
     # -- shared -----------------------------------------------------------------------------------
 

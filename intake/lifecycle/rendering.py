@@ -54,3 +54,10 @@ def keep(store: RecordStore, intake: Intake, packet: Packet, actor: Actor, folde
     intake.documents = paths
     intake.signatures = None
     return paths
+
+
+def sweep(out_dir: Path) -> list[Path]:
+    """Removes the partial documents killed writes left in a documents folder (their writer gone); returns them."""
+    from intake.documents.model import sweep_documents
+
+    return sweep_documents(out_dir)

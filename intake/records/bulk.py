@@ -37,6 +37,7 @@ from typing import Any
 from intake.errors import IntakeError
 from intake.fhirquestionnaire import fhir_questionnaire
 from intake.privatefile import PrivateStream, sync_folder, write_private
+from intake.privatefolder import make_private_folder
 from intake.records import fhir
 from intake.records.export import as_json
 from intake.records.model import IntakeView, iso
@@ -138,7 +139,7 @@ def export_bulk(store, scope: ExportScope, folder: Path, *, staff: str, device: 
         raise IntakeError(f"{folder}: already exists and is not an empty folder; choose a new folder for the "
                           "export (nothing was written).")
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folder(folder)
         return _export(store, scope, folder, staff, device)
     except OSError as exc:
         raise IntakeError(f"cannot write the export in {folder} ({exc.strerror}: {exc.filename}); what was "

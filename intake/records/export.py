@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from intake import conditions
 from intake.conditions import AgePolicy
-from intake.questionnaire import Question, Questionnaire, localize
+from intake.questionnaire import LABEL_SEPARATOR, Question, Questionnaire, localize
 from intake.records.checks import check_who
 from intake.records.errors import StoreError, WorkflowError
 from intake.records.model import EXPORT_FORMATS, GONE, IntakeView
@@ -65,17 +65,23 @@ def as_json(store: Records, intake: IntakeView, *, exported_at: str | None = Non
 
 
 def spreadsheet_safe(value: str) -> str:
-    """Stops spreadsheet programs reading a cell as a formula (OWASP CSV injection advice).
+    """Stops spreadsheet programs reading a cell as a formula (OWASP CSV injection advice), recoverably.
 
     A cell that starts with = + - @ or a tab or line break is prefixed with an apostrophe, unless it is
     a plain number or a phone number (`_HARMLESS`), which is kept exactly as it is: `+44 7700 900123`
-    stays, `+SUM(1)`, `-2+3`, `=HYPERLINK(...)` and `@cmd` are neutralised. Every cell is also quoted
-    (csv.QUOTE_ALL), so a separator inside a value (a comma, or a semicolon for a program that splits on
-    those) stays inside its cell.
+    stays, `+SUM(1)`, `-2+3`, `=HYPERLINK(...)` and `@cmd` are neutralised. A cell that starts with an
+    apostrophe is prefixed too, so a typed `'=1+1` (`''=1+1`) and a typed `=1+1` (`'=1+1`) differ, and
+    `typed_value` gives back exactly what was typed. Every cell is also quoted (csv.QUOTE_ALL), so a
+    separator inside a value (a comma, or a semicolon for a program that splits on those) stays inside its cell.
     """
-    if value.startswith(_FORMULA_START) and not _HARMLESS.fullmatch(value):
+    if value.startswith("'") or (value.startswith(_FORMULA_START) and not _HARMLESS.fullmatch(value)):
         return "'" + value
     return value
+
+
+def typed_value(cell: str) -> str:
+    """The value a CSV cell was made from (the inverse of `spreadsheet_safe`): one leading apostrophe removed."""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def _raw(value: Any) -> str:
@@ -89,6 +95,14 @@ def _raw(value: Any) -> str:
 def shown_answer(questionnaire: Questionnaire, question: Question, value: Any, language: str) -> str:
     """An answer as people read it; an empty multiple choice is the answer 'None', not a missing one."""
     return questionnaire.word("none", language) if value == [] else questionnaire.display(question, value, language)
+
+
+def csv_answer(questionnaire: Questionnaire, question, value: Any, language: str) -> str:
+    """The CSV's readable answer: as people read it, the chosen options' labels separated by LABEL_SEPARATOR,
+    which no multi-choice label contains (a data check), so the list splits back unambiguously."""
+    if question.type == "multi_choice" and isinstance(value, list) and value:
+        return LABEL_SEPARATOR.join(questionnaire.display(question, [item], language) for item in value)
+    return shown_answer(questionnaire, question, value, language)
 
 
 def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, policy: AgePolicy | None = None) -> str:
@@ -106,7 +120,7 @@ def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, poli
         if question.id not in answers:
             continue
         value = answers[question.id]
-        shown = shown_answer(questionnaire, question, value, language)
+        shown = csv_answer(questionnaire, question, value, language)
         step = questionnaire.step(question.step_id)
         writer.writerow([spreadsheet_safe(str(v)) for v in (
             intake.intake_id, intake.status, intake.consultation_date, step.id, localize(step.title, language),
