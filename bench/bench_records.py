@@ -146,6 +146,10 @@ def _bench_draft_saves(folder: Path, engine) -> list[Result]:
     return results
 
 
+_INTAKE_COLUMNS = ("id", "client_id", "status", "consultation_date", "questionnaire_version", "started_at",
+                   "updated_at", "started_by", "device", "answers", "record", "submitted_at")
+
+
 def _build_fixture(store, count: int, seed: int = 1, batch: int = 50_000) -> tuple[list[tuple[str, str]], list]:
     """Bulk-inserts `count` intakes for about 0.7 * count clients, in batches.
 
@@ -177,7 +181,7 @@ def _build_fixture(store, count: int, seed: int = 1, batch: int = 50_000) -> tup
                     client_rows.append((client_id, keyring.seal_json({"full_name": name, "date_of_birth": birth},
                                                                      clients.identity_ad(client_id)),
                                         "2024-01-01T00:00:00Z"))
-                    token_rows += [(t, client_id) for t in search.client_tokens(keyring, name, birth)]
+                    token_rows += [(t, client_id) for t in sorted(search.client_tokens(keyring, name, birth))]
                 intake_id = f"b{n:09d}"
                 moment = (start + timedelta(minutes=15 * n)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
                 status = rng.choice(("signed", "signed", "signed", "submitted", "deferred", "draft"))
@@ -193,13 +197,13 @@ def _build_fixture(store, count: int, seed: int = 1, batch: int = 50_000) -> tup
                                           for k in range(min(search.MIN_PREFIX, len(w)), len(w) + 1)})
                 plain += [(word, moment, intake_id) for word in (*words[name], birth)]
                 people_rows.append((intake_id, status, moment[:10], moment, client_id, name, birth))
-            store.conn.executemany("INSERT INTO clients (id, identity, created_at) VALUES (?, ?, ?)", client_rows)
-            store.conn.executemany("INSERT OR IGNORE INTO search_tokens (token, client_id) VALUES (?, ?)",
-                                   token_rows)
-            store.conn.executemany(
-                "INSERT INTO intakes (id, client_id, status, consultation_date, questionnaire_version, started_at,"
-                " updated_at, started_by, device, answers, record, submitted_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", intake_rows)
+            # Through the one write path, as intake writes them: each row sealed, each table's digest moved.
+            for row in client_rows:
+                store.tables.insert("clients", dict(zip(("id", "identity", "created_at"), row, strict=True)))
+            for token, owner in token_rows:
+                store.tables.insert("search_tokens", {"token": token, "client_id": owner})
+            for row in intake_rows:
+                store.tables.insert("intakes", dict(zip(_INTAKE_COLUMNS, row, strict=True)))
     store.conn.execute("ANALYZE")
     store.conn.execute("PRAGMA cache_size = -2000")  # back to SQLite's default for the timed searches
     sample = [(name, birth) for client_id, name, birth in rng.sample(people, 400) if client_id in submitted][:60]

@@ -16,6 +16,10 @@ the repeating item, answered -> "exists"). Anything FHIR's enableWhen cannot say
 an `in` inside an `all`, nesting) becomes the SDC `questionnaire-enableWhenExpression` extension
 with an equivalent FHIRPath expression over the response, and no enableWhen. FHIR, like intake,
 treats answers to disabled items as absent, so hiding a question also hides its follow-ups.
+
+An age condition (`age_below`) is judged, as intake judges it, on the consultation day, never on the
+day a reader evaluates it: the day a response carries in its CONSULTATION_DATE extension (intake's
+exports always do), else the date written in its `authored`, else (a form being filled in) today().
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ NONE_SYSTEM = "urn:intake:answer"
 NONE_CODE = "none-of-these"
 ENABLE_WHEN_EXPRESSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
 OPTION_EXCLUSIVE = "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive"
+#: The QuestionnaireResponse extension (valueDate) with the consultation day, the day ages are measured on.
+CONSULTATION_DATE = "urn:intake:consultation-date"
 ITEM_TYPES = {"text": "string", "long_text": "text", "date": "date", "yes_no": "boolean", "choice": "choice",
               "multi_choice": "choice", "acknowledgement": "boolean"}
 
@@ -136,6 +142,13 @@ def _literal(value: Any) -> str:
 
 
 
+def consultation_day() -> str:
+    """FHIRPath for the day a response's ages are measured on (see the module's description)."""
+    carried = f"%resource.extension.where(url = '{CONSULTATION_DATE}')"
+    return (f"iif({carried}.exists(), {carried}.value.first(), iif(%resource.authored.exists(), "
+            "%resource.authored.toString().substring(0, 10).toDate(), today()))")
+
+
 def fhirpath(questionnaire: Questionnaire, condition: Mapping[str, Any], policy: AgePolicy = DEFAULT_POLICY) -> str:
     """A FHIRPath expression over the QuestionnaireResponse that is true exactly when the condition holds.
 
@@ -149,11 +162,13 @@ def fhirpath(questionnaire: Questionnaire, condition: Mapping[str, Any], policy:
     if "not" in condition:
         return f"({fhirpath(questionnaire, condition['not'], policy)}).not()"
     if "age_below" in condition:
-        # Under the clinic's adult age (or the legal age) on the day the form is filled in (intake itself
-        # measures the age on the consultation date); false while no date of birth is given.
-        birth = f"%resource.repeat(item).where(linkId = '{AGE_QUESTION}').answer.value"
+        # Under the clinic's adult age (or the legal age) on the consultation day, in whole years as intake
+        # counts them (intake.dates.age_on: a 29 February birthday is reached on 1 March); false while no date
+        # of birth is given or it is after that day.
+        birth = f"%resource.repeat(item).where(linkId = '{AGE_QUESTION}').answer.value.first()"
         years = policy.legal_age if condition["age_below"] == "legal_age" else policy.adult_age
-        return f"({birth}.exists() and ({birth}.first() + {years} years) > today())"
+        day = consultation_day()
+        return f"({birth}.exists() and {birth} <= {day} and ({day} - {years} years) < {birth})"
     if "minors_policy" in condition:  # the clinic's setting, fixed for the questionnaire it publishes
         return "true" if policy.minors in condition["minors_policy"] else "false"
     question_id = condition["question"]

@@ -257,6 +257,26 @@ def _check_condition_refs(
                                         "use 'contains' with an option of a multi-choice question"))
 
 
+#: What separates the chosen options' labels where they are written on one line (the CSV export's readable
+#: column): no option label of a multi-choice question may contain it, so the list reads back unambiguously.
+LABEL_SEPARATOR = " | "
+
+
+def _check_options(question: Question, path: str, problems: list[FileProblem]) -> None:
+    """Options have unique ids, one exclusive option at most, and multi-choice labels without the separator."""
+    option_ids = [o.id for o in question.options]
+    if len(set(option_ids)) != len(option_ids):
+        problems.append(FileProblem(f"{path}.options", "two options share an id", "make option ids unique"))
+    _check_exclusive(question, path, problems)
+    mark = LABEL_SEPARATOR.strip()
+    for index, option in enumerate(question.options if question.type == "multi_choice" else ()):
+        for language, text in option.label.items():
+            if mark in text:
+                problems.append(FileProblem(f"{path}.options[{index}].label.{language}", f"contains {mark!r}, which "
+                                            "separates the chosen options in the CSV export's answer column",
+                                            f"write the label without {mark!r} (use '/' or 'or')"))
+
+
 def _check_exclusive(question: Question, path: str, problems: list[FileProblem]) -> None:
     """An exclusive option belongs to a multi-choice question, one per question, beside other options."""
     alone = [i for i, o in enumerate(question.options) if o.exclusive]
@@ -332,10 +352,7 @@ def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire",
                 _check_text(text, languages, f"{path}.help_by_minors_policy.{policy}", problems)
             for o_index, option in enumerate(question.options):
                 _check_text(option.label, languages, f"{path}.options[{o_index}].label", problems)
-            option_ids = [o.id for o in question.options]
-            if len(set(option_ids)) != len(option_ids):
-                problems.append(FileProblem(f"{path}.options", "two options share an id", "make option ids unique"))
-            _check_exclusive(question, path, problems)
+            _check_options(question, path, problems)
             if question.show_if is not None:
                 _check_condition_refs(question.show_if, by_id, f"{path}.show_if", problems)
                 _check_prefill(question, by_id, f"{path}.prefill", problems)

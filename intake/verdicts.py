@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from intake.assessment import Assessment
+
+#: The suitability verdicts, mildest first (the worst finding's severity is the verdict).
+Verdict = Literal["suitable", "caution", "clearance", "defer"]
+VERDICT_ORDER: tuple[Verdict, ...] = get_args(Verdict)
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,7 @@ class VerdictWording:
     client: str
 
 
-VERDICTS: dict[str, VerdictWording] = {
+VERDICTS: dict[Verdict, VerdictWording] = {
     "suitable": VerdictWording(
         "Suitable",
         "SUITABLE - no screening concerns",
@@ -47,7 +51,7 @@ VERDICTS: dict[str, VerdictWording] = {
 
 def wording(verdict: str) -> VerdictWording:
     """The wording of a verdict (an unknown verdict is shown as it is, never hidden)."""
-    found = VERDICTS.get(verdict)
+    found = next((w for v, w in VERDICTS.items() if v == verdict), None)
     if found is None:
         return VerdictWording(verdict, verdict.upper(), verdict)
     return found

@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import secrets
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from intake import __version__
@@ -49,13 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _log_internal_error() -> Path | None:
     """Keeps the traceback of an unexpected error in a private file instead of showing it."""
+    from intake.privatefile import write_private
+
     try:
         folder = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "intake"
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, name = tempfile.mkstemp(prefix="error-", suffix=".log", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as log:
-            traceback.print_exc(file=log)
-        return Path(name)
+        name = f"error-{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}.log"
+        return write_private(folder / name, traceback.format_exc().encode("utf-8"), replace=False)
     except OSError:
         return None
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from intake.lifecycle.auth import Authenticated, StaffAct
-    from intake.records.ops import StoreOps
+    from intake.records.interface import RecordStore
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +46,7 @@ def read_credential(args: argparse.Namespace, who: str = "your") -> str:
         raise AuthenticationError("no PIN was given; nothing was changed.") from None
 
 
-def authenticate(store: StoreOps, args: argparse.Namespace, act: StaffAct, device: str, *,
+def authenticate(store: RecordStore, args: argparse.Namespace, act: StaffAct, device: str, *,
                  practitioner_id: str | None = None) -> Authenticated:
     """Proves who runs this command and that they may do `act` (as `practitioner_id`, for a practitioner's act).
 
@@ -63,11 +63,9 @@ def authenticate(store: StoreOps, args: argparse.Namespace, act: StaffAct, devic
     return check(store, credential, act, device, staff_id=staff_id, practitioner_id=practitioner_id)
 
 
-def _account_of(store: StoreOps, practitioner_id: str | None) -> str | None:
+def _account_of(store: RecordStore, practitioner_id: str | None) -> str | None:
     """The active staff account linked to a practitioner id (one person, one account), or None."""
     if not practitioner_id:
         return None
-    from intake.records.staff import StaffDirectory
-
-    linked = [m.staff_id for m in StaffDirectory(store).members() if m.practitioner_id == practitioner_id]
+    linked = [m.staff_id for m in store.staff.members() if m.practitioner_id == practitioner_id]
     return linked[0] if len(linked) == 1 else None

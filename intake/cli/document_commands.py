@@ -324,17 +324,16 @@ def cmd_documents_extend(args: argparse.Namespace) -> int:
 
 
 def _extend_one(path: Path, config, timestamper, at, extend_pdf) -> bool:
-    import os
-
     from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
     from intake.documents.formatting import make_filters
     from intake.documents.seal import incremental_writer
+    from intake.privatefile import write_private
 
     moment = at or datetime.now(UTC).replace(microsecond=0)
     try:
-        extended, report = extend_pdf(_read_pdf(str(path)), config, timestamper, at=at,
-                                      writer_factory=lambda data: incremental_writer(data, moment))
+        extended, report, revocation = extend_pdf(_read_pdf(str(path)), config, timestamper, at=at,
+                                                  writer_factory=lambda data: incremental_writer(data, moment))
     except (TimestampRequestError, OSError) as exc:
         print(f"NOT EXTENDED {path}: the timestamp authority could not be used ({exc}); the file is unchanged.",
               file=sys.stderr)
@@ -342,14 +341,10 @@ def _extend_one(path: Path, config, timestamper, at, extend_pdf) -> bool:
     if extended is None:
         print(f"NOT EXTENDED {path}: {report.reason} The file is unchanged.", file=sys.stderr)
         return False
-    temp = path.with_name(f".{path.name}.extending")
-    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(handle, "wb") as out:
-        out.write(extended)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, path)
+    write_private(path, extended)
     newest = report.timestamps[-1]
     both = make_filters(config.timezone)["both_times"]
-    print(f"extended {path}: archive timestamp {both(newest.at)} by {newest.authority}")
+    summary = revocation.summary()
+    print(f"extended {path}: archive timestamp {both(newest.at)} by {newest.authority}"
+          + (f"; {summary}" if summary else ""))
     return True

@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction, who: Callable[[argparse.ArgumentPa
                        description="Validates every file first; when any is invalid nothing is stored. Each valid "
                        "file becomes a submitted intake (or a deferred one) under a new id, which is printed. A "
                        "file whose content was imported before is named with its intake and not stored again.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="answers files (JSON); - reads standard input")
+    p.add_argument("files", nargs="+", metavar="FILE", help="answers files or FHIR R4 QuestionnaireResponses of the "
+                   "clinic's questionnaire (JSON); - reads standard input")
     p.add_argument("--json", action="store_true", help="print the new ids and verdicts as JSON")
     who(p)
     p.set_defaults(handler=cmd_import)
@@ -126,12 +127,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     from intake.cli.core_commands import read_record
     from intake.cli.output import format_problems, print_json
     from intake.engine import Engine
+    from intake.records import fhirimport
 
     engine = Engine.load(args.config)
     records, refused = [], False
     for file in args.files:
         record = read_record(file)
-        problems = engine.validate(record)
+        problems = []
+        if fhirimport.is_response(record):  # a FHIR QuestionnaireResponse: its answers, validated the same
+            record, problems = fhirimport.answers_record(engine, record)
+        problems = problems or engine.validate(record)
         if problems:
             print(format_problems(file, problems), file=sys.stderr)
             refused = True

@@ -122,23 +122,15 @@ def _local(store: Store, moment: str | None) -> str:
 
 
 def _write_private(path: Path, data: bytes, force: bool) -> None:
-    """Writes a file that only its owner can read; refuses to replace one unless forced."""
+    """Writes a file that only its owner can read, whole or not at all; refuses to replace one unless forced."""
     from intake.errors import IntakeError
+    from intake.privatefile import write_private
 
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
     try:
-        fd = os.open(path, flags, 0o600)
+        write_private(path, data, replace=force)
     except FileExistsError:
         raise IntakeError(f"{path} already exists; choose another name or add --force to replace it.") from None
     except OSError as exc:
-        raise IntakeError(f"cannot write {path} ({exc.strerror}).") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as exc:
-        path.unlink(missing_ok=True)
         what = "the disk is full" if exc.errno == 28 else exc.strerror
         raise IntakeError(f"cannot write {path} ({what}); nothing was written. The stored record is unchanged."
                           ) from None
@@ -252,7 +244,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                     out += [f"    {localize(x.label, language)}: {shown_answer(q, x, answers[x.id], language)}"
                             for x in shown]
         out.append("  History:")
-        from intake.records.audit import EVENTS
+        from intake.records.chain import EVENTS
 
         for entry in store.audit_trail(intake.intake_id):
             out.append(f"    #{entry.seq} {_local(store, entry.at)} {EVENTS.get(entry.event, entry.event)} "
@@ -315,7 +307,9 @@ def _write_documents(args: argparse.Namespace, target: Path, documents: list[tup
                           "or choose one with --kind.")
     if not as_file:
         try:
-            target.mkdir(parents=True, exist_ok=True, mode=0o700)
+            from intake.privatefolder import make_private_folder
+
+            make_private_folder(target)
         except OSError as exc:
             raise IntakeError(f"cannot create the folder {target} ({exc.strerror}).") from None
     try:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from intake.documents.errors import KeyExistsError, SealKeyError
+from intake.privatefile import write_private
+from intake.privatefolder import make_private_folder
 
 KEY_BITS = 3072
 CERT_YEARS = 25
@@ -58,8 +59,8 @@ def _retire(cert_path: Path, folder: Path) -> Path | None:
     target = folder / f"seal-cert-{info.not_before:%Y%m%dT%H%M%SZ}-{info.fingerprint[:16]}.pem"
     if target.exists():
         return target
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _write_new(target, data, 0o644, force=False)
+    make_private_folder(folder)
+    write_private(target, data, replace=False)
     return target
 
 
@@ -71,25 +72,6 @@ def _inside(path: Path, folder: Path | None) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _write_new(path: Path, data: bytes, mode: int, force: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temp = path.with_name(f".{path.name}.new")
-    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(temp, mode)
-    try:
-        if force:
-            os.replace(temp, path)
-        else:
-            os.link(temp, path)
-    finally:
-        if temp.exists():
-            temp.unlink()
 
 
 def create_seal_identity(config, force: bool = False, *, valid_from: datetime | None = None,
@@ -155,10 +137,12 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
     )
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
+    make_private_folder(key_path.parent)
+    make_private_folder(cert_path.parent)
     try:
-        _write_new(key_path, key_pem, 0o600, force)
+        write_private(key_path, key_pem, replace=force)
         try:
-            _write_new(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644, force)
+            write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM), replace=force)
         except OSError:
             key_path.unlink(missing_ok=True)  # never leave a key without its certificate
             raise

@@ -9,9 +9,11 @@ document timestamp proves the seal existed at that time, so the document still v
 seal certificate expires; extending again before the authority's certificate expires carries the
 proof forward.
 
-Revocation information: the clinic's self-signed seal has none to embed, and intake fetches nothing
-from hosts the clinic did not configure, so the DSS holds certificates only unless revocation data
-is already in the file.
+Revocation information: when the seal certificate or an authority's certificate publishes where its
+status is answered (OCSP) or listed (CRL), the answers are fetched from the hosts the clinic allows
+(`[security] revocation_hosts`, intake.documents.revocation) and embedded in the same DSS update, so a
+validator can judge the certificates at the times the timestamps prove, long after they expired. A
+self-signed seal publishes none; nothing is fetched from any other host.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from intake.documents.revocation import Revocation
 
 ARCHIVE_FIELD = "IntakeArchiveTimestamp"
 #: Room (hexadecimal digits) for a document timestamp token with its authority's certificates.
@@ -57,9 +62,10 @@ def document_certificates(data: bytes) -> list:
     return certs
 
 
-def add_archive_timestamp(data: bytes, timestamper, writer_factory: Callable[[bytes], Any] | None = None) -> bytes:
+def add_archive_timestamp(data: bytes, timestamper, writer_factory: Callable[[bytes], Any] | None = None,
+                          revocation: Revocation | None = None) -> bytes:
     """Adds, in one incremental update, a DSS with every certificate the document's seal and timestamps
-    need, and a document timestamp over the whole file (PAdES B-LTA).
+    need (and the revocation data gathered for them), and a document timestamp over the whole file (PAdES B-LTA).
 
     Raises:
         TimestampRequestError, OSError: the authority could not be used (nothing is added).
@@ -71,30 +77,42 @@ def add_archive_timestamp(data: bytes, timestamper, writer_factory: Callable[[by
 
     count = len(PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures)
     writer = writer_factory(data) if writer_factory else IncrementalPdfFileWriter(io.BytesIO(data))
-    DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=document_certificates(data))
+    DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=document_certificates(data),
+                                               ocsps=revocation.ocsps if revocation else None,
+                                               crls=revocation.crls if revocation else None)
     stamper = PdfTimeStamper(timestamper, field_name=f"{ARCHIVE_FIELD}{count}")
     return stamper.timestamp_pdf(writer, "sha256", bytes_reserved=ARCHIVE_RESERVE).getvalue()
 
 
-def extend_pdf(data: bytes, config, timestamper, *, at: datetime | None = None, writer_factory=None):
+class Extension(NamedTuple):
+    """What `extend_pdf` made: the extended document (None when refused), its report, and the revocation data."""
+
+    pdf: bytes | None
+    report: Any
+    revocation: Revocation
+
+
+def extend_pdf(data: bytes, config, timestamper, *, at: datetime | None = None, writer_factory=None) -> Extension:
     """Verifies a sealed document, then adds validation material and a document timestamp (PAdES B-LTA).
 
     Args:
         data: the document.
-        config: the clinic configuration (certificates, timestamp trust).
+        config: the clinic configuration (certificates, timestamp trust, revocation hosts).
         timestamper: a pyHanko TimeStamper for the clinic's authority.
         at: the time to verify at (default now).
         writer_factory: makes the incremental writer (default: pyHanko's).
 
     Returns:
-        (the extended document, its verification report). When the document does not verify
-        first, (None, that report): nothing is added to a document that does not hold.
+        The extended document, its verification report and the revocation data gathered. When the
+        document does not verify first, the document is None and nothing is fetched or added.
     """
+    from intake.documents.revocation import Revocation, gather, revocation_settings
     from intake.documents.verify import verify_pdf
 
     before = verify_pdf(data, config, at=at)
     if not before.ok:
-        return None, before
-    extended = add_archive_timestamp(data, timestamper, writer_factory)
+        return Extension(None, before, Revocation())
+    revocation = gather(document_certificates(data), revocation_settings(config))
+    extended = add_archive_timestamp(data, timestamper, writer_factory, revocation)
     after = verify_pdf(extended, config, at=at)
-    return (extended if after.ok else None), after
+    return Extension(extended if after.ok else None, after, revocation)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -16,6 +14,8 @@ from typing import Any
 
 from intake.conditions import AgeBand
 from intake.documents.errors import OutputError, SignatureInputError
+from intake.privatefile import write_private
+from intake.privatefolder import make_private_folder
 from intake.recordschema import PATTERNS
 from intake.signing import CAPACITIES, signer_problem
 from intake.text import MAX_NAME, MAX_STATEMENT
@@ -197,13 +197,55 @@ class Packet:
         """
         folder = Path(out_dir)
         try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_folder(folder)
+            sweep_partials(folder)
         except OSError as exc:
             raise OutputError(f"{folder}: cannot create the output folder ({exc.strerror}).") from None
         written = []
         for document in self.documents:
             written.append(_write_private(folder / document.filename, document.pdf))
         return written
+
+
+#: A document being written: `.partial-<pid of the writer>-<random>.pdf`, beside where it goes.
+PARTIAL_PREFIX = ".partial-"
+_PARTIAL = re.compile(r"\.partial-(\d+)-[^/]*\.pdf")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return pid != 0
+
+
+def sweep_partials(folder: Path) -> list[Path]:
+    """Removes the partial documents in a folder whose writer is gone (killed mid-write: a crash leftover); one
+    still being written, by a process that is alive, is left to it. The documents are in the store: `intake
+    records reprint` writes them again. Returns what was removed."""
+    removed = []
+    for path in Path(folder).glob(f"{PARTIAL_PREFIX}*.pdf"):
+        match = _PARTIAL.fullmatch(path.name)
+        if match and _alive(int(match.group(1))):
+            continue  # this process's, or another's still writing
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue  # its writer finished meanwhile
+        removed.append(path)
+    return removed
+
+
+def sweep_documents(out_dir: Path) -> list[Path]:
+    """`sweep_partials` in every intake's folder of a documents folder (at start)."""
+    try:
+        folders = [p for p in Path(out_dir).iterdir() if p.is_dir()] if Path(out_dir).is_dir() else []
+        return [path for folder in folders for path in sweep_partials(folder)]
+    except OSError:
+        return []  # an unreadable documents folder is reported when it is written to
 
 
 def _write_private(path: Path, data: bytes) -> Path:
@@ -218,21 +260,8 @@ def _write_private(path: Path, data: bytes) -> Path:
         raise OutputError(f"{path}: a different file with this name already exists; it was not overwritten. "
                           "Move it away or choose another --out folder.")
     try:
-        handle, temp = tempfile.mkstemp(prefix=".partial-", suffix=".pdf", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o600)
-        try:
-            os.link(temp, path)  # fails instead of replacing a file created meanwhile
-            os.unlink(temp)
-        except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV) or path.exists():
-                raise
-            os.replace(temp, path)  # file systems without hard links
+        write_private(path, data, replace=False, partial=PARTIAL_PREFIX)
     except FileExistsError:
-        os.unlink(temp)
         raise OutputError(f"{path}: appeared while writing; it was not overwritten.") from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written ({exc.strerror}).") from None

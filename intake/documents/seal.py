@@ -40,6 +40,8 @@ class SealIdentity:
     timestamp_url: str | None = None
     #: what happened to the trusted time of the last seal, in words ("" before the first seal)
     timestamp_note: str = ""
+    #: where revocation data may be fetched from (intake.documents.revocation), None: nowhere
+    revocation_settings: Any = None
 
     def seal(self, pdf: bytes, signed_at: datetime, *, reason: str, location: str, name: str,
              contact: str) -> bytes:
@@ -85,17 +87,7 @@ class SealIdentity:
                 self.timestamp_note = (f"NOT timestamped: the timestamp authority {self.timestamp_url} could not "
                                        f"be used ({exc}); sealed with the computer's time only")
                 return sign(None)
-            from intake.documents.ltv import add_archive_timestamp
-
-            try:
-                archived = add_archive_timestamp(sealed, self.timestamper,
-                                                 lambda data: _writer_class()(io.BytesIO(data), signed_at))
-            except (TimestampRequestError, OSError) as exc:
-                self.timestamp_note = (f"timestamped by {self.timestamp_url}; the archive timestamp could not be "
-                                       f"added ({exc}): run `intake documents extend` later")
-                return sealed
-            self.timestamp_note = f"timestamped by {self.timestamp_url} (PAdES B-LTA)"
-            return archived
+            return self._archive(sealed, signed_at)
 
         try:
             asyncio.get_running_loop()
@@ -104,6 +96,36 @@ class SealIdentity:
         # pyHanko runs its own event loop, which cannot nest in a running one: sign on a helper thread.
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as helper:
             return helper.submit(sign_with_time).result()
+
+
+    def _archive(self, sealed: bytes, signed_at: datetime) -> bytes:
+        """Adds validation material (certificates, revocation data) and a document timestamp to a timestamped seal.
+
+        Raises:
+            SealKeyError: the seal certificate's issuer says it was revoked: nothing may be sealed with it.
+        """
+        from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+
+        from intake.documents.ltv import add_archive_timestamp, document_certificates
+        from intake.documents.revocation import Revocation, gather
+
+        revocation = gather(document_certificates(sealed), self.revocation_settings) \
+            if self.revocation_settings is not None else Revocation()
+        if any(status.sha256 == self.certificate.fingerprint for status in revocation.revoked()):
+            raise SealKeyError(f"the seal certificate ({self.certificate.subject}) was revoked by its issuer: "
+                               "nothing can be sealed "
+                               "with it. Install a new seal key and certificate (intake keys init --force, or your "
+                               "CA's new certificate).")
+        try:
+            archived = add_archive_timestamp(sealed, self.timestamper,
+                                             lambda data: _writer_class()(io.BytesIO(data), signed_at), revocation)
+        except (TimestampRequestError, OSError) as exc:
+            self.timestamp_note = (f"timestamped by {self.timestamp_url}; the archive timestamp could not be "
+                                   f"added ({exc}): run `intake documents extend` later")
+            return sealed
+        summary = revocation.summary()
+        self.timestamp_note = f"timestamped by {self.timestamp_url} (PAdES B-LTA)" + (f"; {summary}" if summary else "")
+        return archived
 
 
 def incremental_writer(pdf: bytes, modified_at: datetime):
@@ -168,11 +190,13 @@ def load_seal_identity(config) -> SealIdentity:
     # pyHanko counts the reservation in hexadecimal digits: two per byte.
     reserved = 2 * (sum(len(der) for der in certs) + 4096 + getattr(key, "key_size", 4096) // 8)
     identity = SealIdentity(certificate_info(certs[0], tuple(certs[1:])), signer, reserved)
+    from intake.documents.revocation import revocation_settings
     from intake.documents.timestamps import http_timestamper, timestamp_settings
 
     settings = timestamp_settings(config)
     if settings.url:
         identity.timestamper, identity.timestamp_url = http_timestamper(settings), settings.url
+    identity.revocation_settings = revocation_settings(config)
     return identity
 
 

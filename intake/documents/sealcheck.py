@@ -1,9 +1,12 @@
-"""Provides the checks of a seal itself: byte range, the exact signature container, and pyHanko validation.
+"""Provides the checks of a seal itself: byte range, the signature container, and pyHanko validation.
 
 The signature covers every byte of the file except its own container. Parts of a CMS container
-are not signed (the certificate list, the algorithm lists, the signer's id), so the container is
-also checked field by field against what the clinic seal writes, and must be canonical DER with
-nothing but zero padding after it. Together, no single byte of a sealed file can change unnoticed.
+are not signed (the certificate list, the algorithm lists, the signer's id, a timestamp token's
+certificates), so the container is also checked against what the standards require and what the
+clinic seal writes (intake.documents.cmscheck): DER apart from the order of its certificate SETs,
+the certificate bound by its hash, a timestamp over this very signature, only certificates on an
+authority's chain, and nothing but zero padding after it. Together, no single byte of a sealed file
+can change unnoticed, whichever conforming authority timestamped it.
 """
 
 from __future__ import annotations
@@ -54,6 +57,12 @@ def check_byte_range(data: bytes, signature, *, whole_file: bool = True) -> byte
     return value[:used]
 
 
+def covered_bytes(data: bytes, signature) -> bytes:
+    """The bytes a signature covers: its byte ranges (checked first by check_byte_range)."""
+    start, first, second, length = (int(v) for v in signature.byte_range)
+    return data[start:first] + data[second:second + length]
+
+
 def _der_length(value: bytes) -> int | None:
     """The length of the DER SEQUENCE at the start of value (tag, length and content)."""
     if len(value) < 2 or value[0] != 0x30:
@@ -73,25 +82,31 @@ def _plain_algorithm(algorithm, names: Sequence[str]) -> bool:
 
 def _only_a_timestamp(attributes) -> bool:
     """No unsigned attributes, or exactly one: the seal's RFC 3161 signature timestamp (checked by pyHanko)."""
-    if attributes.native is None:
+    from asn1crypto import core
+
+    if isinstance(attributes, core.Void):  # (not .native: that would decode the whole token)
         return True
     return len(attributes) == 1 and attributes[0]["type"].native == "signature_time_stamp_token" and \
         len(attributes[0]["values"]) == 1
 
 
-def check_container(container: bytes, certificates: Sequence[bytes]) -> None:
-    """Checks the unsigned parts of the CMS container against what the clinic seal writes.
+def check_container(container: bytes, certificates: Sequence[bytes], tsa_roots: Sequence = ()) -> None:
+    """Checks the parts of the seal's CMS container its signature does not cover (RFC 5652, RFC 3161, PAdES).
 
     Args:
         container: the DER signature container.
         certificates: the seal certificate followed by its chain, as DER.
+        tsa_roots: the timestamp authority roots the clinic configured (asn1crypto).
     """
     from asn1crypto import cms, x509
 
+    from intake.documents.cmscheck import check_seal_signer, check_token, der_apart_from_order, digest, fits_schema
+    from intake.documents.ltv import _timestamp_tokens
+
     try:
-        info = cms.ContentInfo.load(container, strict=True)
-        if info.dump(force=True) != container:
+        if not der_apart_from_order(container):
             raise SealCheckFailed(ALTERED)
+        info = cms.ContentInfo.load(container, strict=True)
         if info["content_type"].native != "signed_data":
             raise SealCheckFailed(ALTERED)
         signed = info["content"]
@@ -100,7 +115,8 @@ def check_container(container: bytes, certificates: Sequence[bytes]) -> None:
         embedded = sorted(c.chosen.dump() for c in signed["certificates"])
         signers = signed["signer_infos"]
         fixed = (
-            signed["version"].native == "v1"
+            fits_schema(info, signed, encapsulated, *digests)
+            and signed["version"].native == "v1"
             and len(digests) == 1 and _plain_algorithm(digests[0], ("sha256",))
             and encapsulated["content_type"].native == "data" and encapsulated["content"].native is None
             and embedded == sorted(certificates)
@@ -110,18 +126,16 @@ def check_container(container: bytes, certificates: Sequence[bytes]) -> None:
         if not fixed:
             raise SealCheckFailed(ALTERED)
         signer = signers[0]
-        leaf = x509.Certificate.load(certificates[0])
-        sid = signer["sid"]
-        same_signer = (
-            sid.name == "issuer_and_serial_number"
-            and sid.chosen["issuer"].dump() == leaf.issuer.dump()
-            and sid.chosen["serial_number"].native == leaf.serial_number
-        )
-        if not (signer["version"].native == "v1" and same_signer
+        if not (signer["version"].native == "v1" and signer["sid"].name == "issuer_and_serial_number"
+                and fits_schema(signer, signer["sid"].chosen, signer["digest_algorithm"], signer["signature_algorithm"])
                 and _plain_algorithm(signer["digest_algorithm"], ("sha256",))
                 and _plain_algorithm(signer["signature_algorithm"], ("sha256_rsa", "sha256_ecdsa", "ed25519"))
                 and _only_a_timestamp(signer["unsigned_attrs"])):
             raise SealCheckFailed(ALTERED)
+        check_seal_signer(signer, x509.Certificate.load(certificates[0]))
+        value = signer["signature"].native
+        for token in _timestamp_tokens(signed):
+            check_token(token, lambda algorithm: digest(algorithm, value), "the seal", tsa_roots)
     except SealCheckFailed:
         raise
     except Exception:  # noqa: BLE001 - any parse error means the container was altered

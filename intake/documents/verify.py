@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from intake.documents.cmscheck import check_document_timestamp
 from intake.documents.keys import (
     CertificateInfo,
     certificate_info,
@@ -23,6 +24,7 @@ from intake.documents.sealcheck import (
     SealCheckFailed,
     check_byte_range,
     check_container,
+    covered_bytes,
     short,
     validate,
 )
@@ -148,7 +150,8 @@ def _check(data: bytes, config, candidates: list[Candidate], report: Verificatio
     signature, archive = signatures[0], signatures[1:]
     container = check_byte_range(data, signature, whole_file=not archive)
     for index, stamp in enumerate(archive):
-        check_byte_range(data, stamp, whole_file=index == len(archive) - 1)
+        stamp_container = check_byte_range(data, stamp, whole_file=index == len(archive) - 1)
+        check_document_timestamp(stamp_container, covered_bytes(data, stamp), tsa_roots)
     try:
         signer_der = signature.signer_cert.dump()
         others = [c.dump() for c in signature.other_embedded_certs]
@@ -172,7 +175,7 @@ def _check(data: bytes, config, candidates: list[Candidate], report: Verificatio
     if report.certificate_role == "earlier":
         report.notes.append(f"Sealed with an earlier certificate of the clinic (kept in {match[0]} when the seal "
                             "key was replaced).")
-    check_container(container, expected)
+    check_container(container, expected, tsa_roots)
     report.sealed_at = signature.self_reported_timestamp
     result = validate(signature, expected[0], report.certificate, archive=archive, tsa_roots=tsa_roots, at=at)
     report.timestamps = result.timestamps

@@ -28,6 +28,7 @@ from intake.lifecycle.model import (
     LifecycleError,
     Renderer,
     Resumption,
+    Stage,
     device_name,
     document_time,
     kept_signatures,
@@ -35,4 +36,4 @@ from intake.lifecycle.model import (
 from intake.lifecycle.seal import ensure_seal
 
 __all__ = ["STAGES", "Actor", "ClientSignatures", "Intake", "Lifecycle", "LifecycleError", "Renderer", "Resumption",
-           "device_name", "document_time", "ensure_seal", "kept_signatures"]
+           "Stage", "device_name", "document_time", "ensure_seal", "kept_signatures"]

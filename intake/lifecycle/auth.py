@@ -13,21 +13,21 @@ so a decision, correction or countersignature is always attributed to the one wh
   "Staff (shared PIN)": it proves that someone on the staff acted, not who; a practitioner is named
   with it, and `intake check` warns. The demo PIN works only in a demo.
 - Wrong credentials are counted in the store, per device and per person named, and pause further tries
-  (`intake.records.staff.Attempts`); every unlock, wrong credential and refused act is audited.
+  (`intake.records.staff.Attempts`, `RecordStore.staff`); every unlock, wrong credential and refused act is audited.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, get_args
 
 from intake.credentials import DEMO_PINS, PinError, check_shared_pin, demo_allowed
 from intake.errors import IntakeError
 from intake.lifecycle.model import Actor
 
 if TYPE_CHECKING:
-    from intake.records.ops import StoreOps
+    from intake.records.interface import RecordStore
 
 #: The acts that need a staff credential.
 StaffAct = Literal["unlock", "decide", "correct", "countersign", "discard", "reprint", "export", "erase", "staff",
@@ -40,7 +40,7 @@ ACT_WORDS = {"unlock": "unlock the staff screens", "decide": "record a clearance
              "correct": "correct an answer", "countersign": "countersign", "discard": "discard a draft",
              "reprint": "reprint documents", "export": "export health records", "erase": "erase a client's data",
              "staff": "change staff accounts", "rotate": "rotate the records key"}
-SHARED_ID = "staff"
+SHARED_ID = "staff"  # intake.records.staff.SHARED_STAFF
 SHARED_NAME = "Staff (shared PIN)"
 
 
@@ -106,13 +106,12 @@ class Authenticated:
         return chosen
 
 
-def staff_accounts_exist(store: StoreOps) -> bool:
+def staff_accounts_exist(store: RecordStore) -> bool:
     """True once any staff account was added (disabled ones included): then only own credentials work."""
-    with store.read("checking for staff accounts"):
-        return store.conn.execute("SELECT 1 FROM staff LIMIT 1").fetchone() is not None
+    return store.staff.exist()
 
 
-def authenticate(store: StoreOps, credential: Any, act: StaffAct, device: str, *, staff_id: str | None = None,
+def authenticate(store: RecordStore, credential: Any, act: StaffAct, device: str, *, staff_id: str | None = None,
                  practitioner_id: str | None = None) -> Authenticated:
     """Proves who is acting, and that they may do this act.
 
@@ -128,11 +127,11 @@ def authenticate(store: StoreOps, credential: Any, act: StaffAct, device: str, *
         AuthenticationError: wrong, missing or paused credential, unknown or disabled person, or an act this
             person may not do (every refusal is audited).
     """
-    from intake.records.staff import PinRefused, StaffDirectory
+    from intake.records.staff import PinRefused
 
     if staff_accounts_exist(store):
         try:
-            member = StaffDirectory(store).authenticate(credential, device=device, staff_id=staff_id, act=act)
+            member = store.staff.authenticate(credential, device=device, staff_id=staff_id, act=act)
         except PinRefused as exc:
             raise AuthenticationError(str(exc)) from None
         who = Authenticated(member.staff_id, member.name, member.role, member.practitioner_id, device)
@@ -144,20 +143,19 @@ def authenticate(store: StoreOps, credential: Any, act: StaffAct, device: str, *
     return who
 
 
-def refuse(store: StoreOps, staff_id: str, act: str, device: str, reason: str) -> None:
+def refuse(store: RecordStore, staff_id: str, act: str, device: str, reason: str) -> NoReturn:
     """Audits a refused act and raises it.
 
     Raises:
         AuthenticationError: always, with the reason.
     """
-    with store.write("recording a refused act"):
-        store.audit("act_refused", staff=staff_id or "(unknown)", device=device, act=act)
+    store.staff.refuse(staff_id, act, device)
     raise AuthenticationError(reason)
 
 
-def _shared(store: StoreOps, credential: Any, act: str, device: str, staff_id: str | None) -> Authenticated:
+def _shared(store: RecordStore, credential: Any, act: str, device: str, staff_id: str | None) -> Authenticated:
     """The shared kiosk PIN, with its wrong tries counted in the store like anyone's."""
-    from intake.records.staff import StaffDirectory
+    from intake.records.staff import PinRefused
 
     config = store.config
     stored = config.section("kiosk").get("staff_pin_hash")
@@ -167,25 +165,18 @@ def _shared(store: StoreOps, credential: Any, act: str, device: str, staff_id: s
     if staff_id not in (None, SHARED_ID):
         refuse(store, staff_id, act, device, f"there is no staff account {staff_id!r}: this clinic has no staff "
                "accounts yet, only the shared PIN (leave out --staff, or add accounts with `intake staff add`).")
-    attempts = StaffDirectory(store).attempts
-    keys = (device,)
-    with store.read("reading the PIN pause"):
-        wait = attempts.wait_seconds(keys)
+    wait = store.staff.wait_seconds(device)
     if wait > 0:
         raise AuthenticationError(f"Too many wrong PINs. Try again in {math.ceil(wait)} seconds.")
     right = isinstance(credential, str) and check_shared_pin(credential, stored)
     if right and credential in DEMO_PINS and not demo_allowed(config):
         refuse(store, SHARED_ID, act, device, "The demo PIN unlocks only a demonstration. Add staff accounts with "
                "`intake staff add`, or set [kiosk] demo = true for a demonstration.")
-    with store.write("recording a staff PIN"):
-        if right:
-            attempts.clear(keys)
-            store.audit("staff_unlocked", staff=SHARED_ID, device=device, role="shared", act=act)
-            return Authenticated(SHARED_ID, SHARED_NAME, "shared", None, device)
-        refused = attempts.fail(keys)
-        store.audit("pin_refused", staff=staff_id or "(unknown)", device=device, failures=refused.failures,
-                    paused_seconds=refused.wait_seconds, act=act)
-    raise AuthenticationError(str(refused))
+    try:
+        store.staff.record_shared(right, device=device, act=act, staff_id=staff_id)
+    except PinRefused as exc:
+        raise AuthenticationError(str(exc)) from None
+    return Authenticated(SHARED_ID, SHARED_NAME, "shared", None, device)
 
 
 def check_demo_pin(config: Any, credential: str) -> None:

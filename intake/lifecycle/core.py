@@ -10,13 +10,13 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from intake.assessment import Assessment
 from intake.engine import Engine
-from intake.lifecycle import auth, decisions, imports, signers, stopped
+from intake.lifecycle import auth, decisions, imports, rendering, signers, stopped
 from intake.lifecycle.auth import Authenticated, StaffAct
-from intake.lifecycle.documents import DocumentsPart
 from intake.lifecycle.imports import Imported
 from intake.lifecycle.model import (
     PHOTO_CONSENT_QUESTION,
@@ -26,34 +26,34 @@ from intake.lifecycle.model import (
     LifecycleError,
     Renderer,
     Resumption,
-    document_time,
     kept_signatures,
 )
+from intake.lifecycle.seal import ensure_seal
 from intake.questionnaire import Step
-from intake.text import TextInputError, check_name, check_reason
+from intake.text import TextInputError, check_reason
 from intake.treatment import TreatmentPlan
 
 if TYPE_CHECKING:
-    from intake.documents.model import Countersignature, Signature
+    from intake.documents.model import Countersignature, Packet, Signature
+    from intake.records.interface import RecordStore
     from intake.records.model import Decision, IntakeView
-    from intake.records.store import Store
 
 #: Questions the lifecycle relies on by id.
 NAME_QUESTION, PHOTO_USES_QUESTION = "full_name", "photo_uses"
 _RECORD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-class Lifecycle(DocumentsPart):
+class Lifecycle:
     """The life of intakes for one clinic: the engine, the store and (loaded on first use) the renderer.
 
     Args:
         engine: the loaded Engine.
-        store: the open record Store.
+        store: the open record store (any RecordStore: the SQLite store, or the in-memory one).
         renderer: a Renderer, or a callable that makes one (called once, from whichever thread first needs it).
         clock: returns the current time, timezone-aware (injectable for tests).
     """
 
-    def __init__(self, engine: Engine, store: Store, renderer: Renderer | Callable[[], Renderer] | None = None,
+    def __init__(self, engine: Engine, store: RecordStore, renderer: Renderer | Callable[[], Renderer] | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
         self.engine = engine
         self.store = store
@@ -61,6 +61,9 @@ class Lifecycle(DocumentsPart):
         self._renderer_source = renderer
         self._renderer: Renderer | None = None
         self._lock = threading.Lock()
+        #: the partial documents a killed write left (their writer gone), removed at this start; the documents are
+        #: in the store and `intake records reprint` writes them again
+        self.swept = rendering.sweep(self.out_dir)
 
     # -- shared -----------------------------------------------------------------------------------
 
@@ -76,20 +79,9 @@ class Lifecycle(DocumentsPart):
     def renderer(self) -> Renderer:
         """The long-lived renderer, made on first use (safe from any thread)."""
         with self._lock:
-            made = self._renderer
-            if made is None:
-                source = self._renderer_source
-                if source is None:
-                    from intake.documents import PacketRenderer
-
-                    made = PacketRenderer(self.engine)
-                elif callable(source) and not hasattr(source, "render"):
-                    made = source()
-                else:
-                    made = source  # type: ignore[assignment]
-                self._renderer = made
-            assert made is not None
-            return made
+            if self._renderer is None:
+                self._renderer = rendering.make_renderer(self.engine, self._renderer_source)
+            return self._renderer
 
     @property
     def has_renderer(self) -> bool:
@@ -208,13 +200,7 @@ class Lifecycle(DocumentsPart):
 
     def photo_uses(self, intake: Intake) -> str | None:
         """The photo uses the client chose, in words, or None when photos were declined."""
-        if not self.photo_needed(intake):
-            return None
-        question = self.engine.questionnaire.by_id.get(PHOTO_USES_QUESTION)
-        if question is None:
-            return ""
-        return self.engine.questionnaire.display(question, intake.answers.get(PHOTO_USES_QUESTION),
-                                                 self.engine.language)
+        return signers.photo_uses(self.engine, intake, PHOTO_USES_QUESTION) if self.photo_needed(intake) else None
 
     def statement(self, kind: str) -> str:
         """The exact statement a client affirms by signing 'consent' or 'photo_consent' (loads the renderer)."""
@@ -233,16 +219,8 @@ class Lifecycle(DocumentsPart):
             LifecycleError: this signer may not sign for this client.
             TextInputError: the name is empty, too long or not plain text.
         """
-        from intake.documents.model import Signature
-
-        name = check_name(typed, "the typed signature")
-        _, default_capacity, default_relationship = self.signer(intake)
-        capacity = capacity or default_capacity
-        relationship = default_relationship if relationship is None and capacity == default_capacity \
-            else (relationship or "")
-        signers.check_signer(self.engine, intake, name, capacity, relationship)
-        return Signature("typed", name, self.statement(signers.statement_kind(kind, capacity)),
-                         signed_at or self.clock(), capacity=capacity, relationship=relationship)
+        return signers.typed(self.engine, intake, kind, typed, capacity, relationship,
+                             lambda chosen: self.statement(chosen), signed_at or self.clock())
 
     def same_photo_signature(self, consent: Signature, signed_at: datetime | None = None) -> Signature:
         """The photo consent signed with the consent's signature, as the signer chose (`signers.same_for_photos`)."""
@@ -261,15 +239,7 @@ class Lifecycle(DocumentsPart):
                                  "deferral letter.")
         if intake.status != "submitted":
             raise LifecycleError(f"intake {intake.intake_id} is {intake.status}: only a submitted intake is signed.")
-        if self.photo_needed(intake) != (signatures.photo is not None):
-            raise LifecycleError("the client agreed to photos, so the photo consent needs its own signature."
-                                 if self.photo_needed(intake) else
-                                 "the client did not agree to photos; there is no photo consent to sign.")
-        for signature in (signatures.consent, signatures.photo):
-            if signature is not None:
-                signers.check_signer(self.engine, intake, signature.name, signature.capacity,
-                                     signature.relationship)
-        signers.check_photo(signatures.consent, signatures.photo)
+        signers.check_signatures(self.engine, intake, signatures, self.photo_needed(intake))
         self.store.keep_signatures(intake.intake_id, signatures.to_dict(), staff=actor.staff, device=actor.device)
         intake.signatures = signatures
 
@@ -369,29 +339,61 @@ class Lifecycle(DocumentsPart):
         practitioner reviews (any thread). `history` is `decision_history`'s, or what it will be once the
         decision on screen is recorded (see `pending_history`).
         """
-        from intake.documents.model import Countersignature
-
-        kind, reason, decided_by, decided_on, notes = history
-        exact = signed_at.astimezone(UTC).replace(microsecond=0)
-        printed = document_time(exact, intake.signatures if intake.verdict != "defer" else None)
-        if reason:
-            reason = check_reason(reason, required=False)
-        deferral = intake.verdict == "defer"
-        return Countersignature(practitioner_id=practitioner_id, signed_at=printed, decision=kind, reason=reason,
-                                plan=plan if not deferral else None, sealed_at=exact if exact != printed else None,
-                                decided_by=decided_by if decided_by != practitioner_id else None,
-                                decided_on=decided_on, history=notes)
+        return decisions.expected_countersignature(intake, practitioner_id, plan, signed_at, history)
 
     def pending_history(self, recorded: tuple[Any, ...], practitioner_id: str, kind: str, reason: str,
                         day: date, supersede: str = "") -> tuple[Any, ...]:
         """The decision history once a decision on screen (`kind` by `practitioner_id` on `day`) is recorded."""
-        if kind == "none":
-            return recorded
         return decisions.pending(recorded, practitioner_id, kind, reason, day, supersede)
 
     def discard(self, intake_id: str, reason: str, who: Authenticated) -> None:
         """Erases a draft staff abandon on purpose (a test, a mistake); the audit trail keeps who and why."""
-        from intake.records.erase import discard_draft  # imported on first use
         if len(reason := check_reason(reason, required=False)) < 3:
             raise TextInputError("say why the draft is discarded (for example: a test, or started twice).")
-        discard_draft(self.store, intake_id, reason, who.staff_id, who.device)
+        self.store.discard_draft(intake_id, reason=reason, staff=who.staff_id, device=who.device)
+
+    # -- the documents: laid out ahead, rendered, kept --------------------------------------------------------
+
+    def ensure_seal(self, signed_at: datetime | None = None) -> bool:
+        """Makes the demo clinic's seal on first use; True when it was made now (see `ensure_seal`)."""
+        return ensure_seal(self.engine.config, min(signed_at or self.clock(), self.clock()))
+
+    def render(self, intake: Intake, countersignature: Countersignature | None, *, sealed: bool = True) -> Packet:
+        """Renders the intake's documents: consent + aftercare, or for a deferral the letter (no client signature).
+
+        Meant for a worker thread: it touches only the renderer. Documents prepared for exactly these
+        inputs (see `prepare`) are only sealed.
+        """
+        return self.renderer().render(**rendering.render_arguments(intake, countersignature, sealed, self.clock()))
+
+    def prepare(self, intake: Intake, countersignature: Countersignature) -> bool:
+        """Lays the documents out ahead for an expected countersignature (a worker thread, while the practitioner
+        reviews); False when the renderer cannot prepare. A `render` with other inputs ignores the preparation.
+
+        Raises:
+            The renderer's errors for inputs that do not fit (nothing is kept then).
+        """
+        prepare = getattr(self.renderer(), "prepare", None)
+        if prepare is None:
+            return False
+        arguments = rendering.render_arguments(intake, countersignature, True, self.clock())
+        del arguments["sealed"], arguments["issued_at"]
+        return bool(prepare(**arguments))
+
+    def forget_prepared(self) -> None:
+        """Drops documents prepared ahead (the client has gone); does nothing before the renderer is made."""
+        forget = getattr(self.renderer(), "forget", None) if self.has_renderer else None
+        if forget is not None:
+            forget()
+
+    def keep_documents(self, intake: Intake, packet: Packet, actor: Actor, out_dir: Path | None = None) -> list[Path]:
+        """Records the rendered documents in the store (signing the intake), then writes them (0600)."""
+        return rendering.keep(self.store, intake, packet, actor, out_dir or self.out_dir)
+
+    @property
+    def out_dir(self) -> Path:
+        """The configured documents folder (one folder per intake inside it)."""
+        folder = self.engine.config.path("documents", "out_dir", "intake-documents")
+        assert folder is not None  # a default is given
+        return folder
+

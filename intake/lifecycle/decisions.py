@@ -10,19 +10,21 @@ separately from who countersigns.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from intake.errors import InvalidRecordError
 from intake.lifecycle.auth import Authenticated
-from intake.lifecycle.model import Intake, LifecycleError
+from intake.lifecycle.model import Intake, LifecycleError, document_time
 from intake.records.decisions import in_force
-from intake.records.model import RULING_KINDS, AnswerChange, Decision
+from intake.records.model import RULING_KINDS, AnswerChange, Decision, IntakeStatus
 from intake.text import check_reason
 
 if TYPE_CHECKING:
-    from intake.documents.model import DecisionNote
+    from intake.assessment import Assessment
+    from intake.documents.model import Countersignature, DecisionNote
     from intake.lifecycle.core import Lifecycle
+    from intake.treatment import TreatmentPlan
 
 #: Why a decision stopped standing when a correction replaced it (the correction's own reason is printed with it).
 CORRECTED = "the answers it was made on were corrected"
@@ -171,12 +173,11 @@ def correct(life: Lifecycle, intake: Intake, who: Authenticated, changes: Mappin
 
 
 def _store_correction(life: Lifecycle, intake: Intake, who: Authenticated, practitioner: str,
-                      changed: list[AnswerChange], reason: str, record: dict[str, Any], assessment: Any
-                      ) -> tuple[int, str]:
-    from intake.records.decisions import correct as store_correct
-
-    return store_correct(life.store, intake.intake_id, practitioner_id=practitioner, changes=changed, reason=reason,
-                         record=record, assessment=assessment.to_dict(), staff=who.staff_id, device=who.device)
+                      changed: list[AnswerChange], reason: str, record: dict[str, Any], assessment: Assessment
+                      ) -> tuple[int, IntakeStatus]:
+    return life.store.correct_answers(intake.intake_id, practitioner_id=practitioner, changes=changed, reason=reason,
+                                      record=record, assessment=assessment.to_dict(), staff=who.staff_id,
+                                      device=who.device)
 
 
 def _day(life: Lifecycle, stamp: str) -> date:
@@ -217,7 +218,26 @@ def pending(recorded: tuple[Any, ...], practitioner_id: str, kind: str, reason: 
     """
     from intake.documents.model import DecisionNote
 
+    if kind == "none":  # no decision on screen: the history stays as recorded
+        return recorded
     old_kind, old_reason, old_by, old_on, notes = recorded
     if old_kind != "none":
         notes = (*notes, DecisionNote(old_kind, old_by, old_on, old_reason, day, practitioner_id, supersede))
     return kind, reason, practitioner_id, day, tuple(notes)
+
+
+def expected_countersignature(intake: Intake, practitioner_id: str, plan: TreatmentPlan | None, signed_at: datetime,
+                              history: tuple[Any, ...]) -> Countersignature:
+    """The countersignature these choices make at `signed_at` (Lifecycle.expected_countersignature)."""
+    from intake.documents.model import Countersignature
+
+    kind, reason, decided_by, decided_on, notes = history
+    exact = signed_at.astimezone(UTC).replace(microsecond=0)
+    printed = document_time(exact, intake.signatures if intake.verdict != "defer" else None)
+    if reason:
+        reason = check_reason(reason, required=False)
+    deferral = intake.verdict == "defer"
+    return Countersignature(practitioner_id=practitioner_id, signed_at=printed, decision=kind, reason=reason,
+                            plan=plan if not deferral else None, sealed_at=exact if exact != printed else None,
+                            decided_by=decided_by if decided_by != practitioner_id else None,
+                            decided_on=decided_on, history=notes)

@@ -37,13 +37,11 @@ def import_answers(lifecycle: Lifecycle, record: Any, actor: Actor) -> Imported:
     Raises:
         InvalidRecordError: with every problem of the record (nothing is written).
     """
-    from intake.records.imports import Imports
-
     engine = lifecycle.engine
     problems = engine.validate(record)
     if problems:
         raise InvalidRecordError(problems)
-    claim = Imports(lifecycle.store).claim(record, staff=actor.staff, device=actor.device)
+    claim = lifecycle.store.claim_import(record, staff=actor.staff, device=actor.device)
     if claim.status != "draft":
         return Imported(lifecycle.load(claim.intake_id)[0], new=False)
     day = record["consultation_date"]

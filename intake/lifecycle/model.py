@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 from intake.assessment import Assessment
 from intake.errors import IntakeError
@@ -18,8 +18,12 @@ if TYPE_CHECKING:
 
 #: The question whose answer says photos were agreed (so the photo consent has its own signature).
 PHOTO_CONSENT_QUESTION = "photo_consent"
-#: Where a resumed intake continues.
-STAGES = ("steps", "review", "sign", "practitioner", "letter", "done")
+#: Where an intake continues, one vocabulary for the lifecycle and every front end. `Lifecycle.resume` answers
+#: steps, review, sign, practitioner, letter or done; the wizard also passes through stopped (a kind stop shown to
+#: the client), stopped-staff (the same, resumed by staff), information, photo, submit and handback.
+Stage = Literal["steps", "stopped", "stopped-staff", "review", "information", "sign", "photo", "submit", "handback",
+                "practitioner", "letter", "done"]
+STAGES: tuple[Stage, ...] = get_args(Stage)
 
 
 class LifecycleError(IntakeError):
@@ -111,7 +115,7 @@ class Intake:
 class Resumption:
     """Where a resumed intake continues: a stage of STAGES, and for 'steps' the step's index."""
 
-    stage: str
+    stage: Stage
     intake: Intake
     step_index: int = 0
 

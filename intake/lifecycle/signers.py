@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from intake.engine import Engine
-from intake.lifecycle.model import Intake, LifecycleError
+from intake.lifecycle.model import ClientSignatures, Intake, LifecycleError
 from intake.signing import guardian_of, guardian_required, photo_signature_problem, signer_problem
 from intake.signing import statement_kind as signing_statement_kind
+from intake.text import check_name
 
 if TYPE_CHECKING:
     from intake.documents.model import Signature
@@ -78,3 +80,48 @@ def check_photo(consent: Signature, photo: Signature | None) -> None:
     problem = photo_signature_problem(consent, photo)
     if problem:
         raise LifecycleError(problem)
+
+
+def typed(engine: Engine, intake: Intake, kind: str, typed_name: str, capacity: str | None,
+          relationship: str | None, statement: Callable[[str], str], signed_at: datetime) -> Signature:
+    """A typed-name signature with the documents' statement, by the client or (given or from the answers) their
+    parent, guardian or representative.
+
+    Raises:
+        LifecycleError: this signer may not sign for this client.
+        TextInputError: the name is empty, too long or not plain text.
+    """
+    from intake.documents.model import Signature
+
+    name = check_name(typed_name, "the typed signature")
+    _, default_capacity, default_relationship = signer(engine, intake)
+    capacity = capacity or default_capacity
+    relationship = default_relationship if relationship is None and capacity == default_capacity \
+        else (relationship or "")
+    check_signer(engine, intake, name, capacity, relationship)
+    return Signature("typed", name, statement(statement_kind(kind, capacity)), signed_at, capacity=capacity,
+                     relationship=relationship)
+
+
+def check_signatures(engine: Engine, intake: Intake, signatures: ClientSignatures, photo_needed: bool) -> None:
+    """Refuses signatures that do not fit the intake: a photo signature missing or not wanted, a signer who may not.
+
+    Raises:
+        LifecycleError: naming what does not fit.
+    """
+    if photo_needed != (signatures.photo is not None):
+        raise LifecycleError("the client agreed to photos, so the photo consent needs its own signature."
+                             if photo_needed else
+                             "the client did not agree to photos; there is no photo consent to sign.")
+    for signature in (signatures.consent, signatures.photo):
+        if signature is not None:
+            check_signer(engine, intake, signature.name, signature.capacity, signature.relationship)
+    check_photo(signatures.consent, signatures.photo)
+
+
+def photo_uses(engine: Engine, intake: Intake, question_id: str = "photo_uses") -> str:
+    """The photo uses the client chose, in words ("" when the questionnaire has no such question)."""
+    question = engine.questionnaire.by_id.get(question_id)
+    if question is None:
+        return ""
+    return engine.questionnaire.display(question, intake.answers.get(question_id), engine.language)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from intake.documents.model import Packet, Signature
     from intake.engine import Engine
     from intake.prompt.prompter import Prompter
-    from intake.records.store import Store
+    from intake.records import Store
 
 IDENTIFYING = ("full_name", "date_of_birth")
 

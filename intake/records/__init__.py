@@ -62,8 +62,11 @@ Public API (front ends import only from here)::
 
 After every committed change a line is appended to the audit checkpoint beside the data key
 (intake.records.anchor); verify_audit compares the database with it (rollback, replayed rows,
-deleted rows of any table). The modules of this package use Store only through
-intake.records.ops.StoreOps.
+deleted rows of any table; intake.records.rollback).
+
+`RecordStore` (intake.records.interface) is what the lifecycle and the front ends use of a store; `Store` (the
+SQLite engine, intake.records.sqlite) and `MemoryStore` (intake.records.memory, for front-end tests) both honour
+it, on the same record keeping (intake.records.store.Records) and the same write path (intake.records.tables).
 
 Every call that changes something writes its audit entry in the same transaction. Reads check each
 row's seal and raise TamperedRecordError (naming the intake) when it was edited outside intake. Times are UTC
@@ -74,6 +77,7 @@ key file, which must not be inside the data folder.
 from __future__ import annotations
 
 from intake.records.crypto import KEY_ENV, create_data_key
+from intake.records.interface import RecordStore
 from intake.records.model import (
     DECISION_KINDS,
     STATUSES,
@@ -86,11 +90,11 @@ from intake.records.model import (
     ListRow,
     SearchResult,
 )
+from intake.records.sqlite.store import Store
 from intake.records.staff import PinRefused, StaffDirectory, StaffMember
-from intake.records.store import Store
 
 __all__ = [
     "DECISION_KINDS", "KEY_ENV", "STATUSES", "DamagedRow", "Decision", "DocumentInfo", "DraftSummary", "ErasureReport",
-    "IntakeView", "ListRow", "PinRefused", "SearchResult", "StaffDirectory", "StaffMember", "Store",
+    "IntakeView", "ListRow", "PinRefused", "RecordStore", "SearchResult", "StaffDirectory", "StaffMember", "Store",
     "create_data_key",
 ]

@@ -36,6 +36,8 @@ from typing import Any
 
 from intake.errors import IntakeError
 from intake.fhirquestionnaire import fhir_questionnaire
+from intake.privatefile import PrivateStream, sync_folder, write_private
+from intake.privatefolder import make_private_folder
 from intake.records import fhir
 from intake.records.export import as_json
 from intake.records.model import IntakeView, iso
@@ -76,41 +78,9 @@ def _urn(kind: str, key: str) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{kind}:{key}')}"
 
 
-class _PrivateFile:
-    """A file created 0600 (never replacing one) that records the SHA-256 of what is written."""
-
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.path = path
-        self._handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
-        self._hash = hashlib.sha256()
-
-    def write(self, data: bytes) -> None:
-        self._hash.update(data)
-        self._handle.write(data)
-
-    def close(self, durable: bool = True) -> str:
-        """Flushes (and syncs) the file; returns its SHA-256."""
-        self._handle.flush()
-        if durable:
-            os.fsync(self._handle.fileno())
-        self._handle.close()
-        return self._hash.hexdigest()
-
-
-def _sync_folder(folder: Path) -> None:
-    """Makes the names of the files just created in a folder durable."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_file(path: Path, data: bytes, durable: bool = True) -> str:
-    out = _PrivateFile(path)
-    out.write(data)
-    return out.close(durable)
+    write_private(path, data, replace=False, durable=durable)
+    return hashlib.sha256(data).hexdigest()
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -169,7 +139,7 @@ def export_bulk(store, scope: ExportScope, folder: Path, *, staff: str, device: 
         raise IntakeError(f"{folder}: already exists and is not an empty folder; choose a new folder for the "
                           "export (nothing was written).")
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folder(folder)
         return _export(store, scope, folder, staff, device)
     except OSError as exc:
         raise IntakeError(f"cannot write the export in {folder} ({exc.strerror}: {exc.filename}); what was "
@@ -181,7 +151,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
     questionnaire, language = engine.questionnaire, engine.language
     exported_at = iso(store.clock())
     report = BulkReport(folder)
-    sums = _PrivateFile(folder / "SHA256SUMS")
+    sums = PrivateStream(folder / "SHA256SUMS")
 
     def written(relative: str, digest: str) -> None:
         sums.write(f"{digest}  {relative}\n".encode())
@@ -189,7 +159,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
     written("questionnaire.json", _write_file(folder / "questionnaire.json", _json_bytes(
         fhir_questionnaire(questionnaire, language, publisher=engine.config.clinic.get("name"),
                            policy=engine.config.age_policy))))
-    bundle = _PrivateFile(folder / "bundle.json")
+    bundle = PrivateStream(folder / "bundle.json")
     bundle.write(json.dumps({"resourceType": "Bundle", "id": _urn("Bundle", exported_at)[9:], "type": "collection",
                              "timestamp": exported_at}, ensure_ascii=False)[:-1].encode("utf-8") + b', "entry": [\n')
     first = True
@@ -224,7 +194,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
         if unknown:
             report.left_out += 1
             if left_out is None:
-                left_out = _PrivateFile(folder / "not-in-bundle.jsonl")
+                left_out = PrivateStream(folder / "not-in-bundle.jsonl")
             left_out.write(json.dumps({"intake": intake_id, "questionnaire_version": intake.questionnaire_version,
                                        "unknown_questions": unknown, "record": f"records/{intake_id}.json"})
                            .encode("utf-8") + b"\n")
@@ -245,8 +215,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
                     entry(document_reference(intake, info, pdf, relative, subject),
                           _urn("DocumentReference", f"{intake.intake_id}:{info.document_id}"))
                     report.documents += 1
-                _sync_folder(folder / "documents" / intake.intake_id)
-                _sync_folder(folder / "documents")
+                sync_folder(folder / "documents")
 
             for kind in sorted({d.kind for d in intake.documents if d.kept}):
                 store.reprint(intake_id, kind=kind, staff=staff, device=device, deliver=deliver)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from intake.privatefile import write_private
 from intake.records.errors import KeyExistsError, KeyFileError, MissingKeyError, TamperedRecordError
 
 KEY_ENV = "INTAKE_DATA_KEY"
@@ -188,12 +189,9 @@ def load_keyring(config) -> Keyring:
     return Keyring(_decode(text, str(path)), str(path))
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def key_file_text(raw: bytes) -> bytes:
+    """The content of a data key file: a comment line, then the key in base64."""
+    return (_HEADER + base64.b64encode(raw).decode("ascii") + "\n").encode("ascii")
 
 
 def create_data_key(config, force: bool = False) -> Path:
@@ -217,18 +215,10 @@ def create_data_key(config, force: bool = False) -> Path:
         raise KeyExistsError(f"{path} already exists. It opens the records in {config.data_dir}; a new key could "
                            "not open them. Keep it. (To replace it anyway use --force; the old key is kept.)")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(_HEADER + base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii") + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
         if path.exists():
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             os.link(path, path.with_name(f"{path.name}.replaced-{stamp}"))
-        os.replace(temp, path)
-        _fsync_dir(path.parent)
+        write_private(path, key_file_text(secrets.token_bytes(KEY_BYTES)))
     except OSError as exc:
         raise KeyFileError(f"cannot write the data key {path} ({exc.strerror}). Check that the folder "
                            "exists and is writable.") from None
@@ -246,27 +236,26 @@ def key_check_value(keyring: Keyring) -> str:
                        "check": base64.b64encode(keyring.seal(b"intake data key check", "meta:key_check")).decode()})
 
 
-def check_database_key(conn, keyring: Keyring, path: Path) -> None:
-    """Confirms the key opens this database, before anything is written to it.
+def check_key(stored_check: str | None, keyring: Keyring, where: Path | str) -> None:
+    """Confirms the key opens the records whose key check (meta `key_check`) is given, before anything is written.
 
     Raises:
-        WrongKeyError: naming the key the database was made with and the key given.
-        CorruptDatabaseError: the database has no key check.
+        WrongKeyError: naming the key the records were made with and the key given.
+        CorruptDatabaseError: the records have no key check.
     """
     from intake.records.errors import CorruptDatabaseError, WrongKeyError
 
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (KEY_CHECK,)).fetchone()
-    if row is None:
-        raise CorruptDatabaseError(f"{path} has no key check, so it was not made by intake or was damaged. "
+    if stored_check is None:
+        raise CorruptDatabaseError(f"{where} has no key check, so it was not made by intake or was damaged. "
                                    "Nothing was changed. Restore the data folder from your backup.")
     stored: Any = {}
     try:
-        stored = json.loads(row[0])
+        stored = json.loads(stored_check)
         keyring.open(base64.b64decode(stored["check"]), "meta:key_check", "the key check")
     except (TamperedRecordError, ValueError, KeyError, TypeError):
         made_with = stored.get("key_id", "?") if isinstance(stored, dict) else "?"
         raise WrongKeyError(
-            f"the data key from {keyring.source} (key {keyring.key_id}) does not open {path}, which was created "
+            f"the data key from {keyring.source} (key {keyring.key_id}) does not open {where}, which was created "
             f"with key {made_with}. Nothing was changed. Use the key kept from when these records were created "
             f"(check your backups, or {KEY_ENV}).") from None
 

@@ -3,19 +3,21 @@
 Nothing is overwritten. A decision that replaces the one in force says so (`supersedes`, with its own
 reason) and both stay; a correction changes answers with the client present, keeps what they were, and
 supersedes the decision in force (it was made on other answers). Each row is sealed like every other
-(intake.records.integrity) and audited as a 'decision' entry with keyed hashes of its texts.
+(intake.records.sealing) and audited as a 'decision' entry with keyed hashes of its texts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intake.records import integrity
+from intake.records.checks import check_who, fingerprint, require_state
 from intake.records.errors import StoreError, WorkflowError
-from intake.records.model import DECISION_KINDS, RULING_KINDS, AnswerChange, Decision
-from intake.records.ops import StoreOps, check_who, fingerprint, require_state
+from intake.records.model import DECISION_KINDS, RULING_KINDS, AnswerChange, Decision, DecisionKind, IntakeStatus
 from intake.text import MAX_REASON
+
+if TYPE_CHECKING:
+    from intake.records.store import Records
 
 
 def _reason_ad(intake_id: str, decision_id: int) -> str:
@@ -26,23 +28,23 @@ def _details_ad(intake_id: str, decision_id: int) -> str:
     return f"decision:{intake_id}:{decision_id}:details"
 
 
-def load(store: StoreOps, intake_id: str) -> list[Decision]:
+def load(store: Records, intake_id: str) -> list[Decision]:
     """Every decision of an intake in the order made, each with what superseded it; inside the caller's read."""
-    rows = store.conn.execute(
-        "SELECT id, at, practitioner_id, kind, reason, staff, device, supersedes, details FROM decisions"
-        " WHERE intake_id = ? ORDER BY id", (intake_id,)).fetchall()
-    replaced_by = {row[7]: row[0] for row in rows if row[7] is not None}
+    rows = store.backend.decisions_of(intake_id)
+    replaced_by = {row["supersedes"]: row["id"] for row in rows if row["supersedes"] is not None}
     found = []
-    for decision_id, at, practitioner, kind, reason, staff, device, supersedes, details in rows:
-        integrity.check(store.conn, "decisions", decision_id)
+    for row in rows:
+        store.tables.check("decisions", row)
+        decision_id = row["id"]
         what = f"decision {decision_id} of intake {intake_id}"
-        text = store.keyring.open_json(reason, _reason_ad(intake_id, decision_id), f"the reason of {what}") \
-            if reason else ""
-        extra = store.keyring.open_json(details, _details_ad(intake_id, decision_id), f"the details of {what}") \
-            if details else {}
+        text = store.keyring.open_json(row["reason"], _reason_ad(intake_id, decision_id), f"the reason of {what}") \
+            if row["reason"] else ""
+        extra = store.keyring.open_json(row["details"], _details_ad(intake_id, decision_id),
+                                        f"the details of {what}") if row["details"] else {}
         changes = tuple(AnswerChange(c["question"], c["from"], c["to"]) for c in extra.get("changes", ()))
-        found.append(Decision(practitioner, kind, text, at, staff, device, decision_id, supersedes,
-                              replaced_by.get(decision_id), extra.get("supersede_reason", ""), changes))
+        found.append(Decision(row["practitioner_id"], row["kind"], text, row["at"], row["staff"], row["device"],
+                              decision_id, row["supersedes"], replaced_by.get(decision_id),
+                              extra.get("supersede_reason", ""), changes))
     return found
 
 
@@ -60,27 +62,27 @@ def _check_reason(reason: str, what: str, minimum: int = 0) -> str:
     return reason
 
 
-def _insert(store: StoreOps, intake_id: str, kind: str, practitioner_id: str, reason: str, staff: str, device: str,
-            supersedes: int | None, details: Mapping[str, Any] | None) -> int:
-    decision_id = store.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM decisions").fetchone()[0]
+def _insert(store: Records, intake_id: str, kind: DecisionKind, practitioner_id: str, reason: str, staff: str,
+            device: str, supersedes: int | None, details: Mapping[str, Any] | None) -> int:
+    decision_id = store.backend.next_id("decisions")
     sealed = store.keyring.seal_json(reason, _reason_ad(intake_id, decision_id)) if reason else None
     extra = store.keyring.seal_json(dict(details), _details_ad(intake_id, decision_id)) if details else None
-    store.conn.execute("INSERT INTO decisions (id, intake_id, at, practitioner_id, kind, reason, staff, device,"
-                       " supersedes, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (decision_id, intake_id, store.now(), practitioner_id, kind, sealed, staff, device, supersedes,
-                        extra))
-    store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (store.now(), intake_id))
+    store.tables.insert("decisions", {
+        "id": decision_id, "intake_id": intake_id, "at": store.now(), "practitioner_id": practitioner_id,
+        "kind": kind, "reason": sealed, "staff": staff, "device": device, "supersedes": supersedes,
+        "details": extra})
+    store.tables.update("intakes", intake_id, updated_at=store.now())
     return decision_id
 
 
-def _check_practitioner(store: StoreOps, practitioner_id: str) -> None:
+def _check_practitioner(store: Records, practitioner_id: str) -> None:
     if store.config.practitioner(practitioner_id) is None:
         known = ", ".join(p.id for p in store.config.practitioners)
         raise StoreError(f"{practitioner_id!r} is not a practitioner of this clinic (known: {known}).")
 
 
-def record(store: StoreOps, intake_id: str, *, practitioner_id: str, kind: str, reason: str, staff: str, device: str,
-           supersedes: int | None = None, supersede_reason: str = "") -> int:
+def record(store: Records, intake_id: str, *, practitioner_id: str, kind: DecisionKind, reason: str, staff: str,
+           device: str, supersedes: int | None = None, supersede_reason: str = "") -> int:
     """Records a clearance note or an override for an intake whose verdict is clearance; returns its id.
 
     When a decision is already in force, the new one must name it in `supersedes` with a reason: both
@@ -97,8 +99,9 @@ def record(store: StoreOps, intake_id: str, *, practitioner_id: str, kind: str, 
     reason = _check_reason(reason, "an override", 3 if kind == "override" else 0)
     supersede_reason = _check_reason(supersede_reason, "replacing a decision", 3 if supersedes else 0)
     with store.write("recording a decision"):
-        status, blob, client_id = store.row(intake_id, "status, assessment, client_id")
-        verdict = _verdict(store, intake_id, blob)
+        row = store.row(intake_id)
+        status, client_id = row["status"], row["client_id"]
+        verdict = _verdict(store, intake_id, row["assessment"])
         if status == "deferred" or verdict == "defer":
             raise WorkflowError(f"intake {intake_id} was deferred: a deferral cannot be overridden or cleared. "
                                 "The client can be seen again in a new consultation when the reason has passed.")
@@ -128,8 +131,9 @@ def _check_supersedes(intake_id: str, current: Decision | None, supersedes: int 
                             "when it says so, with a reason (--supersede REASON on the command line).")
 
 
-def correct(store: StoreOps, intake_id: str, *, practitioner_id: str, changes: Sequence[AnswerChange], reason: str,
-            record: Mapping[str, Any], assessment: Mapping[str, Any], staff: str, device: str) -> tuple[int, str]:
+def correct(store: Records, intake_id: str, *, practitioner_id: str, changes: Sequence[AnswerChange], reason: str,
+            record: Mapping[str, Any], assessment: Mapping[str, Any], staff: str,
+            device: str) -> tuple[int, IntakeStatus]:
     """Corrects answers of a submitted (or deferred, letter not yet issued) intake; returns (decision id, status).
 
     In one transaction: the corrected record and its new assessment replace the old ones (the verdict
@@ -147,37 +151,38 @@ def correct(store: StoreOps, intake_id: str, *, practitioner_id: str, changes: S
         raise WorkflowError("a correction changes at least one answer.")
     verdict = assessment.get("verdict")
     with store.write("correcting answers"):
-        status, client_id, blob = store.row(intake_id, "status, client_id, answers")
+        row = store.row(intake_id)
+        status, client_id = row["status"], row["client_id"]
         require_state(intake_id, status, "correcting answers")
-        if status == "signed" or store.conn.execute("SELECT 1 FROM documents WHERE intake_id = ?",
-                                                    (intake_id,)).fetchone():
+        if status == "signed" or store.backend.document_ids(intake_id):
             raise WorkflowError(f"intake {intake_id} has its sealed documents already: answers can no longer be "
                                 "corrected. Start a new consultation for new answers.")
         current = in_force(load(store, intake_id))
         details = {"changes": [{"question": c.question_id, "from": c.before, "to": c.after} for c in changes]}
         decision_id = _insert(store, intake_id, "correction", practitioner_id, reason, staff, device,
                               current.decision_id if current else None, details)
-        new_status = "deferred" if verdict == "defer" else "submitted"
+        new_status: IntakeStatus = "deferred" if verdict == "defer" else "submitted"
         answers = store.engine.questionnaire.prune(record["answers"])
-        before = store.open_sealed(intake_id, "answers", blob, "answers") or {}
+        before = store.open_sealed(intake_id, "answers", row["answers"], "answers") or {}
         client_id = store.update_identity(intake_id, before, answers, client_id)  # a corrected name or birth date
-        store.conn.execute("UPDATE intakes SET status = ?, answers = ?, record = ?, assessment = ? WHERE id = ?",
-                           (new_status, store.seal_value(intake_id, "answers", answers),
-                            store.seal_value(intake_id, "record", dict(record)),
-                            store.seal_value(intake_id, "assessment", dict(assessment)), intake_id))
-        dropped = store.conn.execute("DELETE FROM signatures WHERE id = ?", (intake_id,)).rowcount
+        store.tables.update("intakes", intake_id, status=new_status,
+                            answers=store.seal_value(intake_id, "answers", answers),
+                            record=store.seal_value(intake_id, "record", dict(record)),
+                            assessment=store.seal_value(intake_id, "assessment", dict(assessment)))
+        dropped = store.tables.delete("signatures", intake_id)
         store.audit("decision", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                     kind="correction", practitioner=practitioner_id, decision_id=decision_id,
                     supersedes=current.decision_id if current else None,
-                    questions=[c.question_id for c in changes], changes_hmac=fingerprint(store, "changes", details),
-                    reason_hmac=fingerprint(store, "reason", reason), signatures_dropped=bool(dropped))
+                    questions=[c.question_id for c in changes],
+                    changes_hmac=fingerprint(store, "changes", details),
+                    reason_hmac=fingerprint(store, "reason", reason), signatures_dropped=dropped)
         store.audit("assessed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                     verdict=verdict, rules_version=assessment.get("rules_version"),
                     assessment_hmac=fingerprint(store, "assessment", dict(assessment)))
     return decision_id, new_status
 
 
-def _verdict(store: StoreOps, intake_id: str, blob: bytes | None) -> str | None:
+def _verdict(store: Records, intake_id: str, blob: bytes | None) -> str | None:
     value = store.open_sealed(intake_id, "assessment", blob, "assessment")
     return value.get("verdict") if value else None
 

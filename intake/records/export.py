@@ -7,16 +7,19 @@ import io
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake import conditions
 from intake.conditions import AgePolicy
-from intake.questionnaire import Questionnaire, localize
+from intake.questionnaire import LABEL_SEPARATOR, Question, Questionnaire, localize
+from intake.records.checks import check_who
 from intake.records.errors import StoreError, WorkflowError
-from intake.records.model import IntakeView
-from intake.records.ops import StoreOps
+from intake.records.model import EXPORT_FORMATS, GONE, IntakeView
 
-FORMATS = ("json", "csv", "fhir")
+if TYPE_CHECKING:
+    from intake.records.store import Records
+
+FORMATS = EXPORT_FORMATS
 EXPORT_FORMAT = "intake-export/1"
 CSV_COLUMNS = ("intake_id", "status", "consultation_date", "step_id", "step", "question_id", "question",
                "answer", "value")
@@ -28,16 +31,15 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _HARMLESS = re.compile(r"[+-]?\d+(\.\d+)?|\+\d+(?:[ .-]?\(\d+\))?(?:[ .-]?\d+)*")
 
 
-def _identity(store: StoreOps, intake: IntakeView) -> dict[str, str] | None:
+def _identity(store: Records, intake: IntakeView) -> dict[str, str] | None:
+    """The client's name and date of birth, inside the caller's transaction."""
     from intake.records import clients
 
-    if not intake.client_id:
-        return None
-    row = store.conn.execute("SELECT identity FROM clients WHERE id = ?", (intake.client_id,)).fetchone()
-    return clients.open_identity(store.keyring, intake.client_id, row[0]) if row else None
+    row = store.tables.checked("clients", intake.client_id) if intake.client_id else None
+    return clients.open_identity(store.keyring, row["id"], row["identity"]) if row else None
 
 
-def as_json(store: StoreOps, intake: IntakeView, *, exported_at: str | None = None) -> dict[str, Any]:
+def as_json(store: Records, intake: IntakeView, *, exported_at: str | None = None) -> dict[str, Any]:
     """The export document: the intake's state, record, assessment, decisions and document fingerprints."""
     from intake.records.workflow import canonical_sha256
 
@@ -63,17 +65,23 @@ def as_json(store: StoreOps, intake: IntakeView, *, exported_at: str | None = No
 
 
 def spreadsheet_safe(value: str) -> str:
-    """Stops spreadsheet programs reading a cell as a formula (OWASP CSV injection advice).
+    """Stops spreadsheet programs reading a cell as a formula (OWASP CSV injection advice), recoverably.
 
     A cell that starts with = + - @ or a tab or line break is prefixed with an apostrophe, unless it is
     a plain number or a phone number (`_HARMLESS`), which is kept exactly as it is: `+44 7700 900123`
-    stays, `+SUM(1)`, `-2+3`, `=HYPERLINK(...)` and `@cmd` are neutralised. Every cell is also quoted
-    (csv.QUOTE_ALL), so a separator inside a value (a comma, or a semicolon for a program that splits on
-    those) stays inside its cell.
+    stays, `+SUM(1)`, `-2+3`, `=HYPERLINK(...)` and `@cmd` are neutralised. A cell that starts with an
+    apostrophe is prefixed too, so a typed `'=1+1` (`''=1+1`) and a typed `=1+1` (`'=1+1`) differ, and
+    `typed_value` gives back exactly what was typed. Every cell is also quoted (csv.QUOTE_ALL), so a
+    separator inside a value (a comma, or a semicolon for a program that splits on those) stays inside its cell.
     """
-    if value.startswith(_FORMULA_START) and not _HARMLESS.fullmatch(value):
+    if value.startswith("'") or (value.startswith(_FORMULA_START) and not _HARMLESS.fullmatch(value)):
         return "'" + value
     return value
+
+
+def typed_value(cell: str) -> str:
+    """The value a CSV cell was made from (the inverse of `spreadsheet_safe`): one leading apostrophe removed."""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def _raw(value: Any) -> str:
@@ -84,9 +92,17 @@ def _raw(value: Any) -> str:
     return str(value)
 
 
-def shown_answer(questionnaire: Questionnaire, question, value: Any, language: str) -> str:
+def shown_answer(questionnaire: Questionnaire, question: Question, value: Any, language: str) -> str:
     """An answer as people read it; an empty multiple choice is the answer 'None', not a missing one."""
     return questionnaire.word("none", language) if value == [] else questionnaire.display(question, value, language)
+
+
+def csv_answer(questionnaire: Questionnaire, question, value: Any, language: str) -> str:
+    """The CSV's readable answer: as people read it, the chosen options' labels separated by LABEL_SEPARATOR,
+    which no multi-choice label contains (a data check), so the list splits back unambiguously."""
+    if question.type == "multi_choice" and isinstance(value, list) and value:
+        return LABEL_SEPARATOR.join(questionnaire.display(question, [item], language) for item in value)
+    return shown_answer(questionnaire, question, value, language)
 
 
 def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, policy: AgePolicy | None = None) -> str:
@@ -104,7 +120,7 @@ def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, poli
         if question.id not in answers:
             continue
         value = answers[question.id]
-        shown = shown_answer(questionnaire, question, value, language)
+        shown = csv_answer(questionnaire, question, value, language)
         step = questionnaire.step(question.step_id)
         writer.writerow([spreadsheet_safe(str(v)) for v in (
             intake.intake_id, intake.status, intake.consultation_date, step.id, localize(step.title, language),
@@ -112,12 +128,11 @@ def as_csv(questionnaire: Questionnaire, intake: IntakeView, language: str, poli
     return out.getvalue()
 
 
-def export_intake(store: StoreOps, intake_id: str, fmt: str, staff: str, device: str,
+def export_intake(store: Records, intake_id: str, fmt: str, staff: str, device: str,
                   deliver: Callable[[str], None] | None = None) -> str:
     """Exports one intake, audited as 'exported' once `deliver` (which writes the text where it goes, durably)
     has returned: an export that could not be written is not recorded."""
     from intake.records import workflow
-    from intake.records.ops import check_who
 
     check_who(staff, device)
     if fmt not in FORMATS:
@@ -133,7 +148,7 @@ def export_intake(store: StoreOps, intake_id: str, fmt: str, staff: str, device:
     return text
 
 
-def _export_text(store: StoreOps, intake: IntakeView, fmt: str) -> str:
+def _export_text(store: Records, intake: IntakeView, fmt: str) -> str:
     """The export of one intake in a format.
 
     Raises:
@@ -142,7 +157,7 @@ def _export_text(store: StoreOps, intake: IntakeView, fmt: str) -> str:
     from intake.records import fhir
 
     engine, intake_id = store.engine, intake.intake_id
-    if intake.status in ("expired", "erased"):
+    if intake.status in GONE:
         raise WorkflowError(f"intake {intake_id} was {intake.status}: there is nothing left to export.")
     source = intake.record["answers"] if intake.record else intake.answers
     unknown = sorted(set(source) - set(engine.questionnaire.by_id))

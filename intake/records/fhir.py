@@ -8,6 +8,8 @@ urn:intake:<questionnaire id>:<question id>, code = option id). A multi-choice q
 with "none of these" keeps that answer as one coding (urn:intake:answer#none-of-these), the exclusive
 option every multi-choice item of the FHIR Questionnaire offers. `questionnaire` is exactly the
 canonical url|version of the Questionnaire that `intake schema --fhir` writes (intake.fhirquestionnaire).
+The consultation day, on which ages are measured, is carried as the CONSULTATION_DATE extension, so the
+Questionnaire's age conditions mean the same whenever the response is read.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from intake import conditions
 from intake.conditions import AgePolicy
-from intake.fhirquestionnaire import canonical_reference, none_coding, option_system
+from intake.fhirquestionnaire import CONSULTATION_DATE, canonical_reference, none_coding, option_system
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.records.model import IntakeView
 
@@ -84,6 +86,7 @@ def questionnaire_response(questionnaire: Questionnaire, intake: IntakeView, lan
         "resourceType": "QuestionnaireResponse",
         "id": intake.intake_id,
         "meta": {"lastUpdated": intake.updated_at},
+        "extension": [{"url": CONSULTATION_DATE, "valueDate": intake.consultation_date}],
         "language": language,
         "identifier": {"system": INTAKE_ID_SYSTEM, "value": intake.intake_id},
         "questionnaire": canonical_reference(questionnaire.id, intake.questionnaire_version),

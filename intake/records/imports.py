@@ -15,19 +15,15 @@ rotated.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from intake.records import integrity
 from intake.records.crypto import Keyring
+from intake.records.model import GONE, IntakeStatus
 
 if TYPE_CHECKING:
-    from intake.records.store import Store
-
-#: Statuses of an intake that no longer holds what was imported: the file may be imported again.
-_GONE = ("erased", "expired")
+    from intake.records.store import Records
 
 
 def content(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -52,38 +48,39 @@ class Claim:
     """
 
     intake_id: str
-    status: str
+    status: IntakeStatus
     new: bool
 
 
 class _Taken(Exception):
     """The fingerprint is claimed already (raised inside the transaction, which then changes nothing)."""
 
-    def __init__(self, intake_id: str, status: str):
+    def __init__(self, intake_id: str, status: IntakeStatus):
         super().__init__(intake_id)
         self.claim = Claim(intake_id, status, new=False)
 
 
-def _claimed(conn: sqlite3.Connection, key: str) -> tuple[str, str] | None:
+def _claimed(store: Records, key: str) -> tuple[str, IntakeStatus] | None:
     """(intake id, status) of the intake holding this claim, when it still holds what was imported."""
-    row = conn.execute("SELECT i.intake_id, s.status FROM imports i JOIN intakes s ON s.id = i.intake_id "
-                       "WHERE i.id = ?", (key,)).fetchone()
-    if row is None:
+    claim = store.tables.checked("imports", key)
+    if claim is None:
         return None
-    integrity.check(conn, "imports", key)
-    return None if row[1] in _GONE else (row[0], row[1])
+    intake = store.tables.get("intakes", claim["intake_id"])
+    if intake is None or intake["status"] in GONE:
+        return None
+    return claim["intake_id"], intake["status"]
 
 
 class Imports:
     """The answers files imported into a store."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Records):
         self.store = store
 
     def find(self, record: Mapping[str, Any]) -> Claim | None:
         """The intake this record's content was imported as, or None."""
         with self.store.read("looking up an import"):
-            found = _claimed(self.store.conn, fingerprint(self.store.keyring, record))
+            found = _claimed(self.store, fingerprint(self.store.keyring, record))
         return Claim(found[0], found[1], new=False) if found else None
 
     def claim(self, record: Mapping[str, Any], *, staff: str, device: str) -> Claim:
@@ -96,12 +93,11 @@ class Imports:
         key = fingerprint(store.keyring, record)
 
         def take(intake_id: str) -> None:
-            found = _claimed(store.conn, key)
+            found = _claimed(store, key)
             if found:
                 raise _Taken(*found)
-            store.conn.execute("DELETE FROM imports WHERE id = ?", (key,))  # an erased or expired intake's
-            store.conn.execute("INSERT INTO imports (id, intake_id, at) VALUES (?, ?, ?)",
-                               (key, intake_id, store.now()))
+            store.tables.delete("imports", key)  # an erased or expired intake's
+            store.tables.insert("imports", {"id": key, "intake_id": intake_id, "at": store.now()})
 
         try:
             intake_id = store.start_intake(staff=staff, device=device,
@@ -111,23 +107,18 @@ class Imports:
         return Claim(intake_id, "draft", new=True)
 
 
-def forget(conn: sqlite3.Connection, intake_id: str) -> None:
+def forget(store: Records, intake_id: str) -> None:
     """Removes an intake's import claim (inside the caller's transaction: erasure, expiry)."""
-    conn.execute("DELETE FROM imports WHERE intake_id = ?", (intake_id,))
+    for key in store.backend.import_keys(intake_id):
+        store.tables.delete("imports", key)
 
 
-def rekey(conn: sqlite3.Connection, new: Keyring) -> None:
-    """Remakes every claim's fingerprint with a new data key, from the record its intake keeps.
+def remade(keyring: Keyring, claims: list[tuple[str, str, Mapping[str, Any] | None]]) -> list[dict[str, str]]:
+    """Every claim's row made again with a new data key, from the record its intake keeps (key rotation).
 
-    Runs inside a key rotation's transaction, after the records were sealed with the new key. A claim
-    whose intake has no record yet (an import interrupted before its submission) is dropped: run again,
-    that file starts a new intake, and the empty draft expires.
+    `claims` holds (intake id, claimed at, the intake's record). A claim whose intake has no record yet (an import
+    interrupted before its submission) is dropped: run again, that file starts a new intake, and the empty draft
+    expires.
     """
-    rows = conn.execute("SELECT i.intake_id, i.at, s.record FROM imports i JOIN intakes s "
-                        "ON s.id = i.intake_id").fetchall()
-    conn.execute("DELETE FROM imports")
-    for intake_id, at, blob in rows:
-        if blob is not None:
-            record = new.open_json(blob, f"intake:{intake_id}:record", f"the record of intake {intake_id}")
-            conn.execute("INSERT INTO imports (id, intake_id, at) VALUES (?, ?, ?)",
-                         (fingerprint(new, record), intake_id, at))
+    return [{"id": fingerprint(keyring, record), "intake_id": intake_id, "at": at}
+            for intake_id, at, record in claims if record is not None]

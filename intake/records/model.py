@@ -6,17 +6,27 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, get_args
+
+from intake.verdicts import Verdict
 
 #: Statuses of an intake. draft -> submitted -> signed, or draft -> deferred; expired and erased end a life.
-STATUSES = ("draft", "submitted", "deferred", "signed", "expired", "erased")
+IntakeStatus = Literal["draft", "submitted", "deferred", "signed", "expired", "erased"]
+STATUSES: tuple[IntakeStatus, ...] = get_args(IntakeStatus)
+#: Statuses after which nothing of the intake is kept (its bare row stays for the audit trail).
+GONE: tuple[IntakeStatus, ...] = ("expired", "erased")
 #: What a practitioner records: a clearance noted, an override, or a correction of the client's answers.
 DecisionKind = Literal["clearance_noted", "override", "correction"]
-DECISION_KINDS: tuple[DecisionKind, ...] = ("clearance_noted", "override", "correction")
+DECISION_KINDS: tuple[DecisionKind, ...] = get_args(DecisionKind)
 #: The decisions that settle a CLEARANCE verdict (one stands at a time).
 RULING_KINDS: tuple[DecisionKind, ...] = ("clearance_noted", "override")
 #: Document kinds that carry the client's signature: adding one signs a submitted intake.
 CONSENT_KINDS = ("consent",)
+#: Formats one intake is exported in.
+ExportFormat = Literal["json", "csv", "fhir"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = get_args(ExportFormat)
+#: A stored row: column name to value, as the engine keeps it (text, integers, bytes or None).
+Row = dict[str, Any]
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case: no i, l, o, u
 
@@ -52,6 +62,17 @@ def client_label(full_name: str | None, date_of_birth: str | None) -> str:
         return f"(name not given yet){year}"
     name = words[0] if len(words) == 1 else f"{words[0]} {words[-1][:1]}."
     return name + year
+
+
+class AuditPosition(NamedTuple):
+    """Where the audit trail stood: its latest entry's number and hash, and the data key it was made with.
+
+    Sealed documents carry the position at their sealing, so a trail older than a document shows.
+    """
+
+    entry: int
+    hash: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -90,7 +111,7 @@ class Decision:
     """
 
     practitioner_id: str
-    kind: str
+    kind: DecisionKind
     reason: str
     at: str
     staff: str
@@ -126,7 +147,7 @@ class IntakeView:
     """Everything stored about one intake, decrypted."""
 
     intake_id: str
-    status: str
+    status: IntakeStatus
     consultation_date: str
     answers: dict[str, Any]
     step_id: str | None
@@ -148,9 +169,10 @@ class IntakeView:
     signatures: dict[str, Any] | None = None
 
     @property
-    def verdict(self) -> str | None:
+    def verdict(self) -> Verdict | None:
         """The assessment's verdict, when assessed."""
-        return self.assessment.get("verdict") if self.assessment else None
+        found = self.assessment.get("verdict") if self.assessment else None
+        return next((v for v in get_args(Verdict) if v == found), None)
 
 
 @dataclass(frozen=True)
@@ -158,7 +180,7 @@ class ListRow:
     """One line of `intake records list`."""
 
     intake_id: str
-    status: str
+    status: IntakeStatus
     consultation_date: str
     updated_at: str
     client_id: str | None

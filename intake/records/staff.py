@@ -23,14 +23,22 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal, get_args
 
 from intake.credentials import DEMO_PINS, PinError, check_new_credential, credential_shape_ok
+from intake.records.checks import check_who
 from intake.records.errors import StoreError
-from intake.records.model import iso
-from intake.records.ops import StoreOps, check_who
+from intake.records.model import Row, iso
 
-ROLES = ("front_desk", "practitioner")
+if TYPE_CHECKING:
+    from intake.config import ClinicConfig
+    from intake.records.store import Records
+
+StaffRole = Literal["front_desk", "practitioner"]
+ROLES: tuple[StaffRole, ...] = get_args(StaffRole)
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 16, 8, 1
+#: Who acts when the clinic's shared PIN was typed: someone on the staff, not a named person.
+SHARED_STAFF = "staff"
 FREE_TRIES = 3
 FIRST_PAUSE = 30.0
 MAX_PAUSE = 900.0
@@ -64,15 +72,15 @@ class Attempts:
     MAX_PAUSE seconds. The caller holds the store's read or write transaction.
     """
 
-    def __init__(self, store: StoreOps):
+    def __init__(self, store: Records):
         self.store = store
 
     def _row(self, key: str) -> tuple[int, datetime | None]:
-        row = self.store.conn.execute("SELECT failures, locked_until FROM pin_attempts WHERE id = ?",
-                                      (key,)).fetchone()
+        row = self.store.tables.get("pin_attempts", key)
         if row is None:
             return 0, None
-        return int(row[0]), datetime.fromisoformat(row[1].replace("Z", "+00:00")) if row[1] else None
+        until = row["locked_until"]
+        return int(row["failures"]), datetime.fromisoformat(until.replace("Z", "+00:00")) if until else None
 
     def wait_seconds(self, keys: tuple[str, ...]) -> float:
         """The longest pause still running on any of these keys (0 when none)."""
@@ -83,7 +91,7 @@ class Attempts:
     def clear(self, keys: tuple[str, ...]) -> None:
         """A right PIN: the counts start again."""
         for key in keys:
-            self.store.conn.execute("DELETE FROM pin_attempts WHERE id = ?", (key,))
+            self.store.tables.delete("pin_attempts", key)
 
     def fail(self, keys: tuple[str, ...]) -> PinRefused:
         """Counts one wrong PIN on every key; returns the refusal to raise (with the pause, or the tries left)."""
@@ -93,9 +101,8 @@ class Attempts:
             failures = self._row(key)[0] + 1
             wait = min(MAX_PAUSE, FIRST_PAUSE * 2 ** (failures - FREE_TRIES)) if failures >= FREE_TRIES else 0.0
             until = iso(self.store.clock() + timedelta(seconds=wait)) if wait else None
-            self.store.conn.execute("DELETE FROM pin_attempts WHERE id = ?", (key,))
-            self.store.conn.execute("INSERT INTO pin_attempts (id, failures, locked_until) VALUES (?, ?, ?)",
-                                    (key, failures, until))
+            self.store.tables.delete("pin_attempts", key)
+            self.store.tables.insert("pin_attempts", {"id": key, "failures": failures, "locked_until": until})
             worst, pause = max(worst, failures), max(pause, wait)
         if pause:
             return PinRefused(f"That PIN is not right. Too many wrong PINs: try again in {int(pause)} seconds.",
@@ -111,7 +118,7 @@ class StaffMember:
 
     staff_id: str
     name: str
-    role: str  # front_desk | practitioner
+    role: StaffRole
     practitioner_id: str | None = None
     active: bool = True
 
@@ -140,21 +147,57 @@ def check_hash(pin: str, stored: str) -> bool:
     return hmac.compare_digest(digest.hex(), expected)
 
 
+def _member(row: Row) -> StaffMember:
+    return StaffMember(row["id"], row["name"], row["role"], row["practitioner_id"], bool(row["active"]))
+
+
+def check_new_member(config: ClinicConfig, staff_id: str, name: str, role: str, pin: str,
+                     practitioner_id: str | None) -> None:
+    """Refuses an account that cannot be added: its id, name, role, practitioner link or PIN.
+
+    Raises:
+        StaffError: naming what is wrong and how to fix it.
+    """
+    if not _ID.match(staff_id or ""):
+        raise StaffError(f"{staff_id!r} cannot be a staff id: use 2-40 lower-case letters, digits, '.', '-' "
+                         "or '_', starting with a letter.")
+    if not name or not name.strip() or len(name) > 120:
+        raise StaffError("the staff member's name must be 1 to 120 characters.")
+    if role not in ROLES:
+        raise StaffError(f"{role!r} is not a role; use one of: {', '.join(ROLES)}.")
+    if role == "practitioner" and config.practitioner(practitioner_id or "") is None:
+        known = ", ".join(p.id for p in config.practitioners)
+        raise StaffError(f"a practitioner account links to a [[practitioners]] id of the configuration "
+                         f"(known: {known}); {practitioner_id!r} is not one.")
+    if role != "practitioner" and practitioner_id:
+        raise StaffError("only a practitioner account links to a [[practitioners]] id.")
+    if pin in DEMO_PINS:
+        raise StaffError("the demo PIN cannot be a staff member's PIN; choose 6 to 12 digits of their own.")
+    try:
+        check_new_credential(pin)
+    except PinError as exc:
+        raise StaffError(str(exc)) from None
+
+
 class StaffDirectory:
     """The clinic's staff accounts in the record store."""
 
-    def __init__(self, store: StoreOps):
+    def __init__(self, store: Records):
         self.store = store
         self.attempts = Attempts(store)
 
     def _tag(self, pin: str) -> int:
         return int(self.store.keyring.fingerprint(b"staff-pin:" + pin.encode("utf-8"))[:2], 16)
 
+    def exist(self) -> bool:
+        """True once any staff account was added (disabled ones included): then only own credentials work."""
+        with self.store.read("checking for staff accounts"):
+            return bool(self.store.backend.staff_rows())
+
     def members(self, include_disabled: bool = False) -> list[StaffMember]:
         """The accounts, by id."""
         with self.store.read("listing staff"):
-            rows = self.store.conn.execute("SELECT id, name, role, practitioner_id, active FROM staff ORDER BY id")
-            return [StaffMember(i, n, r, p, bool(a)) for i, n, r, p, a in rows if a or include_disabled]
+            return [_member(row) for row in self.store.backend.staff_rows() if row["active"] or include_disabled]
 
     def add(self, staff_id: str, *, name: str, role: str, pin: str, practitioner_id: str | None = None,
             by: str, device: str) -> StaffMember:
@@ -164,63 +207,43 @@ class StaffDirectory:
             StaffError: naming what is wrong and how to fix it.
         """
         check_who(by, device)
-        config = self.store.config
-        if not _ID.match(staff_id or ""):
-            raise StaffError(f"{staff_id!r} cannot be a staff id: use 2-40 lower-case letters, digits, '.', '-' "
-                             "or '_', starting with a letter.")
-        if not name or not name.strip() or len(name) > 120:
-            raise StaffError("the staff member's name must be 1 to 120 characters.")
-        if role not in ROLES:
-            raise StaffError(f"{role!r} is not a role; use one of: {', '.join(ROLES)}.")
-        if role == "practitioner" and config.practitioner(practitioner_id or "") is None:
-            known = ", ".join(p.id for p in config.practitioners)
-            raise StaffError(f"a practitioner account links to a [[practitioners]] id of the configuration "
-                             f"(known: {known}); {practitioner_id!r} is not one.")
-        if role != "practitioner" and practitioner_id:
-            raise StaffError("only a practitioner account links to a [[practitioners]] id.")
-        if pin in DEMO_PINS:
-            raise StaffError("the demo PIN cannot be a staff member's PIN; choose 6 to 12 digits of their own.")
-        try:
-            check_new_credential(pin)
-        except PinError as exc:
-            raise StaffError(str(exc)) from None
-        if self._match(pin, include_locked=True) is not None:
+        check_new_member(self.store.config, staff_id, name, role, pin, practitioner_id)
+        with self.store.read("checking the new PIN"):
+            taken = self._match(pin) is not None
+        if taken:
             raise StaffError("another staff member already uses that PIN; choose a different one.")
         hashed = hash_pin(pin)
         with self.store.write("adding a staff member"):
-            if self.store.conn.execute("SELECT 1 FROM staff WHERE id = ?", (staff_id,)).fetchone():
+            if self.store.tables.get("staff", staff_id) is not None:
                 raise StaffError(f"there is already a staff member {staff_id!r}; `intake staff list` shows them.")
-            linked = self.store.conn.execute("SELECT id FROM staff WHERE practitioner_id = ? AND active = 1",
-                                             (practitioner_id,)).fetchone() if practitioner_id else None
+            linked = self.store.backend.staff_rows(practitioner_id=practitioner_id) if practitioner_id else []
             if linked:
-                raise StaffError(f"practitioner {practitioner_id!r} already has an account ({linked[0]}): one person, "
-                                 "one account. Disable it first if it is to be replaced.")
-            self.store.conn.execute(
-                "INSERT INTO staff (id, name, role, practitioner_id, pin_hash, pin_tag, active, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
-                (staff_id, name.strip(), role, practitioner_id, hashed, self._tag(pin), self.store.now()))
+                raise StaffError(f"practitioner {practitioner_id!r} already has an account ({linked[0]['id']}): one "
+                                 "person, one account. Disable it first if it is to be replaced.")
+            self.store.tables.insert("staff", {
+                "id": staff_id, "name": name.strip(), "role": role, "practitioner_id": practitioner_id,
+                "pin_hash": hashed, "pin_tag": self._tag(pin), "active": 1, "created_at": self.store.now(),
+                "disabled_at": None})
             self.store.audit("staff_added", staff=by, device=device, member=staff_id, role=role,
                              practitioner=practitioner_id)
-        return StaffMember(staff_id, name.strip(), role, practitioner_id)
+        return StaffMember(staff_id, name.strip(), role, practitioner_id)  # type: ignore[arg-type]  # checked
 
     def disable(self, staff_id: str, *, by: str, device: str) -> None:
         """Disables an account (audited); its PIN no longer unlocks anything."""
         check_who(by, device)
         with self.store.write("disabling a staff member"):
-            if not self.store.conn.execute("SELECT 1 FROM staff WHERE id = ? AND active = 1", (staff_id,)).fetchone():
+            row = self.store.tables.get("staff", staff_id)
+            if row is None or not row["active"]:
                 raise StaffError(f"there is no active staff member {staff_id!r}; `intake staff list` shows them.")
-            self.store.conn.execute("UPDATE staff SET active = 0, disabled_at = ? WHERE id = ?",
-                                    (self.store.now(), staff_id))
+            self.store.tables.update("staff", staff_id, active=0, disabled_at=self.store.now())
             self.store.audit("staff_disabled", staff=by, device=device, member=staff_id)
 
-    def _match(self, pin: str, include_locked: bool = False, only: str | None = None) -> StaffMember | None:
-        rows = self.store.conn.execute(
-            "SELECT id, name, role, practitioner_id, active, pin_hash FROM staff WHERE (pin_tag = ? OR pin_tag < 0)"
-            " AND active = 1 AND (? IS NULL OR id = ?)",
-            (self._tag(pin), only, only)).fetchall()  # tag -1: not tagged since a key rotation
-        for staff_id, name, role, practitioner, active, stored in rows:
-            if check_hash(pin, stored):
-                return StaffMember(staff_id, name, role, practitioner, bool(active))
+    def _match(self, pin: str, only: str | None = None) -> StaffMember | None:
+        rows = [row for row in self.store.backend.staff_rows(pin_tag=self._tag(pin))
+                if only is None or row["id"] == only]  # tag -1: not tagged since a key rotation
+        for row in rows:
+            if check_hash(pin, row["pin_hash"]):
+                return _member(row)
         if not rows:
             hash_pin(pin)  # the same time whether or not a tag matched
         return None
@@ -255,8 +278,9 @@ class StaffDirectory:
         with self.store.write("recording a staff PIN"):
             if member is not None:
                 self.attempts.clear(keys)
-                self.store.conn.execute("UPDATE staff SET pin_tag = ? WHERE id = ? AND pin_tag < 0",
-                                        (self._tag(pin), member.staff_id))
+                row = self.store.tables.get("staff", member.staff_id)
+                if row is not None and row["pin_tag"] < 0:
+                    self.store.tables.update("staff", member.staff_id, pin_tag=self._tag(pin))
                 self.store.audit("staff_unlocked", staff=member.staff_id, device=device, role=member.role,
                                  **({"act": act} if act else {}))
                 return member
@@ -264,3 +288,29 @@ class StaffDirectory:
             self.store.audit("pin_refused", staff=staff_id or "(unknown)", device=device, failures=refused.failures,
                              paused_seconds=refused.wait_seconds, **({"act": act} if act else {}))
         raise refused
+
+    def record_shared(self, right: bool, *, device: str, act: str, staff_id: str | None = None) -> None:
+        """Counts one try of the clinic's shared PIN on a device, like anyone's (the check itself is the caller's).
+
+        A right PIN clears the device's count and is audited as unlocked by the shared "staff"; a wrong one is
+        counted and audited, and raised.
+
+        Raises:
+            PinRefused: the PIN was wrong (with the tries left or the pause).
+        """
+        check_who("staff", device)
+        with self.store.write("recording a staff PIN"):
+            if right:
+                self.attempts.clear((device,))
+                self.store.audit("staff_unlocked", staff=SHARED_STAFF, device=device, role="shared", act=act)
+                return
+            refused = self.attempts.fail((device,))
+            self.store.audit("pin_refused", staff=staff_id or "(unknown)", device=device, failures=refused.failures,
+                             paused_seconds=refused.wait_seconds, act=act)
+        raise refused
+
+    def refuse(self, staff_id: str, act: str, device: str) -> None:
+        """Audits an act refused to a staff member (who may not do it, or with no account)."""
+        check_who("staff", device)
+        with self.store.write("recording a refused act"):
+            self.store.audit("act_refused", staff=staff_id or "(unknown)", device=device, act=act)

@@ -1,183 +1,191 @@
-"""Provides Store, the record store's public API for front ends and staff commands."""
+"""Provides Records: the clinic's record keeping, the same on every engine (intake.records.RecordStore).
+
+An engine (intake.records.tables.Backend: SQLite on disk, or memory) keeps the rows; everything else is
+here and in the modules it uses: the checks, sealed values, row seals and digests (the one write path,
+intake.records.tables), the audit chain (intake.records.chain) and its checkpoint (intake.records.anchor).
+Every method that changes something writes its audit entry in the same transaction, and returns only after
+the change is kept; each write transaction that wrote an entry is then anchored in the checkpoint.
+"""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intake.dates import parse_iso_date
-from intake.errors import InvalidRecordError
-from intake.records import anchor, audit, clients, db, erase, export, integrity, migrations, rotate, search, workflow
-from intake.records import decisions as decision_book
-from intake.records.audit import AuditProblem, AuditReport, Entry
-from intake.records.crypto import KEY_CHECK, Keyring, check_database_key, key_check_value, load_for_store
-from intake.records.errors import NewerDatabaseError, RecordNotFoundError, StoreError, TamperedRecordError
-from intake.records.export_reads import ExportReads
+from intake.records import (
+    anchor,
+    chain,
+    clients,
+    decisions,
+    drafts,
+    erase,
+    export,
+    imports,
+    search,
+    verification,
+    workflow,
+)
+from intake.records.chain import AuditEvent, AuditReport, Entry
+from intake.records.checks import check_who
+from intake.records.crypto import Keyring
+from intake.records.errors import RecordNotFoundError, StoreError
 from intake.records.model import (
+    AnswerChange,
+    AuditPosition,
     Clock,
+    DecisionKind,
     DocumentInfo,
     DraftSummary,
     ErasureReport,
+    ExportFormat,
+    IntakeStatus,
     IntakeView,
+    Row,
     SearchResult,
-    client_label,
     iso,
-    new_id,
-    utc_now,
 )
-from intake.records.ops import check_who, require_draft
-from intake.validation import Problem
+from intake.records.staff import StaffDirectory
+from intake.records.tables import Backend, Tables
 
 if TYPE_CHECKING:
     from intake.config import ClinicConfig
     from intake.engine import Engine
+    from intake.records.sqlite.store import Store
+
+
+def __getattr__(name: str) -> type[Store]:
+    """`Store`, the SQLite engine's (intake.records.sqlite.store), under the name it had when it lived here."""
+    if name == "Store":
+        from intake.records.sqlite.store import Store
+        return Store
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _ad(intake_id: str, column: str) -> str:
     return f"intake:{intake_id}:{column}"
 
 
-class Store(ExportReads):
-    """The clinic's records: one SQLite file in the data folder, health data sealed with the data key.
+class Records:
+    """The clinic's records on one engine: health data sealed with the data key, every change audited and anchored.
 
-    Every method that changes something writes its audit entry in the same transaction, and
-    returns only after the change is on disk.
+    Args:
+        config: the clinic's configuration.
+        backend: the engine keeping the rows.
+        keyring: the keys derived from the data key.
+        clock: returns the current time, timezone-aware (injectable for tests).
+        engine: the clinic's Engine, when already loaded (else loaded on first use).
+        checkpoint: the audit checkpoint outside the data folder, when there is one.
     """
 
-    def __init__(self, config: ClinicConfig, conn: sqlite3.Connection, keyring: Keyring, path: Path,
-                 busy_timeout: float, clock: Clock, engine: Engine | None = None,
-                 checkpoint: anchor.Checkpoint | None = None):
+    def __init__(self, config: ClinicConfig, backend: Backend, keyring: Keyring, clock: Clock,
+                 engine: Engine | None = None, checkpoint: anchor.Checkpoint | None = None):
         self.config = config
-        self.conn = conn
+        self.backend = backend
         self.keyring = keyring
-        self.path = path
-        self.busy_timeout = busy_timeout
+        self.tables = Tables(backend, keyring)
         self.clock = clock
         self._engine = engine
         self._lock = threading.RLock()
         self.checkpoint = checkpoint
         self._anchor_due = False
         self._anchor_error: str | None = None
-
-    # -- opening ------------------------------------------------------------------------------
-
-    @classmethod
-    def open(cls, config: ClinicConfig, *, clock: Clock | None = None, engine: Engine | None = None) -> Store:
-        """Opens the store of a clinic, creating the folder (0700), database (0600) and schema as needed.
-
-        The key is checked before anything is written: a wrong or missing key changes nothing.
-
-        Raises:
-            MissingKeyError, KeyFileError, WrongKeyError: the data key is absent or does not fit.
-            CorruptDatabaseError, ForeignDatabaseError, NewerDatabaseError: the file is not usable.
-            DatabaseLockedError, StorageFullError, StorageIOError: the disk or another program is in the way.
-        """
-        data_dir = config.data_dir
-        path = data_dir / db.DB_NAME
-        busy = float(config.section("storage").get("busy_timeout_seconds", 10))
-        kind = db.inspect_file(path)
-        keyring = load_for_store(config, kind)
-        anchor_path = anchor.checkpoint_path(config, keyring)
-        db.prepare_folder(data_dir)
-        conn = db.connect(path, busy)
-        try:
-            with db.translate(path, "opening the records database", busy):
-                app_id, objects, version = db.identify(conn)
-                if app_id != db.APPLICATION_ID and (app_id != 0 or objects):
-                    raise db.foreign(path)
-                if version > migrations.LATEST:
-                    raise NewerDatabaseError(
-                        f"{path} was written by a newer version of intake (schema {version}; this version knows "
-                        f"up to {migrations.LATEST}). Nothing was changed. Update intake on this computer.")
-                if app_id == db.APPLICATION_ID:  # (the new key of an interrupted rotation is taken up here)
-                    keyring = rotate.key_for_database(config, conn, keyring, path)
-            db.enable_wal(conn, path, busy)
-            store = cls(config, conn, keyring, path, busy, clock or utc_now, engine,
-                        anchor.Checkpoint(anchor_path, keyring) if anchor_path else None)
-            with db.translate(path, "opening the records database", busy):  # e.g. a full disk at first open
-                integrity.register(conn, keyring)
-                anchor.register(conn, keyring)
-                store._migrate()
-                integrity.install_triggers(conn)
-                anchor.install_triggers(conn)
-                check_database_key(conn, keyring, path)  # another process may have created it with its own key
-        except BaseException:
-            conn.close()
-            raise
-        return store
-
-    def _migrate(self, steps: Sequence[migrations.Migration] | None = None) -> int:
-        applied = 0
-        for migration in migrations.pending(self.conn, steps or migrations.MIGRATIONS):
-            with self.write(f"upgrading the records database to schema {migration.version}"):
-                done = migrations.apply(self.conn, migration, self.now(), self._initialise)
-                if done and migrations.current_version(self.conn) >= anchor.SINCE_VERSION:
-                    anchor.recompute_all(self.conn)  # a migration may have rewritten rows or their seals
-                    self._anchor_due = True
-                applied += done
-        return applied
-
-    def _initialise(self, conn: sqlite3.Connection) -> None:
-        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
-                         ((KEY_CHECK, key_check_value(self.keyring)), ("created_at", self.now())))
+        self._txn_at: str | None = None
+        self._txn_first: int | None = None
+        self._anchoring_known = False
 
     def close(self) -> None:
-        """Closes the database (committed work is already on disk)."""
-        with self._lock:
-            self.conn.close()
+        """Lets go of the engine (committed work is already kept)."""
 
-    def __enter__(self) -> Store:
+    def use_keyring(self, keyring: Keyring) -> None:
+        """Keys everything from now on with `keyring` (a key rotation, inside its write transaction)."""
+        self.keyring = keyring
+        self.tables.keyring = keyring
+        if self.checkpoint is not None:
+            self.checkpoint = anchor.Checkpoint(self.checkpoint.path, keyring, self.checkpoint.mirrors)
+        self._anchoring_known = False
+
+    def __enter__(self) -> Records:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- the inner operations the package's modules use (intake.records.ops.StoreOps) --------------
+    # -- transactions, the clock, audit entries --------------------------------------------------------
 
     @contextmanager
-    def write(self, action: str) -> Iterator[sqlite3.Connection]:
+    def write(self, action: str) -> Iterator[None]:
         """One atomic, durable write transaction (`action` names it in errors); a transaction that wrote an
         audit entry is anchored in the checkpoint file after it commits (crash rule: intake.records.anchor)."""
         with self._lock:
-            self._anchor_due = False
-            with db.write_transaction(self.conn, self.path, action, self.busy_timeout) as conn:
-                yield conn
-                state = self.anchor_state() if self._anchor_due and self.checkpoint else None
-            if state is not None and self.checkpoint is not None:
-                try:
-                    self.checkpoint.append(*state)
-                    self._anchor_error = None
-                except StoreError as exc:  # the change is saved; the next change anchors it
-                    self._anchor_error = str(exc)
+            self._anchor_due, self._txn_at, self._txn_first = False, None, None
+            state = None
+            try:
+                with self.backend.write(action):
+                    self.tables.begin()
+                    yield
+                    if self._anchor_due and self.checkpoint is not None:
+                        self._mark_anchoring()
+                    self.tables.flush()
+                    state = self.anchor_state() if self._anchor_due and self.checkpoint else None
+            finally:
+                self.tables.abort()
+                self._txn_at = self._txn_first = None
+            if state is not None:
+                self._anchor(state)
+
+    def _anchor(self, state: tuple[int, str, str, dict[str, list[int]]]) -> None:
+        assert self.checkpoint is not None
+        try:
+            self.checkpoint.append(*state)
+            self._anchor_error = None
+        except StoreError as exc:  # the change is saved; the next change anchors it
+            self._anchor_error = str(exc)
+
+    def _mark_anchoring(self) -> None:
+        """The first transaction anchored in a checkpoint marks, in the witness, that anchoring begins here."""
+        if self._anchoring_known:
+            return
+        witness, problem = anchor.read_witness(self.backend.meta(anchor.WITNESS_KEY), self.keyring)
+        if witness is None or problem:
+            return  # a witness changed or removed outside intake stays as it is, for verify to name
+        if witness.anchored is None and self._txn_first is not None:
+            witness = anchor.Witness(witness.counted, self._txn_first)
+            self.backend.set_meta(anchor.WITNESS_KEY, witness.text(self.keyring))
+        self._anchoring_known = witness.anchored is not None
 
     def anchor_state(self) -> tuple[int, str, str, dict[str, list[int]]]:
         """(latest entry number, its hash, now, table digests): what a checkpoint line records."""
-        last = self.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, head = (last[0], last[1]) if last else (0, audit.GENESIS)
-        return seq, head, self.now(), anchor.stored(self.conn)
+        last = self.backend.last_entry()
+        seq, head = (last.seq, last.hash) if last else (0, chain.GENESIS)
+        return seq, head, self.now(), self.backend.digests()
 
     @contextmanager
-    def read(self, action: str) -> Iterator[sqlite3.Connection]:
+    def read(self, action: str) -> Iterator[None]:
         """A consistent snapshot for several reads."""
-        with self._lock, db.read_transaction(self.conn, self.path, action, self.busy_timeout) as conn:
-            yield conn
+        with self._lock, self.backend.read(action):
+            yield
 
     def now(self) -> str:
         """The store clock's time as a UTC ISO string."""
         return iso(self.clock())
 
-    def audit(self, event: str, *, staff: str, device: str, intake_id: str | None = None,
+    def audit(self, event: AuditEvent, *, staff: str, device: str, intake_id: str | None = None,
               client_id: str | None = None, **details: Any) -> int:
-        """Appends an audit entry inside the current write transaction; returns its number."""
+        """Appends an audit entry inside the current write transaction; returns its number.
+
+        Every entry of one transaction carries the same time, later than any entry before it.
+        """
         self._anchor_due = True
-        return audit.append(self.conn, self.keyring, at=self.now(), event=event, staff=staff, device=device,
-                            intake_id=intake_id, client_id=client_id, details=details)
+        if self._txn_at is None:
+            self._txn_at = chain.transaction_time(self.now(), self.backend.last_entry())
+        seq = self.backend.append_audit(self.keyring, at=self._txn_at, event=event, staff=staff, device=device,
+                                        intake_id=intake_id, client_id=client_id, details=details)
+        self._txn_first = self._txn_first or seq
+        return seq
 
     @cached_property
     def engine(self) -> Engine:
@@ -188,13 +196,19 @@ class Store(ExportReads):
             self._engine = Engine.load(self.config)
         return self._engine
 
-    def row(self, intake_id: str, columns: str) -> tuple[Any, ...]:
-        """The given columns of one intake, after checking the row's seal."""
-        row = self.conn.execute(f"SELECT {columns} FROM intakes WHERE id = ?", (intake_id,)).fetchone()
+    # -- sealed values and rows -------------------------------------------------------------------------
+
+    def row(self, intake_id: str) -> Row:
+        """The whole row of one intake, after checking its seal.
+
+        Raises:
+            RecordNotFoundError: there is no such intake.
+            TamperedRecordError: it was changed outside intake.
+        """
+        row = self.tables.checked("intakes", intake_id)
         if row is None:
             raise RecordNotFoundError(f"there is no intake {intake_id!r}. `intake records list` shows them all.")
-        integrity.check(self.conn, "intakes", intake_id)
-        return tuple(row)
+        return row
 
     def open_sealed(self, intake_id: str, column: str, blob: bytes | None, what: str) -> Any:
         """Opens a sealed JSON column of an intake (None stays None)."""
@@ -206,93 +220,40 @@ class Store(ExportReads):
         """Seals a JSON value for a column of an intake."""
         return self.keyring.seal_json(value, _ad(intake_id, column))
 
+    def update_identity(self, intake_id: str, before: Mapping[str, Any], after: Mapping[str, Any],
+                        client_id: str | None) -> str | None:
+        """Keeps the label and the client link in step with the name and date of birth."""
+        return clients.update_identity(self, intake_id, before, after, client_id)
+
+    def device_name(self) -> str:
+        """This computer's name for entries intake writes by itself ([kiosk] device, else "this computer")."""
+        return str(self.config.section("kiosk").get("device") or "this computer")
+
     def checkpoint_wal(self) -> None:
-        """Moves committed changes out of the write-ahead log so old (sealed) pages do not linger there."""
-        with self._lock, suppress(sqlite3.Error):  # a busy checkpoint is retried by SQLite later
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Lets the engine drop what it still holds of erased data (SQLite: its write-ahead log)."""
 
     # -- drafts ---------------------------------------------------------------------------------
 
     def start_intake(self, *, staff: str, device: str, consultation_date: str,
                      claim: Callable[[str], None] | None = None) -> str:
         """Starts a new draft and returns its id; `claim(id)` runs in the same transaction (imports.claim)."""
-        check_who(staff, device)
-        if parse_iso_date(consultation_date) is None:
-            raise StoreError(f"the consultation date {consultation_date!r} is not a date written as YYYY-MM-DD.")
-        intake_id, version = new_id(), self.engine.questionnaire.version
-        with self.write("starting an intake"):
-            now = self.now()
-            self.conn.execute(
-                "INSERT INTO intakes (id, status, consultation_date, questionnaire_version, started_at, updated_at,"
-                " started_by, device, answers) VALUES (?, 'draft', ?, ?, ?, ?, ?, ?, ?)",
-                (intake_id, consultation_date, version, now, now, staff, device,
-                 self.seal_value(intake_id, "answers", {})))
-            self.audit("started", staff=staff, device=device, intake_id=intake_id,
-                        consultation_date=consultation_date, questionnaire_version=version)
-            if claim:
-                claim(intake_id)
-        return intake_id
+        return drafts.start(self, staff=staff, device=device, consultation_date=consultation_date, claim=claim)
 
     def save_step(self, intake_id: str, *, step_id: str, answers: Mapping[str, Any], next_step: str | None,
                   staff: str, device: str) -> None:
-        """Saves one step's answers (all or part of them) durably before returning: they replace that step's
-        earlier answers, answers to questions they hide are dropped, each is checked as the wizard checks it.
+        """Saves one step's answers durably before returning (intake.records.drafts.save_step).
 
         Raises:
             InvalidRecordError: an answer is not acceptable (problems name the questions).
             WorkflowError: the intake is no longer a draft.
         """
-        check_who(staff, device)
-        questionnaire = self.engine.questionnaire
-        step_ids = {s.id for s in questionnaire.steps}
-        if step_id not in step_ids or (next_step is not None and next_step not in step_ids):
-            unknown = step_id if step_id not in step_ids else next_step
-            raise StoreError(f"{unknown!r} is not a step of questionnaire {questionnaire.version}.")
-        own = {q.id for q in questionnaire.step(step_id).questions}
-        given = {k: v for k, v in dict(answers).items() if v is not None}
-        strangers = sorted(set(answers) - own)
-        if strangers:
-            raise InvalidRecordError([Problem(k, k, f"'{k}' is not a question of step '{step_id}'.", step_id)
-                                      for k in strangers])
-        with self.write(f"saving step '{step_id}'"):
-            status, consultation, blob, client_id = self.row(
-                intake_id, "status, consultation_date, answers, client_id")
-            require_draft(intake_id, status)
-            before = self.open_sealed(intake_id, "answers", blob, "answers") or {}
-            merged = {k: v for k, v in before.items() if k not in own}
-            merged.update(given)
-            merged = questionnaire.prune(merged)
-            problems = [p for p in self.engine.validator.step_problems(step_id, merged, consultation)
-                        if p.field in given]
-            if problems:
-                raise InvalidRecordError(problems)
-            self.update_identity(intake_id, before, merged, client_id)
-            self.conn.execute("UPDATE intakes SET answers = ?, step_id = ?, next_step = ?, updated_at = ?"
-                              " WHERE id = ?", (self.seal_value(intake_id, "answers", merged), step_id, next_step,
-                                                self.now(), intake_id))
-            self.audit("step_saved", staff=staff, device=device, intake_id=intake_id, step=step_id,
-                        next_step=next_step, answers=len(given))
-
-    def update_identity(self, intake_id: str, before: Mapping[str, Any], after: Mapping[str, Any],
-                        client_id: str | None) -> str | None:
-        """Keeps the label and the client link in step with the name and date of birth."""
-        return clients.update_identity(self, intake_id, before, after, client_id)
+        drafts.save_step(self, intake_id, step_id=step_id, answers=answers, next_step=next_step, staff=staff,
+                         device=device)
 
     def drafts(self) -> list[DraftSummary]:
         """Drafts that can be resumed, most recently saved first."""
         with self.read("listing drafts"):
-            rows = self.conn.execute("SELECT id, started_at, updated_at, step_id, label, device, next_step"
-                                     " FROM intakes WHERE status = 'draft' ORDER BY updated_at DESC").fetchall()
-            return [DraftSummary(i, started, updated, step, self._draft_label(i, label), dev, nxt)
-                    for i, started, updated, step, label, dev, nxt in rows]
-
-    def _draft_label(self, intake_id: str, label: bytes | None) -> str:
-        """The client label of a draft, or a plain warning for a damaged one (the others still list)."""
-        try:
-            integrity.check(self.conn, "intakes", intake_id)
-            return self.open_sealed(intake_id, "label", label, "client label") or client_label(None, None)
-        except TamperedRecordError:
-            return "(damaged: changed outside intake; run `intake audit verify`)"
+            return drafts.listed(self)
 
     def load_intake(self, intake_id: str) -> IntakeView:
         """Everything stored about an intake, decrypted (for resuming; staff views use `view`)."""
@@ -325,35 +286,49 @@ class Store(ExportReads):
     def resolve(self, text: str) -> str:
         """The intake id that `text` names in full or by a unique beginning (at least 4 characters)."""
         with self.read("looking up an intake"):
-            return search.resolve(self.conn, text)
+            return search.resolve(self.backend, text)
+
+    def client_identity(self, client_id: str) -> dict[str, str] | None:
+        """A client's full_name and date_of_birth, decrypted (None when the client is gone)."""
+        with self.read("reading a client"):
+            row = self.tables.checked("clients", client_id)
+            return clients.open_identity(self.keyring, client_id, row["identity"]) if row else None
+
+    def intake_page(self, *, client_id: str | None = None, since: str | None = None, until: str | None = None,
+                    after: tuple[str, str] | None = None, limit: int = 500) -> list[tuple[str, str]]:
+        """One page of (consultation_date, intake id), in that order and after `after`, of intakes that are
+        not erased or expired: one client's, and/or consulted between `since` and `until` (inclusive)."""
+        with self.read("listing intakes to export"):
+            return self.backend.intake_page(client_id=client_id, since=since, until=until, after=after, limit=limit)
 
     # -- audit ---------------------------------------------------------------------------------
 
     def verify_audit(self) -> AuditReport:
-        """Checks the whole audit trail (see intake.records.audit.verify), every row's seal, and that rows and
-        trail agree (no intake, document or decision deleted or added behind intake's back)."""
+        """Checks the whole audit trail, every row's seal, rows against the trail, and the database against its
+        checkpoint and mirrors (intake.records.verification)."""
         with self.read("checking the audit trail"):
-            report = audit.verify(self.conn, self.keyring)
-            entries = audit.entries(self.conn)
-            rows = integrity.verify(self.conn, entries)
-            anchored, notes = anchor.verify(self.conn, self.checkpoint, {e.seq: e.hash for e in entries})
-            derived = search.index_problems(self.conn)
-        extra = tuple(AuditProblem(None, p.kind, p.message) for p in rows)
-        extra += tuple(AuditProblem(None, "search index", message) for message in derived)
-        extra += tuple(AuditProblem(f.seq, f.kind, f.message) for f in anchored if _news(f, report.problems))
+            report = verification.verify(self)
         if self._anchor_error:
-            notes.append(f"the latest change could not be anchored: {self._anchor_error}")
-        return AuditReport(report.entries, report.head, report.problems + extra, tuple(notes))
+            return AuditReport(report.entries, report.head, report.problems,
+                               (*report.notes, f"the latest change could not be anchored: {self._anchor_error}"))
+        return report
 
     def audit_trail(self, intake_id: str | None = None) -> list[Entry]:
         """The audit entries, all or for one intake."""
         with self.read("reading the audit trail"):
-            return audit.entries(self.conn, intake_id)
+            return self.backend.entries(intake_id)
 
-    # -- the rest of the life of an intake (workflow.py, erase.py, export.py) --------------------
+    def audit_head(self) -> AuditPosition:
+        """Where the trail stands now: what a sealed document carries as the audit position at its sealing."""
+        with self.read("reading the audit trail"):
+            last = self.backend.last_entry()
+        return AuditPosition(last.seq, last.hash, self.keyring.key_id) if last else AuditPosition(
+            0, chain.GENESIS, self.keyring.key_id)
+
+    # -- the rest of the life of an intake (workflow.py, decisions.py, erase.py, export.py) --------------
 
     def submit(self, intake_id: str, *, record: Mapping[str, Any], assessment: Mapping[str, Any], staff: str,
-               device: str, kind_stop: bool = False) -> str:
+               device: str, kind_stop: bool = False) -> IntakeStatus:
         """Submits a draft with its complete (or `kind_stop`: answers up to a kind stop) record; returns the status."""
         return workflow.submit(self, intake_id, record, assessment, staff, device, kind_stop)
 
@@ -361,11 +336,20 @@ class Store(ExportReads):
         """Keeps a submitted intake's client signatures (JSON objects by kind) until the consent is sealed."""
         workflow.keep_signatures(self, intake_id, signatures, staff, device)
 
-    def record_decision(self, intake_id: str, **decision: Any) -> int:
+    def record_decision(self, intake_id: str, *, practitioner_id: str, kind: DecisionKind, reason: str, staff: str,
+                        device: str, supersedes: int | None = None, supersede_reason: str = "") -> int:
         """Records a clearance note or override (never on a deferral); see intake.records.decisions.record."""
-        return decision_book.record(self, intake_id, **decision)
+        return decisions.record(self, intake_id, practitioner_id=practitioner_id, kind=kind, reason=reason,
+                                staff=staff, device=device, supersedes=supersedes, supersede_reason=supersede_reason)
 
-    def add_documents(self, intake_id: str, documents: Sequence[Any], *, staff: str, device: str) -> str:
+    def correct_answers(self, intake_id: str, *, practitioner_id: str, changes: Sequence[AnswerChange], reason: str,
+                        record: Mapping[str, Any], assessment: Mapping[str, Any], staff: str,
+                        device: str) -> tuple[int, IntakeStatus]:
+        """Corrects answers with the client present; returns (decision id, status) (decisions.correct)."""
+        return decisions.correct(self, intake_id, practitioner_id=practitioner_id, changes=changes, reason=reason,
+                                 record=record, assessment=assessment, staff=staff, device=device)
+
+    def add_documents(self, intake_id: str, documents: Sequence[Any], *, staff: str, device: str) -> IntakeStatus:
         """Stores sealed documents; a consent document signs a submitted intake. Returns the status."""
         return workflow.add_documents(self, intake_id, documents, staff, device)
 
@@ -375,10 +359,16 @@ class Store(ExportReads):
         """The stored PDFs, checked against their SHA-256; audited once `deliver(them)` (writing them) returned."""
         return workflow.reprint(self, intake_id, kind, staff, device, deliver)
 
-    def export(self, intake_id: str, fmt: str, *, staff: str, device: str,
+    def export(self, intake_id: str, fmt: ExportFormat | str, *, staff: str, device: str,
                deliver: Callable[[str], None] | None = None) -> str:
         """One intake as json, csv or fhir (R4) text; audited once `deliver(text)` (writing it) has returned."""
         return export.export_intake(self, intake_id, fmt, staff, device, deliver)
+
+    def record_bulk_export(self, *, staff: str, device: str, client_id: str | None = None, **details: Any) -> None:
+        """Writes the one 'exported' audit entry of a whole-clinic or one-client export."""
+        check_who(staff, device)
+        with self.write("recording an export"):
+            self.audit("exported", staff=staff, device=device, client_id=client_id, **details)
 
     def erase_client(self, client_id: str, *, staff: str, device: str) -> ErasureReport:
         """Erases a client's data, keeping consent evidence until the retention period ends."""
@@ -392,9 +382,19 @@ class Store(ExportReads):
         """Erases kept consent evidence whose retention period has ended; returns how many intakes."""
         return erase.purge_retention(self, now)
 
+    def discard_draft(self, intake_id: str, *, reason: str, staff: str, device: str) -> None:
+        """Erases one draft now, as expiry would, auditing who discarded it and why."""
+        erase.discard_draft(self, intake_id, reason, staff, device)
 
-def _news(finding: anchor.Finding, chain: tuple[AuditProblem, ...]) -> bool:
-    """False for a checkpoint finding that only repeats what the chain's own check already named."""
-    if finding.kind == "trail replaced" and chain:
-        return False
-    return finding.seq is None or finding.seq not in {p.seq for p in chain}
+    def claim_import(self, record: Mapping[str, Any], *, staff: str, device: str) -> imports.Claim:
+        """The intake an answers file's content belongs to, or a new draft claimed for it (intake.records.imports)."""
+        return imports.Imports(self).claim(record, staff=staff, device=device)
+
+    def find_import(self, record: Mapping[str, Any]) -> imports.Claim | None:
+        """The intake this record's content was imported as, or None."""
+        return imports.Imports(self).find(record)
+
+    @property
+    def staff(self) -> StaffDirectory:
+        """The clinic's staff accounts and wrong-PIN counts in this store."""
+        return StaffDirectory(self)

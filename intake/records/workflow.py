@@ -7,22 +7,23 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake import kindstop
 from intake.errors import InvalidRecordError
 from intake.records import decisions as decision_book
-from intake.records import integrity
+from intake.records.checks import check_who, fingerprint, require_draft, require_state
 from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError, WorkflowError
-from intake.records.model import CONSENT_KINDS, DocumentInfo, IntakeView
-from intake.records.ops import StoreOps, check_who, fingerprint, require_draft, require_state
+from intake.records.model import CONSENT_KINDS, DocumentInfo, IntakeStatus, IntakeView, Row
+
+if TYPE_CHECKING:
+    from intake.records.store import Records
 
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _FILENAME = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,200}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 SIGNATURE_KINDS = ("consent", "photo_consent")
 MAX_SIGNATURES = 2_000_000  # bytes of JSON: a long drawn signature is a few tens of kilobytes
-_DOC_COLUMNS = "id, kind, filename, sha256, template_versions, size, created_at, pdf IS NOT NULL"
 
 
 def canonical_sha256(value: Any) -> str:
@@ -35,43 +36,40 @@ def _doc_ad(intake_id: str, document_id: int, column: str) -> str:
     return f"document:{intake_id}:{document_id}:{column}"
 
 
-def _document_info(store: StoreOps, intake_id: str, row: tuple) -> DocumentInfo:
-    doc_id, kind, filename, sha256, versions, size, created, kept = row
-    integrity.check(store.conn, "documents", doc_id)
-    name = store.keyring.open_json(filename, _doc_ad(intake_id, doc_id, "filename"),
+def _document_info(store: Records, intake_id: str, row: Row) -> DocumentInfo:
+    store.tables.check("documents", row)
+    doc_id = row["id"]
+    name = store.keyring.open_json(row["filename"], _doc_ad(intake_id, doc_id, "filename"),
                                    f"the file name of document {doc_id} of intake {intake_id}")
-    return DocumentInfo(doc_id, kind, name, sha256, json.loads(versions), size, created, bool(kept))
+    return DocumentInfo(doc_id, row["kind"], name, row["sha256"], json.loads(row["template_versions"]), row["size"],
+                        row["created_at"], row["pdf"] is not None)
 
 
-def load_view(store: StoreOps, intake_id: str) -> IntakeView:
+def load_view(store: Records, intake_id: str) -> IntakeView:
     """Reads and opens one intake inside the caller's transaction."""
-    (status, day, answers, step_id, record, assessment, next_step, client_id, version, started, updated,
-     submitted, signed, started_by, device, retained) = store.row(
-        intake_id, "status, consultation_date, answers, step_id, record, assessment, next_step, client_id,"
-                   " questionnaire_version, started_at, updated_at, submitted_at, signed_at, started_by, device,"
-                   " retained_until")
+    row = store.row(intake_id)
     decisions = decision_book.load(store, intake_id)
-    documents = [_document_info(store, intake_id, row) for row in store.conn.execute(
-        f"SELECT {_DOC_COLUMNS} FROM documents WHERE intake_id = ? ORDER BY id", (intake_id,))]
+    documents = [_document_info(store, intake_id, doc) for doc in store.backend.documents_of(intake_id)]
     signatures = None
-    found = store.conn.execute("SELECT data FROM signatures WHERE id = ?", (intake_id,)).fetchone()
-    if found is not None:
-        integrity.check(store.conn, "signatures", intake_id)
-        signatures = store.keyring.open_json(found[0], _signatures_ad(intake_id),
+    kept = store.tables.checked("signatures", intake_id)
+    if kept is not None:
+        signatures = store.keyring.open_json(kept["data"], _signatures_ad(intake_id),
                                              f"the kept signatures of intake {intake_id}")
     return IntakeView(
-        intake_id, status, day, store.open_sealed(intake_id, "answers", answers, "answers") or {}, step_id,
-        store.open_sealed(intake_id, "record", record, "record"), store.open_sealed(intake_id, "assessment", assessment,
-                                                                        "assessment"),
-        decisions, documents, next_step, client_id, version, started, updated, submitted, signed, started_by, device,
-        retained, signatures)
+        intake_id, row["status"], row["consultation_date"],
+        store.open_sealed(intake_id, "answers", row["answers"], "answers") or {}, row["step_id"],
+        store.open_sealed(intake_id, "record", row["record"], "record"),
+        store.open_sealed(intake_id, "assessment", row["assessment"], "assessment"),
+        decisions, documents, row["next_step"], row["client_id"], row["questionnaire_version"], row["started_at"],
+        row["updated_at"], row["submitted_at"], row["signed_at"], row["started_by"], row["device"],
+        row["retained_until"], signatures)
 
 
 def _signatures_ad(intake_id: str) -> str:
     return f"signatures:{intake_id}"
 
 
-def keep_signatures(store: StoreOps, intake_id: str, signatures: Mapping[str, Any], staff: str,
+def keep_signatures(store: Records, intake_id: str, signatures: Mapping[str, Any], staff: str,
                     device: str) -> None:
     """Keeps the client's signatures of a submitted intake until the consent is sealed (replacing earlier ones)."""
     check_who(staff, device)
@@ -86,26 +84,26 @@ def keep_signatures(store: StoreOps, intake_id: str, signatures: Mapping[str, An
         raise StoreError(f"the signatures take {size:,} bytes; the limit is {MAX_SIGNATURES:,}. Clear the pad and "
                          "sign again.")
     with store.write("keeping the client's signatures"):
-        status, client_id = store.row(intake_id, "status, client_id")
+        row = store.row(intake_id)
+        status, client_id = row["status"], row["client_id"]
         require_state(intake_id, status, "keeping signatures")
         if status != "submitted":
             raise WorkflowError(f"intake {intake_id} is {status}: only a submitted intake waits for its "
                                 "countersignature with the client's signatures.")
         now = store.now()
-        # DELETE + INSERT, not INSERT OR REPLACE: a replacing insert fires no delete trigger (table digests).
-        store.conn.execute("DELETE FROM signatures WHERE id = ?", (intake_id,))
-        store.conn.execute("INSERT INTO signatures (id, data, at, staff, device) VALUES (?, ?, ?, ?, ?)",
-                           (intake_id, store.keyring.seal_json(dict(signatures), _signatures_ad(intake_id)), now,
-                            staff, device))
-        store.conn.execute("UPDATE intakes SET updated_at = ? WHERE id = ?", (now, intake_id))
+        store.tables.delete("signatures", intake_id)
+        store.tables.insert("signatures", {"id": intake_id, "data": store.keyring.seal_json(
+            dict(signatures), _signatures_ad(intake_id)), "at": now, "staff": staff, "device": device})
+        store.tables.update("intakes", intake_id, updated_at=now)
         same = isinstance(photo := signatures.get("photo_consent"), Mapping) and photo.get("same_as_consent") is True
         store.audit("client_signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                     kinds=sorted(signatures), signatures_hmac=fingerprint(store, "signatures", dict(signatures)),
-                     **({"photo_same_as_consent": True} if same else {}))
+                    kinds=sorted(signatures), signatures_hmac=fingerprint(store, "signatures",
+                                                                         dict(signatures)),
+                    **({"photo_same_as_consent": True} if same else {}))
 
 
-def submit(store: StoreOps, intake_id: str, record: Mapping[str, Any], assessment: Mapping[str, Any],
-           staff: str, device: str, kind_stop: bool = False) -> str:
+def submit(store: Records, intake_id: str, record: Mapping[str, Any], assessment: Mapping[str, Any],
+           staff: str, device: str, kind_stop: bool = False) -> IntakeStatus:
     """Stores the complete record and its assessment; the draft becomes submitted, or deferred.
 
     With `kind_stop` the record holds the answers given up to a kind stop (`intake.kindstop.record_problems`)
@@ -128,33 +126,32 @@ def submit(store: StoreOps, intake_id: str, record: Mapping[str, Any], assessmen
         raise WorkflowError(f"the assessment given says {given!r} but these answers give {verdict!r}. Assess "
                             "the record again, then submit.")
     with store.write("submitting an intake"):
-        status, consultation, blob, client_id = store.row(intake_id,
-                                                           "status, consultation_date, answers, client_id")
-        require_draft(intake_id, status)
-        if record["consultation_date"] != consultation:
+        row = store.row(intake_id)
+        require_draft(intake_id, row["status"])
+        if record["consultation_date"] != row["consultation_date"]:
             raise WorkflowError(f"the record is for {record['consultation_date']} but intake {intake_id} was started "
-                                f"for {consultation}.")
+                                f"for {row['consultation_date']}.")
         answers = engine.questionnaire.prune(record["answers"])
-        before = store.open_sealed(intake_id, "answers", blob, "answers") or {}
-        client_id = store.update_identity(intake_id, before, answers, client_id)
-        new_status = "deferred" if verdict == "defer" else "submitted"
+        before = store.open_sealed(intake_id, "answers", row["answers"], "answers") or {}
+        client_id = store.update_identity(intake_id, before, answers, row["client_id"])
+        new_status: IntakeStatus = "deferred" if verdict == "defer" else "submitted"
         now = store.now()
-        store.conn.execute(
-            "UPDATE intakes SET status = ?, answers = ?, record = ?, assessment = ?, submitted_at = ?, updated_at = ?,"
-            " next_step = NULL WHERE id = ?",
-            (new_status, store.seal_value(intake_id, "answers", answers), store.seal_value(intake_id, "record", record),
-             store.seal_value(intake_id, "assessment", dict(assessment)), now, now, intake_id))
+        store.tables.update("intakes", intake_id, status=new_status,
+                            answers=store.seal_value(intake_id, "answers", answers),
+                            record=store.seal_value(intake_id, "record", record),
+                            assessment=store.seal_value(intake_id, "assessment", dict(assessment)),
+                            submitted_at=now, updated_at=now, next_step=None)
         store.audit("submitted", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
                     record_hmac=fingerprint(store, "record", record),
                     questionnaire_version=record["questionnaire_version"],
                     **({"kind_stop": True} if kind_stop else {}))
         store.audit("assessed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                     verdict=verdict, rules_version=assessment.get("rules_version"),
-                     assessment_hmac=fingerprint(store, "assessment", dict(assessment)))
+                    verdict=verdict, rules_version=assessment.get("rules_version"),
+                    assessment_hmac=fingerprint(store, "assessment", dict(assessment)))
     return new_status
 
 
-def _verdict(store: StoreOps, intake_id: str, blob: bytes | None) -> str | None:
+def _verdict(store: Records, intake_id: str, blob: bytes | None) -> str | None:
     value = store.open_sealed(intake_id, "assessment", blob, "assessment")
     return value.get("verdict") if value else None
 
@@ -191,7 +188,31 @@ def _check_document(index: int, doc: Any) -> _Doc:
     return _Doc(kind, filename, pdf, sha256, dict(versions))
 
 
-def add_documents(store: StoreOps, intake_id: str, documents: Sequence[Any], staff: str, device: str) -> str:
+def _consent_problem(store: Records, intake_id: str, status: str, verdict: str | None) -> str | None:
+    """Why a consent cannot be signed for this intake now, or None."""
+    if status == "deferred" or verdict == "defer":
+        return f"intake {intake_id} was deferred: a consent form cannot be signed for it."
+    if status == "signed":
+        return f"intake {intake_id} is already signed; start a new intake for a new consent."
+    if verdict == "clearance" and decision_book.in_force(decision_book.load(store, intake_id)) is None:
+        return (f"intake {intake_id} needs clearance: a practitioner must note the clearance or override it (with a "
+                "reason) before the consent is signed.")
+    return None
+
+
+def _store_document(store: Records, intake_id: str, doc: _Doc, now: str, staff: str, device: str) -> int:
+    doc_id = store.backend.next_id("documents")
+    store.tables.insert("documents", {
+        "id": doc_id, "intake_id": intake_id, "kind": doc.kind,
+        "filename": store.keyring.seal_json(doc.filename, _doc_ad(intake_id, doc_id, "filename")),
+        "sha256": doc.sha256, "template_versions": json.dumps(doc.template_versions, sort_keys=True),
+        "size": len(doc.pdf), "pdf": store.keyring.seal(doc.pdf, _doc_ad(intake_id, doc_id, "pdf")),
+        "created_at": now, "staff": staff, "device": device})
+    return doc_id
+
+
+def add_documents(store: Records, intake_id: str, documents: Sequence[Any], staff: str,
+                  device: str) -> IntakeStatus:
     """Seals and stores documents. A consent document signs a submitted intake (after any clearance)."""
     check_who(staff, device)
     checked = [_check_document(i, d) for i, d in enumerate(documents)]
@@ -199,66 +220,50 @@ def add_documents(store: StoreOps, intake_id: str, documents: Sequence[Any], sta
         raise StoreError("no documents were given to store.")
     consent = [d for d in checked if d.kind in CONSENT_KINDS]
     with store.write("storing documents"):
-        status, blob, client_id = store.row(intake_id, "status, assessment, client_id")
+        row = store.row(intake_id)
+        status, client_id = row["status"], row["client_id"]
         require_state(intake_id, status, "adding documents")
-        verdict = _verdict(store, intake_id, blob)
-        if consent and (status == "deferred" or verdict == "defer"):
-            raise WorkflowError(f"intake {intake_id} was deferred: a consent form cannot be signed for it.")
-        if consent and status == "signed":
-            raise WorkflowError(f"intake {intake_id} is already signed; start a new intake for a new consent.")
-        if consent and verdict == "clearance" and decision_book.in_force(decision_book.load(store, intake_id)) is None:
-            raise WorkflowError(f"intake {intake_id} needs clearance: a practitioner must note the clearance or "
-                                "override it (with a reason) before the consent is signed.")
+        problem = _consent_problem(store, intake_id, status, _verdict(store, intake_id, row["assessment"])) \
+            if consent else None
+        if problem:
+            raise WorkflowError(problem)
         now, stored = store.now(), []
         for doc in checked:
-            doc_id = store.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
-            store.conn.execute(
-                "INSERT INTO documents (id, intake_id, kind, filename, sha256, template_versions, size, pdf,"
-                " created_at, staff, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, intake_id, doc.kind,
-                 store.keyring.seal_json(doc.filename, _doc_ad(intake_id, doc_id, "filename")), doc.sha256,
-                 json.dumps(doc.template_versions, sort_keys=True), len(doc.pdf),
-                 store.keyring.seal(doc.pdf, _doc_ad(intake_id, doc_id, "pdf")), now, staff, device))
+            doc_id = _store_document(store, intake_id, doc, now, staff, device)
             store.audit("rendered", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                         document_id=doc_id, kind=doc.kind, pdf_hmac=fingerprint(store, "pdf", doc.sha256),
-                         size=len(doc.pdf),
-                         template_versions=doc.template_versions)
+                        document_id=doc_id, kind=doc.kind, pdf_hmac=fingerprint(store, "pdf", doc.sha256),
+                        size=len(doc.pdf), template_versions=doc.template_versions)
             stored.append(doc_id)
-        new_status = "signed" if consent else status
-        store.conn.execute("UPDATE intakes SET status = ?, updated_at = ?, signed_at = coalesce(signed_at, ?)"
-                           " WHERE id = ?", (new_status, now, now if consent else None, intake_id))
+        new_status: IntakeStatus = "signed" if consent else status
+        store.tables.update("intakes", intake_id, status=new_status, updated_at=now,
+                            signed_at=row["signed_at"] or (now if consent else None))
         if consent:
             # The sealed consent now holds the signatures: the copy kept for the countersignature goes.
-            store.conn.execute("DELETE FROM signatures WHERE id = ?", (intake_id,))
+            store.tables.delete("signatures", intake_id)
             store.audit("signed", staff=staff, device=device, intake_id=intake_id, client_id=client_id,
-                         documents=[i for i, d in zip(stored, checked, strict=True) if d.kind in CONSENT_KINDS],
-                         pdf_hmac=[fingerprint(store, "pdf", d.sha256) for d in consent])
+                        documents=[i for i, d in zip(stored, checked, strict=True) if d.kind in CONSENT_KINDS],
+                        pdf_hmac=[fingerprint(store, "pdf", d.sha256) for d in consent])
     return new_status
 
 
-def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str, device: str,
+def reprint(store: Records, intake_id: str, kind: str | None, staff: str, device: str,
             deliver: Callable[[list[tuple[DocumentInfo, bytes]]], None] | None = None
             ) -> list[tuple[DocumentInfo, bytes]]:
     """The stored PDFs, byte-identical and checked against their SHA-256, audited as exported once `deliver`
     (which writes them where they go, durably) has returned: a copy that could not be written is not recorded."""
     check_who(staff, device)
     with store.read("reprinting documents"):
-        store.row(intake_id, "id")
-        sql = f"SELECT {_DOC_COLUMNS}, pdf FROM documents WHERE intake_id = ?"
-        params: list[Any] = [intake_id]
-        if kind:
-            sql += " AND kind = ?"
-            params.append(kind)
-        rows = store.conn.execute(sql + " ORDER BY id", params).fetchall()
+        store.row(intake_id)
+        rows = store.backend.documents_of(intake_id, kind or None)
         if not rows:
             what = f"{kind} documents" if kind else "documents"
             raise RecordNotFoundError(f"intake {intake_id} has no stored {what}.")
         result = []
         for row in rows:
-            info = _document_info(store, intake_id, row[:-1])
-            if row[-1] is None:
+            info = _document_info(store, intake_id, row)
+            if row["pdf"] is None:
                 raise WorkflowError(f"the {info.kind} document of intake {intake_id} was erased.")
-            pdf = store.keyring.open(row[-1], _doc_ad(intake_id, info.document_id, "pdf"),
+            pdf = store.keyring.open(row["pdf"], _doc_ad(intake_id, info.document_id, "pdf"),
                                      f"the {info.kind} document of intake {intake_id}")
             if hashlib.sha256(pdf).hexdigest() != info.sha256:
                 raise TamperedRecordError(f"the {info.kind} document of intake {intake_id} does not match the "
@@ -268,5 +273,5 @@ def reprint(store: StoreOps, intake_id: str, kind: str | None, staff: str, devic
         deliver(result)
     with store.write("recording a reprint"):
         store.audit("exported", staff=staff, device=device, intake_id=intake_id, format="pdf",
-                     documents=[info.document_id for info, _ in result])
+                    documents=[info.document_id for info, _ in result])
     return result

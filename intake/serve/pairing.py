@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from intake.errors import IntakeError
+from intake.privatefile import write_private
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 10
@@ -58,12 +58,7 @@ class Devices:
         return {"devices": dict(data.get("devices", {})), "codes": dict(data.get("codes", {}))}
 
     def _save(self, data: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True)
-        os.replace(temp, self.path)
+        write_private(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
     def new_code(self, name: str) -> str:
         """Makes a one-time pairing code for the tablet called `name` (valid CODE_LIFETIME seconds)."""

@@ -105,10 +105,13 @@ class LoopbackTSA:
         self._server.server_close()
 
 
-def add_timestamp_settings(config_path: Path, url: str, ca_file: Path | None, timeout: float = 5) -> None:
-    """Appends the [security] timestamp keys to a test clinic's TOML."""
+def add_timestamp_settings(config_path: Path, url: str, ca_file: Path | None, timeout: float = 5,
+                           revocation_hosts: tuple[str, ...] = ()) -> None:
+    """Appends the [security] timestamp keys (and the hosts revocation data may come from) to a test clinic's TOML."""
     text = config_path.read_text(encoding="utf-8")
     lines = [f'timestamp_url = "{url}"', f"timestamp_timeout_seconds = {timeout}"]
+    if revocation_hosts:
+        lines.append("revocation_hosts = [" + ", ".join(f'"{host}"' for host in revocation_hosts) + "]")
     if ca_file is not None:
         lines.append(f'timestamp_ca_file = "{ca_file}"')
     text, count = re.subn(r"^\[security\][^\n]*\n", lambda m: m.group(0) + "\n".join(lines) + "\n", text, count=1,

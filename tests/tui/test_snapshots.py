@@ -50,7 +50,7 @@ def settled(run_before):
 def _fixed_ids(monkeypatch):
     """Intake ids are random; snapshots need the same one every run."""
     ids = iter(f"snapshot{n:02d}" for n in range(100))
-    monkeypatch.setattr("intake.records.store.new_id", lambda *a, **k: next(ids))
+    monkeypatch.setattr("intake.records.drafts.new_id", lambda *a, **k: next(ids))  # where drafts get their id
 
 
 async def to_review(pilot, example="suitable"):

@@ -20,6 +20,7 @@ from fhirpathpy.models import models as fhirpath_models
 from intake import conditions
 from intake.engine import Engine
 from intake.fhirquestionnaire import (
+    CONSULTATION_DATE,
     ENABLE_WHEN_EXPRESSION,
     ITEM_TYPES,
     NONE_CODE,
@@ -244,10 +245,10 @@ def test_questions_for_a_minor_are_enabled_by_age_and_policy_in_fhirpath(years_o
     engine = Engine.load()
     items = _items(fhir_questionnaire(engine.questionnaire, "en", policy=AgePolicy(18, 16, minors)))
     expression = items["guardian_name"]["extension"][0]["valueExpression"]["expression"]
-    today = date.today()
-    answers = [] if years_old is None else [{"valueDate": today.replace(year=today.year - years_old,
-                                                                        day=min(today.day, 28)).isoformat()}]
+    consultation = date(2026, 11, 20)  # carried in the response: ages are measured on it, not on today
+    answers = [] if years_old is None else [{"valueDate": consultation.replace(year=2026 - years_old).isoformat()}]
     response = {"resourceType": "QuestionnaireResponse", "status": "completed",
+                "extension": [{"url": CONSULTATION_DATE, "valueDate": consultation.isoformat()}],
                 "item": [{"linkId": "about_you", "item": [{"linkId": "date_of_birth", "answer": answers}]}]}
     result = fhirpath_evaluate(response, expression, {"resource": response}, fhirpath_models["r4"])
     assert result == [shown], (expression, result)

@@ -1,0 +1,165 @@
+"""The RecordStore contract, the same tests on both engines: the SQLite store and the in-memory one.
+
+Drafts, submission, kept signatures, decisions and corrections' refusals, documents, staff accounts and their
+wrong-PIN counts, the audit trail, search by name and date of birth, erasure and expiry: what the lifecycle and
+the front ends rely on behaves alike whichever engine keeps the rows.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from intake.errors import InvalidRecordError
+from intake.records import RecordStore, Store
+from intake.records.errors import RecordNotFoundError, WorkflowError
+from intake.records.memory import MemoryStore
+from intake.records.staff import PinRefused
+from tests.records.conftest import (
+    DEVICE,
+    SECRET_BIRTH,
+    SECRET_NAME,
+    STAFF,
+    Doc,
+    fill_draft,
+    record_named,
+    signed_new,
+    step_answers,
+    submit_new,
+)
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+def any_store(request, clinic, engine, clock):
+    """Each test runs once on the SQLite store and once on the in-memory one."""
+    if request.param == "sqlite":
+        with Store.open(clinic, clock=clock, engine=engine) as opened:
+            yield opened
+    else:
+        with MemoryStore(clinic, clock=clock, engine=engine) as kept:
+            yield kept
+
+
+PROTOCOL = sorted(name for name in vars(RecordStore) if not name.startswith("_")) + ["config"]
+
+
+def test_both_offer_every_member_of_the_protocol_with_its_parameters(any_store):
+    assert {"start_intake", "save_step", "submit", "add_documents", "verify_audit", "staff"} <= set(PROTOCOL)
+    for name in PROTOCOL:
+        assert hasattr(any_store, name), name
+        wanted = getattr(RecordStore, name, None)
+        if callable(wanted):
+            assert list(inspect.signature(getattr(any_store, name)).parameters) == \
+                list(inspect.signature(wanted).parameters)[1:], name
+
+
+def test_a_draft_is_saved_listed_and_resumed(any_store, engine):
+    record = record_named()
+    intake_id = fill_draft(any_store, engine, record, steps=2)
+    [draft] = any_store.drafts()
+    assert draft.intake_id == intake_id and draft.client_label.startswith("Z")
+    view = any_store.load_intake(intake_id)
+    steps = [s.id for s in engine.questionnaire.steps]
+    assert view.status == "draft" and view.step_id == steps[1] and view.next_step == steps[2]
+    assert view.answers == {**step_answers(engine, record, steps[0]), **step_answers(engine, record, steps[1])}
+    assert any_store.resolve(intake_id[:6]) == intake_id
+    with pytest.raises(RecordNotFoundError):
+        any_store.load_intake("nosuchintake")
+
+
+def test_a_bad_answer_is_refused_and_nothing_changes(any_store, engine):
+    intake_id = fill_draft(any_store, engine, record_named(), steps=1)
+    before = len(any_store.audit_trail())
+    first = engine.questionnaire.steps[0].id
+    with pytest.raises(InvalidRecordError):
+        any_store.save_step(intake_id, step_id=first, answers={"date_of_birth": "not a date"}, next_step=None,
+                            staff=STAFF, device=DEVICE)
+    assert len(any_store.audit_trail()) == before
+    assert any_store.load_intake(intake_id).answers["date_of_birth"] == SECRET_BIRTH
+
+
+@pytest.mark.parametrize("example, status", [("suitable", "submitted"), ("defer", "deferred"),
+                                             ("clearance", "submitted")])
+def test_submission_gives_the_status_of_the_verdict(any_store, engine, example, status):
+    intake_id = submit_new(any_store, engine, record_named(example=example))
+    view = any_store.load_intake(intake_id)
+    assert view.status == status and view.record is not None and view.assessment["verdict"] == (
+        engine.assess(record_named(example=example)).verdict)
+    with pytest.raises(WorkflowError):
+        any_store.save_step(intake_id, step_id=engine.questionnaire.steps[0].id, answers={}, next_step=None,
+                            staff=STAFF, device=DEVICE)
+
+
+def test_signatures_are_kept_until_the_consent_is_sealed(any_store, engine):
+    intake_id = submit_new(any_store, engine, record_named())
+    any_store.keep_signatures(intake_id, {"consent": {"name": SECRET_NAME}}, staff=STAFF, device=DEVICE)
+    assert any_store.load_intake(intake_id).signatures == {"consent": {"name": SECRET_NAME}}
+    assert any_store.add_documents(intake_id, [Doc("consent")], staff=STAFF, device=DEVICE) == "signed"
+    assert not any_store.load_intake(intake_id).signatures
+
+
+def test_clearance_needs_a_decision_before_the_consent(any_store, engine):
+    intake_id = submit_new(any_store, engine, record_named(example="clearance"))
+    with pytest.raises(WorkflowError, match="must note the clearance"):
+        any_store.add_documents(intake_id, [Doc("consent")], staff=STAFF, device=DEVICE)
+    with pytest.raises(WorkflowError, match="needs a reason"):
+        any_store.record_decision(intake_id, practitioner_id="ajordan", kind="override", reason=" ",
+                                  staff="alex", device="office")
+    decision_id = any_store.record_decision(intake_id, practitioner_id="ajordan", kind="override",
+                                            reason="Prescriber confirmed", staff="alex", device="office")
+    [decision] = any_store.load_intake(intake_id).decisions
+    assert (decision.decision_id, decision.kind, decision.reason) == (decision_id, "override", "Prescriber confirmed")
+    assert any_store.add_documents(intake_id, [Doc("consent")], staff=STAFF, device=DEVICE) == "signed"
+
+
+def test_documents_reprint_byte_for_byte(any_store, engine):
+    pdf = b"%PDF-1.7\n" + bytes(range(256)) * 8
+    intake_id = submit_new(any_store, engine, record_named())
+    any_store.add_documents(intake_id, [Doc("consent", pdf=pdf), Doc("aftercare")], staff=STAFF, device=DEVICE)
+    assert [d.kind for d in any_store.load_intake(intake_id).documents] == ["consent", "aftercare"]
+    [(info, printed)] = any_store.reprint(intake_id, kind="consent", staff=STAFF, device=DEVICE)
+    assert printed == pdf and info.kind == "consent"
+    assert [e.event for e in any_store.audit_trail(intake_id)][-1] == "exported"
+
+
+def test_staff_accounts_and_wrong_pins(any_store):
+    staff = any_store.staff
+    staff.add("ajordan", name="Alex Jordan", role="practitioner", practitioner_id="ajordan", pin="731904",
+              by=STAFF, device="office")
+    assert staff.authenticate("731904", device="kiosk-1").staff_id == "ajordan"
+    with pytest.raises(PinRefused, match="2 tr"):
+        staff.authenticate("000000", device="kiosk-1")
+    assert [m.staff_id for m in staff.members()] == ["ajordan"]
+    assert {"staff_added", "staff_unlocked"} <= {e.event for e in any_store.audit_trail()}
+
+
+def test_search_finds_by_name_beginnings_and_date_of_birth(any_store, engine):
+    mine = submit_new(any_store, engine, record_named())
+    other = submit_new(any_store, engine, record_named("Another Person", birth="1990-01-01"))
+    assert [r.intake_id for r in any_store.search("zeph quill").rows] == [mine]
+    assert [r.intake_id for r in any_store.search("1990-01-01").rows] == [other]
+    assert {r.intake_id for r in any_store.search().rows} == {mine, other}
+    assert any_store.find_returning(SECRET_NAME, SECRET_BIRTH) is not None
+    assert any_store.find_returning("Nobody Here", SECRET_BIRTH) is None
+
+
+def test_erasure_and_expiry(any_store, engine, clock):
+    signed = signed_new(any_store, engine, record_named())
+    client_id = any_store.load_intake(signed).client_id
+    draft = fill_draft(any_store, engine, record_named("Draft Person"), steps=1)
+    report = any_store.erase_client(client_id, staff=STAFF, device=DEVICE)
+    assert list(report.kept_intakes) == [signed] and not report.client_removed  # consent evidence is kept
+    clock.advance(days=31)
+    assert any_store.expire_drafts() == 1
+    assert any_store.load_intake(draft).status == "expired"
+
+
+def test_the_trail_verifies_and_every_change_is_audited_by_who_did_it(any_store, engine):
+    intake_id = signed_new(any_store, engine, record_named(example="clearance"))
+    trail = any_store.audit_trail(intake_id)
+    assert [e.event for e in trail][:2] == ["started", "step_saved"]
+    assert all(e.staff and e.device for e in trail)
+    report = any_store.verify_audit()
+    assert report.ok, report.problems
+    assert any_store.audit_head().entry == len(any_store.audit_trail())
