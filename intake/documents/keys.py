@@ -92,11 +92,6 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
     Raises:
         SealKeyError: the files exist (without force), or would sit inside the records or documents folder.
     """
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
     key_path, cert_path = seal_paths(config)
     for path in (key_path, cert_path):
         for folder, what in ((config.data_dir, "records"), (config.path("documents", "out_dir"), "documents")):
@@ -114,6 +109,29 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
         except OSError as exc:
             raise SealKeyError(f"cannot keep the earlier certificate in {retired_dir(config)} ({exc.strerror}); "
                                "nothing was replaced.") from None
+    key_pem, cert_pem = _new_seal(config, valid_from, valid_until)
+    try:
+        write_private(key_path, key_pem, replace=force)
+        try:
+            write_private(cert_path, cert_pem, replace=force)
+        except OSError:
+            key_path.unlink(missing_ok=True)  # never leave a key without its certificate
+            raise
+    except FileExistsError as exc:
+        raise KeyExistsError(f"{exc.filename}: appeared while the seal was being created; nothing was replaced.") \
+            from None
+    except OSError as exc:
+        raise SealKeyError(f"cannot write the seal files ({exc.strerror}: {exc.filename}).") from None
+    return (key_path, cert_path) if retired is None else (key_path, cert_path, retired)
+
+
+def _new_seal(config, valid_from: datetime | None, valid_until: datetime | None) -> tuple[bytes, bytes]:
+    """A new RSA key and its self-signed certificate naming the clinic, both PEM."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
     start = (valid_from or datetime.now(UTC) - timedelta(days=1)).astimezone(UTC)
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     clinic = config.clinic["name"]
@@ -137,21 +155,7 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
     )
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-    make_private_folder(key_path.parent)
-    make_private_folder(cert_path.parent)
-    try:
-        write_private(key_path, key_pem, replace=force)
-        try:
-            write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM), replace=force)
-        except OSError:
-            key_path.unlink(missing_ok=True)  # never leave a key without its certificate
-            raise
-    except FileExistsError as exc:
-        raise KeyExistsError(f"{exc.filename}: appeared while the seal was being created; nothing was replaced.") \
-            from None
-    except OSError as exc:
-        raise SealKeyError(f"cannot write the seal files ({exc.strerror}: {exc.filename}).") from None
-    return (key_path, cert_path) if retired is None else (key_path, cert_path, retired)
+    return key_pem, certificate.public_bytes(serialization.Encoding.PEM)
 
 
 @dataclass(frozen=True)
