@@ -66,16 +66,19 @@ def _descendants(pid: int) -> list[int]:
 
 
 class Server:
-    """`intake serve` on the demo clinic in a scratch folder; `shared=False`: a renderer per wizard (as before)."""
+    """`intake serve` on the demo clinic in a scratch folder; `shared=False`: a renderer per wizard (as before);
+    `max_sessions` 0: the machine's default cap ([serve] max_sessions unset)."""
 
-    def __init__(self, shared: bool = True) -> None:
+    def __init__(self, shared: bool = True, max_sessions: int | None = None) -> None:
         self.folder = tempfile.mkdtemp(prefix="intake-bench-serve-")
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "TEXTUAL"))}
         env["PYTHONPATH"] = str(ROOT)
         host = str(Path(__file__).with_name("serve_host.py"))
-        self.process = subprocess.Popen([PYTHON, host, str(self.port), "shared" if shared else "own"], cwd=self.folder,
+        cap = max(SESSIONS) if max_sessions is None else max_sessions
+        self.process = subprocess.Popen([PYTHON, host, str(self.port), "shared" if shared else "own", str(cap)],
+                                        cwd=self.folder,
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True)
         deadline = time.monotonic() + 30
@@ -232,6 +235,48 @@ def _sessions(shared: bool, counts: tuple[int, ...]) -> tuple[dict[int, float], 
         server.stop()
 
 
+async def _beyond_the_cap(url: str, cap: int) -> tuple[float, float, int]:
+    """With `cap` tablets in session, the seconds the next one waits for its page (the median of 5), the seconds a
+    page takes under the cap (one session fewer: the same-run baseline), and the status the next one got."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        sessions = [Session(http, url) for _ in range(cap)]
+        await asyncio.gather(*(s.open() for s in sessions[:-1]))
+
+        async def page() -> tuple[float, int]:
+            start = time.perf_counter()
+            async with http.get(f"{url}/") as response:
+                await response.read()
+                return time.perf_counter() - start, response.status
+
+        under = median([(await page())[0] for _ in range(5)])
+        await sessions[-1].open()
+        beyond = [await page() for _ in range(5)]
+        for s in sessions:
+            await s.socket.close()
+    return median([seconds for seconds, _ in beyond]), under, beyond[-1][1]
+
+
+def _cap_lines() -> list[Result]:
+    """The machine's default cap: the page beyond it, and screen changes with the cap's sessions at once."""
+    from intake.serve.settings import available_mb, default_max_sessions
+
+    cap = default_max_sessions(memory_mb=available_mb())
+    server = Server(max_sessions=0)
+    try:
+        beyond, under, status = asyncio.run(_beyond_the_cap(server.url, cap))
+    finally:
+        server.stop()
+    p90s, _ = _sessions(True, (cap,))
+    return [
+        Result(f"serve: the tablet beyond the cap ({cap}) gets its page", beyond, "<= 1 s", beyond <= 1 and
+               status == 503, "the page under the cap", under, note=f"status {status}: all tablets are in use"),
+        Result(f"serve: screen change p90 at the cap, {cap} sessions", p90s[cap], f"<= {BUDGET_MS} ms",
+               p90s[cap] * 1000 <= BUDGET_MS),
+    ]
+
+
 def collect() -> list[Result]:
     own_counts = tuple(n for n in SESSIONS if n <= 5)
     own_p90s, own_memory = _sessions(False, own_counts)  # the baseline: a renderer per wizard
@@ -263,7 +308,7 @@ def collect() -> list[Result]:
         + f"; server alone {server_alone:.0f} MB; most sessions measured with p90 <= {BUDGET_MS} ms: "
         + f"{max(within) if within else 'none'}; load average during the run "
         + f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    return results
+    return results + _cap_lines()
 
 
 async def _raw_open(url: str) -> float:

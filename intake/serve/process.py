@@ -8,6 +8,7 @@ import json
 import logging
 import shlex
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual_serve.app_service import AppService
@@ -42,13 +43,19 @@ class WizardProcess(AppService):
         command: from wizard_command().
         device: the paired device's name (None: the wizard uses [kiosk] device or the host name).
         renderer: the socket of the server's shared document renderer (None: the wizard starts its own).
+        failed: called when the wizard ends without saying so (it failed to start, or stopped): the server
+            tells the page, which says it in words.
         others: as for AppService.
     """
 
-    def __init__(self, command: str, *, device: str | None, renderer: Path | None = None, **others) -> None:
+    def __init__(self, command: str, *, device: str | None, renderer: Path | None = None,
+                 failed: Callable[[], Awaitable[object]] | None = None, **others) -> None:
         super().__init__(command, **others)
         self.device = device
         self.renderer = renderer
+        self.failed = failed
+        self.ended_itself = False  # the wizard said it was ending ("exit")
+        self.stopping = False  # the server asked it to quit
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width=width, height=height)
@@ -88,6 +95,9 @@ class WizardProcess(AppService):
                         process.kill()
                     await process.wait()
                 _close_pipes(process)
+                if not (self.ended_itself or self.stopping) and self.failed is not None:
+                    log.error("a wizard ended unexpectedly (exit status %s)", process.returncode)
+                    await self.failed()
 
     async def stop(self) -> None:
         """Asks the wizard to quit and waits while it saves the client's draft; ends it after QUIT_GRACE seconds.
@@ -98,6 +108,7 @@ class WizardProcess(AppService):
         task, process = self._task, self._process
         if task is None or process is None:
             return
+        self.stopping = True
         await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
         await self.send_meta({"type": "quit"})
         try:  # its output ends when it has quit
@@ -115,6 +126,7 @@ class WizardProcess(AppService):
         meta = json.loads(data)
         kind = meta.get("type")
         if kind == "exit":
+            self.ended_itself = True
             await self.remote_close()
         elif kind in PAGE_MESSAGES:
             allowed = PAGE_MESSAGES[kind]

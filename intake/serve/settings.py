@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +13,54 @@ from typing import Any
 from intake.errors import IntakeError
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8420
+#: Memory one tablet session may take (wizard process and its share of the renderer, PSS): measured
+#: 55-136 MB per session by bench/bench_serve.py; the larger figure with headroom.
+SESSION_MB = 150
+#: Tablet sessions per processor core that keep a screen change within 150 ms (bench/bench_serve.py
+#: measured 4 sessions within it on 2 cores, quiet).
+SESSIONS_PER_CORE = 2
+#: Sessions one network address may hold at once (a tablet reloading its page briefly holds two).
+DEFAULT_PER_ADDRESS = 2
+#: Minutes without a key or a tap before a tablet's session is ended (its draft is saved first).
+DEFAULT_IDLE_MINUTES = 30
+
+
+def available_mb() -> int | None:
+    """Memory available to new processes, in MB (MemAvailable), or None where /proc/meminfo is missing."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def default_max_sessions(cores: int | None = None, memory_mb: int | None = None) -> int:
+    """How many tablets this machine serves at once when [serve] max_sessions is not set.
+
+    Two per processor core, and no more than the memory available at start allows at SESSION_MB each;
+    at least one.
+    """
+    cores = cores if cores is not None else (os.cpu_count() or 1)
+    by_cores = SESSIONS_PER_CORE * max(1, cores)
+    by_memory = memory_mb // SESSION_MB if memory_mb is not None else by_cores
+    return max(1, min(by_cores, by_memory))
+
+
+def host_name(host: str) -> str:
+    """The host name of an HTTP Host header: without its port, and an IPv6 address without brackets.
+
+    `[::1]:8420` and `[::1]` give `::1`, `localhost:8420` gives `localhost`, a bare `::1` stays itself.
+    """
+    host = host.strip()
+    if host.startswith("["):
+        end = host.find("]")
+        return host[1:end] if end > 0 else ""
+    if host.count(":") == 1:
+        return host.split(":", 1)[0]
+    return host
 
 
 def is_loopback(host: str) -> bool:
@@ -33,6 +82,10 @@ class ServeSettings:
         cert_file, key_file: TLS certificate chain and private key (PEM), or None.
         pairing: tablets must be paired (always so beyond loopback).
         devices_file: where paired devices (hashed tokens) and pending pairing codes are kept.
+        max_sessions: tablets served at once; the next one is shown a page saying all are in use.
+        per_address: sessions one network address may hold at once (loopback, the machine itself, is
+            held only to max_sessions).
+        idle_minutes: a session without a key or a tap for this long is ended (the draft is saved).
     """
 
     host: str
@@ -41,6 +94,9 @@ class ServeSettings:
     key_file: Path | None
     pairing: bool
     devices_file: Path
+    max_sessions: int = 4
+    per_address: int = DEFAULT_PER_ADDRESS
+    idle_minutes: int = DEFAULT_IDLE_MINUTES
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any], data_dir: Path, *, host: str | None = None,
@@ -52,7 +108,10 @@ class ServeSettings:
                    cert_file=Path(cert).expanduser() if cert else None,
                    key_file=Path(key).expanduser() if key else None,
                    pairing=bool(section.get("pairing", False)) or not is_loopback(chosen),
-                   devices_file=Path(section.get("devices_file") or data_dir / "serve-devices.json").expanduser())
+                   devices_file=Path(section.get("devices_file") or data_dir / "serve-devices.json").expanduser(),
+                   max_sessions=int(section.get("max_sessions") or default_max_sessions(memory_mb=available_mb())),
+                   per_address=int(section.get("max_sessions_per_address") or DEFAULT_PER_ADDRESS),
+                   idle_minutes=int(section.get("idle_minutes") or DEFAULT_IDLE_MINUTES))
 
     @property
     def tls(self) -> bool:

@@ -2,8 +2,11 @@
 
 Compared with textual-serve as shipped: a page with the clinic's name that loads nothing from any
 other host; a fixed list of static files (no folder listing); security headers with a
-Content-Security-Policy of 'self'; the websocket refuses other origins (and, on loopback, host names
-that are not loopback, against DNS rebinding); tablets beyond loopback must be paired; no downloads.
+Content-Security-Policy of 'self' on every response (redirects and errors too); the websocket refuses
+other origins (and, on loopback, host names that are not loopback, against DNS rebinding); tablets
+beyond loopback must be paired; no downloads. Sessions are held within the machine: at most
+[serve] max_sessions at once (the next tablet gets a page saying all are in use), a few per network
+address, idle ones ended; a wizard that fails is reported to its tablet in words.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
-from aiohttp import web
+from aiohttp import WSMsgType, web
+from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from intake.serve.admission import Admission, Refusal
 from intake.serve.pairing import Devices, FailureLimiter
 from intake.serve.process import WizardProcess
 from intake.serve.renderer import RenderRelay
-from intake.serve.settings import ServeSettings, is_loopback
+from intake.serve.settings import ServeSettings, host_name, is_loopback
 from intake.serve.statics import Statics
 
 log = logging.getLogger("intake.serve")
@@ -30,6 +35,21 @@ COOKIE_AGE = 400 * 24 * 3600
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin", "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+#: Websocket close codes that tell the page why the server ended a session (see static/page.js).
+CLOSED_IDLE, CLOSED_BUSY, CLOSED_FAILED = 4000, 4001, 4002
+#: Seconds after which the "all tablets are in use" page asks again.
+BUSY_RETRY = 15
+#: Seconds between two looks for idle sessions.
+IDLE_CHECK = 30
+#: Seconds a page, and then its websocket, wait for a session to end before being told all are in use: a
+#: tablet that reloads its page asks for a new session a moment before its old one has ended.
+PAGE_WAIT, SOCKET_WAIT = 0.5, 2.0
 
 
 class TabletServer(Server):
@@ -53,8 +73,11 @@ class TabletServer(Server):
         self.statics = Statics()
         folder = resources.files("intake.serve") / "pages"
         self.pages = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True)
-        self.sessions: set[WizardProcess] = set()
+        self.admission: Admission[WizardProcess] = Admission(
+            settings.max_sessions, settings.per_address, settings.idle_minutes * 60)
+        self.sockets: dict[WizardProcess, web.WebSocketResponse] = {}
         self.renderer = RenderRelay(renderer) if renderer is not None else None
+        self._reaper: asyncio.Task[None] | None = None
 
     # -- the application ----------------------------------------------------------------------
 
@@ -71,26 +94,30 @@ class TabletServer(Server):
 
     @web.middleware
     async def _headers(self, request: web.Request, handler) -> web.StreamResponse:
-        if not self._host_allowed(request):
-            raise web.HTTPMisdirectedRequest(text="This server answers only to its own address.")
-        response = await handler(request)
-        response.headers.update({
-            "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-            "Referrer-Policy": "same-origin", "Cross-Origin-Opener-Policy": "same-origin",
-            "Cross-Origin-Resource-Policy": "same-origin",
-            "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-        })
+        """Adds the security headers to every response: pages, redirects and errors alike."""
+        try:
+            if not self._host_allowed(request):
+                raise web.HTTPMisdirectedRequest(text="This server answers only to its own address.")
+            response = await handler(request)
+        except web.HTTPException as refused:  # redirects and errors are raised; they get the headers too
+            self._secure(refused)
+            raise
+        self._secure(response)
+        return response
+
+    def _secure(self, response: web.StreamResponse) -> None:
+        if response.prepared:  # a websocket: its handshake went out with the headers already added below
+            return
+        response.headers.update(SECURITY_HEADERS)
         response.headers.setdefault("Cache-Control", "no-store")
         if self.settings.tls:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        return response
 
     def _host_allowed(self, request: web.Request) -> bool:
         """On loopback, only loopback host names (a DNS-rebinding page names its own host)."""
         if not is_loopback(self.settings.host):
             return True
-        host = request.host.rsplit(":", 1)[0].strip("[]") if request.host else ""
-        return is_loopback(host)
+        return is_loopback(host_name(request.host or ""))
 
     def _origin_ok(self, request: web.Request) -> bool:
         return request.headers.get("Origin") == f"{self.settings.scheme}://{request.host}"
@@ -104,6 +131,10 @@ class TabletServer(Server):
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         if self.settings.pairing and self._device(request) is None:
             raise web.HTTPSeeOther("/pair")
+        if await self._refusal(request.remote or "?", PAGE_WAIT) is not None:
+            page = self.pages.get_template("busy.html").render(clinic=self.clinic, retry=BUSY_RETRY)
+            return web.Response(text=page, content_type="text/html", status=503,
+                                headers={"Retry-After": str(BUSY_RETRY)})
         scheme = "wss" if self.settings.tls else "ws"
         page = self.pages.get_template("index.html").render(
             clinic=self.clinic, websocket_url=f"{scheme}://{request.host}/ws",
@@ -159,15 +190,23 @@ class TabletServer(Server):
         if self.settings.pairing and device is None:
             raise web.HTTPForbidden(text="This tablet is not paired.")
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=64 * 1024)
+        self._secure(websocket)
         width = min(max(to_int(request.query.get("width", "80"), 80), 20), 400)
         height = min(max(to_int(request.query.get("height", "24"), 24), 10), 200)
         await websocket.prepare(request)
+        address = request.remote or "?"
+        refusal = await self._refusal(address, SOCKET_WAIT)
+        if refusal is not None:  # the page then loads "/", which says all tablets are in use
+            log.info("refused a tablet session from %s: %s", address, refusal)
+            await websocket.close(code=CLOSED_BUSY, message=b"all tablets are in use")
+            return websocket
         service = WizardProcess(self.command, device=device,
                                 renderer=self.renderer.path if self.renderer is not None else None,
-                                write_bytes=websocket.send_bytes,
-                                write_str=websocket.send_str, close=websocket.close,
-                                download_manager=self.download_manager)
-        self.sessions.add(service)
+                                write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                                close=websocket.close, download_manager=self.download_manager,
+                                failed=lambda: websocket.close(code=CLOSED_FAILED, message=b"the wizard failed"))
+        self.admission.add(service, address)
+        self.sockets[service] = websocket
         try:
             await service.start(width, height)
             await self._process_messages(websocket, service)
@@ -176,19 +215,67 @@ class TabletServer(Server):
         except Exception:  # noqa: BLE001 - one broken connection must not stop the others
             log.exception("a tablet session failed")
         finally:
-            self.sessions.discard(service)
+            self.admission.discard(service)
+            self.sockets.pop(service, None)
             await service.stop()
         return websocket
+
+    async def _refusal(self, address: str, wait: float) -> Refusal | None:
+        """Why a session from `address` cannot start, after waiting up to `wait` seconds for one to end."""
+        deadline = asyncio.get_running_loop().time() + wait
+        while (refusal := self.admission.refusal(address)) is not None:
+            if asyncio.get_running_loop().time() >= deadline:
+                return refusal
+            await asyncio.sleep(0.05)
+        return None
+
+    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: AppService) -> None:
+        """The page's keys, taps, sizes and focus, passed to the wizard; anything malformed is dropped."""
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                envelope = message.json()
+                kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
+            except (ValueError, TypeError, IndexError, KeyError):
+                continue
+            if kind == "ping":
+                await websocket.send_json(["pong", data])
+                continue
+            self.admission.touch(app_service)
+            if kind == "stdin" and isinstance(data, str):
+                await app_service.send_bytes(data.encode("utf-8", "replace"))
+            elif kind == "resize" and isinstance(data, dict):
+                await app_service.set_terminal_size(to_int(str(data.get("width")), 80),
+                                                    to_int(str(data.get("height")), 24))
+            elif kind == "blur":
+                await app_service.blur()
+            elif kind == "focus":
+                await app_service.focus()
+
+    async def _reap_idle(self) -> None:
+        """Ends sessions with no key or tap for [serve] idle_minutes; each wizard saves its draft as it quits."""
+        while True:
+            await asyncio.sleep(min(IDLE_CHECK, self.admission.idle_seconds))
+            for service in self.admission.idle():
+                websocket = self.sockets.get(service)
+                self.admission.discard(service)
+                if websocket is not None:
+                    log.info("ended a tablet session idle for %s minutes", self.settings.idle_minutes)
+                    await websocket.close(code=CLOSED_IDLE, message=b"idle")
 
     async def on_startup(self, app: web.Application) -> None:
         if self.renderer is not None:
             await self.renderer.start()
+        self._reaper = asyncio.create_task(self._reap_idle())
         where = f"{self.settings.scheme}://{self.settings.host}:{self.settings.port}/"
         paired = "tablets must be paired (`intake serve pair NAME`)" if self.settings.pairing else "no pairing"
         self.console.print(f"intake serve: {self.clinic} at {where} ({paired}). Press Ctrl+C to stop.",
                            highlight=False, markup=False)
 
     async def on_cleanup(self, app: web.Application) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
         if self.renderer is not None:
             await self.renderer.close()
 

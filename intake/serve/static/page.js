@@ -1,6 +1,7 @@
 // The tablet page around textual-serve's terminal client (window.intakeClient, made by textual.js on load).
 // 1. Font size for the screen: at least 84 columns and 30 rows, as large as that allows.
-// 2. When the wizard's connection ends, the page starts a fresh wizard by itself (its welcome screen).
+// 2. When the wizard's connection ends, the page starts a fresh wizard by itself (its welcome screen); when the
+//    server ended it (idle, all tablets in use, a wizard that failed to start) the page says why in words.
 // 3. Touch: a tap is a click; a swipe scrolls; on a signature pad a finger draws (press, drag, release).
 // 4. On-screen keyboard: xterm.js reads keys from a hidden textarea; it asks for text input only while
 //    the wizard says a text field has focus (message "keyboard"), so tapping a tile brings up no keyboard.
@@ -33,16 +34,48 @@
     });
   }
 
+  // Why the server ended the session (close codes of intake/serve/web.py): the page says so in words.
+  const CLOSED_IDLE = 4000, CLOSED_BUSY = 4001, CLOSED_FAILED = 4002;
+  let closeCode = 0;
+
+  function showNotice(reason) {
+    const notice = document.getElementById("notice");
+    if (!notice) return;
+    notice.dataset.reason = reason;
+    notice.hidden = false;
+  }
+
+  function afterClose() {
+    if (closeCode === CLOSED_BUSY) {  // the server's page says all tablets are in use, and tries again
+      window.location.replace("/");
+      return;
+    }
+    if (closeCode === CLOSED_IDLE) {  // put to rest: a tap starts a fresh wizard
+      showNotice("idle");
+      const start = () => window.location.replace("/");
+      document.addEventListener("pointerdown", start, { once: true });
+      document.addEventListener("keydown", start, { once: true });
+      return;
+    }
+    if (closeCode === CLOSED_FAILED) showNotice("failed");
+    restartLater();
+  }
+
   function restartWhenClosed() {
     const observer = new MutationObserver(() => {
       if (!document.body.classList.contains("-closed")) return;
       observer.disconnect();
-      const tries = Number(sessionStorage.getItem("intake-restarts") || "0");
-      sessionStorage.setItem("intake-restarts", String(tries + 1));
-      const wait = Math.min(30000, 1000 * Math.pow(2, Math.min(tries, 5)));
-      setTimeout(() => window.location.replace("/"), wait);
+      setTimeout(afterClose, 0);  // after the socket's own close listeners have run
     });
     observer.observe(document.body, { attributes: true, attributeFilter: ["class"] });
+  }
+
+  // A fresh wizard after a pause that doubles with each failed start (1 s up to 30 s).
+  function restartLater() {
+    const tries = Number(sessionStorage.getItem("intake-restarts") || "0");
+    sessionStorage.setItem("intake-restarts", String(tries + 1));
+    const wait = Math.min(30000, 1000 * Math.pow(2, Math.min(tries, 5)));
+    setTimeout(() => window.location.replace("/"), wait);
   }
 
   function textarea() {
@@ -83,6 +116,7 @@
     const socket = client.socket;
     if (!socket) return;
     socket.addEventListener("open", () => sessionStorage.setItem("intake-restarts", "0"));
+    socket.addEventListener("close", (event) => { closeCode = event.code; });
     socket.addEventListener("message", (event) => {
       if (typeof event.data !== "string") return;
       const [kind, data] = JSON.parse(event.data);
