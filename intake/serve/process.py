@@ -95,9 +95,19 @@ class WizardProcess(AppService):
                         process.kill()
                     await process.wait()
                 _close_pipes(process)
-                if not (self.ended_itself or self.stopping) and self.failed is not None:
-                    log.error("a wizard ended unexpectedly (exit status %s)", process.returncode)
-                    await self.failed()
+                await self._ended(process.returncode)
+
+    async def _ended(self, status: int | None) -> None:
+        """Closes the page's connection once the wizard has ended by itself: as failed (the page says so in
+        words) when it ended with an error status or without saying it was ending, else normally."""
+        if self.stopping:
+            return
+        if (status or not self.ended_itself) and self.failed is not None:
+            log.error("a wizard ended with exit status %s%s", status,
+                      "" if self.ended_itself else " without saying it was ending")
+            await self.failed()
+        else:
+            await self.remote_close()
 
     async def stop(self) -> None:
         """Asks the wizard to quit and waits while it saves the client's draft; ends it after QUIT_GRACE seconds.
@@ -125,9 +135,8 @@ class WizardProcess(AppService):
     async def on_meta(self, data: bytes) -> None:
         meta = json.loads(data)
         kind = meta.get("type")
-        if kind == "exit":
+        if kind == "exit":  # the page is told once the wizard has ended, and how (see _ended)
             self.ended_itself = True
-            await self.remote_close()
         elif kind in PAGE_MESSAGES:
             allowed = PAGE_MESSAGES[kind]
             values = {key: meta[key] for key, choices in allowed.items() if key in meta and meta[key] in choices}

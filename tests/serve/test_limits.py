@@ -148,14 +148,27 @@ def test_an_idle_session_is_ended_with_its_reason_and_input_keeps_another(tmp_pa
     run(tmp_path, check)
 
 
-def test_a_wizard_that_cannot_start_is_reported_to_the_tablet(tmp_path):
+def ending_wizard(status: int) -> str:
+    """A stand-in wizard that starts, says it is ending (as Textual does on leaving), and ends with `status`."""
+    code = ("import sys, json\nprint('__GANGLION__', flush=True)\ndata = json.dumps({'type': 'exit'}).encode()\n"
+            "sys.stdout.buffer.write(b'M' + len(data).to_bytes(4, 'big') + data)\nsys.stdout.flush()\n"
+            f"sys.exit({status})\n")
+    return " ".join(shlex.quote(part) for part in (sys.executable, "-c", code))
+
+
+@pytest.mark.parametrize(("command", "reason"), [
+    (BROKEN_WIZARD, CLOSED_FAILED),  # never started: it printed its reason on stderr and ended
+    (ending_wizard(1), CLOSED_FAILED),  # started, then could not open the records: it left with an error status
+    (ending_wizard(0), aiohttp.WSCloseCode.OK),  # staff closed it: the page starts a fresh one, no words needed
+])
+def test_a_wizard_that_cannot_start_is_reported_to_the_tablet(tmp_path, command, reason):
     async def check(client, server):
         socket = await connect(client)
         message = await socket.receive(timeout=20)
-        assert message.type == aiohttp.WSMsgType.CLOSE and message.data == CLOSED_FAILED
+        assert message.type == aiohttp.WSMsgType.CLOSE and message.data == reason
         await until_held(server, 0)
 
-    run(tmp_path, check, command=BROKEN_WIZARD)
+    run(tmp_path, check, command=command)
 
 
 def test_the_page_says_each_reason_in_words():

@@ -57,8 +57,13 @@
       document.addEventListener("keydown", start, { once: true });
       return;
     }
-    if (closeCode === CLOSED_FAILED) showNotice("failed");
-    restartLater();
+    if (closeCode === CLOSED_FAILED) {  // its pause keeps growing across attempts that reach the server
+      showNotice("failed");
+      restartLater("intake-failures");
+      return;
+    }
+    sessionStorage.removeItem("intake-failures");
+    restartLater("intake-restarts");
   }
 
   function restartWhenClosed() {
@@ -70,10 +75,12 @@
     observer.observe(document.body, { attributes: true, attributeFilter: ["class"] });
   }
 
-  // A fresh wizard after a pause that doubles with each failed start (1 s up to 30 s).
-  function restartLater() {
-    const tries = Number(sessionStorage.getItem("intake-restarts") || "0");
-    sessionStorage.setItem("intake-restarts", String(tries + 1));
+  // A fresh wizard after a pause that doubles with each attempt counted under `key` (1 s up to 30 s):
+  // "intake-restarts" counts attempts that found no server (reset when a socket opens), "intake-failures"
+  // wizards that failed (reset when one ends normally).
+  function restartLater(key) {
+    const tries = Number(sessionStorage.getItem(key) || "0");
+    sessionStorage.setItem(key, String(tries + 1));
     const wait = Math.min(30000, 1000 * Math.pow(2, Math.min(tries, 5)));
     setTimeout(() => window.location.replace("/"), wait);
   }
