@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "intake.cli.document_commands",
     "intake.cli.keys_commands",
     "intake.cli.records_commands",
+    "intake.cli.audit_commands",
     "intake.cli.staff_commands",
     "intake.cli.prompt_commands",
     "intake.cli.tui_commands",

@@ -1,4 +1,4 @@
-"""Provides the staff commands `intake records list|show|export|reprint|erase|expire` and `intake audit verify`."""
+"""Provides the staff commands `intake records list|show|export|reprint|erase|expire`."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _who(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Adds `records` and `audit`."""
+    """Adds `records`."""
     records = subparsers.add_parser("records", help="list, show, export, reprint and erase stored intakes")
     sub = records.add_subparsers(dest="records_command", metavar="ACTION", required=True)
 
@@ -76,11 +76,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("expire", help="erase abandoned drafts and consent evidence past its retention period")
     p.set_defaults(handler=cmd_expire)
-
-    audit = subparsers.add_parser("audit", help="check the tamper-evident audit trail")
-    sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    p = sub.add_parser("verify", help="check every audit entry; names any entry changed, deleted, added or moved")
-    p.set_defaults(handler=cmd_audit_verify)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -367,24 +362,3 @@ def cmd_expire(args: argparse.Namespace) -> int:
         days = store.config.section("storage").get("draft_expiry_days", 30)
     print(f"Erased {drafts} draft(s) not saved for {days} days and {kept} intake(s) past their retention period.")
     return EXIT_OK
-
-
-def cmd_audit_verify(args: argparse.Namespace) -> int:
-    """intake audit verify"""
-    with _open(args) as store:
-        report = store.verify_audit()
-    if report.ok:
-        anchored = not any(note.startswith("rollback detection is off") for note in report.notes)
-        tables = "; every table matches the checkpoint kept outside the data folder" if anchored else ""
-        print(f"Audit trail OK: {report.entries} entries, none changed, deleted, added or moved{tables}. "
-              f"Latest hash {report.head}.")
-        for note in report.notes:
-            print(f"  Note: {note}.")
-        return EXIT_OK
-    print(f"AUDIT TRAIL DAMAGED: {len(report.problems)} problem(s) in {report.entries} entries.")
-    for problem in report.problems:
-        print(f"  - {problem.kind.upper()}: {problem.message}")
-    for note in report.notes:
-        print(f"  Note: {note}.")
-    print("Keep this output. Compare the data folder with a backup to see what was changed.")
-    return EXIT_INVALID

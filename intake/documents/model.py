@@ -14,6 +14,7 @@ from typing import Any
 
 from intake.conditions import AgeBand
 from intake.documents.errors import OutputError, SignatureInputError
+from intake.documents.witness import AuditWitness
 from intake.privatefile import write_private
 from intake.privatefolder import make_private_folder
 from intake.recordschema import PATTERNS
@@ -143,6 +144,10 @@ class Countersignature:
             (None: the countersigner decided).
         decided_on: the day the decision in force was made (None: the day of the countersignature).
         history: superseded decisions and corrections of answers, in the order they were made.
+        witness: where the clinic's audit trail stood when the documents were sealed (its latest entry's
+            number and hash), written into each document's properties inside the seal, so a trail later put
+            back to an older state shows (`intake audit verify --documents`). None: no record store
+            (a document rendered from a file).
     """
 
     practitioner_id: str
@@ -155,6 +160,7 @@ class Countersignature:
     decided_by: str | None = None
     decided_on: date | None = None
     history: tuple[DecisionNote, ...] = ()
+    witness: AuditWitness | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,15 @@ from dataclasses import replace
 from typing import Any
 
 from intake.documents.errors import ConsentRefusedError, SignatureInputError
-from intake.documents.model import DECISIONS, MULTILINE_TEXT, Countersignature, check_text, check_time, utc_text
+from intake.documents.model import (
+    DECISIONS,
+    MULTILINE_TEXT,
+    AuditWitness,
+    Countersignature,
+    check_text,
+    check_time,
+    utc_text,
+)
 from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION, TreatmentPlan
 
@@ -56,9 +64,15 @@ def check_countersignature(engine: Any, counter: Any, assessment: Any, plan: Any
     sealed = None if counter.sealed_at is None else check_time(counter.sealed_at, f"{what} (sealed_at)")
     if sealed is not None and sealed < signed_at:
         raise SignatureInputError(f"{what}: sealed_at ({utc_text(sealed)}) is before it was signed.")
+    witness = counter.witness
+    if witness is not None and not (isinstance(witness, AuditWitness) and isinstance(witness.entry, int)
+                                    and witness.entry >= 0 and isinstance(witness.hash, str)
+                                    and len(witness.hash) <= 128 and witness.hash.isalnum()):
+        raise SignatureInputError(f"{what}: the audit trail's position is malformed.")
+    decided_by, decided_on, history = _check_history(engine, counter, what)
     return Countersignature(counter.practitioner_id, signed_at, counter.decision, reason, plan,
                             entered if entered != signed_at else None, sealed if sealed != signed_at else None,
-                            *_check_history(engine, counter, what))
+                            decided_by=decided_by, decided_on=decided_on, history=history, witness=witness)
 
 def _check_history(engine: Any, counter: Countersignature, what: str) -> tuple[Any, ...]:
     """The decided_by, decided_on and history of a countersignature, checked (practitioners, kinds, texts)."""

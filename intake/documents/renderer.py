@@ -274,9 +274,11 @@ class PacketRenderer:
                 pdf = self.write_pdf(layout.html, attachment, inputs.issued_at, layout.info)
             if identity is not None:
                 clinic = self.engine.config.clinic
+                witness = inputs.counter.witness if inputs.counter is not None else None
                 pdf = identity.seal(pdf, inputs.entered_at or inputs.sealed_at or inputs.issued_at,
                                     reason=self.statement("seal_reason"), location=clinic["address"],
-                                    name=clinic["name"], contact=clinic["phone"])
+                                    name=clinic["name"], contact=clinic["phone"],
+                                    properties=witness.properties() if witness is not None else None)
             filename = f"{inputs.record_id}_{layout.kind}_{stamp}.pdf"
             documents.append(Document(layout.kind, filename, pdf, hashlib.sha256(pdf).hexdigest(), layout.versions,
                                       identity is not None))

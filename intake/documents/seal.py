@@ -15,6 +15,7 @@ import hashlib
 import io
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -44,8 +45,11 @@ class SealIdentity:
     revocation_settings: Any = None
 
     def seal(self, pdf: bytes, signed_at: datetime, *, reason: str, location: str, name: str,
-             contact: str) -> bytes:
+             contact: str, properties: Mapping[str, str] | None = None) -> bytes:
         """Seals a PDF with an incremental update that certifies it and allows no later changes.
+
+        `properties` are written into the document's information dictionary in the sealed update itself
+        (e.g. the audit trail's position, intake.documents.model.AuditWitness), so the seal covers them.
 
         With a timestamp authority configured, the seal carries its RFC 3161 signature timestamp, and
         an incremental update adds the certificates needed to check it later (a document security
@@ -70,7 +74,7 @@ class SealIdentity:
         )
 
         def sign(timestamper) -> bytes:
-            writer = _writer_class()(io.BytesIO(pdf), signed_at)
+            writer = _writer_class()(io.BytesIO(pdf), signed_at, properties)
             signer = _pdf_signer_class()(meta, self.signer, signed_at, timestamper)
             reserved = self.bytes_reserved + (TIMESTAMP_RESERVE if timestamper is not None else 0)
             return signer.sign_pdf(writer, bytes_reserved=reserved).getvalue()
@@ -354,9 +358,10 @@ def _writer_class() -> type:
         class DerivedIdWriter(IncrementalPdfFileWriter):
             """An incremental writer with a file identifier derived from the document and a fixed modification time."""
 
-            def __init__(self, input_stream, modified_at: datetime):
+            def __init__(self, input_stream, modified_at: datetime, properties: Mapping[str, str] | None = None):
                 super().__init__(input_stream)
                 self._meta = PinnedMetadata(last_modified=modified_at)
+                self._properties = dict(properties or {})
 
             def _update_meta(self):
                 # pyHanko names only itself as producer in the XMP but appends itself in the info
@@ -367,6 +372,11 @@ def _writer_class() -> type:
                     if info.get("/Producer") != VENDOR:
                         info["/Producer"] = generic.TextStringObject(VENDOR)
                         self.mark_update(self._info)
+                if self._info is not None and self._properties:
+                    info = self._info.get_object()
+                    for key, value in self._properties.items():
+                        info[generic.NameObject(key)] = generic.TextStringObject(value)
+                    self.mark_update(self._info)
 
             @classmethod
             def _handle_id(cls, prev):

@@ -19,6 +19,7 @@ from intake.documents.keys import (
     retired_certificates,
     seal_paths,
 )
+from intake.documents.model import AuditWitness
 from intake.documents.payload import ATTACHMENT_NAME, PAYLOAD_FORMAT
 from intake.documents.sealcheck import (
     SealCheckFailed,
@@ -53,6 +54,8 @@ class VerificationReport:
     notes: list[str] = field(default_factory=list)
     #: RFC 3161 timestamps found: the seal's own, then document timestamps in the order they were added
     timestamps: list[AttestedTime] = field(default_factory=list)
+    #: where the clinic's audit trail stood at sealing, as the sealed revision's properties say (None: not said)
+    audit_witness: AuditWitness | None = None
 
     @property
     def attested_at(self) -> AttestedTime | None:
@@ -80,6 +83,8 @@ class VerificationReport:
             "long_term": "B-LTA" if any(t.kind == "document" for t in self.timestamps) else
             "B-T" if self.timestamps else "B-B",
             "notes": self.notes,
+            "audit_position": None if self.audit_witness is None else {
+                "entry": self.audit_witness.entry, "hash": self.audit_witness.hash},
         }
 
 
@@ -177,10 +182,24 @@ def _check(data: bytes, config, candidates: list[Candidate], report: Verificatio
                             "key was replaced).")
     check_container(container, expected, tsa_roots)
     report.sealed_at = signature.self_reported_timestamp
+    report.audit_witness = sealed_witness(data, signature)
     result = validate(signature, expected[0], report.certificate, archive=archive, tsa_roots=tsa_roots, at=at)
     report.timestamps = result.timestamps
     report.notes.extend(result.notes)
     _check_data(data, report, templates_dir)
+
+
+def sealed_witness(data: bytes, signature: Any) -> AuditWitness | None:
+    """The audit trail's position in the properties of the revision the seal covers (what came after it,
+    document timestamps only, cannot change it), or None when that revision has none."""
+    from pypdf import PdfReader
+
+    start, first, second, length = (int(v) for v in signature.byte_range)
+    try:
+        info: Any = PdfReader(io.BytesIO(data[:second + length])).metadata or {}
+    except Exception:  # noqa: BLE001 - the whole file was read already; a revision that cannot be is no witness
+        return None
+    return AuditWitness.from_properties(info)
 
 
 def _check_data(data: bytes, report: VerificationReport, templates_dir: Path) -> None:

@@ -314,7 +314,7 @@ class Lifecycle:
                          ) -> Countersignature:
         """The countersignature of `who`, carrying every decision as recorded in the store (the one source).
 
-        The documents print and embed its `document_time` (the minute); the seal carries the exact moment.
+        The documents print its `document_time` (the minute); the seal, the exact moment and the trail's position.
 
         Raises:
             AuthenticationError: `who` may not countersign, or not as `practitioner_id`.
@@ -325,7 +325,8 @@ class Lifecycle:
         if intake.verdict == "clearance" and history[0] == "none":
             raise LifecycleError("this intake needs clearance: note the clearance or override it (with a reason) "
                                  "before countersigning.")
-        return self.expected_countersignature(intake, practitioner, plan, signed_at or self.clock(), history)
+        counter = self.expected_countersignature(intake, practitioner, plan, signed_at or self.clock(), history)
+        return decisions.witnessed(counter, self.store.audit_head())
 
     def decision_history(self, intake_id: str) -> tuple[Any, ...]:
         """(kind, reason, decided_by, decided_on, notes) of the decisions as the documents print them."""

@@ -17,7 +17,7 @@ from intake.errors import InvalidRecordError
 from intake.lifecycle.auth import Authenticated
 from intake.lifecycle.model import Intake, LifecycleError, document_time
 from intake.records.decisions import in_force
-from intake.records.model import RULING_KINDS, AnswerChange, Decision, IntakeStatus
+from intake.records.model import RULING_KINDS, AnswerChange, AuditPosition, Decision, IntakeStatus
 from intake.text import check_reason
 
 if TYPE_CHECKING:
@@ -241,3 +241,13 @@ def expected_countersignature(intake: Intake, practitioner_id: str, plan: Treatm
                             plan=plan if not deferral else None, sealed_at=exact if exact != printed else None,
                             decided_by=decided_by if decided_by != practitioner_id else None,
                             decided_on=decided_on, history=notes)
+
+
+def witnessed(counter: Countersignature, head: AuditPosition) -> Countersignature:
+    """`counter` carrying the audit trail's position `head`, which the seal writes into each document: a trail
+    later put back to before it shows (`intake audit verify --documents`, intake.lifecycle.witnesses)."""
+    from dataclasses import replace
+
+    from intake.documents.model import AuditWitness
+
+    return replace(counter, witness=AuditWitness(head.entry, head.hash))
