@@ -23,6 +23,10 @@ STAMPED_AT = SEALED_AT + timedelta(minutes=1)
 EXTENDED_AT = datetime(2026, 5, 1, tzinfo=UTC)
 AFTER_EXPIRY = datetime(2027, 1, 1, tzinfo=UTC)  # the seal certificate expired on 2026-06-01
 TSA_FROM, TSA_UNTIL = datetime(2025, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC)
+#: Seconds the clinic waits for the test's own authorities on loopback. They answer in milliseconds when the
+#: machine is quiet, but a loaded machine (the whole suite on two cores) once took longer than 3 s; an
+#: authority that is down is refused at once on loopback, so a generous limit slows no test.
+LOOPBACK_TIMEOUT = 30
 
 
 class Clinic:
@@ -35,7 +39,7 @@ class Clinic:
         self.config_path = write_config(folder)
         if tsa is not None or url:
             add_timestamp_settings(self.config_path, url or tsa.url, tsa.root_file if ca and tsa else None,
-                                   timeout=3, revocation_hosts=revocation_hosts)
+                                   timeout=LOOPBACK_TIMEOUT, revocation_hosts=revocation_hosts)
         self.config = load_config(self.config_path)
         self.ca_file = folder / "keys" / "clinic-ca.pem"
         if not self.ca_file.exists():

@@ -28,6 +28,7 @@ from tests.documents.ltvclinic import (
     CERT_FROM,
     CERT_UNTIL,
     EXTENDED_AT,
+    LOOPBACK_TIMEOUT,
     STAMPED_AT,
     TSA_FROM,
     TSA_UNTIL,
@@ -200,7 +201,7 @@ def test_an_answer_not_signed_by_the_issuer_is_not_kept(authorities):
         tsa_cert = asn1_x509.Certificate.load(_der(authorities.tsa.folder / "tsa.pem"))
         root = asn1_x509.Certificate.load(authorities.tsa_root.public_bytes(serialization.Encoding.DER))
         found = gather([tsa_cert, root],
-                       RevocationSettings(frozenset(LOOPBACK), 3))
+                       RevocationSettings(frozenset(LOOPBACK), LOOPBACK_TIMEOUT))
     finally:
         authorities.crl.publish(authorities.tsa_root, authorities.tsa_root_key, STAMPED_AT)
     assert found.crls == [] and found.statuses == []
