@@ -19,14 +19,16 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 class Tmux:
     def __init__(self, command: str, cwd, width: int = 110, height: int = 30):
         self.name = f"intake-test-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+        # a tmux server of its own (-L): sessions of other tests ending cannot take its server down with them
+        subprocess.run(["tmux", "-L", self.name, "new-session", "-d", "-s", self.name, "-x", str(width),
+                        "-y", str(height),
                         "-c", str(cwd), f"{command}; echo EXIT=$?; sleep 60"], check=True)
 
     def screen(self, history: bool = False) -> str:
         """What the terminal shows (with `history`, everything written since it started)."""
         since = ["-S", "-"] if history else []
-        return subprocess.run(["tmux", "capture-pane", "-p", *since, "-t", self.name], capture_output=True,
-                              text=True, check=True).stdout
+        return subprocess.run(["tmux", "-L", self.name, "capture-pane", "-p", *since, "-t", self.name],
+                              capture_output=True, text=True, check=True).stdout
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
         return self.wait_until(lambda screen: text in screen, repr(text), timeout)
@@ -41,10 +43,10 @@ class Tmux:
         raise AssertionError(f"{what} did not appear; screen:\n{self.screen()}")
 
     def send(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run(["tmux", "-L", self.name, "send-keys", "-t", self.name, *keys], check=True)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run(["tmux", "-L", self.name, "kill-server"], capture_output=True)
 
 
 def test_answer_cancel_and_resume_in_a_real_terminal(tmp_path, clinic_config):

@@ -20,11 +20,13 @@ class Pane:
 
     def __init__(self, command: str, cwd, width: int = 80, height: int = 24) -> None:
         self.name = f"intake-smoke-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+        # a tmux server of its own (-L): sessions of other tests ending cannot take its server down with them
+        subprocess.run(["tmux", "-L", self.name, "new-session", "-d", "-s", self.name, "-x", str(width),
+                        "-y", str(height),
                         "-c", str(cwd), f"{command}; echo EXITED-$?; sleep 60"], check=True)
 
     def text(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True,
+        return subprocess.run(["tmux", "-L", self.name, "capture-pane", "-p", "-t", self.name], capture_output=True,
                               text=True).stdout
 
     def wait_for(self, needle: str, timeout: float = 30) -> str:
@@ -38,11 +40,11 @@ class Pane:
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            subprocess.run(["tmux", "-L", self.name, "send-keys", "-t", self.name, key], check=True)
             time.sleep(0.3)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run(["tmux", "-L", self.name, "kill-server"], capture_output=True)
 
 
 ENV = f"env -u INTAKE_CONFIG -u INTAKE_DATA_KEY PYTHONPATH={ROOT} TERM=xterm-256color"
