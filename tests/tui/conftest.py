@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from textual import _wait
 
 from intake.records import Store
 from intake.tui.app import IntakeApp
@@ -21,6 +22,13 @@ from tests.conftest import load_example
 from tests.tui.fakes import FakeRenderer, fake_documents
 
 _RENDERERS: dict[int, Any] = {}
+
+# Pilot.pause() waits until the process looks idle: 20 ms windows with under 1 ms of CPU in Textual's default.
+# The tests look in 5 ms windows (the same 1/20 ratio): a test pauses hundreds of times, and the default's
+# windows made a quarter of the wizard tests' time sleeping while nothing was left to do. Tests never rely on
+# a pause for anything that takes time; they wait for what they expect (driver.wait_for).
+_wait.SLEEP_GRANULARITY = 0.005
+_wait.SLEEP_IDLE = _wait.SLEEP_GRANULARITY / 20
 
 
 def real_documents() -> SimpleNamespace:
