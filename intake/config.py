@@ -71,6 +71,11 @@ class ClinicConfig:
         return self.section("policy").get("adult_age", 18)
 
     @property
+    def consent_valid_months(self) -> int:
+        """How long a signed consent covers the further sessions of its course ([policy] consent_valid_months)."""
+        return int(self.section("policy").get("consent_valid_months", 12))
+
+    @property
     def legal_age(self) -> int:
         """The age from which a person consents for themselves (at most adult_age; checked on load)."""
         return self.section("policy").get("legal_age", LEGAL_AGE)

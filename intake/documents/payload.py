@@ -102,3 +102,23 @@ def _note(engine: Any, note: DecisionNote) -> dict[str, Any]:
             "superseded_by": _person(engine, note.superseded_by) if note.superseded_by else None,
             "replaced_because": note.replaced_because,
             "changes": [{"question": q, "from": before, "to": after} for q, before, after in note.changes]}
+
+
+def embedded_data(pdf: bytes) -> dict[str, Any]:
+    """The data a document made by intake embeds (its record, assessment, plan, signatures), read back.
+
+    Raises:
+        ValueError: the file holds no intake document data.
+    """
+    import io
+
+    from pypdf import PdfReader
+
+    try:
+        files = PdfReader(io.BytesIO(pdf)).attachments.get(ATTACHMENT_NAME) or []
+        payload = json.loads(files[0].decode("utf-8")) if len(files) == 1 else None
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is "no intake data", said plainly by the caller
+        raise ValueError(f"the document's embedded data cannot be read ({type(exc).__name__})") from None
+    if not isinstance(payload, dict) or payload.get("format") != PAYLOAD_FORMAT:
+        raise ValueError("the document embeds no intake document data")
+    return payload

@@ -31,15 +31,16 @@ if TYPE_CHECKING:
 
 #: The acts that need a staff credential.
 StaffAct = Literal["unlock", "decide", "correct", "countersign", "discard", "reprint", "export", "erase", "staff",
-                   "rotate"]
+                   "rotate", "visit", "treat"]
 STAFF_ACTS: tuple[StaffAct, ...] = get_args(StaffAct)
 #: Acts only a practitioner may do (as themselves).
-PRACTITIONER_ACTS: frozenset[str] = frozenset({"decide", "correct", "countersign"})
+PRACTITIONER_ACTS: frozenset[str] = frozenset({"decide", "correct", "countersign", "treat"})
 #: What each act is called in a refusal.
 ACT_WORDS = {"unlock": "unlock the staff screens", "decide": "record a clearance decision or an override",
              "correct": "correct an answer", "countersign": "countersign", "discard": "discard a draft",
              "reprint": "reprint documents", "export": "export health records", "erase": "erase a client's data",
-             "staff": "change staff accounts", "rotate": "rotate the records key"}
+             "staff": "change staff accounts", "rotate": "rotate the records key",
+             "visit": "start or re-screen a further session", "treat": "record a treatment"}
 SHARED_ID = "staff"  # intake.records.staff.SHARED_STAFF
 SHARED_NAME = "Staff (shared PIN)"
 

@@ -28,7 +28,7 @@ from intake.records.crypto import Keyring
 AuditEvent = Literal[
     "started", "step_saved", "submitted", "assessed", "decision", "client_signed", "signed", "rendered", "viewed",
     "exported", "erased", "key_rotated", "staff_added", "staff_disabled", "staff_unlocked", "pin_refused",
-    "act_refused", "store_upgraded"]
+    "act_refused", "store_upgraded", "visit"]
 #: Every event, in words for people.
 EVENTS: dict[AuditEvent, str] = {
     "started": "started", "step_saved": "step saved", "submitted": "submitted", "assessed": "assessed",
@@ -37,7 +37,7 @@ EVENTS: dict[AuditEvent, str] = {
     "exported": "exported", "erased": "erased", "key_rotated": "data key rotated",
     "staff_added": "staff member added", "staff_disabled": "staff member disabled",
     "staff_unlocked": "staff unlocked", "pin_refused": "wrong staff PIN", "act_refused": "staff act refused",
-    "store_upgraded": "records store upgraded",
+    "store_upgraded": "records store upgraded", "visit": "further session",
 }
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"

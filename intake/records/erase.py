@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from intake.dates import add_months
-from intake.records import clients, imports
+from intake.records import clients, imports, visits
 from intake.records.checks import check_who, require_draft
 from intake.records.errors import RecordNotFoundError
 from intake.records.model import CONSENT_KINDS, ErasureReport, IntakeStatus, iso
@@ -32,6 +32,7 @@ def _wipe(store: Records, intake_id: str, status: IntakeStatus, now: str) -> Non
         store.tables.delete("decisions", decision["id"])
     store.tables.delete("signatures", intake_id)
     imports.forget(store, intake_id)
+    visits.forget_course(store, intake_id)
     store.tables.update("intakes", intake_id, status=status, answers=None, label=None, record=None, assessment=None,
                         client_id=None, erased_at=now, retained_until=None, updated_at=now)
 

@@ -31,6 +31,7 @@ from intake.records.model import (
     SearchResult,
 )
 from intake.records.staff import StaffDirectory
+from intake.records.visits import VisitRecords
 
 if TYPE_CHECKING:
     from intake.config import ClinicConfig
@@ -46,6 +47,11 @@ class RecordStore(Protocol):
     @property
     def engine(self) -> Engine:
         """The clinic's Engine (questionnaire, validator, assessor)."""
+        ...
+
+    @property
+    def visits(self) -> VisitRecords:
+        """The further sessions of the clients' courses: start, re-screen, treatment record, countersignature."""
         ...
 
     @property

@@ -43,6 +43,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "decisions": ("id", "intake_id", "at", "practitioner_id", "kind", "reason", "staff", "device", "supersedes",
                   "details", "seal"),
     "imports": ("id", "intake_id", "at", "seal"),
+    "visits": (*sealing.SEALED["visits"], "seal"),
 }
 DEFAULTS: dict[str, dict[str, Any]] = {"staff": {"active": 1}}
 _KEPT = ("submitted", "deferred", "signed")
@@ -209,6 +210,18 @@ class MemoryBackend:
     def import_keys(self, intake_id: str) -> list[str]:
         """The import claims held by an intake."""
         return [r["id"] for r in self.tables["imports"].values() if r["intake_id"] == intake_id]
+
+    def visits_of(self, client_id: str) -> list[Row]:
+        """Whole rows of a client's visits, oldest first."""
+        return self._visits("client_id", client_id)
+
+    def visits_of_course(self, course_id: str) -> list[Row]:
+        """Whole rows of a course's visits, oldest first."""
+        return self._visits("course_id", course_id)
+
+    def _visits(self, column: str, value: str) -> list[Row]:
+        rows = [dict(r) for r in self.tables["visits"].values() if r[column] == value]
+        return sorted(rows, key=lambda r: (r["visit_date"], r["started_at"], r["id"]))
 
     def staff_rows(self, *, pin_tag: int | None = None, practitioner_id: str | None = None) -> list[Row]:
         """Staff accounts by id: all, the active ones tagged (or untagged), or a practitioner's."""

@@ -15,6 +15,10 @@ IntakeStatus = Literal["draft", "submitted", "deferred", "signed", "expired", "e
 STATUSES: tuple[IntakeStatus, ...] = get_args(IntakeStatus)
 #: Statuses after which nothing of the intake is kept (its bare row stays for the audit trail).
 GONE: tuple[IntakeStatus, ...] = ("expired", "erased")
+#: Where a further session of a course stands: started, re-screened (ready for treatment, deferred, waiting for
+#: its date, or needing a new consent), recorded by the practitioner who treated, countersigned.
+VisitStatus = Literal["open", "ready", "deferred", "waiting", "needs_consent", "recorded", "signed"]
+VISIT_STATUSES: tuple[VisitStatus, ...] = get_args(VisitStatus)
 #: What a practitioner records: a clearance noted, an override, or a correction of the client's answers.
 DecisionKind = Literal["clearance_noted", "override", "correction"]
 DECISION_KINDS: tuple[DecisionKind, ...] = get_args(DecisionKind)
@@ -213,3 +217,35 @@ class ErasureReport:
     erased_intakes: list[str] = field(default_factory=list)
     kept_intakes: dict[str, str] = field(default_factory=dict)  # intake id -> kept until (date)
     client_removed: bool = False
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A further session of a course (intake.records.visits), decrypted.
+
+    Attributes:
+        number: the session's number in the course (the consultation is session 1).
+        answers: the re-screen's answers (None until re-screened).
+        assessment: their assessment, dated to the visit.
+        outcome: what came of the re-screen: {"outcome", "reasons", "until"} ({} until re-screened).
+        treatment: the practitioner's record of what was done (None until recorded).
+        practitioner_id: who treated; countersigned_by: who countersigned.
+    """
+
+    visit_id: str
+    client_id: str
+    course_id: str
+    number: int
+    visit_date: str
+    status: VisitStatus
+    started_at: str
+    started_by: str
+    device: str
+    answers: dict[str, Any] | None
+    assessment: dict[str, Any] | None
+    outcome: dict[str, Any]
+    treatment: dict[str, Any] | None
+    practitioner_id: str | None
+    recorded_at: str | None
+    signed_at: str | None
+    countersigned_by: str | None

@@ -41,16 +41,19 @@ SEALED: dict[str, tuple[str, ...]] = {
     "staff": ("id", "name", "role", "practitioner_id", "pin_hash", "pin_tag", "active", "created_at", "disabled_at"),
     "pin_attempts": ("id", "failures", "locked_until"),
     "imports": ("id", "intake_id", "at"),
+    "visits": ("id", "client_id", "course_id", "number", "visit_date", "status", "started_at", "started_by", "device",
+               "answers", "assessment", "outcome", "treatment", "practitioner_id", "recorded_at", "signed_at",
+               "countersigned_by", "updated_at"),
 }
 #: Every table a reader sees, each with its digest; the search index's rows have no seal of their own.
 DIGESTED: tuple[str, ...] = ("intakes", "clients", "decisions", "documents", "signatures", "search_tokens", "staff",
-                             "pin_attempts", "imports")
+                             "pin_attempts", "imports", "visits")
 #: The primary key columns of each table written through the write path.
 KEYS: dict[str, tuple[str, ...]] = {**{table: ("id",) for table in SEALED}, "search_tokens": ("token", "client_id")}
 #: What a row of each table is, in words.
 WHAT = {"intakes": "intake", "clients": "client", "decisions": "decision", "documents": "document",
         "signatures": "the kept signatures of intake", "staff": "staff member", "pin_attempts": "the PIN count of",
-        "imports": "the import record", "search_tokens": "search-index"}
+        "imports": "the import record", "search_tokens": "search-index", "visits": "visit"}
 MODULUS = 1 << 61
 Digests = dict[str, list[int]]  # table -> [digest, rows]
 

@@ -50,19 +50,11 @@ from intake.records.model import (
 )
 from intake.records.staff import StaffDirectory
 from intake.records.tables import Backend, Tables
+from intake.records.visits import VisitRecords
 
 if TYPE_CHECKING:
     from intake.config import ClinicConfig
     from intake.engine import Engine
-    from intake.records.sqlite.store import Store
-
-
-def __getattr__(name: str) -> type[Store]:
-    """`Store`, the SQLite engine's (intake.records.sqlite.store), under the name it had when it lived here."""
-    if name == "Store":
-        from intake.records.sqlite.store import Store
-        return Store
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _ad(intake_id: str, column: str) -> str:
@@ -393,6 +385,11 @@ class Records:
     def find_import(self, record: Mapping[str, Any]) -> imports.Claim | None:
         """The intake this record's content was imported as, or None."""
         return imports.Imports(self).find(record)
+
+    @cached_property
+    def visits(self) -> VisitRecords:
+        """The further sessions of the clients' courses (intake.records.visits)."""
+        return VisitRecords(self)
 
     @property
     def staff(self) -> StaffDirectory:

@@ -160,6 +160,14 @@ class Backend(Protocol):
         """The import claims held by an intake."""
         ...
 
+    def visits_of(self, client_id: str) -> list[Row]:
+        """Whole rows of a client's visits, oldest first (by day, then when started)."""
+        ...
+
+    def visits_of_course(self, course_id: str) -> list[Row]:
+        """Whole rows of a course's visits, oldest first."""
+        ...
+
     def staff_rows(self, *, pin_tag: int | None = None, practitioner_id: str | None = None) -> list[Row]:
         """Whole rows of staff accounts by id: all, or the active ones tagged `pin_tag` (or untagged, -1), or the
         active one linked to `practitioner_id`."""

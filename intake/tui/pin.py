@@ -16,7 +16,7 @@ from intake.lifecycle.auth import Authenticated, AuthenticationError, authentica
 from intake.records.staff import FREE_TRIES, StaffDirectory
 
 if TYPE_CHECKING:
-    from intake.records.store import Store
+    from intake.records.sqlite.store import Store
 
 __all__ = ["PinError", "StaffGuard", "check_pin", "demo_allowed", "hash_pin", "make_guard"]
 

@@ -32,7 +32,7 @@ from intake.validation import Problem
 
 if TYPE_CHECKING:
     from intake.documents.model import Packet
-    from intake.records.store import Store
+    from intake.records.sqlite.store import Store
 
 #: Who acted, for store events the client triggers (staff events name the practitioner).
 CLIENT_ACTOR = "kiosk"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from intake.records import ops
-from intake.records.store import Store
+from intake.records.sqlite.store import Store
 
 PACKAGE = Path(__file__).resolve().parents[2] / "intake" / "records"
 MODULES = sorted(PACKAGE.glob("*.py"))

@@ -210,6 +210,15 @@ class SqliteBackend:
         """The import claims held by an intake."""
         return [str(r[0]) for r in self.conn.execute("SELECT id FROM imports WHERE intake_id = ?", (intake_id,))]
 
+    def visits_of(self, client_id: str) -> list[Row]:
+        """Whole rows of a client's visits, oldest first."""
+        return self._rows("SELECT * FROM visits WHERE client_id = ? ORDER BY visit_date, started_at, id", (client_id,))
+
+    def visits_of_course(self, course_id: str) -> list[Row]:
+        """Whole rows of a course's visits, oldest first."""
+        return self._rows("SELECT * FROM visits WHERE course_id = ? ORDER BY visit_date, started_at, id",
+                          (course_id,))
+
     def staff_rows(self, *, pin_tag: int | None = None, practitioner_id: str | None = None) -> list[Row]:
         """Whole rows of staff accounts by id: all, the active ones tagged (or untagged), or a practitioner's."""
         if pin_tag is not None:

@@ -248,6 +248,39 @@ _V7 = (
     "CREATE INDEX IF NOT EXISTS imports_intake ON imports(intake_id)",
 )
 
+# Further sessions of a course: each visit of a client after the signed consultation (intake.records.visits).
+_V9 = (
+    """CREATE TABLE IF NOT EXISTS visits (
+        id TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL REFERENCES clients(id),
+        course_id TEXT NOT NULL REFERENCES intakes(id),
+        number INTEGER NOT NULL,
+        visit_date TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'ready', 'deferred', 'waiting', 'needs_consent', 'recorded',
+                                               'signed')),
+        started_at TEXT NOT NULL,
+        started_by TEXT NOT NULL,
+        device TEXT NOT NULL,
+        answers BLOB,
+        assessment BLOB,
+        outcome BLOB,
+        treatment BLOB,
+        practitioner_id TEXT,
+        recorded_at TEXT,
+        signed_at TEXT,
+        countersigned_by TEXT,
+        updated_at TEXT NOT NULL,
+        seal TEXT)""",
+    "CREATE INDEX IF NOT EXISTS visits_client ON visits(client_id, visit_date)",
+    "CREATE INDEX IF NOT EXISTS visits_course ON visits(course_id)",
+)
+
+
+def _visits_digest(store: StoreOps) -> None:
+    """The new table's digest (no rows yet), so the checkpoint covers it from the start."""
+    store.tables.recompute_digests(["visits"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "clients, intakes, decisions, documents, blind search index and audit trail", _V1),
     Migration(2, "signatures kept until the practitioner countersigns", _V2),
@@ -256,8 +289,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "staff accounts and wrong-PIN counts", _V5),
     Migration(6, "decisions as a history: corrections, superseded decisions", _V6, _reseal),
     Migration(7, "fingerprints of imported answers files (an import is stored once)", _V7),
-    Migration(8, "seals and digests computed by intake in the write path; the checkpoint's witness", (),
+    # The upgrade to 8 verifies every table a reader sees, the visits of schema 9 among them: an older store gets
+    # the (empty) table first; one already at 8 gets it from migration 9.
+    Migration(8, "seals and digests computed by intake in the write path; the checkpoint's witness", _V9,
               upgrade.to_write_path),
+    Migration(9, "further sessions of a course (visits)", _V9, _visits_digest),
 )
 LATEST = MIGRATIONS[-1].version
 

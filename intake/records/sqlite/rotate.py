@@ -54,6 +54,10 @@ _SEALED: tuple[tuple[str, str, str, Callable[[tuple[Any, ...]], str]], ...] = (
     ("documents", "id, intake_id", "filename", lambda r: f"document:{r[1]}:{r[0]}:filename"),
     ("documents", "id, intake_id", "pdf", lambda r: f"document:{r[1]}:{r[0]}:pdf"),
     ("signatures", "id", "data", lambda r: f"signatures:{r[0]}"),
+    ("visits", "id", "answers", lambda r: f"visit:{r[0]}:answers"),
+    ("visits", "id", "assessment", lambda r: f"visit:{r[0]}:assessment"),
+    ("visits", "id", "outcome", lambda r: f"visit:{r[0]}:outcome"),
+    ("visits", "id", "treatment", lambda r: f"visit:{r[0]}:treatment"),
 )
 
 

@@ -1,0 +1,213 @@
+"""Provides the further sessions of a course: begin, re-screen, the practitioner's record, countersignature.
+
+Every front end and the command line call this; the rules are the core's: the course is what the sealed consent
+states (intake.course.course.Course, read back from the stored consent), the re-screen is schemas/rescreen.json
+assessed with every rule dated to the visit, the consent's coverage and the minimum interval come from
+schemas/course.json with the clinic's [policy] consent_valid_months, and the treatment record is refused above
+the consented depths or with an expired or unreadable cartridge. The store keeps each step, audited, naming who
+did it on which device (intake.records.visits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from intake.course.course import (
+    ConsentReason,
+    Course,
+    CourseError,
+    CourseRules,
+    TreatmentRecordError,
+    VisitFacts,
+    check_treatment,
+    consent_reasons,
+    earliest_next,
+    load_course_rules,
+    too_soon,
+)
+from intake.records.model import Visit
+from intake.records.visits import TREATED, RescreenOutcome
+
+if TYPE_CHECKING:
+    from intake.assessment import Assessment
+    from intake.lifecycle.auth import Authenticated
+    from intake.lifecycle.core import Lifecycle
+    from intake.lifecycle.model import Actor
+
+__all__ = ["CourseError", "CourseState", "TreatmentRecordError", "Visits"]
+
+
+@dataclass(frozen=True)
+class CourseState:
+    """A course and its sessions so far.
+
+    Attributes:
+        course: what the signed consent states.
+        client_id: whose course.
+        visits: every visit of the client's course, oldest first.
+        last_session: the day of the last session given (the consultation's, or a treated visit's).
+        sessions_given: sessions given so far, the consultation's included.
+    """
+
+    course: Course
+    client_id: str
+    visits: tuple[Visit, ...]
+    last_session: date
+    sessions_given: int
+
+
+class Visits:
+    """A clinic's further sessions, on one Lifecycle (its engine, store and clock)."""
+
+    def __init__(self, life: Lifecycle):
+        self.life = life
+        self.store = life.store
+        self.config = life.engine.config
+
+    @cached_property
+    def rules(self) -> CourseRules:
+        """schemas/course.json."""
+        return load_course_rules(self.config.schemas_dir)
+
+    # -- the course --------------------------------------------------------------------------------------
+
+    def course_id(self, ref: str) -> str:
+        """The signed consultation a client's course stands on: `ref` is its intake id, another intake of the
+        client, or the client's id (c-...); the latest signed one of the client is taken.
+
+        Raises:
+            RecordNotFoundError: no such intake or client.
+            CourseError: the client has no countersigned consent.
+        """
+        text = ref.strip()
+        client_id = text if text.startswith("c-") else self.store.load_intake(self.store.resolve(text)).client_id
+        if client_id is None:
+            raise CourseError(f"intake {text} no longer belongs to a client (erased): it starts no course.")
+        signed = [view for _, intake_id in self.store.intake_page(client_id=client_id, limit=1000)
+                  if (view := self.store.load_intake(intake_id)).status == "signed"]
+        if not signed:
+            raise CourseError(f"client {client_id} has no countersigned consent: a further session needs one first "
+                              "(a new consultation).")
+        return max(signed, key=lambda view: (view.signed_at or "", view.intake_id)).intake_id
+
+    def state(self, course_id: str) -> CourseState:
+        """The course and its sessions so far.
+
+        Raises:
+            CourseError: the consent cannot be read as a course.
+        """
+        from intake.documents.payload import embedded_data
+
+        try:
+            payload = embedded_data(self.store.visits.course_consent(course_id))
+        except ValueError as exc:
+            raise CourseError(f"the consent of intake {course_id} cannot be read ({exc}).") from None
+        course = Course.from_consent(course_id, payload)
+        client_id = self.store.load_intake(course_id).client_id or ""
+        visits = tuple(v for v in self.store.visits.of_client(client_id) if v.course_id == course_id)
+        treated = [date.fromisoformat(v.visit_date) for v in visits if v.status in TREATED]
+        return CourseState(course, client_id, visits, max([course.consultation_date, *treated]), 1 + len(treated))
+
+    # -- the visit's life ----------------------------------------------------------------------------------
+
+    def begin(self, ref: str, actor: Actor, visit_date: date | None = None) -> Visit:
+        """Starts a further session of the client's course, today unless `visit_date` is given.
+
+        Raises:
+            CourseError, RecordNotFoundError, WorkflowError: no signed consent, an erased client, another visit
+                open, a date before the last session; nothing is written.
+        """
+        course_id = self.course_id(ref)
+        self.state(course_id)  # the consent must state a course before a visit of it is started
+        day = (visit_date or date.fromisoformat(self.life.today())).isoformat()
+        return self.store.visits.start(course_id, visit_date=day, staff=actor.staff, device=actor.device)
+
+    def assess(self, visit: Visit, answers: Mapping[str, Any]) -> Assessment:
+        """The visit's answers assessed with every rule, dated to the visit (raises InvalidRecordError)."""
+        course = self.state(visit.course_id).course
+        return self.life.engine.rescreen.assess(self.config, course.answers, answers, visit.visit_date)
+
+    def rescreen(self, visit_id: str, answers: Mapping[str, Any], actor: Actor) -> Visit:
+        """Keeps the client's re-screen with what came of it: deferred (with the day they may return), waiting
+        (too soon after the last session), a new consent needed (each reason), or ready for treatment.
+
+        Raises:
+            InvalidRecordError: the answers are incomplete or wrong (every problem listed); nothing is written.
+            WorkflowError: the visit was re-screened already.
+        """
+        visit = self.store.visits.load(visit_id)
+        state = self.state(visit.course_id)
+        assessment = self.life.engine.rescreen.assess(self.config, state.course.answers, answers, visit.visit_date)
+        outcome, reasons, until = self.outcome(state, visit, assessment)
+        return self.store.visits.rescreen(visit_id, answers=answers, assessment=assessment.to_dict(),
+                                          outcome=outcome, reasons=[r.message for r in reasons], until=until,
+                                          staff=actor.staff, device=actor.device)
+
+    def outcome(self, state: CourseState, visit: Visit,
+                assessment: Assessment) -> tuple[RescreenOutcome, list[ConsentReason], str | None]:
+        """What a re-screen comes to, the reasons, and the day the client may come back (when deferred or waiting)."""
+        day = date.fromisoformat(visit.visit_date)
+        if assessment.verdict == "defer":
+            reasons = [ConsentReason(f.rule_id, f.client_message) for f in assessment.findings
+                       if f.severity == "defer"]
+            until = assessment.return_date.isoformat() if assessment.return_date else None
+            return "deferred", reasons, until
+        early = too_soon(self.rules, state.course, state.last_session, day, self.config.language)
+        if early:
+            return "waiting", [ConsentReason("too_soon", early)], \
+                earliest_next(state.course, state.last_session).isoformat()
+        new = {f.rule_id: f.practitioner_message for f in assessment.findings
+               if f.rule_id not in state.course.findings}
+        facts = VisitFacts(day, state.sessions_given, self.config.consent_valid_months, self.config.legal_age,
+                           self._templates_now(state.course), assessment.plan_limits, new, self.config.language)
+        reasons = consent_reasons(self.rules, state.course, facts)
+        return ("needs_consent", reasons, None) if reasons else ("ready", [], None)
+
+    def _templates_now(self, course: Course) -> dict[str, str]:
+        from intake.documents.templates import content_version
+
+        found = {}
+        for name in course.consent_templates:
+            path = self.config.templates_dir / name
+            if path.is_file():
+                found[name] = content_version(path.read_bytes())
+        return found
+
+    def record(self, visit_id: str, who: Authenticated, treatment: Mapping[str, Any], *,
+               practitioner_id: str | None = None) -> Visit:
+        """Keeps the practitioner's record of the session, checked against the consented plan and the visit's
+        findings (a clearance finding needs the practitioner's note of it).
+
+        Raises:
+            AuthenticationError: not a practitioner, or not as `practitioner_id`.
+            TreatmentRecordError: every problem of the record; nothing is written.
+            WorkflowError: the visit is not ready for treatment.
+        """
+        by = who.acting_practitioner("treat", practitioner_id)
+        visit = self.store.visits.load(visit_id)
+        state = self.state(visit.course_id)
+        limits = (visit.assessment or {}).get("plan_limits", {})
+        kept = check_treatment(self.rules, state.course, treatment, visit_date=date.fromisoformat(visit.visit_date),
+                               plan_limits=limits)
+        if (visit.assessment or {}).get("verdict") == "clearance":
+            note = treatment.get("clearance_note")
+            if not isinstance(note, str) or len(note.strip()) < 3:
+                raise TreatmentRecordError(["today's answers need a clearance (see the findings): write what was "
+                                            "obtained in the clearance note"])
+            kept["clearance_note"] = note.strip()
+        return self.store.visits.record_treatment(visit_id, treatment=kept, practitioner_id=by,
+                                                  staff=who.staff_id, device=who.device)
+
+    def countersign(self, visit_id: str, who: Authenticated, *, practitioner_id: str | None = None) -> Visit:
+        """The practitioner countersigns the recorded session.
+
+        Raises:
+            AuthenticationError: not a practitioner, or not as `practitioner_id`.
+            WorkflowError: the visit has no treatment record, or is countersigned already.
+        """
+        by = who.acting_practitioner("countersign", practitioner_id)
+        return self.store.visits.countersign(visit_id, practitioner_id=by, staff=who.staff_id, device=who.device)
