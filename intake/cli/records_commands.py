@@ -70,9 +70,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     credentials.add_arguments(p)
     p.set_defaults(handler=cmd_erase)
 
-    from intake.cli import lifecycle_commands
+    from intake.cli import lifecycle_commands, visit_commands
 
     lifecycle_commands.register(sub, _who)
+    visit_commands.register(sub)
 
     p = sub.add_parser("expire", help="erase abandoned drafts and consent evidence past its retention period")
     p.set_defaults(handler=cmd_expire)
@@ -181,6 +182,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """intake records show ID"""
+    from intake.cli import visit_commands
     from intake.questionnaire import localize
     from intake.records.export import shown_answer
     from intake.verdicts import wording
@@ -227,6 +229,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             versions = ", ".join(f"{k} {v}" for k, v in doc.template_versions.items())
             out.append(f"  Document {doc.kind}: {doc.filename}, {doc.size:,} bytes, sha256 {doc.sha256}"
                        + (f", templates {versions}" if versions else ""))
+        out += visit_commands.session_lines(store, intake.intake_id, intake.client_id)
         if not args.no_answers and record_answers:
             q = store.engine.questionnaire
             language = store.engine.language

@@ -1,0 +1,208 @@
+"""Provides further sessions of a course from the command line: `intake records visit start|rescreen|record|
+countersign|list`.
+
+Each act asks for the credential of the person doing it (the PIN, hidden, or the first line of standard input
+with --pin-stdin) and is audited under their name: starting and re-screening a visit by anyone on the staff,
+the treatment record and the countersignature by the practitioner themselves. The rules are the core's
+(intake.lifecycle.visits); a refusal is a plain message, exit 1, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from intake.cli import credentials
+
+if TYPE_CHECKING:
+    from intake.lifecycle.visits import Visits
+    from intake.records.interface import RecordStore
+    from intake.records.model import Visit
+
+EXIT_OK = 0
+_OUTCOME = {"ready": "ready for treatment", "deferred": "DEFERRED: no treatment today",
+            "waiting": "WAITING: too soon for the next session", "needs_consent": "NEW CONSENT NEEDED first",
+            "open": "started, waiting for the client's answers",
+            "recorded": "treated, waiting for the countersignature", "signed": "countersigned"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Adds `visit` and its actions under `intake records`."""
+    visit = sub.add_parser("visit", help="further sessions of a client's course (after the signed consultation)",
+                           description="A course is a client's countersigned consultation (session 1) and its plan; "
+                           "each visit is a further session: started, re-screened (the client's answers), recorded "
+                           "by the practitioner who treated, and countersigned.")
+    actions = visit.add_subparsers(dest="visit_command", metavar="ACTION", required=True)
+    p = actions.add_parser("start", help="start a further session for a client")
+    p.add_argument("client", metavar="CLIENT|ID", help="the client's id (c-…) or one of their intakes' ids")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the visit's day (default: today)")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_start)
+
+    p = actions.add_parser("rescreen", help="keep the client's re-screen answers and say what comes of them",
+                           description="ANSWERS is a JSON object of the re-screen's answers (schemas/rescreen.json), "
+                           "checked like any record: 'changes_since_last': 'nothing_changed' carries the "
+                           "consultation's answers over only because the client said so.")
+    p.add_argument("visit", metavar="VISIT", help="the visit id (v-…)")
+    p.add_argument("--answers", metavar="ANSWERS.json", required=True, help="the answers; - reads standard input")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_rescreen)
+
+    p = actions.add_parser("record", help="keep the practitioner's record of the treatment given",
+                           description="TREATMENT.json: {\"areas\": {AREA: DEPTH_MM}, \"device\", \"needles\", "
+                           "\"cartridge_lot\", \"cartridge_expiry\" (YYYY-MM-DD), \"numbing\", \"serum\", "
+                           "\"skin_response\", \"adverse_events\" (or \"none\"), \"advice\", and optionally "
+                           "\"next_session_from\" and \"clearance_note\"}. Refused above the consented depths, for "
+                           "an area not consented, with an expired or blank cartridge lot. Asks for the "
+                           "practitioner's own PIN.")
+    p.add_argument("visit", metavar="VISIT")
+    p.add_argument("--treatment", metavar="TREATMENT.json", required=True, help="the record; - reads standard input")
+    p.add_argument("--practitioner", metavar="ID", help="who treated (default: the one whose PIN is given)")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_record)
+
+    p = actions.add_parser("countersign", help="countersign a recorded session (the practitioner's own PIN)")
+    p.add_argument("visit", metavar="VISIT")
+    p.add_argument("--practitioner", metavar="ID", help="who countersigns (default: the one whose PIN is given)")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_countersign)
+
+    p = actions.add_parser("list", help="a client's course: every session so far and the next one's earliest day")
+    p.add_argument("client", metavar="CLIENT|ID")
+    p.add_argument("--json", action="store_true", help="print the visits as JSON")
+    p.set_defaults(handler=cmd_list)
+
+
+def _open(args: argparse.Namespace) -> tuple[RecordStore, Visits, str]:
+    from intake.engine import Engine
+    from intake.lifecycle import Lifecycle, device_name
+    from intake.lifecycle.visits import Visits
+    from intake.records import Store
+
+    engine = Engine.load(args.config)
+    store = Store.open(engine.config, engine=engine)
+    return store, Visits(Lifecycle(engine, store)), device_name(engine.config)
+
+
+def _read(file: str) -> Any:
+    from intake.cli.core_commands import read_record
+    from intake.errors import InputFileError
+
+    value = read_record(file)
+    if not isinstance(value, dict):
+        raise InputFileError(f"{file}: a JSON object is expected.")
+    return value
+
+
+def _visit_date(text: str | None) -> date | None:
+    from intake.errors import InputFileError
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputFileError(f"--date {text[:20]!r} is not a date (YYYY-MM-DD).") from None
+
+
+def _line(visit: Visit) -> str:
+    return f"Visit {visit.visit_id}: session {visit.number} on {visit.visit_date}, {_OUTCOME[visit.status]}"
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    """intake records visit start CLIENT|ID [--date D]"""
+    store, visits, device = _open(args)
+    day = _visit_date(args.date)
+    with store:
+        who = credentials.authenticate(store, args, "visit", device)
+        visit = visits.begin(args.client, who.actor, day)
+    print(_line(visit) + f" (course {visit.course_id}). The client answers the re-screen next.")
+    return EXIT_OK
+
+
+def cmd_rescreen(args: argparse.Namespace) -> int:
+    """intake records visit rescreen VISIT --answers FILE"""
+    store, visits, device = _open(args)
+    answers = _read(args.answers)
+    with store:
+        who = credentials.authenticate(store, args, "visit", device)
+        visit = visits.rescreen(args.visit, answers, who.actor)
+    print(_line(visit))
+    for reason in visit.outcome.get("reasons", []):
+        print(f"  - {reason}")
+    if visit.outcome.get("until"):
+        print(f"  The client may come back from {visit.outcome['until']}.")
+    for finding in (visit.assessment or {}).get("findings", []):
+        print(f"  [{finding['severity']}] {finding['practitioner_message']}")
+    return EXIT_OK
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """intake records visit record VISIT --treatment FILE [--practitioner P]"""
+    store, visits, device = _open(args)
+    treatment = _read(args.treatment)
+    with store:
+        who = credentials.authenticate(store, args, "treat", device, practitioner_id=args.practitioner)
+        visit = visits.record(args.visit, who, treatment, practitioner_id=args.practitioner)
+    kept = visit.treatment or {}
+    areas = ", ".join(f"{area} {depth} mm" for area, depth in kept.get("areas", {}).items())
+    print(f"{_line(visit)}: {areas}; cartridge lot {kept.get('cartridge_lot')}; next session from "
+          f"{kept.get('next_session_from')}.")
+    return EXIT_OK
+
+
+def cmd_countersign(args: argparse.Namespace) -> int:
+    """intake records visit countersign VISIT [--practitioner P]"""
+    store, visits, device = _open(args)
+    with store:
+        who = credentials.authenticate(store, args, "countersign", device, practitioner_id=args.practitioner)
+        visit = visits.countersign(args.visit, who, practitioner_id=args.practitioner)
+    print(f"{_line(visit)} by {visit.countersigned_by}.")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """intake records visit list CLIENT|ID [--json]"""
+    from dataclasses import asdict
+
+    store, visits, _ = _open(args)
+    with store:
+        state = visits.state(visits.course_id(args.client))
+        lines = course_lines(visits, state)
+        if args.json:
+            print(json.dumps([asdict(v) for v in state.visits], ensure_ascii=False, indent=2))
+            return EXIT_OK
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def course_lines(visits: Visits, state: Any) -> list[str]:
+    """A client's course in lines: the plan, each session, and the next one's earliest day."""
+    from intake.course.course import earliest_next
+
+    course = state.course
+    plan = ", ".join(f"{area} {low}-{high} mm" for area, (low, high) in course.areas.items())
+    out = [f"Course {course.course_id} (client {state.client_id}): consented {course.consented_on}, "
+           f"{course.sessions} sessions at least {course.interval_weeks} weeks apart; {plan}",
+           f"  Session 1 on {course.consultation_date}: the consultation"]
+    for visit in state.visits:
+        done = visit.treatment or {}
+        depths = ", ".join(f"{area} {depth} mm" for area, depth in done.get("areas", {}).items())
+        out.append(f"  {_line(visit)}" + (f": {depths}, skin: {done.get('skin_response')}" if depths else ""))
+    out.append(f"  {state.sessions_given} of {course.sessions} sessions given; the next from "
+               f"{earliest_next(course, state.last_session).isoformat()}")
+    return out
+
+
+def session_lines(store: RecordStore, course_id: str, client_id: str | None) -> list[str]:
+    """The further sessions of the course an intake started, for `intake records show`."""
+    if client_id is None:
+        return []
+    found = [v for v in store.visits.of_client(client_id) if v.course_id == course_id]
+    lines = [f"  Further sessions of this course ({len(found)}):"] if found else []
+    for visit in found:
+        depths = ", ".join(f"{area} {depth} mm" for area, depth in (visit.treatment or {}).get("areas", {}).items())
+        lines.append(f"    {_line(visit)}" + (f": {depths}" if depths else ""))
+    return lines

@@ -1,0 +1,84 @@
+"""Further sessions from the command line: `intake records visit start|rescreen|record|countersign|list`, each act
+under the credential of the person doing it, with plain refusals (exit 1) that write nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+
+from intake.cli import main
+from tests.conftest import PRACTITIONER_PIN
+from tests.course.test_rescreen import visit as rescreen_answers
+from tests.documents.personas import baseline, record
+from tests.lifecycle.test_cli import AT, ENGINE, as_staff, imported, staffed, write
+
+__all__ = ["staffed"]  # the fixture, used by name
+
+
+def _countersigned(desk, capsys, monkeypatch) -> str:
+    assert main(["records", "import", write(desk, "client.json", record(ENGINE, baseline(ENGINE)))]) == 0
+    (intake,) = imported(capsys)
+    assert main(["records", "sign", intake, "--typed-name", "JO  BLOGGS", "--signed-at", "2026-11-20T14:32"]) == 0
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "countersign", intake, "--signed-at", AT) == 0
+    capsys.readouterr()
+    return intake
+
+
+def _trail(desk) -> list[str]:
+    """The audit trail's events, but for the proofs of who acted (each PIN given is audited, taken or refused)."""
+    from intake.config import load_config
+    from intake.records import Store
+
+    with Store.open(load_config(None)) as store:
+        return [e.event for e in store.audit_trail() if e.event not in ("staff_unlocked", "pin_refused")]
+
+
+def test_a_further_session_from_start_to_countersignature(staffed, capsys, monkeypatch):
+    desk = staffed
+    intake = _countersigned(desk, capsys, monkeypatch)
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "start", intake, "--date", "2026-12-20") == 0
+    visit = re.search(r"Visit (v-\w+): session 2 on 2026-12-20", capsys.readouterr().out).group(1)
+    answers = write(desk, "rescreen.json", rescreen_answers(False))
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "rescreen", visit, "--answers", answers) == 0
+    assert "ready for treatment" in capsys.readouterr().out
+    assert main(["records", "visit", "list", intake]) == 0
+    plan = dict(re.findall(r"(\w+) ([\d.]+)-[\d.]+ mm", capsys.readouterr().out))
+    treatment = {"areas": {area: float(low) for area, low in plan.items()}, "device": "Dr. Pen A6", "needles": 12,
+                 "cartridge_lot": "LOT-2611-A", "cartridge_expiry": "2026-12-19", "numbing": "none", "serum": "none",
+                 "skin_response": "mild redness", "adverse_events": "none", "advice": "aftercare sheet"}
+    expired = write(desk, "expired.json", treatment)
+    head = _trail(desk)
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "record", visit, "--treatment", expired) == 1
+    assert "the cartridge expired on 2026-12-19" in capsys.readouterr().err
+    assert _trail(desk) == head
+    good = write(desk, "treatment.json", {**treatment, "cartridge_expiry": "2027-08-31"})
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "record", visit, "--treatment", good) == 0
+    assert "cartridge lot LOT-2611-A" in capsys.readouterr().out
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "countersign", visit) == 0
+    assert "countersigned by ajordan" in capsys.readouterr().out
+    assert main(["records", "show", intake, "--no-answers"]) == 0
+    assert f"Visit {visit}: session 2 on 2026-12-20, countersigned" in capsys.readouterr().out
+    assert main(["records", "visit", "list", intake, "--json"]) == 0
+    (kept,) = json.loads(capsys.readouterr().out)
+    assert kept["treatment"]["cartridge_expiry"] == "2027-08-31" and kept["countersigned_by"] == "ajordan"
+    assert main(["audit", "verify"]) == 0
+
+
+def test_visit_acts_need_a_credential_and_refusals_write_nothing(staffed, capsys, monkeypatch):
+    desk = staffed
+    intake = _countersigned(desk, capsys, monkeypatch)
+    head = _trail(desk)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal, no --pin-stdin
+    assert main(["records", "visit", "start", intake]) == 1
+    assert "needs a staff PIN" in capsys.readouterr().err
+    assert as_staff(monkeypatch, "000000", "records", "visit", "start", intake) == 1
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "start", intake, "--date", "2026-13-40") == 1
+    assert "is not a date" in capsys.readouterr().err
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "start", intake, "--date", "2026-11-01") == 1
+    assert "before the course's last session" in capsys.readouterr().err
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "rescreen", "v-nosuchvisit", "--answers",
+                    write(desk, "a.json", rescreen_answers(False))) == 1
+    assert "there is no visit v-nosuchvisit" in capsys.readouterr().err
+    assert _trail(desk) == head
