@@ -163,3 +163,30 @@ def test_the_trail_verifies_and_every_change_is_audited_by_who_did_it(any_store,
     report = any_store.verify_audit()
     assert report.ok, report.problems
     assert any_store.audit_head().entry == len(any_store.audit_trail())
+
+
+def test_a_visits_life_is_kept_in_order_on_both_engines(any_store, engine):
+    signed = signed_new(any_store, engine, record_named())
+    unsigned = submit_new(any_store, engine, record_named("Other Person"))
+    day = any_store.load_intake(signed).consultation_date
+    with pytest.raises(WorkflowError, match="not a countersigned consent"):
+        any_store.visits.start(unsigned, visit_date=day, staff=STAFF, device=DEVICE)
+    visit = any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE)
+    assert (visit.number, visit.status) == (2, "open")
+    with pytest.raises(WorkflowError, match="already has visit"):
+        any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE)
+    with pytest.raises(WorkflowError, match="not been re-screened"):
+        any_store.visits.record_treatment(visit.visit_id, treatment={}, practitioner_id="ajordan", staff=STAFF,
+                                          device=DEVICE)
+    any_store.visits.rescreen(visit.visit_id, answers={"changes_since_last": "nothing_changed"},
+                              assessment={"verdict": "suitable"}, outcome="ready", reasons=[], until=None,
+                              staff=STAFF, device=DEVICE)
+    any_store.visits.record_treatment(visit.visit_id, treatment={"areas": {"cheeks": 1.0}},
+                                      practitioner_id="ajordan", staff="ajordan", device=DEVICE)
+    done = any_store.visits.countersign(visit.visit_id, practitioner_id="ajordan", staff="ajordan", device=DEVICE)
+    assert done.status == "signed" and done.treatment == {"areas": {"cheeks": 1.0}}
+    assert any_store.visits.of_client(done.client_id) == [done]
+    assert any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE).number == 3
+    assert [e.data["act"] for e in any_store.audit_trail(signed) if e.event == "visit"] == \
+        ["started", "rescreened", "treatment_recorded", "countersigned", "started"]
+    assert any_store.verify_audit().ok
