@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", metavar="ID",
                    help="continue a saved draft, or a submitted intake still without documents")
     p.add_argument("--staff", default=None, help="staff member taking the intake (default: your login name)")
+    p.add_argument("--visit", metavar="CLIENT|ID", help="a returning client's next session of their course: staff "
+                   "start it with their PIN, then the client answers the re-screen")
     p.set_defaults(handler=cmd_ask)
 
 
@@ -48,6 +50,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     engine = Engine.load(args.config)
     config = engine.config
     device = device_name(config)
+    if args.visit:
+        return _ask_visit(engine, args.visit, device)
     out_dir = config.path("documents", "out_dir", "intake-documents")
     with Store.open(config, engine=engine) as store:
         session = AskSession(engine, QuestionaryPrompter(), store, PacketRenderer(engine),
@@ -63,4 +67,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
             else:
                 print(f"\nStopped — intake {session.intake_id} is saved ({session.status}).", file=sys.stderr)
             return EXIT_CANCELLED
+    return EXIT_OK
+
+
+def _ask_visit(engine, ref: str, device: str) -> int:
+    """intake ask --visit CLIENT|ID"""
+    from intake.lifecycle import Lifecycle
+    from intake.lifecycle.visits import Visits
+    from intake.prompt.prompter import QuestionaryPrompter
+    from intake.prompt.visit import AskVisit
+    from intake.records import Store
+
+    with Store.open(engine.config, engine=engine) as store:
+        ask = AskVisit(Visits(Lifecycle(engine, store)), QuestionaryPrompter(), device)
+        try:
+            visit = ask.run(ref)
+        except (KeyboardInterrupt, EOFError):
+            started = f" Visit {ask.visit.visit_id} is kept, not yet re-screened." if ask.visit else ""
+            print(f"\nStopped.{started}", file=sys.stderr)
+            return EXIT_CANCELLED
+    if visit is None:
+        return EXIT_INVALID
+    print(f"Staff: visit {visit.visit_id} is {visit.status}; `intake records visit list {ref}` shows the course.")
     return EXIT_OK

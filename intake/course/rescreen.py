@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from intake.assessment import Assessment, Assessor
 from intake.config import ClinicConfig
@@ -23,6 +23,9 @@ from intake.questionnaire import Questionnaire, build_questionnaire
 from intake.recordschema import RECORD_FORMAT, build_record_schema
 from intake.rules import RuleSet, build_rules
 from intake.validation import RecordValidator
+
+if TYPE_CHECKING:
+    from intake.engine import Engine
 
 FILE_NAME: Final = "rescreen.json"
 #: The answers to the re-screen's first question.
@@ -53,6 +56,19 @@ class Rescreen:
         """Checks the answers given at a visit (every question shown is answered, each of the right kind)."""
         return RecordValidator(self.questionnaire, build_record_schema(self.questionnaire), config.language,
                                config.age_policy)
+
+    def walking_engine(self, engine: Engine) -> Engine:
+        """An Engine whose questionnaire is the re-screen's, for a front end to walk, validate and say back its
+        answers exactly as it does the consultation's (the same walker, widgets and messages); its assessor reads
+        the re-screen's answers with every rule. A visit is assessed with `assess`, which carries the consultation's
+        answers over."""
+        from intake.engine import Engine
+
+        walking = Engine(engine.config, self.questionnaire, self.rules, engine.treatment)
+        walking.__dict__["assessor"] = Assessor(self.assessing, self.rules, engine.config.windows,
+                                                engine.config.age_policy, engine.config.language,
+                                                engine.config.limits)
+        return walking
 
     def visit_answers(self, earlier: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
         """The answers a visit is assessed on: the consultation's (`earlier`) with the visit's (`given`).

@@ -126,6 +126,12 @@ class Visits:
         day = (visit_date or date.fromisoformat(self.life.today())).isoformat()
         return self.store.visits.start(course_id, visit_date=day, staff=actor.staff, device=actor.device)
 
+    def open_visit(self, ref: str) -> Visit | None:
+        """The client's visit started but not yet re-screened (an interrupted one, to carry on), or None."""
+        course_id = self.course_id(ref)
+        client_id = self.store.load_intake(course_id).client_id or ""
+        return next((v for v in self.store.visits.of_client(client_id) if v.status == "open"), None)
+
     def assess(self, visit: Visit, answers: Mapping[str, Any]) -> Assessment:
         """The visit's answers assessed with every rule, dated to the visit (raises InvalidRecordError)."""
         course = self.state(visit.course_id).course

@@ -1,0 +1,104 @@
+"""Provides a returning client's next session at plain prompts (`intake ask --visit CLIENT|ID`).
+
+Staff start it with their PIN (the visit is theirs in the audit trail), then hand over: the client answers the
+re-screen (schemas/rescreen.json) with the same walker, keys and messages as the consultation, "Nothing has
+changed" being one of their answers, never assumed. The core keeps the answers and says what comes of them
+(intake.lifecycle.visits); the client is told kindly, and the practitioner takes it from there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from intake.lifecycle.auth import AuthenticationError
+from intake.prompt.walker import Walker
+from intake.questionnaire import localize
+
+if TYPE_CHECKING:
+    from intake.lifecycle.auth import Authenticated
+    from intake.lifecycle.visits import Visits
+    from intake.prompt.prompter import Prompter
+    from intake.records.model import Visit
+
+PIN_TRIES = 3
+#: What the client is told once their answers are kept, by the re-screen's outcome (staff see the reasons).
+CLIENT_WORDS = {
+    "ready": "Thank you: your answers are saved. Your practitioner will see you for today's session.",
+    "deferred": "Thank you for telling us. From your answers, we should not treat you today; your practitioner "
+                "will talk with you about it and about when to come back.",
+    "waiting": "Thank you: your answers are saved. Your practitioner will talk with you first about when your next "
+               "session can be.",
+    "needs_consent": "Thank you: your answers are saved. Before today's session your practitioner will go through "
+                     "your treatment plan with you again.",
+}
+HAND_BACK = "Please let a member of staff know you have finished."
+
+
+class AskVisit:
+    """One returning client's re-screen at plain prompts.
+
+    Args:
+        visits: the clinic's further sessions (intake.lifecycle.visits.Visits).
+        prompter: where questions are asked.
+        device: this terminal's name, for the audit trail.
+    """
+
+    def __init__(self, visits: Visits, prompter: Prompter, device: str):
+        self.visits = visits
+        self.prompter = prompter
+        self.device = device
+        self.visit: Visit | None = None
+
+    def staff(self) -> Authenticated | None:
+        """The member of staff starting the visit, proved by their PIN; None after PIN_TRIES wrong ones."""
+        for _ in range(PIN_TRIES):
+            credential = self.prompter.secret("staff_pin", "Staff: your PIN or passphrase to start the visit "
+                                              "(it is not shown)")
+            try:
+                return self.visits.life.authenticate(credential, "visit", self.device)
+            except AuthenticationError as exc:
+                self.prompter.say(str(exc))
+        return None
+
+    def run(self, ref: str) -> Visit | None:
+        """Starts the client's next session, walks the re-screen, keeps it; returns the visit (None: not started).
+
+        Raises:
+            IntakeError: the client has no course, another visit is open... (nothing written).
+        """
+        who = self.staff()
+        if who is None:
+            self.prompter.say("The visit was not started.")
+            return None
+        waiting = self.visits.open_visit(ref)
+        visit = self.visit = waiting or self.visits.begin(ref, who.actor)
+        again = "continues (started earlier, not yet answered)" if waiting else "started"
+        self.prompter.say(f"Visit {visit.visit_id} {again}: session {visit.number} of the course. Please hand the "
+                          "device to the client.")
+        engine = self.visits.life.engine
+        rescreen = engine.rescreen
+        walking = rescreen.walking_engine(engine)
+        title = localize(rescreen.questionnaire.title, engine.language)
+        self.prompter.say(f"\n{title} — {engine.config.clinic['name']}")
+        answers = self._walk(Walker(walking, self.prompter, visit.visit_date), visit.visit_date)
+        kept = self.visits.rescreen(visit.visit_id, answers, who.actor)
+        outcome = kept.outcome.get("outcome", kept.status)
+        self.prompter.say("")
+        self.prompter.say(CLIENT_WORDS[outcome])
+        self.prompter.say(HAND_BACK)
+        return kept
+
+    def _walk(self, walker: Walker, visit_date: str) -> dict[str, Any]:
+        """The re-screen's steps, each asked only when it has a question to ask (the steps asked again are shown
+        when the client said something has changed), numbered as the client sees them."""
+        questionnaire, engine = walker.questionnaire, walker.engine
+        answers: dict[str, Any] = {}
+        steps = list(questionnaire.steps)
+        index = 0
+        while index < len(steps):
+            shown = [s for s in steps if questionnaire.visible_in(s, answers, engine.facts(answers, visit_date))]
+            step = steps[index]
+            if step in shown:
+                answers = walker.ask_step(step, answers, shown.index(step) + 1, len(shown))
+            index += 1
+        return answers

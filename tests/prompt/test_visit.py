@@ -1,0 +1,79 @@
+"""A returning client's next session at plain prompts (`intake ask --visit`): staff start it with their PIN, the
+client answers the re-screen, and only what they chose is kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from intake.lifecycle import Lifecycle
+from intake.lifecycle.visits import Visits
+from intake.prompt.visit import CLIENT_WORDS, AskVisit
+from intake.records import Store
+from tests.conftest import PRACTITIONER_PIN
+from tests.course.test_rescreen import healed
+from tests.documents.personas import baseline
+from tests.prompt.fake import FakePrompter
+from tests.prompt.test_flow import script, session
+
+#: Five weeks after the examples' consultation (20 November 2026): the plan's interval has passed.
+VISIT_DAY = datetime(2026, 12, 25, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def course(clinic_engine, clinic_config):
+    """The suitable example's client, through a whole consultation to a countersigned consent."""
+    ask, store = session(clinic_engine, clinic_config, FakePrompter(script(clinic_engine, "suitable")), {})
+    ask.run()
+    store.close()
+    return ask.intake_id
+
+
+def _visit(engine, config, answers):
+    prompter = FakePrompter({"staff_pin": PRACTITIONER_PIN, **answers})
+    store = Store.open(config, engine=engine)
+    visits = Visits(Lifecycle(engine, store, clock=lambda: VISIT_DAY))
+    return AskVisit(visits, prompter, "phone"), prompter, store
+
+
+def test_nothing_changed_is_the_clients_answer_and_asks_nothing_again(clinic_engine, clinic_config, course):
+    ask, prompter, store = _visit(clinic_engine, clinic_config, {"changes_since_last": "nothing_changed",
+                                                                 **healed()})
+    with store:
+        visit = ask.run(course)
+        assert visit is not None and visit.status == "ready" and visit.number == 2
+        assert visit.answers == {"changes_since_last": "nothing_changed", **healed()}
+        assert "pregnant_or_breastfeeding" not in prompter.asked and prompter.asked[0] == "staff_pin"
+        assert CLIENT_WORDS["ready"] in prompter.said
+        assert [e.staff for e in store.audit_trail(course) if e.event == "visit"] == ["ajordan", "ajordan"]
+
+
+def test_a_pregnancy_since_defers_and_the_client_is_told_kindly(clinic_engine, clinic_config, course):
+    changed = {**baseline(clinic_engine), "pregnant_or_breastfeeding": True}
+    asked_again = set(clinic_engine.rescreen.asked_again)
+    ask, prompter, store = _visit(clinic_engine, clinic_config, {
+        "changes_since_last": "something_changed", **healed(),
+        **{k: v for k, v in changed.items() if k in asked_again}})
+    with store:
+        visit = ask.run(course)
+        assert visit is not None and visit.status == "deferred"
+        assert "pregnant_or_breastfeeding" in prompter.asked
+        assert CLIENT_WORDS["deferred"] in prompter.said
+
+
+def test_an_interrupted_visit_carries_on_and_a_wrong_pin_starts_nothing(clinic_engine, clinic_config, course):
+    ask, prompter, store = _visit(clinic_engine, clinic_config, {"changes_since_last": "nothing_changed"})
+    with store, pytest.raises(Exception, match="unexpected prompt"):  # the client walked away mid-way
+        ask.run(course)
+    first = ask.visit
+    ask, prompter, store = _visit(clinic_engine, clinic_config, {"changes_since_last": "nothing_changed",
+                                                                 **healed()})
+    with store:
+        assert ask.run(course).visit_id == first.visit_id
+    wrong = FakePrompter({"staff_pin": ["000000", "000001", "000002"]})
+    with Store.open(clinic_config, engine=clinic_engine) as store:
+        visits = Visits(Lifecycle(clinic_engine, store, clock=lambda: VISIT_DAY))
+        head = len(store.visits.of_client(visits.state(course).client_id))
+        assert AskVisit(visits, wrong, "phone").run(course) is None
+        assert len(store.visits.of_client(visits.state(course).client_id)) == head
