@@ -117,7 +117,7 @@ def _local(store: Store, moment: str | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _write_private(path: Path, data: bytes, force: bool) -> None:
+def write_private_output(path: Path, data: bytes, force: bool) -> None:
     """Writes a file that only its owner can read, whole or not at all; refuses to replace one unless forced."""
     from intake.errors import IntakeError
     from intake.privatefile import write_private
@@ -132,7 +132,7 @@ def _write_private(path: Path, data: bytes, force: bool) -> None:
                           ) from None
 
 
-def _write_stdout(text: str) -> None:
+def write_stdout(text: str) -> None:
     """Writes to standard output, synced when it is a file; a failure raises (and the export is not audited)."""
     import io
     import stat
@@ -263,9 +263,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise IntakeError("name the intake to export (ID), or use --format bundle with --client or --from/--to.")
     def deliver(text: str) -> None:  # written (and synced) before the export is audited
         if args.out:
-            _write_private(Path(args.out), text.encode("utf-8"), args.force)
+            write_private_output(Path(args.out), text.encode("utf-8"), args.force)
         else:
-            _write_stdout(text)
+            write_stdout(text)
 
     with _open(args) as store:
         who = _staff_act(store, args, "export")
@@ -313,7 +313,7 @@ def _write_documents(args: argparse.Namespace, target: Path, documents: list[tup
     try:
         for info, pdf in documents:
             path = target if as_file else target / info.filename
-            _write_private(path, pdf, args.force)
+            write_private_output(path, pdf, args.force)
             written.append((path, info))
     except IntakeError:
         for path, _ in written:

@@ -69,6 +69,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     credentials.add_arguments(p)
     p.set_defaults(handler=cmd_countersign)
 
+    p = actions.add_parser("export", help="a visit as JSON, CSV or FHIR R4 (a Bundle: the re-screen's "
+                           "QuestionnaireResponse and the treatment's Procedure)")
+    p.add_argument("visit", metavar="VISIT")
+    p.add_argument("--format", choices=("json", "csv", "fhir"), required=True)
+    p.add_argument("--out", metavar="FILE", help="write to this file, readable only by you (default: standard output)")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_export)
+
     p = actions.add_parser("list", help="a client's course: every session so far and the next one's earliest day")
     p.add_argument("client", metavar="CLIENT|ID")
     p.add_argument("--json", action="store_true", help="print the visits as JSON")
@@ -160,6 +169,28 @@ def cmd_countersign(args: argparse.Namespace) -> int:
         who = credentials.authenticate(store, args, "countersign", device, practitioner_id=args.practitioner)
         visit = visits.countersign(args.visit, who, practitioner_id=args.practitioner)
     print(f"{_line(visit)} by {visit.countersigned_by}.")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """intake records visit export VISIT --format F [--out FILE]"""
+    import sys
+    from pathlib import Path
+
+    from intake.cli.records_commands import write_private_output, write_stdout
+
+    def deliver(text: str) -> None:  # written (and synced) before the export is audited
+        if args.out:
+            write_private_output(Path(args.out), text.encode("utf-8"), args.force)
+        else:
+            write_stdout(text)
+
+    store, _, device = _open(args)
+    with store:
+        who = credentials.authenticate(store, args, "export", device)
+        store.visits.export(args.visit, args.format, staff=who.staff_id, device=who.device, deliver=deliver)
+    if args.out:
+        print(f"Wrote {args.out} ({args.format}).", file=sys.stderr)
     return EXIT_OK
 
 

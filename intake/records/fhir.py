@@ -54,20 +54,9 @@ def _values(questionnaire: Questionnaire, question: Question, value: Any, langua
     raise ValueError(f"question type {kind!r} has no FHIR answer type")
 
 
-def questionnaire_response(questionnaire: Questionnaire, intake: IntakeView, language: str,
-                           identity: Mapping[str, str] | None = None, *,
-                           policy: AgePolicy | None = None) -> dict[str, Any]:
-    """The intake as a FHIR R4 QuestionnaireResponse (a JSON-ready dict).
-
-    Args:
-        questionnaire: the questionnaire the intake answered.
-        intake: the intake (a draft gives status in-progress, anything submitted gives completed).
-        language: language of the item texts.
-        identity: the client's full_name and date_of_birth, for the subject's display.
-        policy: the clinic's ages and minors policy, so questions shown on them (a guardian's name) are included.
-    """
-    source = intake.record["answers"] if intake.record else intake.answers
-    facts = conditions.facts_for(source, intake.consultation_date, policy) if policy else None
+def response_items(questionnaire: Questionnaire, source: Mapping[str, Any], language: str,
+                   facts: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """A QuestionnaireResponse's items: one group per step with an item per answered, shown question."""
     answers = questionnaire.prune(source, facts)
     items = []
     for step in questionnaire.steps:
@@ -82,6 +71,24 @@ def questionnaire_response(questionnaire: Questionnaire, intake: IntakeView, lan
             children.append(child)
         if children:
             items.append({"linkId": step.id, "text": localize(step.title, language), "item": children})
+    return items
+
+
+def questionnaire_response(questionnaire: Questionnaire, intake: IntakeView, language: str,
+                           identity: Mapping[str, str] | None = None, *,
+                           policy: AgePolicy | None = None) -> dict[str, Any]:
+    """The intake as a FHIR R4 QuestionnaireResponse (a JSON-ready dict).
+
+    Args:
+        questionnaire: the questionnaire the intake answered.
+        intake: the intake (a draft gives status in-progress, anything submitted gives completed).
+        language: language of the item texts.
+        identity: the client's full_name and date_of_birth, for the subject's display.
+        policy: the clinic's ages and minors policy, so questions shown on them (a guardian's name) are included.
+    """
+    source = intake.record["answers"] if intake.record else intake.answers
+    facts = conditions.facts_for(source, intake.consultation_date, policy) if policy else None
+    items = response_items(questionnaire, source, language, facts)
     resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": intake.intake_id,

@@ -14,11 +14,11 @@ dated before the course's last session, and each step comes in its order.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from intake.records.checks import check_who, fingerprint
-from intake.records.errors import RecordNotFoundError, TamperedRecordError, WorkflowError
+from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError, WorkflowError
 from intake.records.model import Row, Visit, VisitStatus, new_id
 
 if TYPE_CHECKING:
@@ -225,6 +225,29 @@ def _not_ready(visit_id: str, status: str, what: str) -> str:
     }.get(status, f"visit {visit_id} is {status}: it takes no {what}.")
 
 
+def export(store: Records, visit_id: str, fmt: str, *, staff: str, device: str,
+           deliver: Callable[[str], None] | None = None) -> str:
+    """A visit as JSON, CSV or FHIR (intake.course.export), audited as 'exported' once `deliver` (which writes it
+    where it goes) has returned: an export that could not be written is not recorded.
+
+    Raises:
+        StoreError: an unknown format.
+    """
+    from intake.course.export import VISIT_FORMATS, visit_text
+
+    check_who(staff, device)
+    if fmt not in VISIT_FORMATS:
+        raise StoreError(f"{fmt!r} is not a visit export format; use one of: {', '.join(VISIT_FORMATS)}.")
+    visit = load(store, visit_id)
+    text = visit_text(store.engine, visit, fmt)
+    if deliver is not None:
+        deliver(text)
+    with store.write("recording an export"):
+        store.audit("exported", staff=staff, device=device, intake_id=visit.course_id, client_id=visit.client_id,
+                    format=fmt, visit_id=visit_id)
+    return text
+
+
 def forget_course(store: Records, course_id: str) -> None:
     """Removes the visits of a course whose intake is erased (inside the caller's write transaction)."""
     for row in store.backend.visits_of_course(course_id):
@@ -269,3 +292,8 @@ class VisitRecords:
     def countersign(self, visit_id: str, *, practitioner_id: str, staff: str, device: str) -> Visit:
         """Countersigns a recorded session (see `countersign`)."""
         return countersign(self._store, visit_id, practitioner_id=practitioner_id, staff=staff, device=device)
+
+    def export(self, visit_id: str, fmt: str, *, staff: str, device: str,
+               deliver: Callable[[str], None] | None = None) -> str:
+        """A visit as JSON, CSV or FHIR, audited once delivered (see `export`)."""
+        return export(self._store, visit_id, fmt, staff=staff, device=device, deliver=deliver)

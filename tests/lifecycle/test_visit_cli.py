@@ -63,6 +63,11 @@ def test_a_further_session_from_start_to_countersignature(staffed, capsys, monke
     assert main(["records", "visit", "list", intake, "--json"]) == 0
     (kept,) = json.loads(capsys.readouterr().out)
     assert kept["treatment"]["cartridge_expiry"] == "2027-08-31" and kept["countersigned_by"] == "ajordan"
+    out = desk / "visit.json"
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "export", visit, "--format", "fhir", "--out",
+                    str(out)) == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert json.loads(out.read_text(encoding="utf-8"))["entry"][0]["resource"]["resourceType"] == "Procedure"
     assert main(["audit", "verify"]) == 0
 
 

@@ -247,3 +247,68 @@ def test_a_malformed_course_file_is_refused_naming_the_file_the_path_and_the_fix
     (tmp_path / "course.json").write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(DataFileError, match=r"\$\.treatment\.lot_pattern"):
         load_course_rules(tmp_path)
+
+
+def _defined(questionnaire: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(items):
+        for item in items:
+            found[item["linkId"]] = item
+            walk(item.get("item", []))
+    walk(questionnaire["item"])
+    return found
+
+
+def test_a_session_exported_as_fhir_is_read_by_two_independent_libraries(life, visits):
+    import json
+
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.procedure import Procedure
+    from fhirclient.models.bundle import Bundle as ClientBundle
+
+    from intake.fhirquestionnaire import fhir_questionnaire
+
+    intake = countersigned(life)
+    done = session(visits, intake.intake_id, day0(intake) + timedelta(weeks=4))
+    bundle = json.loads(life.store.visits.export(done.visit_id, "fhir", staff="manager", device="office-pc"))
+    Bundle.model_validate(bundle)
+    ClientBundle(copy.deepcopy(bundle), strict=True)
+    procedure, response = (entry["resource"] for entry in bundle["entry"])
+    Procedure.model_validate(procedure)
+    assert procedure["status"] == "completed" and procedure["performedDateTime"] == done.visit_date
+    assert procedure["partOf"][0]["identifier"]["value"] == intake.intake_id
+    assert procedure["performer"][0]["actor"]["display"] == "Alex Jordan"
+    assert {site["coding"][0]["code"] for site in procedure["bodySite"]} == set(done.treatment["areas"])
+    assert "lot LOT-2611-A" in procedure["focalDevice"][0]["manipulated"]["display"]
+    assert "complication" not in procedure  # the practitioner wrote "none"
+    rescreen = life.engine.rescreen.questionnaire
+    defined = _defined(fhir_questionnaire(rescreen, "en"))
+    assert response["questionnaire"].startswith(f"{fhir_questionnaire(rescreen, 'en')['url']}|")
+    answered = [item for group in response["item"] for item in group["item"]]
+    assert {item["linkId"] for item in answered} == set(done.answers)
+    assert all(item["linkId"] in defined for item in answered)
+    assert [e.data.get("format") for e in life.store.audit_trail(intake.intake_id) if e.event == "exported"] == \
+        ["fhir"]
+
+
+def test_a_session_not_given_exports_as_not_done_with_its_reasons_and_as_json_and_csv(life, visits):
+    import csv
+    import io
+    import json
+
+    from fhir.resources.R4B.procedure import Procedure
+
+    intake = countersigned(life)
+    early = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=1))
+    waiting = visits.rescreen(early.visit_id, rescreen_answers(False), DESK)
+    bundle = json.loads(life.store.visits.export(waiting.visit_id, "fhir", staff="manager", device="office-pc"))
+    procedure = bundle["entry"][0]["resource"]
+    Procedure.model_validate(procedure)
+    assert procedure["status"] == "not-done" and "earliest date" in procedure["statusReason"]["text"]
+    kept = json.loads(life.store.visits.export(waiting.visit_id, "json", staff="manager", device="office-pc"))
+    assert kept["visit_id"] == waiting.visit_id and kept["status"] == "waiting"
+    rows = list(csv.reader(io.StringIO(life.store.visits.export(waiting.visit_id, "csv", staff="m", device="o"))))
+    assert ["status", "waiting"] in rows and ["answer.changes_since_last", "nothing_changed"] in rows
+    with pytest.raises(IntakeError, match="not a visit export format"):
+        life.store.visits.export(waiting.visit_id, "xml", staff="m", device="o")
