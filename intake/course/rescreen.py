@@ -11,7 +11,7 @@ day, whenever the consultation was.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -52,10 +52,16 @@ class Rescreen:
     assessing: Questionnaire
     rules: RuleSet
 
+    #: the validators made so far, by language and age policy (making one checks the generated schema: slow)
+    validators: dict[tuple[str, Any], RecordValidator] = field(default_factory=dict, compare=False, repr=False)
+
     def validator(self, config: ClinicConfig) -> RecordValidator:
         """Checks the answers given at a visit (every question shown is answered, each of the right kind)."""
-        return RecordValidator(self.questionnaire, build_record_schema(self.questionnaire), config.language,
-                               config.age_policy)
+        key = (config.language, config.age_policy)
+        if key not in self.validators:
+            self.validators[key] = RecordValidator(self.questionnaire, build_record_schema(self.questionnaire),
+                                                   config.language, config.age_policy)
+        return self.validators[key]
 
     def walking_engine(self, engine: Engine) -> Engine:
         """An Engine whose questionnaire is the re-screen's, for a front end to walk, validate and say back its

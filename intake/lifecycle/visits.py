@@ -67,6 +67,9 @@ class Visits:
         self.life = life
         self.store = life.store
         self.config = life.engine.config
+        #: each course as its consent states it: a signed consent is never changed, so it is read once (a course
+        #: whose intake is no longer signed, erased for instance, is read again, and refused)
+        self._courses: dict[str, Course] = {}
 
     @cached_property
     def rules(self) -> CourseRules:
@@ -100,17 +103,24 @@ class Visits:
         Raises:
             CourseError: the consent cannot be read as a course.
         """
+        view = self.store.load_intake(course_id)
+        course = self._courses.get(course_id) if view.status == "signed" else None
+        if course is None:
+            course = self._courses[course_id] = self._read_course(course_id)
+        client_id = view.client_id or ""
+        visits = tuple(v for v in self.store.visits.of_client(client_id) if v.course_id == course_id)
+        treated = [date.fromisoformat(v.visit_date) for v in visits if v.status in TREATED]
+        return CourseState(course, client_id, visits, max([course.consultation_date, *treated]), 1 + len(treated))
+
+    def _read_course(self, course_id: str) -> Course:
+        """The course its sealed consent states, read from the stored consent (checked against its SHA-256)."""
         from intake.documents.payload import embedded_data
 
         try:
             payload = embedded_data(self.store.visits.course_consent(course_id))
         except ValueError as exc:
             raise CourseError(f"the consent of intake {course_id} cannot be read ({exc}).") from None
-        course = Course.from_consent(course_id, payload)
-        client_id = self.store.load_intake(course_id).client_id or ""
-        visits = tuple(v for v in self.store.visits.of_client(client_id) if v.course_id == course_id)
-        treated = [date.fromisoformat(v.visit_date) for v in visits if v.status in TREATED]
-        return CourseState(course, client_id, visits, max([course.consultation_date, *treated]), 1 + len(treated))
+        return Course.from_consent(course_id, payload)
 
     # -- the visit's life ----------------------------------------------------------------------------------
 
