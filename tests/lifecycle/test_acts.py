@@ -13,6 +13,7 @@ import pytest
 from intake.errors import InvalidRecordError
 from intake.lifecycle import LifecycleError
 from intake.lifecycle.auth import PRACTITIONER_ACTS, STAFF_ACTS, Authenticated, AuthenticationError, authenticate
+from intake.lifecycle.visits import Visits
 from intake.records import Store
 from intake.records.staff import StaffDirectory
 from tests.conftest import FRONT_DESK_PIN, PRACTITIONER_PIN, add_staff
@@ -83,7 +84,9 @@ def test_front_desk_staff_cannot_do_a_practitioners_act_and_nobody_acts_as_anoth
     intake = clearance_intake(life)
     call = {"decide": lambda who, **k: life.decide(intake, who, "override", "a reason", **k),
             "correct": lambda who, **k: life.correct(intake, who, {"sensitive_skin": True}, "misread", **k),
-            "countersign": lambda who, **k: life.countersignature(intake, who, **k)}[act]
+            "countersign": lambda who, **k: life.countersignature(intake, who, **k),
+            # a further session's treatment record: who may record it is checked before the visit is even read
+            "treat": lambda who, **k: Visits(life).record("v-not-read", who, {}, **k)}[act]
     with pytest.raises(AuthenticationError, match="front-desk staff"):
         call(FRONT_DESK)
     with pytest.raises(AuthenticationError, match="only spatel's own PIN"):

@@ -197,6 +197,12 @@ class Reader:
     async def answer(self, screen: Screen, hint: str) -> None:
         """Answers the question where the keyboard is, as the hint says."""
         question, rows = self.focused_question(screen)
+        for _ in range(40):  # the keyboard moved below the view and the view has not scrolled to it yet: look again
+            if question is not None:
+                break
+            await self.pilot.pause(0.025)
+            screen = read(self.pilot)
+            question, rows = self.focused_question(screen)
         if question is None:
             raise AssertionError(f"nothing to do: the hint says {hint!r}; the screen:\n" + "\n".join(screen.rows))
         wanted = self.answers.get(question.id)
