@@ -78,6 +78,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     credentials.add_arguments(p)
     p.set_defaults(handler=cmd_export)
 
+    p = actions.add_parser("show", help="one visit for the practitioner: what came of the re-screen, the changes "
+                           "the client reported, the findings, and the course's earlier sessions")
+    p.add_argument("visit", metavar="VISIT")
+    p.set_defaults(handler=cmd_show)
+
     p = actions.add_parser("list", help="a client's course: every session so far and the next one's earliest day")
     p.add_argument("client", metavar="CLIENT|ID")
     p.add_argument("--json", action="store_true", help="print the visits as JSON")
@@ -191,6 +196,35 @@ def cmd_export(args: argparse.Namespace) -> int:
         store.visits.export(args.visit, args.format, staff=who.staff_id, device=who.device, deliver=deliver)
     if args.out:
         print(f"Wrote {args.out} ({args.format}).", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """intake records visit show VISIT"""
+    from intake.questionnaire import localize
+    from intake.records.export import shown_answer
+
+    store, visits, _ = _open(args)
+    with store:
+        visit = store.visits.load(args.visit)
+        state = visits.state(visit.course_id)
+        changes = visits.changes(visit)
+        questionnaire, language = visits.life.engine.questionnaire, visits.life.engine.language
+        out = [_line(visit) + f" (course {visit.course_id}, started by {visit.started_by} on {visit.device})"]
+        out += [f"  - {reason}" for reason in visit.outcome.get("reasons", [])]
+        if visit.answers is not None:
+            out.append("  Changes the client reported since the consultation:" if changes else
+                       "  The client said nothing has changed since their last session.")
+        for question_id, before, now in changes:
+            question = questionnaire.by_id[question_id]
+            label = localize(question.label, language)
+            was = shown_answer(questionnaire, question, before, language) if before is not None else "(not given)"
+            is_now = shown_answer(questionnaire, question, now, language) if now is not None else "(not given)"
+            out.append(f"  >> {label}: {was} -> {is_now}")
+        for finding in (visit.assessment or {}).get("findings", []):
+            out.append(f"  [{finding['severity']}] {finding['practitioner_message']}")
+        out += course_lines(visits, state)
+    print("\n".join(out))
     return EXIT_OK
 
 

@@ -142,6 +142,17 @@ class Visits:
         client_id = self.store.load_intake(course_id).client_id or ""
         return next((v for v in self.store.visits.of_client(client_id) if v.status == "open"), None)
 
+    def changes(self, visit: Visit) -> list[tuple[str, Any, Any]]:
+        """What the client reported as changed at a visit: (question id, the consultation's answer, the visit's),
+        for each question asked again whose answer differs (nothing when they said nothing has changed)."""
+        if not visit.answers:
+            return []
+        course = self.state(visit.course_id).course
+        rescreen = self.life.engine.rescreen
+        now = rescreen.visit_answers(course.answers, visit.answers)
+        return [(qid, course.answers.get(qid), now.get(qid)) for qid in rescreen.asked_again
+                if course.answers.get(qid) != now.get(qid)]
+
     def assess(self, visit: Visit, answers: Mapping[str, Any]) -> Assessment:
         """The visit's answers assessed with every rule, dated to the visit (raises InvalidRecordError)."""
         course = self.state(visit.course_id).course

@@ -87,3 +87,21 @@ def test_visit_acts_need_a_credential_and_refusals_write_nothing(staffed, capsys
                     write(desk, "a.json", rescreen_answers(False))) == 1
     assert "there is no visit v-nosuchvisit" in capsys.readouterr().err
     assert _trail(desk) == head
+
+
+def test_the_practitioner_sees_the_changes_reported_and_the_earlier_sessions(staffed, capsys, monkeypatch):
+    desk = staffed
+    intake = _countersigned(desk, capsys, monkeypatch)
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "start", intake, "--date", "2026-12-20") == 0
+    visit = re.search(r"Visit (v-\w+)", capsys.readouterr().out).group(1)
+    asked_again = set(ENGINE.rescreen.asked_again)
+    given = {**baseline(ENGINE), "retinoids": "stopped", "retinoids_last_use": "2026-12-01"}
+    answers = write(desk, "changed.json", rescreen_answers(True, {k: v for k, v in given.items() if k in asked_again}))
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "rescreen", visit, "--answers", answers) == 0
+    capsys.readouterr()
+    assert main(["records", "visit", "show", visit]) == 0
+    shown = capsys.readouterr().out
+    assert "Changes the client reported since the consultation:" in shown
+    assert re.search(r">> .*retinoid.*: No -> Yes, but I have stopped", shown), shown
+    assert re.search(r">> When did you last use them\?: \(not given\) -> ", shown), shown
+    assert "Session 1 on 2026-11-20: the consultation" in shown
