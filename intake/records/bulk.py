@@ -7,6 +7,8 @@ The folder holds:
   url|version), one DocumentReference per sealed PDF (its attachment's url is the PDF's path in the
   folder, with size, SHA-1 hash as FHIR asks, and the SHA-256 as an identifier);
 - `questionnaire.json`: the FHIR Questionnaire the responses reference;
+- `rescreen-questionnaire.json`: the re-screen's Questionnaire, when further sessions are exported (each a
+  Procedure `partOf` its course, with its re-screen's QuestionnaireResponse, in the Bundle);
 - `records/<intake id>.json`: each intake as `intake records export --format json` gives it;
 - `documents/<intake id>/<file>.pdf`: the stored sealed PDFs, byte for byte (checked against their SHA-256);
 - `not-in-bundle.jsonl`: intakes answered with questions the current questionnaire no longer has
@@ -29,7 +31,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,8 @@ class BulkReport:
     documents: int = 0
     #: intakes whose answers the current questionnaire cannot express in FHIR (their JSON record is exported)
     left_out: int = 0
+    #: further sessions of the courses exported (each a Procedure, with its re-screen's QuestionnaireResponse)
+    visits: int = 0
 
 
 def _urn(kind: str, key: str) -> str:
@@ -127,6 +131,26 @@ def document_reference(intake: IntakeView, info, pdf: bytes, path: str, subject:
     if subject:
         resource["subject"] = subject
     return resource
+
+
+def visit_entries(store, intake: IntakeView, subject: dict[str, Any] | None,
+                  entry: Callable[[dict[str, Any], str], None]) -> int:
+    """Adds the further sessions of the course an intake started (each a Procedure and its re-screen's
+    QuestionnaireResponse, referring to the client's Patient); returns how many."""
+    from intake.course.export import procedure, rescreen_response
+
+    if intake.status != "signed" or not intake.client_id:
+        return 0
+    found = [v for v in store.visits.of_client(intake.client_id) if v.course_id == intake.intake_id]
+    for visit in found:
+        resources = [procedure(store.engine, visit)]
+        if visit.answers is not None:
+            resources.append(rescreen_response(store.engine, visit))
+        for resource in resources:
+            if subject:
+                resource["subject"] = dict(subject)
+            entry(resource, _urn(resource["resourceType"], visit.visit_id))
+    return len(found)
 
 
 def export_bulk(store, scope: ExportScope, folder: Path, *, staff: str, device: str) -> BulkReport:
@@ -219,14 +243,21 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
 
             for kind in sorted({d.kind for d in intake.documents if d.kept}):
                 store.reprint(intake_id, kind=kind, staff=staff, device=device, deliver=deliver)
+        report.visits += visit_entries(store, intake, subject, entry)
     bundle.write(b"\n]}\n")
     written("bundle.json", bundle.close())
+    if report.visits:
+        rescreen = engine.rescreen.questionnaire
+        written("rescreen-questionnaire.json", _write_file(folder / "rescreen-questionnaire.json", _json_bytes(
+            fhir_questionnaire(rescreen, language, publisher=engine.config.clinic.get("name"),
+                               policy=engine.config.age_policy))))
     if left_out is not None:
         written("not-in-bundle.jsonl", left_out.close())
     report.clients = len(seen_clients)
     manifest = {"format": BULK_FORMAT, "exported_at": exported_at, "scope": scope.describe(),
                 "client": scope.client_id, "since": scope.since, "until": scope.until, "intakes": report.intakes,
-                "clients": report.clients, "documents": report.documents, "intake_list_sha256": listed.hexdigest(),
+                "clients": report.clients, "documents": report.documents, "visits": report.visits,
+                "intake_list_sha256": listed.hexdigest(),
                 "not_in_bundle": report.left_out,
                 "not_in_bundle_list": "not-in-bundle.jsonl" if report.left_out else None}
     written("manifest.json", _write_file(folder / "manifest.json", _json_bytes(manifest)))

@@ -151,3 +151,31 @@ def test_the_command_line_export(config_path, clinic, engine, tmp_path, capsys, 
     assert "is not a date" in capsys.readouterr().err and not (tmp_path / "x").exists()
     assert main(["--config", str(config_path), "records", "export", "--format", "json"]) == 1
     assert "name the intake to export" in capsys.readouterr().err
+
+
+def test_further_sessions_are_procedures_of_their_course_with_their_rescreen(store, engine, clinic_store, tmp_path):
+    from fhir.resources.R4B.bundle import Bundle
+    from fhirclient.models.bundle import Bundle as ClientBundle
+
+    course = clinic_store["ana_signed"]
+    visit = store.visits.start(course, visit_date="2026-12-20", staff=STAFF, device="office")
+    store.visits.rescreen(visit.visit_id, answers={"changes_since_last": "nothing_changed"},
+                          assessment={"verdict": "suitable"}, outcome="ready", reasons=[], until=None, staff=STAFF,
+                          device="office")
+    folder = tmp_path / "export"
+    report = export_bulk(store, ExportScope(), folder, staff=STAFF, device="office")
+    assert report.visits == 1
+    bundle = _bundle(folder)
+    Bundle.model_validate(bundle)
+    ClientBundle(copy.deepcopy(bundle), strict=True)
+    resources = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    (procedure,) = [r for r in resources.values() if r["resourceType"] == "Procedure"]
+    assert procedure["partOf"][0]["identifier"]["value"] == course and procedure["status"] == "preparation"
+    assert resources[procedure["subject"]["reference"]]["name"][0]["text"] == "Ana Lima"
+    rescreen = json.loads((folder / "rescreen-questionnaire.json").read_text(encoding="utf-8"))
+    (response,) = [r for r in resources.values() if r["resourceType"] == "QuestionnaireResponse"
+                   and r["questionnaire"].startswith(rescreen["url"])]
+    assert response["item"][0]["item"][0]["answer"][0]["valueCoding"]["code"] == "nothing_changed"
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["visits"] == 1
+    sums = (folder / "SHA256SUMS").read_text(encoding="utf-8")
+    assert "rescreen-questionnaire.json" in sums
