@@ -166,6 +166,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     config = engine.config
     when = parse_signed_at(args.signed_at, config.timezone)
     practitioner = args.practitioner or config.practitioners[0].id
+    person = config.practitioner(practitioner)
+    if person is None:
+        known = ", ".join(p.id for p in config.practitioners)
+        raise InputFileError(f"--practitioner {practitioner} is not in the configuration; choose one of: {known}.")
     decision, reason = "none", ""
     if args.override is not None:
         decision, reason = "override", args.override
@@ -200,7 +204,6 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else config.path("documents", "out_dir", "intake-documents")
     paths = packet.write(out)
     print(f"{name}, record {packet.record_id}: {verdict_text(assessment)}")
-    person = config.practitioner(practitioner)
     note = "" if args.practitioner else " (the first practitioner in the configuration; choose with --practitioner)"
     print(f"Countersigned by {person.name}{note}" + (f", decision: {decision.replace('_', ' ')}"
                                                      if decision != "none" else ""))

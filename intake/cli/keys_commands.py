@@ -92,7 +92,7 @@ def _register_rotate(actions: argparse._SubParsersAction) -> None:
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     """intake keys rotate"""
     from intake.config import load_config
-    from intake.records.rotate import rotate_data_key
+    from intake.records.sqlite.rotate import rotate_data_key
 
     config = load_config(args.config)
     device = config.section("kiosk").get("device") or "this computer"

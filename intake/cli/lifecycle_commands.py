@@ -128,12 +128,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     from intake.cli.output import format_problems, print_json
     from intake.engine import Engine
     from intake.records import fhirimport
+    from intake.validation import Problem
 
     engine = Engine.load(args.config)
     records, refused = [], False
     for file in args.files:
         record = read_record(file)
-        problems = []
+        problems: list[Problem] = []
         if fhirimport.is_response(record):  # a FHIR QuestionnaireResponse: its answers, validated the same
             record, problems = fhirimport.answers_record(engine, record)
         problems = problems or engine.validate(record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -52,7 +53,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     device = device_name(config)
     if args.visit:
         return _ask_visit(engine, args.visit, device)
-    out_dir = config.path("documents", "out_dir", "intake-documents")
+    out_dir = config.path("documents", "out_dir") or Path("intake-documents")
     with Store.open(config, engine=engine) as store:
         session = AskSession(engine, QuestionaryPrompter(), store, PacketRenderer(engine),
                              staff=_staff_name(args.staff), device=device, out_dir=out_dir)

@@ -71,18 +71,20 @@ def cmd_start(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     from intake.config import config_path
+    from intake.tui.app import IntakeApp
 
+    app_class: type[IntakeApp] = IntakeApp
     if _web_driver():
-        from intake.tui.web import WebIntakeApp as IntakeApp
-    else:
-        from intake.tui.app import IntakeApp
+        from intake.tui.web import WebIntakeApp
+
+        app_class = WebIntakeApp
 
     path = config_path(args.config)
     if not path.is_file():
         from intake.errors import DataFileError, FileProblem
 
         raise DataFileError(path, [FileProblem("(file)", "no such file", "check the --config path")])
-    app = IntakeApp(lambda: load_engine(path), open_session, clinic=_clinic_name(path), kiosk=not args.staff_desk)
+    app = app_class(lambda: load_engine(path), open_session, clinic=_clinic_name(path), kiosk=not args.staff_desk)
     app.run()
     if app.session is not None:
         app.session.close()

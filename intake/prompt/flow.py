@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Rendere
 from intake.lifecycle.auth import Authenticated
 from intake.prompt.keyed import labelled, yes_no
 from intake.prompt.practitioner import PractitionerPart
+from intake.prompt.prompter import typed_text
 from intake.prompt.review import consultation_text, review, show_information
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
@@ -170,8 +172,8 @@ class AskSession:
                 self.stopped = stop
                 return answers
             answers = walker.ask_step(step, answers, index + 1, len(steps),
-                                      on_answer=lambda partial, step=step: self.save(step, partial, step.id),
-                                      stop_when=lambda partial, step=step: self.stops_after(step, partial),
+                                      on_answer=functools.partial(self._save_within, step),
+                                      stop_when=functools.partial(self.stops_after, step),
                                       offered=self.offered)
             self.save(step, answers, steps[index + 1].id if index + 1 < len(steps) else None)
             if self.stops_after(step, answers):
@@ -227,6 +229,10 @@ class AskSession:
                           f"`intake ask --resume {intake.intake_id}` carries on with every question.")
         return False
 
+    def _save_within(self, step, answers: dict[str, Any]) -> None:
+        """Keeps a step's answers so far in the draft, resuming at that same step."""
+        self.save(step, answers, step.id)
+
     def save(self, step, answers: dict[str, Any], next_step: str | None) -> None:
         """Keeps one step's answers in the draft."""
         assert self.intake is not None
@@ -262,7 +268,7 @@ class AskSession:
                 return f"Please type your name as you gave it: {name}"
             return True
 
-        typed = self.prompter.text(key, "Type your full name to sign", validate=check)
+        typed = typed_text(self.prompter, key, "Type your full name to sign", validate=check)
         return self.lifecycle.typed_signature(intake, kind, typed)
 
     def _deferral_letter(self, intake: Intake) -> Packet | None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from intake.errors import IntakeError, InvalidRecordError
 from intake.lifecycle.auth import Authenticated, AuthenticationError
 from intake.prompt.keyed import labelled
+from intake.prompt.prompter import typed_text
 from intake.questionnaire import localize
 from intake.text import check_reason
 
@@ -82,8 +83,8 @@ class PractitionerPart:
             self.prompter.say(f"Intake {intake.intake_id} is saved as submitted with the client's signatures; "
                               f"continue it with `intake ask --resume {intake.intake_id}` once cleared.")
             return False
-        reason = self.prompter.text("reason", "Reason (what was obtained, or why)", validate=_reason_check)
-        supersede = self.prompter.text("supersede", "This replaces the decision that stands. Why?",
+        reason = typed_text(self.prompter, "reason", "Reason (what was obtained, or why)", validate=_reason_check)
+        supersede = typed_text(self.prompter, "supersede", "This replaces the decision that stands. Why?",
                                        validate=_reason_check) if standing is not None else None
         self.life.decide(intake, who, decision, reason, practitioner_id=practitioner_id, supersede=supersede)
         return True
@@ -98,7 +99,7 @@ class PractitionerPart:
         question_id = self.prompter.choose("correct_question", "Which answer needs correcting?", labelled([
             (q.id, f"{localize(q.label, language)} — {walker.shown(q, answers[q.id])}") for q in shown]))
         changes = {question_id: walker.ask_question(questionnaire.by_id[question_id], answers)}
-        reason = self.prompter.text("correct_reason", "Why is it corrected? (kept with the record)",
+        reason = typed_text(self.prompter, "correct_reason", "Why is it corrected? (kept with the record)",
                                     validate=_reason_check)
         while True:
             try:

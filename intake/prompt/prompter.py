@@ -234,3 +234,10 @@ class QuestionaryPrompter(LinePrompter):
         if secret:
             return str(self._ask(self._q.password(prompt)))
         return str(self._ask(self._q.text(prompt, multiline=multiline, instruction="\n>" if multiline else None)))
+
+
+def typed_text(prompter: Prompter, key: str, message: str, *, validate: Validate | None = None) -> str:
+    """A text prompt with no earlier answer to keep: always what was typed."""
+    answer = prompter.text(key, message, validate=validate)
+    assert not isinstance(answer, Kept), "KEEP is only offered with keep="  # an invariant of Prompter.text
+    return answer

@@ -6,6 +6,7 @@ nothing scrolls off a small screen before it is read; dates read in the clinic's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,7 @@ def review(session: AskSession, walker: Walker, answers: dict[str, Any]) -> dict
         index = next(i for i, s in enumerate(steps) if s.id == step_id)
         step = steps[index]
         answers = walker.ask_step(step, answers, index + 1, len(steps),
-                                  stop_when=lambda partial, step=step: session.stops_after(step, partial))
+                                  stop_when=functools.partial(session.stops_after, step))
         session.save(step, answers, None)
         if session.stops_after(step, answers):
             session.stopped = session.kind_stop(answers)

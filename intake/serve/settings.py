@@ -142,16 +142,17 @@ class ServeSettings:
 
     def ssl_context(self) -> ssl.SSLContext | None:
         """The server's TLS context (TLS 1.2 or newer), or None without TLS."""
-        if not self.tls:
+        cert_file, key_file = self.cert_file, self.key_file
+        if cert_file is None or key_file is None:  # no TLS: both are set or neither is
             return None
-        for path in (self.cert_file, self.key_file):
+        for path in (cert_file, key_file):
             if not path.is_file():
                 raise IntakeError(f"serve: the TLS file {path} does not exist; check serve.tls_cert_file and "
                                   "serve.tls_key_file.")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         try:
-            context.load_cert_chain(self.cert_file, self.key_file)
+            context.load_cert_chain(cert_file, key_file)
         except (ssl.SSLError, OSError) as exc:
             raise IntakeError(f"serve: the TLS certificate {self.cert_file} and key {self.key_file} cannot be "
                               f"used ({exc.__class__.__name__}: {exc}); both must be PEM and belong together."

@@ -182,7 +182,7 @@ class TabletServer(Server):
 
     # -- the wizard -------------------------------------------------------------------------------
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         if not self._origin_ok(request):
             log.warning("refused a websocket from origin %r", request.headers.get("Origin"))
             raise web.HTTPForbidden(text="This page may only be opened from the clinic's own server.")
@@ -242,7 +242,8 @@ class TabletServer(Server):
             if kind == "ping":
                 await websocket.send_json(["pong", data])
                 continue
-            self.admission.touch(app_service)
+            if isinstance(app_service, WizardProcess):  # every session here is one (the signature is the base's)
+                self.admission.touch(app_service)
             if kind == "stdin" and isinstance(data, str):
                 await app_service.send_bytes(data.encode("utf-8", "replace"))
             elif kind == "resize" and isinstance(data, dict):

@@ -14,6 +14,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
+from intake.errors import IntakeError
 from intake.tui.clock import Clock, SystemClock
 from intake.tui.device import KEYBOARD, Device
 from intake.tui.flow import LATER_SCREENS, Flow
@@ -79,7 +80,21 @@ class IntakeApp(App[int]):
         self._ready_event = asyncio.Event()
         self.step_screens = StepScreens(self)
         if kiosk:
-            self.ALLOW_SELECT = False
+            # Textual declares ALLOW_SELECT a ClassVar but reads it from the app instance (self.app.ALLOW_SELECT);
+            # a kiosk turns selection off for this app only, not for every IntakeApp.
+            self.ALLOW_SELECT = False  # type: ignore[misc]
+
+    def staff_guard(self) -> StaffGuard:
+        """The staff PIN check; IntakeError (shown as a message) before the configuration is loaded."""
+        if self.pin_guard is None:
+            raise IntakeError("The staff PIN check is not loaded yet: wait for the start screen.")
+        return self.pin_guard
+
+    def wizard_text(self, name: str) -> Any:
+        """One of the wizard's loaded texts (e.g. 'review'); IntakeError before they are loaded."""
+        if self.texts is None:
+            raise IntakeError("The wizard's texts are not loaded yet: wait for the start screen.")
+        return self.texts[name]
 
     # -- start-up -------------------------------------------------------------------------------
 
@@ -115,10 +130,10 @@ class IntakeApp(App[int]):
         worker = event.worker
         if worker.group == "warm-up" and worker.is_finished:
             settle_memory(freeze=True)
-            if event.state == WorkerState.ERROR:  # e.g. no document seal yet: say so before anyone signs
+            if event.state == WorkerState.ERROR and worker.error is not None:  # e.g. no document seal yet
                 self.notify(explain(worker.error), title="Documents cannot be made yet", severity="warning",
                             markup=False, timeout=60)
-        elif worker.group == "flow" and event.state == WorkerState.ERROR:
+        elif worker.group == "flow" and event.state == WorkerState.ERROR and worker.error is not None:
             self.notify(explain(worker.error), title="Sorry, something went wrong", severity="error", markup=False,
                         timeout=20)
             self.run_worker(self.reset_to_welcome(privacy=False), group="reset", exclusive=True)
@@ -205,7 +220,7 @@ class IntakeApp(App[int]):
         elif policy == "lock":
             from intake.tui.screens.handback import PinScreen
 
-            self.push_screen(PinScreen(self.pin_guard, self.clinic, "Locked: enter the staff PIN to carry on",
+            self.push_screen(PinScreen(self.staff_guard(), self.clinic, "Locked: enter the staff PIN to carry on",
                                        cancel_label="Close this intake", idle="ignore"), self._unlocked)
         else:
             self.run_worker(self.reset_to_welcome(privacy=True), group="reset", exclusive=True)

@@ -93,7 +93,7 @@ class Flow:
         """Asks for the staff PIN."""
         from intake.tui.screens.handback import PinScreen
 
-        member = await self.show(PinScreen(self.app.pin_guard, self.app.clinic, title))
+        member = await self.show(PinScreen(self.app.staff_guard(), self.app.clinic, title))
         if member:
             self.session.unlocked_by(member if not isinstance(member, bool) else None)
         return bool(member)
@@ -196,7 +196,7 @@ class Flow:
                     return
                 stage, index = "steps", session.first_problem_step() or 0
             elif stage == "review":
-                result = await self.show(ReviewScreen(session, app.clinic, app.texts["review"]))
+                result = await self.show(ReviewScreen(session, app.clinic, app.wizard_text("review")))
                 if result.action == "staff":
                     await self.staff_interrupt()
                 elif result.action == "edit":
@@ -211,7 +211,7 @@ class Flow:
                         # A deferral is explained by the practitioner, not the tablet: nothing to sign.
                         stage = "submit" if session.state.assessment.verdict == "defer" else "information"
             elif stage == "information":
-                choice = await self.show(InformationScreen(app.clinic, app.texts["information"],
+                choice = await self.show(InformationScreen(app.clinic, app.wizard_text("information"),
                                                            session.state.assessment.aftercare))
                 if choice == "staff":
                     await self.staff_interrupt()
@@ -222,7 +222,7 @@ class Flow:
             elif stage == "submit":
                 stage = "handback" if self.attempt(session.submit) else "review"
             elif stage == "handback":
-                await self.show(HandbackScreen(app.clinic, app.texts["handback"]))
+                await self.show(HandbackScreen(app.clinic, app.wizard_text("handback")))
                 if await self.unlock():
                     await self.practitioner()
                     return
@@ -312,7 +312,7 @@ class Flow:
         session, app = self.session, self.app
         name, capacity, _ = session.signer()
         photo = stage == "photo"
-        texts = app.texts["photo_signature" if photo else "signature"]
+        texts = app.wizard_text("photo_signature" if photo else "signature")
         statement: list[str] = []
         if not await self.attempt_async(lambda: statement.append(
                 session.statement(session.statement_kind("photo_consent" if photo else "consent", capacity)))):
@@ -364,7 +364,7 @@ class Flow:
         session, app = self.session, self.app
         rendering: list[asyncio.Future] = []
 
-        def countersign(review: Review) -> Awaitable[Any]:
+        def countersign(review: Review) -> Awaitable[Any] | None:
             """Keeps the countersignature and starts the render at once, in a worker thread, before the
             practitioner's screen closes; when the documents were laid out ahead for it, that screen waits a
             moment for them (only the seal is left) instead of showing the rendering screen. Raises what

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from intake.errors import IntakeError
 
@@ -39,13 +39,13 @@ _STOPPED = ("The document renderer stopped unexpectedly. Press Try again; if it 
             "and restart intake.")
 
 
-def send_frame(stream: BinaryIO, data: bytes) -> None:
+def send_frame(stream: IO[bytes], data: bytes) -> None:
     """Writes one length-prefixed frame and flushes it."""
     stream.write(_HEADER.pack(len(data)) + data)
     stream.flush()
 
 
-def receive_frame(stream: BinaryIO) -> bytes:
+def receive_frame(stream: IO[bytes]) -> bytes:
     """Reads one length-prefixed frame.
 
     Raises:
@@ -148,17 +148,17 @@ class RenderProcess(RendererRequests):
         self.renders_per_process = renders_per_process
         self.log_path = log_path
         self._lock = threading.Lock()
-        self._child: subprocess.Popen | None = None
+        self._child: subprocess.Popen[bytes] | None = None
         self._renders = 0
 
-    def _start(self) -> subprocess.Popen:
+    def _start(self) -> subprocess.Popen[bytes]:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 - child owns it
         try:
             return subprocess.Popen([sys.executable, "-m", "intake.tui.render_worker", self.config_source],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
         finally:
-            if log is not subprocess.DEVNULL:
+            if not isinstance(log, int):  # a file we opened, not subprocess.DEVNULL
                 log.close()
 
     def exchange(self, request: bytes) -> bytes:
@@ -174,12 +174,13 @@ class RenderProcess(RendererRequests):
             child = self._child
             operation = request_operation(request)
             try:
+                to_child, from_child = _pipes(child)
                 if self._forget:
                     self._forget = False
-                    send_frame(child.stdin, encode_request("forget"))
-                    receive_frame(child.stdout)
-                send_frame(child.stdin, request)
-                answer = receive_frame(child.stdout)
+                    send_frame(to_child, encode_request("forget"))
+                    receive_frame(from_child)
+                send_frame(to_child, request)
+                answer = receive_frame(from_child)
             except (OSError, EOFError, ValueError):
                 self._stop()
                 raise IntakeError(_STOPPED) from None
@@ -214,7 +215,8 @@ class RenderProcess(RendererRequests):
         child, self._child = self._child, None
         if child is not None:
             try:
-                child.stdin.close()
+                if child.stdin is not None:
+                    child.stdin.close()
                 child.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
                 child.kill()
@@ -284,6 +286,13 @@ def renderer_log_path() -> Path | None:
     except OSError:
         return None
     return state / "renderer.log"
+
+
+def _pipes(child: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+    """The child's stdin and stdout; a child started without them counts as stopped (OSError)."""
+    if child.stdin is None or child.stdout is None:
+        raise OSError("the render child has no pipes")
+    return child.stdin, child.stdout
 
 
 def documents_in_a_child_process() -> Any:

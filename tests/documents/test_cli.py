@@ -102,6 +102,15 @@ def test_an_invalid_record_writes_nothing(desk, capsys):
     assert not (desk / "docs").exists()
 
 
+def test_an_unknown_practitioner_is_refused_and_nothing_is_written(desk, capsys):
+    args = ["render", str(EXAMPLES / "suitable.json"), "--typed-name", "Maria Okonkwo-Smith",
+            "--practitioner", "nobody-here", "--out", "docs"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "--practitioner nobody-here is not in the configuration" in err
+    assert not (desk / "docs").exists()
+
+
 def test_a_consent_without_a_signature_is_refused(desk, capsys):
     assert main(["render", str(EXAMPLES / "caution.json"), "--out", "docs"]) == 1
     assert "needs the client's signature" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Label, ProgressBar, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
 
 from intake.questionnaire import Step
 from intake.tui.device import device_of
@@ -35,7 +35,7 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
     "dismiss" (give up this screen, e.g. an unanswered PIN prompt), or "ignore".
     """
 
-    IDLE: ClassVar[str] = "reset"
+    IDLE: str = "reset"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f9", "staff", "Staff", show=False)]
 
     def action_staff(self) -> None:
@@ -48,7 +48,8 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
         """Keeps text cursors still when the app asks for it (snapshots); subclasses' on_mount also runs."""
         if not getattr(self.app, "cursor_blink", True):
             for widget in self.query("Input, TextArea"):
-                widget.cursor_blink = False
+                if isinstance(widget, Input | TextArea):
+                    widget.cursor_blink = False
 
     def draft(self) -> tuple[Step, Mapping[str, Any]] | None:
         """What was typed on this screen but not yet saved: (step, answers), if anything."""
@@ -82,7 +83,7 @@ class MessageScreen(WizardScreen[ResultType]):
         texts: 'title' and 'message'.
     """
 
-    IDLE: ClassVar[str] = "ignore"
+    IDLE: str = "ignore"
     #: True where the client is done and the message ends with what to do, in the device's words (hand back).
     HAND_BACK: ClassVar[bool] = False
 

@@ -77,7 +77,11 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
         self.session = session
         self.clinic = clinic
         self.clock = clock
-        self.assessment = session.state.assessment
+        assessment = session.state.assessment
+        if assessment is None:  # the flow shows this screen only after the answers are assessed
+            raise IntakeError("The answers are not assessed yet: finish the questions before the practitioner's "
+                              "review.")
+        self.assessment = assessment
         self.history = session.decision_history()  # what is recorded already (a decision may stand)
         self.standing = self.history[0] != "none"
         self.kept = dict(session.state.practitioner_draft or {})

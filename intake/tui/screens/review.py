@@ -124,7 +124,7 @@ class ReviewScreen(WizardScreen[ReviewResult]):
         """Moves the focus to the next or previous answer (stops at the first and the last)."""
         rows = list(self.query(AnswerRow))
         if self.focused in rows:
-            index = rows.index(self.focused) + delta  # type: ignore[arg-type]
+            index = rows.index(self.focused) + delta
             if 0 <= index < len(rows):
                 rows[index].focus()
 
@@ -134,7 +134,7 @@ class ReviewScreen(WizardScreen[ReviewResult]):
         if self.focused not in rows:
             return
         per_page = max(1, self.query_one("#review-body", VerticalScroll).content_region.height // 3)  # 3 rows each
-        index = min(max(rows.index(self.focused) + delta * per_page, 0), len(rows) - 1)  # type: ignore[arg-type]
+        index = min(max(rows.index(self.focused) + delta * per_page, 0), len(rows) - 1)
         rows[index].focus(scroll_visible=False)
         rows[index].scroll_visible(top=True, animate=False)
 

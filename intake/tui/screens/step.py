@@ -368,7 +368,7 @@ class StepScreen(WizardScreen[StepResult]):
         if not problems or self._kind_stop():
             self._leave(StepResult("next", dict(self.working)))
             return
-        by_field = {}
+        by_field: dict[str, str] = {}
         for problem in problems:
             by_field.setdefault(problem.field, problem.message)
         first = None

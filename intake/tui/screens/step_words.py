@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from intake.tui.session import IntakeSession
 
 #: The question types with a hint of their own.
-_HINTED: dict[str, StepFocus] = {kind: kind for kind in (  # type: ignore[misc]
+_HINTED: dict[str, StepFocus] = {kind: kind for kind in (
     "yes_no", "choice", "multi_choice", "acknowledgement", "text", "date", "long_text")}
 
 

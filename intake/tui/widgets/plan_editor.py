@@ -97,7 +97,7 @@ class PlanEditor(Vertical):
         most = max(interval_range["max"], least)
         if interval is None or not least <= interval <= most:
             problems.append(f"Weeks between sessions: choose {least} to {most}.")
-        if problems:
+        if problems or sessions is None or interval is None:  # a missing number is already a problem
             return None, problems
         deepest = max((a.depth_max for a in areas), default=0.25)
         return TreatmentPlan(tuple(areas), int(sessions), int(interval), self.plan.maintenance_months,
