@@ -67,6 +67,14 @@ class RecordStore(Protocol):
         """Lets go of the store (committed work is already kept)."""
         ...
 
+    def __enter__(self) -> RecordStore:
+        """The store itself, closed when the `with` block ends."""
+        ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Closes the store."""
+        ...
+
     # -- drafts and intakes ---------------------------------------------------------------------------
 
     def start_intake(self, *, staff: str, device: str, consultation_date: str,
