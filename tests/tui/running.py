@@ -10,9 +10,11 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future
+from contextlib import suppress
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from intake.tui.app import IntakeApp
 from intake.tui.flow import Flow
@@ -73,19 +75,32 @@ class RunningApp:
         self.thread.join(10)
 
 
+async def _finished(app: IntakeApp, group: str) -> None:
+    """Waits until the app's workers of a group have ended."""
+    for worker in [w for w in app.workers if w.group == group and not w.is_finished]:
+        with suppress(WorkerCancelled, WorkerFailed):
+            await worker.wait()
+
+
 async def client_at(pilot: Pilot, answers: Mapping[str, Any], step_id: str) -> StepScreen:
     """A new client whose answers to the steps before `step_id` are saved, on that step's screen (the flow runs
     from there as after a resume); whoever was on screen before is forgotten first, their draft kept."""
     app = pilot.app
+    await _finished(app, "reset")  # a reset still under way (the last client's) would forget this one
     await app.reset_to_welcome(privacy=False)
     await wait_for(pilot, WelcomeScreen)
+    # The welcome's flow forgets the client as it ends: it must have ended before this client begins, or it
+    # forgets them (a loaded run once began the client first, and the flow then found no intake open).
+    for worker in app.workers.cancel_group(app, "flow"):
+        with suppress(WorkerCancelled, WorkerFailed):
+            await worker.wait()
+    await _finished(app, "reset")
     session = app.session
     index = session.step_index(step_id)
     session.begin()
     for number, step in enumerate(session.steps[:index]):
         own = {q.id: answers[q.id] for q in step.questions if q.id in answers}
         session.save_step(step, own, session.steps[number + 1].id)
-    app.workers.cancel_group(app, "flow")
     app.run_worker(Flow(app).client(Resumption("steps", index)), group="flow", exclusive=True, exit_on_error=False)
     for _ in range(400):
         screen = app.screen
