@@ -1,0 +1,178 @@
+"""A throwaway PostgreSQL server for the tests: one cluster per test process, a fresh database per test.
+
+The cluster is made with the server package's own initdb in a new folder under the system's temporary folder,
+listens only on a unix socket in that folder (listen_addresses = ''), runs without fsync, and is stopped and
+removed when the test session ends. PostgreSQL refuses to run as root: as root the cluster belongs to a system
+user made for it (`intake-pgtest`, created when missing) and the server's programs run through `runuser`.
+
+If the server cannot start, the tests that need it fail with the reason (never skip): the server comes from the
+Debian `postgresql` package that .ci/system-deps installs.
+
+Use the fixtures in a test module by importing them (their names carry `_fixture`, so a test's parameter does not
+shadow the import):
+
+    from tests.records.pgserver import pg_database_fixture, pg_server_fixture  # noqa: F401 (fixtures)
+
+    def test_something(pg_database): ...        # a DSN of a new, empty database
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+USER = "intake-pgtest"
+#: The role of the server's owner (initdb -U), allowed in without a password over the socket.
+SUPERUSER = "postgres"
+#: A role that must give its password (scram-sha-256), for the tests of a wrong password.
+PASSWORD_ROLE = "intake_pw"
+PORT = 5432
+SETTINGS = """
+listen_addresses = ''
+unix_socket_directories = '{socket}'
+port = {port}
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 40
+shared_buffers = 16MB
+max_wal_size = 256MB
+log_min_messages = warning
+"""
+HBA = f"""
+local all {PASSWORD_ROLE} scram-sha-256
+local all all trust
+"""
+
+
+class ServerError(RuntimeError):
+    """The throwaway server could not be made or started (the reason is in the message)."""
+
+
+def bin_dir() -> Path:
+    """The folder of initdb and pg_ctl: on PATH, else the newest /usr/lib/postgresql/N/bin."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    if not candidates:
+        raise ServerError("PostgreSQL's initdb was not found (on PATH or in /usr/lib/postgresql/*/bin): install the "
+                          "Debian package `postgresql` (.ci/system-deps does so)")
+    return Path(candidates[-1]).parent
+
+
+def _ensure_user() -> pwd.struct_passwd:
+    """The unprivileged system user the server runs as when the tests run as root (made when missing)."""
+    with contextlib.suppress(KeyError):
+        return pwd.getpwnam(USER)
+    made = subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER],
+                          capture_output=True, text=True)
+    try:
+        return pwd.getpwnam(USER)  # another test process may have made it first
+    except KeyError:
+        raise ServerError(f"could not create the system user {USER} to run PostgreSQL as (it refuses to run as "
+                          f"root): {made.stderr.strip() or made.returncode}") from None
+
+
+class Server:
+    """One throwaway cluster. `start()` makes and starts it; `stop()` stops it and removes its folder."""
+
+    def __init__(self) -> None:
+        self.bin = bin_dir()
+        self.root = Path(tempfile.mkdtemp(prefix="intake-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.as_root = os.geteuid() == 0
+        self._numbers = itertools.count(1)
+
+    def _run(self, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        command = [str(self.bin / argv[0]), *argv[1:]]
+        if self.as_root:
+            command = ["runuser", "-u", USER, "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.root)
+
+    def start(self) -> None:
+        """Makes the cluster and starts the server (waits until it accepts connections)."""
+        if self.as_root:
+            user = _ensure_user()
+            os.chown(self.root, user.pw_uid, user.pw_gid)
+        self.root.chmod(0o700)
+        made = self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
+                         "--locale=C", "--no-sync", "--no-instructions")
+        if made.returncode != 0:
+            raise ServerError(f"initdb failed: {made.stderr.strip() or made.stdout.strip()}")
+        with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+            conf.write(SETTINGS.format(socket=self.root, port=PORT))
+        (self.data / "pg_hba.conf").write_text(HBA, encoding="utf-8")
+        started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start",
+                            timeout=90)
+        if started.returncode != 0:
+            log = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+            raise ServerError(f"the PostgreSQL server did not start: {started.stderr.strip()} {log[-2000:]}")
+
+    def stop(self) -> None:
+        """Stops the server (immediately: nothing of it is kept) and removes its folder."""
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def dsn(self, dbname: str = "postgres", user: str = SUPERUSER, password: str | None = None) -> str:
+        """A libpq connection string to a database of this server over its socket."""
+        text = f"host={self.root} port={PORT} dbname={dbname} user={user}"
+        return text + (f" password={password}" if password else "")
+
+    def sql(self, statement: str, dbname: str = "postgres") -> None:
+        """Runs one statement as the superuser, outside any transaction (CREATE/DROP DATABASE)."""
+        import psycopg
+
+        with psycopg.connect(self.dsn(dbname), autocommit=True) as conn:
+            conn.execute(statement)
+
+    def new_database(self) -> str:
+        """Makes a new, empty database; returns its name."""
+        name = f"test_{os.getpid()}_{next(self._numbers)}"
+        self.sql(f"CREATE DATABASE {name} TEMPLATE template0")
+        return name
+
+    def drop_database(self, name: str) -> None:
+        """Removes a database, ending any connection still open to it."""
+        self.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session", name="pg_server")
+def pg_server_fixture() -> Iterator[Server]:
+    """The test process's throwaway server (started on first use, stopped at the end of the session)."""
+    try:
+        server = Server()
+    except ServerError as exc:
+        pytest.fail(f"PostgreSQL tests cannot run: {exc}", pytrace=False)
+    try:
+        server.start()
+    except (ServerError, OSError, subprocess.SubprocessError) as exc:
+        server.stop()
+        pytest.fail(f"PostgreSQL tests cannot run: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(name="pg_database")
+def pg_database_fixture(pg_server: Server) -> Iterator[str]:
+    """The DSN of a new, empty database of the throwaway server, removed after the test."""
+    name = pg_server.new_database()
+    try:
+        yield pg_server.dsn(name)
+    finally:
+        pg_server.drop_database(name)
