@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from intake.records import anchor, chain, sealing
 from intake.records.chain import Entry
+from intake.records.columns import COLUMNS, DEFAULTS
 from intake.records.crypto import KEY_BYTES, KEY_CHECK, Keyring, key_check_value
 from intake.records.model import Clock, Row, utc_now
 from intake.records.sealing import Digests
@@ -27,25 +28,6 @@ if TYPE_CHECKING:
     from intake.config import ClinicConfig
     from intake.engine import Engine
 
-#: Every column of each table, as the SQLite schema has them (a column not written reads as its default).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "clients": ("id", "identity", "created_at", "erasure_requested_at", "retained_until", "seal"),
-    "search_tokens": ("token", "client_id"),
-    "intakes": ("id", "client_id", "status", "consultation_date", "questionnaire_version", "started_at",
-                "updated_at", "started_by", "device", "step_id", "next_step", "label", "answers", "record",
-                "assessment", "submitted_at", "signed_at", "erased_at", "retained_until", "seal"),
-    "documents": ("id", "intake_id", "kind", "filename", "sha256", "template_versions", "size", "pdf", "created_at",
-                  "staff", "device", "seal"),
-    "signatures": ("id", "data", "at", "staff", "device", "seal"),
-    "staff": ("id", "name", "role", "practitioner_id", "pin_hash", "pin_tag", "active", "created_at", "disabled_at",
-              "seal"),
-    "pin_attempts": ("id", "failures", "locked_until", "seal"),
-    "decisions": ("id", "intake_id", "at", "practitioner_id", "kind", "reason", "staff", "device", "supersedes",
-                  "details", "seal"),
-    "imports": ("id", "intake_id", "at", "seal"),
-    "visits": (*sealing.SEALED["visits"], "seal"),
-}
-DEFAULTS: dict[str, dict[str, Any]] = {"staff": {"active": 1}}
 _KEPT = ("submitted", "deferred", "signed")
 
 
