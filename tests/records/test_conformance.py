@@ -1,4 +1,4 @@
-"""The RecordStore contract, the same tests on both engines: the SQLite store and the in-memory one.
+"""The RecordStore contract, the same tests on every engine: the SQLite store, the in-memory one and PostgreSQL.
 
 Drafts, submission, kept signatures, decisions and corrections' refusals, documents, staff accounts and their
 wrong-PIN counts, the audit trail, search by name and date of birth, erasure and expiry: what the lifecycle and
@@ -15,6 +15,7 @@ from intake.errors import InvalidRecordError
 from intake.records import RecordStore, Store
 from intake.records.errors import RecordNotFoundError, WorkflowError
 from intake.records.memory import MemoryStore
+from intake.records.postgres import PostgresStore
 from intake.records.staff import PinRefused
 from tests.records.conftest import (
     DEVICE,
@@ -28,13 +29,18 @@ from tests.records.conftest import (
     step_answers,
     submit_new,
 )
+from tests.records.pgserver import pg_database_fixture, pg_server_fixture  # noqa: F401 (fixtures)
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(params=["sqlite", "memory", "postgresql"])
 def any_store(request, clinic, engine, clock):
-    """Each test runs once on the SQLite store and once on the in-memory one."""
+    """Each test runs on the SQLite store, the in-memory one, and PostgreSQL (a throwaway server's new database)."""
     if request.param == "sqlite":
         with Store.open(clinic, clock=clock, engine=engine) as opened:
+            yield opened
+    elif request.param == "postgresql":
+        with PostgresStore.open(clinic, dsn=request.getfixturevalue("pg_database"), clock=clock,
+                                engine=engine) as opened:
             yield opened
     else:
         with MemoryStore(clinic, clock=clock, engine=engine) as kept:

@@ -1,0 +1,101 @@
+"""Provides the PostgreSQL engine's schema: the write path's tables made from intake.records.columns, and its own.
+
+The tables every engine keeps (clients, intakes, documents…) are made from the one list of columns
+(intake.records.columns): text as `text COLLATE "C"` (ordered by bytes, as SQLite does), integers as bigint,
+blobs as bytea, the primary key from intake.records.sealing.KEYS. A new table or column there needs nothing
+here. The engine's own tables: `meta` (key check, sealed audit head, witness), `digests`, `migrations` (the
+schema history; its highest version is the schema version), and `audit`, made append-only by two triggers that
+refuse UPDATE and DELETE (they compute nothing; intake's code computes every hash).
+
+Everything lives in the PostgreSQL schema `intake`, created on first open inside a write transaction, under
+the same advisory lock as every write, so two computers opening a new database at once make it once.
+"""
+
+from __future__ import annotations
+
+from intake.records.columns import DEFAULTS, KEYS, TABLES
+from intake.records.postgres.connection import SCHEMA, Connection
+
+#: The schema version this engine writes (the highest in `migrations`).
+VERSION = 1
+#: The key of the advisory lock every write transaction holds ('intake' in ASCII).
+LOCK_KEY = int.from_bytes(b"intake", "big")
+_TYPES = {"text": 'text COLLATE "C"', "integer": "bigint", "blob": "bytea"}
+#: Indexes for the engine's queries (table -> column lists); only speed depends on them.
+INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "search_tokens": (("client_id",),),
+    "intakes": (("updated_at",), ("status", "updated_at"), ("client_id", "updated_at"), ("consultation_date", "id")),
+    "decisions": (("intake_id",),),
+    "documents": (("intake_id",),),
+    "imports": (("intake_id",),),
+    "visits": (("client_id", "visit_date"), ("course_id",)),
+    "staff": (("pin_tag",),),
+}
+TRIGGERS = ("audit_no_update", "audit_no_delete")
+_APPEND_ONLY = f"""CREATE FUNCTION {SCHEMA}.audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$"""
+_ENGINE_TABLES = (
+    'CREATE TABLE meta (key text COLLATE "C" PRIMARY KEY, value text NOT NULL)',
+    'CREATE TABLE digests (name text COLLATE "C" PRIMARY KEY, total bigint NOT NULL, rows bigint NOT NULL)',
+    "CREATE TABLE migrations (version integer PRIMARY KEY, applied_at text NOT NULL, description text NOT NULL)",
+    """CREATE TABLE audit (seq bigint PRIMARY KEY, at text NOT NULL, event text NOT NULL, intake_id text COLLATE "C",
+        client_id text COLLATE "C", staff text NOT NULL, device text NOT NULL, details text NOT NULL,
+        prev_hash text NOT NULL, hash text NOT NULL)""",
+    "CREATE INDEX audit_intake ON audit (intake_id)",
+    _APPEND_ONLY,
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+)
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def table_statement(table: str) -> str:
+    """CREATE TABLE for one of the write path's tables, from its columns."""
+    columns = []
+    for name, kind in TABLES[table].items():
+        default = DEFAULTS.get(table, {}).get(name)
+        columns.append(f"{name} {_TYPES[kind]}" + (f" DEFAULT {_literal(default)}" if default is not None else ""))
+    return f"CREATE TABLE {table} ({', '.join(columns)}, PRIMARY KEY ({', '.join(KEYS[table])}))"
+
+
+def statements() -> list[str]:
+    """Every statement that makes the schema, in order (run inside one transaction)."""
+    made = [*_ENGINE_TABLES]
+    for table in TABLES:
+        made.append(table_statement(table))
+        made += [f"CREATE INDEX {table}_{'_'.join(columns)} ON {table} ({', '.join(columns)})"
+                 for columns in INDEXES.get(table, ())]
+    return made
+
+
+def version(conn: Connection) -> int | None:
+    """The schema version of the database (None when intake's schema is not there yet)."""
+    found = conn.execute("SELECT to_regclass(%s) AS t", (f"{SCHEMA}.migrations",)).fetchone()
+    if found is None or found["t"] is None:
+        return None
+    row = conn.execute(f"SELECT coalesce(max(version), 0) AS v FROM {SCHEMA}.migrations").fetchone()
+    return int(row["v"]) if row else 0
+
+
+def create(conn: Connection, now: str) -> None:
+    """Makes intake's schema and tables (inside the caller's write transaction)."""
+    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    for statement in statements():
+        conn.execute(statement)
+    conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (%s, %s, %s)",
+                 (VERSION, now, "every table of the records, the audit trail (append-only), meta and digests"))
+
+
+def protection_problems(conn: Connection) -> list[str]:
+    """The append-only triggers of the audit table that were removed or disabled outside intake."""
+    rows = conn.execute("SELECT t.tgname AS name, t.tgenabled AS enabled FROM pg_trigger t JOIN pg_class c ON "
+                        "c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND "
+                        "c.relname = 'audit' AND NOT t.tgisinternal", (SCHEMA,)).fetchall()
+    enabled = {row["name"] for row in rows if row["enabled"] != "D"}
+    return [f"the append-only protection of the audit trail (trigger {trigger}) was removed or disabled outside "
+            "intake" for trigger in TRIGGERS if trigger not in enabled]

@@ -1,0 +1,102 @@
+"""Provides PostgresStore: the clinic's records on a PostgreSQL server (a clinic group's one database).
+
+The record keeping is Records' (intake.records.store), the same on every engine; this is the PostgreSQL part:
+opening (the connection string from intake.records.postgres.settings, the schema made on first use, a newer
+schema refused, the key checked before anything is written). The data key stays on the clinic's computer, in
+the keys folder, as for SQLite: the server only ever holds sealed values, row seals and keyed hashes. The audit
+checkpoint is kept beside the key, as for SQLite (intake.records.anchor).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from intake.records import anchor
+from intake.records.crypto import KEY_CHECK, Keyring, check_key, key_check_value, load_for_store
+from intake.records.errors import NewerDatabaseError
+from intake.records.model import Clock, utc_now
+from intake.records.postgres import schema, settings
+from intake.records.postgres.backend import PostgresBackend
+from intake.records.postgres.connection import describe
+from intake.records.store import Records
+
+if TYPE_CHECKING:
+    from intake.config import ClinicConfig
+    from intake.engine import Engine
+
+
+class PostgresStore(Records):
+    """The clinic's records in a PostgreSQL database, health data sealed with the data key before it leaves.
+
+    Every method that changes something writes its audit entry in the same transaction, and returns only after
+    the server has committed it.
+    """
+
+    backend: PostgresBackend
+
+    @classmethod
+    def open(cls, config: ClinicConfig, *, dsn: str | None = None, clock: Clock | None = None,
+             engine: Engine | None = None) -> PostgresStore:
+        """Opens the clinic's records on the server, making intake's schema in an empty database.
+
+        Args:
+            dsn: the connection string (default: $INTAKE_DATABASE_URL or [storage] postgresql_dsn_file).
+
+        Raises:
+            DatabaseSettingsError: no connection string, or its file is readable by others.
+            ServerUnavailableError: the server cannot be reached or refuses the user, password or database.
+            MissingKeyError, KeyFileError, WrongKeyError: the data key is absent or does not open these records.
+            NewerDatabaseError: the schema was made by a newer version of intake.
+        """
+        dsn = dsn if dsn is not None else settings.dsn(config)
+        busy = float(config.section("storage").get("busy_timeout_seconds", 10))
+        backend = PostgresBackend(dsn, busy)
+        try:
+            with backend.read("opening the records database"):
+                version = schema.version(backend.conn)
+                stored_check = backend.meta(KEY_CHECK) if version is not None else None
+            _refuse_newer(version, dsn)
+            keyring = load_for_store(config, "new" if version is None else "existing")
+            if version is not None:
+                check_key(stored_check, keyring, describe(dsn))
+            store = cls(config, backend, keyring, clock or utc_now, engine, _checkpoint(config, keyring))
+            if version is None:
+                store._create()
+        except BaseException:
+            backend.close()
+            raise
+        return store
+
+    def _create(self) -> None:
+        """Makes the schema, the key check and the witness in one transaction (once, whoever comes first)."""
+        with self.write("making the records database"):
+            version = schema.version(self.backend.conn)  # read again under the writers' lock
+            _refuse_newer(version, self.backend.dsn)
+            if version is None:
+                schema.create(self.backend.conn, self.now())
+                self.backend.set_meta(KEY_CHECK, key_check_value(self.keyring))
+                self.backend.set_meta("created_at", self.now())
+                witness = anchor.Witness(1, 1 if self.checkpoint else None)
+                self.backend.set_meta(anchor.WITNESS_KEY, witness.text(self.keyring))
+                self.tables.recompute_digests()
+        check_key(self.backend.meta(KEY_CHECK), self.keyring, describe(self.backend.dsn))
+
+    def close(self) -> None:
+        """Closes the connection (committed work is on the server)."""
+        with self._lock:
+            self.backend.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+
+def _refuse_newer(version: int | None, dsn: str) -> None:
+    if version is not None and version > schema.VERSION:
+        raise NewerDatabaseError(
+            f"the records in {describe(dsn)} were written by a newer version of intake (schema {version}; this "
+            f"version knows up to {schema.VERSION}). Nothing was changed. Update intake on this computer.")
+
+
+def _checkpoint(config: ClinicConfig, keyring: Keyring) -> anchor.Checkpoint | None:
+    path = anchor.checkpoint_path(config, keyring)
+    return anchor.Checkpoint(path, keyring, anchor.mirror_paths(config, path)) if path else None
