@@ -23,9 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     """intake audit verify [--documents [FOLDER]]"""
     from intake.config import load_config
-    from intake.records import Store
+    from intake.records import open_store
 
-    with Store.open(load_config(args.config)) as store:
+    with open_store(load_config(args.config)) as store:
         report = store.verify_audit()
         status = _print_trail(report)
         if args.documents is not None:

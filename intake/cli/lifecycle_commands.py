@@ -94,10 +94,10 @@ def _open(args: argparse.Namespace) -> tuple[Any, Lifecycle, Actor]:
     from intake.cli.records_commands import staff_name
     from intake.engine import Engine
     from intake.lifecycle import Actor, Lifecycle, device_name
-    from intake.records import Store
+    from intake.records import open_store
 
     engine = Engine.load(args.config)
-    store = Store.open(engine.config, engine=engine)
+    store = open_store(engine.config, engine=engine)
     return store, Lifecycle(engine, store), Actor(staff_name(args), device_name(engine.config))
 
 

@@ -46,7 +46,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from intake.lifecycle import device_name
     from intake.prompt.flow import AskSession
     from intake.prompt.prompter import QuestionaryPrompter
-    from intake.records import Store
+    from intake.records import open_store
 
     engine = Engine.load(args.config)
     config = engine.config
@@ -54,7 +54,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.visit:
         return _ask_visit(engine, args.visit, device)
     out_dir = config.path("documents", "out_dir") or Path("intake-documents")
-    with Store.open(config, engine=engine) as store:
+    with open_store(config, engine=engine) as store:
         session = AskSession(engine, QuestionaryPrompter(), store, PacketRenderer(engine),
                              staff=_staff_name(args.staff), device=device, out_dir=out_dir)
         try:
@@ -77,9 +77,9 @@ def _ask_visit(engine, ref: str, device: str) -> int:
     from intake.lifecycle.visits import Visits
     from intake.prompt.prompter import QuestionaryPrompter
     from intake.prompt.visit import AskVisit
-    from intake.records import Store
+    from intake.records import open_store
 
-    with Store.open(engine.config, engine=engine) as store:
+    with open_store(engine.config, engine=engine) as store:
         ask = AskVisit(Visits(Lifecycle(engine, store)), QuestionaryPrompter(), device)
         try:
             visit = ask.run(ref)

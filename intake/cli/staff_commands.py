@@ -37,9 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _open(args: argparse.Namespace):
     from intake.config import load_config
-    from intake.records import Store
+    from intake.records import open_store
 
-    return Store.open(load_config(args.config))
+    return open_store(load_config(args.config))
 
 
 def _device(store) -> str:

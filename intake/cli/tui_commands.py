@@ -123,13 +123,13 @@ def _preflight(config) -> None:
     """Refuses to serve a wizard that could not start: checks the clinic's data and opens its record store once."""
     from intake.engine import Engine
     from intake.errors import IntakeError
-    from intake.records import Store
+    from intake.records import open_store
 
     engine = Engine.load(config)
     if not config.section("kiosk").get("staff_pin_hash"):
         raise IntakeError("kiosk.staff_pin_hash is not set in the configuration; make one with `intake pin-hash` "
                           "and add it before serving tablets.")
-    Store.open(config, engine=engine).close()
+    open_store(config, engine=engine).close()
 
 
 def _serve_devices(args: argparse.Namespace, settings) -> int:

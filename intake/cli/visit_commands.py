@@ -93,10 +93,10 @@ def _open(args: argparse.Namespace) -> tuple[RecordStore, Visits, str]:
     from intake.engine import Engine
     from intake.lifecycle import Lifecycle, device_name
     from intake.lifecycle.visits import Visits
-    from intake.records import Store
+    from intake.records import open_store
 
     engine = Engine.load(args.config)
-    store = Store.open(engine.config, engine=engine)
+    store = open_store(engine.config, engine=engine)
     return store, Visits(Lifecycle(engine, store)), device_name(engine.config)
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from intake.documents.model import Packet, Signature
     from intake.engine import Engine
     from intake.prompt.prompter import Prompter
-    from intake.records import Store
+    from intake.records.interface import RecordStore
 
 IDENTIFYING = ("full_name", "date_of_birth")
 
@@ -52,7 +52,7 @@ class AskSession:
         clock: returns an aware datetime (injectable for tests).
     """
 
-    def __init__(self, engine: Engine, prompter: Prompter, store: Store, renderer: Renderer, *, staff: str,
+    def __init__(self, engine: Engine, prompter: Prompter, store: RecordStore, renderer: Renderer, *, staff: str,
                  device: str, out_dir: Path, clock: Callable[[], datetime] | None = None):
         self.engine = engine
         self.prompter = prompter

@@ -4,6 +4,8 @@ Public API (front ends import only from here)::
 
     from intake.records import Store, create_data_key
 
+    store = open_store(config)        # the engine [storage] engine names: Store (SQLite, the default) or
+                                      # PostgresStore (intake.records.postgres); same arguments as Store.open.
     store = Store.open(config)        # ClinicConfig; optional clock=callable returning an aware datetime,
                                       # engine=Engine to share one already loaded. Creates the data folder
                                       # (0700) and database (0600), runs migrations. Raises IntakeError
@@ -76,6 +78,8 @@ key file, which must not be inside the data folder.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from intake.records.crypto import KEY_ENV, create_data_key
 from intake.records.interface import RecordStore
 from intake.records.model import (
@@ -93,8 +97,33 @@ from intake.records.model import (
 from intake.records.sqlite.store import Store
 from intake.records.staff import PinRefused, StaffDirectory, StaffMember
 
+if TYPE_CHECKING:
+    from intake.config import ClinicConfig
+    from intake.engine import Engine
+    from intake.records.model import Clock
+    from intake.records.postgres import PostgresStore
+
+#: [storage] engine values, the first the default.
+ENGINES = ("sqlite", "postgresql")
+
+
+def open_store(config: ClinicConfig, *, clock: Clock | None = None, engine: Engine | None = None
+               ) -> Store | PostgresStore:
+    """Opens the clinic's records on the engine [storage] engine names: "sqlite" (the default) or "postgresql".
+
+    The PostgreSQL engine (and its driver) is imported only when chosen.
+
+    Raises:
+        IntakeError subclasses with plain messages (intake.records.errors, intake.records.postgres).
+    """
+    if str(config.section("storage").get("engine", ENGINES[0])) == "postgresql":
+        from intake.records.postgres import PostgresStore
+
+        return PostgresStore.open(config, clock=clock, engine=engine)
+    return Store.open(config, clock=clock, engine=engine)
+
 __all__ = [
     "DECISION_KINDS", "KEY_ENV", "STATUSES", "DamagedRow", "Decision", "DocumentInfo", "DraftSummary", "ErasureReport",
-    "IntakeView", "ListRow", "PinRefused", "RecordStore", "SearchResult", "StaffDirectory", "StaffMember", "Store",
-    "create_data_key",
+    "ENGINES", "IntakeView", "ListRow", "PinRefused", "RecordStore", "SearchResult", "StaffDirectory", "StaffMember",
+    "Store", "create_data_key", "open_store",
 ]

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from intake.credentials import PinError, check_shared_pin, demo_allowed, hash_shared_pin
 from intake.lifecycle import device_name
 from intake.lifecycle.auth import Authenticated, AuthenticationError, authenticate, staff_accounts_exist
-from intake.records.staff import FREE_TRIES, StaffDirectory
+from intake.records.staff import FREE_TRIES
 
 if TYPE_CHECKING:
-    from intake.records.sqlite.store import Store
+    from intake.records.interface import RecordStore
 
 __all__ = ["PinError", "StaffGuard", "check_pin", "demo_allowed", "hash_pin", "make_guard"]
 
@@ -33,7 +33,7 @@ class StaffGuard:
         failures: refusals seen through this guard (the store keeps the real count per device).
     """
 
-    def __init__(self, store: Store, device: str):
+    def __init__(self, store: RecordStore, device: str):
         self.store = store
         self.device = device
         self.message = ""
@@ -42,7 +42,7 @@ class StaffGuard:
 
     def wait_seconds(self) -> float:
         """Seconds until another PIN may be tried on this device (kept in the store)."""
-        return StaffDirectory(self.store).wait_seconds(self.device)
+        return self.store.staff.wait_seconds(self.device)
 
     def tries_left(self) -> int:
         """Wrong PINs still allowed before a pause (after the last refusal)."""
@@ -60,7 +60,7 @@ class StaffGuard:
         return who
 
 
-def make_guard(config: Any, store: Store) -> StaffGuard:
+def make_guard(config: Any, store: RecordStore) -> StaffGuard:
     """The guard for this device; refuses to start when no staff could ever unlock.
 
     Raises:

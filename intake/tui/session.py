@@ -32,7 +32,7 @@ from intake.validation import Problem
 
 if TYPE_CHECKING:
     from intake.documents.model import Packet
-    from intake.records.sqlite.store import Store
+    from intake.records.interface import RecordStore
 
 #: Who acted, for store events the client triggers (staff events name the practitioner).
 CLIENT_ACTOR = "kiosk"
@@ -50,7 +50,7 @@ class IntakeSession:
         clock: the clock; the consultation date is its day in the clinic's time zone.
     """
 
-    def __init__(self, engine: Engine, store: Store, documents: Callable[[], Any] | None = None,
+    def __init__(self, engine: Engine, store: RecordStore, documents: Callable[[], Any] | None = None,
                  clock: Clock | None = None) -> None:
         self.engine = engine
         self.store = store
@@ -65,10 +65,10 @@ class IntakeSession:
     @classmethod
     def open(cls, engine: Engine, clock: Clock | None = None) -> IntakeSession:
         """Opens the clinic's record store and prepares the real renderer (created on first use)."""
-        from intake.records import Store
+        from intake.records import open_store
         from intake.tui.render_worker import documents_in_a_child_process
 
-        store = Store.open(engine.config, engine=engine, clock=clock.now if clock else None)
+        store = open_store(engine.config, engine=engine, clock=clock.now if clock else None)
         return cls(engine, store, documents_in_a_child_process, clock=clock)
 
     # -- shared ----------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ class Server:
     def dsn(self, dbname: str = "postgres", user: str = SUPERUSER, password: str | None = None) -> str:
         """A libpq connection string to a database of this server over its socket."""
         text = f"host={self.root} port={PORT} dbname={dbname} user={user}"
-        return text + (f" password={password}" if password else "")
+        return text + (f" password='{password}'" if password else "")
 
     def sql(self, statement: str, dbname: str = "postgres") -> None:
         """Runs one statement as the superuser, outside any transaction (CREATE/DROP DATABASE)."""

@@ -71,13 +71,25 @@ class PostgresBackend:
         if self.conn.closed or self.conn.broken:
             self.conn = connect(self.dsn, self.busy_timeout)
 
+    def _first(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Runs the first statement of a transaction (or a read on its own), connecting again once when the
+        connection was dropped while idle (a server restart, an idle timeout): nothing had started on it."""
+        self._usable()
+        try:
+            cursor = self.conn.execute(sql, params)
+        except psycopg.OperationalError:
+            with suppress(psycopg.Error):
+                self.conn.close()
+            self.conn = connect(self.dsn, self.busy_timeout)
+            cursor = self.conn.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
     @contextmanager
     def _transaction_of(self, action: str, first: Sequence[str]) -> Iterator[None]:
         committing = [False]
         with translate(self.dsn, action, self.busy_timeout, committing):
-            self._usable()
             self._transaction += 1
-            self.conn.execute("BEGIN")
+            self._first("BEGIN")
             self._depth = 1
             try:
                 for statement in first:
@@ -120,8 +132,7 @@ class PostgresBackend:
         if self._depth:
             return self.conn.execute(sql, params).fetchall()
         with translate(self.dsn, "reading the records", self.busy_timeout, [False]):  # a read on its own
-            self._usable()
-            return self.conn.execute(sql, params).fetchall()
+            return self._first(sql, params)
 
     def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
         """Rows read lazily through a cursor inside the open transaction (all at once outside one)."""

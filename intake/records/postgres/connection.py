@@ -78,10 +78,10 @@ def connect(dsn: str, timeout: float) -> Connection:
     try:
         conn = psycopg.connect(dsn, autocommit=True, row_factory=dict_row, connect_timeout=max(2, round(timeout)),
                                application_name="intake")
-    except psycopg.ProgrammingError as exc:  # the string itself cannot be read
-        raise ServerUnavailableError(f"the records server's connection setting cannot be read: {_first_line(exc)}. "
-                                     "Nothing was changed. Write it as 'postgresql://user:password@host:5432/"
-                                     "database' or as 'host=… dbname=… user=…'.") from None
+    except psycopg.ProgrammingError:  # the string itself cannot be read (the driver's words may quote a password)
+        raise ServerUnavailableError("the records server's connection setting cannot be read. Nothing was changed. "
+                                     "Write it as 'postgresql://user:password@host:5432/database' or as "
+                                     "'host=… dbname=… user=… password=…' (quote a value holding spaces).") from None
     except psycopg.Error as exc:
         raise _refusal(dsn, exc) from None
     try:
