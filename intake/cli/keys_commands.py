@@ -95,6 +95,12 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from intake.records.sqlite.rotate import rotate_data_key
 
     config = load_config(args.config)
+    if config.section("storage").get("engine", "sqlite") != "sqlite":
+        from intake.errors import IntakeError
+
+        raise IntakeError("`intake keys rotate` re-encrypts a SQLite store only; these records are on PostgreSQL "
+                          "([storage] engine), where rotation is not available yet. Nothing was changed: the data "
+                          "key stays as it is.")
     device = config.section("kiosk").get("device") or "this computer"
     old, new = rotate_data_key(config, staff=args.staff, device=device)
     print(f"Rotated the records data key: {old} -> {new}. Every record was re-encrypted. The old key is kept "

@@ -3,7 +3,7 @@
 This is the one place a table's columns are listed for the engines that make their tables from a list: the
 in-memory engine (intake.records.memory) and the PostgreSQL engine (intake.records.postgres) read it, so a new
 table or column needs no engine-specific code there. The SQLite engine keeps its own versioned migrations
-(intake.records.sqlite.migrations); tests/records/test_postgres_schema.py checks that they make exactly these
+(intake.records.sqlite.migrations); tests/records/test_postgres_engine.py checks that they make exactly these
 columns with these kinds.
 
 Kinds: "text", "integer" (64-bit) and "blob" (bytes). The engines' own tables (the audit trail, settings, digests,
