@@ -78,6 +78,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("expire", help="erase abandoned drafts and consent evidence past its retention period")
     p.set_defaults(handler=cmd_expire)
 
+    p = sub.add_parser("migrate", help="move the clinic's SQLite store to the PostgreSQL server (verified before and "
+                       "after, audit trail unbroken; run again, it moves nothing twice)")
+    p.add_argument("--to", choices=("postgresql",), required=True, help="the engine to move to")
+    _who(p)
+    p.set_defaults(handler=cmd_migrate)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """intake records migrate --to postgresql"""
+    from intake.config import load_config
+    from intake.lifecycle import device_name
+    from intake.records.postgres.move import move_to_postgresql
+
+    config = load_config(args.config)
+    moved = move_to_postgresql(config, staff=staff_name(args), device=device_name(config))
+    if moved.already:
+        print(f"Nothing to move: {moved.target} already holds these records (moved before). Nothing was changed.")
+        return EXIT_OK
+    tables = ", ".join(f"{count} {table}" for table, count in moved.rows.items() if count)
+    print(f"Moved the records to {moved.target}: {moved.entries} audit entries and {tables or 'no rows'}; the copy "
+          "verifies. Set [storage] engine = \"postgresql\" to use it; keep the SQLite file as a backup.")
+    return EXIT_OK
+
 
 # -- helpers ----------------------------------------------------------------------------------
 
