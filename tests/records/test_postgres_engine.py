@@ -4,7 +4,8 @@ The contract every engine honours is in test_conformance.py; here is what is the
 it imports the driver, its tables are made from the one list of columns (the same SQLite's migrations make),
 the server holds nothing in clear (the data key stays in the keys folder), a wrong key, a newer schema, a wrong
 password or an unreachable server are refused in plain words with nothing written, changes made on the server
-behind intake's back are found, and a connection lost mid-write loses nothing committed and keeps nothing half-done.
+behind intake's back are found, a connection lost mid-write loses nothing committed and keeps nothing half-done,
+and a writer kept waiting by another is told the records are busy.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import pytest
 from intake.config import load_config
 from intake.records import Store, create_data_key
 from intake.records.columns import TABLES
-from intake.records.errors import NewerDatabaseError, WrongKeyError
+from intake.records.errors import DatabaseLockedError, NewerDatabaseError, WrongKeyError
 from intake.records.postgres import ConnectionLostError, PostgresStore, ServerUnavailableError
+from intake.records.postgres.schema import LOCK_KEY
 from tests.records.conftest import DEVICE, SECRET_BIRTH, SECRET_NAME, STAFF, record_named, signed_new, write_config
 from tests.records.pgserver import PASSWORD_ROLE, Server, pg_database_fixture, pg_server_fixture  # noqa: F401
 
@@ -180,3 +182,19 @@ def test_a_connection_lost_mid_write_keeps_nothing_half_done_and_the_next_write_
         store.view(intake_id, staff=STAFF, device=DEVICE)
         assert len(store.audit_trail()) == len(before) + 1
         assert store.verify_audit().ok
+
+
+def test_a_writer_kept_waiting_longer_than_the_busy_timeout_is_told_the_records_are_busy(tmp_path, engine,
+                                                                                         pg_database):
+    (tmp_path / "busy").mkdir()
+    clinic = load_config(write_config(tmp_path / "busy", busy=0.3))
+    create_data_key(clinic)
+    with PostgresStore.open(clinic, dsn=pg_database, engine=engine) as store, \
+            psycopg.connect(pg_database, autocommit=True) as other:
+        intake_id = store.start_intake(staff=STAFF, device=DEVICE, consultation_date="2026-11-20")
+        other.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))  # another computer in the middle of a write
+        with pytest.raises(DatabaseLockedError, match="busy.*0.3 seconds while opening an intake.*Nothing was"):
+            store.view(intake_id, staff=STAFF, device=DEVICE)
+        other.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        store.view(intake_id, staff=STAFF, device=DEVICE)
+        assert [e.event for e in store.audit_trail()] == ["started", "viewed"]
