@@ -2,10 +2,10 @@
 
 Public API (front ends import only from here)::
 
-    from intake.records import Store, create_data_key
+    from intake.records import Store, create_data_key, open_store
 
-    store = open_store(config)        # the engine [storage] engine names: Store (SQLite, the default) or
-                                      # PostgresStore (intake.records.postgres); same arguments as Store.open.
+    store = open_store(config)        # on the engine [storage] engine names: Store.open (SQLite, the default)
+                                      # or PostgresStore.open (intake.records.postgres), same arguments.
     store = Store.open(config)        # ClinicConfig; optional clock=callable returning an aware datetime,
                                       # engine=Engine to share one already loaded. Creates the data folder
                                       # (0700) and database (0600), runs migrations. Raises IntakeError
@@ -67,8 +67,9 @@ After every committed change a line is appended to the audit checkpoint beside t
 deleted rows of any table; intake.records.rollback).
 
 `RecordStore` (intake.records.interface) is what the lifecycle and the front ends use of a store; `Store` (the
-SQLite engine, intake.records.sqlite) and `MemoryStore` (intake.records.memory, for front-end tests) both honour
-it, on the same record keeping (intake.records.store.Records) and the same write path (intake.records.tables).
+SQLite engine, intake.records.sqlite), `PostgresStore` (a clinic group's server, intake.records.postgres) and
+`MemoryStore` (intake.records.memory, for front-end tests) all honour it, on the same record keeping
+(intake.records.store.Records) and the same write path (intake.records.tables).
 
 Every call that changes something writes its audit entry in the same transaction. Reads check each
 row's seal and raise TamperedRecordError (naming the intake) when it was edited outside intake. Times are UTC

@@ -9,7 +9,8 @@ update needs no second read.
 
 `Backend` is the engine: transactions, plain row storage by key, the audit trail's storage (chain.Trail),
 and the handful of queries intake's record keeping asks (drafts, a client's intakes, search candidates...).
-The SQLite engine (intake.records.sqlite) and the in-memory one (intake.records.memory) implement it.
+The SQLite engine (intake.records.sqlite), the PostgreSQL one (intake.records.postgres) and the in-memory one
+(intake.records.memory) implement it.
 """
 
 from __future__ import annotations
