@@ -44,6 +44,7 @@ listen_addresses = ''
 unix_socket_directories = '{socket}'
 port = {port}
 fsync = off
+# off by default here: the engine turns it on for each write transaction (test_postgres_engine's crash test)
 synchronous_commit = off
 full_page_writes = off
 max_connections = 40
@@ -122,6 +123,19 @@ class Server:
         if started.returncode != 0:
             log = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
             raise ServerError(f"the PostgreSQL server did not start: {started.stderr.strip()} {log[-2000:]}")
+
+    def crash(self) -> None:
+        """Stops the server as a crash would (pg_ctl -m immediate: no shutdown checkpoint, connections cut)."""
+        stopped = self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        if stopped.returncode != 0:
+            raise ServerError(f"the PostgreSQL server did not stop: {stopped.stderr.strip()}")
+
+    def restart(self) -> None:
+        """Starts the server again after `crash` (it recovers from its write-ahead log)."""
+        started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start",
+                            timeout=90)
+        if started.returncode != 0:
+            raise ServerError(f"the PostgreSQL server did not start again: {started.stderr.strip()}")
 
     def stop(self) -> None:
         """Stops the server (immediately: nothing of it is kept) and removes its folder."""

@@ -198,3 +198,21 @@ def test_a_writer_kept_waiting_longer_than_the_busy_timeout_is_told_the_records_
         other.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
         store.view(intake_id, staff=STAFF, device=DEVICE)
         assert [e.event for e in store.audit_trail()] == ["started", "viewed"]
+
+
+def test_the_server_killed_mid_write_and_started_again_loses_nothing_committed(clinic, engine, pg_server: Server,
+                                                                               pg_database):
+    with PostgresStore.open(clinic, dsn=pg_database, engine=engine) as store:
+        intake_id = signed_new(store, engine, record_named())
+        before = store.audit_trail()
+        try:
+            with pytest.raises(ConnectionLostError, match="not saved"), store.write("opening an intake"):
+                store.audit("viewed", staff=STAFF, device=DEVICE, intake_id=intake_id)
+                pg_server.crash()
+                store.audit("viewed", staff=STAFF, device=DEVICE, intake_id=intake_id)
+        finally:
+            pg_server.restart()
+        store.view(intake_id, staff=STAFF, device=DEVICE)  # the next change connects again
+        assert store.audit_trail()[:-1] == before and store.audit_trail()[-1].event == "viewed"
+        assert store.load_intake(intake_id).status == "signed"
+        assert store.verify_audit().ok

@@ -4,10 +4,11 @@ It stores what it is handed and answers the record keeping's queries in SQL; it 
 hash (those come from intake's own code above it, on the clinic's computer: the data key never reaches the
 server). Rows are plain dictionaries of column values.
 
-Transactions: every write transaction takes one advisory lock first (`pg_advisory_xact_lock`, held until it
-commits or rolls back), so the writers of every computer and process take turns, each reading what the one
-before committed: the audit chain and the running digests never fork. A wait longer than [storage]
-busy_timeout_seconds is refused as busy. Reads of several rows share one REPEATABLE READ snapshot. Large
+Transactions: every write transaction is durable when COMMIT returns (synchronous_commit = on for it, whatever
+the server's default) and takes one advisory lock first (`pg_advisory_xact_lock`, held until it commits or rolls
+back), so the writers of every computer and process take turns, each reading what the one before committed: the
+audit chain and the running digests never fork. A wait longer than [storage] busy_timeout_seconds is refused as
+busy. Reads of several rows share one REPEATABLE READ snapshot. Large
 results (whole tables, search candidates) are read through a cursor in batches, inside their transaction.
 """
 
@@ -116,7 +117,8 @@ class PostgresBackend:
             return
         self._writing = True
         wait = f"SET LOCAL lock_timeout = '{max(1, round(self.busy_timeout * 1000))}ms'"
-        with self._transaction_of(action, (wait, f"SELECT pg_advisory_xact_lock({schema.LOCK_KEY})")):
+        durable = "SET LOCAL synchronous_commit = on"  # whatever the server's default: kept once COMMIT returns
+        with self._transaction_of(action, (wait, durable, f"SELECT pg_advisory_xact_lock({schema.LOCK_KEY})")):
             yield
 
     @contextmanager
