@@ -171,11 +171,12 @@ class Server:
 
 #: The test process's one server. Each module that imports the fixture gets its own fixture instance; they all
 #: share this server, started by the first and stopped at the end of the session.
-_RUNNING: list[Server] = []
+RUNNING: list[Server] = []
 
 
-def _shared() -> Server:
-    if not _RUNNING:
+def shared_server() -> Server:
+    """The test process's server, started on first use; the calling test fails (never skips) when it cannot start."""
+    if not RUNNING:
         try:
             server = Server()
         except ServerError as exc:
@@ -185,16 +186,16 @@ def _shared() -> Server:
         except (ServerError, OSError, subprocess.SubprocessError) as exc:
             server.stop()
             pytest.fail(f"PostgreSQL tests cannot run: {exc}", pytrace=False)
-        _RUNNING.append(server)
-    return _RUNNING[0]
+        RUNNING.append(server)
+    return RUNNING[0]
 
 
 @pytest.fixture(scope="session", name="pg_server")
 def pg_server_fixture() -> Iterator[Server]:
     """The test process's throwaway server (started on first use, stopped at the end of the session)."""
-    yield _shared()
-    while _RUNNING:
-        _RUNNING.pop().stop()
+    yield shared_server()
+    while RUNNING:
+        RUNNING.pop().stop()
 
 
 @pytest.fixture(name="pg_database")

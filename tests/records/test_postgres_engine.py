@@ -216,3 +216,13 @@ def test_the_server_killed_mid_write_and_started_again_loses_nothing_committed(c
         assert store.audit_trail()[:-1] == before and store.audit_trail()[-1].event == "viewed"
         assert store.load_intake(intake_id).status == "signed"
         assert store.verify_audit().ok
+
+
+def test_a_server_that_cannot_start_fails_the_tests_with_the_reason(monkeypatch, tmp_path):
+    from tests.records import pgserver
+
+    monkeypatch.setattr(pgserver, "bin_dir", lambda: tmp_path)  # no initdb there
+    monkeypatch.setattr(pgserver, "RUNNING", [])
+    with pytest.raises(pytest.fail.Exception, match="PostgreSQL tests cannot run: .*initdb"):
+        pgserver.shared_server()
+    assert pgserver.RUNNING == []
