@@ -10,7 +10,6 @@ and a writer kept waiting by another is told the records are busy.
 
 from __future__ import annotations
 
-import ast
 import base64
 import sqlite3
 import subprocess
@@ -28,26 +27,17 @@ from intake.records.postgres import ConnectionLostError, PostgresStore, ServerUn
 from intake.records.postgres.schema import LOCK_KEY
 from tests.records.conftest import DEVICE, SECRET_BIRTH, SECRET_NAME, STAFF, record_named, signed_new, write_config
 from tests.records.pgserver import PASSWORD_ROLE, Server, pg_database_fixture, pg_server_fixture  # noqa: F401
+from tests.records.test_engine_contract import imported
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "intake" / "records" / "postgres"
 
 
-def _imported(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module.split(".")[0])
-    return names
-
-
 def test_only_the_postgres_engine_imports_the_driver():
     modules = sorted((ROOT / "intake").rglob("*.py"))
-    outside = [str(p.relative_to(ROOT)) for p in modules if PACKAGE not in p.parents and "psycopg" in _imported(p)]
+    outside = [str(p.relative_to(ROOT)) for p in modules if PACKAGE not in p.parents and "psycopg" in imported(p)]
     assert outside == []
-    assert any("psycopg" in _imported(p) for p in PACKAGE.glob("*.py"))  # the check looks where it should
+    assert any("psycopg" in imported(p) for p in PACKAGE.glob("*.py"))  # the check looks where it should
 
 
 def test_the_sqlite_engine_and_the_command_line_never_load_the_driver(clinic):
