@@ -43,6 +43,7 @@ from intake.records.sealing import Digests
 
 if TYPE_CHECKING:
     from intake.config import ClinicConfig
+    from intake.records.tables import Backend
 
 #: Every table a reader sees (each has a digest in every checkpoint line).
 DIGESTED = sealing.DIGESTED
@@ -58,6 +59,9 @@ FORMAT = 1
 CONFIG_KEY = "audit_checkpoint_file"
 MIRRORS_KEY = "checkpoint_mirrors"
 WITNESS_KEY = "witness"
+#: The server's own witness (a clinic group's server engine): from which audit entry on the server anchored
+#: every transaction in its checkpoint table, kept in the meta table like WITNESS_KEY.
+SERVER_WITNESS_KEY = "server_witness"
 
 
 def checkpoint_path(config: ClinicConfig, keyring: Keyring) -> Path | None:
@@ -104,6 +108,41 @@ class Line:
     hash: str
     at: str
     digests: Digests
+    #: the site that wrote the transaction (the server's checkpoint of a clinic group names it; files do not)
+    site: str | None = None
+
+
+def line_text(keyring: Keyring, seq: int, entry_hash: str, at: str, digests: Digests, site: str | None = None) -> str:
+    """One checkpoint line as JSON with its keyed MAC (no newline)."""
+    body: dict[str, object] = {"v": FORMAT, "key": keyring.key_id, "seq": seq, "hash": entry_hash, "at": at,
+                               "d": digests}
+    if site is not None:
+        body["site"] = site
+    return json.dumps({**body, "mac": _line_mac(keyring, body)}, sort_keys=True, separators=(",", ":"))
+
+
+def _line_mac(keyring: Keyring, body: dict[str, object]) -> str:
+    return keyring.checkpoint_mac(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+
+
+def parse_line(keyring: Keyring, raw: str, number: int) -> Line | None:
+    """A line read back: None when another data key wrote it.
+
+    Raises:
+        ValueError: the line was changed or damaged (its MAC does not match, or it is not a line at all).
+    """
+    try:
+        item = json.loads(raw)
+        mac = item.pop("mac")
+        if item.get("key") != keyring.key_id:
+            return None
+        if not hmac.compare_digest(str(mac), _line_mac(keyring, item)):
+            raise ValueError("changed")
+        site = item.get("site")
+        return Line(number, int(item["seq"]), str(item["hash"]), str(item["at"]),
+                    {k: [int(v[0]), int(v[1])] for k, v in item["d"].items()}, None if site is None else str(site))
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise ValueError("damaged") from exc
 
 
 @dataclass(frozen=True)
@@ -114,6 +153,13 @@ class Lines:
     lines: list[Line]
     damaged: list[str]
     other_keys: int
+    #: how messages name it (default: "the audit checkpoint <path>")
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        """How messages name this checkpoint."""
+        return self.name or f"the audit checkpoint {self.path}"
 
     @property
     def latest(self) -> Line | None:
@@ -130,10 +176,6 @@ class Checkpoint:
         self.mirrors = list(mirrors)
         self.mirror_errors: dict[Path, str] = {}
 
-    def _mac(self, body: dict[str, object]) -> str:
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        return self.keyring.checkpoint_mac(text.encode("utf-8"))
-
     def append(self, seq: int, entry_hash: str, at: str, digests: Digests) -> None:
         """Appends one line (after the database commit) to the checkpoint, then to each mirror, each on disk.
 
@@ -142,9 +184,7 @@ class Checkpoint:
         Raises:
             StorageFullError, StorageIOError: the checkpoint itself could not be written (the change is saved).
         """
-        body: dict[str, object] = {"v": FORMAT, "key": self.keyring.key_id, "seq": seq, "hash": entry_hash,
-                                   "at": at, "d": digests}
-        data = (json.dumps({**body, "mac": self._mac(body)}, sort_keys=True, separators=(",", ":")) + "\n")
+        data = line_text(self.keyring, seq, entry_hash, at, digests) + "\n"
         try:
             append_private(self.path, data.encode("ascii"))
         except OSError as exc:
@@ -175,18 +215,36 @@ class Checkpoint:
         other = 0
         for number, raw in enumerate(text.split("\n")[:-1], start=1):  # after the last newline: a torn write
             try:
-                item = json.loads(raw)
-                mac = item.pop("mac")
-                if item.get("key") != self.keyring.key_id:
-                    other += 1
-                    continue
-                if not hmac.compare_digest(str(mac), self._mac(item)):
-                    raise ValueError
-                lines.append(Line(number, int(item["seq"]), str(item["hash"]), str(item["at"]),
-                                  {k: [int(v[0]), int(v[1])] for k, v in item["d"].items()}))
-            except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+                line = parse_line(self.keyring, raw, number)
+            except ValueError:
                 damaged.append(f"line {number} of the audit checkpoint {path} was changed or damaged")
+                continue
+            if line is None:
+                other += 1
+            else:
+                lines.append(line)
         return Lines(path, lines, damaged, other)
+
+
+def server_lines(keyring: Keyring, rows: Sequence[tuple[int, str]], name: str) -> Lines:
+    """The server's checkpoint (a clinic group's server keeps one line per transaction in a table): `rows` are
+    (the transaction's last audit entry, the line's text); `name` says where it is kept."""
+    lines: list[Line] = []
+    damaged: list[str] = []
+    other = 0
+    for seq, raw in rows:
+        try:
+            line = parse_line(keyring, raw, seq)
+        except ValueError:
+            damaged.append(f"the line of audit entry #{seq} in {name} was changed or damaged")
+            continue
+        if line is None:
+            other += 1
+        elif line.seq != seq:
+            damaged.append(f"the line of audit entry #{seq} in {name} was moved (it anchors entry #{line.seq})")
+        else:
+            lines.append(line)
+    return Lines(Path(name), lines, damaged, other, name)
 
 
 # -- the witness: where transaction marks and anchoring begin --------------------------------------------------
@@ -200,31 +258,45 @@ class Witness:
     counted: int
     anchored: int | None
 
-    def text(self, keyring: Keyring) -> str:
-        """The witness as kept in the store's meta, with its keyed hash."""
+    def text(self, keyring: Keyring, key: str = WITNESS_KEY) -> str:
+        """The witness as kept in the store's meta under `key`, with its keyed hash (bound to the key)."""
         return json.dumps({"counted": self.counted, "anchored": self.anchored, "key": keyring.key_id,
-                           "mac": _witness_mac(keyring, self.counted, self.anchored)})
+                           "mac": _witness_mac(keyring, self.counted, self.anchored, key)})
 
 
-def _witness_mac(keyring: Keyring, counted: int, anchored: int | None) -> str:
-    return keyring.audit_mac(f"witness:{counted}:{anchored}".encode("ascii"))
+def _witness_mac(keyring: Keyring, counted: int, anchored: int | None, key: str) -> str:
+    return keyring.audit_mac(f"{key}:{counted}:{anchored}".encode("ascii"))
 
 
-def read_witness(text: str | None, keyring: Keyring) -> tuple[Witness | None, str | None]:
-    """The witness kept in the store, or what is wrong with it in words."""
+def read_witness(text: str | None, keyring: Keyring, key: str = WITNESS_KEY) -> tuple[Witness | None, str | None]:
+    """The witness kept in the store under `key`, or what is wrong with it in words."""
+    what = "the server's checkpoint" if key == SERVER_WITNESS_KEY else "the audit checkpoint"
     if text is None:
-        return None, ("the witness of the audit checkpoint (where anchoring begins, kept in the meta table) is "
+        return None, (f"the witness of {what} (where anchoring begins, kept in the meta table) is "
                       "missing: it was deleted outside intake")
     try:
         item = json.loads(text)
         counted, anchored = int(item["counted"]), item["anchored"]
         anchored = None if anchored is None else int(anchored)
-        valid = hmac.compare_digest(str(item["mac"]), _witness_mac(keyring, counted, anchored))
+        valid = hmac.compare_digest(str(item["mac"]), _witness_mac(keyring, counted, anchored, key))
     except (ValueError, KeyError, TypeError):
-        return None, "the witness of the audit checkpoint (in the meta table) is unreadable"
+        return None, f"the witness of {what} (in the meta table) is unreadable"
     if not valid:
-        return None, "the witness of the audit checkpoint (in the meta table) was changed outside intake"
+        return None, f"the witness of {what} (in the meta table) was changed outside intake"
     return Witness(counted, anchored), None
+
+
+def mark_start(backend: Backend, keyring: Keyring, first: int | None) -> bool:
+    """Marks in the witness that anchoring begins at `first` (the first transaction anchored in a checkpoint);
+    True once the witness says anchoring has begun (nothing more to mark). A witness changed or removed outside
+    intake stays as it is, for verify to name."""
+    witness, problem = read_witness(backend.meta(WITNESS_KEY), keyring)
+    if witness is None or problem:
+        return False
+    if witness.anchored is None and first is not None:
+        witness = Witness(witness.counted, first)
+        backend.set_meta(WITNESS_KEY, witness.text(keyring))
+    return witness.anchored is not None
 
 
 # -- comparing ------------------------------------------------------------------------------------------------

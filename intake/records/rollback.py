@@ -9,7 +9,7 @@ unanchored transaction (a crash leaves at most one), and a mirror behind or ahea
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from intake.records.anchor import DIGESTED, Checkpoint, Line, Lines, Witness
@@ -77,15 +77,15 @@ def _table_finding(table: str, anchored: list[int], now: list[int], seq: int) ->
                                           "deferral restored), or rows were swapped")
 
 
-def _empty(checkpoint: Checkpoint, state: State) -> tuple[list[Finding], list[str]]:
+def _empty(lines: Lines, state: State) -> tuple[list[Finding], list[str]]:
     """A checkpoint with no line for this key: new, deleted or emptied."""
     anchored = state.witness.anchored if state.witness else None
     if anchored is None or state.last < anchored:
-        return [], [f"the audit checkpoint {checkpoint.path} has no lines for this key yet; the next change starts it"]
+        return [], [f"{lines.label} has no lines for this key yet; the next change starts it"]
     if state.transactions(anchored, state.last) - state.pending <= 1:
         return [], [f"audit entries #{anchored} to #{state.last} are not anchored in the checkpoint yet (a crash "
                     "between saving and anchoring); the next change anchors them"]
-    return [Finding(anchored, "checkpoint", f"the audit checkpoint {checkpoint.path} is missing or empty, but "
+    return [Finding(anchored, "checkpoint", f"{lines.label} is missing or empty, but "
                     f"audit entries #{anchored} to #{state.last} were written while it was kept and should be "
                     "anchored in it: it was deleted, emptied or replaced")], []
 
@@ -96,19 +96,19 @@ def _start(lines: Lines, state: State) -> list[Finding]:
     first = min(line.seq for line in lines.lines)
     if anchored is None or first <= anchored or state.transactions(anchored, first) <= 2:
         return []
-    return [Finding(first, "checkpoint", f"the audit checkpoint {lines.path} begins at audit entry #{first}, but "
+    return [Finding(first, "checkpoint", f"{lines.label} begins at audit entry #{first}, but "
                     f"entries from #{anchored} on were written while it was kept and have no line: it was deleted "
                     "or emptied, then started afresh")]
 
 
-def _tail(latest: Line, state: State) -> tuple[list[Finding], list[str]]:
+def _tail(latest: Line, state: State, label: str) -> tuple[list[Finding], list[str]]:
     """Entries after the checkpoint's latest line: one transaction is a crash, more a checkpoint put back older."""
     count = state.transactions(latest.seq + 1, state.last) - state.pending
     if count <= 1:
-        return [], [f"audit entries #{latest.seq + 1} to #{state.last} are not anchored in the checkpoint yet (a "
+        return [], [f"audit entries #{latest.seq + 1} to #{state.last} are not anchored in {label} yet (a "
                     "crash between saving and anchoring); the next change anchors them"]
     return [Finding(latest.seq + 1, "not anchored", f"audit entries #{latest.seq + 1} to #{state.last} ({count} "
-                    "transactions) are not anchored in the checkpoint, and a crash leaves at most one: the checkpoint "
+                    f"transactions) are not anchored in {label}, and a crash leaves at most one: it "
                     "was put back older or its newest lines removed (or it could not be written, as the store said "
                     "at the time)")], []
 
@@ -122,18 +122,18 @@ def _against_latest(lines: Lines, state: State) -> tuple[list[Finding], list[str
     if replaced:
         first = replaced[0]
         problems.append(Finding(first.seq, "trail replaced", f"audit entry #{first.seq} is not the entry anchored "
-                                f"in the checkpoint at {first.at} ({len(replaced)} anchored entries differ): the "
+                                f"in {lines.label} at {first.at} ({len(replaced)} anchored entries differ): the "
                                 "trail was rolled back and written again, or replaced by another database's"))
     latest = lines.latest
     assert latest is not None
     if latest.seq > state.last:
-        problems.append(Finding(latest.seq, "rolled back", f"the database is older than its checkpoint: the "
-                                f"checkpoint outside the data folder records audit entry #{latest.seq} (at "
+        problems.append(Finding(latest.seq, "rolled back", f"the database is older than its checkpoint: "
+                                f"{lines.label} records audit entry #{latest.seq} (at "
                                 f"{latest.at}) but the trail ends at #{state.last}. An older copy of the database "
                                 "was restored, or the newest entries were deleted"))
         return problems, []
     if latest.seq < state.last:
-        found, notes = _tail(latest, state)
+        found, notes = _tail(latest, state, lines.label)
         return problems + found, notes
     if not replaced:
         now = state.actual()
@@ -190,9 +190,77 @@ def verify(checkpoint: Checkpoint | None, state: State) -> tuple[list[Finding], 
     notes = [f"{main.other_keys} line(s) of the audit checkpoint were written with another data key and were skipped"
              ] if main.other_keys else []
     if not main.lines:
-        found, more = _empty(checkpoint, state)
+        found, more = _empty(main, state)
     else:
         found, more = _against_latest(main, state)
         found = _start(main, state) + found
     mirrored, mirror_notes = _mirrors(checkpoint, main, state)
+    return problems + found + mirrored, notes + more + mirror_notes
+
+
+@dataclass(frozen=True)
+class Group:
+    """A clinic group's server checkpoint as verification reads it: its lines (one per transaction, each naming
+    the site that wrote it), its own witness, and the site verifying."""
+
+    lines: Lines
+    witness: Witness | None
+    site: str
+    #: what is wrong with the server's witness (missing, changed), in words
+    witness_problem: str | None = None
+
+
+def _behind_server(own: Lines, group: Group, state: State) -> tuple[list[Finding], list[str]]:
+    """This site's checkpoint file against the server's lines of this site and the server's trail."""
+    heads = {e.seq: e.hash for e in state.entries}
+    problems: list[Finding] = []
+    replaced = [line for line in own.lines if line.seq and line.seq <= state.last and heads.get(line.seq) != line.hash]
+    if replaced:
+        problems.append(Finding(replaced[0].seq, "trail replaced", f"audit entry #{replaced[0].seq} on the server "
+                                f"is not the entry this site anchored in {own.label} at {replaced[0].at} "
+                                f"({len(replaced)} differ): the server's trail was rolled back and written again, or "
+                                "replaced by another database's"))
+    latest = own.latest
+    if latest is not None and latest.seq > state.last:
+        problems.append(Finding(latest.seq, "rolled back", f"the records server is older than this site's "
+                                f"checkpoint: {own.label} records audit entry #{latest.seq} (at {latest.at}), written "
+                                f"from site '{group.site}', but the server's trail ends at #{state.last}. The server "
+                                "was restored from an older backup, or its newest entries were deleted"))
+        return problems, []
+    since = latest.seq if latest is not None else 0
+    ours = [line.seq for line in group.lines.lines if line.site == group.site and line.seq > since]
+    if len(ours) == 1:
+        return problems, [f"the latest change from this site (audit entry #{ours[0]}) is not in {own.label} yet (a "
+                          "crash between saving and anchoring); the next change from this site anchors it"]
+    if ours:
+        problems.append(Finding(ours[0], "checkpoint", f"{own.label} is behind the server's checkpoint: the server "
+                                f"anchored {len(ours)} transactions written from site '{group.site}' after the file's "
+                                f"latest line (audit entries #{ours[0]} to #{ours[-1]}). The file was put back older, "
+                                "emptied or had lines removed"))
+    return problems, []
+
+
+def verify_group(checkpoint: Checkpoint | None, group: Group, state: State) -> tuple[list[Finding], list[str]]:
+    """A clinic group's records: the server's trail against the server's own checkpoint (every transaction has
+    its line there, written in the same transaction), then this site's checkpoint file against the server (the
+    server put back older than the site's file, or the site's file older than the server's record of the site),
+    and the file's mirrors: (problems, notes)."""
+    server = replace(state, witness=group.witness)
+    problems = [Finding(None, "checkpoint", message) for message in group.lines.damaged]
+    if group.witness_problem:
+        problems.append(Finding(None, "witness", group.witness_problem))
+    if group.lines.lines:
+        found, notes = _against_latest(group.lines, server)
+        problems += _start(group.lines, server) + found
+    else:
+        found, notes = _empty(group.lines, server)
+        problems += found
+    if checkpoint is None:
+        return problems, [*notes, "this computer keeps no checkpoint of its own (no [security] audit_checkpoint_file "
+                                  "or data_key_file): a server restored from an older backup is found by another "
+                                  "site's checkpoint only"]
+    own = checkpoint.read()
+    problems += [Finding(None, "checkpoint", message) for message in own.damaged]
+    found, more = _behind_server(own, group, state)
+    mirrored, mirror_notes = _mirrors(checkpoint, own, state)
     return problems + found + mirrored, notes + more + mirror_notes

@@ -1,10 +1,8 @@
 """Provides Records: the clinic's record keeping, the same on every engine (intake.records.RecordStore).
 
-An engine (intake.records.tables.Backend: SQLite on disk, or memory) keeps the rows; everything else is
-here and in the modules it uses: the checks, sealed values, row seals and digests (the one write path,
-intake.records.tables), the audit chain (intake.records.chain) and its checkpoint (intake.records.anchor).
-Every method that changes something writes its audit entry in the same transaction, and returns only after
-the change is kept; each write transaction that wrote an entry is then anchored in the checkpoint.
+An engine (intake.records.tables.Backend: SQLite, PostgreSQL or memory) keeps the rows; the rest is here: checks,
+sealed values, row seals and digests (intake.records.tables), the audit chain and its checkpoints (anchor, and a
+clinic group server's own). Each change writes its audit entry in its transaction and returns once it is kept.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from intake.records import (
     anchor,
@@ -25,6 +23,7 @@ from intake.records import (
     erase,
     export,
     imports,
+    rollback,
     search,
     verification,
     workflow,
@@ -72,6 +71,9 @@ class Records:
         engine: the clinic's Engine, when already loaded (else loaded on first use).
         checkpoint: the audit checkpoint outside the data folder, when there is one.
     """
+
+    #: whether the engine keeps a checkpoint of its own on the server (a clinic group's), written in each transaction
+    group_anchored: ClassVar[bool] = False
 
     def __init__(self, config: ClinicConfig, backend: Backend, keyring: Keyring, clock: Clock,
                  engine: Engine | None = None, checkpoint: anchor.Checkpoint | None = None):
@@ -122,12 +124,22 @@ class Records:
                     if self._anchor_due and self.checkpoint is not None:
                         self._mark_anchoring()
                     self.tables.flush()
-                    state = self.anchor_state() if self._anchor_due and self.checkpoint else None
+                    group = self._anchor_due and self.group_anchored
+                    state = self.anchor_state() if self._anchor_due and (self.checkpoint or group) else None
+                    if group and state is not None:
+                        self.anchor_in_group(state)
             finally:
                 self.tables.abort()
                 self._txn_at = self._txn_first = None
-            if state is not None:
+            if state is not None and self.checkpoint is not None:
                 self._anchor(state)
+
+    def anchor_in_group(self, state: tuple[int, str, str, dict[str, list[int]]]) -> None:
+        """Writes this transaction's line into the server's checkpoint, inside it (when group_anchored)."""
+
+    def group_checkpoint(self) -> rollback.Group | None:
+        """The server checkpoint verification compares (None for engines without one)."""
+        return None
 
     def _anchor(self, state: tuple[int, str, str, dict[str, list[int]]]) -> None:
         assert self.checkpoint is not None
@@ -138,16 +150,8 @@ class Records:
             self._anchor_error = str(exc)
 
     def _mark_anchoring(self) -> None:
-        """The first transaction anchored in a checkpoint marks, in the witness, that anchoring begins here."""
-        if self._anchoring_known:
-            return
-        witness, problem = anchor.read_witness(self.backend.meta(anchor.WITNESS_KEY), self.keyring)
-        if witness is None or problem:
-            return  # a witness changed or removed outside intake stays as it is, for verify to name
-        if witness.anchored is None and self._txn_first is not None:
-            witness = anchor.Witness(witness.counted, self._txn_first)
-            self.backend.set_meta(anchor.WITNESS_KEY, witness.text(self.keyring))
-        self._anchoring_known = witness.anchored is not None
+        if not self._anchoring_known:
+            self._anchoring_known = anchor.mark_start(self.backend, self.keyring, self._txn_first)
 
     def anchor_state(self) -> tuple[int, str, str, dict[str, list[int]]]:
         """(latest entry number, its hash, now, table digests): what a checkpoint line records."""

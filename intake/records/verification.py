@@ -40,6 +40,10 @@ class Verified(Protocol):
         """The audit checkpoint outside the data folder, when there is one."""
         ...
 
+    def group_checkpoint(self) -> rollback.Group | None:
+        """A clinic group's server checkpoint (None for engines without one)."""
+        ...
+
 
 class TableScan:
     """One pass over every table: rows whose seal does not match, each table's digest, and the keys present."""
@@ -95,7 +99,11 @@ def verify(store: Verified, *, legacy: bool = False, pending: int = 0) -> AuditR
     witness, witness_problem = anchor.read_witness(backend.meta(anchor.WITNESS_KEY), keyring)
     if witness_problem and not legacy:
         problems.append(AuditProblem(None, "witness", witness_problem))
-    found, notes = rollback.verify(store.checkpoint, rollback.State(entries, None if legacy else witness,
-                                                                lambda: scan.digests, pending))
+    state = rollback.State(entries, None if legacy else witness, lambda: scan.digests, pending)
+    group = store.group_checkpoint()
+    if group is None:
+        found, notes = rollback.verify(store.checkpoint, state)
+    else:
+        found, notes = rollback.verify_group(store.checkpoint, group, state)
     problems += [AuditProblem(f.seq, f.kind, f.message) for f in found if _news(f, report.problems)]
     return AuditReport(report.entries, report.head, tuple(problems), tuple(notes))

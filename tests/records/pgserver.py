@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL server for the tests: one cluster per test process, a fresh schema per test.
 
 The cluster is made with the server package's own initdb in a new folder under the system's temporary folder,
-listens only on a unix socket in that folder (listen_addresses = ''), runs without fsync, and is stopped and
+listens on a unix socket in that folder and on 127.0.0.1 with TLS (a test authority's certificate,
+tests/records/pgtls.py; over TCP only TLS connections, save one role's), runs without fsync, and is stopped and
 removed when the test session ends. Each test gets the process's database with intake's schema removed (and
 no connection left open to it). PostgreSQL refuses to run as root: as root the cluster belongs to a system
 user made for it (`intake-pgtest`, created when missing) and the server's programs run through `runuser`.
@@ -24,6 +25,7 @@ import glob
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -31,18 +33,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.records import pgtls
+
 USER = "intake-pgtest"
 #: The role of the server's owner (initdb -U), allowed in without a password over the socket.
 SUPERUSER = "postgres"
 #: A role that must give its password (scram-sha-256), for the tests of a wrong password.
 PASSWORD_ROLE = "intake_pw"
-PORT = 5432
 #: The database the tests use (intake's schema in it removed before each test).
 DATABASE = "intake_tests"
 SETTINGS = """
-listen_addresses = ''
+listen_addresses = '127.0.0.1'
 unix_socket_directories = '{socket}'
 port = {port}
+ssl = on
+ssl_cert_file = '{cert}'
+ssl_key_file = '{key}'
 fsync = off
 # off by default here: the engine turns it on for each write transaction (test_postgres_engine's crash test)
 synchronous_commit = off
@@ -52,10 +58,21 @@ shared_buffers = 16MB
 max_wal_size = 256MB
 log_min_messages = warning
 """
+#: A role that may connect over TCP without TLS (for the check that names an unencrypted connection).
+PLAIN_ROLE = "intake_plain"
 HBA = f"""
 local all {PASSWORD_ROLE} scram-sha-256
 local all all trust
+hostnossl all {PLAIN_ROLE} 127.0.0.1/32 trust
+hostssl all all 127.0.0.1/32 trust
 """
+
+
+def _free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on now (each test process's server has its own)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class ServerError(RuntimeError):
@@ -66,7 +83,7 @@ def bin_dir() -> Path:
     """The folder of initdb and pg_ctl: on PATH, else the newest /usr/lib/postgresql/N/bin."""
     found = shutil.which("initdb")
     if found:
-        return Path(found).parent
+        return Path(found).resolve().parent  # (a link on PATH: the folder of the real programs)
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
                         key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
     if not candidates:
@@ -98,6 +115,8 @@ class Server:
         self.log = self.root / "server.log"
         self.as_root = os.geteuid() == 0
         self._made = False
+        self.port = _free_port()
+        self.root_cert = self.root / "root.crt"
 
     def _run(self, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         command = [str(self.bin / argv[0]), *argv[1:]]
@@ -115,8 +134,15 @@ class Server:
                          "--locale=C", "--no-sync", "--no-instructions")
         if made.returncode != 0:
             raise ServerError(f"initdb failed: {made.stderr.strip() or made.stdout.strip()}")
+        tls = self.data / "tls"
+        tls.mkdir(mode=0o700)
+        root, cert, key = pgtls.make(tls)
+        shutil.copyfile(root, self.root_cert)
+        if self.as_root:
+            for path in (tls, cert, key):
+                os.chown(path, user.pw_uid, user.pw_gid)
         with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
-            conf.write(SETTINGS.format(socket=self.root, port=PORT))
+            conf.write(SETTINGS.format(socket=self.root, port=self.port, cert=cert, key=key))
         (self.data / "pg_hba.conf").write_text(HBA, encoding="utf-8")
         started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start",
                             timeout=90)
@@ -145,8 +171,14 @@ class Server:
 
     def dsn(self, dbname: str = "postgres", user: str = SUPERUSER, password: str | None = None) -> str:
         """A libpq connection string to a database of this server over its socket."""
-        text = f"host={self.root} port={PORT} dbname={dbname} user={user}"
+        text = f"host={self.root} port={self.port} dbname={dbname} user={user}"
         return text + (f" password='{password}'" if password else "")
+
+    def tcp_dsn(self, dbname: str, sslmode: str, user: str = SUPERUSER, host: str = pgtls.HOST) -> str:
+        """A connection string over TCP to 127.0.0.1 naming the server `host` (checked against its certificate
+        under sslmode=verify-full), trusting the test authority."""
+        return (f"host={host} hostaddr=127.0.0.1 port={self.port} dbname={dbname} user={user} sslmode={sslmode} "
+                f"sslrootcert={self.root_cert}")
 
     def sql(self, statement: str, dbname: str = "postgres") -> None:
         """Runs one statement as the superuser, outside any transaction (CREATE/DROP DATABASE)."""

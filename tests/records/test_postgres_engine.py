@@ -24,7 +24,7 @@ from intake.records import Store, create_data_key
 from intake.records.columns import TABLES
 from intake.records.errors import DatabaseLockedError, NewerDatabaseError, WrongKeyError
 from intake.records.postgres import ConnectionLostError, PostgresStore, ServerUnavailableError
-from intake.records.postgres.schema import LOCK_KEY
+from intake.records.postgres.schema import LOCK_KEY, VERSION
 from tests.records.conftest import DEVICE, SECRET_BIRTH, SECRET_NAME, STAFF, record_named, signed_new, write_config
 from tests.records.pgserver import PASSWORD_ROLE, Server, pg_database_fixture, pg_server_fixture  # noqa: F401
 from tests.records.test_engine_contract import imported
@@ -72,7 +72,7 @@ def test_every_engine_makes_the_tables_from_the_one_list_of_columns(clinic, engi
     for table, column, data_type in rows:
         made.setdefault(table, {})[column] = kinds.get(data_type, data_type)
     assert {table: made[table] for table in TABLES} == TABLES
-    assert set(made) - set(TABLES) == {"audit", "meta", "digests", "migrations"}
+    assert set(made) - set(TABLES) == {"audit", "anchors", "meta", "digests", "migrations"}
 
 
 def _server_text(dsn: str) -> str:
@@ -116,7 +116,8 @@ def test_a_schema_from_a_newer_intake_is_refused(clinic, engine, pg_database):
         pass
     with psycopg.connect(pg_database) as conn:
         conn.execute("INSERT INTO intake.migrations VALUES (99, 'later', 'a later intake')")
-    with pytest.raises(NewerDatabaseError, match=r"newer version of intake \(schema 99; this version knows up to 1\)"):
+    with pytest.raises(NewerDatabaseError,
+                       match=rf"newer version of intake \(schema 99; this version knows up to {VERSION}\)"):
         PostgresStore.open(clinic, dsn=pg_database, engine=engine)
 
 

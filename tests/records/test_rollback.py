@@ -147,7 +147,7 @@ def test_a_crash_between_commit_and_checkpoint_is_accepted_and_anchored_by_the_n
     store.save_step(intake_id, step_id=step, answers=step_answers(engine, record_named(), step), next_step=None,
                     staff=STAFF, device=DEVICE)
     report = store.verify_audit()
-    assert report.ok and any("not anchored in the checkpoint yet" in note for note in report.notes)
+    assert report.ok and any("not anchored in the audit checkpoint" in note for note in report.notes)
     monkeypatch.setattr(anchor_module.Checkpoint, "append", real)
     store.view(intake_id, staff=STAFF, device=DEVICE)
     report = store.verify_audit()

@@ -60,7 +60,7 @@ def test_more_than_one_unanchored_transaction_is_named(store, engine, monkeypatc
         assert any(p.kind == "not anchored" and f"({unanchored} transactions)" in p.message
                    for p in report.problems), report.problems
     else:
-        assert any("not anchored in the checkpoint yet" in note for note in report.notes)
+        assert any("not anchored in the audit checkpoint" in note for note in report.notes)
 
 
 def test_an_older_checkpoint_put_back_is_named(store, engine):

@@ -239,6 +239,17 @@ class PostgresBackend:
         """There is no derived index: search joins the tokens themselves."""
         return []
 
+    # -- the server's checkpoint ---------------------------------------------------------------------------
+
+    def insert_anchor(self, seq: int, site: str, line: str) -> None:
+        """Stores the server checkpoint's line of the transaction whose last entry is `seq`."""
+        self._rows_written("INSERT INTO anchors (seq, site, line) VALUES (%s, %s, %s)", (seq, site, line))
+
+    def anchor_rows(self) -> list[tuple[int, str]]:
+        """The server checkpoint's lines: (last entry of the transaction, the line), in order."""
+        rows = self._stream("SELECT seq, line FROM anchors ORDER BY seq")
+        return [(int(row["seq"]), str(row["line"])) for row in rows]
+
     # -- queries ------------------------------------------------------------------------------------------
 
     def next_id(self, table: str) -> int:

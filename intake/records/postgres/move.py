@@ -120,5 +120,10 @@ def _copy(source: Store, target: PostgresStore, entries: list[Entry]) -> dict[st
         value = source.backend.meta(key)
         if value is not None:
             target.backend.set_meta(key, value)
+    # the server anchors every transaction from the move's own entry on (the moved ones were anchored by SQLite's
+    # checkpoint beside the key)
+    witness, _ = anchor.read_witness(source.backend.meta(anchor.WITNESS_KEY), source.keyring)
+    server = anchor.Witness(witness.counted if witness else 1, (entries[-1].seq if entries else 0) + 1)
+    target.backend.set_meta(anchor.SERVER_WITNESS_KEY, server.text(target.keyring, anchor.SERVER_WITNESS_KEY))
     target.tables.recompute_digests()
     return rows

@@ -17,7 +17,7 @@ from intake.records.columns import DEFAULTS, KEYS, TABLES
 from intake.records.postgres.connection import SCHEMA, Connection
 
 #: The schema version this engine writes (the highest in `migrations`).
-VERSION = 1
+VERSION = 2
 #: The key of the advisory lock every write transaction holds ('intake' in ASCII).
 LOCK_KEY = int.from_bytes(b"intake", "big")
 _TYPES = {"text": 'text COLLATE "C"', "integer": "bigint", "blob": "bytea"}
@@ -31,7 +31,8 @@ INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "visits": (("client_id", "visit_date"), ("course_id",)),
     "staff": (("pin_tag",),),
 }
-TRIGGERS = ("audit_no_update", "audit_no_delete")
+#: The append-only tables and their triggers (the audit trail, and the server's checkpoint of a clinic group).
+TRIGGERS = {"audit": ("audit_no_update", "audit_no_delete"), "anchors": ("anchors_no_update", "anchors_no_delete")}
 _APPEND_ONLY = f"""CREATE FUNCTION {SCHEMA}.audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$"""
 _ENGINE_TABLES = (
@@ -46,6 +47,15 @@ _ENGINE_TABLES = (
     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
 )
+#: Schema 2: the server's own checkpoint, one line per write transaction that wrote audit entries (keyed by its
+#: last entry), naming the site that wrote it; append-only like the audit trail.
+_ANCHORS = (
+    'CREATE TABLE anchors (seq bigint PRIMARY KEY, site text COLLATE "C" NOT NULL, line text NOT NULL)',
+    "CREATE TRIGGER anchors_no_update BEFORE UPDATE ON anchors FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+    "CREATE TRIGGER anchors_no_delete BEFORE DELETE ON anchors FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+)
+DESCRIPTIONS = {1: "every table of the records, the audit trail (append-only), meta and digests",
+                2: "the server's checkpoint (anchors, append-only): one line per transaction, naming its site"}
 
 
 def _literal(value: object) -> str:
@@ -65,7 +75,7 @@ def table_statement(table: str) -> str:
 
 def statements() -> list[str]:
     """Every statement that makes the schema, in order (run inside one transaction)."""
-    made = [*_ENGINE_TABLES]
+    made = [*_ENGINE_TABLES, *_ANCHORS]
     for table in TABLES:
         made.append(table_statement(table))
         made += [f"CREATE INDEX {table}_{'_'.join(columns)} ON {table} ({', '.join(columns)})"
@@ -87,15 +97,27 @@ def create(conn: Connection, now: str) -> None:
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for statement in statements():
         conn.execute(statement)
-    conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (%s, %s, %s)",
-                 (VERSION, now, "every table of the records, the audit trail (append-only), meta and digests"))
+    for version_made in sorted(DESCRIPTIONS):
+        conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (%s, %s, %s)",
+                     (version_made, now, DESCRIPTIONS[version_made]))
+
+
+def upgrade(conn: Connection, found: int, now: str) -> None:
+    """Brings a schema of an older version up to VERSION (inside the caller's write transaction)."""
+    if found < 2:
+        for statement in _ANCHORS:
+            conn.execute(statement)
+        conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (%s, %s, %s)",
+                     (2, now, DESCRIPTIONS[2]))
 
 
 def protection_problems(conn: Connection) -> list[str]:
-    """The append-only triggers of the audit table that were removed or disabled outside intake."""
-    rows = conn.execute("SELECT t.tgname AS name, t.tgenabled AS enabled FROM pg_trigger t JOIN pg_class c ON "
-                        "c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND "
-                        "c.relname = 'audit' AND NOT t.tgisinternal", (SCHEMA,)).fetchall()
-    enabled = {row["name"] for row in rows if row["enabled"] != "D"}
-    return [f"the append-only protection of the audit trail (trigger {trigger}) was removed or disabled outside "
-            "intake" for trigger in TRIGGERS if trigger not in enabled]
+    """The append-only triggers of the audit trail and the server's checkpoint removed or disabled outside intake."""
+    rows = conn.execute("SELECT c.relname AS t, t.tgname AS name, t.tgenabled AS enabled FROM pg_trigger t JOIN "
+                        "pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+                        "n.nspname = %s AND c.relname IN ('audit', 'anchors') AND NOT t.tgisinternal",
+                        (SCHEMA,)).fetchall()
+    enabled = {(row["t"], row["name"]) for row in rows if row["enabled"] != "D"}
+    what = {"audit": "the audit trail", "anchors": "the server's checkpoint"}
+    return [f"the append-only protection of {what[table]} (trigger {trigger}) was removed or disabled outside intake"
+            for table, triggers in TRIGGERS.items() for trigger in triggers if (table, trigger) not in enabled]

@@ -9,9 +9,10 @@ checkpoint is kept beside the key, as for SQLite (intake.records.anchor).
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
 
-from intake.records import anchor
+from intake.records import anchor, rollback
 from intake.records.crypto import KEY_CHECK, Keyring, check_key, key_check_value, load_for_store
 from intake.records.errors import NewerDatabaseError
 from intake.records.model import Clock, utc_now
@@ -62,6 +63,8 @@ class PostgresStore(Records):
             store = cls(config, backend, keyring, clock or utc_now, engine, _checkpoint(config, keyring))
             if version is None:
                 store._create()
+            elif version < schema.VERSION:
+                store._upgrade()
         except BaseException:
             backend.close()
             raise
@@ -78,8 +81,44 @@ class PostgresStore(Records):
                 self.backend.set_meta("created_at", self.now())
                 witness = anchor.Witness(1, 1 if self.checkpoint else None)
                 self.backend.set_meta(anchor.WITNESS_KEY, witness.text(self.keyring))
+                self.backend.set_meta(anchor.SERVER_WITNESS_KEY,
+                                      anchor.Witness(1, 1).text(self.keyring, anchor.SERVER_WITNESS_KEY))
                 self.tables.recompute_digests()
         check_key(self.backend.meta(KEY_CHECK), self.keyring, describe(self.backend.dsn))
+
+    def _upgrade(self) -> None:
+        """Brings an older schema up to this version (once, whoever comes first): schema 2 adds the server's
+        checkpoint, anchoring from the next transaction on."""
+        with self.write("upgrading the records database"):
+            found = schema.version(self.backend.conn)
+            if found is not None and found < schema.VERSION:
+                schema.upgrade(self.backend.conn, found, self.now())
+                last = self.backend.last_entry()
+                counted, _ = anchor.read_witness(self.backend.meta(anchor.WITNESS_KEY), self.keyring)
+                witness = anchor.Witness(counted.counted if counted else 1, (last.seq if last else 0) + 1)
+                self.backend.set_meta(anchor.SERVER_WITNESS_KEY,
+                                      witness.text(self.keyring, anchor.SERVER_WITNESS_KEY))
+
+    @property
+    def site(self) -> str:
+        """This site's name in the clinic group ([storage] site, else the computer's host name)."""
+        return str(self.config.section("storage").get("site") or socket.gethostname() or "this site")
+
+    group_anchored = True
+
+    def anchor_in_group(self, state: tuple[int, str, str, dict[str, list[int]]]) -> None:
+        """Writes this transaction's line, naming this site, into the server's checkpoint (inside it)."""
+        seq, entry_hash, at, digests = state
+        self.backend.insert_anchor(seq, self.site, anchor.line_text(self.keyring, seq, entry_hash, at, digests,
+                                                                   self.site))
+
+    def group_checkpoint(self) -> rollback.Group:
+        """The server's checkpoint, its witness and this site, for verification (inside its read)."""
+        name = "the server's checkpoint (table intake.anchors)"
+        lines = anchor.server_lines(self.keyring, self.backend.anchor_rows(), name)
+        witness, problem = anchor.read_witness(self.backend.meta(anchor.SERVER_WITNESS_KEY), self.keyring,
+                                               anchor.SERVER_WITNESS_KEY)
+        return rollback.Group(lines, witness, self.site, problem)
 
     def close(self) -> None:
         """Closes the connection (committed work is on the server)."""

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from intake.config import ClinicConfig
     from intake.engine import Engine
     from intake.records.anchor import Checkpoint
+    from intake.records.rollback import Group
     from intake.records.sqlite.backend import SqliteBackend
     from intake.records.tables import Tables
 
@@ -73,6 +74,10 @@ class StoreOps(Protocol):
     def update_identity(self, intake_id: str, before: Mapping[str, Any], after: Mapping[str, Any],
                         client_id: str | None) -> str | None:
         """Keeps the label and the client link in step with the name and date of birth."""
+        ...
+
+    def group_checkpoint(self) -> Group | None:
+        """A clinic group's server checkpoint (None: SQLite keeps none)."""
         ...
 
     def use_keyring(self, keyring: Keyring) -> None:
