@@ -132,7 +132,7 @@ class Records:
                 self.tables.abort()
                 self._txn_at = self._txn_first = None
             if state is not None and self.checkpoint is not None:
-                self._anchor(state)
+                self._anchor(self.checkpoint, state)
 
     def anchor_in_group(self, state: tuple[int, str, str, dict[str, list[int]]]) -> None:
         """Writes this transaction's line into the server's checkpoint, inside it (when group_anchored)."""
@@ -141,10 +141,9 @@ class Records:
         """The server checkpoint verification compares (None for engines without one)."""
         return None
 
-    def _anchor(self, state: tuple[int, str, str, dict[str, list[int]]]) -> None:
-        assert self.checkpoint is not None
+    def _anchor(self, checkpoint: anchor.Checkpoint, state: tuple[int, str, str, dict[str, list[int]]]) -> None:
         try:
-            self.checkpoint.append(*state)
+            checkpoint.append(*state)
             self._anchor_error = None
         except StoreError as exc:  # the change is saved; the next change anchors it
             self._anchor_error = str(exc)
