@@ -129,6 +129,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(pin_problem)
         if not config.is_demo and pin_problem.startswith("Problem"):
             return EXIT_INVALID
+    if str(config.section("storage").get("engine", "sqlite")) == "postgresql":
+        from intake.records.postgres.checks import server_findings
+
+        print("Records server (PostgreSQL):")
+        findings = server_findings(config)
+        for level, words in findings:
+            print(f"  {'Problem' if level == 'problem' else 'Warning' if level == 'warning' else 'OK'}: {words}")
+        if any(level == "problem" for level, _ in findings):
+            return EXIT_INVALID
     published = SCHEMAS_DIR / "record.schema.json"
     if config.schemas_dir == SCHEMAS_DIR and published.exists() and \
             json.loads(published.read_text(encoding="utf-8")) != engine.record_schema:

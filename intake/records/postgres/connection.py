@@ -60,6 +60,15 @@ def _refusal(dsn: str, exc: psycopg.Error) -> StoreError:
         return ServerUnavailableError(f"the records server refused the password for {where}. Nothing was changed. "
                                       "Check the password in the connection setting ([storage] postgresql_dsn_file "
                                       "or INTAKE_DATABASE_URL).")
+    if "no encryption" in text or "SSL off" in text:
+        return ServerUnavailableError(f"the records server accepts only encrypted connections ({where}). Nothing "
+                                      "was changed. Add sslmode=verify-full and sslrootcert=<the server's CA "
+                                      "certificate> to the connection setting.")
+    if "certificate" in text or "SSL" in text:
+        return ServerUnavailableError(f"the records server's identity could not be verified ({where}): "
+                                      f"{_first_line(exc)}. Nothing was changed. Check the server's name in the "
+                                      "connection setting and that sslrootcert names the certificate authority "
+                                      "that signed its certificate; another machine may be posing as the server.")
     if "does not exist" in text:
         return ServerUnavailableError(f"the records server has no such database or user ({where}): "
                                       f"{_first_line(exc)}. Nothing was changed. Ask whoever runs the server to "
