@@ -83,11 +83,14 @@ def _ask_visit(engine, ref: str, device: str) -> int:
         ask = AskVisit(Visits(Lifecycle(engine, store)), QuestionaryPrompter(), device)
         try:
             visit = ask.run(ref)
+            if visit is None:
+                return EXIT_INVALID
+            ask.hand_back(visit)  # the outcome only once staff have their PIN in: the client may hold the device
         except (KeyboardInterrupt, EOFError):
-            started = f" Visit {ask.visit.visit_id} is kept, not yet re-screened." if ask.visit else ""
+            started = ""
+            if ask.visit:
+                note = ", not yet re-screened" if ask.visit.status == "open" else ""
+                started = f" Visit {ask.visit.visit_id} is kept{note}."
             print(f"\nStopped.{started}", file=sys.stderr)
             return EXIT_CANCELLED
-    if visit is None:
-        return EXIT_INVALID
-    print(f"Staff: visit {visit.visit_id} is {visit.status}; `intake records visit list {ref}` shows the course.")
     return EXIT_OK

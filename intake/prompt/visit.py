@@ -81,12 +81,33 @@ class AskVisit:
         title = localize(rescreen.questionnaire.title, engine.language)
         self.prompter.say(f"\n{title} — {engine.config.clinic['name']}")
         answers = self._walk(Walker(walking, self.prompter, visit.visit_date), visit.visit_date)
-        kept = self.visits.rescreen(visit.visit_id, answers, who.actor)
+        kept = self.visit = self.visits.rescreen(visit.visit_id, answers, who.actor)
         outcome = kept.outcome.get("outcome", kept.status)
         self.prompter.say("")
         self.prompter.say(CLIENT_WORDS[outcome])
         self.prompter.say(HAND_BACK)
         return kept
+
+    def hand_back(self, kept: Visit) -> bool:
+        """After the client has finished (they may still hold the device), staff prove who they are with their PIN
+        before anything about the outcome is shown; True when it was shown."""
+        for _ in range(PIN_TRIES):
+            credential = self.prompter.secret("staff_handback", "Staff: your PIN or passphrase to see what comes "
+                                              "next (it is not shown)")
+            try:
+                self.visits.life.authenticate(credential, "visit", self.device)
+            except AuthenticationError as exc:
+                self.prompter.say(str(exc))
+                continue
+            reasons = "; ".join(str(r) for r in kept.outcome.get("reasons") or [])
+            until = kept.outcome.get("until")
+            self.prompter.say(f"Staff: visit {kept.visit_id} is {kept.status}" + (f": {reasons}" if reasons else "")
+                              + (f" (from {until})" if until else "") + ". `intake records visit show "
+                              f"{kept.visit_id}` shows it; `intake records visit record` keeps the treatment.")
+            return True
+        self.prompter.say(f"The answers are kept. Staff see what comes next with `intake records visit show "
+                          f"{kept.visit_id}`.")
+        return False
 
     def _walk(self, walker: Walker, visit_date: str) -> dict[str, Any]:
         """The re-screen's steps, each asked only when it has a question to ask (the steps asked again are shown

@@ -77,3 +77,26 @@ def test_an_interrupted_visit_carries_on_and_a_wrong_pin_starts_nothing(clinic_e
         head = len(store.visits.of_client(visits.state(course).client_id))
         assert AskVisit(visits, wrong, "phone").run(course) is None
         assert len(store.visits.of_client(visits.state(course).client_id)) == head
+
+
+@pytest.mark.parametrize("pin", [PRACTITIONER_PIN, "000000"])
+def test_the_outcome_is_shown_only_to_staff_after_the_client_has_handed_back(clinic_engine, clinic_config, course,
+                                                                           pin):
+    changed = {**baseline(clinic_engine), "pregnant_or_breastfeeding": True}
+    asked_again = set(clinic_engine.rescreen.asked_again)
+    ask, prompter, store = _visit(clinic_engine, clinic_config, {
+        "changes_since_last": "something_changed", **healed(),
+        **{k: v for k, v in changed.items() if k in asked_again}, "staff_handback": pin})
+    with store:
+        visit = ask.run(course)
+        assert visit is not None and visit.status == "deferred"
+        client_saw = list(prompter.said)
+        assert not any("deferred" in line or "Staff: visit" in line for line in client_saw)
+        shown = ask.hand_back(visit)
+        after = prompter.said[len(client_saw):]
+    staff_lines = [line for line in after if line.startswith("Staff: visit")]
+    if pin == PRACTITIONER_PIN:
+        assert shown and len(staff_lines) == 1 and f"visit {visit.visit_id} is deferred" in staff_lines[0]
+    else:
+        assert not shown and not staff_lines and not any("deferred" in line for line in after)
+        assert f"intake records visit show {visit.visit_id}" in after[-1]
