@@ -11,13 +11,15 @@ day, whenever the consultation was.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from intake.assessment import Assessment, Assessor
 from intake.config import ClinicConfig
 from intake.datafile import load_data_file, schema_problems
+from intake.dates import human_date
 from intake.errors import DataFileError, FileProblem, InvalidRecordError
 from intake.questionnaire import Questionnaire, build_questionnaire
 from intake.recordschema import RECORD_FORMAT, build_record_schema
@@ -44,6 +46,8 @@ class Rescreen:
         asked_again: the consultation's question ids the re-screen asks again.
         assessing: the consultation's questions and the re-screen's own, which the rules read.
         rules: every rule of rules.json and the re-screen's own rules.
+        nothing_changed_since: the answer "Nothing has changed" as a client sees it at a visit, by language,
+            "{date}" standing for the last session's day.
     """
 
     questionnaire: Questionnaire
@@ -51,6 +55,7 @@ class Rescreen:
     asked_again: tuple[str, ...]
     assessing: Questionnaire
     rules: RuleSet
+    nothing_changed_since: Mapping[str, str] = field(default_factory=dict)
 
     #: the validators made so far, by language and age policy (making one checks the generated schema: slow)
     validators: dict[tuple[str, Any], RecordValidator] = field(default_factory=dict, compare=False, repr=False)
@@ -63,18 +68,27 @@ class Rescreen:
                                                    config.language, config.age_policy)
         return self.validators[key]
 
-    def walking_engine(self, engine: Engine) -> Engine:
+    def walking_engine(self, engine: Engine, last_session: date) -> Engine:
         """An Engine whose questionnaire is the re-screen's, for a front end to walk, validate and say back its
-        answers exactly as it does the consultation's (the same walker, widgets and messages); its assessor reads
-        the re-screen's answers with every rule. A visit is assessed with `assess`, which carries the consultation's
-        answers over."""
+        answers exactly as it does the consultation's (the same walker, widgets and messages), the answer
+        "Nothing has changed" naming the day of the last session it speaks for; its assessor reads the re-screen's
+        answers with every rule. A visit is assessed with `assess`, which carries the consultation's answers over."""
         from intake.engine import Engine
 
-        walking = Engine(engine.config, self.questionnaire, self.rules, engine.treatment)
+        walking = Engine(engine.config, self.dated(last_session), self.rules, engine.treatment)
         walking.__dict__["assessor"] = Assessor(self.assessing, self.rules, engine.config.windows,
                                                 engine.config.age_policy, engine.config.language,
                                                 engine.config.limits)
         return walking
+
+    def dated(self, last_session: date) -> Questionnaire:
+        """The re-screen as a client sees it: "Nothing has changed since 20 November 2026"."""
+        words = {language: text.replace("{date}", human_date(last_session))
+                 for language, text in self.nothing_changed_since.items()}
+        steps = tuple(replace(step, questions=tuple(
+            replace(q, options=tuple(replace(o, label=words) if o.id == NOTHING_CHANGED else o for o in q.options))
+            if q.id == self.changes_question else q for q in step.questions)) for step in self.questionnaire.steps)
+        return replace(self.questionnaire, steps=steps, by_id={q.id: q for s in steps for q in s.questions})
 
     def visit_answers(self, earlier: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
         """The answers a visit is assessed on: the consultation's (`earlier`) with the visit's (`given`).
@@ -149,7 +163,7 @@ def load_rescreen(schemas: Path, minors_policy: str) -> Rescreen:
     build_rules(own_rules, assessing, str(path))  # each own rule checked on its own: problems name its path here
     rules = build_rules({**main_rules, "rules": [*main_rules["rules"], *data["rules"]]}, assessing, str(path))
     return Rescreen(questionnaire.for_minors_policy(minors_policy), data["changes_question"], tuple(asked_again),
-                    assessing.for_minors_policy(minors_policy), rules)
+                    assessing.for_minors_policy(minors_policy), rules, dict(data["nothing_changed_since"]))
 
 
 def _resolve_steps(data: Mapping[str, Any], main: Mapping[str, Any],

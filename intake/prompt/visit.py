@@ -77,7 +77,8 @@ class AskVisit:
                           "device to the client.")
         engine = self.visits.life.engine
         rescreen = engine.rescreen
-        walking = rescreen.walking_engine(engine)
+        last = self.visits.state(visit.course_id).last_session
+        walking = rescreen.walking_engine(engine, last)
         title = localize(rescreen.questionnaire.title, engine.language)
         self.prompter.say(f"\n{title} — {engine.config.clinic['name']}")
         answers = self._walk(Walker(walking, self.prompter, visit.visit_date), visit.visit_date)
@@ -101,9 +102,10 @@ class AskVisit:
                 continue
             reasons = "; ".join(str(r) for r in kept.outcome.get("reasons") or [])
             until = kept.outcome.get("until")
+            when = f" (from {until})" if until and until not in reasons else ""
+            then = "; `intake records visit record` keeps the treatment" if kept.status == "ready" else ""
             self.prompter.say(f"Staff: visit {kept.visit_id} is {kept.status}" + (f": {reasons}" if reasons else "")
-                              + (f" (from {until})" if until else "") + ". `intake records visit show "
-                              f"{kept.visit_id}` shows it; `intake records visit record` keeps the treatment.")
+                              + f"{when}. `intake records visit show {kept.visit_id}` shows it{then}.")
             return True
         self.prompter.say(f"The answers are kept. Staff see what comes next with `intake records visit show "
                           f"{kept.visit_id}`.")

@@ -193,3 +193,18 @@ def test_the_first_question_must_offer_nothing_changed(tmp_path):
 def test_a_malformed_own_rule_names_its_path(tmp_path):
     error = _broken(tmp_path, lambda d: d["rules"][2].pop("client_message"))
     assert any(p.path.startswith("$.rules[2]") for p in error.problems), error.problems
+
+
+def test_nothing_changed_names_the_day_it_speaks_for_where_the_client_answers_it():
+    rescreen = load_rescreen(SCHEMAS_DIR, "defer")
+    question = rescreen.dated(date(2026, 10, 14)).by_id[rescreen.changes_question]
+    labels = {o.id: o.label["en"] for o in question.options}
+    assert labels[NOTHING_CHANGED] == "Nothing has changed since 14 October 2026"
+    assert labels[SOMETHING_CHANGED] == "Something has changed, or I am not sure"
+    plain = {o.id: o.label["en"] for o in rescreen.questionnaire.by_id[rescreen.changes_question].options}
+    assert plain[NOTHING_CHANGED] == "Nothing has changed"  # what exports and FHIR show: no day of one client's
+
+
+def test_the_dated_words_must_hold_the_day(tmp_path):
+    error = _broken(tmp_path, lambda d: d.__setitem__("nothing_changed_since", {"en": "Nothing has changed"}))
+    assert any("nothing_changed_since" in p.path for p in error.problems), error.problems
