@@ -68,6 +68,12 @@ hostssl all all 127.0.0.1/32 trust
 """
 
 
+def server_env() -> dict[str, str]:
+    """The server's environment: the tests' own without libfaketime. The server is a machine of its own with the
+    real clock (under a faked clock its lock_timeout never fired, and a writer waited for ever)."""
+    return {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME", "DYLD_INSERT_LIBRARIES")}
+
+
 def _free_port() -> int:
     """A TCP port on 127.0.0.1 nobody listens on now (each test process's server has its own)."""
     with socket.socket() as probe:
@@ -122,7 +128,7 @@ class Server:
         command = [str(self.bin / argv[0]), *argv[1:]]
         if self.as_root:
             command = ["runuser", "-u", USER, "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.root)
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.root, env=server_env())
 
     def start(self) -> None:
         """Makes the cluster and starts the server (waits until it accepts connections)."""
