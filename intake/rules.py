@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,44 +113,56 @@ def _check_read_multi_choice(question: Question | None, leaf: Mapping[str, Any],
                                     "name the options that matter with 'contains'"))
 
 
-def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionnaire: Questionnaire,
-                languages: tuple[str, ...], limits: Mapping[str, Limit]) -> list[FileProblem]:
-    problems: list[FileProblem] = []
-    path = f"$.rules[{index}]"
+class _References:
+    """Checks that what a rule names exists in the questionnaire, collecting problems."""
+
+    def __init__(self, questionnaire: Questionnaire, problems: list[FileProblem]) -> None:
+        self.known = questionnaire.by_id
+        self.problems = problems
+
+    def question(self, qid: str, where: str, qtype: str | None = None) -> None:
+        known = self.known
+        if qid not in known:
+            close = difflib.get_close_matches(qid, list(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            self.problems.append(FileProblem(where, f"no question {qid!r} in the questionnaire{hint}",
+                                             "use a question id from schemas/questionnaire.json"))
+        elif qtype and known[qid].type != qtype:
+            self.problems.append(FileProblem(where, f"{qid!r} is a {known[qid].type} question, not a {qtype}",
+                                             f"point this at a {qtype} question"))
+
+    def condition(self, when: Any, path: str) -> None:
+        for leaf in conditions.leaves(when):
+            for referenced in conditions.referenced_questions(leaf):
+                self.question(referenced, f"{path}.when")
+                _check_read_multi_choice(self.known.get(referenced), leaf, f"{path}.when", self.problems)
+            qid: str = leaf.get("question") or ""
+            if qid in self.known:
+                self._values(self.known[qid], leaf, path)
+
+    def _values(self, question: Question, leaf: Mapping[str, Any], path: str) -> None:
+        if "equals" in leaf:
+            value = leaf["equals"]
+            if question.type == "yes_no" and not isinstance(value, bool):
+                self.problems.append(FileProblem(f"{path}.when.equals", f"{question.id!r} is a yes/no question",
+                                                 "compare it with true or false"))
+            if question.type == "choice" and question.option(value) is None:
+                self.problems.append(FileProblem(f"{path}.when.equals",
+                                                 f"{value!r} is not an option of {question.id!r}",
+                                                 f"use one of: {', '.join(o.id for o in question.options)}"))
+        for value in leaf.get("in", []):
+            if question.option(value) is None:
+                self.problems.append(FileProblem(f"{path}.when.in", f"{value!r} is not an option of {question.id!r}",
+                                                 "use option ids of that question"))
+
+
+def _check_shape(rule: Rule, path: str, windows: Mapping[str, Window], limits: Mapping[str, Limit],
+                 refs: _References) -> None:
+    problems = refs.problems
     for key, value in (rule.plan or {}).items():
         if isinstance(value, Mapping) and value["limit"] not in limits:
             problems.append(FileProblem(f"{path}.plan.{key}.limit", f"no limit {value['limit']!r}",
                                         f"use one of: {', '.join(limits) or '(none defined)'}"))
-    known = questionnaire.by_id
-
-    def need_question(qid: str, where: str, qtype: str | None = None) -> None:
-        if qid not in known:
-            close = difflib.get_close_matches(qid, list(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(FileProblem(where, f"no question {qid!r} in the questionnaire{hint}",
-                                        "use a question id from schemas/questionnaire.json"))
-        elif qtype and known[qid].type != qtype:
-            problems.append(FileProblem(where, f"{qid!r} is a {known[qid].type} question, not a {qtype}",
-                                        f"point this at a {qtype} question"))
-
-    for leaf in conditions.leaves(rule.when):
-        for referenced in conditions.referenced_questions(leaf):
-            need_question(referenced, f"{path}.when")
-            _check_read_multi_choice(known.get(referenced), leaf, f"{path}.when", problems)
-        qid: str = leaf.get("question") or ""
-        if qid in known and "equals" in leaf:
-            question = known[qid]
-            value = leaf["equals"]
-            if question.type == "yes_no" and not isinstance(value, bool):
-                problems.append(FileProblem(f"{path}.when.equals", f"{qid!r} is a yes/no question",
-                                            "compare it with true or false"))
-            if question.type == "choice" and question.option(value) is None:
-                problems.append(FileProblem(f"{path}.when.equals", f"{value!r} is not an option of {qid!r}",
-                                            f"use one of: {', '.join(o.id for o in question.options)}"))
-        for value in leaf.get("in", []) if qid in known else []:
-            if known[qid].option(value) is None:
-                problems.append(FileProblem(f"{path}.when.in", f"{value!r} is not an option of {qid!r}",
-                                            "use option ids of that question"))
     if rule.needs and rule.severity not in (None, "clearance"):
         problems.append(FileProblem(f"{path}.needs", f"a {rule.severity} finding needs nothing to be settled",
                                     "remove 'needs', or make the rule a clearance (or a minors policy) rule"))
@@ -159,42 +171,55 @@ def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionn
                                     "remove 'window' and 'come_back', or make the rule temporary"))
     for key in ("question", "detail"):
         if getattr(rule, key):
-            need_question(getattr(rule, key), f"{path}.{key}")
+            refs.question(getattr(rule, key), f"{path}.{key}")
     if rule.window:
         if rule.window["setting"] not in windows:
             problems.append(FileProblem(f"{path}.window.setting", f"no window {rule.window['setting']!r}",
                                         f"use one of: {', '.join(windows)}"))
         if "date" in rule.window:
-            need_question(rule.window["date"], f"{path}.window.date", "date")
+            refs.question(rule.window["date"], f"{path}.window.date", "date")
+
+
+def _placeholder_problems(rule: Rule, field_name: str, message: str) -> Iterator[tuple[str, str]]:
+    """(what is wrong, how to fix it) for each placeholder of one message that the rule cannot fill."""
+    used = _placeholders(message)
+    unknown = used - PLACEHOLDERS
+    if unknown:
+        yield (f"unknown placeholder {{{sorted(unknown)[0]}}}",
+               f"use only {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}")
+    if used & {"date", "until"} and not (rule.window and rule.window.get("date")):
+        yield ("{date} or {until} without a window date",
+               "add a 'window' with 'date' and 'relation', or remove the placeholder")
+    if "window" in used and not rule.window:
+        yield "{window} without a window", "add a 'window' with the 'setting' to quote"
+    if "until" in used and field_name != "practitioner_message":
+        yield ("{until} in a client message",
+               "quote the period as {window}: the documents print the date once, with what the practitioner decided")
+    if "detail" in used and not rule.detail:
+        yield "{detail} without a 'detail' question", "add 'detail' naming the question to quote"
+
+
+def _check_texts(rule: Rule, path: str, languages: tuple[str, ...], problems: list[FileProblem]) -> None:
     texts = {"client_message": rule.client_message, "practitioner_message": rule.practitioner_message,
              "come_back": rule.come_back, "instruction.text": (rule.instruction or {}).get("text"), "risk": rule.risk}
     for field_name, text in texts.items():
         if text is None:
             continue
-        for lang in languages:
-            if lang not in text:
-                problems.append(FileProblem(f"{path}.{field_name}", f"no text for language {lang!r}",
-                                            f"add {lang!r}"))
+        problems += [FileProblem(f"{path}.{field_name}", f"no text for language {lang!r}", f"add {lang!r}")
+                     for lang in languages if lang not in text]
         for lang, message in text.items():
-            used = _placeholders(message)
-            unknown = used - PLACEHOLDERS
-            if unknown:
-                problems.append(FileProblem(f"{path}.{field_name}.{lang}",
-                                            f"unknown placeholder {{{sorted(unknown)[0]}}}",
-                                            f"use only {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}"))
-            if used & {"date", "until"} and not (rule.window and rule.window.get("date")):
-                problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{date} or {until} without a window date",
-                                            "add a 'window' with 'date' and 'relation', or remove the placeholder"))
-            if "window" in used and not rule.window:
-                problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{window} without a window",
-                                            "add a 'window' with the 'setting' to quote"))
-            if "until" in used and field_name != "practitioner_message":
-                problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{until} in a client message",
-                                            "quote the period as {window}: the documents print the date once, "
-                                            "with what the practitioner decided"))
-            if "detail" in used and not rule.detail:
-                problems.append(FileProblem(f"{path}.{field_name}.{lang}", "{detail} without a 'detail' question",
-                                            "add 'detail' naming the question to quote"))
+            problems += [FileProblem(f"{path}.{field_name}.{lang}", what, fix)
+                         for what, fix in _placeholder_problems(rule, field_name, message)]
+
+
+def _check_rule(rule: Rule, index: int, windows: Mapping[str, Window], questionnaire: Questionnaire,
+                languages: tuple[str, ...], limits: Mapping[str, Limit]) -> list[FileProblem]:
+    problems: list[FileProblem] = []
+    path = f"$.rules[{index}]"
+    refs = _References(questionnaire, problems)
+    refs.condition(rule.when, path)
+    _check_shape(rule, path, windows, limits, refs)
+    _check_texts(rule, path, languages, problems)
     return problems
 
 

@@ -171,98 +171,121 @@ def export_bulk(store, scope: ExportScope, folder: Path, *, staff: str, device: 
 
 
 def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) -> BulkReport:
-    engine = store.engine
-    questionnaire, language = engine.questionnaire, engine.language
-    exported_at = iso(store.clock())
-    report = BulkReport(folder)
-    sums = PrivateStream(folder / "SHA256SUMS")
-
-    def written(relative: str, digest: str) -> None:
-        sums.write(f"{digest}  {relative}\n".encode())
-
-    written("questionnaire.json", _write_file(folder / "questionnaire.json", _json_bytes(
-        fhir_questionnaire(questionnaire, language, publisher=engine.config.clinic.get("name"),
-                           policy=engine.config.age_policy))))
-    bundle = PrivateStream(folder / "bundle.json")
-    bundle.write(json.dumps({"resourceType": "Bundle", "id": _urn("Bundle", exported_at)[9:], "type": "collection",
-                             "timestamp": exported_at}, ensure_ascii=False)[:-1].encode("utf-8") + b', "entry": [\n')
-    first = True
-
-    def entry(resource: dict[str, Any], full_url: str) -> None:
-        nonlocal first
-        bundle.write((b"" if first else b",\n") + json.dumps({"fullUrl": full_url, "resource": resource},
-                                                             ensure_ascii=False).encode("utf-8"))
-        first = False
-
-    seen_clients: set[str] = set()
-    left_out = None
-    listed = hashlib.sha256()
+    writer = _BulkWriter(store, folder, staff, device)
     for intake_id in _intakes(store, scope):
+        writer.add_intake(intake_id)
+    return writer.finish(scope)
+
+
+class _BulkWriter:
+    """Writes one export folder as the intakes are read: the Bundle, the records, the PDFs and their sums."""
+
+    def __init__(self, store, folder: Path, staff: str, device: str) -> None:
+        self.store, self.folder, self.staff, self.device = store, folder, staff, device
+        engine = store.engine
+        self.questionnaire, self.language = engine.questionnaire, engine.language
+        self.exported_at = iso(store.clock())
+        self.report = BulkReport(folder)
+        self.sums = PrivateStream(folder / "SHA256SUMS")
+        self.seen_clients: set[str] = set()
+        self.left_out: PrivateStream | None = None
+        self.listed = hashlib.sha256()
+        self.questionnaire_file("questionnaire.json", self.questionnaire)
+        self.bundle = PrivateStream(folder / "bundle.json")
+        self.bundle.write(json.dumps({"resourceType": "Bundle", "id": _urn("Bundle", self.exported_at)[9:],
+                                      "type": "collection", "timestamp": self.exported_at},
+                                     ensure_ascii=False)[:-1].encode("utf-8") + b', "entry": [\n')
+        self.first = True
+
+    def written(self, relative: str, digest: str) -> None:
+        self.sums.write(f"{digest}  {relative}\n".encode())
+
+    def questionnaire_file(self, name: str, questionnaire: Any) -> None:
+        config = self.store.engine.config
+        self.written(name, _write_file(self.folder / name, _json_bytes(fhir_questionnaire(
+            questionnaire, self.language, publisher=config.clinic.get("name"), policy=config.age_policy))))
+
+    def entry(self, resource: dict[str, Any], full_url: str) -> None:
+        self.bundle.write((b"" if self.first else b",\n") + json.dumps({"fullUrl": full_url, "resource": resource},
+                                                                      ensure_ascii=False).encode("utf-8"))
+        self.first = False
+
+    def add_intake(self, intake_id: str) -> None:
+        store, report = self.store, self.report
         intake = store.load_intake(intake_id)
-        listed.update(intake_id.encode("ascii") + b"\n")
+        self.listed.update(intake_id.encode("ascii") + b"\n")
         report.intakes += 1
         identity = store.client_identity(intake.client_id) if intake.client_id else None
-        subject = None
-        if intake.client_id:
-            reference = _urn("Patient", intake.client_id)
-            subject = {"reference": reference,
-                       "identifier": {"system": fhir.CLIENT_ID_SYSTEM, "value": intake.client_id}}
-            if intake.client_id not in seen_clients:
-                seen_clients.add(intake.client_id)
-                entry(patient(intake.client_id, identity), reference)
-        record = as_json(store, intake, exported_at=exported_at)
-        written(f"records/{intake_id}.json", _write_file(folder / "records" / f"{intake_id}.json",
-                                                         _json_bytes(record), durable=False))  # synced at the end
+        subject = self.subject(intake.client_id, identity)
+        record = as_json(store, intake, exported_at=self.exported_at)
+        self.written(f"records/{intake_id}.json", _write_file(self.folder / "records" / f"{intake_id}.json",
+                                                              _json_bytes(record), durable=False))  # synced at the end
         source = intake.record["answers"] if intake.record else intake.answers
-        unknown = sorted(set(source) - set(questionnaire.by_id))
+        unknown = sorted(set(source) - set(self.questionnaire.by_id))
         if unknown:
-            report.left_out += 1
-            if left_out is None:
-                left_out = PrivateStream(folder / "not-in-bundle.jsonl")
-            left_out.write(json.dumps({"intake": intake_id, "questionnaire_version": intake.questionnaire_version,
-                                       "unknown_questions": unknown, "record": f"records/{intake_id}.json"})
-                           .encode("utf-8") + b"\n")
+            self.leave_out(intake, unknown)
         else:
-            response = fhir.questionnaire_response(questionnaire, intake, language, identity,
-                                                  policy=engine.config.age_policy)
+            response = fhir.questionnaire_response(self.questionnaire, intake, self.language, identity,
+                                                  policy=store.engine.config.age_policy)
             if subject:
                 response["subject"] = {**subject, **({"display": identity["full_name"]}
                                                      if identity and identity.get("full_name") else {})}
-            entry(response, _urn("QuestionnaireResponse", intake_id))
-        if any(d.kept for d in intake.documents):
-            def deliver(documents: list[tuple[Any, bytes]], intake: IntakeView = intake,
-                        subject: dict[str, Any] | None = subject) -> None:
-                """Writes one intake's PDFs durably; Store.reprint audits them only after this returns."""
-                for info, pdf in documents:
-                    relative = f"documents/{intake.intake_id}/{info.filename}"
-                    written(relative, _write_file(folder / relative, pdf))
-                    entry(document_reference(intake, info, pdf, relative, subject),
-                          _urn("DocumentReference", f"{intake.intake_id}:{info.document_id}"))
-                    report.documents += 1
-                sync_folder(folder / "documents")
+            self.entry(response, _urn("QuestionnaireResponse", intake_id))
+        self.add_documents(intake, subject)
+        report.visits += visit_entries(store, intake, subject, self.entry)
 
-            for kind in sorted({d.kind for d in intake.documents if d.kept}):
-                store.reprint(intake_id, kind=kind, staff=staff, device=device, deliver=deliver)
-        report.visits += visit_entries(store, intake, subject, entry)
-    bundle.write(b"\n]}\n")
-    written("bundle.json", bundle.close())
-    if report.visits:
-        rescreen = engine.rescreen.questionnaire
-        written("rescreen-questionnaire.json", _write_file(folder / "rescreen-questionnaire.json", _json_bytes(
-            fhir_questionnaire(rescreen, language, publisher=engine.config.clinic.get("name"),
-                               policy=engine.config.age_policy))))
-    if left_out is not None:
-        written("not-in-bundle.jsonl", left_out.close())
-    report.clients = len(seen_clients)
-    manifest = {"format": BULK_FORMAT, "exported_at": exported_at, "scope": scope.describe(),
-                "client": scope.client_id, "since": scope.since, "until": scope.until, "intakes": report.intakes,
-                "clients": report.clients, "documents": report.documents, "visits": report.visits,
-                "intake_list_sha256": listed.hexdigest(),
-                "not_in_bundle": report.left_out,
-                "not_in_bundle_list": "not-in-bundle.jsonl" if report.left_out else None}
-    written("manifest.json", _write_file(folder / "manifest.json", _json_bytes(manifest)))
-    sums.close()
-    os.sync()  # every file (the records, written unsynced, included) is on disk before the export is audited
-    store.record_bulk_export(staff=staff, device=device, client_id=scope.client_id, format="bundle",
-                             scope=scope.describe(), intakes=report.intakes, intake_list_sha256=listed.hexdigest())
-    return report
+    def subject(self, client_id: str | None, identity: dict[str, str] | None) -> dict[str, Any] | None:
+        """The client's reference, writing their Patient the first time they appear."""
+        if not client_id:
+            return None
+        reference = _urn("Patient", client_id)
+        if client_id not in self.seen_clients:
+            self.seen_clients.add(client_id)
+            self.entry(patient(client_id, identity), reference)
+        return {"reference": reference, "identifier": {"system": fhir.CLIENT_ID_SYSTEM, "value": client_id}}
+
+    def leave_out(self, intake: IntakeView, unknown: list[str]) -> None:
+        self.report.left_out += 1
+        if self.left_out is None:
+            self.left_out = PrivateStream(self.folder / "not-in-bundle.jsonl")
+        self.left_out.write(json.dumps({"intake": intake.intake_id,
+                                        "questionnaire_version": intake.questionnaire_version,
+                                        "unknown_questions": unknown, "record": f"records/{intake.intake_id}.json"})
+                            .encode("utf-8") + b"\n")
+
+    def add_documents(self, intake: IntakeView, subject: dict[str, Any] | None) -> None:
+        def deliver(documents: list[tuple[Any, bytes]]) -> None:
+            """Writes one intake's PDFs durably; Store.reprint audits them only after this returns."""
+            for info, pdf in documents:
+                relative = f"documents/{intake.intake_id}/{info.filename}"
+                self.written(relative, _write_file(self.folder / relative, pdf))
+                self.entry(document_reference(intake, info, pdf, relative, subject),
+                           _urn("DocumentReference", f"{intake.intake_id}:{info.document_id}"))
+                self.report.documents += 1
+            sync_folder(self.folder / "documents")
+
+        for kind in sorted({d.kind for d in intake.documents if d.kept}):
+            self.store.reprint(intake.intake_id, kind=kind, staff=self.staff, device=self.device, deliver=deliver)
+
+    def finish(self, scope: ExportScope) -> BulkReport:
+        report = self.report
+        self.bundle.write(b"\n]}\n")
+        self.written("bundle.json", self.bundle.close())
+        if report.visits:
+            self.questionnaire_file("rescreen-questionnaire.json", self.store.engine.rescreen.questionnaire)
+        if self.left_out is not None:
+            self.written("not-in-bundle.jsonl", self.left_out.close())
+        report.clients = len(self.seen_clients)
+        listed = self.listed.hexdigest()
+        manifest = {"format": BULK_FORMAT, "exported_at": self.exported_at, "scope": scope.describe(),
+                    "client": scope.client_id, "since": scope.since, "until": scope.until, "intakes": report.intakes,
+                    "clients": report.clients, "documents": report.documents, "visits": report.visits,
+                    "intake_list_sha256": listed, "not_in_bundle": report.left_out,
+                    "not_in_bundle_list": "not-in-bundle.jsonl" if report.left_out else None}
+        self.written("manifest.json", _write_file(self.folder / "manifest.json", _json_bytes(manifest)))
+        self.sums.close()
+        os.sync()  # every file (the records, written unsynced, included) is on disk before the export is audited
+        self.store.record_bulk_export(staff=self.staff, device=self.device, client_id=scope.client_id,
+                                      format="bundle", scope=scope.describe(), intakes=report.intakes,
+                                      intake_list_sha256=listed)
+        return report
