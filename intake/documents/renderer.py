@@ -179,15 +179,9 @@ class PacketRenderer:
                     f"no consent can be signed: the suitability verdict is DEFER ({reasons}). Render without a "
                     "client signature to produce the deferral letter instead.")
             counter = check_countersignature(engine, counter, assessment, None, deferral=True) if counter else None
-            if counter is not None:
-                when = counter.signed_at
-            elif issued_at is not None:
-                when = check_time(issued_at, "the deferral letter")
-            else:
-                raise SignatureInputError("a deferral letter needs its date and time: pass issued_at, or the "
-                                          "practitioner's countersignature.")
-            return Inputs(record, answers, record_id, derived, assessment, None, None, None, counter, when,
-                          counter.entered_at if counter else None, counter.sealed_at if counter else None)
+            return Inputs(record, answers, record_id, derived, assessment, None, None, None, counter,
+                          _letter_time(counter, issued_at), counter.entered_at if counter else None,
+                          counter.sealed_at if counter else None)
         if client is None and counter is None and photo is None and not sealed:
             if issued_at is None:
                 raise SignatureInputError("an unsigned preview needs its date and time: pass issued_at.")
@@ -198,6 +192,19 @@ class PacketRenderer:
             raise SignatureInputError("a consent needs the client's signature (drawn or typed).")
         if counter is None:
             raise SignatureInputError("a consent needs the practitioner's countersignature.")
+        client, photo = self._client_signatures(record, answers, assessment, client, photo)
+        plan = counter.plan if isinstance(counter, Countersignature) and counter.plan is not None \
+            else engine.default_plan(record, assessment)
+        counter = check_countersignature(engine, counter, assessment, plan)
+        if counter.signed_at < client.signed_at:
+            raise SignatureInputError(f"the practitioner's countersignature ({utc_text(counter.signed_at)}) is "
+                                      f"earlier than the client's signature ({utc_text(client.signed_at)}).")
+        return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at,
+                      counter.entered_at, counter.sealed_at)
+
+    def _client_signatures(self, record, answers, assessment, client, photo):
+        """The client's consent signature and photo consent signature, each checked against who must sign."""
+        engine = self.engine
         client = check_signature(client, "the client's signature")
         policy = engine.config.age_policy
         guardian, band = guardian_required(assessment.age, policy), policy.band(assessment.age)
@@ -218,14 +225,7 @@ class PacketRenderer:
                 raise SignatureInputError(problem)
         elif photo is not None:
             raise SignatureInputError("the client did not agree to photos; there is no photo consent to sign.")
-        plan = counter.plan if isinstance(counter, Countersignature) and counter.plan is not None \
-            else engine.default_plan(record, assessment)
-        counter = check_countersignature(engine, counter, assessment, plan)
-        if counter.signed_at < client.signed_at:
-            raise SignatureInputError(f"the practitioner's countersignature ({utc_text(counter.signed_at)}) is "
-                                      f"earlier than the client's signature ({utc_text(client.signed_at)}).")
-        return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at,
-                      counter.entered_at, counter.sealed_at)
+        return client, photo
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -333,3 +333,12 @@ def _version() -> str:
 
     return __version__
 
+
+def _letter_time(counter, issued_at) -> datetime:
+    """A deferral letter is dated by the practitioner's countersignature, or else by the time it is issued at."""
+    if counter is not None:
+        return counter.signed_at
+    if issued_at is not None:
+        return check_time(issued_at, "the deferral letter")
+    raise SignatureInputError("a deferral letter needs its date and time: pass issued_at, or the "
+                              "practitioner's countersignature.")

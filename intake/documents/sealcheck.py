@@ -233,21 +233,37 @@ def validate(signature, trusted: bytes, certificate, *, archive=(), tsa_roots=()
     except Exception as exc:  # noqa: BLE001 - malformed signatures raise many kinds of error
         raise SealCheckFailed(f"the seal cannot be checked; the file was altered or damaged ({short(exc)}).") \
             from None
-    if not status.intact:
-        raise SealCheckFailed("the document was changed after it was sealed: its content no longer matches the seal.")
-    if not status.valid:
-        raise SealCheckFailed("the seal's signature does not match the clinic certificate; the seal was altered.")
-    if not _only_lta_updates_after(status):
-        raise SealCheckFailed("something was added to the file after it was sealed.")
-    stamp = status.timestamp_validity
+    _check_status(status)
     own = []
     if token_time is not None:
+        stamp = status.timestamp_validity
         if stamp is None or not (stamp.intact and stamp.valid):
             raise SealCheckFailed("the seal's timestamp does not match the seal; it was altered.")
         own = [AttestedTime(stamp.timestamp, authority_name(stamp.signing_cert),
                             bool(tsa_roots) and stamp.trusted, "signature")]
     result.timestamps = own + documents
     best = min((t.at for t in result.timestamps if t.trusted), default=None)
+    _check_times(best, claimed, certificate)
+    if not status.trusted:
+        raise SealCheckFailed(f"the seal certificate is not valid for sealing documents "
+                              f"({status.trust_problem_indic or 'untrusted'}).")
+    if status.docmdp_ok is False:
+        raise SealCheckFailed("the file was modified in a way its seal forbids.")
+    result.notes += _time_notes(result.timestamps, best, certificate, at)
+    return result
+
+
+def _check_status(status) -> None:
+    if not status.intact:
+        raise SealCheckFailed("the document was changed after it was sealed: its content no longer matches the seal.")
+    if not status.valid:
+        raise SealCheckFailed("the seal's signature does not match the clinic certificate; the seal was altered.")
+    if not _only_lta_updates_after(status):
+        raise SealCheckFailed("something was added to the file after it was sealed.")
+
+
+def _check_times(best: datetime | None, claimed: datetime, certificate) -> None:
+    """The seal was made while its certificate was valid: by a trusted timestamp, or else by its own stated time."""
     if best is None and not certificate.not_before <= claimed <= certificate.not_after:
         raise SealCheckFailed(f"the seal's time {claimed:%Y-%m-%d %H:%M} UTC lies outside the certificate's "
                               f"validity ({certificate.not_before:%Y-%m-%d} to {certificate.not_after:%Y-%m-%d}).")
@@ -255,26 +271,26 @@ def validate(signature, trusted: bytes, certificate, *, archive=(), tsa_roots=()
         raise SealCheckFailed(f"the earliest trusted timestamp ({best:%Y-%m-%d %H:%M} UTC) is after the seal "
                               f"certificate expired ({certificate.not_after:%Y-%m-%d}); nothing proves the seal "
                               "was made while it was valid.")
-    if not status.trusted:
-        raise SealCheckFailed(f"the seal certificate is not valid for sealing documents "
-                              f"({status.trust_problem_indic or 'untrusted'}).")
-    if status.docmdp_ok is False:
-        raise SealCheckFailed("the file was modified in a way its seal forbids.")
-    unchecked = sorted({t.authority for t in result.timestamps if not t.trusted})
+
+
+def _time_notes(timestamps, best: datetime | None, certificate, at: datetime) -> list[str]:
+    """What the reader should know about the seal's time: unchecked authorities, an expired certificate."""
+    notes = []
+    unchecked = sorted({t.authority for t in timestamps if not t.trusted})
     if unchecked:
-        result.notes.append(f"The timestamp authority ({', '.join(unchecked)}) could not be checked: set [security] "
-                            "timestamp_ca_file to its root certificate. Its time is not relied on.")
+        notes.append(f"The timestamp authority ({', '.join(unchecked)}) could not be checked: set [security] "
+                     "timestamp_ca_file to its root certificate. Its time is not relied on.")
     if at > certificate.not_after:
         if best is not None:
-            result.notes.append(f"The certificate expired on {certificate.not_after:%Y-%m-%d}; a trusted timestamp "
-                                f"proves the seal existed on {best:%Y-%m-%d}, while it was valid.")
+            notes.append(f"The certificate expired on {certificate.not_after:%Y-%m-%d}; a trusted timestamp "
+                         f"proves the seal existed on {best:%Y-%m-%d}, while it was valid.")
         else:
-            result.notes.append(f"The certificate expired on {certificate.not_after:%Y-%m-%d}. No trusted timestamp "
-                                "proves when the seal was made: its date rests on the clinic computer's clock.")
-    elif best is None and not result.timestamps:
-        result.notes.append("No trusted timestamp: the sealing time is the clinic computer's own. Configure "
-                            "[security] timestamp_url, and extend documents with `intake documents extend`.")
-    return result
+            notes.append(f"The certificate expired on {certificate.not_after:%Y-%m-%d}. No trusted timestamp "
+                         "proves when the seal was made: its date rests on the clinic computer's clock.")
+    elif best is None and not timestamps:
+        notes.append("No trusted timestamp: the sealing time is the clinic computer's own. Configure "
+                     "[security] timestamp_url, and extend documents with `intake documents extend`.")
+    return notes
 
 
 def short(exc: BaseException) -> str:
