@@ -7,7 +7,7 @@ is wrong, and how to fix it, so that a clinic editing schemas/ is never left wit
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,27 @@ def _relevant(error):
     return error
 
 
+_PLAIN = {
+    "minItems": ("is empty", "fill it in"),
+    "minLength": ("is empty", "fill it in"),
+    "minProperties": ("is empty", "fill it in"),
+    "uniqueItems": ("lists the same value twice", "remove the repeated value"),
+    "not": ("has a key that does not belong with this kind of entry",
+            "check which keys go with its 'type' in the *.schema.json file"),
+}
+
+
+def _unknown_keys(schema: Mapping[str, Any], instance: Mapping[str, Any]) -> tuple[str, str]:
+    allowed = sorted(schema.get("properties", {}))
+    extra = [k for k in instance if k not in allowed]
+    hint = ""
+    if extra and allowed:
+        close = difflib.get_close_matches(extra[0], allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+    fix = f"remove or rename it{hint}; allowed keys: {', '.join(allowed)}" if allowed else "remove it"
+    return f"unknown key {', '.join(repr(k) for k in extra)}", fix
+
+
 def _describe(error) -> tuple[str, str]:
     """Turns one jsonschema error on a data file into (problem, fix) in plain words."""
     if error.validator in ("oneOf", "anyOf") and error.context:
@@ -73,14 +94,7 @@ def _describe(error) -> tuple[str, str]:
         missing = [key for key in value if isinstance(instance, dict) and key not in instance]
         return f"missing {', '.join(repr(k) for k in missing)}", f"add {missing[0]!r}"
     if error.validator == "additionalProperties" and isinstance(instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = [k for k in instance if k not in allowed]
-        hint = ""
-        if extra and allowed:
-            close = difflib.get_close_matches(extra[0], allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-        fix = f"remove or rename it{hint}; allowed keys: {', '.join(allowed)}" if allowed else "remove it"
-        return f"unknown key {', '.join(repr(k) for k in extra)}", fix
+        return _unknown_keys(error.schema, instance)
     if error.validator == "enum":
         return f"{instance!r} is not allowed", f"use one of: {', '.join(map(repr, value))}"
     if error.validator == "const":
@@ -93,14 +107,8 @@ def _describe(error) -> tuple[str, str]:
         return f"{instance!r} is not in the expected form", description
     if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return f"{instance!r} is out of range", f"use a number with {error.validator} {value}"
-    if error.validator in ("minItems", "minLength", "minProperties"):
-        return "is empty", "fill it in"
-    if error.validator == "uniqueItems":
-        return "lists the same value twice", "remove the repeated value"
-    if error.validator == "not":
-        return "has a key that does not belong with this kind of entry", (
-            "check which keys go with its 'type' in the *.schema.json file"
-        )
+    if error.validator in _PLAIN:
+        return _PLAIN[error.validator]
     if error.validator == "format":
         return f"{instance!r} is not a valid {value}", f"write a valid {value}"
     return error.message, "see the *.schema.json file that describes this file"

@@ -304,6 +304,35 @@ def _check_prefill(question: Question, earlier: Mapping[str, Question], path: st
                                         "whether it is shown, is not", f"prefill {target.id!r} too, or neither"))
 
 
+def _build_question(q: Mapping[str, Any], step_data: Mapping[str, Any], path: str, by_id: dict[str, Question],
+                    languages: tuple[str, ...], problems: list[FileProblem]) -> Question:
+    """One question of a step, checked against the questions before it, and added to `by_id`."""
+    question = Question(
+        id=q["id"], type=q["type"], label=q["label"], required=q["required"],
+        step_id=step_data["id"], help=q.get("help"), kind=q.get("kind"),
+        max_length=q.get("max_length"),
+        options=tuple(Option(o["id"], o["label"], o.get("exclusive", False)) for o in q.get("options", ())),
+        show_if=q.get("show_if"), date_range=q.get("date_range"),
+        prefill=q.get("prefill", step_data.get("prefill", False)),
+        help_by_minors_policy=q.get("help_by_minors_policy", {}),
+    )
+    if question.id in by_id:
+        problems.append(FileProblem(f"{path}.id", f"question id {question.id!r} is used twice",
+                                    "question ids must be unique across the whole questionnaire"))
+    _check_text(question.label, languages, f"{path}.label", problems)
+    _check_text(question.help, languages, f"{path}.help", problems)
+    for policy, text in question.help_by_minors_policy.items():
+        _check_text(text, languages, f"{path}.help_by_minors_policy.{policy}", problems)
+    for o_index, option in enumerate(question.options):
+        _check_text(option.label, languages, f"{path}.options[{o_index}].label", problems)
+    _check_options(question, path, problems)
+    if question.show_if is not None:
+        _check_condition_refs(question.show_if, by_id, f"{path}.show_if", problems)
+        _check_prefill(question, by_id, f"{path}.prefill", problems)
+    by_id[question.id] = question
+    return question
+
+
 def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire",
                         required: Mapping[str, str] = REQUIRED_QUESTIONS) -> Questionnaire:
     """Builds the model from already schema-checked data, checking what a schema cannot.
@@ -331,33 +360,8 @@ def build_questionnaire(data: Mapping[str, Any], source: str = "questionnaire",
         step_ids.add(step_data["id"])
         _check_text(step_data["title"], languages, f"{step_path}.title", problems)
         _check_text(step_data.get("intro"), languages, f"{step_path}.intro", problems)
-        questions = []
-        for q_index, q in enumerate(step_data["questions"]):
-            path = f"{step_path}.questions[{q_index}]"
-            question = Question(
-                id=q["id"], type=q["type"], label=q["label"], required=q["required"],
-                step_id=step_data["id"], help=q.get("help"), kind=q.get("kind"),
-                max_length=q.get("max_length"),
-                options=tuple(Option(o["id"], o["label"], o.get("exclusive", False)) for o in q.get("options", ())),
-                show_if=q.get("show_if"), date_range=q.get("date_range"),
-                prefill=q.get("prefill", step_data.get("prefill", False)),
-                help_by_minors_policy=q.get("help_by_minors_policy", {}),
-            )
-            if question.id in by_id:
-                problems.append(FileProblem(f"{path}.id", f"question id {question.id!r} is used twice",
-                                            "question ids must be unique across the whole questionnaire"))
-            _check_text(question.label, languages, f"{path}.label", problems)
-            _check_text(question.help, languages, f"{path}.help", problems)
-            for policy, text in question.help_by_minors_policy.items():
-                _check_text(text, languages, f"{path}.help_by_minors_policy.{policy}", problems)
-            for o_index, option in enumerate(question.options):
-                _check_text(option.label, languages, f"{path}.options[{o_index}].label", problems)
-            _check_options(question, path, problems)
-            if question.show_if is not None:
-                _check_condition_refs(question.show_if, by_id, f"{path}.show_if", problems)
-                _check_prefill(question, by_id, f"{path}.prefill", problems)
-            by_id[question.id] = question
-            questions.append(question)
+        questions = [_build_question(q, step_data, f"{step_path}.questions[{q_index}]", by_id, languages, problems)
+                     for q_index, q in enumerate(step_data["questions"])]
         steps.append(Step(step_data["id"], step_data["title"], tuple(questions), step_data.get("intro")))
     for qid, qtype in required.items():
         found = by_id.get(qid)

@@ -269,17 +269,21 @@ class RecordValidator:
             return "This question needs an answer."
         if validator == "pattern":
             return _PATTERN_MESSAGES.get(expected, "Contains characters that are not allowed here.")
+        if validator in ("minItems", "uniqueItems", "maxItems"):
+            return self._list_message(validator, expected, question)
+        return "This answer is not in the expected form."
+
+    def _list_message(self, validator: str, expected: Any, question: Question) -> str:
+        """What is wrong with a multi-choice answer's list: empty, repeated, or a 'none' chosen with others."""
         if validator == "minItems":
             return self._choose_message(question)
         if validator == "uniqueItems":
             return "The same choice is listed more than once."
-        if validator == "maxItems" and expected == 1:
+        if expected == 1:
             alone = next((o for o in question.options if o.exclusive), None)
             label = localize(alone.label, self.language) if alone else "This choice"
             return f"'{label}' cannot be chosen together with other answers; choose it alone, or untick it."
-        if validator == "maxItems":
-            return "Lists more choices than there are."
-        return "This answer is not in the expected form."
+        return "Lists more choices than there are."
 
     # -- checks a schema cannot express -------------------------------------------------------
 

@@ -147,7 +147,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     """intake render FILE --out DIR [--signature STROKES.json | --typed-name NAME]"""
     from intake.cli.core_commands import read_record
     from intake.cli.output import format_problems
-    from intake.documents import Countersignature, PacketRenderer
+    from intake.documents import PacketRenderer
     from intake.documents.keys import seal_paths
     from intake.engine import Engine
     from intake.errors import InputFileError
@@ -165,19 +165,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     assessment = engine.assessor.assess(record)
     config = engine.config
     when = parse_signed_at(args.signed_at, config.timezone)
-    practitioner = args.practitioner or config.practitioners[0].id
-    person = config.practitioner(practitioner)
-    if person is None:
-        known = ", ".join(p.id for p in config.practitioners)
-        raise InputFileError(f"--practitioner {practitioner} is not in the configuration; choose one of: {known}.")
-    decision, reason = "none", ""
-    if args.override is not None:
-        decision, reason = "override", args.override
-    elif args.clearance_noted is not None:
-        decision, reason = "clearance_noted", args.clearance_noted
-    now = datetime.now(UTC).replace(microsecond=0)
-    entered = now if args.signed_at and now - when > ENTERED_LATER else None  # a paper or earlier consent
-    counter = Countersignature(practitioner, when, decision, reason, entered_at=entered)
+    counter, person = _countersignature(args, config, when)
     renderer = PacketRenderer(engine)
     name = record["answers"]["full_name"]
     client = photo = None
@@ -197,27 +185,52 @@ def cmd_render(args: argparse.Namespace) -> int:
         key, cert = seal_paths(config)
         print(f"First use of the demo clinic: created a self-signed DEMO seal ({key}, {cert}). It is for trying "
               "intake out, not for clinical use.")
-    if entered is not None:
+    if counter.entered_at is not None:
         print(f"Signed at {when:%Y-%m-%d %H:%M %Z}: entered later, so the documents are sealed now and say so.")
     packet = renderer.render(record, client_signature=client, countersignature=counter, photo_signature=photo,
                              sealed=not args.unsealed)
     out = Path(args.out) if args.out else config.path("documents", "out_dir", "intake-documents")
     paths = packet.write(out)
     print(f"{name}, record {packet.record_id}: {verdict_text(assessment)}")
+    _report_render(args, renderer, packet, paths, person.name, counter.decision)
+    return EXIT_OK
+
+
+def _countersignature(args: argparse.Namespace, config, when: datetime):
+    """The practitioner's countersignature `intake render` seals with, and the practitioner."""
+    from intake.documents import Countersignature
+    from intake.errors import InputFileError
+
+    practitioner = args.practitioner or config.practitioners[0].id
+    person = config.practitioner(practitioner)
+    if person is None:
+        known = ", ".join(p.id for p in config.practitioners)
+        raise InputFileError(f"--practitioner {practitioner} is not in the configuration; choose one of: {known}.")
+    decision, reason = "none", ""
+    if args.override is not None:
+        decision, reason = "override", args.override
+    elif args.clearance_noted is not None:
+        decision, reason = "clearance_noted", args.clearance_noted
+    now = datetime.now(UTC).replace(microsecond=0)
+    entered = now if args.signed_at and now - when > ENTERED_LATER else None  # a paper or earlier consent
+    return Countersignature(practitioner, when, decision, reason, entered_at=entered), person
+
+
+def _report_render(args: argparse.Namespace, renderer, packet, paths, practitioner: str, decision: str) -> None:
+    """What `intake render` wrote: who countersigned, each file, and how it was sealed."""
     note = "" if args.practitioner else " (the first practitioner in the configuration; choose with --practitioner)"
-    print(f"Countersigned by {person.name}{note}" + (f", decision: {decision.replace('_', ' ')}"
-                                                     if decision != "none" else ""))
+    print(f"Countersigned by {practitioner}{note}" + (f", decision: {decision.replace('_', ' ')}"
+                                                       if decision != "none" else ""))
     for document, path in zip(packet.documents, paths, strict=True):
         print(f"  {document.kind:10} {path}  (SHA-256 {document.sha256[:16]}…)")
     if args.unsealed:
         print("These are unsealed previews, marked as such on every page.")
-    else:
-        seal = renderer.seal_identity.certificate
-        kind = " (self-signed DEMO certificate)" if seal.demo else " (self-signed)" if seal.self_signed else ""
-        print(f"Sealed by {seal.organisation or seal.subject}{kind}, certificate SHA-256 {seal.fingerprint[:16]}…")
-        print(f"Trusted time: {renderer.seal_identity.timestamp_note}")
-        print("Check any copy with: intake verify FILE.pdf")
-    return EXIT_OK
+        return
+    seal = renderer.seal_identity.certificate
+    kind = " (self-signed DEMO certificate)" if seal.demo else " (self-signed)" if seal.self_signed else ""
+    print(f"Sealed by {seal.organisation or seal.subject}{kind}, certificate SHA-256 {seal.fingerprint[:16]}…")
+    print(f"Trusted time: {renderer.seal_identity.timestamp_note}")
+    print("Check any copy with: intake verify FILE.pdf")
 
 
 # -- verify ------------------------------------------------------------------------------------

@@ -63,6 +63,11 @@ def register(sub: argparse._SubParsersAction, who: Callable[[argparse.ArgumentPa
     credentials.add_arguments(p)
     p.set_defaults(handler=cmd_correct)
 
+    _register_signing(sub, who)
+
+
+def _register_signing(sub: argparse._SubParsersAction, who: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Adds `sign` and `countersign` under `intake records`."""
     p = sub.add_parser("sign", help="keep the client's signatures on a submitted intake until the countersignature")
     p.add_argument("intake", metavar="ID")
     how = p.add_mutually_exclusive_group(required=True)

@@ -206,72 +206,91 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     """intake records show ID"""
     from intake.cli import visit_commands
-    from intake.questionnaire import localize
-    from intake.records.export import shown_answer
-    from intake.verdicts import wording
+    from intake.records.chain import EVENTS
 
     with _open(args) as store:
         intake = store.view(store.resolve(args.intake), staff=staff_name(args), device=_device(store))
-        out = [f"Intake {intake.intake_id}: {intake.status}"]
         record_answers = intake.record["answers"] if intake.record else intake.answers
-        name, born = record_answers.get("full_name"), record_answers.get("date_of_birth")
-        client = f" (client {intake.client_id})" if intake.client_id else ""
-        if intake.status in ("erased", "expired"):
-            out.append(f"  Client: ({intake.status}; only the dates and the audit trail are kept)")
-        else:
-            out.append(f"  Client: {name or '(not given yet)'}{', born ' + born if born else ''}{client}")
-        out.append(f"  Consultation {intake.consultation_date}, questionnaire {intake.questionnaire_version}")
-        out.append(f"  Started {_local(store, intake.started_at)} by {intake.started_by} on {intake.device}; "
-                   f"last change {_local(store, intake.updated_at)}")
-        if intake.status == "draft":
-            out.append(f"  Draft: last saved step {intake.step_id or '-'}, resumes at {intake.next_step or '-'}")
-        if intake.submitted_at:
-            out.append(f"  Submitted {_local(store, intake.submitted_at)}"
-                       + (f"; signed {_local(store, intake.signed_at)}" if intake.signed_at else ""))
-        if intake.signatures:
-            kinds = " and ".join(k.replace("_", " ") for k in intake.signatures)
-            out.append(f"  Client signed ({kinds}); waiting for the practitioner's countersignature")
-        if intake.retained_until:
-            out.append(f"  Erasure requested: kept as consent evidence until {intake.retained_until}")
-        if intake.assessment:
-            out.append(f"  Verdict: {wording(intake.verdict).line}")
-            out += [f"    [{f['severity']}] {f['practitioner_message']}" for f in intake.assessment["findings"]]
-        for d in intake.decisions:
-            reason = f": {d.reason}" if d.reason else ""
-            who = store.config.practitioner(d.practitioner_id)
-            by = f"{who.name} ({d.practitioner_id})" if who else d.practitioner_id
-            state = (f" [replaced by decision {d.superseded_by}]" if d.superseded_by else
-                     " [stands]" if d.in_force else "")
-            out.append(f"  Decision {d.decision_id}, {_local(store, d.at)}: {d.kind.replace('_', ' ')} by {by} "
-                       f"(staff {d.staff}){reason}{state}")
-            if d.supersede_reason:
-                out.append(f"    replaces decision {d.supersedes} because: {d.supersede_reason}")
-            out += [f"    {c.question_id}: {json.dumps(c.before, ensure_ascii=False)} -> "
-                    f"{json.dumps(c.after, ensure_ascii=False)}" for c in d.changes]
+        out = _intake_lines(store, intake, record_answers)
+        out += _decision_lines(store, intake)
         for doc in intake.documents:
             versions = ", ".join(f"{k} {v}" for k, v in doc.template_versions.items())
             out.append(f"  Document {doc.kind}: {doc.filename}, {doc.size:,} bytes, sha256 {doc.sha256}"
                        + (f", templates {versions}" if versions else ""))
         out += visit_commands.session_lines(store, intake.intake_id, intake.client_id)
         if not args.no_answers and record_answers:
-            q = store.engine.questionnaire
-            language = store.engine.language
-            facts = store.engine.facts(record_answers, intake.consultation_date)
-            answers = q.prune(record_answers, facts)
-            for step in q.steps:
-                shown = [x for x in q.visible_in(step, answers, facts) if x.id in answers]
-                if shown:
-                    out.append(f"  {localize(step.title, language)}")
-                    out += [f"    {localize(x.label, language)}: {shown_answer(q, x, answers[x.id], language)}"
-                            for x in shown]
+            out += _answer_lines(store, intake, record_answers)
         out.append("  History:")
-        from intake.records.chain import EVENTS
-
-        for entry in store.audit_trail(intake.intake_id):
-            out.append(f"    #{entry.seq} {_local(store, entry.at)} {EVENTS.get(entry.event, entry.event)} "
-                       f"by {entry.staff} on {entry.device}")
+        out += [f"    #{entry.seq} {_local(store, entry.at)} {EVENTS.get(entry.event, entry.event)} "
+                f"by {entry.staff} on {entry.device}" for entry in store.audit_trail(intake.intake_id)]
         print("\n".join(out))
     return EXIT_OK
+
+
+def _intake_lines(store, intake, record_answers) -> list[str]:
+    """Who the intake is for, when it was started, submitted and signed, and its verdict."""
+    from intake.verdicts import wording
+
+    out = [f"Intake {intake.intake_id}: {intake.status}"]
+    name, born = record_answers.get("full_name"), record_answers.get("date_of_birth")
+    client = f" (client {intake.client_id})" if intake.client_id else ""
+    if intake.status in ("erased", "expired"):
+        out.append(f"  Client: ({intake.status}; only the dates and the audit trail are kept)")
+    else:
+        out.append(f"  Client: {name or '(not given yet)'}{', born ' + born if born else ''}{client}")
+    out.append(f"  Consultation {intake.consultation_date}, questionnaire {intake.questionnaire_version}")
+    out.append(f"  Started {_local(store, intake.started_at)} by {intake.started_by} on {intake.device}; "
+               f"last change {_local(store, intake.updated_at)}")
+    if intake.status == "draft":
+        out.append(f"  Draft: last saved step {intake.step_id or '-'}, resumes at {intake.next_step or '-'}")
+    if intake.submitted_at:
+        out.append(f"  Submitted {_local(store, intake.submitted_at)}"
+                   + (f"; signed {_local(store, intake.signed_at)}" if intake.signed_at else ""))
+    if intake.signatures:
+        kinds = " and ".join(k.replace("_", " ") for k in intake.signatures)
+        out.append(f"  Client signed ({kinds}); waiting for the practitioner's countersignature")
+    if intake.retained_until:
+        out.append(f"  Erasure requested: kept as consent evidence until {intake.retained_until}")
+    if intake.assessment:
+        out.append(f"  Verdict: {wording(intake.verdict).line}")
+        out += [f"    [{f['severity']}] {f['practitioner_message']}" for f in intake.assessment["findings"]]
+    return out
+
+
+def _decision_lines(store, intake) -> list[str]:
+    """Each practitioner's decision, who made it, whether it stands, and the answers it corrected."""
+    out = []
+    for d in intake.decisions:
+        reason = f": {d.reason}" if d.reason else ""
+        who = store.config.practitioner(d.practitioner_id)
+        by = f"{who.name} ({d.practitioner_id})" if who else d.practitioner_id
+        state = (f" [replaced by decision {d.superseded_by}]" if d.superseded_by else
+                 " [stands]" if d.in_force else "")
+        out.append(f"  Decision {d.decision_id}, {_local(store, d.at)}: {d.kind.replace('_', ' ')} by {by} "
+                   f"(staff {d.staff}){reason}{state}")
+        if d.supersede_reason:
+            out.append(f"    replaces decision {d.supersedes} because: {d.supersede_reason}")
+        out += [f"    {c.question_id}: {json.dumps(c.before, ensure_ascii=False)} -> "
+                f"{json.dumps(c.after, ensure_ascii=False)}" for c in d.changes]
+    return out
+
+
+def _answer_lines(store, intake, record_answers) -> list[str]:
+    """The answers the client gave, step by step, as the questionnaire shows them."""
+    from intake.questionnaire import localize
+    from intake.records.export import shown_answer
+
+    q, language = store.engine.questionnaire, store.engine.language
+    facts = store.engine.facts(record_answers, intake.consultation_date)
+    answers = q.prune(record_answers, facts)
+    out = []
+    for step in q.steps:
+        shown = [x for x in q.visible_in(step, answers, facts) if x.id in answers]
+        if shown:
+            out.append(f"  {localize(step.title, language)}")
+            out += [f"    {localize(x.label, language)}: {shown_answer(q, x, answers[x.id], language)}"
+                    for x in shown]
+    return out
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -126,6 +126,21 @@ class TemplateSet:
             raise TemplateProblemError(f"templates/{name}: {exc}.") from None
 
 
+def _read_statements(path: Path, versions: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The statements signed, by kind and language; their content version is added to `versions`."""
+    data = _read(path)
+    versions[STATEMENTS] = content_version(data)
+    try:
+        statements = json.loads(_text(path, data))
+    except json.JSONDecodeError as exc:
+        raise TemplateProblemError(f"{path}: not valid JSON at line {exc.lineno}: {exc.msg}.") from None
+    if not isinstance(statements, dict) or not all(
+        isinstance(v, dict) and all(isinstance(t, str) for t in v.values()) for v in statements.values()
+    ):
+        raise TemplateProblemError(f"{path}: expected {{\"consent\": {{\"en\": \"text\"}}, ...}}.")
+    return statements
+
+
 def load_template_set(folder: Path, filters: Mapping[str, Callable[..., Any]]) -> TemplateSet:
     """Reads templates/ once and compiles every main template.
 
@@ -153,17 +168,7 @@ def load_template_set(folder: Path, filters: Mapping[str, Callable[..., Any]]) -
             if path.is_file() and not path.name.startswith("."):
                 assets[path.name] = _read(path)
                 versions[f"{ASSETS}/{path.name}"] = content_version(assets[path.name])
-    statements_path = folder / STATEMENTS
-    statements_data = _read(statements_path)
-    versions[STATEMENTS] = content_version(statements_data)
-    try:
-        statements = json.loads(_text(statements_path, statements_data))
-    except json.JSONDecodeError as exc:
-        raise TemplateProblemError(f"{statements_path}: not valid JSON at line {exc.lineno}: {exc.msg}.") from None
-    if not isinstance(statements, dict) or not all(
-        isinstance(v, dict) and all(isinstance(t, str) for t in v.values()) for v in statements.values()
-    ):
-        raise TemplateProblemError(f"{statements_path}: expected {{\"consent\": {{\"en\": \"text\"}}, ...}}.")
+    statements = _read_statements(folder / STATEMENTS, versions)
     environment = ImmutableSandboxedEnvironment(
         loader=jinja2.DictLoader(sources),
         autoescape=True,

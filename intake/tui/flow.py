@@ -183,8 +183,6 @@ class Flow:
     async def client(self, where: Resumption) -> None:
         """Steps, review, information, signatures and hand-back, then the practitioner's part."""
         from intake.tui.screens.handback import HandbackScreen
-        from intake.tui.screens.information import InformationScreen
-        from intake.tui.screens.review import ReviewScreen
 
         session, app = self.session, self.app
         stage, index = where.stage, where.step_index
@@ -196,27 +194,9 @@ class Flow:
                     return
                 stage, index = "steps", session.first_problem_step() or 0
             elif stage == "review":
-                result = await self.show(ReviewScreen(session, app.clinic, app.wizard_text("review")))
-                if result.action == "staff":
-                    await self.staff_interrupt()
-                elif result.action == "edit":
-                    await self.edit(result.step_index, result.question_id)
-                    if session.kind_stop() is not None:
-                        stage = "stopped"
-                else:
-                    first = session.first_problem_step()
-                    if first is not None:
-                        await self.edit(first, None)
-                    elif self.attempt(session.assess):
-                        # A deferral is explained by the practitioner, not the tablet: nothing to sign.
-                        stage = "submit" if session.state.assessment.verdict == "defer" else "information"
+                stage = await self.review()
             elif stage == "information":
-                choice = await self.show(InformationScreen(app.clinic, app.wizard_text("information"),
-                                                           session.state.assessment.aftercare))
-                if choice == "staff":
-                    await self.staff_interrupt()
-                else:
-                    stage = "sign" if choice == "continue" else "review"
+                stage = await self.information()
             elif stage in ("sign", "photo"):
                 stage = await self.signature(stage)
             elif stage == "submit":
@@ -229,6 +209,38 @@ class Flow:
             elif stage == "practitioner":  # resumed by staff, already behind the PIN
                 await self.practitioner()
                 return
+
+    async def review(self) -> str:
+        """The review of every answer; returns the stage that follows it (itself while something is changed)."""
+        from intake.tui.screens.review import ReviewScreen
+
+        session = self.session
+        result = await self.show(ReviewScreen(session, self.app.clinic, self.app.wizard_text("review")))
+        if result.action == "staff":
+            await self.staff_interrupt()
+        elif result.action == "edit":
+            await self.edit(result.step_index, result.question_id)
+            if session.kind_stop() is not None:
+                return "stopped"
+        else:
+            first = session.first_problem_step()
+            if first is not None:
+                await self.edit(first, None)
+            elif self.attempt(session.assess):
+                # A deferral is explained by the practitioner, not the tablet: nothing to sign.
+                return "submit" if session.state.assessment.verdict == "defer" else "information"
+        return "review"
+
+    async def information(self) -> str:
+        """What the treatment involves and its aftercare; returns the stage that follows it."""
+        from intake.tui.screens.information import InformationScreen
+
+        choice = await self.show(InformationScreen(self.app.clinic, self.app.wizard_text("information"),
+                                                   self.session.state.assessment.aftercare))
+        if choice == "staff":
+            await self.staff_interrupt()
+            return "information"
+        return "sign" if choice == "continue" else "review"
 
     async def steps(self, index: int) -> str:
         """The questionnaire steps from `index` to the end; answers saved after every step.
