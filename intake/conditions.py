@@ -50,8 +50,8 @@ class AgePolicy:
 def json_equal(left: Any, right: Any) -> bool:
     """Equality as JSON Schema sees it: true is not 1, and false is not 0."""
     if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    return left == right
+        return type(left) is type(right) and bool(left == right)
+    return bool(left == right)
 
 
 def _answered(value: Any) -> bool:

@@ -43,12 +43,14 @@ class ClinicConfig:
 
     def section(self, name: str) -> Mapping[str, Any]:
         """One TOML table, empty when absent."""
-        return self.data.get(name, {})
+        table: Mapping[str, Any] = self.data.get(name, {})
+        return table
 
     @property
     def clinic(self) -> Mapping[str, Any]:
         """The [clinic] table: name, address, phone, email, website, timezone, language."""
-        return self.data["clinic"]
+        table: Mapping[str, Any] = self.data["clinic"]
+        return table
 
     @property
     def is_demo(self) -> bool:
@@ -58,7 +60,7 @@ class ClinicConfig:
     @property
     def language(self) -> str:
         """The language for client-facing text."""
-        return self.clinic.get("language", "en")
+        return str(self.clinic.get("language", "en"))
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -68,7 +70,7 @@ class ClinicConfig:
     @property
     def adult_age(self) -> int:
         """The clinic's treatment age: below it the minors policy applies."""
-        return self.section("policy").get("adult_age", 18)
+        return int(self.section("policy").get("adult_age", 18))
 
     @property
     def consent_valid_months(self) -> int:
@@ -78,12 +80,13 @@ class ClinicConfig:
     @property
     def legal_age(self) -> int:
         """The age from which a person consents for themselves (at most adult_age; checked on load)."""
-        return self.section("policy").get("legal_age", LEGAL_AGE)
+        return int(self.section("policy").get("legal_age", LEGAL_AGE))
 
     @property
     def minors_policy(self) -> MinorsPolicy:
         """defer, clearance or allow."""
-        return self.section("policy").get("minors", "defer")
+        policy: MinorsPolicy = self.section("policy").get("minors", "defer")
+        return policy
 
     @property
     def age_policy(self) -> AgePolicy:

@@ -45,4 +45,5 @@ def load_texts(templates_dir: Path, languages: tuple[str, ...], language: str) -
                                         "clients must read these before signing; add them"))
     if problems:
         raise DataFileError(path, problems)
-    return data["languages"].get(language) or data["languages"][languages[0]]
+    chosen: Mapping[str, Any] = data["languages"].get(language) or data["languages"][languages[0]]
+    return chosen

@@ -10,11 +10,15 @@ import difflib
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.errors import DataFileError, FileProblem, InputFileError
 from intake.jsonfile import read_json
 from intake.paths import SCHEMAS_DIR
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 
 def json_path(parts: Iterable[Any]) -> str:
@@ -34,7 +38,7 @@ def toml_path(parts: Iterable[Any]) -> str:
 
 
 @cache
-def meta_validator(schema_name: str):
+def meta_validator(schema_name: str) -> Draft202012Validator:
     """Builds (once) a Draft 2020-12 validator for one of the schemas/*.schema.json files."""
     from jsonschema import Draft202012Validator
 
@@ -43,7 +47,7 @@ def meta_validator(schema_name: str):
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _relevant(error):
+def _relevant(error: ValidationError) -> ValidationError:
     """The error to report for a oneOf/anyOf: the one inside the form an entry means (the form whose required
     keys it has, e.g. `minors_policy`), else jsonschema's best match, followed down nested forms."""
     from jsonschema.exceptions import best_match
@@ -81,7 +85,7 @@ def _unknown_keys(schema: Mapping[str, Any], instance: Mapping[str, Any]) -> tup
     return f"unknown key {', '.join(repr(k) for k in extra)}", fix
 
 
-def _describe(error) -> tuple[str, str]:
+def _describe(error: ValidationError) -> tuple[str, str]:
     """Turns one jsonschema error on a data file into (problem, fix) in plain words."""
     if error.validator in ("oneOf", "anyOf") and error.context:
         return (

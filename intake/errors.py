@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class IntakeError(Exception):
@@ -46,7 +47,7 @@ class InputFileError(IntakeError):
 class InvalidRecordError(IntakeError):
     """A record failed validation; `problems` lists every problem found."""
 
-    def __init__(self, problems: list) -> None:
+    def __init__(self, problems: list[Any]) -> None:
         self.problems = problems
         count = len(problems)
         super().__init__(f"the intake record has {count} problem{'s' if count != 1 else ''}")

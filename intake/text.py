@@ -63,7 +63,8 @@ def check_reason(reason: Any, *, required: bool) -> str:
         reason = ""
     if not isinstance(reason, str):
         raise TextInputError("the reason must be text.")
-    reason = unicodedata.normalize("NFC", reason.strip()) if not has_lone_surrogate(reason) else reason.strip()
+    text: str = reason
+    reason = text = unicodedata.normalize("NFC", reason.strip()) if not has_lone_surrogate(reason) else reason.strip()
     if required and len(reason) < 3:
         raise TextInputError("give the reason for the decision: what was seen, or why treatment may go ahead.")
     if len(reason) > MAX_REASON:
@@ -73,7 +74,7 @@ def check_reason(reason: Any, *, required: bool) -> str:
         raise TextInputError(f"the reason: {BROKEN_CHARACTER[0].lower()}{BROKEN_CHARACTER[1:]}")
     if _CONTROL.search(reason.replace("\n", "").replace("\t", "")):
         raise TextInputError("the reason contains control or hidden formatting characters; type plain text.")
-    return reason
+    return text
 
 
 def check_name(name: Any, what: str = "the name") -> str:
@@ -86,11 +87,11 @@ def check_name(name: Any, what: str = "the name") -> str:
         raise TextInputError(f"{what} must be text.")
     if has_lone_surrogate(name):
         raise TextInputError(f"{what}: {BROKEN_CHARACTER[0].lower()}{BROKEN_CHARACTER[1:]}")
-    name = " ".join(unicodedata.normalize("NFC", name).split())
+    name = text = " ".join(unicodedata.normalize("NFC", name).split())
     if not name:
         raise TextInputError(f"{what} is empty: type the full name.")
     if len(name) > MAX_NAME:
         raise TextInputError(f"{what} is {len(name)} characters long; keep it to {MAX_NAME}.")
     if _CONTROL.search(name):
         raise TextInputError(f"{what} contains control or hidden formatting characters; type plain text.")
-    return name
+    return text

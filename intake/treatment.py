@@ -58,7 +58,7 @@ class TreatmentDefaults:
     @property
     def version(self) -> str:
         """The file's version string."""
-        return self.data["version"]
+        return str(self.data["version"])
 
     def depth_range(self, area: str, concerns: Sequence[str], max_depth: float | None = None) -> AreaPlan:
         """The default depth range for an area, widened for scars and capped by cautions."""

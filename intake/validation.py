@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake import conditions
 from intake.conditions import AgePolicy
@@ -20,6 +20,9 @@ from intake.dates import parse_iso_date
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.recordschema import PATTERNS
 from intake.text import BROKEN_CHARACTER, has_lone_surrogate, strings_in
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 TOP_LEVEL_LABELS = {
     "format": "Record format",
@@ -180,7 +183,7 @@ class RecordValidator:
             return Problem(field, localize(question.label, self.language), message, question.step_id)
         return Problem(field, TOP_LEVEL_LABELS.get(field, field), message)
 
-    def _explain(self, error) -> list[Problem]:
+    def _explain(self, error: ValidationError) -> list[Problem]:
         path = list(error.absolute_path)
         if path[:1] == ["answers"] and len(path) >= 2:
             question = self.questionnaire.by_id.get(str(path[1]))
@@ -233,7 +236,7 @@ class RecordValidator:
         what = "question" if in_answers else "field"
         return Problem(label, f"Unknown {what}", f"'{label}' is not a {what} of {where}; remove it.{hint}")
 
-    def _top_message(self, error, field_name: str) -> str:
+    def _top_message(self, error: ValidationError, field_name: str) -> str:
         if field_name == "consultation_date":
             return (f"{excerpt(error.instance)} is not a real date. "
                     "Write it as year-month-day, for example 2026-11-20.")
@@ -245,7 +248,7 @@ class RecordValidator:
             return "Use letters, digits, hyphens and underscores only (at most 64)."
         return "Should be text of at most 40 characters."
 
-    def _answer_message(self, error, question: Question, path: list[Any]) -> str:
+    def _answer_message(self, error: ValidationError, question: Question, path: list[Any]) -> str:
         validator, expected, value = error.validator, error.validator_value, error.instance
         if validator == "not" and expected == {"type": "null"}:
             return self._missing_answer(question.id)

@@ -110,7 +110,8 @@ def read_strokes_file(path: str) -> dict[str, Any]:
 
 
 def make_signature(drawn: str | None, typed: str | None, name: str, statement: str, when: datetime,
-                   capacity: str = "client", relationship: str = ""):
+                   capacity: str = "client", relationship: str = "") -> Signature:
+    """The client's signature from a strokes file (drawn) or a typed name; one of the two is given."""
     from intake.documents import Signature
 
     if drawn:
@@ -119,7 +120,7 @@ def make_signature(drawn: str | None, typed: str | None, name: str, statement: s
                    if isinstance(stroke, list) else stroke for stroke in data["strokes"]]
         return Signature("drawn", data.get("name", name), statement, when, strokes, data.get("aspect_ratio", 3.0),
                          capacity, relationship)
-    return Signature("typed", typed, statement, when, capacity=capacity, relationship=relationship)
+    return Signature("typed", typed or "", statement, when, capacity=capacity, relationship=relationship)
 
 
 def _photo_signature(args: argparse.Namespace, record: dict, client: Signature, statement: str,
@@ -190,7 +191,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     packet = renderer.render(record, client_signature=client, countersignature=counter, photo_signature=photo,
                              sealed=not args.unsealed)
     out = Path(args.out) if args.out else config.path("documents", "out_dir", "intake-documents")
-    paths = packet.write(out)
+    paths = packet.write(out or "intake-documents")
     print(f"{name}, record {packet.record_id}: {verdict_text(assessment)}")
     _report_render(args, renderer, packet, paths, person.name, counter.decision)
     return EXIT_OK

@@ -54,7 +54,26 @@ Heavy libraries (WeasyPrint, pyHanko) load only when a name below is first used.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real types for the type checker; at run time each name loads on first use (below)
+    from intake.documents.errors import (
+        ConsentRefusedError,
+        DocumentError,
+        OutputError,
+        RecordNotReadyError,
+        SealKeyError,
+        SignatureInputError,
+        TemplateProblemError,
+        VerificationFailed,
+    )
+    from intake.documents.keys import create_seal_identity
+    from intake.documents.ltv import extend_pdf
+    from intake.documents.model import Countersignature, Document, Packet, Signature
+    from intake.documents.renderer import PacketRenderer
+    from intake.documents.seal import load_seal_identity
+    from intake.documents.verify import VerificationReport, verify_pdf
+    from intake.documents.warm import settle_warm_process
 
 _EXPORTS = {
     "PacketRenderer": "intake.documents.renderer",
@@ -78,7 +97,27 @@ _EXPORTS = {
     "VerificationFailed": "intake.documents.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ConsentRefusedError",
+    "Countersignature",
+    "Document",
+    "DocumentError",
+    "OutputError",
+    "Packet",
+    "PacketRenderer",
+    "RecordNotReadyError",
+    "SealKeyError",
+    "Signature",
+    "SignatureInputError",
+    "TemplateProblemError",
+    "VerificationFailed",
+    "VerificationReport",
+    "create_seal_identity",
+    "extend_pdf",
+    "load_seal_identity",
+    "settle_warm_process",
+    "verify_pdf",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -248,6 +248,6 @@ def witnessed(counter: Countersignature, head: AuditPosition) -> Countersignatur
     later put back to before it shows (`intake audit verify --documents`, intake.lifecycle.witnesses)."""
     from dataclasses import replace
 
-    from intake.documents.model import AuditWitness
+    from intake.documents.witness import AuditWitness
 
     return replace(counter, witness=AuditWitness(head.entry, head.hash))

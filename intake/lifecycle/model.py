@@ -14,7 +14,7 @@ from intake.assessment import Assessment
 from intake.errors import IntakeError
 
 if TYPE_CHECKING:
-    from intake.documents.model import Packet, Signature
+    from intake.documents.model import Countersignature, Packet, Signature
 
 #: The question whose answer says photos were agreed (so the photo consent has its own signature).
 PHOTO_CONSENT_QUESTION = "photo_consent"
@@ -50,7 +50,9 @@ class Renderer(Protocol):
     def statement(self, kind: str) -> str:
         """The statement a client affirms when signing 'consent' or 'photo_consent'."""
 
-    def render(self, record: Mapping[str, Any], **kwargs: Any) -> Packet:
+    def render(self, record: Mapping[str, Any], *, client_signature: Signature | None = None,
+               countersignature: Countersignature | None = None, photo_signature: Signature | None = None,
+               sealed: bool = True, issued_at: datetime | None = None, kind_stop: bool = False) -> Packet:
         """Renders the packet of a record (see PacketRenderer.render)."""
 
 

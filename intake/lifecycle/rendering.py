@@ -25,7 +25,8 @@ def make_renderer(engine: Engine, source: Renderer | Callable[[], Renderer] | No
 
         return PacketRenderer(engine)
     if callable(source) and not hasattr(source, "render"):
-        return source()
+        made: Renderer = source()
+        return made
     return source  # type: ignore[return-value]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from intake.documents.model import AuditWitness
+from intake.documents.witness import AuditWitness
 from intake.records.chain import Entry
 
 

@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.errors import IntakeError
 from intake.fhirquestionnaire import fhir_questionnaire
@@ -42,7 +42,10 @@ from intake.privatefile import PrivateStream, sync_folder, write_private
 from intake.privatefolder import make_private_folder
 from intake.records import fhir
 from intake.records.export import as_json
-from intake.records.model import IntakeView, iso
+from intake.records.model import DocumentInfo, IntakeView, iso
+
+if TYPE_CHECKING:
+    from intake.records.store import Records
 
 BULK_FORMAT = "intake-bulk-export/1"
 PAGE = 500
@@ -91,7 +94,7 @@ def _json_bytes(value: Any) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _intakes(store, scope: ExportScope) -> Iterator[str]:
+def _intakes(store: Records, scope: ExportScope) -> Iterator[str]:
     after = None
     while True:
         page = store.intake_page(client_id=scope.client_id, since=scope.since, until=scope.until, after=after,
@@ -113,7 +116,8 @@ def patient(client_id: str, identity: dict[str, str] | None) -> dict[str, Any]:
     return resource
 
 
-def document_reference(intake: IntakeView, info, pdf: bytes, path: str, subject: dict | None) -> dict[str, Any]:
+def document_reference(intake: IntakeView, info: DocumentInfo, pdf: bytes, path: str,
+                       subject: dict[str, Any] | None) -> dict[str, Any]:
     """A FHIR R4 DocumentReference to one sealed PDF in the export folder."""
     resource: dict[str, Any] = {
         "resourceType": "DocumentReference", "id": f"{intake.intake_id}-{info.document_id}",
@@ -133,7 +137,7 @@ def document_reference(intake: IntakeView, info, pdf: bytes, path: str, subject:
     return resource
 
 
-def visit_entries(store, intake: IntakeView, subject: dict[str, Any] | None,
+def visit_entries(store: Records, intake: IntakeView, subject: dict[str, Any] | None,
                   entry: Callable[[dict[str, Any], str], None]) -> int:
     """Adds the further sessions of the course an intake started (each a Procedure and its re-screen's
     QuestionnaireResponse, referring to the client's Patient); returns how many."""
@@ -153,7 +157,7 @@ def visit_entries(store, intake: IntakeView, subject: dict[str, Any] | None,
     return len(found)
 
 
-def export_bulk(store, scope: ExportScope, folder: Path, *, staff: str, device: str) -> BulkReport:
+def export_bulk(store: Records, scope: ExportScope, folder: Path, *, staff: str, device: str) -> BulkReport:
     """Writes the export folder (which must not exist yet, or be empty) and audits the export.
 
     Raises:
@@ -170,7 +174,7 @@ def export_bulk(store, scope: ExportScope, folder: Path, *, staff: str, device: 
                           "written so far is incomplete, delete it.") from None
 
 
-def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) -> BulkReport:
+def _export(store: Records, scope: ExportScope, folder: Path, staff: str, device: str) -> BulkReport:
     writer = _BulkWriter(store, folder, staff, device)
     for intake_id in _intakes(store, scope):
         writer.add_intake(intake_id)
@@ -180,7 +184,7 @@ def _export(store, scope: ExportScope, folder: Path, staff: str, device: str) ->
 class _BulkWriter:
     """Writes one export folder as the intakes are read: the Bundle, the records, the PDFs and their sums."""
 
-    def __init__(self, store, folder: Path, staff: str, device: str) -> None:
+    def __init__(self, store: Records, folder: Path, staff: str, device: str) -> None:
         self.store, self.folder, self.staff, self.device = store, folder, staff, device
         engine = store.engine
         self.questionnaire, self.language = engine.questionnaire, engine.language
@@ -254,7 +258,7 @@ class _BulkWriter:
                             .encode("utf-8") + b"\n")
 
     def add_documents(self, intake: IntakeView, subject: dict[str, Any] | None) -> None:
-        def deliver(documents: list[tuple[Any, bytes]]) -> None:
+        def deliver(documents: list[tuple[DocumentInfo, bytes]]) -> None:
             """Writes one intake's PDFs durably; Store.reprint audits them only after this returns."""
             for info, pdf in documents:
                 relative = f"documents/{intake.intake_id}/{info.filename}"

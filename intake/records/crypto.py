@@ -17,10 +17,25 @@ import secrets
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from intake.privatefile import write_private
 from intake.records.errors import KeyExistsError, KeyFileError, MissingKeyError, TamperedRecordError
+
+if TYPE_CHECKING:
+    from intake.config import ClinicConfig
+
+
+class KeySettings(Protocol):
+    """What reading a key needs from the configuration (a ClinicConfig, or one pointing at another key file)."""
+
+    @property
+    def source(self) -> Path | str: ...
+
+    @property
+    def data_dir(self) -> Path: ...
+
+    def path(self, section: str, key: str, default: str | None = None) -> Path | None: ...
 
 KEY_ENV = "INTAKE_DATA_KEY"
 KEY_BYTES = 32
@@ -119,7 +134,7 @@ class Keyring:
 # -- key file and environment -----------------------------------------------------------------
 
 
-def key_file(config) -> Path | None:
+def key_file(config: KeySettings) -> Path | None:
     """The configured key file ([security] data_key_file), or None."""
     return config.path("security", "data_key_file")
 
@@ -152,7 +167,7 @@ def _decode(text: str, source: str) -> bytes:
     return raw
 
 
-def load_keyring(config) -> Keyring:
+def load_keyring(config: KeySettings) -> Keyring:
     """Loads the data key from $INTAKE_DATA_KEY, else from the configured key file.
 
     Raises:
@@ -194,7 +209,7 @@ def key_file_text(raw: bytes) -> bytes:
     return (_HEADER + base64.b64encode(raw).decode("ascii") + "\n").encode("ascii")
 
 
-def create_data_key(config, force: bool = False) -> Path:
+def create_data_key(config: ClinicConfig, force: bool = False) -> Path:
     """Creates a new random data key file (mode 0600) at [security] data_key_file.
 
     Args:
@@ -260,7 +275,7 @@ def check_key(stored_check: str | None, keyring: Keyring, where: Path | str) -> 
             f"(check your backups, or {KEY_ENV}).") from None
 
 
-def load_for_store(config, database_state: str) -> Keyring:
+def load_for_store(config: ClinicConfig, database_state: str) -> Keyring:
     """Loads the key; for the demo clinic only, creates one when neither key nor database exists yet."""
     try:
         return load_keyring(config)

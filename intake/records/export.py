@@ -97,7 +97,7 @@ def shown_answer(questionnaire: Questionnaire, question: Question, value: Any, l
     return questionnaire.word("none", language) if value == [] else questionnaire.display(question, value, language)
 
 
-def csv_answer(questionnaire: Questionnaire, question, value: Any, language: str) -> str:
+def csv_answer(questionnaire: Questionnaire, question: Question, value: Any, language: str) -> str:
     """The CSV's readable answer: as people read it, the chosen options' labels separated by LABEL_SEPARATOR,
     which no multi-choice label contains (a data check), so the list splits back unambiguously."""
     if question.type == "multi_choice" and isinstance(value, list) and value:

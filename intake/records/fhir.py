@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake import conditions
 from intake.conditions import AgePolicy
 from intake.fhirquestionnaire import CONSULTATION_DATE, canonical_reference, none_coding, option_system
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.records.model import IntakeView
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_FILE = "fhir-questionnaireresponse.schema.json"
 INTAKE_ID_SYSTEM = "urn:intake:intake-id"
@@ -111,7 +114,7 @@ def questionnaire_response(questionnaire: Questionnaire, intake: IntakeView, lan
 
 
 @cache
-def _validator():
+def _validator() -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     from intake.jsonfile import read_json

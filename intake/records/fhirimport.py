@@ -40,7 +40,7 @@ def _problem(where: str, message: str) -> Problem:
     return Problem(where, "FHIR QuestionnaireResponse", message)
 
 
-def _items(items: list, where: str) -> Iterator[tuple[dict[str, Any], str]]:
+def _items(items: list[Any], where: str) -> Iterator[tuple[dict[str, Any], str]]:
     """Every item, with its path, nested in items or under answers."""
     for index, item in enumerate(items):
         path = f"{where}[{index}]"

@@ -336,6 +336,7 @@ def serve(config_source: str) -> None:
             args = pickle.loads(data[len(operation) + 1:])  # noqa: S301 - requests come only from this program
             if renderer is None:
                 raise IntakeError(failure or "The document renderer could not start; see its log.")
+            answer: Any
             if operation == "statement":
                 answer = renderer.statement(*args)
             elif operation == "seal":

@@ -7,9 +7,10 @@ import shutil
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 from intake.privatefile import write_private
 from intake.records.errors import (
@@ -199,7 +200,10 @@ def translate(path: Path, action: str, busy_timeout: float) -> Iterator[None]:
         raise StorageIOError(f"{action}: {exc.strerror or exc}.") from None
 
 
-def _retry_while_busy(operation, conn: sqlite3.Connection, busy_timeout: float):
+_T = TypeVar("_T")
+
+
+def _retry_while_busy(operation: Callable[[], _T], conn: sqlite3.Connection, busy_timeout: float) -> _T:
     """Runs `operation` until it is not refused as busy, retrying every few milliseconds (with jitter).
 
     SQLite's own busy handler sleeps up to 100 ms between tries, so a kiosk waiting behind another

@@ -300,7 +300,7 @@ LATEST = MIGRATIONS[-1].version
 
 def current_version(conn: sqlite3.Connection) -> int:
     """The schema version stored in the database header (0 for a new file)."""
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def pending(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[Migration]:
