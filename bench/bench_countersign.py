@@ -42,7 +42,7 @@ async def _drive(rounds: int) -> dict[str, list[float]]:
     from tests.tui.driver import press, wait_for
     from tests.tui.test_flow import client_part
 
-    app = build_app(Engine.load(), clock=FROZEN, child_renderer=True)  # as `intake start` renders
+    app = build_app(Engine.load(), clock=FROZEN, child_renderer=True, store="sqlite")  # as `intake start` renders
     painted: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
     display = app._display
 

@@ -168,7 +168,7 @@ async def _step_changes(clients: int, load: PacketLoad) -> dict[tuple[str, str],
 
     engine = Engine.load()
     # as `intake start` renders; the bench presses buttons without key events, which the idle timer would not see
-    app = build_app(engine, clock=FROZEN, child_renderer=True, idle=24 * 3600)
+    app = build_app(engine, clock=FROZEN, child_renderer=True, idle=24 * 3600, store="sqlite")
     kept = app.step_screens
     paints = _paint_recorder(app)
     answers = load_example("suitable")["answers"]
@@ -213,7 +213,7 @@ async def _drive(intakes: int) -> dict:
     from tests.tui.test_flow import client_part, countersign
 
     engine = Engine.load()
-    app = build_app(engine, clock=FROZEN, child_renderer=True)  # as `intake start` renders
+    app = build_app(engine, clock=FROZEN, child_renderer=True, store="sqlite")  # as `intake start` renders
     results: dict = {}
     answers = load_example("suitable")["answers"]
     async with app.run_test(size=(80, 24)) as pilot:

@@ -14,6 +14,7 @@ import pytest
 from textual import _wait
 
 from intake.records import Store
+from intake.records.memory import MemoryStore
 from intake.tui.app import IntakeApp
 from intake.tui.clock import FrozenClock
 from intake.tui.render_worker import documents_in_a_child_process
@@ -64,8 +65,8 @@ _OPEN_SESSIONS: list[IntakeSession] = []
 
 def build_app(engine, *, kiosk: bool = False, idle: float | None = None, clock=FROZEN,
               fake_renderer: bool = False, child_renderer: bool = False, app_class: type[IntakeApp] = IntakeApp,
-              load: Callable[[], Any] | None = None) -> IntakeApp:
-    """An app on the shared engine with the real record store and renderer (in the test's folder).
+              load: Callable[[], Any] | None = None, store: str = "memory") -> IntakeApp:
+    """An app on the shared engine with the in-memory record store and the real renderer.
 
     Args:
         fake_renderer: use the in-memory stand-in (to make rendering fail or slow on purpose).
@@ -73,13 +74,16 @@ def build_app(engine, *, kiosk: bool = False, idle: float | None = None, clock=F
             of one renderer shared in-process by every test.
         app_class: the app (the tablet's `WebIntakeApp`, for its device and words).
         load: loads the engine in the app's loading thread (e.g. slowly, on purpose); by default `engine`.
+        store: "memory" (the default: a test of the wizard, not of storage), or "sqlite" for the clinic's real
+            store in the test's folder, when a test reads what the wizard wrote with another store or app.
     """
     documents = fake_documents if fake_renderer else documents_in_a_child_process if child_renderer \
         else real_documents
 
     def open_session(loaded) -> IntakeSession:
-        store = Store.open(loaded.config, engine=loaded, clock=clock.now)
-        session = IntakeSession(loaded, store, documents, clock)
+        records = MemoryStore(loaded.config, engine=loaded, clock=clock.now) if store == "memory" \
+            else Store.open(loaded.config, engine=loaded, clock=clock.now)
+        session = IntakeSession(loaded, records, documents, clock)
         _OPEN_SESSIONS.append(session)
         return session
 

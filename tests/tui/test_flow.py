@@ -205,7 +205,7 @@ async def test_an_answer_changed_from_the_review_screen_reaches_the_record(engin
 
 async def test_a_draft_is_resumed_exactly_where_it_stopped_after_a_crash(engine, suitable_answers, monkeypatch):
     monkeypatch.setattr("intake.tui.screens.step.AUTOSAVE_SECONDS", 0.2)
-    first = build_app(engine)
+    first = build_app(engine, store="sqlite")
     async with first.run_test(size=SIZES["small"]) as pilot:
         await start(pilot)
         for _ in range(3):
@@ -215,7 +215,7 @@ async def test_a_draft_is_resumed_exactly_where_it_stopped_after_a_crash(engine,
         await pilot.pause(0.4)  # answers on an unfinished step are saved soon after they change
         await wait_for(pilot, StepScreen)
     # the app is gone without saving step 4: a crash. A new app opens the same store.
-    second = build_app(engine)
+    second = build_app(engine, store="sqlite")
     async with second.run_test(size=SIZES["small"]) as pilot:
         await second.wait_ready()
         await wait_for(pilot, WelcomeScreen)
@@ -268,7 +268,7 @@ async def test_the_ui_stays_live_while_documents_render(engine, suitable_answers
 
 async def signed_then_closed(engine, answers, *, then=None):
     """A client answers and signs; the app closes on the practitioner's screen. Returns the intake id and state."""
-    first = build_app(engine, fake_renderer=True)
+    first = build_app(engine, fake_renderer=True, store="sqlite")
     async with first.run_test(size=SIZES["small"]) as pilot:
         await client_part(pilot, answers)
         await wait_for(pilot, PractitionerScreen)
@@ -291,7 +291,7 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
     intake_id, state = await signed_then_closed(engine, suitable_answers)
     signed = state.client_signature, state.photo_signature
     # The app closed before the countersignature: the client's signatures were kept in the store.
-    second = build_app(engine, fake_renderer=True)
+    second = build_app(engine, fake_renderer=True, store="sqlite")
     async with second.run_test(size=SIZES["small"]) as pilot:
         await resume_waiting(pilot)
         await countersign(pilot)  # straight to the practitioner: the client does not sign again
@@ -308,7 +308,7 @@ async def test_a_signed_intake_interrupted_before_review_waits_for_the_practitio
 async def test_an_interrupted_deferral_resumes_at_the_practitioner(full_walk_engine, defer_answers):
     engine = full_walk_engine
     intake_id, _ = await signed_then_closed(engine, defer_answers)
-    second = build_app(engine, fake_renderer=True)
+    second = build_app(engine, fake_renderer=True, store="sqlite")
     async with second.run_test(size=SIZES["small"]) as pilot:
         await resume_waiting(pilot)
         await countersign(pilot)  # straight to the practitioner: nothing to sign for a deferral
@@ -321,7 +321,7 @@ async def test_unreadable_kept_signatures_mean_the_client_signs_again(engine, su
     broken = {"consent": {"method": "drawn", "name": "Maria", "intent_statement": "x", "signed_at": "soon"}}
     intake_id, _ = await signed_then_closed(engine, suitable_answers, then=lambda session: (
         session.store.keep_signatures(session.state.intake_id, broken, staff="test", device="test")))
-    second = build_app(engine, fake_renderer=True)
+    second = build_app(engine, fake_renderer=True, store="sqlite")
     async with second.run_test(size=SIZES["small"]) as pilot:
         await resume_waiting(pilot)
         await wait_for(pilot, InformationScreen)
@@ -355,7 +355,7 @@ async def test_staff_start_a_returning_client_with_their_earlier_answers(engine,
     from tests.tui.test_staff_tools import past_visit
 
     past_visit(engine)  # Maria came last month
-    app = build_app(engine)
+    app = build_app(engine, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
         await app.wait_ready()
         await wait_for(pilot, WelcomeScreen)

@@ -93,7 +93,7 @@ async def test_the_practitioner_issues_the_letter_of_a_kind_stop(engine, defer_r
 @pytest.mark.usefixtures("accounts")
 async def test_front_desk_staff_keep_the_draft_for_a_practitioner(engine):
     rule, answers = next((r, a) for r, a in defer_rules(engine) if r.id == "pregnancy")
-    app = build_app(engine, fake_renderer=True)
+    app = build_app(engine, fake_renderer=True, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
         await _stop(pilot, given_up_to_the_stop(engine, rule, answers))
         await wait_for(pilot, KindStopScreen)

@@ -26,7 +26,7 @@ def accounts(engine, monkeypatch):
 
 
 async def test_the_practitioner_who_unlocked_countersigns_as_themselves(engine, accounts, suitable_answers):
-    app = build_app(engine, kiosk=True)
+    app = build_app(engine, kiosk=True, store="sqlite")
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         await client_part(pilot, suitable_answers, pin=PRACTITIONER_PIN)
         screen = await wait_for(pilot, PractitionerScreen)
@@ -43,7 +43,7 @@ async def test_the_practitioner_who_unlocked_countersigns_as_themselves(engine, 
 
 
 async def test_front_desk_staff_cannot_countersign(engine, accounts, suitable_answers):
-    app = build_app(engine, kiosk=True)
+    app = build_app(engine, kiosk=True, store="sqlite")
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         await client_part(pilot, suitable_answers, pin=DESK_PIN)
         screen = await wait_for(pilot, PractitionerScreen)

@@ -35,7 +35,7 @@ async def _look_up(pilot, lookup, name, birth):
 
 async def test_a_typo_finds_nobody_starts_nothing_and_can_be_corrected(engine):
     past_visit(engine)
-    app = build_app(engine)
+    app = build_app(engine, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
         await app.wait_ready()
         await wait_for(pilot, WelcomeScreen)
