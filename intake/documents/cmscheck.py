@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from intake.documents.sealcheck import ALTERED, SealCheckFailed
 
@@ -111,9 +112,9 @@ def _primitive(tag: int, content: bytes) -> None:
         raise _NotDer
 
 
-def _attributes(signer) -> dict:
+def _attributes(signer: Any) -> dict[str, Any]:
     """The signed attributes by name, each with its one value; a repeated or many-valued one is refused."""
-    found: dict = {}
+    found: dict[str, Any] = {}
     for attribute in signer["signed_attrs"]:
         name = attribute["type"].native
         if name in found or len(attribute["values"]) != 1:
@@ -122,7 +123,7 @@ def _attributes(signer) -> dict:
     return found
 
 
-def _bound_certificate(attributes: dict, certificates: list, who: str):
+def _bound_certificate(attributes: dict[str, Any], certificates: list[Any], who: str) -> Any:
     """The certificate the ESS signing-certificate(-v2) attribute names by its hash (RFC 5035, RFC 2634)."""
     if "signing_certificate_v2" in attributes:
         ids = attributes["signing_certificate_v2"]["certs"]
@@ -145,14 +146,14 @@ def _bound_certificate(attributes: dict, certificates: list, who: str):
     return certificate
 
 
-def _identifies(sid, certificate) -> bool:
+def _identifies(sid: Any, certificate: Any) -> bool:
     if sid.name == "issuer_and_serial_number":
-        return sid.chosen["issuer"].dump() == certificate.issuer.dump() and \
-            sid.chosen["serial_number"].native == certificate.serial_number
-    return sid.name == "subject_key_identifier" and sid.chosen.native == certificate.key_identifier
+        return bool(sid.chosen["issuer"].dump() == certificate.issuer.dump()
+                    and sid.chosen["serial_number"].native == certificate.serial_number)
+    return bool(sid.name == "subject_key_identifier" and sid.chosen.native == certificate.key_identifier)
 
 
-def check_seal_signer(signer, leaf) -> None:
+def check_seal_signer(signer: Any, leaf: Any) -> None:
     """The seal's signed attributes: detached data, and the clinic certificate bound by its hash (PAdES B-B)."""
     attributes = _attributes(signer)
     if attributes.get("content_type") is None or attributes["content_type"].native != "data" \
@@ -163,17 +164,17 @@ def check_seal_signer(signer, leaf) -> None:
         raise SealCheckFailed(ALTERED)
 
 
-def fits_schema(*values) -> bool:
+def fits_schema(*values: Any) -> bool:
     """Each SEQUENCE holds nothing beyond its schema's fields (asn1crypto keeps surplus elements, unparsed)."""
     return all(len(value.children or ()) <= len(value._fields) for value in values)
 
 
-def plain_hash(algorithm) -> bool:
+def plain_hash(algorithm: Any) -> bool:
     """A digest AlgorithmIdentifier with absent or NULL parameters, as RFC 5754 writes them."""
     return fits_schema(algorithm) and algorithm["parameters"].native is None
 
 
-def _signer_fits(signer) -> bool:
+def _signer_fits(signer: Any) -> bool:
     """RFC 5652 §5.3: version 1 with issuer and serial number, 3 with a key identifier; plain algorithms."""
     version = {"issuer_and_serial_number": "v1", "subject_key_identifier": "v3"}.get(signer["sid"].name)
     signature = signer["signature_algorithm"]
@@ -182,7 +183,7 @@ def _signer_fits(signer) -> bool:
             and (signature["algorithm"].native == "rsassa_pss" or signature["parameters"].native is None))
 
 
-def check_token(token, imprint: Imprint, what: str, roots: Sequence = ()) -> None:
+def check_token(token: Any, imprint: Imprint, what: str, roots: Sequence[Any] = ()) -> None:
     """Checks an RFC 3161 timestamp token (a CMS ContentInfo) beyond its signature, which pyHanko verifies.
 
     Args:
@@ -228,7 +229,7 @@ def check_token(token, imprint: Imprint, what: str, roots: Sequence = ()) -> Non
     check_crls(signed["crls"], authority_chain(authority, certificates, roots))
 
 
-def authority_chain(signer, certificates: list, roots: Sequence = ()) -> list:
+def authority_chain(signer: Any, certificates: list[Any], roots: Sequence[Any] = ()) -> list[Any]:
     """The certificates in chain order from the signer's: each next one is the issuer that verifies the last.
 
     The top one verifies itself when self-issued; otherwise, when the clinic configured authority roots,
@@ -264,7 +265,7 @@ def authority_chain(signer, certificates: list, roots: Sequence = ()) -> list:
     return [loaded[der] for der in chain]
 
 
-def issued_by(child, parent) -> bool:
+def issued_by(child: Any, parent: Any) -> bool:
     """Whether `parent` (cryptography) issued `child`: its name and its key's signature."""
     from cryptography.exceptions import InvalidSignature
 
@@ -275,7 +276,7 @@ def issued_by(child, parent) -> bool:
     return True
 
 
-def check_crls(crls, chain: list) -> None:
+def check_crls(crls: Any, chain: list[Any]) -> None:
     """Each CRL a token carries is signed by a certificate on its authority's chain."""
     from asn1crypto import core
     from cryptography import x509
@@ -292,7 +293,7 @@ def check_crls(crls, chain: list) -> None:
                                   "it was altered.")
 
 
-def check_document_timestamp(container: bytes, signed_bytes: bytes, roots: Sequence = ()) -> None:
+def check_document_timestamp(container: bytes, signed_bytes: bytes, roots: Sequence[Any] = ()) -> None:
     """A document timestamp (PAdES B-LTA): a DER token, apart from certificate order, over these bytes."""
     from asn1crypto import cms
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake import conditions
 from intake.advice import finding_lines
 from intake.assessment import RANK, Assessment
 from intake.dates import parse_iso_date
+from intake.documents.errors import SignatureInputError
 from intake.documents.model import Countersignature, DecisionNote, Signature
 from intake.documents.signature import drawing
 from intake.documents.views import (
@@ -47,6 +48,10 @@ from intake.questionnaire import localize
 from intake.signing import Capacity, capacity_of, guardian_of
 from intake.treatment import AREA_QUESTION, CONCERN_QUESTION, TreatmentPlan
 
+if TYPE_CHECKING:
+    from intake.assessment import Finding
+    from intake.engine import Engine
+
 #: Questions the documents rely on by id, like `treatment_areas` for the plan.
 NAME_QUESTION = "full_name"
 BIRTH_QUESTION = "date_of_birth"
@@ -77,13 +82,13 @@ def photo_consent_given(answers: Mapping[str, Any]) -> bool:
     return answers.get(PHOTO_CONSENT_QUESTION) is True
 
 
-def _finding(finding) -> FindingView:
+def _finding(finding: Finding) -> FindingView:
     return FindingView(finding.rule_id, finding.severity, finding.question_label, finding.answer,
                        finding.client_message, finding.practitioner_message, finding.until, finding.lasting,
                        finding.come_back, finding.reason, finding.risk, finding.needs)
 
 
-def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment,
+def disclosures(engine: Engine, answers: Mapping[str, Any], assessment: Assessment,
                 language: str, facts: Mapping[str, Any] | None = None) -> tuple[AnswerSection, ...]:
     """Every visible, answered question with its displayed answer, step by step.
 
@@ -113,14 +118,14 @@ def disclosures(engine, answers: Mapping[str, Any], assessment: Assessment,
     return tuple(sections)
 
 
-def affirmations(engine, answers: Mapping[str, Any], language: str,
+def affirmations(engine: Engine, answers: Mapping[str, Any], language: str,
                  facts: Mapping[str, Any] | None = None) -> tuple[str, ...]:
     """The exact statements the client confirmed, in questionnaire order."""
     return tuple(localize(q.label, language) for q in engine.questionnaire.visible(answers, facts)
                  if q.type == "acknowledgement" and answers.get(q.id) is True)
 
 
-def plan_context(engine, plan: TreatmentPlan, language: str) -> PlanView:
+def plan_context(engine: Engine, plan: TreatmentPlan, language: str) -> PlanView:
     """The treatment plan with area names as the client chose them."""
     area_question = engine.questionnaire.by_id[AREA_QUESTION]
     areas = []
@@ -140,7 +145,7 @@ def _signature(signature: Signature | None) -> SignatureView | None:
                          signature.capacity, signature.relationship, signature.same_as_consent)
 
 
-def schedule(engine, inputs: Inputs) -> ScheduleView:
+def schedule(engine: Engine, inputs: Inputs) -> ScheduleView:
     """Treatment day and the window for the next session, as dates where they are known.
 
     A CLEARANCE verdict keeps its waiting periods even when the practitioner has noted the approvals
@@ -189,12 +194,14 @@ def assessment_view(assessment: Assessment) -> AssessmentView:
                           tuple((a.topic, a.checklist) for a in assessment.advice), needs)
 
 
-def _person(engine, practitioner_id: str) -> PersonView:
+def _person(engine: Engine, practitioner_id: str) -> PersonView:
     person = engine.config.practitioner(practitioner_id)
+    if person is None:  # (the countersignature was checked against the configuration before)
+        raise SignatureInputError(f"practitioner {practitioner_id!r} is not in the clinic configuration.")
     return PersonView(person.id, person.name, person.role or "", person.registration or "")
 
 
-def _change(engine, question_id: str, before: Any, after: Any, language: str) -> AnswerChangeView:
+def _change(engine: Engine, question_id: str, before: Any, after: Any, language: str) -> AnswerChangeView:
     questionnaire = engine.questionnaire
     question = questionnaire.by_id.get(question_id)
     if question is None:
@@ -203,14 +210,14 @@ def _change(engine, question_id: str, before: Any, after: Any, language: str) ->
                             questionnaire.display(question, after, language))
 
 
-def _note(engine, note: DecisionNote, language: str) -> DecisionNoteView:
+def _note(engine: Engine, note: DecisionNote, language: str) -> DecisionNoteView:
     return DecisionNoteView(note.kind, _person(engine, note.practitioner_id), note.on, note.reason,
                             note.superseded_on, _person(engine, note.superseded_by) if note.superseded_by else None,
                             note.replaced_because,
                             tuple(_change(engine, q, before, after, language) for q, before, after in note.changes))
 
 
-def _practitioner(engine, counter: Countersignature | None, language: str) -> PractitionerView | None:
+def _practitioner(engine: Engine, counter: Countersignature | None, language: str) -> PractitionerView | None:
     """The countersigner and the decisions, each named with its own author (never the countersigner for all)."""
     if counter is None:
         return None
@@ -224,7 +231,7 @@ def _practitioner(engine, counter: Countersignature | None, language: str) -> Pr
                             tuple(_note(engine, n, language) for n in counter.history))
 
 
-def _photo(engine, answers: Mapping[str, Any], language: str) -> PhotoView:
+def _photo(engine: Engine, answers: Mapping[str, Any], language: str) -> PhotoView:
     uses_question = engine.questionnaire.by_id.get(PHOTO_USES_QUESTION)
     uses: tuple[str, ...] = ()
     refused: tuple[str, ...] = ()
@@ -236,7 +243,7 @@ def _photo(engine, answers: Mapping[str, Any], language: str) -> PhotoView:
     return PhotoView(photo_consent_given(answers), uses, refused, years)
 
 
-def client_view(engine, inputs: Inputs, concerns: tuple[str, ...]) -> ClientView:
+def client_view(engine: Engine, inputs: Inputs, concerns: tuple[str, ...]) -> ClientView:
     """The client, with who gives their consent: the one definition the documents address (see ClientView)."""
     policy, answers, age = engine.config.age_policy, inputs.answers, inputs.assessment.age
     minor = policy.band(age) == "minor"
@@ -249,7 +256,7 @@ def client_view(engine, inputs: Inputs, concerns: tuple[str, ...]) -> ClientView
                       else None, consent_by)
 
 
-def privacy(engine) -> PrivacyView:
+def privacy(engine: Engine) -> PrivacyView:
     """Who keeps the client's data, whom to ask, and for how long (from the clinic configuration)."""
     clinic, settings = engine.config.clinic, engine.config.section("privacy")
     contact = settings.get("contact") or clinic.get("email") or clinic["phone"]
@@ -257,7 +264,7 @@ def privacy(engine) -> PrivacyView:
     return PrivacyView(settings.get("controller") or clinic["name"], contact, years)
 
 
-def document_context(engine, inputs: Inputs) -> DocumentContext:
+def document_context(engine: Engine, inputs: Inputs) -> DocumentContext:
     """The typed context shared by every document of a packet."""
     language = inputs.record.get("language") or engine.language
     answers, assessment = inputs.answers, inputs.assessment
@@ -289,6 +296,6 @@ def document_context(engine, inputs: Inputs) -> DocumentContext:
     )
 
 
-def build_context(engine, inputs: Inputs) -> dict[str, Any]:
+def build_context(engine: Engine, inputs: Inputs) -> dict[str, Any]:
     """The template variables shared by every document of a packet: the typed context's parts by name."""
     return document_context(engine, inputs).variables()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from intake.errors import IntakeError, InvalidRecordError
 
@@ -14,7 +15,7 @@ class DocumentError(IntakeError):
 class RecordNotReadyError(InvalidRecordError, DocumentError):
     """The record is not valid, so no document may be rendered from it."""
 
-    def __init__(self, problems: Sequence, limit: int = 8) -> None:
+    def __init__(self, problems: Sequence[Any], limit: int = 8) -> None:
         super().__init__(list(problems))
         lines = [f"  - {p}" for p in self.problems[:limit]]
         if len(self.problems) > limit:
@@ -26,7 +27,7 @@ class RecordNotReadyError(InvalidRecordError, DocumentError):
         )
 
     def __str__(self) -> str:
-        return self.args[0]
+        return str(self.args[0])
 
 
 class ConsentRefusedError(DocumentError):

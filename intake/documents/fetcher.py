@@ -6,6 +6,7 @@ import re
 import threading
 from collections import deque
 from collections.abc import Mapping
+from typing import Any
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -52,7 +53,7 @@ class TemplateAssetFetcher(URLFetcher):
         with self._lock:
             self.blocked.clear()
 
-    def fetch(self, url, headers=None):  # noqa: ARG002 - signature fixed by WeasyPrint
+    def fetch(self, url: str, headers: Any = None) -> Any:  # noqa: ARG002 - signature fixed by WeasyPrint
         """Returns a template asset, or aborts the render for any other URL.
 
         WeasyPrint swallows even fatal errors while it draws SVG images, so every refusal is
@@ -67,7 +68,7 @@ class TemplateAssetFetcher(URLFetcher):
                 self.blocked.append(refusal)
             raise
 
-    def _serve(self, url):
+    def _serve(self, url: str) -> Any:
         if not isinstance(url, str) or not url.startswith(BASE_URL):
             scheme = url.split(":", 1)[0].lower() if isinstance(url, str) and ":" in url else ""
             why = f"the {scheme}: scheme is not allowed" if scheme else "relative and external URLs are not allowed"

@@ -6,10 +6,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from intake.documents.errors import KeyExistsError, SealKeyError
 from intake.privatefile import write_private
 from intake.privatefolder import make_private_folder
+
+if TYPE_CHECKING:
+    from intake.config import ClinicConfig
 
 KEY_BITS = 3072
 CERT_YEARS = 25
@@ -22,18 +26,18 @@ DEMO_UNIT = "intake DEMO seal - not for clinical use"
 RETIRED_DIR = "retired-seal-certificates"
 
 
-def seal_paths(config) -> tuple[Path, Path]:
+def seal_paths(config: ClinicConfig) -> tuple[Path, Path]:
     """The seal key and certificate files named by the configuration ([security])."""
-    return (config.path("security", "seal_key_file", DEFAULT_KEY_FILE),
-            config.path("security", "seal_cert_file", DEFAULT_CERT_FILE))
+    return (config.path("security", "seal_key_file") or Path(DEFAULT_KEY_FILE),
+            config.path("security", "seal_cert_file") or Path(DEFAULT_CERT_FILE))
 
 
-def retired_dir(config) -> Path:
+def retired_dir(config: ClinicConfig) -> Path:
     """The folder of the clinic's earlier seal certificates (beside the current one)."""
     return seal_paths(config)[1].parent / RETIRED_DIR
 
 
-def retired_certificates(config) -> list[tuple[Path, list[bytes]]]:
+def retired_certificates(config: ClinicConfig) -> list[tuple[Path, list[bytes]]]:
     """The clinic's earlier seal certificates, newest file name last: (file, certificate and chain as DER).
 
     Unreadable files are skipped; `intake verify` only needs the ones that can be read.
@@ -74,7 +78,7 @@ def _inside(path: Path, folder: Path | None) -> bool:
         return False
 
 
-def create_seal_identity(config, force: bool = False, *, valid_from: datetime | None = None,
+def create_seal_identity(config: ClinicConfig, force: bool = False, *, valid_from: datetime | None = None,
                          valid_until: datetime | None = None) -> tuple[Path, ...]:
     """Creates a self-signed clinic seal: an RSA key (file mode 0600) and a certificate.
 
@@ -125,7 +129,7 @@ def create_seal_identity(config, force: bool = False, *, valid_from: datetime | 
     return (key_path, cert_path) if retired is None else (key_path, cert_path, retired)
 
 
-def _new_seal(config, valid_from: datetime | None, valid_until: datetime | None) -> tuple[bytes, bytes]:
+def _new_seal(config: ClinicConfig, valid_from: datetime | None, valid_until: datetime | None) -> tuple[bytes, bytes]:
     """A new RSA key and its self-signed certificate naming the clinic, both PEM."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -180,7 +184,7 @@ def certificate_info(der: bytes, chain: tuple[bytes, ...] = ()) -> CertificateIn
 
     cert = x509.load_der_x509_certificate(der)
 
-    def first(oid) -> str:
+    def first(oid: Any) -> str:
         values = cert.subject.get_attributes_for_oid(oid)
         return str(values[0].value) if values else ""
 

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
+    from intake.config import ClinicConfig
     from intake.documents.revocation import Revocation
 
 ARCHIVE_FIELD = "IntakeArchiveTimestamp"
@@ -31,7 +32,7 @@ ARCHIVE_FIELD = "IntakeArchiveTimestamp"
 ARCHIVE_RESERVE = 2 * 16384
 
 
-def _timestamp_tokens(signed_data) -> list:
+def _timestamp_tokens(signed_data: Any) -> list[Any]:
     """The RFC 3161 tokens in a CMS SignedData's unsigned attributes (the seal's signature timestamp)."""
     tokens = []
     for signer in signed_data["signer_infos"]:
@@ -41,14 +42,14 @@ def _timestamp_tokens(signed_data) -> list:
     return tokens
 
 
-def _certificates_of(signed_data) -> list:
+def _certificates_of(signed_data: Any) -> list[Any]:
     found = [c.chosen for c in signed_data["certificates"] or [] if c.name == "certificate"]
     for token in _timestamp_tokens(signed_data):
         found += [c.chosen for c in token["content"]["certificates"] or [] if c.name == "certificate"]
     return found
 
 
-def document_certificates(data: bytes) -> list:
+def document_certificates(data: bytes) -> list[Any]:
     """Every certificate the document's seal and timestamps need (asn1crypto), without repeats."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -62,7 +63,7 @@ def document_certificates(data: bytes) -> list:
     return certs
 
 
-def add_archive_timestamp(data: bytes, timestamper, writer_factory: Callable[[bytes], Any] | None = None,
+def add_archive_timestamp(data: bytes, timestamper: Any, writer_factory: Callable[[bytes], Any] | None = None,
                           revocation: Revocation | None = None) -> bytes:
     """Adds, in one incremental update, a DSS with every certificate the document's seal and timestamps
     need (and the revocation data gathered for them), and a document timestamp over the whole file (PAdES B-LTA).
@@ -81,7 +82,8 @@ def add_archive_timestamp(data: bytes, timestamper, writer_factory: Callable[[by
                                                ocsps=revocation.ocsps if revocation else None,
                                                crls=revocation.crls if revocation else None)
     stamper = PdfTimeStamper(timestamper, field_name=f"{ARCHIVE_FIELD}{count}")
-    return stamper.timestamp_pdf(writer, "sha256", bytes_reserved=ARCHIVE_RESERVE).getvalue()
+    stamped: bytes = stamper.timestamp_pdf(writer, "sha256", bytes_reserved=ARCHIVE_RESERVE).getvalue()
+    return stamped
 
 
 class Extension(NamedTuple):
@@ -92,7 +94,8 @@ class Extension(NamedTuple):
     revocation: Revocation
 
 
-def extend_pdf(data: bytes, config, timestamper, *, at: datetime | None = None, writer_factory=None) -> Extension:
+def extend_pdf(data: bytes, config: ClinicConfig, timestamper: Any, *, at: datetime | None = None,
+               writer_factory: Callable[[bytes], Any] | None = None) -> Extension:
     """Verifies a sealed document, then adds validation material and a document timestamp (PAdES B-LTA).
 
     Args:

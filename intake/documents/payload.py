@@ -9,18 +9,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake import __version__
 from intake.documents.context import Inputs
 from intake.documents.model import DecisionNote, utc_text
+
+if TYPE_CHECKING:
+    from intake.engine import Engine
 
 PAYLOAD_FORMAT = "intake-document-data/1"
 ATTACHMENT_NAME = "intake-data.json"
 ATTACHMENT_DESCRIPTION = "Validated intake answers, suitability assessment and treatment plan (JSON)"
 
 
-def build_payload(engine, inputs: Inputs, templates: Mapping[str, Mapping[str, str]],
+def build_payload(engine: Engine, inputs: Inputs, templates: Mapping[str, Mapping[str, str]],
                   template_sets: Mapping[str, str]) -> dict[str, Any]:
     """The embedded data for one packet.
 

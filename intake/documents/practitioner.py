@@ -13,12 +13,12 @@ from intake.documents.errors import ConsentRefusedError, SignatureInputError
 from intake.documents.model import (
     DECISIONS,
     MULTILINE_TEXT,
-    AuditWitness,
     Countersignature,
     check_text,
     check_time,
     utc_text,
 )
+from intake.documents.witness import AuditWitness
 from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION, TreatmentPlan
 

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from intake import kindstop
 from intake.documents.compression import pdf_compression
@@ -44,6 +44,10 @@ from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.templates import load_template_set, set_version
 from intake.signing import guardian_required, photo_signature_problem
 
+if TYPE_CHECKING:
+    from intake.assessment import Assessment
+    from intake.engine import Engine
+
 PAPER_SIZES = {"A4": "A4", "Letter": "letter"}
 PDF_VARIANT = "pdf/a-3b"
 
@@ -61,7 +65,7 @@ class PacketRenderer:
         paper: "A4" or "Letter" (default: [documents] paper, else A4).
     """
 
-    def __init__(self, engine, *, templates_dir: str | Path | None = None, paper: str | None = None):
+    def __init__(self, engine: Engine, *, templates_dir: str | Path | None = None, paper: str | None = None) -> None:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -161,7 +165,8 @@ class PacketRenderer:
 
     # -- checks -------------------------------------------------------------------------------
 
-    def _inputs(self, record, client, counter, photo, issued_at, sealed, kind_stop=False) -> Inputs:
+    def _inputs(self, record: Mapping[str, Any], client: Signature | None, counter: Countersignature | None,
+                photo: Signature | None, issued_at: datetime | None, sealed: bool, kind_stop: bool = False) -> Inputs:
         engine = self.engine
         problems = kindstop.record_problems(engine, record) if kind_stop else engine.validate(record)
         if problems:
@@ -202,7 +207,8 @@ class PacketRenderer:
         return Inputs(record, answers, record_id, derived, assessment, plan, client, photo, counter, counter.signed_at,
                       counter.entered_at, counter.sealed_at)
 
-    def _client_signatures(self, record, answers, assessment, client, photo):
+    def _client_signatures(self, record: Mapping[str, Any], answers: Mapping[str, Any], assessment: Assessment,
+                           client: Signature, photo: Signature | None) -> tuple[Signature, Signature | None]:
         """The client's consent signature and photo consent signature, each checked against who must sign."""
         engine = self.engine
         client = check_signature(client, "the client's signature")
@@ -299,14 +305,14 @@ class PacketRenderer:
                               description=ATTACHMENT_DESCRIPTION, created=stamp, modified=stamp,
                               relationship="Source")
 
-        def finisher(_document, pdf) -> None:
+        def finisher(_document: Any, pdf: Any) -> None:
             for key, value in info.items():
                 pdf.info[key] = pydyf.String(value)
 
         with self._lock, pdf_compression():
             self.fetcher.begin()
             try:
-                pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).write_pdf(
+                pdf: bytes = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).write_pdf(
                     stylesheets=self.stylesheets, font_config=self.font_config, attachments=[attached],
                     pdf_variant=PDF_VARIANT, presentational_hints=False, custom_metadata=False,
                     finisher=finisher,
@@ -334,7 +340,7 @@ def _version() -> str:
     return __version__
 
 
-def _letter_time(counter, issued_at) -> datetime:
+def _letter_time(counter: Countersignature | None, issued_at: datetime | None) -> datetime:
     """A deferral letter is dated by the practitioner's countersignature, or else by the time it is issued at."""
     if counter is not None:
         return counter.signed_at

@@ -16,10 +16,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from intake.documents.cmscheck import issued_by
 from intake.documents.timestamps import DEFAULT_TIMEOUT
+
+if TYPE_CHECKING:
+    from intake.config import ClinicConfig
 
 MAX_REPLY_BYTES = 8 * 1024 * 1024
 Status = Literal["good", "revoked", "unknown"]
@@ -33,7 +36,7 @@ class RevocationSettings:
     timeout: float = DEFAULT_TIMEOUT
 
 
-def revocation_settings(config) -> RevocationSettings:
+def revocation_settings(config: ClinicConfig) -> RevocationSettings:
     """The [security] revocation_hosts allow-list (empty: nothing is fetched), with the timestamp timeout."""
     section = config.section("security")
     return RevocationSettings(frozenset(str(host).lower() for host in section.get("revocation_hosts", [])),
@@ -53,8 +56,8 @@ class CertificateStatus:
 class Revocation:
     """What was gathered for a document's certificates, and what was not, in words."""
 
-    ocsps: list = field(default_factory=list)  # asn1crypto ocsp.OCSPResponse
-    crls: list = field(default_factory=list)  # asn1crypto crl.CertificateList
+    ocsps: list[Any] = field(default_factory=list)  # asn1crypto ocsp.OCSPResponse
+    crls: list[Any] = field(default_factory=list)  # asn1crypto crl.CertificateList
     #: each certificate an answer was kept for, and what it says
     statuses: list[CertificateStatus] = field(default_factory=list)
     #: locations not asked, because their host is not in [security] revocation_hosts
@@ -78,18 +81,18 @@ class Revocation:
         return "; ".join(parts)
 
 
-def _name(certificate) -> str:
+def _name(certificate: Any) -> str:
     from cryptography.x509.oid import NameOID
 
     names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(names[0].value) if names else certificate.subject.rfc4514_string()
 
 
-def _issuer(certificate, candidates: list):
+def _issuer(certificate: Any, candidates: list[Any]) -> Any:
     return next((c for c in candidates if c is not certificate and issued_by(certificate, c)), None)
 
 
-def _locations(certificate) -> tuple[list[str], list[str]]:
+def _locations(certificate: Any) -> tuple[list[str], list[str]]:
     """(OCSP URLs, CRL URLs) a certificate publishes (cryptography)."""
     from cryptography import x509
     from cryptography.x509.oid import AuthorityInformationAccessOID
@@ -118,7 +121,8 @@ def allowed(url: str, settings: RevocationSettings) -> bool:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """A redirect could lead to a host the clinic did not allow: none is followed."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 - urllib's hook
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,  # noqa: D102
+                         newurl: str) -> None:
         raise urllib.error.HTTPError(req.full_url, code, f"redirect to {newurl} not followed", headers, fp)
 
 
@@ -127,13 +131,13 @@ def _fetch(url: str, settings: RevocationSettings, body: bytes | None = None) ->
     headers = {"Content-Type": "application/ocsp-request"} if body is not None else {}
     request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET", headers=headers)
     with opener.open(request, timeout=settings.timeout) as reply:
-        data = reply.read(MAX_REPLY_BYTES + 1)
+        data: bytes = reply.read(MAX_REPLY_BYTES + 1)
     if len(data) > MAX_REPLY_BYTES:
         raise ValueError("the answer is too large")
     return data
 
 
-def _verifies(key, signature: bytes, data: bytes, algorithm) -> bool:
+def _verifies(key: Any, signature: bytes, data: bytes, algorithm: Any) -> bool:
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
@@ -151,7 +155,7 @@ def _verifies(key, signature: bytes, data: bytes, algorithm) -> bool:
     return True
 
 
-def _ocsp(url: str, certificate, issuer, settings: RevocationSettings) -> tuple[bytes, Status]:
+def _ocsp(url: str, certificate: Any, issuer: Any, settings: RevocationSettings) -> tuple[bytes, Status]:
     """Asks an OCSP responder about one certificate; returns the DER response and the status it gives.
 
     Raises:
@@ -182,7 +186,7 @@ def _ocsp(url: str, certificate, issuer, settings: RevocationSettings) -> tuple[
     return der, statuses.get(single.certificate_status, "unknown")
 
 
-def _delegated(responder) -> bool:
+def _delegated(responder: Any) -> bool:
     """A responder certificate its issuer delegated OCSP signing to (RFC 6960 §4.2.2.2)."""
     from cryptography import x509
     from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -194,7 +198,7 @@ def _delegated(responder) -> bool:
     return ExtendedKeyUsageOID.OCSP_SIGNING in usage
 
 
-def _crl(url: str, certificate, issuer, settings: RevocationSettings) -> tuple[bytes, Status]:
+def _crl(url: str, certificate: Any, issuer: Any, settings: RevocationSettings) -> tuple[bytes, Status]:
     """Reads a CRL; returns it as DER and the certificate's status in it.
 
     Raises:
@@ -211,7 +215,7 @@ def _crl(url: str, certificate, issuer, settings: RevocationSettings) -> tuple[b
     return crl.public_bytes(serialization.Encoding.DER), "revoked" if revoked else "good"
 
 
-def gather(certificates: list, settings: RevocationSettings) -> Revocation:
+def gather(certificates: list[Any], settings: RevocationSettings) -> Revocation:
     """Fetches revocation data for every certificate that publishes where to find it (not for self-signed roots).
 
     One answer per certificate is enough: its OCSP responders are asked first, then its CRLs.

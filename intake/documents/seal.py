@@ -19,10 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.documents.errors import SealKeyError
 from intake.documents.keys import CertificateInfo, certificate_info, load_certificates, seal_paths
+
+if TYPE_CHECKING:
+    from intake.config import ClinicConfig
 
 SEAL_FIELD = "ClinicSeal"
 #: Extra room (hexadecimal digits) for an RFC 3161 timestamp token with its authority's certificates.
@@ -73,11 +76,12 @@ class SealIdentity:
             reason=reason, location=location, name=name, contact_info=contact,
         )
 
-        def sign(timestamper) -> bytes:
+        def sign(timestamper: Any) -> bytes:
             writer = _writer_class()(io.BytesIO(pdf), signed_at, properties)
             signer = _pdf_signer_class()(meta, self.signer, signed_at, timestamper)
             reserved = self.bytes_reserved + (TIMESTAMP_RESERVE if timestamper is not None else 0)
-            return signer.sign_pdf(writer, bytes_reserved=reserved).getvalue()
+            sealed: bytes = signer.sign_pdf(writer, bytes_reserved=reserved).getvalue()
+            return sealed
 
         def sign_with_time() -> bytes:
             if self.timestamper is None:
@@ -132,7 +136,7 @@ class SealIdentity:
         return archived
 
 
-def incremental_writer(pdf: bytes, modified_at: datetime):
+def incremental_writer(pdf: bytes, modified_at: datetime) -> Any:
     """pyHanko's incremental writer as intake uses it: the modification time given (never the clock's), and
     the information dictionary's producer kept equal to the XMP metadata's, as PDF/A asks."""
     return _writer_class()(io.BytesIO(pdf), modified_at)
@@ -153,7 +157,7 @@ def _check_key_file(path: Path) -> bytes:
     return data
 
 
-def load_seal_identity(config) -> SealIdentity:
+def load_seal_identity(config: ClinicConfig) -> SealIdentity:
     """Loads the clinic's seal key and certificate named in the configuration.
 
     Raises:
@@ -187,7 +191,8 @@ def load_seal_identity(config) -> SealIdentity:
         signing_cert=asn1_certs[0], signing_key=asn1_keys.PrivateKeyInfo.load(pkcs8),
         # The chain only: the signing certificate is embedded anyway, and a second copy would be
         # bytes that nobody checks.
-        cert_registry=SimpleCertificateStore.from_certs(asn1_certs[1:]), key=key,
+        cert_registry=SimpleCertificateStore.from_certs(asn1_certs[1:]),  # type: ignore[no-untyped-call]
+        key=key,
     )
     # Room for the CMS container: the certificates, the signature value and the signed attributes,
     # fixed per identity so that no dry-run signature is needed (and the size never varies).
@@ -271,16 +276,16 @@ def _simple_signer_class() -> type:
         class KeptKeySigner(SimpleSigner):
             """A SimpleSigner that keeps its key loaded instead of parsing it for every signature."""
 
-            def __init__(self, *args, key, **kwargs):
+            def __init__(self, *args: Any, key: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
                 self._key = key
                 #: the CMS template of each digest algorithm (None: that signature does not qualify)
                 self.cms_templates: dict[str, CmsTemplate | None] = {}
                 self.reuse_cms = True  # False: pyHanko assembles every CMS (the tests compare the two)
 
-            async def async_sign(self, data_digest: bytes, digest_algorithm: str, dry_run=False, use_pades=False,
-                                 timestamper=None, signed_attr_settings=None, is_pdf_sig=True,
-                                 encap_content_info=None):
+            async def async_sign(self, data_digest: bytes, digest_algorithm: str, dry_run: bool = False,
+                                 use_pades: bool = False, timestamper: Any = None, signed_attr_settings: Any = None,
+                                 is_pdf_sig: bool = True, encap_content_info: Any = None) -> Any:
                 """pyHanko's CMS signature, built once per digest algorithm and then only filled in.
 
                 A plain seal's CMS (PAdES, RSA, no timestamp, no extra attributes) differs from one seal
@@ -305,7 +310,7 @@ def _simple_signer_class() -> type:
                     self.cms_templates[digest_algorithm] = CmsTemplate.build(signed, data_digest)
                 return signed
 
-            async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False) -> bytes:
+            async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
                 return self.sign_raw(data, digest_algorithm)
 
             def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
@@ -325,11 +330,11 @@ def _pdf_signer_class() -> type:
         class FixedTimePdfSigner(PdfSigner):
             """A PdfSigner whose signing time is given, never read from the clock."""
 
-            def __init__(self, meta, signer, signed_at: datetime, timestamper=None):
+            def __init__(self, meta: Any, signer: Any, signed_at: datetime, timestamper: Any = None) -> None:
                 super().__init__(meta, signer, timestamper=timestamper)
                 self._signed_at = signed_at
 
-            def init_signing_session(self, pdf_out, existing_fields_only=False):
+            def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False) -> Any:
                 session = super().init_signing_session(pdf_out, existing_fields_only)
                 session.system_time = self._signed_at
                 return session
@@ -350,7 +355,7 @@ def _writer_class() -> type:
         class PinnedMetadata(DocumentMetadata):
             """Metadata whose modification time stays the seal time (pyHanko would stamp the clock's time)."""
 
-            def __setattr__(self, name, value):
+            def __setattr__(self, name: str, value: Any) -> None:
                 if name == "last_modified" and value == "now":
                     return
                 super().__setattr__(name, value)
@@ -358,28 +363,29 @@ def _writer_class() -> type:
         class DerivedIdWriter(IncrementalPdfFileWriter):
             """An incremental writer with a file identifier derived from the document and a fixed modification time."""
 
-            def __init__(self, input_stream, modified_at: datetime, properties: Mapping[str, str] | None = None):
+            def __init__(self, input_stream: Any, modified_at: datetime,
+                         properties: Mapping[str, str] | None = None) -> None:
                 super().__init__(input_stream)
                 self._meta = PinnedMetadata(last_modified=modified_at)
                 self._properties = dict(properties or {})
 
-            def _update_meta(self):
+            def _update_meta(self) -> None:
                 # pyHanko names only itself as producer in the XMP but appends itself in the info
                 # dictionary; PDF/A wants the two to agree, so the info dictionary follows the XMP.
-                super()._update_meta()
+                super()._update_meta()  # type: ignore[no-untyped-call]
                 if self._info is not None and "/Metadata" in self.root:
-                    info = self._info.get_object()
+                    info = self._info.get_object()  # type: ignore[no-untyped-call]
                     if info.get("/Producer") != VENDOR:
                         info["/Producer"] = generic.TextStringObject(VENDOR)
                         self.mark_update(self._info)
                 if self._info is not None and self._properties:
-                    info = self._info.get_object()
+                    info = self._info.get_object()  # type: ignore[no-untyped-call]
                     for key, value in self._properties.items():
                         info[generic.NameObject(key)] = generic.TextStringObject(value)
                     self.mark_update(self._info)
 
             @classmethod
-            def _handle_id(cls, prev):
+            def _handle_id(cls, prev: Any) -> Any:
                 try:
                     first, _ = prev.trailer["/ID"]
                     first = bytes(getattr(first, "original_bytes", first))

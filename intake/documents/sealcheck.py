@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 # pyHanko logs each failed certificate path with a traceback; verification reports in words instead.
 logging.getLogger("pyhanko").addHandler(logging.NullHandler())
@@ -33,7 +34,7 @@ class SealCheckFailed(Exception):
 ALTERED = "the seal's signature container was altered."
 
 
-def check_byte_range(data: bytes, signature, *, whole_file: bool = True) -> bytes:
+def check_byte_range(data: bytes, signature: Any, *, whole_file: bool = True) -> bytes:
     """Checks what the signature covers and returns the signature container bytes.
 
     The last signature in a file (the seal, or the newest document timestamp) must cover the whole
@@ -57,7 +58,7 @@ def check_byte_range(data: bytes, signature, *, whole_file: bool = True) -> byte
     return value[:used]
 
 
-def covered_bytes(data: bytes, signature) -> bytes:
+def covered_bytes(data: bytes, signature: Any) -> bytes:
     """The bytes a signature covers: its byte ranges (checked first by check_byte_range)."""
     start, first, second, length = (int(v) for v in signature.byte_range)
     return data[start:first] + data[second:second + length]
@@ -76,11 +77,11 @@ def _der_length(value: bytes) -> int | None:
     return 2 + count + int.from_bytes(value[2:2 + count], "big")
 
 
-def _plain_algorithm(algorithm, names: Sequence[str]) -> bool:
+def _plain_algorithm(algorithm: Any, names: Sequence[str]) -> bool:
     return algorithm["algorithm"].native in names and algorithm["parameters"].native is None
 
 
-def _only_a_timestamp(attributes) -> bool:
+def _only_a_timestamp(attributes: Any) -> bool:
     """No unsigned attributes, or exactly one: the seal's RFC 3161 signature timestamp (checked by pyHanko)."""
     from asn1crypto import core
 
@@ -90,7 +91,7 @@ def _only_a_timestamp(attributes) -> bool:
         len(attributes[0]["values"]) == 1
 
 
-def check_container(container: bytes, certificates: Sequence[bytes], tsa_roots: Sequence = ()) -> None:
+def check_container(container: bytes, certificates: Sequence[bytes], tsa_roots: Sequence[Any] = ()) -> None:
     """Checks the parts of the seal's CMS container its signature does not cover (RFC 5652, RFC 3161, PAdES).
 
     Args:
@@ -147,16 +148,16 @@ class ValidationResult:
     """What pyHanko's validation adds to the report: notes for people and the timestamps found."""
 
     notes: list[str] = field(default_factory=list)
-    timestamps: list = field(default_factory=list)
+    timestamps: list[Any] = field(default_factory=list)
 
 
-def _context(roots: list, moment: datetime):
+def _context(roots: list[Any], moment: datetime) -> Any:
     from pyhanko_certvalidator import ValidationContext
 
     return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment)
 
 
-def _token_time(signature) -> datetime | None:
+def _token_time(signature: Any) -> datetime | None:
     """The time in the seal's own timestamp token, read before it is checked (None without one)."""
     from intake.documents.ltv import _timestamp_tokens
 
@@ -164,12 +165,13 @@ def _token_time(signature) -> datetime | None:
     if not tokens:
         return None
     try:
-        return tokens[0]["content"]["encap_content_info"]["content"].parsed["gen_time"].native
+        made: datetime = tokens[0]["content"]["encap_content_info"]["content"].parsed["gen_time"].native
+        return made
     except Exception:  # noqa: BLE001 - an unreadable token is reported by the validation itself
         return None
 
 
-def _only_lta_updates_after(status) -> bool:
+def _only_lta_updates_after(status: Any) -> bool:
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
@@ -180,7 +182,7 @@ def _only_lta_updates_after(status) -> bool:
         level <= ModificationLevel.LTA_UPDATES
 
 
-def _archive_times(archive, tsa_roots: list, at: datetime) -> tuple[list, datetime]:
+def _archive_times(archive: list[Any], tsa_roots: list[Any], at: datetime) -> tuple[list[Any], datetime]:
     """Checks the document timestamps, newest first: each is judged at the time the next one proves.
 
     Returns:
@@ -208,7 +210,8 @@ def _archive_times(archive, tsa_roots: list, at: datetime) -> tuple[list, dateti
     return found, moment
 
 
-def validate(signature, trusted: bytes, certificate, *, archive=(), tsa_roots=(), at: datetime) -> ValidationResult:
+def validate(signature: Any, trusted: bytes, certificate: Any, *, archive: Sequence[Any] = (),
+             tsa_roots: Sequence[Any] = (), at: datetime) -> ValidationResult:
     """Runs pyHanko's validation against the clinic certificate as the only trust anchor, offline.
 
     The seal certificate is judged at the earliest trusted timestamp (the seal's own RFC 3161
@@ -253,7 +256,7 @@ def validate(signature, trusted: bytes, certificate, *, archive=(), tsa_roots=()
     return result
 
 
-def _check_status(status) -> None:
+def _check_status(status: Any) -> None:
     if not status.intact:
         raise SealCheckFailed("the document was changed after it was sealed: its content no longer matches the seal.")
     if not status.valid:
@@ -262,7 +265,7 @@ def _check_status(status) -> None:
         raise SealCheckFailed("something was added to the file after it was sealed.")
 
 
-def _check_times(best: datetime | None, claimed: datetime, certificate) -> None:
+def _check_times(best: datetime | None, claimed: datetime, certificate: Any) -> None:
     """The seal was made while its certificate was valid: by a trusted timestamp, or else by its own stated time."""
     if best is None and not certificate.not_before <= claimed <= certificate.not_after:
         raise SealCheckFailed(f"the seal's time {claimed:%Y-%m-%d %H:%M} UTC lies outside the certificate's "
@@ -273,7 +276,7 @@ def _check_times(best: datetime | None, claimed: datetime, certificate) -> None:
                               "was made while it was valid.")
 
 
-def _time_notes(timestamps, best: datetime | None, certificate, at: datetime) -> list[str]:
+def _time_notes(timestamps: list[Any], best: datetime | None, certificate: Any, at: datetime) -> list[str]:
     """What the reader should know about the seal's time: unchecked authorities, an expired certificate."""
     notes = []
     unchecked = sorted({t.authority for t in timestamps if not t.trusted})

@@ -12,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.documents.errors import SealKeyError
+
+if TYPE_CHECKING:
+    from intake.config import ClinicConfig
 
 DEFAULT_TIMEOUT = 10.0
 MAX_REPLY_BYTES = 1024 * 1024
@@ -29,7 +32,7 @@ class TimestampSettings:
     timeout: float = DEFAULT_TIMEOUT
 
 
-def timestamp_settings(config) -> TimestampSettings:
+def timestamp_settings(config: ClinicConfig) -> TimestampSettings:
     """The [security] timestamp settings (url None when no authority is configured)."""
     section = config.section("security")
     return TimestampSettings(url=section.get("timestamp_url") or None,
@@ -37,7 +40,7 @@ def timestamp_settings(config) -> TimestampSettings:
                              timeout=float(section.get("timestamp_timeout_seconds", DEFAULT_TIMEOUT)))
 
 
-def trusted_roots(settings: TimestampSettings) -> list:
+def trusted_roots(settings: TimestampSettings) -> list[Any]:
     """The authority's root certificates (asn1crypto), empty when none are configured.
 
     Raises:
@@ -60,7 +63,7 @@ class TimestampUnavailable(Exception):
     """The authority could not give a timestamp; the message says why, in plain words."""
 
 
-def http_timestamper(settings: TimestampSettings):
+def http_timestamper(settings: TimestampSettings) -> Any:
     """A pyHanko TimeStamper that asks the configured authority over HTTP(S), with no proxy."""
     if not settings.url:
         raise ValueError("no timestamp authority configured")
@@ -82,8 +85,8 @@ def _timestamper_class() -> type:
         class DirectHTTPTimeStamper(TimeStamper):
             """pyHanko's HTTP timestamp client, without proxies taken from the environment."""
 
-            def __init__(self, url: str, timeout: float):
-                super().__init__()
+            def __init__(self, url: str, timeout: float) -> None:
+                super().__init__()  # type: ignore[no-untyped-call]
                 self.url, self.timeout = url, timeout
                 self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -94,7 +97,8 @@ def _timestamper_class() -> type:
                     with self._opener.open(request, timeout=self.timeout) as reply:
                         if reply.headers.get("Content-Type") != "application/timestamp-reply":
                             raise TimestampRequestError("the timestamp authority did not send a timestamp reply")
-                        return reply.read(MAX_REPLY_BYTES)
+                        data: bytes = reply.read(MAX_REPLY_BYTES)
+                        return data
                 except (OSError, urllib.error.URLError) as exc:
                     reason = getattr(exc, "reason", None) or exc
                     raise TimestampRequestError(f"cannot reach {self.url} ({reason})") from None
@@ -126,7 +130,7 @@ class AttestedTime:
                 "kind": self.kind}
 
 
-def authority_name(certificate) -> str:
+def authority_name(certificate: Any) -> str:
     """A readable name for a timestamp authority's certificate (asn1crypto)."""
     try:
         subject = certificate.subject.native

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.documents.cmscheck import check_document_timestamp
 from intake.documents.keys import (
@@ -19,7 +19,6 @@ from intake.documents.keys import (
     retired_certificates,
     seal_paths,
 )
-from intake.documents.model import AuditWitness
 from intake.documents.payload import ATTACHMENT_NAME, PAYLOAD_FORMAT
 from intake.documents.sealcheck import (
     SealCheckFailed,
@@ -31,6 +30,10 @@ from intake.documents.sealcheck import (
 )
 from intake.documents.templates import content_version
 from intake.documents.timestamps import AttestedTime, timestamp_settings, trusted_roots
+from intake.documents.witness import AuditWitness
+
+if TYPE_CHECKING:
+    from intake.config import ClinicConfig
 
 
 @dataclass
@@ -88,7 +91,7 @@ class VerificationReport:
         }
 
 
-def verify_pdf(data: bytes, config, *, cert_path: str | Path | None = None,
+def verify_pdf(data: bytes, config: ClinicConfig, *, cert_path: str | Path | None = None,
                templates_dir: str | Path | None = None, at: datetime | None = None) -> VerificationReport:
     """Checks a document made by intake, without any network access.
 
@@ -122,7 +125,8 @@ def verify_pdf(data: bytes, config, *, cert_path: str | Path | None = None,
 Candidate = tuple[str, str, list[bytes]]
 
 
-def _candidate_certificates(config, cert_path, report: VerificationReport) -> list[Candidate]:
+def _candidate_certificates(config: ClinicConfig, cert_path: str | Path | None,
+                            report: VerificationReport) -> list[Candidate]:
     """The certificates a seal may have been made with: --cert alone, else the current and the earlier ones."""
     if cert_path is not None:
         return [(str(cert_path), "given", load_certificates(Path(cert_path)))]
@@ -136,8 +140,8 @@ def _candidate_certificates(config, cert_path, report: VerificationReport) -> li
     return found
 
 
-def _check(data: bytes, config, candidates: list[Candidate], report: VerificationReport,
-           templates_dir: Path, tsa_roots: list, at: datetime) -> None:
+def _check(data: bytes, config: ClinicConfig, candidates: list[Candidate], report: VerificationReport,
+           templates_dir: Path, tsa_roots: list[Any], at: datetime) -> None:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:
