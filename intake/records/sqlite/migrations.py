@@ -283,10 +283,12 @@ def _visits_digest(store: StoreOps) -> None:
 
 # A visit's documents (its session record and aftercare sheet, or its deferral letter) are kept with its course's,
 # naming the visit; an intake's own documents have none. Rows written before keep their seals (sealing.ADDED_LATER).
-_V10 = (
-    "ALTER TABLE documents ADD COLUMN visit_id TEXT",
-    "CREATE INDEX IF NOT EXISTS documents_visit ON documents(visit_id)",
-)
+def _documents_visit(store: StoreOps) -> None:
+    """Adds documents.visit_id unless it is there already (a store put back to an older version number)."""
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(documents)")}
+    if "visit_id" not in columns:
+        store.conn.execute("ALTER TABLE documents ADD COLUMN visit_id TEXT")
+    store.conn.execute("CREATE INDEX IF NOT EXISTS documents_visit ON documents(visit_id)")
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -302,7 +304,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "seals and digests computed by intake in the write path; the checkpoint's witness", _V9,
               upgrade.to_write_path),
     Migration(9, "further sessions of a course (visits)", _V9, _visits_digest),
-    Migration(10, "a visit's documents kept with its course's", _V10),
+    Migration(10, "a visit's documents kept with its course's", (), _documents_visit),
 )
 LATEST = MIGRATIONS[-1].version
 
