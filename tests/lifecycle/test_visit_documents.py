@@ -123,6 +123,24 @@ def test_what_the_client_changed_is_shown_as_changed(later, tmp_path):
     assert "No → Yes" in text and "Changed" in text  # what changed, from the consultation's answer to today's
 
 
+def test_the_last_session_of_the_course_says_so_and_gives_no_next_window(later, tmp_path):
+    visits = Visits(later)
+    intake = countersigned(later)
+    course = visits.state(intake.intake_id).course
+    done = None
+    for number in range(2, course.sessions + 1):
+        started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=5 * (number - 1)))
+        visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+        visits.record(started.visit_id, AJORDAN, treatment(visits.state(started.course_id)))
+        done = visits.countersign(started.visit_id, AJORDAN, out_dir=tmp_path)
+    assert done is not None and done.visit.number == course.sessions
+    aftercare = done.paths[1]
+    assert embedded_data(aftercare.read_bytes())["next_session"] is None
+    text = text_of(aftercare)
+    assert "This was the last session of your course" in text and "Your next session" not in text
+    assert f"Session {course.sessions} of {course.sessions}" in text_of(done.paths[0])
+
+
 def _answers_for(rule, record, engine):
     if record is not None:
         return rescreen_answers(True, record["answers"])
