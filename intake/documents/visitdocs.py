@@ -52,6 +52,7 @@ class VisitPapers:
         sessions_left: planned sessions of the course still to come after this one.
         issued_by: who countersigned (a session) or issued (a letter); None for a letter from the team.
         witness: where the audit trail stood, written into the sealed revision.
+        nothing_changed: the client answered "Nothing has changed" (their own explicit answer).
     """
 
     visit: Visit
@@ -66,6 +67,7 @@ class VisitPapers:
     sessions_left: int
     issued_by: str | None
     witness: AuditWitness | None = None
+    nothing_changed: bool = False
 
 
 def session_documents(engine: Any, papers: VisitPapers) -> DocumentSource:
@@ -194,10 +196,8 @@ def _rescreen_view(engine: Any, papers: VisitPapers, language: str) -> dict[str,
         changes.append({"label": localize(question.label, language),
                         "before": questionnaire.display(question, before, language),
                         "after": questionnaire.display(question, after, language)})
-    from intake.course.rescreen import NOTHING_CHANGED
-
-    return {"nothing_changed": given.get(rescreen.changes_question) == NOTHING_CHANGED,
-            "since": papers.last_session, "answers": answers, "changes": changes}
+    return {"nothing_changed": papers.nothing_changed, "since": papers.last_session, "answers": answers,
+            "changes": changes}
 
 
 def _treatment_view(engine: Any, treatment: Mapping[str, Any] | None, language: str) -> dict[str, Any] | None:

@@ -31,12 +31,13 @@ from intake.course.course import (
     load_course_rules,
     too_soon,
 )
+from intake.course.rescreen import NOTHING_CHANGED
 from intake.documents.source import DocumentSource
 from intake.documents.visitdocs import VisitPapers, deferral_documents, session_documents
 from intake.documents.witness import AuditWitness
 from intake.records.errors import WorkflowError
 from intake.records.model import Visit
-from intake.records.visits import TREATED, RescreenOutcome
+from intake.records.visits import TREATED, RescreenOutcome, not_ready
 
 if TYPE_CHECKING:
     from intake.assessment import Assessment
@@ -250,9 +251,8 @@ class Visits:
         """
         by = who.acting_practitioner("countersign", practitioner_id)
         visit = self.store.visits.load(visit_id)
-        if visit.status != "recorded":
-            # the store refuses it with its plain message, before anything is rendered
-            self.store.visits.countersign(visit_id, practitioner_id=by, staff=who.staff_id, device=who.device)
+        if visit.status != "recorded":  # refused before anything is rendered (the store checks again when keeping)
+            raise WorkflowError(not_ready(visit_id, visit.status, "a countersignature"))
         now = self._now()
         signed = replace(visit, status="signed", countersigned_by=by, signed_at=now.isoformat())
         packet = self._render(session_documents(self.life.engine, self._papers(signed, now, by)))
@@ -302,7 +302,8 @@ class Visits:
         head = self.store.audit_head()
         return VisitPapers(visit, course, str(course.answers.get("full_name", "")), assessment,
                            self.changes(visit), last, now, consent, window, left, issued_by,
-                           AuditWitness(head.entry, head.hash))
+                           AuditWitness(head.entry, head.hash),
+                           (visit.answers or {}).get(self.life.engine.rescreen.changes_question) == NOTHING_CHANGED)
 
     def _render(self, source: DocumentSource) -> Packet:
         """Seals the documents with the clinic's seal (made on first use for the demo clinic), through the

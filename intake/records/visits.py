@@ -34,6 +34,9 @@ TREATED: tuple[VisitStatus, ...] = ("recorded", "signed")
 _SEALED_COLUMNS = ("answers", "assessment", "outcome", "treatment")
 #: The documents a visit keeps: a countersigned session's, and a deferred visit's letter.
 VISIT_DOCUMENTS = ("session_record", "session_aftercare", "visit_deferral")
+#: Kept with the consent evidence when the client asks to be erased (the treatment given under the consent, as
+#: its visits are); the aftercare sheets and letters go then, as the consultation's do.
+KEPT_WITH_CONSENT = ("session_record",)
 
 
 def _ad(visit_id: str, column: str) -> str:
@@ -286,6 +289,11 @@ def documents(store: Records, visit_id: str, *, kind: str | None = None, staff: 
         store.audit("exported", staff=staff, device=device, intake_id=row["course_id"], client_id=row["client_id"],
                     format="pdf", visit_id=visit_id, documents=[info.document_id for info, _ in result])
     return result
+
+
+def not_ready(visit_id: str, status: str, what: str) -> str:
+    """Why a visit in `status` takes no `what` yet (or any more), in words."""
+    return _not_ready(visit_id, status, what)
 
 
 def _not_ready(visit_id: str, status: str, what: str) -> str:

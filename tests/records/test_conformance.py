@@ -237,6 +237,11 @@ def test_a_visits_documents_are_kept_reprinted_and_forgotten_with_the_course(any
 
     client_id = any_store.load_intake(signed).client_id
     any_store.erase_client(client_id, staff=STAFF, device=DEVICE)
+    # kept with the consent evidence: the sealed record of the treatment given; the aftercare and letters go now
+    [(info, pdf)] = any_store.visits.documents(visit.visit_id, staff=STAFF, device=DEVICE)
+    assert (info.kind, pdf) == ("session_record", record_pdf)
+    with pytest.raises(RecordNotFoundError):
+        any_store.visits.documents(deferred.visit_id, staff=STAFF, device=DEVICE)
     clock.advance(days=366 * 30)  # past any retention period
     assert any_store.purge_retention() >= 1
     for gone in (visit.visit_id, deferred.visit_id):

@@ -288,7 +288,6 @@ def _documents_visit(store: StoreOps) -> None:
     columns = {row[1] for row in store.conn.execute("PRAGMA table_info(documents)")}
     if "visit_id" not in columns:
         store.conn.execute("ALTER TABLE documents ADD COLUMN visit_id TEXT")
-    store.conn.execute("CREATE INDEX IF NOT EXISTS documents_visit ON documents(visit_id)")
 
 
 MIGRATIONS: tuple[Migration, ...] = (
