@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -238,14 +238,14 @@ class PacketRenderer:
 
     def _layouts(self, inputs: Inputs, identity: SealIdentity | None) -> tuple[list[_Layout], bytes]:
         """Each document's final HTML and information entries, and the data embedded in all of them."""
-        def payload(versions, sets):
+        def payload(versions: Mapping[str, Mapping[str, str]], sets: Mapping[str, str]) -> Mapping[str, Any]:
             return build_payload(self.engine, inputs, versions, sets)
 
         base = build_context(self.engine, inputs)
         base["statements"] = {kind: self.statement(kind) for kind in ("consent", "photo_consent")}
         return self._lay_out(self._kinds(inputs), payload, base, inputs.issued_at, inputs.record_id, identity)
 
-    def _lay_out(self, kinds: list[str], payload: Any, base: Mapping[str, Any], issued_at: datetime,
+    def _lay_out(self, kinds: list[str], payload: PayloadBuilder, base: Mapping[str, Any], issued_at: datetime,
                  record_id: str, identity: SealIdentity | None) -> tuple[list[_Layout], bytes]:
         """The documents of `kinds` laid out from one context, all embedding the data `payload(versions, sets)`
         gives (the one path of every document intake makes: the consultation's and a visit's alike)."""
@@ -357,6 +357,10 @@ class PacketRenderer:
             if self.fetcher.blocked:
                 raise TemplateProblemError(blocked_message(self.fetcher.blocked[0]))
             return pdf
+
+
+#: payload(template versions per kind, template set per kind) -> the data embedded in every document
+PayloadBuilder = Callable[[Mapping[str, Mapping[str, str]], Mapping[str, str]], Mapping[str, Any]]
 
 
 class _Layout(NamedTuple):

@@ -316,7 +316,8 @@ class Visits:
 
                 self._renderer = PacketRenderer(self.life.engine)
             renderer = self._renderer
-        return renderer.render_documents(source)
+        packet: Packet = renderer.render_documents(source)
+        return packet
 
     def _write(self, packet: Packet, visit: Visit, out_dir: Path | None) -> list[Path]:
         """Writes the documents (0600) into the course's folder of the documents folder."""
