@@ -63,6 +63,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     credentials.add_arguments(p)
     p.set_defaults(handler=cmd_record)
 
+    _register_documents(actions)
+
+    p = actions.add_parser("export", help="a visit as JSON, CSV or FHIR R4 (a Bundle: the re-screen's "
+                           "QuestionnaireResponse and the treatment's Procedure)")
+    p.add_argument("visit", metavar="VISIT")
+    p.add_argument("--format", choices=("json", "csv", "fhir"), required=True)
+    p.add_argument("--out", metavar="FILE", help="write to this file, readable only by you (default: standard output)")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_export)
+
+    p = actions.add_parser("show", help="one visit for the practitioner: what came of the re-screen, the changes "
+                           "the client reported, the findings, and the course's earlier sessions")
+    p.add_argument("visit", metavar="VISIT")
+    p.set_defaults(handler=cmd_show)
+
+    p = actions.add_parser("list", help="a client's course: every session so far and the next one's earliest day")
+    p.add_argument("client", metavar="CLIENT|ID")
+    p.add_argument("--json", action="store_true", help="print the visits as JSON")
+    p.set_defaults(handler=cmd_list)
+
+
+
+def _register_documents(actions: argparse._SubParsersAction) -> None:
+    """The acts that make or reprint a visit's sealed documents: countersign, letter, reprint."""
     p = actions.add_parser("countersign", help="countersign a recorded session (the practitioner's own PIN)")
     p.add_argument("visit", metavar="VISIT")
     p.add_argument("--practitioner", metavar="ID", help="who countersigns (default: the one whose PIN is given)")
@@ -87,25 +112,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace files that exist")
     credentials.add_arguments(p)
     p.set_defaults(handler=cmd_reprint)
-
-    p = actions.add_parser("export", help="a visit as JSON, CSV or FHIR R4 (a Bundle: the re-screen's "
-                           "QuestionnaireResponse and the treatment's Procedure)")
-    p.add_argument("visit", metavar="VISIT")
-    p.add_argument("--format", choices=("json", "csv", "fhir"), required=True)
-    p.add_argument("--out", metavar="FILE", help="write to this file, readable only by you (default: standard output)")
-    p.add_argument("--force", action="store_true", help="replace the file if it exists")
-    credentials.add_arguments(p)
-    p.set_defaults(handler=cmd_export)
-
-    p = actions.add_parser("show", help="one visit for the practitioner: what came of the re-screen, the changes "
-                           "the client reported, the findings, and the course's earlier sessions")
-    p.add_argument("visit", metavar="VISIT")
-    p.set_defaults(handler=cmd_show)
-
-    p = actions.add_parser("list", help="a client's course: every session so far and the next one's earliest day")
-    p.add_argument("client", metavar="CLIENT|ID")
-    p.add_argument("--json", action="store_true", help="print the visits as JSON")
-    p.set_defaults(handler=cmd_list)
 
 
 def _open(args: argparse.Namespace) -> tuple[RecordStore, Visits, str]:
