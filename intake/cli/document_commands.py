@@ -271,6 +271,7 @@ def _summary(path: str, report, zone) -> str:
     lines = [
         f"VERIFIED {path}",
         f"  document:    {report.kind} for {report.client}, record {report.record_id}",
+        *([f"  about:       {report.about}"] if report.about else []),
         f"  sealed:      {both(report.sealed_at) if report.sealed_at else 'time not stated'} by "
         f"{cert.organisation or cert.subject}{kind}",
         "  seal:        intact; covers the whole file; nothing changed or added after sealing",

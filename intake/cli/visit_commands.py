@@ -1,5 +1,5 @@
 """Provides further sessions of a course from the command line: `intake records visit start|rescreen|record|
-countersign|list`.
+countersign|letter|reprint|list|show|export`.
 
 Each act asks for the credential of the person doing it (the PIN, hidden, or the first line of standard input
 with --pin-stdin) and is audited under their name: starting and re-screening a visit by anyone on the staff,
@@ -63,11 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     credentials.add_arguments(p)
     p.set_defaults(handler=cmd_record)
 
-    p = actions.add_parser("countersign", help="countersign a recorded session (the practitioner's own PIN)")
-    p.add_argument("visit", metavar="VISIT")
-    p.add_argument("--practitioner", metavar="ID", help="who countersigns (default: the one whose PIN is given)")
-    credentials.add_arguments(p)
-    p.set_defaults(handler=cmd_countersign)
+    _register_documents(actions)
 
     p = actions.add_parser("export", help="a visit as JSON, CSV or FHIR R4 (a Bundle: the re-screen's "
                            "QuestionnaireResponse and the treatment's Procedure)")
@@ -87,6 +83,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("client", metavar="CLIENT|ID")
     p.add_argument("--json", action="store_true", help="print the visits as JSON")
     p.set_defaults(handler=cmd_list)
+
+
+
+def _register_documents(actions: argparse._SubParsersAction) -> None:
+    """The acts that make or reprint a visit's sealed documents: countersign, letter, reprint."""
+    p = actions.add_parser("countersign", help="countersign a recorded session (the practitioner's own PIN)")
+    p.add_argument("visit", metavar="VISIT")
+    p.add_argument("--practitioner", metavar="ID", help="who countersigns (default: the one whose PIN is given)")
+    p.add_argument("--out", metavar="DIR", help="documents folder for the sealed session record and aftercare sheet "
+                   "(default: [documents] out_dir; one folder per course inside it)")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_countersign)
+
+    p = actions.add_parser("letter", help="the sealed deferral letter of a visit the re-screen deferred",
+                           description="Issues the letter now: signed by the practitioner when a practitioner's PIN "
+                           "is given, else from the clinic's team. It is kept with the course and written (0600).")
+    p.add_argument("visit", metavar="VISIT")
+    p.add_argument("--out", metavar="DIR", help="documents folder (default: [documents] out_dir)")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_letter)
+
+    p = actions.add_parser("reprint", help="write a visit's stored sealed PDF(s), byte for byte (checked)")
+    p.add_argument("visit", metavar="VISIT")
+    p.add_argument("--kind", choices=("session_record", "session_aftercare", "visit_deferral"),
+                   help="only documents of this kind")
+    p.add_argument("--out", metavar="DIR", help="folder (default: [documents] out_dir)")
+    p.add_argument("--force", action="store_true", help="replace files that exist")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_reprint)
 
 
 def _open(args: argparse.Namespace) -> tuple[RecordStore, Visits, str]:
@@ -168,12 +193,67 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_countersign(args: argparse.Namespace) -> int:
-    """intake records visit countersign VISIT [--practitioner P]"""
+    """intake records visit countersign VISIT [--practitioner P] [--out DIR]"""
+    from pathlib import Path
+
     store, visits, device = _open(args)
     with store:
         who = credentials.authenticate(store, args, "countersign", device, practitioner_id=args.practitioner)
-        visit = visits.countersign(args.visit, who, practitioner_id=args.practitioner)
-    print(f"{_line(visit)} by {visit.countersigned_by}.")
+        done = visits.countersign(args.visit, who, practitioner_id=args.practitioner,
+                                  out_dir=Path(args.out) if args.out else None)
+    print(f"{_line(done.visit)} by {done.visit.countersigned_by}.")
+    for path in done.paths:
+        print(f"  Wrote {path}")
+    return EXIT_OK
+
+
+def cmd_letter(args: argparse.Namespace) -> int:
+    """intake records visit letter VISIT [--out DIR]"""
+    from pathlib import Path
+
+    store, visits, device = _open(args)
+    with store:
+        who = credentials.authenticate(store, args, "visit", device)
+        done = visits.letter(args.visit, who, out_dir=Path(args.out) if args.out else None)
+    print(f"{_line(done.visit)}: the deferral letter is sealed and kept.")
+    for path in done.paths:
+        print(f"  Wrote {path}")
+    return EXIT_OK
+
+
+def cmd_reprint(args: argparse.Namespace) -> int:
+    """intake records visit reprint VISIT [--kind K] [--out DIR] [--force]"""
+    from pathlib import Path
+
+    from intake.cli.records_commands import write_private_output
+    from intake.errors import IntakeError
+    from intake.privatefolder import make_private_folder
+
+    written: list[tuple[Path, Any]] = []
+
+    def deliver(documents: list[tuple[Any, bytes]]) -> None:  # written (and synced) before the reprint is audited
+        try:
+            make_private_folder(target)
+        except OSError as exc:
+            raise IntakeError(f"cannot create the folder {target} ({exc.strerror}).") from None
+        try:
+            for info, pdf in documents:
+                write_private_output(target / info.filename, pdf, args.force)
+                written.append((target / info.filename, info))
+        except IntakeError:
+            for path, _ in written:
+                path.unlink(missing_ok=True)
+            written.clear()
+            raise
+
+    store, _, device = _open(args)
+    with store:
+        target = Path(args.out) if args.out else \
+            store.config.path("documents", "out_dir", "intake-documents") or Path("intake-documents")
+        who = credentials.authenticate(store, args, "reprint", device)
+        store.visits.documents(args.visit, kind=args.kind, staff=who.staff_id, device=who.device, deliver=deliver)
+    for path, info in written:
+        print(f"Wrote {path}: the stored {info.kind} document, SHA-256 {info.sha256} (checked).")
     return EXIT_OK
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -41,7 +41,9 @@ from intake.documents.payload import (
 from intake.documents.practitioner import check_countersignature
 from intake.documents.prepared import PreparedPDFs, layout_key
 from intake.documents.seal import SealIdentity, load_seal_identity
+from intake.documents.source import DocumentSource
 from intake.documents.templates import load_template_set, set_version
+from intake.documents.witness import AuditWitness
 from intake.signing import guardian_required, photo_signature_problem
 
 if TYPE_CHECKING:
@@ -242,13 +244,22 @@ class PacketRenderer:
 
     def _layouts(self, inputs: Inputs, identity: SealIdentity | None) -> tuple[list[_Layout], bytes]:
         """Each document's final HTML and information entries, and the data embedded in all of them."""
-        kinds = self._kinds(inputs)
-        versions = {kind: self.templates.versions_for(kind) for kind in kinds}
-        sets = {kind: set_version(v) for kind, v in versions.items()}
-        attachment = encode(build_payload(self.engine, inputs, versions, sets))
-        data_sha256 = fingerprint(attachment)
+        def payload(versions: Mapping[str, Mapping[str, str]], sets: Mapping[str, str]) -> Mapping[str, Any]:
+            return build_payload(self.engine, inputs, versions, sets)
+
         base = build_context(self.engine, inputs)
         base["statements"] = {kind: self.statement(kind) for kind in ("consent", "photo_consent")}
+        return self._lay_out(self._kinds(inputs), payload, base, inputs.issued_at, inputs.record_id, identity)
+
+    def _lay_out(self, kinds: list[str], payload: PayloadBuilder, base: Mapping[str, Any], issued_at: datetime,
+                 record_id: str, identity: SealIdentity | None) -> tuple[list[_Layout], bytes]:
+        """The documents of `kinds` laid out from one context, all embedding the data `payload(versions, sets)`
+        gives (the one path of every document intake makes: the consultation's and a visit's alike)."""
+        versions = {kind: self.templates.versions_for(kind) for kind in kinds}
+        sets = {kind: set_version(v) for kind, v in versions.items()}
+        attachment = encode(payload(versions, sets))
+        data_sha256 = fingerprint(attachment)
+        base = dict(base)
         base["seal"] = None if identity is None else {
             "organisation": identity.certificate.organisation, "subject": identity.certificate.subject,
             "fingerprint": identity.certificate.fingerprint, "demo": identity.certificate.demo,
@@ -259,36 +270,66 @@ class PacketRenderer:
             context = dict(base)
             context["document"] = {
                 "kind": kind, "template_set": sets[kind], "template_versions": versions[kind],
-                "data_sha256": data_sha256, "data_name": ATTACHMENT_NAME, "created": utc_text(inputs.issued_at),
+                "data_sha256": data_sha256, "data_name": ATTACHMENT_NAME, "created": utc_text(issued_at),
                 "sealed": identity is not None, "generator": f"intake {_version()}",
             }
             html = self.templates.render(kind, context)
-            info = {"IntakeDataSHA256": data_sha256, "IntakeDocument": kind, "IntakeRecord": inputs.record_id,
+            info = {"IntakeDataSHA256": data_sha256, "IntakeDocument": kind, "IntakeRecord": record_id,
                     "IntakeTemplateSet": sets[kind]}
             layouts.append(_Layout(kind, versions[kind], html, info,
-                                   layout_key(html, attachment, inputs.issued_at, info)))
+                                   layout_key(html, attachment, issued_at, info)))
         return layouts, attachment
 
     def _render(self, inputs: Inputs, identity: SealIdentity | None) -> Packet:
         layouts, attachment = self._layouts(inputs, identity)
         prepared = self.prepared.take() if identity is not None else {}  # used at most once, by a sealed render
-        stamp = inputs.issued_at.strftime("%Y%m%dT%H%M%SZ")
+        witness = inputs.counter.witness if inputs.counter is not None else None
+        documents = self._finish(layouts, attachment, prepared, identity, inputs.issued_at,
+                                 inputs.entered_at or inputs.sealed_at or inputs.issued_at, inputs.record_id, witness)
+        return Packet(inputs.record_id, inputs.assessment.verdict, documents, attachment, fingerprint(attachment))
+
+    def _finish(self, layouts: list[_Layout], attachment: bytes, prepared: Mapping[str, bytes],
+                identity: SealIdentity | None, issued_at: datetime, sealed_at: datetime, record_id: str,
+                witness: AuditWitness | None) -> list[Document]:
+        """Writes each laid-out document as PDF/A-3b and seals it with the clinic's key (when `identity`)."""
+        stamp = issued_at.strftime("%Y%m%dT%H%M%SZ")
         documents = []
         for layout in layouts:
             pdf = prepared.get(layout.key)
             if pdf is None:
-                pdf = self.write_pdf(layout.html, attachment, inputs.issued_at, layout.info)
+                pdf = self.write_pdf(layout.html, attachment, issued_at, layout.info)
             if identity is not None:
                 clinic = self.engine.config.clinic
-                witness = inputs.counter.witness if inputs.counter is not None else None
-                pdf = identity.seal(pdf, inputs.entered_at or inputs.sealed_at or inputs.issued_at,
-                                    reason=self.statement("seal_reason"), location=clinic["address"],
+                pdf = identity.seal(pdf, sealed_at, reason=self.statement("seal_reason"), location=clinic["address"],
                                     name=clinic["name"], contact=clinic["phone"],
                                     properties=witness.properties() if witness is not None else None)
-            filename = f"{inputs.record_id}_{layout.kind}_{stamp}.pdf"
+            filename = f"{record_id}_{layout.kind}_{stamp}.pdf"
             documents.append(Document(layout.kind, filename, pdf, hashlib.sha256(pdf).hexdigest(), layout.versions,
                                       identity is not None))
-        return Packet(inputs.record_id, inputs.assessment.verdict, documents, attachment, fingerprint(attachment))
+        return documents
+
+    def render_documents(self, documents: DocumentSource, *, sealed: bool = True) -> Packet:
+        """Renders and seals documents that are not an intake's (a visit's session record, aftercare sheet or
+        deferral letter) through the same layout, PDF/A-3b writer and seal as the consultation's.
+
+        Raises:
+            TemplateProblemError: a template is broken or tried to load a resource.
+            SealKeyError: sealing was asked for but no usable seal is configured.
+        """
+        with self._lock:
+            identity = self.seal_identity if sealed else None
+            issued_at = check_time(documents.issued_at, "the document")
+            data = dict(documents.data)
+
+            def payload(versions: Mapping[str, Mapping[str, str]], sets: Mapping[str, str]) -> dict[str, Any]:
+                return {**data, "documents": {kind: {"template_set": sets[kind], "templates": dict(files)}
+                                              for kind, files in versions.items()}}
+
+            layouts, attachment = self._lay_out(list(documents.kinds), payload, documents.context,
+                                                issued_at, documents.record_id, identity)
+            made = self._finish(layouts, attachment, {}, identity, issued_at, issued_at, documents.record_id,
+                                documents.witness)
+            return Packet(documents.record_id, documents.verdict, made, attachment, fingerprint(attachment))
 
     def write_pdf(self, html: str, attachment: bytes, created: datetime, info: Mapping[str, str]) -> bytes:
         """Lays out final HTML as PDF/A-3b with the data attached (no seal).
@@ -322,6 +363,10 @@ class PacketRenderer:
             if self.fetcher.blocked:
                 raise TemplateProblemError(blocked_message(self.fetcher.blocked[0]))
             return pdf
+
+
+#: payload(template versions per kind, template set per kind) -> the data embedded in every document
+PayloadBuilder = Callable[[Mapping[str, Mapping[str, str]], Mapping[str, str]], Mapping[str, Any]]
 
 
 class _Layout(NamedTuple):

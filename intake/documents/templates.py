@@ -25,6 +25,9 @@ MAIN_TEMPLATES = {
     "consent": "consent.html.j2",
     "aftercare": "aftercare.html.j2",
     "deferral": "deferral.html.j2",
+    "session_record": "session_record.html.j2",
+    "session_aftercare": "session_aftercare.html.j2",
+    "visit_deferral": "visit_deferral.html.j2",
 }
 STYLESHEET = "documents.css"
 STATEMENTS = "statements.json"

@@ -45,6 +45,8 @@ class VerificationReport:
     kind: str = ""
     record_id: str = ""
     client: str = ""
+    #: what a visit's document is about, in words ("session 2 of 4 of the course of intake ..."); "" for an intake's
+    about: str = ""
     sealed_at: datetime | None = None
     certificate: CertificateInfo | None = None
     certificate_source: str = ""
@@ -71,7 +73,7 @@ class VerificationReport:
         cert = self.certificate
         return {
             "verified": self.ok, "reason": self.reason or None, "document": self.kind or None,
-            "record_id": self.record_id or None,
+            "record_id": self.record_id or None, "about": self.about or None,
             "sealed_at": self.sealed_at.isoformat() if self.sealed_at else None,
             "certificate": None if cert is None else {
                 "subject": cert.subject, "organisation": cert.organisation, "sha256": cert.fingerprint,
@@ -193,6 +195,16 @@ def _check(data: bytes, config: ClinicConfig, candidates: list[Candidate], repor
     _check_data(data, report, templates_dir)
 
 
+def visit_about(payload: Any) -> str:
+    """What a visit's document is about, in words, from its embedded data ("" for a consultation's)."""
+    visit = payload.get("visit") if isinstance(payload, dict) else None
+    if not isinstance(visit, dict):
+        return ""
+    return (f"session {visit.get('session')} of {visit.get('sessions')} on {visit.get('visit_date')}, visit "
+            f"{visit.get('visit_id')} of the course of intake {visit.get('course_id')} "
+            f"(client {visit.get('client_id')})")
+
+
 def sealed_witness(data: bytes, signature: Any) -> AuditWitness | None:
     """The audit trail's position in the properties of the revision the seal covers (what came after it,
     document timestamps only, cannot change it), or None when that revision has none."""
@@ -241,7 +253,9 @@ def _check_data(data: bytes, report: VerificationReport, templates_dir: Path) ->
         raise SealCheckFailed("the document's kind is not described in its embedded data.")
     report.kind = kind
     report.record_id = str(payload.get("record", {}).get("record_id", ""))
-    report.client = str(payload.get("record", {}).get("answers", {}).get("full_name", ""))
+    record = payload.get("record") or {}
+    report.client = str((record.get("answers") or {}).get("full_name") or record.get("client_name") or "")
+    report.about = visit_about(payload)
     report.template_set = str(entry.get("template_set", ""))
     report.templates = {str(k): str(v) for k, v in (entry.get("templates") or {}).items()}
     if info.get("/IntakeTemplateSet") != report.template_set or f"template {report.template_set}" not in text:

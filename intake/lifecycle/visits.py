@@ -10,10 +10,12 @@ did it on which device (intake.records.visits).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from intake.course.course import (
@@ -29,16 +31,22 @@ from intake.course.course import (
     load_course_rules,
     too_soon,
 )
+from intake.course.rescreen import NOTHING_CHANGED
+from intake.documents.source import DocumentSource
+from intake.documents.visitdocs import VisitPapers, deferral_documents, session_documents
+from intake.documents.witness import AuditWitness
+from intake.records.errors import WorkflowError
 from intake.records.model import Visit
-from intake.records.visits import TREATED, RescreenOutcome
+from intake.records.visits import TREATED, RescreenOutcome, not_ready
 
 if TYPE_CHECKING:
     from intake.assessment import Assessment
+    from intake.documents.model import Packet
     from intake.lifecycle.auth import Authenticated
     from intake.lifecycle.core import Lifecycle
     from intake.lifecycle.model import Actor
 
-__all__ = ["CourseError", "CourseState", "TreatmentRecordError", "Visits"]
+__all__ = ["CourseError", "CourseState", "SessionDocuments", "TreatmentRecordError", "Visits"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ class Visits:
         #: each course as its consent states it: a signed consent is never changed, so it is read once (a course
         #: whose intake is no longer signed, erased for instance, is read again, and refused)
         self._courses: dict[str, Course] = {}
+        self._renderer: Any = None  # made only when the lifecycle's renderer cannot make a visit's documents
 
     @cached_property
     def rules(self) -> CourseRules:
@@ -229,12 +238,95 @@ class Visits:
         return self.store.visits.record_treatment(visit_id, treatment=kept, practitioner_id=by,
                                                   staff=who.staff_id, device=who.device)
 
-    def countersign(self, visit_id: str, who: Authenticated, *, practitioner_id: str | None = None) -> Visit:
-        """The practitioner countersigns the recorded session.
+    def countersign(self, visit_id: str, who: Authenticated, *, practitioner_id: str | None = None,
+                    out_dir: Path | None = None) -> SessionDocuments:
+        """The practitioner countersigns the recorded session: its record and aftercare sheet are rendered and sealed
+        first (through the consultation's renderer and seal), then kept with the countersignature in one write, and
+        written (0600) into `out_dir` (default the documents folder), one folder per course.
 
         Raises:
             AuthenticationError: not a practitioner, or not as `practitioner_id`.
-            WorkflowError: the visit has no treatment record, or is countersigned already.
+            WorkflowError: the visit has no treatment record, or is countersigned already (nothing is written).
+            SealKeyError, TemplateProblemError: the documents cannot be made (nothing is written).
         """
         by = who.acting_practitioner("countersign", practitioner_id)
-        return self.store.visits.countersign(visit_id, practitioner_id=by, staff=who.staff_id, device=who.device)
+        visit = self.store.visits.load(visit_id)
+        if visit.status != "recorded":  # refused before anything is rendered (the store checks again when keeping)
+            raise WorkflowError(not_ready(visit_id, visit.status, "a countersignature"))
+        now = self._now()
+        signed = replace(visit, status="signed", countersigned_by=by, signed_at=now.isoformat())
+        packet = self._render(session_documents(self.life.engine, self._papers(signed, now, by)))
+        visit = self.store.visits.countersign(visit_id, practitioner_id=by, staff=who.staff_id, device=who.device,
+                                              documents=packet.documents)
+        return SessionDocuments(visit, self._write(packet, visit, out_dir))
+
+    def letter(self, visit_id: str, who: Authenticated, *, out_dir: Path | None = None) -> SessionDocuments:
+        """The deferral letter of a visit the re-screen deferred, issued now and kept like the consultation's:
+        signed by the practitioner when a practitioner issues it, else from the clinic's team.
+
+        Raises:
+            WorkflowError: the visit was not deferred (nothing is written).
+            SealKeyError, TemplateProblemError: the letter cannot be made.
+        """
+        visit = self.store.visits.load(visit_id)
+        if visit.status != "deferred":
+            raise WorkflowError(f"visit {visit_id} is {visit.status}, not deferred: a deferral letter is given only "
+                                "when the re-screen says 'not today'.")
+        now = self._now()
+        issuer = who.practitioner_id if who.role == "practitioner" else None
+        packet = self._render(deferral_documents(self.life.engine, self._papers(visit, now, issuer)))
+        self.store.visits.add_documents(visit_id, packet.documents, staff=who.staff_id, device=who.device)
+        return SessionDocuments(visit, self._write(packet, visit, out_dir))
+
+    # -- the documents -------------------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self.life.clock().astimezone(UTC).replace(microsecond=0)
+
+    def _papers(self, visit: Visit, now: datetime, issued_by: str | None) -> VisitPapers:
+        """What the visit's documents are made from: the visit, its course, and the answers assessed again."""
+        state = self.state(visit.course_id)
+        course = state.course
+        before = [date.fromisoformat(v.visit_date) for v in state.visits
+                  if v.status in TREATED and v.visit_id != visit.visit_id and v.visit_date <= visit.visit_date]
+        last = max([course.consultation_date, *before])
+        assessment = self.assess(visit, visit.answers or {})
+        window = None
+        left = max(0, course.sessions - visit.number)
+        if visit.treatment is not None and left:
+            start = date.fromisoformat(visit.treatment.get("next_session_from") or earliest_next(
+                course, date.fromisoformat(visit.visit_date), assessment.plan_limits).isoformat())
+            spacing = self.life.engine.treatment.data["interval_weeks"]
+            window = (start, start + timedelta(weeks=max(0, spacing["max"] - spacing["min"])))
+        consent = hashlib.sha256(self.store.visits.course_consent(visit.course_id)).hexdigest()
+        head = self.store.audit_head()
+        return VisitPapers(visit, course, str(course.answers.get("full_name", "")), assessment,
+                           self.changes(visit), last, now, consent, window, left, issued_by,
+                           AuditWitness(head.entry, head.hash),
+                           (visit.answers or {}).get(self.life.engine.rescreen.changes_question) == NOTHING_CHANGED)
+
+    def _render(self, source: DocumentSource) -> Packet:
+        """Seals the documents with the clinic's seal (made on first use for the demo clinic), through the
+        lifecycle's renderer when it can make them, else one of the same kind made once here."""
+        self.life.ensure_seal(source.issued_at)
+        renderer = self.life.renderer()
+        if not hasattr(renderer, "render_documents"):
+            if self._renderer is None:
+                from intake.documents import PacketRenderer
+
+                self._renderer = PacketRenderer(self.life.engine)
+            renderer = self._renderer
+        packet: Packet = renderer.render_documents(source)
+        return packet
+
+    def _write(self, packet: Packet, visit: Visit, out_dir: Path | None) -> list[Path]:
+        """Writes the documents (0600) into the course's folder of the documents folder."""
+        return [Path(p) for p in packet.write((out_dir or self.life.out_dir) / visit.course_id)]
+
+
+@dataclass(frozen=True)
+class SessionDocuments:
+    """A visit after its documents were made: the visit as kept, and where its documents were written."""
+
+    visit: Visit
+    paths: list[Path]

@@ -62,9 +62,10 @@ def _retention_end(signed_at: str, years: int) -> date:
 
 
 def _keep_evidence(store: Records, intake_id: str, until: date, now: str) -> None:
-    """Keeps a signed intake's consent evidence until `until`: everything else of it goes now."""
+    """Keeps a signed intake's consent evidence until `until` (with its course's sealed session records, the
+    record of each treatment given under that consent, whose visits are kept as long): everything else goes now."""
     for document_id, kind in store.backend.document_ids(intake_id):
-        if kind not in CONSENT_KINDS:
+        if kind not in CONSENT_KINDS and kind not in visits.KEPT_WITH_CONSENT:
             store.tables.delete("documents", document_id)
     store.tables.update("intakes", intake_id, answers=None, label=None, retained_until=until.isoformat(),
                         updated_at=now)

@@ -36,7 +36,7 @@ SEALED: dict[str, tuple[str, ...]] = {
     "decisions": ("id", "intake_id", "at", "practitioner_id", "kind", "reason", "staff", "device", "supersedes",
                   "details"),
     "documents": ("id", "intake_id", "kind", "filename", "sha256", "template_versions", "size", "pdf",
-                  "created_at", "staff", "device"),
+                  "created_at", "staff", "device", "visit_id"),
     "signatures": ("id", "data", "at", "staff", "device"),
     "staff": ("id", "name", "role", "practitioner_id", "pin_hash", "pin_tag", "active", "created_at", "disabled_at"),
     "pin_attempts": ("id", "failures", "locked_until"),
@@ -67,9 +67,16 @@ def plain(value: Any) -> Any:
     return value
 
 
+#: Columns a sealed table gained later: a row where one is NULL is sealed as it was before the column came, so the
+#: rows written before keep their seals (no reseal, which would also bless a row changed behind intake's back).
+ADDED_LATER: dict[str, tuple[str, ...]] = {"documents": ("visit_id",)}
+
+
 def row_seal(keyring: Keyring, table: str, row: Mapping[str, Any]) -> str:
     """The seal of one row: HMAC over the table name and every sealed column (blobs by their SHA-256)."""
-    values = (plain(row.get(column)) for column in SEALED[table])
+    later = ADDED_LATER.get(table, ())
+    values = (plain(row.get(column)) for column in SEALED[table]
+              if column not in later or row.get(column) is not None)
     parts = [table, *(hashlib.sha256(v).hexdigest() if isinstance(v, bytes) else v for v in values)]
     return keyring.row_mac(json.dumps(parts, separators=(",", ":")).encode("utf-8"))
 

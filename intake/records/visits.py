@@ -32,6 +32,11 @@ OPEN: tuple[VisitStatus, ...] = ("open", "ready", "recorded")
 #: Visits in these gave a session of the course.
 TREATED: tuple[VisitStatus, ...] = ("recorded", "signed")
 _SEALED_COLUMNS = ("answers", "assessment", "outcome", "treatment")
+#: The documents a visit keeps: a countersigned session's, and a deferred visit's letter.
+VISIT_DOCUMENTS = ("session_record", "session_aftercare", "visit_deferral")
+#: Kept with the consent evidence when the client asks to be erased (the treatment given under the consent, as
+#: its visits are); the aftercare sheets and letters go then, as the consultation's do.
+KEPT_WITH_CONSENT = ("session_record",)
 
 
 def _ad(visit_id: str, column: str) -> str:
@@ -194,13 +199,17 @@ def record_treatment(store: Records, visit_id: str, *, treatment: Mapping[str, A
         return _view(store, store.tables.get("visits", visit_id) or {})
 
 
-def countersign(store: Records, visit_id: str, *, practitioner_id: str, staff: str, device: str) -> Visit:
-    """The practitioner countersigns a recorded visit: the session is complete.
+def countersign(store: Records, visit_id: str, *, practitioner_id: str, staff: str, device: str,
+                documents: Sequence[Any] = ()) -> Visit:
+    """The practitioner countersigns a recorded visit: the session is complete. Its sealed documents (the session
+    record and aftercare sheet), when given, are kept in the same write.
 
     Raises:
         WorkflowError: the visit has no treatment record yet, or is countersigned already.
+        StoreError: a document is malformed (nothing is written).
     """
     check_who(staff, device)
+    checked = [_checked(i, d) for i, d in enumerate(documents)]
     with store.write("countersigning a visit"):
         row = _row(store, visit_id)
         if row["status"] != "recorded":
@@ -210,7 +219,81 @@ def countersign(store: Records, visit_id: str, *, practitioner_id: str, staff: s
                             updated_at=now)
         store.audit("visit", staff=staff, device=device, intake_id=row["course_id"], client_id=row["client_id"],
                     act="countersigned", visit_id=visit_id, practitioner=practitioner_id)
+        _keep(store, row, checked, now, staff, device)
         return _view(store, store.tables.get("visits", visit_id) or {})
+
+
+def add_documents(store: Records, visit_id: str, documents: Sequence[Any], *, staff: str, device: str) -> None:
+    """Keeps the sealed deferral letter of a visit the re-screen deferred.
+
+    Raises:
+        WorkflowError: the visit was not deferred.
+        StoreError: no document given, or one is malformed (nothing is written).
+    """
+    check_who(staff, device)
+    checked = [_checked(i, d) for i, d in enumerate(documents)]
+    if not checked:
+        raise StoreError("no documents were given to store.")
+    with store.write("storing a visit's documents"):
+        row = _row(store, visit_id)
+        if row["status"] != "deferred":
+            raise WorkflowError(f"visit {visit_id} is {row['status']}, not deferred: it has no deferral letter.")
+        _keep(store, row, checked, store.now(), staff, device)
+
+
+def _checked(index: int, doc: Any) -> Any:
+    """A document as the store keeps an intake's, checked the same way (intake.records.workflow)."""
+    from intake.records.workflow import check_document
+
+    checked = check_document(index, doc)
+    if checked.kind not in VISIT_DOCUMENTS:
+        raise StoreError(f"document {index + 1}: {checked.kind!r} is not a visit's document "
+                         f"({', '.join(VISIT_DOCUMENTS)}).")
+    return checked
+
+
+def _keep(store: Records, row: Row, documents: Sequence[Any], now: str, staff: str, device: str) -> None:
+    """Stores a visit's documents beside its course's (sealed row, PDF encrypted, digest), each audited."""
+    from intake.records.workflow import store_document
+
+    for doc in documents:
+        doc_id = store_document(store, row["course_id"], doc, now, staff, device, visit_id=row["id"])
+        store.audit("rendered", staff=staff, device=device, intake_id=row["course_id"], client_id=row["client_id"],
+                    visit_id=row["id"], document_id=doc_id, kind=doc.kind,
+                    pdf_hmac=fingerprint(store, "pdf", doc.sha256), size=len(doc.pdf),
+                    template_versions=doc.template_versions)
+
+
+def documents(store: Records, visit_id: str, *, kind: str | None = None, staff: str, device: str,
+              deliver: Callable[[list[tuple[Any, bytes]]], None] | None = None) -> list[tuple[Any, bytes]]:
+    """A visit's stored documents, byte-identical and checked against their SHA-256 (a reprint), audited as
+    exported once `deliver` (which writes them) has returned.
+
+    Raises:
+        RecordNotFoundError: no such visit, or it has no stored documents (of that kind).
+        TamperedRecordError: a stored PDF is not the one sealed.
+    """
+    from intake.records.workflow import open_document
+
+    check_who(staff, device)
+    with store.read("reprinting a visit's documents"):
+        row = _row(store, visit_id)
+        rows = [d for d in store.backend.documents_of(row["course_id"], kind or None) if d.get("visit_id") == visit_id]
+        if not rows:
+            what = f"{kind} documents" if kind else "documents"
+            raise RecordNotFoundError(f"visit {visit_id} has no stored {what}.")
+        result = [open_document(store, row["course_id"], d) for d in rows]
+    if deliver is not None:
+        deliver(result)
+    with store.write("recording a reprint"):
+        store.audit("exported", staff=staff, device=device, intake_id=row["course_id"], client_id=row["client_id"],
+                    format="pdf", visit_id=visit_id, documents=[info.document_id for info, _ in result])
+    return result
+
+
+def not_ready(visit_id: str, status: str, what: str) -> str:
+    """Why a visit in `status` takes no `what` yet (or any more), in words."""
+    return _not_ready(visit_id, status, what)
 
 
 def _not_ready(visit_id: str, status: str, what: str) -> str:
@@ -289,9 +372,20 @@ class VisitRecords:
         return record_treatment(self._store, visit_id, treatment=treatment, practitioner_id=practitioner_id,
                                 staff=staff, device=device)
 
-    def countersign(self, visit_id: str, *, practitioner_id: str, staff: str, device: str) -> Visit:
-        """Countersigns a recorded session (see `countersign`)."""
-        return countersign(self._store, visit_id, practitioner_id=practitioner_id, staff=staff, device=device)
+    def countersign(self, visit_id: str, *, practitioner_id: str, staff: str, device: str,
+                    documents: Sequence[Any] = ()) -> Visit:
+        """Countersigns a recorded session, keeping its documents (see `countersign`)."""
+        return countersign(self._store, visit_id, practitioner_id=practitioner_id, staff=staff, device=device,
+                           documents=documents)
+
+    def add_documents(self, visit_id: str, documents: Sequence[Any], *, staff: str, device: str) -> None:
+        """Keeps a deferred visit's letter (see `add_documents`)."""
+        add_documents(self._store, visit_id, documents, staff=staff, device=device)
+
+    def documents(self, visit_id: str, *, kind: str | None = None, staff: str, device: str,
+                  deliver: Callable[[list[tuple[Any, bytes]]], None] | None = None) -> list[tuple[Any, bytes]]:
+        """A visit's stored documents, checked, audited once delivered (see `documents`)."""
+        return documents(self._store, visit_id, kind=kind, staff=staff, device=device, deliver=deliver)
 
     def export(self, visit_id: str, fmt: str, *, staff: str, device: str,
                deliver: Callable[[str], None] | None = None) -> str:

@@ -165,6 +165,15 @@ class _Doc:
     template_versions: dict[str, Any]
 
 
+def check_document(index: int, doc: Any) -> _Doc:
+    """Checks one document given to the store (kind, file name, PDF, SHA-256, template versions).
+
+    Raises:
+        StoreError: what is wrong with it.
+    """
+    return _check_document(index, doc)
+
+
 def _check_document(index: int, doc: Any) -> _Doc:
     where = f"document {index + 1}"
     kind, filename = getattr(doc, "kind", None), getattr(doc, "filename", None)
@@ -201,9 +210,17 @@ def _consent_problem(store: Records, intake_id: str, status: str, verdict: str |
 
 
 def _store_document(store: Records, intake_id: str, doc: _Doc, now: str, staff: str, device: str) -> int:
+    return store_document(store, intake_id, doc, now, staff, device)
+
+
+def store_document(store: Records, intake_id: str, doc: Any, now: str, staff: str, device: str, *,
+                   visit_id: str | None = None) -> int:
+    """Stores one checked document of an intake (of one of its course's visits when `visit_id` is given): the
+    PDF and its file name encrypted, the row sealed; returns its id (inside the caller's write transaction)."""
     doc_id = store.backend.next_id("documents")
+    extra = {"visit_id": visit_id} if visit_id is not None else {}
     store.tables.insert("documents", {
-        "id": doc_id, "intake_id": intake_id, "kind": doc.kind,
+        **extra, "id": doc_id, "intake_id": intake_id, "kind": doc.kind,
         "filename": store.keyring.seal_json(doc.filename, _doc_ad(intake_id, doc_id, "filename")),
         "sha256": doc.sha256, "template_versions": json.dumps(doc.template_versions, sort_keys=True),
         "size": len(doc.pdf), "pdf": store.keyring.seal(doc.pdf, _doc_ad(intake_id, doc_id, "pdf")),
@@ -244,6 +261,25 @@ def add_documents(store: Records, intake_id: str, documents: Sequence[Any], staf
                         documents=[i for i, d in zip(stored, checked, strict=True) if d.kind in CONSENT_KINDS],
                         pdf_hmac=[fingerprint(store, "pdf", d.sha256) for d in consent])
     return new_status
+
+
+def open_document(store: Records, intake_id: str, row: Row) -> tuple[DocumentInfo, bytes]:
+    """One stored document row opened: its details and its PDF, checked against the SHA-256 recorded (inside the
+    caller's transaction).
+
+    Raises:
+        WorkflowError: the document was erased.
+        TamperedRecordError: the PDF is not the one stored.
+    """
+    info = _document_info(store, intake_id, row)
+    if row["pdf"] is None:
+        raise WorkflowError(f"the {info.kind} document of intake {intake_id} was erased.")
+    pdf = store.keyring.open(row["pdf"], _doc_ad(intake_id, info.document_id, "pdf"),
+                             f"the {info.kind} document of intake {intake_id}")
+    if hashlib.sha256(pdf).hexdigest() != info.sha256:
+        raise TamperedRecordError(f"the {info.kind} document of intake {intake_id} does not match the "
+                                  "SHA-256 recorded when it was signed. Do not use it; restore a backup.")
+    return info, pdf
 
 
 def reprint(store: Records, intake_id: str, kind: str | None, staff: str, device: str,

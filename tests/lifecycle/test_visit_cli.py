@@ -7,6 +7,7 @@ import io
 import json
 import re
 import sys
+from pathlib import Path
 
 from intake.cli import main
 from tests.conftest import PRACTITIONER_PIN
@@ -56,8 +57,21 @@ def test_a_further_session_from_start_to_countersignature(staffed, capsys, monke
     good = write(desk, "treatment.json", {**treatment, "cartridge_expiry": "2027-08-31"})
     assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "record", visit, "--treatment", good) == 0
     assert "cartridge lot LOT-2611-A" in capsys.readouterr().out
-    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "countersign", visit) == 0
-    assert "countersigned by ajordan" in capsys.readouterr().out
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "countersign", visit, "--out",
+                    str(desk / "docs")) == 0
+    printed = capsys.readouterr().out
+    assert "countersigned by ajordan" in printed
+    paths = [Path(p) for p in re.findall(r"Wrote (\S+\.pdf)", printed)]
+    assert [p.name.split("_")[1] for p in paths] == ["session", "session"] and len(paths) == 2
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in paths)
+    assert main(["verify", *map(str, paths)]) == 0
+    verified = capsys.readouterr().out
+    assert "session_record for Jo Bloggs" in verified and "session_aftercare for Jo Bloggs" in verified
+    assert "about:       session 2 of" in verified and f"visit {visit} of the course of intake {intake}" in verified
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "reprint", visit, "--kind", "session_record",
+                    "--out", str(desk / "again")) == 0
+    (again,) = [Path(p) for p in re.findall(r"Wrote (\S+\.pdf)", capsys.readouterr().out)]
+    assert again.read_bytes() == paths[0].read_bytes() and again.stat().st_mode & 0o777 == 0o600
     assert main(["records", "show", intake, "--no-answers"]) == 0
     assert f"Visit {visit}: session 2 on 2026-12-20, countersigned" in capsys.readouterr().out
     assert main(["records", "visit", "list", intake, "--json"]) == 0
@@ -105,3 +119,24 @@ def test_the_practitioner_sees_the_changes_reported_and_the_earlier_sessions(sta
     assert re.search(r">> .*retinoid.*: No -> Yes, but I have stopped", shown), shown
     assert re.search(r">> When did you last use them\?: \(not given\) -> ", shown), shown
     assert "Session 1 on 2026-11-20: the consultation" in shown
+
+
+def test_a_deferred_visit_gets_its_sealed_letter_and_nothing_else(staffed, capsys, monkeypatch):
+    desk = staffed
+    intake = _countersigned(desk, capsys, monkeypatch)
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "start", intake, "--date", "2026-12-20") == 0
+    visit = re.search(r"Visit (v-\w+)", capsys.readouterr().out).group(1)
+    answers = write(desk, "pregnant.json", rescreen_answers(True, {
+        k: v for k, v in {**baseline(ENGINE), "pregnant_or_breastfeeding": True}.items()
+        if k in set(ENGINE.rescreen.asked_again)}))
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "rescreen", visit, "--answers", answers) == 0
+    assert "DEFERRED" in capsys.readouterr().out
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "countersign", visit) == 1
+    assert "deferred by the re-screen" in capsys.readouterr().err
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "letter", visit, "--out",
+                    str(desk / "docs")) == 0
+    (letter,) = [Path(p) for p in re.findall(r"Wrote (\S+\.pdf)", capsys.readouterr().out)]
+    assert letter.stat().st_mode & 0o777 == 0o600 and "visit_deferral" in letter.name
+    assert main(["verify", str(letter)]) == 0
+    assert "visit_deferral for Jo Bloggs" in capsys.readouterr().out
+    assert main(["audit", "verify"]) == 0

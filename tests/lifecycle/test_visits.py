@@ -68,7 +68,7 @@ def session(visits: Visits, ref: str, day: date, answers: dict[str, Any] | None 
     assert ready.status == "ready", ready.outcome
     state = visits.state(started.course_id)
     visits.record(ready.visit_id, AJORDAN, treatment(state))
-    return visits.countersign(ready.visit_id, AJORDAN)
+    return visits.countersign(ready.visit_id, AJORDAN).visit
 
 
 @pytest.fixture

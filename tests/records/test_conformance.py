@@ -13,7 +13,7 @@ import pytest
 
 from intake.errors import InvalidRecordError
 from intake.records import RecordStore, Store
-from intake.records.errors import RecordNotFoundError, WorkflowError
+from intake.records.errors import RecordNotFoundError, StoreError, WorkflowError
 from intake.records.memory import MemoryStore
 from intake.records.postgres import PostgresStore
 from intake.records.staff import PinRefused
@@ -195,4 +195,56 @@ def test_a_visits_life_is_kept_in_order_on_both_engines(any_store, engine):
     assert any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE).number == 3
     assert [e.data["act"] for e in any_store.audit_trail(signed) if e.event == "visit"] == \
         ["started", "rescreened", "treatment_recorded", "countersigned", "started"]
+    assert any_store.verify_audit().ok
+
+
+def test_a_visits_documents_are_kept_reprinted_and_forgotten_with_the_course(any_store, engine, clock):
+    signed = signed_new(any_store, engine, record_named())
+    day = any_store.load_intake(signed).consultation_date
+    visit = any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE)
+    any_store.visits.rescreen(visit.visit_id, answers={"changes_since_last": "nothing_changed"},
+                              assessment={"verdict": "suitable"}, outcome="ready", reasons=[], until=None,
+                              staff=STAFF, device=DEVICE)
+    any_store.visits.record_treatment(visit.visit_id, treatment={"areas": {"cheeks": 1.0}},
+                                      practitioner_id="ajordan", staff="ajordan", device=DEVICE)
+    record_pdf = b"%PDF-1.7\n" + bytes(range(256)) * 4
+    papers = [Doc("session_record", pdf=record_pdf), Doc("session_aftercare")]
+    with pytest.raises(StoreError, match="not a visit's document"):
+        any_store.visits.countersign(visit.visit_id, practitioner_id="ajordan", staff="ajordan", device=DEVICE,
+                                     documents=[Doc("consent")])
+    assert any_store.visits.load(visit.visit_id).status == "recorded"  # refused: nothing written
+    any_store.visits.countersign(visit.visit_id, practitioner_id="ajordan", staff="ajordan", device=DEVICE,
+                                 documents=papers)
+    kept = any_store.visits.documents(visit.visit_id, staff=STAFF, device=DEVICE)
+    assert [(info.kind, pdf) for info, pdf in kept] == [("session_record", record_pdf),
+                                                        ("session_aftercare", papers[1].pdf)]
+    [(info, _)] = any_store.visits.documents(visit.visit_id, kind="session_aftercare", staff=STAFF, device=DEVICE)
+    assert info.kind == "session_aftercare"
+    assert [d.kind for d in any_store.load_intake(signed).documents][-2:] == ["session_record", "session_aftercare"]
+    with pytest.raises(WorkflowError, match="not deferred"):
+        any_store.visits.add_documents(visit.visit_id, [Doc("visit_deferral")], staff=STAFF, device=DEVICE)
+    rendered = [e for e in any_store.audit_trail(signed) if e.event == "rendered" and e.data.get("visit_id")]
+    assert [e.data["kind"] for e in rendered] == ["session_record", "session_aftercare"]
+    assert any_store.verify_audit().ok
+
+    deferred = any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE)
+    any_store.visits.rescreen(deferred.visit_id, answers={"changes_since_last": "something_changed"},
+                              assessment={"verdict": "defer"}, outcome="deferred", reasons=["not today"],
+                              until=None, staff=STAFF, device=DEVICE)
+    any_store.visits.add_documents(deferred.visit_id, [Doc("visit_deferral")], staff=STAFF, device=DEVICE)
+    [(info, _)] = any_store.visits.documents(deferred.visit_id, staff=STAFF, device=DEVICE)
+    assert info.kind == "visit_deferral"
+
+    client_id = any_store.load_intake(signed).client_id
+    any_store.erase_client(client_id, staff=STAFF, device=DEVICE)
+    # kept with the consent evidence: the sealed record of the treatment given; the aftercare and letters go now
+    [(info, pdf)] = any_store.visits.documents(visit.visit_id, staff=STAFF, device=DEVICE)
+    assert (info.kind, pdf) == ("session_record", record_pdf)
+    with pytest.raises(RecordNotFoundError):
+        any_store.visits.documents(deferred.visit_id, staff=STAFF, device=DEVICE)
+    clock.advance(days=366 * 30)  # past any retention period
+    assert any_store.purge_retention() >= 1
+    for gone in (visit.visit_id, deferred.visit_id):
+        with pytest.raises(RecordNotFoundError):
+            any_store.visits.documents(gone, staff=STAFF, device=DEVICE)
     assert any_store.verify_audit().ok

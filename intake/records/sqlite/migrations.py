@@ -281,6 +281,15 @@ def _visits_digest(store: StoreOps) -> None:
     store.tables.recompute_digests(["visits"])
 
 
+# A visit's documents (its session record and aftercare sheet, or its deferral letter) are kept with its course's,
+# naming the visit; an intake's own documents have none. Rows written before keep their seals (sealing.ADDED_LATER).
+def _documents_visit(store: StoreOps) -> None:
+    """Adds documents.visit_id unless it is there already (a store put back to an older version number)."""
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(documents)")}
+    if "visit_id" not in columns:
+        store.conn.execute("ALTER TABLE documents ADD COLUMN visit_id TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "clients, intakes, decisions, documents, blind search index and audit trail", _V1),
     Migration(2, "signatures kept until the practitioner countersigns", _V2),
@@ -294,6 +303,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "seals and digests computed by intake in the write path; the checkpoint's witness", _V9,
               upgrade.to_write_path),
     Migration(9, "further sessions of a course (visits)", _V9, _visits_digest),
+    Migration(10, "a visit's documents kept with its course's", (), _documents_visit),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -1,0 +1,210 @@
+"""A further session's documents: rendered and sealed by the consultation's renderer, kept, verified, read back.
+
+- A countersigned session gives its sealed session record and aftercare sheet: written 0600, kept in the store
+  with the course (reprinted byte-identical, audited with the visit), verified by `verify_pdf` (which says what
+  they are), and the record shows every field the practitioner entered and who treated and countersigned, by
+  name and id; the aftercare shows the next session's window and the sessions left.
+- What the client reported as changed is shown as changed; "Nothing has changed since <day>" as they said it.
+- Generated from the data: for every rule that defers at a visit (the re-screen's own, and each rule of
+  rules.json the re-screen can trigger), a visit whose answers trigger it yields a deferral letter that verifies
+  and reads the rule's client message.
+- A flipped byte, or bytes added, fail verification; a letter for a visit that was not deferred is refused and
+  nothing is written.
+"""
+
+from __future__ import annotations
+
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from intake import conditions
+from intake.documents import verify_pdf
+from intake.documents.payload import embedded_data
+from intake.errors import IntakeError
+from intake.lifecycle import Lifecycle
+from intake.lifecycle.visits import Visits
+from tests.course.test_rescreen import ASKED_AGAIN, OWN_RULES
+from tests.course.test_rescreen import visit as rescreen_answers
+from tests.documents.personas import baseline
+from tests.documents.reading import pdftotext, squash
+from tests.lifecycle.conftest import AJORDAN, DESK
+from tests.lifecycle.test_visits import countersigned, day0, treatment
+
+DEFERRING = [(rule.id, rule, record) for rule, record in ASKED_AGAIN if rule.severity == "defer"] + \
+    [(rule.id, rule, None) for rule in OWN_RULES if rule.severity == "defer"]
+
+
+@pytest.fixture
+def later(life_engine, life_renderer) -> Lifecycle:
+    """The lifecycle with its clock on a visit's day (a session's documents are issued when countersigned)."""
+    from intake.records import Store
+
+    when = datetime(2027, 1, 15, 10, 30, tzinfo=UTC)
+    store = Store.open(life_engine.config, engine=life_engine, clock=lambda: when)
+    yield Lifecycle(life_engine, store, life_renderer, clock=lambda: when)
+    store.close()
+
+
+def text_of(path: Path) -> str:
+    return squash(pdftotext(path.read_bytes()))
+
+
+def test_a_countersigned_session_gives_its_sealed_record_and_aftercare(later, tmp_path):
+    visits = Visits(later)
+    intake = countersigned(later)
+    visit_day = day0(intake) + timedelta(weeks=5)
+    started = visits.begin(intake.intake_id, DESK, visit_day)
+    visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+    state = visits.state(started.course_id)
+    given = treatment(state, numbing="lidocaine 5% cream, 30 minutes", skin_response="even pink, no bleeding spots",
+                      advice="SPF 50 daily; no retinol for 7 days", cartridge_lot="LOT-7731-Q")
+    visits.record(started.visit_id, AJORDAN, given)
+    done = visits.countersign(started.visit_id, AJORDAN, out_dir=tmp_path)
+    assert done.visit.status == "signed"
+    record, aftercare = done.paths
+    assert "session_record" in record.name and "session_aftercare" in aftercare.name
+    for path in done.paths:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        report = verify_pdf(path.read_bytes(), later.engine.config)
+        assert report.ok, report.reason
+        assert report.record_id == started.visit_id and report.client == state.course.answers["full_name"]
+        assert f"session 2 of {state.course.sessions}" in report.about and intake.intake_id in report.about
+    assert verify_pdf(record.read_bytes(), later.engine.config).kind == "session_record"
+
+    data = embedded_data(record.read_bytes())
+    assert data["visit"]["visit_id"] == started.visit_id and data["visit"]["course_id"] == intake.intake_id
+    assert data["visit"]["session"] == 2 and data["treatment"]["cartridge_lot"] == "LOT-7731-Q"
+    assert data["record"]["answers"] == rescreen_answers(False)  # the answers by id, language-neutral
+    assert len(data["course"]["consent_sha256"]) == 64
+
+    text = text_of(record)
+    for shown in ("Dr. Pen A6", "12 needles", "LOT-7731-Q", "lidocaine 5% cream, 30 minutes", "hyaluronic acid",
+                  "even pink, no bleeding spots", "SPF 50 daily; no retinol for 7 days", "Alex Jordan (ajordan)",
+                  f"Session 2 of {state.course.sessions}", "test-tablet", started.visit_id, intake.intake_id):
+        assert shown in text, shown
+    assert "Adverse events none" in text
+    for depth in given["areas"].values():
+        assert f"{depth:g} mm" in text
+    assert "Nothing has changed since" in text
+
+    text = text_of(aftercare)
+    earliest = visit_day + timedelta(weeks=state.course.interval_weeks)
+    assert f"Your next session: between {earliest:%A}" in text and str(earliest.day) in text
+    left = state.course.sessions - 2
+    assert (f"{left} more sessions" if left > 1 else "One more session") in text
+    assert "When to call us" in text and "The first 24 hours" in text  # the consultation's aftercare, reused
+
+    kept = later.store.visits.documents(started.visit_id, staff="ajordan", device="test-tablet")
+    assert [info.kind for info, _ in kept] == ["session_record", "session_aftercare"]
+    assert [pdf for _, pdf in kept] == [p.read_bytes() for p in done.paths]
+    rendered = [e for e in later.store.audit_trail(intake.intake_id) if e.event == "rendered"
+                and e.data.get("visit_id") == started.visit_id]
+    assert [(e.data["kind"], e.staff, e.device) for e in rendered] == [
+        ("session_record", "ajordan", "test-tablet"), ("session_aftercare", "ajordan", "test-tablet")]
+    assert later.store.verify_audit().ok
+
+
+def test_what_the_client_changed_is_shown_as_changed(later, tmp_path):
+    visits = Visits(later)
+    intake = countersigned(later)
+    visit_day = day0(intake) + timedelta(weeks=6)
+    started = visits.begin(intake.intake_id, DESK, visit_day)
+    waxed = (visit_day - timedelta(days=60)).isoformat()  # long enough ago to need no wait today
+    answers = rescreen_answers(True, {**baseline(later.engine), "waxing_recent": True, "waxing_date": waxed})
+    ready = visits.rescreen(started.visit_id, answers, DESK)
+    assert ready.status == "ready", ready.outcome
+    assert [q for q, _, _ in visits.changes(ready)] == ["waxing_recent", "waxing_date"]
+    visits.record(started.visit_id, AJORDAN, treatment(visits.state(started.course_id)))
+    text = text_of(visits.countersign(started.visit_id, AJORDAN, out_dir=tmp_path).paths[0])
+    assert "Nothing has changed since" not in text and "What has changed since the consultation" in text
+    assert "No → Yes" in text and "Changed" in text  # what changed, from the consultation's answer to today's
+
+
+def test_the_last_session_of_the_course_says_so_and_gives_no_next_window(later, tmp_path):
+    visits = Visits(later)
+    intake = countersigned(later)
+    course = visits.state(intake.intake_id).course
+    done = None
+    for number in range(2, course.sessions + 1):
+        started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=5 * (number - 1)))
+        visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+        visits.record(started.visit_id, AJORDAN, treatment(visits.state(started.course_id)))
+        done = visits.countersign(started.visit_id, AJORDAN, out_dir=tmp_path)
+    assert done is not None and done.visit.number == course.sessions
+    aftercare = done.paths[1]
+    assert embedded_data(aftercare.read_bytes())["next_session"] is None
+    text = text_of(aftercare)
+    assert "This was the last session of your course" in text and "Your next session" not in text
+    assert f"Session {course.sessions} of {course.sessions}" in text_of(done.paths[0])
+
+
+def _answers_for(rule, record, engine):
+    if record is not None:
+        return rescreen_answers(True, record["answers"])
+    given = rescreen_answers(False)
+    for leaf in conditions.leaves(rule.when):
+        given[leaf["question"]] = leaf["equals"]
+    return given
+
+
+def test_every_rule_that_defers_has_at_least_one_case():
+    assert DEFERRING, "no rule defers at a visit: the letter is never tested"
+
+
+@pytest.fixture(scope="module")
+def course_for_letters(life):
+    return countersigned(life)
+
+
+@pytest.mark.parametrize(("rule_id", "rule", "record"), DEFERRING, ids=[i for i, _, _ in DEFERRING])
+def test_a_deferring_rescreen_yields_a_letter_that_verifies_and_reads_the_client_message(
+        life, course_for_letters, tmp_path, rule_id, rule, record):
+    visits = Visits(life)
+    intake = course_for_letters
+    started = visits.begin(intake.intake_id, DESK, day0(intake))  # the consultation's day: its dates still hold
+    deferred = visits.rescreen(started.visit_id, _answers_for(rule, record, life.engine), DESK)
+    assert deferred.status == "deferred", deferred.outcome
+    done = visits.letter(started.visit_id, AJORDAN, out_dir=tmp_path)
+    (letter,) = done.paths
+    assert stat.S_IMODE(letter.stat().st_mode) == 0o600
+    report = verify_pdf(letter.read_bytes(), life.engine.config)
+    assert report.ok and report.kind == "visit_deferral" and report.record_id == started.visit_id, report.reason
+    finding = next(f for f in visits.assess(deferred, deferred.answers or {}).findings if f.rule_id == rule_id)
+    text = text_of(letter)
+    assert squash(finding.client_message) in text
+    assert "Alex Jordan" in text and "not a judgement of you" in text
+    kept = life.store.visits.documents(started.visit_id, staff="ajordan", device="test-tablet")
+    assert [pdf for _, pdf in kept] == [letter.read_bytes()]
+
+
+def test_a_letter_for_a_visit_not_deferred_is_refused_and_nothing_is_written(life, tmp_path):
+    visits = Visits(life)
+    intake = countersigned(life)
+    started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=5))
+    visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+    with pytest.raises(IntakeError, match="not deferred"):
+        visits.letter(started.visit_id, AJORDAN, out_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
+    with pytest.raises(IntakeError, match="no stored documents"):
+        life.store.visits.documents(started.visit_id, staff="ajordan", device="test-tablet")
+
+
+def test_a_tampered_session_record_fails_verification(later, tmp_path):
+    visits = Visits(later)
+    intake = countersigned(later)
+    started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=5))
+    visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+    visits.record(started.visit_id, AJORDAN, treatment(visits.state(started.course_id)))
+    pdf = visits.countersign(started.visit_id, AJORDAN, out_dir=tmp_path).paths[0].read_bytes()
+    at = pdf.index(b"LOT-2611-A") if b"LOT-2611-A" in pdf else len(pdf) // 2
+    for position in (at, len(pdf) // 3, len(pdf) - 10):
+        tampered = bytearray(pdf)
+        tampered[position] ^= 0x01
+        report = verify_pdf(bytes(tampered), later.engine.config)
+        assert not report.ok and report.reason
+    assert not verify_pdf(pdf + b"\n% added\n", later.engine.config).ok
+
+
