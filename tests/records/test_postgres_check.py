@@ -8,6 +8,7 @@ import pytest
 from intake.cli import main
 from intake.config import load_config
 from intake.records.postgres import PostgresStore, ServerUnavailableError
+from intake.records.postgres.schema import VERSION
 from intake.records.postgres.settings import ENV
 from tests.records.pgserver import PLAIN_ROLE, Server, pg_database_fixture, pg_server_fixture  # noqa: F401
 from tests.records.test_postgres_settings import postgres_config
@@ -32,7 +33,7 @@ def test_a_verified_tls_connection_checks_out_and_the_records_open_over_it(
     code, out = check(group, dsn, monkeypatch, capsys)
     assert code == 0, out
     assert "OK: the connection is encrypted (TLS) and the server's certificate and name are verified" in out
-    assert "OK: schema 2" in out and "holds every privilege intake needs" in out
+    assert f"OK: schema {VERSION}" in out and "holds every privilege intake needs" in out
 
 
 def test_a_server_posing_under_another_name_is_refused_in_plain_words(group, pg_server: Server, pg_database):

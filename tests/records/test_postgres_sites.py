@@ -150,3 +150,20 @@ def test_a_schema_1_server_is_upgraded_once_and_anchors_from_then_on(sites, engi
     for site in sites:
         report = verify_from(site, pg_database, engine, clock)
         assert report.ok, report.problems
+
+
+def test_a_schema_2_server_gains_the_visit_documents_column(sites, engine, pg_database):
+    """Intake's second PostgreSQL schema kept no documents.visit_id; opening upgrades it, once, and audit verifies."""
+    north, _ = sites
+    clock = Clock()
+    write_from(north, pg_database, engine, clock, 1)
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("ALTER TABLE intake.documents DROP COLUMN visit_id")
+        conn.execute("DELETE FROM intake.migrations WHERE version > 2")
+    write_from(north, pg_database, engine, clock, 1)
+    with psycopg.connect(pg_database) as conn:
+        versions = [row[0] for row in conn.execute("SELECT version FROM intake.migrations ORDER BY version")]
+        columns = [row[0] for row in conn.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                                  "table_schema = 'intake' AND table_name = 'documents'")]
+    assert versions == [1, 2, 3] == list(range(1, VERSION + 1)) and "visit_id" in columns
+    assert verify_from(north, pg_database, engine, clock).ok

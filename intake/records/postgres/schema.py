@@ -17,7 +17,7 @@ from intake.records.columns import DEFAULTS, KEYS, TABLES
 from intake.records.postgres.connection import SCHEMA, Connection
 
 #: The schema version this engine writes (the highest in `migrations`).
-VERSION = 2
+VERSION = 3
 #: The key of the advisory lock every write transaction holds ('intake' in ASCII).
 LOCK_KEY = int.from_bytes(b"intake", "big")
 _TYPES = {"text": 'text COLLATE "C"', "integer": "bigint", "blob": "bytea"}
@@ -55,7 +55,8 @@ _ANCHORS = (
     "CREATE TRIGGER anchors_no_delete BEFORE DELETE ON anchors FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
 )
 DESCRIPTIONS = {1: "every table of the records, the audit trail (append-only), meta and digests",
-                2: "the server's checkpoint (anchors, append-only): one line per transaction, naming its site"}
+                2: "the server's checkpoint (anchors, append-only): one line per transaction, naming its site",
+                3: "documents.visit_id: a further session's documents kept with its course"}
 
 
 def _literal(value: object) -> str:
@@ -109,6 +110,11 @@ def upgrade(conn: Connection, found: int, now: str) -> None:
             conn.execute(statement)
         conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (%s, %s, %s)",
                      (2, now, DESCRIPTIONS[2]))
+    if found < 3:
+        kind = _TYPES[TABLES["documents"]["visit_id"]]
+        conn.execute(f"ALTER TABLE documents ADD COLUMN IF NOT EXISTS visit_id {kind}")
+        conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (%s, %s, %s)",
+                     (3, now, DESCRIPTIONS[3]))
 
 
 def protection_problems(conn: Connection) -> list[str]:
