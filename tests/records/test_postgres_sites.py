@@ -152,18 +152,25 @@ def test_a_schema_1_server_is_upgraded_once_and_anchors_from_then_on(sites, engi
         assert report.ok, report.problems
 
 
-def test_a_schema_2_server_gains_the_visit_documents_column(sites, engine, pg_database):
-    """Intake's second PostgreSQL schema kept no documents.visit_id; opening upgrades it, once, and audit verifies."""
+def test_a_schema_2_server_is_upgraded_to_the_visit_column_and_the_search_index(sites, engine, pg_database):
+    """Intake's second PostgreSQL schema had no documents.visit_id and no per-intake search index; opening adds
+    both, once, the index filled from the clients' tokens, and audit verify finds it in step."""
     north, _ = sites
     clock = Clock()
-    write_from(north, pg_database, engine, clock, 1)
-    with psycopg.connect(pg_database, autocommit=True) as conn:
+    write_from(north, pg_database, engine, clock, 2)
+    with psycopg.connect(pg_database, autocommit=True) as conn:  # as the schema-2 version of intake left it
         conn.execute("ALTER TABLE intake.documents DROP COLUMN visit_id")
+        conn.execute("DROP TABLE intake.intake_tokens")
+        conn.execute("DROP TRIGGER intake_tokens_token ON intake.search_tokens")
+        conn.execute("DROP TRIGGER intake_tokens_intake ON intake.intakes")
+        conn.execute("DROP FUNCTION intake.intake_tokens_of_token, intake.intake_tokens_of_intake")
         conn.execute("DELETE FROM intake.migrations WHERE version > 2")
     write_from(north, pg_database, engine, clock, 1)
     with psycopg.connect(pg_database) as conn:
         versions = [row[0] for row in conn.execute("SELECT version FROM intake.migrations ORDER BY version")]
         columns = [row[0] for row in conn.execute("SELECT column_name FROM information_schema.columns WHERE "
                                                   "table_schema = 'intake' AND table_name = 'documents'")]
-    assert versions == [1, 2, 3] == list(range(1, VERSION + 1)) and "visit_id" in columns
+        indexed = conn.execute("SELECT count(DISTINCT intake_id) FROM intake.intake_tokens").fetchone()[0]
+    assert versions == list(range(1, VERSION + 1)) == [1, 2, 3, 4] and "visit_id" in columns
+    assert indexed == 3  # the three intakes, each under its client's tokens
     assert verify_from(north, pg_database, engine, clock).ok

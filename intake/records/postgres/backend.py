@@ -29,9 +29,11 @@ from intake.records.model import Row
 from intake.records.postgres import schema
 from intake.records.postgres.connection import Connection, connect, translate
 from intake.records.sealing import Digests
+from intake.records.search import COUNT_CAP
 
 _AUDIT = "seq, at, event, intake_id, client_id, staff, device, details, prev_hash, hash"
 _BATCH = 200
+_SEARCH_COLUMNS = "i.*, c.identity AS client_identity"
 
 
 def _where(table: str, key: Any) -> tuple[str, tuple[Any, ...]]:
@@ -236,8 +238,22 @@ class PostgresBackend:
         return schema.protection_problems(self.conn)
 
     def derived_problems(self) -> list[str]:
-        """There is no derived index: search joins the tokens themselves."""
-        return []
+        """Differences between the per-intake search index and what it is derived from (client tokens x intakes).
+
+        The index holds nothing of its own, so any difference was made outside intake: rows deleted hide
+        intakes from search, rows added point searches at the wrong intakes.
+        """
+        derived = "SELECT t.token, i.updated_at, i.id FROM search_tokens t JOIN intakes i ON i.client_id = t.client_id"
+        index = "SELECT token, updated_at, intake_id FROM intake_tokens"
+        missing = self._rows(f"SELECT count(*) AS n FROM ({derived} EXCEPT {index}) s")[0]["n"]
+        extra = self._rows(f"SELECT count(*) AS n FROM ({index} EXCEPT {derived}) s")[0]["n"]
+        problems = []
+        if missing:
+            problems.append(f"{missing} row(s) of the search index (table intake_tokens) were deleted outside "
+                            "intake: the intakes they point to can no longer be found by search")
+        if extra:
+            problems.append(f"{extra} row(s) were added to the search index (table intake_tokens) outside intake")
+        return problems
 
     # -- the server's checkpoint ---------------------------------------------------------------------------
 
@@ -344,24 +360,44 @@ class PostgresBackend:
     def search_rows(self, tokens: Sequence[int], status: str | None, client_id: str | None) -> Iterator[Row]:
         """Candidate intakes newest first, each with its client's sealed identity as `client_identity`.
 
-        With tokens, only the intakes of clients carrying every one of them (the clients are found by the
-        token index first, then their intakes by client).
+        With tokens, the intakes of the token carried by the fewest intakes are walked in the per-intake index's
+        order (newest first; schema 4), the other tokens checked on the same index row by row, so the server stops
+        as soon as the caller has read enough rows.
         """
         where: list[str] = ["TRUE"]
         params: list[Any] = []
-        if tokens:
-            owners = " INTERSECT ".join(["SELECT client_id FROM search_tokens WHERE token = %s"] * len(tokens))
-            where.append(f"i.client_id IN ({owners})")
-            params += list(tokens)
         if client_id:
             where.append("i.client_id = %s")
             params.append(client_id)
         if status:
             where.append("i.status = %s")
             params.append(status)
-        return self._stream("SELECT i.*, c.identity AS client_identity FROM intakes i LEFT JOIN clients c ON "
-                            f"c.id = i.client_id WHERE {' AND '.join(where)} ORDER BY i.updated_at DESC, i.id DESC",
-                            params)
+        if not tokens:
+            return self._stream(f"SELECT {_SEARCH_COLUMNS} FROM intakes i LEFT JOIN clients c ON c.id = i.client_id "
+                                f"WHERE {' AND '.join(where)} ORDER BY i.updated_at DESC, i.id DESC", params)
+        walked, *others = self._walk_order(list(tokens))
+        also = "".join(" AND EXISTS (SELECT 1 FROM intake_tokens o WHERE o.token = %s AND o.updated_at = t.updated_at"
+                       " AND o.intake_id = t.intake_id)" for _ in others)
+        return self._stream(f"SELECT {_SEARCH_COLUMNS} FROM intake_tokens t JOIN intakes i ON i.id = t.intake_id "
+                            f"LEFT JOIN clients c ON c.id = i.client_id WHERE t.token = %s{also} AND "
+                            f"{' AND '.join(where)} ORDER BY t.updated_at DESC, t.intake_id DESC",
+                            [walked, *others, *params])
+
+    def _walk_order(self, tokens: list[int]) -> list[int]:
+        """The query tokens, the one carried by the fewest intakes first (counted up to a cap, exactly when all
+        reach it)."""
+        if len(tokens) < 2:
+            return tokens
+
+        def cost(token: int, cap: int | None) -> int:
+            sql = "SELECT count(*) AS n FROM intake_tokens WHERE token = %s" if cap is None else \
+                "SELECT count(*) AS n FROM (SELECT 1 FROM intake_tokens WHERE token = %s LIMIT %s) s"
+            return int(self._rows(sql, [token] if cap is None else [token, cap])[0]["n"])
+
+        costs = {token: cost(token, COUNT_CAP) for token in tokens}
+        if min(costs.values()) >= COUNT_CAP:
+            costs = {token: cost(token, None) for token in tokens}
+        return sorted(tokens, key=lambda token: (costs[token], token))
 
     def intake_page(self, *, client_id: str | None, since: str | None, until: str | None,
                     after: tuple[str, str] | None, limit: int) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from intake.records.columns import DEFAULTS, KEYS, TABLES
 from intake.records.postgres.connection import SCHEMA, Connection
 
 #: The schema version this engine writes (the highest in `migrations`).
-VERSION = 3
+VERSION = 4
 #: The key of the advisory lock every write transaction holds ('intake' in ASCII).
 LOCK_KEY = int.from_bytes(b"intake", "big")
 _TYPES = {"text": 'text COLLATE "C"', "integer": "bigint", "blob": "bytea"}
@@ -56,7 +56,44 @@ _ANCHORS = (
 )
 DESCRIPTIONS = {1: "every table of the records, the audit trail (append-only), meta and digests",
                 2: "the server's checkpoint (anchors, append-only): one line per transaction, naming its site",
-                3: "documents.visit_id: a further session's documents kept with its course"}
+                3: "documents.visit_id: a further session's documents kept with its course",
+                4: "intake_tokens: the blind index per intake, newest first, kept in step by triggers"}
+
+
+#: Schema 4: the blind index per intake, (token, updated_at, intake id) for every token of the intake's client, so a
+#: search walks one token's intakes newest first and stops after `limit` (as the SQLite engine's schema 3). It holds
+#: nothing of its own: triggers keep it in step whoever writes, and audit verify compares it with what it derives from.
+_INTAKE_TOKENS = (
+    """CREATE TABLE IF NOT EXISTS intake_tokens (token bigint NOT NULL, updated_at text COLLATE "C" NOT NULL,
+        intake_id text COLLATE "C" NOT NULL, PRIMARY KEY (token, updated_at, intake_id))""",
+    f"""CREATE OR REPLACE FUNCTION {SCHEMA}.intake_tokens_of_token() RETURNS trigger LANGUAGE plpgsql
+        SET search_path = {SCHEMA} AS $$ BEGIN
+        IF TG_OP = 'INSERT' THEN
+            INSERT INTO intake_tokens SELECT NEW.token, updated_at, id FROM intakes WHERE client_id = NEW.client_id
+                ON CONFLICT DO NOTHING;
+            RETURN NEW;
+        END IF;
+        DELETE FROM intake_tokens WHERE token = OLD.token AND (updated_at, intake_id) IN
+            (SELECT updated_at, id FROM intakes WHERE client_id = OLD.client_id);
+        RETURN OLD; END $$""",
+    f"""CREATE OR REPLACE FUNCTION {SCHEMA}.intake_tokens_of_intake() RETURNS trigger LANGUAGE plpgsql
+        SET search_path = {SCHEMA} AS $$ BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            DELETE FROM intake_tokens WHERE intake_id = OLD.id AND updated_at = OLD.updated_at;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.client_id IS NOT NULL THEN
+            INSERT INTO intake_tokens SELECT token, NEW.updated_at, NEW.id FROM search_tokens
+                WHERE client_id = NEW.client_id ON CONFLICT DO NOTHING;
+        END IF;
+        RETURN NULL; END $$""",
+    "CREATE OR REPLACE TRIGGER intake_tokens_token AFTER INSERT OR DELETE ON search_tokens FOR EACH ROW "
+    "EXECUTE FUNCTION intake_tokens_of_token()",
+    "CREATE OR REPLACE TRIGGER intake_tokens_intake AFTER INSERT OR DELETE OR UPDATE OF client_id, updated_at "
+    "ON intakes FOR EACH ROW EXECUTE FUNCTION intake_tokens_of_intake()",
+    "DELETE FROM intake_tokens",
+    """INSERT INTO intake_tokens SELECT t.token, i.updated_at, i.id FROM search_tokens t
+        JOIN intakes i ON i.client_id = t.client_id ON CONFLICT DO NOTHING""",
+)
 
 
 def _literal(value: object) -> str:
@@ -81,7 +118,7 @@ def statements() -> list[str]:
         made.append(table_statement(table))
         made += [f"CREATE INDEX {table}_{'_'.join(columns)} ON {table} ({', '.join(columns)})"
                  for columns in INDEXES.get(table, ())]
-    return made
+    return [*made, *_INTAKE_TOKENS]
 
 
 def version(conn: Connection) -> int | None:
@@ -115,6 +152,11 @@ def upgrade(conn: Connection, found: int, now: str) -> None:
         conn.execute(f"ALTER TABLE documents ADD COLUMN IF NOT EXISTS visit_id {kind}")
         conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (%s, %s, %s)",
                      (3, now, DESCRIPTIONS[3]))
+    if found < 4:
+        for statement in _INTAKE_TOKENS:
+            conn.execute(statement)
+        conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (%s, %s, %s)",
+                     (4, now, DESCRIPTIONS[4]))
 
 
 def protection_problems(conn: Connection) -> list[str]:
