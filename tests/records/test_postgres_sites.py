@@ -174,3 +174,15 @@ def test_a_schema_2_server_is_upgraded_to_the_visit_column_and_the_search_index(
     assert versions == list(range(1, VERSION + 1)) == [1, 2, 3, 4] and "visit_id" in columns
     assert indexed == 3  # the three intakes, each under its client's tokens
     assert verify_from(north, pg_database, engine, clock).ok
+
+
+def test_the_search_index_changed_outside_intake_is_named(sites, engine, pg_database):
+    north, _ = sites
+    clock = Clock()
+    write_from(north, pg_database, engine, clock, 2)
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("DELETE FROM intake.intake_tokens WHERE ctid IN (SELECT ctid FROM intake.intake_tokens LIMIT 2)")
+        conn.execute("INSERT INTO intake.intake_tokens VALUES (12345, '2026-01-01T00:00:00Z', 'nobody')")
+    messages = " | ".join(p.message for p in verify_from(north, pg_database, engine, clock).problems)
+    assert "2 row(s) of the search index (table intake_tokens) were deleted outside intake" in messages
+    assert "1 row(s) were added to the search index (table intake_tokens) outside intake" in messages
