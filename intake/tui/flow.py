@@ -17,6 +17,7 @@ LATER_SCREENS = (
     "intake.tui.screens.signature", "intake.tui.screens.handback", "intake.tui.screens.practitioner",
     "intake.tui.screens.documents", "intake.tui.screens.privacy", "intake.tui.screens.staff",
     "intake.tui.screens.kindstop", "intake.tui.screens.visit", "intake.tui.visit_flow",
+    "intake.tui.screens.treatment",
 )
 
 if TYPE_CHECKING:
@@ -119,6 +120,8 @@ class Flow:
             await self.returning_client()
         elif choice == "visit":
             await self.visit().from_staff()
+        elif choice == "treatment":
+            await self.visit().treatment_from_staff()
         elif isinstance(choice, tuple) and choice[0] == "discard":
             await self.discard(choice[1], drafts)
             await self.staff_menu()

@@ -155,8 +155,50 @@ class VisitFlow:
             if await self.flow.unlock("Staff: see what comes of the client's answers"):
                 break
         heading = f"Session {kept.number} · visit {kept.visit_id} · {kept.visit_date}"
-        await self.flow.show(VisitOutcomeScreen(self.app.clinic, heading, STATUS_WORDS.get(outcome, outcome),
-                                                self.outcome_lines(kept)))
+        choice = await self.flow.show(VisitOutcomeScreen(self.app.clinic, heading, STATUS_WORDS.get(outcome, outcome),
+                                                         self.outcome_lines(kept), treat=kept.status == "ready"))
+        if choice == "treatment":
+            await self.treat(kept)
+
+    async def treatment_from_staff(self) -> None:
+        """Staff menu: the practitioner chooses the client whose session is ready, then records it."""
+        from intake.tui.screens.visit import ChooseClientScreen
+
+        ref = await self.flow.show(ChooseClientScreen(self.app.clinic, lambda name, birth: matching_clients(
+            self.visits.store, name, birth), self._order(), title="Record a client's session"))
+        if ref is None:
+            return
+        ready = self._value(lambda: [v for v in self.visits.state(self.visits.course_id(ref)).visits
+                                     if v.status == "ready"])
+        if ready == []:
+            self.app.notify("This client has no session ready for its treatment record (re-screened ready).",
+                            title="Nothing to record", severity="warning", markup=False, timeout=15)
+        if ready:
+            await self.treat(ready[-1])
+
+    async def treat(self, visit: Visit) -> None:
+        """The practitioner's treatment record (kept only once it passes), then their countersignature (PIN)."""
+        from intake.tui.screens.treatment import TreatmentScreen
+        from intake.tui.treatment import context
+
+        session = self.flow.session
+        visits = self.visits
+        name = (visits.store.client_identity(visit.client_id) or {}).get("full_name", "(no name)")
+        shown = self._value(lambda: context(visits, visit, name))
+        if shown is None:
+            return
+        recorded = await self.flow.show(TreatmentScreen(self.app.clinic, shown, self._order(), lambda given:
+                                                        visits.record(visit.visit_id, session.unlocked(), given)))
+        if recorded is None:
+            return
+        while True:
+            if not await self.flow.unlock("Practitioner: countersign the session with your PIN"):
+                self.app.notify("The record is kept; countersign it later (staff menu).", markup=False)
+                return
+            if self.flow.attempt(lambda: visits.countersign(visit.visit_id, session.unlocked())):
+                self.app.notify(f"Session {visit.number} is recorded and countersigned.", title="Countersigned",
+                                markup=False)
+                return
 
     def outcome_lines(self, kept: Visit) -> list[str]:
         """The reasons, the day the client may come back, and each change the client reported."""

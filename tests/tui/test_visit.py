@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from textual.widgets import Button, Input
+from textual.widgets import Button, Checkbox, Input, Static
 
 from intake.lifecycle import Lifecycle
 from intake.lifecycle.visits import Visits
@@ -18,6 +18,7 @@ from intake.tui.screens.handback import PinScreen
 from intake.tui.screens.kindstop import KindStopScreen
 from intake.tui.screens.staff import StaffMenuScreen
 from intake.tui.screens.step import StepScreen
+from intake.tui.screens.treatment import TreatmentScreen
 from intake.tui.screens.visit import (
     ASK_STAFF,
     AskStaffScreen,
@@ -294,3 +295,76 @@ def test_a_stopped_rescreen_deferring_nothing_is_refused(clinic_engine, clinic_c
         kept = visits.rescreen_stopped(visit.visit_id, {"changes_since_last": "something_changed",
                                                         "pregnant_or_breastfeeding": True}, desk)
         assert kept.status == "deferred" and kept.outcome["reasons"]
+
+
+async def _ready_visit_to_its_record(pilot) -> TreatmentScreen:
+    """Nothing changed, handed back, and the practitioner goes on to the treatment record."""
+    await _to_the_rescreen(pilot)
+    keys = Keys(pilot)
+    await answer_by_keys(keys, {"changes_since_last": "nothing_changed"})
+    await answer_by_keys(keys, healed())
+    _, outcome = await _outcome(pilot)
+    assert pilot.app.focused is outcome.query_one("#treatment")
+    await press(pilot, "#treatment")
+    return await wait_for(pilot, TreatmentScreen)
+
+
+def _problem(screen: TreatmentScreen, key: str) -> str:
+    return str(screen.query_one(f"#p-{key}", Static).render())
+
+
+async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_config, course):  # noqa: F811
+    """A depth above the plan, an expired cartridge, no adverse events given: refused next to each; then kept and
+    countersigned with the practitioner's PIN."""
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        screen = await _ready_visit_to_its_record(pilot)
+        assert "Session 1 · 2026-11-20 · consultation; plan:" in " ".join(screen.shown.earlier)
+        area = next(iter(screen.shown.depths))
+        high = float(screen.shown.ranges[area].split("–")[1].split(" ")[0])
+        typed = {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A", "cartridge_expiry": "01/12/2026",
+                 "numbing": "none", "serum": "hyaluronic acid", "skin_response": "even redness",
+                 "advice": "SPF 50 daily"}
+        screen.query_one(f"#depth-{area}", Input).value = f"{high + 0.5:g}"
+        for key, value in typed.items():
+            screen.query_one(f"#{key}", Input).value = value
+        await press(pilot, "#keep")
+        assert "deeper than the consented" in _problem(screen, f"depth-{area}")
+        assert "expired on 2026-12-01" in _problem(screen, "cartridge_expiry")
+        assert "adverse events" in _problem(screen, "adverse_events")  # "none" is a choice, never assumed
+        assert app.screen is screen
+        assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["ready"]  # nothing kept
+        screen.query_one(f"#depth-{area}", Input).value = f"{screen.shown.depths[area]:g}"
+        screen.query_one("#cartridge_expiry", Input).value = "01/06/2028"
+        screen.query_one("#adverse-none", Checkbox).value = True
+        await pilot.pause()
+        await press(pilot, "#keep")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        await wait_for(pilot, WelcomeScreen)
+    kept = _kept(clinic_config, clinic_engine, course)
+    assert [(v.status, v.practitioner_id, v.countersigned_by) for v in kept] == [("signed", "ajordan", "ajordan")]
+    assert kept[0].treatment["adverse_events"] == "none" and kept[0].treatment["cartridge_lot"] == "LOT2026A"
+
+
+async def test_the_treatment_record_by_keys(clinic_engine, clinic_config, course):  # noqa: F811
+    """The plan unchanged (depths prefilled): at most 20 keys besides the characters typed, the PIN included."""
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        screen = await _ready_visit_to_its_record(pilot)
+        keys = Keys(pilot)
+        for _ in screen.shown.depths:  # prefilled from the plan
+            await keys.press("enter")
+        for text in ("Dermapen 4", "16", "LOT2026A", "01/06/2028", "none", "none", "even redness"):
+            await keys.type(text)
+            await keys.press("enter")
+        assert app.focused is screen.query_one("#adverse-none", Checkbox)
+        await keys.press("space", "tab")  # no adverse events, explicitly; its box is closed
+        await keys.type("SPF 50 daily")
+        await keys.press("enter", "enter")  # the next session's date, prefilled; then the record is kept
+        await wait_for(pilot, PinScreen)
+        await keys.type(PRACTITIONER_PIN)
+        await keys.press("enter")
+        await wait_for(pilot, WelcomeScreen)
+        print("treatment record: keys", keys.keys, "typed", keys.typed, "besides typing", keys.besides_typing)
+        assert keys.besides_typing <= 20, keys.besides_typing
+    assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["signed"]

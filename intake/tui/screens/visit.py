@@ -187,16 +187,18 @@ class ChooseClientScreen(WizardScreen[str | None]):
 
     IDLE = "dismiss"
 
-    def __init__(self, clinic: str, look_up: Callable[[str, str], Sequence[str]], order: str) -> None:
+    def __init__(self, clinic: str, look_up: Callable[[str, str], Sequence[str]], order: str,
+                 title: str = "Start a client's next session") -> None:
         super().__init__(classes="staff")
         self.clinic = clinic
         self.look_up = look_up
         self.order = order
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         yield from header(self.clinic, title="Next session")
         with VerticalScroll(id="staff-body", can_focus=False):
-            yield Static("Start a client's next session", classes="screen-title")
+            yield Static(Content(self.title_text), classes="screen-title")
             yield Static("Type the client's full name and date of birth, or their client or intake id.",
                          classes="screen-intro")
             yield Input(placeholder="Full name", id="choose-name", max_length=120)
@@ -261,7 +263,7 @@ class ChooseClientScreen(WizardScreen[str | None]):
 
 class VisitOutcomeScreen(WizardScreen[str]):
     """For staff, after the client handed back: what came of the re-screen, with the reasons and the changes the
-    client reported. Dismisses 'done'.
+    client reported. Dismisses 'done', or 'treatment' (a visit ready: on to its treatment record).
 
     Args:
         clinic: the clinic's name.
@@ -272,8 +274,9 @@ class VisitOutcomeScreen(WizardScreen[str]):
 
     IDLE = "lock"
 
-    def __init__(self, clinic: str, heading: str, outcome: str, lines: Sequence[str]) -> None:
+    def __init__(self, clinic: str, heading: str, outcome: str, lines: Sequence[str], treat: bool = False) -> None:
         super().__init__(classes="staff")
+        self.treat = treat
         self.clinic = clinic
         self.heading = heading
         self.outcome = outcome
@@ -288,11 +291,13 @@ class VisitOutcomeScreen(WizardScreen[str]):
             for line in self.lines:
                 yield Static(Content(line), classes="finding sev-caution")
         with Horizontal(classes="navbar"):
-            yield Button("Done", id="done", variant="primary")
+            yield Button("Done", id="done", variant="default" if self.treat else "primary")
+            if self.treat:
+                yield Button("Treatment record", id="treatment", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#done", Button).focus()
+        self.query_one("#treatment" if self.treat else "#done", Button).focus()
 
-    @on(Button.Pressed, "#done")
-    def _done(self) -> None:
-        self.dismiss("done")
+    @on(Button.Pressed, "#done, #treatment")
+    def _done(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "done")
