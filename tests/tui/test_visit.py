@@ -358,7 +358,9 @@ async def test_the_treatment_record_by_keys(clinic_engine, clinic_config, course
             await keys.type(text)
             await keys.press("enter")
         assert app.focused is screen.query_one("#adverse-none", Checkbox)
-        await keys.press("space", "tab")  # no adverse events, explicitly; its box is closed
+        await keys.press("enter")  # Enter never ticks "None": it goes on
+        assert not screen.query_one("#adverse-none", Checkbox).value
+        await keys.press("shift+tab", "space", "enter")  # no adverse events, explicitly; its box is closed
         await keys.type("SPF 50 daily")
         await keys.press("enter", "enter")  # the next session's date, prefilled; then the record is kept
         await wait_for(pilot, PinScreen)

@@ -4,10 +4,11 @@ changes; every refusal shown under its part, nothing kept until the record passe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Static
@@ -25,6 +26,14 @@ LABELS = {
     "serum": "Serum applied (or 'none')", "skin_response": "How the skin responded",
     "adverse_events": "Adverse events", "advice": "Advice given", "next_session_from": "Next session from",
 }
+
+
+class NoneBox(Checkbox):
+    """An explicit "None" tick: Space ticks it; Enter goes on to the next part and never ticks (as on the signature's
+    statement), so Enter through the record cannot say "no adverse events" for the practitioner."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False),
+                                             Binding("enter", "app.focus_next", "Next", show=False)]
 
 
 class TreatmentScreen(WizardScreen[Any]):
@@ -65,7 +74,7 @@ class TreatmentScreen(WizardScreen[Any]):
             for key in TEXT_FIELDS:
                 yield Static(Content(LABELS[key]))
                 if key == "adverse_events":
-                    yield Checkbox("None", id="adverse-none")
+                    yield NoneBox("None", id="adverse-none")
                 value = self.shown.prefill.get(key, "")
                 if key in ("cartridge_expiry", "next_session_from"):
                     yield Input(show_date(value, self.order) if value else "", id=key, restrict=TYPING,
