@@ -370,3 +370,35 @@ async def test_the_treatment_record_by_keys(clinic_engine, clinic_config, course
         print("treatment record: keys", keys.keys, "typed", keys.typed, "besides typing", keys.besides_typing)
         assert keys.besides_typing <= 20, keys.besides_typing
     assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["signed"]
+
+
+def test_session_three_is_prefilled_from_session_two(clinic_engine, clinic_config, course):  # noqa: F811
+    """The last session's depths (not the plan's lowest), device, needles, numbing, serum and advice are filled in;
+    the cartridge, the skin's response and the adverse events are not; session 2 is listed with how the skin
+    reacted."""
+    from intake.lifecycle.auth import Authenticated
+    from intake.tui.treatment import context
+
+    who = Authenticated("ajordan", "Alex Jordan", "practitioner", "ajordan", "test")
+    nothing = {"changes_since_last": "nothing_changed", **healed()}
+    visits, store = _visits(clinic_config, clinic_engine)
+    with store:
+        second = visits.begin(course, who.actor)
+        visits.rescreen(second.visit_id, nothing, who.actor)
+        areas = {area: high for area, (_, high) in visits.state(second.course_id).course.areas.items()}
+        visits.record(second.visit_id, who, {
+            "areas": areas, "device": "Dermapen 4", "needles": 16, "cartridge_lot": "LOT2026A",
+            "cartridge_expiry": "2028-06-01", "numbing": "none", "serum": "hyaluronic acid",
+            "skin_response": "even redness", "adverse_events": "none", "advice": "SPF 50 daily"})
+        visits.countersign(second.visit_id, who)
+    later, store = _visits(clinic_config, clinic_engine, FrozenClock(datetime(2027, 2, 1, 10, 0, tzinfo=UTC)))
+    with store:
+        third = later.begin(course, who.actor)
+        third = later.rescreen(third.visit_id, nothing, who.actor)
+        shown = context(later, third, "Maria Okonkwo-Smith")
+    assert dict(shown.depths) == areas and shown.heading.endswith("session 3 · 2027-02-01")
+    assert {k: shown.prefill.get(k) for k in ("device", "needles", "serum", "advice", "cartridge_lot",
+                                              "skin_response")} == {
+        "device": "Dermapen 4", "needles": "16", "serum": "hyaluronic acid", "advice": "SPF 50 daily",
+        "cartridge_lot": None, "skin_response": None}
+    assert "skin: even redness" in shown.earlier[1] and shown.earlier[1].startswith("Session 2 · 2026-12-25")
