@@ -168,13 +168,16 @@ class VisitFlow:
             self.visits.store, name, birth), self._order(), title="Record a client's session"))
         if ref is None:
             return
-        ready = self._value(lambda: [v for v in self.visits.state(self.visits.course_id(ref)).visits
-                                     if v.status == "ready"])
-        if ready == []:
-            self.app.notify("This client has no session ready for its treatment record (re-screened ready).",
-                            title="Nothing to record", severity="warning", markup=False, timeout=15)
-        if ready:
-            await self.treat(ready[-1])
+        waiting = self._value(lambda: [v for v in self.visits.state(self.visits.course_id(ref)).visits
+                                       if v.status in ("ready", "recorded")])
+        if waiting == []:
+            self.app.notify("This client has no session ready for its treatment record (re-screened ready) or "
+                            "waiting for its countersignature.", title="Nothing to record", severity="warning",
+                            markup=False, timeout=15)
+        if waiting and waiting[-1].status == "recorded":
+            await self.countersign(waiting[-1])
+        elif waiting:
+            await self.treat(waiting[-1])
 
     async def treat(self, visit: Visit) -> None:
         """The practitioner's treatment record (kept only once it passes), then their countersignature (PIN)."""
@@ -189,8 +192,12 @@ class VisitFlow:
             return
         recorded = await self.flow.show(TreatmentScreen(self.app.clinic, shown, self._order(), lambda given:
                                                         visits.record(visit.visit_id, session.unlocked(), given)))
-        if recorded is None:
-            return
+        if recorded is not None:
+            await self.countersign(visit)
+
+    async def countersign(self, visit: Visit) -> None:
+        """The practitioner countersigns the recorded session with their PIN (later from the staff menu if not now)."""
+        session, visits = self.flow.session, self.visits
         while True:
             if not await self.flow.unlock("Practitioner: countersign the session with your PIN"):
                 self.app.notify("The record is kept; countersign it later (staff menu).", markup=False)

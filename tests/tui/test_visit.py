@@ -402,3 +402,31 @@ def test_session_three_is_prefilled_from_session_two(clinic_engine, clinic_confi
         "device": "Dermapen 4", "needles": "16", "serum": "hyaluronic acid", "advice": "SPF 50 daily",
         "cartridge_lot": None, "skin_response": None}
     assert "skin: even redness" in shown.earlier[1] and shown.earlier[1].startswith("Session 2 · 2026-12-25")
+
+
+async def test_a_record_countersigned_later(clinic_engine, clinic_config, course):  # noqa: F811
+    """A record kept but not countersigned (PIN cancelled) is countersigned later from the staff menu."""
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        screen = await _ready_visit_to_its_record(pilot)
+        for key, value in {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A",
+                           "cartridge_expiry": "01/06/2028", "numbing": "none", "serum": "none",
+                           "skin_response": "even redness", "advice": "SPF 50 daily"}.items():
+            screen.query_one(f"#{key}", Input).value = value
+        screen.query_one("#adverse-none", Checkbox).value = True
+        await pilot.pause()
+        await press(pilot, "#keep")
+        await wait_for(pilot, PinScreen)
+        await press(pilot, "#cancel")  # the practitioner countersigns later
+        await wait_for(pilot, WelcomeScreen)
+        assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["recorded"]
+        await press(pilot, "#staff")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        await wait_for(pilot, StaffMenuScreen)
+        await press(pilot, "#treatment")
+        choose = await wait_for(pilot, ChooseClientScreen)
+        choose.query_one("#choose-id", Input).value = course
+        await press(pilot, "#look-up")
+        await enter_pin(pilot, PRACTITIONER_PIN)  # straight to the countersignature: the record is kept already
+        await wait_for(pilot, WelcomeScreen)
+    assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["signed"]
