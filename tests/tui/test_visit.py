@@ -430,3 +430,30 @@ async def test_a_record_countersigned_later(clinic_engine, clinic_config, course
         await enter_pin(pilot, PRACTITIONER_PIN)  # straight to the countersignature: the record is kept already
         await wait_for(pilot, WelcomeScreen)
     assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["signed"]
+
+
+async def test_an_interrupted_visit_carries_on(clinic_engine, clinic_config, course):  # noqa: F811
+    """A visit started but not answered (the client walked away) is carried on, not started twice."""
+    from intake.lifecycle import Actor
+
+    visits, store = _visits(clinic_config, clinic_engine)
+    with store:
+        started = visits.begin(course, Actor("frontdesk", "test"))
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await _welcome(pilot)
+        await press(pilot, "#next-session")
+        screen = await wait_for(pilot, NextSessionScreen)
+        screen.query_one("#visit-name", Input).value = NAME.upper()  # the same client, however it is typed
+        screen.query_one("#visit-birth", Input).value = BIRTH
+        await press(pilot, "#continue")
+        await wait_for(pilot, AskStaffScreen)
+        await press(pilot, "#staff")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        start = await wait_for(pilot, VisitStartScreen)
+        assert start.starting is not None and start.starting.continuing and start.starting.number == 2
+        assert "continues (started earlier)" in str(start.query_one(".screen-intro").render())
+        await press(pilot, "#start")
+        first = await wait_for(pilot, StepScreen)
+        assert first.session.visit.visit_id == started.visit_id
+    assert [v.visit_id for v in _kept(clinic_config, clinic_engine, course)] == [started.visit_id]
