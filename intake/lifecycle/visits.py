@@ -278,6 +278,42 @@ class Visits:
         self.store.visits.add_documents(visit_id, packet.documents, staff=who.staff_id, device=who.device)
         return SessionDocuments(visit, self._write(packet, visit, out_dir))
 
+    def rescreen_stopped(self, visit_id: str, answers: Mapping[str, Any], actor: Actor) -> Visit:
+        """Keeps a re-screen stopped kindly at a deferral (intake.kindstop): the answers given up to the stop, each
+        checked as in any re-screen, kept as deferred with the reasons; the questions after the stop were not asked.
+
+        Raises:
+            InvalidRecordError: an answer given is wrong, or the answers given defer nothing (then the client
+                answers every question); nothing is written.
+            WorkflowError: the visit was re-screened already.
+        """
+        from intake.assessment import Assessor
+        from intake.errors import InvalidRecordError
+        from intake.recordschema import RECORD_FORMAT
+        from intake.validation import Problem
+
+        visit = self.store.visits.load(visit_id)
+        state = self.state(visit.course_id)
+        rescreen = self.life.engine.rescreen
+        given = {k: v for k, v in answers.items() if v not in (None, "", [])}
+        record = {"format": RECORD_FORMAT, "questionnaire_version": rescreen.questionnaire.version,
+                  "consultation_date": visit.visit_date, "language": self.config.language, "answers": given}
+        problems = [p for p in rescreen.validator(self.config).problems(record) if p.field in given]
+        if problems:
+            raise InvalidRecordError(problems)
+        assessor = Assessor(rescreen.assessing, rescreen.rules, self.config.windows, self.config.age_policy,
+                            self.config.language, self.config.limits)
+        assessment = assessor.assess({"consultation_date": visit.visit_date,
+                                      "answers": rescreen.visit_answers(state.course.answers, given)})
+        if not any(f.severity == "defer" and f.question_id in given for f in assessment.findings):
+            raise InvalidRecordError([Problem("answers", "Answers", "none of the answers given means no treatment "
+                                              "today, so the re-screen does not stop: the client answers every "
+                                              "question.")])
+        _, reasons, until = self.outcome(state, visit, assessment)
+        return self.store.visits.rescreen(visit_id, answers=given, assessment=assessment.to_dict(),
+                                          outcome="deferred", reasons=[r.message for r in reasons], until=until,
+                                          staff=actor.staff, device=actor.device)
+
     # -- the documents -------------------------------------------------------------------------------------------
 
     def _now(self) -> datetime:

@@ -16,11 +16,13 @@ LATER_SCREENS = (
     "intake.tui.screens.step", "intake.tui.screens.review", "intake.tui.screens.information",
     "intake.tui.screens.signature", "intake.tui.screens.handback", "intake.tui.screens.practitioner",
     "intake.tui.screens.documents", "intake.tui.screens.privacy", "intake.tui.screens.staff",
-    "intake.tui.screens.kindstop",
+    "intake.tui.screens.kindstop", "intake.tui.screens.visit", "intake.tui.visit_flow",
+    "intake.tui.screens.treatment",
 )
 
 if TYPE_CHECKING:
     from intake.tui.app import IntakeApp
+    from intake.tui.visit_flow import VisitFlow
 
 
 #: What attempt_value returns when the action failed (None can be a real answer).
@@ -80,6 +82,8 @@ class Flow:
                 if choice == "begin":
                     if self.attempt(self.session.begin):
                         await self.client(Resumption("steps", 0))
+                elif choice == "visit":
+                    await self.visit().from_welcome()
                 elif choice == "staff" and await self.unlock():
                     await self.staff_menu()
             except IntakeClosed:
@@ -114,6 +118,10 @@ class Flow:
                 await self.client(Resumption("steps", 0))
         elif choice == "returning":
             await self.returning_client()
+        elif choice == "visit":
+            await self.visit().from_staff()
+        elif choice == "treatment":
+            await self.visit().treatment_from_staff()
         elif isinstance(choice, tuple) and choice[0] == "discard":
             await self.discard(choice[1], drafts)
             await self.staff_menu()
@@ -125,6 +133,12 @@ class Flow:
                 await self.client(where)
         elif choice == "exit":
             self.close_app()
+
+    def visit(self) -> VisitFlow:
+        """A returning client's next session (intake.tui.visit_flow)."""
+        from intake.tui.visit_flow import VisitFlow
+
+        return VisitFlow(self)
 
     async def returning_client(self) -> None:
         """Staff look up a returning client (correcting a typo first if need be); nothing starts before they choose."""

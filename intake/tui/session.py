@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from intake.validation import Problem
 
 if TYPE_CHECKING:
     from intake.documents.model import Packet
+    from intake.lifecycle.visits import Visits
     from intake.records.interface import RecordStore
 
 #: Who acted, for store events the client triggers (staff events name the practitioner).
@@ -87,6 +89,13 @@ class IntakeSession:
     def client(self) -> Actor:
         """The actor for what the client does at the kiosk."""
         return Actor(CLIENT_ACTOR, self.device)
+
+    @cached_property
+    def visits(self) -> Visits:
+        """The clinic's further sessions of a course (a returning client's next session), on this lifecycle."""
+        from intake.lifecycle.visits import Visits
+
+        return Visits(self.lifecycle)
 
     def staff(self) -> Actor:
         """The actor for what staff do behind the PIN: the person who unlocked (the shared PIN's "staff")."""

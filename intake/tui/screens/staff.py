@@ -45,8 +45,8 @@ def waiting_label(row: Any, zone: ZoneInfo) -> Content:
 
 
 class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
-    """Dismisses 'new', 'returning', 'welcome', 'exit', ('resume', intake_id) or ('discard', intake_id); inside
-    an intake 'return', 'pause' or 'exit'.
+    """Dismisses 'new', 'returning', 'visit' (a client's next session), 'treatment' (a session's record), 'welcome',
+    'exit', ('resume', intake_id) or ('discard', intake_id); inside an intake 'return', 'pause' or 'exit'.
 
     Args:
         clinic: the clinic's name.
@@ -78,6 +78,9 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
             else:
                 yield Button("Start a new intake", id="new", variant="primary")
                 yield Button("Start for a returning client (fill in their earlier answers)", id="returning")
+                with Horizontal(classes="course-row"):
+                    yield Button("A client's next session", id="visit")
+                    yield Button("Treatment record", id="treatment")
                 heading = f"Unfinished intakes ({len(self.drafts)})" if self.drafts else "No unfinished intakes."
                 yield Static(heading, classes="info-heading")
                 for index, draft in enumerate(self.drafts):
@@ -109,7 +112,7 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
         chosen = (self.drafts if kind == "draft" else self.waiting)[int(index)]
         self.dismiss(("resume", chosen.intake_id))
 
-    @on(Button.Pressed, "#new, #returning, #welcome, #exit, #return, #pause")
+    @on(Button.Pressed, "#new, #returning, #visit, #treatment, #welcome, #exit, #return, #pause")
     def _choice(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "welcome")
 

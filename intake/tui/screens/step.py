@@ -22,7 +22,7 @@ from intake.questionnaire import Step, localize
 from intake.tui.device import device_of
 from intake.tui.screens.base import WizardScreen, header, staff_button
 from intake.tui.screens.step_words import said_back_line, step_hint
-from intake.tui.session import IntakeSession
+from intake.tui.step_source import StepSource
 from intake.tui.widgets.questions import QuestionField, make_field
 from intake.tui.widgets.scrolling import show_whole
 
@@ -44,7 +44,7 @@ class StepScreen(WizardScreen[StepResult]):
     """Shows every question of one step; hidden questions appear as soon as their condition holds.
 
     Args:
-        session: the intake session.
+        session: the answers walked: the intake session, or a visit's re-screen (intake.tui.visit.VisitAnswers).
         index: the step's position (from 0).
         clinic: the clinic's name for the top bar.
         editing: opened from the review screen; Next returns there.
@@ -55,7 +55,7 @@ class StepScreen(WizardScreen[StepResult]):
     #: Next (a screen built off-screen takes no focus, so nothing tells a tablet's page about its text boxes).
     AUTO_FOCUS = ""
 
-    def __init__(self, session: IntakeSession, index: int, clinic: str, *, editing: bool = False,
+    def __init__(self, session: StepSource, index: int, clinic: str, *, editing: bool = False,
                  focus_question: str | None = None) -> None:
         super().__init__(classes="client")
         self.session = session

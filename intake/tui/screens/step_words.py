@@ -17,7 +17,7 @@ from intake.yesnokeys import yes_no_keys
 if TYPE_CHECKING:
     from textual.widget import Widget
 
-    from intake.tui.session import IntakeSession
+    from intake.tui.step_source import StepSource
 
 #: The question types with a hint of their own.
 _HINTED: dict[str, StepFocus] = {kind: kind for kind in (
@@ -36,7 +36,7 @@ def focus_kind(focused: Widget | None, stopped: bool) -> StepFocus:
     return _HINTED.get(field.question.type, "none") if field is not None else "none"
 
 
-def step_hint(session: IntakeSession, device: Device, focused: Widget | None, stopped: bool, next_label: str) -> str:
+def step_hint(session: StepSource, device: Device, focused: Widget | None, stopped: bool, next_label: str) -> str:
     """The hint at the foot of a step for what has the focus (e.g. 'Y: Yes · N: No · Enter: next question')."""
     questionnaire, language = session.engine.questionnaire, session.language
     yes, no = yes_no_keys(questionnaire, language).shown
@@ -45,7 +45,7 @@ def step_hint(session: IntakeSession, device: Device, focused: Widget | None, st
                             form=expected_form(date_order(session.engine.config)))
 
 
-def said_back_line(session: IntakeSession, device: Device, field: QuestionField, answers: Mapping[str, Any],
+def said_back_line(session: StepSource, device: Device, field: QuestionField, answers: Mapping[str, Any],
                    stopped: bool) -> str | None:
     """'You said: Eczema · press E again to untick' under a shown answer that carries a finding, else None.
 

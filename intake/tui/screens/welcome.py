@@ -14,9 +14,12 @@ from textual.widgets import Button, Static
 from intake.tui.device import device_of
 from intake.tui.screens.base import WizardScreen, staff_button
 
+#: The welcome screen's choice for a client of a course (their next session).
+NEXT_SESSION = "I'm here for my next session"
+
 
 class WelcomeScreen(WizardScreen[str]):
-    """Greets the client. Dismisses with 'begin' or 'staff'.
+    """Greets the client. Dismisses with 'begin', 'visit' (a returning client's next session) or 'staff'.
 
     Start works the moment it shows: pressed while the wizard is still getting ready, the press is kept
     (the screen says so) and acted on once it is ready.
@@ -43,6 +46,7 @@ class WelcomeScreen(WizardScreen[str]):
             yield Static(Content(welcome.get("message", "")), id="welcome-message")
             with Horizontal(id="welcome-buttons"):
                 yield Button(Content(welcome.get("start", "Start")), id="begin", variant="primary")
+                yield Button(Content(NEXT_SESSION), id="next-session")
             yield Static(Content(self._status()), id="welcome-status")
         with Horizontal(id="welcome-staff-row"):
             yield staff_button()
@@ -78,6 +82,10 @@ class WelcomeScreen(WizardScreen[str]):
     @on(Button.Pressed, "#begin")
     def _begin(self) -> None:
         self._choose("begin")
+
+    @on(Button.Pressed, "#next-session")
+    def _next_session(self) -> None:
+        self._choose("visit")
 
     @on(Button.Pressed, "#staff")
     def _staff(self) -> None:

@@ -1,0 +1,156 @@
+"""Provides TreatmentScreen: the practitioner's record of a session, beside the earlier sessions and today's
+changes; every refusal shown under its part, nothing kept until the record passes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Checkbox, Input, Static
+
+from intake.course.course import TreatmentRecordError
+from intake.datetyping import TYPING, how_to_type, read_date, show_date
+from intake.tui.problems import explain
+from intake.tui.screens.base import WizardScreen, header
+from intake.tui.treatment import TEXT_FIELDS, TreatmentContext, place_problems
+
+#: What each typed part of the record is called on screen.
+LABELS = {
+    "device": "Device", "needles": "Cartridge: needle count", "cartridge_lot": "Cartridge: lot (batch) number",
+    "cartridge_expiry": "Cartridge: expiry date", "numbing": "Numbing used (or 'none')",
+    "serum": "Serum applied (or 'none')", "skin_response": "How the skin responded",
+    "adverse_events": "Adverse events", "advice": "Advice given", "next_session_from": "Next session from",
+}
+
+
+class NoneBox(Checkbox):
+    """An explicit "None" tick: Space ticks it; Enter goes on to the next part and never ticks (as on the signature's
+    statement), so Enter through the record cannot say "no adverse events" for the practitioner."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False),
+                                             Binding("enter", "app.focus_next", "Next", show=False)]
+
+
+class TreatmentScreen(WizardScreen[Any]):
+    """The treatment record. Dismisses what `keep` returned (the record was kept), or None (cancelled).
+
+    Args:
+        clinic: the clinic's name.
+        shown: what the screen shows and prefills (intake.tui.treatment.context).
+        order: the clinic's date order.
+        keep: keeps the record (raises TreatmentRecordError listing every problem, or another IntakeError).
+    """
+
+    IDLE = "lock"
+
+    def __init__(self, clinic: str, shown: TreatmentContext, order: str, keep: Callable[[dict[str, Any]], Any]) -> None:
+        super().__init__(classes="staff")
+        self.clinic = clinic
+        self.shown = shown
+        self.order = order
+        self.keep = keep
+
+    def compose(self) -> ComposeResult:
+        shown = self.shown
+        yield from header(self.clinic, title="Treatment record")
+        with VerticalScroll(id="staff-body", can_focus=False):
+            yield Static(Content(shown.heading), classes="screen-title")
+            yield Static("Earlier sessions", classes="info-heading")
+            for line in shown.earlier:
+                yield Static(Content(line))
+            yield Static("Reported today", classes="info-heading")
+            for line in shown.reported or ("Nothing has changed; no finding today.",):
+                yield Static(Content(line), classes="finding sev-defer" if shown.reported else "")
+            yield Static("Areas treated: depth in mm", classes="info-heading")
+            for area, depth in shown.depths.items():
+                yield Static(Content(f"{area.replace('_', ' ').capitalize()} ({shown.ranges[area]})"))
+                yield Input(f"{depth:g}", id=f"depth-{area}", restrict=r"[0-9.]*", max_length=5)
+                yield Static("", id=f"p-depth-{area}", classes="treatment-problem")
+            for key in TEXT_FIELDS:
+                yield Static(Content(LABELS[key]))
+                if key == "adverse_events":
+                    yield NoneBox("None", id="adverse-none")
+                value = self.shown.prefill.get(key, "")
+                if key in ("cartridge_expiry", "next_session_from"):
+                    yield Input(show_date(value, self.order) if value else "", id=key, restrict=TYPING,
+                                placeholder=how_to_type(self.order), max_length=24)
+                else:
+                    yield Input(value, id=key, max_length=2000, restrict=r"[0-9]*" if key == "needles" else None,
+                                placeholder="or describe them" if key == "adverse_events" else "")
+                yield Static("", id=f"p-{key}", classes="treatment-problem")
+            yield Static("", id="p-areas", classes="treatment-problem")
+        with Horizontal(classes="navbar"):
+            yield Button("Cancel", id="cancel")
+            yield Button("Keep the record", id="keep", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def record(self) -> dict[str, Any]:
+        """The record as typed (depths and the needle count as numbers where they read as numbers)."""
+        given: dict[str, Any] = {"areas": {}}
+        for area in self.shown.depths:
+            typed = self.query_one(f"#depth-{area}", Input).value.strip()
+            try:
+                given["areas"][area] = float(typed)
+            except ValueError:
+                given["areas"][area] = typed
+        for key in TEXT_FIELDS:
+            typed = self.query_one(f"#{key}", Input).value.strip()
+            if key in ("cartridge_expiry", "next_session_from"):
+                read = read_date(typed, self.order)
+                given[key] = read.iso or typed
+            elif key == "needles":
+                given[key] = int(typed) if typed.isdigit() else typed
+            else:
+                given[key] = typed
+        if self.query_one("#adverse-none", Checkbox).value:
+            given["adverse_events"] = "none"
+        return given
+
+    def show_problems(self, placed: Mapping[str, list[str]]) -> None:
+        """Each problem under its part; the first part with one takes the focus."""
+        first = None
+        for shown in self.query(".treatment-problem").results(Static):
+            key = (shown.id or "").removeprefix("p-")
+            found = placed.get(key, [])
+            shown.update(Content("; ".join(found)))
+            if found and first is None and key != "areas":
+                first = key
+        if first is not None:
+            self.query_one(f"#{first}", Input).focus()
+
+    @on(Checkbox.Changed, "#adverse-none")
+    def _none(self, event: Checkbox.Changed) -> None:
+        box = self.query_one("#adverse_events", Input)
+        box.disabled = event.value
+        if event.value:
+            box.value = ""
+
+    @on(Input.Submitted)
+    def _next_part(self, event: Input.Submitted) -> None:
+        if event.input.id == "next_session_from":
+            self._keep()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#keep")
+    def _keep(self) -> None:
+        try:
+            kept = self.keep(self.record())
+        except TreatmentRecordError as exc:
+            self.show_problems(place_problems(exc.problems, list(self.shown.depths)))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to staff, never a traceback
+            self.show_problems({"areas": [explain(exc)]})
+            return
+        self.dismiss(kept)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,303 @@
+"""Provides the screens of a returning client's next session: finding the course, starting it, the client's words
+at the end, and (behind the PIN) what came of the re-screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Center, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Input, Static
+
+from intake.datetyping import TYPING, how_to_type, read_date, show_date
+from intake.tui.problems import explain
+from intake.tui.screens.base import MessageScreen, WizardScreen, header
+
+#: What a client is told once they have typed their name and date of birth, whether or not one course matched:
+#: a member of staff checks who they are and starts the session (nothing about any record is said here).
+ASK_STAFF = {"title": "Thank you",
+             "message": "Please ask a member of staff to start your session: they will check your details with you."}
+
+
+@dataclass(frozen=True)
+class Starting:
+    """What staff check before a session starts: whose course, and which session it is."""
+
+    full_name: str
+    date_of_birth: str
+    course_date: str
+    number: int
+    continuing: bool
+
+
+class NextSessionScreen(WizardScreen[tuple[str, str] | None]):
+    """The client types their name and date of birth. Dismisses (full name, YYYY-MM-DD), or None (back).
+
+    Args:
+        clinic: the clinic's name.
+        order: the clinic's date order for typing the date of birth.
+    """
+
+    def __init__(self, clinic: str, order: str) -> None:
+        super().__init__(classes="client")
+        self.clinic = clinic
+        self.order = order
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title="Your next session")
+        with VerticalScroll(id="staff-body", can_focus=False):
+            yield Static("Your next session", classes="screen-title")
+            yield Static("Please type your full name and your date of birth, as at your first consultation.",
+                         classes="screen-intro")
+            yield Input(placeholder="Full name", id="visit-name", max_length=120)
+            yield Input(placeholder=f"Date of birth: {how_to_type(self.order)}", id="visit-birth", max_length=24,
+                        restrict=TYPING)
+            yield Static("", id="visit-problem")
+        with Horizontal(classes="navbar"):
+            yield Button("Back", id="back")
+            yield Button("Continue", id="continue", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#visit-name", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "visit-name" and not self.query_one("#visit-birth", Input).value.strip():
+            self.query_one("#visit-birth", Input).focus()
+        else:
+            self._continue()
+
+    @on(Button.Pressed, "#continue")
+    def _continue(self) -> None:
+        name = " ".join(self.query_one("#visit-name", Input).value.split())
+        birth = read_date(self.query_one("#visit-birth", Input).value, self.order)
+        problem = None if name else "Please type your full name."
+        problem = problem or (birth.problem if birth.iso is None else None) or \
+            (None if birth.iso else "Please type your date of birth.")
+        if problem:
+            self.query_one("#visit-problem", Static).update(Content(problem))
+            self.query_one("#visit-birth" if name else "#visit-name", Input).focus()
+            return
+        self.dismiss((name, birth.iso or ""))
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.dismiss(None)
+
+
+class AskStaffScreen(MessageScreen[str]):
+    """Asks the client to fetch a member of staff (the same words whatever was found). Dismisses 'staff'."""
+
+    def __init__(self, clinic: str) -> None:
+        super().__init__(clinic, ASK_STAFF)
+
+    def compose_below(self) -> ComposeResult:
+        with Center():
+            yield Button("Staff: continue", id="staff", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#staff", Button).focus()
+
+    @on(Button.Pressed, "#staff")
+    def _staff(self) -> None:
+        self.dismiss("staff")
+
+
+class ClientWordsScreen(MessageScreen[str]):
+    """What the client is told once their re-screen is kept (by its outcome, no reasons), and to hand back.
+    Dismisses 'staff'."""
+
+    HAND_BACK = True
+
+    def __init__(self, clinic: str, words: str) -> None:
+        super().__init__(clinic, {"title": "Thank you", "message": words})
+
+    def compose_below(self) -> ComposeResult:
+        with Center():
+            yield Button("Staff: continue", id="staff", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#staff", Button).focus()
+
+    @on(Button.Pressed, "#staff")
+    def _staff(self) -> None:
+        self.dismiss("staff")
+
+
+class VisitStartScreen(WizardScreen[str]):
+    """Staff check whose course it is before the session starts. Dismisses 'start', 'menu' or 'welcome'.
+
+    Args:
+        clinic: the clinic's name.
+        starting: the course found, or None when the name and date of birth typed matched no single course.
+        order: the clinic's date order.
+    """
+
+    IDLE = "dismiss"
+
+    def __init__(self, clinic: str, starting: Starting | None, order: str) -> None:
+        super().__init__(classes="staff")
+        self.clinic = clinic
+        self.starting = starting
+        self.order = order
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title="Next session")
+        with VerticalScroll(id="staff-body", can_focus=False):
+            found = self.starting
+            if found is None:
+                yield Static("No single course found", classes="screen-title")
+                yield Static("The name and date of birth typed match no client with a countersigned consent, or "
+                             "match more than one. Check them with the client and choose them from the staff menu "
+                             "(Start a client's next session), or start a new consultation.", classes="screen-intro")
+                yield Button("Staff menu", id="menu", variant="primary")
+            else:
+                again = "continues (started earlier)" if found.continuing else "starts now"
+                yield Static(Content.assemble((found.full_name, "bold"),
+                                              f", born {show_date(found.date_of_birth, self.order)}"),
+                             classes="screen-title")
+                yield Static(Content(f"Session {found.number} of the course consented on "
+                                     f"{show_date(found.course_date, self.order)} {again}. Check that this is the "
+                                     "client, then hand them the device for their questions."),
+                             classes="screen-intro")
+                yield Button("Start the session and hand over", id="start", variant="primary")
+        with Horizontal(classes="navbar"):
+            yield Button("Back to welcome", id="welcome")
+
+    def on_mount(self) -> None:
+        self.query("#staff-body Button").first(Button).focus()
+
+    @on(Button.Pressed, "#start, #menu, #welcome")
+    def _choice(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "welcome")
+
+
+class ChooseClientScreen(WizardScreen[str | None]):
+    """Staff choose whose next session starts: by name and date of birth, or by a client or intake id.
+    Dismisses the reference (a client id, or the id typed), or None.
+
+    Args:
+        clinic: the clinic's name.
+        look_up: (full name, YYYY-MM-DD) -> the ids of the clients who match exactly.
+        order: the clinic's date order.
+    """
+
+    IDLE = "dismiss"
+
+    def __init__(self, clinic: str, look_up: Callable[[str, str], Sequence[str]], order: str,
+                 title: str = "Start a client's next session") -> None:
+        super().__init__(classes="staff")
+        self.clinic = clinic
+        self.look_up = look_up
+        self.order = order
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title="Next session")
+        with VerticalScroll(id="staff-body", can_focus=False):
+            yield Static(Content(self.title_text), classes="screen-title")
+            yield Static("Type the client's full name and date of birth, or their client or intake id.",
+                         classes="screen-intro")
+            yield Input(placeholder="Full name", id="choose-name", max_length=120)
+            yield Input(placeholder=f"Date of birth: {how_to_type(self.order)}", id="choose-birth", max_length=24,
+                        restrict=TYPING)
+            yield Input(placeholder="or: client id (c-…) or intake id", id="choose-id", max_length=40)
+            yield Static("", id="choose-problem")
+            yield Vertical(id="choose-found")
+        with Horizontal(classes="navbar"):
+            yield Button("Cancel", id="cancel")
+            yield Button("Look up", id="look-up", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#choose-name", Input).focus()
+
+    def _say(self, message: str) -> None:
+        self.query_one("#choose-problem", Static).update(Content(message))
+
+    @on(Input.Submitted)
+    async def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "choose-name":
+            self.query_one("#choose-birth", Input).focus()
+        else:
+            await self._look_up()
+
+    @on(Button.Pressed, "#look-up")
+    async def _look_up(self) -> None:
+        typed_id = self.query_one("#choose-id", Input).value.strip()
+        if typed_id:
+            self.dismiss(typed_id)
+            return
+        name = " ".join(self.query_one("#choose-name", Input).value.split())
+        birth = read_date(self.query_one("#choose-birth", Input).value, self.order)
+        if not name or birth.iso is None:
+            self._say(birth.problem or "Type the full name and the date of birth, or an id.")
+            return
+        try:
+            clients = list(self.look_up(name, birth.iso))
+        except Exception as exc:  # noqa: BLE001 - shown to staff, never a traceback
+            self._say(explain(exc))
+            return
+        if len(clients) == 1:
+            self.dismiss(clients[0])
+            return
+        found = self.query_one("#choose-found", Vertical)
+        await found.remove_children()
+        if not clients:
+            self._say(f"No client matches “{name}”, born {show_date(birth.iso, self.order)}. Check the spelling "
+                      "and the date with the client.")
+            return
+        self._say(f"{len(clients)} clients match: choose by their client id (see `intake records show`).")
+        await found.mount_all([Button(client, id=f"client-{client}", classes="client-button") for client in clients])
+
+    @on(Button.Pressed, ".client-button")
+    def _chosen(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "").removeprefix("client-"))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+class VisitOutcomeScreen(WizardScreen[str]):
+    """For staff, after the client handed back: what came of the re-screen, with the reasons and the changes the
+    client reported. Dismisses 'done', or 'treatment' (a visit ready: on to its treatment record).
+
+    Args:
+        clinic: the clinic's name.
+        heading: the client and the session.
+        outcome: the visit's status in words.
+        lines: the reasons, the day to come back, and the changes reported (each highlighted).
+    """
+
+    IDLE = "lock"
+
+    def __init__(self, clinic: str, heading: str, outcome: str, lines: Sequence[str], treat: bool = False) -> None:
+        super().__init__(classes="staff")
+        self.treat = treat
+        self.clinic = clinic
+        self.heading = heading
+        self.outcome = outcome
+        self.lines = list(lines)
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title="Next session")
+        with VerticalScroll(id="practitioner-body"):
+            yield Static(Content(self.heading), classes="screen-title")
+            yield Static(Content(self.outcome), id="verdict",
+                         classes="verdict-suitable" if self.outcome.startswith("Ready") else "verdict-defer")
+            for line in self.lines:
+                yield Static(Content(line), classes="finding sev-caution")
+        with Horizontal(classes="navbar"):
+            yield Button("Done", id="done", variant="default" if self.treat else "primary")
+            if self.treat:
+                yield Button("Treatment record", id="treatment", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#treatment" if self.treat else "#done", Button).focus()
+
+    @on(Button.Pressed, "#done, #treatment")
+    def _done(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "done")

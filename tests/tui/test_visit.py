@@ -1,0 +1,459 @@
+"""A returning client's next session on the kiosk (issue 22): the welcome's "I'm here for my next session", name and
+date of birth, a member of staff starting it behind their PIN, the re-screen on the consultation's own step screens
+(the explicit "Nothing has changed since <date>"), the kind stop, the client's words and the hand-back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from textual.widgets import Button, Checkbox, Input, Static
+
+from intake.lifecycle import Lifecycle
+from intake.lifecycle.visits import Visits
+from intake.prompt.visit import CLIENT_WORDS
+from intake.records import Store
+from intake.tui.clock import FrozenClock
+from intake.tui.screens.handback import PinScreen
+from intake.tui.screens.kindstop import KindStopScreen
+from intake.tui.screens.staff import StaffMenuScreen
+from intake.tui.screens.step import StepScreen
+from intake.tui.screens.treatment import TreatmentScreen
+from intake.tui.screens.visit import (
+    ASK_STAFF,
+    AskStaffScreen,
+    ChooseClientScreen,
+    ClientWordsScreen,
+    NextSessionScreen,
+    VisitOutcomeScreen,
+    VisitStartScreen,
+)
+from intake.tui.screens.welcome import WelcomeScreen
+from intake.tui.visit import VisitAnswers
+from intake.tui.widgets.questions import QuestionField
+from tests.conftest import FRONT_DESK_PIN, PRACTITIONER_PIN
+from tests.course.test_rescreen import healed
+from tests.prompt.conftest import clinic_config, clinic_engine  # noqa: F401 - fixtures: a clinic in tmp_path
+from tests.prompt.test_visit import course  # noqa: F401 - fixture: a client's countersigned consultation
+from tests.tui.conftest import SIZES, build_app
+from tests.tui.driver import enter_pin, press, wait_for
+
+#: Five weeks after the examples' consultation (20 November 2026): the plan's interval has passed.
+VISIT_DAY = FrozenClock(datetime(2026, 12, 25, 10, 0, tzinfo=UTC))
+#: Eleven days after it: too soon for the next session.
+TOO_SOON = FrozenClock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+NAME, BIRTH = "Maria Okonkwo-Smith", "14/03/1988"
+
+
+class Keys:
+    """A person at the keyboard: every key counted, the characters typed (name, date of birth, PIN) apart."""
+
+    def __init__(self, pilot) -> None:
+        self.pilot = pilot
+        self.keys = self.typed = 0
+
+    async def press(self, *keys: str) -> None:
+        for key in keys:
+            self.keys += 1
+            await self.pilot.press(key)
+            await self.pilot.pause()
+
+    async def type(self, text: str) -> None:
+        for char in text:
+            self.keys += 1
+            self.typed += 1
+            await self.pilot.press("space" if char == " " else char)
+        await self.pilot.pause()
+
+    @property
+    def besides_typing(self) -> int:
+        return self.keys - self.typed
+
+
+def _visits(config, engine, clock=VISIT_DAY) -> tuple[Visits, Store]:
+    store = Store.open(config, engine=engine)
+    return Visits(Lifecycle(engine, store, clock=clock.now)), store
+
+
+async def answer_by_keys(keys: Keys, answers: dict) -> None:
+    """Answers the current step's questions with the key shown on each chosen option (Enter where the focus stays
+    on the question), then Enter on Next."""
+    screen = await wait_for(keys.pilot, StepScreen)
+    for question_id, value in answers.items():
+        field = screen.query_one(f"#q-{question_id}", QuestionField)
+        index = [v for _, v in field.options()].index(value)
+        await keys.press(str(field.keys[index]).lower())
+        if keys.pilot.app.focused is not None and field in keys.pilot.app.focused.ancestors_with_self:
+            await keys.press("enter")
+    assert keys.pilot.app.focused is screen.query_one("#next", Button)
+    await keys.press("enter")
+
+
+async def _welcome(pilot) -> WelcomeScreen:
+    await pilot.app.wait_ready()
+    return await wait_for(pilot, WelcomeScreen)
+
+
+async def test_nothing_changed_by_keys_is_ready_and_counts_its_keys(clinic_engine, clinic_config, course):  # noqa: F811
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await _welcome(pilot)
+        keys = Keys(pilot)
+        await keys.press("tab", "enter")  # to "I'm here for my next session", and choose it
+        await wait_for(pilot, NextSessionScreen)
+        await keys.type(NAME)
+        await keys.press("enter")
+        await keys.type(BIRTH)
+        await keys.press("enter")
+        ask = await wait_for(pilot, AskStaffScreen)
+        assert ASK_STAFF["message"] in str(ask.query_one(".big-message").render())
+        await keys.press("enter")  # Staff: continue
+        await wait_for(pilot, PinScreen)
+        await keys.type(PRACTITIONER_PIN)
+        await keys.press("enter")
+        start = await wait_for(pilot, VisitStartScreen)
+        assert "Maria Okonkwo-Smith" in str(start.query_one(".screen-title").render())
+        await keys.press("enter")  # Start the session and hand over
+        first = await wait_for(pilot, StepScreen)
+        assert not first.working  # nothing chosen for the client
+        await keys.press("enter")  # Enter on nothing chosen records nothing: it says what is needed
+        assert app.screen is first and first.working.get("changes_since_last") is None
+        await answer_by_keys(keys, {"changes_since_last": "nothing_changed"})
+        await answer_by_keys(keys, healed())
+        words = await wait_for(pilot, ClientWordsScreen)
+        said = str(words.query_one(".big-message").render())
+        assert CLIENT_WORDS["ready"] in said and "Staff:" not in said
+        print("keys", keys.keys, "typed", keys.typed, "besides typing", keys.besides_typing)
+        assert keys.besides_typing <= 30, keys.besides_typing
+        await keys.press("enter")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        outcome = await wait_for(pilot, VisitOutcomeScreen)
+        assert "Ready" in str(outcome.query_one("#verdict").render())
+    visits, store = _visits(clinic_config, clinic_engine)
+    with store:
+        kept = store.visits.of_client(visits.state(course).client_id)
+        assert [(v.number, v.status) for v in kept] == [(2, "ready")]
+        assert kept[0].answers == {"changes_since_last": "nothing_changed", **healed()}
+        assert {e.staff for e in store.audit_trail(course) if e.event == "visit"} == {"ajordan"}
+
+
+async def _to_the_rescreen(pilot, name: str = NAME, birth: str = BIRTH, pin: str = PRACTITIONER_PIN) -> StepScreen:
+    """From the welcome screen: next session, name and date of birth, staff start it with their PIN."""
+    await _welcome(pilot)
+    await press(pilot, "#next-session")
+    screen = await wait_for(pilot, NextSessionScreen)
+    screen.query_one("#visit-name", Input).value = name
+    screen.query_one("#visit-birth", Input).value = birth
+    await press(pilot, "#continue")
+    await wait_for(pilot, AskStaffScreen)
+    await press(pilot, "#staff")
+    await enter_pin(pilot, pin)
+    await wait_for(pilot, VisitStartScreen)
+    await press(pilot, "#start")
+    return await wait_for(pilot, StepScreen)
+
+
+async def _outcome(pilot, words_screen: type = ClientWordsScreen) -> tuple[str, VisitOutcomeScreen]:
+    """The client's last screen (its words), the hand-back, and what staff see behind their PIN."""
+    words = await wait_for(pilot, words_screen)
+    said = str(words.query_one(".big-message").render())
+    await press(pilot, "#staff")
+    await enter_pin(pilot, PRACTITIONER_PIN)
+    return said, await wait_for(pilot, VisitOutcomeScreen)
+
+
+def _kept(config, engine, course_id: str) -> list:
+    visits, store = _visits(config, engine)
+    with store:
+        return list(store.visits.of_client(visits.state(course_id).client_id))
+
+
+async def test_a_pregnancy_since_stops_kindly_and_asks_nothing_after(clinic_engine, clinic_config, course):  # noqa: F811
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await _to_the_rescreen(pilot)
+        keys = Keys(pilot)
+        await answer_by_keys(keys, {"changes_since_last": "something_changed"})
+        step = await wait_for(pilot, StepScreen)
+        assert step.step.id == "health_now"
+        await answer_by_keys(keys, {"pregnant_or_breastfeeding": True})  # the step closes: Next is the way on
+        said, outcome = await _outcome(pilot, KindStopScreen)
+        assert "practitioner would like to talk" in said and "pregnan" not in said.lower()
+        assert "Deferred" in str(outcome.query_one("#verdict").render())
+        reasons = " ".join(str(s.render()) for s in outcome.query(".finding"))
+        assert "Reason:" in reasons
+    kept = _kept(clinic_config, clinic_engine, course)
+    assert [(v.number, v.status) for v in kept] == [(2, "deferred")]
+    assert kept[0].answers == {"changes_since_last": "something_changed", "pregnant_or_breastfeeding": True}
+    assert not any(k.startswith("healing_") for k in kept[0].answers)  # nothing asked after the stop
+
+
+async def test_too_soon_is_a_waiting_period_with_its_date(clinic_engine, clinic_config, course):  # noqa: F811
+    app = build_app(clinic_engine, clock=TOO_SOON)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await _to_the_rescreen(pilot)
+        keys = Keys(pilot)
+        await answer_by_keys(keys, {"changes_since_last": "nothing_changed"})
+        await answer_by_keys(keys, healed())
+        said, outcome = await _outcome(pilot)
+        assert said.startswith(CLIENT_WORDS["waiting"].split(":")[0]) and "Not before" not in said
+        lines = " ".join(str(s.render()) for s in outcome.query(".finding"))
+        assert "Waiting" in str(outcome.query_one("#verdict").render()) and "Not before 2026-12-" in lines
+    assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["waiting"]
+
+
+async def test_an_expired_consent_needs_a_new_one(clinic_engine, clinic_config, course):  # noqa: F811
+    app = build_app(clinic_engine, clock=FrozenClock(datetime(2028, 1, 5, 10, 0, tzinfo=UTC)))
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await _to_the_rescreen(pilot)
+        keys = Keys(pilot)
+        await answer_by_keys(keys, {"changes_since_last": "nothing_changed"})
+        await answer_by_keys(keys, healed())
+        said, outcome = await _outcome(pilot)
+        assert CLIENT_WORDS["needs_consent"] in said and "12 months" not in said
+        assert "new consent" in str(outcome.query_one("#verdict").render())
+        assert "12 months" in " ".join(str(s.render()) for s in outcome.query(".finding"))
+    assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["needs_consent"]
+
+
+@pytest.mark.parametrize("name", ["Nobody Here", "Maria Okonkwo"])  # nobody; a name's beginning alone
+async def test_no_single_match_reveals_nothing_and_starts_nothing(clinic_engine, clinic_config, course, name):  # noqa: F811
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await _welcome(pilot)
+        await press(pilot, "#next-session")
+        screen = await wait_for(pilot, NextSessionScreen)
+        screen.query_one("#visit-name", Input).value = name
+        screen.query_one("#visit-birth", Input).value = BIRTH
+        await press(pilot, "#continue")
+        ask = await wait_for(pilot, AskStaffScreen)  # the same words as when one course matches
+        said = str(ask.query_one(".big-message").render())
+        assert ASK_STAFF["message"] in said and "Maria Okonkwo-Smith" not in said
+        await press(pilot, "#staff")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        start = await wait_for(pilot, VisitStartScreen)  # staff, behind the PIN, are told
+        assert start.starting is None and not start.query("#start")
+        await press(pilot, "#welcome")
+        await wait_for(pilot, WelcomeScreen)
+    assert _kept(clinic_config, clinic_engine, course) == []
+
+
+def test_two_clients_of_the_same_name_and_birth_find_no_course():
+    """Two clients with one name and date of birth (one asked to be erased, then came back): no course is chosen."""
+    from types import SimpleNamespace
+
+    from intake.records.model import ListRow, SearchResult
+    from intake.tui.visit import find_course, matching_clients
+
+    rows = [ListRow(f"i-{n}", "signed", "2026-11-20", "", f"c-{n}", "Maria Okonkwo-Smith", "1988-03-14")
+            for n in (1, 2)] + [ListRow("i-3", "signed", "2026-11-20", "", "c-3", "Maria Okonkwo-Smithson",
+                                        "1988-03-14")]
+    store = SimpleNamespace(search=lambda text, limit: SearchResult(rows))
+    assert matching_clients(store, "maria  okonkwo-smith", "1988-03-14") == ["c-1", "c-2"]
+    assert matching_clients(store, "Maria Okonkwo-Smithson", "1988-03-14") == ["c-3"]
+    assert find_course(SimpleNamespace(store=store), "Maria Okonkwo-Smith", "1988-03-14") is None
+
+
+async def test_staff_start_a_clients_next_session_from_the_staff_menu(clinic_engine, clinic_config, course):  # noqa: F811
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await _welcome(pilot)
+        await press(pilot, "#staff")
+        await enter_pin(pilot, FRONT_DESK_PIN)
+        await wait_for(pilot, StaffMenuScreen)
+        await press(pilot, "#visit")
+        choose = await wait_for(pilot, ChooseClientScreen)
+        choose.query_one("#choose-name", Input).value = NAME
+        choose.query_one("#choose-birth", Input).value = BIRTH
+        await press(pilot, "#look-up")
+        start = await wait_for(pilot, VisitStartScreen)
+        assert start.starting is not None and start.starting.number == 2
+        await press(pilot, "#start")
+        first = await wait_for(pilot, StepScreen)
+        assert isinstance(first.session, VisitAnswers)
+    kept = _kept(clinic_config, clinic_engine, course)
+    assert [(v.status, v.started_by) for v in kept] == [("open", "frontdesk")]
+
+
+def test_a_stopped_rescreen_deferring_nothing_is_refused(clinic_engine, clinic_config, course):  # noqa: F811
+    """Nothing is written when the answers given up to a stop defer nothing, or one of them is wrong."""
+    from intake.errors import InvalidRecordError
+    from intake.lifecycle import Actor
+
+    visits, store = _visits(clinic_config, clinic_engine)
+    desk = Actor("frontdesk", "test")
+    with store:
+        visit = visits.begin(course, desk)
+        with pytest.raises(InvalidRecordError) as refused:
+            visits.rescreen_stopped(visit.visit_id, {"changes_since_last": "something_changed",
+                                                     "pregnant_or_breastfeeding": False}, desk)
+        assert "answers every question" in refused.value.problems[0].message
+        with pytest.raises(InvalidRecordError):  # a wrong answer among those given
+            visits.rescreen_stopped(visit.visit_id, {"changes_since_last": "maybe",
+                                                     "pregnant_or_breastfeeding": True}, desk)
+        assert store.visits.load(visit.visit_id).status == "open"
+        kept = visits.rescreen_stopped(visit.visit_id, {"changes_since_last": "something_changed",
+                                                        "pregnant_or_breastfeeding": True}, desk)
+        assert kept.status == "deferred" and kept.outcome["reasons"]
+
+
+async def _ready_visit_to_its_record(pilot) -> TreatmentScreen:
+    """Nothing changed, handed back, and the practitioner goes on to the treatment record."""
+    await _to_the_rescreen(pilot)
+    keys = Keys(pilot)
+    await answer_by_keys(keys, {"changes_since_last": "nothing_changed"})
+    await answer_by_keys(keys, healed())
+    _, outcome = await _outcome(pilot)
+    assert pilot.app.focused is outcome.query_one("#treatment")
+    await press(pilot, "#treatment")
+    return await wait_for(pilot, TreatmentScreen)
+
+
+def _problem(screen: TreatmentScreen, key: str) -> str:
+    return str(screen.query_one(f"#p-{key}", Static).render())
+
+
+async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_config, course):  # noqa: F811
+    """A depth above the plan, an expired cartridge, no adverse events given: refused next to each; then kept and
+    countersigned with the practitioner's PIN."""
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        screen = await _ready_visit_to_its_record(pilot)
+        assert "Session 1 · 2026-11-20 · consultation; plan:" in " ".join(screen.shown.earlier)
+        area = next(iter(screen.shown.depths))
+        high = float(screen.shown.ranges[area].split("–")[1].split(" ")[0])
+        typed = {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A", "cartridge_expiry": "01/12/2026",
+                 "numbing": "none", "serum": "hyaluronic acid", "skin_response": "even redness",
+                 "advice": "SPF 50 daily"}
+        screen.query_one(f"#depth-{area}", Input).value = f"{high + 0.5:g}"
+        for key, value in typed.items():
+            screen.query_one(f"#{key}", Input).value = value
+        await press(pilot, "#keep")
+        assert "deeper than the consented" in _problem(screen, f"depth-{area}")
+        assert "expired on 2026-12-01" in _problem(screen, "cartridge_expiry")
+        assert "adverse events" in _problem(screen, "adverse_events")  # "none" is a choice, never assumed
+        assert app.screen is screen
+        assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["ready"]  # nothing kept
+        screen.query_one(f"#depth-{area}", Input).value = f"{screen.shown.depths[area]:g}"
+        screen.query_one("#cartridge_expiry", Input).value = "01/06/2028"
+        screen.query_one("#adverse-none", Checkbox).value = True
+        await pilot.pause()
+        await press(pilot, "#keep")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        await wait_for(pilot, WelcomeScreen)
+    kept = _kept(clinic_config, clinic_engine, course)
+    assert [(v.status, v.practitioner_id, v.countersigned_by) for v in kept] == [("signed", "ajordan", "ajordan")]
+    assert kept[0].treatment["adverse_events"] == "none" and kept[0].treatment["cartridge_lot"] == "LOT2026A"
+
+
+async def test_the_treatment_record_by_keys(clinic_engine, clinic_config, course):  # noqa: F811
+    """The plan unchanged (depths prefilled): at most 20 keys besides the characters typed, the PIN included."""
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        screen = await _ready_visit_to_its_record(pilot)
+        keys = Keys(pilot)
+        for _ in screen.shown.depths:  # prefilled from the plan
+            await keys.press("enter")
+        for text in ("Dermapen 4", "16", "LOT2026A", "01/06/2028", "none", "none", "even redness"):
+            await keys.type(text)
+            await keys.press("enter")
+        assert app.focused is screen.query_one("#adverse-none", Checkbox)
+        await keys.press("enter")  # Enter never ticks "None": it goes on
+        assert not screen.query_one("#adverse-none", Checkbox).value
+        await keys.press("shift+tab", "space", "enter")  # no adverse events, explicitly; its box is closed
+        await keys.type("SPF 50 daily")
+        await keys.press("enter", "enter")  # the next session's date, prefilled; then the record is kept
+        await wait_for(pilot, PinScreen)
+        await keys.type(PRACTITIONER_PIN)
+        await keys.press("enter")
+        await wait_for(pilot, WelcomeScreen)
+        print("treatment record: keys", keys.keys, "typed", keys.typed, "besides typing", keys.besides_typing)
+        assert keys.besides_typing <= 20, keys.besides_typing
+    assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["signed"]
+
+
+def test_session_three_is_prefilled_from_session_two(clinic_engine, clinic_config, course):  # noqa: F811
+    """The last session's depths (not the plan's lowest), device, needles, numbing, serum and advice are filled in;
+    the cartridge, the skin's response and the adverse events are not; session 2 is listed with how the skin
+    reacted."""
+    from intake.lifecycle.auth import Authenticated
+    from intake.tui.treatment import context
+
+    who = Authenticated("ajordan", "Alex Jordan", "practitioner", "ajordan", "test")
+    nothing = {"changes_since_last": "nothing_changed", **healed()}
+    visits, store = _visits(clinic_config, clinic_engine)
+    with store:
+        second = visits.begin(course, who.actor)
+        visits.rescreen(second.visit_id, nothing, who.actor)
+        areas = {area: high for area, (_, high) in visits.state(second.course_id).course.areas.items()}
+        visits.record(second.visit_id, who, {
+            "areas": areas, "device": "Dermapen 4", "needles": 16, "cartridge_lot": "LOT2026A",
+            "cartridge_expiry": "2028-06-01", "numbing": "none", "serum": "hyaluronic acid",
+            "skin_response": "even redness", "adverse_events": "none", "advice": "SPF 50 daily"})
+        visits.countersign(second.visit_id, who)
+    later, store = _visits(clinic_config, clinic_engine, FrozenClock(datetime(2027, 2, 1, 10, 0, tzinfo=UTC)))
+    with store:
+        third = later.begin(course, who.actor)
+        third = later.rescreen(third.visit_id, nothing, who.actor)
+        shown = context(later, third, "Maria Okonkwo-Smith")
+    assert dict(shown.depths) == areas and shown.heading.endswith("session 3 · 2027-02-01")
+    assert {k: shown.prefill.get(k) for k in ("device", "needles", "serum", "advice", "cartridge_lot",
+                                              "skin_response")} == {
+        "device": "Dermapen 4", "needles": "16", "serum": "hyaluronic acid", "advice": "SPF 50 daily",
+        "cartridge_lot": None, "skin_response": None}
+    assert "skin: even redness" in shown.earlier[1] and shown.earlier[1].startswith("Session 2 · 2026-12-25")
+
+
+async def test_a_record_countersigned_later(clinic_engine, clinic_config, course):  # noqa: F811
+    """A record kept but not countersigned (PIN cancelled) is countersigned later from the staff menu."""
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        screen = await _ready_visit_to_its_record(pilot)
+        for key, value in {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A",
+                           "cartridge_expiry": "01/06/2028", "numbing": "none", "serum": "none",
+                           "skin_response": "even redness", "advice": "SPF 50 daily"}.items():
+            screen.query_one(f"#{key}", Input).value = value
+        screen.query_one("#adverse-none", Checkbox).value = True
+        await pilot.pause()
+        await press(pilot, "#keep")
+        await wait_for(pilot, PinScreen)
+        await press(pilot, "#cancel")  # the practitioner countersigns later
+        await wait_for(pilot, WelcomeScreen)
+        assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["recorded"]
+        await press(pilot, "#staff")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        await wait_for(pilot, StaffMenuScreen)
+        await press(pilot, "#treatment")
+        choose = await wait_for(pilot, ChooseClientScreen)
+        choose.query_one("#choose-id", Input).value = course
+        await press(pilot, "#look-up")
+        await enter_pin(pilot, PRACTITIONER_PIN)  # straight to the countersignature: the record is kept already
+        await wait_for(pilot, WelcomeScreen)
+    assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["signed"]
+
+
+async def test_an_interrupted_visit_carries_on(clinic_engine, clinic_config, course):  # noqa: F811
+    """A visit started but not answered (the client walked away) is carried on, not started twice."""
+    from intake.lifecycle import Actor
+
+    visits, store = _visits(clinic_config, clinic_engine)
+    with store:
+        started = visits.begin(course, Actor("frontdesk", "test"))
+    app = build_app(clinic_engine, clock=VISIT_DAY)
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await _welcome(pilot)
+        await press(pilot, "#next-session")
+        screen = await wait_for(pilot, NextSessionScreen)
+        screen.query_one("#visit-name", Input).value = NAME.upper()  # the same client, however it is typed
+        screen.query_one("#visit-birth", Input).value = BIRTH
+        await press(pilot, "#continue")
+        await wait_for(pilot, AskStaffScreen)
+        await press(pilot, "#staff")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        start = await wait_for(pilot, VisitStartScreen)
+        assert start.starting is not None and start.starting.continuing and start.starting.number == 2
+        assert "continues (started earlier)" in str(start.query_one(".screen-intro").render())
+        await press(pilot, "#start")
+        first = await wait_for(pilot, StepScreen)
+        assert first.session.visit.visit_id == started.visit_id
+    assert [v.visit_id for v in _kept(clinic_config, clinic_engine, course)] == [started.visit_id]
