@@ -95,7 +95,7 @@ async def _welcome(pilot) -> WelcomeScreen:
 
 
 async def test_nothing_changed_by_keys_is_ready_and_counts_its_keys(clinic_engine, clinic_config, course):  # noqa: F811
-    app = build_app(clinic_engine, clock=VISIT_DAY)
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
         await _welcome(pilot)
         keys = Keys(pilot)
@@ -169,7 +169,7 @@ def _kept(config, engine, course_id: str) -> list:
 
 
 async def test_a_pregnancy_since_stops_kindly_and_asks_nothing_after(clinic_engine, clinic_config, course):  # noqa: F811
-    app = build_app(clinic_engine, clock=VISIT_DAY)
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
         await _to_the_rescreen(pilot)
         keys = Keys(pilot)
@@ -189,7 +189,7 @@ async def test_a_pregnancy_since_stops_kindly_and_asks_nothing_after(clinic_engi
 
 
 async def test_too_soon_is_a_waiting_period_with_its_date(clinic_engine, clinic_config, course):  # noqa: F811
-    app = build_app(clinic_engine, clock=TOO_SOON)
+    app = build_app(clinic_engine, clock=TOO_SOON, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
         await _to_the_rescreen(pilot)
         keys = Keys(pilot)
@@ -203,7 +203,7 @@ async def test_too_soon_is_a_waiting_period_with_its_date(clinic_engine, clinic_
 
 
 async def test_an_expired_consent_needs_a_new_one(clinic_engine, clinic_config, course):  # noqa: F811
-    app = build_app(clinic_engine, clock=FrozenClock(datetime(2028, 1, 5, 10, 0, tzinfo=UTC)))
+    app = build_app(clinic_engine, clock=FrozenClock(datetime(2028, 1, 5, 10, 0, tzinfo=UTC)), store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
         await _to_the_rescreen(pilot)
         keys = Keys(pilot)
@@ -218,7 +218,7 @@ async def test_an_expired_consent_needs_a_new_one(clinic_engine, clinic_config, 
 
 @pytest.mark.parametrize("name", ["Nobody Here", "Maria Okonkwo"])  # nobody; a name's beginning alone
 async def test_no_single_match_reveals_nothing_and_starts_nothing(clinic_engine, clinic_config, course, name):  # noqa: F811
-    app = build_app(clinic_engine, clock=VISIT_DAY)
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
         await _welcome(pilot)
         await press(pilot, "#next-session")
@@ -255,7 +255,7 @@ def test_two_clients_of_the_same_name_and_birth_find_no_course():
 
 
 async def test_staff_start_a_clients_next_session_from_the_staff_menu(clinic_engine, clinic_config, course):  # noqa: F811
-    app = build_app(clinic_engine, clock=VISIT_DAY)
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
         await _welcome(pilot)
         await press(pilot, "#staff")
@@ -316,7 +316,7 @@ def _problem(screen: TreatmentScreen, key: str) -> str:
 async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_config, course):  # noqa: F811
     """A depth above the plan, an expired cartridge, no adverse events given: refused next to each; then kept and
     countersigned with the practitioner's PIN."""
-    app = build_app(clinic_engine, clock=VISIT_DAY)
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         screen = await _ready_visit_to_its_record(pilot)
         assert "Session 1 · 2026-11-20 · consultation; plan:" in " ".join(screen.shown.earlier)
@@ -348,7 +348,7 @@ async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_con
 
 async def test_the_treatment_record_by_keys(clinic_engine, clinic_config, course):  # noqa: F811
     """The plan unchanged (depths prefilled): at most 20 keys besides the characters typed, the PIN included."""
-    app = build_app(clinic_engine, clock=VISIT_DAY)
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         screen = await _ready_visit_to_its_record(pilot)
         keys = Keys(pilot)
@@ -406,7 +406,7 @@ def test_session_three_is_prefilled_from_session_two(clinic_engine, clinic_confi
 
 async def test_a_record_countersigned_later(clinic_engine, clinic_config, course):  # noqa: F811
     """A record kept but not countersigned (PIN cancelled) is countersigned later from the staff menu."""
-    app = build_app(clinic_engine, clock=VISIT_DAY)
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         screen = await _ready_visit_to_its_record(pilot)
         for key, value in {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A",
@@ -439,7 +439,7 @@ async def test_an_interrupted_visit_carries_on(clinic_engine, clinic_config, cou
     visits, store = _visits(clinic_config, clinic_engine)
     with store:
         started = visits.begin(course, Actor("frontdesk", "test"))
-    app = build_app(clinic_engine, clock=VISIT_DAY)
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
         await _welcome(pilot)
         await press(pilot, "#next-session")
