@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from intake.signing import statement_kind
 from intake.tui.problems import explain
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.state import Resumption, Review
@@ -146,8 +147,10 @@ class Flow:
         from intake.tui.screens.staff import ReturningScreen
 
         session, app = self.session, self.app
-        prefill = await self.show(ReturningScreen(app.clinic, session.returning_answers,
-                                                  date_order(session.engine.config)))
+        def lookup(name: str, born: str) -> dict[str, Any] | None:
+            return session.lifecycle.returning_answers(name, born, session.staff())
+
+        prefill = await self.show(ReturningScreen(app.clinic, lookup, date_order(session.engine.config)))
         if prefill is None:
             return
         if self.attempt(session.begin, prefill):
@@ -206,7 +209,7 @@ class Flow:
             elif stage in ("stopped", "stopped-staff"):
                 if not await self.stopped(client=stage == "stopped"):
                     return
-                stage, index = "steps", session.first_problem_step() or 0
+                stage, index = "steps", session.lifecycle.first_problem_step(session.current) or 0
             elif stage == "review":
                 stage = await self.review()
             elif stage == "information":
@@ -237,7 +240,7 @@ class Flow:
             if session.kind_stop() is not None:
                 return "stopped"
         else:
-            first = session.first_problem_step()
+            first = session.lifecycle.first_problem_step(session.current)
             if first is not None:
                 await self.edit(first, None)
             elif self.attempt(session.assess):
@@ -277,7 +280,7 @@ class Flow:
                 if stop is not None and not stop.still_needed:
                     return "stopped"
                 if stop is not None:
-                    index = session.step_index(stop.still_needed[0])
+                    index = session.lifecycle.step_index(stop.still_needed[0])
             elif result.action == "back":
                 index = max(0, index - 1)
                 self.attempt(session.save_step, step, result.answers, steps[index].id, partial=True)
@@ -336,14 +339,15 @@ class Flow:
         from intake.tui.screens.signature import SignatureScreen
 
         session, app = self.session, self.app
-        name, capacity, _ = session.signer()
+        name, capacity, _ = session.lifecycle.signer(session.current)
         photo = stage == "photo"
         texts = app.wizard_text("photo_signature" if photo else "signature")
         statement: list[str] = []
         if not await self.attempt_async(lambda: statement.append(
-                session.statement(session.statement_kind("photo_consent" if photo else "consent", capacity)))):
+                session.lifecycle.statement(statement_kind("photo_consent" if photo else "consent", capacity)))):
             return "information"
-        context = texts.get("context", "").replace("{uses}", session.photo_uses() or "") if photo else ""
+        uses = session.lifecycle.photo_uses(session.current)
+        context = texts.get("context", "").replace("{uses}", uses or "") if photo else ""
         consent = session.state.client_signature
         typed_before = photo and consent is not None and consent.method == "typed"
         result = await self.show(SignatureScreen(app.clinic, texts, statement[0], name, app.clock, context,
@@ -351,7 +355,7 @@ class Flow:
         if result == "back":
             return "sign" if photo else "information"
         session.sign(result, photo=photo)
-        if not photo and session.photo_uses() is not None:
+        if not photo and session.lifecycle.photo_uses(session.current) is not None:
             return "photo"
         return "submit"  # (again, after a resumed intake: the new signatures are kept)
 
@@ -411,7 +415,7 @@ class Flow:
             future = rendering.pop()
             if future.done() and future.exception() is None:
                 try:  # ready already: no rendering screen
-                    paths = session.keep_documents(future.result())
+                    paths = session.lifecycle.keep_documents(session.current, future.result(), session.staff())
                     break
                 except Exception:  # noqa: BLE001, S110 - the rendering screen tries again and says why, with a retry
                     pass

@@ -22,10 +22,9 @@ from intake.assessment import Assessment
 from intake.engine import Engine
 from intake.errors import IntakeError
 from intake.kindstop import KindStop
-from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, device_name, signers
+from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, device_name
 from intake.lifecycle.auth import Authenticated
 from intake.questionnaire import Step
-from intake.treatment import TreatmentPlan
 from intake.tui import ahead
 from intake.tui.clock import Clock, SystemClock
 from intake.tui.state import NOT_STORED, ClientState, Expected, Resumption, Review, SignatureCapture
@@ -116,10 +115,6 @@ class IntakeSession:
         """True when front-desk staff unlocked with their own PIN: they cannot decide, correct or countersign."""
         return self.member is not None and self.member.role == "front_desk"
 
-    def today(self) -> str:
-        """Today's date in the clinic's time zone, as YYYY-MM-DD."""
-        return self.lifecycle.today()
-
     def renderer(self) -> Renderer:
         """The long-lived document renderer, created once (safe to call from any thread)."""
         return self.lifecycle.renderer()
@@ -138,7 +133,9 @@ class IntakeSession:
         self.state = ClientState()
         self.lifecycle.forget_prepared()
 
-    def _intake(self) -> Intake:
+    @property
+    def current(self) -> Intake:
+        """The client's intake on screen (IntakeError when none is open)."""
         if self.state.intake is None:
             raise IntakeError("No intake is open.")
         return self.state.intake
@@ -154,27 +151,23 @@ class IntakeSession:
         """
         self.reset()
         self.state = ClientState(intake=self.lifecycle.begin(self.client, prefill) if prefill else
-                                 Intake(NOT_STORED, self.today(), {}, next_step=self.steps[0].id))
+                                 Intake(NOT_STORED, self.lifecycle.today(), {}, next_step=self.steps[0].id))
 
     def _stored(self) -> Intake:
         """The intake, put in the store now if it is not yet (its first answer is about to be saved)."""
-        intake = self._intake()
+        intake = self.current
         if not self.state.stored:
             begun = self.lifecycle.begin(self.client)
             intake.intake_id, intake.consultation_date = begun.intake_id, begun.consultation_date
         return intake
 
-    def returning_answers(self, full_name: str, date_of_birth: str) -> dict[str, Any] | None:
-        """The lasting answers of a returning client's latest intake (looked up by staff), or None."""
-        return self.lifecycle.returning_answers(full_name, date_of_birth, self.staff())
-
     def answers_with(self, step: Step, working: Mapping[str, Any]) -> dict[str, Any]:
         """All answers, with this step's answers taken from the screen being filled in."""
-        return self.lifecycle.answers_with(self._intake(), step, working)
+        return self.lifecycle.answers_with(self.current, step, working)
 
     def step_problems(self, step: Step, working: Mapping[str, Any]) -> list[Problem]:
         """The problems of one step's visible questions, in the core's words."""
-        return self.lifecycle.step_problems(self._intake(), step, working)
+        return self.lifecycle.step_problems(self.current, step, working)
 
     def question_problems(self, step: Step, question_id: str, working: Mapping[str, Any]) -> list[Problem]:
         """The problems of one question, for inline validation."""
@@ -192,10 +185,6 @@ class IntakeSession:
         given = {k for k, v in working.items() if v not in (None, "", []) and k in {q.id for q in step.questions}}
         wrong = {p.field for p in self.step_problems(step, working)} if partial and given else set()
         return bool(given - wrong)
-
-    def step_index(self, step_id: str | None) -> int:
-        """The position of a step, 0 when unknown."""
-        return self.lifecycle.step_index(step_id)
 
     def kind_stop(self, step: Step | None = None, working: Mapping[str, Any] | None = None) -> KindStop | None:
         """The kind stop the answers so far call for (with this step's answers from the screen), or None.
@@ -223,37 +212,17 @@ class IntakeSession:
 
     # -- review, assessment, signatures ----------------------------------------------------------
 
-    def record(self) -> dict[str, Any]:
-        """The record for the current answers."""
-        return self.lifecycle.record(self._intake())
-
-    def first_problem_step(self) -> int | None:
-        """The index of the first step with a problem, or None when the answers are complete."""
-        return self.lifecycle.first_problem_step(self._intake())
-
     def assess(self) -> Assessment:
         """Freezes the record and assesses it.
 
         Raises:
             InvalidRecordError: the answers are not complete (the review screen prevents this).
         """
-        return self.lifecycle.assess(self._intake())
-
-    def photo_uses(self) -> str | None:
-        """The photo uses the client chose, in words, or None when photos were declined."""
-        return self.lifecycle.photo_uses(self._intake())
-
-    def signer(self) -> tuple[str, str, str]:
-        """Who signs: (name, capacity, relationship): the client, or a minor's parent or guardian."""
-        return self.lifecycle.signer(self._intake())
-
-    def statement_kind(self, kind: str, capacity: str) -> str:
-        """The statement the signer affirms (the client's own, or on the client's behalf)."""
-        return signers.statement_kind(kind, capacity)
+        return self.lifecycle.assess(self.current)
 
     def sign(self, signature: SignatureCapture, *, photo: bool = False) -> None:
         """Keeps the consent or photo signature until the intake is submitted, in the signer's capacity."""
-        _, capacity, relationship = self.signer()
+        _, capacity, relationship = self.lifecycle.signer(self.current)
         signature = replace(signature, capacity=capacity, relationship=relationship)
         if photo:
             self.state.photo_signature = signature
@@ -274,10 +243,6 @@ class IntakeSession:
 
     # -- practitioner ----------------------------------------------------------------------------
 
-    def default_plan(self) -> TreatmentPlan | None:
-        """The rules' starting plan, or None for a deferral."""
-        return self.lifecycle.default_plan(self._intake())
-
     def unlocked(self) -> Authenticated:
         """Who unlocked with a PIN (IntakeError before anyone did)."""
         if self.member is None:
@@ -292,7 +257,7 @@ class IntakeSession:
         Raises:
             IntakeError: an override or clearance for a deferral, one without a reason, or a person who may not.
         """
-        intake, who = self._intake(), self.unlocked()
+        intake, who = self.current, self.unlocked()
         if review.decision not in ("none", "keep"):
             self.lifecycle.decide(intake, who, review.decision, review.reason, practitioner_id=review.practitioner_id,
                                   supersede=review.supersede)
@@ -303,12 +268,8 @@ class IntakeSession:
 
     def correct(self, changes: Mapping[str, Any], reason: str, practitioner_id: str | None) -> None:
         """Corrects answers with the client present (see Lifecycle.correct); the client signs the new answers."""
-        self.lifecycle.correct(self._intake(), self.unlocked(), changes, reason, practitioner_id=practitioner_id)
+        self.lifecycle.correct(self.current, self.unlocked(), changes, reason, practitioner_id=practitioner_id)
         self.state.client_signature = self.state.photo_signature = self.state.expected = self.state.prepared = None
-
-    def decision_history(self) -> tuple[Any, ...]:
-        """The decisions recorded for this intake, as the documents print them (Lifecycle.decision_history)."""
-        return self.lifecycle.decision_history(self._intake().intake_id)
 
     def expect(self, expected: Expected | None) -> None:
         """Notes what the practitioner's screen would countersign with now (None: it would not), for
@@ -323,11 +284,6 @@ class IntakeSession:
     def documents_prepared(self) -> bool:
         """True when the countersignature kept is the one the documents were laid out ahead for (to the minute)."""
         return ahead.prepared_for(self.state)
-
-    def statement(self, kind: str) -> str:
-        """The statement a client affirms by signing ('consent' or 'photo_consent'), as the documents print it
-        (blocks while the renderer loads on first use: call it off the UI thread)."""
-        return self.lifecycle.statement(kind)
 
     def prepare_documents(self) -> None:
         """Loads the renderer and the clinic seal ahead of the first client (a worker thread). The demo clinic
@@ -345,16 +301,7 @@ class IntakeSession:
         """Renders the documents packet (a worker thread: touches only the renderer); a deferral gets the letter."""
         if self.state.counter is None:
             raise IntakeError("The practitioner has not countersigned yet.")
-        return self.lifecycle.render(self._intake(), self.state.counter)
-
-    @property
-    def out_dir(self) -> Path:
-        """The folder documents are written to (one folder per intake inside it)."""
-        return self.lifecycle.out_dir
-
-    def keep_documents(self, packet: Packet) -> list[Path]:
-        """Records the rendered documents in the store, then writes them (0600) to the intake's folder."""
-        return self.lifecycle.keep_documents(self._intake(), packet, self.staff())
+        return self.lifecycle.render(self.current, self.state.counter)
 
     @property
     def print_command(self) -> str | None:

@@ -16,7 +16,7 @@ def drafts(session: IntakeSession) -> list[DraftSummary]:
 
 def waiting(session: IntakeSession) -> list[ListRow]:
     """Today's submitted intakes still without documents (e.g. the app closed before review)."""
-    store, today, found = session.store, session.today(), []
+    store, today, found = session.store, session.lifecycle.today(), []
     for status in ("submitted", "deferred"):
         rows = store.search(status=status, limit=50).rows
         found += [r for r in rows if str(r.consultation_date) == today]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from intake.lifecycle.visits import SessionDocuments
 from intake.prompt.visit import CLIENT_WORDS
 from intake.questionnaire import localize
 from intake.tui.visit import VisitAnswers, find_course, matching_clients
@@ -202,9 +203,11 @@ class VisitFlow:
             if not await self.flow.unlock("Practitioner: countersign the session with your PIN"):
                 self.app.notify("The record is kept; countersign it later (staff menu).", markup=False)
                 return
-            if self.flow.attempt(lambda: visits.countersign(visit.visit_id, session.unlocked())):
-                self.app.notify(f"Session {visit.number} is recorded and countersigned.", title="Countersigned",
-                                markup=False)
+            done = self.flow.attempt_value(lambda: visits.countersign(visit.visit_id, session.unlocked()))
+            if isinstance(done, SessionDocuments):
+                where = f" Its sealed record and aftercare sheet are in {done.paths[0].parent}." if done.paths else ""
+                self.app.notify(f"Session {visit.number} is recorded and countersigned.{where}", title="Countersigned",
+                                timeout=15, markup=False)
                 return
 
     def outcome_lines(self, kept: Visit) -> list[str]:

@@ -96,7 +96,7 @@ async def client_at(pilot: Pilot, answers: Mapping[str, Any], step_id: str) -> S
             await worker.wait()
     await _finished(app, "reset")
     session = app.session
-    index = session.step_index(step_id)
+    index = session.lifecycle.step_index(step_id)
     session.begin()
     for number, step in enumerate(session.steps[:index]):
         own = {q.id: answers[q.id] for q in step.questions if q.id in answers}

@@ -61,7 +61,7 @@ async def step_screen(pilot, step_id: str, answers: dict[str, Any]) -> StepScree
         app.pop_screen()
         await pilot.pause()
     app.session.state.intake.answers = answers
-    screen = StepScreen(app.session, app.session.step_index(step_id), app.clinic, editing=True)
+    screen = StepScreen(app.session, app.session.lifecycle.step_index(step_id), app.clinic, editing=True)
     await app.push_screen(screen)
     await pilot.pause()
     return screen

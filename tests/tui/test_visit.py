@@ -341,9 +341,14 @@ async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_con
         await press(pilot, "#keep")
         await enter_pin(pilot, PRACTITIONER_PIN)
         await wait_for(pilot, WelcomeScreen)
+        told = " ".join(str(n.message) for n in app._notifications)
     kept = _kept(clinic_config, clinic_engine, course)
     assert [(v.status, v.practitioner_id, v.countersigned_by) for v in kept] == [("signed", "ajordan", "ajordan")]
     assert kept[0].treatment["adverse_events"] == "none" and kept[0].treatment["cartridge_lot"] == "LOT2026A"
+    folder = app.session.lifecycle.out_dir / kept[0].course_id
+    made = sorted(p.name.split("_20")[0] for p in folder.glob(f"{kept[0].visit_id}_*.pdf"))
+    assert made == [f"{kept[0].visit_id}_session_aftercare", f"{kept[0].visit_id}_session_record"]
+    assert f"Its sealed record and aftercare sheet are in {folder}" in told  # staff are told where
 
 
 async def test_the_treatment_record_by_keys(clinic_engine, clinic_config, course):  # noqa: F811

@@ -82,7 +82,7 @@ class RenderingScreen(WizardScreen[list[Path] | str]):
 
     def _rendered(self, packet: Any) -> None:
         try:
-            paths = self.session.keep_documents(packet)
+            paths = self.session.lifecycle.keep_documents(self.session.current, packet, self.session.staff())
         except Exception as exc:  # noqa: BLE001 - shown to staff with a retry
             self._failed(explain(exc))
             return
@@ -123,7 +123,8 @@ class DoneScreen(WizardScreen[str]):
         yield from header(self.clinic, title="Documents")
         with VerticalScroll(id="done-body", can_focus=False):
             yield Static("The documents are ready", classes="screen-title")
-            yield Static(Content.assemble("Saved in ", (str(shown_folder(self.paths, self.session.out_dir)), "bold"),
+            folder = shown_folder(self.paths, self.session.lifecycle.out_dir)
+            yield Static(Content.assemble("Saved in ", (str(folder), "bold"),
                                           ":"))
             for path in self.paths:
                 yield Static(Content(f"• {path.name}"), classes="done-file")

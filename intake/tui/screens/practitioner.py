@@ -82,7 +82,8 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
             raise IntakeError("The answers are not assessed yet: finish the questions before the practitioner's "
                               "review.")
         self.assessment = assessment
-        self.history = session.decision_history()  # what is recorded already (a decision may stand)
+        # what is recorded already (a decision may stand)
+        self.history = session.lifecycle.decision_history(session.current.intake_id)
         self.standing = self.history[0] != "none"
         self.kept = dict(session.state.practitioner_draft or {})
         self.decision = self.kept.get("decision", "keep" if self.standing else "none")
@@ -117,7 +118,7 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
                                                                 else Select.NULL)
             yield Select(practitioners, prompt="Who is countersigning?", id="practitioner", value=chosen,
                          disabled=own is not None)
-            plan = self.session.default_plan()
+            plan = self.session.lifecycle.default_plan(self.session.current)
             if plan is not None:
                 question = engine.questionnaire.by_id.get(AREA_QUESTION)
                 labels = {o.id: localize(o.label, self.session.language) for o in question.options} if question else {}
