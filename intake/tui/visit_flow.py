@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from intake.lifecycle.visits import SessionDocuments
 from intake.prompt.visit import CLIENT_WORDS
 from intake.questionnaire import localize
+from intake.records.model import Visit
 from intake.tui.visit import VisitAnswers, find_course, matching_clients
 
 if TYPE_CHECKING:
     from intake.lifecycle.visits import Visits
-    from intake.records.model import Visit
     from intake.tui.flow import Flow
     from intake.tui.screens.visit import Starting
 
@@ -191,19 +191,30 @@ class VisitFlow:
         shown = self._value(lambda: context(visits, visit, name))
         if shown is None:
             return
-        recorded = await self.flow.show(TreatmentScreen(self.app.clinic, shown, self._order(), lambda given:
-                                                        visits.record(visit.visit_id, session.unlocked(), given)))
-        if recorded is not None:
-            await self.countersign(visit)
+        practitioners = None if session.countersigner else [  # the shared PIN: staff say who is treating
+            (p.id, f"{p.name} ({p.role})" if p.role else p.name) for p in session.engine.config.practitioners]
+
+        def keep(given: dict[str, Any], practitioner_id: str | None) -> Visit:
+            return visits.record(visit.visit_id, session.unlocked(), given, practitioner_id=practitioner_id)
+
+        recorded = await self.flow.show(TreatmentScreen(self.app.clinic, shown, self._order(), keep, practitioners))
+        if isinstance(recorded, Visit):
+            await self.countersign(recorded)
 
     async def countersign(self, visit: Visit) -> None:
         """The practitioner countersigns the recorded session with their PIN (later from the staff menu if not now)."""
         session, visits = self.flow.session, self.visits
+        treated_by = session.engine.config.practitioner(visit.practitioner_id or "")
+        title = f"{treated_by.name}: countersign the session with your PIN" if treated_by else \
+            "Practitioner: countersign the session with your PIN"
         while True:
-            if not await self.flow.unlock("Practitioner: countersign the session with your PIN"):
+            if not await self.flow.unlock(title):
                 self.app.notify("The record is kept; countersign it later (staff menu).", markup=False)
                 return
-            done = self.flow.attempt_value(lambda: visits.countersign(visit.visit_id, session.unlocked()))
+            # With the clinic's shared PIN the countersignature is the treating practitioner's, named above.
+            as_whom = None if session.countersigner else visit.practitioner_id
+            done = self.flow.attempt_value(lambda whom=as_whom: visits.countersign(visit.visit_id, session.unlocked(),
+                                                                                   practitioner_id=whom))
             if isinstance(done, SessionDocuments):
                 where = f" Its sealed record and aftercare sheet are in {done.paths[0].parent}." if done.paths else ""
                 self.app.notify(f"Session {visit.number} is recorded and countersigned.{where}", title="Countersigned",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from intake.lifecycle import Lifecycle
 from intake.lifecycle.visits import Visits
@@ -153,12 +153,13 @@ async def _to_the_rescreen(pilot, name: str = NAME, birth: str = BIRTH, pin: str
     return await wait_for(pilot, StepScreen)
 
 
-async def _outcome(pilot, words_screen: type = ClientWordsScreen) -> tuple[str, VisitOutcomeScreen]:
+async def _outcome(pilot, words_screen: type = ClientWordsScreen,
+                   pin: str = PRACTITIONER_PIN) -> tuple[str, VisitOutcomeScreen]:
     """The client's last screen (its words), the hand-back, and what staff see behind their PIN."""
     words = await wait_for(pilot, words_screen)
     said = str(words.query_one(".big-message").render())
     await press(pilot, "#staff")
-    await enter_pin(pilot, PRACTITIONER_PIN)
+    await enter_pin(pilot, pin)
     return said, await wait_for(pilot, VisitOutcomeScreen)
 
 
@@ -462,3 +463,71 @@ async def test_an_interrupted_visit_carries_on(clinic_engine, clinic_config, cou
         first = await wait_for(pilot, StepScreen)
         assert first.session.visit.visit_id == started.visit_id
     assert [v.visit_id for v in _kept(clinic_config, clinic_engine, course)] == [started.visit_id]
+
+
+def _demo_course(tmp_path) -> str:
+    """The demo clinic (shared PIN, no staff accounts) with the suitable example consented on 20 November 2026,
+    through the command line as a clinic would."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import load_example
+
+    record = load_example("suitable")
+    record.pop("record_id", None)
+    (tmp_path / "answers.json").write_text(json.dumps(record), encoding="utf-8")
+
+    def intake(*args: str, pin: bool = False) -> str:
+        done = subprocess.run([sys.executable, "-m", "intake", *args, *(["--pin-stdin"] if pin else [])],
+                              input="2468\n" if pin else None, capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    intake_id = intake("records", "import", "answers.json").split("as intake ")[1].split()[0]
+    intake("records", "sign", intake_id, "--typed-name", NAME, "--photo-same-signature",
+           "--signed-at", "2026-11-20T10:00:00+00:00")
+    intake("records", "countersign", intake_id, "--practitioner", "ajordan", "--signed-at",
+           "2026-11-20T10:30:00+00:00", pin=True)
+    return intake_id
+
+
+async def test_with_the_shared_pin_staff_say_who_treats_and_it_is_theirs(engine, tmp_path):
+    """The demo clinic's shared PIN proves that someone on the staff acted, not who: the treatment record asks who is
+    treating (nothing kept until chosen), and the countersignature, named on the PIN screen, is that
+    practitioner's."""
+    from intake.tui.screens.handback import PinScreen
+
+    course_id = _demo_course(tmp_path)
+    app = build_app(engine, clock=VISIT_DAY, store="sqlite")
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        await _to_the_rescreen(pilot, pin="2468")
+        keys = Keys(pilot)
+        await answer_by_keys(keys, {"changes_since_last": "nothing_changed"})
+        await answer_by_keys(keys, healed())
+        _, outcome = await _outcome(pilot, pin="2468")
+        await press(pilot, "#treatment")
+        screen = await wait_for(pilot, TreatmentScreen)
+        typed = {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A", "cartridge_expiry": "01/06/2028",
+                 "numbing": "none", "serum": "none", "skin_response": "even redness", "advice": "SPF 50 daily"}
+        for key, value in typed.items():
+            screen.query_one(f"#{key}", Input).value = value
+        screen.query_one("#adverse-none", Checkbox).value = True
+        chooser = screen.query_one("#practitioner", Select)
+        chooser.value = Select.NULL  # (the demo has one practitioner, so it comes chosen: staff can still clear it)
+        await pilot.pause()
+        await press(pilot, "#keep")
+        assert "Choose the practitioner who is treating" in _problem(screen, "practitioner")
+        assert app.screen is screen
+        chooser.value = "ajordan"
+        await pilot.pause()
+        await press(pilot, "#keep")
+        pin = await wait_for(pilot, PinScreen)
+        assert "Alex Jordan: countersign the session" in " ".join(str(s.render()) for s in pin.query(Static))
+        await enter_pin(pilot, "2468")
+        await wait_for(pilot, WelcomeScreen)
+    store = Store.open(engine.config, engine=engine)
+    with store:
+        visits = Visits(Lifecycle(engine, store, clock=VISIT_DAY.now))
+        kept = list(store.visits.of_client(visits.state(course_id).client_id))
+    assert [(v.status, v.practitioner_id, v.countersigned_by) for v in kept] == [("signed", "ajordan", "ajordan")]

@@ -3,7 +3,7 @@ changes; every refusal shown under its part, nothing kept until the record passe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from textual import on
@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from intake.course.course import TreatmentRecordError
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
@@ -43,17 +43,23 @@ class TreatmentScreen(WizardScreen[Any]):
         clinic: the clinic's name.
         shown: what the screen shows and prefills (intake.tui.treatment.context).
         order: the clinic's date order.
-        keep: keeps the record (raises TreatmentRecordError listing every problem, or another IntakeError).
+        keep: keeps the record, with the practitioner chosen on screen or None (raises TreatmentRecordError
+            listing every problem, or another IntakeError).
+        practitioners: (id, name) of the clinic's practitioners, for the staff to say who is treating when they
+            unlocked with the clinic's shared PIN; None when a practitioner unlocked with their own (it is them).
     """
 
     IDLE = "lock"
 
-    def __init__(self, clinic: str, shown: TreatmentContext, order: str, keep: Callable[[dict[str, Any]], Any]) -> None:
+    def __init__(self, clinic: str, shown: TreatmentContext, order: str,
+                 keep: Callable[[dict[str, Any], str | None], Any],
+                 practitioners: Sequence[tuple[str, str]] | None = None) -> None:
         super().__init__(classes="staff")
         self.clinic = clinic
         self.shown = shown
         self.order = order
         self.keep = keep
+        self.practitioners = practitioners
 
     def compose(self) -> ComposeResult:
         shown = self.shown
@@ -66,6 +72,12 @@ class TreatmentScreen(WizardScreen[Any]):
             yield Static("Reported today", classes="info-heading")
             for line in shown.reported or ("Nothing has changed; no finding today.",):
                 yield Static(Content(line), classes="finding sev-defer" if shown.reported else "")
+            if self.practitioners is not None:
+                yield Static("Who is treating?", classes="info-heading")
+                only = self.practitioners[0][0] if len(self.practitioners) == 1 else Select.NULL
+                yield Select([(Content(name), pid) for pid, name in self.practitioners], value=only,
+                             prompt="Choose the practitioner", id="practitioner")
+                yield Static("", id="p-practitioner", classes="treatment-problem")
             yield Static("Areas treated: depth in mm", classes="info-heading")
             for area, depth in shown.depths.items():
                 yield Static(Content(f"{area.replace('_', ' ').capitalize()} ({shown.ranges[area]})"))
@@ -123,7 +135,7 @@ class TreatmentScreen(WizardScreen[Any]):
             if found and first is None and key != "areas":
                 first = key
         if first is not None:
-            self.query_one(f"#{first}", Input).focus()
+            self.query_one(f"#{first}").focus()
 
     @on(Checkbox.Changed, "#adverse-none")
     def _none(self, event: Checkbox.Changed) -> None:
@@ -141,8 +153,15 @@ class TreatmentScreen(WizardScreen[Any]):
 
     @on(Button.Pressed, "#keep")
     def _keep(self) -> None:
+        chosen = None
+        if self.practitioners is not None:
+            value = self.query_one("#practitioner", Select).value
+            if not isinstance(value, str):
+                self.show_problems({"practitioner": ["Choose the practitioner who is treating."]})
+                return
+            chosen = value
         try:
-            kept = self.keep(self.record())
+            kept = self.keep(self.record(), chosen)
         except TreatmentRecordError as exc:
             self.show_problems(place_problems(exc.problems, list(self.shown.depths)))
             return
