@@ -21,7 +21,16 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from intake.documents.sealcheck import ALTERED, SealCheckFailed
+
+class SealCheckFailed(Exception):
+    """The seal does not hold; `reason` is written for people."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+ALTERED = "the seal's signature container was altered."
 
 #: What a timestamp imprints, given the name of the hash algorithm the token used.
 Imprint = Callable[[str], bytes]
@@ -306,3 +315,13 @@ def check_document_timestamp(container: bytes, signed_bytes: bytes, roots: Seque
         raise
     except Exception:  # noqa: BLE001 - any parse error means the container was altered
         raise SealCheckFailed("a document timestamp's container was altered.") from None
+
+
+def timestamp_tokens(signed_data: Any) -> list[Any]:
+    """The RFC 3161 tokens in a CMS SignedData's unsigned attributes (the seal's signature timestamp)."""
+    tokens = []
+    for signer in signed_data["signer_infos"]:
+        for attribute in signer["unsigned_attrs"] or []:
+            if attribute["type"].native == "signature_time_stamp_token":
+                tokens.extend(attribute["values"])
+    return tokens

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from intake.documents.cmscheck import timestamp_tokens
+
 if TYPE_CHECKING:
     from intake.config import ClinicConfig
     from intake.documents.revocation import Revocation
@@ -32,19 +34,9 @@ ARCHIVE_FIELD = "IntakeArchiveTimestamp"
 ARCHIVE_RESERVE = 2 * 16384
 
 
-def _timestamp_tokens(signed_data: Any) -> list[Any]:
-    """The RFC 3161 tokens in a CMS SignedData's unsigned attributes (the seal's signature timestamp)."""
-    tokens = []
-    for signer in signed_data["signer_infos"]:
-        for attribute in signer["unsigned_attrs"] or []:
-            if attribute["type"].native == "signature_time_stamp_token":
-                tokens.extend(attribute["values"])
-    return tokens
-
-
 def _certificates_of(signed_data: Any) -> list[Any]:
     found = [c.chosen for c in signed_data["certificates"] or [] if c.name == "certificate"]
-    for token in _timestamp_tokens(signed_data):
+    for token in timestamp_tokens(signed_data):
         found += [c.chosen for c in token["content"]["certificates"] or [] if c.name == "certificate"]
     return found
 

@@ -18,20 +18,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from intake.documents.cmscheck import (
+    ALTERED,
+    SealCheckFailed,
+    check_seal_signer,
+    check_token,
+    der_apart_from_order,
+    digest,
+    fits_schema,
+    timestamp_tokens,
+)
+
 # pyHanko logs each failed certificate path with a traceback; verification reports in words instead.
 logging.getLogger("pyhanko").addHandler(logging.NullHandler())
 logging.getLogger("pyhanko").propagate = False
 
 
-class SealCheckFailed(Exception):
-    """The seal does not hold; `reason` is written for people."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-ALTERED = "the seal's signature container was altered."
 
 
 def check_byte_range(data: bytes, signature: Any, *, whole_file: bool = True) -> bytes:
@@ -101,8 +103,6 @@ def check_container(container: bytes, certificates: Sequence[bytes], tsa_roots: 
     """
     from asn1crypto import cms, x509
 
-    from intake.documents.cmscheck import check_seal_signer, check_token, der_apart_from_order, digest, fits_schema
-    from intake.documents.ltv import _timestamp_tokens
 
     try:
         if not der_apart_from_order(container):
@@ -135,7 +135,7 @@ def check_container(container: bytes, certificates: Sequence[bytes], tsa_roots: 
             raise SealCheckFailed(ALTERED)
         check_seal_signer(signer, x509.Certificate.load(certificates[0]))
         value = signer["signature"].native
-        for token in _timestamp_tokens(signed):
+        for token in timestamp_tokens(signed):
             check_token(token, lambda algorithm: digest(algorithm, value), "the seal", tsa_roots)
     except SealCheckFailed:
         raise
@@ -159,9 +159,8 @@ def _context(roots: list[Any], moment: datetime) -> Any:
 
 def _token_time(signature: Any) -> datetime | None:
     """The time in the seal's own timestamp token, read before it is checked (None without one)."""
-    from intake.documents.ltv import _timestamp_tokens
 
-    tokens = _timestamp_tokens(signature.signed_data)
+    tokens = timestamp_tokens(signature.signed_data)
     if not tokens:
         return None
     try:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intake.documents.cmscheck import check_document_timestamp
+from intake.documents.cmscheck import SealCheckFailed, check_document_timestamp
 from intake.documents.keys import (
     CertificateInfo,
     certificate_info,
@@ -21,7 +21,6 @@ from intake.documents.keys import (
 )
 from intake.documents.payload import ATTACHMENT_NAME, PAYLOAD_FORMAT
 from intake.documents.sealcheck import (
-    SealCheckFailed,
     check_byte_range,
     check_container,
     covered_bytes,

@@ -112,9 +112,9 @@ def with_container(pdf: bytes, index: int, der: bytes) -> bytes:
 
 
 def token_of(seal) -> object:
-    from intake.documents.ltv import _timestamp_tokens
+    from intake.documents.cmscheck import timestamp_tokens
 
-    (token,) = _timestamp_tokens(seal.signed_data)
+    (token,) = timestamp_tokens(seal.signed_data)
     return token
 
 
