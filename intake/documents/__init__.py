@@ -54,7 +54,12 @@ Heavy libraries (WeasyPrint, pyHanko) load only when a name below is first used.
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
+
+# pyHanko imports algorithms that newer `cryptography` releases deprecate (DSA since 51); intake never uses them,
+# and their warning would land on the client's screen at plain prompts. Only pyHanko's deprecation notices are hidden.
+warnings.filterwarnings("ignore", message=r".* is deprecated", module=r"pyhanko(\.|$)")
 
 if TYPE_CHECKING:  # the real types for the type checker; at run time each name loads on first use (below)
     from intake.documents.errors import (
