@@ -287,7 +287,6 @@ class Visits:
                 answers every question); nothing is written.
             WorkflowError: the visit was re-screened already.
         """
-        from intake.assessment import Assessor
         from intake.errors import InvalidRecordError
         from intake.recordschema import RECORD_FORMAT
         from intake.validation import Problem
@@ -301,10 +300,7 @@ class Visits:
         problems = [p for p in rescreen.validator(self.config).problems(record) if p.field in given]
         if problems:
             raise InvalidRecordError(problems)
-        assessor = Assessor(rescreen.assessing, rescreen.rules, self.config.windows, self.config.age_policy,
-                            self.config.language, self.config.limits)
-        assessment = assessor.assess({"consultation_date": visit.visit_date,
-                                      "answers": rescreen.visit_answers(state.course.answers, given)})
+        assessment = self._assess_given(state, visit, given)
         if not any(f.severity == "defer" and f.question_id in given for f in assessment.findings):
             raise InvalidRecordError([Problem("answers", "Answers", "none of the answers given means no treatment "
                                               "today, so the re-screen does not stop: the client answers every "
@@ -313,6 +309,27 @@ class Visits:
         return self.store.visits.rescreen(visit_id, answers=given, assessment=assessment.to_dict(),
                                           outcome="deferred", reasons=[r.message for r in reasons], until=until,
                                           staff=actor.staff, device=actor.device)
+
+    def _assess_given(self, state: CourseState, visit: Visit, given: Mapping[str, Any]) -> Assessment:
+        """The answers given up to a kind stop, assessed with every rule dated to the visit (the questions after the
+        stop were not asked, so the answers are not checked for completeness)."""
+        from intake.assessment import Assessor
+
+        rescreen = self.life.engine.rescreen
+        assessor = Assessor(rescreen.assessing, rescreen.rules, self.config.windows, self.config.age_policy,
+                            self.config.language, self.config.limits)
+        return assessor.assess({"consultation_date": visit.visit_date,
+                                "answers": rescreen.visit_answers(state.course.answers, given)})
+
+    def _stopped(self, visit: Visit) -> bool:
+        """True when the visit's re-screen ended at a kind stop (some questions were never asked)."""
+        from intake.errors import InvalidRecordError
+
+        try:
+            self.assess(visit, visit.answers or {})
+        except InvalidRecordError:
+            return True
+        return False
 
     # -- the documents -------------------------------------------------------------------------------------------
 
@@ -326,7 +343,10 @@ class Visits:
         before = [date.fromisoformat(v.visit_date) for v in state.visits
                   if v.status in TREATED and v.visit_id != visit.visit_id and v.visit_date <= visit.visit_date]
         last = max([course.consultation_date, *before])
-        assessment = self.assess(visit, visit.answers or {})
+        if visit.status == "deferred" and self._stopped(visit):  # answers given up to a kind stop
+            assessment = self._assess_given(state, visit, visit.answers or {})
+        else:
+            assessment = self.assess(visit, visit.answers or {})
         window = None
         left = max(0, course.sessions - visit.number)
         if visit.treatment is not None and left:

@@ -157,9 +157,21 @@ class VisitFlow:
                 break
         heading = f"Session {kept.number} · visit {kept.visit_id} · {kept.visit_date}"
         choice = await self.flow.show(VisitOutcomeScreen(self.app.clinic, heading, STATUS_WORDS.get(outcome, outcome),
-                                                         self.outcome_lines(kept), treat=kept.status == "ready"))
+                                                         self.outcome_lines(kept), treat=kept.status == "ready",
+                                                         letter=kept.status == "deferred"))
         if choice == "treatment":
             await self.treat(kept)
+        elif choice == "letter":
+            self.letter(kept)
+
+    def letter(self, visit: Visit) -> None:
+        """The deferred visit's letter for the client, sealed and kept, signed by the practitioner who unlocked
+        with their own PIN (else from the clinic's team); staff are told where it is."""
+        session = self.flow.session
+        done = self.flow.attempt_value(lambda: self.visits.letter(visit.visit_id, session.unlocked()))
+        if isinstance(done, SessionDocuments) and done.paths:
+            self.app.notify(f"The letter for the client is sealed and saved in {done.paths[0].parent}.",
+                            title="Letter ready", timeout=15, markup=False)
 
     async def treatment_from_staff(self) -> None:
         """Staff menu: the practitioner chooses the client whose session is ready, then records it."""

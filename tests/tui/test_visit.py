@@ -37,6 +37,7 @@ from tests.prompt.conftest import clinic_config, clinic_engine  # noqa: F401 - f
 from tests.prompt.test_visit import course  # noqa: F401 - fixture: a client's countersigned consultation
 from tests.tui.conftest import SIZES, build_app
 from tests.tui.driver import enter_pin, press, wait_for
+from tests.tui.test_flow import verified
 
 #: Five weeks after the examples' consultation (20 November 2026): the plan's interval has passed.
 VISIT_DAY = FrozenClock(datetime(2026, 12, 25, 10, 0, tzinfo=UTC))
@@ -183,10 +184,17 @@ async def test_a_pregnancy_since_stops_kindly_and_asks_nothing_after(clinic_engi
         assert "Deferred" in str(outcome.query_one("#verdict").render())
         reasons = " ".join(str(s.render()) for s in outcome.query(".finding"))
         assert "Reason:" in reasons
+        assert pilot.app.focused is outcome.query_one("#letter")  # staff are offered the client's letter
+        await press(pilot, "#letter")
+        await wait_for(pilot, WelcomeScreen)
+        told = " ".join(str(n.message) for n in app._notifications)
     kept = _kept(clinic_config, clinic_engine, course)
     assert [(v.number, v.status) for v in kept] == [(2, "deferred")]
     assert kept[0].answers == {"changes_since_last": "something_changed", "pregnant_or_breastfeeding": True}
     assert not any(k.startswith("healing_") for k in kept[0].answers)  # nothing asked after the stop
+    (letter,) = (app.session.lifecycle.out_dir / kept[0].course_id).glob(f"{kept[0].visit_id}_visit_deferral_*.pdf")
+    assert f"The letter for the client is sealed and saved in {letter.parent}" in told
+    assert (await verified(letter, clinic_engine)).ok
 
 
 async def test_too_soon_is_a_waiting_period_with_its_date(clinic_engine, clinic_config, course):  # noqa: F811

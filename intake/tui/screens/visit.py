@@ -263,7 +263,8 @@ class ChooseClientScreen(WizardScreen[str | None]):
 
 class VisitOutcomeScreen(WizardScreen[str]):
     """For staff, after the client handed back: what came of the re-screen, with the reasons and the changes the
-    client reported. Dismisses 'done', or 'treatment' (a visit ready: on to its treatment record).
+    client reported. Dismisses 'done', 'treatment' (a visit ready: on to its treatment record) or 'letter' (a visit
+    deferred: its letter for the client).
 
     Args:
         clinic: the clinic's name.
@@ -274,9 +275,11 @@ class VisitOutcomeScreen(WizardScreen[str]):
 
     IDLE = "lock"
 
-    def __init__(self, clinic: str, heading: str, outcome: str, lines: Sequence[str], treat: bool = False) -> None:
+    def __init__(self, clinic: str, heading: str, outcome: str, lines: Sequence[str], treat: bool = False,
+                 letter: bool = False) -> None:
         super().__init__(classes="staff")
         self.treat = treat
+        self.letter = letter
         self.clinic = clinic
         self.heading = heading
         self.outcome = outcome
@@ -291,13 +294,15 @@ class VisitOutcomeScreen(WizardScreen[str]):
             for line in self.lines:
                 yield Static(Content(line), classes="finding sev-caution")
         with Horizontal(classes="navbar"):
-            yield Button("Done", id="done", variant="default" if self.treat else "primary")
+            yield Button("Done", id="done", variant="default" if self.treat or self.letter else "primary")
             if self.treat:
                 yield Button("Treatment record", id="treatment", variant="primary")
+            if self.letter:
+                yield Button("Letter for the client", id="letter", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#treatment" if self.treat else "#done", Button).focus()
+        self.query_one("#treatment" if self.treat else "#letter" if self.letter else "#done", Button).focus()
 
-    @on(Button.Pressed, "#done, #treatment")
+    @on(Button.Pressed, "#done, #treatment, #letter")
     def _done(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "done")
