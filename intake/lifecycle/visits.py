@@ -35,6 +35,7 @@ from intake.course.rescreen import NOTHING_CHANGED
 from intake.documents.source import DocumentSource
 from intake.documents.visitdocs import VisitPapers, deferral_documents, session_documents
 from intake.documents.witness import AuditWitness
+from intake.errors import InvalidRecordError
 from intake.records.errors import WorkflowError
 from intake.records.model import Visit
 from intake.records.visits import TREATED, RescreenOutcome, not_ready
@@ -287,7 +288,6 @@ class Visits:
                 answers every question); nothing is written.
             WorkflowError: the visit was re-screened already.
         """
-        from intake.errors import InvalidRecordError
         from intake.recordschema import RECORD_FORMAT
         from intake.validation import Problem
 
@@ -321,16 +321,6 @@ class Visits:
         return assessor.assess({"consultation_date": visit.visit_date,
                                 "answers": rescreen.visit_answers(state.course.answers, given)})
 
-    def _stopped(self, visit: Visit) -> bool:
-        """True when the visit's re-screen ended at a kind stop (some questions were never asked)."""
-        from intake.errors import InvalidRecordError
-
-        try:
-            self.assess(visit, visit.answers or {})
-        except InvalidRecordError:
-            return True
-        return False
-
     # -- the documents -------------------------------------------------------------------------------------------
 
     def _now(self) -> datetime:
@@ -343,10 +333,12 @@ class Visits:
         before = [date.fromisoformat(v.visit_date) for v in state.visits
                   if v.status in TREATED and v.visit_id != visit.visit_id and v.visit_date <= visit.visit_date]
         last = max([course.consultation_date, *before])
-        if visit.status == "deferred" and self._stopped(visit):  # answers given up to a kind stop
-            assessment = self._assess_given(state, visit, visit.answers or {})
-        else:
+        try:
             assessment = self.assess(visit, visit.answers or {})
+        except InvalidRecordError:
+            if visit.status != "deferred":
+                raise
+            assessment = self._assess_given(state, visit, visit.answers or {})  # the answers given up to a kind stop
         window = None
         left = max(0, course.sessions - visit.number)
         if visit.treatment is not None and left:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from intake.records.tables import Backend
 
 __all__ = ["COUNT_CAP", "MAX_PREFIX", "MIN_PREFIX", "Query", "client_tokens", "identity_token", "matches", "name_key",
-           "name_words", "parse_query", "query_tokens", "resolve", "run"]
+           "name_words", "parse_query", "query_tokens", "resolve", "run", "index_differences"]
 
 Identity = dict[str, str] | None | TamperedRecordError
 
@@ -118,3 +118,15 @@ def resolve(backend: Backend, text: str) -> str:
     if len(found) > 1 and len(text) >= 4:
         raise StoreError(f"{text!r} is the beginning of several intake ids ({', '.join(found)}…); type more.")
     raise RecordNotFoundError(f"there is no intake {text!r}. `intake records list` shows them all.")
+
+
+def index_differences(missing: int, extra: int) -> list[str]:
+    """What `audit verify` says when an engine's per-intake search index differs from what it derives from (the
+    clients' tokens x their intakes): the index holds nothing of its own, so any difference was made outside intake."""
+    problems = []
+    if missing:
+        problems.append(f"{missing} row(s) of the search index (table intake_tokens) were deleted outside intake: "
+                        "the intakes they point to can no longer be found by search")
+    if extra:
+        problems.append(f"{extra} row(s) were added to the search index (table intake_tokens) outside intake")
+    return problems

@@ -294,17 +294,7 @@ def reprint(store: Records, intake_id: str, kind: str | None, staff: str, device
         if not rows:
             what = f"{kind} documents" if kind else "documents"
             raise RecordNotFoundError(f"intake {intake_id} has no stored {what}.")
-        result = []
-        for row in rows:
-            info = _document_info(store, intake_id, row)
-            if row["pdf"] is None:
-                raise WorkflowError(f"the {info.kind} document of intake {intake_id} was erased.")
-            pdf = store.keyring.open(row["pdf"], _doc_ad(intake_id, info.document_id, "pdf"),
-                                     f"the {info.kind} document of intake {intake_id}")
-            if hashlib.sha256(pdf).hexdigest() != info.sha256:
-                raise TamperedRecordError(f"the {info.kind} document of intake {intake_id} does not match the "
-                                          "SHA-256 recorded when it was signed. Do not use it; restore a backup.")
-            result.append((info, pdf))
+        result = [open_document(store, intake_id, row) for row in rows]
     if deliver is not None:
         deliver(result)
     with store.write("recording a reprint"):

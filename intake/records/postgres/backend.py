@@ -29,7 +29,7 @@ from intake.records.model import Row
 from intake.records.postgres import schema
 from intake.records.postgres.connection import Connection, connect, translate
 from intake.records.sealing import Digests
-from intake.records.search import COUNT_CAP
+from intake.records.search import COUNT_CAP, index_differences
 
 _AUDIT = "seq, at, event, intake_id, client_id, staff, device, details, prev_hash, hash"
 _BATCH = 200
@@ -247,13 +247,7 @@ class PostgresBackend:
         index = "SELECT token, updated_at, intake_id FROM intake_tokens"
         missing = self._rows(f"SELECT count(*) AS n FROM ({derived} EXCEPT {index}) s")[0]["n"]
         extra = self._rows(f"SELECT count(*) AS n FROM ({index} EXCEPT {derived}) s")[0]["n"]
-        problems = []
-        if missing:
-            problems.append(f"{missing} row(s) of the search index (table intake_tokens) were deleted outside "
-                            "intake: the intakes they point to can no longer be found by search")
-        if extra:
-            problems.append(f"{extra} row(s) were added to the search index (table intake_tokens) outside intake")
-        return problems
+        return index_differences(missing, extra)
 
     # -- the server's checkpoint ---------------------------------------------------------------------------
 

@@ -82,10 +82,4 @@ def index_problems(conn: sqlite3.Connection) -> list[str]:
                            " FROM intake_tokens)").fetchone()[0]
     extra = conn.execute(f"SELECT count(*) FROM (SELECT token, updated_at, intake_id FROM intake_tokens EXCEPT"
                          f" {derived})").fetchone()[0]
-    problems = []
-    if missing:
-        problems.append(f"{missing} row(s) of the search index (table intake_tokens) were deleted outside intake: "
-                        "the intakes they point to can no longer be found by search")
-    if extra:
-        problems.append(f"{extra} row(s) were added to the search index (table intake_tokens) outside intake")
-    return problems
+    return core.index_differences(missing, extra)

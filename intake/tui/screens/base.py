@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Middle, Vertical
@@ -106,6 +106,21 @@ class MessageScreen(WizardScreen[ResultType]):
         """Yields what goes under the message."""
         yield from ()
 
+
+
+class StaffContinueScreen(MessageScreen[str]):
+    """A message for the client that only staff go on from ("Staff: continue"). Dismisses 'staff'."""
+
+    def compose_below(self) -> ComposeResult:
+        with Center():
+            yield Button("Staff: continue", id="staff", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#staff", Button).focus()
+
+    @on(Button.Pressed, "#staff")
+    def _staff(self) -> None:
+        self.dismiss("staff")
 
 def header(clinic: str, title: str = "", progress: tuple[int, int] | None = None) -> ComposeResult:
     """The bar at the top: clinic name, and 'Step N of M' with a progress bar on step screens.

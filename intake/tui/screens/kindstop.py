@@ -4,36 +4,25 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Center, Horizontal, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
 
 from intake.consultation import consultation
 from intake.kindstop import CLIENT_MESSAGE, CLIENT_TITLE, KindStop
-from intake.tui.screens.base import MessageScreen, WizardScreen, header
+from intake.tui.screens.base import StaffContinueScreen, WizardScreen, header
 from intake.tui.screens.practitioner import finding_text
 from intake.tui.session import IntakeSession
 from intake.tui.widgets.consultation import ConsultationView
 
 
-class KindStopScreen(MessageScreen[str]):
+class KindStopScreen(StaffContinueScreen):
     """Tells the client, without naming any finding, that the practitioner will talk with them. Dismisses 'staff'."""
 
     HAND_BACK = True
 
     def __init__(self, clinic: str) -> None:
         super().__init__(clinic, {"title": CLIENT_TITLE, "message": CLIENT_MESSAGE})
-
-    def compose_below(self) -> ComposeResult:
-        with Center():
-            yield Button("Staff: continue", id="staff", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#staff", Button).focus()
-
-    @on(Button.Pressed, "#staff")
-    def _staff(self) -> None:
-        self.dismiss("staff")
 
 
 class StoppedScreen(WizardScreen[str]):

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Center, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, Static
 
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.tui.problems import explain
-from intake.tui.screens.base import MessageScreen, WizardScreen, header
+from intake.tui.screens.base import StaffContinueScreen, WizardScreen, header
 
 #: What a client is told once they have typed their name and date of birth, whether or not one course matched:
 #: a member of staff checks who they are and starts the session (nothing about any record is said here).
@@ -88,25 +88,14 @@ class NextSessionScreen(WizardScreen[tuple[str, str] | None]):
         self.dismiss(None)
 
 
-class AskStaffScreen(MessageScreen[str]):
+class AskStaffScreen(StaffContinueScreen):
     """Asks the client to fetch a member of staff (the same words whatever was found). Dismisses 'staff'."""
 
     def __init__(self, clinic: str) -> None:
         super().__init__(clinic, ASK_STAFF)
 
-    def compose_below(self) -> ComposeResult:
-        with Center():
-            yield Button("Staff: continue", id="staff", variant="primary")
 
-    def on_mount(self) -> None:
-        self.query_one("#staff", Button).focus()
-
-    @on(Button.Pressed, "#staff")
-    def _staff(self) -> None:
-        self.dismiss("staff")
-
-
-class ClientWordsScreen(MessageScreen[str]):
+class ClientWordsScreen(StaffContinueScreen):
     """What the client is told once their re-screen is kept (by its outcome, no reasons), and to hand back.
     Dismisses 'staff'."""
 
@@ -114,17 +103,6 @@ class ClientWordsScreen(MessageScreen[str]):
 
     def __init__(self, clinic: str, words: str) -> None:
         super().__init__(clinic, {"title": "Thank you", "message": words})
-
-    def compose_below(self) -> ComposeResult:
-        with Center():
-            yield Button("Staff: continue", id="staff", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#staff", Button).focus()
-
-    @on(Button.Pressed, "#staff")
-    def _staff(self) -> None:
-        self.dismiss("staff")
 
 
 class VisitStartScreen(WizardScreen[str]):
