@@ -63,6 +63,12 @@ class ClinicConfig:
         return str(self.clinic.get("language", "en"))
 
     @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages clients may choose ([clinic] languages), the default language first."""
+        offered = [str(code) for code in self.clinic.get("languages", ())]
+        return (self.language, *(code for code in offered if code != self.language))
+
+    @property
     def timezone(self) -> ZoneInfo:
         """The clinic's time zone (checked on load)."""
         return ZoneInfo(self.clinic["timezone"])

@@ -45,11 +45,14 @@ class Engine:
         rules = load_rules(schemas / "rules.json", questionnaire)
         treatment = load_treatment(schemas / "treatment.json", questionnaire)
         problems = window_problems(config, rules.windows) + limit_problems(config, rules.limits)
-        if config.language not in questionnaire.languages:
-            from intake.errors import FileProblem
+        settings = [("clinic.language", config.language)]
+        settings += [(f"clinic.languages[{i}]", code) for i, code in enumerate(config.clinic.get("languages", ()))]
+        for where, language in settings:
+            if language not in questionnaire.languages:
+                from intake.errors import FileProblem
 
-            problems.append(FileProblem("clinic.language", f"the questionnaire has no {config.language!r} text",
-                                        f"use one of: {', '.join(questionnaire.languages)}"))
+                problems.append(FileProblem(where, f"the questionnaire has no {language!r} text",
+                                            f"use one of: {', '.join(questionnaire.languages)}"))
         if problems:
             raise DataFileError(config.source, problems)
         return cls(config, questionnaire, rules, treatment)

@@ -136,6 +136,10 @@ def write_config(tmp_path, text):
     ("[storage]", "[storage]\ndata_folder = 'x'", ["storage", "unknown key 'data_folder'"]),
     ('name = "Demo Skin Clinic"', "name = Demo", ["(syntax)", "fix the TOML syntax"]),
     ('id = "spatel"', 'id = "ajordan"', ["practitioners[1].id", "used twice"]),
+    ('language = "en"', 'language = "en"\nlanguages = ["en", "en"]',
+     ["clinic.languages", "lists the same value twice"]),
+    ('language = "en"', 'language = "en"\nlanguages = ["English"]',
+     ["clinic.languages[0]", "not in the expected form"]),
 ])
 def test_config_mistakes(tmp_path, old, new, expected):
     text = DEMO_CONFIG.read_text(encoding="utf-8")
@@ -154,6 +158,7 @@ def test_config_mistakes(tmp_path, old, new, expected):
     ("toxin_weeks = 2", "toxin_wekes = 2", ["windows.toxin_wekes", "did you mean 'toxin_weeks'?"]),
     ("toxin_weeks = 2", "toxin_weeks = 9", ["windows.toxin_weeks", "between 1 and 4 weeks"]),
     ('language = "en"', 'language = "fr"', ["clinic.language", "no 'fr' text"]),
+    ('language = "en"', 'language = "en"\nlanguages = ["en", "xx"]', ["clinic.languages[1]", "no 'xx' text"]),
 ])
 def test_config_checked_against_the_rules(tmp_path, old, new, expected):
     text = DEMO_CONFIG.read_text(encoding="utf-8").replace(old, new, 1)
