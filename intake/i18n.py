@@ -1,0 +1,78 @@
+"""Provides message catalogues and dates in a language: one definition for the front ends and the documents.
+
+Catalogues are gettext `.po` files read with Babel when first needed (nothing compiled is kept in the source tree):
+``<folder>/<language>/LC_MESSAGES/<domain>.po``. The source language is English; English needs no catalogue.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from datetime import date
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from intake.errors import DataFileError, FileProblem
+
+#: The language the texts are written in.
+SOURCE_LANGUAGE = "en"
+#: The wizard's and `intake ask`'s own words (domain "intake").
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+
+def locale_for(language: str) -> Locale:
+    """The Babel locale of a language code such as 'de' or 'en-US' (English without a region is British)."""
+    code = language.replace("-", "_")
+    if code == "en":
+        code = "en_GB"
+    try:
+        return Locale.parse(code)
+    except (UnknownLocaleError, ValueError) as error:
+        raise DataFileError(Path(language), [FileProblem("language", f"{language!r} is not a known language",
+                                                         "use a code such as 'en', 'de' or 'en-US'")]) from error
+
+
+def catalogue_path(folder: Path, domain: str, language: str) -> Path:
+    """Where the catalogue of a domain in a language lives."""
+    return folder / language.replace("-", "_") / "LC_MESSAGES" / f"{domain}.po"
+
+
+@functools.cache
+def translations(folder: Path, domain: str, language: str) -> NullTranslations:
+    """The messages of a domain in a language; English (the source) translates to itself.
+
+    Fuzzy entries are not used. A missing catalogue is an error naming the file: a language the clinic offers must
+    have every text (`intake check` names any that are missing).
+    """
+    if language.split("-")[0] == SOURCE_LANGUAGE:
+        return NullTranslations()
+    path = catalogue_path(folder, domain, language)
+    try:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale_for(language), domain=domain, ignore_obsolete=True)
+    except OSError as error:
+        raise DataFileError(path, [FileProblem("(file)", f"cannot read the catalogue: {error.strerror}",
+                                               f"add the {language!r} catalogue or stop offering {language!r}")]) \
+            from error
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain=domain)
+
+
+def long_date(day: date, language: str) -> str:
+    """A day written out for a reader of the language: '20 November 2026', '20. November 2026'."""
+    return format_date(day, format="long", locale=locale_for(language))
+
+
+def weekday_date(day: date, language: str) -> str:
+    """A day with its weekday: 'Friday 20 November 2026', 'Freitag, 20. November 2026'."""
+    locale = locale_for(language)
+    if str(locale) == "en_GB":  # CLDR's full British form has a comma and "the": keep the house style
+        return format_date(day, format="EEEE d MMMM y", locale=locale)
+    return format_date(day, format="full", locale=locale)
