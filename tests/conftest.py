@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,16 @@ def add_staff(store, *, practitioners=("ajordan",), front_desk: str | None = "fr
                       device="office")
         pins[front_desk] = FRONT_DESK_PIN
     return pins
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (`INTAKE_NO_SKIPS=1`, set by .ci/run) a skipped test fails: a missing tool must be installed, not
+    silently leave its tests out."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("INTAKE_NO_SKIPS") == "1" and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.longrepr = f"skipped in CI, where nothing may be skipped: {reason}"
+
