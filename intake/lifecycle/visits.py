@@ -11,7 +11,7 @@ did it on which device (intake.records.visits).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from intake.lifecycle.core import Lifecycle
     from intake.lifecycle.model import Actor
 
-__all__ = ["CourseError", "CourseState", "SessionDocuments", "TreatmentRecordError", "Visits"]
+__all__ = ["CourseError", "CourseState", "DocumentsToMake", "SessionDocuments", "TreatmentRecordError", "Visits"]
 
 
 @dataclass(frozen=True)
@@ -250,16 +250,31 @@ class Visits:
             WorkflowError: the visit has no treatment record, or is countersigned already (nothing is written).
             SealKeyError, TemplateProblemError: the documents cannot be made (nothing is written).
         """
+        job = self.countersigning(visit_id, who, practitioner_id=practitioner_id)
+        return job.keep(job.make(), out_dir)
+
+    def countersigning(self, visit_id: str, who: Authenticated, *,
+                       practitioner_id: str | None = None) -> DocumentsToMake:
+        """`countersign` in two halves, for a front end that makes the documents in a worker thread: this checks
+        the countersignature and says what to make (nothing is written); the job's `make` renders and seals (any
+        thread, no store), its `keep` keeps them with the countersignature (the store's thread).
+
+        Raises:
+            AuthenticationError, WorkflowError: as `countersign` (nothing is written).
+        """
         by = who.acting_practitioner("countersign", practitioner_id)
         visit = self.store.visits.load(visit_id)
         if visit.status != "recorded":  # refused before anything is rendered (the store checks again when keeping)
             raise WorkflowError(not_ready(visit_id, visit.status, "a countersignature"))
         now = self._now()
         signed = replace(visit, status="signed", countersigned_by=by, signed_at=now.isoformat())
-        packet = self._render(session_documents(self.life.engine, self._papers(signed, now, by)))
-        visit = self.store.visits.countersign(visit_id, practitioner_id=by, staff=who.staff_id, device=who.device,
-                                              documents=packet.documents)
-        return SessionDocuments(visit, self._write(packet, visit, out_dir))
+
+        def keep(packet: Packet, out_dir: Path | None) -> SessionDocuments:
+            kept = self.store.visits.countersign(visit_id, practitioner_id=by, staff=who.staff_id, device=who.device,
+                                                 documents=packet.documents)
+            return SessionDocuments(kept, self._write(packet, kept, out_dir))
+
+        return self._job(session_documents(self.life.engine, self._papers(signed, now, by)), keep)
 
     def letter(self, visit_id: str, who: Authenticated, *, out_dir: Path | None = None) -> SessionDocuments:
         """The deferral letter of a visit the re-screen deferred, issued now and kept like the consultation's:
@@ -269,15 +284,27 @@ class Visits:
             WorkflowError: the visit was not deferred (nothing is written).
             SealKeyError, TemplateProblemError: the letter cannot be made.
         """
+        job = self.lettering(visit_id, who)
+        return job.keep(job.make(), out_dir)
+
+    def lettering(self, visit_id: str, who: Authenticated) -> DocumentsToMake:
+        """`letter` in two halves, as `countersigning`.
+
+        Raises:
+            WorkflowError: the visit was not deferred (nothing is written).
+        """
         visit = self.store.visits.load(visit_id)
         if visit.status != "deferred":
             raise WorkflowError(f"visit {visit_id} is {visit.status}, not deferred: a deferral letter is given only "
                                 "when the re-screen says 'not today'.")
         now = self._now()
         issuer = who.practitioner_id if who.role == "practitioner" else None
-        packet = self._render(deferral_documents(self.life.engine, self._papers(visit, now, issuer)))
-        self.store.visits.add_documents(visit_id, packet.documents, staff=who.staff_id, device=who.device)
-        return SessionDocuments(visit, self._write(packet, visit, out_dir))
+
+        def keep(packet: Packet, out_dir: Path | None) -> SessionDocuments:
+            self.store.visits.add_documents(visit_id, packet.documents, staff=who.staff_id, device=who.device)
+            return SessionDocuments(visit, self._write(packet, visit, out_dir))
+
+        return self._job(deferral_documents(self.life.engine, self._papers(visit, now, issuer)), keep)
 
     def rescreen_stopped(self, visit_id: str, answers: Mapping[str, Any], actor: Actor) -> Visit:
         """Keeps a re-screen stopped kindly at a deferral (intake.kindstop): the answers given up to the stop, each
@@ -353,9 +380,9 @@ class Visits:
                            AuditWitness(head.entry, head.hash),
                            (visit.answers or {}).get(self.life.engine.rescreen.changes_question) == NOTHING_CHANGED)
 
-    def _render(self, source: DocumentSource) -> Packet:
-        """Seals the documents with the clinic's seal (made on first use for the demo clinic), through the
-        lifecycle's renderer when it can make them, else one of the same kind made once here."""
+    def _job(self, source: DocumentSource, keep: Callable[[Packet, Path | None], SessionDocuments]) -> DocumentsToMake:
+        """The documents of `source` to make with the clinic's seal (made on first use for the demo clinic), through
+        the lifecycle's renderer when it can make them, else one of the same kind made once here."""
         self.life.ensure_seal(source.issued_at)
         renderer = self.life.renderer()
         if not hasattr(renderer, "render_documents"):
@@ -364,12 +391,29 @@ class Visits:
 
                 self._renderer = PacketRenderer(self.life.engine)
             renderer = self._renderer
-        packet: Packet = renderer.render_documents(source)
-        return packet
+        return DocumentsToMake(source, renderer.render_documents, keep)
 
     def _write(self, packet: Packet, visit: Visit, out_dir: Path | None) -> list[Path]:
         """Writes the documents (0600) into the course's folder of the documents folder."""
         return [Path(p) for p in packet.write((out_dir or self.life.out_dir) / visit.course_id)]
+
+
+@dataclass(frozen=True)
+class DocumentsToMake:
+    """A visit's documents, checked and ready to make: `make` renders and seals them (in any thread: it touches no
+    store), `keep` keeps them (in the store's thread) and writes them into the documents folder or `out_dir`."""
+
+    source: DocumentSource
+    render: Callable[[DocumentSource], Packet]
+    keeping: Callable[[Packet, Path | None], SessionDocuments]
+
+    def make(self) -> Packet:
+        """Renders and seals the documents."""
+        return self.render(self.source)
+
+    def keep(self, packet: Packet, out_dir: Path | None = None) -> SessionDocuments:
+        """Keeps the made documents with the act they belong to; written (0600) one folder per course."""
+        return self.keeping(packet, out_dir)
 
 
 @dataclass(frozen=True)

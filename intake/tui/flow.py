@@ -64,8 +64,20 @@ class Flow:
         try:
             return action(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
-            self.app.notify(explain(exc), title="Not saved", severity="error", timeout=15, markup=False)
-            return _FAILED
+            return self._failed(exc, "Not saved")
+
+    async def attempt_in_thread(self, action: Callable[[], Any], title: str = "Not saved") -> Any:
+        """Like `attempt_value`, for an action that may block (it must not touch the store): it runs in a worker
+        thread while the screen stays live."""
+        try:
+            return await asyncio.to_thread(action)
+        except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
+            return self._failed(exc, title)
+
+    def _failed(self, exc: Exception, title: str) -> object:
+        """Tells the person what went wrong, in words; _FAILED."""
+        self.app.notify(explain(exc), title=title, severity="error", timeout=15, markup=False)
+        return _FAILED
 
     # -- the outer loop ---------------------------------------------------------------------------
 
@@ -361,13 +373,7 @@ class Flow:
 
     async def attempt_async(self, action: Callable[[], Any]) -> bool:
         """Like `attempt`, for an action that may block: it runs in a worker thread."""
-        try:
-            await asyncio.to_thread(action)
-        except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
-            self.app.notify(explain(exc), title="Please ask a member of staff", severity="error", timeout=15,
-                            markup=False)
-            return False
-        return True
+        return await self.attempt_in_thread(action, "Please ask a member of staff") is not _FAILED
 
     # -- the practitioner's part -----------------------------------------------------------------
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from intake.lifecycle.visits import SessionDocuments
+from intake.documents.model import Packet
+from intake.lifecycle.visits import DocumentsToMake, SessionDocuments
 from intake.prompt.visit import CLIENT_WORDS
 from intake.questionnaire import localize
 from intake.records.model import Visit
@@ -162,14 +163,25 @@ class VisitFlow:
         if choice == "treatment":
             await self.treat(kept)
         elif choice == "letter":
-            self.letter(kept)
+            await self.letter(kept)
 
-    def letter(self, visit: Visit) -> None:
+    async def documents(self, start: Callable[[], DocumentsToMake]) -> SessionDocuments | None:
+        """Checks an act (on the store's thread), makes its sealed documents in a worker thread while the screen
+        stays live, then keeps them with the act; None after telling staff what went wrong (nothing is kept)."""
+        job = self.flow.attempt_value(start)
+        if not isinstance(job, DocumentsToMake):
+            return None
+        self.app.notify("Sealing the documents…", timeout=3, markup=False)
+        packet = await self.flow.attempt_in_thread(job.make)
+        done = self.flow.attempt_value(job.keep, packet) if isinstance(packet, Packet) else None
+        return done if isinstance(done, SessionDocuments) else None
+
+    async def letter(self, visit: Visit) -> None:
         """The deferred visit's letter for the client, sealed and kept, signed by the practitioner who unlocked
         with their own PIN (else from the clinic's team); staff are told where it is."""
         session = self.flow.session
-        done = self.flow.attempt_value(lambda: self.visits.letter(visit.visit_id, session.unlocked()))
-        if isinstance(done, SessionDocuments) and done.paths:
+        done = await self.documents(lambda: self.visits.lettering(visit.visit_id, session.unlocked()))
+        if done is not None and done.paths:
             self.app.notify(f"The letter for the client is sealed and saved in {done.paths[0].parent}.",
                             title="Letter ready", timeout=15, markup=False)
 
@@ -225,9 +237,12 @@ class VisitFlow:
                 return
             # With the clinic's shared PIN the countersignature is the treating practitioner's, named above.
             as_whom = None if session.countersigner else visit.practitioner_id
-            done = self.flow.attempt_value(lambda whom=as_whom: visits.countersign(visit.visit_id, session.unlocked(),
-                                                                                   practitioner_id=whom))
-            if isinstance(done, SessionDocuments):
+
+            def start(whom: str | None = as_whom) -> DocumentsToMake:
+                return visits.countersigning(visit.visit_id, session.unlocked(), practitioner_id=whom)
+
+            done = await self.documents(start)
+            if done is not None:
                 where = f" Its sealed record and aftercare sheet are in {done.paths[0].parent}." if done.paths else ""
                 self.app.notify(f"Session {visit.number} is recorded and countersigned.{where}", title="Countersigned",
                                 timeout=15, markup=False)

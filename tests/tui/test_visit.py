@@ -4,13 +4,14 @@ date of birth, a member of staff starting it behind their PIN, the re-screen on 
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from intake.lifecycle import Lifecycle
-from intake.lifecycle.visits import Visits
+from intake.lifecycle.visits import DocumentsToMake, Visits
 from intake.prompt.visit import CLIENT_WORDS
 from intake.records import Store
 from intake.tui.clock import FrozenClock
@@ -418,8 +419,17 @@ def test_session_three_is_prefilled_from_session_two(clinic_engine, clinic_confi
     assert "skin: even redness" in shown.earlier[1] and shown.earlier[1].startswith("Session 2 · 2026-12-25")
 
 
-async def test_a_record_countersigned_later(clinic_engine, clinic_config, course):  # noqa: F811
-    """A record kept but not countersigned (PIN cancelled) is countersigned later from the staff menu."""
+async def test_a_record_countersigned_later(clinic_engine, clinic_config, course, monkeypatch):  # noqa: F811
+    """A record kept but not countersigned (PIN cancelled) is countersigned later from the staff menu; its
+    documents are made in a worker thread, so the kiosk's screen stays live while they are sealed."""
+    made_in: list[str] = []
+    make = DocumentsToMake.make
+
+    def watched(job):
+        made_in.append(threading.current_thread().name)
+        return make(job)
+
+    monkeypatch.setattr(DocumentsToMake, "make", watched)
     app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         screen = await _ready_visit_to_its_record(pilot)
@@ -444,6 +454,7 @@ async def test_a_record_countersigned_later(clinic_engine, clinic_config, course
         await enter_pin(pilot, PRACTITIONER_PIN)  # straight to the countersignature: the record is kept already
         await wait_for(pilot, WelcomeScreen)
     assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["signed"]
+    assert len(made_in) == 1 and made_in[0] != threading.main_thread().name
 
 
 async def test_an_interrupted_visit_carries_on(clinic_engine, clinic_config, course):  # noqa: F811
