@@ -16,7 +16,7 @@ from intake.records import anchor
 from intake.records.crypto import KEY_CHECK, Keyring, check_key, key_check_value, load_for_store
 from intake.records.errors import NewerDatabaseError
 from intake.records.model import Clock, utc_now
-from intake.records.sqlite import db, keys, migrations
+from intake.records.sqlite import audit, db, keys, migrations
 from intake.records.sqlite.backend import SqliteBackend
 from intake.records.store import Records
 
@@ -86,6 +86,11 @@ class Store(Records):
     def _initialise(self) -> None:
         self.backend.set_meta(KEY_CHECK, key_check_value(self.keyring))
         self.backend.set_meta("created_at", self.now())
+
+    def rechain_audit(self, keyring: Keyring) -> None:
+        """Re-hashes the audit chain and its sealed head with a new key (a key rotation, inside its write
+        transaction; the append-only triggers lifted for it and put back as they were)."""
+        audit.rechain(self.conn, keyring)
 
     def close(self) -> None:
         """Closes the database (committed work is already on disk)."""
