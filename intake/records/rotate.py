@@ -185,14 +185,15 @@ def key_for_records(config: ClinicConfig, stored: str | None, keyring: Keyring, 
 
 
 def keys_here(config: ClinicConfig) -> set[str]:
-    """The ids of the keys this computer holds for the records: the key file's, and an unfinished rotation's."""
+    """The ids of the keys this computer holds for the records: an unfinished rotation's and the key file's (read
+    in that order, so a switch finishing meanwhile is seen in one or the other)."""
     found: set[str] = set()
-    with suppress(StoreError):  # no key file here (nothing to compare)
-        found.add(load_keyring(config).key_id)
     key_path = key_file(config)
     pending = open_pending(config, key_path) if key_path is not None else None
     if pending is not None:
         found.add(pending.key_id)
+    with suppress(StoreError):  # no key file here (nothing to compare)
+        found.add(load_keyring(config).key_id)
     return found
 
 

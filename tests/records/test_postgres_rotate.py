@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -80,6 +81,16 @@ def rotator(config, where: str) -> subprocess.Popen[str]:
     return child
 
 
+def waiting_for_the_lock(dsn: str) -> bool:
+    """Whether a connection waits for the writers' advisory lock (polled for up to five seconds)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for _ in range(100):
+            if conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
+
+
 def test_rotation_re_encrypts_everything_and_search_still_finds(north, engine, pg_database, capsys):
     with open_at(north, engine) as store:
         signed = submit_new(store, engine, record_named(example="clearance"))
@@ -142,8 +153,7 @@ def test_a_writer_waits_for_the_rotation_then_is_refused_plainly_and_loses_nothi
 
     thread = threading.Thread(target=write)
     thread.start()
-    thread.join(0.5)
-    assert thread.is_alive() and not outcome  # waiting for the rotation, not writing beside it
+    assert waiting_for_the_lock(pg_database) and not outcome  # waiting for the rotation, not writing beside it
     out, err = child.communicate("go\n", timeout=30)
     thread.join(10)
     assert child.returncode == 0, err
@@ -209,6 +219,8 @@ def test_another_site_is_told_to_copy_the_new_key_and_verifies_once_it_has(north
     assert "Copy the new key file" in message and "Nothing was changed" in message
     with pytest.raises(WrongKeyError, match="Copy the new key file"):
         open_south.start_intake(staff=STAFF, device="south-kiosk", consultation_date="2026-11-20")
+    with pytest.raises(WrongKeyError, match="Copy the new key file"):  # named, not taken for records tampered with
+        open_south.search("Ada")
     open_south.close()
     capsys.readouterr()
     assert main(["--config", str(south.source), "audit", "verify"]) == 1  # the CLI says the same, plainly

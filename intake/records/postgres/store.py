@@ -92,6 +92,7 @@ class PostgresStore(Records):
         check_key(self.backend.meta(KEY_CHECK), self.keyring, describe(self.backend.dsn))
 
     _keyed = True  # False only while the schema (and with it the key check) is being made
+    _writing = False
 
     @contextmanager
     def write(self, action: str) -> Iterator[None]:
@@ -99,11 +100,24 @@ class PostgresStore(Records):
         key than this store's (a rotation committed since it was opened, at this site or another)."""
         with super().write(action):
             if self._keyed:
-                self._same_key()
+                self._same_key(writing=True)
+            self._writing = True
+            try:
+                yield
+            finally:
+                self._writing = False
+
+    @contextmanager
+    def read(self, action: str) -> Iterator[None]:
+        """Records' consistent read, refused as the write is when the records' key is no longer this store's (so a
+        rotation made since is named, not taken for records changed outside intake)."""
+        with super().read(action):
+            if not self._writing:
+                self._same_key(writing=False)
             yield
 
-    def _same_key(self) -> None:
-        """Under the writers' lock: the records' key check names this store's key, or the write is refused."""
+    def _same_key(self, *, writing: bool) -> None:
+        """Inside the transaction: the records' key check names this store's key, or the transaction is refused."""
         stored = self.backend.meta(KEY_CHECK)
         current = stored_key_id(stored)
         if current == self.keyring.key_id:
@@ -112,8 +126,8 @@ class PostgresStore(Records):
         if current in keys_here(self.config):
             raise WrongKeyError(f"the records in {where} were re-encrypted with a new data key (key {current}) while "
                                 "intake was open on this computer; the key file here already holds it. Close intake "
-                                "and start it again. This change was not saved; nothing was written with the retired "
-                                "key.")
+                                "and start it again. " + ("This change was not saved; nothing was written with the "
+                                                          "retired key." if writing else "Nothing was changed."))
         message = refusal(self.keyring, self.backend.last_rotation(), where)
         if message:
             raise WrongKeyError(message)
