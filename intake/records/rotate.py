@@ -287,7 +287,7 @@ def rotate_data_key(config: ClinicConfig, *, staff: str, device: str) -> tuple[s
                                ) from None
         new = Keyring(raw, str(key_path))
         try:  # committed, then anchored with the new key before the key files move
-            with store.write("re-encrypting the records with the new key"):
+            with store.write("re-encrypting the records with the new key"), store.batched():
                 _rekey(store, old, new, staff, device)
         except BaseException:
             pending_path(key_path).unlink(missing_ok=True)

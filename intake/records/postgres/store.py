@@ -133,6 +133,14 @@ class PostgresStore(Records):
             raise WrongKeyError(message)
         check_key(stored, self.keyring, where)  # names the key the records were made with
 
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Statements sent without waiting for each one's answer (libpq pipeline mode) until a read needs one: a
+        rotation's many updates of one transaction, each checked when the pipeline syncs (an error still rolls
+        the whole transaction back)."""
+        with self.backend.conn.pipeline():
+            yield
+
     def rechain_audit(self, keyring: Keyring) -> None:
         """Re-hashes the audit chain and its sealed head with a new key (a key rotation, inside its write
         transaction; the trail's append-only triggers lifted for it alone)."""

@@ -8,7 +8,8 @@ written), the schema migrations, and the connection itself for the engine's own 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,6 +87,11 @@ class Store(Records):
     def _initialise(self) -> None:
         self.backend.set_meta(KEY_CHECK, key_check_value(self.keyring))
         self.backend.set_meta("created_at", self.now())
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Statements as they come (SQLite runs in this process: there is no round trip to save)."""
+        yield
 
     def rechain_audit(self, keyring: Keyring) -> None:
         """Re-hashes the audit chain and its sealed head with a new key (a key rotation, inside its write
