@@ -142,11 +142,12 @@ def refusal(keyring: Keyring, rotation: Entry | None, where: Path | str) -> str 
         return None
     details = rotation.data
     site = f" from site '{details['site']}'" if details.get("site") else ""
+    source = f"site '{details['site']}'" if details.get("site") else "the computer that rotated it"
     return (f"the records in {where} were re-encrypted with a new data key (key {details.get('new_key', '?')}) on "
             f"{rotation.at}{site} by {rotation.staff} ({rotation.device}); the data key here, {keyring.source} (key "
-            f"{keyring.key_id}), is the one that rotation retired. Copy the new key file (data_key_file) from the "
-            f"computer that rotated{site} to {keyring.source} (readable by the clinic's account only, mode 0600), "
-            "then start intake again. Nothing was changed: nothing is written with a retired key.")
+            f"{keyring.key_id}), is the one that rotation retired. Copy the new key file from {source} (its "
+            f"data_key_file) to {keyring.source}, readable by the clinic's account only (mode 0600), then start "
+            "intake again. Nothing was changed: nothing is written with a retired key.")
 
 
 def key_for_records(config: ClinicConfig, stored: str | None, keyring: Keyring, where: Path | str,
