@@ -151,10 +151,10 @@ def refusal(keyring: Keyring, rotation: Entry | None, where: Path | str) -> str 
 
 
 def key_for_records(config: ClinicConfig, stored: str | None, keyring: Keyring, where: Path | str,
-                    rotation: Callable[[], Entry | None] = lambda: None) -> Keyring:
+                    rotation: Callable[[str], Entry | None] = lambda key_id: None) -> Keyring:
     """The key that opens these records: the configured one, or the new key of a rotation interrupted after its
-    commit (then the switch is finished here). `rotation` gives the latest 'key_rotated' entry, for a key that a
-    rotation made elsewhere retired.
+    commit (then the switch is finished here). `rotation` gives the 'key_rotated' entry that retired a key id (a
+    rotation made at another site), if one did.
 
     Raises:
         WrongKeyError: neither key opens them (naming the rotation that retired this key, when one did).
@@ -168,7 +168,7 @@ def key_for_records(config: ClinicConfig, stored: str | None, keyring: Keyring, 
         pending = open_pending(config, key_path) if key_path is not None and keyring.source == str(key_path) \
             else None
         if pending is None or key_path is None:
-            message = refusal(keyring, rotation(), where)
+            message = refusal(keyring, rotation(keyring.key_id), where)
             if message:
                 raise WrongKeyError(message) from None
             raise

@@ -210,11 +210,13 @@ def test_another_site_is_told_to_copy_the_new_key_and_verifies_once_it_has(north
     with open_at(south, engine, clock) as store:
         fill_draft(store, engine, record_named("Ada Lovelace"), steps=1)
     open_south = open_at(south, engine, clock)  # a kiosk at the south site, open while north rotates
-    rotate.rotate_data_key(north, staff="amy", device="office")
+    retired, first = rotate.rotate_data_key(north, staff="amy", device="office")
+    rotate.rotate_data_key(north, staff="ben", device="office")  # and again, before south hears of the first
     written = events(pg_database)
     with pytest.raises(WrongKeyError) as refused:
         open_at(south, engine, clock)
     message = str(refused.value)
+    assert f"new data key (key {first})" in message and f"(key {retired}), is the one that rotation retired" in message
     assert "from site 'north' by amy" in message and f"to {key_of(south)}" in message
     assert "Copy the new key file" in message and "Nothing was changed" in message
     with pytest.raises(WrongKeyError, match="Copy the new key file"):

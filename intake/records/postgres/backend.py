@@ -249,10 +249,11 @@ class PostgresBackend:
         extra = self._rows(f"SELECT count(*) AS n FROM ({index} EXCEPT {derived}) s")[0]["n"]
         return index_differences(missing, extra)
 
-    def last_rotation(self) -> Entry | None:
-        """The latest 'key_rotated' entry (what a site still holding the retired key is told about)."""
-        found = self._rows(f"SELECT {_AUDIT} FROM audit WHERE event = 'key_rotated' ORDER BY seq DESC LIMIT 1")
-        return _entry(found[0]) if found else None
+    def rotation_of(self, key_id: str) -> Entry | None:
+        """The 'key_rotated' entry that retired a key (what a site still holding it is told about), if one did."""
+        rotations = [_entry(row) for row in self._rows(
+            f"SELECT {_AUDIT} FROM audit WHERE event = 'key_rotated' ORDER BY seq DESC")]
+        return next((entry for entry in rotations if entry.data.get("old_key") == key_id), None)
 
     def rechain(self, keyring: Keyring) -> None:
         """Re-hashes the whole chain and its sealed head with a new key (key rotation), inside the rotation's write

@@ -62,7 +62,7 @@ class PostgresStore(Records):
             _refuse_newer(version, dsn)
             keyring = load_for_store(config, "new" if version is None else "existing")
             if version is not None:  # (the new key of a rotation interrupted after its commit is taken up here)
-                keyring = key_for_records(config, stored_check, keyring, describe(dsn), backend.last_rotation)
+                keyring = key_for_records(config, stored_check, keyring, describe(dsn), backend.rotation_of)
             store = cls(config, backend, keyring, clock or utc_now, engine, _checkpoint(config, keyring))
             if version is None:
                 store._keyed = False
@@ -128,7 +128,7 @@ class PostgresStore(Records):
                                 "intake was open on this computer; the key file here already holds it. Close intake "
                                 "and start it again. " + ("This change was not saved; nothing was written with the "
                                                           "retired key." if writing else "Nothing was changed."))
-        message = refusal(self.keyring, self.backend.last_rotation(), where)
+        message = refusal(self.keyring, self.backend.rotation_of(self.keyring.key_id), where)
         if message:
             raise WrongKeyError(message)
         check_key(stored, self.keyring, where)  # names the key the records were made with
