@@ -13,6 +13,10 @@
   fixture, queries and budget as bench_records' SQLite lines (p90 <= 20 ms), the fixture built through the one
   write path (row seals, digests, the server's checkpoint) in one transaction.
 
+- Key rotation (`intake keys rotate`) of a store of 1,000 intakes built as the search fixture is (bench_records),
+  on PostgreSQL and, as the same-run baseline, on SQLite: every value re-encrypted, tokens and chain remade, in one
+  transaction. Reported per 1,000 intakes; no budget of its own.
+
 Run alone: python bench/bench_postgres.py
 """
 
@@ -102,6 +106,32 @@ def _searches(server, folder: Path, engine) -> list:
     return results
 
 
+def _rotation(server, folder: Path, engine, intakes: int = 1000):
+    """Seconds to rotate the data key of `intakes` intakes on PostgreSQL, against SQLite in the same run."""
+    import bench_records
+    from harness import Result
+
+    from intake.config import load_config
+    from intake.records import open_store
+    from intake.records.postgres.settings import ENV
+    from intake.records.rotate import rotate_data_key
+
+    seconds = {}
+    for name, storage in (("sqlite", ""), ("postgres", 'engine = "postgresql"')):
+        config = load_config(_config(folder / f"rotate-{name}", storage))
+        os.environ[ENV] = server.dsn(server.fresh_database())
+        with open_store(config, engine=engine) as store:
+            bench_records._build_fixture(store, intakes)
+        start = time.perf_counter()
+        rotate_data_key(config, staff="amy", device="bench")
+        seconds[name] = time.perf_counter() - start
+    os.environ.pop(ENV, None)
+    per = 1000 / intakes
+    return Result("postgres: data key rotated, per 1,000 intakes", seconds["postgres"] * per, "report only", True,
+                  "SQLite rotation", seconds["sqlite"] * per, note="one transaction: every value re-encrypted, "
+                  "search tokens, audit chain and row seals remade")
+
+
 def collect() -> list:
     from harness import Result, median
 
@@ -128,6 +158,7 @@ def collect() -> list:
             with PostgresStore.open(load_config(pg_path), dsn=dsn, engine=engine) as pg:
                 pg_times = _save_times(pg, engine)
             reported, kept, errors, verifies = _writers(pg_path, dsn, seconds)
+            rotation = _rotation(server, Path(folder), engine)
             searches = _searches(server, Path(folder), engine)
     finally:
         server.stop()
@@ -140,6 +171,7 @@ def collect() -> list:
                "0 errors, 0 lost, verifies", errors == 0 and kept == reported and verifies,
                note=f"{errors} writer errors, {reported - kept} lost, audit trail "
                     f"{'verifies' if verifies else 'does NOT verify'}", unit="count"),
+        rotation,
         *searches,
     ]
 

@@ -84,7 +84,9 @@ def _register_rotate(actions: argparse._SubParsersAction) -> None:
     p = actions.add_parser("rotate", help="replace the records data key, re-encrypting every record",
                            description="Makes a new records data key and re-encrypts every sealed value, search "
                            "token, audit hash and row seal with it in one transaction; the old key is kept as "
-                           "<data_key_file>.retired-<time>. Safe to interrupt: the store opens with one of the two.")
+                           "<data_key_file>.retired-<time>. Safe to interrupt: the store opens with one of the two. "
+                           "On a clinic group's server (PostgreSQL) every other site then needs a copy of the new "
+                           "key file.")
     p.add_argument("--staff", default=os.environ.get("USER") or "staff", help="who rotates (for the audit trail)")
     p.set_defaults(handler=cmd_keys_rotate)
 
@@ -92,17 +94,16 @@ def _register_rotate(actions: argparse._SubParsersAction) -> None:
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     """intake keys rotate"""
     from intake.config import load_config
-    from intake.records.sqlite.rotate import rotate_data_key
+    from intake.records.crypto import key_file
+    from intake.records.rotate import rotate_data_key
 
     config = load_config(args.config)
-    if config.section("storage").get("engine", "sqlite") != "sqlite":
-        from intake.errors import IntakeError
-
-        raise IntakeError("`intake keys rotate` re-encrypts a SQLite store only; these records are on PostgreSQL "
-                          "([storage] engine), where rotation is not available yet. Nothing was changed: the data "
-                          "key stays as it is.")
     device = config.section("kiosk").get("device") or "this computer"
     old, new = rotate_data_key(config, staff=args.staff, device=device)
     print(f"Rotated the records data key: {old} -> {new}. Every record was re-encrypted. The old key is kept "
           "beside the new one as *.retired-<time>; back up the new key now.")
+    if config.section("storage").get("engine", "sqlite") == "postgresql":
+        print(f"These records are shared by the sites of a clinic group: copy the new key file ({key_file(config)}) "
+              "to every other site's data_key_file (mode 0600). Until then those sites are refused, and write "
+              "nothing.")
     return EXIT_OK

@@ -55,7 +55,7 @@ Public API (front ends import only from here)::
     store.close()                               # or use `with Store.open(config) as store:`
 
     create_data_key(config, force=False) -> Path   # new 0600 key file at [security] data_key_file
-    rotate.rotate_data_key(config, staff=..., device=...) -> (old key id, new key id)   # crash-safe
+    rotate.rotate_data_key(config, staff=..., device=...) -> (old key id, new key id)   # crash-safe, either engine
 
     StaffDirectory(store).add(id, name=..., role="front_desk" | "practitioner", pin=..., practitioner_id=None,
                               by=..., device=...) -> StaffMember

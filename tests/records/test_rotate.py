@@ -57,8 +57,8 @@ def test_rotation_re_encrypts_everything_and_keeps_the_old_key(clinic, engine, f
 def test_a_crash_before_the_commit_leaves_the_old_key_working(clinic, engine, filled, monkeypatch):
     real = rotate._rekey
 
-    def dies_half_way(conn, old, new, *args):
-        conn.execute("UPDATE intakes SET answers = NULL")  # some work done inside the transaction...
+    def dies_half_way(store, old, new, *args):
+        store.conn.execute("UPDATE intakes SET answers = NULL")  # some work done inside the transaction...
         raise KeyboardInterrupt  # ...then the process is stopped
 
     monkeypatch.setattr(rotate, "_rekey", dies_half_way)

@@ -249,6 +249,29 @@ class PostgresBackend:
         extra = self._rows(f"SELECT count(*) AS n FROM ({index} EXCEPT {derived}) s")[0]["n"]
         return index_differences(missing, extra)
 
+    def rotation_of(self, key_id: str) -> Entry | None:
+        """The 'key_rotated' entry that retired a key (what a site still holding it is told about), if one did."""
+        rotations = [_entry(row) for row in self._rows(
+            f"SELECT {_AUDIT} FROM audit WHERE event = 'key_rotated' ORDER BY seq DESC")]
+        return next((entry for entry in rotations if entry.data.get("old_key") == key_id), None)
+
+    def rechain(self, keyring: Keyring) -> None:
+        """Re-hashes the whole chain and its sealed head with a new key (key rotation), inside the rotation's write
+        transaction: the append-only triggers that are enabled are disabled for it (transactional DDL: no other
+        transaction ever sees them off) and enabled again before it commits; any already off stay off, for
+        verify to name."""
+        enabled = schema.enabled_triggers(self.conn, "audit")
+        for trigger in enabled:
+            self.conn.execute(f"ALTER TABLE audit DISABLE TRIGGER {trigger}")
+        changed, head = chain.rehash(self.entries(), keyring)
+        with self.conn.cursor() as cursor:
+            cursor.executemany("UPDATE audit SET prev_hash = %s, hash = %s WHERE seq = %s",
+                               [(prev_hash, entry_hash, seq) for seq, prev_hash, entry_hash in changed])
+        for trigger in enabled:
+            self.conn.execute(f"ALTER TABLE audit ENABLE TRIGGER {trigger}")
+        if head is not None:
+            self.set_head(head)
+
     # -- the server's checkpoint ---------------------------------------------------------------------------
 
     def insert_anchor(self, seq: int, site: str, line: str) -> None:

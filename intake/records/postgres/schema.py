@@ -159,6 +159,15 @@ def upgrade(conn: Connection, found: int, now: str) -> None:
                      (4, now, DESCRIPTIONS[4]))
 
 
+def enabled_triggers(conn: Connection, table: str) -> list[str]:
+    """The append-only triggers of one of intake's tables that are there and enabled."""
+    rows = conn.execute("SELECT t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN "
+                        "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s AND "
+                        "NOT t.tgisinternal AND t.tgenabled <> 'D'", (SCHEMA, table)).fetchall()
+    present = {str(row["name"]) for row in rows}
+    return [trigger for trigger in TRIGGERS[table] if trigger in present]
+
+
 def protection_problems(conn: Connection) -> list[str]:
     """The append-only triggers of the audit trail and the server's checkpoint removed or disabled outside intake."""
     rows = conn.execute("SELECT c.relname AS t, t.tgname AS name, t.tgenabled AS enabled FROM pg_trigger t JOIN "

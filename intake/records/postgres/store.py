@@ -10,15 +10,18 @@ checkpoint is kept beside the key, as for SQLite (intake.records.anchor).
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from intake.records import anchor, rollback
 from intake.records.crypto import KEY_CHECK, Keyring, check_key, key_check_value, load_for_store
-from intake.records.errors import NewerDatabaseError
+from intake.records.errors import NewerDatabaseError, WrongKeyError
 from intake.records.model import Clock, utc_now
 from intake.records.postgres import schema, settings
 from intake.records.postgres.backend import PostgresBackend
 from intake.records.postgres.connection import describe
+from intake.records.rotate import key_for_records, keys_here, refusal, stored_key_id
 from intake.records.store import Records
 
 if TYPE_CHECKING:
@@ -58,10 +61,11 @@ class PostgresStore(Records):
                 stored_check = backend.meta(KEY_CHECK) if version is not None else None
             _refuse_newer(version, dsn)
             keyring = load_for_store(config, "new" if version is None else "existing")
-            if version is not None:
-                check_key(stored_check, keyring, describe(dsn))
+            if version is not None:  # (the new key of a rotation interrupted after its commit is taken up here)
+                keyring = key_for_records(config, stored_check, keyring, describe(dsn), backend.rotation_of)
             store = cls(config, backend, keyring, clock or utc_now, engine, _checkpoint(config, keyring))
             if version is None:
+                store._keyed = False
                 store._create()
             elif version < schema.VERSION:
                 store._upgrade()
@@ -84,7 +88,63 @@ class PostgresStore(Records):
                 self.backend.set_meta(anchor.SERVER_WITNESS_KEY,
                                       anchor.Witness(1, 1).text(self.keyring, anchor.SERVER_WITNESS_KEY))
                 self.tables.recompute_digests()
+        self._keyed = True
         check_key(self.backend.meta(KEY_CHECK), self.keyring, describe(self.backend.dsn))
+
+    _keyed = True  # False only while the schema (and with it the key check) is being made
+    _writing = False
+
+    @contextmanager
+    def write(self, action: str) -> Iterator[None]:
+        """Records' write transaction, refused before anything is written when the records are sealed with another
+        key than this store's (a rotation committed since it was opened, at this site or another)."""
+        with super().write(action):
+            if self._keyed:
+                self._same_key(writing=True)
+            self._writing = True
+            try:
+                yield
+            finally:
+                self._writing = False
+
+    @contextmanager
+    def read(self, action: str) -> Iterator[None]:
+        """Records' consistent read, refused as the write is when the records' key is no longer this store's (so a
+        rotation made since is named, not taken for records changed outside intake)."""
+        with super().read(action):
+            if not self._writing:
+                self._same_key(writing=False)
+            yield
+
+    def _same_key(self, *, writing: bool) -> None:
+        """Inside the transaction: the records' key check names this store's key, or the transaction is refused."""
+        stored = self.backend.meta(KEY_CHECK)
+        current = stored_key_id(stored)
+        if current == self.keyring.key_id:
+            return
+        where = describe(self.backend.dsn)
+        if current in keys_here(self.config):
+            raise WrongKeyError(f"the records in {where} were re-encrypted with a new data key (key {current}) while "
+                                "intake was open on this computer; the key file here already holds it. Close intake "
+                                "and start it again. " + ("This change was not saved; nothing was written with the "
+                                                          "retired key." if writing else "Nothing was changed."))
+        message = refusal(self.keyring, self.backend.rotation_of(self.keyring.key_id), where)
+        if message:
+            raise WrongKeyError(message)
+        check_key(stored, self.keyring, where)  # names the key the records were made with
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Statements sent without waiting for each one's answer (libpq pipeline mode) until a read needs one: a
+        rotation's many updates of one transaction, each checked when the pipeline syncs (an error still rolls
+        the whole transaction back)."""
+        with self.backend.conn.pipeline():
+            yield
+
+    def rechain_audit(self, keyring: Keyring) -> None:
+        """Re-hashes the audit chain and its sealed head with a new key (a key rotation, inside its write
+        transaction; the trail's append-only triggers lifted for it alone)."""
+        self.backend.rechain(keyring)
 
     def _upgrade(self) -> None:
         """Brings an older schema up to this version (once, whoever comes first): schema 2 adds the server's

@@ -1,4 +1,4 @@
-"""Provides StoreOps: what the SQLite engine's own modules (migrations, upgrade, rotate) use of an open Store.
+"""Provides StoreOps: what the SQLite engine's own modules (migrations, upgrade) use of an open Store.
 
 Private to this package: the record keeping outside it uses `Records` (intake.records.store) through the
 engine-neutral write path, and front ends use `RecordStore` (intake.records.interface). Store implements it.

@@ -8,7 +8,8 @@ written), the schema migrations, and the connection itself for the engine's own 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from intake.records import anchor
 from intake.records.crypto import KEY_CHECK, Keyring, check_key, key_check_value, load_for_store
 from intake.records.errors import NewerDatabaseError
 from intake.records.model import Clock, utc_now
-from intake.records.sqlite import db, keys, migrations
+from intake.records.sqlite import audit, db, keys, migrations
 from intake.records.sqlite.backend import SqliteBackend
 from intake.records.store import Records
 
@@ -86,6 +87,16 @@ class Store(Records):
     def _initialise(self) -> None:
         self.backend.set_meta(KEY_CHECK, key_check_value(self.keyring))
         self.backend.set_meta("created_at", self.now())
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Statements as they come (SQLite runs in this process: there is no round trip to save)."""
+        yield
+
+    def rechain_audit(self, keyring: Keyring) -> None:
+        """Re-hashes the audit chain and its sealed head with a new key (a key rotation, inside its write
+        transaction; the append-only triggers lifted for it and put back as they were)."""
+        audit.rechain(self.conn, keyring)
 
     def close(self) -> None:
         """Closes the database (committed work is already on disk)."""
