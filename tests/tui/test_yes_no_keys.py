@@ -82,7 +82,7 @@ def _engine_in(tmp_path, language: str, yes: str, no: str) -> Engine:
 
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
-    for name in ("rules.json", "questionnaire.json", "../templates/statements.json"):
+    for name in ("rules.json", "questionnaire.json", "rescreen.json", "course.json", "../templates/statements.json"):
         texts = json.loads((schemas / name).read_text(encoding="utf-8"))
         add(texts)
         (schemas / name).write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
