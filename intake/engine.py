@@ -15,6 +15,7 @@ from intake.errors import DataFileError, InvalidRecordError
 from intake.questionnaire import Questionnaire, load_questionnaire
 from intake.recordschema import RECORD_FORMAT, build_record_schema
 from intake.rules import RuleSet, load_rules
+from intake.textcheck import MissingTextsError, missing_texts
 from intake.treatment import TreatmentDefaults, TreatmentPlan, load_treatment
 from intake.validation import Problem, RecordValidator
 
@@ -37,6 +38,7 @@ class Engine:
 
         Raises:
             DataFileError: any data file or the configuration is malformed.
+            MissingTextsError: a data file lacks a text in a language the clinic offers.
         """
         if not isinstance(config, ClinicConfig):
             config = load_config(config)
@@ -55,6 +57,9 @@ class Engine:
                                             f"use one of: {', '.join(questionnaire.languages)}"))
         if problems:
             raise DataFileError(config.source, problems)
+        missing = missing_texts(config)
+        if missing:
+            raise MissingTextsError(missing)
         return cls(config, questionnaire, rules, treatment)
 
     @property

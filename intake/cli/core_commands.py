@@ -104,14 +104,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     """intake check"""
     from collections import Counter
 
+    from intake.config import load_config
+    from intake.engine import Engine
     from intake.paths import SCHEMAS_DIR
+    from intake.textcheck import MissingTextsError, missing_texts
 
-    engine = _engine(args)
-    q, rules, config = engine.questionnaire, engine.rules, engine.config
+    config = load_config(args.config)
+    missing = missing_texts(config)  # every file's, before a loader stops at its own file's
+    if missing:
+        raise MissingTextsError(missing)
+    engine = Engine.load(config)
+    q, rules = engine.questionnaire, engine.rules
     counts = Counter(r.severity or f"policy:{r.severity_setting}" for r in rules.rules)
     print(f"Configuration: {config.source}{' (built-in demo clinic)' if config.is_demo else ''}")
     print(f"  clinic: {config.clinic['name']}, time zone {config.clinic['timezone']}, "
           f"{len(config.practitioners)} practitioner(s), minors policy {config.minors_policy}")
+    print(f"Languages offered to clients: {', '.join(config.languages)} (every text of the data files in each)")
     print(f"Questionnaire {q.version}: {len(q.steps)} steps, {sum(1 for _ in q.questions())} questions "
           f"({config.schemas_dir / 'questionnaire.json'})")
     print(f"Rules {rules.version}: {len(rules.rules)} rules (" +

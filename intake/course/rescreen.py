@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Final
 from intake.assessment import Assessment, Assessor
 from intake.config import ClinicConfig
 from intake.datafile import load_data_file, schema_problems
-from intake.dates import human_date
 from intake.errors import DataFileError, FileProblem, InvalidRecordError
+from intake.i18n import long_date
 from intake.questionnaire import Questionnaire, build_questionnaire
 from intake.recordschema import RECORD_FORMAT, build_record_schema
 from intake.rules import RuleSet, build_rules
@@ -83,7 +83,7 @@ class Rescreen:
 
     def dated(self, last_session: date) -> Questionnaire:
         """The re-screen as a client sees it: "Nothing has changed since 20 November 2026"."""
-        words = {language: text.replace("{date}", human_date(last_session))
+        words = {language: text.replace("{date}", long_date(last_session, language))
                  for language, text in self.nothing_changed_since.items()}
         steps = tuple(replace(step, questions=tuple(
             replace(q, options=tuple(replace(o, label=words) if o.id == NOTHING_CHANGED else o for o in q.options))

@@ -201,6 +201,8 @@ def test_nothing_changed_names_the_day_it_speaks_for_where_the_client_answers_it
     labels = {o.id: o.label["en"] for o in question.options}
     assert labels[NOTHING_CHANGED] == "Nothing has changed since 14 October 2026"
     assert labels[SOMETHING_CHANGED] == "Something has changed, or I am not sure"
+    german = next(o.label["de"] for o in question.options if o.id == NOTHING_CHANGED)
+    assert german == "Seit dem 14. Oktober 2026 hat sich nichts geändert"  # the day as a German reader writes it
     plain = {o.id: o.label["en"] for o in rescreen.questionnaire.by_id[rescreen.changes_question].options}
     assert plain[NOTHING_CHANGED] == "Nothing has changed"  # what exports and FHIR show: no day of one client's
 

@@ -32,9 +32,11 @@ def engine_with_extra_questions(tmp_path) -> Engine:
     data = json.loads((schemas / "questionnaire.json").read_text(encoding="utf-8"))
     data["steps"][0]["questions"][1:1] = [
         {"id": "has_tattoo", "type": "yes_no", "required": True,
-         "label": {"en": "Do you have a tattoo in the area?"}, "help": {"en": "Tattoo [ink] counts."}},
+         "label": {"en": "Do you have a tattoo in the area?", "de": "Haben Sie dort ein Tattoo?"},
+         "help": {"en": "Tattoo [ink] counts.", "de": "Tattoo [Tinte] zählt."}},
         {"id": "tattoo_where", "type": "long_text", "required": True, "max_length": 20,
-         "label": {"en": "Where is the tattoo?"}, "show_if": {"question": "has_tattoo", "equals": True}},
+         "label": {"en": "Where is the tattoo?", "de": "Wo ist das Tattoo?"},
+         "show_if": {"question": "has_tattoo", "equals": True}},
     ]
     (schemas / "questionnaire.json").write_text(json.dumps(data), encoding="utf-8")
     config = tmp_path / "clinic.toml"

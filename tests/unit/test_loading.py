@@ -47,7 +47,7 @@ def test_added_question_flows_into_validation(clinic):
     def add(data):
         data["steps"][1]["questions"].append({
             "id": "favourite_serum", "type": "text", "max_length": 50, "required": True,
-            "label": {"en": "Favourite serum"}})
+            "label": {"en": "Favourite serum", "de": "Lieblingsserum"}})
     clinic.edit("questionnaire.json", add)
     engine = Engine.load(clinic.config)
     record = json.loads((SCHEMAS_DIR.parent / "examples" / "suitable.json").read_text())
@@ -67,8 +67,8 @@ def test_added_question_flows_into_validation(clinic):
      ["$.steps[3].questions[4].show_if.equals", "True is not an option of 'blood_thinner_type'"]),
     (lambda d: d["steps"][1]["questions"].append(copy.deepcopy(d["steps"][0]["questions"][0])),
      ["question id 'full_name' is used twice"]),
-    (lambda d: d.update(languages=["en", "de"]),
-     ["no text for language de", "add 'de'"]),
+    (lambda d: d.update(languages=["en", "de", "fr"]),
+     ["no text for language fr", "add 'fr'"]),
     (lambda d: d["steps"][0]["questions"][7]["help_by_minors_policy"].update(allow={"fr": "Vous signez."}),
      ["$.steps[0].questions[7].help_by_minors_policy.allow", "no text for language en"]),
     (lambda d: d["steps"][0]["questions"][7]["help_by_minors_policy"].update(sometimes={"en": "x"}),
