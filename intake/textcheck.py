@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from intake.errors import DataFileError, FileProblem, IntakeError
+from intake.i18n import SOURCE_LANGUAGE
 
 if TYPE_CHECKING:
     from intake.config import ClinicConfig
 
-#: The language every data file is written in; the texts of the other languages stand beside it.
-SOURCE_LANGUAGE = "en"
 #: A key that names a language ("de", "pt-BR", "haw"): a text object has only such keys.
 LANGUAGE_KEY = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 #: The data file that keeps a whole entry per language rather than a language per text.
