@@ -42,7 +42,7 @@ from intake.documents.practitioner import check_countersignature
 from intake.documents.prepared import PreparedPDFs, layout_key
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.source import DocumentSource
-from intake.documents.templates import load_template_set, set_version
+from intake.documents.templates import document_language, load_template_set, set_version
 from intake.documents.witness import AuditWitness
 from intake.signing import guardian_required, photo_signature_problem
 
@@ -73,7 +73,7 @@ class PacketRenderer:
 
         self.engine = engine
         self.templates = load_template_set(Path(templates_dir or engine.config.templates_dir),
-                                           make_filters(engine.config.timezone))
+                                           make_filters(engine.config.timezone, document_language))
         self.fetcher = TemplateAssetFetcher(self.templates.assets)
         self.font_config = FontConfiguration()
         paper = paper or engine.config.section("documents").get("paper", "A4")
@@ -255,7 +255,8 @@ class PacketRenderer:
                  record_id: str, identity: SealIdentity | None) -> tuple[list[_Layout], bytes]:
         """The documents of `kinds` laid out from one context, all embedding the data `payload(versions, sets)`
         gives (the one path of every document intake makes: the consultation's and a visit's alike)."""
-        versions = {kind: self.templates.versions_for(kind) for kind in kinds}
+        language = str(base.get("language") or self.engine.language)
+        versions = {kind: self.templates.versions_for(kind, language) for kind in kinds}
         sets = {kind: set_version(v) for kind, v in versions.items()}
         attachment = encode(payload(versions, sets))
         data_sha256 = fingerprint(attachment)
