@@ -78,8 +78,9 @@ def missing_texts(templates_dir: Path, language: str) -> list[MissingText]:
     for text in template_texts(folder):
         where = f"{text.template}:{text.line}"
         entry = catalog.get(text.msgid if text.plural is None else (text.msgid, text.plural))
-        forms = [] if entry is None else list(entry.string) if isinstance(entry.string, tuple) else [entry.string]
-        if entry is None or entry.fuzzy or not forms or not all(forms):
+        string = None if entry is None else entry.string
+        forms = [str(f or "") for f in string] if isinstance(string, (tuple, list)) else [str(string or "")]
+        if entry is None or entry.fuzzy or not all(forms):
             problems.append(MissingText(where, text.msgid, f"no {language!r} text"))
             continue
         given = set(PLACEHOLDER.findall(text.msgid + (text.plural or "")))
