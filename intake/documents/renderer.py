@@ -101,9 +101,10 @@ class PacketRenderer:
 
     # -- public ---------------------------------------------------------------------------------
 
-    def statement(self, kind: str) -> str:
-        """The default statement a client affirms when signing "consent" or "photo_consent"."""
-        return self.templates.statement(kind, self.engine.language)
+    def statement(self, kind: str, language: str | None = None) -> str:
+        """The default statement a client affirms when signing "consent" or "photo_consent" (in `language`, by
+        default the clinic's)."""
+        return self.templates.statement(kind, language or self.engine.language)
 
     @property
     def seal_identity(self) -> SealIdentity:
@@ -248,7 +249,8 @@ class PacketRenderer:
             return build_payload(self.engine, inputs, versions, sets)
 
         base = build_context(self.engine, inputs)
-        base["statements"] = {kind: self.statement(kind) for kind in ("consent", "photo_consent")}
+        base["statements"] = {kind: self.statement(kind, str(base["language"]))
+                              for kind in ("consent", "photo_consent")}
         return self._lay_out(self._kinds(inputs), payload, base, inputs.issued_at, inputs.record_id, identity)
 
     def _lay_out(self, kinds: list[str], payload: PayloadBuilder, base: Mapping[str, Any], issued_at: datetime,
