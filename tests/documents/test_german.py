@@ -12,7 +12,6 @@ import json
 import re
 import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -121,7 +120,8 @@ def test_filters_write_dates_numbers_and_durations_in_the_documents_language():
 def test_german_consent_reads_in_german(texts):
     consent = texts["consent"]
     for words in ("Einwilligungserklärung zur Microneedling-Behandlung", "1. Was die Behandlung ist",
-                  "3. Risiken und Nebenwirkungen", "Lippenherpes (Herpes labialis)", "5. Ergebnis Ihrer Eignungsprüfung",
+                  "3. Risiken und Nebenwirkungen", "Lippenherpes (Herpes labialis)",
+                  "5. Ergebnis Ihrer Eignungsprüfung",
                   "Geeignet, mit den unten genannten Vorsichtsmaßnahmen.", "Ihre Behandlerin oder Ihr Behandler",
                   "Beratung 20. November 2026", "1,0–1,5 mm", "im Abstand von mindestens 6 Wochen",
                   "Nadeln nicht tiefer als 1,5 mm", "alle 6–12 Monate", "13. Unterschriften",
