@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from intake import kindstop
+from intake.assessment import Assessor
 from intake.documents.compression import pdf_compression
 from intake.documents.context import Inputs, build_context, photo_consent_given
 from intake.documents.errors import (
@@ -174,7 +175,7 @@ class PacketRenderer:
         problems = kindstop.record_problems(engine, record) if kind_stop else engine.validate(record)
         if problems:
             raise RecordNotReadyError(problems)
-        assessment = engine.assessor.assess(record)
+        assessment = assessor_in(engine, str(record.get("language") or engine.language)).assess(record)
         answers = engine.questionnaire.prune(record["answers"])
         record_id, derived = record.get("record_id"), False
         if not record_id:
@@ -380,6 +381,14 @@ class _Layout(NamedTuple):
     html: str
     info: dict[str, str]
     key: str
+
+
+def assessor_in(engine: Engine, language: str) -> Assessor:
+    """The clinic's assessor, writing its findings and advice in `language` (the record's, the documents')."""
+    if language == engine.language:
+        return engine.assessor
+    config = engine.config
+    return Assessor(engine.questionnaire, engine.rules, config.windows, config.age_policy, language, config.limits)
 
 
 def _version() -> str:

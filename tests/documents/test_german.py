@@ -25,6 +25,8 @@ from tests.conftest import load_example
 from tests.documents.conftest import CLIENT_TIME, COUNTER_TIME
 from tests.documents.reading import HtmlRenderer, pdftotext, squash
 
+PREGNANCY = "Während einer Schwangerschaft und in der Stillzeit behandeln wir nicht."
+
 
 def with_german(node):
     """Each {"en": ...} text of a data file, given German words where it has none (its English ones)."""
@@ -50,6 +52,9 @@ def bilingual(clinic_dir, tmp_path_factory) -> Engine:
             data = with_german(json.loads(path.read_text(encoding="utf-8")))
             if path.name == "questionnaire.json":
                 data["languages"] = sorted(set(data["languages"]) | {"de"}, key=["en", "de"].index)
+            if path.name == "rules.json":  # one rule's message in German, as the data files will give it
+                rule = next(r for r in data["rules"] if r["id"] == "pregnancy")
+                rule["client_message"]["de"] = PREGNANCY
             path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     text = (clinic_dir / "clinic.toml").read_text(encoding="utf-8")
     text = re.sub(r'(?m)^language = "en"$', 'language = "en"\nlanguages = ["en", "de"]', text, count=1)
@@ -144,6 +149,7 @@ def test_german_aftercare_and_letter_read_in_german(texts):
                   "Elektronisch unterschrieben, 20. November 2026"):
         assert words in letter, words
     assert "Dear" not in letter and "Thank you" not in letter
+    assert PREGNANCY in letter  # the findings are worded in the record's language too
 
 
 def test_german_documents_verify_and_keep_their_data_language_neutral(packets, bilingual):
