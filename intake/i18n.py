@@ -86,16 +86,17 @@ def decimal(value: float, language: str, *, pattern: str = "0.0#") -> str:
 
 
 #: The time units a duration may be given in (as the rules and treatment defaults name them).
-DURATION_UNITS = {"days": "duration-day", "weeks": "duration-week", "months": "duration-month",
-                  "years": "duration-year"}
+DURATION_UNITS = {"hours": "duration-hour", "days": "duration-day", "weeks": "duration-week",
+                  "months": "duration-month", "years": "duration-year"}
 
 
+@functools.lru_cache(maxsize=1024)  # the assessment words its windows on every run
 def duration(amount: float, unit: str, language: str) -> str:
     """An amount of time in words: '1 week', '6 months'; '1 Woche', '6 Monate'.
 
     Args:
         amount: how many (whole numbers are written without decimals).
-        unit: "days", "weeks", "months" or "years".
+        unit: "hours", "days", "weeks", "months" or "years".
         language: the reader's language code.
     """
     number = int(amount) if float(amount).is_integer() else amount

@@ -60,7 +60,7 @@ def test_numbers_and_durations_read_as_each_language_writes_them():
     assert [decimal(v, "en") for v in (0.25, 0.5, 1.0, 2)] == ["0.25", "0.5", "1.0", "2.0"]
     assert [decimal(v, "de") for v in (0.25, 0.5, 1.0, 2)] == ["0,25", "0,5", "1,0", "2,0"]
     for amount in (1, 2, 12):
-        for unit in ("days", "weeks", "months"):
+        for unit in ("hours", "days", "weeks", "months"):
             assert duration(amount, unit, "en") == human_duration(amount, unit)
     assert [duration(n, "weeks", "de") for n in (1, 4)] == ["1 Woche", "4 Wochen"]
     assert [duration(n, "months", "de") for n in (1, 6)] == ["1 Monat", "6 Monate"]
