@@ -6,6 +6,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -175,7 +176,7 @@ class PacketRenderer:
         problems = kindstop.record_problems(engine, record) if kind_stop else engine.validate(record)
         if problems:
             raise RecordNotReadyError(problems)
-        assessment = assessor_in(engine, str(record.get("language") or engine.language)).assess(record)
+        assessment = engine.assessor.assess(record)
         answers = engine.questionnaire.prune(record["answers"])
         record_id, derived = record.get("record_id"), False
         if not record_id:
@@ -249,7 +250,12 @@ class PacketRenderer:
         def payload(versions: Mapping[str, Mapping[str, str]], sets: Mapping[str, str]) -> Mapping[str, Any]:
             return build_payload(self.engine, inputs, versions, sets)
 
-        base = build_context(self.engine, inputs)
+        # the documents word the findings in the record's language; the data they embed keeps the clinic's words,
+        # so that what is embedded and exported does not depend on the language the client chose
+        language = str(inputs.record.get("language") or self.engine.language)
+        worded = inputs if language == self.engine.language else \
+            replace(inputs, assessment=assessor_in(self.engine, language).assess(inputs.record))
+        base = build_context(self.engine, worded)
         base["statements"] = {kind: self.statement(kind, str(base["language"]))
                               for kind in ("consent", "photo_consent")}
         return self._lay_out(self._kinds(inputs), payload, base, inputs.issued_at, inputs.record_id, identity)
