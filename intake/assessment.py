@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from intake import conditions
+from intake import conditions, i18n
 from intake.advice import Advice, from_data, merge
 from intake.conditions import AgePolicy
-from intake.dates import human_date, human_duration, parse_iso_date, shift
+from intake.dates import parse_iso_date, shift
 from intake.questionnaire import Questionnaire, localize
 from intake.rules import Rule, RuleSet
 
@@ -120,7 +120,7 @@ class Assessor:
 
     def window_text(self, name: str) -> str:
         """A window as words, e.g. '6 months'."""
-        return human_duration(self.windows[name], self.ruleset.windows[name].unit)
+        return i18n.duration(self.windows[name], self.ruleset.windows[name].unit, self.language)
 
     def assess(self, record: Mapping[str, Any]) -> Assessment:
         """Assesses a record that has passed validation."""
@@ -188,8 +188,8 @@ class Assessor:
             "value": value if isinstance(value, str) else answer,
             "detail": self.questionnaire.display(detail_q, answers.get(rule.detail), self.language)
             if detail_q and rule.detail else "",
-            "date": human_date(window_date) if window_date else "a date not given",
-            "until": human_date(until) if until else "a date to be confirmed",
+            "date": i18n.long_date(window_date, self.language) if window_date else "a date not given",
+            "until": i18n.long_date(until, self.language) if until else "a date to be confirmed",
             "window": self.window_text(window["setting"]) if window else "",
             "adult_age": str(self.policy.adult_age),
             "legal_age": str(self.policy.legal_age),

@@ -15,7 +15,9 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
+from babel.units import format_unit
 
 from intake.errors import DataFileError, FileProblem
 
@@ -76,3 +78,26 @@ def weekday_date(day: date, language: str) -> str:
     if str(locale) == "en_GB":  # CLDR's full British form has a comma and "the": keep the house style
         return format_date(day, format="EEEE d MMMM y", locale=locale)
     return format_date(day, format="full", locale=locale)
+
+
+def decimal(value: float, language: str, *, pattern: str = "0.0#") -> str:
+    """A number as the language writes it: '0.5' in English, '0,5' in German (by default one or two decimals)."""
+    return format_decimal(value, format=pattern, locale=locale_for(language))
+
+
+#: The time units a duration may be given in (as the rules and treatment defaults name them).
+DURATION_UNITS = {"hours": "duration-hour", "days": "duration-day", "weeks": "duration-week",
+                  "months": "duration-month", "years": "duration-year"}
+
+
+@functools.lru_cache(maxsize=1024)  # the assessment words its windows on every run
+def duration(amount: float, unit: str, language: str) -> str:
+    """An amount of time in words: '1 week', '6 months'; '1 Woche', '6 Monate'.
+
+    Args:
+        amount: how many (whole numbers are written without decimals).
+        unit: "hours", "days", "weeks", "months" or "years".
+        language: the reader's language code.
+    """
+    number = int(amount) if float(amount).is_integer() else amount
+    return format_unit(number, DURATION_UNITS[unit], length="long", locale=locale_for(language))

@@ -132,6 +132,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"Re-screen before further sessions {rescreen.questionnaire.version}: {len(rescreen.asked_again)} questions "
           f"asked again, {sum(1 for _ in rescreen.questionnaire.questions()) - len(rescreen.asked_again)} of its own, "
           f"{own} rules of its own ({config.schemas_dir / 'rescreen.json'})")
+    documents_complete = _document_texts(config)
     pin_problem = _shared_pin_problem(config)
     if pin_problem:
         print(pin_problem)
@@ -151,8 +152,27 @@ def cmd_check(args: argparse.Namespace) -> int:
             json.loads(published.read_text(encoding="utf-8")) != engine.record_schema:
         print(f"Note: {published} is out of date; run `intake schema --out {published}`.")
         return EXIT_INVALID
+    if not documents_complete:
+        return EXIT_INVALID
     print("Everything checks out.")
     return EXIT_OK
+
+
+def _document_texts(config) -> bool:
+    """Prints whether the documents have every text in each language the clinic offers (False when one lacks any)."""
+    from intake.documents.catalogue import missing_texts
+    from intake.documents.templates import DOMAIN, LOCALE
+    from intake.i18n import catalogue_path
+
+    missing = {language: missing_texts(config.templates_dir, language) for language in config.languages}
+    print(f"Documents: texts in {', '.join(config.languages)} ({config.templates_dir})" +
+          ("" if any(missing.values()) else ": complete"))
+    for language, problems in missing.items():
+        if problems:
+            print(f"  Problem: {len(problems)} document text(s) missing or wrong in {language!r}; fix them in "
+                  f"{catalogue_path(config.templates_dir / LOCALE, DOMAIN, language)}:")
+            print("\n".join(f"    {problem}" for problem in problems))
+    return not any(missing.values())
 
 
 def _shared_pin_problem(config) -> str | None:

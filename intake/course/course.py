@@ -67,6 +67,8 @@ class Course:
         consent_templates: each consent template's version when signed (file name -> version).
         findings: the rule ids of the consultation's findings.
         answers: the consultation's answers (the re-screen carries them over when nothing changed).
+        language: the language the client chose at the consultation (their documents are in it); None in a
+            consent made before the language was recorded.
     """
 
     course_id: str
@@ -80,6 +82,7 @@ class Course:
     consent_templates: Mapping[str, str]
     findings: frozenset[str]
     answers: Mapping[str, Any] = field(default_factory=dict)
+    language: str | None = None
 
     @classmethod
     def from_consent(cls, course_id: str, payload: Mapping[str, Any]) -> Course:
@@ -106,7 +109,7 @@ class Course:
                 age_at_consent=payload["assessment"].get("age"),
                 consent_templates=dict(payload["documents"]["consent"]["templates"]),
                 findings=frozenset(f["rule"] for f in payload["assessment"]["findings"]),
-                answers=dict(record["answers"]))
+                answers=dict(record["answers"]), language=record.get("language"))
         except CourseError:
             raise
         except (KeyError, TypeError, ValueError, IndexError):

@@ -1,4 +1,5 @@
-"""Provides the Jinja2 filters that format dates, times, depths and fingerprints for documents."""
+"""Provides the Jinja2 filters that format dates, times, depths, durations and fingerprints for documents, each in
+the language of the document being rendered."""
 
 from __future__ import annotations
 
@@ -8,28 +9,28 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intake.dates import human_date, human_duration
+from intake import i18n
+from intake.i18n import SOURCE_LANGUAGE
 
 
-def millimetres(value: float) -> str:
-    """A needle depth: 0.25, 0.5, 1.0, 1.25 (at least one decimal)."""
-    text = f"{value:.2f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
+def millimetres(value: float, language: str = SOURCE_LANGUAGE) -> str:
+    """A needle depth: 0.25, 0.5, 1.0, 1.25 (at least one decimal; 0,5 in German)."""
+    return i18n.decimal(value, language)
 
 
-def depth_range(low: float, high: float) -> str:
+def depth_range(low: float, high: float, language: str = SOURCE_LANGUAGE) -> str:
     """A depth range such as '0.5–1.0 mm', or '0.25 mm' when both ends agree."""
     if low == high:
-        return f"{millimetres(low)} mm"
-    return f"{millimetres(low)}–{millimetres(high)} mm"
+        return f"{millimetres(low, language)} mm"
+    return f"{millimetres(low, language)}–{millimetres(high, language)} mm"
 
 
-def number_range(values: Sequence[float], unit: str) -> str:
-    """A range such as '2–3 days' or '6–12 months' ('1 day' when both ends agree)."""
-    low, high = (int(v) if float(v).is_integer() else v for v in values)
+def number_range(values: Sequence[float], unit: str, language: str = SOURCE_LANGUAGE) -> str:
+    """A range such as '2–3 days' or '6–12 months' ('1 day' when both ends agree; '2–3 Tage')."""
+    low, high = values
     if low == high:
-        return human_duration(low, unit) if isinstance(low, int) else f"{low} {unit}"
-    return f"{low}–{high} {unit}"
+        return i18n.duration(low, unit, language)
+    return f"{i18n.decimal(low, language, pattern='0.#')}–{i18n.duration(high, unit, language)}"
 
 
 def direction(text: str) -> str:
@@ -52,12 +53,14 @@ def groups(text: str, size: int = 8) -> str:
     return " ".join(text[i:i + size] for i in range(0, len(text), size))
 
 
-def make_filters(zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
-    """The filters for one clinic time zone."""
+def make_filters(zone: ZoneInfo, language: Callable[[], str] = lambda: SOURCE_LANGUAGE) \
+        -> dict[str, Callable[..., Any]]:
+    """The filters for one clinic time zone, writing in the language `language()` gives at each call (the
+    document being rendered; English by default)."""
 
     def clinic_time(moment: datetime) -> str:
         local = moment.astimezone(zone)
-        return f"{human_date(local.date())}, {local:%H:%M} {local.tzname()}"
+        return f"{i18n.long_date(local.date(), language())}, {local:%H:%M} {local.tzname()}"
 
     def utc_time(moment: datetime) -> str:
         return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
@@ -68,10 +71,10 @@ def make_filters(zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
     def long_date(day: date | datetime) -> str:
         if isinstance(day, datetime):
             day = day.astimezone(zone).date()
-        return human_date(day)
+        return i18n.long_date(day, language())
 
     def weekday_date(day: date) -> str:
-        return f"{day:%A} {human_date(day)}"
+        return i18n.weekday_date(day, language())
 
     return {
         "clinic_time": clinic_time,
@@ -79,11 +82,11 @@ def make_filters(zone: ZoneInfo) -> dict[str, Callable[..., Any]]:
         "both_times": both_times,
         "long_date": long_date,
         "weekday_date": weekday_date,
-        "mm": millimetres,
-        "depth_range": lambda area: depth_range(area.depth_min, area.depth_max),
-        "days": lambda values: number_range(values, "days"),
-        "months": lambda values: number_range(values, "months"),
-        "weeks": lambda amount: human_duration(int(amount), "weeks"),
+        "mm": lambda value: millimetres(value, language()),
+        "depth_range": lambda area: depth_range(area.depth_min, area.depth_max, language()),
+        "days": lambda values: number_range(values, "days", language()),
+        "months": lambda values: number_range(values, "months", language()),
+        "weeks": lambda amount: i18n.duration(int(amount), "weeks", language()),
         "groups": groups,
         "direction": direction,
     }

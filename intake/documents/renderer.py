@@ -6,11 +6,13 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from intake import kindstop
+from intake.assessment import Assessor
 from intake.documents.compression import pdf_compression
 from intake.documents.context import Inputs, build_context, photo_consent_given
 from intake.documents.errors import (
@@ -42,7 +44,7 @@ from intake.documents.practitioner import check_countersignature
 from intake.documents.prepared import PreparedPDFs, layout_key
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.source import DocumentSource
-from intake.documents.templates import load_template_set, set_version
+from intake.documents.templates import document_language, load_template_set, set_version
 from intake.documents.witness import AuditWitness
 from intake.signing import guardian_required, photo_signature_problem
 
@@ -73,7 +75,7 @@ class PacketRenderer:
 
         self.engine = engine
         self.templates = load_template_set(Path(templates_dir or engine.config.templates_dir),
-                                           make_filters(engine.config.timezone))
+                                           make_filters(engine.config.timezone, document_language))
         self.fetcher = TemplateAssetFetcher(self.templates.assets)
         self.font_config = FontConfiguration()
         paper = paper or engine.config.section("documents").get("paper", "A4")
@@ -101,9 +103,10 @@ class PacketRenderer:
 
     # -- public ---------------------------------------------------------------------------------
 
-    def statement(self, kind: str) -> str:
-        """The default statement a client affirms when signing "consent" or "photo_consent"."""
-        return self.templates.statement(kind, self.engine.language)
+    def statement(self, kind: str, language: str | None = None) -> str:
+        """The default statement a client affirms when signing "consent" or "photo_consent" (in `language`, by
+        default the clinic's)."""
+        return self.templates.statement(kind, language or self.engine.language)
 
     @property
     def seal_identity(self) -> SealIdentity:
@@ -247,15 +250,22 @@ class PacketRenderer:
         def payload(versions: Mapping[str, Mapping[str, str]], sets: Mapping[str, str]) -> Mapping[str, Any]:
             return build_payload(self.engine, inputs, versions, sets)
 
-        base = build_context(self.engine, inputs)
-        base["statements"] = {kind: self.statement(kind) for kind in ("consent", "photo_consent")}
+        # the documents word the findings in the record's language; the data they embed keeps the clinic's words,
+        # so that what is embedded and exported does not depend on the language the client chose
+        language = str(inputs.record.get("language") or self.engine.language)
+        worded = inputs if language == self.engine.language else \
+            replace(inputs, assessment=assessor_in(self.engine, language).assess(inputs.record))
+        base = build_context(self.engine, worded)
+        base["statements"] = {kind: self.statement(kind, str(base["language"]))
+                              for kind in ("consent", "photo_consent")}
         return self._lay_out(self._kinds(inputs), payload, base, inputs.issued_at, inputs.record_id, identity)
 
     def _lay_out(self, kinds: list[str], payload: PayloadBuilder, base: Mapping[str, Any], issued_at: datetime,
                  record_id: str, identity: SealIdentity | None) -> tuple[list[_Layout], bytes]:
         """The documents of `kinds` laid out from one context, all embedding the data `payload(versions, sets)`
         gives (the one path of every document intake makes: the consultation's and a visit's alike)."""
-        versions = {kind: self.templates.versions_for(kind) for kind in kinds}
+        language = str(base.get("language") or self.engine.language)
+        versions = {kind: self.templates.versions_for(kind, language) for kind in kinds}
         sets = {kind: set_version(v) for kind, v in versions.items()}
         attachment = encode(payload(versions, sets))
         data_sha256 = fingerprint(attachment)
@@ -377,6 +387,14 @@ class _Layout(NamedTuple):
     html: str
     info: dict[str, str]
     key: str
+
+
+def assessor_in(engine: Engine, language: str) -> Assessor:
+    """The clinic's assessor, writing its findings and advice in `language` (the record's, the documents')."""
+    if language == engine.language:
+        return engine.assessor
+    config = engine.config
+    return Assessor(engine.questionnaire, engine.rules, config.windows, config.age_policy, language, config.limits)
 
 
 def _version() -> str:

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel.support import NullTranslations
 from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from intake.documents.errors import TemplateProblemError
+from intake.errors import DataFileError
+from intake.i18n import SOURCE_LANGUAGE, catalogue_path, translations
 
 #: The main template of each kind of document.
 MAIN_TEMPLATES = {
@@ -32,8 +37,47 @@ MAIN_TEMPLATES = {
 STYLESHEET = "documents.css"
 STATEMENTS = "statements.json"
 ASSETS = "assets"
+#: The documents' message catalogues: templates/locale/<language>/LC_MESSAGES/documents.po (English is the source).
+LOCALE = "locale"
+DOMAIN = "documents"
+#: The Jinja2 extensions every template set uses ({% trans %} and _() through the "documents" catalogue).
+EXTENSIONS = ["jinja2.ext.i18n"]
 MAX_FILE_BYTES = 1024 * 1024
 VERSION_LENGTH = 12
+
+
+#: The language and messages of the document being rendered. Set around each render (a macro imported from
+#: _macros.html.j2 is compiled once and shared, so it cannot read the language from its caller's context).
+_CURRENT: ContextVar[tuple[str, NullTranslations]] = ContextVar(
+    "intake_document_language", default=(SOURCE_LANGUAGE, NullTranslations()))
+
+
+def document_language() -> str:
+    """The language of the document being rendered (what the date and number filters write in)."""
+    return _CURRENT.get()[0]
+
+
+def _gettext(message: str) -> str:
+    return _CURRENT.get()[1].gettext(message)
+
+
+def _ngettext(singular: str, plural: str, count: int) -> str:
+    return _CURRENT.get()[1].ngettext(singular, plural, count)
+
+
+@contextmanager
+def in_language(language: str, messages: NullTranslations) -> Iterator[None]:
+    """Renders in `language` with `messages` for the duration of the block."""
+    token = _CURRENT.set((language, messages))
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def catalogue_name(language: str) -> str:
+    """A language's catalogue inside the templates folder, as its version is recorded ("locale/de/...")."""
+    return catalogue_path(Path(LOCALE), DOMAIN, language).as_posix()
 
 
 def content_version(data: bytes) -> str:
@@ -102,9 +146,24 @@ class TemplateSet:
         # statements.json: the words a client affirms and the seal's reason belong to every document
         return sorted(seen) + [STYLESHEET, STATEMENTS] + sorted(f"{ASSETS}/{name}" for name in self.assets)
 
-    def versions_for(self, kind: str) -> dict[str, str]:
-        """Each file's version for one kind of document."""
-        return {name: self.versions[name] for name in self.files_for(kind)}
+    def versions_for(self, kind: str, language: str = SOURCE_LANGUAGE) -> dict[str, str]:
+        """Each file's version for one kind of document in a language (its catalogue is one of the files)."""
+        versions = {name: self.versions[name] for name in self.files_for(kind)}
+        catalogue = catalogue_name(language)
+        if catalogue in self.versions:
+            versions[catalogue] = self.versions[catalogue]
+        return versions
+
+    def messages(self, language: str) -> NullTranslations:
+        """The documents' texts in a language (English: the templates' own).
+
+        Raises:
+            TemplateProblemError: the language has no catalogue in templates/locale.
+        """
+        try:
+            return translations(self.folder / LOCALE, DOMAIN, language)
+        except DataFileError as exc:
+            raise TemplateProblemError(f"{exc} (the documents' texts in {language!r})") from None
 
     def statement(self, kind: str, language: str) -> str:
         """The default statement a client affirms when signing one kind of document."""
@@ -112,14 +171,17 @@ class TemplateSet:
         return texts.get(language) or texts.get("en") or ""
 
     def render(self, kind: str, context: Mapping[str, Any]) -> str:
-        """Renders one kind of document to HTML.
+        """Renders one kind of document to HTML, in the language `context["language"]` (the record's).
 
         Raises:
-            TemplateProblemError: the template uses a value that does not exist, or breaks a sandbox rule.
+            TemplateProblemError: the template uses a value that does not exist, or breaks a sandbox rule;
+                or the language has no catalogue.
         """
         name = MAIN_TEMPLATES[kind]
+        language = str(context.get("language") or SOURCE_LANGUAGE)
         try:
-            return self.environment.get_template(name).render(context)
+            with in_language(language, self.messages(language)):
+                return self.environment.get_template(name).render(context)
         except jinja2.UndefinedError as exc:
             raise TemplateProblemError(f"templates/{name}: uses a value that does not exist ({exc.message}). "
                                        "Check the spelling against the document context.") from None
@@ -142,6 +204,21 @@ def _read_statements(path: Path, versions: dict[str, str]) -> dict[str, dict[str
     ):
         raise TemplateProblemError(f"{path}: expected {{\"consent\": {{\"en\": \"text\"}}, ...}}.")
     return statements
+
+
+def template_environment(sources: Mapping[str, str]) -> jinja2.Environment:
+    """The sandboxed Jinja2 environment of a template set, its texts translated through the "documents" catalogue."""
+    environment = ImmutableSandboxedEnvironment(
+        loader=jinja2.DictLoader(dict(sources)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        extensions=EXTENSIONS,
+    )
+    environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return environment
 
 
 def load_template_set(folder: Path, filters: Mapping[str, Callable[..., Any]]) -> TemplateSet:
@@ -172,14 +249,9 @@ def load_template_set(folder: Path, filters: Mapping[str, Callable[..., Any]]) -
                 assets[path.name] = _read(path)
                 versions[f"{ASSETS}/{path.name}"] = content_version(assets[path.name])
     statements = _read_statements(folder / STATEMENTS, versions)
-    environment = ImmutableSandboxedEnvironment(
-        loader=jinja2.DictLoader(sources),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
+    for path in sorted((folder / LOCALE).glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        versions[path.relative_to(folder).as_posix()] = content_version(_read(path))
+    environment = template_environment(sources)
     environment.filters.update(filters)
     for name in MAIN_TEMPLATES.values():
         try:

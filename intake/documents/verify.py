@@ -257,7 +257,9 @@ def _check_data(data: bytes, report: VerificationReport, templates_dir: Path) ->
     report.about = visit_about(payload)
     report.template_set = str(entry.get("template_set", ""))
     report.templates = {str(k): str(v) for k, v in (entry.get("templates") or {}).items()}
-    if info.get("/IntakeTemplateSet") != report.template_set or f"template {report.template_set}" not in text:
+    # the version is printed in the document's language ("template 1a2b…", "Vorlage 1a2b…"): its digits are checked
+    if not report.template_set or info.get("/IntakeTemplateSet") != report.template_set \
+            or report.template_set not in text:
         raise SealCheckFailed("the template version printed in the document does not match its embedded data.")
     for name, version in report.templates.items():
         path = templates_dir / name

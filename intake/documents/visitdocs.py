@@ -95,6 +95,11 @@ def _person(engine: Any, staff_id: str | None) -> dict[str, Any] | None:
             "registration": person.registration or ""}
 
 
+def papers_language(engine: Any, papers: VisitPapers) -> str:
+    """The language of a visit's documents: the one the client chose at the consultation, else the clinic's."""
+    return papers.course.language or str(engine.config.language)
+
+
 def visit_data(engine: Any, papers: VisitPapers) -> dict[str, Any]:
     """The data every document of the visit embeds: ids and language-neutral answers, as kept."""
     visit, course = papers.visit, papers.course
@@ -105,7 +110,7 @@ def visit_data(engine: Any, papers: VisitPapers) -> dict[str, Any]:
         "clinic": {"name": engine.config.clinic["name"], "timezone": engine.config.clinic["timezone"]},
         "record": {"record_id": visit.visit_id, "record_id_derived": False, "kind": "visit",
                    "questionnaire_version": rescreen.questionnaire.version, "consultation_date": visit.visit_date,
-                   "language": engine.config.language, "answers": dict(visit.answers or {}),
+                   "language": papers_language(engine, papers), "answers": dict(visit.answers or {}),
                    "client_name": papers.client_name},
         "visit": {"visit_id": visit.visit_id, "client_id": visit.client_id, "course_id": visit.course_id,
                   "session": visit.number, "sessions": course.sessions, "visit_date": visit.visit_date,
@@ -132,7 +137,7 @@ def visit_data(engine: Any, papers: VisitPapers) -> dict[str, Any]:
 
 def visit_context(engine: Any, papers: VisitPapers) -> dict[str, Any]:
     """The template variables of a visit's documents (the layout's and verification block's names included)."""
-    visit, course, language = papers.visit, papers.course, engine.config.language
+    visit, course, language = papers.visit, papers.course, papers_language(engine, papers)
     clinic = engine.config.clinic
     rescreen = engine.rescreen
     return {

@@ -154,7 +154,8 @@ def test_an_edited_template_with_a_remote_image_is_refused(clinic_engine, tmp_pa
     templates = copy_templates(tmp_path)
     layout = templates / "aftercare.html.j2"
     layout.write_text(layout.read_text(encoding="utf-8").replace(
-        "<h2>Day by day</h2>", '<h2>Day by day</h2><img src="https://evil.invalid/track.png">'), encoding="utf-8")
+        "<h2>{% trans %}Day by day{% endtrans %}</h2>",
+        '<h2>{% trans %}Day by day{% endtrans %}</h2><img src="https://evil.invalid/track.png">'), encoding="utf-8")
     edited = PacketRenderer(clinic_engine, templates_dir=templates)
     record = load_example("suitable")
     with pytest.raises(TemplateProblemError, match="https://evil.invalid/track.png"):

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from intake.dates import human_date
+from intake.dates import human_date, human_duration
 from intake.errors import DataFileError
-from intake.i18n import catalogue_path, long_date, translations, weekday_date
+from intake.i18n import catalogue_path, decimal, duration, long_date, translations, weekday_date
 
 PO = '''msgid ""
 msgstr ""
@@ -54,3 +54,14 @@ def test_dates_read_as_each_language_writes_them(day):
 def test_an_unknown_language_is_a_plain_error():
     with pytest.raises(DataFileError, match="not a known language"):
         long_date(date(2026, 1, 1), "xx")
+
+
+def test_numbers_and_durations_read_as_each_language_writes_them():
+    assert [decimal(v, "en") for v in (0.25, 0.5, 1.0, 2)] == ["0.25", "0.5", "1.0", "2.0"]
+    assert [decimal(v, "de") for v in (0.25, 0.5, 1.0, 2)] == ["0,25", "0,5", "1,0", "2,0"]
+    for amount in (1, 2, 12):
+        for unit in ("hours", "days", "weeks", "months"):
+            assert duration(amount, unit, "en") == human_duration(amount, unit)
+    assert [duration(n, "weeks", "de") for n in (1, 4)] == ["1 Woche", "4 Wochen"]
+    assert [duration(n, "months", "de") for n in (1, 6)] == ["1 Monat", "6 Monate"]
+    assert duration(2.0, "days", "de") == "2 Tage"
