@@ -340,9 +340,9 @@ class Course:
     consents: list[Any]  # the client's two countersigned consultations, oldest first (IntakeView)
     visits: list[Any]  # the client's visits, oldest first
     trail: list[Any]  # the client's audit trail
-    shows: dict[str, str]  # `records show` of each consultation
+    shown: str  # `records show` of the first consultation
     listed: str  # `records visit list` of the client (their current course)
-    exports: dict[int, dict[str, Any]]  # each visit's JSON, CSV rows and FHIR Bundle, by session number
+    fourth: dict[str, Any]  # session 4's export as JSON, CSV rows and FHIR Bundle
     bundle: dict[str, Any]  # the whole-clinic export's bundle.json, for this client
     manifest: dict[str, Any]
     documents: list[Path]  # every sealed PDF written
@@ -361,22 +361,20 @@ def read_back(config_file: Path, folder: Path, front: Any) -> Course:
         visits = list(store.visits.of_client(client_id))
         trail = list(store.audit_trail())
     consents = sorted((v for v in views if v.status == "signed"), key=lambda v: v.consultation_date)
-    exports: dict[int, dict[str, Any]] = {}
-    for visit in visits:
-        exports[visit.number] = {}
-        for kind in ("json", "csv", "fhir") if visit.number == 4 else ("json",):
-            out = folder / f"{visit.visit_id}.{kind}"
-            intake(config_file, "records", "visit", "export", visit.visit_id, "--format", kind, "--out", str(out),
-                   pin=FRONT_DESK_PIN)
-            text = out.read_text(encoding="utf-8")
-            exports[visit.number][kind] = list(csv.reader(io.StringIO(text))) if kind == "csv" else json.loads(text)
+    exports: dict[str, Any] = {}  # session 4's (the changed one) in each format
+    fourth = next(v for v in visits if v.number == 4)
+    for kind in ("json", "csv", "fhir"):
+        out = folder / f"{fourth.visit_id}.{kind}"
+        intake(config_file, "records", "visit", "export", fourth.visit_id, "--format", kind, "--out", str(out),
+               pin=FRONT_DESK_PIN)
+        text = out.read_text(encoding="utf-8")
+        exports[kind] = list(csv.reader(io.StringIO(text))) if kind == "csv" else json.loads(text)
     whole = folder / "bundle"
     intake(config_file, "records", "export", "--format", "bundle", "--client", client_id, "--out", str(whole),
            pin=FRONT_DESK_PIN)
     documents = sorted(Path(config.path("documents", "out_dir") or "").rglob("*.pdf"))
     return Course(
-        front, consents, visits, trail, {v.intake_id: intake(config_file, "records", "show", v.intake_id)
-                                         for v in consents},
+        front, consents, visits, trail, intake(config_file, "records", "show", consents[0].intake_id, "--no-answers"),
         intake(config_file, "records", "visit", "list", client_id), exports,
         json.loads((whole / "bundle.json").read_text(encoding="utf-8")),
         json.loads((whole / "manifest.json").read_text(encoding="utf-8")), documents,
@@ -436,7 +434,7 @@ def test_sessions_two_to_four_are_given_and_the_fifth_visit_needs_a_new_consent(
         (2, "2026-12-18", "signed"), (3, "2027-01-15", "signed"), (4, "2027-02-12", "signed"),
         (5, "2027-12-10", "needs_consent")]
     assert {v.course_id for v in course.visits} == {first.intake_id}
-    shown = course.shows[first.intake_id]  # `records show` lists the course
+    shown = course.shown  # `records show` lists the course
     assert "Further sessions of this course (4):" in shown
     for number in (2, 3, 4):
         assert f"session {number} on {DAYS[number]}, countersigned: forehead 0.25 mm, cheeks 0.5 mm" in shown
@@ -458,19 +456,20 @@ def test_the_front_desk_started_each_visit_and_the_practitioner_treated_and_coun
 
 def test_each_session_records_the_depth_and_cartridge_used(course):
     for number in (2, 3, 4):
-        kept = course.exports[number]["json"]  # `records visit export --format json`
-        assert kept["number"] == number and kept["status"] == "signed"
-        done = kept["treatment"]
+        done = _visit(course, number).treatment
         assert done["areas"] == {"forehead": 0.25, "cheeks": 0.5}  # the plan's lowest, as prefilled
         assert (done["cartridge_lot"], done["cartridge_expiry"], done["adverse_events"]) == \
             ("LOT2026A", "2028-06-30", "none")
+    kept = course.fourth["json"]  # `records visit export --format json`
+    assert (kept["number"], kept["status"], kept["treatment"]["areas"]) == \
+        (4, "signed", {"forehead": 0.25, "cheeks": 0.5})
 
 
 def test_the_new_medicine_is_shown_to_the_practitioner_and_kept_with_session_four(course):
     shown = course.front.shown[4]  # `visit show` at the command line; the outcome and treatment screens at the kiosk
     assert re.search(r"sensitive to sunlight\?: No (->|→) Yes", shown) and "doxycycline" in shown
     assert "Photosensitising medication: doxycycline" in shown
-    fourth = course.exports[4]
+    fourth = course.fourth
     assert fourth["json"]["answers"]["photosensitising_medicine_name"] == "doxycycline"
     assert fourth["json"]["treatment"]["clearance_note"] == CLEARANCE_NOTE
     assert ["answer.photosensitising_medicine_name", "doxycycline"] in fourth["csv"]
@@ -514,7 +513,7 @@ def test_the_courses_exports_are_read_by_two_fhir_libraries(course):
     from fhirclient.models.bundle import Bundle as ClientBundle
 
     first, _ = course.consents
-    for bundle in (course.bundle, course.exports[4]["fhir"]):
+    for bundle in (course.bundle, course.fourth["fhir"]):
         Bundle.model_validate(bundle)
         ClientBundle(copy.deepcopy(bundle), strict=True)
     assert (course.manifest["intakes"], course.manifest["visits"], course.manifest["documents"]) == (2, 4, 10)
