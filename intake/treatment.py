@@ -78,6 +78,20 @@ class TreatmentDefaults:
                 return tuple(band["days"])
         return tuple(self.data["downtime_days"][-1]["days"])
 
+    def schedule_problems(self, sessions: float | None, interval: float | None,
+                          plan_limits: Mapping[str, Any]) -> list[str]:
+        """What is wrong with a plan's number of sessions and weeks between them (none: both are allowed): each
+        within treatment.json's range, the weeks at least a finding's `min_interval_weeks`."""
+        problems = []
+        sessions_range, interval_range = self.data["sessions"], self.data["interval_weeks"]
+        if sessions is None or not sessions_range["min"] <= sessions <= sessions_range["max"]:
+            problems.append(f"Sessions: choose {sessions_range['min']} to {sessions_range['max']}.")
+        least = max(interval_range["min"], plan_limits.get("min_interval_weeks", 0))
+        most = max(interval_range["max"], least)
+        if interval is None or not least <= interval <= most:
+            problems.append(f"Weeks between sessions: choose {least} to {most}.")
+        return problems
+
     def default_plan(self, answers: Mapping[str, Any], plan_limits: Mapping[str, Any]) -> TreatmentPlan:
         """The starting plan for a client, which the practitioner confirms or changes."""
         concerns = answers.get(CONCERN_QUESTION) or []

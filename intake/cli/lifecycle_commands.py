@@ -90,6 +90,10 @@ def _register_signing(sub: argparse._SubParsersAction, who: Callable[[argparse.A
     p.add_argument("--practitioner", metavar="ID", help="the countersigning practitioner (default: the one whose "
                    "PIN is given)")
     p.add_argument("--signed-at", metavar="TIME", help="when they countersigned, ISO 8601 (default: now)")
+    p.add_argument("--sessions", metavar="N", type=int, help="the plan's number of sessions (default: "
+                   "treatment.json's; within its range)")
+    p.add_argument("--interval-weeks", metavar="W", type=int, help="the plan's least weeks between sessions "
+                   "(default: treatment.json's, or a finding's longer one)")
     p.add_argument("--out", metavar="DIR", help="documents folder (default: [documents] out_dir)")
     credentials.add_arguments(p)
     p.set_defaults(handler=cmd_countersign)
@@ -253,6 +257,28 @@ def _signature(life: Lifecycle, intake: Any, kind: str, drawn: str | None, typed
     return check_signature(signature, f"the {kind.replace('_', ' ')} signature")
 
 
+def _plan(life: Lifecycle, intake: Any, sessions: int | None, interval: int | None) -> Any:
+    """The plan the practitioner countersigns: the default one, with the sessions and weeks given (checked as the
+    wizard's plan editor checks them)."""
+    from dataclasses import replace
+
+    from intake.lifecycle import LifecycleError
+
+    plan = life.default_plan(intake)
+    if sessions is None and interval is None:
+        return plan
+    if plan is None:
+        raise LifecycleError("--sessions and --interval-weeks belong to a treatment plan; this intake has none "
+                             "(it is deferred, and gets its letter).")
+    chosen = replace(plan, sessions=plan.sessions if sessions is None else sessions,
+                     interval_weeks=plan.interval_weeks if interval is None else interval)
+    problems = life.engine.treatment.schedule_problems(chosen.sessions, chosen.interval_weeks,
+                                                       intake.assessment.plan_limits)
+    if problems:
+        raise LifecycleError(" ".join(problems) + " Nothing was countersigned.")
+    return chosen
+
+
 def cmd_countersign(args: argparse.Namespace) -> int:
     """intake records countersign ID [--practitioner P]"""
     from intake.cli.document_commands import parse_signed_at
@@ -262,7 +288,7 @@ def cmd_countersign(args: argparse.Namespace) -> int:
         intake = _at(life, store.resolve(args.intake), ("practitioner", "letter"))
         when = parse_signed_at(args.signed_at, life.engine.config.timezone)
         who = credentials.authenticate(store, args, "countersign", actor.device, practitioner_id=args.practitioner)
-        counter = life.countersignature(intake, who, life.default_plan(intake), when,
+        counter = life.countersignature(intake, who, _plan(life, intake, args.sessions, args.interval_weeks), when,
                                         practitioner_id=args.practitioner)
         if life.ensure_seal(counter.signed_at):
             print("First use of the demo clinic: created a self-signed DEMO seal (for trying intake out, not for "

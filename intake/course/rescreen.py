@@ -2,10 +2,10 @@
 
 Only what can change between sessions is asked again, each by the id of the consultation's own question (its
 wording, options and follow-ups as they are: one definition of each question). The client's own answer "Nothing
-has changed" carries the consultation's answers to those questions over; nothing else does. How the skin healed
-after the last session is always asked. The visit is assessed by every rule of rules.json together with the
-re-screen's own rules, dated to the visit: a toxin injection five days before the visit is a waiting period that
-day, whenever the consultation was.
+has changed" carries the answers of the last session (the consultation's, as later sessions' re-screens left
+them) to those questions over; nothing else does. How the skin healed after the last session is always asked. The
+visit is assessed by every rule of rules.json together with the re-screen's own rules, dated to the visit: a toxin
+injection five days before the visit is a waiting period that day, whenever the consultation was.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class Rescreen:
         """An Engine whose questionnaire is the re-screen's, for a front end to walk, validate and say back its
         answers exactly as it does the consultation's (the same walker, widgets and messages), the answer
         "Nothing has changed" naming the day of the last session it speaks for; its assessor reads the re-screen's
-        answers with every rule. A visit is assessed with `assess`, which carries the consultation's answers over."""
+        answers with every rule. A visit is assessed with `assess`, which carries the last session's answers over."""
         from intake.engine import Engine
 
         walking = Engine(engine.config, self.dated(last_session), self.rules, engine.treatment)
@@ -91,7 +91,7 @@ class Rescreen:
         return replace(self.questionnaire, steps=steps, by_id={q.id: q for s in steps for q in s.questions})
 
     def visit_answers(self, earlier: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
-        """The answers a visit is assessed on: the consultation's (`earlier`) with the visit's (`given`).
+        """The answers a visit is assessed on: the last session's (`earlier`) with the visit's (`given`).
 
         "Nothing has changed" keeps the earlier answers to the questions asked again (their steps were not shown);
         "Something has changed" replaces every one of them by what the client answered now, so a follow-up that is
@@ -112,7 +112,8 @@ class Rescreen:
 
         Args:
             config: the clinic (its windows, limits and minors policy).
-            earlier: the answers of the consultation the course started from.
+            earlier: the answers the last session stood on (the consultation's, updated by each later session's
+                re-screen: intake.lifecycle.visits.Visits.answers_before).
             given: the answers given at the visit.
             visit_date: the visit's date, YYYY-MM-DD.
 

@@ -157,16 +157,31 @@ class Visits:
         for each question asked again whose answer differs (nothing when they said nothing has changed)."""
         if not visit.answers:
             return []
-        course = self.state(visit.course_id).course
+        state = self.state(visit.course_id)
+        course = state.course
         rescreen = self.life.engine.rescreen
-        now = rescreen.visit_answers(course.answers, visit.answers)
+        now = rescreen.visit_answers(self.answers_before(state, visit), visit.answers)
         return [(qid, course.answers.get(qid), now.get(qid)) for qid in rescreen.asked_again
                 if course.answers.get(qid) != now.get(qid)]
 
+    def answers_before(self, state: CourseState, visit: Visit) -> dict[str, Any]:
+        """The answers the course stood on when `visit` began: the consultation's, updated by the re-screen of each
+        session given before it, in order. "Nothing has changed since <the last session>" carries these over, so a
+        medicine reported at session 4 is still there at session 5."""
+        answers = dict(state.course.answers)
+        rescreen = self.life.engine.rescreen
+        for earlier in state.visits:
+            if earlier.visit_id == visit.visit_id:
+                break
+            if earlier.status in TREATED and earlier.answers:
+                answers = rescreen.visit_answers(answers, earlier.answers)
+        return answers
+
     def assess(self, visit: Visit, answers: Mapping[str, Any]) -> Assessment:
         """The visit's answers assessed with every rule, dated to the visit (raises InvalidRecordError)."""
-        course = self.state(visit.course_id).course
-        return self.life.engine.rescreen.assess(self.config, course.answers, answers, visit.visit_date)
+        state = self.state(visit.course_id)
+        return self.life.engine.rescreen.assess(self.config, self.answers_before(state, visit), answers,
+                                                visit.visit_date)
 
     def rescreen(self, visit_id: str, answers: Mapping[str, Any], actor: Actor) -> Visit:
         """Keeps the client's re-screen with what came of it: deferred (with the day they may return), waiting
@@ -178,7 +193,8 @@ class Visits:
         """
         visit = self.store.visits.load(visit_id)
         state = self.state(visit.course_id)
-        assessment = self.life.engine.rescreen.assess(self.config, state.course.answers, answers, visit.visit_date)
+        assessment = self.life.engine.rescreen.assess(self.config, self.answers_before(state, visit), answers,
+                                                      visit.visit_date)
         outcome, reasons, until = self.outcome(state, visit, assessment)
         return self.store.visits.rescreen(visit_id, answers=answers, assessment=assessment.to_dict(),
                                           outcome=outcome, reasons=[r.message for r in reasons], until=until,
@@ -346,7 +362,7 @@ class Visits:
         assessor = Assessor(rescreen.assessing, rescreen.rules, self.config.windows, self.config.age_policy,
                             self.config.language, self.config.limits)
         return assessor.assess({"consultation_date": visit.visit_date,
-                                "answers": rescreen.visit_answers(state.course.answers, given)})
+                                "answers": rescreen.visit_answers(self.answers_before(state, visit), given)})
 
     # -- the documents -------------------------------------------------------------------------------------------
 

@@ -20,7 +20,8 @@ TEXT_FIELDS = ("device", "needles", "cartridge_lot", "cartridge_expiry", "numbin
 #: What the practitioner used last time and may well use again: prefilled from the last session's record.
 CARRIED = ("device", "needles", "numbing", "serum", "advice")
 #: Words in a refusal of the record (intake.course.course.check_treatment) that name the part it is about.
-_MARKERS = (("needles", "needle count"), ("cartridge_expiry", "expir"), ("cartridge_lot", " lot"),
+_MARKERS = (("clearance_note", "clearance"), ("needles", "needle count"), ("cartridge_expiry", "expir"),
+            ("cartridge_lot", " lot"),
             ("next_session_from", "next session"), ("device", "device"), ("numbing", "numbing"),
             ("serum", "serum"), ("skin_response", "skin responded"), ("adverse_events", "adverse events"),
             ("advice", "advice"))
@@ -38,6 +39,8 @@ class TreatmentContext:
             above today's limit).
         ranges: each consented area's depth range, in words.
         prefill: the record's other parts prefilled (from the last session's record; the next session's date).
+        clearance: today's answers need a clearance (the verdict): the record takes the practitioner's note of
+            what was obtained.
     """
 
     heading: str
@@ -46,6 +49,7 @@ class TreatmentContext:
     depths: Mapping[str, float]
     ranges: Mapping[str, str]
     prefill: Mapping[str, str]
+    clearance: bool = False
 
 
 def context(visits: Visits, visit: Visit, full_name: str) -> TreatmentContext:
@@ -66,7 +70,8 @@ def context(visits: Visits, visit: Visit, full_name: str) -> TreatmentContext:
         f"{full_name} · session {visit.number} · {visit.visit_date}", tuple(earlier_lines(state, visit)),
         tuple(reported_lines(visits, visit)), depths,
         {area: f"{low}–{high} mm" + (f", today at most {limit} mm" if limit is not None else "")
-         for area, (low, high) in course.areas.items()}, prefill)
+         for area, (low, high) in course.areas.items()}, prefill,
+        (visit.assessment or {}).get("verdict") == "clearance")
 
 
 def visit_date_of(visit: Visit) -> Any:

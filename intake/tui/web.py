@@ -23,8 +23,9 @@ from intake.tui.widgets.questions import QuestionField
 from intake.tui.widgets.signature_pad import SignaturePad
 
 _TEXT_FIELDS = (Input, TextArea)
-#: Fields outside the questionnaire that take a person's name (the typed signature, a returning client).
-_NAME_FIELDS = {"typed-name", "returning-name"}
+#: Fields outside the questionnaire that take a person's name (the typed signature, a returning client, a client
+#: at their next session, staff choosing a client).
+_NAME_FIELDS = {"typed-name", "returning-name", "visit-name", "choose-name"}
 _DIGITS, _DECIMAL = r"[0-9]*", r"[0-9.]*"
 
 

@@ -140,3 +140,19 @@ def test_a_deferred_visit_gets_its_sealed_letter_and_nothing_else(staffed, capsy
     assert main(["verify", str(letter)]) == 0
     assert "visit_deferral for Jo Bloggs" in capsys.readouterr().out
     assert main(["audit", "verify"]) == 0
+
+
+def test_countersign_takes_the_plans_sessions_within_treatment_json(staffed, capsys, monkeypatch):
+    """`records countersign --sessions N --interval-weeks W`: outside treatment.json's ranges it is refused and
+    nothing is countersigned (the walk in tests/course/test_whole_course.py countersigns a plan of 5)."""
+    desk = staffed
+    assert main(["records", "import", write(desk, "client.json", record(ENGINE, baseline(ENGINE)))]) == 0
+    (intake,) = imported(capsys)
+    assert main(["records", "sign", intake, "--typed-name", "JO  BLOGGS", "--signed-at", "2026-11-20T14:32"]) == 0
+    capsys.readouterr()
+    head = _trail(desk)
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "countersign", intake, "--sessions", "9",
+                    "--interval-weeks", "2", "--signed-at", AT) == 1
+    refused = capsys.readouterr().err
+    assert "Sessions: choose 3 to 6." in refused and "Weeks between sessions: choose 4 to 6." in refused
+    assert "Nothing was countersigned" in refused and _trail(desk) == head

@@ -312,3 +312,23 @@ def test_a_session_not_given_exports_as_not_done_with_its_reasons_and_as_json_an
     assert ["status", "waiting"] in rows and ["answer.changes_since_last", "nothing_changed"] in rows
     with pytest.raises(IntakeError, match="not a visit export format"):
         life.store.visits.export(waiting.visit_id, "xml", staff="m", device="o")
+
+
+def test_nothing_changed_since_a_session_keeps_what_the_client_reported_at_it(life, visits):
+    """'Nothing has changed since <session 2>' carries session 2's answers over, not the consultation's: a medicine
+    reported at session 2 is still assessed at session 3 (it was dropped before)."""
+    intake = countersigned(life)
+    asked_again = set(life.engine.rescreen.asked_again)
+    doxycycline = {k: v for k, v in {**baseline(life.engine), "photosensitising_medicine": True,
+                                     "photosensitising_medicine_name": "doxycycline"}.items() if k in asked_again}
+    second = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=4))
+    second = visits.rescreen(second.visit_id, rescreen_answers(True, doxycycline), DESK)
+    assert second.status == "ready" and second.assessment["verdict"] == "clearance"
+    visits.record(second.visit_id, AJORDAN, treatment(visits.state(intake.intake_id),
+                                                      clearance_note="pharmacist confirmed; SPF 50 daily"))
+    visits.countersign(second.visit_id, AJORDAN)
+    third = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=8))
+    third = visits.rescreen(third.visit_id, rescreen_answers(False), DESK)
+    assert "photosensitising_medicine" in {f["rule"] for f in third.assessment["findings"]}
+    assert third.assessment["verdict"] == "clearance"
+    assert ("photosensitising_medicine", False, True) in visits.changes(third)  # changed since the consultation

@@ -14,6 +14,12 @@ from intake.paths import DEMO_CONFIG
 @pytest.fixture
 def clinic_config(tmp_path):
     """A copy of the demo clinic whose data, keys and documents live under tmp_path."""
+    return private_clinic(tmp_path)
+
+
+def private_clinic(tmp_path):
+    """A copy of the demo clinic in a folder (data, keys, documents and clinic.toml there), with its seal, data key
+    and staff accounts (the practitioner's own PIN, a front desk's)."""
     text = DEMO_CONFIG.read_text(encoding="utf-8")
     for old, new in [('"intake-data"', f'"{tmp_path}/data"'), ('"intake-keys/', f'"{tmp_path}/keys/'),
                      ('"intake-documents"', f'"{tmp_path}/documents"')]:

@@ -133,6 +133,8 @@ def test_a_pin_asks_for_digits_and_a_typed_signature_for_a_name():
             yield Input(id="typed-name")
             yield Input(restrict=TYPING, id="returning-birth")
             yield Input(restrict=r"[0-9.]*", id="depth")
+            yield Input(id="visit-name")  # a client at their next session
+            yield Input(id="choose-name")  # staff choosing a client
 
     async def run() -> None:
         app = Boxes()
@@ -140,7 +142,8 @@ def test_a_pin_asks_for_digits_and_a_typed_signature_for_a_name():
             modes = {box.id: (keyboard_hints(box)["mode"], keyboard_hints(box)["capitalize"])
                      for box in app.query(Input)}
         assert modes == {"pin-input": ("numeric", "none"), "typed-name": ("text", "words"),
-                         "returning-birth": ("text", "none"), "depth": ("decimal", "none")}
+                         "returning-birth": ("text", "none"), "depth": ("decimal", "none"),
+                         "visit-name": ("text", "words"), "choose-name": ("text", "words")}
 
     asyncio.run(run())
 

@@ -96,35 +96,43 @@ async def _welcome(pilot) -> WelcomeScreen:
     return await wait_for(pilot, WelcomeScreen)
 
 
+async def next_session_by_keys(pilot, name: str = NAME, birth: str = BIRTH, pin: str = PRACTITIONER_PIN) -> Keys:
+    """A returning client with nothing changed, by keys, from the welcome screen's "I'm here for my next session" to
+    the client's last words (the hand-back): name and date of birth, staff start it with their PIN, the re-screen.
+    Returns every key pressed (bench/bench_visits.py counts the same walk)."""
+    await _welcome(pilot)
+    keys = Keys(pilot)
+    await keys.press("tab", "enter")  # to "I'm here for my next session", and choose it
+    await wait_for(pilot, NextSessionScreen)
+    await keys.type(name)
+    await keys.press("enter")
+    await keys.type(birth)
+    await keys.press("enter")
+    ask = await wait_for(pilot, AskStaffScreen)
+    assert ASK_STAFF["message"] in str(ask.query_one(".big-message").render())
+    await keys.press("enter")  # Staff: continue
+    await wait_for(pilot, PinScreen)
+    await keys.type(pin)
+    await keys.press("enter")
+    start = await wait_for(pilot, VisitStartScreen)
+    assert name in str(start.query_one(".screen-title").render())
+    await keys.press("enter")  # Start the session and hand over
+    first = await wait_for(pilot, StepScreen)
+    assert not first.working  # nothing chosen for the client
+    await keys.press("enter")  # Enter on nothing chosen records nothing: it says what is needed
+    assert pilot.app.screen is first and first.working.get("changes_since_last") is None
+    await answer_by_keys(keys, {"changes_since_last": "nothing_changed"})
+    await answer_by_keys(keys, healed())
+    words = await wait_for(pilot, ClientWordsScreen)
+    said = str(words.query_one(".big-message").render())
+    assert CLIENT_WORDS["ready"] in said and "Staff:" not in said
+    return keys
+
+
 async def test_nothing_changed_by_keys_is_ready_and_counts_its_keys(clinic_engine, clinic_config, course):  # noqa: F811
     app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
-        await _welcome(pilot)
-        keys = Keys(pilot)
-        await keys.press("tab", "enter")  # to "I'm here for my next session", and choose it
-        await wait_for(pilot, NextSessionScreen)
-        await keys.type(NAME)
-        await keys.press("enter")
-        await keys.type(BIRTH)
-        await keys.press("enter")
-        ask = await wait_for(pilot, AskStaffScreen)
-        assert ASK_STAFF["message"] in str(ask.query_one(".big-message").render())
-        await keys.press("enter")  # Staff: continue
-        await wait_for(pilot, PinScreen)
-        await keys.type(PRACTITIONER_PIN)
-        await keys.press("enter")
-        start = await wait_for(pilot, VisitStartScreen)
-        assert "Maria Okonkwo-Smith" in str(start.query_one(".screen-title").render())
-        await keys.press("enter")  # Start the session and hand over
-        first = await wait_for(pilot, StepScreen)
-        assert not first.working  # nothing chosen for the client
-        await keys.press("enter")  # Enter on nothing chosen records nothing: it says what is needed
-        assert app.screen is first and first.working.get("changes_since_last") is None
-        await answer_by_keys(keys, {"changes_since_last": "nothing_changed"})
-        await answer_by_keys(keys, healed())
-        words = await wait_for(pilot, ClientWordsScreen)
-        said = str(words.query_one(".big-message").render())
-        assert CLIENT_WORDS["ready"] in said and "Staff:" not in said
+        keys = await next_session_by_keys(pilot)
         print("keys", keys.keys, "typed", keys.typed, "besides typing", keys.besides_typing)
         assert keys.besides_typing <= 30, keys.besides_typing
         await keys.press("enter")
@@ -361,27 +369,35 @@ async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_con
     assert f"Its sealed record and aftercare sheet are in {folder}" in told  # staff are told where
 
 
+async def treatment_record_by_keys(pilot, screen: TreatmentScreen, pin: str = PRACTITIONER_PIN) -> Keys:
+    """The practitioner's record of a session with the plan unchanged (depths prefilled), by keys, to the
+    countersignature with their PIN and the welcome screen. Returns every key pressed (bench/bench_visits.py
+    counts the same record)."""
+    app = pilot.app
+    keys = Keys(pilot)
+    for _ in screen.shown.depths:  # prefilled from the plan
+        await keys.press("enter")
+    for text in ("Dermapen 4", "16", "LOT2026A", "01/06/2028", "none", "none", "even redness"):
+        await keys.type(text)
+        await keys.press("enter")
+    assert app.focused is screen.query_one("#adverse-none", Checkbox)
+    await keys.press("enter")  # Enter never ticks "None": it goes on
+    assert not screen.query_one("#adverse-none", Checkbox).value
+    await keys.press("shift+tab", "space", "enter")  # no adverse events, explicitly; its box is closed
+    await keys.type("SPF 50 daily")
+    await keys.press("enter", "enter")  # the next session's date, prefilled; then the record is kept
+    await wait_for(pilot, PinScreen)
+    await keys.type(pin)
+    await keys.press("enter")
+    await wait_for(pilot, WelcomeScreen)
+    return keys
+
+
 async def test_the_treatment_record_by_keys(clinic_engine, clinic_config, course):  # noqa: F811
     """The plan unchanged (depths prefilled): at most 20 keys besides the characters typed, the PIN included."""
     app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["tablet"]) as pilot:
-        screen = await _ready_visit_to_its_record(pilot)
-        keys = Keys(pilot)
-        for _ in screen.shown.depths:  # prefilled from the plan
-            await keys.press("enter")
-        for text in ("Dermapen 4", "16", "LOT2026A", "01/06/2028", "none", "none", "even redness"):
-            await keys.type(text)
-            await keys.press("enter")
-        assert app.focused is screen.query_one("#adverse-none", Checkbox)
-        await keys.press("enter")  # Enter never ticks "None": it goes on
-        assert not screen.query_one("#adverse-none", Checkbox).value
-        await keys.press("shift+tab", "space", "enter")  # no adverse events, explicitly; its box is closed
-        await keys.type("SPF 50 daily")
-        await keys.press("enter", "enter")  # the next session's date, prefilled; then the record is kept
-        await wait_for(pilot, PinScreen)
-        await keys.type(PRACTITIONER_PIN)
-        await keys.press("enter")
-        await wait_for(pilot, WelcomeScreen)
+        keys = await treatment_record_by_keys(pilot, await _ready_visit_to_its_record(pilot))
         print("treatment record: keys", keys.keys, "typed", keys.typed, "besides typing", keys.besides_typing)
         assert keys.besides_typing <= 20, keys.besides_typing
     assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["signed"]

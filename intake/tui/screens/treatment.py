@@ -83,6 +83,10 @@ class TreatmentScreen(WizardScreen[Any]):
                 yield Static(Content(f"{area.replace('_', ' ').capitalize()} ({shown.ranges[area]})"))
                 yield Input(f"{depth:g}", id=f"depth-{area}", restrict=r"[0-9.]*", max_length=5)
                 yield Static("", id=f"p-depth-{area}", classes="treatment-problem")
+            if shown.clearance:
+                yield Static(Content("Clearance: what was obtained (today's findings need it)"))
+                yield Input("", id="clearance_note", max_length=2000)
+                yield Static("", id="p-clearance_note", classes="treatment-problem")
             for key in TEXT_FIELDS:
                 yield Static(Content(LABELS[key]))
                 if key == "adverse_events":
@@ -123,6 +127,8 @@ class TreatmentScreen(WizardScreen[Any]):
                 given[key] = typed
         if self.query_one("#adverse-none", Checkbox).value:
             given["adverse_events"] = "none"
+        if self.shown.clearance:
+            given["clearance_note"] = self.query_one("#clearance_note", Input).value.strip()
         return given
 
     def show_problems(self, placed: Mapping[str, list[str]]) -> None:

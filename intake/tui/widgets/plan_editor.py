@@ -88,15 +88,9 @@ class PlanEditor(Vertical):
                 areas.append(AreaPlan(area.area, low, high))
         if self.plan.areas and not areas:
             problems.append("Choose at least one area to treat.")
-        sessions_range, interval_range = self.treatment.data["sessions"], self.treatment.data["interval_weeks"]
         sessions = _number(self.query_one("#sessions", Input).value)
-        if sessions is None or not sessions_range["min"] <= sessions <= sessions_range["max"]:
-            problems.append(f"Sessions: choose {sessions_range['min']} to {sessions_range['max']}.")
         interval = _number(self.query_one("#interval", Input).value)
-        least = max(interval_range["min"], self.limits.get("min_interval_weeks", 0))
-        most = max(interval_range["max"], least)
-        if interval is None or not least <= interval <= most:
-            problems.append(f"Weeks between sessions: choose {least} to {most}.")
+        problems += self.treatment.schedule_problems(sessions, interval, self.limits)
         if problems or sessions is None or interval is None:  # a missing number is already a problem
             return None, problems
         deepest = max((a.depth_max for a in areas), default=0.25)

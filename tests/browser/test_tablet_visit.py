@@ -1,0 +1,43 @@
+"""A returning client's next session on a tablet, in headless Chromium through `intake serve`: the welcome's "I'm
+here for my next session", their name and date of birth typed on the on-screen keyboard the field asks for, and the
+hand to staff. (The rest of a session is the same step screens as the consultation, walked in test_tablet.py.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import Served
+from tests.browser.tablet import LANDSCAPE, Tablet
+from tests.browser.test_tablet import shot
+from tests.tui.test_visit import _demo_course
+
+
+@pytest.fixture(scope="module")
+def course_server(tmp_path_factory):
+    """The demo clinic with Maria Okonkwo-Smith's countersigned consultation, served."""
+    folder = tmp_path_factory.mktemp("course")
+    _demo_course(folder)
+    server = Served(folder)
+    yield server
+    server.stop()
+
+
+def test_the_next_session_from_the_welcome_to_the_hand_to_staff(browser, course_server):
+    tablet = Tablet(browser, course_server.url, LANDSCAPE)
+    tablet.open()
+    tablet.wait_for("I'm here for my next session")
+    tablet.tap("I'm here for my next session")
+    tablet.wait_for("Your next session", "Full name")
+    tablet.tap("Full name")
+    tablet.inputmode("text", autocapitalize="words", autocorrect="off")  # a name: no dictionary "correcting" it
+    tablet.type("Maria Okonkwo-Smith")
+    tablet.wait_for("Maria Okonkwo-Smith")
+    tablet.tap("Date of birth")
+    tablet.inputmode("text", autocapitalize="none", autocorrect="off")  # a full keyboard: the / is on it
+    tablet.type("14/03/1988")
+    tablet.wait_for("14/03/1988")
+    shot(tablet, "next-session")
+    tablet.tap("Continue")
+    asked = tablet.wait_for("Please ask a member of staff to start your session")
+    assert "Maria" not in asked  # the client is not told whose course was found
+    shot(tablet, "next-session-ask-staff")
