@@ -83,7 +83,7 @@ class Tablet:
         screen = self.screen()
         return "\n".join(screen["lines"]) if screen else ""
 
-    def wait_for(self, *needles: str, timeout: float = 30) -> str:
+    def wait_for(self, *needles: str, timeout: float = 60) -> str:
         """Waits until every needle shows on the screen; returns the screen text."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -159,7 +159,7 @@ class Tablet:
         self._touch("touchEnd", [])
 
     def tap(self, needle: str, *, after: str | None = None, within: int = 6, last: bool = False,
-            timeout: float = 15) -> None:
+            timeout: float = 45) -> None:
         """Taps `needle` (within a few rows below `after`) with a finger, swiping up until it shows."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -172,7 +172,7 @@ class Tablet:
             time.sleep(0.15)
         raise AssertionError(f"could not find {needle!r} (after {after!r}) to tap:\n{self.text()}")
 
-    def reveal(self, needle: str, room: int = 12, timeout: float = 15) -> None:
+    def reveal(self, needle: str, room: int = 12, timeout: float = 45) -> None:
         """Swipes until `needle` shows with `room` rows below it (or the page can scroll no further)."""
         deadline = time.monotonic() + timeout
         seen, before = False, None
@@ -226,7 +226,7 @@ class Tablet:
                 "type": kind, "key": key, "code": code, "windowsVirtualKeyCode": key_code,
                 "nativeVirtualKeyCode": key_code, "modifiers": modifiers})
 
-    def inputmode(self, expected: str, timeout: float = 5, **others: str) -> None:
+    def inputmode(self, expected: str, timeout: float = 20, **others: str) -> None:
         """Waits until the hidden textarea asks for this on-screen keyboard ("text", "email", "tel"...) or none
         ("none"), with these other attributes (e.g. autocapitalize="words")."""
         wanted = {"inputmode": expected, **others}

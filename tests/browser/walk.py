@@ -17,7 +17,7 @@ def anchor(label: str) -> str:
     return label[:40].rsplit(" ", 1)[0]
 
 
-def tap_box(tablet: Tablet, label: str, kind: str, timeout: float = 15) -> None:
+def tap_box(tablet: Tablet, label: str, kind: str, timeout: float = 45) -> None:
     """Taps the answer box of the question labelled `label`: its left edge, "║" when it has the focus (the wizard
     focuses the first unanswered question, perhaps only now), else the tall border of a box ("▊", or "▎" for a
     long answer). Rows are read downwards from the label, so the question's own box is found before the next one's."""
