@@ -37,6 +37,26 @@ def locale_for(language: str) -> Locale:
                                                          "use a code such as 'en', 'de' or 'en-US'")]) from error
 
 
+def N_(message: str) -> str:  # noqa: N802 - gettext's marker name, which Babel's extractor knows
+    """Marks a message for a catalogue without translating it here (it is translated where it is shown)."""
+    return message
+
+
+def language_name(language: str) -> str:
+    """A language named in itself, as a client looks for it: 'English', 'Deutsch'."""
+    code = language.replace("-", "_")
+    try:
+        name = Locale.parse(code).get_display_name() or language
+    except (UnknownLocaleError, ValueError):
+        return language
+    return name[:1].upper() + name[1:]
+
+
+def intake_words(language: str) -> NullTranslations:
+    """The wizard's and `intake ask`'s own words (and the core's messages to clients) in a language."""
+    return translations(LOCALE_DIR, "intake", language)
+
+
 def catalogue_path(folder: Path, domain: str, language: str) -> Path:
     """Where the catalogue of a domain in a language lives."""
     return folder / language.replace("-", "_") / "LC_MESSAGES" / f"{domain}.po"
