@@ -56,7 +56,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.language is not None:
         engine.offered_language(args.language)  # refused plainly, before anything starts
     if args.visit:
-        return _ask_visit(engine, args.visit, device)
+        return _ask_visit(engine, args.visit, device, args.language)
     out_dir = config.path("documents", "out_dir") or Path("intake-documents")
     with open_store(config, engine=engine) as store:
         session = AskSession(engine, QuestionaryPrompter(), store, PacketRenderer(engine),
@@ -75,7 +75,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _ask_visit(engine, ref: str, device: str) -> int:
+def _ask_visit(engine, ref: str, device: str, language: str | None = None) -> int:
     """intake ask --visit CLIENT|ID"""
     from intake.lifecycle import Lifecycle
     from intake.lifecycle.visits import Visits
@@ -84,7 +84,7 @@ def _ask_visit(engine, ref: str, device: str) -> int:
     from intake.records import open_store
 
     with open_store(engine.config, engine=engine) as store:
-        ask = AskVisit(Visits(Lifecycle(engine, store)), QuestionaryPrompter(), device)
+        ask = AskVisit(Visits(Lifecycle(engine, store)), QuestionaryPrompter(), device, language)
         try:
             visit = ask.run(ref)
             if visit is None:
