@@ -93,17 +93,18 @@ def read_date(typed: str, order: str, language: str = "en") -> TypedDate:
     if len(parts[0]) == 4:
         year, month, day = parts
     elif order == "YMD":
-        return TypedDate(None, f"{_('“{typed}”: start with the year, in four digits.').format(typed=shown)} {again}")
+        return TypedDate(None, " ".join((_("“{typed}”: start with the year, in four digits.").format(typed=shown),
+                                         again)))
     else:
         first, second, year = parts
         day, month = (first, second) if order == "DMY" else (second, first)
     if len(year) != 4:
-        return TypedDate(None, f"{_('“{typed}”: write the year with four digits.').format(typed=shown)} {again}")
+        return TypedDate(None, " ".join((_("“{typed}”: write the year with four digits.").format(typed=shown), again)))
     if len(day) > 2 or len(month) > 2:
         return TypedDate(None, f"{unreadable.format(typed=shown)} {again}")
     if not 1 <= int(month) <= 12:
-        return TypedDate(None, f"{_('“{typed}”: there is no month {month}.').format(typed=shown, month=int(month))} "
-                               f"{again}")
+        wrong = _("“{typed}”: there is no month {month}.").format(typed=shown, month=int(month))
+        return TypedDate(None, f"{wrong} {again}")
     try:
         value = date(int(year), int(month), int(day))
     except ValueError:

@@ -83,6 +83,9 @@ def excerpt(value: Any, limit: int = 40) -> str:
     return f"'{safe}…'" if shortened else f"'{safe}'"
 
 
+#: A text that matches none of the questionnaire's patterns.
+_NOT_ALLOWED = N_("Contains characters that are not allowed here.")
+
 _TYPE_HINTS = {
     "text": "Should be text.",
     "long_text": "Should be text.",
@@ -277,7 +280,7 @@ class RecordValidator:
         if validator == "minLength":
             return self._("This question needs an answer.")
         if validator == "pattern":
-            return self._(_PATTERN_MESSAGES.get(expected, N_("Contains characters that are not allowed here.")))
+            return self._(_PATTERN_MESSAGES.get(expected, _NOT_ALLOWED))
         if validator in ("minItems", "uniqueItems", "maxItems"):
             return self._list_message(validator, expected, question)
         return "This answer is not in the expected form."

@@ -236,8 +236,9 @@ class AskSession:
         Returns:
             True when the practitioner issues the deferral letter now, False when the draft is kept.
         """
-        self.prompter.say(f"\n{self._(kindstop.CLIENT_TITLE)}\n{self._(kindstop.CLIENT_MESSAGE)} "
-                          f"{self._(PROMPT_HAND_BACK)}")
+        title, message, hand_back = (self._(text) for text in (kindstop.CLIENT_TITLE, kindstop.CLIENT_MESSAGE,
+                                                              PROMPT_HAND_BACK))
+        self.prompter.say(f"\n{title}\n{message} {hand_back}")
         self._speak_to("staff")
         if not self.prompter.choose("kind_stop_staff", "Staff: show why the intake stopped?",
                                     yes_no(self.engine.questionnaire, self.staff_language)):
@@ -288,7 +289,7 @@ class AskSession:
     # -- outcome, signatures, documents -------------------------------------------------------
 
     def _tell_outcome(self, assessment: Assessment) -> None:
-        self.prompter.say(f"\n{self._(wording(assessment.verdict).client)}")
+        self.prompter.say("\n" + self._(wording(assessment.verdict).client))
         for finding in assessment.findings:
             self.prompter.say(f"  - {finding.client_message}")
 

@@ -115,11 +115,12 @@ def read_choice(options: Sequence[Keyed], typed: str, language: str = "en") -> K
     _ = intake_words(language).gettext
     text = typed.strip()
     if not text:
-        return f"{_('Nothing is chosen yet.')} {how_to_choose(options, language)}"
+        return " ".join((_("Nothing is chosen yet."), how_to_choose(options, language)))
     found = next((o for o in options if o.key.casefold() == text.casefold()), None)
     if found is not None:
         return found
-    return f"{_('“{typed}” is not one of the keys.').format(typed=typed_back(text))} {how_to_choose(options, language)}"
+    return " ".join((_("“{typed}” is not one of the keys.").format(typed=typed_back(text)),
+                     how_to_choose(options, language)))
 
 
 def how_to_tick(options: Sequence[Keyed], language: str = "en") -> str:

@@ -183,7 +183,7 @@ class LinePrompter(ABC):
                 ticked = toggle(ticked, option.value)
             labels = [o.label for o in options if not o.keep and o.value in ticked]
             self.say(self._("Ticked: {labels}. More keys, or Enter when done.").format(labels=", ".join(labels))
-                     if labels else f"{self._('Nothing is ticked.')} {how_to_tick(options, self.language)}")
+                     if labels else " ".join((self._("Nothing is ticked."), how_to_tick(options, self.language))))
 
     def text(self, key: str, message: str, *, validate: Validate | None = None, instruction: str | None = None,
              multiline: bool = False, keep: str | None = None) -> str | Kept:

@@ -153,7 +153,7 @@ class Walker:
         if question.type in ("date", "text", "long_text"):
             return self._ask_text(question, answers, label, hint, previous if keep else None)
         if question.type == "acknowledgement":
-            label = f"{label} {self._('Do you confirm?')}"
+            label = " ".join((label, self._("Do you confirm?")))
         if hint:
             label = f"{label}\n  ({hint})"
         options = question_options(self.questionnaire, question, self.language)
@@ -195,7 +195,8 @@ class Walker:
         def check(values: list[Any]) -> str | None:
             problem = self.problem(question, answers, list(values) or None)
             if problem and alone is not None and not values:
-                problem = f"{problem} {self._('(Type {key} for “{label}”.)').format(key=alone.key, label=alone.label)}"
+                problem = " ".join((problem, self._("(Type {key} for “{label}”.)").format(key=alone.key,
+                                                                                           label=alone.label)))
             return problem
 
         chosen = self.prompter.tick(question.id, label, options, check=check,

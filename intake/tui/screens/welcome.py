@@ -71,7 +71,8 @@ class WelcomeScreen(WizardScreen[str]):
         device = device_of(self.app)
         if self.pressed is not None:
             return device.welcome_waiting
-        return device.welcome if self.texts is not None else f"{self._words('Getting ready…')} {device.welcome}"
+        _ = intake_words(getattr(self.app, "client_language", "en")).gettext
+        return device.welcome if self.texts is not None else " ".join((_("Getting ready…"), device.welcome))
 
     def _show_words(self) -> None:
         """Shows the welcome in the client's language (after loading, or after they chose one)."""
