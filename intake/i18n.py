@@ -53,8 +53,15 @@ def language_name(language: str) -> str:
 
 
 def intake_words(language: str) -> NullTranslations:
-    """The wizard's and `intake ask`'s own words (and the core's messages to clients) in a language."""
-    return translations(LOCALE_DIR, "intake", language)
+    """The wizard's and `intake ask`'s own words (and the core's messages to clients) in a language.
+
+    A language intake has no catalogue for (a clinic's own, its questionnaire texts added by the clinic) gets the
+    English words rather than no screen at all; the languages intake ships (intake/locale) have every word
+    (tests/unit/test_catalogue.py)."""
+    for code in dict.fromkeys((language, language.replace("_", "-").split("-")[0])):  # 'de-AT', then 'de'
+        if catalogue_path(LOCALE_DIR, "intake", code).is_file():
+            return translations(LOCALE_DIR, "intake", code)
+    return NullTranslations()
 
 
 def catalogue_path(folder: Path, domain: str, language: str) -> Path:
