@@ -98,6 +98,16 @@ class Engine:
 
         return load_rescreen(self.config.schemas_dir, self.config.minors_policy)
 
+    def assessor_in(self, language: str) -> Assessor:
+        """An assessor whose messages (findings, aftercare) are in a language: what a client reading it is told."""
+        if language == self.language:
+            return self.assessor
+        made = self.__dict__.setdefault("_assessors", {})
+        if language not in made:
+            made[language] = Assessor(self.questionnaire, self.rules, self.config.windows, self.config.age_policy,
+                                      language, self.config.limits)
+        return made[language]  # type: ignore[no-any-return]
+
     def facts(self, answers: Mapping[str, Any], consultation_date: str) -> dict[str, Any]:
         """The derived facts for show-if conditions on the client's age and the clinic's minors policy; pass them to
         questionnaire.visible/prune."""

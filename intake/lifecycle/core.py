@@ -189,6 +189,14 @@ class Lifecycle:
         intake.record = record
         return intake.assessment
 
+    def client_assessment(self, intake: Intake) -> Assessment | None:
+        """The intake's assessment in the client's language, for what the client is told (its verdict and findings
+        are the kept assessment's; the practitioner reads that one, in the clinic's language). None before it
+        is assessed."""
+        if intake.assessment is None or intake.record is None or self.language(intake) == self.engine.language:
+            return intake.assessment
+        return self.engine.assessor_in(self.language(intake)).assess(intake.record)
+
     def submit(self, intake: Intake, actor: Actor) -> Assessment:
         """Submits the record and its assessment to the store, once; a deferral becomes 'deferred'."""
         assessment = intake.assessment if intake.record is not None and intake.assessment else self.assess(intake)

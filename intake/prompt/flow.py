@@ -122,8 +122,9 @@ class AskSession:
             else:
                 life.submit(intake, self.actor)
         assessment = intake.assessment
-        if assessment is not None:
-            self._tell_outcome(assessment)
+        told = life.client_assessment(intake)  # what the client is told, in their language
+        if told is not None:
+            self._tell_outcome(told)
         if self.stopped is not None or (assessment is not None and assessment.verdict == "defer"):
             letter = self._deferral_letter(intake)
             if letter is None:

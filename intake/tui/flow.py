@@ -256,8 +256,9 @@ class Flow:
         """What the treatment involves and its aftercare; returns the stage that follows it."""
         from intake.tui.screens.information import InformationScreen
 
+        told = self.session.lifecycle.client_assessment(self.session.current)  # in the client's language
         choice = await self.show(InformationScreen(self.app.clinic, self.app.wizard_text("information"),
-                                                   self.session.state.assessment.aftercare))
+                                                   told.aftercare if told is not None else ()))
         if choice == "staff":
             await self.staff_interrupt()
             return "information"

@@ -56,9 +56,9 @@ def person(engine, answers, language):
     return answer
 
 
-def ask(clinic, tmp_path, language=None):
+def ask(clinic, tmp_path, language=None, example="suitable"):
     config, engine = clinic
-    answers = load_example("suitable")["answers"]
+    answers = load_example(example)["answers"]
     prompter = KeyboardPrompter([], columns=100, rows=400, person=person(engine, answers, "de"))
     store = Store.open(config, engine=engine)
     session = AskSession(engine, prompter, store, FakeRenderer(engine), staff="reception", device="phone",
@@ -86,8 +86,13 @@ def test_a_german_intake_at_plain_prompts(clinic, tmp_path):
 
 
 def test_language_given_by_staff_and_one_not_offered_refused(clinic, tmp_path, monkeypatch, capsys):
-    prompter, record = ask(clinic, tmp_path, language="de")
+    prompter, record = ask(clinic, tmp_path, language="de", example="caution")
     assert record["language"] == "de" and prompter.typed_at("language") == []
+    screen = "\n".join(prompter.written)
+    client, practitioner = screen.split("Staff only from here.", 1)
+    told = client.split("Sie können behandelt werden;", 1)[1]  # the findings as the client is told them: German
+    assert told.split("\n")[1].startswith(f"  - {MARK}")
+    assert "  [caution] " in practitioner and f"[caution] {MARK}" not in practitioner  # the staff's: English
     config, engine = clinic
     with Store.open(config, engine=engine) as store:  # a returning client starts in the language they used last
         found = Lifecycle(engine, store).returning(record["answers"]["full_name"], record["answers"]["date_of_birth"],
