@@ -66,7 +66,7 @@ class VisitFlow:
             return
         course = self._value(lambda: find_course(self.visits, *typed))
         while True:
-            await self.flow.show(AskStaffScreen(self.app.clinic))
+            await self.flow.show(AskStaffScreen(self.app.clinic, self.app.client_language))
             if await self.flow.unlock("Staff: start the client's next session"):
                 break
         starting = self._starting(course) if course is not None else None
@@ -154,7 +154,7 @@ class VisitFlow:
         outcome = str(kept.outcome.get("outcome", kept.status))
         while True:
             await self.flow.show(KindStopScreen(self.app.clinic, self.app.client_language) if stopped else
-                                 ClientWordsScreen(self.app.clinic, CLIENT_WORDS[outcome]))
+                                 ClientWordsScreen(self.app.clinic, CLIENT_WORDS[outcome], self.app.client_language))
             if await self.flow.unlock("Staff: see what comes of the client's answers"):
                 break
         heading = f"Session {kept.number} · visit {kept.visit_id} · {kept.visit_date}"
