@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from textual.widgets import Button, Static
 
+from intake.datetyping import show_date
 from intake.engine import Engine
 from intake.i18n import long_date
 from intake.tui.screens.handback import HandbackScreen
@@ -20,12 +21,21 @@ from intake.tui.screens.information import InformationScreen
 from intake.tui.screens.practitioner import PractitionerScreen
 from intake.tui.screens.review import ReviewScreen
 from intake.tui.screens.signature import SignatureScreen
+from intake.tui.screens.staff import ReturningScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.widgets.questions import QuestionField
 from tests.german_clinic import MARK, german_clinic
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import enter_pin, fill_step, press, read_information, sign_by_drawing, wait_for
+from tests.tui.driver import (
+    enter_pin,
+    fill_step,
+    open_staff_menu,
+    press,
+    read_information,
+    sign_by_drawing,
+    wait_for,
+)
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +128,17 @@ async def test_a_german_intake_through_the_wizard(german_engine, suitable_answer
         staff_words = screen_text(practitioner)
         assert "Countersign and create documents" in staff_words and "About you" in staff_words
         assert MARK not in staff_words
+
+        # Staff close the review, then start the same client again as a returning one: in German, which they used.
+        await press(pilot, "#close")
+        await wait_for(pilot, WelcomeScreen)
+        assert app.client_language == "en"  # the next client starts in the clinic's language
+        await open_staff_menu(pilot)
+        await press(pilot, "#returning")
+        lookup = await wait_for(pilot, ReturningScreen)
+        lookup.query_one("#returning-name").value = suitable_answers["full_name"]
+        lookup.query_one("#returning-birth").value = show_date(suitable_answers["date_of_birth"], "DMY")
+        await press(pilot, "#look-up")
+        await press(pilot, "#start-found")
+        step = await wait_for(pilot, StepScreen)
+        assert app.session.language == "de" and "Schritt 1 von" in screen_text(step)
