@@ -3,8 +3,9 @@ answers with the German keys (J/N) read off the screen, and everything the clien
 the record keeps "de"; the practitioner's part stays in the clinic's language (English). A language the clinic
 does not offer is refused plainly, before anything starts.
 
-The clinic copy's German data texts are generated ("DE: " and the English, tests/german_clinic.py); the prompts'
-own words are the real German catalogue's.
+The clinic copy's German data texts are the data's own where it has them, else generated ("DE: " and the English,
+tests/german_clinic.py); the assertions read them from the data. The prompts' own words are the real German
+catalogue's.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from intake.engine import Engine
 from intake.errors import IntakeError
 from intake.lifecycle import Actor, Lifecycle
 from intake.prompt.flow import AskSession
+from intake.questionnaire import localize
 from intake.records import Store, create_data_key
 from tests.conftest import load_example
-from tests.german_clinic import MARK, german_clinic
+from tests.german_clinic import german_clinic
 from tests.prompt.conftest import Clock
 from tests.prompt.fake import KeyboardPrompter, Reader, key_of
 from tests.tui.fakes import FakeRenderer
@@ -76,13 +78,15 @@ def test_a_german_intake_at_plain_prompts(clinic, tmp_path):
     assert "In welcher Sprache möchten Sie antworten?" in screen  # asked in each offered language
     assert "e) English   d) Deutsch" in screen and prompter.typed_at("language") == ["d"]
     client, practitioner = screen.split("? Your answer (a key, then Enter): d", 1)[1].split("Staff only from here.", 1)
-    assert f"Schritt 1 von {len(clinic[1].questionnaire.steps)}: {MARK}About you" in client
+    questionnaire = clinic[1].questionnaire
+    about_you = {language: localize(questionnaire.steps[0].title, language) for language in ("en", "de")}
+    assert f"Schritt 1 von {len(questionnaire.steps)}: {about_you['de']}" in client
     assert "j) Ja   n) Nein" in client  # the German keys, typed and accepted
     assert "? Ihre Antwort (eine Taste, dann die Eingabetaste): j" in client
     assert "Bitte prüfen Sie Ihre Antworten:" in client and "Gute Nachricht" in client
     assert "Step 1 of" not in client and "? Your answer" not in client and "Type the key" not in client
-    assert "Practitioner: what now?" in practitioner and MARK not in practitioner
-    assert "About you" in practitioner
+    assert "Practitioner: what now?" in practitioner and f"  {about_you['en']}\n" in practitioner
+    assert f"  {about_you['de']}\n" not in practitioner
 
 
 def test_language_given_by_staff_and_one_not_offered_refused(clinic, tmp_path, monkeypatch, capsys):
@@ -90,9 +94,14 @@ def test_language_given_by_staff_and_one_not_offered_refused(clinic, tmp_path, m
     assert record["language"] == "de" and prompter.typed_at("language") == []
     screen = "\n".join(prompter.written)
     client, practitioner = screen.split("Staff only from here.", 1)
-    told = client.split("Sie können behandelt werden;", 1)[1]  # the findings as the client is told them: German
-    assert told.split("\n")[1].startswith(f"  - {MARK}")
-    assert "  [caution] " in practitioner and f"[caution] {MARK}" not in practitioner  # the staff's: English
+    engine = clinic[1]
+    findings = {language: engine.assessor_in(language).assess(record).findings for language in ("en", "de")}
+    german, english = findings["de"][0], findings["en"][0]
+    assert german.client_message != english.client_message
+    client, practitioner = (" ".join(part.split()) for part in (client, practitioner))  # lines wrapped at 100
+    assert f"- {german.client_message}" in client and english.client_message not in client  # told in German
+    assert f"[caution] {english.practitioner_message}" in practitioner  # the practitioner reads English
+    assert german.practitioner_message not in practitioner
     config, engine = clinic
     with Store.open(config, engine=engine) as store:  # a returning client starts in the language they used last
         found = Lifecycle(engine, store).returning(record["answers"]["full_name"], record["answers"]["date_of_birth"],
