@@ -173,7 +173,7 @@ class AskSession:
         life = self.lifecycle
         where = life.resume(resume_id)
         intake = self.intake = where.intake
-        if self.chosen is not None:
+        if self.chosen is not None and intake.record is None:  # a submitted intake keeps its record's language
             life.choose_language(intake, self.chosen)
         self.language = life.language(intake)
         if where.stage == "done":
