@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from intake.i18n import N_, intake_words
+
 if TYPE_CHECKING:
     from intake.config import ClinicConfig
 
 ORDERS = ("DMY", "MDY", "YMD")
-_FORMS = {"DMY": "DD/MM/YYYY", "MDY": "MM/DD/YYYY", "YMD": "YYYY-MM-DD"}
+_FORMS = {"DMY": N_("DD/MM/YYYY"), "MDY": N_("MM/DD/YYYY"), "YMD": N_("YYYY-MM-DD")}
 _EXAMPLE = date(1990, 4, 23)
 _PARTS = re.compile(r"\s*([0-9]+)\s*[/.\-\s]\s*([0-9]+)\s*[/.\-\s]\s*([0-9]+)\s*")
 #: What a date box accepts while typing: digits and the separators.
@@ -44,9 +46,9 @@ def date_order(config: ClinicConfig) -> str:
     return "MDY" if str(clinic.get("language", "")).replace("_", "-").lower() == "en-us" else "DMY"
 
 
-def expected_form(order: str) -> str:
-    """The form to type, e.g. 'DD/MM/YYYY'."""
-    return _FORMS[order]
+def expected_form(order: str, language: str = "en") -> str:
+    """The form to type, e.g. 'DD/MM/YYYY' ('TT/MM/JJJJ' for a German reader: the clinic's order either way)."""
+    return intake_words(language).gettext(_FORMS[order])
 
 
 def show_date(iso: str | None, order: str) -> str:
@@ -68,37 +70,44 @@ def example(order: str) -> str:
     return show_date(_EXAMPLE.isoformat(), order)
 
 
-def how_to_type(order: str) -> str:
-    """The hint for a date box: 'DD/MM/YYYY, for example 23/04/1990'."""
-    return f"{expected_form(order)}, for example {example(order)}"
+def how_to_type(order: str, language: str = "en") -> str:
+    """The hint for a date box: 'DD/MM/YYYY, for example 23/04/1990', in the reader's language."""
+    return intake_words(language).gettext("{form}, for example {example}").format(
+        form=expected_form(order, language), example=example(order))
 
 
-def read_date(typed: str, order: str) -> TypedDate:
-    """Reads a date as the person typed it in the clinic's order; empty text is no answer."""
+def read_date(typed: str, order: str, language: str = "en") -> TypedDate:
+    """Reads a date as the person typed it in the clinic's order; empty text is no answer. The message for a date
+    that cannot be read is in `language`."""
     text = typed.strip()
     if not text:
         return TypedDate(None)
+    _ = intake_words(language).gettext
     shown = text if len(text) <= 40 else text[:40] + "…"
-    again = f"Type it as {how_to_type(order)}."
+    again = _("Type it as {how}.").format(how=how_to_type(order, language))
+    unreadable = _("“{typed}” is not a date we can read.")
     found = _PARTS.fullmatch(text)
     if found is None:
-        return TypedDate(None, f"“{shown}” is not a date we can read. {again}")
+        return TypedDate(None, f"{unreadable.format(typed=shown)} {again}")
     parts = found.groups()
     if len(parts[0]) == 4:
         year, month, day = parts
     elif order == "YMD":
-        return TypedDate(None, f"“{shown}”: start with the year, in four digits. {again}")
+        return TypedDate(None, " ".join((_("“{typed}”: start with the year, in four digits.").format(typed=shown),
+                                         again)))
     else:
         first, second, year = parts
         day, month = (first, second) if order == "DMY" else (second, first)
     if len(year) != 4:
-        return TypedDate(None, f"“{shown}”: write the year with four digits. {again}")
+        return TypedDate(None, " ".join((_("“{typed}”: write the year with four digits.").format(typed=shown), again)))
     if len(day) > 2 or len(month) > 2:
-        return TypedDate(None, f"“{shown}” is not a date we can read. {again}")
+        return TypedDate(None, f"{unreadable.format(typed=shown)} {again}")
     if not 1 <= int(month) <= 12:
-        return TypedDate(None, f"“{shown}”: there is no month {int(month)}. {again}")
+        wrong = _("“{typed}”: there is no month {month}.").format(typed=shown, month=int(month))
+        return TypedDate(None, f"{wrong} {again}")
     try:
         value = date(int(year), int(month), int(day))
     except ValueError:
-        return TypedDate(None, f"“{shown}” is not a real date (that month has no day {int(day)}). {again}")
+        wrong = _("“{typed}” is not a real date (that month has no day {day}).").format(typed=shown, day=int(day))
+        return TypedDate(None, f"{wrong} {again}")
     return TypedDate(value.isoformat())

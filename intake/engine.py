@@ -77,6 +77,15 @@ class Engine:
         """The record validator (built once)."""
         return RecordValidator(self.questionnaire, self.record_schema, self.language, self.config.age_policy)
 
+    def validator_in(self, language: str) -> RecordValidator:
+        """The record validator whose messages to clients are in a language (built once per language)."""
+        if language == self.language:
+            return self.validator
+        made = self.__dict__.setdefault("_validators", {})
+        if language not in made:
+            made[language] = RecordValidator(self.questionnaire, self.record_schema, language, self.config.age_policy)
+        return made[language]  # type: ignore[no-any-return]
+
     @cached_property
     def assessor(self) -> Assessor:
         """The assessor with the clinic's windows and policy."""
@@ -93,6 +102,16 @@ class Engine:
         from intake.course.rescreen import load_rescreen
 
         return load_rescreen(self.config.schemas_dir, self.config.minors_policy)
+
+    def assessor_in(self, language: str) -> Assessor:
+        """An assessor whose messages (findings, aftercare) are in a language: what a client reading it is told."""
+        if language == self.language:
+            return self.assessor
+        made = self.__dict__.setdefault("_assessors", {})
+        if language not in made:
+            made[language] = Assessor(self.questionnaire, self.rules, self.config.windows, self.config.age_policy,
+                                      language, self.config.limits)
+        return made[language]  # type: ignore[no-any-return]
 
     def facts(self, answers: Mapping[str, Any], consultation_date: str) -> dict[str, Any]:
         """The derived facts for show-if conditions on the client's age and the clinic's minors policy; pass them to
@@ -118,14 +137,29 @@ class Engine:
         """The starting treatment plan for a valid record."""
         return self.treatment.default_plan(self.questionnaire.prune(record["answers"]), assessment.plan_limits)
 
+    def offered_language(self, language: str | None) -> str:
+        """The language a client chose, checked against those the clinic offers; the clinic's own for None.
+
+        Raises:
+            IntakeError: the clinic does not offer the language (the message names those it offers).
+        """
+        if language is None:
+            return self.language
+        if language not in self.config.languages:
+            from intake.errors import IntakeError
+
+            raise IntakeError(f"This clinic does not offer the language {language!r}: choose one of "
+                              f"{', '.join(self.config.languages)}.")
+        return language
+
     def new_record(self, consultation_date: str, answers: Mapping[str, Any] | None = None,
-                   record_id: str | None = None) -> dict[str, Any]:
-        """A record skeleton in the published format."""
+                   record_id: str | None = None, language: str | None = None) -> dict[str, Any]:
+        """A record skeleton in the published format, in the client's language (the clinic's unless given)."""
         record: dict[str, Any] = {
             "format": RECORD_FORMAT,
             "questionnaire_version": self.questionnaire.version,
             "consultation_date": consultation_date,
-            "language": self.language,
+            "language": language or self.language,
             "answers": dict(answers or {}),
         }
         if record_id:

@@ -39,6 +39,33 @@ def locale_for(language: str) -> Locale:
                                                          "use a code such as 'en', 'de' or 'en-US'")]) from error
 
 
+def N_(message: str) -> str:  # noqa: N802 - gettext's marker name, which Babel's extractor knows
+    """Marks a message for a catalogue without translating it here (it is translated where it is shown)."""
+    return message
+
+
+def language_name(language: str) -> str:
+    """A language named in itself, as a client looks for it: 'English', 'Deutsch'."""
+    code = language.replace("-", "_")
+    try:
+        name = Locale.parse(code).get_display_name() or language
+    except (UnknownLocaleError, ValueError):
+        return language
+    return name[:1].upper() + name[1:]
+
+
+def intake_words(language: str) -> NullTranslations:
+    """The wizard's and `intake ask`'s own words (and the core's messages to clients) in a language.
+
+    A language intake has no catalogue for (a clinic's own, its questionnaire texts added by the clinic) gets the
+    English words rather than no screen at all; the languages intake ships (intake/locale) have every word
+    (tests/unit/test_catalogue.py)."""
+    for code in dict.fromkeys((language, language.replace("_", "-").split("-")[0])):  # 'de-AT', then 'de'
+        if catalogue_path(LOCALE_DIR, "intake", code).is_file():
+            return translations(LOCALE_DIR, "intake", code)
+    return NullTranslations()
+
+
 def catalogue_path(folder: Path, domain: str, language: str) -> Path:
     """Where the catalogue of a domain in a language lives."""
     return folder / language.replace("-", "_") / "LC_MESSAGES" / f"{domain}.po"

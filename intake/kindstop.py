@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from intake.assessment import Finding
+from intake.i18n import N_
 from intake.validation import Problem
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ CONTACT_QUESTION = "full_name"
 
 #: What the client is told (no finding is named to them: the practitioner explains in person); each front end
 #: adds what to do next in its device's words (hand the tablet back, or tell a member of staff).
-CLIENT_TITLE = "Thank you"
-CLIENT_MESSAGE = ("Thank you for your answers. From what you have told us, the practitioner would like to talk "
-                  "with you in person before anything else, so there is nothing more to fill in or sign today.")
+CLIENT_TITLE = N_("Thank you")
+CLIENT_MESSAGE = N_("Thank you for your answers. From what you have told us, the practitioner would like to talk "
+                    "with you in person before anything else, so there is nothing more to fill in or sign today.")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from intake import echo
+from intake.dates import parse_iso_date
 from intake.datetyping import show_date
+from intake.i18n import SOURCE_LANGUAGE, long_date
 from intake.questionnaire import Question, Questionnaire
 
 if TYPE_CHECKING:
@@ -20,8 +22,12 @@ if TYPE_CHECKING:
 
 
 def shown(questionnaire: Questionnaire, question: Question, value: Any, language: str, order: str) -> str:
-    """An answer in words for the client: a date in the clinic's order (e.g. 14/05/1992), else as displayed."""
+    """An answer in words for the client: a date in the clinic's order (e.g. 14/05/1992), written out in another
+    language than English ('14. Mai 1992'), else as displayed."""
     if question.type == "date" and isinstance(value, str) and value:
+        day = parse_iso_date(value)
+        if day is not None and language.split("-")[0] != SOURCE_LANGUAGE:
+            return long_date(day, language)
         return show_date(value, order)
     return questionnaire.display(question, value, language)
 

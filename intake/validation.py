@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from intake import conditions
 from intake.conditions import AgePolicy
 from intake.dates import parse_iso_date
+from intake.i18n import N_, intake_words, long_date
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.recordschema import PATTERNS
 from intake.text import BROKEN_CHARACTER, has_lone_surrogate, strings_in
@@ -34,16 +35,17 @@ TOP_LEVEL_LABELS = {
 }
 
 _PATTERN_MESSAGES = {
-    PATTERNS["not_blank"]: "This question needs an answer.",
-    PATTERNS["line"]: "Contains a line break, control character or hidden formatting character; "
-    "please type plain text on one line.",
-    PATTERNS["multiline"]: "Contains control characters or hidden formatting characters; please type plain text.",
-    PATTERNS["name"]: "Names can use letters, spaces, apostrophes, hyphens, full stops and commas only "
-    "(no digits or symbols such as < > { } @).",
-    PATTERNS["phone"]: "Write the phone number with digits, spaces and an optional + at the start, "
-    "for example +44 20 7946 0000.",
-    PATTERNS["email"]: "That does not look like an email address (name@example.com).",
-    PATTERNS["date"]: "Write the date as year-month-day, for example 1990-04-23.",
+    PATTERNS["not_blank"]: N_("This question needs an answer."),
+    PATTERNS["line"]: N_("Contains a line break, control character or hidden formatting character; "
+                         "please type plain text on one line."),
+    PATTERNS["multiline"]: N_("Contains control characters or hidden formatting characters; please type plain "
+                              "text."),
+    PATTERNS["name"]: N_("Names can use letters, spaces, apostrophes, hyphens, full stops and commas only "
+                         "(no digits or symbols such as < > { } @)."),
+    PATTERNS["phone"]: N_("Write the phone number with digits, spaces and an optional + at the start, "
+                          "for example +44 20 7946 0000."),
+    PATTERNS["email"]: N_("That does not look like an email address (name@example.com)."),
+    PATTERNS["date"]: N_("Write the date as year-month-day, for example 1990-04-23."),
 }
 
 
@@ -81,6 +83,9 @@ def excerpt(value: Any, limit: int = 40) -> str:
     return f"'{safe}…'" if shortened else f"'{safe}'"
 
 
+#: A text that matches none of the questionnaire's patterns.
+_NOT_ALLOWED = N_("Contains characters that are not allowed here.")
+
 _TYPE_HINTS = {
     "text": "Should be text.",
     "long_text": "Should be text.",
@@ -106,6 +111,8 @@ class RecordValidator:
         Draft202012Validator.check_schema(record_schema)
         self.questionnaire = questionnaire
         self.language = language
+        #: the messages a client sees beside their answers, in their language
+        self._ = intake_words(language).gettext
         self.policy = policy or AgePolicy()
         self._validator = Draft202012Validator(record_schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         self._order = {q.id: i for i, q in enumerate(questionnaire.questions())}
@@ -209,16 +216,16 @@ class RecordValidator:
     def _missing_answer(self, question_id: str) -> str:
         question = self.questionnaire.by_id.get(question_id)
         if question is not None and question.type == "acknowledgement":
-            return "Please confirm this statement to continue."
+            return self._("Please confirm this statement to continue.")
         if question is not None and question.type == "multi_choice":
             return self._choose_message(question)
-        return "This question needs an answer."
+        return self._("This question needs an answer.")
 
     def _choose_message(self, question: Question) -> str:
         """What a multi-choice question left empty asks for: its own 'None of these' named when it has one."""
         alone = next((o for o in question.options if o.exclusive), None)
-        return (f"Choose the ones that apply, or '{localize(alone.label, self.language)}'." if alone
-                else "Choose at least one.")
+        return (self._("Choose the ones that apply, or '{none}'.").format(none=localize(alone.label, self.language))
+                if alone else self._("Choose at least one."))
 
     @staticmethod
     def _missing_top(key: str) -> str:
@@ -261,17 +268,19 @@ class RecordValidator:
             choices = ", ".join(o.id for o in question.options)
             return f"{excerpt(value)} is not one of the choices. Choose from: {choices}."
         if validator in ("const", "enum") and question.type == "acknowledgement":
-            return "Please confirm this statement to continue."
+            return self._("Please confirm this statement to continue.")
         if validator == "format" and expected == "date":
-            return f"{excerpt(value)} is not a real date. Write it as year-month-day, for example 1990-04-23."
+            return self._("{value} is not a real date. Write it as year-month-day, for example 1990-04-23.").format(
+                value=excerpt(value))
         if validator == "format":
-            return _PATTERN_MESSAGES[PATTERNS["email"]]
+            return self._(_PATTERN_MESSAGES[PATTERNS["email"]])
         if validator == "maxLength":
-            return f"Too long: {len(value):,} characters; at most {expected:,} are allowed."
+            return self._("Too long: {count} characters; at most {limit} are allowed.").format(
+                count=format(len(value), ","), limit=format(expected, ","))
         if validator == "minLength":
-            return "This question needs an answer."
+            return self._("This question needs an answer.")
         if validator == "pattern":
-            return _PATTERN_MESSAGES.get(expected, "Contains characters that are not allowed here.")
+            return self._(_PATTERN_MESSAGES.get(expected, _NOT_ALLOWED))
         if validator in ("minItems", "uniqueItems", "maxItems"):
             return self._list_message(validator, expected, question)
         return "This answer is not in the expected form."
@@ -284,8 +293,9 @@ class RecordValidator:
             return "The same choice is listed more than once."
         if expected == 1:
             alone = next((o for o in question.options if o.exclusive), None)
-            label = localize(alone.label, self.language) if alone else "This choice"
-            return f"'{label}' cannot be chosen together with other answers; choose it alone, or untick it."
+            label = localize(alone.label, self.language) if alone else self._("This choice")
+            return self._("'{choice}' cannot be chosen together with other answers; choose it alone, or untick "
+                          "it.").format(choice=label)
         return "Lists more choices than there are."
 
     # -- checks a schema cannot express -------------------------------------------------------
@@ -336,7 +346,7 @@ class RecordValidator:
             day = parse_iso_date(answers.get(question.id)) if rules else None
             if day is None or rules is None:
                 continue
-            message = _date_range_message(day, consultation, rules)
+            message = _date_range_message(day, consultation, rules, self.language)
             if message:
                 problems.append(self._problem(question.id, message))
         return problems
@@ -346,16 +356,25 @@ def _years_between(earlier: date, later: date) -> int:
     return later.year - earlier.year - int((later.month, later.day) < (earlier.month, earlier.day))
 
 
-def _date_range_message(day: date, consultation: date, rules: Mapping[str, Any]) -> str | None:
-    when = f"the consultation date ({consultation.isoformat()})"
+def _date_range_message(day: date, consultation: date, rules: Mapping[str, Any], language: str) -> str | None:
+    """What is wrong with a date measured against the consultation date, in the client's language (English keeps
+    the year-month-day form of files and the command line; other languages write the days out)."""
+    _ = intake_words(language).gettext
+    english = language.split("-")[0] == "en"
+    shown, on = (day.isoformat(), consultation.isoformat()) if english else (
+        long_date(day, language), long_date(consultation, language))
     if rules.get("not_after") == "consultation" and day > consultation:
-        return f"{day.isoformat()} is after {when}; this date cannot be in the future."
+        return _("{day} is after the consultation date ({consultation}); this date cannot be in the future.").format(
+            day=shown, consultation=on)
     if rules.get("not_before") == "consultation" and day < consultation:
-        return f"{day.isoformat()} is before {when}; this date should be today or later."
+        return _("{day} is before the consultation date ({consultation}); this date should be today or "
+                 "later.").format(day=shown, consultation=on)
     limit = rules.get("max_years_before")
     if limit and day < consultation and _years_between(day, consultation) >= limit:
-        return f"{day.isoformat()} is {limit} or more years before {when}; please check the year."
+        return _("{day} is {years} or more years before the consultation date ({consultation}); please check the "
+                 "year.").format(day=shown, years=limit, consultation=on)
     limit = rules.get("max_years_after")
     if limit and day > consultation and _years_between(consultation, day) >= limit:
-        return f"{day.isoformat()} is {limit} or more years after {when}; please check the year."
+        return _("{day} is {years} or more years after the consultation date ({consultation}); please check the "
+                 "year.").format(day=shown, years=limit, consultation=on)
     return None

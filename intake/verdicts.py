@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
+from intake.i18n import N_
+
 if TYPE_CHECKING:
     from intake.assessment import Assessment
 
@@ -32,20 +34,20 @@ VERDICTS: dict[Verdict, VerdictWording] = {
     "suitable": VerdictWording(
         "Suitable",
         "SUITABLE - no screening concerns",
-        "Good news: nothing in your answers stops us treating you."),
+        N_("Good news: nothing in your answers stops us treating you.")),
     "caution": VerdictWording(
         "Suitable with care (plan adjusted)",
         "CAUTION - suitable with an adjusted plan",
-        "You can be treated; your practitioner will adjust the plan to suit your skin."),
+        N_("You can be treated; your practitioner will adjust the plan to suit your skin.")),
     "clearance": VerdictWording(
         "Needs clearance or a waiting period before treatment",
         "CLEARANCE NEEDED - a doctor's approval or a waiting period comes first",
-        "Before we can treat you, we need a doctor's approval or a little more time."),
+        N_("Before we can treat you, we need a doctor's approval or a little more time.")),
     "defer": VerdictWording(
         "Defer: do not treat",
         "DEFER - do not treat today",
-        "We can't treat you today. This is about keeping you safe; your practitioner will talk it through "
-        "with you."),
+        N_("We can't treat you today. This is about keeping you safe; your practitioner will talk it through "
+           "with you.")),
 }
 
 

@@ -22,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", metavar="ID",
                    help="continue a saved draft, or a submitted intake still without documents")
     p.add_argument("--staff", default=None, help="staff member taking the intake (default: your login name)")
+    p.add_argument("--language", metavar="CODE", help="the client's language, one the clinic offers ([clinic] "
+                   "languages, e.g. de); without it the client chooses when the clinic offers more than one")
     p.add_argument("--visit", metavar="CLIENT|ID", help="a returning client's next session of their course: staff "
                    "start it with their PIN, then the client answers the re-screen")
     p.set_defaults(handler=cmd_ask)
@@ -51,12 +53,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     engine = Engine.load(args.config)
     config = engine.config
     device = device_name(config)
+    if args.language is not None:
+        engine.offered_language(args.language)  # refused plainly, before anything starts
     if args.visit:
-        return _ask_visit(engine, args.visit, device)
+        return _ask_visit(engine, args.visit, device, args.language)
     out_dir = config.path("documents", "out_dir") or Path("intake-documents")
     with open_store(config, engine=engine) as store:
         session = AskSession(engine, QuestionaryPrompter(), store, PacketRenderer(engine),
-                             staff=_staff_name(args.staff), device=device, out_dir=out_dir)
+                             staff=_staff_name(args.staff), device=device, out_dir=out_dir, language=args.language)
         try:
             session.run(args.resume)
         except (KeyboardInterrupt, EOFError):
@@ -71,7 +75,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _ask_visit(engine, ref: str, device: str) -> int:
+def _ask_visit(engine, ref: str, device: str, language: str | None = None) -> int:
     """intake ask --visit CLIENT|ID"""
     from intake.lifecycle import Lifecycle
     from intake.lifecycle.visits import Visits
@@ -80,7 +84,7 @@ def _ask_visit(engine, ref: str, device: str) -> int:
     from intake.records import open_store
 
     with open_store(engine.config, engine=engine) as store:
-        ask = AskVisit(Visits(Lifecycle(engine, store)), QuestionaryPrompter(), device)
+        ask = AskVisit(Visits(Lifecycle(engine, store)), QuestionaryPrompter(), device, language)
         try:
             visit = ask.run(ref)
             if visit is None:

@@ -60,12 +60,13 @@ class Rescreen:
     #: the validators made so far, by language and age policy (making one checks the generated schema: slow)
     validators: dict[tuple[str, Any], RecordValidator] = field(default_factory=dict, compare=False, repr=False)
 
-    def validator(self, config: ClinicConfig) -> RecordValidator:
-        """Checks the answers given at a visit (every question shown is answered, each of the right kind)."""
-        key = (config.language, config.age_policy)
+    def validator(self, config: ClinicConfig, language: str | None = None) -> RecordValidator:
+        """Checks the answers given at a visit (every question shown is answered, each of the right kind); its
+        messages to the client are in `language` (the clinic's if None)."""
+        key = (language or config.language, config.age_policy)
         if key not in self.validators:
             self.validators[key] = RecordValidator(self.questionnaire, build_record_schema(self.questionnaire),
-                                                   config.language, config.age_policy)
+                                                   key[0], config.age_policy)
         return self.validators[key]
 
     def walking_engine(self, engine: Engine, last_session: date) -> Engine:

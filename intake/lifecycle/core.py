@@ -94,16 +94,40 @@ class Lifecycle:
 
     # -- answers ----------------------------------------------------------------------------------
 
-    def begin(self, actor: Actor, prefill: Mapping[str, Any] | None = None) -> Intake:
-        """Starts a new draft dated today; `prefill` (a returning client's lasting answers) is shown to confirm."""
+    def begin(self, actor: Actor, prefill: Mapping[str, Any] | None = None, language: str | None = None) -> Intake:
+        """Starts a new draft dated today; `prefill` (a returning client's lasting answers) is shown to confirm.
+
+        Args:
+            language: the language the client chose (refused unless the clinic offers it); the clinic's if None.
+        """
+        chosen = self.engine.offered_language(language)
         today = self.today()
         intake_id = self.store.start_intake(staff=actor.staff, device=actor.device, consultation_date=today)
-        return Intake(intake_id, today, self.engine.questionnaire.prune(prefill or {}), next_step=self.steps[0].id)
+        return Intake(intake_id, today, self.engine.questionnaire.prune(prefill or {}), next_step=self.steps[0].id,
+                      language=chosen)
+
+    def language(self, intake: Intake | None) -> str:
+        """The language of this intake: the one the client chose, else the clinic's. Every client screen follows
+        it; staff screens stay in the clinic's language (`Engine.language`)."""
+        return intake.language if intake is not None and intake.language else self.engine.language
+
+    def choose_language(self, intake: Intake, language: str) -> None:
+        """The client chose the language of their intake (refused unless the clinic offers it)."""
+        intake.language = self.engine.offered_language(language)
 
     def returning_answers(self, full_name: str, date_of_birth: str, actor: Actor) -> dict[str, Any] | None:
         """The lasting answers of a returning client's latest intake, or None."""
-        found = self.store.find_returning(full_name, date_of_birth, staff=actor.staff, device=actor.device)
-        return dict(found) if found else None
+        found = self.returning(full_name, date_of_birth, actor)
+        return found[0] if found else None
+
+    def returning(self, full_name: str, date_of_birth: str, actor: Actor) -> tuple[dict[str, Any], str] | None:
+        """A returning client's lasting answers and the language they used last (when the clinic still offers it,
+        else its own), or None."""
+        found = self.store.find_returning_client(full_name, date_of_birth, staff=actor.staff, device=actor.device)
+        if not found:
+            return None
+        answers, language = found
+        return dict(answers), language if language in self.engine.config.languages else self.engine.language
 
     def answers_with(self, intake: Intake, step: Step, working: Mapping[str, Any]) -> dict[str, Any]:
         """All answers, with this step's answers taken from `working` (the step being filled in)."""
@@ -114,8 +138,8 @@ class Lifecycle:
 
     def step_problems(self, intake: Intake, step: Step, working: Mapping[str, Any]) -> list[Any]:
         """The problems of one step's visible questions, in the core's words."""
-        return self.engine.validator.step_problems(step.id, self.answers_with(intake, step, working),
-                                                   intake.consultation_date)
+        return self.engine.validator_in(self.language(intake)).step_problems(
+            step.id, self.answers_with(intake, step, working), intake.consultation_date)
 
     def save_step(self, intake: Intake, step: Step, working: Mapping[str, Any], next_step: str | None,
                   actor: Actor, *, partial: bool = False) -> None:
@@ -142,7 +166,8 @@ class Lifecycle:
     def record(self, intake: Intake) -> dict[str, Any]:
         """The record of the current answers in the published format."""
         return self.engine.new_record(intake.consultation_date, self.engine.questionnaire.prune(intake.answers),
-                                      intake.intake_id if _RECORD_ID.fullmatch(intake.intake_id) else None)
+                                      intake.intake_id if _RECORD_ID.fullmatch(intake.intake_id) else None,
+                                      self.language(intake))
 
     def first_problem_step(self, intake: Intake) -> int | None:
         """The index of the first step with a problem, or None when the answers are complete."""
@@ -163,6 +188,14 @@ class Lifecycle:
         intake.assessment = self.engine.assess(record)
         intake.record = record
         return intake.assessment
+
+    def client_assessment(self, intake: Intake) -> Assessment | None:
+        """The intake's assessment in the client's language, for what the client is told (its verdict and findings
+        are the kept assessment's; the practitioner reads that one, in the clinic's language). None before it
+        is assessed."""
+        if intake.assessment is None or intake.record is None or self.language(intake) == self.engine.language:
+            return intake.assessment
+        return self.engine.assessor_in(self.language(intake)).assess(intake.record)
 
     def submit(self, intake: Intake, actor: Actor) -> Assessment:
         """Submits the record and its assessment to the store, once; a deferral becomes 'deferred'."""
@@ -253,6 +286,7 @@ class Lifecycle:
                         view.step_id)
         if view.record:
             intake.record = dict(view.record)
+            intake.language = str(intake.record.get("language") or "")
             intake.answers = self.engine.questionnaire.prune(intake.record["answers"])
             intake.assessment, intake.kind_stop = stopped.assess_kept(self.engine, intake.record, intake.status)
             intake.signatures = kept_signatures(view.signatures, self.photo_needed(intake))

@@ -106,6 +106,8 @@ class Intake:
     documents: list[Path] = field(default_factory=list)
     #: The record holds only the answers given up to a kind stop (its deferral letter is made from them).
     kind_stop: bool = False
+    #: The language the client chose for this intake ('' until known: the clinic's; see Lifecycle.language).
+    language: str = ""
 
     @property
     def verdict(self) -> str | None:

@@ -107,6 +107,13 @@ class Visits:
                               "(a new consultation).")
         return max(signed, key=lambda view: (view.signed_at or "", view.intake_id)).intake_id
 
+    def language(self, course_id: str) -> str:
+        """The language a client of this course used last: their signed consultation's, while the clinic offers it
+        (else the clinic's). A returning client's next session starts in it."""
+        record = self.store.load_intake(course_id).record or {}
+        language = str(record.get("language") or "")
+        return language if language in self.config.languages else self.config.language
+
     def state(self, course_id: str) -> CourseState:
         """The course and its sessions so far.
 

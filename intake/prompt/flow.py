@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from intake import kindstop
 from intake.consultation import consultation
 from intake.errors import IntakeError
+from intake.i18n import N_, intake_words, language_name
 from intake.kindstop import KindStop
 from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, signers
 from intake.lifecycle.auth import Authenticated
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 IDENTIFYING = ("full_name", "date_of_birth")
 
 #: What the client does once their part is over, at the terminal `intake ask` runs on.
-PROMPT_HAND_BACK = "Please let a member of staff know."
+PROMPT_HAND_BACK = N_("Please let a member of staff know.")
 
 
 class NotResumable(IntakeError):
@@ -50,10 +51,13 @@ class AskSession:
         staff, device: who and where, for the audit trail.
         out_dir: the folder for finished documents.
         clock: returns an aware datetime (injectable for tests).
+        language: the language the client chose (`intake ask --language`; refused unless the clinic offers it).
+            None: a new intake asks the client when the clinic offers more than one; a resumed one keeps its own.
     """
 
     def __init__(self, engine: Engine, prompter: Prompter, store: RecordStore, renderer: Renderer, *, staff: str,
-                 device: str, out_dir: Path, clock: Callable[[], datetime] | None = None):
+                 device: str, out_dir: Path, clock: Callable[[], datetime] | None = None,
+                 language: str | None = None):
         self.engine = engine
         self.prompter = prompter
         self.store = store
@@ -61,7 +65,12 @@ class AskSession:
         self.out_dir = Path(out_dir)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.lifecycle = Lifecycle(engine, store, renderer, clock=self.clock)
-        self.language = engine.language
+        #: the language the client chose, checked now (None: not chosen yet)
+        self.chosen = engine.offered_language(language) if language is not None else None
+        #: the client's language (the intake's, once begun or resumed: see `Lifecycle.language`)
+        self.language = self.chosen or engine.language
+        #: the staff's language: the practitioner's part and staff prompts stay in it
+        self.staff_language = engine.language
         self.intake: Intake | None = None
         #: set when an answer gave a deferral and the clinic stops kindly
         self.stopped: KindStop | None = None
@@ -94,14 +103,15 @@ class AskSession:
         if resume_id:
             intake, stage, first = self._resume(resume_id)
         else:
-            intake = self.intake = life.begin(self.actor)
+            intake = self.intake = life.begin(self.actor, language=self.chosen or self._choose_language())
+            self._speak_to("client")
             title = localize(self.engine.questionnaire.title, self.language)
-            self.prompter.say(f"{title} — {self.engine.config.clinic['name']}\n"
-                              "Your answers are saved after each step. Press Ctrl-C at any time to stop; "
-                              "nothing is lost.")
+            self.prompter.say(f"{title} — {self.engine.config.clinic['name']}\n" + self._(
+                "Your answers are saved after each step. Press Ctrl-C at any time to stop; nothing is lost."))
             stage, first = "steps", 0
         if stage in ("steps", "review"):
-            walker = Walker(self.engine, self.prompter, intake.consultation_date)
+            self._speak_to("client")
+            walker = Walker(self.engine, self.prompter, intake.consultation_date, self.language)
             start = life.steps[first].id if stage == "steps" else None
             answers = self._ask_steps(walker, dict(intake.answers), start, prefill_offered=resume_id is not None)
             if self.stopped is None:
@@ -112,8 +122,9 @@ class AskSession:
             else:
                 life.submit(intake, self.actor)
         assessment = intake.assessment
-        if assessment is not None:
-            self._tell_outcome(assessment)
+        told = life.client_assessment(intake)  # what the client is told, in their language
+        if told is not None:
+            self._tell_outcome(told)
         if self.stopped is not None or (assessment is not None and assessment.verdict == "defer"):
             letter = self._deferral_letter(intake)
             if letter is None:
@@ -133,6 +144,27 @@ class AskSession:
             self.prompter.say(f"  {path.name if len(folders) == 1 else path}")
         return paths
 
+    def _(self, message: str) -> str:
+        """One of the session's own words in the client's language."""
+        return intake_words(self.language).gettext(message)
+
+    def _speak_to(self, who: str) -> None:
+        """The prompts' own words (hints, keys in words) from now on in the client's or the staff's language."""
+        self.prompter.language = self.language if who == "client" else self.staff_language  # type: ignore[attr-defined]
+
+    def _choose_language(self) -> str | None:
+        """The client chooses the language of their intake when the clinic offers more than one (each named in
+        itself); None when it offers one."""
+        offered = self.engine.config.languages
+        if len(offered) < 2:
+            return None
+        question = " / ".join(dict.fromkeys(intake_words(code).gettext("Which language would you like?")
+                                            for code in offered))
+        chosen: str = self.prompter.choose("language", question, labelled([(code, language_name(code))
+                                                                              for code in offered]))
+        self.language = chosen
+        return chosen
+
     def _resume(self, resume_id: str) -> tuple[Intake, str, int]:
         """Loads the intake to resume and says where it stands; returns it, its stage and its first step index.
 
@@ -141,6 +173,9 @@ class AskSession:
         life = self.lifecycle
         where = life.resume(resume_id)
         intake = self.intake = where.intake
+        if self.chosen is not None and intake.record is None:  # a submitted intake keeps its record's language
+            life.choose_language(intake, self.chosen)
+        self.language = life.language(intake)
         if where.stage == "done":
             raise NotResumable(f"intake {intake.intake_id} is {intake.status}"
                                f"{' and has its documents' if intake.status in ('signed', 'deferred') else ''}; "
@@ -154,7 +189,7 @@ class AskSession:
             self.kind_stop_waived = self.prompter.choose(
                 "kind_stop_carry_on", "This intake stopped kindly at a deferral. Carry on with every question "
                 "(for example, the answer was a misunderstanding and can be changed at the review)?",
-                yes_no(self.engine.questionnaire, self.language))
+                yes_no(self.engine.questionnaire, self.staff_language))
             if self.kind_stop_waived:  # from the step left unfinished when it stopped
                 stage, first = "steps", life.first_problem_step(intake) or 0
         return intake, stage, first
@@ -202,9 +237,12 @@ class AskSession:
         Returns:
             True when the practitioner issues the deferral letter now, False when the draft is kept.
         """
-        self.prompter.say(f"\n{kindstop.CLIENT_TITLE}\n{kindstop.CLIENT_MESSAGE} {PROMPT_HAND_BACK}")
+        title, message, hand_back = (self._(text) for text in (kindstop.CLIENT_TITLE, kindstop.CLIENT_MESSAGE,
+                                                              PROMPT_HAND_BACK))
+        self.prompter.say(f"\n{title}\n{message} {hand_back}")
+        self._speak_to("staff")
         if not self.prompter.choose("kind_stop_staff", "Staff: show why the intake stopped?",
-                                    yes_no(self.engine.questionnaire, self.language)):
+                                    yes_no(self.engine.questionnaire, self.staff_language)):
             self.prompter.say(f"Intake {intake.intake_id} is kept as a draft.")
             return False
         self.practitioner = PractitionerPart(self).unlock()
@@ -216,8 +254,9 @@ class AskSession:
                "Please talk with them.\nWhy it stopped:"]
         why.extend(f"  [{finding.severity}] {finding.question_label} → {finding.answer}\n"
                    f"      {finding.practitioner_message}" for finding in stop.findings)
-        why.append(consultation_text(walker, consultation(
-            self.engine.questionnaire, intake.answers, stop.findings, self.language, unanswered=False,
+        staff_walker = Walker(self.engine, self.prompter, intake.consultation_date, self.staff_language)
+        why.append(consultation_text(staff_walker, consultation(
+            self.engine.questionnaire, intake.answers, stop.findings, self.staff_language, unanswered=False,
             facts=self.engine.facts(intake.answers, intake.consultation_date))))
         choice = self.prompter.choose("kind_stop_letter", "What happens now?", labelled([
             ("keep", "Keep the draft: talk with the client first"),
@@ -243,36 +282,38 @@ class AskSession:
         earlier = self.lifecycle.returning_answers(answers["full_name"], answers["date_of_birth"], self.actor)
         if not earlier:
             return {}
-        use = self.prompter.choose("prefill", "Welcome back! Shall we offer the answers you gave last time? You "
-                                   "keep each one with its key, or give a new answer.",
+        use = self.prompter.choose("prefill", self._("Welcome back! Shall we offer the answers you gave last time? "
+                                                     "You keep each one with its key, or give a new answer."),
                                    yes_no(self.engine.questionnaire, self.language))
         return {k: v for k, v in earlier.items() if k not in answers} if use else {}
 
     # -- outcome, signatures, documents -------------------------------------------------------
 
     def _tell_outcome(self, assessment: Assessment) -> None:
-        self.prompter.say(f"\n{wording(assessment.verdict).client}")
+        self.prompter.say("\n" + self._(wording(assessment.verdict).client))
         for finding in assessment.findings:
             self.prompter.say(f"  - {finding.client_message}")
 
     def _typed_signature(self, intake: Intake, key: str, kind: str) -> Signature:
         name, capacity, relationship = self.lifecycle.signer(intake)
         if capacity != "client":
-            self.prompter.say(f"\n{name} signs for {intake.answers.get('full_name', '')} as their {relationship}.")
+            self.prompter.say("\n" + self._("{name} signs for {client} as their {relationship}.").format(
+                name=name, client=intake.answers.get("full_name", ""), relationship=relationship))
         self.prompter.say(f"\n{self.lifecycle.statement(signers.statement_kind(kind, capacity))}")
 
         def check(typed: str) -> bool | str:
             try:
                 self.lifecycle.typed_signature(intake, kind, typed)
             except IntakeError:
-                return f"Please type your name as you gave it: {name}"
+                return self._("Please type your name as you gave it: {name}").format(name=name)
             return True
 
-        typed = typed_text(self.prompter, key, "Type your full name to sign", validate=check)
+        typed = typed_text(self.prompter, key, self._("Type your full name to sign"), validate=check)
         return self.lifecycle.typed_signature(intake, kind, typed)
 
     def _deferral_letter(self, intake: Intake) -> Packet | None:
         """The deferral letter, countersigned by the practitioner (proved by their PIN); None when not unlocked."""
+        self._speak_to("staff")
         part = PractitionerPart(self)
         who = self.practitioner or part.unlock()
         if who is None:
@@ -288,12 +329,14 @@ class AskSession:
 
     def _client_signs(self, intake: Intake) -> None:
         """The information, then the client's signatures (kept until the countersignature)."""
+        self._speak_to("client")
         show_information(self)
         client = self._typed_signature(intake, "signature", "consent")
         photo = self._typed_signature(intake, "photo_signature", "photo_consent") \
             if self.lifecycle.photo_needed(intake) else None
         self.lifecycle.sign(intake, ClientSignatures(client, photo), self.actor)
-        self.prompter.say("\nThank you. Please hand the device back to the practitioner.")
+        self.prompter.say("\n" + self._("Thank you. Please hand the device back to the practitioner."))
+        self._speak_to("staff")
 
     def _sign_and_render(self, intake: Intake, assessment: Assessment) -> Packet | None:
         """The client signs, then the practitioner (proved by their PIN) reviews, may correct, and countersigns."""
@@ -304,6 +347,7 @@ class AskSession:
             when = intake.signatures.consent.signed_at.astimezone(self.engine.config.timezone)
             self.prompter.say(f"\nThe client signed on {when:%d %B %Y at %H:%M}; their signatures were kept for "
                               "the practitioner.")
+        self._speak_to("staff")
         part = PractitionerPart(self)
         who = self.practitioner = self.practitioner or part.unlock()
         if who is None:
@@ -338,7 +382,7 @@ class AskSession:
                 return None
             if intake.verdict == "defer" or self.prompter.choose(
                     "countersign", "I have reviewed the answers and the suitability outcome, and I countersign "
-                    "this consent.", yes_no(self.engine.questionnaire, self.language)):
+                    "this consent.", yes_no(self.engine.questionnaire, self.staff_language)):
                 break
             self.prompter.say(f"Not countersigned. Intake {intake.intake_id} is saved as submitted with the client's "
                               f"signatures; continue it with `intake ask --resume {intake.intake_id}`.")
@@ -350,8 +394,8 @@ class AskSession:
 
     def _consultation(self, intake: Intake, assessment: Assessment) -> str:
         """Every answer, step by step, answers behind findings marked, and the suitability, for the practitioner."""
-        walker = Walker(self.engine, self.prompter, intake.consultation_date)
-        steps = consultation(self.engine.questionnaire, intake.answers, assessment.findings, self.language,
+        walker = Walker(self.engine, self.prompter, intake.consultation_date, self.staff_language)
+        steps = consultation(self.engine.questionnaire, intake.answers, assessment.findings, self.staff_language,
                              facts=self.engine.facts(intake.answers, intake.consultation_date))
         lines = ["\nThe consultation, step by step (answers behind findings are marked ⚑):",
                  consultation_text(walker, steps), f"Suitability: {verdict_text(assessment)}"]

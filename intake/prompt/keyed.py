@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from intake.choicekeys import option_keys, question_keys
+from intake.i18n import intake_words
 from intake.questionnaire import Question, Questionnaire, localize
 from intake.yesnokeys import yes_no_keys
 
@@ -78,15 +79,18 @@ def keep_key(taken: Iterable[str]) -> str:
     return next(key for key in KEEP_KEYS if key not in used)
 
 
-def with_keep(options: Sequence[Keyed], value: Any, shown: str) -> list[Keyed]:
+def with_keep(options: Sequence[Keyed], value: Any, shown: str, language: str = "en") -> list[Keyed]:
     """The options and, first, the one that keeps an earlier answer ("k) keep: No")."""
-    return [Keyed(keep_key(o.key for o in options), value, f"keep: {shown}", keep=True), *options]
+    label = intake_words(language).gettext("keep: {answer}").format(answer=shown)
+    return [Keyed(keep_key(o.key for o in options), value, label, keep=True), *options]
 
 
-def key_list(options: Sequence[Keyed]) -> str:
+def key_list(options: Sequence[Keyed], language: str = "en") -> str:
     """The keys in words: 'y or n', 'n, 1 or 2'."""
     keys = [o.key for o in options]
-    return keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} or {keys[-1]}"
+    if len(keys) == 1:
+        return keys[0]
+    return intake_words(language).gettext("{keys} or {last}").format(keys=", ".join(keys[:-1]), last=keys[-1])
 
 
 def typed_back(typed: str) -> str:
@@ -95,45 +99,54 @@ def typed_back(typed: str) -> str:
     return text if len(text) <= SHOWN_TYPED else text[:SHOWN_TYPED] + "…"
 
 
-def how_to_choose(options: Sequence[Keyed]) -> str:
+def how_to_choose(options: Sequence[Keyed], language: str = "en") -> str:
     """The plain hint for a single choice: which keys to type, then Enter."""
+    _ = intake_words(language).gettext
     if len(options) == 2 and all(len(o.label) <= SHORT_LABEL and "," not in o.label for o in options):
         first, second = options
-        return f"Type {first.key} for {first.label} or {second.key} for {second.label}, then press Enter."
-    return f"Type the key shown before your answer ({key_list(options)}), then press Enter."
+        return _("Type {first_key} for {first} or {second_key} for {second}, then press Enter.").format(
+            first_key=first.key, first=first.label, second_key=second.key, second=second.label)
+    return _("Type the key shown before your answer ({keys}), then press Enter.").format(
+        keys=key_list(options, language))
 
 
-def read_choice(options: Sequence[Keyed], typed: str) -> Keyed | str:
+def read_choice(options: Sequence[Keyed], typed: str, language: str = "en") -> Keyed | str:
     """The option a typed line chooses, or the hint to show when it chooses none (Enter alone never chooses)."""
+    _ = intake_words(language).gettext
     text = typed.strip()
     if not text:
-        return f"Nothing is chosen yet. {how_to_choose(options)}"
+        return " ".join((_("Nothing is chosen yet."), how_to_choose(options, language)))
     found = next((o for o in options if o.key.casefold() == text.casefold()), None)
     if found is not None:
         return found
-    return f"“{typed_back(text)}” is not one of the keys. {how_to_choose(options)}"
+    return " ".join((_("“{typed}” is not one of the keys.").format(typed=typed_back(text)),
+                     how_to_choose(options, language)))
 
 
-def how_to_tick(options: Sequence[Keyed]) -> str:
+def how_to_tick(options: Sequence[Keyed], language: str = "en") -> str:
     """The plain hint for a list to tick."""
-    return (f"Type the key of each one that applies ({key_list([o for o in options if not o.keep])}), with spaces "
-            "between, then press Enter. Press Enter on an empty line when you are done.")
+    return intake_words(language).gettext(
+        "Type the key of each one that applies ({keys}), with spaces between, then press Enter. Press Enter on an "
+        "empty line when you are done.").format(keys=key_list([o for o in options if not o.keep], language))
 
 
-def read_ticks(options: Sequence[Keyed], typed: str) -> list[Keyed] | str:
+def read_ticks(options: Sequence[Keyed], typed: str, language: str = "en") -> list[Keyed] | str:
     """The options a typed line ticks or unticks (keys with spaces or commas between), or the hint to show.
 
     Nothing is ticked when any part of the line is not a key; the keep option stands alone.
     """
+    _ = intake_words(language).gettext
     tokens = [t for t in re.split(r"[\s,;]+", typed.strip()) if t]
     if not tokens:
-        return how_to_tick(options)
+        return how_to_tick(options, language)
     by_key = {o.key.casefold(): o for o in options}
     unknown = [t for t in tokens if t.casefold() not in by_key]
     if unknown:
-        return f"“{typed_back(unknown[0])}” is not one of the keys; nothing was ticked. {how_to_tick(options)}"
+        wrong = _("“{typed}” is not one of the keys; nothing was ticked.").format(typed=typed_back(unknown[0]))
+        return f"{wrong} {how_to_tick(options, language)}"
     chosen = [by_key[t.casefold()] for t in tokens]
     keep = next((o for o in chosen if o.keep), None)
     if keep is not None and len(chosen) > 1:
-        return f"Type {keep.key} on its own to keep your answer; nothing was ticked. {how_to_tick(options)}"
+        alone = _("Type {key} on its own to keep your answer; nothing was ticked.").format(key=keep.key)
+        return f"{alone} {how_to_tick(options, language)}"
     return chosen

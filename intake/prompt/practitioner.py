@@ -95,7 +95,7 @@ class PractitionerPart:
         answers = dict(intake.answers)
         facts = self.session.engine.facts(answers, intake.consultation_date)
         shown = [q for q in questionnaire.visible(answers, facts) if q.id in answers]
-        language = self.session.language
+        language = self.session.staff_language
         question_id = self.prompter.choose("correct_question", "Which answer needs correcting?", labelled([
             (q.id, f"{localize(q.label, language)} — {walker.shown(q, answers[q.id])}") for q in shown]))
         changes = {question_id: walker.ask_question(questionnaire.by_id[question_id], answers)}

@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
+from intake.i18n import N_, intake_words
 from intake.prompt.keyed import KEEP_KEYS, Keyed, how_to_tick, read_choice, read_ticks, typed_back
 from intake.prompt.screen import columns, pages, wrap
 
@@ -25,10 +26,10 @@ Check = Callable[[list[Any]], "str | None"]
 Toggle = Callable[[list[Any], Any], list[Any]]
 Move = Literal["next", "back"]
 
-CHOOSE_PROMPT = "Your answer (a key, then Enter):"
-TICK_PROMPT = "Keys to tick (Enter when done):"
-TEXT_PROMPT = "Your answer:"
-NEXT_PAGE, LAST_PAGE = "Enter: next page · b: back", "Enter: go on · b: back"
+CHOOSE_PROMPT = N_("Your answer (a key, then Enter):")
+TICK_PROMPT = N_("Keys to tick (Enter when done):")
+TEXT_PROMPT = N_("Your answer:")
+NEXT_PAGE, LAST_PAGE = N_("Enter: next page · b: back"), N_("Enter: go on · b: back")
 
 
 class Kept:
@@ -95,6 +96,13 @@ class LinePrompter(ABC):
         """The terminal's rows."""
         return max(self._size().lines, 5)
 
+    #: the language of the prompts' own words (hints, keys in words): the client's while they answer, the staff's
+    #: for staff (`intake.prompt.flow.AskSession` sets it)
+    language = "en"
+
+    def _(self, message: str) -> str:
+        return intake_words(self.language).gettext(message)
+
     def say(self, text: str) -> None:
         for line in wrap(text, self.width):
             self.write(line)
@@ -112,7 +120,7 @@ class LinePrompter(ABC):
             last = index == len(book) - 1
             if last and len(book[index]) + then < self.rows:
                 return
-            move = self.pause(f"{key}:page", LAST_PAGE if last else NEXT_PAGE)
+            move = self.pause(f"{key}:page", self._(LAST_PAGE if last else NEXT_PAGE))
             if move == "back":
                 index = max(index - 1, 0)
             elif last:
@@ -127,8 +135,8 @@ class LinePrompter(ABC):
                 return "next"
             if typed.strip().casefold() == "b":
                 return "back"
-            self.say(f"“{typed_back(typed)}” is not a key here. Press Enter to go on, or type b and press Enter "
-                     "to go back.")
+            self.say(self._("“{typed}” is not a key here. Press Enter to go on, or type b and press Enter to go "
+                            "back.").format(typed=typed_back(typed)))
 
     def option_lines(self, options: Sequence[Keyed], *, across: bool = True) -> list[str]:
         """The options with their keys: on one line when they fit ("  y) Yes   n) No"), else one a line.
@@ -148,7 +156,7 @@ class LinePrompter(ABC):
         for line in lines:
             self.write(line)
         while True:
-            found = read_choice(options, self.read_line(key, CHOOSE_PROMPT))
+            found = read_choice(options, self.read_line(key, self._(CHOOSE_PROMPT)), self.language)
             if isinstance(found, Keyed):
                 return found.value
             self.say(found)
@@ -159,8 +167,8 @@ class LinePrompter(ABC):
             self.write(line)
         ticked: list[Any] = []
         while True:
-            typed = self.read_line(key, TICK_PROMPT)
-            found = read_ticks(options, typed) if typed.strip() else None
+            typed = self.read_line(key, self._(TICK_PROMPT))
+            found = read_ticks(options, typed, self.language) if typed.strip() else None
             if isinstance(found, str):
                 self.say(found)
                 continue
@@ -174,8 +182,8 @@ class LinePrompter(ABC):
             for option in found:
                 ticked = toggle(ticked, option.value)
             labels = [o.label for o in options if not o.keep and o.value in ticked]
-            self.say(f"Ticked: {', '.join(labels)}. More keys, or Enter when done." if labels
-                     else f"Nothing is ticked. {how_to_tick(options)}")
+            self.say(self._("Ticked: {labels}. More keys, or Enter when done.").format(labels=", ".join(labels))
+                     if labels else " ".join((self._("Nothing is ticked."), how_to_tick(options, self.language))))
 
     def text(self, key: str, message: str, *, validate: Validate | None = None, instruction: str | None = None,
              multiline: bool = False, keep: str | None = None) -> str | Kept:
@@ -183,11 +191,12 @@ class LinePrompter(ABC):
         if instruction:
             self.say(f"  {instruction}")
         if keep is not None:
-            self.say(f"  {KEEP_KEYS[0]}) keep: {keep}   (or type a new answer)")
+            self.say("  " + self._("{key}) keep: {answer}   (or type a new answer)").format(key=KEEP_KEYS[0],
+                                                                                          answer=keep))
         if multiline:
-            self.say("  Finish with Alt+Enter, or Esc then Enter.")
+            self.say("  " + self._("Finish with Alt+Enter, or Esc then Enter."))
         while True:
-            raw = self.read_line(key, TEXT_PROMPT, multiline=multiline)
+            raw = self.read_line(key, self._(TEXT_PROMPT), multiline=multiline)
             if keep is not None and raw.strip().casefold() == KEEP_KEYS[0]:
                 return KEEP
             verdict = validate(raw) if validate else True

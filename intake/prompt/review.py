@@ -10,6 +10,7 @@ import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from intake.i18n import intake_words
 from intake.prompt.keyed import labelled, yes_no
 from intake.questionnaire import localize
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 def review_text(walker: Walker, answers: dict[str, Any]) -> str:
     """Every visible answer, step by step, as the client checks them."""
     q, language = walker.questionnaire, walker.language
-    lines = ["", "Please check your answers:"]
+    lines = ["", intake_words(language).gettext("Please check your answers:")]
     for step in q.steps:
         lines.append(f"\n  {localize(step.title, language)}")
         for question in q.visible_in(step, answers, walker.engine.facts(answers, walker.consultation_date)):
@@ -38,15 +39,16 @@ def review(session: AskSession, walker: Walker, answers: dict[str, Any]) -> dict
         The answers as confirmed, or as given up to a kind stop (then `session.stopped` is set).
     """
     prompter, language = session.prompter, session.language
+    _ = intake_words(language).gettext
     steps = list(session.engine.questionnaire.steps)
     while True:
-        choice = prompter.choose("review", "Are these answers true and complete?", labelled([
-            ("confirm", "Yes, they are true and complete"),
-            ("edit", "No, I want to change something"),
+        choice = prompter.choose("review", _("Are these answers true and complete?"), labelled([
+            ("confirm", _("Yes, they are true and complete")),
+            ("edit", _("No, I want to change something")),
         ]), above=review_text(walker, answers))
         if choice == "confirm":
             return answers
-        step_id = prompter.choose("review_step", "Which part would you like to change?",
+        step_id = prompter.choose("review_step", _("Which part would you like to change?"),
                                   labelled([(s.id, localize(s.title, language)) for s in steps]))
         index = next(i for i, s in enumerate(steps) if s.id == step_id)
         step = steps[index]
@@ -69,10 +71,12 @@ def show_information(session: AskSession) -> None:
         text.append(f"\n  {section['heading']}")
         text.extend(f"   - {point}" for point in section["points"])
     above = "\n".join(text)
-    while not session.prompter.choose("information", "I have read this information and my questions have been "
-                                      "answered.", yes_no(engine.questionnaire, session.language), above=above):
-        session.prompter.say("  Please ask a member of staff your questions now; we continue when you are ready "
-                             "(Ctrl-C stops, and your answers stay saved).")
+    _ = intake_words(session.language).gettext
+    while not session.prompter.choose("information", _("I have read this information and my questions have been "
+                                                       "answered."),
+                                      yes_no(engine.questionnaire, session.language), above=above):
+        session.prompter.say("  " + _("Please ask a member of staff your questions now; we continue when you are "
+                                      "ready (Ctrl-C stops, and your answers stay saved)."))
         above = ""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from intake.i18n import N_, intake_words
 from intake.lifecycle.auth import AuthenticationError
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
@@ -23,15 +24,15 @@ if TYPE_CHECKING:
 PIN_TRIES = 3
 #: What the client is told once their answers are kept, by the re-screen's outcome (staff see the reasons).
 CLIENT_WORDS = {
-    "ready": "Thank you: your answers are saved. Your practitioner will see you for today's session.",
-    "deferred": "Thank you for telling us. From your answers, we should not treat you today; your practitioner "
-                "will talk with you about it and about when to come back.",
-    "waiting": "Thank you: your answers are saved. Your practitioner will talk with you first about when your next "
-               "session can be.",
-    "needs_consent": "Thank you: your answers are saved. Before today's session your practitioner will go through "
-                     "your treatment plan with you again.",
+    "ready": N_("Thank you: your answers are saved. Your practitioner will see you for today's session."),
+    "deferred": N_("Thank you for telling us. From your answers, we should not treat you today; your practitioner "
+                   "will talk with you about it and about when to come back."),
+    "waiting": N_("Thank you: your answers are saved. Your practitioner will talk with you first about when your "
+                  "next session can be."),
+    "needs_consent": N_("Thank you: your answers are saved. Before today's session your practitioner will go "
+                        "through your treatment plan with you again."),
 }
-HAND_BACK = "Please let a member of staff know you have finished."
+HAND_BACK = N_("Please let a member of staff know you have finished.")
 
 
 class AskVisit:
@@ -41,13 +42,15 @@ class AskVisit:
         visits: the clinic's further sessions (intake.lifecycle.visits.Visits).
         prompter: where questions are asked.
         device: this terminal's name, for the audit trail.
+        language: the client's language (`intake ask --language`); None: the one they used last.
     """
 
-    def __init__(self, visits: Visits, prompter: Prompter, device: str):
+    def __init__(self, visits: Visits, prompter: Prompter, device: str, language: str | None = None):
         self.visits = visits
         self.prompter = prompter
         self.device = device
         self.visit: Visit | None = None
+        self.chosen = visits.life.engine.offered_language(language) if language is not None else None
 
     def staff(self) -> Authenticated | None:
         """The member of staff starting the visit, proved by their PIN; None after PIN_TRIES wrong ones."""
@@ -79,14 +82,18 @@ class AskVisit:
         rescreen = engine.rescreen
         last = self.visits.state(visit.course_id).last_session
         walking = rescreen.walking_engine(engine, last)
-        title = localize(rescreen.questionnaire.title, engine.language)
+        language = self.chosen or self.visits.language(visit.course_id)
+        self.prompter.language = language  # type: ignore[attr-defined]  # the client's, while they answer
+        title = localize(rescreen.questionnaire.title, language)
         self.prompter.say(f"\n{title} — {engine.config.clinic['name']}")
-        answers = self._walk(Walker(walking, self.prompter, visit.visit_date), visit.visit_date)
+        answers = self._walk(Walker(walking, self.prompter, visit.visit_date, language), visit.visit_date)
         kept = self.visit = self.visits.rescreen(visit.visit_id, answers, who.actor)
         outcome = kept.outcome.get("outcome", kept.status)
+        _ = intake_words(language).gettext
         self.prompter.say("")
-        self.prompter.say(CLIENT_WORDS[outcome])
-        self.prompter.say(HAND_BACK)
+        self.prompter.say(_(CLIENT_WORDS[outcome]))
+        self.prompter.say(_(HAND_BACK))
+        self.prompter.language = engine.language  # type: ignore[attr-defined]  # staff from here on
         return kept
 
     def hand_back(self, kept: Visit) -> bool:

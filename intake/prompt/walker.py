@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from intake.datetyping import date_order, how_to_type, read_date
+from intake.i18n import intake_words
 from intake.prompt.keyed import Keyed, question_options, with_keep
 from intake.prompt.prompter import KEEP
 from intake.questionnaire import Question, Step, localize
@@ -26,15 +27,18 @@ class Walker:
         engine: the loaded Engine.
         prompter: a Prompter (questionary on a terminal, a fake in tests).
         consultation_date: the record's consultation date (YYYY-MM-DD).
+        language: the client's language (the intake's, `Lifecycle.language`); the clinic's when None.
     """
 
-    def __init__(self, engine, prompter, consultation_date: str):
+    def __init__(self, engine, prompter, consultation_date: str, language: str | None = None):
         self.engine = engine
         self.questionnaire = engine.questionnaire
         self.prompter = prompter
         self.consultation_date = consultation_date
-        self.language = engine.language
+        self.language = language or engine.language
         self.order = date_order(engine.config)
+        #: the walker's own words in the client's language (the 'intake' catalogue)
+        self._ = intake_words(self.language).gettext
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -64,7 +68,8 @@ class Walker:
         """
         answers = dict(answers)
         offered = offered or {}
-        self.prompter.say(f"\nStep {number} of {total}: {localize(step.title, self.language)}")
+        self.prompter.say("\n" + self._("Step {number} of {total}: {title}").format(
+            number=number, total=total, title=localize(step.title, self.language)))
         if step.intro:
             self.prompter.say(localize(step.intro, self.language))
         for question in step.questions:
@@ -91,7 +96,7 @@ class Walker:
             if said is None:
                 return answers
             self.prompter.say(said)
-            if self.prompter.pause(f"{question.id}:echo", "Enter: go on · b: back to change it") == "next":
+            if self.prompter.pause(f"{question.id}:echo", self._("Enter: go on · b: back to change it")) == "next":
                 return answers
             previous = None  # asked afresh
 
@@ -124,7 +129,8 @@ class Walker:
             candidate.pop(question.id, None)
         else:
             candidate[question.id] = value
-        problems = self.engine.validator.question_problems(question.id, candidate, self.consultation_date)
+        problems = self.engine.validator_in(self.language).question_problems(question.id, candidate,
+                                                                             self.consultation_date)
         return problems[0].message if problems else None
 
     def _text_value(self, question: Question, raw: str) -> str | None:
@@ -147,12 +153,12 @@ class Walker:
         if question.type in ("date", "text", "long_text"):
             return self._ask_text(question, answers, label, hint, previous if keep else None)
         if question.type == "acknowledgement":
-            label = f"{label} Do you confirm?"
+            label = " ".join((label, self._("Do you confirm?")))
         if hint:
             label = f"{label}\n  ({hint})"
         options = question_options(self.questionnaire, question, self.language)
         if keep:
-            options = with_keep(options, previous, self.shown(question, previous))
+            options = with_keep(options, previous, self.shown(question, previous), self.language)
         if question.type == "multi_choice":
             return self._ask_many(question, answers, label, options)
         if question.type == "acknowledgement":
@@ -165,10 +171,10 @@ class Walker:
         keep = self.shown(question, previous) if previous is not None else None
         if question.type == "date":
             def check_date(raw: str) -> bool | str:
-                typed = read_date(raw, self.order)
+                typed = read_date(raw, self.order, self.language)
                 return typed.problem or self.problem(question, answers, typed.iso) or True
 
-            form = f"({how_to_type(self.order)})"
+            form = f"({how_to_type(self.order, self.language)})"
             raw = self.prompter.text(question.id, label, validate=check_date, keep=keep,
                                      instruction=f"{hint} {form}" if hint else form)
             return previous if raw is KEEP else read_date(str(raw), self.order).iso
@@ -189,7 +195,8 @@ class Walker:
         def check(values: list[Any]) -> str | None:
             problem = self.problem(question, answers, list(values) or None)
             if problem and alone is not None and not values:
-                problem = f"{problem} (Type {alone.key} for “{alone.label}”.)"
+                problem = " ".join((problem, self._("(Type {key} for “{label}”.)").format(key=alone.key,
+                                                                                           label=alone.label)))
             return problem
 
         chosen = self.prompter.tick(question.id, label, options, check=check,
@@ -199,6 +206,7 @@ class Walker:
     def _ask_acknowledgement(self, question: Question, label: str, options: list[Keyed]) -> bool:
         """A statement to confirm: asked again, with a word on what to do, until the client confirms it."""
         while not self.prompter.choose(question.id, label, options):
-            self.prompter.say("  We need you to confirm this statement before we can treat you. "
-                              "If something is unclear, please ask a member of staff (press Ctrl-C to stop for now).")
+            self.prompter.say("  " + self._("We need you to confirm this statement before we can treat you. If "
+                                            "something is unclear, please ask a member of staff (press Ctrl-C to "
+                                            "stop for now)."))
         return True

@@ -72,6 +72,13 @@ def drop_if_orphan(store: Records, client_id: str | None) -> bool:
 def returning_answers(store: Records, full_name: str, date_of_birth: str, staff: str,
                       device: str) -> dict[str, Any] | None:
     """The prefill answers of a returning client's latest submitted intake (see Records.find_returning)."""
+    found = returning_client(store, full_name, date_of_birth, staff, device)
+    return found[0] if found else None
+
+
+def returning_client(store: Records, full_name: str, date_of_birth: str, staff: str,
+                     device: str) -> tuple[dict[str, Any], str] | None:
+    """A returning client's prefill answers and the language of their latest submitted intake, or None."""
     check_who(staff, device)
     questionnaire = store.engine.questionnaire
     with store.write("looking up a returning client"):
@@ -85,7 +92,8 @@ def returning_answers(store: Records, full_name: str, date_of_birth: str, staff:
         store.audit("viewed", staff=staff, device=device, intake_id=row["id"], client_id=client_id,
                     purpose="prefill for a returning client")
     keep = {q.id for q in questionnaire.questions() if q.prefill}
-    return questionnaire.prune({k: v for k, v in record["answers"].items() if k in keep})
+    answers = questionnaire.prune({k: v for k, v in record["answers"].items() if k in keep})
+    return answers, str(record.get("language") or store.engine.language)
 
 
 def update_identity(store: Records, intake_id: str, before: Mapping[str, Any], after: Mapping[str, Any],

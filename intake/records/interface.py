@@ -104,6 +104,11 @@ class RecordStore(Protocol):
         """A returning client's lasting answers of their latest intake, or None."""
         ...
 
+    def find_returning_client(self, full_name: str, date_of_birth: str, *, staff: str = ...,
+                              device: str = ...) -> tuple[dict[str, Any], str] | None:
+        """A returning client's lasting answers and the language of their latest intake, or None."""
+        ...
+
     def search(self, text: str | None = None, status: str | None = None, limit: int = 50,
                client_id: str | None = None) -> SearchResult:
         """Intakes whose client matches name beginnings and/or a date of birth, newest first."""

@@ -272,6 +272,11 @@ class Records:
         accents and spacing). Writes a 'viewed' audit entry when found."""
         return clients.returning_answers(self, full_name, date_of_birth, staff, device)
 
+    def find_returning_client(self, full_name: str, date_of_birth: str, *, staff: str = "kiosk",
+                              device: str = "kiosk") -> tuple[dict[str, Any], str] | None:
+        """Like find_returning, with the language of that latest intake (the language the client used last)."""
+        return clients.returning_client(self, full_name, date_of_birth, staff, device)
+
     def search(self, text: str | None = None, status: str | None = None, limit: int = 50,
                client_id: str | None = None) -> SearchResult:
         """Intakes whose client matches name words (prefixes) and/or a date of birth, newest first."""

@@ -73,6 +73,9 @@ class IntakeApp(App[int]):
         self.cursor_blink = cursor_blink
         self.session: IntakeSession | None = None
         self.texts: Mapping[str, Any] | None = None
+        #: the language the client chose on the welcome screen, until their intake begins (None: not chosen)
+        self.chosen_language: str | None = None
+        self._texts_by_language: dict[str, Mapping[str, Any]] = {}
         self.pin_guard: StaffGuard | None = None
         self._idle_override = idle_timeout
         self.idle_timeout = float(idle_timeout or 180)
@@ -90,11 +93,35 @@ class IntakeApp(App[int]):
             raise IntakeError("The staff PIN check is not loaded yet: wait for the start screen.")
         return self.pin_guard
 
+    @property
+    def client_language(self) -> str:
+        """The language of the client's screens: their intake's (see Lifecycle.language), else the one chosen on the
+        welcome screen, else the clinic's ("en" before the configuration is loaded)."""
+        session = self.session
+        if session is not None and session.state.intake is not None:
+            return session.language
+        if self.chosen_language is not None:
+            return self.chosen_language
+        return session.engine.language if session is not None else "en"
+
     def wizard_text(self, name: str) -> Any:
-        """One of the wizard's loaded texts (e.g. 'review'); IntakeError before they are loaded."""
-        if self.texts is None:
+        """One of the wizard's loaded texts (e.g. 'review') in the client's language; IntakeError before they are
+        loaded."""
+        return self.texts_in(self.client_language)[name]
+
+    def texts_in(self, language: str) -> Mapping[str, Any]:
+        """The wizard's texts (templates/consent_info.json) in a language; IntakeError before they are loaded."""
+        if self.texts is None or self.session is None:
             raise IntakeError("The wizard's texts are not loaded yet: wait for the start screen.")
-        return self.texts[name]
+        engine = self.session.engine
+        if language == engine.language:
+            return self.texts
+        if language not in self._texts_by_language:
+            from intake.consent_info import load_texts
+
+            self._texts_by_language[language] = load_texts(engine.config.templates_dir,
+                                                           engine.questionnaire.languages, language)
+        return self._texts_by_language[language]
 
     # -- start-up -------------------------------------------------------------------------------
 
@@ -252,6 +279,7 @@ class IntakeApp(App[int]):
 
     def forget_client(self) -> None:
         """Drops everything about the current client from memory and the screen."""
+        self.chosen_language = None  # the next client chooses again
         if self.session is not None:
             self.session.reset()
             self.session.unlocked_by(None)  # the next client's staff unlock again

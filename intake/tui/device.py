@@ -7,8 +7,13 @@ defined here once; screens pick the one for what has the focus (`Device.step_hin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+__all__ = ["KEYBOARD", "N_", "TOUCH", "Device", "DeviceKind", "StepFocus", "device_of", "words_of"]
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from typing import Literal
+
+from intake.i18n import N_, intake_words
 
 DeviceKind = Literal["keyboard", "touch"]
 #: What has the focus on a step screen, for the hint: a question's type, or a button.
@@ -55,6 +60,20 @@ class Device:
     privacy: str
     hand_back: str
 
+    def in_language(self, language: str) -> Device:
+        """The same words in a language (the "intake" catalogue); itself in English."""
+        if language.split("-")[0] == "en":
+            return self
+        gettext = intake_words(language).gettext
+        changes: dict[str, object] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name == "kind":
+                continue
+            changes[field.name] = ({k: gettext(v) for k, v in value.items()} if isinstance(value, dict)
+                                   else gettext(value))
+        return replace(self, **changes)  # type: ignore[arg-type]
+
     @property
     def touch(self) -> bool:
         """True on a tablet (taps), False at a terminal (keys)."""
@@ -79,76 +98,86 @@ class Device:
 KEYBOARD = Device(
     kind="keyboard",
     step={
-        "yes_no": "{yes}: {yes_word} · {no}: {no_word} · Enter: next question",
-        "choice": "Press the letter or number of your answer · Enter: next question",
-        "multi_choice": "Press the letter or number of each answer (again to untick) · Enter: next question",
-        "acknowledgement": "Space: tick to agree",
-        "text": "Type your answer · Enter: next question",
-        "date": "Type the date as {form} · Enter: next question",
-        "long_text": "Tab: next question · Enter: a new line",
-        "next": "Enter: {next}",
-        "back": "Enter: go back a step",
-        "stopped": "Enter: {next}",
-        "none": "Tab: next question",
+        "yes_no": N_("{yes}: {yes_word} · {no}: {no_word} · Enter: next question"),
+        "choice": N_("Press the letter or number of your answer · Enter: next question"),
+        "multi_choice": N_("Press the letter or number of each answer (again to untick) · Enter: next question"),
+        "acknowledgement": N_("Space: tick to agree"),
+        "text": N_("Type your answer · Enter: next question"),
+        "date": N_("Type the date as {form} · Enter: next question"),
+        "long_text": N_("Tab: next question · Enter: a new line"),
+        "next": N_("Enter: {next}"),
+        "back": N_("Enter: go back a step"),
+        "stopped": N_("Enter: {next}"),
+        "none": N_("Tab: next question"),
     },
-    long_text="When you have finished, press Tab to go on (Enter starts a new line).",
+    long_text=N_("When you have finished, press Tab to go on (Enter starts a new line)."),
     change={
-        "yes_no": "press {other} to change",
-        "choice": "press another answer's letter or number to change",
-        "multi_choice": "press an answer's letter or number again to untick it",
-        "acknowledgement": "press Space to untick",
-        "other": "change it in the box",
+        "yes_no": N_("press {other} to change"),
+        "choice": N_("press another answer's letter or number to change"),
+        "multi_choice": N_("press an answer's letter or number again to untick it"),
+        "acknowledgement": N_("press Space to untick"),
+        "other": N_("change it in the box"),
     },
-    welcome="Press Enter to start.",
-    welcome_waiting="Starting… your form opens in a moment.",
-    kind_stop=("Thank you for telling us. You do not need to answer the rest: press Enter for Next, and the "
+    welcome=N_("Press Enter to start."),
+    welcome_waiting=N_("Starting… your form opens in a moment."),
+    kind_stop=N_("Thank you for telling us. You do not need to answer the rest: press Enter for Next, and the "
                "practitioner will talk with you."),
-    review="↑↓: answers · Enter: change one · Page Down: read on · {key}: my answers are true",
-    read_more="Please read to the end (↓, Page Down or End) to continue.",
-    read_done="Read to the end: Enter goes on.",
-    sign_draw="Draw your signature in the box with the mouse, or press Enter to type your name instead.",
-    sign_missing="Please draw your signature in the box with the mouse, or choose Type my name.",
+    review=N_("↑↓: answers · Enter: change one · Page Down: read on · {key}: my answers are true"),
+    read_more=N_("Please read to the end (↓, Page Down or End) to continue."),
+    read_done=N_("Read to the end: Enter goes on."),
+    sign_draw=N_("Draw your signature in the box with the mouse, or press Enter to type your name instead."),
+    sign_missing=N_("Please draw your signature in the box with the mouse, or choose Type my name."),
     sign_typed={
-        "name": "Press Enter when you have typed it.",
-        "intent": "Space: tick the statement.",
-        "sign": "Enter: Sign.",
-        "other": "Tab: next.",
+        "name": N_("Press Enter when you have typed it."),
+        "intent": N_("Space: tick the statement."),
+        "sign": N_("Enter: Sign."),
+        "other": N_("Tab: next."),
     },
-    privacy="Press Enter to continue.",
-    hand_back="Please let a member of staff know.",
+    privacy=N_("Press Enter to continue."),
+    hand_back=N_("Please let a member of staff know."),
 )
 
 TOUCH = Device(
     kind="touch",
     step={
-        "long_text": "Tap Next, or the next question, when you have finished",
-        "stopped": "Tap {next}",
-        "none": "Tap your answers, then {next} · scroll for more",
+        "long_text": N_("Tap Next, or the next question, when you have finished"),
+        "stopped": N_("Tap {next}"),
+        "none": N_("Tap your answers, then {next} · scroll for more"),
     },
-    long_text="When you have finished, tap the next question or Next.",
+    long_text=N_("When you have finished, tap the next question or Next."),
     change={
-        "yes_no": "tap to change",
-        "choice": "tap to change",
-        "multi_choice": "tap again to untick",
-        "acknowledgement": "tap again to untick",
-        "other": "change it in the box",
+        "yes_no": N_("tap to change"),
+        "choice": N_("tap to change"),
+        "multi_choice": N_("tap again to untick"),
+        "acknowledgement": N_("tap again to untick"),
+        "other": N_("change it in the box"),
     },
-    welcome="Tap Start to begin.",
-    welcome_waiting="Starting… your form opens in a moment.",
-    kind_stop=("Thank you for telling us. You do not need to answer the rest: tap Next, and the practitioner "
+    welcome=N_("Tap Start to begin."),
+    welcome_waiting=N_("Starting… your form opens in a moment."),
+    kind_stop=N_("Thank you for telling us. You do not need to answer the rest: tap Next, and the practitioner "
                "will talk with you."),
-    review="Tap an answer or Change to correct it · scroll for more",
-    read_more="Please scroll to the end to continue.",
-    read_done="Read to the end: tap I have read this.",
-    sign_draw="Use your finger.",
-    sign_missing="Please sign in the box with your finger, or tap Type my name.",
-    sign_typed={"other": "Type your full name, tick the statement, then tap Sign."},
-    privacy="Tap anywhere to continue.",
-    hand_back="Please hand the tablet back to a member of staff.",
+    review=N_("Tap an answer or Change to correct it · scroll for more"),
+    read_more=N_("Please scroll to the end to continue."),
+    read_done=N_("Read to the end: tap I have read this."),
+    sign_draw=N_("Use your finger."),
+    sign_missing=N_("Please sign in the box with your finger, or tap Type my name."),
+    sign_typed={"other": N_("Type your full name, tick the statement, then tap Sign.")},
+    privacy=N_("Tap anywhere to continue."),
+    hand_back=N_("Please hand the tablet back to a member of staff."),
 )
 
 
 def device_of(app: object) -> Device:
-    """The device an app is used on (`IntakeApp.device`); the keyboard's words for any other app."""
+    """The device an app is used on (`IntakeApp.device`) in the words of the client's language
+    (`IntakeApp.client_language`); the keyboard's for any other app."""
     device = getattr(app, "device", None)
-    return device if isinstance(device, Device) else KEYBOARD
+    device = device if isinstance(device, Device) else KEYBOARD
+    language = getattr(app, "client_language", None)
+    return device.in_language(language) if isinstance(language, str) else device
+
+
+def words_of(app: object) -> Callable[[str], str]:
+    """The wizard's own words in the client's language (`IntakeApp.client_language`): gettext of the 'intake'
+    catalogue, English for any other app."""
+    language = getattr(app, "client_language", None)
+    return intake_words(language if isinstance(language, str) else "en").gettext

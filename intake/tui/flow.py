@@ -93,7 +93,7 @@ class Flow:
             await app.wait_ready()
             try:
                 if choice == "begin":
-                    if self.attempt(self.session.begin):
+                    if self.attempt(self.session.begin, None, app.chosen_language):
                         await self.client(Resumption("steps", 0))
                 elif choice == "visit":
                     await self.visit().from_welcome()
@@ -124,7 +124,7 @@ class Flow:
         drafts, waiting = (self.attempt_value(lister, session) for lister in (unfinished.drafts, unfinished.waiting))
         drafts, waiting = ([] if found is _FAILED else found for found in (drafts, waiting))
         choice = await self.show(StaffMenuScreen(app.clinic, drafts, session.engine.questionnaire,
-                                                 session.language, session.engine.config.timezone,
+                                                 session.staff_language, session.engine.config.timezone,
                                                  waiting=waiting))
         if choice == "new":
             if self.attempt(session.begin):
@@ -159,13 +159,17 @@ class Flow:
         from intake.tui.screens.staff import ReturningScreen
 
         session, app = self.session, self.app
+        used_last: list[str | None] = [None]  # the language of the client last found: their intake starts in it
+
         def lookup(name: str, born: str) -> dict[str, Any] | None:
-            return session.lifecycle.returning_answers(name, born, session.staff())
+            found = session.lifecycle.returning(name, born, session.staff())
+            used_last[0] = found[1] if found else None
+            return found[0] if found else None
 
         prefill = await self.show(ReturningScreen(app.clinic, lookup, date_order(session.engine.config)))
         if prefill is None:
             return
-        if self.attempt(session.begin, prefill):
+        if self.attempt(session.begin, prefill, used_last[0]):
             await self.client(Resumption("steps", 0))
 
     async def discard(self, intake_id: str, drafts) -> None:
@@ -175,7 +179,7 @@ class Flow:
 
         session, app = self.session, self.app
         draft = next(d for d in drafts if d.intake_id == intake_id)
-        label = draft_label(draft, session.engine.questionnaire, session.language, session.engine.config.timezone)
+        label = draft_label(draft, session.engine.questionnaire, session.staff_language, session.engine.config.timezone)
         reason = await self.show(DiscardScreen(app.clinic, label))
         if reason is not None and self.attempt(unfinished.discard, session, intake_id, reason):
             app.notify("The draft was discarded.", markup=False)
@@ -200,7 +204,7 @@ class Flow:
         if not await self.unlock():
             return
         choice = await self.show(StaffMenuScreen(self.app.clinic, [], self.session.engine.questionnaire,
-                                                 self.session.language, self.session.engine.config.timezone,
+                                                 self.session.staff_language, self.session.engine.config.timezone,
                                                  in_progress=True))
         if choice == "exit":
             self.close_app()
@@ -264,8 +268,9 @@ class Flow:
         """What the treatment involves and its aftercare; returns the stage that follows it."""
         from intake.tui.screens.information import InformationScreen
 
+        told = self.session.lifecycle.client_assessment(self.session.current)  # in the client's language
         choice = await self.show(InformationScreen(self.app.clinic, self.app.wizard_text("information"),
-                                                   self.session.state.assessment.aftercare))
+                                                   told.aftercare if told is not None else ()))
         if choice == "staff":
             await self.staff_interrupt()
             return "information"
@@ -314,7 +319,7 @@ class Flow:
         if stop is None:
             return True
         while client:
-            await self.show(KindStopScreen(app.clinic))
+            await self.show(KindStopScreen(app.clinic, app.client_language))
             if await self.unlock():
                 break
         while True:

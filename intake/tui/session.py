@@ -76,7 +76,12 @@ class IntakeSession:
 
     @property
     def language(self) -> str:
-        """The clinic's language for client text."""
+        """The language of the client's intake on screen (the one they chose; the clinic's until they do)."""
+        return self.lifecycle.language(self.state.intake)
+
+    @property
+    def staff_language(self) -> str:
+        """The language of the staff's screens: the clinic's ([clinic] language), whatever the client chose."""
         return self.engine.language
 
     @property
@@ -142,16 +147,19 @@ class IntakeSession:
 
     # -- the client's answers ------------------------------------------------------------------
 
-    def begin(self, prefill: Mapping[str, Any] | None = None) -> None:
+    def begin(self, prefill: Mapping[str, Any] | None = None, language: str | None = None) -> None:
         """Starts a new intake, dated today: in the store with its first answer (Start alone leaves no empty
         draft), or at once for a returning client, whom staff chose.
 
         Args:
             prefill: answers shown ready-filled for the client to check (a returning client).
+            language: the language the client chose (or used last); the clinic's when None.
         """
         self.reset()
-        self.state = ClientState(intake=self.lifecycle.begin(self.client, prefill) if prefill else
-                                 Intake(NOT_STORED, self.lifecycle.today(), {}, next_step=self.steps[0].id))
+        chosen = self.engine.offered_language(language)
+        self.state = ClientState(intake=self.lifecycle.begin(self.client, prefill, chosen) if prefill else
+                                 Intake(NOT_STORED, self.lifecycle.today(), {}, next_step=self.steps[0].id,
+                                        language=chosen))
 
     def _stored(self) -> Intake:
         """The intake, put in the store now if it is not yet (its first answer is about to be saved)."""

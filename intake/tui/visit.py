@@ -69,20 +69,22 @@ class VisitAnswers:
         visits: the clinic's further sessions.
         visit: the visit being re-screened (open).
         engine: the clinic's engine.
+        language: the language of the client's screens (the one they used last, or chose); the clinic's if None.
     """
 
-    def __init__(self, visits: Visits, visit: Visit, engine: Engine) -> None:
+    def __init__(self, visits: Visits, visit: Visit, engine: Engine, language: str | None = None) -> None:
         rescreen = engine.rescreen
         self.visit = visit
         self.last_session = visits.state(visit.course_id).last_session
         self.engine = rescreen.walking_engine(engine, self.last_session)
-        self.validator = rescreen.validator(engine.config)
+        self._language = engine.offered_language(language)
+        self.validator = rescreen.validator(engine.config, self._language)
         self.state = VisitState(consultation_date=visit.visit_date)
 
     @property
     def language(self) -> str:
-        """The clinic's language."""
-        return self.engine.language
+        """The language of the client's screens."""
+        return self._language
 
     @property
     def answers(self) -> dict[str, Any]:

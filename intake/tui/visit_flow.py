@@ -67,7 +67,7 @@ class VisitFlow:
             return
         course = self._value(lambda: find_course(self.visits, *typed))
         while True:
-            await self.flow.show(AskStaffScreen(self.app.clinic))
+            await self.flow.show(AskStaffScreen(self.app.clinic, self.app.client_language))
             if await self.flow.unlock("Staff: start the client's next session"):
                 break
         starting = self._starting(course) if course is not None else None
@@ -115,7 +115,9 @@ class VisitFlow:
         visit = self._value(lambda: self.visits.open_visit(course_id) or self.visits.begin(course_id, staff))
         if visit is None:
             return
-        answers = VisitAnswers(self.visits, visit, session.engine)
+        language = self._value(lambda: self.app.chosen_language or self.visits.language(course_id))
+        self.app.chosen_language = language  # the client's screens follow it until the next client
+        answers = VisitAnswers(self.visits, visit, session.engine, language)
         stopped = await self.rescreen(answers)
         keep = self.visits.rescreen_stopped if stopped else self.visits.rescreen
         kept = self._value(lambda: keep(visit.visit_id, answers.answers, staff))
@@ -152,8 +154,8 @@ class VisitFlow:
 
         outcome = str(kept.outcome.get("outcome", kept.status))
         while True:
-            await self.flow.show(KindStopScreen(self.app.clinic) if stopped else
-                                 ClientWordsScreen(self.app.clinic, CLIENT_WORDS[outcome]))
+            await self.flow.show(KindStopScreen(self.app.clinic, self.app.client_language) if stopped else
+                                 ClientWordsScreen(self.app.clinic, CLIENT_WORDS[outcome], self.app.client_language))
             if await self.flow.unlock("Staff: see what comes of the client's answers"):
                 break
         heading = f"Session {kept.number} · visit {kept.visit_id} · {kept.visit_date}"

@@ -190,10 +190,13 @@ class Reader:
         answers: the answer to give to each question, by id.
         order: the clinic's date order (dates are typed in it).
         back_at: question ids whose answer, once said back, the client goes back to change (once each).
+        language: the language the client reads the options in.
     """
 
-    def __init__(self, questionnaire, answers: Mapping[str, Any], order: str, back_at: Iterable[str] = ()):
+    def __init__(self, questionnaire, answers: Mapping[str, Any], order: str, back_at: Iterable[str] = (),
+                 language: str = "en"):
         self.questionnaire = questionnaire
+        self.language = language
         self.answers = dict(answers)
         self.order = order
         self.back_at = set(back_at)
@@ -203,8 +206,8 @@ class Reader:
         from intake.questionnaire import localize
 
         if question.type in ("yes_no", "acknowledgement"):
-            return self.questionnaire.word("yes" if value else "no", "en")
-        return localize(question.option(value).label, "en")
+            return self.questionnaire.word("yes" if value else "no", self.language)
+        return localize(question.option(value).label, self.language)
 
     def __call__(self, key: str, written: list[str]) -> str:
         from intake.datetyping import show_date

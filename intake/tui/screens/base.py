@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
 
+from intake.i18n import intake_words
 from intake.questionnaire import Step
 from intake.tui.device import device_of
 
@@ -122,19 +123,22 @@ class StaffContinueScreen(MessageScreen[str]):
     def _staff(self) -> None:
         self.dismiss("staff")
 
-def header(clinic: str, title: str = "", progress: tuple[int, int] | None = None) -> ComposeResult:
+def header(clinic: str, title: str = "", progress: tuple[int, int] | None = None,
+           language: str = "en") -> ComposeResult:
     """The bar at the top: clinic name, and 'Step N of M' with a progress bar on step screens.
 
     Args:
         clinic: the clinic's name.
         title: a short title shown when there is no progress.
         progress: (step number from 1, number of steps).
+        language: the language of 'Step N of M' (the client's).
     """
     with Horizontal(classes="topbar"):
         yield Label(Content(clinic), classes="topbar-clinic")
         if progress is not None:
             number, total = progress
-            yield Label(Content(f"Step {number} of {total}"), classes="topbar-step")
+            step = intake_words(language).gettext("Step {number} of {total}").format(number=number, total=total)
+            yield Label(Content(step), classes="topbar-step")
             bar = ProgressBar(total=total, show_eta=False, show_percentage=False, classes="topbar-progress")
             bar.progress = number
             yield bar

@@ -52,7 +52,7 @@ class CorrectionScreen(WizardScreen[bool]):
         return [q for q in engine.questionnaire.visible(state.answers, facts) if q.id in state.answers]
 
     def compose(self) -> ComposeResult:
-        questionnaire, language = self.session.engine.questionnaire, self.session.language
+        questionnaire, language = self.session.engine.questionnaire, self.session.staff_language
         answers = self.session.state.answers
         options = [(Content(f"{localize(q.label, language)} — {questionnaire.display(q, answers[q.id], language)}"),
                     q.id) for q in self._answered()]
@@ -78,7 +78,7 @@ class CorrectionScreen(WizardScreen[bool]):
          else self.query_one("#correct-question", Select)).focus()
 
     def _field(self, question: Question) -> QuestionField:
-        questionnaire, language = self.session.engine.questionnaire, self.session.language
+        questionnaire, language = self.session.engine.questionnaire, self.session.staff_language
         field = make_field(question, self.session.state.answers.get(question.id), language,
                            lambda key: questionnaire.word(key, language))
         field.date_order = date_order(self.session.engine.config)

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from intake.tui.device import device_of
+from intake.tui.device import device_of, words_of
 from intake.tui.screens.base import WizardScreen, header, staff_button
 
 
@@ -36,7 +36,8 @@ class InformationScreen(WizardScreen[str]):
         self.personal = tuple(personal)
 
     def compose(self) -> ComposeResult:
-        yield from header(self.clinic, title="About your treatment")
+        _ = words_of(self.app)
+        yield from header(self.clinic, title=_("About your treatment"))
         with VerticalScroll(id="info-body"):
             yield Static(Content(self.texts["title"]), classes="screen-title")
             yield Static(Content(self.texts["intro"]), classes="screen-intro")
@@ -47,10 +48,10 @@ class InformationScreen(WizardScreen[str]):
                 yield Static(Content(self.texts["personal_heading"]), classes="info-heading")
                 yield Static(_points(self.personal), classes="info-points")
         with Horizontal(classes="navbar"):
-            yield Button("Back", id="back")
+            yield Button(_("Back"), id="back")
             yield staff_button()
             yield Static(Content(device_of(self.app).read_more), id="read-hint", classes="keys-hint")
-            yield Button("I have read this", id="continue", variant="primary", disabled=True)
+            yield Button(_("I have read this"), id="continue", variant="primary", disabled=True)
 
     def on_mount(self) -> None:
         body = self.query_one("#info-body")

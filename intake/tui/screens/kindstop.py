@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from intake.consultation import consultation
+from intake.i18n import intake_words
 from intake.kindstop import CLIENT_MESSAGE, CLIENT_TITLE, KindStop
 from intake.tui.screens.base import StaffContinueScreen, WizardScreen, header
 from intake.tui.screens.practitioner import finding_text
@@ -21,8 +22,9 @@ class KindStopScreen(StaffContinueScreen):
 
     HAND_BACK = True
 
-    def __init__(self, clinic: str) -> None:
-        super().__init__(clinic, {"title": CLIENT_TITLE, "message": CLIENT_MESSAGE})
+    def __init__(self, clinic: str, language: str = "en") -> None:
+        _ = intake_words(language).gettext
+        super().__init__(clinic, {"title": _(CLIENT_TITLE), "message": _(CLIENT_MESSAGE)})
 
 
 class StoppedScreen(WizardScreen[str]):
@@ -64,7 +66,7 @@ class StoppedScreen(WizardScreen[str]):
                 yield Static(finding_text(finding), classes=f"finding sev-{finding.severity}")
             yield Static("The answers given, step by step", classes="info-heading")
             yield ConsultationView(consultation(self.session.engine.questionnaire, answers, self.stop.findings,
-                                                self.session.language, unanswered=False,
+                                                self.session.staff_language, unanswered=False,
                                                 facts=self.session.engine.facts(
                                                     answers, self.session.state.consultation_date)))
         with Horizontal(classes="navbar"):

@@ -108,7 +108,7 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
                 yield Static(finding_text(finding), classes=f"finding sev-{finding.severity}")
             yield Static("The consultation: every answer, step by step", classes="info-heading")
             yield ConsultationView(consultation(engine.questionnaire, answers, self.assessment.findings,
-                                                self.session.language,
+                                                self.session.staff_language,
                                                 facts=engine.facts(answers, self.session.state.consultation_date)))
             yield Static("Practitioner", classes="info-heading")
             practitioners = [(Content(f"{p.name} ({p.role})" if p.role else p.name), p.id)
@@ -121,7 +121,8 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
             plan = self.session.lifecycle.default_plan(self.session.current)
             if plan is not None:
                 question = engine.questionnaire.by_id.get(AREA_QUESTION)
-                labels = {o.id: localize(o.label, self.session.language) for o in question.options} if question else {}
+                staff = self.session.staff_language
+                labels = {o.id: localize(o.label, staff) for o in question.options} if question else {}
                 yield Static("Treatment plan (defaults from the rules)", classes="info-heading")
                 yield PlanEditor(plan, labels, engine.treatment, self.assessment.plan_limits)
                 if verdict == "clearance":

@@ -15,6 +15,7 @@ from textual.events import Click
 from textual.widgets import Button, Static
 
 from intake.datetyping import date_order
+from intake.i18n import N_, intake_words
 from intake.questionnaire import localize
 from intake.shown import shown
 from intake.tui.device import device_of
@@ -22,9 +23,15 @@ from intake.tui.screens.base import WizardScreen, header, staff_button
 from intake.tui.session import IntakeSession
 from intake.yesnokeys import first_letter
 
-#: The statement that ends the review, and its key: its first letter.
-CONFIRM = "My answers are true"
+#: The statement that ends the review, and its key: its first letter (in the client's language: `confirm_words`).
+CONFIRM = N_("My answers are true")
 CONFIRM_KEY = first_letter(CONFIRM) or "m"
+
+
+def confirm_words(language: str) -> tuple[str, str]:
+    """The statement that ends the review in a language, and its key (its first letter, lower case)."""
+    words = intake_words(language).gettext(CONFIRM)
+    return words, first_letter(words) or CONFIRM_KEY
 
 
 @dataclass(frozen=True)
@@ -74,15 +81,14 @@ class ReviewScreen(WizardScreen[ReviewResult]):
         texts: the wizard's review texts (title, intro, statement).
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(f"{CONFIRM_KEY},{CONFIRM_KEY.upper()}", "confirm", CONFIRM, show=False),
-    ]
-
     def __init__(self, session: IntakeSession, clinic: str, texts: Mapping[str, Any]) -> None:
         super().__init__(classes="client")
         self.session = session
         self.clinic = clinic
         self.texts = texts
+        #: "My answers are true" in the client's language, and its key (bound here: it follows the language)
+        self.confirm, self.confirm_key = confirm_words(session.language)
+        self._bindings.bind(f"{self.confirm_key},{self.confirm_key.upper()}", "confirm", self.confirm, show=False)
 
     def compose(self) -> ComposeResult:
         questionnaire = self.session.engine.questionnaire
@@ -90,7 +96,8 @@ class ReviewScreen(WizardScreen[ReviewResult]):
         answers = self.session.state.answers
         order = date_order(self.session.engine.config)
         facts = self.session.engine.facts(answers, self.session.state.consultation_date)
-        yield from header(self.clinic, title="Check your answers")
+        _ = intake_words(language).gettext
+        yield from header(self.clinic, title=_("Check your answers"))
         with VerticalScroll(id="review-body", can_focus=False):  # the answers take the focus, one by one
             yield Static(Content(self.texts["title"]), classes="screen-title")
             yield Static(Content(self.texts["intro"]), classes="screen-intro")
@@ -98,7 +105,7 @@ class ReviewScreen(WizardScreen[ReviewResult]):
                 with Vertical(classes="review-step"):
                     with Horizontal(classes="review-step-head"):
                         yield Static(Content(localize(step.title, language)), classes="review-step-title")
-                        yield Button("Change", id=f"change-{index}", classes="change-button")
+                        yield Button(_("Change"), id=f"change-{index}", classes="change-button")
                     for question in questionnaire.visible_in(step, answers, facts):
                         yield AnswerRow(index, question.id, localize(question.label, language),
                                         shown(questionnaire, question, answers.get(question.id), language, order))
@@ -107,7 +114,8 @@ class ReviewScreen(WizardScreen[ReviewResult]):
             yield staff_button()
             yield Static("", id="keys-hint", classes="keys-hint")
             touch = device_of(self.app).touch  # (its key is shown at a keyboard only)
-            yield Button(CONFIRM if touch else _underlined(CONFIRM, CONFIRM_KEY), id="confirm", variant="primary")
+            yield Button(self.confirm if touch else _underlined(self.confirm, self.confirm_key), id="confirm",
+                         variant="primary")
 
     def on_mount(self) -> None:
         # The client reads from the top; at a keyboard the first answer has the focus (Enter changes it, never
@@ -118,7 +126,7 @@ class ReviewScreen(WizardScreen[ReviewResult]):
         self.refresh_hint()
 
     def key_hint(self) -> str:
-        return device_of(self.app).review.format(key=CONFIRM_KEY.upper())
+        return device_of(self.app).review.format(key=self.confirm_key.upper())
 
     def action_row(self, delta: int) -> None:
         """Moves the focus to the next or previous answer (stops at the first and the last)."""

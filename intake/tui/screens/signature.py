@@ -12,16 +12,17 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, ContentSwitcher, Input, Static
 
+from intake.i18n import N_
 from intake.signing import same_name
 from intake.tui.clock import Clock
-from intake.tui.device import device_of
+from intake.tui.device import device_of, words_of
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.state import SignatureCapture
 from intake.tui.widgets.signature_pad import SignaturePad
 from intake.tui.widgets.tiles import ChoiceTile
 
 #: What a typed signature still needs when its statement is not ticked.
-_TICK = "Please tick the statement to confirm that your typed name is your signature."
+_TICK = N_("Please tick the statement to confirm that your typed name is your signature.")
 
 
 class SignatureScreen(WizardScreen[SignatureCapture | str]):
@@ -52,6 +53,7 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
         self.start_typing = typing
 
     def compose(self) -> ComposeResult:
+        _ = words_of(self.app)
         yield from header(self.clinic, title=self.texts["title"])
         if self.context:
             yield Static(Content(self.context), id="sig-context")
@@ -60,20 +62,20 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
             with Vertical(id="sig-draw"):
                 yield Static(Content(f"{self.texts['draw_hint']} {device_of(self.app).sign_draw}"),
                              classes="sig-hint")
-                yield SignaturePad(hint="Sign here", id="pad")
+                yield SignaturePad(hint=_("Sign here"), id="pad")
             with Vertical(id="sig-type"):
                 yield Static(Content(self.texts["type_hint"]), classes="sig-hint")
                 yield Static("", id="keys-hint", classes="sig-hint")
-                yield Input(placeholder="Your full name", id="typed-name", max_length=120)
+                yield Input(placeholder=_("Your full name"), id="typed-name", max_length=120)
                 yield ChoiceTile(self.texts["typed_statement"], True, mark="check", id="typed-intent",
                                  classes="-statement")
         yield Static("", id="sig-problem")
         with Horizontal(classes="navbar"):
-            yield Button("Back", id="back")
-            yield Button("Undo", id="undo", classes="draw-only")
-            yield Button("Clear", id="clear", classes="draw-only")
-            yield Button("Type my name", id="switch")
-            yield Button("Sign", id="sign", variant="primary")
+            yield Button(_("Back"), id="back")
+            yield Button(_("Undo"), id="undo", classes="draw-only")
+            yield Button(_("Clear"), id="clear", classes="draw-only")
+            yield Button(_("Type my name"), id="switch")
+            yield Button(_("Sign"), id="sign", variant="primary")
 
     @property
     def typing(self) -> bool:
@@ -90,7 +92,8 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
     def _show_mode(self, typing: bool) -> None:
         """Shows the typed name (focused) or the pad to draw on."""
         self.query_one(ContentSwitcher).current = "sig-type" if typing else "sig-draw"
-        self.query_one("#switch", Button).label = "Draw instead" if typing else "Type my name"
+        _ = words_of(self.app)
+        self.query_one("#switch", Button).label = _("Draw instead") if typing else _("Type my name")
         for button in self.query(".draw-only"):
             button.display = not typing
         self._problem("")
@@ -138,7 +141,7 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
         if intent.selected:
             self.query_one("#sign", Button).focus()
         else:
-            self._problem(_TICK)
+            self._problem(words_of(self.app)(_TICK))
 
     @on(Input.Submitted, "#typed-name")
     def _name_entered(self) -> None:
@@ -157,11 +160,12 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
             return
         typed = self.query_one("#typed-name", Input).value.strip()
         if not same_name(typed, self.full_name):
-            self._problem(f"Please type your full name as you gave it: {self.full_name}")
+            self._problem(words_of(self.app)("Please type your full name as you gave it: {name}").format(
+                name=self.full_name))
             self.query_one("#typed-name", Input).focus()
             return
         if not self.query_one("#typed-intent", ChoiceTile).selected:
-            self._problem(_TICK)
+            self._problem(words_of(self.app)(_TICK))
             return
         statement = f"{self.statement} {self.texts['typed_statement']}"
         self.dismiss(SignatureCapture("typed", " ".join(typed.split()), statement, now))

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Static, TextArea
 from intake.choicekeys import question_keys
 from intake.datetyping import date_order, show_date
 from intake.errors import IntakeError
+from intake.i18n import intake_words
 from intake.kindstop import CONTACT_QUESTION
 from intake.questionnaire import Step, localize
 from intake.tui.device import device_of
@@ -79,7 +80,7 @@ class StepScreen(WizardScreen[StepResult]):
         language = self.session.language
         questionnaire = self.session.engine.questionnaire
         order = date_order(self.session.engine.config)
-        yield from header(self.clinic, progress=(self.index + 1, len(self.session.steps)))
+        yield from header(self.clinic, progress=(self.index + 1, len(self.session.steps)), language=language)
         with VerticalScroll(id="step-body", can_focus=False):  # Tab goes from answer to answer
             yield Static(Content(localize(self.step.title, language)), classes="screen-title")
             if self.step.intro:
@@ -95,7 +96,9 @@ class StepScreen(WizardScreen[StepResult]):
                 yield field
         yield Static(Content(device_of(self.app).kind_stop), id="step-kind-stop")
         with Horizontal(classes="navbar"):
-            yield Button("Cancel" if self.editing else "Back", id="back", disabled=self.index == 0 and not self.editing)
+            _ = intake_words(language).gettext
+            yield Button(_("Cancel") if self.editing else _("Back"), id="back",
+                         disabled=self.index == 0 and not self.editing)
             yield staff_button()
             yield Static("", id="keys-hint", classes="keys-hint")
             yield Button(self.next_label, id="next", variant="primary")
@@ -103,7 +106,8 @@ class StepScreen(WizardScreen[StepResult]):
     @property
     def next_label(self) -> str:
         """The label of the button that goes on: Next, or 'Save and return' when editing from the review."""
-        return "Save and return" if self.editing else "Next"
+        _ = intake_words(self.session.language).gettext
+        return _("Save and return") if self.editing else _("Next")
 
     @property
     def stopped(self) -> bool:
@@ -334,7 +338,8 @@ class StepScreen(WizardScreen[StepResult]):
         try:
             self.session.save_step(self.step, self.working, None if self.editing else self.step.id, partial=True)
         except IntakeError as exc:
-            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            self.notify(str(exc), title=intake_words(self.session.language).gettext("Not saved"), severity="error",
+                        markup=False)
 
     @on(QuestionField.Changed)
     def _answer_changed(self, event: QuestionField.Changed) -> None:
@@ -381,7 +386,10 @@ class StepScreen(WizardScreen[StepResult]):
                 first = widget
         count = len(by_field)
         summary = self.query_one("#step-summary", Static)
-        summary.update(Content(f"Please look at the {count} answer{'s' if count != 1 else ''} marked below."))
+        marked = intake_words(self.session.language).ngettext("Please look at the {count} answer marked below.",
+                                                              "Please look at the {count} answers marked below.",
+                                                              count)
+        summary.update(Content(marked.format(count=count)))
         summary.add_class("-shown")
         if first is not None:
             first.focus_answer()

@@ -42,7 +42,7 @@ def step_hint(session: StepSource, device: Device, focused: Widget | None, stopp
     yes, no = yes_no_keys(questionnaire, language).shown
     return device.step_hint(focus_kind(focused, stopped), yes=(yes, questionnaire.word("yes", language)),
                             no=(no, questionnaire.word("no", language)), next_label=next_label,
-                            form=expected_form(date_order(session.engine.config)))
+                            form=expected_form(date_order(session.engine.config), language))
 
 
 def said_back_line(session: StepSource, device: Device, field: QuestionField, answers: Mapping[str, Any],

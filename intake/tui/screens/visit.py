@@ -13,13 +13,16 @@ from textual.content import Content
 from textual.widgets import Button, Input, Static
 
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
+from intake.i18n import N_, intake_words
+from intake.tui.device import words_of
 from intake.tui.problems import explain
 from intake.tui.screens.base import StaffContinueScreen, WizardScreen, header
 
 #: What a client is told once they have typed their name and date of birth, whether or not one course matched:
 #: a member of staff checks who they are and starts the session (nothing about any record is said here).
-ASK_STAFF = {"title": "Thank you",
-             "message": "Please ask a member of staff to start your session: they will check your details with you."}
+ASK_STAFF = {"title": N_("Thank you"),
+             "message": N_("Please ask a member of staff to start your session: they will check your details with "
+                           "you.")}
 
 
 @dataclass(frozen=True)
@@ -47,18 +50,20 @@ class NextSessionScreen(WizardScreen[tuple[str, str] | None]):
         self.order = order
 
     def compose(self) -> ComposeResult:
-        yield from header(self.clinic, title="Your next session")
+        language = getattr(self.app, "client_language", "en")
+        _ = words_of(self.app)
+        yield from header(self.clinic, title=_("Your next session"))
         with VerticalScroll(id="staff-body", can_focus=False):
-            yield Static("Your next session", classes="screen-title")
-            yield Static("Please type your full name and your date of birth, as at your first consultation.",
+            yield Static(_("Your next session"), classes="screen-title")
+            yield Static(_("Please type your full name and your date of birth, as at your first consultation."),
                          classes="screen-intro")
-            yield Input(placeholder="Full name", id="visit-name", max_length=120)
-            yield Input(placeholder=f"Date of birth: {how_to_type(self.order)}", id="visit-birth", max_length=24,
-                        restrict=TYPING)
+            yield Input(placeholder=_("Full name"), id="visit-name", max_length=120)
+            yield Input(placeholder=_("Date of birth: {how}").format(how=how_to_type(self.order, language)),
+                        id="visit-birth", max_length=24, restrict=TYPING)
             yield Static("", id="visit-problem")
         with Horizontal(classes="navbar"):
-            yield Button("Back", id="back")
-            yield Button("Continue", id="continue", variant="primary")
+            yield Button(_("Back"), id="back")
+            yield Button(_("Continue"), id="continue", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#visit-name", Input).focus()
@@ -72,11 +77,13 @@ class NextSessionScreen(WizardScreen[tuple[str, str] | None]):
 
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:
+        _ = words_of(self.app)
         name = " ".join(self.query_one("#visit-name", Input).value.split())
-        birth = read_date(self.query_one("#visit-birth", Input).value, self.order)
-        problem = None if name else "Please type your full name."
+        birth = read_date(self.query_one("#visit-birth", Input).value, self.order,
+                          getattr(self.app, "client_language", "en"))
+        problem = None if name else _("Please type your full name.")
         problem = problem or (birth.problem if birth.iso is None else None) or \
-            (None if birth.iso else "Please type your date of birth.")
+            (None if birth.iso else _("Please type your date of birth."))
         if problem:
             self.query_one("#visit-problem", Static).update(Content(problem))
             self.query_one("#visit-birth" if name else "#visit-name", Input).focus()
@@ -91,8 +98,9 @@ class NextSessionScreen(WizardScreen[tuple[str, str] | None]):
 class AskStaffScreen(StaffContinueScreen):
     """Asks the client to fetch a member of staff (the same words whatever was found). Dismisses 'staff'."""
 
-    def __init__(self, clinic: str) -> None:
-        super().__init__(clinic, ASK_STAFF)
+    def __init__(self, clinic: str, language: str = "en") -> None:
+        _ = intake_words(language).gettext
+        super().__init__(clinic, {key: _(text) for key, text in ASK_STAFF.items()})
 
 
 class ClientWordsScreen(StaffContinueScreen):
@@ -101,8 +109,9 @@ class ClientWordsScreen(StaffContinueScreen):
 
     HAND_BACK = True
 
-    def __init__(self, clinic: str, words: str) -> None:
-        super().__init__(clinic, {"title": "Thank you", "message": words})
+    def __init__(self, clinic: str, words: str, language: str = "en") -> None:
+        _ = intake_words(language).gettext
+        super().__init__(clinic, {"title": _("Thank you"), "message": _(words)})
 
 
 class VisitStartScreen(WizardScreen[str]):

@@ -11,18 +11,21 @@ from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from intake.tui.device import device_of
+from intake.i18n import intake_words, language_name
+from intake.tui.device import N_, device_of
 from intake.tui.screens.base import WizardScreen, staff_button
 
 #: The welcome screen's choice for a client of a course (their next session).
-NEXT_SESSION = "I'm here for my next session"
+NEXT_SESSION = N_("I'm here for my next session")
 
 
 class WelcomeScreen(WizardScreen[str]):
     """Greets the client. Dismisses with 'begin', 'visit' (a returning client's next session) or 'staff'.
 
     Start works the moment it shows: pressed while the wizard is still getting ready, the press is kept
-    (the screen says so) and acted on once it is ready.
+    (the screen says so) and acted on once it is ready. When the clinic offers more than one language, each is
+    a button named in itself ("English", "Deutsch"): choosing one turns this screen into that language and the
+    client's intake follows it (`IntakeApp.chosen_language`).
 
     Args:
         clinic: the clinic's name.
@@ -46,16 +49,39 @@ class WelcomeScreen(WizardScreen[str]):
             yield Static(Content(welcome.get("message", "")), id="welcome-message")
             with Horizontal(id="welcome-buttons"):
                 yield Button(Content(welcome.get("start", "Start")), id="begin", variant="primary")
-                yield Button(Content(NEXT_SESSION), id="next-session")
+                yield Button(Content(self._words(NEXT_SESSION)), id="next-session")
+            yield Horizontal(*self._language_buttons(), id="welcome-languages")
             yield Static(Content(self._status()), id="welcome-status")
         with Horizontal(id="welcome-staff-row"):
             yield staff_button()
+
+    def _words(self, message: str) -> str:
+        return intake_words(getattr(self.app, "client_language", "en")).gettext(message)
+
+    def _language_buttons(self) -> list[Button]:
+        """A button per language the clinic offers, named in itself; none when it offers one."""
+        session = getattr(self.app, "session", None)
+        offered = session.engine.config.languages if session is not None and self.texts is not None else ()
+        if len(offered) < 2:
+            return []
+        return [Button(language_name(code), id=f"language-{code}", classes="language-button",
+                       name=code) for code in offered]
 
     def _status(self) -> str:
         device = device_of(self.app)
         if self.pressed is not None:
             return device.welcome_waiting
-        return device.welcome if self.texts is not None else f"Getting ready… {device.welcome}"
+        _ = intake_words(getattr(self.app, "client_language", "en")).gettext
+        return device.welcome if self.texts is not None else " ".join((_("Getting ready…"), device.welcome))
+
+    def _show_words(self) -> None:
+        """Shows the welcome in the client's language (after loading, or after they chose one)."""
+        welcome = self.app.texts_in(self.app.client_language)["welcome"]  # type: ignore[attr-defined]
+        self.query_one("#welcome-title", Static).update(Content(welcome["title"]))
+        self.query_one("#welcome-message", Static).update(Content(welcome["message"]))
+        self.query_one("#begin", Button).label = Content(welcome["start"])
+        self.query_one("#next-session", Button).label = Content(self._words(NEXT_SESSION))
+        self.query_one("#welcome-status", Static).update(Content(self._status()))
 
     def set_ready(self, texts: Mapping[str, Any]) -> None:
         """Fills in the texts once loading has finished; a press made meanwhile is acted on now."""
@@ -63,11 +89,8 @@ class WelcomeScreen(WizardScreen[str]):
         if self.pressed is not None:
             self.dismiss(self.pressed)
             return
-        welcome = texts["welcome"]
-        self.query_one("#welcome-title", Static).update(Content(welcome["title"]))
-        self.query_one("#welcome-message", Static).update(Content(welcome["message"]))
-        self.query_one("#begin", Button).label = Content(welcome["start"])
-        self.query_one("#welcome-status", Static).update(Content(self._status()))
+        self.query_one("#welcome-languages", Horizontal).mount_all(self._language_buttons())
+        self._show_words()
 
     def on_mount(self) -> None:
         self.query_one("#begin", Button).focus()
@@ -86,6 +109,13 @@ class WelcomeScreen(WizardScreen[str]):
     @on(Button.Pressed, "#next-session")
     def _next_session(self) -> None:
         self._choose("visit")
+
+    @on(Button.Pressed, ".language-button")
+    def _language(self, event: Button.Pressed) -> None:
+        """The client chose the language of their intake: this screen follows at once; Start keeps the focus."""
+        self.app.chosen_language = event.button.name  # type: ignore[attr-defined]
+        self._show_words()
+        self.query_one("#begin", Button).focus()
 
     @on(Button.Pressed, "#staff")
     def _staff(self) -> None:

@@ -185,11 +185,12 @@ class DateField(TextField):
     typed_problem: str | None = None
 
     def compose_answer(self) -> ComposeResult:
-        yield Input(value=show_date(self.value, self.date_order), placeholder=how_to_type(self.date_order),
-                    restrict=TYPING, max_length=24, select_on_focus=False, classes="q-input q-date-input")
+        yield Input(value=show_date(self.value, self.date_order),
+                    placeholder=how_to_type(self.date_order, self.language), restrict=TYPING, max_length=24,
+                    select_on_focus=False, classes="q-input q-date-input")
 
     def read(self, typed: str) -> Any:
-        found = read_date(typed, self.date_order)
+        found = read_date(typed, self.date_order, self.language)
         self.typed_problem = found.problem
         # What cannot be read stays as typed, so the step cannot go on with it.
         return found.iso if found.problem is None else typed.strip()
