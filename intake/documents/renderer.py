@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from intake import kindstop
-from intake.assessment import Assessor
 from intake.documents.compression import pdf_compression
 from intake.documents.context import Inputs, build_context, photo_consent_given
 from intake.documents.errors import (
@@ -254,7 +253,7 @@ class PacketRenderer:
         # so that what is embedded and exported does not depend on the language the client chose
         language = str(inputs.record.get("language") or self.engine.language)
         worded = inputs if language == self.engine.language else \
-            replace(inputs, assessment=assessor_in(self.engine, language).assess(inputs.record))
+            replace(inputs, assessment=self.engine.assessor_in(language).assess(inputs.record))
         base = build_context(self.engine, worded)
         base["statements"] = {kind: self.statement(kind, str(base["language"]))
                               for kind in ("consent", "photo_consent")}
@@ -387,14 +386,6 @@ class _Layout(NamedTuple):
     html: str
     info: dict[str, str]
     key: str
-
-
-def assessor_in(engine: Engine, language: str) -> Assessor:
-    """The clinic's assessor, writing its findings and advice in `language` (the record's, the documents')."""
-    if language == engine.language:
-        return engine.assessor
-    config = engine.config
-    return Assessor(engine.questionnaire, engine.rules, config.windows, config.age_policy, language, config.limits)
 
 
 def _version() -> str:
