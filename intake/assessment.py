@@ -182,14 +182,15 @@ class Assessor:
         question = self.questionnaire.by_id.get(qid) if qid else None
         value = answers.get(qid) if qid else None
         answer = self.questionnaire.display(question, value, self.language) if question else ""
+        _ = i18n.intake_words(self.language).gettext
         detail_q = self.questionnaire.by_id.get(rule.detail) if rule.detail else None
         values = {
             "answer": answer,
             "value": value if isinstance(value, str) else answer,
             "detail": self.questionnaire.display(detail_q, answers.get(rule.detail), self.language)
             if detail_q and rule.detail else "",
-            "date": i18n.long_date(window_date, self.language) if window_date else "a date not given",
-            "until": i18n.long_date(until, self.language) if until else "a date to be confirmed",
+            "date": i18n.long_date(window_date, self.language) if window_date else _("a date not given"),
+            "until": i18n.long_date(until, self.language) if until else _("a date to be confirmed"),
             "window": self.window_text(window["setting"]) if window else "",
             "adult_age": str(self.policy.adult_age),
             "legal_age": str(self.policy.legal_age),

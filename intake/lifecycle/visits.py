@@ -346,7 +346,7 @@ class Visits:
         rescreen = self.life.engine.rescreen
         given = {k: v for k, v in answers.items() if v not in (None, "", [])}
         record = {"format": RECORD_FORMAT, "questionnaire_version": rescreen.questionnaire.version,
-                  "consultation_date": visit.visit_date, "language": self.config.language, "answers": given}
+                  "consultation_date": visit.visit_date, "language": self.language(visit.course_id), "answers": given}
         problems = [p for p in rescreen.validator(self.config).problems(record) if p.field in given]
         if problems:
             raise InvalidRecordError(problems)
