@@ -73,7 +73,9 @@ async def test_a_german_intake_through_the_wizard(german_engine, suitable_answer
         about_you = {language: localize(questionnaire.steps[0].title, language) for language in ("en", "de")}
         assert about_you["en"] != about_you["de"]
         assert shown(welcome.query_one("#welcome-title")) == app.texts_in("de")["welcome"]["title"]
-        assert str(welcome.query_one("#next-session", Button).label) == "Ich komme zu meiner nächsten Sitzung"
+        assert str(welcome.query_one("#next-session", Button).label) == "Ich habe einen Folgetermin"
+        for button in welcome.query(Button):  # every German word on its button, none cut off
+            assert button.size.width >= len(str(button.label)) + 2, (str(button.label), button.size)
         assert shown(welcome.query_one("#welcome-status")) == "Drücken Sie die Eingabetaste, um zu beginnen."
         await press(pilot, "#begin")
         step = await wait_for(pilot, StepScreen)
