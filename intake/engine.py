@@ -81,10 +81,20 @@ class Engine:
         """The record validator whose messages to clients are in a language (built once per language)."""
         if language == self.language:
             return self.validator
-        made = self.__dict__.setdefault("_validators", {})
-        if language not in made:
-            made[language] = RecordValidator(self.questionnaire, self.record_schema, language, self.config.age_policy)
-        return made[language]  # type: ignore[no-any-return]
+        if language not in self._validators:
+            self._validators[language] = RecordValidator(self.questionnaire, self.record_schema, language,
+                                                         self.config.age_policy)
+        return self._validators[language]
+
+    @cached_property
+    def _validators(self) -> dict[str, RecordValidator]:
+        """The validators made for the client's other languages."""
+        return {}
+
+    @cached_property
+    def _assessors(self) -> dict[str, Assessor]:
+        """The assessors made for the client's other languages."""
+        return {}
 
     @cached_property
     def assessor(self) -> Assessor:
@@ -107,11 +117,10 @@ class Engine:
         """An assessor whose messages (findings, aftercare) are in a language: what a client reading it is told."""
         if language == self.language:
             return self.assessor
-        made = self.__dict__.setdefault("_assessors", {})
-        if language not in made:
-            made[language] = Assessor(self.questionnaire, self.rules, self.config.windows, self.config.age_policy,
-                                      language, self.config.limits)
-        return made[language]  # type: ignore[no-any-return]
+        if language not in self._assessors:
+            self._assessors[language] = Assessor(self.questionnaire, self.rules, self.config.windows,
+                                                 self.config.age_policy, language, self.config.limits)
+        return self._assessors[language]
 
     def facts(self, answers: Mapping[str, Any], consultation_date: str) -> dict[str, Any]:
         """The derived facts for show-if conditions on the client's age and the clinic's minors policy; pass them to
