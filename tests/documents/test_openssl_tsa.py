@@ -8,6 +8,7 @@ built from fixed dates, verification is judged at a fixed moment.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import shutil
@@ -99,12 +100,19 @@ def seal_revision(pdf: bytes) -> bytes:
     return pdf[:second + length]
 
 
-def with_container(pdf: bytes, index: int, der: bytes) -> bytes:
-    """The document with signature `index`'s container replaced (padded with zeros to the same room)."""
+@functools.lru_cache(maxsize=8)
+def _gaps(pdf: bytes) -> tuple[tuple[int, int], ...]:
+    """Where each signature's container sits, (start, end) of its gap in the byte range, read once per file: the
+    flip tests change one container hundreds of times, and pyHanko reads a hex string one token at a time."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    signature = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[index]
-    _, first, second, _ = (int(v) for v in signature.byte_range)
+    ranges = (signature.byte_range for signature in PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures)
+    return tuple((int(first), int(second)) for _, first, second, _ in ranges)
+
+
+def with_container(pdf: bytes, index: int, der: bytes) -> bytes:
+    """The document with signature `index`'s container replaced (padded with zeros to the same room)."""
+    first, second = _gaps(pdf)[index]
     room = second - first - 2
     text = der.hex().upper().encode("ascii")
     assert len(text) <= room
