@@ -23,7 +23,7 @@ run: setup
 	$(BIN)/intake start
 
 test: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 3
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 3 --dist worksteal
 
 bench: setup
 	$(BIN)/python bench/run.py
