@@ -13,8 +13,6 @@ import copy
 from datetime import date, datetime, timedelta
 
 import pytest
-from fhirpathpy import evaluate as fhirpath_evaluate
-from fhirpathpy.models import models as fhirpath_models
 from hypothesis import HealthCheck, given, settings
 
 from intake import conditions
@@ -26,7 +24,7 @@ from intake.records import fhir
 from intake.records.model import IntakeView
 from tests.conftest import EXAMPLES, load_example
 from tests.strategies import records
-from tests.unit.test_fhir_questionnaire import _enable_when_holds, _items
+from tests.unit.test_fhir_questionnaire import _enable_when_holds, _items, fhirpath
 
 POLICIES = [AgePolicy(18, 16, minors) for minors in ("defer", "clearance", "allow")]
 LATER = timedelta(days=5 * 365 + 17)
@@ -77,7 +75,7 @@ def shown_in_fhir(item: dict, resource: dict) -> bool:
     if "enableWhen" in item:
         return _enable_when_holds(item, resource)
     expression = item["extension"][0]["valueExpression"]["expression"]
-    result = fhirpath_evaluate(resource, expression, {"resource": resource}, fhirpath_models["r4"])
+    result = fhirpath(expression)(resource, {"resource": resource})
     assert result in ([True], [False]), (expression, result)
     return result[0]
 
