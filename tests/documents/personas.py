@@ -90,10 +90,19 @@ def fill(engine: Engine, answers: dict[str, Any], *, adult: bool = True, target:
     return engine.questionnaire.prune(result, engine.facts(result, CONSULTATION_TEXT))
 
 
+#: The baselines made so far, by engine and changes (each engine kept with its own, so an id is never reused).
+_BASELINES: dict[tuple[int, str], tuple[Engine, dict[str, Any]]] = {}
+
+
 def baseline(engine: Engine, **changes: Any) -> dict[str, Any]:
-    """Answers with no finding at all: every shown required question answered neutrally."""
-    answers = fill(engine, {"photo_consent": False, **changes})
-    return answers
+    """Answers with no finding at all: every shown required question answered neutrally (made once per engine and
+    changes: the generated cases of several modules start from it at collection, in every test worker)."""
+    key = (id(engine), json.dumps(changes, sort_keys=True, default=str))
+    made = _BASELINES.get(key)
+    if made is None or made[0] is not engine:
+        made = (engine, fill(engine, {"photo_consent": False, **changes}))
+        _BASELINES[key] = made
+    return copy.deepcopy(made[1])
 
 
 def _age_limits(engine: Engine, condition: Mapping[str, Any]) -> tuple[list[int], list[int]]:
