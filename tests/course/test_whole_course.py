@@ -286,8 +286,7 @@ class Kiosk:
         """Answers each step of the re-screen shown, and Next, until the client's last words."""
         from intake.tui.screens.step import StepScreen
         from intake.tui.screens.visit import ClientWordsScreen
-        from intake.tui.widgets.questions import QuestionField
-        from tests.tui.driver import press, set_answer
+        from tests.tui.driver import answer_shown, press
 
         pilot = self.pilot
         for _ in range(20):
@@ -297,14 +296,7 @@ class Kiosk:
             if not isinstance(screen, StepScreen) or not screen.is_mounted:
                 await pilot.pause(0.005)
                 continue
-            source = screen.session
-            known = {**source.answers_with(screen.step, screen.working), **given}
-            facts = source.engine.facts(known, source.state.consultation_date)
-            for question in source.engine.questionnaire.visible_in(screen.step, known, facts):
-                widget = screen.query_one(f"#q-{question.id}", QuestionField)
-                if question.id in given and widget.value != given[question.id]:
-                    await set_answer(pilot, widget, given[question.id])
-            await pilot.pause()
+            await answer_shown(pilot, screen, given)
             await press(pilot, "#next")
             for _ in range(400):
                 if pilot.app.screen is not screen:

@@ -58,15 +58,21 @@ async def set_answer(pilot: Pilot, field: QuestionField, value: Any) -> None:
 async def fill_step(pilot: Pilot, answers: dict[str, Any]) -> StepScreen:
     """Answers every visible question of the current step from `answers`, in order."""
     screen = await wait_for(pilot, StepScreen)
-    session = pilot.app.session
-    known = {**session.answers_with(screen.step, screen.working), **answers}
-    facts = session.engine.facts(known, session.state.consultation_date)
-    for question in session.engine.questionnaire.visible_in(screen.step, known, facts):
+    await answer_shown(pilot, screen, answers)
+    return screen
+
+
+async def answer_shown(pilot: Pilot, screen: StepScreen, answers: dict[str, Any]) -> None:
+    """Answers every question `screen` shows from `answers`, in order, through the screen's own step source (a
+    consultation's or a visit's re-screen)."""
+    source = screen.session
+    known = {**source.answers_with(screen.step, screen.working), **answers}
+    facts = source.engine.facts(known, source.state.consultation_date)
+    for question in source.engine.questionnaire.visible_in(screen.step, known, facts):
         field = screen.query_one(f"#q-{question.id}", QuestionField)
         if question.id in answers and field.value != answers[question.id]:
             await set_answer(pilot, field, answers[question.id])
     await pilot.pause()
-    return screen
 
 
 async def answer_all_steps(pilot: Pilot, answers: dict[str, Any]) -> None:
