@@ -54,6 +54,7 @@ def language_name(language: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@functools.cache  # asked for each finding of each assessment, and each hint: the files are looked for once
 def intake_words(language: str) -> NullTranslations:
     """The wizard's and `intake ask`'s own words (and the core's messages to clients) in a language.
 
