@@ -40,11 +40,22 @@ def open_browser(size: tuple[int, int] = LANDSCAPE):
     options.binary_location = CHROMIUM
     for flag in FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='intake-chromium-')}")
+    profile = tempfile.mkdtemp(prefix="intake-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
     options.add_argument(f"--window-size={size[0]},{size[1]}")
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_script_timeout(20)
+    quit_browser = driver.quit
+
+    def quit_and_remove_profile() -> None:
+        # The profile holds the served wizard's pages (a client's answers among them): nothing is left in /tmp.
+        try:
+            quit_browser()
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+
+    driver.quit = quit_and_remove_profile
     return driver
 
 
