@@ -26,10 +26,10 @@ from intake.tui.screens.handback import HandbackScreen, PinScreen
 from intake.tui.screens.information import InformationScreen
 from intake.tui.screens.kindstop import KindStopScreen, StoppedScreen
 from intake.tui.screens.practitioner import PractitionerScreen
-from intake.tui.screens.review import ReviewScreen
 from intake.tui.screens.privacy import PrivacyScreen
+from intake.tui.screens.review import ReviewScreen
 from intake.tui.screens.signature import SignatureScreen
-from intake.tui.screens.staff import ReturningScreen, StaffMenuScreen
+from intake.tui.screens.staff import ReturningScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.widgets.questions import QuestionField
