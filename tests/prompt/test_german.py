@@ -22,7 +22,7 @@ from intake.prompt.flow import AskSession
 from intake.questionnaire import localize
 from intake.records import Store, create_data_key
 from tests.conftest import load_example
-from tests.german_clinic import german_clinic
+from tests.german_clinic import english_only, german_clinic
 from tests.prompt.conftest import Clock
 from tests.prompt.fake import KeyboardPrompter, Reader, key_of
 from tests.records.conftest import step_answers
@@ -86,6 +86,8 @@ def test_a_german_intake_at_plain_prompts(clinic, tmp_path):
     assert "? Ihre Antwort (eine Taste, dann die Eingabetaste): j" in client
     assert "Bitte prüfen Sie Ihre Antworten:" in client and "Gute Nachricht" in client
     assert "Step 1 of" not in client and "? Your answer" not in client and "Type the key" not in client
+    english = [message for message, pattern in english_only() if pattern.search(client)]
+    assert not english, f"the client read these in English: {english}"
     assert "Practitioner: what now?" in practitioner and f"  {about_you['en']}\n" in practitioner
     assert f"  {about_you['de']}\n" not in practitioner
 

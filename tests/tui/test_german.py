@@ -9,18 +9,15 @@ tests/german_clinic.py); the assertions read them from the data. The wizard's wo
 from __future__ import annotations
 
 import copy
-import functools
-import re
 from datetime import date
 
 import pytest
-from babel.messages.pofile import read_po
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
 from intake.datetyping import show_date
 from intake.engine import Engine
-from intake.i18n import LOCALE_DIR, catalogue_path, long_date
+from intake.i18n import long_date
 from intake.questionnaire import localize
 from intake.tui.screens.handback import HandbackScreen, PinScreen
 from intake.tui.screens.information import InformationScreen
@@ -34,7 +31,7 @@ from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.widgets.questions import QuestionField
 from tests.conftest import load_example
-from tests.german_clinic import german_clinic
+from tests.german_clinic import english_only, german_clinic
 from tests.tui.conftest import SIZES, build_app
 from tests.tui.driver import (
     enter_pin,
@@ -59,22 +56,6 @@ def shown(widget) -> str:
 def screen_text(screen) -> str:
     """Every word on a screen: its texts and its buttons' labels."""
     return "\n".join([shown(s) for s in screen.query(Static)] + [str(b.label) for b in screen.query(Button)])
-
-
-@functools.cache
-def english_only() -> list[tuple[str, re.Pattern[str]]]:
-    """Every message of the German "intake" catalogue whose German differs from its English, each with a pattern that
-    finds its English on a screen (a whole word or phrase; for one with placeholders, its longest fixed part)."""
-    with catalogue_path(LOCALE_DIR, "intake", "de").open("rb") as handle:
-        catalogue = read_po(handle)
-    found = []
-    for message in catalogue:
-        if not message.id or message.pluralizable or message.string == message.id:
-            continue
-        part = max(re.split(r"\{[^}]*\}", message.id), key=len).strip(" .,:·")
-        if len(part) >= 2 and (part == message.id.strip(" .,:·") or len(part) >= 12):
-            found.append((message.id, re.compile(rf"(?<!\w){re.escape(part)}(?!\w)")))
-    return found
 
 
 def visible_words(screen) -> list[str]:
