@@ -44,11 +44,13 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's marker name, which Babel'
     return message
 
 
-def language_name(language: str) -> str:
-    """A language named in itself, as a client looks for it: 'English', 'Deutsch'."""
+def language_name(language: str, named_in: str | None = None) -> str:
+    """A language named in itself, as a client looks for it: 'English', 'Deutsch'; or named in another language,
+    as staff read it ('de' named in 'en': 'German')."""
     code = language.replace("-", "_")
     try:
-        name = Locale.parse(code).get_display_name() or language
+        shown_in = Locale.parse(named_in.replace("-", "_")) if named_in else None
+        name = Locale.parse(code).get_display_name(shown_in) or language
     except (UnknownLocaleError, ValueError):
         return language
     return name[:1].upper() + name[1:]

@@ -9,12 +9,17 @@ are the real German catalogue's (intake/locale).
 from __future__ import annotations
 
 import copy
+import functools
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+from babel.messages.pofile import read_po
+
 from intake.config import ClinicConfig, load_config
+from intake.i18n import LOCALE_DIR, catalogue_path
 from intake.paths import DEMO_CONFIG, SCHEMAS_DIR, TEMPLATES_DIR
 
 #: What a generated German text starts with.
@@ -82,3 +87,19 @@ def german_clinic(folder: Path) -> ClinicConfig:
     path = folder / "clinic.toml"
     path.write_text(text + f'\n[paths]\nschemas = "{schemas}"\ntemplates = "{templates}"\n', encoding="utf-8")
     return load_config(path)
+
+
+@functools.cache
+def english_only() -> list[tuple[str, re.Pattern[str]]]:
+    """Every message of the German "intake" catalogue whose German differs from its English, each with a pattern that
+    finds its English on a screen (a whole word or phrase; for one with placeholders, its longest fixed part)."""
+    with catalogue_path(LOCALE_DIR, "intake", "de").open("rb") as handle:
+        catalogue = read_po(handle)
+    found = []
+    for message in catalogue:
+        if not message.id or message.pluralizable or message.string == message.id:
+            continue
+        part = max(re.split(r"\{[^}]*\}", message.id), key=len).strip(" .,:·")
+        if len(part) >= 2 and (part == message.id.strip(" .,:·") or len(part) >= 12):
+            found.append((message.id, re.compile(rf"(?<!\w){re.escape(part)}(?!\w)")))
+    return found

@@ -115,7 +115,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from intake.serve.web import TabletServer
 
     source = config_path(args.config).resolve()
-    TabletServer(wizard_command(source), settings, config.clinic["name"], renderer=source).run()
+    TabletServer(wizard_command(source), settings, config.clinic["name"], renderer=source,
+                 languages=config.languages).run()
     return EXIT_OK
 
 

@@ -102,7 +102,8 @@ class Lifecycle:
         """
         chosen = self.engine.offered_language(language)
         today = self.today()
-        intake_id = self.store.start_intake(staff=actor.staff, device=actor.device, consultation_date=today)
+        intake_id = self.store.start_intake(staff=actor.staff, device=actor.device, consultation_date=today,
+                                            languages={"language": chosen})
         return Intake(intake_id, today, self.engine.questionnaire.prune(prefill or {}), next_step=self.steps[0].id,
                       language=chosen)
 
@@ -111,9 +112,13 @@ class Lifecycle:
         it; staff screens stay in the clinic's language (`Engine.language`)."""
         return intake.language if intake is not None and intake.language else self.engine.language
 
-    def choose_language(self, intake: Intake, language: str) -> None:
-        """The client chose the language of their intake (refused unless the clinic offers it)."""
+    def choose_language(self, intake: Intake, language: str, actor: Actor | None = None) -> None:
+        """The client chose the language of their intake (refused unless the clinic offers it); kept with the
+        stored draft when `actor` is given, so whoever resumes it continues in that language."""
         intake.language = self.engine.offered_language(language)
+        if actor is not None:
+            self.store.choose_languages(intake.intake_id, {"language": intake.language}, staff=actor.staff,
+                                        device=actor.device)
 
     def returning_answers(self, full_name: str, date_of_birth: str, actor: Actor) -> dict[str, Any] | None:
         """The lasting answers of a returning client's latest intake, or None."""
@@ -283,7 +288,7 @@ class Lifecycle:
         view = self.store.load_intake(intake_id)
         intake = Intake(view.intake_id, str(view.consultation_date),
                         self.engine.questionnaire.prune(dict(view.answers or {})), view.status, view.next_step,
-                        view.step_id)
+                        view.step_id, language=self._kept_language(view.languages.get("language")))
         if view.record:
             intake.record = dict(view.record)
             intake.language = str(intake.record.get("language") or "")
@@ -291,6 +296,11 @@ class Lifecycle:
             intake.assessment, intake.kind_stop = stopped.assess_kept(self.engine, intake.record, intake.status)
             intake.signatures = kept_signatures(view.signatures, self.photo_needed(intake))
         return intake, view
+
+    def _kept_language(self, language: str | None) -> str:
+        """A draft's kept language while the clinic still offers it, else '' (the clinic's: a draft kept before
+        languages were kept, or a language no longer offered)."""
+        return language if language and language in self.engine.config.languages else ""
 
     def resume(self, intake_id: str) -> Resumption:
         """Where an unfinished intake continues.

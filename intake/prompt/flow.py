@@ -174,7 +174,7 @@ class AskSession:
         where = life.resume(resume_id)
         intake = self.intake = where.intake
         if self.chosen is not None and intake.record is None:  # a submitted intake keeps its record's language
-            life.choose_language(intake, self.chosen)
+            life.choose_language(intake, self.chosen, self.actor)
         self.language = life.language(intake)
         if where.stage == "done":
             raise NotResumable(f"intake {intake.intake_id} is {intake.status}"

@@ -28,7 +28,7 @@ from intake.records.crypto import Keyring
 AuditEvent = Literal[
     "started", "step_saved", "submitted", "assessed", "decision", "client_signed", "signed", "rendered", "viewed",
     "exported", "erased", "key_rotated", "staff_added", "staff_disabled", "staff_unlocked", "pin_refused",
-    "act_refused", "store_upgraded", "visit"]
+    "act_refused", "store_upgraded", "visit", "languages_chosen"]
 #: Every event, in words for people.
 EVENTS: dict[AuditEvent, str] = {
     "started": "started", "step_saved": "step saved", "submitted": "submitted", "assessed": "assessed",
@@ -38,6 +38,7 @@ EVENTS: dict[AuditEvent, str] = {
     "staff_added": "staff member added", "staff_disabled": "staff member disabled",
     "staff_unlocked": "staff unlocked", "pin_refused": "wrong staff PIN", "act_refused": "staff act refused",
     "store_upgraded": "records store upgraded", "visit": "further session",
+    "languages_chosen": "the client's language chosen",
 }
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"

@@ -30,7 +30,7 @@ TABLES: dict[str, dict[str, Kind]] = {
     "intakes": {"id": _T, "client_id": _T, "status": _T, "consultation_date": _T, "questionnaire_version": _T,
                 "started_at": _T, "updated_at": _T, "started_by": _T, "device": _T, "step_id": _T, "next_step": _T,
                 "label": _B, "answers": _B, "record": _B, "assessment": _B, "submitted_at": _T, "signed_at": _T,
-                "erased_at": _T, "retained_until": _T, "seal": _T},
+                "erased_at": _T, "retained_until": _T, "seal": _T, "languages": _T},
     "documents": {"id": _I, "intake_id": _T, "kind": _T, "filename": _B, "sha256": _T, "template_versions": _T,
                   "size": _I, "pdf": _B, "created_at": _T, "staff": _T, "device": _T, "seal": _T,
                   "visit_id": _T},

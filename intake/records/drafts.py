@@ -5,6 +5,8 @@ Used by Records (intake.records.store) on every engine; each change is one write
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -20,21 +22,56 @@ if TYPE_CHECKING:
     from intake.records.store import Records
 
 
+#: A choice's name as the record names it ("language"; a documents' language would be "documents_language").
+_CHOICE = re.compile(r"^[a-z][a-z_]{0,39}$")
+#: A language code: 'de', 'en-US', 'de_AT'.
+_CODE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$")
+
+
+def language_text(languages: Mapping[str, str] | None) -> str | None:
+    """The languages a client chose as the store keeps them (canonical JSON), None for none.
+
+    Raises:
+        StoreError: a choice or a code that is not one (nothing is stored).
+    """
+    if not languages:
+        return None
+    if not isinstance(languages, Mapping) or any(
+            not isinstance(k, str) or not _CHOICE.match(k) or not isinstance(v, str) or not _CODE.match(v)
+            for k, v in languages.items()):
+        raise StoreError(f"the languages chosen must name each choice and its language code, as "
+                         f"{{'language': 'de'}}; got {languages!r}.")
+    return json.dumps(dict(languages), sort_keys=True, separators=(",", ":"))
+
+
+def languages_of(row: Row) -> dict[str, str]:
+    """The languages a client chose for an intake ({} for one stored before they were kept: the clinic's)."""
+    text = row.get("languages")
+    found = json.loads(text) if text else {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
 def start(store: Records, *, staff: str, device: str, consultation_date: str,
-          claim: Callable[[str], None] | None = None) -> str:
-    """Starts a new draft and returns its id; `claim(id)` runs in the same transaction (imports.claim)."""
+          claim: Callable[[str], None] | None = None, languages: Mapping[str, str] | None = None) -> str:
+    """Starts a new draft and returns its id; `claim(id)` runs in the same transaction (imports.claim).
+
+    Args:
+        languages: what the client chose, named as the record names it ({"language": "de"}); None for the clinic's.
+    """
     check_who(staff, device)
     if parse_iso_date(consultation_date) is None:
         raise StoreError(f"the consultation date {consultation_date!r} is not a date written as YYYY-MM-DD.")
+    chosen = language_text(languages)
     intake_id, version = new_id(), store.engine.questionnaire.version
     with store.write("starting an intake"):
         now = store.now()
         store.tables.insert("intakes", {
             "id": intake_id, "client_id": None, "status": "draft", "consultation_date": consultation_date,
             "questionnaire_version": version, "started_at": now, "updated_at": now, "started_by": staff,
-            "device": device, "answers": store.seal_value(intake_id, "answers", {})})
+            "device": device, "answers": store.seal_value(intake_id, "answers", {}), "languages": chosen})
         store.audit("started", staff=staff, device=device, intake_id=intake_id,
-                    consultation_date=consultation_date, questionnaire_version=version)
+                    consultation_date=consultation_date, questionnaire_version=version,
+                    **({"languages": json.loads(chosen)} if chosen else {}))
         if claim:
             claim(intake_id)
     return intake_id
@@ -86,10 +123,27 @@ def save_step(store: Records, intake_id: str, *, step_id: str, answers: Mapping[
                     next_step=next_step, answers=len(given))
 
 
+def choose_languages(store: Records, intake_id: str, languages: Mapping[str, str], *, staff: str,
+                     device: str) -> None:
+    """Changes what the client chose for a draft (the choices given replace those of the same name; the others stay).
+
+    Raises:
+        WorkflowError: the intake is no longer a draft (its record keeps the language it was made in).
+    """
+    check_who(staff, device)
+    language_text(languages)
+    with store.write("keeping the client's language"):
+        row = store.row(intake_id)
+        require_draft(intake_id, row["status"])
+        merged = {**languages_of(row), **languages}
+        store.tables.update("intakes", intake_id, languages=language_text(merged), updated_at=store.now())
+        store.audit("languages_chosen", staff=staff, device=device, intake_id=intake_id, languages=dict(languages))
+
+
 def listed(store: Records) -> list[DraftSummary]:
     """Drafts that can be resumed, most recently saved first (inside the caller's read)."""
     return [DraftSummary(row["id"], row["started_at"], row["updated_at"], row["step_id"], _draft_label(store, row),
-                         row["device"], row["next_step"])
+                         row["device"], row["next_step"], languages_of(row))
             for row in store.backend.drafts()]
 
 

@@ -34,7 +34,7 @@ def _wipe(store: Records, intake_id: str, status: IntakeStatus, now: str) -> Non
     imports.forget(store, intake_id)
     visits.forget_course(store, intake_id)
     store.tables.update("intakes", intake_id, status=status, answers=None, label=None, record=None, assessment=None,
-                        client_id=None, erased_at=now, retained_until=None, updated_at=now)
+                        client_id=None, erased_at=now, retained_until=None, updated_at=now, languages=None)
 
 
 def expire_drafts(store: Records, now: datetime | None = None, *, staff: str = SYSTEM,

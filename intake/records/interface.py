@@ -78,8 +78,12 @@ class RecordStore(Protocol):
     # -- drafts and intakes ---------------------------------------------------------------------------
 
     def start_intake(self, *, staff: str, device: str, consultation_date: str,
-                     claim: Callable[[str], None] | None = None) -> str:
-        """Starts a new draft; returns its id."""
+                     claim: Callable[[str], None] | None = None, languages: Mapping[str, str] | None = None) -> str:
+        """Starts a new draft, keeping what the client chose ({"language": "de"}); returns its id."""
+        ...
+
+    def choose_languages(self, intake_id: str, languages: Mapping[str, str], *, staff: str, device: str) -> None:
+        """Keeps what the client chose for a draft, replacing those choices made before."""
         ...
 
     def save_step(self, intake_id: str, *, step_id: str, answers: Mapping[str, Any], next_step: str | None,

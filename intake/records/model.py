@@ -90,6 +90,8 @@ class DraftSummary:
     client_label: str
     device: str
     next_step: str | None = None
+    #: what the client chose, as the record names it ({"language": "de"}); {} for a draft kept before: the clinic's
+    languages: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,8 @@ class IntakeView:
     retained_until: str | None = None
     #: the client's signatures kept until the countersignature ({"consent": {...}, "photo_consent": {...}})
     signatures: dict[str, Any] | None = None
+    #: what the client chose, as the record names it ({"language": "de"}); {} for an intake kept before: the clinic's
+    languages: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def verdict(self) -> Verdict | None:

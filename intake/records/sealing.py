@@ -31,7 +31,7 @@ from intake.records.model import Row
 SEALED: dict[str, tuple[str, ...]] = {
     "intakes": ("id", "client_id", "status", "consultation_date", "questionnaire_version", "started_at",
                 "updated_at", "started_by", "device", "step_id", "next_step", "label", "answers", "record",
-                "assessment", "submitted_at", "signed_at", "erased_at", "retained_until"),
+                "assessment", "submitted_at", "signed_at", "erased_at", "retained_until", "languages"),
     "clients": ("id", "identity", "created_at", "erasure_requested_at", "retained_until"),
     "decisions": ("id", "intake_id", "at", "practitioner_id", "kind", "reason", "staff", "device", "supersedes",
                   "details"),
@@ -69,7 +69,7 @@ def plain(value: Any) -> Any:
 
 #: Columns a sealed table gained later: a row where one is NULL is sealed as it was before the column came, so the
 #: rows written before keep their seals (no reseal, which would also bless a row changed behind intake's back).
-ADDED_LATER: dict[str, tuple[str, ...]] = {"documents": ("visit_id",)}
+ADDED_LATER: dict[str, tuple[str, ...]] = {"documents": ("visit_id",), "intakes": ("languages",)}
 
 
 def row_seal(keyring: Keyring, table: str, row: Mapping[str, Any]) -> str:

@@ -230,9 +230,19 @@ class Records:
     # -- drafts ---------------------------------------------------------------------------------
 
     def start_intake(self, *, staff: str, device: str, consultation_date: str,
-                     claim: Callable[[str], None] | None = None) -> str:
-        """Starts a new draft and returns its id; `claim(id)` runs in the same transaction (imports.claim)."""
-        return drafts.start(self, staff=staff, device=device, consultation_date=consultation_date, claim=claim)
+                     claim: Callable[[str], None] | None = None, languages: Mapping[str, str] | None = None) -> str:
+        """Starts a new draft and returns its id; `claim(id)` runs in the same transaction (imports.claim);
+        `languages` is what the client chose ({"language": "de"}), kept with the draft."""
+        return drafts.start(self, staff=staff, device=device, consultation_date=consultation_date, claim=claim,
+                            languages=languages)
+
+    def choose_languages(self, intake_id: str, languages: Mapping[str, str], *, staff: str, device: str) -> None:
+        """Keeps what the client chose for a draft ({"language": "de"}), replacing those choices made before.
+
+        Raises:
+            WorkflowError: the intake is no longer a draft.
+        """
+        drafts.choose_languages(self, intake_id, languages, staff=staff, device=device)
 
     def save_step(self, intake_id: str, *, step_id: str, answers: Mapping[str, Any], next_step: str | None,
                   staff: str, device: str) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from intake import kindstop
 from intake.errors import InvalidRecordError
 from intake.records import decisions as decision_book
+from intake.records import drafts
 from intake.records.checks import check_who, fingerprint, require_draft, require_state
 from intake.records.errors import RecordNotFoundError, StoreError, TamperedRecordError, WorkflowError
 from intake.records.model import CONSENT_KINDS, DocumentInfo, IntakeStatus, IntakeView, Row
@@ -62,7 +63,7 @@ def load_view(store: Records, intake_id: str) -> IntakeView:
         store.open_sealed(intake_id, "assessment", row["assessment"], "assessment"),
         decisions, documents, row["next_step"], row["client_id"], row["questionnaire_version"], row["started_at"],
         row["updated_at"], row["submitted_at"], row["signed_at"], row["started_by"], row["device"],
-        row["retained_until"], signatures)
+        row["retained_until"], signatures, drafts.languages_of(row))
 
 
 def _signatures_ad(intake_id: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from intake.i18n import N_, intake_words
 from intake.serve.admission import Admission, Refusal
 from intake.serve.pairing import Devices, FailureLimiter
 from intake.serve.process import WizardProcess
@@ -52,6 +54,27 @@ IDLE_CHECK = 30
 PAGE_WAIT, SOCKET_WAIT = 0.5, 2.0
 
 
+#: The tablet page's own words, shown by the browser while no wizard is on screen (between two clients).
+PAGE_WORDS = {
+    "moment": N_("One moment…"),
+    "idle": N_("This tablet was not used for a while, so it was put to rest. Any answers already given are kept. "
+               "Tap the screen to start."),
+    "failed": N_("The intake could not start on this tablet just now. Please let a member of staff know. This page "
+                 "tries again by itself."),
+    "busy": N_("All our tablets are in use just now."),
+    "retry": N_("This page tries again by itself every {seconds} seconds, so you can simply wait here. If you are in "
+                "a hurry, please ask a member of staff."),
+}
+
+
+def page_words(language: str) -> dict[str, str]:
+    """The tablet page's own words in a language (the "intake" catalogue), with the language's code as `lang`."""
+    gettext = intake_words(language).gettext
+    words = {name: gettext(message) for name, message in PAGE_WORDS.items()}
+    words["retry"] = words["retry"].format(seconds=BUSY_RETRY)
+    return {**words, "lang": language}
+
+
 class TabletServer(Server):
     """Serves one kiosk wizard per browser connection.
 
@@ -61,13 +84,15 @@ class TabletServer(Server):
         clinic: the clinic's name (title, icon, loading screen).
         renderer: the clinic configuration for one document renderer shared by every wizard
             (None: each wizard starts its own).
+        languages: those the clinic offers its clients: the page's own words (between two clients) in each.
     """
 
     def __init__(self, command: str, settings: ServeSettings, clinic: str,
-                 renderer: str | Path | None = None) -> None:
+                 renderer: str | Path | None = None, languages: Sequence[str] = ("en",)) -> None:
         super().__init__(command, host=settings.host, port=settings.port, title=clinic)
         self.settings = settings
         self.clinic = clinic
+        self.words = [page_words(language) for language in languages]
         self.devices = Devices(settings.devices_file)
         self.limiter = FailureLimiter()
         self.statics = Statics()
@@ -132,13 +157,14 @@ class TabletServer(Server):
         if self.settings.pairing and self._device(request) is None:
             raise web.HTTPSeeOther("/pair")
         if await self._refusal(request.remote or "?", PAGE_WAIT) is not None:
-            page = self.pages.get_template("busy.html").render(clinic=self.clinic, retry=BUSY_RETRY)
+            page = self.pages.get_template("busy.html").render(clinic=self.clinic, retry=BUSY_RETRY,
+                                                                words=self.words)
             return web.Response(text=page, content_type="text/html", status=503,
                                 headers={"Retry-After": str(BUSY_RETRY)})
         scheme = "wss" if self.settings.tls else "ws"
         page = self.pages.get_template("index.html").render(
             clinic=self.clinic, websocket_url=f"{scheme}://{request.host}/ws",
-            font_size=to_int(request.query.get("fontsize", "0"), 0))
+            font_size=to_int(request.query.get("fontsize", "0"), 0), words=self.words)
         return web.Response(text=page, content_type="text/html")
 
     async def handle_icon(self, request: web.Request) -> web.StreamResponse:

@@ -15,8 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
 from intake.errors import IntakeError
+from intake.i18n import N_
 from intake.tui.clock import Clock, SystemClock
-from intake.tui.device import KEYBOARD, Device
+from intake.tui.device import KEYBOARD, Device, words_of
 from intake.tui.flow import LATER_SCREENS, Flow
 from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen
@@ -161,8 +162,8 @@ class IntakeApp(App[int]):
                 self.notify(explain(worker.error), title="Documents cannot be made yet", severity="warning",
                             markup=False, timeout=60)
         elif worker.group == "flow" and event.state == WorkerState.ERROR and worker.error is not None:
-            self.notify(explain(worker.error), title="Sorry, something went wrong", severity="error", markup=False,
-                        timeout=20)
+            self.notify(explain(worker.error), title=words_of(self)(N_("Sorry, something went wrong")),
+                        severity="error", markup=False, timeout=20)
             self.run_worker(self.reset_to_welcome(privacy=False), group="reset", exclusive=True)
 
     def _load_in_thread(self) -> tuple[Engine, Mapping[str, Any]]:
@@ -179,9 +180,10 @@ class IntakeApp(App[int]):
         """Waits until loading has finished."""
         await self._ready_event.wait()
 
-    def start_flow(self, first: str | None = None) -> None:
-        """Starts (or restarts) the flow worker."""
-        self.run_worker(Flow(self).run(first), group="flow", exclusive=True, exit_on_error=False, name="flow")
+    def start_flow(self, first: str | None = None, language: str | None = None) -> None:
+        """Starts (or restarts) the flow worker; `language` is the one the privacy screen is in, if it is `first`."""
+        self.run_worker(Flow(self).run(first, language), group="flow", exclusive=True, exit_on_error=False,
+                        name="flow")
 
     # -- kiosk lock-down ----------------------------------------------------------------------------
 
@@ -271,11 +273,12 @@ class IntakeApp(App[int]):
     async def reset_to_welcome(self, privacy: bool) -> None:
         """Keeps the draft, clears every screen and all client state, and starts again at welcome."""
         self._save_draft()
+        language = self.client_language  # the privacy screen speaks to the client who walked away
         self.workers.cancel_group(self, "flow")
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self.forget_client()
-        self.start_flow("privacy" if privacy else None)
+        self.start_flow("privacy" if privacy else None, language)
 
     def forget_client(self) -> None:
         """Drops everything about the current client from memory and the screen."""

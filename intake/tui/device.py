@@ -167,12 +167,12 @@ TOUCH = Device(
 )
 
 
-def device_of(app: object) -> Device:
-    """The device an app is used on (`IntakeApp.device`) in the words of the client's language
+def device_of(app: object, language: str | None = None) -> Device:
+    """The device an app is used on (`IntakeApp.device`) in the words of `language`, else the client's
     (`IntakeApp.client_language`); the keyboard's for any other app."""
     device = getattr(app, "device", None)
     device = device if isinstance(device, Device) else KEYBOARD
-    language = getattr(app, "client_language", None)
+    language = language or getattr(app, "client_language", None)
     return device.in_language(language) if isinstance(language, str) else device
 
 

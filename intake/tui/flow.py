@@ -6,7 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from intake.i18n import N_
 from intake.signing import statement_kind
+from intake.tui.device import words_of
 from intake.tui.problems import explain
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.state import Resumption, Review
@@ -64,9 +66,9 @@ class Flow:
         try:
             return action(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - shown as a message, never a traceback
-            return self._failed(exc, "Not saved")
+            return self._failed(exc, N_("Not saved"))
 
-    async def attempt_in_thread(self, action: Callable[[], Any], title: str = "Not saved") -> Any:
+    async def attempt_in_thread(self, action: Callable[[], Any], title: str = N_("Not saved")) -> Any:
         """Like `attempt_value`, for an action that may block (it must not touch the store): it runs in a worker
         thread while the screen stays live."""
         try:
@@ -75,19 +77,25 @@ class Flow:
             return self._failed(exc, title)
 
     def _failed(self, exc: Exception, title: str) -> object:
-        """Tells the person what went wrong, in words; _FAILED."""
-        self.app.notify(explain(exc), title=title, severity="error", timeout=15, markup=False)
+        """Tells the person what went wrong, in words (its title, a catalogue message, in the client's language while
+        a client is on screen); _FAILED."""
+        self.app.notify(explain(exc), title=words_of(self.app)(title), severity="error", timeout=15, markup=False)
         return _FAILED
 
     # -- the outer loop ---------------------------------------------------------------------------
 
-    async def run(self, first: str | None = None) -> None:
-        """Runs for ever: welcome, then a client's intake or the staff menu, then a clean slate."""
+    async def run(self, first: str | None = None, language: str | None = None) -> None:
+        """Runs for ever: welcome, then a client's intake or the staff menu, then a clean slate.
+
+        Args:
+            first: "privacy" after a client walked away: the privacy screen first, in `language` (theirs).
+        """
         from intake.tui.screens.privacy import PrivacyScreen
 
         app = self.app
         if first == "privacy" and app.texts:
-            await self.show(PrivacyScreen(app.clinic, app.texts["privacy"]))
+            spoken = language or app.client_language
+            await self.show(PrivacyScreen(app.clinic, app.texts_in(spoken)["privacy"], spoken))
         while True:
             choice = await self.show(WelcomeScreen(app.clinic, app.texts))
             await app.wait_ready()
@@ -106,11 +114,13 @@ class Flow:
             finally:
                 app.forget_client()
 
-    async def unlock(self, title: str = "Staff only") -> bool:
-        """Asks for the staff PIN."""
+    async def unlock(self, title: str = N_("Staff only"), language: str | None = None) -> bool:
+        """Asks for the staff PIN, over a client's screen: its words (`title` a catalogue message) in the client's
+        language unless `language` is given."""
         from intake.tui.screens.handback import PinScreen
 
-        member = await self.show(PinScreen(self.app.staff_guard(), self.app.clinic, title))
+        member = await self.show(PinScreen(self.app.staff_guard(), self.app.clinic, title,
+                                           language=language or self.app.client_language))
         if member:
             self.session.unlocked_by(member if not isinstance(member, bool) else None)
         return bool(member)
@@ -125,7 +135,7 @@ class Flow:
         drafts, waiting = ([] if found is _FAILED else found for found in (drafts, waiting))
         choice = await self.show(StaffMenuScreen(app.clinic, drafts, session.engine.questionnaire,
                                                  session.staff_language, session.engine.config.timezone,
-                                                 waiting=waiting))
+                                                 waiting=waiting, offered=session.engine.config.languages))
         if choice == "new":
             if self.attempt(session.begin):
                 await self.client(Resumption("steps", 0))

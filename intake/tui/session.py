@@ -165,7 +165,7 @@ class IntakeSession:
         """The intake, put in the store now if it is not yet (its first answer is about to be saved)."""
         intake = self.current
         if not self.state.stored:
-            begun = self.lifecycle.begin(self.client)
+            begun = self.lifecycle.begin(self.client, language=intake.language or None)
             intake.intake_id, intake.consultation_date = begun.intake_id, begun.consultation_date
         return intake
 

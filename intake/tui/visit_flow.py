@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from intake.documents.model import Packet
+from intake.i18n import N_
 from intake.lifecycle.visits import DocumentsToMake, SessionDocuments
 from intake.prompt.visit import CLIENT_WORDS
 from intake.questionnaire import localize
@@ -68,7 +69,7 @@ class VisitFlow:
         course = self._value(lambda: find_course(self.visits, *typed))
         while True:
             await self.flow.show(AskStaffScreen(self.app.clinic, self.app.client_language))
-            if await self.flow.unlock("Staff: start the client's next session"):
+            if await self.flow.unlock(N_("Staff: start the client's next session")):
                 break
         starting = self._starting(course) if course is not None else None
         choice = await self.flow.show(VisitStartScreen(self.app.clinic, starting, self._order()))
@@ -156,7 +157,7 @@ class VisitFlow:
         while True:
             await self.flow.show(KindStopScreen(self.app.clinic, self.app.client_language) if stopped else
                                  ClientWordsScreen(self.app.clinic, CLIENT_WORDS[outcome], self.app.client_language))
-            if await self.flow.unlock("Staff: see what comes of the client's answers"):
+            if await self.flow.unlock(N_("Staff: see what comes of the client's answers")):
                 break
         heading = f"Session {kept.number} · visit {kept.visit_id} · {kept.visit_date}"
         choice = await self.flow.show(VisitOutcomeScreen(self.app.clinic, heading, STATUS_WORDS.get(outcome, outcome),
@@ -234,7 +235,7 @@ class VisitFlow:
         title = f"{treated_by.name}: countersign the session with your PIN" if treated_by else \
             "Practitioner: countersign the session with your PIN"
         while True:
-            if not await self.flow.unlock(title):
+            if not await self.flow.unlock(title, session.staff_language):  # the practitioner's own screen
                 self.app.notify("The record is kept; countersign it later (staff menu).", markup=False)
                 return
             # With the clinic's shared PIN the countersignature is the treating practitioner's, named above.

@@ -22,9 +22,10 @@ from intake.prompt.flow import AskSession
 from intake.questionnaire import localize
 from intake.records import Store, create_data_key
 from tests.conftest import load_example
-from tests.german_clinic import german_clinic
+from tests.german_clinic import english_only, german_clinic
 from tests.prompt.conftest import Clock
 from tests.prompt.fake import KeyboardPrompter, Reader, key_of
+from tests.records.conftest import step_answers
 from tests.tui.fakes import FakeRenderer
 
 DEMO_PIN = "2468"
@@ -85,6 +86,8 @@ def test_a_german_intake_at_plain_prompts(clinic, tmp_path):
     assert "? Ihre Antwort (eine Taste, dann die Eingabetaste): j" in client
     assert "Bitte prüfen Sie Ihre Antworten:" in client and "Gute Nachricht" in client
     assert "Step 1 of" not in client and "? Your answer" not in client and "Type the key" not in client
+    english = [message for message, pattern in english_only() if pattern.search(client)]
+    assert not english, f"the client read these in English: {english}"
     assert "Practitioner: what now?" in practitioner and f"  {about_you['en']}\n" in practitioner
     assert f"  {about_you['de']}\n" not in practitioner
 
@@ -113,3 +116,35 @@ def test_language_given_by_staff_and_one_not_offered_refused(clinic, tmp_path, m
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     assert main(["--config", str(config.source), "ask", "--language", "fr"]) == 1
     assert "This clinic does not offer the language 'fr': choose one of en, de." in capsys.readouterr().err
+
+
+def test_a_german_draft_resumed_at_plain_prompts_continues_in_german_or_in_the_language_staff_give(clinic, tmp_path):
+    """A draft the client began in German (at the kiosk, say) continues in German at `intake ask --resume`; staff
+    giving another language there change the draft's for good (whoever resumes it next)."""
+    config, engine = clinic
+    record = load_example("suitable")
+    first, second = engine.questionnaire.steps[:2]
+    with Store.open(config, engine=engine) as store:
+        intake_id = store.start_intake(staff="kiosk", device="front-desk",
+                                       consultation_date=record["consultation_date"], languages={"language": "de"})
+        store.save_step(intake_id, step_id=first.id, answers=step_answers(engine, record, first.id),
+                        next_step=second.id, staff="kiosk", device="front-desk")
+    for given, expected in ((None, "de"), ("en", "en")):
+        with Store.open(config, engine=engine) as store:
+            reader = Reader(engine.questionnaire, record["answers"], "DMY", language=expected)
+
+            def client(key: str, written: list[str], reader=reader, expected=expected) -> str:
+                if key == second.questions[0].id:
+                    raise KeyboardInterrupt  # the client stops at the second step's first question (Ctrl-C)
+                return key_of({"de": "Nein", "en": "No"}[expected])(written) if key == "prefill" else \
+                    reader(key, written)
+
+            prompter = KeyboardPrompter([], columns=100, rows=400, person=client)
+            session = AskSession(engine, prompter, store, FakeRenderer(engine), staff="reception", device="phone",
+                                 out_dir=tmp_path, clock=Clock(), language=given)
+            with pytest.raises(KeyboardInterrupt):
+                session.run(intake_id)
+            assert store.load_intake(intake_id).languages == {"language": expected}
+        screen = "\n".join(prompter.written)
+        step_two = {"de": "Schritt 2 von", "en": "Step 2 of"}
+        assert step_two[expected] in screen and step_two["en" if expected == "de" else "de"] not in screen

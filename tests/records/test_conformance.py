@@ -150,6 +150,31 @@ def test_search_finds_by_name_beginnings_and_date_of_birth(any_store, engine):
     assert any_store.find_returning("Nobody Here", SECRET_BIRTH) is None
 
 
+def test_a_draft_keeps_the_languages_the_client_chose(any_store, engine):
+    """What the client chose is kept with the draft from its start, changed only while it is a draft, audited with
+    who did it; a draft kept without it reads as none (the clinic's language); a bad choice stores nothing."""
+    record = record_named()
+    german = any_store.start_intake(staff=STAFF, device=DEVICE, consultation_date=record["consultation_date"],
+                                    languages={"language": "de"})
+    plain = fill_draft(any_store, engine, record_named("Plain Person"), steps=1)
+    listed = {d.intake_id: d.languages for d in any_store.drafts()}
+    assert listed == {german: {"language": "de"}, plain: {}}
+    assert any_store.load_intake(german).languages == {"language": "de"}
+    any_store.choose_languages(plain, {"language": "de"}, staff=STAFF, device=DEVICE)
+    any_store.choose_languages(plain, {"documents_language": "en"}, staff=STAFF, device=DEVICE)  # one choice more
+    assert any_store.load_intake(plain).languages == {"language": "de", "documents_language": "en"}
+    for bad in ({"language": "Deutsch!"}, {"Language": "de"}, {"language": 7}):
+        with pytest.raises(StoreError, match="the languages chosen must name each choice"):
+            any_store.choose_languages(plain, bad, staff=STAFF, device=DEVICE)
+    assert any_store.load_intake(plain).languages == {"language": "de", "documents_language": "en"}
+    trail = any_store.audit_trail(plain)
+    assert [(e.event, e.staff) for e in trail if e.event == "languages_chosen"] == [("languages_chosen", STAFF)] * 2
+    submitted = submit_new(any_store, engine, record_named("Done Person"))
+    with pytest.raises(WorkflowError):
+        any_store.choose_languages(submitted, {"language": "de"}, staff=STAFF, device=DEVICE)
+    assert any_store.verify_audit().ok
+
+
 def test_erasure_and_expiry(any_store, engine, clock):
     signed = signed_new(any_store, engine, record_named())
     client_id = any_store.load_intake(signed).client_id

@@ -153,13 +153,15 @@ def test_a_schema_1_server_is_upgraded_once_and_anchors_from_then_on(sites, engi
 
 
 def test_a_schema_2_server_is_upgraded_to_the_visit_column_and_the_search_index(sites, engine, pg_database):
-    """Intake's second PostgreSQL schema had no documents.visit_id and no per-intake search index; opening adds
-    both, once, the index filled from the clients' tokens, and audit verify finds it in step."""
+    """Intake's second PostgreSQL schema had no documents.visit_id, no per-intake search index and no
+    intakes.languages; opening adds them, once, the index filled from the clients' tokens, and audit verify finds
+    it in step; the intakes kept before read as no language chosen (the clinic's)."""
     north, _ = sites
     clock = Clock()
     write_from(north, pg_database, engine, clock, 2)
     with psycopg.connect(pg_database, autocommit=True) as conn:  # as the schema-2 version of intake left it
         conn.execute("ALTER TABLE intake.documents DROP COLUMN visit_id")
+        conn.execute("ALTER TABLE intake.intakes DROP COLUMN languages")
         conn.execute("DROP TABLE intake.intake_tokens")
         conn.execute("DROP TRIGGER intake_tokens_token ON intake.search_tokens")
         conn.execute("DROP TRIGGER intake_tokens_intake ON intake.intakes")
@@ -171,7 +173,9 @@ def test_a_schema_2_server_is_upgraded_to_the_visit_column_and_the_search_index(
         columns = [row[0] for row in conn.execute("SELECT column_name FROM information_schema.columns WHERE "
                                                   "table_schema = 'intake' AND table_name = 'documents'")]
         indexed = conn.execute("SELECT count(DISTINCT intake_id) FROM intake.intake_tokens").fetchone()[0]
-    assert versions == list(range(1, VERSION + 1)) == [1, 2, 3, 4] and "visit_id" in columns
+        languages = conn.execute("SELECT languages FROM intake.intakes").fetchall()
+    assert versions == list(range(1, VERSION + 1)) == [1, 2, 3, 4, 5] and "visit_id" in columns
+    assert languages and all(row[0] is None for row in languages)
     assert indexed == 3  # the three intakes, each under its client's tokens
     assert verify_from(north, pg_database, engine, clock).ok
 

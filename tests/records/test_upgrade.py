@@ -55,6 +55,8 @@ def test_an_older_store_opens_upgrades_and_verifies_clean(old_clinic, engine, cl
         assert pdf.startswith(b"%PDF")
         assert store.staff.authenticate("731904", device="office").staff_id == "ajordan"
         draft = rows["Drew Draft"].intake_id
+        # Drafts kept before the languages were (schema 11) read as none chosen: the clinic's language.
+        assert store.load_intake(draft).languages == {} and [d.languages for d in store.drafts()] == [{}]
         store.save_step(draft, step_id=engine.questionnaire.steps[2].id, answers={}, next_step=None, staff="amy",
                         device="kiosk-1")
         assert store.verify_audit().ok

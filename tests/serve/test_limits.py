@@ -171,16 +171,27 @@ def test_a_wizard_that_cannot_start_is_reported_to_the_tablet(tmp_path, command,
     run(tmp_path, check, command=command)
 
 
-def test_the_page_says_each_reason_in_words():
+def test_the_page_says_each_reason_in_words_in_every_language_offered():
+    """Between two clients the page cannot know whose language to speak: each of its words in every one offered."""
     from importlib import resources
 
-    page = (resources.files("intake.serve") / "pages" / "index.html").read_text()
+    import jinja2
+
+    from intake.serve.web import page_words
+
+    folder = resources.files("intake.serve") / "pages"
+    pages = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True)
+    words = [page_words("en"), page_words("de")]
+    page = pages.get_template("index.html").render(clinic="C", websocket_url="wss://x/ws", font_size=0, words=words)
+    busy = pages.get_template("busy.html").render(clinic="C", retry=BUSY_RETRY, words=words)
     script = (resources.files("intake.serve") / "static" / "page.js").read_text()
     for reason, code in (("idle", CLOSED_IDLE), ("failed", CLOSED_FAILED)):
-        assert f'data-reason="{reason}"' in page
+        assert f'data-reason="{reason}" lang="en"' in page and f'data-reason="{reason}" lang="de"' in page
         assert str(code) in script
     assert f"CLOSED_BUSY = {CLOSED_BUSY}" in script and "Tap the screen to start" in page
-    assert "let a member of staff know" in page
+    assert "let a member of staff know" in page and "Tippen Sie auf den Bildschirm, um zu beginnen" in page
+    assert '<span lang="de">Einen Moment bitte …</span>' in page
+    assert "Gerade sind alle unsere Tablets in Gebrauch." in busy and f"alle {BUSY_RETRY} Sekunden" in busy
 
 
 @pytest.mark.parametrize(("method", "path", "status"), [

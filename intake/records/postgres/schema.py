@@ -17,7 +17,7 @@ from intake.records.columns import DEFAULTS, KEYS, TABLES
 from intake.records.postgres.connection import SCHEMA, Connection
 
 #: The schema version this engine writes (the highest in `migrations`).
-VERSION = 4
+VERSION = 5
 #: The key of the advisory lock every write transaction holds ('intake' in ASCII).
 LOCK_KEY = int.from_bytes(b"intake", "big")
 _TYPES = {"text": 'text COLLATE "C"', "integer": "bigint", "blob": "bytea"}
@@ -57,7 +57,8 @@ _ANCHORS = (
 DESCRIPTIONS = {1: "every table of the records, the audit trail (append-only), meta and digests",
                 2: "the server's checkpoint (anchors, append-only): one line per transaction, naming its site",
                 3: "documents.visit_id: a further session's documents kept with its course",
-                4: "intake_tokens: the blind index per intake, newest first, kept in step by triggers"}
+                4: "intake_tokens: the blind index per intake, newest first, kept in step by triggers",
+                5: "intakes.languages: the languages a client chose, kept with the draft"}
 
 
 #: Schema 4: the blind index per intake, (token, updated_at, intake id) for every token of the intake's client, so a
@@ -157,6 +158,11 @@ def upgrade(conn: Connection, found: int, now: str) -> None:
             conn.execute(statement)
         conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (%s, %s, %s)",
                      (4, now, DESCRIPTIONS[4]))
+    if found < 5:
+        kind = _TYPES[TABLES["intakes"]["languages"]]
+        conn.execute(f"ALTER TABLE intakes ADD COLUMN IF NOT EXISTS languages {kind}")
+        conn.execute("INSERT INTO migrations (version, applied_at, description) VALUES (%s, %s, %s)",
+                     (5, now, DESCRIPTIONS[5]))
 
 
 def enabled_triggers(conn: Connection, table: str) -> list[str]:

@@ -290,6 +290,16 @@ def _documents_visit(store: StoreOps) -> None:
         store.conn.execute("ALTER TABLE documents ADD COLUMN visit_id TEXT")
 
 
+# The languages the client chose for an intake, a small JSON object named as the record names them (e.g.
+# {"language": "de"}), kept from the draft's start so an interrupted intake resumes in them whoever resumes it. Rows
+# written before have none and read as the clinic's language; they keep their seals (sealing.ADDED_LATER).
+def _intake_languages(store: StoreOps) -> None:
+    """Adds intakes.languages unless it is there already (a store put back to an older version number)."""
+    columns = {row[1] for row in store.conn.execute("PRAGMA table_info(intakes)")}
+    if "languages" not in columns:
+        store.conn.execute("ALTER TABLE intakes ADD COLUMN languages TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "clients, intakes, decisions, documents, blind search index and audit trail", _V1),
     Migration(2, "signatures kept until the practitioner countersigns", _V2),
@@ -304,6 +314,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               upgrade.to_write_path),
     Migration(9, "further sessions of a course (visits)", _V9, _visits_digest),
     Migration(10, "a visit's documents kept with its course's", (), _documents_visit),
+    Migration(11, "the languages a client chose, kept with the draft", (), _intake_languages),
 )
 LATEST = MIGRATIONS[-1].version
 

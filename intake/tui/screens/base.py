@@ -15,16 +15,31 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
 
 from intake.i18n import intake_words
 from intake.questionnaire import Step
-from intake.tui.device import device_of
+from intake.tui.device import N_, device_of, words_of
 
 ResultType = TypeVar("ResultType")
 
 
-def staff_button() -> Button:
-    """The Staff button of a client screen: tapped or clicked, or F9; never in the client's Tab path."""
-    button = Button("Staff", id="staff", classes="staff-button", tooltip="Staff only (F9)")
+#: The Staff button on the client's screens, its tooltip, and the button staff go on from a message for the client:
+#: the client reads them, so they are in the client's language.
+STAFF, STAFF_TOOLTIP, STAFF_CONTINUE = N_("Staff"), N_("Staff only (F9)"), N_("Staff: continue")
+
+
+def staff_button(app: object) -> Button:
+    """The Staff button of a client screen (in the client's language): tapped or clicked, or F9; never in the
+    client's Tab path."""
+    _ = words_of(app)
+    button = Button(_(STAFF), id="staff", classes="staff-button", tooltip=_(STAFF_TOOLTIP))
     button.can_focus = False
     return button
+
+
+def show_staff_button(screen: Screen[Any]) -> None:
+    """Names a screen's Staff button again in the client's language (after they chose one)."""
+    _ = words_of(screen.app)
+    for button in screen.query(".staff-button").results(Button):
+        button.label, button.tooltip = _(STAFF), _(STAFF_TOOLTIP)
+        button.refresh(layout=True)  # a longer word (German "Personal") widens the button
 
 
 class WizardScreen(Screen[ResultType], Generic[ResultType]):
@@ -114,7 +129,7 @@ class StaffContinueScreen(MessageScreen[str]):
 
     def compose_below(self) -> ComposeResult:
         with Center():
-            yield Button("Staff: continue", id="staff", variant="primary")
+            yield Button(words_of(self.app)(STAFF_CONTINUE), id="staff", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#staff", Button).focus()

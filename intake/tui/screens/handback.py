@@ -12,9 +12,11 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from intake.errors import IntakeError
+from intake.i18n import N_, intake_words
 from intake.lifecycle.auth import Authenticated
+from intake.tui.device import words_of
 from intake.tui.pin import StaffGuard
-from intake.tui.screens.base import MessageScreen, WizardScreen, header
+from intake.tui.screens.base import STAFF, STAFF_CONTINUE, MessageScreen, WizardScreen, header
 from intake.tui.widgets.pinpad import PinPad
 
 
@@ -25,11 +27,15 @@ class HandbackScreen(MessageScreen[str]):
 
     def compose_below(self) -> ComposeResult:
         with Center():
-            yield Button("Staff: continue", id="staff", variant="primary")
+            yield Button(words_of(self.app)(STAFF_CONTINUE), id="staff", variant="primary")
 
     @on(Button.Pressed, "#staff")
     def _staff(self) -> None:
         self.dismiss("staff")
+
+
+#: The PIN screen's own words.
+STAFF_ONLY, CANCEL, ENTER_PIN = N_("Staff only"), N_("Cancel"), N_("Enter the staff PIN.")
 
 
 class PinScreen(WizardScreen[Authenticated | None]):
@@ -39,28 +45,32 @@ class PinScreen(WizardScreen[Authenticated | None]):
         guard: the app's PIN guard (intake.tui.pin.StaffGuard: each person's own PIN, or the shared PIN;
             tries kept in the store).
         clinic: the clinic's name.
-        title: what the PIN unlocks.
+        title: what the PIN unlocks (a catalogue message, shown in `language`).
         cancel_label: the label of the way out (e.g. 'Cancel', 'Close this intake').
+        language: the language of its words: the client's when it opens over a client's screen (the client may
+            have tapped Staff by mistake and needs the way back), else the staff's.
     """
 
     IDLE = "dismiss"
 
-    def __init__(self, guard: StaffGuard, clinic: str, title: str = "Staff only",
-                 cancel_label: str = "Cancel", idle: str = "dismiss") -> None:
+    def __init__(self, guard: StaffGuard, clinic: str, title: str = STAFF_ONLY,
+                 cancel_label: str = CANCEL, idle: str = "dismiss", language: str = "en") -> None:
         super().__init__(classes="staff")
         self.guard = guard
         self.clinic = clinic
-        self.title_text = title
-        self.cancel_label = cancel_label
+        self._ = intake_words(language).gettext
+        self.title_text = self._(title)
+        self.cancel_label = self._(cancel_label)
         self.IDLE = idle
 
     def compose(self) -> ComposeResult:
-        yield from header(self.clinic, title="Staff")
+        _ = self._
+        yield from header(self.clinic, title=_(STAFF))
         with Middle(), Center(), Vertical(id="pin-box"):
             yield Static(Content(self.title_text), classes="screen-title centered")
-            yield Static("Enter the staff PIN.", classes="centered", id="pin-status")
+            yield Static(_(ENTER_PIN), classes="centered", id="pin-status")
             with Center():
-                yield PinPad()
+                yield PinPad(_)
             with Center():
                 yield Button(Content(self.cancel_label), id="cancel")
 
@@ -76,12 +86,13 @@ class PinScreen(WizardScreen[Authenticated | None]):
         pad = self.query_one(PinPad)
         if wait > 0:
             pad.set_enabled(False)
-            self._status(f"Too many wrong PINs. Try again in {math.ceil(wait)} seconds.")
+            self._status(self._("Too many wrong PINs. Try again in {seconds} seconds.").format(
+                seconds=math.ceil(wait)))
             self.set_timer(min(1.0, wait), self._show_pause)
         elif pad.input.disabled:
             pad.set_enabled(True)
             pad.clear()
-            self._status("Enter the staff PIN.")
+            self._status(self._(ENTER_PIN))
 
     @on(PinPad.Submitted)
     async def _submitted(self, event: PinPad.Submitted) -> None:

@@ -49,7 +49,7 @@ class InformationScreen(WizardScreen[str]):
                 yield Static(_points(self.personal), classes="info-points")
         with Horizontal(classes="navbar"):
             yield Button(_("Back"), id="back")
-            yield staff_button()
+            yield staff_button(self.app)
             yield Static(Content(device_of(self.app).read_more), id="read-hint", classes="keys-hint")
             yield Button(_("I have read this"), id="continue", variant="primary", disabled=True)
 

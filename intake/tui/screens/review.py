@@ -111,7 +111,7 @@ class ReviewScreen(WizardScreen[ReviewResult]):
                                         shown(questionnaire, question, answers.get(question.id), language, order))
             yield Static(Content(self.texts["statement"]), id="review-statement")
         with Horizontal(classes="navbar"):
-            yield staff_button()
+            yield staff_button(self.app)
             yield Static("", id="keys-hint", classes="keys-hint")
             touch = device_of(self.app).touch  # (its key is shown at a keyboard only)
             yield Button(self.confirm if touch else _underlined(self.confirm, self.confirm_key), id="confirm",

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.widgets import Button, Input, Static
 
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
+from intake.i18n import language_name
 from intake.questionnaire import Questionnaire, localize
 from intake.text import MAX_REASON
 from intake.tui.problems import explain
@@ -30,12 +31,16 @@ def _when(value: Any, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%d %b %H:%M") if isinstance(value, datetime) else str(value)
 
 
-def draft_label(draft: Any, questionnaire: Questionnaire, language: str, zone: ZoneInfo) -> Content:
-    """A draft as one line for staff: who, where it continues, and when it was last saved."""
+def draft_label(draft: Any, questionnaire: Questionnaire, language: str, zone: ZoneInfo,
+                offered: Sequence[str] = ()) -> Content:
+    """A draft as one line for staff: who, where it continues, when it was last saved, and (where the clinic offers
+    more than one) the language it continues in, named in the staff's (a draft kept without one: the clinic's)."""
     step = next((s for s in questionnaire.steps if s.id == getattr(draft, "next_step", None)), None)
     where = localize(step.title, language) if step else "checking the answers"
+    kept = dict(getattr(draft, "languages", None) or {}).get("language") or language
+    spoken = f" · in {language_name(kept, language)}" if len(offered) > 1 else ""
     return Content.assemble((draft.client_label or "(no name yet)", "bold"),
-                            f" · {where} · saved {_when(draft.updated_at, zone)}")
+                            f" · {where}{spoken} · saved {_when(draft.updated_at, zone)}")
 
 
 def waiting_label(row: Any, zone: ZoneInfo) -> Content:
@@ -55,11 +60,14 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
         language: the clinic's language.
         zone: the clinic's time zone.
         in_progress: opened from inside a client's intake (offers to return to it or pause it).
+        offered: the languages the clinic offers its clients (each draft names its own when more than one).
     """
 
     def __init__(self, clinic: str, drafts: Sequence[Any], questionnaire: Questionnaire, language: str,
-                 zone: ZoneInfo, in_progress: bool = False, waiting: Sequence[Any] = ()) -> None:
+                 zone: ZoneInfo, in_progress: bool = False, waiting: Sequence[Any] = (),
+                 offered: Sequence[str] = ()) -> None:
         super().__init__(classes="staff")
+        self.offered = tuple(offered)
         self.clinic = clinic
         self.drafts = list(drafts)
         self.waiting = list(waiting)
@@ -85,7 +93,7 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
                 yield Static(heading, classes="info-heading")
                 for index, draft in enumerate(self.drafts):
                     with Horizontal(classes="draft-row"):
-                        yield Button(draft_label(draft, self.questionnaire, self.language, self.zone),
+                        yield Button(draft_label(draft, self.questionnaire, self.language, self.zone, self.offered),
                                      id=f"draft-{index}", classes="draft-button")
                         yield Button("Discard…", id=f"discard-{index}", classes="discard-button")
                 if self.waiting:

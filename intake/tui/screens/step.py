@@ -99,7 +99,7 @@ class StepScreen(WizardScreen[StepResult]):
             _ = intake_words(language).gettext
             yield Button(_("Cancel") if self.editing else _("Back"), id="back",
                          disabled=self.index == 0 and not self.editing)
-            yield staff_button()
+            yield staff_button(self.app)
             yield Static("", id="keys-hint", classes="keys-hint")
             yield Button(self.next_label, id="next", variant="primary")
 

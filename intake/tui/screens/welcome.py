@@ -13,7 +13,7 @@ from textual.widgets import Button, Static
 
 from intake.i18n import intake_words, language_name
 from intake.tui.device import N_, device_of
-from intake.tui.screens.base import WizardScreen, staff_button
+from intake.tui.screens.base import WizardScreen, show_staff_button, staff_button
 
 #: The welcome screen's choice for a client of a course (their next session).
 NEXT_SESSION = N_("I'm here for my next session")
@@ -53,7 +53,7 @@ class WelcomeScreen(WizardScreen[str]):
             yield Horizontal(*self._language_buttons(), id="welcome-languages")
             yield Static(Content(self._status()), id="welcome-status")
         with Horizontal(id="welcome-staff-row"):
-            yield staff_button()
+            yield staff_button(self.app)
 
     def _words(self, message: str) -> str:
         return intake_words(getattr(self.app, "client_language", "en")).gettext(message)
@@ -82,6 +82,7 @@ class WelcomeScreen(WizardScreen[str]):
         self.query_one("#begin", Button).label = Content(welcome["start"])
         self.query_one("#next-session", Button).label = Content(self._words(NEXT_SESSION))
         self.query_one("#welcome-status", Static).update(Content(self._status()))
+        show_staff_button(self)
 
     def set_ready(self, texts: Mapping[str, Any]) -> None:
         """Fills in the texts once loading has finished; a press made meanwhile is acted on now."""

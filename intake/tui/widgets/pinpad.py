@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input
 
+from intake.i18n import N_
+
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "ok")
-_LABELS = {"clear": "Clear", "ok": "OK"}
+_LABELS = {"clear": N_("Clear"), "ok": N_("OK")}
 
 
 class PinPad(Vertical):
-    """A PIN entry: type digits or tap them, then Enter or OK."""
+    """A PIN entry: type digits or tap them, then Enter or OK.
+
+    Args:
+        words: translates its words (Clear, OK, PIN) into the language of the screen it is on; English if None.
+    """
 
     DEFAULT_CSS = """
     PinPad { width: 40; height: auto; }
@@ -30,11 +38,17 @@ class PinPad(Vertical):
             self.pin = pin
             super().__init__()
 
+    def __init__(self, words: Callable[[str], str] | None = None) -> None:
+        super().__init__()
+        self._ = words or str
+
     def compose(self) -> ComposeResult:
-        yield Input(password=True, restrict=r"[0-9]*", max_length=12, placeholder="PIN", id="pin-input")
+        _ = self._
+        yield Input(password=True, restrict=r"[0-9]*", max_length=12, placeholder=_("PIN"), id="pin-input")
         with Grid():
             for key in KEYS:
-                yield Button(_LABELS.get(key, key), id=f"key-{key}", variant="primary" if key == "ok" else "default")
+                yield Button(_(_LABELS.get(key, key)), id=f"key-{key}",
+                             variant="primary" if key == "ok" else "default")
 
     @property
     def input(self) -> Input:
