@@ -95,6 +95,17 @@ def translations(folder: Path, domain: str, language: str) -> NullTranslations:
     return Translations(compiled, domain=domain)
 
 
+def text_direction(language: str) -> str:
+    """How a language is written: "rtl" (Urdu, Arabic, Hebrew, Persian) or "ltr" (CLDR's character order)."""
+    return "rtl" if locale_for(language).character_order == "right-to-left" else "ltr"
+
+
+def isolated(text: str, language: str) -> str:
+    """Left-to-right text (a time, an id, a figure) kept whole inside a right-to-left language's sentence: wrapped
+    in Unicode's first-strong isolate (U+2068 ... U+2069); left as it is in a left-to-right language."""
+    return f"\u2068{text}\u2069" if text_direction(language) == "rtl" else text
+
+
 def long_date(day: date, language: str) -> str:
     """A day written out for a reader of the language: '20 November 2026', '20. November 2026'."""
     return format_date(day, format="long", locale=locale_for(language))

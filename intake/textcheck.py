@@ -32,8 +32,8 @@ PER_LANGUAGE_FILE = "consent_info.json"
 DOCUMENT_TEXTS: Mapping[str, frozenset[str]] = {
     "questionnaire.json": frozenset({"title", "label", "yes", "no", "none", "not_answered", "confirmed"}),
     "rescreen.json": frozenset({"title", "label", "nothing_changed_since", "client_message", "practitioner_message",
-                                "text"}),
-    "rules.json": frozenset({"client_message", "practitioner_message", "come_back", "risk", "text"}),
+                                "text", "checklist"}),
+    "rules.json": frozenset({"client_message", "practitioner_message", "come_back", "risk", "text", "checklist"}),
     "statements.json": frozenset({"*"}),
 }
 _FIELD = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)(?:\[\d+\])*$")

@@ -115,6 +115,16 @@ class Lifecycle:
         """The client chose the language of their intake (refused unless the clinic offers it)."""
         intake.language = self.engine.offered_language(language)
 
+    def documents_language(self, intake: Intake | None) -> str:
+        """The language of this intake's documents: the one chosen for them, else the intake's own."""
+        return (intake.documents_language if intake is not None and intake.documents_language
+                else self.language(intake))
+
+    def choose_documents_language(self, intake: Intake, language: str | None) -> None:
+        """The client (or staff with them) chose the language of the documents alone; None goes back to the
+        screens' language (refused unless the clinic offers documents in it)."""
+        intake.documents_language = self.engine.offered_documents_language(language) or ""
+
     def returning_answers(self, full_name: str, date_of_birth: str, actor: Actor) -> dict[str, Any] | None:
         """The lasting answers of a returning client's latest intake, or None."""
         found = self.returning(full_name, date_of_birth, actor)
@@ -167,7 +177,7 @@ class Lifecycle:
         """The record of the current answers in the published format."""
         return self.engine.new_record(intake.consultation_date, self.engine.questionnaire.prune(intake.answers),
                                       intake.intake_id if _RECORD_ID.fullmatch(intake.intake_id) else None,
-                                      self.language(intake))
+                                      self.language(intake), self.documents_language(intake))
 
     def first_problem_step(self, intake: Intake) -> int | None:
         """The index of the first step with a problem, or None when the answers are complete."""
@@ -287,6 +297,7 @@ class Lifecycle:
         if view.record:
             intake.record = dict(view.record)
             intake.language = str(intake.record.get("language") or "")
+            intake.documents_language = str(intake.record.get("documents_language") or "")
             intake.answers = self.engine.questionnaire.prune(intake.record["answers"])
             intake.assessment, intake.kind_stop = stopped.assess_kept(self.engine, intake.record, intake.status)
             intake.signatures = kept_signatures(view.signatures, self.photo_needed(intake))

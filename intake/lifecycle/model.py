@@ -108,6 +108,9 @@ class Intake:
     kind_stop: bool = False
     #: The language the client chose for this intake ('' until known: the clinic's; see Lifecycle.language).
     language: str = ""
+    #: The language chosen for the client's documents alone ('' for the screens' language; see
+    #: Lifecycle.documents_language), e.g. Urdu from [clinic] documents_only.
+    documents_language: str = ""
 
     @property
     def verdict(self) -> str | None:
