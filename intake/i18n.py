@@ -54,6 +54,21 @@ def language_name(language: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_name_in(language: str, reader: str) -> str:
+    """A language named in another's words, as a reader of `reader` knows it: 'Urdu' in English, 'Urdu' in German."""
+    try:
+        name = Locale.parse(language.replace("-", "_")).get_display_name(locale_for(reader)) or language
+    except (UnknownLocaleError, ValueError, DataFileError):
+        return language
+    return name[:1].upper() + name[1:]
+
+
+def documents_note(documents_language: str, reader: str) -> str:
+    """What staff are told of a client's documents in another language than their screens: 'Documents will be in
+    Urdu' (staff words are the clinic's, English in the code; the language is named in the reader's words)."""
+    return f"Documents will be in {language_name_in(documents_language, reader)}"
+
+
 @functools.cache  # asked for each finding of each assessment, and each hint: the files are looked for once
 def intake_words(language: str) -> NullTranslations:
     """The wizard's and `intake ask`'s own words (and the core's messages to clients) in a language.

@@ -93,7 +93,7 @@ class Flow:
             await app.wait_ready()
             try:
                 if choice == "begin":
-                    if self.attempt(self.session.begin, None, app.chosen_language):
+                    if self.attempt(self.session.begin, None, app.chosen_language, app.chosen_documents_language):
                         await self.client(Resumption("steps", 0))
                 elif choice == "visit":
                     await self.visit().from_welcome()

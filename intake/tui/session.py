@@ -147,19 +147,22 @@ class IntakeSession:
 
     # -- the client's answers ------------------------------------------------------------------
 
-    def begin(self, prefill: Mapping[str, Any] | None = None, language: str | None = None) -> None:
+    def begin(self, prefill: Mapping[str, Any] | None = None, language: str | None = None,
+              documents_language: str | None = None) -> None:
         """Starts a new intake, dated today: in the store with its first answer (Start alone leaves no empty
         draft), or at once for a returning client, whom staff chose.
 
         Args:
             prefill: answers shown ready-filled for the client to check (a returning client).
             language: the language the client chose (or used last); the clinic's when None.
+            documents_language: the language the client chose for their documents alone (None: the screens').
         """
         self.reset()
         chosen = self.engine.offered_language(language)
         self.state = ClientState(intake=self.lifecycle.begin(self.client, prefill, chosen) if prefill else
                                  Intake(NOT_STORED, self.lifecycle.today(), {}, next_step=self.steps[0].id,
                                         language=chosen))
+        self.lifecycle.choose_documents_language(self.current, documents_language)
 
     def _stored(self) -> Intake:
         """The intake, put in the store now if it is not yet (its first answer is about to be saved)."""
