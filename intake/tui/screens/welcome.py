@@ -29,8 +29,8 @@ class WelcomeScreen(WizardScreen[str]):
     a button named in itself ("English", "Deutsch"): choosing one turns this screen into that language and the
     client's intake follows it (`IntakeApp.chosen_language`). A language the clinic offers for the documents alone
     ([clinic] documents_only: a script a terminal cannot draw well) is a button named in the screen's language
-    ("Documents in Urdu"): pressed, the client's documents are in it (`IntakeApp.chosen_documents_language`);
-    pressed again, they follow the screens again.
+    ("Documents in Urdu"): pressed, it lights up and the client's documents are in it
+    (`IntakeApp.chosen_documents_language`); pressed again, they follow the screens again.
 
     Args:
         clinic: the clinic's name.
@@ -76,10 +76,9 @@ class WelcomeScreen(WizardScreen[str]):
                                  classes="documents-language-button", name=code) for code in documents]
 
     def _documents_label(self, code: str) -> str:
-        """'Documents in Urdu' in the screen's language, ticked once chosen."""
+        """'Documents in Urdu', in the screen's language."""
         screen = getattr(self.app, "client_language", "en")
-        label = self._words(DOCUMENTS_IN).format(language=language_name_in(code, screen))
-        return f"✓ {label}" if getattr(self.app, "chosen_documents_language", None) == code else label
+        return self._words(DOCUMENTS_IN).format(language=language_name_in(code, screen))
 
     def _status(self) -> str:
         device = device_of(self.app)
@@ -96,8 +95,10 @@ class WelcomeScreen(WizardScreen[str]):
         self.query_one("#begin", Button).label = Content(welcome["start"])
         self.query_one("#next-session", Button).label = Content(self._words(NEXT_SESSION))
         self.query_one("#welcome-status", Static).update(Content(self._status()))
-        for button in self.query(".documents-language-button").results(Button):
+        chosen = getattr(self.app, "chosen_documents_language", None)
+        for button in self.query(".documents-language-button").results(Button):  # the chosen one lit up
             button.label = Content(self._documents_label(str(button.name)))
+            button.variant = "success" if button.name == chosen else "default"
 
     def set_ready(self, texts: Mapping[str, Any]) -> None:
         """Fills in the texts once loading has finished; a press made meanwhile is acted on now."""
