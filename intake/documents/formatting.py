@@ -59,8 +59,8 @@ def make_filters(zone: ZoneInfo, language: Callable[[], str] = lambda: SOURCE_LA
     document being rendered; English by default)."""
 
     def clinic_time(moment: datetime) -> str:
-        local = moment.astimezone(zone)
-        return f"{i18n.long_date(local.date(), language())}, {i18n.isolated(f'{local:%H:%M} {local.tzname()}', language())}"
+        local, words = moment.astimezone(zone), language()
+        return f"{i18n.long_date(local.date(), words)}, {i18n.isolated(f'{local:%H:%M} {local.tzname()}', words)}"
 
     def utc_time(moment: datetime) -> str:
         return i18n.isolated(f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC", language())
