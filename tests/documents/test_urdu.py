@@ -91,3 +91,10 @@ def test_urdu_documents_verify_and_keep_their_data_language_neutral(packet, urdu
     assert data["record"]["answers"]["full_name"] == NAME
     assert not re.search(r"[\u0600-\u06ff]", json.dumps(data, ensure_ascii=False)), \
         "the embedded data holds Urdu words"
+
+
+def test_a_course_s_session_documents_follow_the_documents_language_of_its_consent(packet):
+    from intake.course.course import Course
+
+    payload = json.loads(packet.attachment)
+    assert Course.from_consent("example-caution", payload).language == "ur"
