@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -116,9 +117,24 @@ def text_direction(language: str) -> str:
 
 
 def isolated(text: str, language: str) -> str:
-    """Left-to-right text (a time, an id, a figure) kept whole inside a right-to-left language's sentence: wrapped
-    in Unicode's first-strong isolate (U+2068 ... U+2069); left as it is in a left-to-right language."""
-    return f"\u2068{text}\u2069" if text_direction(language) == "rtl" else text
+    """Left-to-right text (a time, a phone number, an id, a figure) kept whole and in its order inside a
+    right-to-left language's sentence: wrapped in a left-to-right isolate and marks (U+2066 U+200E ... U+200E
+    U+2069), which keep a leading '+' or a trailing unit with it. Right-to-left text, and any text in a
+    left-to-right language, is left as it is."""
+    if text_direction(language) != "rtl" or _first_strong(text) == "rtl":
+        return text
+    return f"\u2066\u200e{text}\u200e\u2069"
+
+
+def _first_strong(text: str) -> str | None:
+    """The direction of a text's first strong character: "rtl", "ltr", or None (digits and signs only)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return None
 
 
 def long_date(day: date, language: str) -> str:

@@ -62,7 +62,8 @@ def texts(packet) -> dict[str, str]:
 
 def test_urdu_is_written_right_to_left_and_left_to_right_runs_are_kept_whole():
     assert text_direction("ur") == "rtl" and text_direction("de") == "ltr"
-    assert isolated("14:40 GMT", "ur") == "\u206814:40 GMT\u2069" and isolated("14:40 GMT", "en") == "14:40 GMT"
+    assert isolated("+44 7700 900123", "ur") == "\u2066\u200e+44 7700 900123\u200e\u2069"
+    assert isolated("کچھ نہیں", "ur") == "کچھ نہیں" and isolated("14:40 GMT", "en") == "14:40 GMT"
 
 
 def test_the_urdu_consent_and_aftercare_read_in_urdu_with_the_latin_name_intact(texts, urdu_clinic):
