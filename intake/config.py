@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from intake.conditions import AgePolicy, MinorsPolicy
 from intake.datafile import schema_problems
-from intake.errors import DataFileError, FileProblem
+from intake.errors import DataFileError, FileProblem, IntakeError
+from intake.i18n import locale_for
 from intake.paths import DEMO_CONFIG, SCHEMAS_DIR, TEMPLATES_DIR
 
 CONFIG_ENV = "INTAKE_CONFIG"
@@ -67,6 +68,16 @@ class ClinicConfig:
         """The languages clients may choose ([clinic] languages), the default language first."""
         offered = [str(code) for code in self.clinic.get("languages", ())]
         return (self.language, *(code for code in offered if code != self.language))
+
+    @property
+    def documents_only(self) -> tuple[str, ...]:
+        """The languages offered for the client's documents alone ([clinic] documents_only): no screen is in them."""
+        return tuple(str(code) for code in self.clinic.get("documents_only", ()))
+
+    @property
+    def document_languages(self) -> tuple[str, ...]:
+        """Every language a client's documents may be in: the screen languages, then the documents-only ones."""
+        return (*self.languages, *self.documents_only)
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -183,12 +194,32 @@ def load_config(explicit: str | Path | None = None) -> ClinicConfig:
                 problems.append(FileProblem(f"practitioners[{index}].id", f"id {pid!r} is used twice",
                                             "give each practitioner their own id"))
         problems.extend(_policy_problems(data.get("policy", {})))
+        problems.extend(_documents_only_problems(data["clinic"]))
     if problems:
         raise DataFileError(path, problems)
     practitioners = tuple(
         Practitioner(p["id"], p["name"], p.get("role", ""), p.get("registration", "")) for p in data["practitioners"]
     )
     return ClinicConfig(path, data, practitioners)
+
+
+def _documents_only_problems(clinic: Mapping[str, Any]) -> list[FileProblem]:
+    """A documents-only language must be one Babel knows, and not also a screen language."""
+    screens = {clinic.get("language", "en"), *clinic.get("languages", ())}
+    problems = []
+    for index, code in enumerate(clinic.get("documents_only", ())):
+        where = f"clinic.documents_only[{index}]"
+        if code in screens:
+            problems.append(FileProblem(where, f"{code!r} is also a screen language ([clinic] language or languages)",
+                                        f"keep {code!r} in one of the two lists: documents_only is for a language "
+                                        "whose script a terminal cannot draw"))
+            continue
+        try:
+            locale_for(code)
+        except IntakeError:
+            problems.append(FileProblem(where, f"{code!r} is not a known language",
+                                        "use a code such as 'ur' (Urdu) or 'ar' (Arabic)"))
+    return problems
 
 
 def _policy_problems(policy: Mapping[str, Any]) -> list[FileProblem]:

@@ -161,9 +161,30 @@ class Engine:
                               f"{', '.join(self.config.languages)}.")
         return language
 
+    def offered_documents_language(self, language: str | None) -> str | None:
+        """The language a client chose for their documents, checked against those the clinic offers for documents
+        (its screen languages and [clinic] documents_only); None (the screen language's) for None.
+
+        Raises:
+            IntakeError: the clinic does not offer the language (the message names those it offers).
+        """
+        if language is None or language in self.config.document_languages:
+            return language
+        from intake.errors import IntakeError
+
+        raise IntakeError(f"This clinic does not offer documents in {language!r}: choose one of "
+                          f"{', '.join(self.config.document_languages)}.")
+
+    def documents_language(self, record: Mapping[str, Any]) -> str:
+        """The language a record's documents are in: the one chosen for them, else the client's, else the
+        clinic's."""
+        return str(record.get("documents_language") or record.get("language") or self.language)
+
     def new_record(self, consultation_date: str, answers: Mapping[str, Any] | None = None,
-                   record_id: str | None = None, language: str | None = None) -> dict[str, Any]:
-        """A record skeleton in the published format, in the client's language (the clinic's unless given)."""
+                   record_id: str | None = None, language: str | None = None,
+                   documents_language: str | None = None) -> dict[str, Any]:
+        """A record skeleton in the published format, in the client's language (the clinic's unless given); the
+        documents' language is kept only when it differs from it."""
         record: dict[str, Any] = {
             "format": RECORD_FORMAT,
             "questionnaire_version": self.questionnaire.version,
@@ -171,6 +192,8 @@ class Engine:
             "language": language or self.language,
             "answers": dict(answers or {}),
         }
+        if documents_language and documents_language != record["language"]:
+            record["documents_language"] = documents_language
         if record_id:
             record["record_id"] = record_id
         return record

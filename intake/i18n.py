@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -56,6 +57,21 @@ def language_name(language: str, named_in: str | None = None) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_name_in(language: str, reader: str) -> str:
+    """A language named in another's words, as a reader of `reader` knows it: 'Urdu' in English, 'Urdu' in German."""
+    try:
+        name = Locale.parse(language.replace("-", "_")).get_display_name(locale_for(reader)) or language
+    except (UnknownLocaleError, ValueError, DataFileError):
+        return language
+    return name[:1].upper() + name[1:]
+
+
+def documents_note(documents_language: str, reader: str) -> str:
+    """What staff are told of a client's documents in another language than their screens: 'Documents will be in
+    Urdu' (staff words are the clinic's, English in the code; the language is named in the reader's words)."""
+    return f"Documents will be in {language_name_in(documents_language, reader)}"
+
+
 @functools.cache  # asked for each finding of each assessment, and each hint: the files are looked for once
 def intake_words(language: str) -> NullTranslations:
     """The wizard's and `intake ask`'s own words (and the core's messages to clients) in a language.
@@ -95,6 +111,32 @@ def translations(folder: Path, domain: str, language: str) -> NullTranslations:
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
     return Translations(compiled, domain=domain)
+
+
+def text_direction(language: str) -> str:
+    """How a language is written: "rtl" (Urdu, Arabic, Hebrew, Persian) or "ltr" (CLDR's character order)."""
+    return "rtl" if locale_for(language).character_order == "right-to-left" else "ltr"
+
+
+def isolated(text: str, language: str) -> str:
+    """Left-to-right text (a time, a phone number, an id, a figure) kept whole and in its order inside a
+    right-to-left language's sentence: wrapped in a left-to-right isolate and marks (U+2066 U+200E ... U+200E
+    U+2069), which keep a leading '+' or a trailing unit with it. Right-to-left text, and any text in a
+    left-to-right language, is left as it is."""
+    if text_direction(language) != "rtl" or _first_strong(text) == "rtl":
+        return text
+    return f"\u2066\u200e{text}\u200e\u2069"
+
+
+def _first_strong(text: str) -> str | None:
+    """The direction of a text's first strong character: "rtl", "ltr", or None (digits and signs only)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return None
 
 
 def long_date(day: date, language: str) -> str:

@@ -133,6 +133,11 @@ def build_record_schema(questionnaire: Questionnaire) -> dict[str, Any]:
                 "description": "The day of the consultation; suitability is assessed as of this day.",
             },
             "language": {"enum": list(questionnaire.languages), "title": "Language"},
+            "documents_language": {
+                "type": "string", "pattern": "^[a-z]{2,3}(-[A-Z]{2})?$", "title": "Documents' language",
+                "description": "The language the client's documents are in, when it is not `language` (a language "
+                               "the clinic offers for the documents alone, [clinic] documents_only).",
+            },
             "answers": answers,
         },
     }

@@ -25,6 +25,28 @@ LANGUAGE_KEY = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 PER_LANGUAGE_FILE = "consent_info.json"
 
 
+#: The texts the client's documents print, by data file and by the field that holds them (the last name in a
+#: text's JSON path; "*" for every text of the file): questions, answers and step titles in the disclosures, the
+#: findings and advice of the assessment, the re-screen of a session record, and the statements signed. A language
+#: offered for the documents alone ([clinic] documents_only) needs these and no other.
+DOCUMENT_TEXTS: Mapping[str, frozenset[str]] = {
+    "questionnaire.json": frozenset({"title", "label", "yes", "no", "none", "not_answered", "confirmed"}),
+    "rescreen.json": frozenset({"title", "label", "nothing_changed_since", "client_message", "practitioner_message",
+                                "text", "checklist"}),
+    "rules.json": frozenset({"client_message", "practitioner_message", "come_back", "risk", "text", "checklist"}),
+    "statements.json": frozenset({"*"}),
+}
+_FIELD = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)(?:\[\d+\])*$")
+
+
+def printed_in_documents(file: str, path: str) -> bool:
+    """Whether the documents print the text at `path` (a JSON path such as '$.steps[0].questions[2].label') of a
+    data file (see DOCUMENT_TEXTS)."""
+    fields = DOCUMENT_TEXTS.get(file, frozenset())
+    found = _FIELD.search(path)
+    return "*" in fields or (found is not None and found.group(1) in fields)
+
+
 class MissingTextsError(IntakeError):
     """Data files lack texts in a language the clinic offers; `errors` names each file with its problems."""
 
@@ -74,12 +96,13 @@ def _blank(text: Any) -> bool:
     return not isinstance(text, str) or not text.strip()
 
 
-def keyed_text_problems(data: Any, languages: Sequence[str]) -> list[FileProblem]:
+def keyed_text_problems(data: Any, languages: Sequence[str], file: str | None = None) -> list[FileProblem]:
     """The texts keyed by language that lack one of `languages` or hold it empty, each at its path.
 
-    A language no text of the file has at all is one problem for the whole file, not one per text.
+    A language no text of the file has at all is one problem for the whole file, not one per text. With `file`
+    (the data file's name), only the texts the documents print are checked (a documents-only language).
     """
-    texts = list(texts_in(data))
+    texts = [(path, text) for path, text in texts_in(data) if file is None or printed_in_documents(file, path)]
     problems: list[FileProblem] = []
     for language in dict.fromkeys(languages):
         if language == SOURCE_LANGUAGE:
@@ -88,7 +111,7 @@ def keyed_text_problems(data: Any, languages: Sequence[str]) -> list[FileProblem
         if texts and len(gaps) == len(texts) and not any(present for _, present in gaps):
             problems.append(FileProblem("$", f"no {language!r} text at all (none of its {len(texts)} texts has one)",
                                         f"add {language!r} beside 'en' in each text, or stop offering {language!r} "
-                                        "in [clinic] languages"))
+                                        f"in [clinic] {'documents_only' if file else 'languages'}"))
             continue
         problems += [FileProblem(path, f"{'an empty' if present else 'no'} {language!r} text",
                                  f"write the {language!r} text beside 'en' here")
@@ -127,30 +150,35 @@ def data_files(config: ClinicConfig) -> list[Path]:
     return files
 
 
-def file_problems(path: Path, languages: Sequence[str]) -> list[FileProblem]:
-    """One data file's missing texts in `languages`; a file that cannot be read is one problem."""
+def file_problems(path: Path, languages: Sequence[str], documents_only: Sequence[str] = ()) -> list[FileProblem]:
+    """One data file's missing texts in `languages`, and in `documents_only` among the texts the documents print;
+    a file that cannot be read is one problem."""
     from intake.jsonfile import read_json
 
     try:
         data = read_json(path)
     except IntakeError as exc:
         return [FileProblem("(file)", str(exc), "fix the file (intake check names its other problems)")]
-    if path.name == PER_LANGUAGE_FILE:
-        return per_language_problems(data, languages)
-    return keyed_text_problems(data, languages)
+    problems = per_language_problems(data, languages) if path.name == PER_LANGUAGE_FILE else \
+        keyed_text_problems(data, languages)
+    if documents_only and path.name in DOCUMENT_TEXTS:
+        problems += keyed_text_problems(data, documents_only, path.name)
+    return problems
 
 
 def missing_texts(config: ClinicConfig) -> list[DataFileError]:
-    """Every data-file text missing in a language the clinic offers, one error per file, in file order.
+    """Every data-file text missing in a language the clinic offers, one error per file, in file order: every text
+    in a screen language, the texts the documents print (DOCUMENT_TEXTS) in a documents-only language.
 
     A clinic offering English alone has nothing to check: the files are written in it.
     """
     languages = [lang for lang in config.languages if lang != SOURCE_LANGUAGE]
-    if not languages:
+    documents_only = [lang for lang in config.documents_only if lang != SOURCE_LANGUAGE]
+    if not languages and not documents_only:
         return []
     errors = []
     for path in data_files(config):
-        problems = file_problems(path, languages)
+        problems = file_problems(path, languages, documents_only)
         if problems:
             errors.append(DataFileError(path, problems))
     return errors

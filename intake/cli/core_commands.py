@@ -120,6 +120,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"  clinic: {config.clinic['name']}, time zone {config.clinic['timezone']}, "
           f"{len(config.practitioners)} practitioner(s), minors policy {config.minors_policy}")
     print(f"Languages offered to clients: {', '.join(config.languages)} (every text of the data files in each)")
+    if config.documents_only:
+        print(f"Languages for the documents alone: {', '.join(config.documents_only)} (the data files' texts the "
+              "documents print)")
     print(f"Questionnaire {q.version}: {len(q.steps)} steps, {sum(1 for _ in q.questions())} questions "
           f"({config.schemas_dir / 'questionnaire.json'})")
     print(f"Rules {rules.version}: {len(rules.rules)} rules (" +
@@ -164,8 +167,8 @@ def _document_texts(config) -> bool:
     from intake.documents.templates import DOMAIN, LOCALE
     from intake.i18n import catalogue_path
 
-    missing = {language: missing_texts(config.templates_dir, language) for language in config.languages}
-    print(f"Documents: texts in {', '.join(config.languages)} ({config.templates_dir})" +
+    missing = {language: missing_texts(config.templates_dir, language) for language in config.document_languages}
+    print(f"Documents: texts in {', '.join(config.document_languages)} ({config.templates_dir})" +
           ("" if any(missing.values()) else ": complete"))
     for language, problems in missing.items():
         if problems:

@@ -239,7 +239,7 @@ def _photo_signature(life: Lifecycle, intake: Any, args: argparse.Namespace, con
             raise LifecycleError("the client did not agree to photos; there is no photo consent to sign.")
         return None
     if args.photo_same_signature:
-        return life.same_photo_signature(consent, when)
+        return life.same_photo_signature(consent, when, intake)
     if not given:
         raise LifecycleError("the client agreed to photos, and the photo consent is a consent of its own: give "
                              "its signature (--photo-typed-name NAME or --photo-signature STROKES.json), or "
@@ -253,7 +253,7 @@ def _signature(life: Lifecycle, intake: Any, kind: str, drawn: str | None, typed
 
     if typed is not None:
         return life.typed_signature(intake, kind, typed, when)
-    signature = make_signature(drawn, None, intake.answers.get("full_name", ""), life.statement(kind), when)
+    signature = make_signature(drawn, None, intake.answers.get("full_name", ""), life.statement(kind, intake), when)
     return check_signature(signature, f"the {kind.replace('_', ' ')} signature")
 
 

@@ -24,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--staff", default=None, help="staff member taking the intake (default: your login name)")
     p.add_argument("--language", metavar="CODE", help="the client's language, one the clinic offers ([clinic] "
                    "languages, e.g. de); without it the client chooses when the clinic offers more than one")
+    p.add_argument("--documents-language", metavar="CODE", help="the language of the client's documents alone, one "
+                   "the clinic offers for them ([clinic] documents_only, e.g. ur); without it, the client's language")
     p.add_argument("--visit", metavar="CLIENT|ID", help="a returning client's next session of their course: staff "
                    "start it with their PIN, then the client answers the re-screen")
     p.set_defaults(handler=cmd_ask)
@@ -55,12 +57,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     device = device_name(config)
     if args.language is not None:
         engine.offered_language(args.language)  # refused plainly, before anything starts
+    engine.offered_documents_language(args.documents_language)
     if args.visit:
         return _ask_visit(engine, args.visit, device, args.language)
     out_dir = config.path("documents", "out_dir") or Path("intake-documents")
     with open_store(config, engine=engine) as store:
         session = AskSession(engine, QuestionaryPrompter(), store, PacketRenderer(engine),
-                             staff=_staff_name(args.staff), device=device, out_dir=out_dir, language=args.language)
+                             staff=_staff_name(args.staff), device=device, out_dir=out_dir, language=args.language,
+                             documents_language=args.documents_language)
         try:
             session.run(args.resume)
         except (KeyboardInterrupt, EOFError):

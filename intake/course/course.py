@@ -109,7 +109,8 @@ class Course:
                 age_at_consent=payload["assessment"].get("age"),
                 consent_templates=dict(payload["documents"]["consent"]["templates"]),
                 findings=frozenset(f["rule"] for f in payload["assessment"]["findings"]),
-                answers=dict(record["answers"]), language=record.get("language"))
+                answers=dict(record["answers"]),
+                language=record.get("documents_language") or record.get("language"))
         except CourseError:
             raise
         except (KeyError, TypeError, ValueError, IndexError):

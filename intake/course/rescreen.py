@@ -108,7 +108,7 @@ class Rescreen:
         return merged
 
     def assess(self, config: ClinicConfig, earlier: Mapping[str, Any], given: Mapping[str, Any],
-               visit_date: str) -> Assessment:
+               visit_date: str, language: str | None = None) -> Assessment:
         """Assesses a visit, dated to the visit, with the same rules as the consultation and the re-screen's own.
 
         Args:
@@ -117,17 +117,19 @@ class Rescreen:
                 re-screen: intake.lifecycle.visits.Visits.answers_before).
             given: the answers given at the visit.
             visit_date: the visit's date, YYYY-MM-DD.
+            language: the language of the findings' and problems' words (the clinic's if None: staff read them;
+                a client's documents pass the course's).
 
         Raises:
             InvalidRecordError: the visit's answers are incomplete or wrong (every problem listed).
         """
+        words = language or config.language
         record = {"format": RECORD_FORMAT, "questionnaire_version": self.questionnaire.version,
-                  "consultation_date": visit_date, "language": config.language, "answers": dict(given)}
-        problems = self.validator(config).problems(record)
+                  "consultation_date": visit_date, "language": words, "answers": dict(given)}
+        problems = self.validator(config, words).problems(record)
         if problems:
             raise InvalidRecordError(problems)
-        assessor = Assessor(self.assessing, self.rules, config.windows, config.age_policy, config.language,
-                            config.limits)
+        assessor = Assessor(self.assessing, self.rules, config.windows, config.age_policy, words, config.limits)
         return assessor.assess({"consultation_date": visit_date, "answers": self.visit_answers(earlier, given)})
 
 

@@ -247,7 +247,7 @@ def client_view(engine: Engine, inputs: Inputs, concerns: tuple[str, ...]) -> Cl
     """The client, with who gives their consent: the one definition the documents address (see ClientView)."""
     policy, answers, age = engine.config.age_policy, inputs.answers, inputs.assessment.age
     minor = policy.band(age) == "minor"
-    guardian = guardian_of(engine.questionnaire, answers, inputs.record.get("language") or engine.language)
+    guardian = guardian_of(engine.questionnaire, answers, engine.documents_language(inputs.record))
     consent_by: Capacity = "guardian" if minor and policy.minors in ("defer", "clearance") else "client"
     if inputs.client is not None:
         consent_by = capacity_of(inputs.client)
@@ -266,7 +266,7 @@ def privacy(engine: Engine) -> PrivacyView:
 
 def document_context(engine: Engine, inputs: Inputs) -> DocumentContext:
     """The typed context shared by every document of a packet."""
-    language = inputs.record.get("language") or engine.language
+    language = engine.documents_language(inputs.record)
     answers, assessment = inputs.answers, inputs.assessment
     clinic = engine.config.clinic
     concern_question = engine.questionnaire.by_id.get(CONCERN_QUESTION)

@@ -59,11 +59,11 @@ def make_filters(zone: ZoneInfo, language: Callable[[], str] = lambda: SOURCE_LA
     document being rendered; English by default)."""
 
     def clinic_time(moment: datetime) -> str:
-        local = moment.astimezone(zone)
-        return f"{i18n.long_date(local.date(), language())}, {local:%H:%M} {local.tzname()}"
+        local, words = moment.astimezone(zone), language()
+        return f"{i18n.long_date(local.date(), words)}, {i18n.isolated(f'{local:%H:%M} {local.tzname()}', words)}"
 
     def utc_time(moment: datetime) -> str:
-        return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        return i18n.isolated(f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC", language())
 
     def both_times(moment: datetime) -> str:
         return f"{clinic_time(moment)} ({utc_time(moment)})"
@@ -89,4 +89,6 @@ def make_filters(zone: ZoneInfo, language: Callable[[], str] = lambda: SOURCE_LA
         "weeks": lambda amount: i18n.duration(int(amount), "weeks", language()),
         "groups": groups,
         "direction": direction,
+        "language_direction": i18n.text_direction,
+        "isolated": lambda text: i18n.isolated(str(text), language()),
     }

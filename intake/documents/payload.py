@@ -61,6 +61,7 @@ def build_payload(engine: Engine, inputs: Inputs, templates: Mapping[str, Mappin
             "questionnaire_version": record.get("questionnaire_version", engine.questionnaire.version),
             "consultation_date": record["consultation_date"],
             "language": record.get("language", engine.language),
+            **({"documents_language": record["documents_language"]} if record.get("documents_language") else {}),
             "answers": ordered,
         },
         "assessment": inputs.assessment.to_dict(),

@@ -251,7 +251,7 @@ class PacketRenderer:
 
         # the documents word the findings in the record's language; the data they embed keeps the clinic's words,
         # so that what is embedded and exported does not depend on the language the client chose
-        language = str(inputs.record.get("language") or self.engine.language)
+        language = self.engine.documents_language(inputs.record)
         worded = inputs if language == self.engine.language else \
             replace(inputs, assessment=self.engine.assessor_in(language).assess(inputs.record))
         base = build_context(self.engine, worded)

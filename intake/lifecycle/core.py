@@ -94,18 +94,22 @@ class Lifecycle:
 
     # -- answers ----------------------------------------------------------------------------------
 
-    def begin(self, actor: Actor, prefill: Mapping[str, Any] | None = None, language: str | None = None) -> Intake:
+    def begin(self, actor: Actor, prefill: Mapping[str, Any] | None = None, language: str | None = None,
+              documents_language: str | None = None) -> Intake:
         """Starts a new draft dated today; `prefill` (a returning client's lasting answers) is shown to confirm.
 
         Args:
             language: the language the client chose (refused unless the clinic offers it); the clinic's if None.
+            documents_language: the language chosen for the documents alone (refused unless the clinic offers
+                documents in it); the screens' if None. Both are kept with the draft.
         """
         chosen = self.engine.offered_language(language)
+        documents = self.engine.offered_documents_language(documents_language or None) or ""
         today = self.today()
         intake_id = self.store.start_intake(staff=actor.staff, device=actor.device, consultation_date=today,
-                                            languages={"language": chosen})
+                                            languages=_languages(chosen, documents))
         return Intake(intake_id, today, self.engine.questionnaire.prune(prefill or {}), next_step=self.steps[0].id,
-                      language=chosen)
+                      language=chosen, documents_language=documents)
 
     def language(self, intake: Intake | None) -> str:
         """The language of this intake: the one the client chose, else the clinic's. Every client screen follows
@@ -119,6 +123,22 @@ class Lifecycle:
         if actor is not None:
             self.store.choose_languages(intake.intake_id, {"language": intake.language}, staff=actor.staff,
                                         device=actor.device)
+
+    def documents_language(self, intake: Intake | None) -> str:
+        """The language of this intake's documents: the one chosen for them, else the intake's own."""
+        return (intake.documents_language if intake is not None and intake.documents_language
+                else self.language(intake))
+
+    def choose_documents_language(self, intake: Intake, language: str | None, actor: Actor | None = None) -> None:
+        """The client (or staff with them) chose the language of the documents alone; None goes back to the
+        screens' language (refused unless the clinic offers documents in it). Kept with the stored draft when
+        `actor` is given, as the screens' language is."""
+        intake.documents_language = self.engine.offered_documents_language(language) or ""
+        if actor is not None:
+            # Back to the screens' language is kept as that language (read back as none: no documents-only one).
+            self.store.choose_languages(intake.intake_id,
+                                        {"documents_language": intake.documents_language or self.language(intake)},
+                                        staff=actor.staff, device=actor.device)
 
     def returning_answers(self, full_name: str, date_of_birth: str, actor: Actor) -> dict[str, Any] | None:
         """The lasting answers of a returning client's latest intake, or None."""
@@ -172,7 +192,7 @@ class Lifecycle:
         """The record of the current answers in the published format."""
         return self.engine.new_record(intake.consultation_date, self.engine.questionnaire.prune(intake.answers),
                                       intake.intake_id if _RECORD_ID.fullmatch(intake.intake_id) else None,
-                                      self.language(intake))
+                                      self.language(intake), self.documents_language(intake))
 
     def first_problem_step(self, intake: Intake) -> int | None:
         """The index of the first step with a problem, or None when the answers are complete."""
@@ -240,9 +260,10 @@ class Lifecycle:
         """The photo uses the client chose, in words, or None when photos were declined."""
         return signers.photo_uses(self.engine, intake, PHOTO_USES_QUESTION) if self.photo_needed(intake) else None
 
-    def statement(self, kind: str) -> str:
-        """The exact statement a client affirms by signing 'consent' or 'photo_consent' (loads the renderer)."""
-        return self.renderer().statement(kind)
+    def statement(self, kind: str, intake: Intake | None = None) -> str:
+        """The exact statement a client affirms by signing 'consent' or 'photo_consent' (loads the renderer), in
+        the language of `intake`'s screens (the one the client reads it in; the clinic's when None)."""
+        return self.renderer().statement(kind, self.language(intake))
 
     def signer(self, intake: Intake) -> tuple[str, str, str]:
         """Who signs this intake's consent, as (name, capacity, relationship): see intake.lifecycle.signers."""
@@ -258,12 +279,14 @@ class Lifecycle:
             TextInputError: the name is empty, too long or not plain text.
         """
         return signers.typed(self.engine, intake, kind, typed, capacity, relationship,
-                             lambda chosen: self.statement(chosen), signed_at or self.clock())
+                             lambda chosen: self.statement(chosen, intake), signed_at or self.clock())
 
-    def same_photo_signature(self, consent: Signature, signed_at: datetime | None = None) -> Signature:
-        """The photo consent signed with the consent's signature, as the signer chose (`signers.same_for_photos`)."""
+    def same_photo_signature(self, consent: Signature, signed_at: datetime | None = None,
+                             intake: Intake | None = None) -> Signature:
+        """The photo consent signed with the consent's signature, as the signer chose (`signers.same_for_photos`);
+        its statement in `intake`'s language, as the consent's."""
         kind = signers.statement_kind("photo_consent", consent.capacity)
-        return signers.same_for_photos(consent, self.statement(kind), signed_at or self.clock())
+        return signers.same_for_photos(consent, self.statement(kind, intake), signed_at or self.clock())
 
     def sign(self, intake: Intake, signatures: ClientSignatures, actor: Actor) -> None:
         """Keeps the client's signatures in the store until the countersignature (never for a deferral).
@@ -288,10 +311,12 @@ class Lifecycle:
         view = self.store.load_intake(intake_id)
         intake = Intake(view.intake_id, str(view.consultation_date),
                         self.engine.questionnaire.prune(dict(view.answers or {})), view.status, view.next_step,
-                        view.step_id, language=self._kept_language(view.languages.get("language")))
+                        view.step_id, language=self._kept_language(view.languages.get("language")),
+                        documents_language=self._kept_documents_language(view.languages.get("documents_language")))
         if view.record:
             intake.record = dict(view.record)
             intake.language = str(intake.record.get("language") or "")
+            intake.documents_language = str(intake.record.get("documents_language") or "")
             intake.answers = self.engine.questionnaire.prune(intake.record["answers"])
             intake.assessment, intake.kind_stop = stopped.assess_kept(self.engine, intake.record, intake.status)
             intake.signatures = kept_signatures(view.signatures, self.photo_needed(intake))
@@ -301,6 +326,11 @@ class Lifecycle:
         """A draft's kept language while the clinic still offers it, else '' (the clinic's: a draft kept before
         languages were kept, or a language no longer offered)."""
         return language if language and language in self.engine.config.languages else ""
+
+    def _kept_documents_language(self, language: str | None) -> str:
+        """A draft's kept documents language while the clinic still offers documents in it, else '' (the
+        screens')."""
+        return language if language and language in self.engine.config.documents_only else ""
 
     def resume(self, intake_id: str) -> Resumption:
         """Where an unfinished intake continues.
@@ -442,3 +472,7 @@ class Lifecycle:
         assert folder is not None  # a default is given
         return folder
 
+
+def _languages(language: str, documents_language: str) -> dict[str, str]:
+    """The languages chosen for an intake as the store keeps them with the draft (named as the record names them)."""
+    return {"language": language, **({"documents_language": documents_language} if documents_language else {})}

@@ -47,8 +47,9 @@ def device_name(config: Any) -> str:
 class Renderer(Protocol):
     """What the lifecycle needs of a document renderer (intake.documents.PacketRenderer, or its child process)."""
 
-    def statement(self, kind: str) -> str:
-        """The statement a client affirms when signing 'consent' or 'photo_consent'."""
+    def statement(self, kind: str, language: str | None = None) -> str:
+        """The statement a client affirms when signing 'consent' or 'photo_consent' (in `language`; the clinic's
+        when None)."""
 
     def render(self, record: Mapping[str, Any], *, client_signature: Signature | None = None,
                countersignature: Countersignature | None = None, photo_signature: Signature | None = None,
@@ -108,6 +109,9 @@ class Intake:
     kind_stop: bool = False
     #: The language the client chose for this intake ('' until known: the clinic's; see Lifecycle.language).
     language: str = ""
+    #: The language chosen for the client's documents alone ('' for the screens' language; see
+    #: Lifecycle.documents_language), e.g. Urdu from [clinic] documents_only.
+    documents_language: str = ""
 
     @property
     def verdict(self) -> str | None:

@@ -184,11 +184,12 @@ class Visits:
                 answers = rescreen.visit_answers(answers, earlier.answers)
         return answers
 
-    def assess(self, visit: Visit, answers: Mapping[str, Any]) -> Assessment:
-        """The visit's answers assessed with every rule, dated to the visit (raises InvalidRecordError)."""
+    def assess(self, visit: Visit, answers: Mapping[str, Any], language: str | None = None) -> Assessment:
+        """The visit's answers assessed with every rule, dated to the visit, worded in `language` (the clinic's
+        when None; raises InvalidRecordError)."""
         state = self.state(visit.course_id)
         return self.life.engine.rescreen.assess(self.config, self.answers_before(state, visit), answers,
-                                                visit.visit_date)
+                                                visit.visit_date, language)
 
     def rescreen(self, visit_id: str, answers: Mapping[str, Any], actor: Actor) -> Visit:
         """Keeps the client's re-screen with what came of it: deferred (with the day they may return), waiting
@@ -360,14 +361,15 @@ class Visits:
                                           outcome="deferred", reasons=[r.message for r in reasons], until=until,
                                           staff=actor.staff, device=actor.device)
 
-    def _assess_given(self, state: CourseState, visit: Visit, given: Mapping[str, Any]) -> Assessment:
+    def _assess_given(self, state: CourseState, visit: Visit, given: Mapping[str, Any],
+                      language: str | None = None) -> Assessment:
         """The answers given up to a kind stop, assessed with every rule dated to the visit (the questions after the
         stop were not asked, so the answers are not checked for completeness)."""
         from intake.assessment import Assessor
 
         rescreen = self.life.engine.rescreen
         assessor = Assessor(rescreen.assessing, rescreen.rules, self.config.windows, self.config.age_policy,
-                            self.config.language, self.config.limits)
+                            language or self.config.language, self.config.limits)
         return assessor.assess({"consultation_date": visit.visit_date,
                                 "answers": rescreen.visit_answers(self.answers_before(state, visit), given)})
 
@@ -383,12 +385,13 @@ class Visits:
         before = [date.fromisoformat(v.visit_date) for v in state.visits
                   if v.status in TREATED and v.visit_id != visit.visit_id and v.visit_date <= visit.visit_date]
         last = max([course.consultation_date, *before])
+        language = course.language or self.config.language  # the documents' language (intake.documents.visitdocs)
         try:
-            assessment = self.assess(visit, visit.answers or {})
+            assessment = self.assess(visit, visit.answers or {}, language)
         except InvalidRecordError:
             if visit.status != "deferred":
                 raise
-            assessment = self._assess_given(state, visit, visit.answers or {})  # the answers given up to a kind stop
+            assessment = self._assess_given(state, visit, visit.answers or {}, language)  # up to a kind stop
         window = None
         left = max(0, course.sessions - visit.number)
         if visit.treatment is not None and left:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from intake import kindstop
 from intake.consultation import consultation
 from intake.errors import IntakeError
-from intake.i18n import N_, intake_words, language_name
+from intake.i18n import N_, documents_note, intake_words, language_name
 from intake.kindstop import KindStop
 from intake.lifecycle import Actor, ClientSignatures, Intake, Lifecycle, Renderer, signers
 from intake.lifecycle.auth import Authenticated
@@ -57,7 +57,7 @@ class AskSession:
 
     def __init__(self, engine: Engine, prompter: Prompter, store: RecordStore, renderer: Renderer, *, staff: str,
                  device: str, out_dir: Path, clock: Callable[[], datetime] | None = None,
-                 language: str | None = None):
+                 language: str | None = None, documents_language: str | None = None):
         self.engine = engine
         self.prompter = prompter
         self.store = store
@@ -67,6 +67,8 @@ class AskSession:
         self.lifecycle = Lifecycle(engine, store, renderer, clock=self.clock)
         #: the language the client chose, checked now (None: not chosen yet)
         self.chosen = engine.offered_language(language) if language is not None else None
+        #: the language chosen for the client's documents alone (`intake ask --documents-language`), checked now
+        self.documents_language = engine.offered_documents_language(documents_language)
         #: the client's language (the intake's, once begun or resumed: see `Lifecycle.language`)
         self.language = self.chosen or engine.language
         #: the staff's language: the practitioner's part and staff prompts stay in it
@@ -103,7 +105,8 @@ class AskSession:
         if resume_id:
             intake, stage, first = self._resume(resume_id)
         else:
-            intake = self.intake = life.begin(self.actor, language=self.chosen or self._choose_language())
+            intake = self.intake = life.begin(self.actor, language=self.chosen or self._choose_language(),
+                                              documents_language=self.documents_language)
             self._speak_to("client")
             title = localize(self.engine.questionnaire.title, self.language)
             self.prompter.say(f"{title} — {self.engine.config.clinic['name']}\n" + self._(
@@ -173,8 +176,11 @@ class AskSession:
         life = self.lifecycle
         where = life.resume(resume_id)
         intake = self.intake = where.intake
-        if self.chosen is not None and intake.record is None:  # a submitted intake keeps its record's language
-            life.choose_language(intake, self.chosen, self.actor)
+        if intake.record is None:  # a submitted intake keeps its record's languages
+            if self.chosen is not None:
+                life.choose_language(intake, self.chosen, self.actor)
+            if self.documents_language is not None:
+                life.choose_documents_language(intake, self.documents_language, self.actor)
         self.language = life.language(intake)
         if where.stage == "done":
             raise NotResumable(f"intake {intake.intake_id} is {intake.status}"
@@ -299,7 +305,7 @@ class AskSession:
         if capacity != "client":
             self.prompter.say("\n" + self._("{name} signs for {client} as their {relationship}.").format(
                 name=name, client=intake.answers.get("full_name", ""), relationship=relationship))
-        self.prompter.say(f"\n{self.lifecycle.statement(signers.statement_kind(kind, capacity))}")
+        self.prompter.say(f"\n{self.lifecycle.statement(signers.statement_kind(kind, capacity), intake)}")
 
         def check(typed: str) -> bool | str:
             try:
@@ -399,5 +405,8 @@ class AskSession:
                              facts=self.engine.facts(intake.answers, intake.consultation_date))
         lines = ["\nThe consultation, step by step (answers behind findings are marked ⚑):",
                  consultation_text(walker, steps), f"Suitability: {verdict_text(assessment)}"]
+        documents = self.lifecycle.documents_language(intake)
+        if documents != self.language:  # a language for the documents alone, e.g. Urdu
+            lines.append(documents_note(documents, self.staff_language) + ".")
         lines.extend(f"  [{finding.severity}] {finding.practitioner_message}" for finding in assessment.findings)
         return "\n".join(lines)

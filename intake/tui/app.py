@@ -76,6 +76,8 @@ class IntakeApp(App[int]):
         self.texts: Mapping[str, Any] | None = None
         #: the language the client chose on the welcome screen, until their intake begins (None: not chosen)
         self.chosen_language: str | None = None
+        #: the language the client chose on the welcome screen for their documents alone ([clinic] documents_only)
+        self.chosen_documents_language: str | None = None
         self._texts_by_language: dict[str, Mapping[str, Any]] = {}
         self.pin_guard: StaffGuard | None = None
         self._idle_override = idle_timeout
@@ -283,6 +285,7 @@ class IntakeApp(App[int]):
     def forget_client(self) -> None:
         """Drops everything about the current client from memory and the screen."""
         self.chosen_language = None  # the next client chooses again
+        self.chosen_documents_language = None
         if self.session is not None:
             self.session.reset()
             self.session.unlocked_by(None)  # the next client's staff unlock again

@@ -101,7 +101,7 @@ class Flow:
             await app.wait_ready()
             try:
                 if choice == "begin":
-                    if self.attempt(self.session.begin, None, app.chosen_language):
+                    if self.attempt(self.session.begin, None, app.chosen_language, app.chosen_documents_language):
                         await self.client(Resumption("steps", 0))
                 elif choice == "visit":
                     await self.visit().from_welcome()
@@ -371,7 +371,8 @@ class Flow:
         texts = app.wizard_text("photo_signature" if photo else "signature")
         statement: list[str] = []
         if not await self.attempt_async(lambda: statement.append(
-                session.lifecycle.statement(statement_kind("photo_consent" if photo else "consent", capacity)))):
+                session.lifecycle.statement(statement_kind("photo_consent" if photo else "consent", capacity),
+                                            session.current))):
             return "information"
         uses = session.lifecycle.photo_uses(session.current)
         context = texts.get("context", "").replace("{uses}", uses or "") if photo else ""

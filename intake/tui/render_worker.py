@@ -96,18 +96,19 @@ class RendererRequests(abc.ABC):
     """
 
     def __init__(self) -> None:
-        self._statements: dict[str, str] = {}
+        self._statements: dict[tuple[str, str | None], str] = {}
         self._forget = False  # set from any thread
 
     @abc.abstractmethod
     def _call(self, operation: str, *args: Any) -> Any:
         """Sends one request to the renderer and returns its answer (raises IntakeError with its message)."""
 
-    def statement(self, kind: str) -> str:
-        """The statement a client affirms by signing, as the documents print it (asked once per kind)."""
-        if kind not in self._statements:
-            self._statements[kind] = self._call("statement", kind)
-        return self._statements[kind]
+    def statement(self, kind: str, language: str | None = None) -> str:
+        """The statement a client affirms by signing, as the documents print it (asked once per kind and
+        language)."""
+        if (kind, language) not in self._statements:
+            self._statements[kind, language] = self._call("statement", kind, language)
+        return self._statements[kind, language]
 
     @property
     def seal_identity(self) -> str:

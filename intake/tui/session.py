@@ -147,25 +147,30 @@ class IntakeSession:
 
     # -- the client's answers ------------------------------------------------------------------
 
-    def begin(self, prefill: Mapping[str, Any] | None = None, language: str | None = None) -> None:
+    def begin(self, prefill: Mapping[str, Any] | None = None, language: str | None = None,
+              documents_language: str | None = None) -> None:
         """Starts a new intake, dated today: in the store with its first answer (Start alone leaves no empty
         draft), or at once for a returning client, whom staff chose.
 
         Args:
             prefill: answers shown ready-filled for the client to check (a returning client).
             language: the language the client chose (or used last); the clinic's when None.
+            documents_language: the language the client chose for their documents alone (None: the screens').
         """
         self.reset()
         chosen = self.engine.offered_language(language)
-        self.state = ClientState(intake=self.lifecycle.begin(self.client, prefill, chosen) if prefill else
-                                 Intake(NOT_STORED, self.lifecycle.today(), {}, next_step=self.steps[0].id,
-                                        language=chosen))
+        documents = self.engine.offered_documents_language(documents_language) or ""
+        self.state = ClientState(intake=self.lifecycle.begin(self.client, prefill, chosen, documents or None)
+                                 if prefill else Intake(NOT_STORED, self.lifecycle.today(), {},
+                                                        next_step=self.steps[0].id, language=chosen,
+                                                        documents_language=documents))
 
     def _stored(self) -> Intake:
         """The intake, put in the store now if it is not yet (its first answer is about to be saved)."""
         intake = self.current
         if not self.state.stored:
-            begun = self.lifecycle.begin(self.client, language=intake.language or None)
+            begun = self.lifecycle.begin(self.client, language=intake.language or None,
+                                         documents_language=intake.documents_language or None)
             intake.intake_id, intake.consultation_date = begun.intake_id, begun.consultation_date
         return intake
 

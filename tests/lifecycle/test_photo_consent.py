@@ -86,3 +86,13 @@ def test_records_sign_asks_for_the_photo_signature_or_the_clients_choice(desk, c
     assert main(["records", "countersign", photos, "--practitioner", "ajordan", "--pin-stdin"]) == 0
     consent = next((desk / "intake-documents").rglob("*consent*.pdf")).read_bytes()
     assert "Signed with the same signature as the treatment consent, as the client chose" in text_of(consent)
+
+
+def test_the_statements_a_client_affirms_are_in_the_language_they_read_them_in(life, photos):
+    german = replace(photos, language="de")  # a client who chose German reads and signs the German statements
+    statements = life.renderer().templates.statements
+    consent = life.typed_signature(german, "consent", "Jo Bloggs", CLIENT_TIME)
+    assert consent.intent_statement == statements["consent"]["de"] == life.statement("consent", german)
+    photo = life.same_photo_signature(consent, CLIENT_TIME, german)
+    assert photo.intent_statement == statements["photo_consent"]["de"]
+    assert life.statement("consent", photos) == life.statement("consent") == statements["consent"]["en"]

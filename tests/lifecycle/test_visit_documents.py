@@ -208,3 +208,18 @@ def test_a_tampered_session_record_fails_verification(later, tmp_path):
     assert not verify_pdf(pdf + b"\n% added\n", later.engine.config).ok
 
 
+
+
+@pytest.mark.parametrize(("rule_id", "rule", "record"), DEFERRING[:1] + DEFERRING[-1:], ids=["asked again", "own"])
+def test_a_visit_assessed_for_the_clients_documents_is_worded_in_their_language(
+        life, course_for_letters, rule_id, rule, record):
+    """Staff read a visit's findings in the clinic's language; the letter and session record a client takes home
+    are worded in the course's language (Visits passes it when the documents are made)."""
+    visits = Visits(life)
+    started = visits.begin(course_for_letters.intake_id, DESK, day0(course_for_letters))
+    deferred = visits.rescreen(started.visit_id, _answers_for(rule, record, life.engine), DESK)
+    english, german = (next(f for f in visits.assess(deferred, deferred.answers or {}, language).findings
+                            if f.rule_id == rule_id) for language in ("en", "de"))
+    assert english.client_message != german.client_message
+    assert german.client_message.startswith(rule.client_message["de"].split("{")[0].strip()[:20])
+    assert deferred.assessment and english.client_message in str(deferred.assessment)  # kept for staff in English

@@ -85,6 +85,7 @@ def test_a_german_intake_at_plain_prompts(clinic, tmp_path):
     assert "j) Ja   n) Nein" in client  # the German keys, typed and accepted
     assert "? Ihre Antwort (eine Taste, dann die Eingabetaste): j" in client
     assert "Bitte prüfen Sie Ihre Antworten:" in client and "Gute Nachricht" in client
+    assert "I agree to the consent [b]as printed[/b]. (de)" in client  # the statement signed, in German
     assert "Step 1 of" not in client and "? Your answer" not in client and "Type the key" not in client
     english = [message for message, pattern in english_only() if pattern.search(client)]
     assert not english, f"the client read these in English: {english}"

@@ -69,8 +69,9 @@ class FakeRenderer:
         self.engine = engine
         self.seal_identity = "fake seal"
 
-    def statement(self, kind: str) -> str:
-        return f"I agree to the {kind} [b]as printed[/b]."
+    def statement(self, kind: str, language: str | None = None) -> str:
+        words = f"I agree to the {kind} [b]as printed[/b]."
+        return words if language in (None, self.engine.language) else f"{words} ({language})"
 
     def render(self, record, *, client_signature=None, countersignature=None, photo_signature=None, sealed=True,
                issued_at=None, kind_stop=False) -> Packet:

@@ -18,6 +18,7 @@ from intake.assessment import Finding
 from intake.consultation import consultation
 from intake.dates import human_date
 from intake.errors import IntakeError
+from intake.i18n import documents_note
 from intake.questionnaire import localize
 from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION
@@ -101,6 +102,10 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
             yield Static(Content.assemble((answers.get("full_name", ""), "bold"), age,
                                           f" · consultation {state.consultation_date}"), classes="screen-title")
             yield Static(Content(f"Verdict: {wording(verdict).label}"), id="verdict", classes=f"verdict-{verdict}")
+            documents = self.session.lifecycle.documents_language(state.intake)
+            if documents != self.session.language:  # a language for the documents alone, e.g. Urdu
+                yield Static(Content(documents_note(documents, self.session.staff_language)),
+                             id="documents-language")
             if self.assessment.return_date:
                 yield Static(Content(f"Earliest return: {human_date(self.assessment.return_date)}"))
             yield Static(Content("Findings" if self.assessment.findings else "No findings."), classes="info-heading")

@@ -11,12 +11,14 @@ from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from intake.i18n import intake_words, language_name
+from intake.i18n import intake_words, language_name, language_name_in
 from intake.tui.device import N_, device_of
 from intake.tui.screens.base import WizardScreen, show_staff_button, staff_button
 
 #: The welcome screen's choice for a client of a course (their next session).
 NEXT_SESSION = N_("I'm here for my next session")
+#: A language offered for the documents alone ([clinic] documents_only), named in the screen's language.
+DOCUMENTS_IN = N_("Documents in {language}")
 
 
 class WelcomeScreen(WizardScreen[str]):
@@ -25,7 +27,10 @@ class WelcomeScreen(WizardScreen[str]):
     Start works the moment it shows: pressed while the wizard is still getting ready, the press is kept
     (the screen says so) and acted on once it is ready. When the clinic offers more than one language, each is
     a button named in itself ("English", "Deutsch"): choosing one turns this screen into that language and the
-    client's intake follows it (`IntakeApp.chosen_language`).
+    client's intake follows it (`IntakeApp.chosen_language`). A language the clinic offers for the documents alone
+    ([clinic] documents_only: a script a terminal cannot draw well) is a button named in the screen's language
+    ("Documents in Urdu"): pressed, it lights up and the client's documents are in it
+    (`IntakeApp.chosen_documents_language`); pressed again, they follow the screens again.
 
     Args:
         clinic: the clinic's name.
@@ -59,13 +64,21 @@ class WelcomeScreen(WizardScreen[str]):
         return intake_words(getattr(self.app, "client_language", "en")).gettext(message)
 
     def _language_buttons(self) -> list[Button]:
-        """A button per language the clinic offers, named in itself; none when it offers one."""
+        """A button per language the clinic offers, named in itself (none when it offers one), then one per
+        language for the documents alone."""
         session = getattr(self.app, "session", None)
-        offered = session.engine.config.languages if session is not None and self.texts is not None else ()
-        if len(offered) < 2:
-            return []
-        return [Button(language_name(code), id=f"language-{code}", classes="language-button",
-                       name=code) for code in offered]
+        config = session.engine.config if session is not None and self.texts is not None else None
+        offered = config.languages if config is not None else ()
+        buttons = [Button(language_name(code), id=f"language-{code}", classes="language-button", name=code)
+                   for code in offered] if len(offered) > 1 else []
+        documents = config.documents_only if config is not None else ()
+        return buttons + [Button(self._documents_label(code), id=f"documents-{code}",
+                                 classes="documents-language-button", name=code) for code in documents]
+
+    def _documents_label(self, code: str) -> str:
+        """'Documents in Urdu', in the screen's language."""
+        screen = getattr(self.app, "client_language", "en")
+        return self._words(DOCUMENTS_IN).format(language=language_name_in(code, screen))
 
     def _status(self) -> str:
         device = device_of(self.app)
@@ -83,6 +96,10 @@ class WelcomeScreen(WizardScreen[str]):
         self.query_one("#next-session", Button).label = Content(self._words(NEXT_SESSION))
         self.query_one("#welcome-status", Static).update(Content(self._status()))
         show_staff_button(self)
+        chosen = getattr(self.app, "chosen_documents_language", None)
+        for button in self.query(".documents-language-button").results(Button):  # the chosen one lit up
+            button.label = Content(self._documents_label(str(button.name)))
+            button.variant = "success" if button.name == chosen else "default"
 
     def set_ready(self, texts: Mapping[str, Any]) -> None:
         """Fills in the texts once loading has finished; a press made meanwhile is acted on now."""
@@ -115,6 +132,15 @@ class WelcomeScreen(WizardScreen[str]):
     def _language(self, event: Button.Pressed) -> None:
         """The client chose the language of their intake: this screen follows at once; Start keeps the focus."""
         self.app.chosen_language = event.button.name  # type: ignore[attr-defined]
+        self._show_words()
+        self.query_one("#begin", Button).focus()
+
+    @on(Button.Pressed, ".documents-language-button")
+    def _documents_language(self, event: Button.Pressed) -> None:
+        """The client chose (or, pressed again, gave up) a language for their documents alone."""
+        code = event.button.name
+        chosen = getattr(self.app, "chosen_documents_language", None)
+        self.app.chosen_documents_language = None if chosen == code else code  # type: ignore[attr-defined]
         self._show_words()
         self.query_one("#begin", Button).focus()
 
