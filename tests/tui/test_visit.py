@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from intake.lifecycle import Lifecycle
-from intake.lifecycle.visits import DocumentsToMake, Visits
+from intake.lifecycle.visits import DocumentsToMake, Visits, first_session
 from intake.prompt.visit import CLIENT_WORDS
 from intake.records import Store
 from intake.tui.clock import FrozenClock
@@ -142,8 +142,8 @@ async def test_nothing_changed_by_keys_is_ready_and_counts_its_keys(clinic_engin
     visits, store = _visits(clinic_config, clinic_engine)
     with store:
         kept = store.visits.of_client(visits.state(course).client_id)
-        assert [(v.number, v.status) for v in kept] == [(2, "ready")]
-        assert kept[0].answers == {"changes_since_last": "nothing_changed", **healed()}
+        assert [(v.number, v.status) for v in kept] == [(1, "signed"), (2, "ready")]  # session 1: the course fixture's
+        assert kept[1].answers == {"changes_since_last": "nothing_changed", **healed()}
         assert {e.staff for e in store.audit_trail(course) if e.event == "visit"} == {"ajordan"}
 
 
@@ -174,9 +174,10 @@ async def _outcome(pilot, words_screen: type = ClientWordsScreen,
 
 
 def _kept(config, engine, course_id: str) -> list:
+    """The client's visits since session 1 (given on the consultation's day: the course fixture's)."""
     visits, store = _visits(config, engine)
     with store:
-        return list(store.visits.of_client(visits.state(course_id).client_id))
+        return [v for v in store.visits.of_client(visits.state(course_id).client_id) if not first_session(v)]
 
 
 async def test_a_pregnancy_since_stops_kindly_and_asks_nothing_after(clinic_engine, clinic_config, course):  # noqa: F811
@@ -337,7 +338,8 @@ async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_con
     app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         screen = await _ready_visit_to_its_record(pilot)
-        assert "Session 1 · 2026-11-20 · consultation; plan:" in " ".join(screen.shown.earlier)
+        assert "Consultation · 2026-11-20 · plan:" in " ".join(screen.shown.earlier)
+        assert "Session 1 · 2026-11-20 · " in " ".join(screen.shown.earlier)  # given that day
         area = next(iter(screen.shown.depths))
         high = float(screen.shown.ranges[area].split("–")[1].split(" ")[0])
         typed = {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A", "cartridge_expiry": "01/12/2026",
@@ -432,7 +434,7 @@ def test_session_three_is_prefilled_from_session_two(clinic_engine, clinic_confi
                                               "skin_response")} == {
         "device": "Dermapen 4", "needles": "16", "serum": "hyaluronic acid", "advice": "SPF 50 daily",
         "cartridge_lot": None, "skin_response": None}
-    assert "skin: even redness" in shown.earlier[1] and shown.earlier[1].startswith("Session 2 · 2026-12-25")
+    assert "skin: even redness" in shown.earlier[2] and shown.earlier[2].startswith("Session 2 · 2026-12-25")
 
 
 async def test_a_record_countersigned_later(clinic_engine, clinic_config, course, monkeypatch):  # noqa: F811
@@ -564,5 +566,5 @@ async def test_with_the_shared_pin_staff_say_who_treats_and_it_is_theirs(engine,
     store = Store.open(engine.config, engine=engine)
     with store:
         visits = Visits(Lifecycle(engine, store, clock=VISIT_DAY.now))
-        kept = list(store.visits.of_client(visits.state(course_id).client_id))
+        kept = [v for v in store.visits.of_client(visits.state(course_id).client_id) if not first_session(v)]
     assert [(v.status, v.practitioner_id, v.countersigned_by) for v in kept] == [("signed", "ajordan", "ajordan")]
