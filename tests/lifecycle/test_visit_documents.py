@@ -34,7 +34,7 @@ from tests.course.test_rescreen import visit as rescreen_answers
 from tests.documents.personas import baseline
 from tests.documents.reading import pdftotext, squash
 from tests.lifecycle.conftest import AJORDAN, DESK, fresh
-from tests.lifecycle.test_visits import countersigned, day0, first_session, treatment
+from tests.lifecycle.test_visits import countersigned, day0, treatment
 
 DEFERRING = [(rule.id, rule, record) for rule, record in ASKED_AGAIN if rule.severity == "defer"] + \
     [(rule.id, rule, None) for rule in OWN_RULES if rule.severity == "defer"]
