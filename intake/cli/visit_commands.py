@@ -53,22 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     credentials.add_arguments(p)
     p.set_defaults(handler=cmd_rescreen)
 
-    p = actions.add_parser("record", help="keep the practitioner's record of the treatment given",
-                           description="VISIT is a visit re-screened ready; CLIENT|ID (the client's id or their "
-                           "countersigned consultation's) records the treatment given the day the consultation was "
-                           "countersigned, as session 1 (its re-screen is the consultation), while the course has "
-                           "no visit yet. TREATMENT.json: {\"areas\": {AREA: DEPTH_MM}, \"device\", \"needles\", "
-                           "\"cartridge_lot\", \"cartridge_expiry\" (YYYY-MM-DD), \"numbing\", \"serum\", "
-                           "\"skin_response\", \"adverse_events\" (or \"none\"), \"advice\", and optionally "
-                           "\"next_session_from\" and \"clearance_note\"}. Refused above the consented depths, for "
-                           "an area not consented, with an expired or blank cartridge lot. Asks for the "
-                           "practitioner's own PIN.")
-    p.add_argument("visit", metavar="VISIT|CLIENT|ID")
-    p.add_argument("--treatment", metavar="TREATMENT.json", required=True, help="the record; - reads standard input")
-    p.add_argument("--practitioner", metavar="ID", help="who treated (default: the one whose PIN is given)")
-    credentials.add_arguments(p)
-    p.set_defaults(handler=cmd_record)
-
+    _register_record(actions)
     _register_documents(actions)
 
     p = actions.add_parser("export", help="a visit as JSON, CSV or FHIR R4 (a Bundle: the re-screen's "
@@ -91,6 +76,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the visits as JSON")
     p.set_defaults(handler=cmd_list)
 
+
+def _register_record(actions: argparse._SubParsersAction) -> None:
+    """The practitioner's treatment record: of a visit, or of the consultation's day (session 1)."""
+    p = actions.add_parser("record", help="keep the practitioner's record of the treatment given",
+                           description="VISIT is a visit re-screened ready; CLIENT|ID (the client's id or their "
+                           "countersigned consultation's) records the treatment given the day the consultation was "
+                           "countersigned, as session 1 (its re-screen is the consultation), while the course has "
+                           "no visit yet. TREATMENT.json: {\"areas\": {AREA: DEPTH_MM}, \"device\", \"needles\", "
+                           "\"cartridge_lot\", \"cartridge_expiry\" (YYYY-MM-DD), \"numbing\", \"serum\", "
+                           "\"skin_response\", \"adverse_events\" (or \"none\"), \"advice\", and optionally "
+                           "\"next_session_from\" and \"clearance_note\"}. Refused above the consented depths, for "
+                           "an area not consented, with an expired or blank cartridge lot. Asks for the "
+                           "practitioner's own PIN.")
+    p.add_argument("visit", metavar="VISIT|CLIENT|ID")
+    p.add_argument("--treatment", metavar="TREATMENT.json", required=True, help="the record; - reads standard input")
+    p.add_argument("--practitioner", metavar="ID", help="who treated (default: the one whose PIN is given)")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_record)
 
 
 def _register_documents(actions: argparse._SubParsersAction) -> None:
