@@ -209,3 +209,9 @@ def test_the_consultation_days_treatment_is_session_1_and_the_list_shows_every_c
     assert f"Course {intake} " in capsys.readouterr().out
     assert main(["records", "show", renewed, "--no-answers"]) == 0
     assert f"Sessions of the course of intake {intake} (1):" in capsys.readouterr().out
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "record", renewed, "--treatment", given) == 0
+    first = re.search(r"Visit (v-\w+): session 1 on ", capsys.readouterr().out).group(1)  # the new course's
+    assert main(["records", "visit", "show", first]) == 0
+    shown = capsys.readouterr().out  # the earlier course's session, marked as such, with how the skin reacted
+    assert f"Earlier course {intake}: Visit {visit}: session 1 on 2026-11-20, countersigned" in shown
+    assert "skin: mild redness" in shown
