@@ -245,7 +245,9 @@ class VisitFlow:
         name = (self.visits.store.client_identity(state.client_id) or {}).get("full_name", "(no name)")
         heading = f"{name} · consultation of {state.course.consultation_date.isoformat()} countersigned"
         if await self.flow.show(FirstSessionScreen(self.app.clinic, heading)) == "treatment":
-            await self.treat(self.first_visit(state), first=True)
+            visit = self._value(lambda: self.first_visit(state))
+            if visit is not None:
+                await self.treat(visit, first=True)
         else:
             self.app.notify(NOT_TREATED, title="Not treated today", timeout=15, markup=False)
 
