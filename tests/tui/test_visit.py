@@ -568,3 +568,63 @@ async def test_with_the_shared_pin_staff_say_who_treats_and_it_is_theirs(engine,
         visits = Visits(Lifecycle(engine, store, clock=VISIT_DAY.now))
         kept = [v for v in store.visits.of_client(visits.state(course_id).client_id) if not first_session(v)]
     assert [(v.status, v.practitioner_id, v.countersigned_by) for v in kept] == [("signed", "ajordan", "ajordan")]
+
+
+@pytest.fixture
+def untreated(clinic_engine, clinic_config):
+    """The suitable example's client through a whole consultation to a countersigned consent, with no treatment
+    recorded for that day."""
+    from tests.prompt.fake import FakePrompter
+    from tests.prompt.test_flow import script, session
+
+    ask, store = session(clinic_engine, clinic_config, FakePrompter(script(clinic_engine, "suitable")), {})
+    ask.run()
+    store.close()
+    return ask.intake_id
+
+
+async def test_the_consultation_days_treatment_from_the_staff_menu_is_session_1(clinic_engine, clinic_config,
+                                                                                untreated):
+    """A course with no visit: "Record a client's session" asks whether the client was treated on the consultation's
+    day; the treatment record is the visits' own screen (session 1, depths prefilled from the plan, an expired
+    cartridge refused under its field with nothing kept), kept for the practitioner's countersignature."""
+    from intake.tui.screens.visit import FirstSessionScreen
+
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        await _welcome(pilot)
+        await press(pilot, "#staff")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        await wait_for(pilot, StaffMenuScreen)
+        await press(pilot, "#treatment")
+        choose = await wait_for(pilot, ChooseClientScreen)
+        choose.query_one("#choose-id", Input).value = untreated
+        await press(pilot, "#look-up")
+        asked = await wait_for(pilot, FirstSessionScreen)
+        assert "next visit will be session 1" in " ".join(str(s.render()) for s in asked.query(Static))
+        await press(pilot, "#treatment")
+        screen = await wait_for(pilot, TreatmentScreen)
+        visits, store = _visits(clinic_config, clinic_engine)
+        with store:
+            plan = visits.state(untreated).course.areas
+        assert screen.shown.heading.endswith("session 1 · 2026-11-20")
+        assert dict(screen.shown.depths) == {area: low for area, (low, _) in plan.items()}
+        for key, value in {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A",
+                           "cartridge_expiry": "01/11/2026", "numbing": "none", "serum": "none",
+                           "skin_response": "even redness", "advice": "SPF 50 daily"}.items():
+            screen.query_one(f"#{key}", Input).value = value
+        screen.query_one("#adverse-none", Checkbox).value = True
+        await pilot.pause()
+        await press(pilot, "#keep")
+        assert "expired on 2026-11-01" in _problem(screen, "cartridge_expiry") and app.screen is screen
+        assert _kept(clinic_config, clinic_engine, untreated) == []  # nothing kept
+        screen.query_one("#cartridge_expiry", Input).value = "01/06/2028"
+        await press(pilot, "#keep")
+        await wait_for(pilot, PinScreen)
+        await press(pilot, "#cancel")  # countersigned later (the walk in tests/course countersigns at once)
+        await wait_for(pilot, WelcomeScreen)
+    visits, store = _visits(clinic_config, clinic_engine)
+    with store:
+        kept = store.visits.of_client(visits.state(untreated).client_id)
+    assert [(v.number, v.visit_date, v.status, v.answers, first_session(v)) for v in kept] == [
+        (1, "2026-11-20", "recorded", None, True)]
