@@ -571,7 +571,7 @@ async def test_with_the_shared_pin_staff_say_who_treats_and_it_is_theirs(engine,
 
 
 @pytest.fixture
-def untreated(clinic_engine, clinic_config):
+def untreated(clinic_engine, clinic_config):  # noqa: F811
     """The suitable example's client through a whole consultation to a countersigned consent, with no treatment
     recorded for that day."""
     from tests.prompt.fake import FakePrompter
@@ -583,8 +583,8 @@ def untreated(clinic_engine, clinic_config):
     return ask.intake_id
 
 
-async def test_the_consultation_days_treatment_from_the_staff_menu_is_session_1(clinic_engine, clinic_config,
-                                                                                untreated):
+async def test_the_consultation_days_treatment_from_the_staff_menu_is_session_1(
+        clinic_engine, clinic_config, untreated):  # noqa: F811
     """A course with no visit: "Record a client's session" asks whether the client was treated on the consultation's
     day; the treatment record is the visits' own screen (session 1, depths prefilled from the plan, an expired
     cartridge refused under its field with nothing kept), kept for the practitioner's countersignature."""
