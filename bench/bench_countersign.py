@@ -35,6 +35,7 @@ async def _drive(rounds: int) -> dict[str, list[float]]:
     from intake.engine import Engine
     from intake.tui.screens.documents import DoneScreen
     from intake.tui.screens.practitioner import PractitionerScreen
+    from intake.tui.screens.visit import FirstSessionScreen
     from intake.tui.screens.welcome import WelcomeScreen
     from intake.tui.widgets.tiles import ChoiceTile
     from tests.conftest import load_example
@@ -90,6 +91,8 @@ async def _drive(rounds: int) -> dict[str, list[float]]:
                 times[kind].append(handed_back[0] - start)
                 times[f"{kind}_done"].append(painted[done] - start)
             await press(pilot, "#finish")
+            await wait_for(pilot, FirstSessionScreen)
+            await press(pilot, "#not-treated")  # not treated today: nothing recorded
     return times
 
 

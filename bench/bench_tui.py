@@ -206,6 +206,7 @@ async def _drive(intakes: int) -> dict:
     """Runs the real app: one render watched for UI stalls, then many scripted intakes."""
     from intake.engine import Engine
     from intake.tui.screens.documents import DoneScreen, RenderingScreen
+    from intake.tui.screens.visit import FirstSessionScreen
     from intake.tui.screens.welcome import WelcomeScreen
     from tests.conftest import load_example
     from tests.tui.conftest import FROZEN, build_app
@@ -239,6 +240,8 @@ async def _drive(intakes: int) -> dict:
         results["render_s"] = rendering[1] - rendering[0]
         results["gaps"] = gaps
         await press(pilot, "#finish")
+        await wait_for(pilot, FirstSessionScreen)
+        await press(pilot, "#not-treated")  # not treated today: nothing recorded
 
         # scripted intakes: memory after the first (everything loaded) and after all of them
         started = time.perf_counter()
@@ -250,6 +253,8 @@ async def _drive(intakes: int) -> dict:
             child = getattr(app.session.renderer(), "_child", None)  # (the render worker's child process)
             results["child_max"] = max(results.get("child_max", 0.0), _rss_mb(child.pid) if child else 0.0)
             await press(pilot, "#finish")
+            await wait_for(pilot, FirstSessionScreen)
+            await press(pilot, "#not-treated")
             if index == 0:
                 await wait_for(pilot, WelcomeScreen)
                 gc.collect()

@@ -1,5 +1,6 @@
-"""Provides further sessions of a course from the command line: `intake records visit start|rescreen|record|
-countersign|letter|reprint|list|show|export`.
+"""Provides the sessions of a course from the command line: `intake records visit start|rescreen|record|
+countersign|letter|reprint|list|show|export` (`record CLIENT|ID` keeps the consultation day's treatment as
+session 1).
 
 Each act asks for the credential of the person doing it (the PIN, hidden, or the first line of standard input
 with --pin-stdin) and is audited under their name: starting and re-screening a visit by anyone on the staff,
@@ -30,10 +31,12 @@ _OUTCOME = {"ready": "ready for treatment", "deferred": "DEFERRED: no treatment 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Adds `visit` and its actions under `intake records`."""
-    visit = sub.add_parser("visit", help="further sessions of a client's course (after the signed consultation)",
-                           description="A course is a client's countersigned consultation (session 1) and its plan; "
-                           "each visit is a further session: started, re-screened (the client's answers), recorded "
-                           "by the practitioner who treated, and countersigned.")
+    visit = sub.add_parser("visit", help="the sessions of a client's course (after the signed consultation)",
+                           description="A course is a client's countersigned consultation and its plan; each "
+                           "treatment given is a session, numbered by the treatments given. The treatment given when "
+                           "the consultation was countersigned is session 1 (`record CLIENT|ID`); each later visit "
+                           "is started, re-screened (the client's answers), recorded by the practitioner who treated, "
+                           "and countersigned.")
     actions = visit.add_subparsers(dest="visit_command", metavar="ACTION", required=True)
     p = actions.add_parser("start", help="start a further session for a client")
     p.add_argument("client", metavar="CLIENT|ID", help="the client's id (c-…) or one of their intakes' ids")
@@ -50,19 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     credentials.add_arguments(p)
     p.set_defaults(handler=cmd_rescreen)
 
-    p = actions.add_parser("record", help="keep the practitioner's record of the treatment given",
-                           description="TREATMENT.json: {\"areas\": {AREA: DEPTH_MM}, \"device\", \"needles\", "
-                           "\"cartridge_lot\", \"cartridge_expiry\" (YYYY-MM-DD), \"numbing\", \"serum\", "
-                           "\"skin_response\", \"adverse_events\" (or \"none\"), \"advice\", and optionally "
-                           "\"next_session_from\" and \"clearance_note\"}. Refused above the consented depths, for "
-                           "an area not consented, with an expired or blank cartridge lot. Asks for the "
-                           "practitioner's own PIN.")
-    p.add_argument("visit", metavar="VISIT")
-    p.add_argument("--treatment", metavar="TREATMENT.json", required=True, help="the record; - reads standard input")
-    p.add_argument("--practitioner", metavar="ID", help="who treated (default: the one whose PIN is given)")
-    credentials.add_arguments(p)
-    p.set_defaults(handler=cmd_record)
-
+    _register_record(actions)
     _register_documents(actions)
 
     p = actions.add_parser("export", help="a visit as JSON, CSV or FHIR R4 (a Bundle: the re-screen's "
@@ -79,11 +70,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("visit", metavar="VISIT")
     p.set_defaults(handler=cmd_show)
 
-    p = actions.add_parser("list", help="a client's course: every session so far and the next one's earliest day")
+    p = actions.add_parser("list", help="a client's courses, each with its consent's date and status, every "
+                           "session so far and the next one's earliest day")
     p.add_argument("client", metavar="CLIENT|ID")
     p.add_argument("--json", action="store_true", help="print the visits as JSON")
     p.set_defaults(handler=cmd_list)
 
+
+def _register_record(actions: argparse._SubParsersAction) -> None:
+    """The practitioner's treatment record: of a visit, or of the consultation's day (session 1)."""
+    p = actions.add_parser("record", help="keep the practitioner's record of the treatment given",
+                           description="VISIT is a visit re-screened ready; CLIENT|ID (the client's id or their "
+                           "countersigned consultation's) records the treatment given the day the consultation was "
+                           "countersigned, as session 1 (its re-screen is the consultation), while the course has "
+                           "no visit yet. TREATMENT.json: {\"areas\": {AREA: DEPTH_MM}, \"device\", \"needles\", "
+                           "\"cartridge_lot\", \"cartridge_expiry\" (YYYY-MM-DD), \"numbing\", \"serum\", "
+                           "\"skin_response\", \"adverse_events\" (or \"none\"), \"advice\", and optionally "
+                           "\"next_session_from\" and \"clearance_note\"}. Refused above the consented depths, for "
+                           "an area not consented, with an expired or blank cartridge lot. Asks for the "
+                           "practitioner's own PIN.")
+    p.add_argument("visit", metavar="VISIT|CLIENT|ID")
+    p.add_argument("--treatment", metavar="TREATMENT.json", required=True, help="the record; - reads standard input")
+    p.add_argument("--practitioner", metavar="ID", help="who treated (default: the one whose PIN is given)")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_record)
 
 
 def _register_documents(actions: argparse._SubParsersAction) -> None:
@@ -91,6 +101,8 @@ def _register_documents(actions: argparse._SubParsersAction) -> None:
     p = actions.add_parser("countersign", help="countersign a recorded session (the practitioner's own PIN)")
     p.add_argument("visit", metavar="VISIT")
     p.add_argument("--practitioner", metavar="ID", help="who countersigns (default: the one whose PIN is given)")
+    p.add_argument("--signed-at", metavar="TIME", help="when they countersigned, ISO 8601 (default: now; not in "
+                   "the future, not before the treatment record)")
     p.add_argument("--out", metavar="DIR", help="documents folder for the sealed session record and aftercare sheet "
                    "(default: [documents] out_dir; one folder per course inside it)")
     credentials.add_arguments(p)
@@ -179,28 +191,36 @@ def cmd_rescreen(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    """intake records visit record VISIT --treatment FILE [--practitioner P]"""
+    """intake records visit record VISIT|CLIENT|ID --treatment FILE [--practitioner P]"""
     store, visits, device = _open(args)
     treatment = _read(args.treatment)
     with store:
         who = credentials.authenticate(store, args, "treat", device, practitioner_id=args.practitioner)
-        visit = visits.record(args.visit, who, treatment, practitioner_id=args.practitioner)
+        if args.visit.strip().startswith("v-"):
+            visit = visits.record(args.visit, who, treatment, practitioner_id=args.practitioner)
+        else:
+            visit = visits.record_first(args.visit, who, treatment, practitioner_id=args.practitioner)
     kept = visit.treatment or {}
     areas = ", ".join(f"{area} {depth} mm" for area, depth in kept.get("areas", {}).items())
-    print(f"{_line(visit)}: {areas}; cartridge lot {kept.get('cartridge_lot')}; next session from "
-          f"{kept.get('next_session_from')}.")
+    first = " (the consultation's day: its re-screen is the consultation)" if visit.number == 1 and \
+        visit.outcome.get("rescreen") == "consultation" else ""
+    print(f"{_line(visit)}{first}: {areas}; cartridge lot {kept.get('cartridge_lot')}; next session from "
+          f"{kept.get('next_session_from')}. Countersign it: intake records visit countersign {visit.visit_id}")
     return EXIT_OK
 
 
 def cmd_countersign(args: argparse.Namespace) -> int:
-    """intake records visit countersign VISIT [--practitioner P] [--out DIR]"""
+    """intake records visit countersign VISIT [--practitioner P] [--signed-at TIME] [--out DIR]"""
     from pathlib import Path
 
+    from intake.cli.document_commands import parse_signed_at
+
     store, visits, device = _open(args)
+    when = parse_signed_at(args.signed_at, visits.config.timezone) if args.signed_at else None
     with store:
         who = credentials.authenticate(store, args, "countersign", device, practitioner_id=args.practitioner)
         done = visits.countersign(args.visit, who, practitioner_id=args.practitioner,
-                                  out_dir=Path(args.out) if args.out else None)
+                                  out_dir=Path(args.out) if args.out else None, signed_at=when)
     print(f"{_line(done.visit)} by {done.visit.countersigned_by}.")
     for path in done.paths:
         print(f"  Wrote {path}")
@@ -304,6 +324,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         for finding in (visit.assessment or {}).get("findings", []):
             out.append(f"  [{finding['severity']}] {finding['practitioner_message']}")
         out += course_lines(visits, state)
+        out += earlier_lines(state)
     print("\n".join(out))
     return EXIT_OK
 
@@ -314,40 +335,75 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     store, visits, _ = _open(args)
     with store:
-        state = visits.state(visits.course_id(args.client))
-        lines = course_lines(visits, state)
+        latest = visits.state(visits.course_id(args.client))
+        states = [latest if course_id == latest.course.course_id else visits.state(course_id)
+                  for course_id in visits.courses(latest.client_id)]
         if args.json:
-            print(json.dumps([asdict(v) for v in state.visits], ensure_ascii=False, indent=2))
+            print(json.dumps([asdict(v) for state in states for v in state.visits], ensure_ascii=False, indent=2))
             return EXIT_OK
+        lines = [line for state in states for line in course_lines(visits, state, latest=state is latest)]
     print("\n".join(lines))
     return EXIT_OK
 
 
-def course_lines(visits: Visits, state: Any) -> list[str]:
-    """A client's course in lines: the plan, each session, and the next one's earliest day."""
-    from intake.course.course import earliest_next
+def course_status(visits: Visits, state: Any, latest: bool) -> str:
+    """A course's status in words: current, complete, its consent expired, or followed by a later course."""
+    from intake.dates import add_months
 
+    course = state.course
+    if not latest:
+        return "ended: a later consent followed it"
+    if state.sessions_given >= course.sessions:
+        return f"complete: all {course.sessions} sessions given"
+    until = add_months(course.consented_on, visits.config.consent_valid_months)
+    if date.fromisoformat(visits.life.today()) > until:
+        return f"consent expired on {until.isoformat()}: a new consent is needed"
+    return f"current: consent valid until {until.isoformat()}"
+
+
+def course_lines(visits: Visits, state: Any, *, latest: bool = True) -> list[str]:
+    """A client's course in lines: its consent's date and status, the plan, each session, and the next one's
+    earliest day."""
     course = state.course
     plan = ", ".join(f"{area} {low}-{high} mm" for area, (low, high) in course.areas.items())
     out = [f"Course {course.course_id} (client {state.client_id}): consented {course.consented_on}, "
-           f"{course.sessions} sessions at least {course.interval_weeks} weeks apart; {plan}",
-           f"  Session 1 on {course.consultation_date}: the consultation"]
-    for visit in state.visits:
-        done = visit.treatment or {}
-        depths = ", ".join(f"{area} {depth} mm" for area, depth in done.get("areas", {}).items())
-        out.append(f"  {_line(visit)}" + (f": {depths}, skin: {done.get('skin_response')}" if depths else ""))
-    out.append(f"  {state.sessions_given} of {course.sessions} sessions given; the next from "
-               f"{earliest_next(course, state.last_session).isoformat()}")
+           f"{course_status(visits, state, latest)}",
+           f"  Plan: {course.sessions} sessions at least {course.interval_weeks} weeks apart; {plan}",
+           f"  Consultation on {course.consultation_date}"
+           + (f" (a new consent following the course {state.follows})" if state.follows else "")]
+    out += [f"  {_line(visit)}" + _done(visit) for visit in state.visits]
+    if not latest:
+        return out
+    following = state.next_from()
+    out.append(f"  {state.sessions_given} of {course.sessions} sessions given; the next "
+               + (f"from {following.isoformat()}" if following else
+                  f"(session {state.sessions_given + 1}) any day: no treatment given yet, so no interval to wait"))
     return out
 
 
+def _done(visit: Visit) -> str:
+    """What was done at a treated visit, in words ('' when nothing)."""
+    done = visit.treatment or {}
+    depths = ", ".join(f"{area} {depth} mm" for area, depth in done.get("areas", {}).items())
+    first = " (on the consultation's day)" if visit.outcome.get("rescreen") == "consultation" else ""
+    return f"{first}: {depths}, skin: {done.get('skin_response')}" if depths else first
+
+
+def earlier_lines(state: Any) -> list[str]:
+    """The sessions of the client's earlier courses, marked as such."""
+    return [f"  Earlier course {visit.course_id}: {_line(visit)}{_done(visit)}" for visit in state.earlier]
+
+
 def session_lines(store: RecordStore, course_id: str, client_id: str | None) -> list[str]:
-    """The further sessions of the course an intake started, for `intake records show`."""
+    """Every course of the client and its sessions, for `intake records show` (the intake's own course marked)."""
     if client_id is None:
         return []
-    found = [v for v in store.visits.of_client(client_id) if v.course_id == course_id]
-    lines = [f"  Further sessions of this course ({len(found)}):"] if found else []
-    for visit in found:
-        depths = ", ".join(f"{area} {depth} mm" for area, depth in (visit.treatment or {}).get("areas", {}).items())
-        lines.append(f"    {_line(visit)}" + (f": {depths}" if depths else ""))
+    found = store.visits.of_client(client_id)
+    courses = list(dict.fromkeys(visit.course_id for visit in found))  # in the order their sessions began
+    lines = []
+    for course in courses:
+        mine = [v for v in found if v.course_id == course]
+        lines.append(f"  Sessions of {'this course' if course == course_id else f'the course of intake {course}'} "
+                     f"({len(mine)}):")
+        lines += [f"    {_line(visit)}{_done(visit)}" for visit in mine]
     return lines

@@ -1,4 +1,5 @@
-"""Provides the further sessions of a course: begin, re-screen, the practitioner's record, countersignature.
+"""Provides the sessions of a course: the first session's record, then each further visit's begin, re-screen,
+the practitioner's record, countersignature.
 
 Every front end and the command line call this; the rules are the core's: the course is what the sealed consent
 states (intake.course.course.Course, read back from the stored consent), the re-screen is schemas/rescreen.json
@@ -6,8 +7,22 @@ assessed with every rule dated to the visit, the consent's coverage and the mini
 schemas/course.json with the clinic's [policy] consent_valid_months, and the treatment record is refused above
 the consented depths or with an expired or unreadable cartridge. The store keeps each step, audited, naming who
 did it on which device (intake.records.visits).
-"""
 
+How sessions are numbered: a session is a treatment actually given, and its number is the count of treatments
+given in the course up to and including it. When the client is treated on the day the consultation is
+countersigned, the practitioner records that treatment as session 1 (`record_first`: its re-screen is the
+consultation, so no second questionnaire; the same checks and documents as any session's record). When the
+consultation day had no treatment ("Not treated today"), nothing is recorded for that day and the client's next
+visit is session 1: it is re-screened like any visit, and no interval is waited for, since no skin was treated.
+The consultation day's treatment can be recorded only while the course has no visit (once a later visit began,
+each treatment is recorded at its own visit). Visits kept before session 1 could be recorded started at 2
+(the consultation counted as session 1); their numbers stay, and the next one follows the highest.
+
+A renewed consent (the consent expired, or another reason of course.json) is a new consultation, countersigned:
+a new course, which follows the client's previous one (`CourseState.follows`); its first treatment is recorded
+as above, and the earlier course's sessions are still shown to the practitioner, marked as such
+(`CourseState.earlier`).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -47,7 +62,8 @@ if TYPE_CHECKING:
     from intake.lifecycle.core import Lifecycle
     from intake.lifecycle.model import Actor
 
-__all__ = ["CourseError", "CourseState", "DocumentsToMake", "SessionDocuments", "TreatmentRecordError", "Visits"]
+__all__ = ["CourseError", "CourseState", "DocumentsToMake", "SessionDocuments", "TreatmentRecordError", "Visits",
+           "first_session"]
 
 
 @dataclass(frozen=True)
@@ -58,8 +74,13 @@ class CourseState:
         course: what the signed consent states.
         client_id: whose course.
         visits: every visit of the client's course, oldest first.
-        last_session: the day of the last session given (the consultation's, or a treated visit's).
-        sessions_given: sessions given so far, the consultation's included.
+        last_session: the day the client's answers were last given or confirmed before a session: the
+            consultation's, or a treated visit's ("Nothing has changed since" this day).
+        sessions_given: treatments given so far in the course (the highest session number treated).
+        last_treated: the day of the last treatment given in the course (None: none yet, so no interval to wait).
+        follows: the course (signed consultation) this one follows, when the client had one before; None for a
+            client's first course.
+        earlier: the sessions treated in the client's earlier courses, oldest first (shown, marked as such).
     """
 
     course: Course
@@ -67,6 +88,13 @@ class CourseState:
     visits: tuple[Visit, ...]
     last_session: date
     sessions_given: int
+    last_treated: date | None = None
+    follows: str | None = None
+    earlier: tuple[Visit, ...] = ()
+
+    def next_from(self) -> date | None:
+        """The earliest day of the next session: the plan's interval after the last treatment (None: any day)."""
+        return earliest_next(self.course, self.last_treated) if self.last_treated else None
 
 
 class Visits:
@@ -100,12 +128,17 @@ class Visits:
         client_id = text if text.startswith("c-") else self.store.load_intake(self.store.resolve(text)).client_id
         if client_id is None:
             raise CourseError(f"intake {text} no longer belongs to a client (erased): it starts no course.")
-        signed = [view for _, intake_id in self.store.intake_page(client_id=client_id, limit=1000)
-                  if (view := self.store.load_intake(intake_id)).status == "signed"]
+        signed = self.courses(client_id)
         if not signed:
             raise CourseError(f"client {client_id} has no countersigned consent: a further session needs one first "
                               "(a new consultation).")
-        return max(signed, key=lambda view: (view.signed_at or "", view.intake_id)).intake_id
+        return signed[-1]
+
+    def courses(self, client_id: str) -> list[str]:
+        """Every course of a client (the intake id of each countersigned consultation), oldest first."""
+        signed = [view for _, intake_id in self.store.intake_page(client_id=client_id, limit=1000)
+                  if (view := self.store.load_intake(intake_id)).status == "signed"]
+        return [view.intake_id for view in sorted(signed, key=lambda view: (view.signed_at or "", view.intake_id))]
 
     def language(self, course_id: str) -> str:
         """The language a client of this course used last: their signed consultation's, while the clinic offers it
@@ -125,9 +158,15 @@ class Visits:
         if course is None:
             course = self._courses[course_id] = self._read_course(course_id)
         client_id = view.client_id or ""
-        visits = tuple(v for v in self.store.visits.of_client(client_id) if v.course_id == course_id)
+        every = self.store.visits.of_client(client_id)
+        visits = tuple(v for v in every if v.course_id == course_id)
         treated = [date.fromisoformat(v.visit_date) for v in visits if v.status in TREATED]
-        return CourseState(course, client_id, visits, max([course.consultation_date, *treated]), 1 + len(treated))
+        given = max((v.number for v in visits if v.status in TREATED), default=0)
+        courses = self.courses(client_id) if client_id else []
+        before = courses[:courses.index(course_id)] if course_id in courses else []
+        earlier = tuple(v for v in every if v.course_id in before and v.status in TREATED)
+        return CourseState(course, client_id, visits, max([course.consultation_date, *treated]), given,
+                           max(treated, default=None), before[-1] if before else None, earlier)
 
     def _read_course(self, course_id: str) -> Course:
         """The course its sealed consent states, read from the stored consent (checked against its SHA-256)."""
@@ -217,10 +256,11 @@ class Visits:
                        if f.severity == "defer"]
             until = assessment.return_date.isoformat() if assessment.return_date else None
             return "deferred", reasons, until
-        early = too_soon(self.rules, state.course, state.last_session, day, self.config.language)
-        if early:
+        early = too_soon(self.rules, state.course, state.last_treated, day, self.config.language) \
+            if state.last_treated else None
+        if early and state.last_treated:
             return "waiting", [ConsentReason("too_soon", early)], \
-                earliest_next(state.course, state.last_session).isoformat()
+                earliest_next(state.course, state.last_treated).isoformat()
         new = {f.rule_id: f.practitioner_message for f in assessment.findings
                if f.rule_id not in state.course.findings}
         facts = VisitFacts(day, state.sessions_given, self.config.consent_valid_months, self.config.legal_age,
@@ -263,22 +303,67 @@ class Visits:
         return self.store.visits.record_treatment(visit_id, treatment=kept, practitioner_id=by,
                                                   staff=who.staff_id, device=who.device)
 
-    def countersign(self, visit_id: str, who: Authenticated, *, practitioner_id: str | None = None,
-                    out_dir: Path | None = None) -> SessionDocuments:
-        """The practitioner countersigns the recorded session: its record and aftercare sheet are rendered and sealed
-        first (through the consultation's renderer and seal), then kept with the countersignature in one write, and
-        written (0600) into `out_dir` (default the documents folder), one folder per course.
+    def record_first(self, ref: str, who: Authenticated, treatment: Mapping[str, Any], *,
+                     practitioner_id: str | None = None) -> Visit:
+        """Keeps the treatment given on the day the consultation was countersigned as session 1 of its course
+        (`ref`: the consultation's intake id, or the client's id for their latest course), checked as any
+        session's record against the consented plan and the consultation's findings, dated the day of the
+        countersignature; the consultation is its re-screen. It is countersigned like any session's record.
 
         Raises:
             AuthenticationError: not a practitioner, or not as `practitioner_id`.
-            WorkflowError: the visit has no treatment record, or is countersigned already (nothing is written).
+            CourseError: the consultation is not countersigned (deferred, or not yet), or a later consent
+                replaced its course; nothing is written.
+            TreatmentRecordError: every problem of the record; nothing is written.
+            WorkflowError: session 1 is recorded already, a later visit of the course began, or another visit of
+                the client is open; nothing is written.
+        """
+        by = who.acting_practitioner("treat", practitioner_id)
+        course_id = self._first_course(ref)
+        course = self.state(course_id).course
+        assessment = self.store.load_intake(course_id).assessment or {}
+        kept = check_treatment(self.rules, course, treatment, visit_date=course.consented_on,
+                               plan_limits=assessment.get("plan_limits") or {})
+        return self.store.visits.record_first(course_id, visit_date=course.consented_on.isoformat(),
+                                              assessment=assessment, treatment=kept, practitioner_id=by,
+                                              staff=who.staff_id, device=who.device)
+
+    def _first_course(self, ref: str) -> str:
+        """The course whose first session is recorded: `ref`'s own consultation when it is an intake's id."""
+        text = ref.strip()
+        if text.startswith("c-"):
+            return self.course_id(text)
+        view = self.store.load_intake(self.store.resolve(text))
+        if view.status == "deferred":
+            raise CourseError(f"intake {view.intake_id} was deferred at the consultation: no treatment was given, "
+                              "so there is no session to record (the client comes back for a new consultation).")
+        if view.status != "signed":
+            raise CourseError(f"intake {view.intake_id} is {view.status}, not countersigned: the first session's "
+                              "treatment is recorded after the practitioner countersigns the consultation.")
+        latest = self.course_id(view.intake_id)
+        if latest != view.intake_id:
+            raise CourseError(f"the course of intake {view.intake_id} was followed by a new consent (intake "
+                              f"{latest}): record the treatment in that course.")
+        return latest
+
+    def countersign(self, visit_id: str, who: Authenticated, *, practitioner_id: str | None = None,
+                    out_dir: Path | None = None, signed_at: datetime | None = None) -> SessionDocuments:
+        """The practitioner countersigns the recorded session: its record and aftercare sheet are rendered and sealed
+        first (through the consultation's renderer and seal), then kept with the countersignature in one write, and
+        written (0600) into `out_dir` (default the documents folder), one folder per course. `signed_at`: when
+        they countersigned, when not now (not in the future, not before the treatment record was kept).
+
+        Raises:
+            AuthenticationError: not a practitioner, or not as `practitioner_id`.
+            WorkflowError: the visit has no treatment record, is countersigned already, or `signed_at` is in the
+                future or before the record (nothing is written).
             SealKeyError, TemplateProblemError: the documents cannot be made (nothing is written).
         """
-        job = self.countersigning(visit_id, who, practitioner_id=practitioner_id)
+        job = self.countersigning(visit_id, who, practitioner_id=practitioner_id, signed_at=signed_at)
         return job.keep(job.make(), out_dir)
 
-    def countersigning(self, visit_id: str, who: Authenticated, *,
-                       practitioner_id: str | None = None) -> DocumentsToMake:
+    def countersigning(self, visit_id: str, who: Authenticated, *, practitioner_id: str | None = None,
+                       signed_at: datetime | None = None) -> DocumentsToMake:
         """`countersign` in two halves, for a front end that makes the documents in a worker thread: this checks
         the countersignature and says what to make (nothing is written); the job's `make` renders and seals (any
         thread, no store), its `keep` keeps them with the countersignature (the store's thread).
@@ -290,15 +375,33 @@ class Visits:
         visit = self.store.visits.load(visit_id)
         if visit.status != "recorded":  # refused before anything is rendered (the store checks again when keeping)
             raise WorkflowError(not_ready(visit_id, visit.status, "a countersignature"))
-        now = self._now()
+        now = self._signed_at(visit, signed_at)
+        given = now.isoformat() if signed_at is not None else None
         signed = replace(visit, status="signed", countersigned_by=by, signed_at=now.isoformat())
 
         def keep(packet: Packet, out_dir: Path | None) -> SessionDocuments:
             kept = self.store.visits.countersign(visit_id, practitioner_id=by, staff=who.staff_id, device=who.device,
-                                                 documents=packet.documents)
+                                                 documents=packet.documents, signed_at=given)
             return SessionDocuments(kept, self._write(packet, kept, out_dir))
 
         return self._job(session_documents(self.life.engine, self._papers(signed, now, by)), keep)
+
+    def _signed_at(self, visit: Visit, signed_at: datetime | None) -> datetime:
+        """The countersignature's moment: now, or `signed_at` when it is neither in the future nor before the
+        treatment record was kept (WorkflowError)."""
+        now = self._now()
+        if signed_at is None:
+            return now
+        when = signed_at.astimezone(UTC).replace(microsecond=0)
+        if when > now:
+            raise WorkflowError(f"the countersignature time {when.isoformat()} is in the future (now "
+                                f"{now.isoformat()}): give the time it was made.")
+        recorded = datetime.fromisoformat(visit.recorded_at) if visit.recorded_at else None
+        if recorded is not None and when < recorded.astimezone(UTC).replace(microsecond=0):
+            raise WorkflowError(f"the countersignature time {when.isoformat()} is before the treatment record was "
+                                f"kept ({recorded.astimezone(UTC).replace(microsecond=0).isoformat()}): a session is "
+                                "countersigned after its record.")
+        return when
 
     def letter(self, visit_id: str, who: Authenticated, *, out_dir: Path | None = None) -> SessionDocuments:
         """The deferral letter of a visit the re-screen deferred, issued now and kept like the consultation's:
@@ -387,7 +490,8 @@ class Visits:
         last = max([course.consultation_date, *before])
         language = course.language or self.config.language  # the documents' language (intake.documents.visitdocs)
         try:
-            assessment = self.assess(visit, visit.answers or {}, language)
+            assessment = self._consultation_assessment(visit, language) if first_session(visit) else \
+                self.assess(visit, visit.answers or {}, language)
         except InvalidRecordError:
             if visit.status != "deferred":
                 raise
@@ -406,6 +510,16 @@ class Visits:
                            AuditWitness(head.entry, head.hash),
                            (visit.answers or {}).get(self.life.engine.rescreen.changes_question) == NOTHING_CHANGED)
 
+    def _consultation_assessment(self, visit: Visit, language: str) -> Assessment:
+        """Session 1's re-screen is the consultation: its answers assessed as they were that day (worded in
+        `language`)."""
+        engine = self.life.engine
+        record = self.store.load_intake(visit.course_id).record or {}
+        problems = engine.validate(record)
+        if problems:
+            raise InvalidRecordError(problems)
+        return engine.assessor_in(language).assess(record)
+
     def _job(self, source: DocumentSource, keep: Callable[[Packet, Path | None], SessionDocuments]) -> DocumentsToMake:
         """The documents of `source` to make with the clinic's seal (made on first use for the demo clinic), through
         the lifecycle's renderer when it can make them, else one of the same kind made once here."""
@@ -422,6 +536,11 @@ class Visits:
     def _write(self, packet: Packet, visit: Visit, out_dir: Path | None) -> list[Path]:
         """Writes the documents (0600) into the course's folder of the documents folder."""
         return [Path(p) for p in packet.write((out_dir or self.life.out_dir) / visit.course_id)]
+
+
+def first_session(visit: Visit) -> bool:
+    """The visit is session 1 recorded on the consultation's day (its re-screen is the consultation)."""
+    return visit.outcome.get("rescreen") == "consultation"
 
 
 @dataclass(frozen=True)

@@ -225,11 +225,13 @@ class ErasureReport:
 
 @dataclass(frozen=True)
 class Visit:
-    """A further session of a course (intake.records.visits), decrypted.
+    """A session of a course (intake.records.visits), decrypted.
 
     Attributes:
-        number: the session's number in the course (the consultation is session 1).
-        answers: the re-screen's answers (None until re-screened).
+        number: the session's number in the course: the count of treatments given up to it (the treatment given on
+            the consultation's day, when recorded, is session 1; see intake.lifecycle.visits).
+        answers: the re-screen's answers (None until re-screened, and for session 1 recorded on the consultation's
+            day, whose re-screen is the consultation: `outcome["rescreen"] == "consultation"`).
         assessment: their assessment, dated to the visit.
         outcome: what came of the re-screen: {"outcome", "reasons", "until"} ({} until re-screened).
         treatment: the practitioner's record of what was done (None until recorded).

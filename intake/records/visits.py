@@ -1,10 +1,13 @@
-"""Provides the further sessions of a course as records: a visit's life from start to countersignature.
+"""Provides the sessions of a course as records: a visit's life from start to countersignature.
 
-A course is a client's signed consultation (session 1); each visit is a further session of it. A visit is
-started (by whom, on which device, for which day), re-screened (the client's answers and their assessment, and
-what came of them: ready, deferred, waiting, or a new consent needed, with the reasons), recorded by the
-practitioner who treated (what was done, kept sealed), and countersigned. Each step is one write transaction,
-checked first (nothing is written when refused), sealed like every row, and audited as a 'visit' entry.
+A course is a client's signed consultation; each session of treatment given under it is a visit, numbered by
+the treatments actually given (intake.lifecycle.visits explains the numbering). A visit is started (by whom, on
+which device, for which day), re-screened (the client's answers and their assessment, and what came of them:
+ready, deferred, waiting, or a new consent needed, with the reasons), recorded by the practitioner who treated
+(what was done, kept sealed), and countersigned. The treatment given on the day the consultation was countersigned
+is session 1 and is kept in one write (`record_first`): its re-screen is the consultation itself. Each step is
+one write transaction, checked first (nothing is written when refused), sealed like every row, and audited as a
+'visit' entry.
 
 The checks that need the store's own state are made here, inside the transaction: the course is a signed
 intake of this client, the client is not being erased, no other visit of the client is open, a visit is not
@@ -134,7 +137,7 @@ def start(store: Records, course_id: str, *, visit_date: str, staff: str, device
         last = max([course["consultation_date"], *(v["visit_date"] for v in course_visits)])
         if visit_date < last:
             raise WorkflowError(f"the visit date {visit_date} is before the course's last session on {last}.")
-        number = 2 + sum(1 for v in course_visits if v["status"] in TREATED)
+        number = 1 + given(course_visits)
         visit_id = new_id(prefix="v-")
         now = store.now()
         store.tables.insert("visits", {
@@ -143,6 +146,68 @@ def start(store: Records, course_id: str, *, visit_date: str, staff: str, device
             "updated_at": now})
         store.audit("visit", staff=staff, device=device, intake_id=course_id, client_id=client_id, act="started",
                     visit_id=visit_id, session=number, visit_date=visit_date)
+        return _view(store, store.tables.get("visits", visit_id) or {})
+
+
+def given(course_visits: Sequence[Row]) -> int:
+    """The sessions of a course given so far: the highest session number treated (the count of treatments given;
+    visits kept before session 1 was recorded from the consultation day start at 2 and count it)."""
+    return max((int(v["number"]) for v in course_visits if v["status"] in TREATED), default=0)
+
+
+def record_first(store: Records, course_id: str, *, visit_date: str, assessment: Mapping[str, Any],
+                 treatment: Mapping[str, Any], practitioner_id: str, staff: str, device: str) -> Visit:
+    """Keeps the treatment given on the day the course's consent was countersigned as session 1, in one write:
+    its re-screen is the consultation (`assessment` is the consultation's), so it is kept recorded, for the
+    countersignature. Returns the visit.
+
+    Raises:
+        RecordNotFoundError: no such intake.
+        WorkflowError: the intake is not a countersigned consent, its client is erased, another visit of the client
+            is open, or the course has a visit already (session 1 recorded, or a later visit begun); nothing is
+            written.
+    """
+    check_who(staff, device)
+    with store.write("keeping the first session's treatment record"):
+        course = store.row(course_id)
+        client_id = course["client_id"]
+        if course["status"] != "signed" or client_id is None:
+            raise WorkflowError(f"intake {course_id} is {course['status']}, not countersigned: the first "
+                                "session's treatment is recorded after the consultation is countersigned.")
+        client = store.tables.get("clients", client_id)
+        if client is None or client["erasure_requested_at"]:
+            raise WorkflowError(f"the client of intake {course_id} asked to be erased: no treatment is recorded "
+                                "for them.")
+        earlier = store.backend.visits_of(client_id)
+        busy = [v for v in earlier if v["status"] in OPEN]
+        if busy:
+            raise WorkflowError(f"the client already has visit {busy[0]['id']} open (session {busy[0]['number']} "
+                                f"on {busy[0]['visit_date']}): finish or countersign it first.")
+        course_visits = [v for v in earlier if v["course_id"] == course_id]
+        if course_visits:
+            first = course_visits[0]
+            raise WorkflowError(
+                f"the first session of the course of intake {course_id} is recorded already (visit {first['id']} "
+                f"on {first['visit_date']}); it takes no second record." if
+                _view(store, first).outcome.get("rescreen") == "consultation" else
+                f"the course of intake {course_id} has had a visit since its consultation (visit {first['id']} on "
+                f"{first['visit_date']}): the consultation day's treatment can no longer be recorded; record "
+                "each treatment at its own visit.")
+        visit_id = new_id(prefix="v-")
+        now = store.now()
+        store.tables.insert("visits", {
+            "id": visit_id, "client_id": client_id, "course_id": course_id, "number": 1, "visit_date": visit_date,
+            "status": "recorded", "started_at": now, "started_by": staff, "device": device, "updated_at": now,
+            "assessment": store.keyring.seal_json(dict(assessment), _ad(visit_id, "assessment")),
+            "outcome": store.keyring.seal_json({"outcome": "ready", "reasons": [], "until": None,
+                                                "rescreen": "consultation"}, _ad(visit_id, "outcome")),
+            "recorded_at": now, "practitioner_id": practitioner_id,
+            "treatment": store.keyring.seal_json(dict(treatment), _ad(visit_id, "treatment"))})
+        store.audit("visit", staff=staff, device=device, intake_id=course_id, client_id=client_id, act="started",
+                    visit_id=visit_id, session=1, visit_date=visit_date, rescreen="consultation")
+        store.audit("visit", staff=staff, device=device, intake_id=course_id, client_id=client_id,
+                    act="treatment_recorded", visit_id=visit_id, practitioner=practitioner_id,
+                    areas=sorted(treatment.get("areas", {})), cartridge_lot=treatment.get("cartridge_lot"))
         return _view(store, store.tables.get("visits", visit_id) or {})
 
 
@@ -200,9 +265,10 @@ def record_treatment(store: Records, visit_id: str, *, treatment: Mapping[str, A
 
 
 def countersign(store: Records, visit_id: str, *, practitioner_id: str, staff: str, device: str,
-                documents: Sequence[Any] = ()) -> Visit:
+                documents: Sequence[Any] = (), signed_at: str | None = None) -> Visit:
     """The practitioner countersigns a recorded visit: the session is complete. Its sealed documents (the session
-    record and aftercare sheet), when given, are kept in the same write.
+    record and aftercare sheet), when given, are kept in the same write. `signed_at` (UTC ISO) is when they
+    countersigned when that was earlier than now (checked by the lifecycle); the act is audited now.
 
     Raises:
         WorkflowError: the visit has no treatment record yet, or is countersigned already.
@@ -215,10 +281,11 @@ def countersign(store: Records, visit_id: str, *, practitioner_id: str, staff: s
         if row["status"] != "recorded":
             raise WorkflowError(_not_ready(visit_id, row["status"], "a countersignature"))
         now = store.now()
-        store.tables.update("visits", visit_id, status="signed", signed_at=now, countersigned_by=practitioner_id,
-                            updated_at=now)
+        store.tables.update("visits", visit_id, status="signed", signed_at=signed_at or now,
+                            countersigned_by=practitioner_id, updated_at=now)
         store.audit("visit", staff=staff, device=device, intake_id=row["course_id"], client_id=row["client_id"],
-                    act="countersigned", visit_id=visit_id, practitioner=practitioner_id)
+                    act="countersigned", visit_id=visit_id, practitioner=practitioner_id,
+                    **({"signed_at": signed_at} if signed_at else {}))
         _keep(store, row, checked, now, staff, device)
         return _view(store, store.tables.get("visits", visit_id) or {})
 
@@ -359,6 +426,12 @@ class VisitRecords:
         """Starts a further session (see `start`)."""
         return start(self._store, course_id, visit_date=visit_date, staff=staff, device=device)
 
+    def record_first(self, course_id: str, *, visit_date: str, assessment: Mapping[str, Any],
+                     treatment: Mapping[str, Any], practitioner_id: str, staff: str, device: str) -> Visit:
+        """Keeps the consultation day's treatment as session 1, recorded (see `record_first`)."""
+        return record_first(self._store, course_id, visit_date=visit_date, assessment=assessment,
+                            treatment=treatment, practitioner_id=practitioner_id, staff=staff, device=device)
+
     def rescreen(self, visit_id: str, *, answers: Mapping[str, Any], assessment: Mapping[str, Any],
                  outcome: RescreenOutcome, reasons: Sequence[str], until: str | None, staff: str,
                  device: str) -> Visit:
@@ -373,10 +446,10 @@ class VisitRecords:
                                 staff=staff, device=device)
 
     def countersign(self, visit_id: str, *, practitioner_id: str, staff: str, device: str,
-                    documents: Sequence[Any] = ()) -> Visit:
+                    documents: Sequence[Any] = (), signed_at: str | None = None) -> Visit:
         """Countersigns a recorded session, keeping its documents (see `countersign`)."""
         return countersign(self._store, visit_id, practitioner_id=practitioner_id, staff=staff, device=device,
-                           documents=documents)
+                           documents=documents, signed_at=signed_at)
 
     def add_documents(self, visit_id: str, documents: Sequence[Any], *, staff: str, device: str) -> None:
         """Keeps a deferred visit's letter (see `add_documents`)."""

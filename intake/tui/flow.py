@@ -445,3 +445,5 @@ class Flow:
             if paths != "back":
                 break
         await self.show(DoneScreen(session, app.clinic, paths))
+        if session.current is not None and session.current.status == "signed":  # a consent: treated today?
+            await self.visit().first_session(session.current.intake_id)

@@ -81,17 +81,22 @@ def visit_date_of(visit: Visit) -> Any:
 
 
 def earlier_lines(state: CourseState, visit: Visit) -> list[str]:
-    """Session 1 (the consultation, with the consented plan), then each session treated since."""
+    """The sessions of the client's earlier courses (marked as such), the consultation with the consented plan,
+    then each session treated in this course."""
     plan = ", ".join(f"{area.replace('_', ' ')} {low}–{high} mm" for area, (low, high) in state.course.areas.items())
-    lines = [f"Session 1 · {state.course.consultation_date.isoformat()} · consultation; plan: {plan}"]
-    for earlier in state.visits:
-        if earlier.visit_id == visit.visit_id or not earlier.treatment:
-            continue
-        done = earlier.treatment
-        depths = ", ".join(f"{area.replace('_', ' ')} {depth} mm" for area, depth in done.get("areas", {}).items())
-        lines.append(f"Session {earlier.number} · {earlier.visit_date} · {depths} · skin: "
-                     f"{done.get('skin_response', '')} · adverse events: {done.get('adverse_events', '')}")
+    lines = [f"Earlier course · {_session_line(earlier)}" for earlier in state.earlier]
+    lines.append(f"Consultation · {state.course.consultation_date.isoformat()} · plan: {plan}"
+                 + (" · a new consent, following the earlier course" if state.follows else ""))
+    lines += [_session_line(earlier) for earlier in state.visits
+              if earlier.visit_id != visit.visit_id and earlier.treatment]
     return lines
+
+
+def _session_line(earlier: Visit) -> str:
+    done = earlier.treatment or {}
+    depths = ", ".join(f"{area.replace('_', ' ')} {depth} mm" for area, depth in done.get("areas", {}).items())
+    return (f"Session {earlier.number} · {earlier.visit_date} · {depths} · skin: {done.get('skin_response', '')} · "
+            f"adverse events: {done.get('adverse_events', '')}")
 
 
 def reported_lines(visits: Visits, visit: Visit) -> list[str]:

@@ -1,4 +1,5 @@
-"""Provides VisitFlow: a returning client's next session in the wizard, from the welcome screen or the staff menu.
+"""Provides VisitFlow: a returning client's next session in the wizard, from the welcome screen or the staff menu,
+and the treatment given when a consultation is countersigned (session 1, offered right after the countersignature).
 
 The client types their name and date of birth and asks a member of staff, who checks who they are behind their
 PIN and starts the session (the visit is theirs in the audit trail); the client answers the re-screen on the same
@@ -20,7 +21,7 @@ from intake.records.model import Visit
 from intake.tui.visit import VisitAnswers, find_course, matching_clients
 
 if TYPE_CHECKING:
-    from intake.lifecycle.visits import Visits
+    from intake.lifecycle.visits import CourseState, Visits
     from intake.tui.flow import Flow
     from intake.tui.screens.visit import Starting
 
@@ -198,6 +199,9 @@ class VisitFlow:
             return
         waiting = self._value(lambda: [v for v in self.visits.state(self.visits.course_id(ref)).visits
                                        if v.status in ("ready", "recorded")])
+        if waiting == [] and self._value(lambda: self.visits.state(self.visits.course_id(ref)).visits) == ():
+            await self.first_session(self.visits.course_id(ref))  # nothing since the consultation: its treatment?
+            return
         if waiting == []:
             self.app.notify("This client has no session ready for its treatment record (re-screened ready) or "
                             "waiting for its countersignature.", title="Nothing to record", severity="warning",
@@ -207,8 +211,9 @@ class VisitFlow:
         elif waiting:
             await self.treat(waiting[-1])
 
-    async def treat(self, visit: Visit) -> None:
-        """The practitioner's treatment record (kept only once it passes), then their countersignature (PIN)."""
+    async def treat(self, visit: Visit, first: bool = False) -> None:
+        """The practitioner's treatment record (kept only once it passes), then their countersignature (PIN);
+        `first`: session 1, kept from the consultation (`visit` is not stored yet)."""
         from intake.tui.screens.treatment import TreatmentScreen
         from intake.tui.treatment import context
 
@@ -222,11 +227,41 @@ class VisitFlow:
             (p.id, f"{p.name} ({p.role})" if p.role else p.name) for p in session.engine.config.practitioners]
 
         def keep(given: dict[str, Any], practitioner_id: str | None) -> Visit:
+            if first:
+                return visits.record_first(visit.course_id, session.unlocked(), given, practitioner_id=practitioner_id)
             return visits.record(visit.visit_id, session.unlocked(), given, practitioner_id=practitioner_id)
 
         recorded = await self.flow.show(TreatmentScreen(self.app.clinic, shown, self._order(), keep, practitioners))
         if isinstance(recorded, Visit):
             await self.countersign(recorded)
+
+    async def first_session(self, course_id: str) -> None:
+        """Once a consultation is countersigned: the practitioner records today's treatment as session 1 (the same
+        record and countersignature as a visit's), or says the client was not treated today (nothing is kept)."""
+        from intake.tui.screens.visit import NOT_TREATED, FirstSessionScreen
+
+        state = self._value(lambda: self.visits.state(course_id))
+        if state is None:
+            return
+        name = (self.visits.store.client_identity(state.client_id) or {}).get("full_name", "(no name)")
+        heading = f"{name} · consultation of {state.course.consultation_date.isoformat()} countersigned"
+        if await self.flow.show(FirstSessionScreen(self.app.clinic, heading)) == "treatment":
+            visit = self._value(lambda: self.first_visit(state))
+            if visit is not None:
+                await self.treat(visit, first=True)
+        else:
+            self.app.notify(NOT_TREATED, title="Not treated today", timeout=15, markup=False)
+
+    def first_visit(self, state: CourseState) -> Visit:
+        """Session 1 as the treatment screen shows it before it is kept: on the day the consent was countersigned,
+        its screening the consultation (nothing is stored until the record passes)."""
+        from dataclasses import replace
+
+        course = state.course
+        template = Visit("", state.client_id, course.course_id, 1, course.consented_on.isoformat(), "ready", "", "",
+                         "", None, None, {"outcome": "ready", "rescreen": "consultation"}, None, None, None, None,
+                         None)
+        return replace(template, assessment=self.visits.store.load_intake(course.course_id).assessment)
 
     async def countersign(self, visit: Visit) -> None:
         """The practitioner countersigns the recorded session with their PIN (later from the staff menu if not now)."""

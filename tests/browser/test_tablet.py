@@ -168,6 +168,8 @@ def test_a_paired_tablet_walks_a_complete_intake_by_touch(browser, paired_server
     assert foreign(urls, server.url) == []
 
     tablet.tap("Finish: ready for the next client", last=True)
+    tablet.wait_for("Record today's treatment")
+    tablet.tap("Not treated today", last=True)
     tablet.wait_for("It takes about 10 minutes", "Start")
 
     folder = Path(server.folder)

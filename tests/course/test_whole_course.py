@@ -1,12 +1,13 @@
 """A client's whole course, walked as issue 22 checks it: once from the command line, once at the kiosk.
 
 One client (the suitable example, Maria Okonkwo-Smith) on the same days through both front ends (`walk`):
-a first consultation countersigned with a plan of 5 sessions; sessions 2 and 3 with nothing changed; session 4
-after a new medicine (doxycycline, which makes the skin sensitive to light: a clearance the practitioner notes in
-the treatment record); and a visit more than `[policy] consent_valid_months` (12) after the consent, which needs a
-new consent. The client then consents again as the product has it: staff start a new consultation for the
-returning client (the command line imports their answers), it is signed and countersigned, and it starts the new
-course (its consultation is the session given that day: session 1 of the new course, the client's fifth).
+a first consultation countersigned with a plan of 5 sessions, and the treatment given that day recorded as
+session 1 (its re-screen is the consultation); sessions 2 and 3 with nothing changed; session 4 after a new
+medicine (doxycycline, which makes the skin sensitive to light: a clearance the practitioner notes in the treatment
+record); and a visit more than `[policy] consent_valid_months` (12) after the consent, which needs a new consent.
+The client then consents again as the product has it: staff start a new consultation for the returning client (the
+command line imports their answers), it is signed and countersigned, and it starts a new course that follows the
+first; the treatment given that day is session 1 of the new course (the client's fifth treatment).
 
 Every visit is started and re-screened by the front desk and treated and countersigned by the practitioner, each
 with their own PIN. What the walk left is read back as a clinic would, through the command line: `records show`,
@@ -77,7 +78,7 @@ class Front(Protocol):
 
     async def consult(self, day: date, returning: bool) -> None:
         """A consultation on `day` (a returning client's: their earlier answers), signed and countersigned with a
-        plan of SESSIONS sessions."""
+        plan of SESSIONS sessions, and the treatment given that day recorded and countersigned as session 1."""
 
     async def visit(self, number: int, changes: dict[str, Any] | None, treat: bool) -> None:
         """Session `number` on DAYS[number]: started and re-screened by the front desk; when `treat`, recorded and
@@ -136,6 +137,18 @@ class CommandLine:
                "--signed-at", f"{day}T10:00:00+00:00")
         intake(self.config, "records", "countersign", intake_id, "--sessions", str(SESSIONS), "--signed-at",
                f"{day}T10:30:00+00:00", pin=PRACTITIONER_PIN)
+        listed = intake(self.config, "records", "visit", "list", intake_id)  # the plan, for the depths
+        self.plan = dict(re.findall(r"(\w+) ([\d.]+)-[\d.]+ mm", listed.split(f"Course {intake_id} ")[1]))
+        recorded = intake(self.config, "records", "visit", "record", intake_id, "--treatment",
+                          self._file(f"treatment-{day}.json", self._treatment(None)), pin=PRACTITIONER_PIN)
+        visit_id = re.search(rf"Visit (v-\w+): session 1 on {day}, ", recorded).group(1)
+        intake(self.config, "records", "visit", "countersign", visit_id, pin=PRACTITIONER_PIN)
+
+    def _treatment(self, changes: dict[str, Any] | None) -> dict[str, Any]:
+        """What the practitioner records: the plan's lowest depths (as the kiosk prefills them)."""
+        record = {**TREATMENT, "areas": {area: float(low) for area, low in self.plan.items()},
+                  "adverse_events": "none"}
+        return {**record, "clearance_note": CLEARANCE_NOTE} if changes else record
 
     async def visit(self, number: int, changes: dict[str, Any] | None, treat: bool) -> None:
         started = intake(self.config, "records", "visit", "start", self.first, "--date", DAYS[number].isoformat(),
@@ -147,15 +160,8 @@ class CommandLine:
             self.shown[number] = intake(self.config, "records", "visit", "show", visit_id)
         if not treat:
             return
-        if not self.plan:
-            listed = intake(self.config, "records", "visit", "list", self.first)
-            self.plan = dict(re.findall(r"(\w+) ([\d.]+)-[\d.]+ mm", listed.splitlines()[0]))
-        areas = self.plan
-        record = {**TREATMENT, "areas": {area: float(low) for area, low in areas.items()}, "adverse_events": "none"}
-        if changes:
-            record["clearance_note"] = CLEARANCE_NOTE
         intake(self.config, "records", "visit", "record", visit_id, "--treatment",
-               self._file(f"treatment-{number}.json", record), pin=PRACTITIONER_PIN)
+               self._file(f"treatment-{number}.json", self._treatment(changes)), pin=PRACTITIONER_PIN)
         intake(self.config, "records", "visit", "countersign", visit_id, pin=PRACTITIONER_PIN)
 
 
@@ -191,6 +197,7 @@ class Kiosk:
         from intake.tui.screens.practitioner import PractitionerScreen
         from intake.tui.screens.review import ReviewScreen
         from intake.tui.screens.staff import ReturningScreen, StaffMenuScreen
+        from intake.tui.screens.visit import FirstSessionScreen
         from intake.tui.screens.welcome import WelcomeScreen
         from intake.tui.widgets.tiles import ChoiceTile
         from tests.tui.driver import answer_all_steps, enter_pin, hand_back, press, read_information, sign_by_drawing
@@ -225,13 +232,13 @@ class Kiosk:
         await press(pilot, "#countersign")
         await shown(pilot, DoneScreen, timeout=60)
         await press(pilot, "#finish")
-        await shown(pilot, WelcomeScreen)
+        await shown(pilot, FirstSessionScreen)  # treated today: session 1
+        await press(pilot, "#treatment")
+        await self._treat(1)
 
     async def visit(self, number: int, changes: dict[str, Any] | None, treat: bool) -> None:
-        from textual.widgets import Checkbox, Input, Static
+        from textual.widgets import Input, Static
 
-        from intake.tui.screens.handback import PinScreen
-        from intake.tui.screens.treatment import TreatmentScreen
         from intake.tui.screens.visit import (
             AskStaffScreen,
             ClientWordsScreen,
@@ -268,8 +275,22 @@ class Kiosk:
             await shown(pilot, WelcomeScreen)
             return
         await press(pilot, "#treatment")
+        await self._treat(number)
+
+    async def _treat(self, number: int) -> None:
+        """The practitioner's treatment record (the depths as prefilled: the plan's lowest), kept and countersigned
+        with their PIN."""
+        from textual.widgets import Checkbox, Input
+
+        from intake.tui.screens.handback import PinScreen
+        from intake.tui.screens.treatment import TreatmentScreen
+        from intake.tui.screens.welcome import WelcomeScreen
+        from tests.tui.driver import enter_pin, press
+        from tests.tui.driver import wait_for as shown
+
+        pilot = self.pilot
         screen = await shown(pilot, TreatmentScreen)
-        self.shown[number] += " | " + " | ".join(screen.shown.reported)
+        self.shown[number] = self.shown.get(number, "") + " | " + " | ".join(screen.shown.reported)
         for key, value in TREATMENT.items():  # the depths stay as prefilled (the plan's lowest)
             typed = date.fromisoformat(str(value)).strftime("%d/%m/%Y") if key == "cartridge_expiry" else value
             screen.query_one(f"#{key}", Input).value = str(typed)
@@ -351,7 +372,9 @@ def read_back(config_file: Path, folder: Path, front: Any) -> Course:
     with Store.open(config) as store:
         (client_id,) = {row.client_id for row in store.search(f"{NAME} {BIRTH.isoformat()}", limit=20).rows}
         views = [store.load_intake(intake_id) for _, intake_id in store.intake_page(client_id=client_id, limit=50)]
-        visits = list(store.visits.of_client(client_id))
+        # oldest first; on the renewal's day the visit that found the consent expired came before the new
+        # consultation's treatment (the kiosk's clock stands still within a day, so the store cannot tell them apart)
+        visits = sorted(store.visits.of_client(client_id), key=lambda v: (v.visit_date, v.answers is None))
         trail = list(store.audit_trail())
     consents = sorted((v for v in views if v.status == "signed"), key=lambda v: v.consultation_date)
     exports: dict[str, Any] = {}  # session 4's (the changed one) in each format
@@ -422,26 +445,32 @@ def _resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 def check_sessions_two_to_four_are_given_and_the_fifth_visit_needs_a_new_consent(course: Course) -> None:
     first, renewed = course.consents
-    assert first.consultation_date == CONSULTED.isoformat()  # session 1
+    assert first.consultation_date == CONSULTED.isoformat()
     assert [(v.number, v.visit_date, v.status) for v in course.visits] == [
-        (2, "2026-12-18", "signed"), (3, "2027-01-15", "signed"), (4, "2027-02-12", "signed"),
-        (5, "2027-12-10", "needs_consent")]
-    assert {v.course_id for v in course.visits} == {first.intake_id}
-    shown = course.shown  # `records show` lists the course
-    assert "Further sessions of this course (4):" in shown
+        (1, "2026-11-20", "signed"), (2, "2026-12-18", "signed"), (3, "2027-01-15", "signed"),
+        (4, "2027-02-12", "signed"), (5, "2027-12-10", "needs_consent"), (1, "2027-12-10", "signed")]
+    assert [v.course_id for v in course.visits] == [first.intake_id] * 5 + [renewed.intake_id]
+    assert [v.answers is None for v in course.visits] == [True] + [False] * 4 + [True]  # session 1s: consultations
+    shown = course.shown  # `records show` lists the client's courses
+    assert "Sessions of this course (5):" in shown and f"Sessions of the course of intake {renewed.intake_id} (1):" \
+        in shown
+    assert f"session 1 on {CONSULTED}, countersigned (on the consultation's day): forehead 0.25 mm" in shown
     for number in (2, 3, 4):
         assert f"session {number} on {DAYS[number]}, countersigned: forehead 0.25 mm, cheeks 0.5 mm" in shown
     assert f"session 5 on {DAYS[5]}, NEW CONSENT NEEDED first" in shown
 
 
 def check_the_front_desk_started_each_visit_and_the_practitioner_treated_and_countersigned(course: Course) -> None:
+    first_sessions = [("ajordan", "ajordan", "ajordan")]  # recorded by the practitioner from the consultation
     assert [(v.started_by, v.practitioner_id, v.countersigned_by) for v in course.visits] == \
-        [("frontdesk", "ajordan", "ajordan")] * 3 + [("frontdesk", None, None)]
+        first_sessions + [("frontdesk", "ajordan", "ajordan")] * 3 + [("frontdesk", None, None)] + first_sessions
     for visit in course.visits:
         acts = [(e.data["act"], e.staff) for e in course.trail
                 if e.event == "visit" and e.data.get("visit_id") == visit.visit_id]
         treated = [("treatment_recorded", "ajordan"), ("countersigned", "ajordan")] if visit.number < 5 else []
-        assert acts == [("started", "frontdesk"), ("rescreened", "frontdesk"), *treated], visit.number
+        screened = [("started", "ajordan")] if visit.answers is None else \
+            [("started", "frontdesk"), ("rescreened", "frontdesk")]
+        assert acts == [*screened, *treated], visit.number
     countersigned = [e.intake_id for e in course.trail if e.event == "signed" and e.staff == "ajordan"]
     assert countersigned == [c.intake_id for c in course.consents]  # both consents, by the practitioner
     assert course.audit.startswith("Audit trail OK")
@@ -485,19 +514,24 @@ def check_the_expired_consent_is_renewed_and_starts_the_course_again(course: Cou
     assert "until 2027-11-20" in course.front.shown[5]  # staff are told why
     assert (renewed.consultation_date, renewed.status) == (DAYS[5].isoformat(), "signed")
     assert renewed.client_id == first.client_id  # the same client, found by name and date of birth
-    assert course.listed.startswith(f"Course {renewed.intake_id} (client {first.client_id}): consented "
-                                    f"{DAYS[5]}, {SESSIONS} sessions at least 4 weeks apart")
-    assert f"Session 1 on {DAYS[5]}: the consultation" in course.listed
-    assert f"1 of {SESSIONS} sessions given; the next from {DAYS[5] + timedelta(weeks=4)}" in course.listed
+    listed = course.listed  # every course of the client, each headed by its consent's date and status
+    assert listed.startswith(f"Course {first.intake_id} (client {first.client_id}): consented {CONSULTED}, "
+                             "ended: a later consent followed it")
+    renewal = listed[listed.index(f"Course {renewed.intake_id} "):]
+    assert renewal.startswith(f"Course {renewed.intake_id} (client {first.client_id}): consented {DAYS[5]}, ")
+    assert f"Plan: {SESSIONS} sessions at least 4 weeks apart" in renewal
+    assert f"Consultation on {DAYS[5]} (a new consent following the course {first.intake_id})" in renewal
+    assert f"session 1 on {DAYS[5]}, countersigned (on the consultation's day)" in renewal
+    assert f"1 of {SESSIONS} sessions given; the next from {DAYS[5] + timedelta(weeks=4)}" in renewal
 
 
 def check_every_document_is_sealed_and_verifies(course: Course) -> None:
-    assert len(course.documents) == 10 and course.verified.count("VERIFIED ") == 10
+    assert len(course.documents) == 14 and course.verified.count("VERIFIED ") == 14
     assert "NOT VERIFIED" not in course.verified
-    for kind, count in (("consent", 2), ("aftercare", 2), ("session_record", 3), ("session_aftercare", 3)):
+    for kind, count in (("consent", 2), ("aftercare", 2), ("session_record", 5), ("session_aftercare", 5)):
         assert course.verified.count(f"document:    {kind} for {NAME}") == count, kind
-    for number in (2, 3, 4):
-        assert course.verified.count(f"about:       session {number} of {SESSIONS} on {DAYS[number]}") == 2
+    for number, day in ((1, CONSULTED), (2, DAYS[2]), (3, DAYS[3]), (4, DAYS[4]), (1, DAYS[5])):
+        assert course.verified.count(f"about:       session {number} of {SESSIONS} on {day}") == 2
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in course.documents)
 
 
@@ -505,15 +539,17 @@ def check_the_courses_exports_are_read_by_two_fhir_libraries(course: Course) -> 
     from fhir.resources.R4B.bundle import Bundle
     from fhirclient.models.bundle import Bundle as ClientBundle
 
-    first, _ = course.consents
+    first, renewed = course.consents
     for bundle in (course.bundle, course.fourth["fhir"]):
         Bundle.model_validate(bundle)
         ClientBundle(copy.deepcopy(bundle), strict=True)
-    assert (course.manifest["intakes"], course.manifest["visits"], course.manifest["documents"]) == (2, 4, 10)
+    assert (course.manifest["intakes"], course.manifest["visits"], course.manifest["documents"]) == (2, 6, 14)
     procedures = _resources(course.bundle, "Procedure")
-    assert sorted(p["status"] for p in procedures) == ["completed"] * 3 + ["not-done"]
+    assert sorted(p["status"] for p in procedures) == ["completed"] * 5 + ["not-done"]
+    assert sorted(p["partOf"][0]["identifier"]["value"] == first.intake_id for p in procedures) == \
+        [False] + [True] * 5  # the renewed course's session 1 is part of that course
     for procedure in procedures:
-        assert procedure["partOf"][0]["identifier"]["value"] == first.intake_id
+        assert procedure["partOf"][0]["identifier"]["value"] in (first.intake_id, renewed.intake_id)
         if procedure["status"] == "completed":
             assert procedure["performer"][0]["actor"]["display"] == "Alex Jordan"
             assert {site["coding"][0]["code"] for site in procedure["bodySite"]} == {"forehead", "cheeks"}

@@ -40,7 +40,7 @@ def test_a_further_session_from_start_to_countersignature(staffed, capsys, monke
     desk = staffed
     intake = _countersigned(desk, capsys, monkeypatch)
     assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "start", intake, "--date", "2026-12-20") == 0
-    visit = re.search(r"Visit (v-\w+): session 2 on 2026-12-20", capsys.readouterr().out).group(1)
+    visit = re.search(r"Visit (v-\w+): session 1 on 2026-12-20", capsys.readouterr().out).group(1)  # none given yet
     answers = write(desk, "rescreen.json", rescreen_answers(False))
     assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "rescreen", visit, "--answers", answers) == 0
     assert "ready for treatment" in capsys.readouterr().out
@@ -67,13 +67,13 @@ def test_a_further_session_from_start_to_countersignature(staffed, capsys, monke
     assert main(["verify", *map(str, paths)]) == 0
     verified = capsys.readouterr().out
     assert "session_record for Jo Bloggs" in verified and "session_aftercare for Jo Bloggs" in verified
-    assert "about:       session 2 of" in verified and f"visit {visit} of the course of intake {intake}" in verified
+    assert "about:       session 1 of" in verified and f"visit {visit} of the course of intake {intake}" in verified
     assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "reprint", visit, "--kind", "session_record",
                     "--out", str(desk / "again")) == 0
     (again,) = [Path(p) for p in re.findall(r"Wrote (\S+\.pdf)", capsys.readouterr().out)]
     assert again.read_bytes() == paths[0].read_bytes() and again.stat().st_mode & 0o777 == 0o600
     assert main(["records", "show", intake, "--no-answers"]) == 0
-    assert f"Visit {visit}: session 2 on 2026-12-20, countersigned" in capsys.readouterr().out
+    assert f"Visit {visit}: session 1 on 2026-12-20, countersigned" in capsys.readouterr().out
     assert main(["records", "visit", "list", intake, "--json"]) == 0
     (kept,) = json.loads(capsys.readouterr().out)
     assert kept["treatment"]["cartridge_expiry"] == "2027-08-31" and kept["countersigned_by"] == "ajordan"
@@ -118,7 +118,7 @@ def test_the_practitioner_sees_the_changes_reported_and_the_earlier_sessions(sta
     assert "Changes the client reported since the consultation:" in shown
     assert re.search(r">> .*retinoid.*: No -> Yes, but I have stopped", shown), shown
     assert re.search(r">> When did you last use them\?: \(not given\) -> ", shown), shown
-    assert "Session 1 on 2026-11-20: the consultation" in shown
+    assert "Consultation on 2026-11-20" in shown
 
 
 def test_a_deferred_visit_gets_its_sealed_letter_and_nothing_else(staffed, capsys, monkeypatch):
@@ -156,3 +156,62 @@ def test_countersign_takes_the_plans_sessions_within_treatment_json(staffed, cap
     refused = capsys.readouterr().err
     assert "Sessions: choose 3 to 6." in refused and "Weeks between sessions: choose 4 to 6." in refused
     assert "Nothing was countersigned" in refused and _trail(desk) == head
+
+
+def test_the_consultation_days_treatment_is_session_1_and_the_list_shows_every_course(staffed, capsys, monkeypatch):
+    """`records visit record INTAKE` keeps session 1 (refused a second time); `visit countersign --signed-at` is
+    refused in the future and before the record, nothing written; after a second consultation of the same client,
+    `visit list` and `records show` list both courses."""
+    from datetime import UTC, datetime
+
+    desk = staffed
+    intake = _countersigned(desk, capsys, monkeypatch)
+    assert main(["records", "visit", "list", intake]) == 0
+    listed = capsys.readouterr().out
+    assert "current: consent valid until 2027-11-20" in listed and "(session 1) any day" in listed
+    plan = dict(re.findall(r"(\w+) ([\d.]+)-[\d.]+ mm", listed))
+    given = write(desk, "treatment.json", {
+        "areas": {area: float(low) for area, low in plan.items()}, "device": "Dr. Pen A6", "needles": 12,
+        "cartridge_lot": "LOT-2611-A", "cartridge_expiry": "2027-08-31", "numbing": "none", "serum": "none",
+        "skin_response": "mild redness", "adverse_events": "none", "advice": "aftercare sheet"})
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "record", intake, "--treatment", given) == 0
+    out = capsys.readouterr().out
+    visit = re.search(r"Visit (v-\w+): session 1 on 2026-11-20, treated, waiting for the countersignature \(the "
+                      r"consultation's day", out).group(1)
+    head = _trail(desk)
+    for when, refused in (("2099-01-01T10:00", "is in the future"), ("2026-11-20T14:45", "before the treatment "
+                                                                                        "record was kept")):
+        assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "countersign", visit, "--signed-at",
+                        when) == 1
+        assert refused in capsys.readouterr().err
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "record", intake, "--treatment", given) == 1
+    assert "already has visit" in capsys.readouterr().err and _trail(desk) == head
+    now = datetime.now(UTC).replace(microsecond=0)
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "countersign", visit, "--signed-at",
+                    now.isoformat(), "--out", str(desk / "docs")) == 0
+    paths = re.findall(r"Wrote (\S+\.pdf)", capsys.readouterr().out)
+    assert main(["verify", *paths]) == 0 and "about:       session 1 of" in capsys.readouterr().out
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "record", intake, "--treatment", given) == 1
+    assert "recorded already" in capsys.readouterr().err
+
+    again = baseline(ENGINE, phone="+44 20 7946 0999")  # the same client's new consultation: a new consent
+    assert main(["records", "import", write(desk, "again.json", record(ENGINE, again))]) == 0
+    (renewed,) = imported(capsys)
+    assert main(["records", "sign", renewed, "--typed-name", "JO  BLOGGS", "--signed-at", "2026-11-20T14:32"]) == 0
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "countersign", renewed, "--signed-at", AT) == 0
+    capsys.readouterr()
+    assert main(["records", "visit", "list", intake]) == 0
+    listed = capsys.readouterr().out
+    assert f"Course {intake} " in listed and "ended: a later consent followed it" in listed
+    assert f"Course {renewed} " in listed and f"a new consent following the course {intake}" in listed
+    assert listed.index(f"Course {intake} ") < listed.index(f"Visit {visit}") < listed.index(f"Course {renewed} ")
+    assert main(["records", "visit", "show", visit]) == 0
+    assert f"Course {intake} " in capsys.readouterr().out
+    assert main(["records", "show", renewed, "--no-answers"]) == 0
+    assert f"Sessions of the course of intake {intake} (1):" in capsys.readouterr().out
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "record", renewed, "--treatment", given) == 0
+    first = re.search(r"Visit (v-\w+): session 1 on ", capsys.readouterr().out).group(1)  # the new course's
+    assert main(["records", "visit", "show", first]) == 0
+    shown = capsys.readouterr().out  # the earlier course's session, marked as such, with how the skin reacted
+    assert f"Earlier course {intake}: Visit {visit}: session 1 on 2026-11-20, countersigned" in shown
+    assert "skin: mild redness" in shown

@@ -5,6 +5,9 @@
   they are), and the record shows every field the practitioner entered and who treated and countersigned, by
   name and id; the aftercare shows the next session's window and the sessions left.
 - What the client reported as changed is shown as changed; "Nothing has changed since <day>" as they said it.
+- The treatment given when the consultation was countersigned is session 1, with the same sealed record (which
+  says its screening was the consultation) and aftercare; a renewed consent's course names the one it follows
+  and shows that course's sessions, marked as earlier.
 - Generated from the data: for every rule that defers at a visit (the re-screen's own, and each rule of
   rules.json the re-screen can trigger), a visit whose answers trigger it yields a deferral letter that verifies
   and reads the rule's client message.
@@ -15,7 +18,7 @@
 from __future__ import annotations
 
 import stat
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,7 +33,7 @@ from tests.course.test_rescreen import ASKED_AGAIN, OWN_RULES
 from tests.course.test_rescreen import visit as rescreen_answers
 from tests.documents.personas import baseline
 from tests.documents.reading import pdftotext, squash
-from tests.lifecycle.conftest import AJORDAN, DESK
+from tests.lifecycle.conftest import AJORDAN, DESK, fresh
 from tests.lifecycle.test_visits import countersigned, day0, treatment
 
 DEFERRING = [(rule.id, rule, record) for rule, record in ASKED_AGAIN if rule.severity == "defer"] + \
@@ -46,6 +49,10 @@ def later(life_engine, life_renderer) -> Lifecycle:
     store = Store.open(life_engine.config, engine=life_engine, clock=lambda: when)
     yield Lifecycle(life_engine, store, life_renderer, clock=lambda: when)
     store.close()
+
+
+def first_day(visit) -> date:
+    return date.fromisoformat(visit.visit_date)
 
 
 def text_of(path: Path) -> str:
@@ -71,19 +78,19 @@ def test_a_countersigned_session_gives_its_sealed_record_and_aftercare(later, tm
         report = verify_pdf(path.read_bytes(), later.engine.config)
         assert report.ok, report.reason
         assert report.record_id == started.visit_id and report.client == state.course.answers["full_name"]
-        assert f"session 2 of {state.course.sessions}" in report.about and intake.intake_id in report.about
+        assert f"session 1 of {state.course.sessions}" in report.about and intake.intake_id in report.about
     assert verify_pdf(record.read_bytes(), later.engine.config).kind == "session_record"
 
     data = embedded_data(record.read_bytes())
     assert data["visit"]["visit_id"] == started.visit_id and data["visit"]["course_id"] == intake.intake_id
-    assert data["visit"]["session"] == 2 and data["treatment"]["cartridge_lot"] == "LOT-7731-Q"
+    assert data["visit"]["session"] == 1 and data["treatment"]["cartridge_lot"] == "LOT-7731-Q"  # none given before
     assert data["record"]["answers"] == rescreen_answers(False)  # the answers by id, language-neutral
     assert len(data["course"]["consent_sha256"]) == 64
 
     text = text_of(record)
     for shown in ("Dr. Pen A6", "12 needles", "LOT-7731-Q", "lidocaine 5% cream, 30 minutes", "hyaluronic acid",
                   "even pink, no bleeding spots", "SPF 50 daily; no retinol for 7 days", "Alex Jordan (ajordan)",
-                  f"Session 2 of {state.course.sessions}", "test-tablet", started.visit_id, intake.intake_id):
+                  f"Session 1 of {state.course.sessions}", "test-tablet", started.visit_id, intake.intake_id):
         assert shown in text, shown
     assert "Adverse events none" in text
     for depth in given["areas"].values():
@@ -93,7 +100,7 @@ def test_a_countersigned_session_gives_its_sealed_record_and_aftercare(later, tm
     text = text_of(aftercare)
     earliest = visit_day + timedelta(weeks=state.course.interval_weeks)
     assert f"Your next session: between {earliest:%A}" in text and str(earliest.day) in text
-    left = state.course.sessions - 2
+    left = state.course.sessions - 1
     assert (f"{left} more sessions" if left > 1 else "One more session") in text
     assert "When to call us" in text and "The first 24 hours" in text  # the consultation's aftercare, reused
 
@@ -127,9 +134,11 @@ def test_the_last_session_of_the_course_says_so_and_gives_no_next_window(later, 
     visits = Visits(later)
     intake = countersigned(later)
     course = visits.state(intake.intake_id).course
+    first = visits.record_first(intake.intake_id, AJORDAN, treatment(visits.state(intake.intake_id)))
+    later.store.visits.countersign(first.visit_id, practitioner_id="ajordan", staff="ajordan", device="t")
     done = None
     for number in range(2, course.sessions + 1):
-        started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=5 * (number - 1)))
+        started = visits.begin(intake.intake_id, DESK, first_day(first) + timedelta(weeks=5 * (number - 1)))
         visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
         visits.record(started.visit_id, AJORDAN, treatment(visits.state(started.course_id)))
         done = visits.countersign(started.visit_id, AJORDAN, out_dir=tmp_path)
@@ -223,3 +232,50 @@ def test_a_visit_assessed_for_the_clients_documents_is_worded_in_their_language(
     assert english.client_message != german.client_message
     assert german.client_message.startswith(rule.client_message["de"].split("{")[0].strip()[:20])
     assert deferred.assessment and english.client_message in str(deferred.assessment)  # kept for staff in English
+
+
+def test_the_first_session_is_recorded_and_sealed_and_a_renewed_course_keeps_it_as_earlier(life, later, tmp_path):
+    """Session 1 on the day the consultation was countersigned (its re-screen the consultation); months later a
+    new consent (a new course, following the first) whose practitioner still sees that session, marked."""
+    from intake.lifecycle import ClientSignatures
+    from intake.tui.treatment import context
+
+    born = "1979-09-17"
+    first = countersigned(life, born)
+    visits = Visits(life)
+    recorded = visits.record_first(first.intake_id, AJORDAN, treatment(visits.state(first.intake_id),
+                                                                      skin_response="pink, settled in an hour"))
+    done = visits.countersign(recorded.visit_id, AJORDAN, out_dir=tmp_path)
+    sessions = visits.state(first.intake_id).course.sessions
+    record, aftercare = done.paths
+    report = verify_pdf(record.read_bytes(), life.engine.config)
+    assert report.ok and f"session 1 of {sessions}" in report.about
+    text = text_of(record)
+    assert "The first session of the course, given when the consultation of" in text
+    assert "Nothing has changed since" not in text and "LOT-2611-A" in text and "Alex Jordan (ajordan)" in text
+    assert embedded_data(record.read_bytes())["visit"]["outcome"]["rescreen"] == "consultation"
+    assert "Your next session: between" in text_of(aftercare)
+
+    renewed = fresh(later, record_of(later, born))
+    name = renewed.answers["full_name"]
+    later.sign(renewed, ClientSignatures(later.typed_signature(renewed, "consent", name), None), DESK)
+    later.keep_documents(renewed, later.render(renewed, later.countersignature(
+        renewed, AJORDAN, later.default_plan(renewed))), AJORDAN.actor)
+    again = Visits(later)
+    state = again.state(again.course_id(first.intake_id))
+    assert state.course.course_id == renewed.intake_id and state.follows == first.intake_id
+    assert [v.visit_id for v in state.earlier] == [recorded.visit_id] and state.sessions_given == 0
+    assert again.courses(state.client_id) == [first.intake_id, renewed.intake_id]
+    one = again.record_first(renewed.intake_id, AJORDAN, treatment(state))
+    assert (one.number, one.visit_date, one.course_id) == (1, "2027-01-15", renewed.intake_id)
+    shown = context(again, one, name)
+    assert shown.earlier[0].startswith(f"Earlier course · Session 1 · {recorded.visit_date}")
+    assert "pink, settled in an hour" in shown.earlier[0] and "following the earlier course" in shown.earlier[1]
+    with pytest.raises(IntakeError, match="followed by a new consent"):
+        again.record_first(first.intake_id, AJORDAN, treatment(state))
+
+
+def record_of(life: Lifecycle, born: str) -> dict:
+    from tests.documents.personas import record
+
+    return record(life.engine, baseline(life.engine, date_of_birth=born), consultation_date="2027-01-15")

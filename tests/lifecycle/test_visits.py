@@ -1,7 +1,12 @@
 """Further sessions of a course through the lifecycle, on the real store, checked against the sealed consent.
 
-- A whole course: the consultation (session 1), then sessions 2 and 3 with nothing changed, each re-screened,
-  recorded by the practitioner and countersigned, numbered in order, every act audited with who did it.
+- A whole course: the treatment given when the consultation was countersigned (session 1, its re-screen the
+  consultation), then sessions 2 and 3 with nothing changed, each re-screened, recorded by the practitioner and
+  countersigned, numbered in order, every act audited with who did it. Session 1's record is refused before the
+  countersignature, for a deferred consultation, a second time, and once a later visit began; nothing written.
+- Numbered by the treatments given: a consultation day without treatment makes the next visit session 1, with no
+  interval to wait; a renewed consent starts a new course that names the one it follows and still shows its
+  sessions, marked as earlier.
 - Every reason of schemas/course.json that a consent no longer covers a visit, each from a situation that
   brings it about (generated from the data: a reason added without a case fails).
 - The re-screen's outcome: deferred with the day to come back, too soon with the earliest date.
@@ -36,10 +41,11 @@ RULES = load_course_rules(SCHEMAS_DIR)
 _CLIENTS = itertools.count(1)
 
 
-def countersigned(life) -> Any:
-    """A new client's consultation, signed and countersigned with the default plan: the course."""
-    born = (date(1985, 1, 1) + timedelta(days=next(_CLIENTS))).isoformat()  # a client of its own
-    intake = fresh(life, record(life.engine, baseline(life.engine, date_of_birth=born)))
+def countersigned(life, born: str | None = None, **top: Any) -> Any:
+    """A new client's consultation (or, given `born`, that client's again), signed and countersigned with the
+    default plan: the course."""
+    born = born or (date(1985, 1, 1) + timedelta(days=next(_CLIENTS))).isoformat()  # a client of its own
+    intake = fresh(life, record(life.engine, baseline(life.engine, date_of_birth=born), **top))
     life.sign(intake, signatures(life, intake), DESK)
     counter = life.countersignature(intake, AJORDAN, life.default_plan(intake))
     life.keep_documents(intake, life.render(intake, counter), AJORDAN.actor)
@@ -61,6 +67,12 @@ def treatment(state, **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in given.items() if v is not None}
 
 
+def first_session(visits: Visits, intake: Any, **changes: Any) -> Any:
+    """The treatment given when the consultation was countersigned: session 1, recorded and countersigned."""
+    recorded = visits.record_first(intake.intake_id, AJORDAN, treatment(visits.state(intake.intake_id), **changes))
+    return visits.countersign(recorded.visit_id, AJORDAN).visit
+
+
 def session(visits: Visits, ref: str, day: date, answers: dict[str, Any] | None = None) -> Any:
     """One further session from start to countersignature; returns the countersigned visit."""
     started = visits.begin(ref, DESK, day)
@@ -79,26 +91,74 @@ def visits(life) -> Visits:
 def test_a_course_of_three_sessions_is_numbered_recorded_countersigned_and_audited(life, visits):
     intake = countersigned(life)
     first = day0(intake)
+    one = first_session(visits, intake)
+    assert (one.number, one.visit_date, one.answers) == (1, first.isoformat(), None)  # its re-screen: the consultation
     second = session(visits, intake.intake_id, first + timedelta(weeks=4))
     third = session(visits, second.client_id, first + timedelta(weeks=9))  # found by the client's id too
     assert (second.number, third.number) == (2, 3)
-    assert (second.status, third.status) == ("signed", "signed")
+    assert (one.status, second.status, third.status) == ("signed", "signed", "signed")
     assert third.treatment["cartridge_lot"] == "LOT-2611-A" and third.practitioner_id == "ajordan"
     listed = life.store.visits.of_client(second.client_id)
-    assert [v.visit_id for v in listed] == [second.visit_id, third.visit_id]
+    assert [v.visit_id for v in listed] == [one.visit_id, second.visit_id, third.visit_id]
     acts = [(e.data["act"], e.staff, e.device) for e in life.store.audit_trail(intake.intake_id)
             if e.event == "visit"]
-    assert acts == [("started", "reception", "test-tablet"), ("rescreened", "reception", "test-tablet"),
-                    ("treatment_recorded", "ajordan", "test-tablet"), ("countersigned", "ajordan", "test-tablet")] * 2
+    treated = [("treatment_recorded", "ajordan", "test-tablet"), ("countersigned", "ajordan", "test-tablet")]
+    assert acts == [("started", "ajordan", "test-tablet"), *treated] + [
+        ("started", "reception", "test-tablet"), ("rescreened", "reception", "test-tablet"), *treated] * 2
+    assert visits.state(intake.intake_id).sessions_given == 3
     assert life.store.verify_audit().ok
 
 
-def test_too_soon_waits_until_the_plans_interval_has_passed(life, visits):
+def test_the_first_sessions_record_is_refused_where_no_such_treatment_was_given(life, visits):
+    """Before the countersignature, for a deferred consultation, a second time, and once a later visit began: each
+    refused, nothing written."""
+    from intake.records.errors import WorkflowError
+
+    unsigned = fresh(life, record(life.engine, baseline(life.engine, date_of_birth="1971-03-09")))
+    deferred = fresh(life, record(life.engine, baseline(life.engine, date_of_birth="1972-04-10",
+                                                        pregnant_or_breastfeeding=True)))
+    assert deferred.status == "deferred"
     intake = countersigned(life)
-    early = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=2))
+    state = visits.state(intake.intake_id)
+    head = life.store.audit_head()
+    for ref, refused in ((unsigned.intake_id, "not countersigned"), (deferred.intake_id, "was deferred")):
+        with pytest.raises(CourseError, match=refused):
+            visits.record_first(ref, AJORDAN, treatment(state))
+    with pytest.raises(TreatmentRecordError, match="deeper than the consented"):
+        visits.record_first(intake.intake_id, AJORDAN, treatment(state, **REFUSED["deeper than the consented"](state)))
+    with pytest.raises(AuthenticationError, match="front-desk"):
+        visits.record_first(intake.intake_id, FRONT_DESK, treatment(state))
+    assert life.store.audit_head() == head and life.store.visits.of_client(state.client_id) == []
+    recorded = visits.record_first(state.client_id, AJORDAN, treatment(state))  # the client's id finds the course
+    head = life.store.audit_head()
+    with pytest.raises(WorkflowError, match="already has visit"):  # not countersigned yet: still open
+        visits.record_first(intake.intake_id, AJORDAN, treatment(state))
+    visits.store.visits.countersign(recorded.visit_id, practitioner_id="ajordan", staff="ajordan", device="t")
+    head = life.store.audit_head()
+    with pytest.raises(WorkflowError, match="recorded already"):
+        visits.record_first(intake.intake_id, AJORDAN, treatment(state))
+    assert life.store.audit_head() == head
+
+
+def test_too_soon_waits_until_the_plans_interval_has_passed(life, visits):
+    """Counted from the last treatment given: without one on the consultation's day, the next visit is session 1
+    and waits for nothing (no skin was treated); the consultation day's treatment can then no longer be recorded."""
+    from intake.records.errors import WorkflowError
+
+    intake = countersigned(life)
+    untreated = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=1))
+    untreated = visits.rescreen(untreated.visit_id, rescreen_answers(False), DESK)
+    assert (untreated.number, untreated.status) == (1, "ready")
+    visits.record(untreated.visit_id, AJORDAN, treatment(visits.state(intake.intake_id)))
+    visits.store.visits.countersign(untreated.visit_id, practitioner_id="ajordan", staff="ajordan", device="t")
+    head = life.store.audit_head()
+    with pytest.raises(WorkflowError, match="can no longer be recorded"):
+        visits.record_first(intake.intake_id, AJORDAN, treatment(visits.state(intake.intake_id)))
+    assert life.store.audit_head() == head
+    early = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=3))
     waiting = visits.rescreen(early.visit_id, rescreen_answers(False), DESK)
-    earliest = (day0(intake) + timedelta(weeks=visits.state(intake.intake_id).course.interval_weeks))
-    assert waiting.status == "waiting" and waiting.outcome["until"] == earliest.isoformat()
+    earliest = (day0(intake) + timedelta(weeks=1 + visits.state(intake.intake_id).course.interval_weeks))
+    assert (waiting.number, waiting.status) == (2, "waiting") and waiting.outcome["until"] == earliest.isoformat()
     assert earliest.isoformat() in waiting.outcome["reasons"][0]
     with pytest.raises(IntakeError, match="too soon"):
         visits.record(early.visit_id, AJORDAN, treatment(visits.state(intake.intake_id)))
@@ -112,9 +172,10 @@ def test_a_pregnancy_since_the_last_session_defers_with_no_treatment(life, visit
     assert deferred.status == "deferred" and deferred.outcome["reasons"]
     with pytest.raises(IntakeError, match="deferred"):
         visits.record(started.visit_id, AJORDAN, treatment(visits.state(intake.intake_id)))
-    # the client may come back for a later visit: the deferred one is no session of the course
+    # the client may come back for a later visit: the deferred one is no session of the course, and no treatment
+    # was given yet, so the next is session 1
     later = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=60))
-    assert later.number == 2
+    assert later.number == 1
 
 
 def _course(**changes: Any) -> Course:
@@ -300,6 +361,9 @@ def test_a_session_not_given_exports_as_not_done_with_its_reasons_and_as_json_an
     from fhir.resources.R4B.procedure import Procedure
 
     intake = countersigned(life)
+    visits.record_first(intake.intake_id, AJORDAN, treatment(visits.state(intake.intake_id)))  # session 1, that day
+    visits.store.visits.countersign(visits.state(intake.intake_id).visits[0].visit_id, practitioner_id="ajordan",
+                                    staff="ajordan", device="t")  # (its documents are another test's)
     early = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=1))
     waiting = visits.rescreen(early.visit_id, rescreen_answers(False), DESK)
     bundle = json.loads(life.store.visits.export(waiting.visit_id, "fhir", staff="manager", device="office-pc"))

@@ -23,11 +23,28 @@ VISIT_DAY = datetime(2026, 12, 25, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def course(clinic_engine, clinic_config):
-    """The suitable example's client, through a whole consultation to a countersigned consent."""
+    """The suitable example's client, through a whole consultation to a countersigned consent, treated that day:
+    session 1 recorded and countersigned (its documents are not made here: tests/lifecycle/test_visit_documents.py
+    makes them)."""
     ask, store = session(clinic_engine, clinic_config, FakePrompter(script(clinic_engine, "suitable")), {})
     ask.run()
-    store.close()
+    with store:
+        treated_on_consultation_day(Visits(Lifecycle(clinic_engine, store)), ask.intake_id)
     return ask.intake_id
+
+
+def treated_on_consultation_day(visits: Visits, course_id: str) -> None:
+    """Session 1: the treatment given when the consultation was countersigned, at the plan's lowest depths."""
+    from intake.lifecycle.auth import Authenticated
+
+    state = visits.state(course_id)
+    treatment = {"areas": {area: low for area, (low, _) in state.course.areas.items()}, "device": "Dr. Pen A6",
+                 "needles": 12, "cartridge_lot": "LOT-2611-A", "cartridge_expiry": "2028-06-30", "numbing": "none",
+                 "serum": "hyaluronic acid", "skin_response": "even redness", "adverse_events": "none",
+                 "advice": "the aftercare sheet"}
+    who = Authenticated("ajordan", "Alex Jordan", "practitioner", "ajordan", "test-tablet")
+    first = visits.record_first(course_id, who, treatment)
+    visits.store.visits.countersign(first.visit_id, practitioner_id="ajordan", staff="ajordan", device="test-tablet")
 
 
 def _visit(engine, config, answers):
@@ -46,7 +63,8 @@ def test_nothing_changed_is_the_clients_answer_and_asks_nothing_again(clinic_eng
         assert visit.answers == {"changes_since_last": "nothing_changed", **healed()}
         assert "pregnant_or_breastfeeding" not in prompter.asked and prompter.asked[0] == "staff_pin"
         assert CLIENT_WORDS["ready"] in prompter.said
-        assert [e.staff for e in store.audit_trail(course) if e.event == "visit"] == ["ajordan", "ajordan"]
+        assert [e.staff for e in store.audit_trail(course) if e.event == "visit"
+                and e.data["visit_id"] == visit.visit_id] == ["ajordan", "ajordan"]
 
 
 def test_a_pregnancy_since_defers_and_the_client_is_told_kindly(clinic_engine, clinic_config, course):

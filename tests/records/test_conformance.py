@@ -203,7 +203,7 @@ def test_a_visits_life_is_kept_in_order_on_both_engines(any_store, engine):
     with pytest.raises(WorkflowError, match="not a countersigned consent"):
         any_store.visits.start(unsigned, visit_date=day, staff=STAFF, device=DEVICE)
     visit = any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE)
-    assert (visit.number, visit.status) == (2, "open")
+    assert (visit.number, visit.status) == (1, "open")  # no treatment given yet: the next visit is session 1
     with pytest.raises(WorkflowError, match="already has visit"):
         any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE)
     with pytest.raises(WorkflowError, match="not been re-screened"):
@@ -217,7 +217,10 @@ def test_a_visits_life_is_kept_in_order_on_both_engines(any_store, engine):
     done = any_store.visits.countersign(visit.visit_id, practitioner_id="ajordan", staff="ajordan", device=DEVICE)
     assert done.status == "signed" and done.treatment == {"areas": {"cheeks": 1.0}}
     assert any_store.visits.of_client(done.client_id) == [done]
-    assert any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE).number == 3
+    with pytest.raises(WorkflowError, match="can no longer be recorded"):  # the consultation day's, after a visit
+        any_store.visits.record_first(signed, visit_date=day, assessment={}, treatment={}, practitioner_id="ajordan",
+                                      staff=STAFF, device=DEVICE)
+    assert any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE).number == 2
     assert [e.data["act"] for e in any_store.audit_trail(signed) if e.event == "visit"] == \
         ["started", "rescreened", "treatment_recorded", "countersigned", "started"]
     assert any_store.verify_audit().ok

@@ -7,7 +7,7 @@ import time
 
 from pypdf import PdfReader
 from textual.events import Click
-from textual.widgets import Select
+from textual.widgets import Button, Select
 
 from intake.documents import verify_pdf
 from intake.tui.screens.documents import DoneScreen, RenderingScreen
@@ -16,6 +16,7 @@ from intake.tui.screens.practitioner import PractitionerScreen
 from intake.tui.screens.review import AnswerRow, ReviewScreen
 from intake.tui.screens.signature import SignatureScreen
 from intake.tui.screens.step import StepScreen
+from intake.tui.screens.visit import FirstSessionScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.widgets.tiles import ChoiceTile
 from tests.conftest import load_example
@@ -76,8 +77,12 @@ async def test_a_suitable_client_gets_sealed_documents(engine, suitable_answers)
         done = await wait_for(pilot, DoneScreen, timeout=60)
         paths, intake_id = list(done.paths), app.session.state.intake_id
         await press(pilot, "#finish")
+        asked = await wait_for(pilot, FirstSessionScreen)  # treated today? not: nothing is recorded for the day
+        assert "Record today's treatment" in str(asked.query_one("#treatment", Button).label)
+        await press(pilot, "#not-treated")
         await wait_for(pilot, WelcomeScreen)
         assert app.session.state.intake_id is None  # nothing of this client is left
+        assert app.session.store.visits.of_client(app.session.store.load_intake(intake_id).client_id) == []
 
     assert [p.name.split("_")[1] for p in paths] == ["consent", "aftercare"]
     assert all(p.parent.name == intake_id and oct(p.stat().st_mode)[-3:] == "600" for p in paths)

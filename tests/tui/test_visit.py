@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from intake.lifecycle import Lifecycle
-from intake.lifecycle.visits import DocumentsToMake, Visits
+from intake.lifecycle.visits import DocumentsToMake, Visits, first_session
 from intake.prompt.visit import CLIENT_WORDS
 from intake.records import Store
 from intake.tui.clock import FrozenClock
@@ -142,8 +142,8 @@ async def test_nothing_changed_by_keys_is_ready_and_counts_its_keys(clinic_engin
     visits, store = _visits(clinic_config, clinic_engine)
     with store:
         kept = store.visits.of_client(visits.state(course).client_id)
-        assert [(v.number, v.status) for v in kept] == [(2, "ready")]
-        assert kept[0].answers == {"changes_since_last": "nothing_changed", **healed()}
+        assert [(v.number, v.status) for v in kept] == [(1, "signed"), (2, "ready")]  # session 1: the course fixture's
+        assert kept[1].answers == {"changes_since_last": "nothing_changed", **healed()}
         assert {e.staff for e in store.audit_trail(course) if e.event == "visit"} == {"ajordan"}
 
 
@@ -174,9 +174,10 @@ async def _outcome(pilot, words_screen: type = ClientWordsScreen,
 
 
 def _kept(config, engine, course_id: str) -> list:
+    """The client's visits since session 1 (given on the consultation's day: the course fixture's)."""
     visits, store = _visits(config, engine)
     with store:
-        return list(store.visits.of_client(visits.state(course_id).client_id))
+        return [v for v in store.visits.of_client(visits.state(course_id).client_id) if not first_session(v)]
 
 
 async def test_a_pregnancy_since_stops_kindly_and_asks_nothing_after(clinic_engine, clinic_config, course):  # noqa: F811
@@ -337,7 +338,8 @@ async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_con
     app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         screen = await _ready_visit_to_its_record(pilot)
-        assert "Session 1 · 2026-11-20 · consultation; plan:" in " ".join(screen.shown.earlier)
+        assert "Consultation · 2026-11-20 · plan:" in " ".join(screen.shown.earlier)
+        assert "Session 1 · 2026-11-20 · " in " ".join(screen.shown.earlier)  # given that day
         area = next(iter(screen.shown.depths))
         high = float(screen.shown.ranges[area].split("–")[1].split(" ")[0])
         typed = {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A", "cartridge_expiry": "01/12/2026",
@@ -432,7 +434,7 @@ def test_session_three_is_prefilled_from_session_two(clinic_engine, clinic_confi
                                               "skin_response")} == {
         "device": "Dermapen 4", "needles": "16", "serum": "hyaluronic acid", "advice": "SPF 50 daily",
         "cartridge_lot": None, "skin_response": None}
-    assert "skin: even redness" in shown.earlier[1] and shown.earlier[1].startswith("Session 2 · 2026-12-25")
+    assert "skin: even redness" in shown.earlier[2] and shown.earlier[2].startswith("Session 2 · 2026-12-25")
 
 
 async def test_a_record_countersigned_later(clinic_engine, clinic_config, course, monkeypatch):  # noqa: F811
@@ -564,5 +566,65 @@ async def test_with_the_shared_pin_staff_say_who_treats_and_it_is_theirs(engine,
     store = Store.open(engine.config, engine=engine)
     with store:
         visits = Visits(Lifecycle(engine, store, clock=VISIT_DAY.now))
-        kept = list(store.visits.of_client(visits.state(course_id).client_id))
+        kept = [v for v in store.visits.of_client(visits.state(course_id).client_id) if not first_session(v)]
     assert [(v.status, v.practitioner_id, v.countersigned_by) for v in kept] == [("signed", "ajordan", "ajordan")]
+
+
+@pytest.fixture
+def untreated(clinic_engine, clinic_config):  # noqa: F811
+    """The suitable example's client through a whole consultation to a countersigned consent, with no treatment
+    recorded for that day."""
+    from tests.prompt.fake import FakePrompter
+    from tests.prompt.test_flow import script, session
+
+    ask, store = session(clinic_engine, clinic_config, FakePrompter(script(clinic_engine, "suitable")), {})
+    ask.run()
+    store.close()
+    return ask.intake_id
+
+
+async def test_the_consultation_days_treatment_from_the_staff_menu_is_session_1(
+        clinic_engine, clinic_config, untreated):  # noqa: F811
+    """A course with no visit: "Record a client's session" asks whether the client was treated on the consultation's
+    day; the treatment record is the visits' own screen (session 1, depths prefilled from the plan, an expired
+    cartridge refused under its field with nothing kept), kept for the practitioner's countersignature."""
+    from intake.tui.screens.visit import FirstSessionScreen
+
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
+    async with app.run_test(size=SIZES["tablet"]) as pilot:
+        await _welcome(pilot)
+        await press(pilot, "#staff")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        await wait_for(pilot, StaffMenuScreen)
+        await press(pilot, "#treatment")
+        choose = await wait_for(pilot, ChooseClientScreen)
+        choose.query_one("#choose-id", Input).value = untreated
+        await press(pilot, "#look-up")
+        asked = await wait_for(pilot, FirstSessionScreen)
+        assert "next visit will be session 1" in " ".join(str(s.render()) for s in asked.query(Static))
+        await press(pilot, "#treatment")
+        screen = await wait_for(pilot, TreatmentScreen)
+        visits, store = _visits(clinic_config, clinic_engine)
+        with store:
+            plan = visits.state(untreated).course.areas
+        assert screen.shown.heading.endswith("session 1 · 2026-11-20")
+        assert dict(screen.shown.depths) == {area: low for area, (low, _) in plan.items()}
+        for key, value in {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A",
+                           "cartridge_expiry": "01/11/2026", "numbing": "none", "serum": "none",
+                           "skin_response": "even redness", "advice": "SPF 50 daily"}.items():
+            screen.query_one(f"#{key}", Input).value = value
+        screen.query_one("#adverse-none", Checkbox).value = True
+        await pilot.pause()
+        await press(pilot, "#keep")
+        assert "expired on 2026-11-01" in _problem(screen, "cartridge_expiry") and app.screen is screen
+        assert _kept(clinic_config, clinic_engine, untreated) == []  # nothing kept
+        screen.query_one("#cartridge_expiry", Input).value = "01/06/2028"
+        await press(pilot, "#keep")
+        await wait_for(pilot, PinScreen)
+        await press(pilot, "#cancel")  # countersigned later (the walk in tests/course countersigns at once)
+        await wait_for(pilot, WelcomeScreen)
+    visits, store = _visits(clinic_config, clinic_engine)
+    with store:
+        kept = store.visits.of_client(visits.state(untreated).client_id)
+    assert [(v.number, v.visit_date, v.status, v.answers, first_session(v)) for v in kept] == [
+        (1, "2026-11-20", "recorded", None, True)]

@@ -293,3 +293,45 @@ class VisitOutcomeScreen(WizardScreen[str]):
     @on(Button.Pressed, "#done, #treatment, #letter")
     def _done(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "done")
+
+
+#: What "Not treated today" means, said plainly to the practitioner (nothing is recorded for the day).
+NOT_TREATED = ("Not treated today: nothing is recorded for today. The client's next visit will be session 1 of the "
+               "course.")
+
+
+class FirstSessionScreen(WizardScreen[str]):
+    """For the practitioner, once the consultation is countersigned: was the client treated today? Dismisses
+    'treatment' (record today's treatment: session 1 of the course, its re-screen the consultation) or
+    'not-treated' (nothing is recorded; the next visit will be session 1).
+
+    Args:
+        clinic: the clinic's name.
+        heading: the client and the course.
+    """
+
+    IDLE = "lock"
+
+    def __init__(self, clinic: str, heading: str) -> None:
+        super().__init__(classes="staff")
+        self.clinic = clinic
+        self.heading = heading
+
+    def compose(self) -> ComposeResult:
+        yield from header(self.clinic, title="Today's treatment")
+        with VerticalScroll(id="practitioner-body"):
+            yield Static(Content(self.heading), classes="screen-title")
+            yield Static("The consent is countersigned. If the client is treated today, record the treatment as "
+                         "session 1 of the course: the consultation is its screening, so the client answers "
+                         "nothing again.", classes="finding")
+            yield Static(Content(NOT_TREATED.replace("Not treated today: ", "If not: ")), classes="finding")
+        with Horizontal(classes="navbar"):
+            yield Button("Not treated today", id="not-treated")
+            yield Button("Record today's treatment", id="treatment", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#treatment", Button).focus()
+
+    @on(Button.Pressed, "#not-treated, #treatment")
+    def _chosen(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "not-treated")
