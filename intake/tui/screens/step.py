@@ -75,6 +75,8 @@ class StepScreen(WizardScreen[StepResult]):
         self._styled_for: str | None = None
         #: the question last brought into view whole when the keyboard reached it
         self._question_shown: QuestionField | None = None
+        #: the step's question fields, in order (made once in compose; a query would walk the whole screen)
+        self.fields: list[QuestionField] = []
 
     def compose(self) -> ComposeResult:
         language = self.session.language
@@ -87,12 +89,14 @@ class StepScreen(WizardScreen[StepResult]):
                 yield Static(Content(localize(self.step.intro, language)), classes="screen-intro")
             yield Static("", id="step-summary")
             visible = self._visible()
+            self.fields = []
             for question in self.step.questions:
                 field = make_field(question, self.working.get(question.id), language,
                                    lambda key: questionnaire.word(key, language),
                                    question_keys(questionnaire, question, language))
                 field.date_order = order
                 field.display = question.id in visible
+                self.fields.append(field)
                 yield field
         yield Static(Content(device_of(self.app).kind_stop), id="step-kind-stop")
         with Horizontal(classes="navbar"):
@@ -130,7 +134,7 @@ class StepScreen(WizardScreen[StepResult]):
         if close == self.stopped:
             return
         self.set_class(close, "-stopped")
-        for widget in self.query(QuestionField):
+        for widget in self.fields:
             widget.disabled = close
         self.query_one("#back", Button).disabled = close or (self.index == 0 and not self.editing)
         self._show_echoes()
@@ -151,7 +155,7 @@ class StepScreen(WizardScreen[StepResult]):
         an answer still being typed is said back once the client leaves its box."""
         merged = self.session.answers_with(self.step, self.working)
         device = device_of(self.app)
-        for widget in self.query(QuestionField):
+        for widget in self.fields:
             if not (widget.question.type in TYPED and widget.has_focus_within):
                 widget.show_echo(said_back_line(self.session, device, widget, merged, self.stopped))
 
@@ -207,7 +211,7 @@ class StepScreen(WizardScreen[StepResult]):
             summary.update("")
             summary.remove_class("-shown")
         visible = self._visible()
-        for widget in self.query(QuestionField):
+        for widget in self.fields:
             if widget.display != (widget.question_id in visible):
                 widget.display = widget.question_id in visible
             if widget.has_problem:
@@ -221,7 +225,7 @@ class StepScreen(WizardScreen[StepResult]):
 
     def _focus_first(self) -> None:
         target = self.focus_question
-        fields = [f for f in self.query(QuestionField) if f.display]
+        fields = [f for f in self.fields if f.display]
         chosen = next((f for f in fields if f.question_id == target), None) or \
             next((f for f in fields if not f.answered), None)
         if chosen is None or self.stopped:
@@ -242,7 +246,7 @@ class StepScreen(WizardScreen[StepResult]):
         if not self.is_mounted:
             return True  # still being built, from these answers
         order = date_order(self.session.engine.config)
-        for answer in self.query(QuestionField):
+        for answer in self.fields:
             value = saved.get(answer.question_id)
             if (answer.value if answer.value not in ("", []) else None) != value:
                 return False
@@ -287,7 +291,7 @@ class StepScreen(WizardScreen[StepResult]):
                 return
         elif widget.echoed:
             return
-        fields = [f for f in self.query(QuestionField) if f.display]
+        fields = [f for f in self.fields if f.display]
         later = fields[fields.index(widget) + 1:] if widget in fields else []
         if later:
             later[0].focus_answer(scroll=False)
@@ -299,7 +303,7 @@ class StepScreen(WizardScreen[StepResult]):
         """This step's answers as they stand, including text typed whose change message is still queued
         (the app may be closing: a tablet's page went away)."""
         working = dict(self.working)
-        for answer in self.query(QuestionField):
+        for answer in self.fields:
             if answer.question.type == "text":
                 for box in answer.query(Input):
                     working[answer.question_id] = box.value.strip() or None
@@ -314,7 +318,7 @@ class StepScreen(WizardScreen[StepResult]):
     def _show_visible(self) -> None:
         visible = self._visible()
         appeared = []
-        for widget in self.query(QuestionField):
+        for widget in self.fields:
             shown = widget.question_id in visible
             if widget.display != shown:
                 widget.display = shown
@@ -328,7 +332,7 @@ class StepScreen(WizardScreen[StepResult]):
     def _check(self, widget: QuestionField) -> None:
         problems = self.session.question_problems(self.step, widget.question_id, self.working)
         widget.show_problem(widget.own_problem() or (problems[0].message if problems else None))
-        if not any(f.has_problem for f in self.query(QuestionField)):
+        if not any(f.has_problem for f in self.fields):
             self.query_one("#step-summary", Static).update("")
             self.query_one("#step-summary").remove_class("-shown")
 
@@ -377,7 +381,7 @@ class StepScreen(WizardScreen[StepResult]):
         for problem in problems:
             by_field.setdefault(problem.field, problem.message)
         first = None
-        for widget in self.query(QuestionField):
+        for widget in self.fields:
             message = by_field.get(widget.question_id) if widget.display else None
             if message:
                 message = widget.own_problem() or message
