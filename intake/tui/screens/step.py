@@ -29,6 +29,8 @@ from intake.tui.widgets.scrolling import show_whole
 
 #: Seconds after the last change before the step's answers so far are saved to the draft.
 AUTOSAVE_SECONDS = 2.0
+#: Seconds Next looks pressed when the step stays (Textual's own effect lasts as long).
+PRESS_EFFECT_SECONDS = 0.2
 #: Question types typed into a box: their answer is made (said back, checked) when the client leaves the box.
 TYPED = ("text", "long_text", "date")
 
@@ -101,11 +103,15 @@ class StepScreen(WizardScreen[StepResult]):
         yield Static(Content(device_of(self.app).kind_stop), id="step-kind-stop")
         with Horizontal(classes="navbar"):
             _ = intake_words(language).gettext
-            yield Button(_("Cancel") if self.editing else _("Back"), id="back",
-                         disabled=self.index == 0 and not self.editing)
+            back = Button(_("Cancel") if self.editing else _("Back"), id="back",
+                          disabled=self.index == 0 and not self.editing)
+            going_on = Button(self.next_label, id="next", variant="primary")
+            for button in (back, going_on):  # pressed, they look pressed only where the step stays (see _pressed)
+                button.active_effect_duration = 0
+            yield back
             yield staff_button()
             yield Static("", id="keys-hint", classes="keys-hint")
-            yield Button(self.next_label, id="next", variant="primary")
+            yield going_on
 
     @property
     def next_label(self) -> str:
@@ -266,7 +272,8 @@ class StepScreen(WizardScreen[StepResult]):
             self._autosave = None
         self._arriving = True
         self._question_shown = None
-        self.set_focus(None)
+        if not isinstance(self.focused, Button):  # an answer's box stops its cursor; Next or Back keeps the focus
+            self.set_focus(None)  # (shown again, the step focuses Next again when all is answered: nothing restyled)
         self.dismiss(result)
 
     @on(QuestionField.Done)
@@ -388,6 +395,7 @@ class StepScreen(WizardScreen[StepResult]):
             widget.show_problem(message)
             if message and first is None:
                 first = widget
+        self._pressed(self.query_one("#next", Button))
         count = len(by_field)
         summary = self.query_one("#step-summary", Static)
         marked = intake_words(self.session.language).ngettext("Please look at the {count} answer marked below.",
@@ -398,6 +406,13 @@ class StepScreen(WizardScreen[StepResult]):
         if first is not None:
             first.focus_answer()
             first.scroll_visible(animate=False)
+
+    def _pressed(self, button: Button) -> None:
+        """Shows a button pressed for a moment, as Textual does, where the step stays (Next refused). A step that is
+        left changes the screen at once: restyling and repainting a button on the screen going away was a fifth of
+        the work of a step change, for nothing anyone could see."""
+        button.add_class("-active")
+        self.set_timer(PRESS_EFFECT_SECONDS, lambda: button.remove_class("-active"))
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:
