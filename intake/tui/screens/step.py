@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Static, TextArea
 
 from intake.choicekeys import question_keys
 from intake.datetyping import date_order, show_date
+from intake.echo import carrying
 from intake.errors import IntakeError
 from intake.i18n import intake_words
 from intake.kindstop import CONTACT_QUESTION
@@ -161,9 +162,10 @@ class StepScreen(WizardScreen[StepResult]):
         an answer still being typed is said back once the client leaves its box."""
         merged = self.session.answers_with(self.step, self.working)
         device = device_of(self.app)
+        carried = carrying(self.session.engine, merged, self.session.state.consultation_date)  # (one assessment)
         for widget in self.fields:
             if not (widget.question.type in TYPED and widget.has_focus_within):
-                widget.show_echo(said_back_line(self.session, device, widget, merged, self.stopped))
+                widget.show_echo(said_back_line(self.session, device, widget, merged, self.stopped, carried))
 
     def _saved(self) -> dict[str, Any]:
         """This step's answers as the session holds them."""
