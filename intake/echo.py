@@ -24,14 +24,29 @@ def carries_finding(engine: Engine, question_id: str, answers: Mapping[str, Any]
     given = _given(answers)
     if question_id not in given:
         return False
+    return question_id in carrying(engine, given, consultation_date)
+
+
+def carrying(engine: Engine, answers: Mapping[str, Any], consultation_date: str) -> frozenset[str]:
+    """The questions whose answers carry a finding, given the answers so far: one assessment for all of them (a
+    front end saying back each answer of a step asks for every answer at once)."""
+    given = _given(answers)
+    if not given:
+        return frozenset()
     assessment = engine.assessor.assess({"consultation_date": consultation_date, "answers": given})
-    return any(f.question_id == question_id for f in assessment.findings)
+    return frozenset(f.question_id for f in assessment.findings if f.question_id in given)
 
 
 def echo(engine: Engine, question_id: str, answers: Mapping[str, Any], consultation_date: str,
-         language: str | None = None) -> str | None:
-    """'You said: Eczema' for an answer that carries a finding, in the client's language; None otherwise."""
-    if not carries_finding(engine, question_id, answers, consultation_date):
+         language: str | None = None, carried: frozenset[str] | None = None) -> str | None:
+    """'You said: Eczema' for an answer that carries a finding, in the client's language; None otherwise.
+
+    Args:
+        carried: `carrying(engine, answers, consultation_date)`, when the caller worked it out already.
+    """
+    if carried is None:
+        carried = carrying(engine, answers, consultation_date)
+    if question_id not in carried:
         return None
     questionnaire = engine.questionnaire
     language = language or engine.language

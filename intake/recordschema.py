@@ -8,6 +8,7 @@ in schemas/record.schema.json; `intake schema --out` rewrites it and a test keep
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from intake import conditions
@@ -141,3 +142,25 @@ def build_record_schema(questionnaire: Questionnaire) -> dict[str, Any]:
             "answers": answers,
         },
     }
+
+
+def narrowed_record_schema(schema: dict[str, Any], question_ids: Collection[str]) -> dict[str, Any]:
+    """A record schema (from `build_record_schema`) that checks only some questions' answers, as the whole schema
+    checks them: their form, required when shown, left out when not; every other answer is let through unchecked.
+
+    Validating one step's answers against it gives the same errors about them as the whole schema, without the
+    work on every other answer (and on each question of the later steps, all still missing while a client walks
+    the steps).
+    """
+    answers = schema["properties"]["answers"]
+    wanted = set(question_ids)
+
+    def constrains(part: Any) -> bool:  # a conditional entry of the questions it checks (see build_record_schema)
+        named = {key for branch in ("then", "else") for key in part.get(branch, {}).get("properties", {})}
+        return not named or not named.isdisjoint(wanted)
+
+    narrowed = {key: value for key, value in answers.items() if key != "additionalProperties"}
+    narrowed["properties"] = {key: value for key, value in answers["properties"].items() if key in wanted}
+    narrowed["required"] = [key for key in answers.get("required", []) if key in wanted]
+    narrowed["allOf"] = [part for part in answers.get("allOf", []) if constrains(part)]
+    return {**schema, "properties": {**schema["properties"], "answers": narrowed}}

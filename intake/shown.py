@@ -33,9 +33,13 @@ def shown(questionnaire: Questionnaire, question: Question, value: Any, language
 
 
 def said_back(engine: Engine, question_id: str, answers: Mapping[str, Any], consultation_date: str,
-              language: str, order: str) -> str | None:
-    """'You said: 14/05/1992' for an answer that carries a finding (`intake.echo.echo`), None otherwise."""
-    text = echo.echo(engine, question_id, answers, consultation_date, language)
+              language: str, order: str, carried: frozenset[str] | None = None) -> str | None:
+    """'You said: 14/05/1992' for an answer that carries a finding (`intake.echo.echo`), None otherwise.
+
+    Args:
+        carried: the questions whose answers carry a finding (`intake.echo.carrying`), when already worked out.
+    """
+    text = echo.echo(engine, question_id, answers, consultation_date, language, carried)
     question = engine.questionnaire.by_id[question_id]
     if text is None or question.type != "date":
         return text

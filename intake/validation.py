@@ -18,8 +18,8 @@ from intake import conditions
 from intake.conditions import AgePolicy
 from intake.dates import parse_iso_date
 from intake.i18n import N_, intake_words, long_date
-from intake.questionnaire import Question, Questionnaire, localize
-from intake.recordschema import PATTERNS
+from intake.questionnaire import Question, Questionnaire, Step, localize
+from intake.recordschema import PATTERNS, narrowed_record_schema
 from intake.text import BROKEN_CHARACTER, has_lone_surrogate, strings_in
 
 if TYPE_CHECKING:
@@ -116,11 +116,18 @@ class RecordValidator:
         self.policy = policy or AgePolicy()
         self._validator = Draft202012Validator(record_schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         self._order = {q.id: i for i, q in enumerate(questionnaire.questions())}
+        self._record_schema = record_schema
+        #: per step: a validator of that step's answers only (made when first asked for; see step_problems)
+        self._step_validators: dict[str, Any] = {}
 
     # -- public -----------------------------------------------------------------------------
 
-    def problems(self, record: Any) -> list[Problem]:
-        """Lists every problem of a record, in questionnaire order; empty when valid."""
+    def problems(self, record: Any, validator: Any = None) -> list[Problem]:
+        """Lists every problem of a record, in questionnaire order; empty when valid.
+
+        Args:
+            validator: the jsonschema validator to check it with (by default the whole record schema's).
+        """
         if not isinstance(record, dict):
             return [Problem("(record)", "Record", "An intake record must be a JSON object with "
                             "'consultation_date' and 'answers'.")]
@@ -128,7 +135,7 @@ class RecordValidator:
         if oversized:
             return [oversized]
         found: list[Problem] = []
-        for error in self._validator.iter_errors(record):
+        for error in (validator or self._validator).iter_errors(record):
             found.extend(self._explain(error))
         found.extend(self._date_problems(record))
         found.extend(self._text_problems(record))
@@ -141,7 +148,18 @@ class RecordValidator:
         facts = conditions.facts_for(answers, consultation_date, self.policy)
         visible = {q.id for q in self.questionnaire.visible_in(step, answers, facts)}
         record = {"consultation_date": consultation_date, "answers": self.questionnaire.prune(answers, facts)}
-        return [p for p in self.problems(record) if p.field in visible]
+        return [p for p in self.problems(record, self._step_validator(step)) if p.field in visible]
+
+    def _step_validator(self, step: Step) -> Any:
+        """A validator of one step's answers (the record schema narrowed to them: the same errors about them)."""
+        validator = self._step_validators.get(step.id)
+        if validator is None:
+            from jsonschema import Draft202012Validator
+
+            schema = narrowed_record_schema(dict(self._record_schema), [q.id for q in step.questions])
+            validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            self._step_validators[step.id] = validator
+        return validator
 
     def question_problems(self, question_id: str, answers: Mapping[str, Any], consultation_date: str) -> list[Problem]:
         """Lists the problems of a single question, for validating one field as it is typed."""

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from intake.documents.model import Countersignature, Signature
-from intake.lifecycle import Intake
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (the records store and lifecycle load after the first screen shows: see intake.tui.flow)
     from intake.assessment import Assessment
+    from intake.lifecycle import Intake
     from intake.treatment import TreatmentPlan
 
 #: A signature as captured on screen is the documents' own Signature (one type for every front end).

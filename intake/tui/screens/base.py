@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
 from intake.i18n import intake_words
 from intake.questionnaire import Step
 from intake.tui.device import N_, device_of, words_of
+from intake.tui.widgets.text import show_text
 
 ResultType = TypeVar("ResultType")
 
@@ -56,9 +57,9 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
 
     def action_staff(self) -> None:
         """F9: the Staff button, where the screen has one (kept out of the client's Tab path)."""
-        found = self.query("#staff")
-        if found and isinstance(found.first(), Button):
-            found.first(Button).press()
+        found = self.query_one_optional("#staff")
+        if isinstance(found, Button):
+            found.press()
 
     def on_mount(self) -> None:
         """Keeps text cursors still when the app asks for it (snapshots); subclasses' on_mount also runs."""
@@ -80,9 +81,9 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
     def refresh_hint(self) -> None:
         """Shows the hint for what has the focus now."""
         hint = self.key_hint()
-        found = self.query("#keys-hint")
-        if hint is not None and found:
-            found.first(Static).update(Content(hint))
+        found = self.query_one_optional("#keys-hint")  # (by id: Textual finds it without matching every widget)
+        if hint is not None and isinstance(found, Static):
+            show_text(found, hint)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.refresh_hint()

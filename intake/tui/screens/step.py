@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Static, TextArea
 
 from intake.choicekeys import question_keys
 from intake.datetyping import date_order, show_date
+from intake.echo import carrying
 from intake.errors import IntakeError
 from intake.i18n import intake_words
 from intake.kindstop import CONTACT_QUESTION
@@ -29,6 +30,8 @@ from intake.tui.widgets.scrolling import show_whole
 
 #: Seconds after the last change before the step's answers so far are saved to the draft.
 AUTOSAVE_SECONDS = 2.0
+#: Seconds Next looks pressed when the step stays (Textual's own effect lasts as long).
+PRESS_EFFECT_SECONDS = 0.2
 #: Question types typed into a box: their answer is made (said back, checked) when the client leaves the box.
 TYPED = ("text", "long_text", "date")
 
@@ -75,6 +78,8 @@ class StepScreen(WizardScreen[StepResult]):
         self._styled_for: str | None = None
         #: the question last brought into view whole when the keyboard reached it
         self._question_shown: QuestionField | None = None
+        #: the step's question fields, in order (made once in compose; a query would walk the whole screen)
+        self.fields: list[QuestionField] = []
 
     def compose(self) -> ComposeResult:
         language = self.session.language
@@ -87,21 +92,27 @@ class StepScreen(WizardScreen[StepResult]):
                 yield Static(Content(localize(self.step.intro, language)), classes="screen-intro")
             yield Static("", id="step-summary")
             visible = self._visible()
+            self.fields = []
             for question in self.step.questions:
                 field = make_field(question, self.working.get(question.id), language,
                                    lambda key: questionnaire.word(key, language),
                                    question_keys(questionnaire, question, language))
                 field.date_order = order
                 field.display = question.id in visible
+                self.fields.append(field)
                 yield field
         yield Static(Content(device_of(self.app).kind_stop), id="step-kind-stop")
         with Horizontal(classes="navbar"):
             _ = intake_words(language).gettext
-            yield Button(_("Cancel") if self.editing else _("Back"), id="back",
-                         disabled=self.index == 0 and not self.editing)
+            back = Button(_("Cancel") if self.editing else _("Back"), id="back",
+                          disabled=self.index == 0 and not self.editing)
+            going_on = Button(self.next_label, id="next", variant="primary")
+            for button in (back, going_on):  # pressed, they look pressed only where the step stays (see _pressed)
+                button.active_effect_duration = 0
+            yield back
             yield staff_button(self.app)
             yield Static("", id="keys-hint", classes="keys-hint")
-            yield Button(self.next_label, id="next", variant="primary")
+            yield going_on
 
     @property
     def next_label(self) -> str:
@@ -130,7 +141,7 @@ class StepScreen(WizardScreen[StepResult]):
         if close == self.stopped:
             return
         self.set_class(close, "-stopped")
-        for widget in self.query(QuestionField):
+        for widget in self.fields:
             widget.disabled = close
         self.query_one("#back", Button).disabled = close or (self.index == 0 and not self.editing)
         self._show_echoes()
@@ -151,9 +162,10 @@ class StepScreen(WizardScreen[StepResult]):
         an answer still being typed is said back once the client leaves its box."""
         merged = self.session.answers_with(self.step, self.working)
         device = device_of(self.app)
-        for widget in self.query(QuestionField):
+        carried = carrying(self.session.engine, merged, self.session.state.consultation_date)  # (one assessment)
+        for widget in self.fields:
             if not (widget.question.type in TYPED and widget.has_focus_within):
-                widget.show_echo(said_back_line(self.session, device, widget, merged, self.stopped))
+                widget.show_echo(said_back_line(self.session, device, widget, merged, self.stopped, carried))
 
     def _saved(self) -> dict[str, Any]:
         """This step's answers as the session holds them."""
@@ -207,7 +219,7 @@ class StepScreen(WizardScreen[StepResult]):
             summary.update("")
             summary.remove_class("-shown")
         visible = self._visible()
-        for widget in self.query(QuestionField):
+        for widget in self.fields:
             if widget.display != (widget.question_id in visible):
                 widget.display = widget.question_id in visible
             if widget.has_problem:
@@ -221,7 +233,7 @@ class StepScreen(WizardScreen[StepResult]):
 
     def _focus_first(self) -> None:
         target = self.focus_question
-        fields = [f for f in self.query(QuestionField) if f.display]
+        fields = [f for f in self.fields if f.display]
         chosen = next((f for f in fields if f.question_id == target), None) or \
             next((f for f in fields if not f.answered), None)
         if chosen is None or self.stopped:
@@ -242,7 +254,7 @@ class StepScreen(WizardScreen[StepResult]):
         if not self.is_mounted:
             return True  # still being built, from these answers
         order = date_order(self.session.engine.config)
-        for answer in self.query(QuestionField):
+        for answer in self.fields:
             value = saved.get(answer.question_id)
             if (answer.value if answer.value not in ("", []) else None) != value:
                 return False
@@ -262,7 +274,8 @@ class StepScreen(WizardScreen[StepResult]):
             self._autosave = None
         self._arriving = True
         self._question_shown = None
-        self.set_focus(None)
+        if not isinstance(self.focused, Button):  # an answer's box stops its cursor; Next or Back keeps the focus
+            self.set_focus(None)  # (shown again, the step focuses Next again when all is answered: nothing restyled)
         self.dismiss(result)
 
     @on(QuestionField.Done)
@@ -287,7 +300,7 @@ class StepScreen(WizardScreen[StepResult]):
                 return
         elif widget.echoed:
             return
-        fields = [f for f in self.query(QuestionField) if f.display]
+        fields = [f for f in self.fields if f.display]
         later = fields[fields.index(widget) + 1:] if widget in fields else []
         if later:
             later[0].focus_answer(scroll=False)
@@ -299,7 +312,7 @@ class StepScreen(WizardScreen[StepResult]):
         """This step's answers as they stand, including text typed whose change message is still queued
         (the app may be closing: a tablet's page went away)."""
         working = dict(self.working)
-        for answer in self.query(QuestionField):
+        for answer in self.fields:
             if answer.question.type == "text":
                 for box in answer.query(Input):
                     working[answer.question_id] = box.value.strip() or None
@@ -314,7 +327,7 @@ class StepScreen(WizardScreen[StepResult]):
     def _show_visible(self) -> None:
         visible = self._visible()
         appeared = []
-        for widget in self.query(QuestionField):
+        for widget in self.fields:
             shown = widget.question_id in visible
             if widget.display != shown:
                 widget.display = shown
@@ -328,7 +341,7 @@ class StepScreen(WizardScreen[StepResult]):
     def _check(self, widget: QuestionField) -> None:
         problems = self.session.question_problems(self.step, widget.question_id, self.working)
         widget.show_problem(widget.own_problem() or (problems[0].message if problems else None))
-        if not any(f.has_problem for f in self.query(QuestionField)):
+        if not any(f.has_problem for f in self.fields):
             self.query_one("#step-summary", Static).update("")
             self.query_one("#step-summary").remove_class("-shown")
 
@@ -377,13 +390,14 @@ class StepScreen(WizardScreen[StepResult]):
         for problem in problems:
             by_field.setdefault(problem.field, problem.message)
         first = None
-        for widget in self.query(QuestionField):
+        for widget in self.fields:
             message = by_field.get(widget.question_id) if widget.display else None
             if message:
                 message = widget.own_problem() or message
             widget.show_problem(message)
             if message and first is None:
                 first = widget
+        self._pressed(self.query_one("#next", Button))
         count = len(by_field)
         summary = self.query_one("#step-summary", Static)
         marked = intake_words(self.session.language).ngettext("Please look at the {count} answer marked below.",
@@ -394,6 +408,13 @@ class StepScreen(WizardScreen[StepResult]):
         if first is not None:
             first.focus_answer()
             first.scroll_visible(animate=False)
+
+    def _pressed(self, button: Button) -> None:
+        """Shows a button pressed for a moment, as Textual does, where the step stays (Next refused). A step that is
+        left changes the screen at once: restyling and repainting a button on the screen going away was a fifth of
+        the work of a step change, for nothing anyone could see."""
+        button.add_class("-active")
+        self.set_timer(PRESS_EFFECT_SECONDS, lambda: button.remove_class("-active"))
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:

@@ -46,18 +46,20 @@ def step_hint(session: StepSource, device: Device, focused: Widget | None, stopp
 
 
 def said_back_line(session: StepSource, device: Device, field: QuestionField, answers: Mapping[str, Any],
-                   stopped: bool) -> str | None:
+                   stopped: bool, carried: frozenset[str] | None = None) -> str | None:
     """'You said: Eczema · press E again to untick' under a shown answer that carries a finding, else None.
 
     Args:
         answers: every answer so far, this step's as on screen.
         stopped: the step is closed by a kind stop (the answer can no longer be changed: no way to change it).
+        carried: the questions whose answers carry a finding (`intake.echo.carrying` of `answers`), worked out
+            once for every answer of the step.
     """
     if not (field.display and field.answered):
         return None
     engine = session.engine
     text = said_back(engine, field.question_id, answers, session.state.consultation_date, session.language,
-                     date_order(engine.config))
+                     date_order(engine.config), carried)
     if text is None or stopped:
         return text
     other = ""
