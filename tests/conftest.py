@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import os
 from pathlib import Path
@@ -14,6 +15,39 @@ from intake.engine import Engine
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+#: The wizard's own settle_memory (tests/tui/test_memory.py calls it); tests use `_settle_memory_in_tests` instead.
+REAL_SETTLE_MEMORY = None
+
+
+def _settle_memory_in_tests(freeze: bool = False) -> None:
+    """What the wizard does between clients, less the full garbage collection: in a test process that holds every
+    earlier test's apps, one took a fifth of the wizard tests' CPU time and checked nothing. Counted, so a test can
+    tell that the wizard asked for it."""
+    _settle_memory_in_tests.calls.append(freeze)  # type: ignore[attr-defined]
+
+
+_settle_memory_in_tests.calls = []  # type: ignore[attr-defined]
+
+
+def pytest_configure(config):
+    """In-process wizards settle memory without a full collection (above); the subprocesses (`intake start` under
+    tmux, `intake serve` for the browser tests) keep the real one."""
+    global REAL_SETTLE_MEMORY
+    import intake.tui.app as wizard
+
+    REAL_SETTLE_MEMORY = wizard.settle_memory
+    wizard.settle_memory = _settle_memory_in_tests
+
+
+def pytest_collection_finish(session):
+    """Everything alive once the tests are collected (modules, engines built for parametrization, Textual) is
+    moved out of the garbage collector's sight, and the collector runs less often, as the wizard does after
+    loading: full collections had scanned the whole test process again and again."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 @pytest.fixture(scope="session")
