@@ -50,6 +50,41 @@ def pytest_collection_finish(session):
     gc.set_threshold(50_000, 20, 100)
 
 
+def _shares(total: int, workers: int) -> list[int]:
+    """How pytest-xdist's work stealing first hands out `total` tests: each worker in turn takes an equal share of
+    what is left."""
+    shares = []
+    for left in range(workers, 0, -1):
+        shares.append(total // left)
+        total -= shares[-1]
+    return shares
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Slow tests (marked `slow`, and the browser walks) start first on every worker: each worker's first share
+    of the tests begins with some of them, so none is left to start near the end and keep one worker busy alone.
+    A module's slow tests stay together (module fixtures made once); every other test keeps its order."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    modules: dict[str, list] = {}
+    for item in items:
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
+            modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    if not modules:
+        return
+    ahead: list[list] = [[] for _ in range(workers)]
+    for tests in sorted(modules.values(), key=len, reverse=True):  # each to the worker with the fewest so far
+        min(ahead, key=len).extend(tests)
+    taken = {id(t) for share in ahead for t in share}
+    rest = [t for t in items if id(t) not in taken]
+    ordered: list = []
+    for share, size in zip(ahead, _shares(len(items), workers), strict=True):
+        fill = max(0, size - len(share))
+        ordered += share + rest[:fill]
+        rest = rest[fill:]
+    items[:] = ordered + rest
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine.load()
