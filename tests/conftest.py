@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import os
 from pathlib import Path
@@ -14,6 +15,74 @@ from intake.engine import Engine
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 DATA = Path(__file__).resolve().parent / "data"
+
+
+#: The wizard's own settle_memory (tests/tui/test_memory.py calls it); tests use `_settle_memory_in_tests` instead.
+REAL_SETTLE_MEMORY = None
+
+
+def _settle_memory_in_tests(freeze: bool = False) -> None:
+    """What the wizard does between clients, less the full garbage collection: in a test process that holds every
+    earlier test's apps, one took a fifth of the wizard tests' CPU time and checked nothing. Counted, so a test can
+    tell that the wizard asked for it."""
+    _settle_memory_in_tests.calls.append(freeze)  # type: ignore[attr-defined]
+
+
+_settle_memory_in_tests.calls = []  # type: ignore[attr-defined]
+
+
+def pytest_configure(config):
+    """In-process wizards settle memory without a full collection (above); the subprocesses (`intake start` under
+    tmux, `intake serve` for the browser tests) keep the real one."""
+    global REAL_SETTLE_MEMORY
+    import intake.tui.app as wizard
+
+    REAL_SETTLE_MEMORY = wizard.settle_memory
+    wizard.settle_memory = _settle_memory_in_tests
+
+
+def pytest_collection_finish(session):
+    """Everything alive once the tests are collected (modules, engines built for parametrization, Textual) is
+    moved out of the garbage collector's sight, and the collector runs less often, as the wizard does after
+    loading: full collections had scanned the whole test process again and again."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
+def _shares(total: int, workers: int) -> list[int]:
+    """How pytest-xdist's work stealing first hands out `total` tests: each worker in turn takes an equal share of
+    what is left."""
+    shares = []
+    for left in range(workers, 0, -1):
+        shares.append(total // left)
+        total -= shares[-1]
+    return shares
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Slow tests (marked `slow`, and the browser walks) start first on every worker: each worker's first share
+    of the tests begins with some of them, so none is left to start near the end and keep one worker busy alone.
+    A module's slow tests stay together (module fixtures made once); every other test keeps its order."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    modules: dict[str, list] = {}
+    for item in items:
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
+            modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    if not modules:
+        return
+    ahead: list[list] = [[] for _ in range(workers)]
+    for tests in sorted(modules.values(), key=len, reverse=True):  # each to the worker with the fewest so far
+        min(ahead, key=len).extend(tests)
+    taken = {id(t) for share in ahead for t in share}
+    rest = [t for t in items if id(t) not in taken]
+    ordered: list = []
+    for share, size in zip(ahead, _shares(len(items), workers), strict=True):
+        fill = max(0, size - len(share))
+        ordered += share + rest[:fill]
+        rest = rest[fill:]
+    items[:] = ordered + rest
 
 
 @pytest.fixture(scope="session")

@@ -177,6 +177,7 @@ def test_a_client_with_no_finding_through_the_whole_lifecycle(life):
     check_packet(life, intake, packet)
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.filter_too_much])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,9 +14,30 @@ from intake.paths import DEMO_CONFIG
 
 
 @pytest.fixture
-def clinic_config(tmp_path):
+def clinic_config(tmp_path, private_clinic_template):
     """A copy of the demo clinic whose data, keys and documents live under tmp_path."""
-    return private_clinic(tmp_path)
+    return copy_of_clinic(private_clinic_template, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def private_clinic_template(tmp_path_factory) -> Path:
+    """One private clinic made per test process (seal, data key, staff accounts); each test gets its own copy
+    (`copy_of_clinic`): making the seal and the accounts for every test took a fifth of a second each time."""
+    from intake.records import staff as staff_module
+
+    folder = tmp_path_factory.mktemp("private-clinic")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(staff_module, "SCRYPT_N", 2 ** 10)  # the tests' small PIN hashing cost (tests/conftest.py)
+        private_clinic(folder)
+    return folder
+
+
+def copy_of_clinic(template: Path, folder: Path):
+    """A copy of a private clinic's folder (its files, their modes) in `folder`, configured there; its config."""
+    shutil.copytree(template, folder, dirs_exist_ok=True)
+    path = folder / "clinic.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(str(template), str(folder)), encoding="utf-8")
+    return load_config(path)
 
 
 def private_clinic(tmp_path):

@@ -4,9 +4,11 @@ client answers the re-screen, and only what they chose is kept."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from intake.engine import Engine
 from intake.lifecycle import Lifecycle
 from intake.lifecycle.visits import Visits
 from intake.prompt.visit import CLIENT_WORDS, AskVisit
@@ -14,6 +16,7 @@ from intake.records import Store
 from tests.conftest import PRACTITIONER_PIN
 from tests.course.test_rescreen import healed
 from tests.documents.personas import baseline
+from tests.prompt.conftest import copy_of_clinic
 from tests.prompt.fake import FakePrompter
 from tests.prompt.test_flow import script, session
 
@@ -22,15 +25,27 @@ VISIT_DAY = datetime(2026, 12, 25, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def course(clinic_engine, clinic_config):
-    """The suitable example's client, through a whole consultation to a countersigned consent, treated that day:
-    session 1 recorded and countersigned (its documents are not made here: tests/lifecycle/test_visit_documents.py
-    makes them)."""
-    ask, store = session(clinic_engine, clinic_config, FakePrompter(script(clinic_engine, "suitable")), {})
+def course(clinic_config, course_template, tmp_path):
+    """The suitable example's client, through a whole consultation to a countersigned consent, treated that day
+    (the test's clinic becomes a copy of the one clinic per test process that went through it)."""
+    folder, intake_id = course_template
+    copy_of_clinic(folder, tmp_path)
+    return intake_id
+
+
+@pytest.fixture(scope="session")
+def course_template(private_clinic_template, tmp_path_factory) -> tuple[Path, str]:
+    """A private clinic whose client went through a whole consultation at the prompts to a countersigned consent
+    (documents rendered and sealed), treated that day: session 1 recorded and countersigned (its documents are not
+    made here: tests/lifecycle/test_visit_documents.py makes them); once per test process, with that intake."""
+    folder = tmp_path_factory.mktemp("course")
+    config = copy_of_clinic(private_clinic_template, folder)
+    engine = Engine.load(config)
+    ask, store = session(engine, config, FakePrompter(script(engine, "suitable")), {})
     ask.run()
     with store:
-        treated_on_consultation_day(Visits(Lifecycle(clinic_engine, store)), ask.intake_id)
-    return ask.intake_id
+        treated_on_consultation_day(Visits(Lifecycle(engine, store)), ask.intake_id)
+    return folder, ask.intake_id
 
 
 def treated_on_consultation_day(visits: Visits, course_id: str) -> None:

@@ -85,6 +85,7 @@ def no_stop_engine():
     return ENGINE
 
 
+@pytest.mark.slow
 async def test_enter_never_answers_any_question(no_stop_engine):
     plan = screens_for_every_question()
     assert sorted(q for _, _, ids in plan for q in ids) == sorted(q.id for q in QUESTIONS)  # every question

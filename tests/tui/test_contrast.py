@@ -42,6 +42,7 @@ async def test_the_measure_reads_the_drawn_colours_with_alpha_blended():
         assert ring.line is not None and ring.line < AA_NON_TEXT and not ring.passes
 
 
+@pytest.mark.slow
 async def test_every_state_the_client_sees_meets_aa_in_each_theme():
     found = await collect()
     failing = [m for m in found if not m.passes]

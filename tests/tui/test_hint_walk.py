@@ -18,6 +18,7 @@ from tests.tui.driver import wait_for
 from tests.tui.reader import Reader, walk
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", sorted(SIZES))
 async def test_a_first_time_client_follows_the_hints_with_no_wasted_key(engine, size):
     answers = load_example("suitable")["answers"]

@@ -171,6 +171,7 @@ async def _keys_after_the_stop(pilot, keys: list[str]) -> None:
     assert session.kind_stop() is not None and session.state.answers == given
 
 
+@pytest.mark.slow
 @settings(max_examples=24, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(keys=st.lists(st.sampled_from(KEYS), min_size=1, max_size=14))

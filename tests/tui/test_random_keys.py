@@ -97,6 +97,7 @@ async def walk(pilot, start: str, keys: list[str]) -> None:
         assert not wrong, (key, wrong)  # the store holds only what was chosen
 
 
+@pytest.mark.slow
 @settings(max_examples=24, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(start=st.sampled_from(STEPS), keys=st.lists(st.sampled_from(KEYS), min_size=1, max_size=14))

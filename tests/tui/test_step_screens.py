@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from intake.datetyping import date_order, show_date
@@ -66,6 +67,7 @@ async def test_the_next_step_is_built_ahead_and_shown_when_next_is_pressed(engin
             assert await _shown(pilot, index + 1) is ahead
 
 
+@pytest.mark.slow
 async def test_every_step_shown_again_looks_exactly_as_a_new_screen_of_it(engine, suitable_answers):
     """Generated from the questionnaire: every step, forward and back, against a new screen of the same step."""
     app = build_app(engine)

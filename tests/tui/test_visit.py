@@ -34,8 +34,15 @@ from intake.tui.visit import VisitAnswers
 from intake.tui.widgets.questions import QuestionField
 from tests.conftest import FRONT_DESK_PIN, PRACTITIONER_PIN
 from tests.course.test_rescreen import healed
-from tests.prompt.conftest import clinic_config, clinic_engine  # noqa: F401 - fixtures: a clinic in tmp_path
-from tests.prompt.test_visit import course  # noqa: F401 - fixture: a client's countersigned consultation
+from tests.prompt.conftest import (  # noqa: F401 - fixtures: a clinic in tmp_path
+    clinic_config,
+    clinic_engine,
+    private_clinic_template,
+)
+from tests.prompt.test_visit import (  # noqa: F401 - fixtures: a client's countersigned consultation
+    course,
+    course_template,
+)
 from tests.tui.conftest import SIZES, build_app
 from tests.tui.driver import enter_pin, press, wait_for
 from tests.tui.test_flow import verified

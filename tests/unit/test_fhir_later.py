@@ -103,6 +103,7 @@ def check_record(engine: Engine, record: dict) -> int:
     return checked
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.json")))
 def test_every_example_shows_the_same_questions_in_fhir_years_later(engine, name):
     assert check_record(engine, copy.deepcopy(load_example(name))) > 0
