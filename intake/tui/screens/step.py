@@ -161,9 +161,10 @@ class StepScreen(WizardScreen[StepResult]):
         """Says back, under each question, an answer that carries a finding and how to change it on this device;
         an answer still being typed is said back once the client leaves its box (nothing once the client's intake
         is closed: a call left waiting when the kiosk timed out and forgot them)."""
-        if self.session.state.intake is None:
+        try:
+            merged = self.session.answers_with(self.step, self.working)
+        except IntakeError:
             return
-        merged = self.session.answers_with(self.step, self.working)
         device = device_of(self.app)
         carried = carrying(self.session.engine, merged, self.session.state.consultation_date)  # (one assessment)
         for widget in self.fields:
