@@ -119,21 +119,9 @@ def start(store: Records, course_id: str, *, visit_date: str, staff: str, device
     """
     check_who(staff, device)
     with store.write("starting a visit"):
-        course = store.row(course_id)
-        client_id = course["client_id"]
-        if course["status"] != "signed" or client_id is None:
-            raise WorkflowError(f"intake {course_id} is {course['status']}, not a countersigned consent: a further "
-                                "session needs the client's signed consent first (a new consultation).")
-        client = store.tables.get("clients", client_id)
-        if client is None or client["erasure_requested_at"]:
-            raise WorkflowError(f"the client of intake {course_id} asked to be erased: no further sessions are "
-                                "recorded for them.")
-        earlier = store.backend.visits_of(client_id)
-        busy = [v for v in earlier if v["status"] in OPEN]
-        if busy:
-            raise WorkflowError(f"the client already has visit {busy[0]['id']} open (session {busy[0]['number']} "
-                                f"on {busy[0]['visit_date']}): finish or countersign it first.")
-        course_visits = [v for v in earlier if v["course_id"] == course_id]
+        course, client_id, course_visits = _session_of(
+            store, course_id, "not a countersigned consent: a further session needs the client's signed consent "
+            "first (a new consultation).", "no further sessions are recorded for them.")
         last = max([course["consultation_date"], *(v["visit_date"] for v in course_visits)])
         if visit_date < last:
             raise WorkflowError(f"the visit date {visit_date} is before the course's last session on {last}.")
@@ -148,6 +136,25 @@ def start(store: Records, course_id: str, *, visit_date: str, staff: str, device
                     visit_id=visit_id, session=number, visit_date=visit_date)
         return _view(store, store.tables.get("visits", visit_id) or {})
 
+
+
+def _session_of(store: Records, course_id: str, not_signed: str, erased: str) -> tuple[Row, str, list[Row]]:
+    """A course a session may be kept for (inside the caller's write): its intake row, its client and the course's
+    visits so far. Refused (WorkflowError, ending with `not_signed` or `erased`) unless the intake is a
+    countersigned consent of a client not being erased, with no visit of the client open."""
+    course = store.row(course_id)
+    client_id = course["client_id"]
+    if course["status"] != "signed" or client_id is None:
+        raise WorkflowError(f"intake {course_id} is {course['status']}, {not_signed}")
+    client = store.tables.get("clients", client_id)
+    if client is None or client["erasure_requested_at"]:
+        raise WorkflowError(f"the client of intake {course_id} asked to be erased: {erased}")
+    earlier = store.backend.visits_of(client_id)
+    busy = [v for v in earlier if v["status"] in OPEN]
+    if busy:
+        raise WorkflowError(f"the client already has visit {busy[0]['id']} open (session {busy[0]['number']} "
+                            f"on {busy[0]['visit_date']}): finish or countersign it first.")
+    return course, str(client_id), [v for v in earlier if v["course_id"] == course_id]
 
 def given(course_visits: Sequence[Row]) -> int:
     """The sessions of a course given so far: the highest session number treated (the count of treatments given;
@@ -169,21 +176,9 @@ def record_first(store: Records, course_id: str, *, visit_date: str, assessment:
     """
     check_who(staff, device)
     with store.write("keeping the first session's treatment record"):
-        course = store.row(course_id)
-        client_id = course["client_id"]
-        if course["status"] != "signed" or client_id is None:
-            raise WorkflowError(f"intake {course_id} is {course['status']}, not countersigned: the first "
-                                "session's treatment is recorded after the consultation is countersigned.")
-        client = store.tables.get("clients", client_id)
-        if client is None or client["erasure_requested_at"]:
-            raise WorkflowError(f"the client of intake {course_id} asked to be erased: no treatment is recorded "
-                                "for them.")
-        earlier = store.backend.visits_of(client_id)
-        busy = [v for v in earlier if v["status"] in OPEN]
-        if busy:
-            raise WorkflowError(f"the client already has visit {busy[0]['id']} open (session {busy[0]['number']} "
-                                f"on {busy[0]['visit_date']}): finish or countersign it first.")
-        course_visits = [v for v in earlier if v["course_id"] == course_id]
+        course, client_id, course_visits = _session_of(
+            store, course_id, "not countersigned: the first session's treatment is recorded after the consultation "
+            "is countersigned.", "no treatment is recorded for them.")
         if course_visits:
             first = course_visits[0]
             raise WorkflowError(
