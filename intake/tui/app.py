@@ -239,8 +239,8 @@ class IntakeApp(App[int]):
             moved()
 
     def _check_idle(self) -> None:
-        if time.monotonic() - self._last_activity < self.idle_timeout:
-            return
+        if time.monotonic() - self._last_activity < self.idle_timeout or not self.screen_stack:
+            return  # not idle long enough, or the app is starting or closing and shows no screen
         screen = self.screen
         policy = screen.IDLE if isinstance(screen, WizardScreen) else "ignore"
         if policy == "ignore":

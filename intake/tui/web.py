@@ -118,6 +118,8 @@ class WebIntakeApp(IntakeApp):
 
     def _check_pad(self) -> None:
         """Looks for a pad on a new screen, a few times while it mounts, not on every tick of a long form."""
+        if not self.screen_stack:  # the app is still starting, or already closing: there is no screen to look at
+            return
         screen = self.screen
         if screen is not self._pad_screen:
             self._pad_screen, self._pad_looks = screen, 0

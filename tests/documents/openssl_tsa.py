@@ -1,12 +1,14 @@
 """An RFC 3161 timestamp authority on loopback whose replies `openssl ts -reply` makes (not pyHanko, not us).
 
 OpenSSL lists the token's certificates signer first, as many real authorities do, not in DER order. Its
-clock is fixed with faketime (a frozen clock for each reply), so the time it attests is the one the test
+clock is fixed with libfaketime (a frozen clock for each reply), so the time it attests is the one the test
 sets and nothing depends on today.
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 import subprocess
 import tempfile
@@ -39,15 +41,43 @@ ess_cert_id_alg = sha256
 """
 
 
-def faketime_command(moment: datetime, *command: str) -> list[str]:
-    """`command` run with its clock frozen at `moment` (libfaketime's faketime wrapper)."""
-    stamp = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return ["faketime", "-f", stamp, *command]
+def _libfaketime() -> str | None:
+    """Where Debian's libfaketime package (or a local build) keeps the preload library, if it is installed."""
+    found = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
+    found += [path for path in ("/usr/lib/faketime/libfaketime.so.1", "/usr/local/lib/faketime/libfaketime.so.1")
+              if os.path.exists(path)]
+    return found[0] if found else None
 
 
-def openssl_env() -> dict[str, str]:
-    """The environment for OpenSSL run by faketime: UTC, so the frozen wall clock is the UTC moment."""
-    return {**os.environ, "TZ": "UTC"}
+#: libfaketime's preload library, or None where it is not installed (the tests that need it are skipped there).
+LIBFAKETIME = _libfaketime()
+
+
+def frozen_clock(moment: datetime) -> dict[str, str]:
+    """The environment for an `openssl` whose clock stands still at `moment`, in UTC.
+
+    libfaketime is preloaded directly rather than through the `faketime` wrapper: the wrapper keeps a named
+    semaphore and shared memory per process id in /dev/shm and leaves them behind when it is killed (as a
+    responder is, when a test moves its clock), and a later wrapper that happens to get the same process id
+    then fails with "sem_open: File exists". A clock given as an absolute date is frozen and needs no sharing.
+    A whole suite run under faketime (the month-end runs) hands its own settings down: they are replaced.
+    """
+    assert LIBFAKETIME is not None, "libfaketime is not installed"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("FAKETIME")}
+    others = [entry for entry in env.get("LD_PRELOAD", "").replace(":", " ").split()
+              if "libfaketime" not in entry]
+    env["LD_PRELOAD"] = " ".join([LIBFAKETIME, *others])
+    env["FAKETIME"] = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    env["TZ"] = "UTC"
+    return env
+
+
+def forget_frozen_clock(pid: int) -> None:
+    """Removes what libfaketime kept in /dev/shm for process `pid`, which was killed before it could: it
+    names a semaphore and a shared memory object after its process id and removes them only on a normal exit."""
+    for name in (f"sem.faketime_sem_{pid}", f"faketime_shm_{pid}"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"/dev/shm/{name}")
 
 
 class OpenSSLTSA:
@@ -107,9 +137,10 @@ class OpenSSLTSA:
         with self._lock, tempfile.TemporaryDirectory(dir=self.folder) as scratch:
             request, response = Path(scratch) / "query.tsq", Path(scratch) / "reply.tsr"
             request.write_bytes(query)
-            subprocess.run(faketime_command(self.now, "openssl", "ts", "-reply", "-config", str(self.config),
-                                            "-queryfile", str(request), "-out", str(response)),
-                           check=True, capture_output=True, timeout=60, env=openssl_env())
+            run = subprocess.run(["openssl", "ts", "-reply", "-config", str(self.config), "-queryfile", str(request),
+                                  "-out", str(response)], capture_output=True, timeout=60, env=frozen_clock(self.now))
+            if run.returncode:
+                raise RuntimeError(f"openssl ts -reply failed: {run.stderr.decode(errors='replace')}")
             return response.read_bytes()
 
     def close(self) -> None:

@@ -1,7 +1,7 @@
 """A clinic CA whose seal certificate names an OCSP responder, `openssl ocsp` answering for it on loopback, and a
 timestamp authority whose certificate names a CRL served on loopback.
 
-Every validity window is built from fixed dates; the responder's clock is frozen by faketime at the time the test
+Every validity window is built from fixed dates; the responder's clock is frozen by libfaketime at the time the test
 sets (it restarts when the time changes), so its answers never depend on today.
 """
 
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.documents.openssl_tsa import faketime_command, openssl_env
+from tests.documents.openssl_tsa import forget_frozen_clock, frozen_clock
 
 
 def free_port() -> int:
@@ -166,11 +166,10 @@ class OCSPResponder:
         log = folder / "responder.log"
         with log.open("wb") as out:
             self._process = subprocess.Popen(
-                faketime_command(self._now, "openssl", "ocsp", "-index", str(folder / "index.txt"), "-port",
-                                 str(self.port), "-rsigner", str(folder / "responder.pem"),
-                                 "-rkey", str(folder / "responder.key"),
-                                 "-CA", str(folder / "ca.pem"), "-ndays", "7"),
-                stdout=out, stderr=subprocess.STDOUT, env=openssl_env(), start_new_session=True)
+                ["openssl", "ocsp", "-index", str(folder / "index.txt"), "-port", str(self.port),
+                 "-rsigner", str(folder / "responder.pem"), "-rkey", str(folder / "responder.key"),
+                 "-CA", str(folder / "ca.pem"), "-ndays", "7"],
+                stdout=out, stderr=subprocess.STDOUT, env=frozen_clock(self._now), start_new_session=True)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if b"ACCEPT" in log.read_bytes():
@@ -181,10 +180,11 @@ class OCSPResponder:
         raise RuntimeError("openssl ocsp did not start listening")
 
     def stop(self) -> None:
-        """Stops the responder: faketime and the openssl it runs, its own process group."""
+        """Stops the responder (its own process group)."""
         if self._process is not None and self._process.poll() is None:
             os.killpg(self._process.pid, signal.SIGTERM)
             self._process.wait(timeout=10)
+            forget_frozen_clock(self._process.pid)
         self._process = None
 
 

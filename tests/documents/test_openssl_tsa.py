@@ -2,7 +2,7 @@
 pdfsig and `openssl ts -verify` all accept them, at creation and after `intake documents extend`, and every byte
 of every signature container is still checked.
 
-Times are fixed: OpenSSL's clock is frozen by faketime at the time the test sets, certificates have windows
+Times are fixed: OpenSSL's clock is frozen by libfaketime at the time the test sets, certificates have windows
 built from fixed dates, verification is judged at a fixed moment.
 """
 
@@ -20,10 +20,10 @@ import pytest
 from intake.cli import main
 from intake.documents import verify_pdf
 from tests.documents.ltvclinic import AFTER_EXPIRY, EXTENDED_AT, STAMPED_AT, TSA_FROM, TSA_UNTIL, Clinic, ades_lta
-from tests.documents.openssl_tsa import OpenSSLTSA, faketime_command, openssl_env
+from tests.documents.openssl_tsa import LIBFAKETIME, OpenSSLTSA, frozen_clock
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None or shutil.which("faketime") is None,
-                                reason="needs the openssl and faketime programs")
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None or LIBFAKETIME is None,
+                                reason="needs the openssl program and libfaketime")
 
 
 @pytest.fixture(scope="module")
@@ -208,9 +208,8 @@ def test_openssl_ts_verify_accepts_each_token_over_what_intake_says_it_timestamp
         (tmp_path / f"archive{number}.bin").write_bytes(covered_bytes(extended, stamp))
         checks.append(["-data", str(tmp_path / f"archive{number}.bin"), "-in", str(tmp_path / f"archive{number}.der")])
     for arguments in checks:
-        run = subprocess.run(faketime_command(EXTENDED_AT, "openssl", "ts", "-verify", "-token_in", *arguments,
-                                              "-CAfile", str(authority.root_file)),
-                             capture_output=True, text=True, timeout=60, env=openssl_env())
+        run = subprocess.run(["openssl", "ts", "-verify", "-token_in", *arguments, "-CAfile", str(authority.root_file)],
+                             capture_output=True, text=True, timeout=60, env=frozen_clock(EXTENDED_AT))
         assert "Verification: OK" in run.stdout, run.stdout + run.stderr
 
 

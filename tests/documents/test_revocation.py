@@ -6,7 +6,7 @@ embed them in the document security store; pyHanko's AdES validation (its defaul
 the strict hard-fail) then accepts the document at a fixed moment after the seal certificate expired, with nothing
 fetched by the validator. Without the allow-list nothing is asked, and hard-fail refuses the same document.
 
-Every validity window is built from fixed dates; the responder's and the authority's clocks are frozen by faketime.
+Every validity window is built from fixed dates; the responder's and the authority's clocks are frozen by libfaketime.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ from tests.documents.ltvclinic import (
     Clinic,
     ades_validation,
 )
-from tests.documents.openssl_tsa import OpenSSLTSA
+from tests.documents.openssl_tsa import LIBFAKETIME, OpenSSLTSA
 from tests.documents.revocation_ca import CRLServer, OCSPResponder, free_port, issue, make_root, pem, write_key
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None or shutil.which("faketime") is None,
-                                reason="needs the openssl and faketime programs")
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None or LIBFAKETIME is None,
+                                reason="needs the openssl program and libfaketime")
 
 CA_FROM, CA_UNTIL = datetime(2025, 1, 1, tzinfo=UTC), datetime(2036, 1, 1, tzinfo=UTC)
 LOOPBACK = ("127.0.0.1",)

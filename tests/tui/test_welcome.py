@@ -56,3 +56,15 @@ async def test_staff_pressed_while_getting_ready_opens_the_pin_once_ready(engine
         await pilot.press("enter")  # a second press while waiting changes nothing: the first one is kept
         gate.set()
         await wait_for(pilot, PinScreen, timeout=20)
+
+
+@pytest.mark.parametrize("app_class", [IntakeApp, WebIntakeApp], ids=["terminal", "tablet"])
+def test_the_app_s_timers_do_nothing_while_it_shows_no_screen(engine, app_class):
+    """The idle check and the tablet's pad check tick on timers, which can fire while the app is starting or
+    closing and its screen stack is empty: they must wait, not raise (the suite once saw ScreenStackError)."""
+    app = build_app(engine, kiosk=True, app_class=app_class)
+    app.idle_timeout = 0
+    assert not app.screen_stack
+    app._check_idle()
+    if isinstance(app, WebIntakeApp):
+        app._check_pad()
