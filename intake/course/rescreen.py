@@ -3,7 +3,9 @@
 Only what can change between sessions is asked again, each by the id of the consultation's own question (its
 wording, options and follow-ups as they are: one definition of each question). The client's own answer "Nothing
 has changed" carries the answers of the last session (the consultation's, as later sessions' re-screens left
-them) to those questions over; nothing else does. How the skin healed after the last session is always asked. The
+them) to those questions over; nothing else does. How the skin healed after the last session is asked whenever the
+client has had one (the steps marked `asked_after_a_treatment`): not at the first treatment after a consultation
+day without one, when there is no last session to speak of. The
 visit is assessed by every rule of rules.json together with the re-screen's own rules, dated to the visit: a toxin
 injection five days before the visit is a waiting period that day, whenever the consultation was.
 """
@@ -48,6 +50,8 @@ class Rescreen:
         rules: every rule of rules.json and the re-screen's own rules.
         nothing_changed_since: the answer "Nothing has changed" as a client sees it at a visit, by language,
             "{date}" standing for the last session's day.
+        after_a_treatment: the steps asked only when the client has had a treatment before the visit (how the
+            skin healed after it).
     """
 
     questionnaire: Questionnaire
@@ -56,40 +60,62 @@ class Rescreen:
     assessing: Questionnaire
     rules: RuleSet
     nothing_changed_since: Mapping[str, str] = field(default_factory=dict)
+    after_a_treatment: frozenset[str] = frozenset()
 
-    #: the validators made so far, by language and age policy (making one checks the generated schema: slow)
-    validators: dict[tuple[str, Any], RecordValidator] = field(default_factory=dict, compare=False, repr=False)
+    #: the validators made so far, by language, age policy and whether the client was treated before (making one
+    #: checks the generated schema: slow)
+    validators: dict[tuple[str, Any, bool], RecordValidator] = field(default_factory=dict, compare=False,
+                                                                      repr=False)
 
-    def validator(self, config: ClinicConfig, language: str | None = None) -> RecordValidator:
+    def asked(self, *, treated_before: bool) -> Questionnaire:
+        """The re-screen a client answers at a visit: without the steps about the last treatment when the client
+        has had none (a first treatment after a consultation day without one)."""
+        if treated_before or not self.after_a_treatment:
+            return self.questionnaire
+        steps = tuple(step for step in self.questionnaire.steps if step.id not in self.after_a_treatment)
+        return replace(self.questionnaire, steps=steps, by_id={q.id: q for s in steps for q in s.questions})
+
+    def exchanged(self) -> Questionnaire:
+        """The re-screen as exported for other systems (a FHIR Questionnaire): the questions asked only after a
+        treatment are not required there, since a first treatment's re-screen rightly has no answer to them and
+        FHIR cannot say when a question is asked by anything but another answer."""
+        steps = tuple(replace(step, questions=tuple(replace(q, required=False) for q in step.questions))
+                      if step.id in self.after_a_treatment else step for step in self.questionnaire.steps)
+        return replace(self.questionnaire, steps=steps, by_id={q.id: q for s in steps for q in s.questions})
+
+    def validator(self, config: ClinicConfig, language: str | None = None, *,
+                  treated_before: bool) -> RecordValidator:
         """Checks the answers given at a visit (every question shown is answered, each of the right kind); its
         messages to the client are in `language` (the clinic's if None)."""
-        key = (language or config.language, config.age_policy)
+        key = (language or config.language, config.age_policy, treated_before)
         if key not in self.validators:
-            self.validators[key] = RecordValidator(self.questionnaire, build_record_schema(self.questionnaire),
-                                                   key[0], config.age_policy)
+            asked = self.asked(treated_before=treated_before)
+            self.validators[key] = RecordValidator(asked, build_record_schema(asked), key[0], config.age_policy)
         return self.validators[key]
 
-    def walking_engine(self, engine: Engine, last_session: date) -> Engine:
+    def walking_engine(self, engine: Engine, last_session: date, *, treated_before: bool) -> Engine:
         """An Engine whose questionnaire is the re-screen's, for a front end to walk, validate and say back its
         answers exactly as it does the consultation's (the same walker, widgets and messages), the answer
         "Nothing has changed" naming the day of the last session it speaks for; its assessor reads the re-screen's
         answers with every rule. A visit is assessed with `assess`, which carries the last session's answers over."""
         from intake.engine import Engine
 
-        walking = Engine(engine.config, self.dated(last_session), self.rules, engine.treatment)
+        walking = Engine(engine.config, self.dated(last_session, treated_before=treated_before), self.rules,
+                         engine.treatment)
         walking.__dict__["assessor"] = Assessor(self.assessing, self.rules, engine.config.windows,
                                                 engine.config.age_policy, engine.config.language,
                                                 engine.config.limits)
         return walking
 
-    def dated(self, last_session: date) -> Questionnaire:
+    def dated(self, last_session: date, *, treated_before: bool) -> Questionnaire:
         """The re-screen as a client sees it: "Nothing has changed since 20 November 2026"."""
         words = {language: text.replace("{date}", long_date(last_session, language))
                  for language, text in self.nothing_changed_since.items()}
+        asked = self.asked(treated_before=treated_before)
         steps = tuple(replace(step, questions=tuple(
             replace(q, options=tuple(replace(o, label=words) if o.id == NOTHING_CHANGED else o for o in q.options))
-            if q.id == self.changes_question else q for q in step.questions)) for step in self.questionnaire.steps)
-        return replace(self.questionnaire, steps=steps, by_id={q.id: q for s in steps for q in s.questions})
+            if q.id == self.changes_question else q for q in step.questions)) for step in asked.steps)
+        return replace(asked, steps=steps, by_id={q.id: q for s in steps for q in s.questions})
 
     def visit_answers(self, earlier: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
         """The answers a visit is assessed on: the last session's (`earlier`) with the visit's (`given`).
@@ -108,7 +134,7 @@ class Rescreen:
         return merged
 
     def assess(self, config: ClinicConfig, earlier: Mapping[str, Any], given: Mapping[str, Any],
-               visit_date: str, language: str | None = None) -> Assessment:
+               visit_date: str, language: str | None = None, *, treated_before: bool) -> Assessment:
         """Assesses a visit, dated to the visit, with the same rules as the consultation and the re-screen's own.
 
         Args:
@@ -119,6 +145,7 @@ class Rescreen:
             visit_date: the visit's date, YYYY-MM-DD.
             language: the language of the findings' and problems' words (the clinic's if None: staff read them;
                 a client's documents pass the course's).
+            treated_before: whether the client has had a treatment before this visit (see `asked`).
 
         Raises:
             InvalidRecordError: the visit's answers are incomplete or wrong (every problem listed).
@@ -126,7 +153,7 @@ class Rescreen:
         words = language or config.language
         record = {"format": RECORD_FORMAT, "questionnaire_version": self.questionnaire.version,
                   "consultation_date": visit_date, "language": words, "answers": dict(given)}
-        problems = self.validator(config, words).problems(record)
+        problems = self.validator(config, words, treated_before=treated_before).problems(record)
         if problems:
             raise InvalidRecordError(problems)
         assessor = Assessor(self.assessing, self.rules, config.windows, config.age_policy, words, config.limits)
@@ -145,7 +172,7 @@ def load_rescreen(schemas: Path, minors_policy: str) -> Rescreen:
     data = load_data_file(path, "rescreen.schema.json")
     main = load_data_file(schemas / "questionnaire.json", "questionnaire.schema.json")
     main_rules = load_data_file(schemas / "rules.json", "rules.schema.json")
-    problems = _changes_problems(data)
+    problems = _changes_problems(data) + _after_treatment_problems(data)
     if problems:  # the steps asked again are shown by its answer: nothing else can be checked without it
         raise DataFileError(path, problems)
     steps, asked_again, own = _resolve_steps(data, main, problems)
@@ -166,8 +193,9 @@ def load_rescreen(schemas: Path, minors_policy: str) -> Rescreen:
     assessing = build_questionnaire({**main, "steps": [*main["steps"], own_step]}, str(path))
     build_rules(own_rules, assessing, str(path))  # each own rule checked on its own: problems name its path here
     rules = build_rules({**main_rules, "rules": [*main_rules["rules"], *data["rules"]]}, assessing, str(path))
+    after = frozenset(step["id"] for step in data["steps"] if step.get("asked_after_a_treatment"))
     return Rescreen(questionnaire.for_minors_policy(minors_policy), data["changes_question"], tuple(asked_again),
-                    assessing.for_minors_policy(minors_policy), rules, dict(data["nothing_changed_since"]))
+                    assessing.for_minors_policy(minors_policy), rules, dict(data["nothing_changed_since"]), after)
 
 
 def _resolve_steps(data: Mapping[str, Any], main: Mapping[str, Any],
@@ -202,6 +230,24 @@ def _resolve_steps(data: Mapping[str, Any], main: Mapping[str, Any],
             questions.append(question)
         steps.append({**{k: step[k] for k in ("id", "title", "intro") if k in step}, "questions": questions})
     return steps, asked_again, own
+
+
+def _after_treatment_problems(data: Mapping[str, Any]) -> list[FileProblem]:
+    """Steps asked only after a treatment hold the re-screen's own questions, never the first step: the first
+    question is asked at every visit, and a question asked again that a visit left out would lose its answer."""
+    problems = []
+    for s_index, step in enumerate(data["steps"]):
+        if not step.get("asked_after_a_treatment"):
+            continue
+        if s_index == 0:
+            problems.append(FileProblem("$.steps[0].asked_after_a_treatment", "the first step is asked at every "
+                                        "visit: it holds the question every re-screen starts with",
+                                        "remove asked_after_a_treatment from the first step"))
+        problems += [FileProblem(f"$.steps[{s_index}].questions[{q_index}].ask_again", "a step asked only after a "
+                                 "treatment cannot ask a consultation question again (a visit without it would "
+                                 "drop its answer)", "move the question to a step asked at every visit")
+                     for q_index, item in enumerate(step["questions"]) if "ask_again" in item]
+    return problems
 
 
 def _changes_problems(data: Mapping[str, Any]) -> list[FileProblem]:

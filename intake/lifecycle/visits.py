@@ -92,6 +92,12 @@ class CourseState:
     follows: str | None = None
     earlier: tuple[Visit, ...] = ()
 
+    def treated_before(self, visit: Visit) -> bool:
+        """Whether the client had a treatment before `visit`, in this course or an earlier one. Only then does the
+        re-screen ask how the skin healed after the last session. A visit's number counts the treatments given up
+        to it, its own included once given: a number above 1 means an earlier one was given."""
+        return visit.number > 1 or bool(self.earlier)
+
     def next_from(self) -> date | None:
         """The earliest day of the next session: the plan's interval after the last treatment (None: any day)."""
         return earliest_next(self.course, self.last_treated) if self.last_treated else None
@@ -228,7 +234,8 @@ class Visits:
         when None; raises InvalidRecordError)."""
         state = self.state(visit.course_id)
         return self.life.engine.rescreen.assess(self.config, self.answers_before(state, visit), answers,
-                                                visit.visit_date, language)
+                                                visit.visit_date, language,
+                                                treated_before=state.treated_before(visit))
 
     def rescreen(self, visit_id: str, answers: Mapping[str, Any], actor: Actor) -> Visit:
         """Keeps the client's re-screen with what came of it: deferred (with the day they may return), waiting
@@ -241,7 +248,7 @@ class Visits:
         visit = self.store.visits.load(visit_id)
         state = self.state(visit.course_id)
         assessment = self.life.engine.rescreen.assess(self.config, self.answers_before(state, visit), answers,
-                                                      visit.visit_date)
+                                                      visit.visit_date, treated_before=state.treated_before(visit))
         outcome, reasons, until = self.outcome(state, visit, assessment)
         return self.store.visits.rescreen(visit_id, answers=answers, assessment=assessment.to_dict(),
                                           outcome=outcome, reasons=[r.message for r in reasons], until=until,
@@ -451,7 +458,8 @@ class Visits:
         given = {k: v for k, v in answers.items() if v not in (None, "", [])}
         record = {"format": RECORD_FORMAT, "questionnaire_version": rescreen.questionnaire.version,
                   "consultation_date": visit.visit_date, "language": self.language(visit.course_id), "answers": given}
-        problems = [p for p in rescreen.validator(self.config).problems(record) if p.field in given]
+        asking = rescreen.validator(self.config, treated_before=state.treated_before(visit))
+        problems = [p for p in asking.problems(record) if p.field in given]
         if problems:
             raise InvalidRecordError(problems)
         assessment = self._assess_given(state, visit, given)

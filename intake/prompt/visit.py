@@ -80,8 +80,8 @@ class AskVisit:
                           "device to the client.")
         engine = self.visits.life.engine
         rescreen = engine.rescreen
-        last = self.visits.state(visit.course_id).last_session
-        walking = rescreen.walking_engine(engine, last)
+        course = self.visits.state(visit.course_id)
+        walking = rescreen.walking_engine(engine, course.last_session, treated_before=course.treated_before(visit))
         language = self.chosen or self.visits.language(visit.course_id)
         self.prompter.language = language  # type: ignore[attr-defined]  # the client's, while they answer
         title = localize(rescreen.questionnaire.title, language)

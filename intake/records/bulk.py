@@ -276,7 +276,7 @@ class _BulkWriter:
         self.bundle.write(b"\n]}\n")
         self.written("bundle.json", self.bundle.close())
         if report.visits:
-            self.questionnaire_file("rescreen-questionnaire.json", self.store.engine.rescreen.questionnaire)
+            self.questionnaire_file("rescreen-questionnaire.json", self.store.engine.rescreen.exchanged())
         if self.left_out is not None:
             self.written("not-in-bundle.jsonl", self.left_out.close())
         report.clients = len(self.seen_clients)

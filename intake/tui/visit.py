@@ -75,10 +75,12 @@ class VisitAnswers:
     def __init__(self, visits: Visits, visit: Visit, engine: Engine, language: str | None = None) -> None:
         rescreen = engine.rescreen
         self.visit = visit
-        self.last_session = visits.state(visit.course_id).last_session
-        self.engine = rescreen.walking_engine(engine, self.last_session)
+        course = visits.state(visit.course_id)
+        self.last_session = course.last_session
+        treated = course.treated_before(visit)  # how the skin healed is asked only after a treatment
+        self.engine = rescreen.walking_engine(engine, self.last_session, treated_before=treated)
         self._language = engine.offered_language(language)
-        self.validator = rescreen.validator(engine.config, self._language)
+        self.validator = rescreen.validator(engine.config, self._language, treated_before=treated)
         self.state = VisitState(consultation_date=visit.visit_date)
 
     @property

@@ -56,13 +56,13 @@ def visit(changed: bool, answers: dict[str, Any] | None = None) -> dict[str, Any
 
 
 def fired(earlier: dict[str, Any], given: dict[str, Any], on: str = CONSULTATION_TEXT) -> dict[str, Any]:
-    return {f.rule_id: f for f in RESCREEN.assess(CONFIG, earlier, given, on).findings}
+    return {f.rule_id: f for f in RESCREEN.assess(CONFIG, earlier, given, on, treated_before=True).findings}
 
 
 def test_a_healthy_client_who_healed_well_and_changed_nothing_is_suitable():
-    assert RESCREEN.assess(CONFIG, baseline(ENGINE), visit(False), CONSULTATION_TEXT).verdict == "suitable"
-    assert RESCREEN.assess(CONFIG, baseline(ENGINE), visit(True, baseline(ENGINE)), CONSULTATION_TEXT).verdict \
-        == "suitable"
+    for answers in (visit(False), visit(True, baseline(ENGINE))):
+        assert RESCREEN.assess(CONFIG, baseline(ENGINE), answers, CONSULTATION_TEXT,
+                               treated_before=True).verdict == "suitable"
 
 
 @pytest.mark.parametrize(("rule", "record"), RECORDS, ids=[r.id for r, _ in RECORDS])
@@ -137,9 +137,47 @@ def test_a_follow_up_no_longer_shown_is_dropped_from_the_visit():
 def test_an_unanswered_rescreen_is_refused_with_every_question_named():
     with pytest.raises(InvalidRecordError) as caught:
         RESCREEN.assess(CONFIG, baseline(ENGINE), {RESCREEN.changes_question: SOMETHING_CHANGED},
-                        date(2027, 1, 8).isoformat())
+                        date(2027, 1, 8).isoformat(), treated_before=True)
     named = {p.field for p in caught.value.problems}
     assert {"pregnant_or_breastfeeding", "healing_redness"} <= named
+
+
+def _after_a_treatment() -> set[str]:
+    return {q.id for step in RESCREEN.questionnaire.steps if step.id in RESCREEN.after_a_treatment
+            for q in step.questions}
+
+
+def test_how_the_skin_healed_is_asked_only_when_there_was_a_treatment_to_heal_from():
+    """A first treatment after a consultation day without one has no last session: the re-screen neither asks
+    how the skin healed after it nor wants those answers; every later visit asks them, and refuses without them."""
+    healing = _after_a_treatment()
+    assert healing and "healing_redness" in healing
+    first = RESCREEN.dated(date(2026, 10, 14), treated_before=False)
+    assert healing.isdisjoint(first.by_id) and not healing & {q.id for q in first.questions()}
+    assert healing <= set(RESCREEN.dated(date(2026, 10, 14), treated_before=True).by_id)
+    unhealed = {k: v for k, v in visit(False).items() if k not in healing}
+    assert RESCREEN.assess(CONFIG, baseline(ENGINE), unhealed, CONSULTATION_TEXT,
+                           treated_before=False).verdict == "suitable"
+    with pytest.raises(InvalidRecordError) as caught:
+        RESCREEN.assess(CONFIG, baseline(ENGINE), unhealed, CONSULTATION_TEXT, treated_before=True)
+    assert healing <= {p.field for p in caught.value.problems}
+    exported = RESCREEN.exchanged()
+    assert all(not exported.by_id[q].required for q in healing)
+    assert all(exported.by_id[q.id].required == q.required for q in RESCREEN.questionnaire.questions()
+               if q.id not in healing)
+
+
+@pytest.mark.parametrize(("where", "step"), [("$.steps[0].asked_after_a_treatment", 0),
+                                             ("$.steps[1].questions[0].ask_again", 1)])
+def test_a_step_asked_only_after_a_treatment_is_checked_where_it_sits(tmp_path, where, step):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS_DIR, schemas)
+    data = json.loads((schemas / "rescreen.json").read_text(encoding="utf-8"))
+    data["steps"][step]["asked_after_a_treatment"] = True
+    (schemas / "rescreen.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(DataFileError) as caught:
+        load_rescreen(schemas, CONFIG.minors_policy)
+    assert where in str(caught.value) and "rescreen.json" in str(caught.value)
 
 
 # -- the data file ------------------------------------------------------------------------------------------
@@ -197,7 +235,7 @@ def test_a_malformed_own_rule_names_its_path(tmp_path):
 
 def test_nothing_changed_names_the_day_it_speaks_for_where_the_client_answers_it():
     rescreen = load_rescreen(SCHEMAS_DIR, "defer")
-    question = rescreen.dated(date(2026, 10, 14)).by_id[rescreen.changes_question]
+    question = rescreen.dated(date(2026, 10, 14), treated_before=True).by_id[rescreen.changes_question]
     labels = {o.id: o.label["en"] for o in question.options}
     assert labels[NOTHING_CHANGED] == "Nothing has changed since 14 October 2026"
     assert labels[SOMETHING_CHANGED] == "Something has changed, or I am not sure"

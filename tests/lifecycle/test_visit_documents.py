@@ -34,7 +34,7 @@ from tests.course.test_rescreen import visit as rescreen_answers
 from tests.documents.personas import baseline
 from tests.documents.reading import pdftotext, squash
 from tests.lifecycle.conftest import AJORDAN, DESK, fresh
-from tests.lifecycle.test_visits import countersigned, day0, treatment
+from tests.lifecycle.test_visits import asked, countersigned, day0, first_session, treatment
 
 DEFERRING = [(rule.id, rule, record) for rule, record in ASKED_AGAIN if rule.severity == "defer"] + \
     [(rule.id, rule, None) for rule in OWN_RULES if rule.severity == "defer"]
@@ -64,7 +64,7 @@ def test_a_countersigned_session_gives_its_sealed_record_and_aftercare(later, tm
     intake = countersigned(later)
     visit_day = day0(intake) + timedelta(weeks=5)
     started = visits.begin(intake.intake_id, DESK, visit_day)
-    visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+    visits.rescreen(started.visit_id, asked(visits, started, rescreen_answers(False)), DESK)
     state = visits.state(started.course_id)
     given = treatment(state, numbing="lidocaine 5% cream, 30 minutes", skin_response="even pink, no bleeding spots",
                       advice="SPF 50 daily; no retinol for 7 days", cartridge_lot="LOT-7731-Q")
@@ -84,7 +84,7 @@ def test_a_countersigned_session_gives_its_sealed_record_and_aftercare(later, tm
     data = embedded_data(record.read_bytes())
     assert data["visit"]["visit_id"] == started.visit_id and data["visit"]["course_id"] == intake.intake_id
     assert data["visit"]["session"] == 1 and data["treatment"]["cartridge_lot"] == "LOT-7731-Q"  # none given before
-    assert data["record"]["answers"] == rescreen_answers(False)  # the answers by id, language-neutral
+    assert data["record"]["answers"] == asked(visits, started, rescreen_answers(False))  # by id, language-neutral
     assert len(data["course"]["consent_sha256"]) == 64
 
     text = text_of(record)
@@ -121,7 +121,7 @@ def test_what_the_client_changed_is_shown_as_changed(later, tmp_path):
     started = visits.begin(intake.intake_id, DESK, visit_day)
     waxed = (visit_day - timedelta(days=60)).isoformat()  # long enough ago to need no wait today
     answers = rescreen_answers(True, {**baseline(later.engine), "waxing_recent": True, "waxing_date": waxed})
-    ready = visits.rescreen(started.visit_id, answers, DESK)
+    ready = visits.rescreen(started.visit_id, asked(visits, started, answers), DESK)
     assert ready.status == "ready", ready.outcome
     assert [q for q, _, _ in visits.changes(ready)] == ["waxing_recent", "waxing_date"]
     visits.record(started.visit_id, AJORDAN, treatment(visits.state(started.course_id)))
@@ -139,7 +139,7 @@ def test_the_last_session_of_the_course_says_so_and_gives_no_next_window(later, 
     done = None
     for number in range(2, course.sessions + 1):
         started = visits.begin(intake.intake_id, DESK, first_day(first) + timedelta(weeks=5 * (number - 1)))
-        visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+        visits.rescreen(started.visit_id, asked(visits, started, rescreen_answers(False)), DESK)
         visits.record(started.visit_id, AJORDAN, treatment(visits.state(started.course_id)))
         done = visits.countersign(started.visit_id, AJORDAN, out_dir=tmp_path)
     assert done is not None and done.visit.number == course.sessions
@@ -165,7 +165,11 @@ def test_every_rule_that_defers_has_at_least_one_case():
 
 @pytest.fixture(scope="module")
 def course_for_letters(life):
-    return countersigned(life)
+    """A course whose first treatment was given on the consultation's day: every re-screen question is asked at
+    the visits after it, how the skin healed included."""
+    intake = countersigned(life)
+    first_session(Visits(life), intake)
+    return intake
 
 
 @pytest.mark.parametrize(("rule_id", "rule", "record"), DEFERRING, ids=[i for i, _, _ in DEFERRING])
@@ -174,7 +178,7 @@ def test_a_deferring_rescreen_yields_a_letter_that_verifies_and_reads_the_client
     visits = Visits(life)
     intake = course_for_letters
     started = visits.begin(intake.intake_id, DESK, day0(intake))  # the consultation's day: its dates still hold
-    deferred = visits.rescreen(started.visit_id, _answers_for(rule, record, life.engine), DESK)
+    deferred = visits.rescreen(started.visit_id, asked(visits, started, _answers_for(rule, record, life.engine)), DESK)
     assert deferred.status == "deferred", deferred.outcome
     done = visits.letter(started.visit_id, AJORDAN, out_dir=tmp_path)
     (letter,) = done.paths
@@ -193,7 +197,7 @@ def test_a_letter_for_a_visit_not_deferred_is_refused_and_nothing_is_written(lif
     visits = Visits(life)
     intake = countersigned(life)
     started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=5))
-    visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+    visits.rescreen(started.visit_id, asked(visits, started, rescreen_answers(False)), DESK)
     with pytest.raises(IntakeError, match="not deferred"):
         visits.letter(started.visit_id, AJORDAN, out_dir=tmp_path)
     assert not any(tmp_path.iterdir())
@@ -205,7 +209,7 @@ def test_a_tampered_session_record_fails_verification(later, tmp_path):
     visits = Visits(later)
     intake = countersigned(later)
     started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=5))
-    visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+    visits.rescreen(started.visit_id, asked(visits, started, rescreen_answers(False)), DESK)
     visits.record(started.visit_id, AJORDAN, treatment(visits.state(started.course_id)))
     pdf = visits.countersign(started.visit_id, AJORDAN, out_dir=tmp_path).paths[0].read_bytes()
     at = pdf.index(b"LOT-2611-A") if b"LOT-2611-A" in pdf else len(pdf) // 2
@@ -226,7 +230,7 @@ def test_a_visit_assessed_for_the_clients_documents_is_worded_in_their_language(
     are worded in the course's language (Visits passes it when the documents are made)."""
     visits = Visits(life)
     started = visits.begin(course_for_letters.intake_id, DESK, day0(course_for_letters))
-    deferred = visits.rescreen(started.visit_id, _answers_for(rule, record, life.engine), DESK)
+    deferred = visits.rescreen(started.visit_id, asked(visits, started, _answers_for(rule, record, life.engine)), DESK)
     english, german = (next(f for f in visits.assess(deferred, deferred.answers or {}, language).findings
                             if f.rule_id == rule_id) for language in ("en", "de"))
     assert english.client_message != german.client_message

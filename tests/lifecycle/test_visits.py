@@ -73,10 +73,18 @@ def first_session(visits: Visits, intake: Any, **changes: Any) -> Any:
     return visits.countersign(recorded.visit_id, AJORDAN).visit
 
 
+def asked(visits: Visits, visit: Any, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers a client gives at `visit`: those its re-screen asks (how the skin healed only when the client
+    has had a treatment before it)."""
+    state = visits.state(visit.course_id)
+    shown = visits.life.engine.rescreen.asked(treated_before=state.treated_before(visit)).by_id
+    return {k: v for k, v in answers.items() if k in shown}
+
+
 def session(visits: Visits, ref: str, day: date, answers: dict[str, Any] | None = None) -> Any:
     """One further session from start to countersignature; returns the countersigned visit."""
     started = visits.begin(ref, DESK, day)
-    ready = visits.rescreen(started.visit_id, answers or rescreen_answers(False), DESK)
+    ready = visits.rescreen(started.visit_id, asked(visits, started, answers or rescreen_answers(False)), DESK)
     assert ready.status == "ready", ready.outcome
     state = visits.state(started.course_id)
     visits.record(ready.visit_id, AJORDAN, treatment(state))
@@ -147,7 +155,7 @@ def test_too_soon_waits_until_the_plans_interval_has_passed(life, visits):
 
     intake = countersigned(life)
     untreated = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=1))
-    untreated = visits.rescreen(untreated.visit_id, rescreen_answers(False), DESK)
+    untreated = visits.rescreen(untreated.visit_id, asked(visits, untreated, rescreen_answers(False)), DESK)
     assert (untreated.number, untreated.status) == (1, "ready")
     visits.record(untreated.visit_id, AJORDAN, treatment(visits.state(intake.intake_id)))
     visits.store.visits.countersign(untreated.visit_id, practitioner_id="ajordan", staff="ajordan", device="t")
@@ -156,7 +164,7 @@ def test_too_soon_waits_until_the_plans_interval_has_passed(life, visits):
         visits.record_first(intake.intake_id, AJORDAN, treatment(visits.state(intake.intake_id)))
     assert life.store.audit_head() == head
     early = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=3))
-    waiting = visits.rescreen(early.visit_id, rescreen_answers(False), DESK)
+    waiting = visits.rescreen(early.visit_id, asked(visits, early, rescreen_answers(False)), DESK)
     earliest = (day0(intake) + timedelta(weeks=1 + visits.state(intake.intake_id).course.interval_weeks))
     assert (waiting.number, waiting.status) == (2, "waiting") and waiting.outcome["until"] == earliest.isoformat()
     assert earliest.isoformat() in waiting.outcome["reasons"][0]
@@ -164,11 +172,39 @@ def test_too_soon_waits_until_the_plans_interval_has_passed(life, visits):
         visits.record(early.visit_id, AJORDAN, treatment(visits.state(intake.intake_id)))
 
 
+def test_how_the_skin_healed_is_asked_only_after_a_treatment_was_given(life, visits):
+    """The first treatment after a consultation day without one: there is no last session whose healing the client
+    could describe, so those answers are refused as not asked; once a treatment was given, every later visit
+    needs them, and the re-screen of the untreated visit in between does not count as one."""
+    from intake.errors import InvalidRecordError
+
+    healing = {q.id for step in life.engine.rescreen.questionnaire.steps
+               if step.id in life.engine.rescreen.after_a_treatment for q in step.questions}
+    intake = countersigned(life)
+    first = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=1))
+    assert not visits.state(intake.intake_id).treated_before(first)
+    head = life.store.audit_head()
+    with pytest.raises(InvalidRecordError) as caught:
+        visits.rescreen(first.visit_id, rescreen_answers(False), DESK)
+    assert healing <= {p.field for p in caught.value.problems} and life.store.audit_head() == head
+    first = visits.rescreen(first.visit_id, asked(visits, first, rescreen_answers(False)), DESK)
+    assert first.status == "ready" and healing.isdisjoint(first.answers or {})
+    visits.record(first.visit_id, AJORDAN, treatment(visits.state(intake.intake_id)))
+    visits.countersign(first.visit_id, AJORDAN)
+    later_day = day0(intake) + timedelta(weeks=1 + visits.state(intake.intake_id).course.interval_weeks)
+    second = visits.begin(intake.intake_id, DESK, later_day)
+    assert visits.state(intake.intake_id).treated_before(second)
+    with pytest.raises(InvalidRecordError) as caught:
+        visits.rescreen(second.visit_id, asked(visits, first, rescreen_answers(False)), DESK)
+    assert healing <= {p.field for p in caught.value.problems}
+    assert visits.rescreen(second.visit_id, rescreen_answers(False), DESK).status == "ready"
+
+
 def test_a_pregnancy_since_the_last_session_defers_with_no_treatment(life, visits):
     intake = countersigned(life)
     started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=5))
-    deferred = visits.rescreen(started.visit_id, rescreen_answers(True, {**baseline(life.engine),
-                                                                         "pregnant_or_breastfeeding": True}), DESK)
+    deferred = visits.rescreen(started.visit_id, asked(visits, started, rescreen_answers(True, {**baseline(life.engine),
+                                                                         "pregnant_or_breastfeeding": True})), DESK)
     assert deferred.status == "deferred" and deferred.outcome["reasons"]
     with pytest.raises(IntakeError, match="deferred"):
         visits.record(started.visit_id, AJORDAN, treatment(visits.state(intake.intake_id)))
@@ -215,7 +251,7 @@ _SITUATION_COVERED = (_course(age_at_consent=30, date_of_birth=date(1996, 2, 1))
 def test_an_expired_consent_asks_for_a_new_one_at_the_visit(life, visits):
     intake = countersigned(life)
     started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(days=366 + 31))
-    needs = visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+    needs = visits.rescreen(started.visit_id, asked(visits, started, rescreen_answers(False)), DESK)
     assert needs.status == "needs_consent"
     assert any("12 months" in reason for reason in needs.outcome["reasons"])
 
@@ -236,7 +272,7 @@ REFUSED = {
 def test_a_treatment_record_outside_the_consented_plan_is_refused_and_nothing_written(life, visits, message):
     intake = countersigned(life)
     started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=5))
-    ready = visits.rescreen(started.visit_id, rescreen_answers(False), DESK)
+    ready = visits.rescreen(started.visit_id, asked(visits, started, rescreen_answers(False)), DESK)
     state = visits.state(intake.intake_id)
     head = life.store.audit_head()
     with pytest.raises(TreatmentRecordError, match=message):
@@ -257,14 +293,14 @@ def test_visits_that_cannot_be_started_are_refused_and_nothing_is_written(life, 
     with pytest.raises(IntakeError, match="already has visit"):
         visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=6))
     assert life.store.audit_head() == head
-    visits.rescreen(first.visit_id, rescreen_answers(True, {**baseline(life.engine),
-                                                            "pregnant_or_breastfeeding": True}), DESK)
+    visits.rescreen(first.visit_id, asked(visits, first, rescreen_answers(True, {**baseline(life.engine),
+                                                            "pregnant_or_breastfeeding": True})), DESK)
     with pytest.raises(IntakeError, match="before the course's last session"):
         visits.begin(intake.intake_id, DESK, day0(intake) - timedelta(days=1))
     with pytest.raises(IntakeError, match="not a visit id"):
         life.store.visits.load("../" + "x" * 100)
     with pytest.raises(IntakeError, match="re-screened already"):
-        visits.rescreen(first.visit_id, rescreen_answers(False), DESK)
+        visits.rescreen(first.visit_id, asked(visits, first, rescreen_answers(False)), DESK)
 
 
 def test_an_erased_client_has_no_further_sessions(life, visits):
@@ -280,7 +316,7 @@ def test_incomplete_rescreen_answers_are_refused_listing_each_problem(life, visi
 
     intake = countersigned(life)
     started = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=5))
-    answers = copy.deepcopy(rescreen_answers(False))
+    answers = asked(visits, started, copy.deepcopy(rescreen_answers(True, baseline(life.engine))))
     answers.pop(next(k for k in answers if k != "changes_since_last"))
     with pytest.raises(InvalidRecordError):
         visits.rescreen(started.visit_id, answers, DESK)
@@ -365,7 +401,7 @@ def test_a_session_not_given_exports_as_not_done_with_its_reasons_and_as_json_an
     visits.store.visits.countersign(visits.state(intake.intake_id).visits[0].visit_id, practitioner_id="ajordan",
                                     staff="ajordan", device="t")  # (its documents are another test's)
     early = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=1))
-    waiting = visits.rescreen(early.visit_id, rescreen_answers(False), DESK)
+    waiting = visits.rescreen(early.visit_id, asked(visits, early, rescreen_answers(False)), DESK)
     bundle = json.loads(life.store.visits.export(waiting.visit_id, "fhir", staff="manager", device="office-pc"))
     procedure = bundle["entry"][0]["resource"]
     Procedure.model_validate(procedure)
@@ -386,13 +422,13 @@ def test_nothing_changed_since_a_session_keeps_what_the_client_reported_at_it(li
     doxycycline = {k: v for k, v in {**baseline(life.engine), "photosensitising_medicine": True,
                                      "photosensitising_medicine_name": "doxycycline"}.items() if k in asked_again}
     second = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=4))
-    second = visits.rescreen(second.visit_id, rescreen_answers(True, doxycycline), DESK)
+    second = visits.rescreen(second.visit_id, asked(visits, second, rescreen_answers(True, doxycycline)), DESK)
     assert second.status == "ready" and second.assessment["verdict"] == "clearance"
     visits.record(second.visit_id, AJORDAN, treatment(visits.state(intake.intake_id),
                                                       clearance_note="pharmacist confirmed; SPF 50 daily"))
     visits.countersign(second.visit_id, AJORDAN)
     third = visits.begin(intake.intake_id, DESK, day0(intake) + timedelta(weeks=8))
-    third = visits.rescreen(third.visit_id, rescreen_answers(False), DESK)
+    third = visits.rescreen(third.visit_id, asked(visits, third, rescreen_answers(False)), DESK)
     assert "photosensitising_medicine" in {f["rule"] for f in third.assessment["findings"]}
     assert third.assessment["verdict"] == "clearance"
     assert ("photosensitising_medicine", False, True) in visits.changes(third)  # changed since the consultation

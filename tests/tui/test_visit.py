@@ -548,7 +548,7 @@ async def test_with_the_shared_pin_staff_say_who_treats_and_it_is_theirs(engine,
         await _to_the_rescreen(pilot, pin="2468")
         keys = Keys(pilot)
         await answer_by_keys(keys, {"changes_since_last": "nothing_changed"})
-        await answer_by_keys(keys, healed())
+        # session 1 (no treatment on the consultation day): nothing to ask about how the skin healed
         _, outcome = await _outcome(pilot, pin="2468")
         await press(pilot, "#treatment")
         screen = await wait_for(pilot, TreatmentScreen)
