@@ -23,10 +23,10 @@ from intake.config import ClinicConfig
 from intake.datafile import load_data_file, schema_problems
 from intake.errors import DataFileError, FileProblem, InvalidRecordError
 from intake.i18n import long_date
-from intake.questionnaire import Questionnaire, build_questionnaire
+from intake.questionnaire import Questionnaire, build_questionnaire, localize
 from intake.recordschema import RECORD_FORMAT, build_record_schema
 from intake.rules import RuleSet, build_rules
-from intake.validation import RecordValidator
+from intake.validation import Problem, RecordValidator
 
 if TYPE_CHECKING:
     from intake.engine import Engine
@@ -74,6 +74,15 @@ class Rescreen:
             return self.questionnaire
         steps = tuple(step for step in self.questionnaire.steps if step.id not in self.after_a_treatment)
         return replace(self.questionnaire, steps=steps, by_id={q.id: q for s in steps for q in s.questions})
+
+    def _after_a_treatment(self, question_id: str) -> bool:
+        return any(step.id in self.after_a_treatment and question_id in {q.id for q in step.questions}
+                   for step in self.questionnaire.steps)
+
+    def _not_asked_yet(self, problem: Problem, language: str) -> Problem:
+        question = self.questionnaire.by_id[problem.field]
+        return Problem(problem.field, localize(question.label, language), "asked only after a treatment, and the "
+                       "client has had none yet: remove this answer.", problem.step_id)
 
     def exchanged(self) -> Questionnaire:
         """The re-screen as exported for other systems (a FHIR Questionnaire): the questions asked only after a
@@ -154,6 +163,8 @@ class Rescreen:
         record = {"format": RECORD_FORMAT, "questionnaire_version": self.questionnaire.version,
                   "consultation_date": visit_date, "language": words, "answers": dict(given)}
         problems = self.validator(config, words, treated_before=treated_before).problems(record)
+        if not treated_before:  # say why, rather than "not a question"
+            problems = [self._not_asked_yet(p, words) if self._after_a_treatment(p.field) else p for p in problems]
         if problems:
             raise InvalidRecordError(problems)
         assessor = Assessor(self.assessing, self.rules, config.windows, config.age_policy, words, config.limits)

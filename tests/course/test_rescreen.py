@@ -158,6 +158,10 @@ def test_how_the_skin_healed_is_asked_only_when_there_was_a_treatment_to_heal_fr
     unhealed = {k: v for k, v in visit(False).items() if k not in healing}
     assert RESCREEN.assess(CONFIG, baseline(ENGINE), unhealed, CONSULTATION_TEXT,
                            treated_before=False).verdict == "suitable"
+    with pytest.raises(InvalidRecordError) as caught:  # answered anyway (an answers file): refused, saying why
+        RESCREEN.assess(CONFIG, baseline(ENGINE), visit(False), CONSULTATION_TEXT, treated_before=False)
+    assert {p.field for p in caught.value.problems} == healing
+    assert all("asked only after a treatment" in p.message for p in caught.value.problems)
     with pytest.raises(InvalidRecordError) as caught:
         RESCREEN.assess(CONFIG, baseline(ENGINE), unhealed, CONSULTATION_TEXT, treated_before=True)
     assert healing <= {p.field for p in caught.value.problems}
