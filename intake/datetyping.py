@@ -4,7 +4,9 @@ Answers are always stored as YYYY-MM-DD (the record contract). People type dates
 country writes them: `10/04/1992` in the UK is the 10th of April. The clinic sets the order with
 `[clinic] date_order = "DMY" | "MDY" | "YMD"` (default: day first, or month first for a clinic whose
 language is en-US). Slashes, dots, hyphens and spaces all separate; a four-digit year first is
-always read as year-month-day. A date that cannot be read gets a message that echoes exactly what
+always read as year-month-day. Eight digits typed without separators (a tablet's number pad has no
+slash) are read in the clinic's order, two-two-four (`14031988`: 14 March 1988 day first) or
+four-two-two for year first. A date that cannot be read gets a message that echoes exactly what
 was typed and shows the expected form. Both front ends (the wizard's date box and `intake ask`)
 use `read_date`; `show_date` writes a stored date back in the clinic's order.
 """
@@ -25,6 +27,8 @@ ORDERS = ("DMY", "MDY", "YMD")
 _FORMS = {"DMY": N_("DD/MM/YYYY"), "MDY": N_("MM/DD/YYYY"), "YMD": N_("YYYY-MM-DD")}
 _EXAMPLE = date(1990, 4, 23)
 _PARTS = re.compile(r"\s*([0-9]+)\s*[/.\-\s]\s*([0-9]+)\s*[/.\-\s]\s*([0-9]+)\s*")
+#: Eight digits without separators, as (year first, other orders): split by position.
+_RUN = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})"), re.compile(r"([0-9]{2})([0-9]{2})([0-9]{4})")
 #: What a date box accepts while typing: digits and the separators.
 TYPING = r"[0-9/.\- ]*"
 
@@ -86,7 +90,7 @@ def read_date(typed: str, order: str, language: str = "en") -> TypedDate:
     shown = text if len(text) <= 40 else text[:40] + "…"
     again = _("Type it as {how}.").format(how=how_to_type(order, language))
     unreadable = _("“{typed}” is not a date we can read.")
-    found = _PARTS.fullmatch(text)
+    found = _PARTS.fullmatch(text) or _RUN[order != "YMD"].fullmatch(text)
     if found is None:
         return TypedDate(None, f"{unreadable.format(typed=shown)} {again}")
     parts = found.groups()

@@ -29,7 +29,7 @@ async def test_a_uk_client_types_day_first_with_slashes(engine):
         field = await _type_birth_date(pilot, step, "10/04/1992")
         assert box.value == "10/04/1992" and step.working["date_of_birth"] == "1992-04-10"
         assert not field.has_problem
-        for typed in ("10.4.1992", "10 04 1992", "1992-04-10"):
+        for typed in ("10.4.1992", "10 04 1992", "1992-04-10", "10041992"):
             await _type_birth_date(pilot, step, typed)
             assert step.working["date_of_birth"] == "1992-04-10"
 
@@ -38,9 +38,9 @@ async def test_a_date_that_cannot_be_read_says_what_was_typed_and_blocks_next(en
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
         step = await begin(pilot)
-        field = await _type_birth_date(pilot, step, "10041992")
+        field = await _type_birth_date(pilot, step, "1041992")
         message = str(field.query_one(".q-problem").render())
-        assert message.startswith("“10041992” is not a date we can read. Type it as DD/MM/YYYY")
+        assert message.startswith("“1041992” is not a date we can read. Type it as DD/MM/YYYY")
         await press(pilot, "#next")
         assert app.screen is step and str(field.query_one(".q-problem").render()) == message
         field = await _type_birth_date(pilot, step, "31/02/1992")

@@ -16,6 +16,9 @@ from intake.datetyping import ORDERS, date_order, example, expected_form, read_d
     ("04/10/1992", "MDY", "1992-04-10"), ("1992/04/10", "YMD", "1992-04-10"),
     ("1992-04-10", "DMY", "1992-04-10"), ("1992-04-10", "MDY", "1992-04-10"),  # a year first is always Y-M-D
     ("29/02/2024", "DMY", "2024-02-29"), ("", "DMY", None), ("   ", "MDY", None),
+    # eight digits, no separators (a number pad): by position in the clinic's order
+    ("10041992", "DMY", "1992-04-10"), ("04101992", "MDY", "1992-04-10"), ("19920410", "YMD", "1992-04-10"),
+    ("29022024", "DMY", "2024-02-29"),
 ])
 def test_typed_dates_in_the_clinics_order(typed, order, iso):
     found = read_date(typed, order)
@@ -23,7 +26,9 @@ def test_typed_dates_in_the_clinics_order(typed, order, iso):
 
 
 @pytest.mark.parametrize(("typed", "order", "words"), [
-    ("10041992", "DMY", "is not a date we can read"), ("31/02/1990", "DMY", "is not a real date"),
+    ("1041992", "DMY", "is not a date we can read"), ("31/02/1990", "DMY", "is not a real date"),
+    ("31021990", "DMY", "is not a real date"), ("13101992", "MDY", "there is no month 13"),
+    ("10041992", "YMD", "there is no month 19"), ("100419921", "DMY", "is not a date we can read"),
     ("10/13/1992", "DMY", "there is no month 13"), ("10/04/92", "DMY", "four digits"),
     ("yesterday", "MDY", "is not a date we can read"), ("04/10/1992", "YMD", "start with the year"),
 ])
