@@ -58,8 +58,8 @@ def images_on(resources, seen: frozenset[int] = frozenset()) -> set[int]:
 
 
 def test_the_letterhead_mark_is_one_image_drawn_on_every_page(packets):
-    """An SVG mark was drawn again, shape by shape, on every page (about 5 % of a packet's CPU); the PNG is one
-    image object in the file, shown on each page."""
+    """An SVG mark was drawn again, shape by shape, on every page (about 5 % of a packet's function calls); the PNG
+    is one image object in the file, shown on each page."""
     for document in packets["suitable"].documents:
         pages = PdfReader(io.BytesIO(document.pdf)).pages
         shown = [images_on(page.get("/Resources")) for page in pages]
