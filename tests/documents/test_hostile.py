@@ -51,7 +51,7 @@ def test_hostile_answers_appear_literally_and_nothing_is_fetched(renderer, hosti
     assert squash("url(http://evil.invalid/) <b>bold</b>") in text
     assert "Zoë" in text and "عائشة" in text and "כהן" in text
     assert "שלום" in text or "םולש" in text  # right-to-left text, in either extraction order
-    assert set(renderer.fetcher.requests) == {"intake-asset:mark.svg"}
+    assert set(renderer.fetcher.requests) == {"intake-asset:mark.png"}
     assert no_network == []
     assert verify_pdf(packet.document("consent").pdf, load_config(clinic_dir / "clinic.toml")).ok
 
