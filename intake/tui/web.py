@@ -138,7 +138,10 @@ class WebIntakeApp(IntakeApp):
             self._pad_timer.pause()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self._tell_page("keyboard", keyboard_hints(event.widget))
+        widget = event.widget
+        if isinstance(widget, _TEXT_FIELDS):  # a still cursor: a blinking one sends the tablet a frame twice a second
+            widget.cursor_blink = False
+        self._tell_page("keyboard", keyboard_hints(widget))
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         if not isinstance(self.focused, _TEXT_FIELDS):
