@@ -108,12 +108,19 @@ class WizardTemplate:
     async def start(self) -> bool:
         """Starts the template and waits until it is ready; False (and logged) if it could not start."""
         loop = asyncio.get_running_loop()
+        if not hasattr(os, "pidfd_open") or not hasattr(socket, "SOCK_SEQPACKET"):
+            log.info("no wizard template on this system (it needs Linux); tablets get wizards started one by one")
+            return False
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "intake.serve.template", str(theirs.fileno()), str(self.config),
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
                 env=self.environment)
+        except OSError as exc:
+            log.error("the wizard template could not start (%s); tablets get wizards started one by one", exc)
+            ours.close()
+            return False
         finally:
             theirs.close()
         ours.setblocking(False)
