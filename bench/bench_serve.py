@@ -28,6 +28,10 @@ W, H = 100, 40
 BUDGET_MS = 150
 SESSIONS = tuple(int(n) for n in os.environ.get("INTAKE_BENCH_SESSIONS", "1,5,10").split(","))
 CYCLES = int(os.environ.get("INTAKE_BENCH_CYCLES", "4"))
+#: The load the loaded runs add: CPU-bound processes at normal priority, started by the bench.
+LOAD = int(os.environ.get("INTAKE_BENCH_LOAD", "4"))
+#: Seconds every tablet sits idle at a step while the CPU of the server and its wizards is counted.
+IDLE_SECONDS = 5
 
 
 def _free_port() -> int:
@@ -66,10 +70,13 @@ def _descendants(pid: int) -> list[int]:
 
 
 class Server:
-    """`intake serve` on the demo clinic in a scratch folder; `shared=False`: a renderer per wizard (as before);
-    `max_sessions` 0: the machine's default cap ([serve] max_sessions unset)."""
+    """`intake serve` on the demo clinic in a scratch folder. `mode` (bench/serve_host.py): "shared" as a clinic gets
+    it (wizards forked from the warm template, one renderer), "started" (each wizard started anew, one renderer: the
+    server before the template), "own" (a renderer per wizard too); `max_sessions` 0: the machine's default cap
+    ([serve] max_sessions unset)."""
 
-    def __init__(self, shared: bool = True, max_sessions: int | None = None) -> None:
+    def __init__(self, mode: str = "shared", max_sessions: int | None = None) -> None:
+        self.mode = mode
         self.folder = tempfile.mkdtemp(prefix="intake-bench-serve-")
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -77,7 +84,7 @@ class Server:
         env["PYTHONPATH"] = str(ROOT)
         host = str(Path(__file__).with_name("serve_host.py"))
         cap = max(SESSIONS) if max_sessions is None else max_sessions
-        self.process = subprocess.Popen([PYTHON, host, str(self.port), "shared" if shared else "own", str(cap)],
+        self.process = subprocess.Popen([PYTHON, host, str(self.port), mode, str(cap)],
                                         cwd=self.folder,
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True)
@@ -90,9 +97,51 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError("intake serve did not start")
 
+    def settled(self) -> None:
+        """Waits until the wizard template is ready (shared mode), so every session measured is forked."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            names = []
+            for pid in _descendants(self.process.pid):
+                try:
+                    names.append(Path(f"/proc/{pid}/comm").read_text().strip())
+                except OSError:
+                    continue
+            if "intake-template" in names or self.mode != "shared":
+                return
+            time.sleep(0.2)
+
     def stop(self) -> None:
         os.killpg(self.process.pid, 15)
         self.process.wait(timeout=20)
+
+
+class Load:
+    """`count` CPU-bound processes at normal priority (a busy loop each): load average `count` on top of the machine's
+    own, started and ended by the bench so the load is stated and the same in every run."""
+
+    def __init__(self, count: int) -> None:
+        self.processes = [subprocess.Popen([PYTHON, "-c", "while True: pass"]) for _ in range(count)]
+
+    def __enter__(self) -> Load:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Session:
@@ -140,7 +189,7 @@ class Session:
         return [to_pin, back]
 
 
-async def _concurrent(url: str, count: int, server_pid: int) -> tuple[list[float], float]:
+async def _concurrent(url: str, count: int, server_pid: int) -> tuple[list[float], float, float]:
     import aiohttp
 
     async with aiohttp.ClientSession() as http:
@@ -151,6 +200,10 @@ async def _concurrent(url: str, count: int, server_pid: int) -> tuple[list[float
         await asyncio.gather(*(s.until("Step 1 of", 60) for s in sessions))
         await asyncio.sleep(6 + count * 0.5)  # each wizard loads and warms the renderer, then settles
         pss = sum(_pss_mb(pid) for pid in _descendants(server_pid)) / count
+        processes = [server_pid, *_descendants(server_pid)]
+        before = _cpu_seconds(processes)
+        await asyncio.sleep(IDLE_SECONDS)  # every tablet idle at a step: what the server and its wizards cost then
+        idle_ms = (_cpu_seconds(processes) - before) / IDLE_SECONDS / count * 1000
 
         async def run(session: Session, offset: float) -> list[float]:
             await asyncio.sleep(offset)
@@ -163,7 +216,7 @@ async def _concurrent(url: str, count: int, server_pid: int) -> tuple[list[float
         results = await asyncio.gather(*(run(s, i * 0.37 / count) for i, s in enumerate(sessions)))
         for s in sessions:
             await s.socket.close()
-    return [t for times in results for t in times], pss
+    return [t for times in results for t in times], pss, idle_ms
 
 
 async def _round_trips(url: str, count: int = 15) -> tuple[float, float]:
@@ -220,17 +273,20 @@ def _page_load(url: str, repeat: int = 3) -> float | None:
         driver.quit()
 
 
-def _sessions(shared: bool, counts: tuple[int, ...]) -> tuple[dict[int, float], dict[int, float]]:
-    """p90 screen change and memory per session for each count of concurrent sessions, on a fresh server."""
-    server = Server(shared)
+def _sessions(mode: str, counts: tuple[int, ...], load: int = 0) -> dict[int, tuple[float, float, float]]:
+    """For each count of concurrent sessions, on a fresh server (bench/serve_host.py `mode`), with `load` CPU-bound
+    processes running: the p90 screen change (s), the memory per session (MB PSS) and the CPU per idle session
+    (ms per second)."""
+    server = Server(mode)
     try:
-        p90s: dict[int, float] = {}
-        memory: dict[int, float] = {}
-        for count in counts:
-            latencies, pss = asyncio.run(_concurrent(server.url, count, server.process.pid))
-            p90s[count], memory[count] = _p90(latencies), pss
-            time.sleep(2)
-        return p90s, memory
+        server.settled()
+        found: dict[int, tuple[float, float, float]] = {}
+        with Load(load):
+            for count in counts:
+                latencies, pss, idle = asyncio.run(_concurrent(server.url, count, server.process.pid))
+                found[count] = (_p90(latencies), pss, idle)
+                time.sleep(2)
+        return found
     finally:
         server.stop()
 
@@ -268,7 +324,7 @@ def _cap_lines() -> list[Result]:
         beyond, under, status = asyncio.run(_beyond_the_cap(server.url, cap))
     finally:
         server.stop()
-    p90s, _ = _sessions(True, (cap,))
+    p90s = {count: found[0] for count, found in _sessions("shared", (cap,)).items()}
     return [
         Result(f"serve: the tablet beyond the cap ({cap}) gets its page", beyond, "<= 1 s", beyond <= 1 and
                status == 503, "the page under the cap", under, note=f"status {status}: all tablets are in use"),
@@ -278,10 +334,9 @@ def _cap_lines() -> list[Result]:
 
 
 def collect() -> list[Result]:
-    own_counts = tuple(n for n in SESSIONS if n <= 5)
-    own_p90s, own_memory = _sessions(False, own_counts)  # the baseline: a renderer per wizard
     server = Server()
     try:
+        server.settled()
         results = []
         raw_open = asyncio.run(_raw_open(server.url))
         page = _page_load(server.url)
@@ -294,21 +349,35 @@ def collect() -> list[Result]:
                               "websocket ping p90", ping))
     finally:
         server.stop()
-    p90s, memory = _sessions(True, SESSIONS)
+    for load in (0, LOAD):
+        results += _session_lines(load, server_alone)
+    return results + _cap_lines()
+
+
+def _session_lines(load: int, server_alone: float) -> list[Result]:
+    """Screen change p90 with 1, 5, 10 tablets, wizards forked from the template and (the same-run baseline, in the
+    same minutes) started anew; memory and idle CPU per session in the note."""
+    forked, started = _sessions("shared", SESSIONS, load), _sessions("started", SESSIONS, load)
+    where = f"at load +{load} (CPU-bound processes the bench started)" if load else "quiet"
+    results = []
     for count in SESSIONS:
-        baseline = own_p90s.get(count)
-        results.append(Result(f"serve: screen change p90, {count} session(s)", p90s[count],
-                              f"<= {BUDGET_MS} ms", p90s[count] * 1000 <= BUDGET_MS,
-                              f"own renderers, {count}" if baseline else "", baseline))
-    within = [n for n in SESSIONS if p90s[n] * 1000 <= BUDGET_MS]
+        p90 = forked[count][0]
+        judged = count <= (5 if load else 10)  # the goal: 10 sessions quiet, 5 at load 4
+        budget = f"<= {BUDGET_MS} ms" if judged else f"(beyond the goal; {BUDGET_MS} ms)"
+        results.append(Result(f"serve: screen change p90, {count} session(s), {where}", p90, budget,
+                              p90 * 1000 <= BUDGET_MS or not judged, f"wizards started anew, {count}",
+                              started[count][0]))
+    within = [n for n in SESSIONS if forked[n][0] * 1000 <= BUDGET_MS]
     results[-1].note = (
-        "per session (wizard process + its share of the renderer, PSS): "
-        + ", ".join(f"{memory[n]:.0f} MB with {n}" for n in SESSIONS)
-        + "; with a renderer per wizard: " + ", ".join(f"{own_memory[n]:.0f} MB with {n}" for n in own_counts)
+        "per session (wizards, template and renderer, PSS): "
+        + ", ".join(f"{forked[n][1]:.0f} MB with {n}" for n in SESSIONS)
+        + "; wizards started anew: " + ", ".join(f"{started[n][1]:.0f} MB with {n}" for n in SESSIONS)
+        + "; CPU per idle session: " + ", ".join(f"{forked[n][2]:.1f} ms/s with {n}" for n in SESSIONS)
+        + " (started anew: " + ", ".join(f"{started[n][2]:.1f}" for n in SESSIONS) + ")"
         + f"; server alone {server_alone:.0f} MB; most sessions measured with p90 <= {BUDGET_MS} ms: "
         + f"{max(within) if within else 'none'}; load average during the run "
         + f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    return results + _cap_lines()
+    return results
 
 
 async def _raw_open(url: str) -> float:

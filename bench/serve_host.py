@@ -1,8 +1,12 @@
-"""Runs `intake serve` on the demo clinic for bench_serve, with the shared renderer or (argument `own`) one per wizard.
+"""Runs `intake serve` on the demo clinic for bench_serve.
 
-`own` is how the server ran before the renderer was shared: the same-run baseline for memory and
-screen changes. The server holds MAX_SESSIONS tablets at once (0: this machine's default cap, as a clinic
-gets it). Usage: python bench/serve_host.py PORT shared|own MAX_SESSIONS
+Modes: `shared` as a clinic gets it (one renderer, wizards forked from a warm template); `started` (one renderer,
+each wizard a process started anew: how the server ran before the template); `own` (a renderer per wizard, started
+anew: before the renderer was shared).
+
+`started` and `own` are the same-run baselines for memory and screen changes. The server holds MAX_SESSIONS
+tablets at once (0: this machine's default cap, as a clinic gets it).
+Usage: python bench/serve_host.py PORT shared|started|own MAX_SESSIONS
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ def main(port: int, mode: str, max_sessions: int) -> None:
     settings.check()
     source = config_path(None).resolve()
     TabletServer(wizard_command(source), settings, config.clinic["name"],
-                 renderer=source if mode == "shared" else None).run()
+                 renderer=source if mode in ("shared", "started") else None,
+                 template=source if mode == "shared" else None).run()
 
 
 if __name__ == "__main__":

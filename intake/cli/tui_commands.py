@@ -44,10 +44,12 @@ def _clinic_name(config_file) -> str:
 
 
 def load_engine(path):
-    """Loads the clinic's engine (the wizard calls this in a thread once its first screen shows)."""
+    """Loads the clinic's engine (the wizard calls this in a thread once its first screen shows); a wizard
+    forked by `intake serve` takes the one its template loaded, while the clinic's files are unchanged."""
     from intake.engine import Engine
+    from intake.tui.warm import kept_engine
 
-    return Engine.load(path)
+    return kept_engine(path) or Engine.load(path)
 
 
 def open_session(engine):
@@ -116,7 +118,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     source = config_path(args.config).resolve()
     TabletServer(wizard_command(source), settings, config.clinic["name"], renderer=source,
-                 languages=config.languages).run()
+                 languages=config.languages, template=source).run()
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from textual_serve.app_service import AppService
 
+from intake.serve.spawner import ForkedWizard, WizardTemplate
 from intake.tui.render_worker import RENDER_SOCKET_ENV
 
 log = logging.getLogger("intake.serve")
@@ -45,15 +46,18 @@ class WizardProcess(AppService):
         renderer: the socket of the server's shared document renderer (None: the wizard starts its own).
         failed: called when the wizard ends without saying so (it failed to start, or stopped): the server
             tells the page, which says it in words.
+        template: the warm template the wizard is forked from (None, or not running: the command is started).
         others: as for AppService.
     """
 
     def __init__(self, command: str, *, device: str | None, renderer: Path | None = None,
-                 failed: Callable[[], Awaitable[object]] | None = None, **others) -> None:
+                 failed: Callable[[], Awaitable[object]] | None = None, template: WizardTemplate | None = None,
+                 **others) -> None:
         super().__init__(command, **others)
         self.device = device
         self.renderer = renderer
         self.failed = failed
+        self.template = template
         self.ended_itself = False  # the wizard said it was ending ("exit")
         self.stopping = False  # the server asked it to quit
 
@@ -69,7 +73,20 @@ class WizardProcess(AppService):
             environment[RENDER_SOCKET_ENV] = str(self.renderer)
         return environment
 
+    def environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        """The wizard's environment: textual-serve's, with the device's name and the renderer's socket."""
+        return self._build_environment(width=width, height=height)
+
     async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
+        if self.template is not None and self.template.running:
+            try:
+                forked = await self.template.fork(self.environment(width, height))
+            except ConnectionError as exc:
+                log.warning("could not fork a wizard (%s); starting one as a process of its own", exc)
+            else:  # it has what AppService and this class use of a Process
+                self._process = forked  # type: ignore[assignment]
+                self._stdin = forked.stdin
+                return forked  # type: ignore[return-value]
         # The wizard itself, not a shell around it: the quit message and, if need be, the kill reach it.
         self._process = process = await asyncio.create_subprocess_exec(
             *shlex.split(self.command), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -147,6 +164,9 @@ class WizardProcess(AppService):
 
 def _close_pipes(process: asyncio.subprocess.Process) -> None:
     """Closes a finished child's pipes (asyncio's Process has no public close; its transport has)."""
+    if isinstance(process, ForkedWizard):
+        process.close()
+        return
     transport = getattr(process, "_transport", None)
     if transport is not None:
         transport.close()

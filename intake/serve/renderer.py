@@ -48,7 +48,7 @@ class RenderRelay:
         self.folder: Path | None = None
         self._server: asyncio.AbstractServer | None = None
         self._turn: asyncio.Lock | None = None
-        self._clients: set[asyncio.StreamWriter] = set()
+        self._clients: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
 
     @property
     def path(self) -> Path:
@@ -71,8 +71,14 @@ class RenderRelay:
         """Closes the socket, ends the renderer and removes the folder."""
         if self._server is not None:
             self._server.close()
-            for writer in list(self._clients):
+            connections = list(self._clients.items())
+            for writer, _ in connections:
                 writer.close()
+            # Each wizard's connection ends by itself once closed; waited for, so none is cancelled mid-read as
+            # the server stops (asyncio would log that as an error).
+            handlers = [task for _, task in connections if task is not asyncio.current_task()]
+            if handlers:
+                await asyncio.wait(handlers, timeout=5)
             await self._server.wait_closed()
             self._server = None
         await asyncio.to_thread(self.process.close)
@@ -93,7 +99,9 @@ class RenderRelay:
             log.warning("refused a renderer connection from another user")
             writer.close()
             return
-        self._clients.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._clients[writer] = task
         try:
             while True:
                 size = _HEADER.unpack(await reader.readexactly(_HEADER.size))[0]
@@ -106,7 +114,7 @@ class RenderRelay:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the wizard ended
         finally:
-            self._clients.discard(writer)
+            self._clients.pop(writer, None)
             writer.close()
 
     async def _relay(self, request: bytes) -> bytes:

@@ -13,11 +13,15 @@ from typing import Any
 from intake.errors import IntakeError
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8420
-#: Memory one tablet session may take (wizard process and its share of the renderer, PSS): measured
-#: 55-136 MB per session by bench/bench_serve.py; the larger figure with headroom.
-SESSION_MB = 150
-#: Tablet sessions per processor core that keep a screen change within 150 ms (bench/bench_serve.py
-#: measured 4 sessions within it on 2 cores, quiet).
+#: Memory the server needs before any tablet (PSS, bench/bench_serve.py, 6 December 2026): the server 39 MB, the
+#: shared renderer 75 MB and the wizard template 34 MB, with headroom.
+BASE_MB = 160
+#: Memory each further tablet session takes: its wizard, forked from the template (PSS 41-44 MB measured, its
+#: share of what it shares with the template included), with headroom.
+SESSION_MB = 50
+#: Tablet sessions per processor core that keep a screen change within 150 ms: 4 sessions on 2 cores, quiet
+#: (bench/bench_serve.py; forking wizards from the template cut the screen change's p90 by a tenth to a
+#: quarter in the same minutes, not enough to serve more at once within 150 ms on a busy machine).
 SESSIONS_PER_CORE = 2
 #: Sessions one network address may hold at once (a tablet reloading its page briefly holds two).
 DEFAULT_PER_ADDRESS = 2
@@ -40,12 +44,12 @@ def available_mb() -> int | None:
 def default_max_sessions(cores: int | None = None, memory_mb: int | None = None) -> int:
     """How many tablets this machine serves at once when [serve] max_sessions is not set.
 
-    Two per processor core, and no more than the memory available at start allows at SESSION_MB each;
-    at least one.
+    Two per processor core, and no more than the memory available at start allows: BASE_MB for the server,
+    its renderer and its wizard template, then SESSION_MB per session; at least one.
     """
     cores = cores if cores is not None else (os.cpu_count() or 1)
     by_cores = SESSIONS_PER_CORE * max(1, cores)
-    by_memory = memory_mb // SESSION_MB if memory_mb is not None else by_cores
+    by_memory = (memory_mb - BASE_MB) // SESSION_MB if memory_mb is not None else by_cores
     return max(1, min(by_cores, by_memory))
 
 

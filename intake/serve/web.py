@@ -29,6 +29,7 @@ from intake.serve.pairing import Devices, FailureLimiter
 from intake.serve.process import WizardProcess
 from intake.serve.renderer import RenderRelay
 from intake.serve.settings import ServeSettings, host_name, is_loopback
+from intake.serve.spawner import WizardTemplate
 from intake.serve.statics import Statics
 
 log = logging.getLogger("intake.serve")
@@ -52,6 +53,8 @@ IDLE_CHECK = 30
 #: Seconds a page, and then its websocket, wait for a session to end before being told all are in use: a
 #: tablet that reloads its page asks for a new session a moment before its old one has ended.
 PAGE_WAIT, SOCKET_WAIT = 0.5, 2.0
+#: Seconds between two attempts to start the wizard template again after it has gone.
+TEMPLATE_RETRY = 30
 
 
 #: The tablet page's own words, shown by the browser while no wizard is on screen (between two clients).
@@ -75,6 +78,16 @@ def page_words(language: str) -> dict[str, str]:
     return {**words, "lang": language}
 
 
+def _template_environment(command: str) -> dict[str, str]:
+    """The environment the wizard template is started with: a wizard's, without a device or a renderer."""
+    async def nothing(*args: object) -> None:
+        return None
+
+    probe = WizardProcess(command, device=None, write_bytes=nothing, write_str=nothing, close=nothing,
+                          download_manager=None)
+    return probe.environment()
+
+
 class TabletServer(Server):
     """Serves one kiosk wizard per browser connection.
 
@@ -85,10 +98,13 @@ class TabletServer(Server):
         renderer: the clinic configuration for one document renderer shared by every wizard
             (None: each wizard starts its own).
         languages: those the clinic offers its clients: the page's own words (between two clients) in each.
+        template: the clinic configuration for a warm template process each wizard is forked from (imported
+            code and clinic data shared between wizards); None: each wizard is a process started anew.
     """
 
     def __init__(self, command: str, settings: ServeSettings, clinic: str,
-                 renderer: str | Path | None = None, languages: Sequence[str] = ("en",)) -> None:
+                 renderer: str | Path | None = None, languages: Sequence[str] = ("en",),
+                 template: str | Path | None = None) -> None:
         super().__init__(command, host=settings.host, port=settings.port, title=clinic)
         self.settings = settings
         self.clinic = clinic
@@ -102,6 +118,9 @@ class TabletServer(Server):
             settings.max_sessions, settings.per_address, settings.idle_minutes * 60)
         self.sockets: dict[WizardProcess, web.WebSocketResponse] = {}
         self.renderer = RenderRelay(renderer) if renderer is not None else None
+        self.template = WizardTemplate(Path(template), _template_environment(command)) if template else None
+        self._template_started = -float(TEMPLATE_RETRY)
+        self._template_task: asyncio.Task[None] | None = None
         self._reaper: asyncio.Task[None] | None = None
 
     # -- the application ----------------------------------------------------------------------
@@ -230,7 +249,8 @@ class TabletServer(Server):
                                 renderer=self.renderer.path if self.renderer is not None else None,
                                 write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                                 close=websocket.close, download_manager=self.download_manager,
-                                failed=lambda: websocket.close(code=CLOSED_FAILED, message=b"the wizard failed"))
+                                failed=lambda: websocket.close(code=CLOSED_FAILED, message=b"the wizard failed"),
+                                template=self._running_template())
         self.admission.add(service, address)
         self.sockets[service] = websocket
         try:
@@ -245,6 +265,25 @@ class TabletServer(Server):
             self.sockets.pop(service, None)
             await service.stop()
         return websocket
+
+    def _running_template(self) -> WizardTemplate | None:
+        """The wizard template if it is running. If it has not started yet or has gone, it is started (again: at
+        most once per TEMPLATE_RETRY seconds) in the background, and meanwhile wizards start as processes of
+        their own."""
+        template = self.template
+        if template is None or template.running:
+            return template
+        loop = asyncio.get_running_loop()
+        if (self._template_task is None or self._template_task.done()) \
+                and loop.time() - self._template_started >= TEMPLATE_RETRY:
+            self._template_started = loop.time()
+            self._template_task = loop.create_task(self._start_template(template))
+        return None
+
+    @staticmethod
+    async def _start_template(template: WizardTemplate) -> None:
+        await template.close()
+        await template.start()
 
     async def _refusal(self, address: str, wait: float) -> Refusal | None:
         """Why a session from `address` cannot start, after waiting up to `wait` seconds for one to end."""
@@ -294,6 +333,7 @@ class TabletServer(Server):
     async def on_startup(self, app: web.Application) -> None:
         if self.renderer is not None:
             await self.renderer.start()
+        self._running_template()  # started in the background: the first tablets may get wizards of their own
         self._reaper = asyncio.create_task(self._reap_idle())
         where = f"{self.settings.scheme}://{self.settings.host}:{self.settings.port}/"
         paired = "tablets must be paired (`intake serve pair NAME`)" if self.settings.pairing else "no pairing"
@@ -305,6 +345,10 @@ class TabletServer(Server):
             self._reaper.cancel()
         if self.renderer is not None:
             await self.renderer.close()
+        if self._template_task is not None:
+            self._template_task.cancel()
+        if self.template is not None:
+            await self.template.close()
 
     def run(self) -> None:
         """Serves until interrupted (Ctrl+C or SIGTERM)."""

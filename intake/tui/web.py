@@ -102,7 +102,12 @@ class WebIntakeApp(IntakeApp):
     # Textual calls each class's handler in turn, from this class up to App: none of these calls super().
 
     def on_mount(self) -> None:
-        self.set_interval(0.2, self._check_pad, name="pad")
+        # Looks for a pad only after a screen change (a few looks while it mounts), so an idle tablet costs nothing.
+        self._pad_timer = self.set_interval(0.2, self._check_pad, name="pad")
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen: object) -> None:
+        self._pad_timer.resume()
 
     async def _on_exit_app(self) -> None:
         # The tablet's page went away (closed, reloaded, network lost) or the server stopped: keep what the
@@ -129,9 +134,14 @@ class WebIntakeApp(IntakeApp):
         elif self._pad_looks == 0:
             self._pad_looks = 1
             self._tell_page("pointer", {"draw": bool(screen.query(SignaturePad))})
+        else:  # done with this screen: nothing to look at until the next screen change
+            self._pad_timer.pause()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self._tell_page("keyboard", keyboard_hints(event.widget))
+        widget = event.widget
+        if isinstance(widget, _TEXT_FIELDS):  # a still cursor: a blinking one sends the tablet a frame twice a second
+            widget.cursor_blink = False
+        self._tell_page("keyboard", keyboard_hints(widget))
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         if not isinstance(self.focused, _TEXT_FIELDS):

@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import stat
-import subprocess
 import time
-from pathlib import Path
 
 import aiohttp
 
 from intake.config import load_config
 from intake.records import Store
 from tests.browser.conftest import Served
+from tests.serve import processes
 
 
 async def _type_a_name_then_leave(url: str) -> None:
@@ -39,24 +38,15 @@ async def _type_a_name_then_leave(url: str) -> None:
         await socket.close()  # the tablet's page is closed mid-step, before the wizard has shown " Lee"
 
 
-def _children(pid: int) -> dict[int, str]:
-    """The child processes of `pid`, with their command lines."""
-    listed = subprocess.run(["pgrep", "-a", "-P", str(pid)], capture_output=True, text=True).stdout
-    return {int(line.split(" ", 1)[0]): line.split(" ", 1)[1] for line in listed.splitlines()}
-
-
-def _wizards(pid: int) -> list[int]:
-    return [child for child, command in _children(pid).items() if command.endswith("start --kiosk")]
-
-
 def test_a_page_closed_mid_step_keeps_the_draft_and_ends_its_wizard(tmp_path, monkeypatch):
     server = Served(tmp_path)
     try:
+        processes.wait_for_template(server.process.pid)
         asyncio.run(_type_a_name_then_leave(server.url))
         deadline = time.monotonic() + 30
-        while _wizards(server.process.pid) and time.monotonic() < deadline:
+        while processes.wizards(server.process.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert _wizards(server.process.pid) == []  # the wizard of the closed page has ended
+        assert processes.wizards(server.process.pid) == []  # the wizard of the closed page has ended
     finally:
         output = server.stop()
     assert "Traceback" not in output
@@ -68,7 +58,7 @@ def test_a_page_closed_mid_step_keeps_the_draft_and_ends_its_wizard(tmp_path, mo
     assert answers["full_name"] == "Quinn Lee"  # " Lee" too: it reached the wizard before the page closed
 
 
-async def _two_tablets_at_welcome(url: str, server_pid: int) -> dict[int, str]:
+async def _two_tablets_at_welcome(url: str, server_pid: int) -> list[int]:
     async with aiohttp.ClientSession() as http:
         sockets = [await http.ws_connect(f"{url}ws?width=100&height=40", headers={"Origin": url.rstrip("/")})
                    for _ in range(2)]
@@ -79,10 +69,10 @@ async def _two_tablets_at_welcome(url: str, server_pid: int) -> dict[int, str]:
                 assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), message
                 if message.type == aiohttp.WSMsgType.BINARY:
                     seen = (seen + message.data.decode("utf-8", "replace"))[-20000:]
-        children = _children(server_pid)
+        wizards = processes.wizards(server_pid)
         for socket in sockets:
             await socket.close()
-        return children
+        return wizards
 
 
 def _environment(pid: int) -> dict[str, str]:
@@ -94,16 +84,19 @@ def _environment(pid: int) -> dict[str, str]:
 def test_the_wizards_of_a_server_share_its_one_renderer(tmp_path):
     server = Served(tmp_path)
     try:
-        before = _children(server.process.pid)
-        assert len(before) == 1 and "intake.tui.render_worker" in next(iter(before.values()))  # started with it
-        children = asyncio.run(_two_tablets_at_welcome(server.url, server.process.pid))
-        wizards = [pid for pid, command in children.items() if command.endswith("start --kiosk")]
-        renderers = [pid for pid, command in children.items() if "intake.tui.render_worker" in command]
-        assert len(wizards) == 2 and renderers == list(before)
-        assert all(_children(pid) == {} for pid in wizards)  # no wizard starts a renderer of its own
-        sockets = {_environment(pid).get("INTAKE_RENDER_SOCKET") for pid in wizards}
+        template = processes.wait_for_template(server.process.pid)
+        before = processes.children(server.process.pid)
+        renderers = [pid for pid, command in before.items() if "intake.tui.render_worker" in command]
+        assert len(before) == 2 and len(renderers) == 1  # started with it, beside the wizards' template
+        wizards = asyncio.run(_two_tablets_at_welcome(server.url, server.process.pid))
+        assert len(wizards) == 2 and set(wizards) == set(processes.children(template))  # both forked from the template
+        assert [pid for pid, command in processes.children(server.process.pid).items()
+                if "intake.tui.render_worker" in command] == renderers
+        assert all(processes.children(pid) == {} for pid in wizards)  # no wizard starts a renderer of its own
+        assert "INTAKE_RENDER_SOCKET" not in _environment(template)  # each wizard is told the socket, not the template
+        sockets = {path for path in processes.unix_sockets(server.process.pid) if path.name == "renderer.sock"}
         assert len(sockets) == 1
-        path = Path(sockets.pop())
+        path = sockets.pop()
         assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     finally:
         output = server.stop()

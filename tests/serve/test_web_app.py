@@ -174,3 +174,41 @@ def test_the_server_passes_the_page_only_the_keyboard_and_pointer_values_it_know
         ["keyboard", {"show": True}],
         ["pointer", {"draw": True}],
     ]
+
+
+def test_an_idle_tablet_has_a_still_cursor_and_stops_looking_for_a_pad(engine, tmp_path, monkeypatch):
+    # An idle tablet costs no CPU for these: a blinking cursor sent it a frame twice a second, and the wizard looked
+    # for a signature pad five times a second on every screen, for as long as the screen showed.
+    monkeypatch.chdir(tmp_path)
+    opened: list[IntakeSession] = []
+
+    def open_session(loaded) -> IntakeSession:
+        session = IntakeSession(loaded, Store.open(loaded.config, engine=loaded, clock=FROZEN.now),
+                                fake_documents, FROZEN)
+        opened.append(session)
+        return session
+
+    app = WebIntakeApp(lambda: engine, open_session, clinic=engine.config.clinic["name"], kiosk=True, clock=FROZEN)
+
+    async def until(condition) -> None:
+        for _ in range(100):
+            if condition():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("timed out")
+
+    async def run() -> None:
+        async with app.run_test(size=SIZES["tablet"]) as pilot:
+            await app.wait_ready()
+            await until(lambda: not app._pad_timer._active.is_set())  # welcome looked at: the pad timer rests
+            await pilot.press("enter")
+            await until(lambda: isinstance(app.focused, Input))
+            assert app.focused.cursor_blink is False
+            await until(lambda: app._pad_screen is app.screen)  # a new screen: the timer woke and looked at it
+            await until(lambda: not app._pad_timer._active.is_set())
+
+    try:
+        asyncio.run(run())
+    finally:
+        for session in opened:
+            session.close()
