@@ -75,7 +75,7 @@ async def _drive(rounds: int) -> dict[str, list[float]]:
             screen.query_one("#practitioner", Select).value = "ajordan"
             screen.query_one("#countersign-ack", ChoiceTile).action_press()
             for _ in range(1200):
-                if session.state.prepared is not None:
+                if session.state.prepared:
                     break
                 await pilot.pause(0.05)
             await pilot.pause(0.5)  # the practitioner reads on; the machine is quiet again

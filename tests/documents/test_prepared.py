@@ -147,7 +147,7 @@ def test_a_preparation_forgotten_while_under_way_is_not_kept(renderer):
     record, arguments = inputs(renderer, "defer")
     generation = renderer.prepared.begin()
     renderer.forget()
-    assert not renderer.prepared.keep(generation, {"key": b"%PDF"})
+    assert not renderer.prepared.keep(generation, ["key"], {"key": b"%PDF"})
     assert len(renderer.prepared) == 0
 
 

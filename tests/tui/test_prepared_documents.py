@@ -29,7 +29,7 @@ from tests.tui.test_flow import client_part
 async def prepared(pilot, timeout: float = 60.0) -> None:
     """Waits until the documents are prepared for what the practitioner's screen shows."""
     for _ in range(int(timeout / 0.05)):
-        if pilot.app.session.state.prepared is not None:
+        if pilot.app.session.state.prepared:
             return
         await pilot.pause(0.05)
     raise AssertionError("the documents were not prepared while the practitioner reviewed")
@@ -58,7 +58,7 @@ async def fresh_render(session) -> list[bytes]:
 
 async def review_and_wait(pilot) -> PractitionerScreen:
     screen = await wait_for(pilot, PractitionerScreen)
-    assert pilot.app.session.state.prepared is None, "nothing is prepared before a practitioner is chosen"
+    assert not pilot.app.session.state.prepared, "nothing is prepared before a practitioner is chosen"
     screen.query_one("#practitioner", Select).value = "ajordan"
     screen.query_one("#countersign-ack", ChoiceTile).action_press()
     await prepared(pilot)
@@ -109,7 +109,7 @@ async def test_the_next_client_starts_with_nothing_prepared(engine, suitable_ans
         await press(pilot, "#close")
         app.forget_client()
         assert len(app.session.renderer().prepared) == 0
-        assert app.session.state.prepared is None and app.session.state.expected is None
+        assert not app.session.state.prepared and app.session.state.expected is None
 
 
 async def test_in_the_renderer_process_too(engine, suitable_answers):
