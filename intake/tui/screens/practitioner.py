@@ -41,7 +41,7 @@ CLEARANCE_DECISIONS = (
 DECISION_WORDS = {"clearance_noted": "clearance noted", "override": "override"}
 #: Seconds of calm after typing before the documents are laid out again for what the screen shows (a choice
 #: made with one press, a practitioner, an area or a decision, starts them at once).
-SETTLE_SECONDS = 0.2
+SETTLE_SECONDS = 0.1
 
 
 def finding_text(finding: Finding) -> Content:
