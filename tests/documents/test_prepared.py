@@ -192,8 +192,9 @@ def _in_minutes(arguments: dict, minutes: int) -> dict:
 def test_a_press_in_the_coming_minute_seals_that_minutes_documents(renderer, clinic_engine, monkeypatch):
     """The wizard prepares the current minute and, before it turns, the coming one: both are held, and a press
     after the turn seals the coming minute's documents, which say that minute (never the earlier one)."""
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     record, now = inputs(renderer, "suitable")
     coming = _in_minutes(now, 1)

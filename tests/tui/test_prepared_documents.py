@@ -14,19 +14,18 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from pypdf import PdfReader
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pypdf import PdfReader
 from textual.widgets import Checkbox, Input, Select
 
 from intake.documents import Countersignature, verify_pdf
 from intake.documents.witness import AuditWitness
 from intake.tui import ahead
-from intake.tui.state import ClientState
 from intake.tui.screens.documents import DoneScreen
 from intake.tui.screens.practitioner import PractitionerScreen
+from intake.tui.state import ClientState
 from intake.tui.widgets.tiles import ChoiceTile
 from tests.tui.conftest import SIZES, build_app
 from tests.tui.driver import press, wait_for

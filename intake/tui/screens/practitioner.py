@@ -39,9 +39,13 @@ CLEARANCE_DECISIONS = (
     ("override", "Override: treat despite the finding"),
 )
 DECISION_WORDS = {"clearance_noted": "clearance noted", "override": "override"}
-#: Seconds of calm after typing before the documents are laid out again for what the screen shows (a choice
-#: made with one press, a practitioner, an area or a decision, starts them at once).
-SETTLE_SECONDS = 0.1
+#: Seconds of calm after typing a reason before the documents are laid out again for what the screen shows.
+SETTLE_SECONDS = 0.4
+#: The same after typing a number of the plan (a key or two); a choice made with one press (a practitioner, an
+#: area, a decision) starts them at once.
+NUMBER_SETTLE_SECONDS = 0.1
+#: The inputs where a sentence is typed.
+_SENTENCES = ("reason", "supersede")
 
 
 def finding_text(finding: Finding) -> Content:
@@ -179,9 +183,9 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
     # -- laying the documents out ahead ---------------------------------------------------------
 
     @on(Input.Changed)
-    def _typed(self) -> None:
+    def _typed(self, event: Input.Changed) -> None:
         """Something the documents print may have changed by typing: prepare again once the typing pauses."""
-        self._changed(SETTLE_SECONDS)
+        self._changed(SETTLE_SECONDS if event.input.id in _SENTENCES else NUMBER_SETTLE_SECONDS)
 
     @on(Checkbox.Changed)
     @on(Select.Changed)
