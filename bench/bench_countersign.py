@@ -13,12 +13,12 @@ it did before documents were laid out ahead. Two moments are timed from the pres
 back to the wizard (rendered, sealed, out of the child process), and the done screen painted (after
 the store has recorded the documents and they are written, 0600); beside them the CPU time the
 renderer's child and the wizard spent from the press to the packet (the figure to compare on a
-loaded machine), and the child's CPU per minute of review (the cost of laying out ahead).
+loaded machine), and the child's CPU while the practitioner reads (the cost of laying out ahead).
 
 INTAKE_BENCH_COUNTERSIGNS sets the rounds of each kind (default 10); INTAKE_BENCH_SEED the seed (27);
 INTAKE_BENCH_CHANGED the share of presses after a change (0.3);
-INTAKE_BENCH_CLOCK=frozen the earlier mode (frozen clock; the press waits until the documents are
-prepared, never after a change).
+INTAKE_BENCH_DUMP=1 prints each press; INTAKE_BENCH_CLOCK=frozen the earlier mode (frozen clock; the
+press waits until the documents are prepared, never after a change).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import asyncio
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -171,6 +172,11 @@ async def _drive(rounds: int, frozen: bool, seed: int) -> dict[str, list]:  # no
                 times[f"{kind}_done"].append(painted[done] - start)
                 if child_back is not None and child_pressed is not None:
                     times[f"cpu_{kind}"].append(child_back - child_pressed + own_back - own)
+                if os.environ.get("INTAKE_BENCH_DUMP"):
+                    cpu = f"{child_back - child_pressed:.3f}" if None not in (child_back, child_pressed) else "-"
+                    print(f"{kind:8} second {clock.now().second:2d} change-before {before or 0:.2f} "
+                          f"packet {back - start:.3f} done {painted[done] - start:.3f} child-cpu {cpu} "
+                          f"wizard-cpu {own_back - own:.3f}", file=sys.stderr, flush=True)
                 if kind == "prepared":
                     times["changed"].append(before is not None)
                     times["seconds"].append(clock.now().second if not frozen else 0)
