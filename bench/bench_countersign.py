@@ -16,7 +16,8 @@ renderer's child and the wizard spent from the press to the packet (the figure t
 loaded machine), and the child's CPU while the practitioner reads (the cost of laying out ahead).
 
 INTAKE_BENCH_COUNTERSIGNS sets the rounds of each kind (default 10); INTAKE_BENCH_SEED the seed (27);
-INTAKE_BENCH_CHANGED the share of presses after a change (0.3);
+INTAKE_BENCH_CHANGED the share of presses after a change (0.3); INTAKE_BENCH_SECONDS the seconds the presses
+fall in (0-60);
 INTAKE_BENCH_DUMP=1 prints each press; INTAKE_BENCH_CLOCK=frozen the earlier mode (frozen clock; the
 press waits until the documents are prepared, never after a change).
 """
@@ -39,6 +40,8 @@ READING = (3.0, 8.0)
 #: A change of the plan this many seconds before the press (uniform, seeded), in this share of the rounds.
 CHANGE_BEFORE = (0.2, 1.0)
 CHANGED_SHARE = float(os.environ.get("INTAKE_BENCH_CHANGED", "0.3"))
+#: The seconds of the minute the presses fall in (uniform, seeded), e.g. "0-3" for the first moments of a minute.
+SECONDS = tuple(float(part) for part in os.environ.get("INTAKE_BENCH_SECONDS", "0-60").split("-", 1))
 
 
 class JumpingClock:
@@ -139,7 +142,7 @@ async def _drive(rounds: int, frozen: bool, seed: int) -> dict[str, list]:  # no
             await wait_for(pilot, WelcomeScreen, timeout=60)
             await client_part(pilot, answers)
             screen = await wait_for(pilot, PractitionerScreen, timeout=60)
-            reading, second = rng.uniform(*READING), rng.uniform(0, 60)
+            reading, second = rng.uniform(*READING), rng.uniform(*SECONDS)
             before = rng.uniform(*CHANGE_BEFORE) if kind == "prepared" and rng.random() < CHANGED_SHARE else None
             if not frozen:
                 clock.aim(second, reading)
@@ -212,7 +215,8 @@ def _results(times: dict[str, list], frozen: bool) -> list[Result]:
              f"{len(ours)} + {len(full)} intakes through the wizard, interleaved; p90 shown",
              f"median {median(ours) * ms:.0f} ms laid out ahead, {median(full) * ms:.0f} ms in full"]
     if not frozen:
-        notes.append(f"{sum(1 for second in times['seconds'] if second < 5)} pressed in a minute's first 5 s")
+        notes.append(f"{sum(1 for second in times['seconds'] if second < 5)} pressed in a minute's first 5 s "
+                     f"(presses at seconds {SECONDS[0]:g}-{SECONDS[1]:g})")
     if changed:
         notes.append(f"{len(changed)} pressed 0.2-1 s after a plan change: median {median(changed) * ms:.0f} ms, "
                      f"max {max(changed) * ms:.0f} ms; the other {len(calm)}: p90 {_p90(calm) * ms:.0f} ms")
