@@ -56,9 +56,10 @@ def seconds_to_next_lead(now: datetime) -> float:
 def prepare(lifecycle: Lifecycle, state: ClientState, now: Callable[[], datetime], turn: threading.Lock) -> bool:
     """Lays the documents out ahead for the state's latest expectation at each of `moments(now())` (a worker thread).
 
-    Does nothing for a moment whose documents are the newest prepared. Preparations take turns (`turn`): a
-    call waiting for an earlier one reads the expectation when its turn comes, so the newest always ends up
-    prepared, and nothing is prepared once the practitioner has countersigned (the expectation is gone).
+    Does nothing for a moment whose documents are the newest prepared, or whose minute ended during the layout
+    before it (on a loaded machine). Preparations take turns (`turn`): a call waiting for an earlier one reads
+    the clock and the expectation when its turn comes, so the newest always ends up prepared, and nothing is
+    prepared once the practitioner has countersigned (the expectation is gone).
 
     Returns:
         True when documents for the expectation at the current moment are prepared.
@@ -66,27 +67,29 @@ def prepare(lifecycle: Lifecycle, state: ClientState, now: Callable[[], datetime
     Raises:
         IntakeError: the renderer refused the expected inputs (the countersignature will say why).
     """
-    current = now()
-    ready = {moment: _prepare_at(lifecycle, state, moment, turn) for moment in moments(current)}
-    return ready[current]
-
-
-def _prepare_at(lifecycle: Lifecycle, state: ClientState, moment: datetime, turn: threading.Lock) -> bool:
     with turn:
-        expected, intake = state.expected, state.intake
-        if expected is None or intake is None or intake.status == "draft" or intake.documents:
-            return False
-        counter = _expected(lifecycle, intake, expected, moment)
-        if state.prepared and same_documents(state.prepared[-1], counter):
-            return True
-        state.preparing = counter
-        try:
-            if not lifecycle.prepare(intake, counter):
-                return False
-        finally:
-            state.preparing = None
-        state.prepared = (*(p for p in state.prepared if not same_documents(p, counter)), counter)[-KEPT:]
+        current = now()  # read when the turn comes: a call that waited long prepares for the time it is now
+        ready = {moment: _prepare_at(lifecycle, state, moment, now) for moment in moments(current)}
+        return ready[current]
+
+
+def _prepare_at(lifecycle: Lifecycle, state: ClientState, moment: datetime, now: Callable[[], datetime]) -> bool:
+    expected, intake = state.expected, state.intake
+    if expected is None or intake is None or intake.status == "draft" or intake.documents:
+        return False
+    if moment < now().replace(second=0, microsecond=0):
+        return False  # its minute ended during the layout before it: no press can use it any more
+    counter = _expected(lifecycle, intake, expected, moment)
+    if state.prepared and same_documents(state.prepared[-1], counter):
         return True
+    state.preparing = counter
+    try:
+        if not lifecycle.prepare(intake, counter):
+            return False
+    finally:
+        state.preparing = None
+    state.prepared = (*(p for p in state.prepared if not same_documents(p, counter)), counter)[-KEPT:]
+    return True
 
 
 def _expected(lifecycle: Lifecycle, intake: Intake, expected: Expected, moment: datetime) -> Countersignature:

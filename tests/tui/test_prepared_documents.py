@@ -206,3 +206,46 @@ async def test_a_choice_changed_just_before_the_press_is_laid_out_once_with_the_
         assert len(counter.plan.areas) == len(app.session.lifecycle.default_plan(app.session.current).areas) - 1
         written = [path.read_bytes() for path in done.paths]
         assert written == await fresh_render(app.session)
+
+
+class SlowLifecycle:
+    """A lifecycle whose every preparation takes `layout` of the clock's time (a loaded machine)."""
+
+    def __init__(self, clock: SetClock, layout: timedelta) -> None:
+        from types import SimpleNamespace
+        from zoneinfo import ZoneInfo
+
+        self.clock, self.layout, self.prepared = clock, layout, []
+        self.engine = SimpleNamespace(config=SimpleNamespace(timezone=ZoneInfo("Europe/London")))
+
+    def pending_history(self, history, *args):
+        return history
+
+    def expected_countersignature(self, intake, practitioner_id, plan, moment, history):
+        return Countersignature(practitioner_id, moment.replace(second=0, microsecond=0))
+
+    def prepare(self, intake, counter) -> bool:
+        self.prepared.append(counter.signed_at)
+        self.clock.at += self.layout
+        return True
+
+
+def test_a_minute_over_by_its_turn_is_not_laid_out():
+    """In a minute's last seconds the coming minute is laid out first; when that outlasts the minute, the minute
+    that ended is not laid out after it (no press can use it), and a call that waited prepares for the time it is
+    when its turn comes."""
+    import threading
+    from types import SimpleNamespace
+
+    from intake.tui.state import Expected
+
+    clock = SetClock(datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
+    life = SlowLifecycle(clock, timedelta(seconds=3))
+    state = ClientState(intake=SimpleNamespace(status="submitted", documents=[]), expected=Expected("ajordan", "none",
+                                                                                                   "", None))
+    turn = threading.Lock()
+    assert not ahead.prepare(life, state, clock.now, turn)  # type: ignore[arg-type]
+    assert life.prepared == [datetime(2027, 1, 1, 0, 0, tzinfo=UTC)]
+    assert ahead.prepare(life, state, clock.now, turn)  # type: ignore[arg-type]
+    assert life.prepared == [datetime(2027, 1, 1, 0, 0, tzinfo=UTC)], "the minute prepared already is not again"
+    assert [c.signed_at for c in state.prepared] == [datetime(2027, 1, 1, 0, 0, tzinfo=UTC)]
