@@ -165,7 +165,7 @@ async def _drive(rounds: int, frozen: bool, seed: int) -> dict[str, list]:  # no
                 session.renderer().forget()  # the child drops the preparation before the render
             handed_back.clear()
             child_pressed = _cpu(_child(session))
-            start, own = time.perf_counter(), time.process_time()
+            start, own, at = time.perf_counter(), time.process_time(), clock.now()
             screen.query_one("#countersign").press()
             done = await wait_for(pilot, DoneScreen, timeout=120)
             while done not in painted:
@@ -178,12 +178,12 @@ async def _drive(rounds: int, frozen: bool, seed: int) -> dict[str, list]:  # no
                     times[f"cpu_{kind}"].append(child_back - child_pressed + own_back - own)
                 if os.environ.get("INTAKE_BENCH_DUMP"):
                     cpu = f"{child_back - child_pressed:.3f}" if None not in (child_back, child_pressed) else "-"
-                    print(f"{kind:8} second {clock.now().second:2d} change-before {before or 0:.2f} "
+                    print(f"{kind:8} second {at.second + at.microsecond / 1e6:4.1f} change-before {before or 0:.2f} "
                           f"packet {back - start:.3f} done {painted[done] - start:.3f} child-cpu {cpu} "
                           f"wizard-cpu {own_back - own:.3f}", file=sys.stderr, flush=True)
                 if kind == "prepared":
                     times["changed"].append(before is not None)
-                    times["seconds"].append(clock.now().second if not frozen else 0)
+                    times["seconds"].append(at.second + at.microsecond / 1e6 if not frozen else 0)
                     if child_opened is not None and child_pressed is not None:
                         times["review_cpu"].append(child_pressed - child_opened)
             await press(pilot, "#finish")
