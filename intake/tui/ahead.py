@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 #: Seconds before the minute turns from which the coming minute's documents are laid out too (more than a
 #: layout takes on a loaded machine, a few seconds).
 LEAD_SECONDS = 15.0
-#: Seconds before the minute turns from which the coming minute is laid out before the current one.
-LAST_MOMENT = 2.0
+#: Seconds before the minute turns from which the coming minute is laid out before the current one (about a quiet
+#: layout's time: a press after a change made earlier than that is likelier to fall in the current minute).
+LAST_MOMENT = 0.5
 
 
 def moments(now: datetime) -> list[datetime]:

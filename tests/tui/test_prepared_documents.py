@@ -151,7 +151,9 @@ def test_the_coming_minute_is_prepared_in_the_last_seconds_of_a_minute_and_first
     turn = datetime(2028, 3, 1, 0, 0, tzinfo=UTC)
     assert ahead.moments(minute.replace(second=44)) == [minute.replace(second=44)]
     assert ahead.moments(minute.replace(second=46)) == [minute.replace(second=46), turn]
-    assert ahead.moments(minute.replace(second=59)) == [turn, minute.replace(second=59)]
+    assert ahead.moments(minute.replace(second=59)) == [minute.replace(second=59), turn]
+    assert ahead.moments(minute.replace(second=59, microsecond=600000)) == [turn, minute.replace(second=59,
+                                                                                              microsecond=600000)]
     assert ahead.seconds_to_next_lead(minute.replace(second=40)) == 60 - ahead.LEAD_SECONDS - 40
     assert ahead.seconds_to_next_lead(minute.replace(second=50)) == 120 - ahead.LEAD_SECONDS - 50
 
@@ -239,7 +241,7 @@ def test_a_minute_over_by_its_turn_is_not_laid_out():
 
     from intake.tui.state import Expected
 
-    clock = SetClock(datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
+    clock = SetClock(datetime(2026, 12, 31, 23, 59, 59, 700000, tzinfo=UTC))
     life = SlowLifecycle(clock, timedelta(seconds=3))
     state = ClientState(intake=SimpleNamespace(status="submitted", documents=[]), expected=Expected("ajordan", "none",
                                                                                                    "", None))
