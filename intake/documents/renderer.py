@@ -148,20 +148,23 @@ class PacketRenderer:
     def prepare(self, record: Mapping[str, Any], *, client_signature: Signature | None = None,
                 countersignature: Countersignature | None = None, photo_signature: Signature | None = None,
                 kind_stop: bool = False) -> int:
-        """Lays out and writes a sealed packet's PDFs ahead, for the countersignature expected; returns how many.
+        """Lays out and writes a sealed packet's PDFs ahead, for the countersignature expected; returns how many
+        documents it holds.
 
-        The PDFs are kept in memory, unsealed, replacing any earlier preparation (see prepared.py): a later
-        sealed `render` whose documents come out identical only seals them. Same arguments and errors as
-        `render` (a preparation for inputs that do not fit keeps nothing).
+        The PDFs are kept in memory, unsealed, beside the previous preparation (see prepared.py): a later sealed
+        `render` whose documents come out identical only seals them. A document already held for identical
+        inputs is not written again, so a change costs only the documents it alters. Same arguments and errors
+        as `render` (a preparation for inputs that do not fit keeps nothing).
         """
         generation = self.prepared.begin()
         with self._lock:
             inputs = self._inputs(record, client_signature, countersignature, photo_signature, None, True, kind_stop)
             identity = self.seal_identity
             layouts, attachment = self._layouts(inputs, identity)
+            missing = set(self.prepared.missing([layout.key for layout in layouts]))
             pdfs = {layout.key: self.write_pdf(layout.html, attachment, inputs.issued_at, layout.info)
-                    for layout in layouts}
-        return len(pdfs) if self.prepared.keep(generation, pdfs) else 0
+                    for layout in layouts if layout.key in missing}
+        return len(layouts) if self.prepared.keep(generation, [layout.key for layout in layouts], pdfs) else 0
 
     def forget(self) -> None:
         """Drops whatever was prepared (the client has gone), including a preparation still under way."""

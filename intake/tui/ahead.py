@@ -1,9 +1,17 @@
 """Provides the wizard's side of laying the documents out ahead: preparing for what the practitioner's screen shows.
 
 The practitioner's screen notes what it would countersign with (`ClientState.expected`); `prepare`
-asks the renderer to lay the documents out for that at the current minute, and `prepared_for` tells
-whether the countersignature finally kept is the one prepared. The renderer only ever uses a
-preparation for identical documents, so these decide speed, never what the documents say.
+asks the renderer to lay the documents out for that at the current minute and, in the last
+`LEAD_SECONDS` of a minute, at the coming one too, so a press on either side of the minute's turn
+finds its documents laid out. `prepared_for` tells whether the countersignature finally kept is one
+prepared (or being prepared: the render then waits for that preparation instead of starting over).
+The renderer only ever uses a preparation for identical documents, so these decide speed, never
+what the documents say.
+
+CPU bound: the renderer holds the last `KEPT` preparations, the same rule as `ClientState.prepared`
+here. While the screen is open and nothing changes, one packet is laid out per minute (the coming
+minute's, `LEAD_SECONDS` before it turns); a change lays out the current minute's packet again, and
+in the last `LEAD_SECONDS` of a minute the coming minute's too.
 """
 
 from __future__ import annotations
@@ -11,52 +19,96 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from intake.documents.prepared import KEPT
 from intake.lifecycle import Lifecycle
-from intake.tui.state import ClientState
+from intake.tui.state import ClientState, Expected
 
 if TYPE_CHECKING:
     from intake.documents.model import Countersignature
+    from intake.lifecycle import Intake
+
+#: Seconds before the minute turns from which the coming minute's documents are laid out too (more than a
+#: layout takes on a loaded machine, a few seconds).
+LEAD_SECONDS = 15.0
+#: Seconds before the minute turns from which the coming minute is laid out before the current one (about a quiet
+#: layout's time: a press after a change made earlier than that is likelier to fall in the current minute).
+LAST_MOMENT = 0.5
+
+
+def moments(now: datetime) -> list[datetime]:
+    """The moments to prepare for at `now`, the likelier press first: now, and in the last LEAD_SECONDS of the
+    minute the start of the coming minute."""
+    into = now.second + now.microsecond / 1e6
+    if into < 60 - LEAD_SECONDS:
+        return [now]
+    turn = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return [turn, now] if into >= 60 - LAST_MOMENT else [now, turn]
+
+
+def seconds_to_next_lead(now: datetime) -> float:
+    """Seconds from `now` until the next moment the coming minute is to be laid out (LEAD_SECONDS before a turn)."""
+    wait = 60 - LEAD_SECONDS - (now.second + now.microsecond / 1e6)
+    return wait if wait > 0 else wait + 60
 
 
 def prepare(lifecycle: Lifecycle, state: ClientState, now: Callable[[], datetime], turn: threading.Lock) -> bool:
-    """Lays the documents out ahead for the state's latest expectation at the current minute (a worker thread).
+    """Lays the documents out ahead for the state's latest expectation at each of `moments(now())` (a worker thread).
 
-    Does nothing when that was prepared already. Preparations take turns (`turn`): a call waiting for an
-    earlier one reads the expectation when its turn comes, so the newest always ends up prepared.
+    Does nothing for a moment whose documents are the newest prepared, or whose minute ended during the layout
+    before it (on a loaded machine). Preparations take turns (`turn`): a call waiting for an earlier one reads
+    the clock and the expectation when its turn comes, so the newest always ends up prepared, and nothing is
+    prepared once the practitioner has countersigned (the expectation is gone).
 
     Returns:
-        True when documents for the expectation are prepared.
+        True when documents for the expectation at the current moment are prepared.
 
     Raises:
         IntakeError: the renderer refused the expected inputs (the countersignature will say why).
     """
     with turn:
-        expected, intake = state.expected, state.intake
-        if expected is None or intake is None or intake.status == "draft" or intake.documents:
-            return False
-        moment = now()
-        day = moment.astimezone(lifecycle.engine.config.timezone).date()
-        history = lifecycle.pending_history(expected.history, expected.practitioner_id, expected.decision,
-                                            expected.reason, day, expected.supersede)
-        counter = lifecycle.expected_countersignature(intake, expected.practitioner_id, expected.plan, moment, history)
-        if state.prepared is not None and same_documents(state.prepared, counter):
-            return True
-        state.prepared = None
+        current = now()  # read when the turn comes: a call that waited long prepares for the time it is now
+        ready = {moment: _prepare_at(lifecycle, state, moment, now) for moment in moments(current)}
+        return ready[current]
+
+
+def _prepare_at(lifecycle: Lifecycle, state: ClientState, moment: datetime, now: Callable[[], datetime]) -> bool:
+    expected, intake = state.expected, state.intake
+    if expected is None or intake is None or intake.status == "draft" or intake.documents:
+        return False
+    if moment < now().replace(second=0, microsecond=0):
+        return False  # its minute ended during the layout before it: no press can use it any more
+    counter = _expected(lifecycle, intake, expected, moment)
+    if state.prepared and same_documents(state.prepared[-1], counter):
+        return True
+    state.preparing = counter
+    try:
         if not lifecycle.prepare(intake, counter):
             return False
-        state.prepared = counter
-        return True
+    finally:
+        state.preparing = None
+    state.prepared = (*(p for p in state.prepared if not same_documents(p, counter)), counter)[-KEPT:]
+    return True
+
+
+def _expected(lifecycle: Lifecycle, intake: Intake, expected: Expected, moment: datetime) -> Countersignature:
+    day = moment.astimezone(lifecycle.engine.config.timezone).date()
+    history = lifecycle.pending_history(expected.history, expected.practitioner_id, expected.decision,
+                                        expected.reason, day, expected.supersede)
+    return lifecycle.expected_countersignature(intake, expected.practitioner_id, expected.plan, moment, history)
 
 
 def same_documents(prepared: Countersignature, counter: Countersignature) -> bool:
-    """True when two countersignatures make the same documents (only the exact sealing moment may differ)."""
-    return replace(prepared, sealed_at=None) == replace(counter, sealed_at=None)
+    """True when two countersignatures make the same documents: only the exact sealing moment and the audit
+    trail's position may differ (the seal carries both; the pages and the embedded data do not)."""
+    return replace(prepared, sealed_at=None, witness=None) == replace(counter, sealed_at=None, witness=None)
 
 
 def prepared_for(state: ClientState) -> bool:
-    """True when the countersignature kept is the one the documents were laid out ahead for (to the minute)."""
-    counter, prepared = state.counter, state.prepared
-    return counter is not None and prepared is not None and same_documents(prepared, counter)
+    """True when the countersignature kept is one the documents were laid out ahead for (to the minute), or
+    are being laid out for right now."""
+    counter = state.counter
+    laid_out = (*state.prepared, *((state.preparing,) if state.preparing is not None else ()))
+    return counter is not None and any(same_documents(p, counter) for p in laid_out)

@@ -6,7 +6,7 @@ layout work competes with the UI for Python's lock. In a child process neither r
 wizard: the child is replaced after `renders_per_process` layouts (renders and preparations), at
 the end of a render, and a fresh one is started in the background so the next client does not
 wait for it. Documents prepared ahead (`prepare`) live in the renderer until a render takes them,
-the next preparation replaces them, or `forget` drops them. The child is this module run as
+two preparations later replace them, or `forget` drops them. The child is this module run as
 `python -m intake.tui.render_worker CONFIG`; requests and answers are length-prefixed frames on
 its standard input and output (a request is the operation's name and its pickled arguments, an
 answer is pickled; both ends are this program), and its standard error goes to a log file, never
@@ -125,7 +125,7 @@ class RendererRequests(abc.ABC):
 
     def prepare(self, record: Any, **kwargs: Any) -> int:
         """Lays a packet out ahead of its countersignature (same arguments as PacketRenderer.prepare). A shared
-        renderer keeps one preparation, for whichever tablet asked last; a render of other inputs never uses it."""
+        renderer keeps the last two preparations, whichever tablets asked; a render of other inputs never uses them."""
         return self._call("prepare", record, kwargs)
 
     def forget(self) -> None:

@@ -282,7 +282,8 @@ class IntakeSession:
     def correct(self, changes: Mapping[str, Any], reason: str, practitioner_id: str | None) -> None:
         """Corrects answers with the client present (see Lifecycle.correct); the client signs the new answers."""
         self.lifecycle.correct(self.current, self.unlocked(), changes, reason, practitioner_id=practitioner_id)
-        self.state.client_signature = self.state.photo_signature = self.state.expected = self.state.prepared = None
+        self.state.client_signature = self.state.photo_signature = self.state.expected = None
+        self.state.prepared = ()
 
     def expect(self, expected: Expected | None) -> None:
         """Notes what the practitioner's screen would countersign with now (None: it would not), for
@@ -290,8 +291,8 @@ class IntakeSession:
         self.state.expected = expected
 
     def prepare_countersigned(self) -> bool:
-        """Lays the documents out ahead for the latest expectation at the current minute (a worker thread);
-        see intake.tui.ahead.prepare. True when documents for it are prepared."""
+        """Lays the documents out ahead for the latest expectation at the current minute, and near its end the
+        coming one (a worker thread); see intake.tui.ahead.prepare. True when documents for it are prepared."""
         return ahead.prepare(self.lifecycle, self.state, self.clock.now, self._preparing)
 
     def documents_prepared(self) -> bool:

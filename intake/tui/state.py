@@ -62,8 +62,10 @@ class ClientState:
     #: what the practitioner's screen shows now, for laying the documents out ahead: (practitioner id,
     #: decision, reason, plan); None when it would not countersign as it stands
     expected: Expected | None = None
-    #: the countersignature the renderer holds documents prepared for
-    prepared: Countersignature | None = None
+    #: the countersignatures the renderer holds documents prepared for (the last KEPT, oldest first)
+    prepared: tuple[Countersignature, ...] = ()
+    #: the countersignature the renderer is laying documents out for right now, if any
+    preparing: Countersignature | None = None
     #: what the practitioner chose and typed on their review, kept while they correct an answer or close it
     practitioner_draft: dict[str, Any] | None = None
 

@@ -147,7 +147,7 @@ def test_a_preparation_forgotten_while_under_way_is_not_kept(renderer):
     record, arguments = inputs(renderer, "defer")
     generation = renderer.prepared.begin()
     renderer.forget()
-    assert not renderer.prepared.keep(generation, {"key": b"%PDF"})
+    assert not renderer.prepared.keep(generation, ["key"], {"key": b"%PDF"})
     assert len(renderer.prepared) == 0
 
 
@@ -181,3 +181,50 @@ def test_document_time(renderer, client_second, exact_second, printed):
         kept = ClientSignatures(replace(signatures(renderer, load_example("suitable"))["client_signature"],
                                         signed_at=moment))
     assert document_time(exact, kept) == datetime(2026, 11, 20, *printed, tzinfo=UTC)
+
+
+def _in_minutes(arguments: dict, minutes: int) -> dict:
+    counter = arguments["countersignature"]
+    return {**arguments, "countersignature": replace(counter, signed_at=PRINTED + timedelta(minutes=minutes),
+                                                     sealed_at=EXACT + timedelta(minutes=minutes))}
+
+
+def test_a_press_in_the_coming_minute_seals_that_minutes_documents(renderer, clinic_engine, monkeypatch):
+    """The wizard prepares the current minute and, before it turns, the coming one: both are held, and a press
+    after the turn seals the coming minute's documents, which say that minute (never the earlier one)."""
+    import io
+
+    from pypdf import PdfReader
+
+    record, now = inputs(renderer, "suitable")
+    coming = _in_minutes(now, 1)
+    renderer.forget()
+    assert renderer.prepare(record, **now) == 2
+    assert renderer.prepare(record, **coming) == 2
+    assert len(renderer.prepared) == 4, "the current and the coming minute are both held"
+    writes = WriteCounter(renderer, monkeypatch)
+    packet = renderer.render(record, **coming)
+    assert writes.calls == 0, "the coming minute's preparation was not used"
+    monkeypatch.undo()
+    assert pdfs(packet) == pdfs(fresh(renderer, record, coming))
+    assert all("_20261120T144100Z.pdf" in d.filename for d in packet.documents)
+    data = json.loads(next(iter(PdfReader(io.BytesIO(packet.documents[0].pdf)).attachments.values()))[0])
+    assert "2026-11-20T14:41:00" in json.dumps(data) and "2026-11-20T14:40:00" not in json.dumps(data)
+
+
+def test_a_document_held_already_is_not_written_again_and_the_third_preparation_evicts_the_oldest(
+        renderer, monkeypatch):
+    record, arguments = inputs(renderer, "defer")  # one document: the cheapest packet
+    first, second, third = (_in_minutes(arguments, n) for n in (0, 1, 2))
+    renderer.forget()
+    renderer.prepare(record, **first)
+    renderer.prepare(record, **second)
+    writes = WriteCounter(renderer, monkeypatch)
+    assert renderer.prepare(record, **first) == 1 and writes.calls == 0, "a held document was written again"
+    renderer.prepare(record, **third)  # keeps the last two asked for: first (asked again) and third
+    assert writes.calls == 1 and len(renderer.prepared) == 2
+    renderer.render(record, **first)
+    assert writes.calls == 1, "the preparation asked for again was evicted"
+    renderer.prepare(record, **third)
+    renderer.render(record, **second)
+    assert writes.calls == 3, "an evicted preparation was used"

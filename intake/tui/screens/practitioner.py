@@ -22,6 +22,7 @@ from intake.i18n import documents_note
 from intake.questionnaire import localize
 from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION
+from intake.tui.ahead import seconds_to_next_lead
 from intake.tui.clock import Clock
 from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
@@ -38,8 +39,13 @@ CLEARANCE_DECISIONS = (
     ("override", "Override: treat despite the finding"),
 )
 DECISION_WORDS = {"clearance_noted": "clearance noted", "override": "override"}
-#: Seconds of calm after a change before the documents are laid out again for what the screen shows.
+#: Seconds of calm after typing a reason before the documents are laid out again for what the screen shows.
 SETTLE_SECONDS = 0.4
+#: The same after typing a number of the plan (a key or two); a choice made with one press (a practitioner, an
+#: area, a decision) starts them at once.
+NUMBER_SETTLE_SECONDS = 0.1
+#: The inputs where a sentence is typed.
+_SENTENCES = ("reason", "supersede")
 
 
 def finding_text(finding: Finding) -> Content:
@@ -177,24 +183,36 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
     # -- laying the documents out ahead ---------------------------------------------------------
 
     @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        """Something the documents print may have changed by typing: prepare again once the typing pauses."""
+        self._changed(SETTLE_SECONDS if event.input.id in _SENTENCES else NUMBER_SETTLE_SECONDS)
+
     @on(Checkbox.Changed)
     @on(Select.Changed)
-    def _changed(self) -> None:
-        """Something the documents print may have changed: prepare again once the screen settles."""
+    def _chosen(self) -> None:
+        """A choice the documents print may have changed: prepare again at once (from the change, not the press)."""
+        self._changed(0.0)
+
+    def _changed(self, settle: float = 0.0) -> None:
         if self._settle is not None:
             self._settle.stop()
-        self._settle = self.set_timer(SETTLE_SECONDS, self._prepare)
+            self._settle = None
+        if settle > 0:
+            self._settle = self.set_timer(settle, self._prepare)
+        else:
+            self._prepare()
 
     def _prepare(self) -> None:
+        """Notes what the screen would countersign with and lays it out ahead (for the current minute, and near its
+        end the coming one: see intake.tui.ahead); again when the coming minute is next due."""
         review, problems = self._read()
         self.session.expect(None if problems or review is None else
                             Expected(review.practitioner_id, review.decision, review.reason, review.plan,
                                      self.history, review.supersede or ""))
         self.run_worker(self._prepare_in_thread, thread=True, group="prepare", exit_on_error=False)
-        now = self.clock.now()
         if self._minute is not None:
             self._minute.stop()
-        self._minute = self.set_timer(60.2 - now.second - now.microsecond / 1e6, self._prepare)
+        self._minute = self.set_timer(seconds_to_next_lead(self.clock.now()), self._prepare)
 
     def _prepare_in_thread(self) -> None:
         # Only a head start: countersigning renders anyway and reports any problem in words.
