@@ -22,7 +22,10 @@ sysdeps:
 run: setup
 	$(BIN)/intake start
 
+# The package and the tests' helpers are compiled first: where PYTHONDONTWRITEBYTECODE is set (as on this machine),
+# every `intake` child process a test starts, and every worker, would otherwise compile them again from source.
 test: setup
+	$(BIN)/python -m compileall -q -x '/(test_[^/]*|conftest)\.py$$' intake tests
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 3 --dist worksteal
 
 bench: setup

@@ -31,14 +31,37 @@ def _settle_memory_in_tests(freeze: bool = False) -> None:
 _settle_memory_in_tests.calls = []  # type: ignore[attr-defined]
 
 
+def _checked_once(check):
+    """`intake.datafile.schema_problems`, remembered per schema and content within a test process: the clinic's
+    data files are checked against their meta schemas at every Engine.load, and a test process loads the same
+    unchanged demo files dozens of times (at collection and in fixtures). Keyed on the data's repr, so any change
+    to a file (a test's broken copy, a string for a date) is checked afresh; the problems are the same values the
+    check gives."""
+    seen: dict[tuple[str, bool, str], tuple] = {}
+
+    def schema_problems(data, schema_name: str, toml: bool = False):
+        key = (schema_name, toml, repr(data))
+        if key not in seen:
+            seen[key] = tuple(check(data, schema_name, toml))
+        return list(seen[key])
+
+    return schema_problems
+
+
 def pytest_configure(config):
     """In-process wizards settle memory without a full collection (above); the subprocesses (`intake start` under
-    tmux, `intake serve` for the browser tests) keep the real one."""
+    tmux, `intake serve` for the browser tests) keep the real one. Data files are checked once per content."""
     global REAL_SETTLE_MEMORY
+    import intake.config
+    import intake.course.rescreen
+    import intake.datafile
     import intake.tui.app as wizard
 
     REAL_SETTLE_MEMORY = wizard.settle_memory
     wizard.settle_memory = _settle_memory_in_tests
+    checked = _checked_once(intake.datafile.schema_problems)
+    for module in (intake.datafile, intake.config, intake.course.rescreen):
+        module.schema_problems = checked
 
 
 def pytest_collection_finish(session):

@@ -17,7 +17,8 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from intake.tui.app import IntakeApp
-from intake.tui.flow import Flow
+from intake.tui.flow import AppClosing, Flow, IntakeClosed
+from intake.tui.screens.review import ReviewScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from intake.tui.state import Resumption
@@ -82,9 +83,8 @@ async def _finished(app: IntakeApp, group: str) -> None:
             await worker.wait()
 
 
-async def client_at(pilot: Pilot, answers: Mapping[str, Any], step_id: str) -> StepScreen:
-    """A new client whose answers to the steps before `step_id` are saved, on that step's screen (the flow runs
-    from there as after a resume); whoever was on screen before is forgotten first, their draft kept."""
+async def _forget_the_last_client(pilot: Pilot) -> None:
+    """Whoever was on screen before is forgotten (their draft kept), and the welcome's flow has ended."""
     app = pilot.app
     await _finished(app, "reset")  # a reset still under way (the last client's) would forget this one
     await app.reset_to_welcome(privacy=False)
@@ -95,12 +95,44 @@ async def client_at(pilot: Pilot, answers: Mapping[str, Any], step_id: str) -> S
         with suppress(WorkerCancelled, WorkerFailed):
             await worker.wait()
     await _finished(app, "reset")
+
+
+def _begin_with_steps_saved(app: IntakeApp, answers: Mapping[str, Any], count: int,
+                            languages: tuple[str | None, str | None] = (None, None)) -> None:
+    """Begins a client (in the screen and documents languages chosen on the welcome screen, if any) and saves their
+    answers to the first `count` steps through the session, as the wizard saves a step when Next is pressed (each
+    step's own answers, and the step that follows it)."""
     session = app.session
-    index = session.lifecycle.step_index(step_id)
-    session.begin()
-    for number, step in enumerate(session.steps[:index]):
+    session.begin(None, *languages)
+    steps = session.steps
+    for number, step in enumerate(steps[:count]):
         own = {q.id: answers[q.id] for q in step.questions if q.id in answers}
-        session.save_step(step, own, session.steps[number + 1].id)
+        session.save_step(step, own, steps[number + 1].id if number + 1 < len(steps) else None)
+        # The wizard stops kindly here; a seeded client would skip that, so such a client must be walked.
+        assert session.kind_stop() is None, f"these answers stop kindly at {step.id}: walk them through the steps"
+
+
+async def _then_welcome(app: IntakeApp, where: Resumption) -> None:
+    """The flow from `where` on, then the welcome's loop again, as after staff resume an intake from their menu."""
+    flow = Flow(app)
+    try:
+        await flow.client(where)
+    except IntakeClosed:
+        pass
+    except AppClosing:
+        return
+    finally:
+        app.forget_client()
+    await flow.run()
+
+
+async def client_at(pilot: Pilot, answers: Mapping[str, Any], step_id: str) -> StepScreen:
+    """A new client whose answers to the steps before `step_id` are saved, on that step's screen (the flow runs
+    from there as after a resume); whoever was on screen before is forgotten first, their draft kept."""
+    app = pilot.app
+    await _forget_the_last_client(pilot)
+    index = app.session.lifecycle.step_index(step_id)
+    _begin_with_steps_saved(app, answers, index)
     app.run_worker(Flow(app).client(Resumption("steps", index)), group="flow", exclusive=True, exit_on_error=False)
     for _ in range(400):
         screen = app.screen
@@ -109,3 +141,18 @@ async def client_at(pilot: Pilot, answers: Mapping[str, Any], step_id: str) -> S
             return screen
         await pilot.pause(0.01)
     raise AssertionError(f"step {step_id} did not show; showing {type(app.screen).__name__}")
+
+
+async def client_at_review(pilot: Pilot, answers: Mapping[str, Any]) -> ReviewScreen:
+    """A new client with every step answered and saved through the session, on the review (the flow runs from
+    there as after staff resume a draft, and back to welcome after): for tests of what follows the steps, where
+    walking them is another test's subject (tests/tui/test_flow.py walks them)."""
+    app = pilot.app
+    await app.wait_ready()
+    chosen = app.chosen_language, app.chosen_documents_language  # on the welcome screen, before Begin
+    await _forget_the_last_client(pilot)
+    app.chosen_language, app.chosen_documents_language = chosen  # as when Begin is pressed after choosing
+    _begin_with_steps_saved(app, answers, len(app.session.steps), chosen)
+    app.run_worker(_then_welcome(app, Resumption("review")), group="flow", exclusive=True, exit_on_error=False,
+                   name="flow")
+    return await wait_for(pilot, ReviewScreen)

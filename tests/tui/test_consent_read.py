@@ -5,19 +5,17 @@ from __future__ import annotations
 from textual.widgets import Button
 
 from intake.tui.screens.information import InformationScreen
-from intake.tui.screens.review import AnswerRow, ReviewScreen
+from intake.tui.screens.review import AnswerRow
 from intake.tui.screens.signature import SignatureScreen
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import answer_all_steps, press, wait_for
-from tests.tui.test_flow import start
+from tests.tui.driver import press, wait_for
+from tests.tui.running import client_at_review
 
 
 async def test_the_statements_wait_until_the_client_has_read(engine, suitable_answers):
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
-        await start(pilot)
-        await answer_all_steps(pilot, suitable_answers)
-        review = await wait_for(pilot, ReviewScreen)
+        review = await client_at_review(pilot, suitable_answers)  # steps saved (test_flow.py walks them)
         assert app.focused is review.query(AnswerRow).first()  # the first answer, not "My answers are true"
         await pilot.press("down", "up")  # moving between the answers confirms nothing
         await pilot.pause()

@@ -15,7 +15,6 @@ from intake.choicekeys import question_keys
 from intake.tui.device import KEYBOARD, TOUCH, Device
 from intake.tui.screens.information import InformationScreen
 from intake.tui.screens.privacy import PrivacyScreen
-from intake.tui.screens.review import ReviewScreen
 from intake.tui.screens.signature import SignatureScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
@@ -24,7 +23,8 @@ from intake.tui.widgets.questions import QuestionField
 from intake.tui.widgets.tiles import ChoiceTile
 from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import answer_all_steps, press, wait_for
+from tests.tui.driver import press, wait_for
+from tests.tui.running import client_at_review
 from tests.tui.test_answer_keys import ENGINE, QUESTIONS, showing, step_screen
 from tests.tui.test_keys import _to_step
 from tests.tui.test_kiosk import begin
@@ -118,9 +118,7 @@ async def test_each_client_screen_names_its_way_on_for_the_device(engine, suitab
         await app.wait_ready()
         welcome = await wait_for(pilot, WelcomeScreen)
         assert text(welcome.query_one("#welcome-status")) == device.welcome
-        await press(pilot, "#begin")
-        await answer_all_steps(pilot, suitable_answers)
-        review = await wait_for(pilot, ReviewScreen)
+        review = await client_at_review(pilot, suitable_answers)  # Begin, the steps saved through the session
         hint = text(review.query_one("#keys-hint"))
         assert hint == device.review.format(key="M")
         words_for(device, hint)

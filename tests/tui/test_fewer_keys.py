@@ -11,14 +11,12 @@ from intake.tui.screens.review import ReviewScreen
 from intake.tui.screens.signature import SignatureScreen
 from intake.tui.widgets.tiles import ChoiceTile
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import answer_all_steps, press, sign_by_drawing, wait_for
-from tests.tui.test_flow import start
+from tests.tui.driver import press, sign_by_drawing, wait_for
+from tests.tui.running import client_at_review
 
 
 async def _to_information(pilot, answers) -> InformationScreen:
-    await start(pilot)
-    await answer_all_steps(pilot, answers)
-    await wait_for(pilot, ReviewScreen)
+    await client_at_review(pilot, answers)  # steps saved through the session (test_flow.py walks them)
     await press(pilot, "#confirm")
     return await wait_for(pilot, InformationScreen)
 

@@ -32,6 +32,7 @@ from tests.tui.driver import (
     wait_for,
 )
 from tests.tui.fakes import FakeRenderer
+from tests.tui.running import client_at_review
 
 
 async def verified(path, engine):
@@ -116,10 +117,16 @@ async def test_the_renderer_gets_vector_strokes_and_runs_off_the_ui_thread(engin
     assert [a.area for a in call["countersignature"].plan.areas] == ["forehead", "cheeks"]
 
 
-async def client_part(pilot, answers, pin: str = "2468") -> None:
-    """Welcome to hand-back: answers, review, information and the consent signature."""
-    await start(pilot)
-    await answer_all_steps(pilot, answers)
+async def client_part(pilot, answers, pin: str = "2468", *, walk: bool = False) -> None:
+    """Welcome to hand-back: answers, review, information and the consent signature.
+
+    The steps are answered through the session, as the wizard saves them, and the client goes on from the review
+    (tests of what follows the steps; the first test here walks them); `walk` answers them through their screens."""
+    if walk:
+        await start(pilot)
+        await answer_all_steps(pilot, answers)
+    else:
+        await client_at_review(pilot, answers)
     await wait_for(pilot, ReviewScreen)
     await press(pilot, "#confirm")
     await pilot.pause()
@@ -138,7 +145,7 @@ async def test_a_deferred_client_gets_a_deferral_letter_and_no_override(full_wal
     engine = full_walk_engine  # without the kind stop: every question, then the letter
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
-        await client_part(pilot, defer_answers)
+        await client_part(pilot, defer_answers, walk=True)  # every question, walked
         screen = await wait_for(pilot, PractitionerScreen)
         assert "Defer" in str(screen.query_one("#verdict").render())
         findings = [str(w.render()) for w in screen.query(".finding")]

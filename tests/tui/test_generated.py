@@ -26,7 +26,7 @@ async def test_a_generated_client_of_each_severity_through_the_wizard(engine, fu
     answers = triggering(engine, rule)
     app = build_app(engine)
     async with app.run_test(size=SIZES["tablet"]) as pilot:
-        await client_part(pilot, answers)
+        await client_part(pilot, answers, walk=True)  # this sample walks the wizard's steps
         assert rule_id in {f.rule_id for f in app.session.state.assessment.findings}
         if rule.severity == "clearance":
             await countersign(pilot, "clearance_noted", reason="GP letter seen and filed")
@@ -61,7 +61,7 @@ async def test_a_minor_in_the_wizard_is_asked_for_a_guardian_who_signs(tmp_path,
     assert answers["guardian_name"] == GUARDIAN["guardian_name"]
     app = build_app(engine)
     async with app.run_test(size=SIZES["tablet"]) as pilot:
-        await client_part(pilot, answers)
+        await client_part(pilot, answers, walk=True)  # this sample walks the wizard's steps
         intake = app.session.state.intake
         assert intake.answers["guardian_name"] == GUARDIAN["guardian_name"]  # the wizard showed and kept it
         assert app.session.state.client_signature.capacity == "guardian"

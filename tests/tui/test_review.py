@@ -10,14 +10,13 @@ from intake.tui.screens.information import InformationScreen
 from intake.tui.screens.review import CONFIRM_KEY, AnswerRow, ReviewScreen
 from intake.tui.screens.step import StepScreen
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import answer_all_steps, wait_for
-from tests.tui.test_flow import start
+from tests.tui.driver import wait_for
+from tests.tui.running import client_at_review
 
 
 async def _to_review(pilot, answers) -> ReviewScreen:
-    await start(pilot)
-    await answer_all_steps(pilot, answers)
-    return await wait_for(pilot, ReviewScreen)
+    """The client's answers saved step by step through the session (tests/tui/test_flow.py walks the steps)."""
+    return await client_at_review(pilot, answers)
 
 
 def _row(review: ReviewScreen, question_id: str) -> AnswerRow:

@@ -68,7 +68,7 @@ async def to_signature(pilot, example="suitable"):
 
 
 async def to_practitioner(pilot, example):
-    await client_part(pilot, load_example(example)["answers"])
+    await client_part(pilot, load_example(example)["answers"], walk=True)
     return await wait_for(pilot, PractitionerScreen)
 
 
