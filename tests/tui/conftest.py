@@ -102,6 +102,7 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     FakeRenderer.calls = []
     FakeRenderer.delay = 0.0
+    FakeRenderer.busy_until = None
     FakeRenderer.fail = None
 
 

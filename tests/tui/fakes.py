@@ -9,6 +9,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,9 +60,11 @@ class Packet:
 
 
 class FakeRenderer:
-    """Records each render call; `delay` seconds of busy work imitate a slow renderer."""
+    """Records each render call; `delay` seconds of busy work imitate a slow renderer, and go on while `busy_until`
+    (when set) says not yet, for at most a minute."""
 
     delay = 0.0
+    busy_until: Callable[[], bool] | None = None
     fail: Exception | None = None
     calls: list[dict] = []
 
@@ -77,8 +80,9 @@ class FakeRenderer:
                issued_at=None, kind_stop=False) -> Packet:
         if self.fail is not None:
             raise self.fail
-        end = time.perf_counter() + self.delay
-        while time.perf_counter() < end:
+        start = time.perf_counter()
+        end, done = start + self.delay, FakeRenderer.busy_until
+        while time.perf_counter() < end or (done is not None and not done() and time.perf_counter() < start + 60):
             sum(range(1000))  # busy, holding the GIL like real layout work
         FakeRenderer.calls.append({"record": record, "client": client_signature, "photo": photo_signature,
                                    "countersignature": countersignature, "thread": threading.current_thread().name})

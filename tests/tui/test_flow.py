@@ -256,11 +256,24 @@ async def answer_all_steps_from(pilot, answers, first: int) -> None:
 
 
 async def test_the_ui_stays_live_while_documents_render(engine, suitable_answers):
-    FakeRenderer.delay = 1.0  # busy Python work in the worker thread, holding the GIL as layout does
+    """The render runs in a worker thread, busy like layout, and the screen keeps ticking meanwhile. The render
+    goes on until the screen has ticked five times during it (at most a minute): a blocked event loop never ticks
+    then, so the test fails; a live one does however loaded the machine is, so the test does not depend on load.
+    (How short the gaps are is a benchmark figure, see bench/bench_tui.py, not a test assertion.)"""
+    FakeRenderer.delay = 0.3  # busy Python work in the worker thread, holding the GIL as layout does
     app = build_app(engine, fake_renderer=True)
+    ticks: list[float] = []
+    spinner: list[bool] = []
+    began: list[float] = []
+
+    def ticked_during_render() -> bool:  # asked by the render's busy loop, on its thread
+        if not began:
+            began.append(time.perf_counter())
+        return sum(t > began[0] for t in ticks) >= 5
+
+    FakeRenderer.busy_until = ticked_during_render
     async with app.run_test(size=SIZES["small"]) as pilot:
         await client_part(pilot, suitable_answers)
-        ticks, spinner = [], []
 
         def tick() -> None:
             if isinstance(app.screen, RenderingScreen) and app.screen.query("#render-spinner"):
@@ -269,13 +282,12 @@ async def test_the_ui_stays_live_while_documents_render(engine, suitable_answers
 
         timer = app.set_interval(0.02, tick)
         await countersign(pilot)
-        await wait_for(pilot, DoneScreen, timeout=10)
+        await wait_for(pilot, DoneScreen, timeout=90)
         timer.stop()
+        ended = time.perf_counter()
     assert all(spinner)  # the progress indicator showed throughout
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    # A blocked event loop would show one gap as long as the whole 1 s render; a live one keeps ticking.
-    # (How short the gaps are is a benchmark figure, see bench/bench_tui.py, not a test assertion.)
-    assert len(ticks) >= 5 and max(gaps) < 0.6, (len(ticks), max(gaps))
+    assert began and sum(began[0] < t < ended for t in ticks) >= 5, (len(ticks), began)
+    assert ended - began[0] < 60, "the render ran its full minute: the screen did not tick while it ran"
 
 
 async def signed_then_closed(engine, answers, *, then=None):
