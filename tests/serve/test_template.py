@@ -50,10 +50,14 @@ class Tablet:
         await self.until(shown)
 
     async def closed_with(self) -> int | None:
-        """Waits for the server to close this page's session; the close code."""
+        """Waits for the server to close this page's session; the close code, as the server's close frame gives it
+        (aiohttp's client may afterwards note 1006 on its side, if its own reply races the server's closing of the
+        connection on a loaded machine: the page reads the frame's code, and so does this)."""
         while True:
             message = await asyncio.wait_for(self.socket.receive(), 60)
-            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+            if message.type is aiohttp.WSMsgType.CLOSE:
+                return int(message.data)
+            if message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
                 return self.socket.close_code
 
 
