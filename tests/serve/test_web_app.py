@@ -23,11 +23,8 @@ from tests.tui.conftest import FROZEN, SIZES
 from tests.tui.fakes import fake_documents
 
 
-def test_the_served_wizard_opens_one_session_and_runs_one_flow(engine, tmp_path, monkeypatch):
-    # Textual calls on_mount on each class of the app: a subclass that also called its base's on_mount
-    # loaded the clinic twice, so the draft was saved through a second session the client never used.
-    monkeypatch.chdir(tmp_path)
-    opened: list[IntakeSession] = []
+def _opening(opened: list[IntakeSession]):
+    """The app's session opener: a session on a fresh store with fake documents, each one noted in `opened`."""
 
     def open_session(loaded) -> IntakeSession:
         session = IntakeSession(loaded, Store.open(loaded.config, engine=loaded, clock=FROZEN.now),
@@ -35,7 +32,15 @@ def test_the_served_wizard_opens_one_session_and_runs_one_flow(engine, tmp_path,
         opened.append(session)
         return session
 
-    app = WebIntakeApp(lambda: engine, open_session, clinic=engine.config.clinic["name"], kiosk=True,
+    return open_session
+
+
+def test_the_served_wizard_opens_one_session_and_runs_one_flow(engine, tmp_path, monkeypatch):
+    # Textual calls on_mount on each class of the app: a subclass that also called its base's on_mount
+    # loaded the clinic twice, so the draft was saved through a second session the client never used.
+    monkeypatch.chdir(tmp_path)
+    opened: list[IntakeSession] = []
+    app = WebIntakeApp(lambda: engine, _opening(opened), clinic=engine.config.clinic["name"], kiosk=True,
                        clock=FROZEN, cursor_blink=False)
 
     async def run() -> None:
@@ -181,14 +186,7 @@ def test_an_idle_tablet_has_a_still_cursor_and_stops_looking_for_a_pad(engine, t
     # for a signature pad five times a second on every screen, for as long as the screen showed.
     monkeypatch.chdir(tmp_path)
     opened: list[IntakeSession] = []
-
-    def open_session(loaded) -> IntakeSession:
-        session = IntakeSession(loaded, Store.open(loaded.config, engine=loaded, clock=FROZEN.now),
-                                fake_documents, FROZEN)
-        opened.append(session)
-        return session
-
-    app = WebIntakeApp(lambda: engine, open_session, clinic=engine.config.clinic["name"], kiosk=True, clock=FROZEN)
+    app = WebIntakeApp(lambda: engine, _opening(opened), clinic=engine.config.clinic["name"], kiosk=True, clock=FROZEN)
 
     async def until(condition) -> None:
         for _ in range(100):
