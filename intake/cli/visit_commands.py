@@ -314,7 +314,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         out += [f"  - {reason}" for reason in visit.outcome.get("reasons", [])]
         if visit.answers is not None:
             out.append("  Changes the client reported since the consultation:" if changes else
-                       "  The client said nothing has changed since their last session.")
+                       "  The client said nothing has changed since their last visit.")
         for question_id, before, now in changes:
             question = questionnaire.by_id[question_id]
             label = localize(question.label, language)
