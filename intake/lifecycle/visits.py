@@ -53,7 +53,7 @@ from intake.documents.witness import AuditWitness
 from intake.errors import InvalidRecordError
 from intake.records.errors import WorkflowError
 from intake.records.model import Visit
-from intake.records.visits import TREATED, RescreenOutcome, not_ready
+from intake.records.visits import OPEN, TREATED, RescreenOutcome, not_ready
 
 if TYPE_CHECKING:
     from intake.assessment import Assessment
@@ -203,6 +203,14 @@ class Visits:
         course_id = self.course_id(ref)
         client_id = self.store.load_intake(course_id).client_id or ""
         return next((v for v in self.store.visits.of_client(client_id) if v.status == "open"), None)
+
+    def unfinished(self, ref: str) -> Visit | None:
+        """The client's visit that keeps a further one from starting, or None: started and not yet re-screened
+        ("open"), re-screened ready and waiting for its treatment record ("ready"), or recorded and waiting for its
+        countersignature ("recorded")."""
+        course_id = self.course_id(ref)
+        client_id = self.store.load_intake(course_id).client_id or ""
+        return next((v for v in self.store.visits.of_client(client_id) if v.status in OPEN), None)
 
     def changes(self, visit: Visit) -> list[tuple[str, Any, Any]]:
         """What the client reported as changed at a visit: (question id, the consultation's answer, the visit's),

@@ -74,10 +74,10 @@ class VisitFlow:
                 break
         starting = self._starting(course) if course is not None else None
         choice = await self.flow.show(VisitStartScreen(self.app.clinic, starting, self._order()))
-        if choice == "start" and course is not None:
-            await self.session(course)
-        elif choice == "menu":
+        if choice == "menu":
             await self.from_staff()
+        elif course is not None and starting is not None:
+            await self._go_on(choice, course, starting)
 
     async def from_staff(self) -> None:
         """Staff (behind the PIN) choose the client, check whose course it is, and start the session."""
@@ -91,9 +91,20 @@ class VisitFlow:
         if course is None:
             return
         starting = self._starting(course)
-        if starting is not None and await self.flow.show(
-                VisitStartScreen(self.app.clinic, starting, self._order())) == "start":
-            await self.session(course)
+        if starting is not None:
+            await self._go_on(await self.flow.show(VisitStartScreen(self.app.clinic, starting, self._order())),
+                              course, starting)
+
+    async def _go_on(self, choice: str, course_id: str, starting: Starting) -> None:
+        """What staff chose on the start screen: the session (started or carried on), or the unfinished visit's
+        treatment record or countersignature."""
+        unfinished = starting.unfinished
+        if choice == "start":
+            await self.session(course_id)
+        elif choice == "treatment" and unfinished is not None:
+            await self.treat(unfinished)
+        elif choice == "countersign" and unfinished is not None:
+            await self.countersign(unfinished)
 
     def _starting(self, course_id: str) -> Starting | None:
         """Whose course it is and which session starts (None when it cannot be read: told to staff)."""
@@ -103,10 +114,10 @@ class VisitFlow:
             visits = self.visits
             state = visits.state(course_id)
             identity = visits.store.client_identity(state.client_id) or {}
-            waiting = visits.open_visit(course_id)
+            waiting = visits.unfinished(course_id)
             return Starting(identity.get("full_name", "(no name)"), identity.get("date_of_birth", ""),
                             state.course.consultation_date.isoformat(),
-                            waiting.number if waiting else state.sessions_given + 1, waiting is not None)
+                            waiting.number if waiting else state.sessions_given + 1, waiting)
 
         return self._value(read)
 

@@ -635,3 +635,48 @@ async def test_the_consultation_days_treatment_from_the_staff_menu_is_session_1(
         kept = store.visits.of_client(visits.state(untreated).client_id)
     assert [(v.number, v.visit_date, v.status, v.answers, first_session(v)) for v in kept] == [
         (1, "2026-11-20", "recorded", None, True)]
+
+
+#: What the start screen offers for the client's unfinished visit (by its status), and the screen it leads to.
+UNFINISHED = {"ready": ("#treatment", "ready for its treatment record", TreatmentScreen),
+              "recorded": ("#countersign", "waits for the practitioner's countersignature", PinScreen)}
+
+
+@pytest.mark.parametrize("status", sorted(UNFINISHED))
+async def test_an_unfinished_visit_is_finished_first_not_started_again(clinic_engine, clinic_config, course,  # noqa: F811
+                                                                      status):
+    """The client's last visit was re-screened (and perhaps recorded) but not finished: the start screen says so and
+    leads to what it needs, instead of promising a session that the store must refuse."""
+    from intake.lifecycle.auth import Authenticated
+
+    who = Authenticated("ajordan", "Alex Jordan", "practitioner", "ajordan", "test")
+    visits, store = _visits(clinic_config, clinic_engine)
+    with store:
+        visit = visits.begin(course, who.actor)
+        visit = visits.rescreen(visit.visit_id, {"changes_since_last": "nothing_changed", **healed()}, who.actor)
+        if status == "recorded":
+            areas = {area: high for area, (_, high) in visits.state(visit.course_id).course.areas.items()}
+            visit = visits.record(visit.visit_id, who, {
+                "areas": areas, "device": "Dermapen 4", "needles": 16, "cartridge_lot": "LOT2026A",
+                "cartridge_expiry": "2028-06-01", "numbing": "none", "serum": "none", "skin_response": "even redness",
+                "adverse_events": "none", "advice": "SPF 50 daily"})
+    assert visit.status == status
+    button, said, leads_to = UNFINISHED[status]
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await _welcome(pilot)
+        await press(pilot, "#next-session")
+        screen = await wait_for(pilot, NextSessionScreen)
+        screen.query_one("#visit-name", Input).value = NAME
+        screen.query_one("#visit-birth", Input).value = BIRTH
+        await press(pilot, "#continue")
+        await wait_for(pilot, AskStaffScreen)
+        await press(pilot, "#staff")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        start = await wait_for(pilot, VisitStartScreen)
+        intro = str(start.query_one(".screen-intro").render())
+        assert said in intro and visit.visit_id in intro and "25/12/2026" in intro and "starts now" not in intro
+        assert not start.query("#start") and pilot.app.focused is start.query_one(button, Button)
+        await pilot.press("enter")
+        await wait_for(pilot, leads_to)
+    assert [(v.visit_id, v.status) for v in _kept(clinic_config, clinic_engine, course)] == [(visit.visit_id, status)]

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.i18n import N_, intake_words
+from intake.records.model import Visit
 from intake.tui.device import words_of
 from intake.tui.problems import explain
 from intake.tui.screens.base import StaffContinueScreen, WizardScreen, header
@@ -27,13 +28,19 @@ ASK_STAFF = {"title": N_("Thank you"),
 
 @dataclass(frozen=True)
 class Starting:
-    """What staff check before a session starts: whose course, and which session it is."""
+    """What staff check before a session starts: whose course, and which session it is. `unfinished`: the client's
+    visit that keeps a further one from starting (intake.lifecycle.visits.Visits.unfinished), or None."""
 
     full_name: str
     date_of_birth: str
     course_date: str
     number: int
-    continuing: bool
+    unfinished: Visit | None = None
+
+    @property
+    def continuing(self) -> bool:
+        """The session was started earlier and its re-screen is not finished: it carries on."""
+        return self.unfinished is not None and self.unfinished.status == "open"
 
 
 class NextSessionScreen(WizardScreen[tuple[str, str] | None]):
@@ -115,7 +122,8 @@ class ClientWordsScreen(StaffContinueScreen):
 
 
 class VisitStartScreen(WizardScreen[str]):
-    """Staff check whose course it is before the session starts. Dismisses 'start', 'menu' or 'welcome'.
+    """Staff check whose course it is before the session starts. Dismisses 'start', 'treatment' or 'countersign'
+    (the client's unfinished visit, `starting.unfinished`, comes first), 'menu' or 'welcome'.
 
     Args:
         clinic: the clinic's name.
@@ -142,22 +150,40 @@ class VisitStartScreen(WizardScreen[str]):
                              "(Start a client's next session), or start a new consultation.", classes="screen-intro")
                 yield Button("Staff menu", id="menu", variant="primary")
             else:
-                again = "continues (started earlier)" if found.continuing else "starts now"
                 yield Static(Content.assemble((found.full_name, "bold"),
                                               f", born {show_date(found.date_of_birth, self.order)}"),
                              classes="screen-title")
-                yield Static(Content(f"Session {found.number} of the course consented on "
-                                     f"{show_date(found.course_date, self.order)} {again}. Check that this is the "
-                                     "client, then hand them the device for their questions."),
-                             classes="screen-intro")
-                yield Button("Start the session and hand over", id="start", variant="primary")
+                yield from self._what_comes(found)
         with Horizontal(classes="navbar"):
             yield Button("Back to welcome", id="welcome")
+
+    def _what_comes(self, found: Starting) -> ComposeResult:
+        """The session that starts or carries on; or the unfinished visit that must be finished first, and its
+        next step (a further session cannot start until it is countersigned)."""
+        waiting = found.unfinished
+        if waiting is None or waiting.status == "open":
+            again = "continues (started earlier)" if found.continuing else "starts now"
+            yield Static(Content(f"Session {found.number} of the course consented on "
+                                 f"{show_date(found.course_date, self.order)} {again}. Check that this is the "
+                                 "client, then hand them the device for their questions."), classes="screen-intro")
+            yield Button("Start the session and hand over", id="start", variant="primary")
+            return
+        when = show_date(waiting.visit_date, self.order)
+        if waiting.status == "ready":
+            yield Static(Content(f"Session {waiting.number} (visit {waiting.visit_id}, {when}) was re-screened and "
+                                 "is ready for its treatment record. No further session can start until it is "
+                                 "recorded and countersigned."), classes="screen-intro")
+            yield Button("Record the treatment", id="treatment", variant="primary")
+        else:
+            yield Static(Content(f"Session {waiting.number} (visit {waiting.visit_id}, {when}) has its treatment "
+                                 "record and waits for the practitioner's countersignature. No further session can "
+                                 "start until it is countersigned."), classes="screen-intro")
+            yield Button("Countersign the session", id="countersign", variant="primary")
 
     def on_mount(self) -> None:
         self.query("#staff-body Button").first(Button).focus()
 
-    @on(Button.Pressed, "#start, #menu, #welcome")
+    @on(Button.Pressed, "#start, #treatment, #countersign, #menu, #welcome")
     def _choice(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "welcome")
 
