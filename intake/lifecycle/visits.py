@@ -62,8 +62,8 @@ if TYPE_CHECKING:
     from intake.lifecycle.core import Lifecycle
     from intake.lifecycle.model import Actor
 
-__all__ = ["CourseError", "CourseState", "DocumentsToMake", "SessionDocuments", "TreatmentRecordError", "Visits",
-           "first_session"]
+__all__ = ["UNFINISHED_WORDS", "CourseError", "CourseState", "DocumentsToMake", "SessionDocuments",
+           "TreatmentRecordError", "Visits", "first_session"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,15 @@ class CourseState:
         """The earliest day of the next session: the plan's interval after the last treatment (None: any day)."""
         return earliest_next(self.course, self.last_treated) if self.last_treated else None
 
+
+#: What keeps a further session from starting, by the status of the client's unfinished visit (`Visits.unfinished`),
+#: in staff's words; formatted with the visit's number, id and date (as the front end shows dates).
+UNFINISHED_WORDS = {
+    "ready": "Session {number} (visit {visit_id}, {date}) was re-screened and is ready for its treatment record. No "
+             "further session can start until it is recorded and countersigned.",
+    "recorded": "Session {number} (visit {visit_id}, {date}) has its treatment record and waits for the "
+                "practitioner's countersignature. No further session can start until it is countersigned.",
+}
 
 class Visits:
     """A clinic's further sessions, on one Lifecycle (its engine, store and clock)."""

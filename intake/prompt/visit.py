@@ -73,6 +73,15 @@ class AskVisit:
         if who is None:
             self.prompter.say("The visit was not started.")
             return None
+        from intake.lifecycle.visits import UNFINISHED_WORDS
+
+        unfinished = self.visits.unfinished(ref)
+        if unfinished is not None and unfinished.status != "open":  # re-screened: not for the client to answer again
+            then = "record" if unfinished.status == "ready" else "countersign"
+            self.prompter.say(UNFINISHED_WORDS[unfinished.status].format(
+                number=unfinished.number, visit_id=unfinished.visit_id, date=unfinished.visit_date)
+                + f" `intake records visit {then} {unfinished.visit_id}` does it.")
+            return None
         waiting = self.visits.open_visit(ref)
         visit = self.visit = waiting or self.visits.begin(ref, who.actor)
         again = "continues (started earlier, not yet answered)" if waiting else "started"

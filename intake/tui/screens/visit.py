@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.i18n import N_, intake_words
+from intake.lifecycle.visits import UNFINISHED_WORDS
 from intake.records.model import Visit
 from intake.tui.device import words_of
 from intake.tui.problems import explain
@@ -168,16 +169,12 @@ class VisitStartScreen(WizardScreen[str]):
                                  "client, then hand them the device for their questions."), classes="screen-intro")
             yield Button("Start the session and hand over", id="start", variant="primary")
             return
-        when = show_date(waiting.visit_date, self.order)
+        yield Static(Content(UNFINISHED_WORDS[waiting.status].format(
+            number=waiting.number, visit_id=waiting.visit_id, date=show_date(waiting.visit_date, self.order))),
+            classes="screen-intro")
         if waiting.status == "ready":
-            yield Static(Content(f"Session {waiting.number} (visit {waiting.visit_id}, {when}) was re-screened and "
-                                 "is ready for its treatment record. No further session can start until it is "
-                                 "recorded and countersigned."), classes="screen-intro")
             yield Button("Record the treatment", id="treatment", variant="primary")
         else:
-            yield Static(Content(f"Session {waiting.number} (visit {waiting.visit_id}, {when}) has its treatment "
-                                 "record and waits for the practitioner's countersignature. No further session can "
-                                 "start until it is countersigned."), classes="screen-intro")
             yield Button("Countersign the session", id="countersign", variant="primary")
 
     def on_mount(self) -> None:
