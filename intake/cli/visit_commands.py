@@ -26,7 +26,8 @@ EXIT_OK = 0
 _OUTCOME = {"ready": "ready for treatment", "deferred": "DEFERRED: no treatment today",
             "waiting": "WAITING: too soon for the next session", "needs_consent": "NEW CONSENT NEEDED first",
             "open": "started, waiting for the client's answers",
-            "recorded": "treated, waiting for the countersignature", "signed": "countersigned"}
+            "recorded": "treated, waiting for the countersignature", "signed": "countersigned",
+            "not_treated": "ended without treatment"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,6 +55,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_rescreen)
 
     _register_record(actions)
+    p = actions.add_parser("end", help="end a started or ready visit without treatment (the client left, or the "
+                           "practitioner decided not to treat today)",
+                           description="The visit gave no session; the reason is kept with it, with who ended it "
+                           "and when, and the client's next visit can start. A visit whose treatment is recorded "
+                           "was treated: countersign it instead.")
+    p.add_argument("visit", metavar="VISIT", help="the visit id (v-…)")
+    p.add_argument("--reason", metavar="TEXT", required=True, help="why it ends without treatment")
+    credentials.add_arguments(p)
+    p.set_defaults(handler=cmd_end)
     _register_documents(actions)
 
     p = actions.add_parser("export", help="a visit as JSON, CSV or FHIR R4 (a Bundle: the re-screen's "
@@ -209,6 +219,17 @@ def cmd_record(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_end(args: argparse.Namespace) -> int:
+    """intake records visit end VISIT --reason TEXT"""
+    store, visits, device = _open(args)
+    with store:
+        who = credentials.authenticate(store, args, "visit", device)
+        visit = visits.end_untreated(args.visit, who, args.reason)
+    print(f"{_line(visit)} (by {who.name}): {visit.outcome['not_treated']['reason']}. The client's next visit can "
+          "start.")
+    return EXIT_OK
+
+
 def cmd_countersign(args: argparse.Namespace) -> int:
     """intake records visit countersign VISIT [--practitioner P] [--signed-at TIME] [--out DIR]"""
     from pathlib import Path
@@ -312,6 +333,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         questionnaire, language = visits.life.engine.questionnaire, visits.life.engine.language
         out = [_line(visit) + f" (course {visit.course_id}, started by {visit.started_by} on {visit.device})"]
         out += [f"  - {reason}" for reason in visit.outcome.get("reasons", [])]
+        if ended := visit.outcome.get("not_treated"):
+            out.append(f"  Ended without treatment by {ended['by']} at {ended['at']} (it was {ended['was']}): "
+                       f"{ended['reason']}")
         if visit.answers is not None:
             out.append("  Changes the client reported since the consultation:" if changes else
                        "  The client said nothing has changed since their last visit.")

@@ -35,7 +35,8 @@ AREA_SYSTEM: Final = "urn:intake:treatment-area"
 PROCEDURE_CODE: Final = {"system": "urn:intake:procedure", "code": "microneedling",
                          "display": "Microneedling (collagen induction therapy)"}
 _PROCEDURE_STATUS = {"open": "preparation", "ready": "preparation", "recorded": "completed", "signed": "completed",
-                     "deferred": "not-done", "waiting": "not-done", "needs_consent": "not-done"}
+                     "deferred": "not-done", "waiting": "not-done", "needs_consent": "not-done",
+                     "not_treated": "not-done"}
 #: The namespace of the Bundle's entry URLs (urn:uuid, the same for the same visit every time).
 _NAMESPACE = uuid.UUID("6f1c2a4e-8a53-5c3b-9d1e-4b8f0c7a2e91")
 
@@ -73,6 +74,8 @@ def _csv(visit: Visit) -> str:
     writer.writerow(["outcome", _cell(visit.outcome.get("outcome", ""))])
     for reason in visit.outcome.get("reasons", []):
         writer.writerow(["outcome.reason", _cell(reason)])
+    for key, value in (visit.outcome.get("not_treated") or {}).items():  # ended without treatment: why, who, when
+        writer.writerow([f"not_treated.{key}", _cell(value)])
     return out.getvalue()
 
 
@@ -132,7 +135,9 @@ def procedure(engine: Engine, visit: Visit) -> dict[str, Any]:
         "performedDateTime": visit.visit_date,
     }
     if status == "not-done":
-        resource["statusReason"] = {"text": " ".join(visit.outcome.get("reasons", [])) or visit.status}
+        ended = visit.outcome.get("not_treated")
+        resource["statusReason"] = {"text": f"Ended without treatment: {ended['reason']}" if ended else
+                                    " ".join(visit.outcome.get("reasons", [])) or visit.status}
     done = visit.treatment
     if done is None:
         return resource

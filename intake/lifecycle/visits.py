@@ -302,6 +302,22 @@ class Visits:
                 found[name] = content_version(path.read_bytes())
         return found
 
+    def end_untreated(self, visit_id: str, who: Authenticated, reason: str) -> Visit:
+        """Ends a visit started, or re-screened ready, without treatment (the client left, or the practitioner
+        decided not to treat today), by the member of staff who proved who they are, with the reason; it gave no
+        session, and the client's next visit can start.
+
+        Raises:
+            TextInputError: no reason (at least a few words), too long or not plain text.
+            WorkflowError: the visit's treatment was recorded, or it ended otherwise; nothing is written.
+        """
+        from intake.text import TextInputError, check_reason
+
+        if len(said := check_reason(reason, required=False)) < 3:
+            raise TextInputError("say why the visit ends without treatment (for example: the client had to leave, "
+                                 "or the practitioner decided not to treat today).")
+        return self.store.visits.end_untreated(visit_id, reason=said, staff=who.staff_id, device=who.device)
+
     def record(self, visit_id: str, who: Authenticated, treatment: Mapping[str, Any], *,
                practitioner_id: str | None = None) -> Visit:
         """Keeps the practitioner's record of the session, checked against the consented plan and the visit's

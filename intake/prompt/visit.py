@@ -80,7 +80,9 @@ class AskVisit:
             then = "record" if unfinished.status == "ready" else "countersign"
             self.prompter.say(UNFINISHED_WORDS[unfinished.status].format(
                 number=unfinished.number, visit_id=unfinished.visit_id, date=unfinished.visit_date)
-                + f" `intake records visit {then} {unfinished.visit_id}` does it.")
+                + f" `intake records visit {then} {unfinished.visit_id}` does it" + (
+                    f"; if the client was not treated, `intake records visit end {unfinished.visit_id} --reason "
+                    "TEXT` ends it." if then == "record" else "."))
             return None
         waiting = self.visits.open_visit(ref)
         visit = self.visit = waiting or self.visits.begin(ref, who.actor)

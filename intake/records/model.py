@@ -17,7 +17,8 @@ STATUSES: tuple[IntakeStatus, ...] = get_args(IntakeStatus)
 GONE: tuple[IntakeStatus, ...] = ("expired", "erased")
 #: Where a further session of a course stands: started, re-screened (ready for treatment, deferred, waiting for
 #: its date, or needing a new consent), recorded by the practitioner who treated, countersigned.
-VisitStatus = Literal["open", "ready", "deferred", "waiting", "needs_consent", "recorded", "signed"]
+VisitStatus = Literal["open", "ready", "deferred", "waiting", "needs_consent", "recorded", "signed",
+                      "not_treated"]
 VISIT_STATUSES: tuple[VisitStatus, ...] = get_args(VisitStatus)
 #: What a practitioner records: a clearance noted, an override, or a correction of the client's answers.
 DecisionKind = Literal["clearance_noted", "override", "correction"]

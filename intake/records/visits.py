@@ -236,6 +236,33 @@ def rescreen(store: Records, visit_id: str, *, answers: Mapping[str, Any], asses
         return _view(store, store.tables.get("visits", visit_id) or {})
 
 
+def end_untreated(store: Records, visit_id: str, *, reason: str, staff: str, device: str) -> Visit:
+    """Ends a visit that was started, or re-screened ready, without treatment: the client left, or the practitioner
+    decided not to treat today. The reason is kept sealed with the visit's outcome, with who ended it and when; the
+    visit gave no session, and the client's next visit can start.
+
+    Raises:
+        WorkflowError: the visit had its treatment recorded (it was given: countersign it), or ended otherwise
+            (deferred, waiting, a new consent needed, countersigned, ended already); nothing is written.
+    """
+    check_who(staff, device)
+    with store.write("ending a visit without treatment"):
+        row = _row(store, visit_id)
+        if row["status"] not in ("open", "ready"):
+            raise WorkflowError(f"visit {visit_id} ended already ({row['status']})." if row["status"] != "recorded"
+                                else f"visit {visit_id} has its treatment record: the treatment was given, so the "
+                                "visit is countersigned, not ended without treatment.")
+        now = store.now()
+        before = _view(store, row).outcome
+        ended = {"reason": reason, "at": now, "by": staff, "was": row["status"]}
+        store.tables.update("visits", visit_id, status="not_treated", updated_at=now,
+                            outcome=store.keyring.seal_json({**before, "not_treated": ended},
+                                                            _ad(visit_id, "outcome")))
+        store.audit("visit", staff=staff, device=device, intake_id=row["course_id"], client_id=row["client_id"],
+                    act="ended_untreated", visit_id=visit_id, was=row["status"])
+        return _view(store, store.tables.get("visits", visit_id) or {})
+
+
 def record_treatment(store: Records, visit_id: str, *, treatment: Mapping[str, Any], practitioner_id: str,
                      staff: str, device: str) -> Visit:
     """Keeps the practitioner's record of what was done at a visit that was re-screened ready.
@@ -367,6 +394,7 @@ def _not_ready(visit_id: str, status: str, what: str) -> str:
         "ready": f"visit {visit_id} has no treatment record yet: the practitioner records it first.",
         "recorded": f"visit {visit_id} has its treatment record already; it takes no second one.",
         "signed": f"visit {visit_id} is countersigned: it is complete and takes no {what}.",
+        "not_treated": f"visit {visit_id} ended without treatment: it takes no {what}; start a new visit.",
     }.get(status, f"visit {visit_id} is {status}: it takes no {what}.")
 
 
@@ -445,6 +473,10 @@ class VisitRecords:
         """Countersigns a recorded session, keeping its documents (see `countersign`)."""
         return countersign(self._store, visit_id, practitioner_id=practitioner_id, staff=staff, device=device,
                            documents=documents, signed_at=signed_at)
+
+    def end_untreated(self, visit_id: str, *, reason: str, staff: str, device: str) -> Visit:
+        """Ends a started or ready visit without treatment, keeping the reason (see `end_untreated`)."""
+        return end_untreated(self._store, visit_id, reason=reason, staff=staff, device=device)
 
     def add_documents(self, visit_id: str, documents: Sequence[Any], *, staff: str, device: str) -> None:
         """Keeps a deferred visit's letter (see `add_documents`)."""

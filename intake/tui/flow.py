@@ -185,12 +185,12 @@ class Flow:
     async def discard(self, intake_id: str, drafts) -> None:
         """Staff discard a draft, with the reason (audited)."""
         from intake.tui import unfinished
-        from intake.tui.screens.staff import DiscardScreen, draft_label
+        from intake.tui.screens.staff import DISCARD, ReasonScreen, draft_label
 
         session, app = self.session, self.app
         draft = next(d for d in drafts if d.intake_id == intake_id)
         label = draft_label(draft, session.engine.questionnaire, session.staff_language, session.engine.config.timezone)
-        reason = await self.show(DiscardScreen(app.clinic, label))
+        reason = await self.show(ReasonScreen(app.clinic, label, DISCARD))
         if reason is not None and self.attempt(unfinished.discard, session, intake_id, reason):
             app.notify("The draft was discarded.", markup=False)
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.content import Content
+
+from intake.datetyping import show_date
 from intake.documents.model import Packet
 from intake.i18n import N_
 from intake.lifecycle.visits import DocumentsToMake, SessionDocuments
@@ -78,6 +81,7 @@ class VisitFlow:
             await self.from_staff()
         elif course is not None and starting is not None:
             await self._go_on(choice, course, starting)
+            await self._after_ending(choice, course)
 
     async def from_staff(self) -> None:
         """Staff (behind the PIN) choose the client, check whose course it is, and start the session."""
@@ -92,8 +96,19 @@ class VisitFlow:
             return
         starting = self._starting(course)
         if starting is not None:
-            await self._go_on(await self.flow.show(VisitStartScreen(self.app.clinic, starting, self._order())),
-                              course, starting)
+            choice = await self.flow.show(VisitStartScreen(self.app.clinic, starting, self._order()))
+            await self._go_on(choice, course, starting)
+            await self._after_ending(choice, course)
+
+    async def _after_ending(self, choice: str, course_id: str) -> None:
+        """Once staff ended the unfinished visit, the start screen again: today's session can start now."""
+        from intake.tui.screens.visit import VisitStartScreen
+
+        starting = self._starting(course_id) if choice == "end" else None
+        while starting is not None:
+            choice = await self.flow.show(VisitStartScreen(self.app.clinic, starting, self._order()))
+            await self._go_on(choice, course_id, starting)
+            starting = self._starting(course_id) if choice == "end" else None
 
     async def _go_on(self, choice: str, course_id: str, starting: Starting) -> None:
         """What staff chose on the start screen: the session (started or carried on), or the unfinished visit's
@@ -105,6 +120,22 @@ class VisitFlow:
             await self.treat(unfinished)
         elif choice == "countersign" and unfinished is not None:
             await self.countersign(unfinished)
+        elif choice == "end" and unfinished is not None:
+            await self.end_untreated(unfinished, starting)
+
+    async def end_untreated(self, visit: Visit, starting: Starting) -> None:
+        """Staff end the client's unfinished visit without treatment, with the reason (kept with the visit)."""
+        from intake.tui.screens.staff import ReasonScreen
+        from intake.tui.screens.visit import END_VISIT
+
+        label = Content(f"{starting.full_name}: session {visit.number}, visit {visit.visit_id} of "
+                        f"{show_date(visit.visit_date, self._order())}")
+        reason = await self.flow.show(ReasonScreen(self.app.clinic, label, END_VISIT))
+        if reason is None:
+            return
+        unlocked = self.flow.session.unlocked()
+        if self._value(lambda: self.visits.end_untreated(visit.visit_id, unlocked, reason)) is not None:
+            self.app.notify(f"Visit {visit.visit_id} ended without treatment.", title="Visit ended", markup=False)
 
     def _starting(self, course_id: str) -> Starting | None:
         """Whose course it is and which session starts (None when it cannot be read: told to staff)."""

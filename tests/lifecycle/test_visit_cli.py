@@ -224,3 +224,34 @@ def test_the_consultation_days_treatment_is_session_1_and_the_list_shows_every_c
     shown = capsys.readouterr().out  # the earlier course's session, marked as such, with how the skin reacted
     assert f"Earlier course {intake}: Visit {visit}: session 1 on 2026-11-20, countersigned" in shown
     assert "skin: mild redness" in shown
+
+
+def test_a_visit_not_treated_is_ended_with_its_reason_and_the_next_one_starts(staffed, capsys, monkeypatch):
+    desk = staffed
+    intake = _countersigned(desk, capsys, monkeypatch)
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "start", intake, "--date", "2026-12-20") == 0
+    visit = re.search(r"Visit (v-\w+)", capsys.readouterr().out).group(1)
+    head = _trail(desk)
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "end", visit, "--reason", " ok ") == 1
+    assert "say why the visit ends without treatment" in capsys.readouterr().err
+    assert as_staff(monkeypatch, "000000", "records", "visit", "end", visit, "--reason", "the client left") == 1
+    assert _trail(desk) == head  # refused: nothing written
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "end", visit, "--reason",
+                    "the client had to leave before the re-screen") == 0
+    said = capsys.readouterr().out
+    assert f"Visit {visit}: session 1 on 2026-12-20, ended without treatment" in said and "can start" in said
+    assert main(["records", "visit", "show", visit]) == 0
+    assert re.search(r"Ended without treatment by \S+ at \S+ \(it was open\): the client had to leave before the "
+                     r"re-screen", capsys.readouterr().out)
+    assert main(["records", "visit", "export", visit, "--format", "fhir"]) == 1  # exports need a credential too
+    capsys.readouterr()
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "export", visit, "--format", "fhir") == 0
+    from fhir.resources.R4B.bundle import Bundle
+
+    bundle = json.loads(capsys.readouterr().out)
+    Bundle.model_validate(bundle)
+    (procedure,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Procedure"]
+    assert procedure["status"] == "not-done"
+    assert procedure["statusReason"]["text"] == "Ended without treatment: the client had to leave before the re-screen"
+    assert as_staff(monkeypatch, PRACTITIONER_PIN, "records", "visit", "start", intake, "--date", "2026-12-21") == 0
+    assert "session 1 on 2026-12-21" in capsys.readouterr().out

@@ -226,6 +226,43 @@ def test_a_visits_life_is_kept_in_order_on_both_engines(any_store, engine):
     assert any_store.verify_audit().ok
 
 
+@pytest.mark.parametrize("was", ["open", "ready"])
+def test_a_visit_ends_without_treatment_keeping_why_and_who_on_every_engine(any_store, engine, was):
+    """Started (the client left mid-way) or re-screened ready (not treated after all): the visit ends with the
+    reason, who ended it and when (sealed with its outcome), it counts as no session, and the next visit starts."""
+    signed = signed_new(any_store, engine, record_named())
+    day = any_store.load_intake(signed).consultation_date
+    visit = any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE)
+    if was == "ready":
+        any_store.visits.rescreen(visit.visit_id, answers={"changes_since_last": "nothing_changed"},
+                                  assessment={"verdict": "suitable"}, outcome="ready", reasons=[], until=None,
+                                  staff=STAFF, device=DEVICE)
+    ended = any_store.visits.end_untreated(visit.visit_id, reason="the client had to leave", staff="ajordan",
+                                           device=DEVICE)
+    assert ended.status == "not_treated" and ended.treatment is None
+    assert {k: v for k, v in ended.outcome["not_treated"].items() if k != "at"} == {
+        "reason": "the client had to leave", "by": "ajordan", "was": was}
+    assert any_store.visits.load(visit.visit_id) == ended
+    for act in (lambda: any_store.visits.end_untreated(visit.visit_id, reason="again", staff=STAFF, device=DEVICE),
+                lambda: any_store.visits.record_treatment(visit.visit_id, treatment={"areas": {"cheeks": 1.0}},
+                                                          practitioner_id="ajordan", staff=STAFF, device=DEVICE)):
+        with pytest.raises(WorkflowError, match="ended"):
+            act()
+    again = any_store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE)
+    assert again.number == visit.number  # no session was given
+    any_store.visits.rescreen(again.visit_id, answers={"changes_since_last": "nothing_changed"},
+                              assessment={"verdict": "suitable"}, outcome="ready", reasons=[], until=None,
+                              staff=STAFF, device=DEVICE)
+    any_store.visits.record_treatment(again.visit_id, treatment={"areas": {"cheeks": 1.0}},
+                                      practitioner_id="ajordan", staff="ajordan", device=DEVICE)
+    with pytest.raises(WorkflowError, match="treatment record: the treatment was given"):
+        any_store.visits.end_untreated(again.visit_id, reason="changed my mind", staff=STAFF, device=DEVICE)
+    acts = [(e.data["act"], e.staff) for e in any_store.audit_trail(signed) if e.event == "visit"]
+    assert ("ended_untreated", "ajordan") in acts
+    assert not any("leave" in str(e.data) for e in any_store.audit_trail(signed))  # the reason stays sealed
+    assert any_store.verify_audit().ok
+
+
 def test_a_visits_documents_are_kept_reprinted_and_forgotten_with_the_course(any_store, engine, clock):
     signed = signed_new(any_store, engine, record_named())
     day = any_store.load_intake(signed).consultation_date

@@ -74,3 +74,31 @@ def test_a_store_that_does_not_verify_is_not_upgraded_and_not_changed(old_clinic
         Store.open(old_clinic, clock=clock, engine=engine)
     assert "was changed or added outside intake" in str(refused.value)
     assert version(path) == 7 and hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_a_schema_11_store_with_visits_upgrades_to_visits_that_may_end_untreated(clinic, engine, clock):
+    """Schema 12 makes the visits table again (SQLite keeps a CHECK in the table): every row is kept byte for byte,
+    its seal and the table's digest stay valid, and a visit may then end without treatment."""
+    from tests.records.conftest import DEVICE, STAFF, record_named, signed_new
+
+    with Store.open(clinic, clock=clock, engine=engine) as store:
+        signed = signed_new(store, engine, record_named())
+        day = store.load_intake(signed).consultation_date
+        visit = store.visits.start(signed, visit_date=day, staff=STAFF, device=DEVICE)
+    path = clinic.data_dir / "intake.sqlite3"
+    with sqlite3.connect(path) as conn:  # as schema 11 left it: the table without the new status
+        before = conn.execute("SELECT * FROM visits").fetchall()
+        made = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'visits'").fetchone()[0]
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.executescript(f"""ALTER TABLE visits RENAME TO visits_new_status;
+            {made.replace(", 'not_treated'", "")};
+            INSERT INTO visits SELECT * FROM visits_new_status; DROP TABLE visits_new_status;
+            PRAGMA user_version = 11;""")
+        assert "not_treated" not in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'visits'").fetchone()[0]
+    with Store.open(clinic, clock=clock, engine=engine) as store:
+        assert migrations.current_version(store.conn) == migrations.LATEST >= 12
+        assert store.conn.execute("SELECT * FROM visits").fetchall() == before
+        assert store.verify_audit().ok
+        ended = store.visits.end_untreated(visit.visit_id, reason="the client had to leave", staff=STAFF,
+                                           device=DEVICE)
+        assert ended.status == "not_treated" and store.verify_audit().ok

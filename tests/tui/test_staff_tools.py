@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intake.records import Store
-from intake.tui.screens.staff import DiscardScreen, ReturningScreen, StaffMenuScreen
+from intake.tui.screens.staff import ReasonScreen, ReturningScreen, StaffMenuScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
 from tests.conftest import load_example
@@ -92,14 +92,14 @@ async def test_staff_discard_a_draft_with_a_reason_in_the_audit_trail(engine, su
         await wait_for(pilot, WelcomeScreen)
         await open_staff_menu(pilot)
         await press(pilot, "#discard-0")
-        confirm = await wait_for(pilot, DiscardScreen)
+        confirm = await wait_for(pilot, ReasonScreen)
         await press(pilot, "#discard")  # a reason is needed
         assert app.screen is confirm and "Say why" in str(confirm.query_one("#discard-problem").render())
         await press(pilot, "#cancel")  # keep it after all
         menu = await wait_for(pilot, StaffMenuScreen)
         assert menu.query("#draft-0")
         await press(pilot, "#discard-0")
-        confirm = await wait_for(pilot, DiscardScreen)
+        confirm = await wait_for(pilot, ReasonScreen)
         confirm.query_one("#discard-reason").value = "a test run"
         await press(pilot, "#discard")
         menu = await wait_for(pilot, StaffMenuScreen)

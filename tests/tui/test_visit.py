@@ -680,3 +680,43 @@ async def test_an_unfinished_visit_is_finished_first_not_started_again(clinic_en
         await pilot.press("enter")
         await wait_for(pilot, leads_to)
     assert [(v.visit_id, v.status) for v in _kept(clinic_config, clinic_engine, course)] == [(visit.visit_id, status)]
+
+
+async def test_a_ready_visit_not_treated_is_ended_with_the_reason_and_todays_starts(
+        clinic_engine, clinic_config, course):  # noqa: F811
+    """Re-screened ready, then not treated (the client left): staff end it with the reason, and the start screen
+    comes back with today's session to start, the same session number (none was given)."""
+    from intake.lifecycle.auth import Authenticated
+    from intake.tui.screens.staff import ReasonScreen
+
+    who = Authenticated("ajordan", "Alex Jordan", "practitioner", "ajordan", "test")
+    visits, store = _visits(clinic_config, clinic_engine)
+    with store:
+        visit = visits.begin(course, who.actor)
+        visit = visits.rescreen(visit.visit_id, {"changes_since_last": "nothing_changed", **healed()}, who.actor)
+    app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
+    async with app.run_test(size=SIZES["small"]) as pilot:
+        await _welcome(pilot)
+        await press(pilot, "#next-session")
+        screen = await wait_for(pilot, NextSessionScreen)
+        screen.query_one("#visit-name", Input).value = NAME
+        screen.query_one("#visit-birth", Input).value = BIRTH
+        await press(pilot, "#continue")
+        await wait_for(pilot, AskStaffScreen)
+        await press(pilot, "#staff")
+        await enter_pin(pilot, PRACTITIONER_PIN)
+        await wait_for(pilot, VisitStartScreen)
+        await press(pilot, "#end")
+        asking = await wait_for(pilot, ReasonScreen)
+        await pilot.press("enter")  # nothing typed: nothing ends, and the screen says what is needed
+        assert pilot.app.screen is asking and "Say why" in str(asking.query_one("#end-problem", Static).render())
+        asking.query_one("#end-reason", Input).value = "the client had to leave"
+        await press(pilot, "#end")
+        start = await wait_for(pilot, VisitStartScreen)  # a new one: the visit ended, nothing is unfinished
+        assert start.starting is not None and start.starting.unfinished is None
+        intro = str(start.query_one(".screen-intro").render())
+        assert f"Session {visit.number} of the course" in intro and "starts now" in intro
+    kept = _kept(clinic_config, clinic_engine, course)
+    assert [(v.visit_id, v.status) for v in kept] == [(visit.visit_id, "not_treated")]
+    assert kept[0].outcome["not_treated"]["reason"] == "the client had to leave"
+    assert kept[0].outcome["not_treated"]["by"] == "ajordan"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from intake.records.columns import COLUMNS
 from intake.records.sqlite import upgrade
 from intake.records.sqlite.db import APPLICATION_ID
 
@@ -276,6 +277,21 @@ _V9 = (
 )
 
 
+# A visit may end without treatment (the client left, or the practitioner decided not to treat today): SQLite keeps
+# a column's CHECK in the table's definition, so the table is made again with the new status and its rows copied
+# unchanged (their seals and the table's digest stay valid: no value changes).
+_VISIT_COLUMNS = ", ".join(COLUMNS["visits"])
+_V12 = (
+    _V9[0].replace("CREATE TABLE IF NOT EXISTS visits (", "CREATE TABLE visits_v12 (").replace(
+        "'recorded',\n                                               'signed')",
+        "'recorded',\n                                               'signed', 'not_treated')"),
+    f"INSERT INTO visits_v12 ({_VISIT_COLUMNS}) SELECT {_VISIT_COLUMNS} FROM visits",
+    "DROP TABLE visits",
+    "ALTER TABLE visits_v12 RENAME TO visits",
+    *_V9[1:],
+)
+
+
 def _visits_digest(store: StoreOps) -> None:
     """The new table's digest (no rows yet), so the checkpoint covers it from the start."""
     store.tables.recompute_digests(["visits"])
@@ -315,6 +331,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "further sessions of a course (visits)", _V9, _visits_digest),
     Migration(10, "a visit's documents kept with its course's", (), _documents_visit),
     Migration(11, "the languages a client chose, kept with the draft", (), _intake_languages),
+    Migration(12, "a visit may end without treatment (status not_treated)", _V12),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -232,43 +233,66 @@ class ReturningScreen(WizardScreen[dict[str, Any] | None]):
         self.dismiss(None)
 
 
-class DiscardScreen(WizardScreen[str | None]):
-    """Staff discard an unfinished draft (a test, a mistake), giving the reason. Dismisses the reason or None."""
+@dataclass(frozen=True)
+class ReasonAsked:
+    """What a screen that asks staff for the reason of an act says. `act` names its widgets (`#ACT-reason`, the
+    input; `#ACT`, the button that does it; `#ACT-problem`, what is missing)."""
+
+    act: str
+    title: str
+    question: str
+    intro: str
+    placeholder: str
+    keep: str
+    confirm: str
+    missing: str
+
+
+#: Discarding an unfinished draft (a test, a mistake).
+DISCARD = ReasonAsked("discard", "Discard a draft", "Discard this unfinished intake?",
+                      "Its answers are erased now and cannot be brought back; the audit trail keeps who discarded "
+                      "it, when and why. Give the reason without names or health details.",
+                      "Reason, e.g. a test, or started twice", "Keep it", "Discard the draft",
+                      "Say why the draft is discarded.")
+
+
+class ReasonScreen(WizardScreen[str | None]):
+    """Staff give the reason for an act (`asked`) about what `label` names. Dismisses the reason or None."""
 
     IDLE = "dismiss"
 
-    def __init__(self, clinic: str, label: Content) -> None:
+    def __init__(self, clinic: str, label: Content, asked: ReasonAsked) -> None:
         super().__init__(classes="staff")
         self.clinic = clinic
         self.label = label
+        self.asked = asked
 
     def compose(self) -> ComposeResult:
-        yield from header(self.clinic, title="Discard a draft")
+        asked = self.asked
+        yield from header(self.clinic, title=asked.title)
         with VerticalScroll(id="staff-body", can_focus=False):
-            yield Static("Discard this unfinished intake?", classes="screen-title")
+            yield Static(asked.question, classes="screen-title")
             yield Static(self.label)
-            yield Static("Its answers are erased now and cannot be brought back; the audit trail keeps who "
-                         "discarded it, when and why. Give the reason without names or health details.",
-                         classes="screen-intro")
-            yield Input(placeholder="Reason, e.g. a test, or started twice", id="discard-reason",
-                        max_length=MAX_REASON)
-            yield Static("", id="discard-problem")
+            yield Static(asked.intro, classes="screen-intro")
+            yield Input(placeholder=asked.placeholder, id=f"{asked.act}-reason", max_length=MAX_REASON)
+            yield Static("", id=f"{asked.act}-problem")
         with Horizontal(classes="navbar"):
-            yield Button("Keep it", id="cancel")
-            yield Button("Discard the draft", id="discard", variant="error")
+            yield Button(asked.keep, id="cancel")
+            yield Button(asked.confirm, id=asked.act, classes="confirm", variant="error")
 
     def on_mount(self) -> None:
-        self.query_one("#discard-reason", Input).focus()
+        self.query_one(f"#{self.asked.act}-reason", Input).focus()
 
     @on(Input.Submitted)
-    @on(Button.Pressed, "#discard")
-    def _discard(self) -> None:
-        reason = self.query_one("#discard-reason", Input).value.strip()
+    @on(Button.Pressed, ".confirm")
+    def _confirm(self) -> None:
+        reason = self.query_one(f"#{self.asked.act}-reason", Input).value.strip()
         if len(reason) < 3:
-            self.query_one("#discard-problem", Static).update("Say why the draft is discarded.")
+            self.query_one(f"#{self.asked.act}-problem", Static).update(self.asked.missing)
             return
         self.dismiss(reason)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.dismiss(None)
+

@@ -19,12 +19,20 @@ from intake.records.model import Visit
 from intake.tui.device import words_of
 from intake.tui.problems import explain
 from intake.tui.screens.base import StaffContinueScreen, WizardScreen, header
+from intake.tui.screens.staff import ReasonAsked
 
 #: What a client is told once they have typed their name and date of birth, whether or not one course matched:
 #: a member of staff checks who they are and starts the session (nothing about any record is said here).
 ASK_STAFF = {"title": N_("Thank you"),
              "message": N_("Please ask a member of staff to start your session: they will check your details with "
                            "you.")}
+
+
+#: Ending a started or ready visit without treatment (the client left, or the practitioner decided not to treat).
+END_VISIT = ReasonAsked("end", "End a visit", "End this visit without treatment?",
+                        "No treatment is recorded for it and it counts as no session. The visit keeps the reason, "
+                        "with who ended it and when, and the client's next visit can start.", "Reason, e.g. the client had to leave",
+                        "Keep the visit", "End without treatment", "Say why the visit ends without treatment.")
 
 
 @dataclass(frozen=True)
@@ -123,8 +131,9 @@ class ClientWordsScreen(StaffContinueScreen):
 
 
 class VisitStartScreen(WizardScreen[str]):
-    """Staff check whose course it is before the session starts. Dismisses 'start', 'treatment' or 'countersign'
-    (the client's unfinished visit, `starting.unfinished`, comes first), 'menu' or 'welcome'.
+    """Staff check whose course it is before the session starts. Dismisses 'start', 'treatment', 'countersign' or
+    'end' (the client's unfinished visit, `starting.unfinished`, comes first: finished, or ended without treatment),
+    'menu' or 'welcome'.
 
     Args:
         clinic: the clinic's name.
@@ -168,19 +177,22 @@ class VisitStartScreen(WizardScreen[str]):
                                  f"{show_date(found.course_date, self.order)} {again}. Check that this is the "
                                  "client, then hand them the device for their questions."), classes="screen-intro")
             yield Button("Start the session and hand over", id="start", variant="primary")
+            if found.continuing:
+                yield Button("Not treated: end this visit", id="end")
             return
         yield Static(Content(UNFINISHED_WORDS[waiting.status].format(
             number=waiting.number, visit_id=waiting.visit_id, date=show_date(waiting.visit_date, self.order))),
             classes="screen-intro")
         if waiting.status == "ready":
             yield Button("Record the treatment", id="treatment", variant="primary")
+            yield Button("Not treated: end this visit", id="end")
         else:
             yield Button("Countersign the session", id="countersign", variant="primary")
 
     def on_mount(self) -> None:
         self.query("#staff-body Button").first(Button).focus()
 
-    @on(Button.Pressed, "#start, #treatment, #countersign, #menu, #welcome")
+    @on(Button.Pressed, "#start, #treatment, #countersign, #end, #menu, #welcome")
     def _choice(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "welcome")
 
