@@ -31,8 +31,9 @@ ASK_STAFF = {"title": N_("Thank you"),
 #: Ending a started or ready visit without treatment (the client left, or the practitioner decided not to treat).
 END_VISIT = ReasonAsked("end", "End a visit", "End this visit without treatment?",
                         "No treatment is recorded for it and it counts as no session. The visit keeps the reason, "
-                        "with who ended it and when, and the client's next visit can start.", "Reason, e.g. the client had to leave",
-                        "Keep the visit", "End without treatment", "Say why the visit ends without treatment.")
+                        "with who ended it and when, and the client's next visit can start.",
+                        "Reason, e.g. the client had to leave", "Keep the visit", "End without treatment",
+                        "Say why the visit ends without treatment.")
 
 
 @dataclass(frozen=True)
