@@ -65,6 +65,8 @@ class Course:
         date_of_birth: the client's, from the consultation (None when it was not given).
         age_at_consent: the client's age on the consultation day, as assessed then.
         consent_templates: each consent template's version when signed (file name -> version).
+        consent_wording: each consent file's wording version when signed (intake.documents.wording; file name ->
+            version); empty in a consent made before wording versions were kept.
         findings: the rule ids of the consultation's findings.
         answers: the consultation's answers (the re-screen carries them over when nothing changed).
         language: the language the client chose at the consultation (their documents are in it); None in a
@@ -83,6 +85,7 @@ class Course:
     findings: frozenset[str]
     answers: Mapping[str, Any] = field(default_factory=dict)
     language: str | None = None
+    consent_wording: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_consent(cls, course_id: str, payload: Mapping[str, Any]) -> Course:
@@ -108,6 +111,7 @@ class Course:
                 date_of_birth=date.fromisoformat(birth) if birth else None,
                 age_at_consent=payload["assessment"].get("age"),
                 consent_templates=dict(payload["documents"]["consent"]["templates"]),
+                consent_wording=dict(payload["documents"]["consent"].get("wording") or {}),
                 findings=frozenset(f["rule"] for f in payload["assessment"]["findings"]),
                 answers=dict(record["answers"]),
                 language=record.get("documents_language") or record.get("language"))
@@ -190,6 +194,7 @@ class VisitFacts:
         plan_limits: the visit's assessment's plan limits (max_depth_mm, min_interval_weeks...).
         new_findings: the visit's findings (rule id -> words) that the consultation did not have.
         language: the staff language of the messages.
+        wording_now: each consent file's wording version now (file name -> version; intake.documents.wording).
     """
 
     visit_date: date
@@ -200,6 +205,7 @@ class VisitFacts:
     plan_limits: Mapping[str, Any]
     new_findings: Mapping[str, str]
     language: str = "en"
+    wording_now: Mapping[str, str] = field(default_factory=dict)
 
 
 def consent_reasons(rules: CourseRules, course: Course, facts: VisitFacts) -> list[ConsentReason]:
@@ -225,8 +231,16 @@ def _sessions_used(course: Course, facts: VisitFacts) -> dict[str, Any] | None:
 
 
 def _template_changed(course: Course, facts: VisitFacts) -> dict[str, Any] | None:
-    for name, signed in sorted(course.consent_templates.items()):
-        current = facts.templates_now.get(name)
+    """The first consent file whose words changed since it was signed: by its wording version, or, in a consent made
+    before those were kept, by its exact version (but for the stylesheet and pictures, which say nothing)."""
+    from intake.documents.wording import says_words
+
+    if course.consent_wording:
+        signed_versions, now = course.consent_wording, facts.wording_now
+    else:
+        signed_versions, now = {n: v for n, v in course.consent_templates.items() if says_words(n)}, facts.templates_now
+    for name, signed in sorted(signed_versions.items()):
+        current = now.get(name)
         if current != signed:
             return {"template": name, "signed": signed, "current": current or "no longer used"}
     return None

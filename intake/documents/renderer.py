@@ -269,7 +269,10 @@ class PacketRenderer:
         language = str(base.get("language") or self.engine.language)
         versions = {kind: self.templates.versions_for(kind, language) for kind in kinds}
         sets = {kind: set_version(v) for kind, v in versions.items()}
-        attachment = encode(payload(versions, sets))
+        built = payload(versions, sets)  # with what each document says, beside its files' versions (wording.py)
+        attachment = encode({**built, "documents": {
+            kind: {**built["documents"][kind], "wording": self.templates.wordings_for(kind, language)}
+            for kind in kinds}})
         data_sha256 = fingerprint(attachment)
         base = dict(base)
         base["seal"] = None if identity is None else {

@@ -287,20 +287,26 @@ class Visits:
                 earliest_next(state.course, state.last_treated).isoformat()
         new = {f.rule_id: f.practitioner_message for f in assessment.findings
                if f.rule_id not in state.course.findings}
+        exact, wording = self._templates_now(state.course)
         facts = VisitFacts(day, state.sessions_given, self.config.consent_valid_months, self.config.legal_age,
-                           self._templates_now(state.course), assessment.plan_limits, new, self.config.language)
+                           exact, assessment.plan_limits, new, self.config.language, wording)
         reasons = consent_reasons(self.rules, state.course, facts)
         return ("needs_consent", reasons, None) if reasons else ("ready", [], None)
 
-    def _templates_now(self, course: Course) -> dict[str, str]:
+    def _templates_now(self, course: Course) -> tuple[dict[str, str], dict[str, str]]:
+        """Each file the consent was made from as it is now: its exact version, and its wording version."""
         from intake.documents.templates import content_version
+        from intake.documents.wording import wording_version
 
-        found = {}
+        exact, wording = {}, {}
         for name in course.consent_templates:
             path = self.config.templates_dir / name
             if path.is_file():
-                found[name] = content_version(path.read_bytes())
-        return found
+                data = path.read_bytes()
+                exact[name] = content_version(data)
+                if (words := wording_version(name, data)) is not None:
+                    wording[name] = words
+        return exact, wording
 
     def end_untreated(self, visit_id: str, who: Authenticated, reason: str) -> Visit:
         """Ends a visit started, or re-screened ready, without treatment (the client left, or the practitioner
