@@ -378,7 +378,7 @@ def _areas(course: Course, given: Any, limit: float | None, problems: list[str])
 
 def _day(value: Any, words: str, problems: list[str]) -> date | None:
     if not isinstance(value, str) or not value.strip():
-        problems.append(f"{words} is missing (YYYY-MM-DD)")
+        problems.append(f"{words} is missing")
         return None
     try:
         return date.fromisoformat(value.strip())

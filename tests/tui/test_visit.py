@@ -353,8 +353,14 @@ async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_con
                  "numbing": "none", "serum": "hyaluronic acid", "skin_response": "even redness",
                  "advice": "SPF 50 daily"}
         screen.query_one(f"#depth-{area}", Input).value = f"{high + 0.5:g}"
-        for key, value in typed.items():
+        for key, value in {**typed, "cartridge_expiry": "31/02/2028"}.items():
             screen.query_one(f"#{key}", Input).value = value
+        await press(pilot, "#keep")  # a date that does not exist: said in the clinic's order, nothing else checked
+        assert "“31/02/2028” is not a real date (that month has no day 31). Type it as DD/MM/YYYY" in \
+            _problem(screen, "cartridge_expiry")
+        assert "YYYY-MM-DD" not in _problem(screen, "cartridge_expiry") and not _problem(screen, f"depth-{area}")
+        assert app.focused is screen.query_one("#cartridge_expiry", Input)
+        screen.query_one("#cartridge_expiry", Input).value = typed["cartridge_expiry"]
         await press(pilot, "#keep")
         assert "deeper than the consented" in _problem(screen, f"depth-{area}")
         assert "expired on 2026-12-01" in _problem(screen, "cartridge_expiry")
@@ -552,6 +558,7 @@ async def test_with_the_shared_pin_staff_say_who_treats_and_it_is_theirs(engine,
         _, outcome = await _outcome(pilot, pin="2468")
         await press(pilot, "#treatment")
         screen = await wait_for(pilot, TreatmentScreen)
+        assert app.focused is screen.query_one("#practitioner", Select)  # the first part of the record, at the top
         typed = {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A", "cartridge_expiry": "01/06/2028",
                  "numbing": "none", "serum": "none", "skin_response": "even redness", "advice": "SPF 50 daily"}
         for key, value in typed.items():

@@ -105,7 +105,16 @@ class TreatmentScreen(WizardScreen[Any]):
             yield Button("Keep the record", id="keep", variant="primary")
 
     def on_mount(self) -> None:
-        self.query(Input).first().focus()
+        self.query("#staff-body Select, #staff-body Input").first().focus()  # the first part, from the top
+
+    def unreadable_dates(self) -> dict[str, list[str]]:
+        """The dates typed that cannot be read in the clinic's order, each with how to type it."""
+        found: dict[str, list[str]] = {}
+        for key in ("cartridge_expiry", "next_session_from"):
+            problem = read_date(self.query_one(f"#{key}", Input).value, self.order).problem
+            if problem:
+                found[key] = [problem]
+        return found
 
     def record(self) -> dict[str, Any]:
         """The record as typed (depths and the needle count as numbers where they read as numbers)."""
@@ -166,6 +175,9 @@ class TreatmentScreen(WizardScreen[Any]):
                 self.show_problems({"practitioner": ["Choose the practitioner who is treating."]})
                 return
             chosen = value
+        if unreadable := self.unreadable_dates():  # said in the clinic's order, not the stored one
+            self.show_problems(unreadable)
+            return
         try:
             kept = self.keep(self.record(), chosen)
         except TreatmentRecordError as exc:
