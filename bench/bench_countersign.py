@@ -41,6 +41,9 @@ READING = tuple(float(part) for part in os.environ.get("INTAKE_BENCH_READING", "
 #: A change of the plan this many seconds before the press (uniform, seeded), in this share of the rounds.
 CHANGE_BEFORE = (0.2, 1.0)
 CHANGED_SHARE = float(os.environ.get("INTAKE_BENCH_CHANGED", "0.3"))
+#: Presses after a change are reported in two groups: the change made less than this many seconds before, or more
+#: (about a quiet layout of the packet: the sooner ones wait for the rest of it).
+SOON = 0.6
 #: The seconds of the minute the presses fall in (uniform, seeded), e.g. "0-3" for the first moments of a minute.
 SECONDS = tuple(float(part) for part in os.environ.get("INTAKE_BENCH_SECONDS", "0-60").split("-", 1))
 
@@ -123,7 +126,7 @@ async def _drive(rounds: int, frozen: bool, seed: int) -> dict[str, list]:  # no
     app._display = record_paint
     answers = load_example("suitable")["answers"]
     times: dict[str, list] = {"prepared": [], "prepared_done": [], "full": [], "full_done": [], "cpu_prepared": [],
-                              "cpu_full": [], "changed": [], "seconds": [], "review_cpu": []}
+                              "cpu_full": [], "changed": [], "before": [], "seconds": [], "review_cpu": []}
     async with app.run_test(size=(80, 24)) as pilot:
         await app.wait_ready()
         session = app.session
@@ -183,6 +186,7 @@ async def _drive(rounds: int, frozen: bool, seed: int) -> dict[str, list]:  # no
                           f"wizard-cpu {own_back - own:.3f}", file=sys.stderr, flush=True)
                 if kind == "prepared":
                     times["changed"].append(before is not None)
+                    times["before"].append(before)
                     times["seconds"].append(at.second + at.microsecond / 1e6 if not frozen else 0)
                     if child_opened is not None and child_pressed is not None:
                         times["review_cpu"].append(child_pressed - child_opened)
@@ -220,7 +224,15 @@ def _results(times: dict[str, list], frozen: bool) -> list[Result]:
                      f"(presses at seconds {SECONDS[0]:g}-{SECONDS[1]:g})")
     if changed:
         notes.append(f"{len(changed)} pressed 0.2-1 s after a plan change: median {median(changed) * ms:.0f} ms, "
-                     f"max {max(changed) * ms:.0f} ms; the other {len(calm)}: p90 {_p90(calm) * ms:.0f} ms")
+                     f"max {max(changed) * ms:.0f} ms")
+        soon = [t for t, b in zip(ours, times["before"], strict=True) if b is not None and b < SOON]
+        later = [t for t, b in zip(ours, times["before"], strict=True) if b is not None and b >= SOON]
+        for word, values in ((f"under {SOON:g} s", soon), (f"{SOON:g} s or more", later)):
+            if values:
+                notes.append(f"{len(values)} of them {word} after it: median {median(values) * ms:.0f} ms, "
+                             f"max {max(values) * ms:.0f} ms")
+    if calm:
+        notes.append(f"{len(calm)} pressed with no change just before: p90 {_p90(calm) * ms:.0f} ms")
     cpu, cpu_full, review = times["cpu_prepared"] or [0.0], times["cpu_full"] or [0.0], times["review_cpu"] or [0.0]
     return [
         Result("countersign -> sealed packet handed back", _p90(ours), "<= 150 ms p90", _p90(ours) <= 0.15,

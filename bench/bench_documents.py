@@ -64,6 +64,92 @@ def _for_browser(html: str, renderer) -> str:
     return inline(html).replace("</head>", style + "</head>", 1)
 
 
+def _fingerprint_free(html: str, sha: str) -> str:
+    """The HTML without the data fingerprint it prints (plain and in groups of eight)."""
+    from intake.documents.formatting import groups
+
+    return html.replace(groups(sha), "FINGERPRINT").replace(sha, "FINGERPRINT")
+
+
+def _plan_changes(renderer, record) -> list[Result]:
+    """For each change a practitioner can make to the plan: which documents' final HTML it changes, and whether
+    a document changes only by the data fingerprint (the embedded data of the whole packet) it prints."""
+    from dataclasses import replace
+
+    from intake.documents import Countersignature
+
+    engine = renderer.engine
+    plan = engine.default_plan(record, engine.assessor.assess(record))
+    first = plan.areas[0]
+    changes = {
+        "one more session": replace(plan, sessions=plan.sessions + 1),
+        "an area unticked": replace(plan, areas=plan.areas[1:]),
+        "a week more between sessions": replace(plan, interval_weeks=plan.interval_weeks + 1),
+        "maintenance a month later": replace(plan, maintenance_months=tuple(m + 1 for m in plan.maintenance_months)),
+        "a day more of redness": replace(plan, downtime_days=tuple(d + 1 for d in plan.downtime_days)),
+        "one area shallower": replace(plan, areas=(replace(first, depth_max=first.depth_max - 0.25), *plan.areas[1:])),
+    }
+
+    def final_html(with_plan) -> tuple[dict[str, str], str]:
+        htmls: dict[str, str] = {}
+        original = renderer.write_pdf
+
+        def capture(html, attachment, created, info):
+            htmls[info["IntakeDocument"]] = html
+            return original(html, attachment, created, info)
+
+        inputs = _inputs(renderer, record)
+        inputs["countersignature"] = Countersignature("ajordan", SIGNED, plan=with_plan)
+        renderer.write_pdf = capture
+        try:
+            packet = renderer.render(record, **inputs)
+        finally:
+            renderer.write_pdf = original
+        return htmls, packet.attachment_sha256
+
+    before, sha = final_html(plan)
+    lines = []
+    for change, changed in changes.items():
+        after, new_sha = final_html(changed)
+        words = []
+        for kind in before:
+            if before[kind] == after[kind]:
+                words.append(f"{kind} unchanged")
+            elif _fingerprint_free(before[kind], sha) == _fingerprint_free(after[kind], new_sha):
+                words.append(f"{kind} only by the data fingerprint")
+            else:
+                words.append(f"{kind} in its words")
+        lines.append(f"{change}: {', '.join(words)}")
+    return [Result("documents: what a plan change re-lays out", float(len(changes)), "report only", True,
+                   unit="changes", note="; ".join(lines))]
+
+
+def _per_document(renderer, htmls: list[str], kinds: list[str], rounds: int = 8) -> list[Result]:
+    """Each document's warm CPU: laying it out (style, boxes, lines, pages) and drawing and writing the PDF."""
+    from weasyprint import HTML
+
+    from intake.documents.fetcher import BASE_URL
+
+    results = []
+    for kind, html in zip(kinds, htmls, strict=True):
+        layout, drawing, pages = [], [], 0
+        for _ in range(rounds):
+            begin = time.process_time()
+            document = HTML(string=html, base_url=BASE_URL, url_fetcher=renderer.fetcher).render(
+                stylesheets=renderer.stylesheets, font_config=renderer.font_config, presentational_hints=False)
+            laid_out = time.process_time()
+            document.write_pdf()
+            layout.append(laid_out - begin)
+            drawing.append(time.process_time() - laid_out)
+            pages = len(document.pages)
+        results.append(Result(f"documents: {kind}, laid out and drawn (CPU)", median(layout) + median(drawing),
+                              "report only", True,
+                              note=f"{pages} pages; layout {median(layout) * 1000:.0f} ms "
+                                   f"({median(layout) / pages * 1000:.0f} ms a page), drawing and writing "
+                                   f"{median(drawing) * 1000:.0f} ms (bare WeasyPrint, warm, the example packet)"))
+    return results
+
+
 def _side_by_side(contenders, browser, rounds: int) -> tuple[dict, dict]:
     """Wall and CPU seconds of each contender, round by round, so all see the same load.
 
@@ -230,6 +316,8 @@ def collect() -> list[Result]:
     else:
         results.append(Result("documents: warm Chromium print-to-PDF", 0.0, "skipped", True,
                               note="chromium is not installed (apt-get install chromium); line skipped"))
+    results.extend(_per_document(renderer, htmls, [d.kind for d in packet.documents]))
+    results.extend(_plan_changes(renderer, record))
     results.extend(_throughput(config_path, record))
 
     config = load_config(config_path)
