@@ -75,6 +75,11 @@ class Rescreen:
         steps = tuple(step for step in self.questionnaire.steps if step.id not in self.after_a_treatment)
         return replace(self.questionnaire, steps=steps, by_id={q.id: q for s in steps for q in s.questions})
 
+    def answered_after_a_treatment(self, answers: Mapping[str, Any]) -> bool:
+        """Whether `answers` (a visit's) include any to a question asked only after a treatment (how the skin
+        healed): what a visit's record may say was asked."""
+        return any(self._after_a_treatment(question_id) for question_id in answers)
+
     def _after_a_treatment(self, question_id: str) -> bool:
         return any(step.id in self.after_a_treatment and question_id in {q.id for q in step.questions}
                    for step in self.questionnaire.steps)

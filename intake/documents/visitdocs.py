@@ -202,7 +202,8 @@ def _rescreen_view(engine: Any, papers: VisitPapers, language: str) -> dict[str,
                         "before": questionnaire.display(question, before, language),
                         "after": questionnaire.display(question, after, language)})
     return {"nothing_changed": papers.nothing_changed, "since": papers.last_session, "answers": answers,
-            "changes": changes, "consultation": papers.visit.outcome.get("rescreen") == "consultation"}
+            "changes": changes, "consultation": papers.visit.outcome.get("rescreen") == "consultation",
+            "healing_asked": rescreen.answered_after_a_treatment(given)}
 
 
 def _treatment_view(engine: Any, treatment: Mapping[str, Any] | None, language: str) -> dict[str, Any] | None:

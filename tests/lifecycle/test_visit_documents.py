@@ -96,6 +96,9 @@ def test_a_countersigned_session_gives_its_sealed_record_and_aftercare(later, tm
     for depth in given["areas"].values():
         assert f"{depth:g} mm" in text
     assert "Nothing has changed since" in text
+    # the first treatment (none on the consultation day): the record says healing was not asked, never that it was
+    assert "No treatment was given before this one, so nothing was asked about how the skin healed" in text
+    assert "healing after the last session was asked again" not in text
 
     text = text_of(aftercare)
     earliest = visit_day + timedelta(weeks=state.course.interval_weeks)
@@ -147,7 +150,10 @@ def test_the_last_session_of_the_course_says_so_and_gives_no_next_window(later, 
     assert embedded_data(aftercare.read_bytes())["next_session"] is None
     text = text_of(aftercare)
     assert "This was the last session of your course" in text and "Your next session" not in text
-    assert f"Session {course.sessions} of {course.sessions}" in text_of(done.paths[0])
+    said = text_of(done.paths[0])
+    assert f"Session {course.sessions} of {course.sessions}" in said
+    assert "the skin's healing after the last session was asked again" in said  # a treatment came before
+    assert "nothing was asked about how the skin healed" not in said
 
 
 def _answers_for(rule, record, engine):
