@@ -1,6 +1,7 @@
 """A returning client's next session on a tablet, in headless Chromium through `intake serve`: the welcome's "I'm
-here for my next session", their name and date of birth typed on the on-screen keyboard the field asks for, and the
-hand to staff. (The rest of a session is the same step screens as the consultation, walked in test_tablet.py.)"""
+here for my next session", their name and date of birth typed on the on-screen keyboard the field asks for, the hand
+to staff, who start it with the PIN pad, the re-screen (a first treatment: nothing asked about healing), and what
+staff see behind the PIN. (The step screens themselves are the consultation's, walked in test_tablet.py.)"""
 
 from __future__ import annotations
 
@@ -41,3 +42,25 @@ def test_the_next_session_from_the_welcome_to_the_hand_to_staff(browser, course_
     asked = tablet.wait_for("Please ask a member of staff to start your session")
     assert "Maria" not in asked  # the client is not told whose course was found
     shot(tablet, "next-session-ask-staff")
+    tablet.tap("Staff: continue")
+    tablet.wait_for("Enter the staff PIN")
+    for digit in "2468":
+        tablet.tap(digit, last=True)
+    tablet.tap("OK", last=True)
+    tablet.wait_for("Session 1 of the course consented on", "starts now")
+    tablet.tap("Start the session and hand over", last=True)
+    # the first treatment (none on the consultation day): only whether anything changed, never how the skin healed
+    asked = tablet.wait_for("Since your last visit", "Nothing has changed since 20 November 2026")
+    assert "Step 1 of 1" in asked and "healed" not in asked and "redness" not in asked
+    shot(tablet, "next-session-rescreen")
+    tablet.tap("Nothing has changed since 20 November 2026")
+    tablet.tap("Next", last=True)
+    tablet.wait_for("Your practitioner will see you")
+    tablet.tap("Staff: continue")
+    tablet.wait_for("Enter the staff PIN")
+    for digit in "2468":
+        tablet.tap(digit, last=True)
+    tablet.tap("OK", last=True)
+    outcome = tablet.wait_for("Ready for today's session", "Treatment record")
+    shot(tablet, "next-session-outcome")
+    assert "Session 1" in outcome
