@@ -44,6 +44,7 @@ from intake.documents.prepared import PreparedPDFs, layout_key
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.source import DocumentSource
 from intake.documents.templates import document_language, load_template_set, set_version
+from intake.documents.wording import folder_wordings
 from intake.documents.witness import AuditWitness
 from intake.signing import guardian_required, photo_signature_problem
 
@@ -75,6 +76,8 @@ class PacketRenderer:
         self.engine = engine
         self.templates = load_template_set(Path(templates_dir or engine.config.templates_dir),
                                            make_filters(engine.config.timezone, document_language))
+        #: what each file of the templates says (intake.documents.wording), recorded beside its exact version
+        self.wordings = folder_wordings(self.templates.folder, self.templates.versions)
         self.fetcher = TemplateAssetFetcher(self.templates.assets)
         self.font_config = FontConfiguration()
         paper = paper or engine.config.section("documents").get("paper", "A4")
@@ -271,7 +274,8 @@ class PacketRenderer:
         sets = {kind: set_version(v) for kind, v in versions.items()}
         built = payload(versions, sets)  # with what each document says, beside its files' versions (wording.py)
         attachment = encode({**built, "documents": {
-            kind: {**built["documents"][kind], "wording": self.templates.wordings_for(kind, language)}
+            kind: {**built["documents"][kind], "wording": {n: self.wordings[n] for n in versions[kind]
+                                                           if n in self.wordings}}
             for kind in kinds}})
         data_sha256 = fingerprint(attachment)
         base = dict(base)

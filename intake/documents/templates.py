@@ -122,8 +122,6 @@ class TemplateSet:
     versions: Mapping[str, str]
     environment: jinja2.Environment = field(repr=False, compare=False)
     _files: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
-    #: Each file's wording version (intake.documents.wording): what it makes a document say.
-    wordings: Mapping[str, str] = field(default_factory=dict)
 
     def files_for(self, kind: str) -> list[str]:
         """The template files one kind of document is built from, with the stylesheet and assets."""
@@ -155,10 +153,6 @@ class TemplateSet:
         if catalogue in self.versions:
             versions[catalogue] = self.versions[catalogue]
         return versions
-
-    def wordings_for(self, kind: str, language: str = SOURCE_LANGUAGE) -> dict[str, str]:
-        """The wording version of each file of one kind of document in a language that says words."""
-        return {name: self.wordings[name] for name in self.versions_for(kind, language) if name in self.wordings}
 
     def messages(self, language: str) -> NullTranslations:
         """The documents' texts in a language (English: the templates' own).
@@ -210,18 +204,6 @@ def _read_statements(path: Path, versions: dict[str, str]) -> dict[str, dict[str
     ):
         raise TemplateProblemError(f"{path}: expected {{\"consent\": {{\"en\": \"text\"}}, ...}}.")
     return statements
-
-
-def _wordings(folder: Path, versions: Mapping[str, str]) -> dict[str, str]:
-    """The wording version of every file that says words, from its bytes (as a visit computes it again)."""
-    from intake.documents.wording import says_words, wording_version
-
-    found: dict[str, str] = {}
-    for name in filter(says_words, versions):
-        wording = wording_version(name, _read(folder / name))
-        if wording is not None:
-            found[name] = wording
-    return found
 
 
 def template_environment(sources: Mapping[str, str]) -> jinja2.Environment:
@@ -279,7 +261,7 @@ def load_template_set(folder: Path, filters: Mapping[str, Callable[..., Any]]) -
             raise TemplateProblemError(f"{folder / where}, line {exc.lineno}: {exc.message}. "
                                        "Fix the template syntax.") from None
     template_set = TemplateSet(folder, sources, _text(folder / STYLESHEET, css_data), assets, statements,
-                               versions, environment, wordings=_wordings(folder, versions))
+                               versions, environment)
     for kind in MAIN_TEMPLATES:
         template_set.files_for(kind)  # worked out now, while nothing else runs
     return template_set

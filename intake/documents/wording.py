@@ -15,6 +15,8 @@ each file's exact version (its bytes, for provenance), the version of its wordin
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 from intake.documents.templates import ASSETS, STYLESHEET, content_version
 
@@ -56,3 +58,17 @@ def wording_version(name: str, data: bytes) -> str | None:
     elif name.endswith(".po"):
         text = catalogue_words(text)
     return content_version(text.encode("utf-8"))
+
+
+def folder_wordings(folder: Path, names: Iterable[str]) -> dict[str, str]:
+    """The wording version of each of `names` (files of a templates folder, named as documents record them) that
+    says words, read from `folder`; a file that cannot be read has none (the renderer has read it already)."""
+    found: dict[str, str] = {}
+    for name in filter(says_words, names):
+        try:
+            data = (folder / name).read_bytes()
+        except OSError:
+            continue
+        if (wording := wording_version(name, data)) is not None:
+            found[name] = wording
+    return found
