@@ -44,8 +44,8 @@ from intake.documents.prepared import PreparedPDFs, layout_key
 from intake.documents.seal import SealIdentity, load_seal_identity
 from intake.documents.source import DocumentSource
 from intake.documents.templates import document_language, load_template_set, set_version
-from intake.documents.wording import folder_wordings
 from intake.documents.witness import AuditWitness
+from intake.documents.wording import folder_wordings
 from intake.signing import guardian_required, photo_signature_problem
 
 if TYPE_CHECKING:
