@@ -27,6 +27,7 @@ from intake.tui.screens.welcome import WelcomeScreen
 if TYPE_CHECKING:  # the engine and the store load in a thread after the first screen shows
     from intake.engine import Engine
     from intake.tui.pin import StaffGuard
+    from intake.tui.screens.handback import PinScreen
     from intake.tui.session import IntakeSession
 
 #: Keys that could leave, suspend, copy, or reveal anything; swallowed in kiosk mode.
@@ -80,6 +81,8 @@ class IntakeApp(App[int]):
         self.chosen_documents_language: str | None = None
         self._texts_by_language: dict[str, Mapping[str, Any]] = {}
         self.pin_guard: StaffGuard | None = None
+        #: the staff PIN screen kept for each language it was shown in (see pin_screen)
+        self._pin_screens: dict[str, PinScreen] = {}
         self._idle_override = idle_timeout
         self.idle_timeout = float(idle_timeout or 180)
         self._last_activity = time.monotonic()
@@ -89,6 +92,26 @@ class IntakeApp(App[int]):
             # Textual declares ALLOW_SELECT a ClassVar but reads it from the app instance (self.app.ALLOW_SELECT);
             # a kiosk turns selection off for this app only, not for every IntakeApp.
             self.ALLOW_SELECT = False  # type: ignore[misc]
+
+    def pin_screen(self, title: str, *, cancel_label: str = "", idle: str = "dismiss",
+                   language: str = "en") -> PinScreen:
+        """The staff PIN screen in `language`, asking for `title` (catalogue messages): the one kept for this app and
+        language, shown again, unless that one is on the screen stack already (then a new one, not kept).
+
+        Raises:
+            IntakeError: the staff PIN check is not loaded yet.
+        """
+        from intake.tui.screens.handback import CANCEL, PinScreen
+
+        guard, cancel = self.staff_guard(), cancel_label or CANCEL
+        kept = self._pin_screens.get(language)
+        if kept is not None and kept not in self.screen_stack:
+            return kept.ask(guard, title, cancel, idle)
+        screen = PinScreen(guard, self.clinic, title, cancel, idle, language)
+        if kept is None:
+            self._pin_screens[language] = screen
+            self.install_screen(screen, f"staff-pin-{language}")
+        return screen
 
     def staff_guard(self) -> StaffGuard:
         """The staff PIN check; IntakeError (shown as a message) before the configuration is loaded."""
@@ -249,10 +272,8 @@ class IntakeApp(App[int]):
         if policy == "dismiss":
             screen.dismiss(False)
         elif policy == "lock":
-            from intake.tui.screens.handback import PinScreen
-
-            self.push_screen(PinScreen(self.staff_guard(), self.clinic, "Locked: enter the staff PIN to carry on",
-                                       cancel_label="Close this intake", idle="ignore"), self._unlocked)
+            self.push_screen(self.pin_screen("Locked: enter the staff PIN to carry on",
+                                             cancel_label="Close this intake", idle="ignore"), self._unlocked)
         else:
             self.run_worker(self.reset_to_welcome(privacy=True), group="reset", exclusive=True)
 
