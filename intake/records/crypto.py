@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hmac
 import json
 import os
@@ -286,9 +287,8 @@ def load_for_store(config: ClinicConfig, database_state: str) -> Keyring:
         return load_keyring(config)
     except MissingKeyError:
         if config.is_demo and database_state == "new" and not os.environ.get(KEY_ENV):
-            try:
+            # Another process (a second wizard starting at the same moment) may have made it first: that one is used.
+            with contextlib.suppress(KeyExistsError):
                 create_data_key(config)
-            except KeyExistsError:
-                pass  # another process (a second wizard starting at the same moment) made it first: use that one
             return load_keyring(config)
         raise

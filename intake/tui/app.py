@@ -7,7 +7,7 @@ import gc
 import importlib
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from textual import events, work
 from textual.app import App
@@ -152,6 +152,7 @@ class IntakeApp(App[int]):
     # -- start-up -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.app_resume_signal.subscribe(self, self._resumed)
         self.start_flow()
         self.call_after_refresh(self._load)
 
@@ -211,6 +212,23 @@ class IntakeApp(App[int]):
                         name="flow")
 
     # -- kiosk lock-down ----------------------------------------------------------------------------
+
+    def refresh(self, *, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        """Textual asks the app to lay out and repaint the screen shown whenever a screen is mounted or removed (a
+        staff menu dismissed while the step screen comes back, a step screen built ahead): screens take no room in
+        one another, so the screen shown is left as it is (a kept step screen coming back was laid out and painted
+        whole a second time). A screen's own changes still lay it out; after a suspension it is redrawn whole
+        (`_resumed`)."""
+        if layout and not recompose:
+            self.check_idle()
+            return self
+        return super().refresh(repaint=repaint, layout=layout, recompose=recompose)
+
+    def _resumed(self, app: object) -> None:
+        """Back from a suspension (Ctrl+Z in a terminal): the terminal may show anything, so the screen is laid out
+        and drawn whole."""
+        if self.screen_stack:
+            self.screen.refresh(layout=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "kiosk_block":

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from intake.config import load_config
-from intake.records import Store, create_data_key
-from intake.records import crypto
+from intake.records import Store, create_data_key, crypto
 from intake.records.errors import KeyExistsError
 
 

@@ -88,3 +88,58 @@ async def test_the_pin_screen_is_kept_cleared_each_time_and_holds_no_pin_once_di
         await wait_for(pilot, StaffMenuScreen)
         assert screen.query_one(PinPad).input.value == ""
         assert not [text for text in strings_held(screen) if UNSENT in text or WRONG in text]
+
+
+def _only_the_focused(screen: Screen, restyled: list) -> bool:
+    """Of the screen's nodes, at most the widget with the focus was restyled (with its component styles)."""
+    mine = [node for node in restyled if node is screen or screen in node.ancestors]
+    return all(node is screen.focused or type(node).__name__ == "DOMNode" for node in mine)
+
+
+async def test_staff_and_back_lay_out_neither_the_kept_pin_screen_nor_the_step(engine, monkeypatch):
+    """Counted: showing the kept PIN screen again restyles at most its PIN box (it takes the focus) and lays out
+    nothing; coming back to the step from the staff menu lays the step screen out no more (a screen removed used
+    to make Textual lay out and repaint the whole screen shown)."""
+    from textual.css.stylesheet import Stylesheet
+
+    app = build_app(engine, kiosk=True)
+    restyled: list = []
+    laid_out: list = []
+    apply, layout = Stylesheet.apply, Screen._refresh_layout
+
+    def counted_apply(self, node, *args, **kwargs):
+        restyled.append(node)
+        return apply(self, node, *args, **kwargs)
+
+    def counted_layout(self, *args, **kwargs):
+        laid_out.append(self)
+        return layout(self, *args, **kwargs)
+
+    monkeypatch.setattr(Stylesheet, "apply", counted_apply)
+    monkeypatch.setattr(Screen, "_refresh_layout", counted_layout)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await start(pilot)
+        step = await wait_for(pilot, StepScreen)
+        for round in range(2):
+            await pilot.pause(0.2)
+            restyled.clear()
+            laid_out.clear()
+            await press(pilot, "#staff")
+            pin = await wait_for(pilot, PinScreen)
+            await pilot.pause(0.1)
+            if round:  # shown again
+                assert pin not in laid_out
+                assert _only_the_focused(pin, restyled)
+            await enter_pin(pilot, DEMO_PIN)
+            await wait_for(pilot, StaffMenuScreen)
+            await pilot.pause(0.1)
+            laid_out.clear()
+            restyled.clear()
+            await press(pilot, "#return")
+            assert await wait_for(pilot, StepScreen) is step
+            await pilot.pause(0.1)
+            assert step not in laid_out
+            assert _only_the_focused(step, restyled)  # the answer it focuses
+        app.app_resume_signal.publish(app)  # back from Ctrl+Z in a terminal: the screen is laid out and drawn whole
+        await pilot.pause(0.1)
+        assert step in laid_out
