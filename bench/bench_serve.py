@@ -24,6 +24,12 @@ from pathlib import Path
 from harness import PYTHON, Result, median
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The checkout whose intake the server runs (default: this one). Another checkout of the code (e.g. `git archive
+#: main`) measures that code with this bench, in the same minutes.
+CODE = Path(os.environ.get("INTAKE_BENCH_CODE", str(ROOT))).resolve()
+#: Seconds a tablet keeps reading after a screen change's marker, so the wizard's CPU counted for the change
+#: includes what it does after the first paint.
+SETTLE = 0.1
 W, H = 100, 40
 BUDGET_MS = 150
 SESSIONS = tuple(int(n) for n in os.environ.get("INTAKE_BENCH_SESSIONS", "1,5,10").split(","))
@@ -81,13 +87,16 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "TEXTUAL"))}
-        env["PYTHONPATH"] = str(ROOT)
+        env["PYTHONPATH"] = str(CODE)
         host = str(Path(__file__).with_name("serve_host.py"))
         cap = max(SESSIONS) if max_sessions is None else max_sessions
-        self.process = subprocess.Popen([PYTHON, host, str(self.port), mode, str(cap)],
-                                        cwd=self.folder,
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
+        #: The server's log (its output and errors), kept in the scratch folder: a session that ends in the middle
+        #: of a run names it, so the reason is in hand.
+        self.log = Path(self.folder) / "server.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen([PYTHON, host, str(self.port), mode, str(cap)],
+                                            cwd=self.folder, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -132,6 +141,19 @@ class Load:
             process.wait()
 
 
+def _thread_cpu(pid: int) -> float:
+    """Seconds of CPU a process has spent, all its threads, to the nanosecond (the scheduler's own account, not
+    clock ticks: a screen change costs a few ticks)."""
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                total += int(stat.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return total / 1e9
+
+
 def _cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -144,11 +166,17 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+class SessionEnded(RuntimeError):
+    """The server closed a tablet's session in the middle of a run."""
+
+
 class Session:
     """One tablet, as textual-serve's page speaks to the server."""
 
     def __init__(self, http, url: str) -> None:
         self.http, self.url, self.socket, self.seen = http, url, None, ""
+        self.wizard: int | None = None  # its wizard's process id, where known
+        self.cpu: list[float] = []  # the wizard's CPU per timed screen change (seconds)
 
     async def open(self) -> float:
         start = time.perf_counter()
@@ -166,7 +194,26 @@ class Session:
             if message.type == aiohttp.WSMsgType.BINARY:
                 self.seen = (self.seen + message.data.decode("utf-8", "replace"))[-20000:]
             elif message.type != aiohttp.WSMsgType.TEXT:
-                raise RuntimeError(f"the session ended: {message.type}")
+                code = self.socket.close_code if message.type != aiohttp.WSMsgType.CLOSE else message.data
+                raise SessionEnded(f"the session ended: {message.type.name}, close code {code} "
+                                   f"({message.extra or 'no reason given'}) while waiting for {marker!r}")
+        self.seen = ""
+
+    async def listen(self, seconds: float) -> None:
+        """Reads what the wizard sends for `seconds`, as a page does while nobody types: the server's heartbeat
+        pings are answered (aiohttp answers them only while something reads), so a long pause does not end the
+        session."""
+        import aiohttp
+
+        end = time.perf_counter() + seconds
+        while (left := end - time.perf_counter()) > 0:
+            try:
+                message = await asyncio.wait_for(self.socket.receive(), left)
+            except TimeoutError:
+                break
+            if message.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+                raise SessionEnded(f"the session ended: {message.type.name}, close code {self.socket.close_code} "
+                                   f"({message.extra or 'no reason given'}) while it sat idle")
         self.seen = ""
 
     async def send(self, text: str) -> None:
@@ -179,30 +226,58 @@ class Session:
         await self.until(marker)
         return time.perf_counter() - start
 
+    async def changed(self, text: str, marker: str) -> float:
+        """A timed screen change: the wall time to the marker, and the wizard's CPU from the key until SETTLE
+        seconds after it (noted in `cpu`)."""
+        before = _thread_cpu(self.wizard) if self.wizard else 0.0
+        wall = await self.timed(text, marker)
+        if self.wizard:
+            await self.listen(SETTLE)
+            self.cpu.append(_thread_cpu(self.wizard) - before)
+        return wall
+
     async def cycle(self) -> list[float]:
         """Step -> staff PIN screen, (PIN), staff menu -> step: two timed screen changes."""
         click = f"\x1b[<0;13;{H - 1}M\x1b[<0;13;{H - 1}m"
-        to_pin = await self.timed(click, "Enter the staff PIN")
+        to_pin = await self.changed(click, "Enter the staff PIN")
         await self.send("2468\r")  # the PIN check is deliberately slow (PBKDF2); not timed
         await self.until("Return to the client")
-        back = await self.timed("\r", "Step 1 of")
+        back = await self.changed("\r", "Step 1 of")
         return [to_pin, back]
 
 
-async def _concurrent(url: str, count: int, server_pid: int) -> tuple[list[float], float, float]:
+def _wizard_of(pids: list[int]) -> int | None:
+    """Of the processes that appeared with a session, its wizard (`intake-wizard` when forked)."""
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "intake-wizard":
+                return pid
+        except OSError:
+            continue
+    return pids[0] if len(pids) == 1 else None
+
+
+async def _concurrent(url: str, count: int, server_pid: int) -> tuple[list[float], float, float, list[float]]:
     import aiohttp
 
     async with aiohttp.ClientSession() as http:
         sessions = [Session(http, url) for _ in range(count)]
-        await asyncio.gather(*(s.open() for s in sessions))
+        known = set(_descendants(server_pid))
+        for s in sessions:  # one after another, so that each tablet's wizard is known
+            await s.open()
+            new = [pid for pid in _descendants(server_pid) if pid not in known]
+            known.update(new)
+            s.wizard = _wizard_of(new)
         for s in sessions:
             await s.send("\r")
         await asyncio.gather(*(s.until("Step 1 of", 60) for s in sessions))
-        await asyncio.sleep(6 + count * 0.5)  # each wizard loads and warms the renderer, then settles
+        # Each wizard loads and warms the renderer, then settles.
+        await asyncio.gather(*(s.listen(6 + count * 0.5) for s in sessions))
         pss = sum(_pss_mb(pid) for pid in _descendants(server_pid)) / count
         processes = [server_pid, *_descendants(server_pid)]
         before = _cpu_seconds(processes)
-        await asyncio.sleep(IDLE_SECONDS)  # every tablet idle at a step: what the server and its wizards cost then
+        # Every tablet idle at a step: what the server and its wizards cost then.
+        await asyncio.gather(*(s.listen(IDLE_SECONDS) for s in sessions))
         idle_ms = (_cpu_seconds(processes) - before) / IDLE_SECONDS / count * 1000
 
         async def run(session: Session, offset: float) -> list[float]:
@@ -216,7 +291,7 @@ async def _concurrent(url: str, count: int, server_pid: int) -> tuple[list[float
         results = await asyncio.gather(*(run(s, i * 0.37 / count) for i, s in enumerate(sessions)))
         for s in sessions:
             await s.socket.close()
-    return [t for times in results for t in times], pss, idle_ms
+    return [t for times in results for t in times], pss, idle_ms, [c for s in sessions for c in s.cpu]
 
 
 async def _round_trips(url: str, count: int = 15) -> tuple[float, float]:
@@ -229,7 +304,7 @@ async def _round_trips(url: str, count: int = 15) -> tuple[float, float]:
         await session.open()
         await session.send("\r")
         await session.until("Step 1 of", 60)
-        await asyncio.sleep(6)
+        await session.listen(6)
         pings, echoes = [], []
         for i in range(count):
             start = time.perf_counter()
@@ -273,18 +348,23 @@ def _page_load(url: str, repeat: int = 3) -> float | None:
         driver.quit()
 
 
-def _sessions(mode: str, counts: tuple[int, ...], load: int = 0) -> dict[int, tuple[float, float, float]]:
+def _sessions(mode: str, counts: tuple[int, ...], load: int = 0) -> dict[int, tuple[float, float, float, float]]:
     """For each count of concurrent sessions, on a fresh server (bench/serve_host.py `mode`), with `load` CPU-bound
-    processes running: the p90 screen change (s), the memory per session (MB PSS) and the CPU per idle session
-    (ms per second)."""
+    processes running: the p90 screen change (s), the memory per session (MB PSS), the CPU per idle session
+    (ms per second) and the median wizard CPU per screen change (s)."""
     server = Server(mode)
     try:
         server.settled()
-        found: dict[int, tuple[float, float, float]] = {}
+        found: dict[int, tuple[float, float, float, float]] = {}
         with Load(load):
             for count in counts:
-                latencies, pss, idle = asyncio.run(_concurrent(server.url, count, server.process.pid))
-                found[count] = (_p90(latencies), pss, idle)
+                try:
+                    latencies, pss, idle, cpu = asyncio.run(_concurrent(server.url, count, server.process.pid))
+                except SessionEnded as ended:
+                    tail = server.log.read_text(errors="replace").splitlines()[-15:]
+                    raise SessionEnded(f"{ended}, {count} sessions ({mode}, load +{load}); the server's log, "
+                                       f"kept in {server.log}, ends:\n" + "\n".join(tail)) from ended
+                found[count] = (_p90(latencies), pss, idle, median(cpu) if cpu else float("nan"))
                 time.sleep(2)
         return found
     finally:
@@ -374,6 +454,9 @@ def _session_lines(load: int, server_alone: float) -> list[Result]:
         + "; wizards started anew: " + ", ".join(f"{started[n][1]:.0f} MB with {n}" for n in SESSIONS)
         + "; CPU per idle session: " + ", ".join(f"{forked[n][2]:.1f} ms/s with {n}" for n in SESSIONS)
         + " (started anew: " + ", ".join(f"{started[n][2]:.1f}" for n in SESSIONS) + ")"
+        + "; wizard CPU per screen change (median): "
+        + ", ".join(f"{forked[n][3] * 1000:.1f} ms with {n}" for n in SESSIONS)
+        + " (started anew: " + ", ".join(f"{started[n][3] * 1000:.1f}" for n in SESSIONS) + ")"
         + f"; server alone {server_alone:.0f} MB; most sessions measured with p90 <= {BUDGET_MS} ms: "
         + f"{max(within) if within else 'none'}; load average during the run "
         + f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

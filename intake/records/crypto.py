@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hmac
 import json
 import os
@@ -233,7 +234,12 @@ def create_data_key(config: ClinicConfig, force: bool = False) -> Path:
         if path.exists():
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             os.link(path, path.with_name(f"{path.name}.replaced-{stamp}"))
-        write_private(path, key_file_text(secrets.token_bytes(KEY_BYTES)))
+        # Unforced, a key that another process put there meanwhile is never replaced: records may already be sealed
+        # with it (two demo wizards starting at once each found no key).
+        write_private(path, key_file_text(secrets.token_bytes(KEY_BYTES)), replace=force)
+    except FileExistsError:
+        raise KeyExistsError(f"{path} already exists: another program created it just now. It opens the records in "
+                             f"{config.data_dir}; keep it.") from None
     except OSError as exc:
         raise KeyFileError(f"cannot write the data key {path} ({exc.strerror}). Check that the folder "
                            "exists and is writable.") from None
@@ -281,6 +287,8 @@ def load_for_store(config: ClinicConfig, database_state: str) -> Keyring:
         return load_keyring(config)
     except MissingKeyError:
         if config.is_demo and database_state == "new" and not os.environ.get(KEY_ENV):
-            create_data_key(config)
+            # Another process (a second wizard starting at the same moment) may have made it first: that one is used.
+            with contextlib.suppress(KeyExistsError):
+                create_data_key(config)
             return load_keyring(config)
         raise

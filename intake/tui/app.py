@@ -7,7 +7,7 @@ import gc
 import importlib
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from textual import events, work
 from textual.app import App
@@ -27,6 +27,7 @@ from intake.tui.screens.welcome import WelcomeScreen
 if TYPE_CHECKING:  # the engine and the store load in a thread after the first screen shows
     from intake.engine import Engine
     from intake.tui.pin import StaffGuard
+    from intake.tui.screens.handback import PinScreen
     from intake.tui.session import IntakeSession
 
 #: Keys that could leave, suspend, copy, or reveal anything; swallowed in kiosk mode.
@@ -80,6 +81,8 @@ class IntakeApp(App[int]):
         self.chosen_documents_language: str | None = None
         self._texts_by_language: dict[str, Mapping[str, Any]] = {}
         self.pin_guard: StaffGuard | None = None
+        #: the staff PIN screen kept for each language it was shown in (see pin_screen)
+        self._pin_screens: dict[str, PinScreen] = {}
         self._idle_override = idle_timeout
         self.idle_timeout = float(idle_timeout or 180)
         self._last_activity = time.monotonic()
@@ -89,6 +92,26 @@ class IntakeApp(App[int]):
             # Textual declares ALLOW_SELECT a ClassVar but reads it from the app instance (self.app.ALLOW_SELECT);
             # a kiosk turns selection off for this app only, not for every IntakeApp.
             self.ALLOW_SELECT = False  # type: ignore[misc]
+
+    def pin_screen(self, title: str, *, cancel_label: str = "", idle: str = "dismiss",
+                   language: str = "en") -> PinScreen:
+        """The staff PIN screen in `language`, asking for `title` (catalogue messages): the one kept for this app and
+        language, shown again, unless that one is on the screen stack already (then a new one, not kept).
+
+        Raises:
+            IntakeError: the staff PIN check is not loaded yet.
+        """
+        from intake.tui.screens.handback import CANCEL, PinScreen
+
+        guard, cancel = self.staff_guard(), cancel_label or CANCEL
+        kept = self._pin_screens.get(language)
+        if kept is not None and kept not in self.screen_stack:
+            return kept.ask(guard, title, cancel, idle)
+        screen = PinScreen(guard, self.clinic, title, cancel, idle, language)
+        if kept is None:
+            self._pin_screens[language] = screen
+            self.install_screen(screen, f"staff-pin-{language}")
+        return screen
 
     def staff_guard(self) -> StaffGuard:
         """The staff PIN check; IntakeError (shown as a message) before the configuration is loaded."""
@@ -129,6 +152,7 @@ class IntakeApp(App[int]):
     # -- start-up -------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self.app_resume_signal.subscribe(self, self._resumed)
         self.start_flow()
         self.call_after_refresh(self._load)
 
@@ -188,6 +212,23 @@ class IntakeApp(App[int]):
                         name="flow")
 
     # -- kiosk lock-down ----------------------------------------------------------------------------
+
+    def refresh(self, *, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        """Textual asks the app to lay out and repaint the screen shown whenever a screen is mounted or removed (a
+        staff menu dismissed while the step screen comes back, a step screen built ahead): screens take no room in
+        one another, so the screen shown is left as it is (a kept step screen coming back was laid out and painted
+        whole a second time). A screen's own changes still lay it out; after a suspension it is redrawn whole
+        (`_resumed`)."""
+        if layout and not recompose:
+            self.check_idle()
+            return self
+        return super().refresh(repaint=repaint, layout=layout, recompose=recompose)
+
+    def _resumed(self, app: object) -> None:
+        """Back from a suspension (Ctrl+Z in a terminal): the terminal may show anything, so the screen is laid out
+        and drawn whole."""
+        if self.screen_stack:
+            self.screen.refresh(layout=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "kiosk_block":
@@ -249,10 +290,8 @@ class IntakeApp(App[int]):
         if policy == "dismiss":
             screen.dismiss(False)
         elif policy == "lock":
-            from intake.tui.screens.handback import PinScreen
-
-            self.push_screen(PinScreen(self.staff_guard(), self.clinic, "Locked: enter the staff PIN to carry on",
-                                       cancel_label="Close this intake", idle="ignore"), self._unlocked)
+            self.push_screen(self.pin_screen("Locked: enter the staff PIN to carry on",
+                                             cancel_label="Close this intake", idle="ignore"), self._unlocked)
         else:
             self.run_worker(self.reset_to_welcome(privacy=True), group="reset", exclusive=True)
 

@@ -117,10 +117,7 @@ class Flow:
     async def unlock(self, title: str = N_("Staff only"), language: str | None = None) -> bool:
         """Asks for the staff PIN, over a client's screen: its words (`title` a catalogue message) in the client's
         language unless `language` is given."""
-        from intake.tui.screens.handback import PinScreen
-
-        member = await self.show(PinScreen(self.app.staff_guard(), self.app.clinic, title,
-                                           language=language or self.app.client_language))
+        member = await self.show(self.app.pin_screen(title, language=language or self.app.client_language))
         if member:
             self.session.unlocked_by(member if not isinstance(member, bool) else None)
         return bool(member)
