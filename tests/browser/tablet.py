@@ -224,6 +224,13 @@ class Tablet:
         self.drag([(x, y0 - (rows / abs(rows or 1)) * i * cell_h) for i in range(steps)] + [
             (x, y0 - rows * cell_h - (0.3 * cell_h if rows > 0 else -0.3 * cell_h))])
 
+    def enter_pin(self, pin: str = "2468") -> None:
+        """Taps a staff PIN on the PIN screen's pad, then OK (the demo clinic's shared PIN by default)."""
+        self.wait_for("Enter the staff PIN")
+        for digit in pin:
+            self.tap(digit, last=True)
+        self.tap("OK", last=True)
+
     # -- keyboard ----------------------------------------------------------------------------------
 
     def type(self, text: str) -> None:

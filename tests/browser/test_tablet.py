@@ -148,10 +148,7 @@ def test_a_paired_tablet_walks_a_complete_intake_by_touch(browser, paired_server
 
     tablet.wait_for("hand the tablet back")
     tablet.tap("Staff: continue")
-    tablet.wait_for("Enter the staff PIN")
-    for digit in "2468":
-        tablet.tap(digit, last=True)
-    tablet.tap("OK", last=True)
+    tablet.enter_pin()
     tablet.wait_for("Practitioner review", "Verdict: Suitable")
     tablet.tap("Who is countersigning?")
     tablet.tap("Alex Jordan")
@@ -212,10 +209,7 @@ def test_another_origin_cannot_open_a_session_and_a_closed_wizard_restarts_at_we
     # staff close the wizard: the page starts a fresh one by itself, at the welcome screen
     browser.execute_script("window.beforeRestart = true;")
     tablet.tap("Staff", last=True)
-    tablet.wait_for("Enter the staff PIN")
-    for digit in "2468":
-        tablet.tap(digit, last=True)
-    tablet.tap("OK", last=True)
+    tablet.enter_pin()
     tablet.wait_for("Close the intake app")
     tablet.tap("Close the intake app")
     deadline = time.monotonic() + 30

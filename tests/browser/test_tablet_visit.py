@@ -43,10 +43,7 @@ def test_the_next_session_from_the_welcome_to_the_hand_to_staff(browser, course_
     assert "Maria" not in asked  # the client is not told whose course was found
     shot(tablet, "next-session-ask-staff")
     tablet.tap("Staff: continue")
-    tablet.wait_for("Enter the staff PIN")
-    for digit in "2468":
-        tablet.tap(digit, last=True)
-    tablet.tap("OK", last=True)
+    tablet.enter_pin()
     tablet.wait_for("Session 1 of the course consented on", "starts now")
     tablet.tap("Start the session and hand over", last=True)
     # the first treatment (none on the consultation day): only whether anything changed, never how the skin healed
@@ -57,10 +54,7 @@ def test_the_next_session_from_the_welcome_to_the_hand_to_staff(browser, course_
     tablet.tap("Next", last=True)
     tablet.wait_for("Your practitioner will see you")
     tablet.tap("Staff: continue")
-    tablet.wait_for("Enter the staff PIN")
-    for digit in "2468":
-        tablet.tap(digit, last=True)
-    tablet.tap("OK", last=True)
+    tablet.enter_pin()
     outcome = tablet.wait_for("Ready for today's session", "Treatment record")
     shot(tablet, "next-session-outcome")
     assert "Session 1" in outcome

@@ -154,8 +154,8 @@ async def test_nothing_changed_by_keys_is_ready_and_counts_its_keys(clinic_engin
         assert {e.staff for e in store.audit_trail(course) if e.event == "visit"} == {"ajordan"}
 
 
-async def _to_the_rescreen(pilot, name: str = NAME, birth: str = BIRTH, pin: str = PRACTITIONER_PIN) -> StepScreen:
-    """From the welcome screen: next session, name and date of birth, staff start it with their PIN."""
+async def _to_the_start(pilot, name: str = NAME, birth: str = BIRTH, pin: str = PRACTITIONER_PIN) -> VisitStartScreen:
+    """From the welcome screen: next session, name and date of birth, and staff behind their PIN."""
     await _welcome(pilot)
     await press(pilot, "#next-session")
     screen = await wait_for(pilot, NextSessionScreen)
@@ -165,7 +165,12 @@ async def _to_the_rescreen(pilot, name: str = NAME, birth: str = BIRTH, pin: str
     await wait_for(pilot, AskStaffScreen)
     await press(pilot, "#staff")
     await enter_pin(pilot, pin)
-    await wait_for(pilot, VisitStartScreen)
+    return await wait_for(pilot, VisitStartScreen)
+
+
+async def _to_the_rescreen(pilot, name: str = NAME, birth: str = BIRTH, pin: str = PRACTITIONER_PIN) -> StepScreen:
+    """From the welcome screen: next session, name and date of birth, staff start it with their PIN."""
+    await _to_the_start(pilot, name, birth, pin)
     await press(pilot, "#start")
     return await wait_for(pilot, StepScreen)
 
@@ -671,16 +676,7 @@ async def test_an_unfinished_visit_is_finished_first_not_started_again(clinic_en
     button, said, leads_to = UNFINISHED[status]
     app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
-        await _welcome(pilot)
-        await press(pilot, "#next-session")
-        screen = await wait_for(pilot, NextSessionScreen)
-        screen.query_one("#visit-name", Input).value = NAME
-        screen.query_one("#visit-birth", Input).value = BIRTH
-        await press(pilot, "#continue")
-        await wait_for(pilot, AskStaffScreen)
-        await press(pilot, "#staff")
-        await enter_pin(pilot, PRACTITIONER_PIN)
-        start = await wait_for(pilot, VisitStartScreen)
+        start = await _to_the_start(pilot)
         intro = str(start.query_one(".screen-intro").render())
         assert said in intro and visit.visit_id in intro and "25/12/2026" in intro and "starts now" not in intro
         assert not start.query("#start") and pilot.app.focused is start.query_one(button, Button)
@@ -703,16 +699,7 @@ async def test_a_ready_visit_not_treated_is_ended_with_the_reason_and_todays_sta
         visit = visits.rescreen(visit.visit_id, {"changes_since_last": "nothing_changed", **healed()}, who.actor)
     app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["small"]) as pilot:
-        await _welcome(pilot)
-        await press(pilot, "#next-session")
-        screen = await wait_for(pilot, NextSessionScreen)
-        screen.query_one("#visit-name", Input).value = NAME
-        screen.query_one("#visit-birth", Input).value = BIRTH
-        await press(pilot, "#continue")
-        await wait_for(pilot, AskStaffScreen)
-        await press(pilot, "#staff")
-        await enter_pin(pilot, PRACTITIONER_PIN)
-        await wait_for(pilot, VisitStartScreen)
+        await _to_the_start(pilot)
         await press(pilot, "#end")
         asking = await wait_for(pilot, ReasonScreen)
         await pilot.press("enter")  # nothing typed: nothing ends, and the screen says what is needed
