@@ -148,3 +148,25 @@ async def read_information(pilot: Pilot) -> None:
         if not screen.query_one("#continue", Button).disabled:
             break
     await press(pilot, "#continue")
+
+
+def count_styling_and_layouts(monkeypatch) -> tuple[list[Any], list[Any]]:
+    """Lists that fill, while the test runs, with each node Textual restyles and each screen it lays out."""
+    from textual.css.stylesheet import Stylesheet
+    from textual.screen import Screen
+
+    restyled: list[Any] = []
+    laid_out: list[Any] = []
+    apply, layout = Stylesheet.apply, Screen._refresh_layout
+
+    def counted_apply(self, node, *args, **kwargs):
+        restyled.append(node)
+        return apply(self, node, *args, **kwargs)
+
+    def counted_layout(self, *args, **kwargs):
+        laid_out.append(self)
+        return layout(self, *args, **kwargs)
+
+    monkeypatch.setattr(Stylesheet, "apply", counted_apply)
+    monkeypatch.setattr(Screen, "_refresh_layout", counted_layout)
+    return restyled, laid_out

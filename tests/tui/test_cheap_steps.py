@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 
-from textual.css.stylesheet import Stylesheet
-from textual.screen import Screen
 from textual.widgets import Button, Input, TextArea
 
 from intake import conditions
@@ -13,7 +11,7 @@ from intake.tui.screens.step import StepScreen
 from intake.tui.widgets.tiles import ChoiceTile
 from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import fill_step
+from tests.tui.driver import count_styling_and_layouts, fill_step
 from tests.tui.test_flow import start
 from tests.tui.test_step_screens import _ahead, _shown
 
@@ -79,20 +77,7 @@ async def test_a_step_change_restyles_and_lays_out_only_what_it_shows(engine, su
     only the answer it focuses (the step left restyled its Next as pressed, and again as it lost the focus); Back to
     a step kept, all answered, restyles nothing at all (its Next lost the focus when left and got it back)."""
     app = build_app(engine)
-    restyled: list = []
-    laid_out: list = []
-    apply, layout = Stylesheet.apply, Screen._refresh_layout
-
-    def counted_apply(self, node, *args, **kwargs):
-        restyled.append(node)
-        return apply(self, node, *args, **kwargs)
-
-    def counted_layout(self, *args, **kwargs):
-        laid_out.append(self)
-        return layout(self, *args, **kwargs)
-
-    monkeypatch.setattr(Stylesheet, "apply", counted_apply)
-    monkeypatch.setattr(Screen, "_refresh_layout", counted_layout)
+    restyled, laid_out = count_styling_and_layouts(monkeypatch)
     async with app.run_test(size=SIZES["small"]) as pilot:
         await start(pilot)
         shown = [await _shown(pilot, 0)]

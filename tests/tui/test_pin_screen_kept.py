@@ -18,7 +18,7 @@ from intake.tui.screens.staff import StaffMenuScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.widgets.pinpad import PinPad
 from tests.tui.conftest import build_app
-from tests.tui.driver import DEMO_PIN, enter_pin, press, wait_for
+from tests.tui.driver import DEMO_PIN, count_styling_and_layouts, enter_pin, press, wait_for
 from tests.tui.test_flow import start
 
 WRONG, UNSENT = "97531864", "90817263"  # digits found nowhere else in a screen
@@ -100,23 +100,8 @@ async def test_staff_and_back_lay_out_neither_the_kept_pin_screen_nor_the_step(e
     """Counted: showing the kept PIN screen again restyles at most its PIN box (it takes the focus) and lays out
     nothing; coming back to the step from the staff menu lays the step screen out no more (a screen removed used
     to make Textual lay out and repaint the whole screen shown)."""
-    from textual.css.stylesheet import Stylesheet
-
     app = build_app(engine, kiosk=True)
-    restyled: list = []
-    laid_out: list = []
-    apply, layout = Stylesheet.apply, Screen._refresh_layout
-
-    def counted_apply(self, node, *args, **kwargs):
-        restyled.append(node)
-        return apply(self, node, *args, **kwargs)
-
-    def counted_layout(self, *args, **kwargs):
-        laid_out.append(self)
-        return layout(self, *args, **kwargs)
-
-    monkeypatch.setattr(Stylesheet, "apply", counted_apply)
-    monkeypatch.setattr(Screen, "_refresh_layout", counted_layout)
+    restyled, laid_out = count_styling_and_layouts(monkeypatch)
     async with app.run_test(size=(100, 40)) as pilot:
         await start(pilot)
         step = await wait_for(pilot, StepScreen)

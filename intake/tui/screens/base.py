@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
 
@@ -54,6 +55,16 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
 
     IDLE: str = "reset"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f9", "staff", "Staff", show=False)]
+    #: the theme a screen that is kept and shown again was last styled for (it sets this when styled); None: the
+    #: screen is styled anew whenever it is shown, as Textual does
+    styled_for: str | None = None
+
+    def post_message(self, message: Message) -> bool:
+        """Shown again (or built off-screen), a kept screen keeps its styles: they are only worked out again, as
+        Textual does for every screen it shows, when the app's theme changed meanwhile."""
+        if isinstance(message, events.ScreenResume) and self.is_mounted and self.styled_for == self.app.theme:
+            message.refresh_styles = False
+        return super().post_message(message)
 
     def action_staff(self) -> None:
         """F9: the Staff button, where the screen has one (kept out of the client's Tab path)."""

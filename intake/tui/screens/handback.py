@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import math
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.containers import Center, Middle, Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Static
 
@@ -75,7 +74,6 @@ class PinScreen(WizardScreen[Authenticated | None]):
         #: counts the times the screen was shown and dismissed: a PIN check that ends after its showing has
         #: ended (the screen dismissed meanwhile) is ignored
         self._showing = 0
-        self._styled_for: str | None = None
 
     def ask(self, guard: StaffGuard, title: str = STAFF_ONLY, cancel_label: str = CANCEL,
             idle: str = "dismiss") -> PinScreen:
@@ -103,16 +101,9 @@ class PinScreen(WizardScreen[Authenticated | None]):
             with Center():
                 yield Button(Content(self.cancel_label), id="cancel")
 
-    def post_message(self, message: Message) -> bool:
-        """Shown again, the screen keeps its styles (as a kept step screen does): they are only worked out again, as
-        Textual does for every screen it shows, when the app's theme changed meanwhile."""
-        if isinstance(message, events.ScreenResume) and self.is_mounted and self._styled_for == self.app.theme:
-            message.refresh_styles = False
-        return super().post_message(message)
-
     def on_screen_resume(self) -> None:
         """Shown (first or again): an empty PIN box with the focus, the request to enter the PIN, or the pause."""
-        self._styled_for = self.app.theme
+        self.styled_for = self.app.theme
         self._showing += 1
         pad = self.query_one(PinPad)
         pad.clear()

@@ -6,11 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Input, Static, TextArea
 
@@ -75,7 +74,6 @@ class StepScreen(WizardScreen[StepResult]):
         #: called once the screen has been shown and painted (StepScreens builds the next step then)
         self.after_shown: Callable[[], None] | None = None
         #: the app theme the screen's styles were last brought up to date for (None: not yet)
-        self._styled_for: str | None = None
         #: the question last brought into view whole when the keyboard reached it
         self._question_shown: QuestionField | None = None
         #: the step's question fields, in order (made once in compose; a query would walk the whole screen)
@@ -176,15 +174,8 @@ class StepScreen(WizardScreen[StepResult]):
         own = {q.id for q in self.step.questions}
         return {k: v for k, v in self.session.state.answers.items() if k in own}
 
-    def post_message(self, message: Message) -> bool:
-        """Shown again (or built off-screen), the screen keeps its styles: they are only worked out again, as
-        Textual does for every screen it shows, when the app's theme changed meanwhile."""
-        if isinstance(message, events.ScreenResume) and self.is_mounted and self._styled_for == self.app.theme:
-            message.refresh_styles = False
-        return super().post_message(message)
-
     def on_mount(self) -> None:
-        self._styled_for = self.app.theme  # (WizardScreen.on_mount runs as well: Textual calls each class's)
+        self.styled_for = self.app.theme  # (WizardScreen.on_mount runs as well: Textual calls each class's)
 
     def keyboard_moved(self, field: QuestionField | None = None) -> None:
         """The keyboard moved the focus (Tab, Enter or a key that answered): a question it reaches is shown from its
@@ -211,7 +202,7 @@ class StepScreen(WizardScreen[StepResult]):
     def on_screen_resume(self) -> None:
         """Arrives as a new screen would: no problems marked, questions shown for the answers so far, at the top,
         and the focus on the question asked for, else the first one still unanswered, else Next."""
-        self._styled_for = self.app.theme
+        self.styled_for = self.app.theme
         if not self._arriving:
             return  # uncovered (a lock or message over it): everything stays as it was
         self._arriving = False
