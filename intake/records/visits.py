@@ -221,6 +221,8 @@ def rescreen(store: Records, visit_id: str, *, answers: Mapping[str, Any], asses
     status: VisitStatus = "ready" if outcome == "ready" else outcome
     with store.write("keeping a re-screen"):
         row = _row(store, visit_id)
+        if row["status"] == "not_treated":
+            raise WorkflowError(_not_ready(visit_id, row["status"], "re-screen"))
         if row["status"] != "open":
             raise WorkflowError(f"visit {visit_id} was re-screened already ({row['status']}); start a new visit "
                                 "to ask again.")

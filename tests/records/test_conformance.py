@@ -244,6 +244,8 @@ def test_a_visit_ends_without_treatment_keeping_why_and_who_on_every_engine(any_
         "reason": "the client had to leave", "by": "ajordan", "was": was}
     assert any_store.visits.load(visit.visit_id) == ended
     for act in (lambda: any_store.visits.end_untreated(visit.visit_id, reason="again", staff=STAFF, device=DEVICE),
+                lambda: any_store.visits.rescreen(visit.visit_id, answers={}, assessment={}, outcome="ready",
+                                                  reasons=[], until=None, staff=STAFF, device=DEVICE),
                 lambda: any_store.visits.record_treatment(visit.visit_id, treatment={"areas": {"cheeks": 1.0}},
                                                           practitioner_id="ajordan", staff=STAFF, device=DEVICE)):
         with pytest.raises(WorkflowError, match="ended"):
