@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from intake.course.course import earliest_next
+from intake.datetyping import date_order, show_date
 from intake.questionnaire import localize
 
 if TYPE_CHECKING:
@@ -66,8 +67,10 @@ def context(visits: Visits, visit: Visit, full_name: str) -> TreatmentContext:
         depths[area] = min(depth, high, float(limit)) if limit is not None else min(depth, high)
     prefill = {key: str(last[key]) for key in CARRIED if last and last.get(key) not in (None, "")}
     prefill["next_session_from"] = earliest_next(course, visit_date_of(visit), limits).isoformat()
+    order = date_order(visits.config)
     return TreatmentContext(
-        f"{full_name} · session {visit.number} · {visit.visit_date}", tuple(earlier_lines(state, visit)),
+        f"{full_name} · session {visit.number} · {show_date(visit.visit_date, order)}",
+        tuple(earlier_lines(state, visit, order)),
         tuple(reported_lines(visits, visit)), depths,
         {area: f"{low}–{high} mm" + (f", today at most {limit} mm" if limit is not None else "")
          for area, (low, high) in course.areas.items()}, prefill,
@@ -80,22 +83,23 @@ def visit_date_of(visit: Visit) -> Any:
     return date.fromisoformat(visit.visit_date)
 
 
-def earlier_lines(state: CourseState, visit: Visit) -> list[str]:
+def earlier_lines(state: CourseState, visit: Visit, order: str) -> list[str]:
     """The sessions of the client's earlier courses (marked as such), the consultation with the consented plan,
-    then each session treated in this course."""
+    then each session treated in this course; dates in the clinic's `order`."""
     plan = ", ".join(f"{area.replace('_', ' ')} {low}–{high} mm" for area, (low, high) in state.course.areas.items())
-    lines = [f"Earlier course · {_session_line(earlier)}" for earlier in state.earlier]
-    lines.append(f"Consultation · {state.course.consultation_date.isoformat()} · plan: {plan}"
+    lines = [f"Earlier course · {_session_line(earlier, order)}" for earlier in state.earlier]
+    lines.append(f"Consultation · {show_date(state.course.consultation_date.isoformat(), order)} · plan: {plan}"
                  + (" · a new consent, following the earlier course" if state.follows else ""))
-    lines += [_session_line(earlier) for earlier in state.visits
+    lines += [_session_line(earlier, order) for earlier in state.visits
               if earlier.visit_id != visit.visit_id and earlier.treatment]
     return lines
 
 
-def _session_line(earlier: Visit) -> str:
+def _session_line(earlier: Visit, order: str) -> str:
     done = earlier.treatment or {}
     depths = ", ".join(f"{area.replace('_', ' ')} {depth} mm" for area, depth in done.get("areas", {}).items())
-    return (f"Session {earlier.number} · {earlier.visit_date} · {depths} · skin: {done.get('skin_response', '')} · "
+    return (f"Session {earlier.number} · {show_date(earlier.visit_date, order)} · {depths} · "
+            f"skin: {done.get('skin_response', '')} · "
             f"adverse events: {done.get('adverse_events', '')}")
 
 

@@ -202,7 +202,7 @@ class VisitFlow:
                                  ClientWordsScreen(self.app.clinic, CLIENT_WORDS[outcome], self.app.client_language))
             if await self.flow.unlock(N_("Staff: see what comes of the client's answers")):
                 break
-        heading = f"Session {kept.number} · visit {kept.visit_id} · {kept.visit_date}"
+        heading = f"Session {kept.number} · visit {kept.visit_id} · {show_date(kept.visit_date, self._order())}"
         choice = await self.flow.show(VisitOutcomeScreen(self.app.clinic, heading, STATUS_WORDS.get(outcome, outcome),
                                                          self.outcome_lines(kept), treat=kept.status == "ready",
                                                          letter=kept.status == "deferred"))
@@ -286,7 +286,8 @@ class VisitFlow:
         if state is None:
             return
         name = (self.visits.store.client_identity(state.client_id) or {}).get("full_name", "(no name)")
-        heading = f"{name} · consultation of {state.course.consultation_date.isoformat()} countersigned"
+        heading = (f"{name} · consultation of {show_date(state.course.consultation_date.isoformat(), self._order())} "
+                   "countersigned")
         if await self.flow.show(FirstSessionScreen(self.app.clinic, heading)) == "treatment":
             visit = self._value(lambda: self.first_visit(state))
             if visit is not None:

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from intake import conditions
+from intake.datetyping import show_date
 from intake.documents import verify_pdf
 from intake.documents.payload import embedded_data
 from intake.errors import IntakeError
@@ -279,7 +280,7 @@ def test_the_first_session_is_recorded_and_sealed_and_a_renewed_course_keeps_it_
     one = again.record_first(renewed.intake_id, AJORDAN, treatment(state))
     assert (one.number, one.visit_date, one.course_id) == (1, "2027-01-15", renewed.intake_id)
     shown = context(again, one, name)
-    assert shown.earlier[0].startswith(f"Earlier course · Session 1 · {recorded.visit_date}")
+    assert shown.earlier[0].startswith(f"Earlier course · Session 1 · {show_date(recorded.visit_date, 'DMY')}")
     assert "pink, settled in an hour" in shown.earlier[0] and "following the earlier course" in shown.earlier[1]
     with pytest.raises(IntakeError, match="followed by a new consent"):
         again.record_first(first.intake_id, AJORDAN, treatment(state))

@@ -350,8 +350,8 @@ async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_con
     app = build_app(clinic_engine, clock=VISIT_DAY, store="sqlite")
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         screen = await _ready_visit_to_its_record(pilot)
-        assert "Consultation · 2026-11-20 · plan:" in " ".join(screen.shown.earlier)
-        assert "Session 1 · 2026-11-20 · " in " ".join(screen.shown.earlier)  # given that day
+        assert "Consultation · 20/11/2026 · plan:" in " ".join(screen.shown.earlier)
+        assert "Session 1 · 20/11/2026 · " in " ".join(screen.shown.earlier)  # given that day
         area = next(iter(screen.shown.depths))
         high = float(screen.shown.ranges[area].split("–")[1].split(" ")[0])
         typed = {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A", "cartridge_expiry": "01/12/2026",
@@ -447,12 +447,12 @@ def test_session_three_is_prefilled_from_session_two(clinic_engine, clinic_confi
         third = later.begin(course, who.actor)
         third = later.rescreen(third.visit_id, nothing, who.actor)
         shown = context(later, third, "Maria Okonkwo-Smith")
-    assert dict(shown.depths) == areas and shown.heading.endswith("session 3 · 2027-02-01")
+    assert dict(shown.depths) == areas and shown.heading.endswith("session 3 · 01/02/2027")
     assert {k: shown.prefill.get(k) for k in ("device", "needles", "serum", "advice", "cartridge_lot",
                                               "skin_response")} == {
         "device": "Dermapen 4", "needles": "16", "serum": "hyaluronic acid", "advice": "SPF 50 daily",
         "cartridge_lot": None, "skin_response": None}
-    assert "skin: even redness" in shown.earlier[2] and shown.earlier[2].startswith("Session 2 · 2026-12-25")
+    assert "skin: even redness" in shown.earlier[2] and shown.earlier[2].startswith("Session 2 · 25/12/2026")
 
 
 async def test_a_record_countersigned_later(clinic_engine, clinic_config, course, monkeypatch):  # noqa: F811
@@ -626,7 +626,7 @@ async def test_the_consultation_days_treatment_from_the_staff_menu_is_session_1(
         visits, store = _visits(clinic_config, clinic_engine)
         with store:
             plan = visits.state(untreated).course.areas
-        assert screen.shown.heading.endswith("session 1 · 2026-11-20")
+        assert screen.shown.heading.endswith("session 1 · 20/11/2026")
         assert dict(screen.shown.depths) == {area: low for area, (low, _) in plan.items()}
         for key, value in {"device": "Dermapen 4", "needles": "16", "cartridge_lot": "LOT2026A",
                            "cartridge_expiry": "01/11/2026", "numbing": "none", "serum": "none",
