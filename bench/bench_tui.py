@@ -31,15 +31,21 @@ PROBE = Path(__file__).resolve().parent / "tui_probe.py"
 WORKER = Path(__file__).resolve().parent / "packet_worker.py"
 
 
+#: The probes keep their compiled bytecode, as an installed wizard and Textual do (with PYTHONDONTWRITEBYTECODE set,
+#: e.g. in a development shell, every probe compiled the wizard's changed modules from source again).
+_PROBE_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _probe(kind: str, *extra: str) -> tuple[float, int]:
     out = subprocess.run([PYTHON, str(PROBE), kind, f"{time.time():.6f}", *extra], capture_output=True, text=True,
-                         check=True, cwd=tempfile.gettempdir()).stdout.split()
+                         check=True, cwd=tempfile.gettempdir(), env=_PROBE_ENV).stdout.split()
     return float(out[0]), int(out[1])
 
 
 def first_screen(repeat: int = 9) -> Result:
     """Process start to the first painted screen, against a bare Textual app with as many widgets."""
-    _, widgets = _probe("intake")
+    _, widgets = _probe("intake")  # also writes the bytecode both probes then read
+    _probe("bare", str(widgets))
     ours, bare = [], []
     for _ in range(repeat):  # interleaved, so both see the same machine load
         ours.append(_probe("intake")[0])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import secrets
 import sys
 import traceback
 from collections.abc import Sequence
@@ -51,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _log_internal_error() -> Path | None:
     """Keeps the traceback of an unexpected error in a private file instead of showing it."""
+    import secrets
+
     from intake.privatefile import write_private
 
     try:

@@ -90,10 +90,10 @@ class Flow:
         Args:
             first: "privacy" after a client walked away: the privacy screen first, in `language` (theirs).
         """
-        from intake.tui.screens.privacy import PrivacyScreen
-
         app = self.app
         if first == "privacy" and app.texts:
+            from intake.tui.screens.privacy import PrivacyScreen
+
             spoken = language or app.client_language
             await self.show(PrivacyScreen(app.clinic, app.texts_in(spoken)["privacy"], spoken))
         while True:

@@ -7,15 +7,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intake.documents.model import Countersignature, Signature
-
-if TYPE_CHECKING:  # (the records store and lifecycle load after the first screen shows: see intake.tui.flow)
+if TYPE_CHECKING:  # (the records store, lifecycle and documents load after the first screen shows: intake.tui.flow)
     from intake.assessment import Assessment
+    from intake.documents.model import Countersignature, Signature
     from intake.lifecycle import Intake
     from intake.treatment import TreatmentPlan
 
-#: A signature as captured on screen is the documents' own Signature (one type for every front end).
-SignatureCapture = Signature
+    SignatureCapture = Signature
+else:
+    def __getattr__(name: str) -> Any:
+        """SignatureCapture: a signature as captured on screen is the documents' own Signature (one type for every
+        front end), imported when first asked for, not before the welcome screen shows."""
+        if name == "SignatureCapture":
+            from intake.documents.model import Signature
+
+            return Signature
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: The id of an intake the client started but has not answered yet: it is not in the store (`ClientState.stored`).
 NOT_STORED = ""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -12,12 +12,14 @@ from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Input, Label, ProgressBar, Static, TextArea
+from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from intake.i18n import intake_words
-from intake.questionnaire import Step
 from intake.tui.device import N_, device_of, words_of
 from intake.tui.widgets.text import show_text
+
+if TYPE_CHECKING:  # the questionnaire loads with the engine, after the welcome screen shows
+    from intake.questionnaire import Step
 
 ResultType = TypeVar("ResultType")
 
@@ -75,6 +77,8 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
     def on_mount(self) -> None:
         """Keeps text cursors still when the app asks for it (snapshots); subclasses' on_mount also runs."""
         if not getattr(self.app, "cursor_blink", True):
+            from textual.widgets import TextArea  # (the text area's module loads after the welcome screen shows)
+
             for widget in self.query("Input, TextArea"):
                 if isinstance(widget, Input | TextArea):
                     widget.cursor_blink = False
