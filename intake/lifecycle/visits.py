@@ -209,9 +209,8 @@ class Visits:
 
     def open_visit(self, ref: str) -> Visit | None:
         """The client's visit started but not yet re-screened (an interrupted one, to carry on), or None."""
-        course_id = self.course_id(ref)
-        client_id = self.store.load_intake(course_id).client_id or ""
-        return next((v for v in self.store.visits.of_client(client_id) if v.status == "open"), None)
+        unfinished = self.unfinished(ref)
+        return unfinished if unfinished is not None and unfinished.status == "open" else None
 
     def unfinished(self, ref: str) -> Visit | None:
         """The client's visit that keeps a further one from starting, or None: started and not yet re-screened

@@ -99,20 +99,32 @@ class Flow:
         while True:
             choice = await self.show(WelcomeScreen(app.clinic, app.texts))
             await app.wait_ready()
-            try:
-                if choice == "begin":
-                    if self.attempt(self.session.begin, None, app.chosen_language, app.chosen_documents_language):
-                        await self.client(Resumption("steps", 0))
-                elif choice == "visit":
-                    await self.visit().from_welcome()
-                elif choice == "staff" and await self.unlock():
-                    await self.staff_menu()
-            except IntakeClosed:
-                pass
-            except AppClosing:
+            if not await self.one_client(self._chosen(choice)):
                 return
-            finally:
-                app.forget_client()
+
+    async def _chosen(self, choice: str) -> None:
+        """What the welcome screen's choice leads to: a new client, a returning one, or the staff menu."""
+        app = self.app
+        if choice == "begin":
+            if self.attempt(self.session.begin, None, app.chosen_language, app.chosen_documents_language):
+                await self.client(Resumption("steps", 0))
+        elif choice == "visit":
+            await self.visit().from_welcome()
+        elif choice == "staff" and await self.unlock():
+            await self.staff_menu()
+
+    async def one_client(self, part: Awaitable[None]) -> bool:
+        """Runs one client's part of the flow (or staff's), then forgets the client whatever happened; False when
+        the app is closing (the flow ends), True when the welcome screen comes next."""
+        try:
+            await part
+        except IntakeClosed:
+            pass
+        except AppClosing:
+            return False
+        finally:
+            self.app.forget_client()
+        return True
 
     async def unlock(self, title: str = N_("Staff only"), language: str | None = None) -> bool:
         """Asks for the staff PIN, over a client's screen: its words (`title` a catalogue message) in the client's

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from intake.tui.app import IntakeApp
-from intake.tui.flow import AppClosing, Flow, IntakeClosed
+from intake.tui.flow import Flow
 from intake.tui.screens.review import ReviewScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.screens.welcome import WelcomeScreen
@@ -115,15 +115,8 @@ def _begin_with_steps_saved(app: IntakeApp, answers: Mapping[str, Any], count: i
 async def _then_welcome(app: IntakeApp, where: Resumption) -> None:
     """The flow from `where` on, then the welcome's loop again, as after staff resume an intake from their menu."""
     flow = Flow(app)
-    try:
-        await flow.client(where)
-    except IntakeClosed:
-        pass
-    except AppClosing:
-        return
-    finally:
-        app.forget_client()
-    await flow.run()
+    if await flow.one_client(flow.client(where)):
+        await flow.run()
 
 
 async def client_at(pilot: Pilot, answers: Mapping[str, Any], step_id: str) -> StepScreen:
