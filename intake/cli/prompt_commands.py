@@ -67,6 +67,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                              documents_language=args.documents_language)
         try:
             session.run(args.resume)
+            session.todays_treatment()  # countersigned here: session 1's treatment record, or not treated today
         except (KeyboardInterrupt, EOFError):
             if session.intake_id is None:
                 print("\nCancelled — nothing was saved.", file=sys.stderr)
@@ -84,6 +85,7 @@ def _ask_visit(engine, ref: str, device: str, language: str | None = None) -> in
     from intake.lifecycle import Lifecycle
     from intake.lifecycle.visits import Visits
     from intake.prompt.prompter import QuestionaryPrompter
+    from intake.prompt.treatment import AskTreatment
     from intake.prompt.visit import AskVisit
     from intake.records import open_store
 
@@ -93,7 +95,8 @@ def _ask_visit(engine, ref: str, device: str, language: str | None = None) -> in
             visit = ask.run(ref)
             if visit is None:
                 return EXIT_INVALID
-            ask.hand_back(visit)  # the outcome only once staff have their PIN in: the client may hold the device
+            if ask.hand_back(visit):  # the outcome only once staff have their PIN in: the client may hold the device
+                AskTreatment(ask.visits, ask.prompter, device).offer_visit(visit)
         except (KeyboardInterrupt, EOFError):
             started = ""
             if ask.visit:

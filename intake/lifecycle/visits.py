@@ -51,6 +51,7 @@ from intake.documents.source import DocumentSource
 from intake.documents.visitdocs import VisitPapers, deferral_documents, session_documents
 from intake.documents.witness import AuditWitness
 from intake.errors import InvalidRecordError
+from intake.i18n import N_
 from intake.records.errors import WorkflowError
 from intake.records.model import Visit
 from intake.records.visits import OPEN, TREATED, RescreenOutcome, not_ready
@@ -111,6 +112,19 @@ UNFINISHED_WORDS = {
     "recorded": "Session {number} (visit {visit_id}, {date}) has its treatment record and waits for the "
                 "practitioner's countersignature. No further session can start until it is countersigned.",
 }
+
+#: What the client is told once their answers are kept, by the re-screen's outcome (staff see the reasons).
+CLIENT_WORDS = {
+    "ready": N_("Thank you: your answers are saved. Your practitioner will see you for today's session."),
+    "deferred": N_("Thank you for telling us. From your answers, we should not treat you today; your practitioner "
+                   "will talk with you about it and about when to come back."),
+    "waiting": N_("Thank you: your answers are saved. Your practitioner will talk with you first about when your "
+                  "next session can be."),
+    "needs_consent": N_("Thank you: your answers are saved. Before today's session your practitioner will go "
+                        "through your treatment plan with you again."),
+}
+HAND_BACK = N_("Please let a member of staff know you have finished.")
+
 
 class Visits:
     """A clinic's further sessions, on one Lifecycle (its engine, store and clock)."""

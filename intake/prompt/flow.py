@@ -147,6 +147,19 @@ class AskSession:
             self.prompter.say(f"  {path.name if len(folders) == 1 else path}")
         return paths
 
+    def todays_treatment(self) -> None:
+        """Once the consultation is countersigned here: the practitioner records today's treatment as session 1
+        and countersigns it, or says the client was not treated today (intake.prompt.treatment)."""
+        intake, who = self.intake, self.practitioner
+        if intake is None or who is None or intake.status != "signed":
+            return
+        from intake.lifecycle.visits import Visits
+        from intake.prompt.treatment import AskTreatment
+
+        self._speak_to("staff")
+        AskTreatment(Visits(self.lifecycle), self.prompter, self.actor.device, self.out_dir).offer_first(
+            intake.intake_id, who)
+
     def _(self, message: str) -> str:
         """One of the session's own words in the client's language."""
         return intake_words(self.language).gettext(message)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from intake.i18n import N_, intake_words
+from intake.i18n import intake_words
 from intake.lifecycle.auth import AuthenticationError
+from intake.lifecycle.visits import CLIENT_WORDS, HAND_BACK
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
 
@@ -22,17 +23,6 @@ if TYPE_CHECKING:
     from intake.records.model import Visit
 
 PIN_TRIES = 3
-#: What the client is told once their answers are kept, by the re-screen's outcome (staff see the reasons).
-CLIENT_WORDS = {
-    "ready": N_("Thank you: your answers are saved. Your practitioner will see you for today's session."),
-    "deferred": N_("Thank you for telling us. From your answers, we should not treat you today; your practitioner "
-                   "will talk with you about it and about when to come back."),
-    "waiting": N_("Thank you: your answers are saved. Your practitioner will talk with you first about when your "
-                  "next session can be."),
-    "needs_consent": N_("Thank you: your answers are saved. Before today's session your practitioner will go "
-                        "through your treatment plan with you again."),
-}
-HAND_BACK = N_("Please let a member of staff know you have finished.")
 
 
 class AskVisit:

@@ -17,14 +17,13 @@ from textual.content import Content
 from intake.datetyping import show_date
 from intake.documents.model import Packet
 from intake.i18n import N_
-from intake.lifecycle.visits import DocumentsToMake, SessionDocuments
-from intake.prompt.visit import CLIENT_WORDS
+from intake.lifecycle.visits import CLIENT_WORDS, DocumentsToMake, SessionDocuments
 from intake.questionnaire import localize
 from intake.records.model import Visit
 from intake.tui.visit import VisitAnswers, find_course, matching_clients
 
 if TYPE_CHECKING:
-    from intake.lifecycle.visits import CourseState, Visits
+    from intake.lifecycle.visits import Visits
     from intake.tui.flow import Flow
     from intake.tui.screens.visit import Starting
 
@@ -256,8 +255,8 @@ class VisitFlow:
     async def treat(self, visit: Visit, first: bool = False) -> None:
         """The practitioner's treatment record (kept only once it passes), then their countersignature (PIN);
         `first`: session 1, kept from the consultation (`visit` is not stored yet)."""
+        from intake.lifecycle.treatment_form import context
         from intake.tui.screens.treatment import TreatmentScreen
-        from intake.tui.treatment import context
 
         session = self.flow.session
         visits = self.visits
@@ -280,31 +279,18 @@ class VisitFlow:
     async def first_session(self, course_id: str) -> None:
         """Once a consultation is countersigned: the practitioner records today's treatment as session 1 (the same
         record and countersignature as a visit's), or says the client was not treated today (nothing is kept)."""
-        from intake.tui.screens.visit import NOT_TREATED, FirstSessionScreen
+        from intake.lifecycle.treatment_form import NOT_TREATED, first_session_heading, first_visit
+        from intake.tui.screens.visit import FirstSessionScreen
 
-        state = self._value(lambda: self.visits.state(course_id))
-        if state is None:
+        heading = self._value(lambda: first_session_heading(self.visits, course_id))
+        if heading is None:
             return
-        name = (self.visits.store.client_identity(state.client_id) or {}).get("full_name", "(no name)")
-        heading = (f"{name} · consultation of {show_date(state.course.consultation_date.isoformat(), self._order())} "
-                   "countersigned")
         if await self.flow.show(FirstSessionScreen(self.app.clinic, heading)) == "treatment":
-            visit = self._value(lambda: self.first_visit(state))
+            visit = self._value(lambda: first_visit(self.visits, course_id))
             if visit is not None:
                 await self.treat(visit, first=True)
         else:
             self.app.notify(NOT_TREATED, title="Not treated today", timeout=15, markup=False)
-
-    def first_visit(self, state: CourseState) -> Visit:
-        """Session 1 as the treatment screen shows it before it is kept: on the day the consent was countersigned,
-        its screening the consultation (nothing is stored until the record passes)."""
-        from dataclasses import replace
-
-        course = state.course
-        template = Visit("", state.client_id, course.course_id, 1, course.consented_on.isoformat(), "ready", "", "",
-                         "", None, None, {"outcome": "ready", "rescreen": "consultation"}, None, None, None, None,
-                         None)
-        return replace(template, assessment=self.visits.store.load_intake(course.course_id).assessment)
 
     async def countersign(self, visit: Visit) -> None:
         """The practitioner countersigns the recorded session with their PIN (later from the staff menu if not now)."""

@@ -558,7 +558,7 @@ def check_the_courses_exports_are_read_by_two_fhir_libraries(course: Course) -> 
 
 
 def check_the_kiosk_tells_the_client_what_comes_next_in_words_without_reasons(course: Course) -> None:
-    from intake.prompt.visit import CLIENT_WORDS
+    from intake.lifecycle.visits import CLIENT_WORDS
 
     if not isinstance(course.front, Kiosk):
         return  # the client's words are the kiosk's

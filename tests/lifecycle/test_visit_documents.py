@@ -249,7 +249,7 @@ def test_the_first_session_is_recorded_and_sealed_and_a_renewed_course_keeps_it_
     """Session 1 on the day the consultation was countersigned (its re-screen the consultation); months later a
     new consent (a new course, following the first) whose practitioner still sees that session, marked."""
     from intake.lifecycle import ClientSignatures
-    from intake.tui.treatment import context
+    from intake.lifecycle.treatment_form import context
 
     born = "1979-09-17"
     first = countersigned(life, born)

@@ -190,6 +190,48 @@ class Person:
                 return screen
 
 
+#: What the practitioner types for each part of session 1's record, by the words that ask it.
+SESSION_1 = (("Device", "Dr. Pen A6"), ("Cartridge: needle count", "12"), ("Cartridge: lot (batch)", "LOT-2611-A"),
+             ("Numbing used", "none"), ("Serum applied", "hyaluronic acid"), ("How the skin responded", "even redness"))
+
+
+def record_session_1(person: Person, expiry: str) -> None:
+    """The practitioner, reading the screen, records today's treatment as session 1 and countersigns it: each area's
+    depth at the lowest of the range the screen shows, the typed parts, no adverse events chosen, the next session's
+    date kept as offered (its key), then their PIN."""
+    from tests.conftest import PRACTITIONER_PIN
+
+    person.choose("Was the client treated today?", "Record today's treatment (session 1)")
+    screen = person.at("depth in mm")
+    while "depth in mm" in _asked_now(screen):
+        person.type(re.findall(r"\((\d+(?:\.\d+)?)–", _asked_now(screen))[-1])
+        screen = person.term.wait_until(lambda now, before=screen: now != before and bool(_waiting(now)),
+                                        "the next part")
+    for words, typed in SESSION_1[:3]:
+        person.at(words)
+        person.type(typed)
+    person.at("Cartridge: expiry date")
+    person.type(expiry)
+    for words, typed in SESSION_1[3:]:
+        person.at(words)
+        person.type(typed)
+    person.choose("Adverse events?", "None")
+    person.at("Advice given")
+    person.type("the aftercare sheet")
+    screen = person.at("Next session from")
+    person.type(re.findall(r"(\S)\) keep: ", screen)[-1])  # the key the screen shows before "keep"
+    person.choose("countersign the session now?", "Countersign now (your PIN)")
+    person.at("PIN:")
+    person.type(PRACTITIONER_PIN)
+
+
+def _asked_now(screen: str) -> str:
+    """What the terminal asks now: the lines below the last answered prompt."""
+    lines = screen.splitlines()
+    answered = max((i for i, line in enumerate(lines) if line.startswith("? ") and not _waiting(line)), default=-1)
+    return "\n".join(lines[answered + 1:])
+
+
 def test_a_whole_healthy_intake_at_80_by_24_records_what_was_chosen_and_cuts_no_word(tmp_path, clinic_config):
     from intake.datetyping import date_order, show_date
     from intake.engine import Engine
@@ -235,9 +277,11 @@ def test_a_whole_healthy_intake_at_80_by_24_records_what_was_chosen_and_cuts_no_
         person.page_to("Practitioner: what now?")
         person.choose("Practitioner: what now?", "Go on to countersign")
         person.choose("I countersign this consent", "Yes")
+        record_session_1(person, show_date("2099-06-30", date_order(engine.config)))
         screen = term.wait_for("EXIT=", timeout=60)
         history = term.screen(history=True)
         assert "EXIT=0" in screen and "Documents saved in" in history
+        assert "Session 1 is recorded and countersigned" in history
     finally:
         term.close()
 
@@ -255,5 +299,8 @@ def test_a_whole_healthy_intake_at_80_by_24_records_what_was_chosen_and_cuts_no_
     recorded = [line.strip() for line in stored.stdout.splitlines() if line.startswith("    ") and ": " in line]
     expected = [f"{localize(x.label, 'en')}: {shown_answer(q, x, answers[x.id], 'en')}"
                 for x in q.visible(answers) if x.id in answers]
-    assert [line for line in recorded if not line.startswith("[") and not line.startswith("#")] == expected
+    sessions = [line for line in recorded if line.startswith("Visit ")]
+    assert [line for line in recorded if not line.startswith(("[", "#", "Visit "))] == expected
+    assert len(sessions) == 1 and "session 1" in sessions[0] and "countersigned (on the consultation's day)" in \
+        sessions[0] and "skin: even redness" in sessions[0], sessions  # what the practitioner typed, theirs
     assert f"Intake {intake_id}: signed" in stored.stdout

@@ -10,8 +10,8 @@ import pytest
 
 from intake.engine import Engine
 from intake.lifecycle import Lifecycle
-from intake.lifecycle.visits import Visits
-from intake.prompt.visit import CLIENT_WORDS, AskVisit
+from intake.lifecycle.visits import CLIENT_WORDS, Visits
+from intake.prompt.visit import AskVisit
 from intake.records import Store
 from tests.conftest import PRACTITIONER_PIN
 from tests.course.test_rescreen import healed

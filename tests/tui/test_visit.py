@@ -11,8 +11,7 @@ import pytest
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from intake.lifecycle import Lifecycle
-from intake.lifecycle.visits import DocumentsToMake, Visits, first_session
-from intake.prompt.visit import CLIENT_WORDS
+from intake.lifecycle.visits import CLIENT_WORDS, DocumentsToMake, Visits, first_session
 from intake.records import Store
 from intake.tui.clock import FrozenClock
 from intake.tui.screens.handback import PinScreen
@@ -428,7 +427,7 @@ def test_session_three_is_prefilled_from_session_two(clinic_engine, clinic_confi
     the cartridge, the skin's response and the adverse events are not; session 2 is listed with how the skin
     reacted."""
     from intake.lifecycle.auth import Authenticated
-    from intake.tui.treatment import context
+    from intake.lifecycle.treatment_form import context
 
     who = Authenticated("ajordan", "Alex Jordan", "practitioner", "ajordan", "test")
     nothing = {"changes_since_last": "nothing_changed", **healed()}

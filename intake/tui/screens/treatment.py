@@ -14,18 +14,20 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from intake.course.course import TreatmentRecordError
-from intake.datetyping import TYPING, how_to_type, read_date, show_date
+from intake.datetyping import TYPING, how_to_type, show_date
+from intake.lifecycle.treatment_form import (
+    CLEARANCE_LABEL,
+    DATE_FIELDS,
+    LABELS,
+    NOTHING_REPORTED,
+    TEXT_FIELDS,
+    TreatmentContext,
+    area_label,
+    place_problems,
+    read_typed,
+)
 from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
-from intake.tui.treatment import TEXT_FIELDS, TreatmentContext, place_problems
-
-#: What each typed part of the record is called on screen.
-LABELS = {
-    "device": "Device", "needles": "Cartridge: needle count", "cartridge_lot": "Cartridge: lot (batch) number",
-    "cartridge_expiry": "Cartridge: expiry date", "numbing": "Numbing used (or 'none')",
-    "serum": "Serum applied (or 'none')", "skin_response": "How the skin responded",
-    "adverse_events": "Adverse events", "advice": "Advice given", "next_session_from": "Next session from",
-}
 
 
 class NoneBox(Checkbox):
@@ -41,7 +43,7 @@ class TreatmentScreen(WizardScreen[Any]):
 
     Args:
         clinic: the clinic's name.
-        shown: what the screen shows and prefills (intake.tui.treatment.context).
+        shown: what the screen shows and prefills (intake.lifecycle.treatment_form.context).
         order: the clinic's date order.
         keep: keeps the record, with the practitioner chosen on screen or None (raises TreatmentRecordError
             listing every problem, or another IntakeError).
@@ -70,7 +72,7 @@ class TreatmentScreen(WizardScreen[Any]):
             for line in shown.earlier:
                 yield Static(Content(line))
             yield Static("Reported today", classes="info-heading")
-            for line in shown.reported or ("Nothing has changed; no finding today.",):
+            for line in shown.reported or (NOTHING_REPORTED,):
                 yield Static(Content(line), classes="finding sev-defer" if shown.reported else "")
             if self.practitioners is not None:
                 yield Static("Who is treating?", classes="info-heading")
@@ -80,11 +82,11 @@ class TreatmentScreen(WizardScreen[Any]):
                 yield Static("", id="p-practitioner", classes="treatment-problem")
             yield Static("Areas treated: depth in mm", classes="info-heading")
             for area, depth in shown.depths.items():
-                yield Static(Content(f"{area.replace('_', ' ').capitalize()} ({shown.ranges[area]})"))
+                yield Static(Content(area_label(area, shown)))
                 yield Input(f"{depth:g}", id=f"depth-{area}", restrict=r"[0-9.]*", max_length=5)
                 yield Static("", id=f"p-depth-{area}", classes="treatment-problem")
             if shown.clearance:
-                yield Static(Content("Clearance: what was obtained (today's findings need it)"))
+                yield Static(Content(CLEARANCE_LABEL))
                 yield Input("", id="clearance_note", max_length=2000)
                 yield Static("", id="p-clearance_note", classes="treatment-problem")
             for key in TEXT_FIELDS:
@@ -92,7 +94,7 @@ class TreatmentScreen(WizardScreen[Any]):
                 if key == "adverse_events":
                     yield NoneBox("None", id="adverse-none")
                 value = self.shown.prefill.get(key, "")
-                if key in ("cartridge_expiry", "next_session_from"):
+                if key in DATE_FIELDS:
                     yield Input(show_date(value, self.order) if value else "", id=key, restrict=TYPING,
                                 placeholder=how_to_type(self.order), max_length=24)
                 else:
@@ -107,38 +109,14 @@ class TreatmentScreen(WizardScreen[Any]):
     def on_mount(self) -> None:
         self.query("#staff-body Select, #staff-body Input").first().focus()  # the first part, from the top
 
-    def unreadable_dates(self) -> dict[str, list[str]]:
-        """The dates typed that cannot be read in the clinic's order, each with how to type it."""
-        found: dict[str, list[str]] = {}
-        for key in ("cartridge_expiry", "next_session_from"):
-            problem = read_date(self.query_one(f"#{key}", Input).value, self.order).problem
-            if problem:
-                found[key] = [problem]
-        return found
-
-    def record(self) -> dict[str, Any]:
-        """The record as typed (depths and the needle count as numbers where they read as numbers)."""
-        given: dict[str, Any] = {"areas": {}}
-        for area in self.shown.depths:
-            typed = self.query_one(f"#depth-{area}", Input).value.strip()
-            try:
-                given["areas"][area] = float(typed)
-            except ValueError:
-                given["areas"][area] = typed
-        for key in TEXT_FIELDS:
-            typed = self.query_one(f"#{key}", Input).value.strip()
-            if key in ("cartridge_expiry", "next_session_from"):
-                read = read_date(typed, self.order)
-                given[key] = read.iso or typed
-            elif key == "needles":
-                given[key] = int(typed) if typed.isdigit() else typed
-            else:
-                given[key] = typed
-        if self.query_one("#adverse-none", Checkbox).value:
-            given["adverse_events"] = "none"
-        if self.shown.clearance:
-            given["clearance_note"] = self.query_one("#clearance_note", Input).value.strip()
-        return given
+    def typed(self) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """The record as typed, and the dates typed that cannot be read in the clinic's order (each with how to type
+        it): intake.lifecycle.treatment_form.read_typed."""
+        return read_typed(
+            self.shown, {area: self.query_one(f"#depth-{area}", Input).value for area in self.shown.depths},
+            {key: self.query_one(f"#{key}", Input).value for key in TEXT_FIELDS}, self.order,
+            no_adverse_events=self.query_one("#adverse-none", Checkbox).value,
+            clearance_note=self.query_one("#clearance_note", Input).value if self.shown.clearance else "")
 
     def show_problems(self, placed: Mapping[str, list[str]]) -> None:
         """Each problem under its part; the first part with one takes the focus."""
@@ -175,11 +153,12 @@ class TreatmentScreen(WizardScreen[Any]):
                 self.show_problems({"practitioner": ["Choose the practitioner who is treating."]})
                 return
             chosen = value
-        if unreadable := self.unreadable_dates():  # said in the clinic's order, not the stored one
+        given, unreadable = self.typed()
+        if unreadable:  # said in the clinic's order, not the stored one
             self.show_problems(unreadable)
             return
         try:
-            kept = self.keep(self.record(), chosen)
+            kept = self.keep(given, chosen)
         except TreatmentRecordError as exc:
             self.show_problems(place_problems(exc.problems, list(self.shown.depths)))
             return

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.i18n import N_, intake_words
+from intake.lifecycle.treatment_form import FIRST_SESSION, NOT_TREATED
 from intake.lifecycle.visits import UNFINISHED_WORDS
 from intake.records.model import Visit
 from intake.tui.device import words_of
@@ -331,11 +332,6 @@ class VisitOutcomeScreen(WizardScreen[str]):
         self.dismiss(event.button.id or "done")
 
 
-#: What "Not treated today" means, said plainly to the practitioner (nothing is recorded for the day).
-NOT_TREATED = ("Not treated today: nothing is recorded for today. The client's next visit will be session 1 of the "
-               "course.")
-
-
 class FirstSessionScreen(WizardScreen[str]):
     """For the practitioner, once the consultation is countersigned: was the client treated today? Dismisses
     'treatment' (record today's treatment: session 1 of the course, its re-screen the consultation) or
@@ -357,9 +353,7 @@ class FirstSessionScreen(WizardScreen[str]):
         yield from header(self.clinic, title="Today's treatment")
         with VerticalScroll(id="practitioner-body"):
             yield Static(Content(self.heading), classes="screen-title")
-            yield Static("The consent is countersigned. If the client is treated today, record the treatment as "
-                         "session 1 of the course: the consultation is its screening, so the client answers "
-                         "nothing again.", classes="finding")
+            yield Static(FIRST_SESSION, classes="finding")
             yield Static(Content(NOT_TREATED.replace("Not treated today: ", "If not: ")), classes="finding")
         with Horizontal(classes="navbar"):
             yield Button("Not treated today", id="not-treated")

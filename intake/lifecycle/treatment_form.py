@@ -1,23 +1,44 @@
-"""Provides what the practitioner's treatment-record screen shows and prefills for a visit, and where each refusal
-of the record belongs on it. Imports nothing from Textual."""
+"""Provides the practitioner's treatment record as every front end presents it: what it shows and prefills for a
+visit (`context`), its parts and their names, the record read from what was typed (`read_typed`), session 1 as it
+is recorded on the consultation's day (`first_visit`), and where each refusal of the record belongs
+(`place_problems`). The wizard's treatment screen and `intake ask` present this one definition."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from intake.course.course import earliest_next
-from intake.datetyping import date_order, show_date
+from intake.datetyping import date_order, read_date, show_date
 from intake.questionnaire import localize
+from intake.records.model import Visit
 
 if TYPE_CHECKING:
     from intake.lifecycle.visits import CourseState, Visits
-    from intake.records.model import Visit
 
 #: The record's typed parts, in the order the screen asks them (the areas' depths come first).
 TEXT_FIELDS = ("device", "needles", "cartridge_lot", "cartridge_expiry", "numbing", "serum", "skin_response",
                "adverse_events", "advice", "next_session_from")
+#: What the practitioner is told once a consultation is countersigned, before saying whether the client was treated.
+FIRST_SESSION = ("The consent is countersigned. If the client is treated today, record the treatment as session 1 of "
+                 "the course: the consultation is its screening, so the client answers nothing again.")
+#: What "Not treated today" means, said plainly to the practitioner (nothing is recorded for the day).
+NOT_TREATED = ("Not treated today: nothing is recorded for today. The client's next visit will be session 1 of the "
+               "course.")
+#: Said when there is no change or finding to report on the record.
+NOTHING_REPORTED = "Nothing has changed; no finding today."
+#: What each typed part of the record is called where it is asked.
+LABELS = {
+    "device": "Device", "needles": "Cartridge: needle count", "cartridge_lot": "Cartridge: lot (batch) number",
+    "cartridge_expiry": "Cartridge: expiry date", "numbing": "Numbing used (or 'none')",
+    "serum": "Serum applied (or 'none')", "skin_response": "How the skin responded",
+    "adverse_events": "Adverse events", "advice": "Advice given", "next_session_from": "Next session from",
+}
+#: The parts that are dates, typed in the clinic's order.
+DATE_FIELDS = ("cartridge_expiry", "next_session_from")
+#: The clearance note's name, asked when today's answers need a clearance.
+CLEARANCE_LABEL = "Clearance: what was obtained (today's findings need it)"
 #: What the practitioner used last time and may well use again: prefilled from the last session's record.
 CARRIED = ("device", "needles", "numbing", "serum", "advice")
 #: Words in a refusal of the record (intake.course.course.check_treatment) that name the part it is about.
@@ -135,3 +156,63 @@ def place_problems(problems: Sequence[str], areas: Sequence[str]) -> dict[str, l
         where = where or next((key for key, marker in _MARKERS if marker in problem), "areas")
         placed.setdefault(where, []).append(problem)
     return placed
+
+
+def area_label(area: str, shown: TreatmentContext) -> str:
+    """An area as the record asks its depth: 'Forehead (0.25–0.5 mm)'."""
+    return f"{area.replace('_', ' ').capitalize()} ({shown.ranges[area]})"
+
+
+def read_typed(shown: TreatmentContext, depths: Mapping[str, str], parts: Mapping[str, str], order: str, *,
+               no_adverse_events: bool = False,
+               clearance_note: str = "") -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The record from what was typed: depths and the needle count as numbers where they read as numbers, dates in
+    the stored form where they read in the clinic's `order`, "none" for adverse events when the practitioner said
+    there were none. Nothing is guessed: what does not read is kept as typed, for the record's check to refuse.
+
+    Returns:
+        The record, and each date part that cannot be read with how to type it (said in the clinic's order).
+    """
+    given: dict[str, Any] = {"areas": {}}
+    for area in shown.depths:
+        typed = depths.get(area, "").strip()
+        try:
+            given["areas"][area] = float(typed)
+        except ValueError:
+            given["areas"][area] = typed
+    unreadable: dict[str, list[str]] = {}
+    for key in TEXT_FIELDS:
+        typed = parts.get(key, "").strip()
+        if key in DATE_FIELDS:
+            read = read_date(typed, order)
+            given[key] = read.iso or typed
+            if read.problem:
+                unreadable[key] = [read.problem]
+        elif key == "needles":
+            given[key] = int(typed) if typed.isdigit() else typed
+        else:
+            given[key] = typed
+    if no_adverse_events:
+        given["adverse_events"] = "none"
+    if shown.clearance:
+        given["clearance_note"] = clearance_note.strip()
+    return given, unreadable
+
+
+def first_session_heading(visits: Visits, course_id: str) -> str:
+    """What the practitioner is asked about once a consultation is countersigned: the client and the consultation
+    ('Maria Okonkwo-Smith · consultation of 20/11/2026 countersigned'), dates in the clinic's order."""
+    state = visits.state(course_id)
+    name = (visits.store.client_identity(state.client_id) or {}).get("full_name", "(no name)")
+    when = show_date(state.course.consultation_date.isoformat(), date_order(visits.config))
+    return f"{name} · consultation of {when} countersigned"
+
+
+def first_visit(visits: Visits, course_id: str) -> Visit:
+    """Session 1 as the treatment record shows it before it is kept: on the day the consent was countersigned,
+    its screening the consultation (nothing is stored until the record passes: `Visits.record_first`)."""
+    state = visits.state(course_id)
+    course = state.course
+    template = Visit("", state.client_id, course.course_id, 1, course.consented_on.isoformat(), "ready", "", "",
+                     "", None, None, {"outcome": "ready", "rescreen": "consultation"}, None, None, None, None, None)
+    return replace(template, assessment=visits.store.load_intake(course.course_id).assessment)
