@@ -94,7 +94,10 @@ def _ask_visit(engine, ref: str, device: str, language: str | None = None) -> in
         try:
             visit = ask.run(ref)
             if visit is None:
-                return EXIT_INVALID
+                if ask.waiting is None:
+                    return EXIT_INVALID
+                AskTreatment(ask.visits, ask.prompter, device).finish(ask.waiting)  # its record, or countersignature
+                return EXIT_OK
             if ask.hand_back(visit):  # the outcome only once staff have their PIN in: the client may hold the device
                 AskTreatment(ask.visits, ask.prompter, device).offer_visit(visit)
         except (KeyboardInterrupt, EOFError):

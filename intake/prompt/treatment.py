@@ -118,6 +118,13 @@ class AskTreatment:
             return None
         return self.record_and_countersign(visit, None)
 
+    def finish(self, visit: Visit) -> SessionDocuments | None:
+        """A visit re-screened earlier and not finished: its treatment record now (when ready), or its
+        countersignature (when recorded)."""
+        if visit.status == "recorded":
+            return self.countersign(visit)
+        return self.offer_visit(visit)
+
     # -- the record ---------------------------------------------------------------------------------
 
     def record_and_countersign(self, visit: Visit, who: Authenticated | None, *,

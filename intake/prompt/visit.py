@@ -40,6 +40,8 @@ class AskVisit:
         self.prompter = prompter
         self.device = device
         self.visit: Visit | None = None
+        #: the client's visit re-screened earlier and not finished (its record or countersignature is next)
+        self.waiting: Visit | None = None
         self.chosen = visits.life.engine.offered_language(language) if language is not None else None
 
     def staff(self) -> Authenticated | None:
@@ -67,6 +69,7 @@ class AskVisit:
 
         unfinished = self.visits.unfinished(ref)
         if unfinished is not None and unfinished.status != "open":  # re-screened: not for the client to answer again
+            self.waiting = unfinished
             then = "record" if unfinished.status == "ready" else "countersign"
             self.prompter.say(UNFINISHED_WORDS[unfinished.status].format(
                 number=unfinished.number, visit_id=unfinished.visit_id, date=unfinished.visit_date)

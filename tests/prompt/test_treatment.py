@@ -170,3 +170,25 @@ def test_front_desk_cannot_record_and_a_ready_visit_keeps_only_what_the_practiti
         assert kept.treatment["adverse_events"] == "slight pinpoint bleeding on the forehead"
         assert kept.treatment["areas"] == last["areas"]  # the depths offered were the last session's
         assert VISIT_DAY.date().isoformat() == kept.visit_date
+
+
+def test_a_visit_left_unfinished_is_finished_at_the_next_ask(clinic_engine, clinic_config, course):  # noqa: F811
+    ask, _, store = visit_at_prompts(clinic_engine, clinic_config, {"changes_since_last": "nothing_changed",
+                                                                    **healed()})
+    with store:
+        ready = ask.run(course)
+        assert ready is not None and ready.status == "ready"
+        again, prompter, _ = visit_at_prompts(clinic_engine, clinic_config, {})
+        assert again.run(course) is None and again.waiting is not None and again.waiting.visit_id == ready.visit_id
+        assert prompter.asked == ["staff_pin"]  # nothing is asked of the client again
+        later = FakePrompter({"treat_now": "later"})
+        assert AskTreatment(again.visits, later, "phone").finish(again.waiting) is None
+        assert any(f"records visit record {ready.visit_id}" in text for text in later.said)
+        state = again.visits.state(ready.course_id)
+        who = again.visits.life.authenticate(PRACTITIONER_PIN, "treat", "phone")
+        again.visits.record(ready.visit_id, who, {**state.visits[0].treatment, "next_session_from": "2027-02-01"})
+        third, _, _ = visit_at_prompts(clinic_engine, clinic_config, {})
+        assert third.run(course) is None and third.waiting is not None and third.waiting.status == "recorded"
+        signing = FakePrompter({"countersign_now": "now", "practitioner_pin": PRACTITIONER_PIN})
+        done = AskTreatment(third.visits, signing, "phone").finish(third.waiting)
+        assert done is not None and done.visit.status == "signed" and done.visit.countersigned_by == "ajordan"
