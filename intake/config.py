@@ -31,6 +31,11 @@ class Practitioner:
     role: str = ""
     registration: str = ""
 
+    @property
+    def listed(self) -> str:
+        """How staff find them in a list: their name, and their role when the clinic gave one."""
+        return f"{self.name} ({self.role})" if self.role else self.name
+
 
 @dataclass(frozen=True)
 class ClinicConfig:

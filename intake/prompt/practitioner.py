@@ -12,18 +12,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from intake.errors import IntakeError, InvalidRecordError
-from intake.lifecycle.auth import Authenticated, AuthenticationError
+from intake.lifecycle.auth import Authenticated
 from intake.prompt.keyed import labelled
 from intake.prompt.prompter import typed_text
+from intake.prompt.staffpin import proved
 from intake.questionnaire import localize
 from intake.text import check_reason
 
 if TYPE_CHECKING:
     from intake.lifecycle import Intake
     from intake.prompt.flow import AskSession
-
-#: Tries at the PIN before the practitioner's part stops (the store pauses a device after three wrong ones).
-PIN_TRIES = 3
 
 
 def _reason_check(text: str) -> bool | str:
@@ -45,25 +43,15 @@ class PractitionerPart:
     def unlock(self) -> Authenticated | None:
         """The practitioner, proved by their PIN on the device the client handed back; None after PIN_TRIES."""
         self.prompter.say("\nStaff only from here. Practitioner: please take the device back from the client.")
-        for _ in range(PIN_TRIES):
-            credential = self.prompter.secret("staff_pin", "Your staff PIN or passphrase (it is not shown)")
-            try:
-                who = self.life.authenticate(credential, "unlock", self.session.actor.device)
-            except AuthenticationError as exc:
-                self.prompter.say(str(exc))
-                continue
-            if who.role == "front_desk":
-                self.prompter.say(f"{who.name} is front-desk staff: only a practitioner decides and countersigns. "
-                                  "The practitioner types their own PIN.")
-                continue
-            return who
-        return None
+        return proved(self.prompter, self.life, "unlock", self.session.actor.device, key="staff_pin",
+                      message="Your staff PIN or passphrase (it is not shown)",
+                      practitioners_only="decides and countersigns")
 
     def practitioner_id(self, who: Authenticated) -> str:
         """Who the practitioner acts as: their own account's practitioner, or (shared PIN) the one chosen."""
         if who.practitioner_id:
             return who.practitioner_id
-        practitioners = [(p.id, f"{p.name} ({p.role})" if p.role else p.name)
+        practitioners = [(p.id, p.listed)
                          for p in self.session.engine.config.practitioners]
         return self.prompter.choose("practitioner", "Practitioner reviewing this intake", labelled(practitioners))
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from intake.course.course import TreatmentRecordError
 from intake.datetyping import date_order, how_to_type, show_date
 from intake.errors import IntakeError
-from intake.lifecycle.auth import AuthenticationError
 from intake.lifecycle.treatment_form import (
     CLEARANCE_LABEL,
     DATE_FIELDS,
@@ -34,17 +33,15 @@ from intake.lifecycle.treatment_form import (
 )
 from intake.prompt.keyed import labelled
 from intake.prompt.prompter import Kept
+from intake.prompt.staffpin import proved
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from intake.lifecycle.auth import Authenticated
+    from intake.lifecycle.auth import Authenticated, StaffAct
     from intake.lifecycle.visits import SessionDocuments, Visits
     from intake.prompt.prompter import Prompter
     from intake.records.model import Visit
-
-PIN_TRIES = 3
-
 
 class AskTreatment:
     """One session's treatment record and countersignature at plain prompts.
@@ -65,30 +62,19 @@ class AskTreatment:
 
     # -- who ----------------------------------------------------------------------------------------
 
-    def practitioner(self, purpose: str) -> Authenticated | None:
+    def practitioner(self, purpose: StaffAct) -> Authenticated | None:
         """A practitioner proved by their PIN for `purpose` ('treat', 'countersign'); None after PIN_TRIES."""
-        for _ in range(PIN_TRIES):
-            credential = self.prompter.secret("practitioner_pin", f"Practitioner: your PIN or passphrase to "
-                                              f"{'record the treatment' if purpose == 'treat' else 'countersign'} "
-                                              "(it is not shown)")
-            try:
-                who = self.visits.life.authenticate(credential, purpose, self.device)  # type: ignore[arg-type]
-            except AuthenticationError as exc:
-                self.prompter.say(str(exc))
-                continue
-            if who.role == "front_desk":
-                self.prompter.say(f"{who.name} is front-desk staff: only a practitioner records a treatment and "
-                                  "countersigns it. The practitioner types their own PIN.")
-                continue
-            return who
-        return None
+        doing = "record the treatment" if purpose == "treat" else "countersign"
+        return proved(self.prompter, self.visits.life, purpose, self.device, key="practitioner_pin",
+                      message=f"Practitioner: your PIN or passphrase to {doing} (it is not shown)",
+                      practitioners_only="records a treatment and countersigns it")
 
     def treating(self, who: Authenticated) -> str | None:
         """Who is treating: the practitioner's own account, or (the clinic's shared PIN) the one chosen; None when
         it is the person proved (their own account)."""
         if who.practitioner_id:
             return None
-        people = [(p.id, f"{p.name} ({p.role})" if p.role else p.name) for p in self.visits.config.practitioners]
+        people = [(p.id, p.listed) for p in self.visits.config.practitioners]
         return str(self.prompter.choose("treating", "Who is treating?", labelled(people)))
 
     # -- session 1, on the consultation's day ------------------------------------------------------

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from intake.i18n import intake_words
-from intake.lifecycle.auth import AuthenticationError
 from intake.lifecycle.visits import CLIENT_WORDS, HAND_BACK
+from intake.prompt.staffpin import proved
 from intake.prompt.walker import Walker
 from intake.questionnaire import localize
 
@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from intake.lifecycle.visits import Visits
     from intake.prompt.prompter import Prompter
     from intake.records.model import Visit
-
-PIN_TRIES = 3
 
 
 class AskVisit:
@@ -46,14 +44,8 @@ class AskVisit:
 
     def staff(self) -> Authenticated | None:
         """The member of staff starting the visit, proved by their PIN; None after PIN_TRIES wrong ones."""
-        for _ in range(PIN_TRIES):
-            credential = self.prompter.secret("staff_pin", "Staff: your PIN or passphrase to start the visit "
-                                              "(it is not shown)")
-            try:
-                return self.visits.life.authenticate(credential, "visit", self.device)
-            except AuthenticationError as exc:
-                self.prompter.say(str(exc))
-        return None
+        return proved(self.prompter, self.visits.life, "visit", self.device, key="staff_pin",
+                      message="Staff: your PIN or passphrase to start the visit (it is not shown)")
 
     def run(self, ref: str) -> Visit | None:
         """Starts the client's next session, walks the re-screen, keeps it; returns the visit (None: not started).
@@ -103,20 +95,13 @@ class AskVisit:
     def hand_back(self, kept: Visit) -> bool:
         """After the client has finished (they may still hold the device), staff prove who they are with their PIN
         before anything about the outcome is shown; True when it was shown."""
-        for _ in range(PIN_TRIES):
-            credential = self.prompter.secret("staff_handback", "Staff: your PIN or passphrase to see what comes "
-                                              "next (it is not shown)")
-            try:
-                self.visits.life.authenticate(credential, "visit", self.device)
-            except AuthenticationError as exc:
-                self.prompter.say(str(exc))
-                continue
+        if proved(self.prompter, self.visits.life, "visit", self.device, key="staff_handback",
+                  message="Staff: your PIN or passphrase to see what comes next (it is not shown)") is not None:
             reasons = "; ".join(str(r) for r in kept.outcome.get("reasons") or [])
             until = kept.outcome.get("until")
             when = f" (from {until})" if until and until not in reasons else ""
-            then = "; `intake records visit record` keeps the treatment" if kept.status == "ready" else ""
             self.prompter.say(f"Staff: visit {kept.visit_id} is {kept.status}" + (f": {reasons}" if reasons else "")
-                              + f"{when}. `intake records visit show {kept.visit_id}` shows it{then}.")
+                              + f"{when}. `intake records visit show {kept.visit_id}` shows it.")
             return True
         self.prompter.say(f"The answers are kept. Staff see what comes next with `intake records visit show "
                           f"{kept.visit_id}`.")

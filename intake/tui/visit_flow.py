@@ -265,7 +265,7 @@ class VisitFlow:
         if shown is None:
             return
         practitioners = None if session.countersigner else [  # the shared PIN: staff say who is treating
-            (p.id, f"{p.name} ({p.role})" if p.role else p.name) for p in session.engine.config.practitioners]
+            (p.id, p.listed) for p in session.engine.config.practitioners]
 
         def keep(given: dict[str, Any], practitioner_id: str | None) -> Visit:
             if first:

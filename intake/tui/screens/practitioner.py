@@ -122,7 +122,7 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
                                                 self.session.staff_language,
                                                 facts=engine.facts(answers, self.session.state.consultation_date)))
             yield Static("Practitioner", classes="info-heading")
-            practitioners = [(Content(f"{p.name} ({p.role})" if p.role else p.name), p.id)
+            practitioners = [(Content(p.listed), p.id)
                              for p in engine.config.practitioners]
             own = self.session.countersigner  # a practitioner who unlocked with their own PIN signs as themselves
             chosen = own or self.kept.get("practitioner") or (practitioners[0][1] if len(practitioners) == 1
