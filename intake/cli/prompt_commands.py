@@ -96,10 +96,10 @@ def _ask_visit(engine, ref: str, device: str, language: str | None = None) -> in
             if visit is None:
                 if ask.waiting is None:
                     return EXIT_INVALID
-                AskTreatment(ask.visits, ask.prompter, device).finish(ask.waiting)  # its record, or countersignature
+                AskTreatment(ask.visits, ask.prompter, device).finish(ask.waiting, ask.who)  # record, end, countersign
                 return EXIT_OK
             if ask.hand_back(visit):  # the outcome only once staff have their PIN in: the client may hold the device
-                AskTreatment(ask.visits, ask.prompter, device).offer_visit(visit)
+                AskTreatment(ask.visits, ask.prompter, device).offer_visit(visit, ask.who)
         except (KeyboardInterrupt, EOFError):
             started = ""
             if ask.visit:

@@ -113,6 +113,10 @@ UNFINISHED_WORDS = {
                 "practitioner's countersignature. No further session can start until it is countersigned.",
 }
 
+#: What ending a visit without treatment means, said to staff before they give the reason (`Visits.end_untreated`).
+ENDING_UNTREATED = ("No treatment is recorded for it and it counts as no session. The visit keeps the reason, with who "
+                    "ended it and when, and the client's next visit can start.")
+
 #: What the client is told once their answers are kept, by the re-screen's outcome (staff see the reasons).
 CLIENT_WORDS = {
     "ready": N_("Thank you: your answers are saved. Your practitioner will see you for today's session."),
@@ -330,12 +334,22 @@ class Visits:
             TextInputError: no reason (at least a few words), too long or not plain text.
             WorkflowError: the visit's treatment was recorded, or it ended otherwise; nothing is written.
         """
+        said = self.check_untreated_reason(reason)
+        return self.store.visits.end_untreated(visit_id, reason=said, staff=who.staff_id, device=who.device)
+
+    @staticmethod
+    def check_untreated_reason(reason: Any) -> str:
+        """The reason a visit ends without treatment, trimmed (for a front end to check it as it is typed).
+
+        Raises:
+            TextInputError: no reason (at least a few words), too long or not plain text.
+        """
         from intake.text import TextInputError, check_reason
 
         if len(said := check_reason(reason, required=False)) < 3:
             raise TextInputError("say why the visit ends without treatment (for example: the client had to leave, "
                                  "or the practitioner decided not to treat today).")
-        return self.store.visits.end_untreated(visit_id, reason=said, staff=who.staff_id, device=who.device)
+        return said
 
     def record(self, visit_id: str, who: Authenticated, treatment: Mapping[str, Any], *,
                practitioner_id: str | None = None) -> Visit:

@@ -31,8 +31,9 @@ from intake.lifecycle.treatment_form import (
     place_problems,
     read_typed,
 )
+from intake.lifecycle.visits import ENDING_UNTREATED
 from intake.prompt.keyed import labelled
-from intake.prompt.prompter import Kept
+from intake.prompt.prompter import Kept, typed_text
 from intake.prompt.staffpin import proved
 
 if TYPE_CHECKING:
@@ -91,25 +92,48 @@ class AskTreatment:
             return None
         return self.record_and_countersign(first_visit(self.visits, course_id), who, first=True)
 
-    def offer_visit(self, visit: Visit) -> SessionDocuments | None:
-        """A re-screened visit ready for treatment: its record now (the practitioner's PIN), or later."""
+    def offer_visit(self, visit: Visit, staff: Authenticated | None = None) -> SessionDocuments | None:
+        """A re-screened visit ready for treatment: its record now (the practitioner's PIN), or later; or, when
+        `staff` proved who they are, ending it without treatment with the reason (the client left, or the
+        practitioner decided not to treat)."""
         if visit.status != "ready":
             return None
+        choices = [("now", "Record the treatment now (practitioner's PIN)"), ("later", "Later")]
+        if staff is not None:
+            choices.append(("end", "Not treated: end this visit (give the reason)"))
         now = self.prompter.choose("treat_now", f"Visit {visit.visit_id} is ready for its treatment record.",
-                                   labelled([("now", "Record the treatment now (practitioner's PIN)"),
-                                             ("later", "Later")]))
+                                   labelled(choices))
+        if now == "end" and staff is not None:
+            self.end_untreated(visit, staff)
+            return None
         if now != "now":
             self.prompter.say(f"The visit waits for its record: `intake records visit record {visit.visit_id}` "
                               "keeps it.")
             return None
         return self.record_and_countersign(visit, None)
 
-    def finish(self, visit: Visit) -> SessionDocuments | None:
-        """A visit re-screened earlier and not finished: its treatment record now (when ready), or its
-        countersignature (when recorded)."""
+    def finish(self, visit: Visit, staff: Authenticated | None = None) -> SessionDocuments | None:
+        """A visit re-screened earlier and not finished: its treatment record now or its end without treatment
+        (when ready: `offer_visit`), or its countersignature (when recorded)."""
         if visit.status == "recorded":
             return self.countersign(visit)
-        return self.offer_visit(visit)
+        return self.offer_visit(visit, staff)
+
+    def end_untreated(self, visit: Visit, staff: Authenticated) -> Visit:
+        """Ends the visit without treatment, as `staff`, with the reason they type (checked by the core)."""
+        self.prompter.say(ENDING_UNTREATED)
+
+        def check(typed: str) -> bool | str:
+            try:
+                self.visits.check_untreated_reason(typed)
+            except IntakeError as exc:
+                return f"{str(exc)[0].upper()}{str(exc)[1:]}"
+            return True
+
+        reason = typed_text(self.prompter, "end_reason", "Reason, e.g. the client had to leave", validate=check)
+        ended = self.visits.end_untreated(visit.visit_id, staff, reason)
+        self.prompter.say(f"Visit {ended.visit_id} ended without treatment; the client's next visit can start.")
+        return ended
 
     # -- the record ---------------------------------------------------------------------------------
 

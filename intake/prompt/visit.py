@@ -40,6 +40,8 @@ class AskVisit:
         self.visit: Visit | None = None
         #: the client's visit re-screened earlier and not finished (its record or countersignature is next)
         self.waiting: Visit | None = None
+        #: the member of staff who started (or carried on) the visit with their PIN
+        self.who: Authenticated | None = None
         self.chosen = visits.life.engine.offered_language(language) if language is not None else None
 
     def staff(self) -> Authenticated | None:
@@ -53,7 +55,7 @@ class AskVisit:
         Raises:
             IntakeError: the client has no course, another visit is open... (nothing written).
         """
-        who = self.staff()
+        who = self.who = self.staff()
         if who is None:
             self.prompter.say("The visit was not started.")
             return None

@@ -192,3 +192,23 @@ def test_a_visit_left_unfinished_is_finished_at_the_next_ask(clinic_engine, clin
         signing = FakePrompter({"countersign_now": "now", "practitioner_pin": PRACTITIONER_PIN})
         done = AskTreatment(third.visits, signing, "phone").finish(third.waiting)
         assert done is not None and done.visit.status == "signed" and done.visit.countersigned_by == "ajordan"
+
+
+def test_a_ready_visit_not_treated_is_ended_with_the_reason_by_who_started_it(
+        clinic_engine, clinic_config, course):  # noqa: F811 - the fixture
+    ask, _, store = visit_at_prompts(clinic_engine, clinic_config, {"changes_since_last": "nothing_changed",
+                                                                    **healed()})
+    with store:
+        ready = ask.run(course)
+        assert ready is not None and ready.status == "ready" and ask.who is not None
+        prompter = FakePrompter({"treat_now": "end", "end_reason": ["x", "the client had to leave"]})
+        assert AskTreatment(ask.visits, prompter, "phone").offer_visit(ready, ask.who) is None
+        assert prompter.rejected["end_reason"] and "say why" in prompter.rejected["end_reason"][0].casefold()
+        ended = ask.visits.store.visits.load(ready.visit_id)
+        assert ended.status == "not_treated"
+        assert ended.outcome["not_treated"]["reason"] == "the client had to leave"
+        assert ended.outcome["not_treated"]["by"] == ask.who.staff_id
+        # without a member of staff proved, ending is not offered
+        offered = FakePrompter({"treat_now": "later"})
+        AskTreatment(ask.visits, offered, "phone").offer_visit(ready)
+        assert "end" not in offered.offered["treat_now"]

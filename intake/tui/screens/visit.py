@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Static
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.i18n import N_, intake_words
 from intake.lifecycle.treatment_form import FIRST_SESSION, NOT_TREATED
-from intake.lifecycle.visits import UNFINISHED_WORDS
+from intake.lifecycle.visits import ENDING_UNTREATED, UNFINISHED_WORDS
 from intake.records.model import Visit
 from intake.tui.device import words_of
 from intake.tui.problems import explain
@@ -30,9 +30,7 @@ ASK_STAFF = {"title": N_("Thank you"),
 
 
 #: Ending a started or ready visit without treatment (the client left, or the practitioner decided not to treat).
-END_VISIT = ReasonAsked("end", "End a visit", "End this visit without treatment?",
-                        "No treatment is recorded for it and it counts as no session. The visit keeps the reason, "
-                        "with who ended it and when, and the client's next visit can start.",
+END_VISIT = ReasonAsked("end", "End a visit", "End this visit without treatment?", ENDING_UNTREATED,
                         "Reason, e.g. the client had to leave", "Keep the visit", "End without treatment",
                         "Say why the visit ends without treatment.")
 
