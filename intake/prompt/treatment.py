@@ -39,7 +39,7 @@ from intake.prompt.staffpin import proved
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from intake.lifecycle.auth import Authenticated, StaffAct
+    from intake.lifecycle.auth import Authenticated
     from intake.lifecycle.visits import SessionDocuments, Visits
     from intake.prompt.prompter import Prompter
     from intake.records.model import Visit
@@ -63,10 +63,12 @@ class AskTreatment:
 
     # -- who ----------------------------------------------------------------------------------------
 
-    def practitioner(self, purpose: StaffAct) -> Authenticated | None:
-        """A practitioner proved by their PIN for `purpose` ('treat', 'countersign'); None after PIN_TRIES."""
+    def practitioner(self, purpose: str) -> Authenticated | None:
+        """The practitioner at the device, proved by their PIN for `purpose` ('treat', 'countersign'); None after
+        PIN_TRIES. With the clinic's shared PIN it proves someone on the staff: the act itself is then done as the
+        practitioner chosen (`treating`) or named by the record, and the core refuses anyone else."""
         doing = "record the treatment" if purpose == "treat" else "countersign"
-        return proved(self.prompter, self.visits.life, purpose, self.device, key="practitioner_pin",
+        return proved(self.prompter, self.visits.life, "unlock", self.device, key="practitioner_pin",
                       message=f"Practitioner: your PIN or passphrase to {doing} (it is not shown)",
                       practitioners_only="records a treatment and countersigns it")
 

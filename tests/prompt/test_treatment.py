@@ -212,3 +212,24 @@ def test_a_ready_visit_not_treated_is_ended_with_the_reason_by_who_started_it(
         offered = FakePrompter({"treat_now": "later"})
         AskTreatment(ask.visits, offered, "phone").offer_visit(ready)
         assert "end" not in offered.offered["treat_now"]
+
+
+def test_with_the_shared_pin_staff_say_who_is_treating_and_the_session_is_theirs(engine, tmp_path, monkeypatch):
+    """The demo clinic's shared PIN proves only that someone on the staff is there: the treating practitioner is
+    chosen, and the record and its countersignature are theirs, not the consultation's countersigner's."""
+    from tests.tui.driver import DEMO_PIN
+
+    monkeypatch.chdir(tmp_path)  # the demo clinic's store, keys and documents go here
+    config = engine.config
+    ask, store = session(engine, config, FakePrompter(script(engine, "suitable", staff_pin=DEMO_PIN)), {})
+    with store:
+        ask.run()
+        visits = Visits(Lifecycle(engine, store))
+        ask.prompter = FakePrompter({"first_session": "treatment", "treating": "spatel",
+                                     **_record_script(visits, ask.intake_id), "countersign_now": "now",
+                                     "practitioner_pin": [DEMO_PIN]})
+        ask.todays_treatment()
+        session_1 = visits.state(ask.intake_id).visits[0]
+        assert (session_1.practitioner_id, session_1.countersigned_by, session_1.status) == ("spatel", "spatel",
+                                                                                            "signed")
+        assert "treating" in ask.prompter.asked  # asked, never assumed
