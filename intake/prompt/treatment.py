@@ -103,8 +103,7 @@ class AskTreatment:
         choices = [("now", "Record the treatment now (practitioner's PIN)"), ("later", "Later")]
         if staff is not None:
             choices.append(("end", "Not treated: end this visit (give the reason)"))
-        now = self.prompter.choose("treat_now", f"Visit {visit.visit_id} is ready for its treatment record.",
-                                   labelled(choices))
+        now = self.prompter.choose("treat_now", f"What now for visit {visit.visit_id}?", labelled(choices))
         if now == "end" and staff is not None:
             self.end_untreated(visit, staff)
             return None

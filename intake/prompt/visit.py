@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from intake.datetyping import date_order, show_date
 from intake.i18n import intake_words
 from intake.lifecycle.visits import CLIENT_WORDS, HAND_BACK
 from intake.prompt.staffpin import proved
@@ -64,12 +65,9 @@ class AskVisit:
         unfinished = self.visits.unfinished(ref)
         if unfinished is not None and unfinished.status != "open":  # re-screened: not for the client to answer again
             self.waiting = unfinished
-            then = "record" if unfinished.status == "ready" else "countersign"
-            self.prompter.say(UNFINISHED_WORDS[unfinished.status].format(
-                number=unfinished.number, visit_id=unfinished.visit_id, date=unfinished.visit_date)
-                + f" `intake records visit {then} {unfinished.visit_id}` does it" + (
-                    f"; if the client was not treated, `intake records visit end {unfinished.visit_id} --reason "
-                    "TEXT` ends it." if then == "record" else "."))
+            self.prompter.say(UNFINISHED_WORDS[unfinished.status].format(  # finished next (intake.prompt.treatment)
+                number=unfinished.number, visit_id=unfinished.visit_id, date=show_date(
+                    unfinished.visit_date, date_order(self.visits.config))))
             return None
         waiting = self.visits.open_visit(ref)
         visit = self.visit = waiting or self.visits.begin(ref, who.actor)
