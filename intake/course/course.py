@@ -14,7 +14,7 @@ part left out).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -295,8 +295,10 @@ def too_soon(rules: CourseRules, course: Course, last_session: date, visit_date:
 
 
 def check_treatment(rules: CourseRules, course: Course, given: Mapping[str, Any], *, visit_date: date,
-                    plan_limits: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                    plan_limits: Mapping[str, Any] | None = None,
+                    show: Callable[[date], str] = date.isoformat) -> dict[str, Any]:
     """The practitioner's record of a session, checked against the consented plan; returns it in its kept form.
+    `show` writes a day in the problems as staff read dates (the clinic's order; by default YYYY-MM-DD).
 
     Raises:
         TreatmentRecordError: listing every problem (an area not consented, a depth above the plan's range or a
@@ -319,12 +321,12 @@ def check_treatment(rules: CourseRules, course: Course, given: Mapping[str, Any]
                         "digits as printed on the pack)")
     expiry = _day(given.get("cartridge_expiry"), "the cartridge's expiry date", problems)
     if expiry is not None and expiry < visit_date:
-        problems.append(f"the cartridge expired on {expiry.isoformat()}: use an unexpired, sealed cartridge")
+        problems.append(f"the cartridge expired on {show(expiry)}: use an unexpired, sealed cartridge")
     earliest = earliest_next(course, visit_date, plan_limits)
     next_from = _day(given.get("next_session_from", earliest.isoformat()), "the next session's earliest date",
                      problems)
     if next_from is not None and next_from < earliest:
-        problems.append(f"the next session cannot be before {earliest.isoformat()} (at least "
+        problems.append(f"the next session cannot be before {show(earliest)} (at least "
                         f"{(earliest - visit_date).days // 7} weeks after this one)")
     if problems:
         raise TreatmentRecordError(problems)

@@ -337,6 +337,12 @@ class Visits:
         said = self.check_untreated_reason(reason)
         return self.store.visits.end_untreated(visit_id, reason=said, staff=who.staff_id, device=who.device)
 
+    def show_day(self, day: date) -> str:
+        """A day as staff read it, in the clinic's date order (e.g. 31/12/2026)."""
+        from intake.datetyping import date_order, show_date
+
+        return show_date(day.isoformat(), date_order(self.config))
+
     @staticmethod
     def check_untreated_reason(reason: Any) -> str:
         """The reason a visit ends without treatment, trimmed (for a front end to check it as it is typed).
@@ -352,9 +358,10 @@ class Visits:
         return said
 
     def record(self, visit_id: str, who: Authenticated, treatment: Mapping[str, Any], *,
-               practitioner_id: str | None = None) -> Visit:
+               practitioner_id: str | None = None, show: Callable[[date], str] = date.isoformat) -> Visit:
         """Keeps the practitioner's record of the session, checked against the consented plan and the visit's
-        findings (a clearance finding needs the practitioner's note of it).
+        findings (a clearance finding needs the practitioner's note of it). `show` writes the days in a refusal
+        as the front end shows dates (`show_day`: the clinic's order; by default YYYY-MM-DD, as a file gives them).
 
         Raises:
             AuthenticationError: not a practitioner, or not as `practitioner_id`.
@@ -366,6 +373,7 @@ class Visits:
         state = self.state(visit.course_id)
         limits = (visit.assessment or {}).get("plan_limits", {})
         kept = check_treatment(self.rules, state.course, treatment, visit_date=date.fromisoformat(visit.visit_date),
+                               show=show,
                                plan_limits=limits)
         if (visit.assessment or {}).get("verdict") == "clearance":
             note = treatment.get("clearance_note")
@@ -377,11 +385,12 @@ class Visits:
                                                   staff=who.staff_id, device=who.device)
 
     def record_first(self, ref: str, who: Authenticated, treatment: Mapping[str, Any], *,
-                     practitioner_id: str | None = None) -> Visit:
+                     practitioner_id: str | None = None, show: Callable[[date], str] = date.isoformat) -> Visit:
         """Keeps the treatment given on the day the consultation was countersigned as session 1 of its course
         (`ref`: the consultation's intake id, or the client's id for their latest course), checked as any
         session's record against the consented plan and the consultation's findings, dated the day of the
         countersignature; the consultation is its re-screen. It is countersigned like any session's record.
+        `show`: as for `record`.
 
         Raises:
             AuthenticationError: not a practitioner, or not as `practitioner_id`.
@@ -395,7 +404,7 @@ class Visits:
         course_id = self._first_course(ref)
         course = self.state(course_id).course
         assessment = self.store.load_intake(course_id).assessment or {}
-        kept = check_treatment(self.rules, course, treatment, visit_date=course.consented_on,
+        kept = check_treatment(self.rules, course, treatment, visit_date=course.consented_on, show=show,
                                plan_limits=assessment.get("plan_limits") or {})
         return self.store.visits.record_first(course_id, visit_date=course.consented_on.isoformat(),
                                               assessment=assessment, treatment=kept, practitioner_id=by,

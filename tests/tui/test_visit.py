@@ -367,7 +367,7 @@ async def test_the_treatment_record_refuses_then_keeps(clinic_engine, clinic_con
         screen.query_one("#cartridge_expiry", Input).value = typed["cartridge_expiry"]
         await press(pilot, "#keep")
         assert "deeper than the consented" in _problem(screen, f"depth-{area}")
-        assert "expired on 2026-12-01" in _problem(screen, "cartridge_expiry")
+        assert "expired on 01/12/2026" in _problem(screen, "cartridge_expiry")
         assert "adverse events" in _problem(screen, "adverse_events")  # "none" is a choice, never assumed
         assert app.screen is screen
         assert [v.status for v in _kept(clinic_config, clinic_engine, course)] == ["ready"]  # nothing kept
@@ -634,7 +634,7 @@ async def test_the_consultation_days_treatment_from_the_staff_menu_is_session_1(
         screen.query_one("#adverse-none", Checkbox).value = True
         await pilot.pause()
         await press(pilot, "#keep")
-        assert "expired on 2026-11-01" in _problem(screen, "cartridge_expiry") and app.screen is screen
+        assert "expired on 01/11/2026" in _problem(screen, "cartridge_expiry") and app.screen is screen
         assert _kept(clinic_config, clinic_engine, untreated) == []  # nothing kept
         screen.query_one("#cartridge_expiry", Input).value = "01/06/2028"
         await press(pilot, "#keep")
