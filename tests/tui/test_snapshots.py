@@ -21,7 +21,6 @@ from intake.tui.screens.welcome import WelcomeScreen
 from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app
 from tests.tui.driver import (
-    answer_all_steps,
     draw,
     enter_pin,
     fill_step,
@@ -31,6 +30,7 @@ from tests.tui.driver import (
     wait_for,
 )
 from tests.tui.fakes import FakeRenderer
+from tests.tui.running import client_at_review
 from tests.tui.test_flow import client_part, countersign, start
 
 SMALL, TABLET = SIZES["small"], SIZES["tablet"]
@@ -54,8 +54,9 @@ def _fixed_ids(monkeypatch):
 
 
 async def to_review(pilot, example="suitable"):
-    await start(pilot)
-    await answer_all_steps(pilot, load_example(example)["answers"])
+    """The review, the steps answered through the session as the wizard saves them (their screens are pictured
+    above and walked in test_flow.py and test_hint_walk.py; the pictures from here on are the same either way)."""
+    await client_at_review(pilot, load_example(example)["answers"])
     return await wait_for(pilot, ReviewScreen)
 
 
@@ -68,7 +69,8 @@ async def to_signature(pilot, example="suitable"):
 
 
 async def to_practitioner(pilot, example):
-    await client_part(pilot, load_example(example)["answers"], walk=True)
+    """The practitioner's screen after the client's part, the steps answered through the session (as to_review)."""
+    await client_part(pilot, load_example(example)["answers"])
     return await wait_for(pilot, PractitionerScreen)
 
 
