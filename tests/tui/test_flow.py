@@ -186,9 +186,7 @@ async def test_clearance_override_needs_a_reason_and_is_recorded(engine):
 async def test_an_answer_changed_from_the_review_screen_reaches_the_record(engine, suitable_answers):
     app = build_app(engine)
     async with app.run_test(size=SIZES["small"]) as pilot:
-        await start(pilot)
-        await answer_all_steps(pilot, suitable_answers)
-        review = await wait_for(pilot, ReviewScreen)
+        review = await client_at_review(pilot, suitable_answers)  # the steps are walked in the tests above
         row = next(r for r in review.query(AnswerRow) if r.question_id == "has_gp")
         row.on_click(Click(row, 0, 0, 0, 0, 1, False, False, False))
         step = await wait_for(pilot, StepScreen)
