@@ -30,7 +30,7 @@ from tests.tui.driver import (
     wait_for,
 )
 from tests.tui.fakes import FakeRenderer
-from tests.tui.running import client_at_review
+from tests.tui.running import client_at, client_at_review
 from tests.tui.test_flow import client_part, countersign, start
 
 SMALL, TABLET = SIZES["small"], SIZES["tablet"]
@@ -93,10 +93,8 @@ def test_step_with_problems_small(engine, snap_compare):
 
 def test_step_with_a_follow_up_tablet(engine, snap_compare):
     async def run_before(pilot):
-        await start(pilot)
-        for _ in range(3):
-            await fill_step(pilot, load_example("clearance")["answers"])
-            await press(pilot, "#next")
+        await pilot.app.wait_ready()
+        await client_at(pilot, load_example("clearance")["answers"], "health")  # the first steps saved
         await fill_step(pilot, {"pregnant_or_breastfeeding": False, "blood_thinners": True})
         step = await wait_for(pilot, StepScreen)
         step.query_one("#step-body").scroll_home(animate=False)
@@ -195,10 +193,8 @@ def test_done(engine, snap_compare):
 def test_kind_stop_for_the_client(engine, snap_compare):
     async def run_before(pilot):
         answers = {**load_example("suitable")["answers"], "pregnant_or_breastfeeding": True}
-        await start(pilot)
-        for _ in range(3):
-            await fill_step(pilot, answers)
-            await press(pilot, "#next")
+        await pilot.app.wait_ready()
+        await client_at(pilot, answers, "health")  # the first steps saved through the session
         await fill_step(pilot, {"pregnant_or_breastfeeding": True})
         await pilot.press("tab")  # a little further down the step: the word stays in view
 
