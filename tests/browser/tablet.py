@@ -30,6 +30,24 @@ return {lines: lines, cols: c.terminal.cols, rows: c.terminal.rows,
         left: box.left, top: box.top, width: box.width, height: box.height};
 """
 
+#: Waits inside the page (one round trip, not one per poll) until every needle shows and the screen has not changed
+#: for `quiet` ms, or until `budget` ms have passed; polls every 50 ms, as the tests did from Python.
+_WAIT_JS = """
+const needles = arguments[0], quiet = arguments[1], budget = arguments[2], done = arguments[arguments.length - 1];
+const read = () => { try { SCREEN } catch (error) { return null; } };
+const start = performance.now();
+let seen = undefined, since = start;
+const poll = () => {
+  const now = performance.now(), screen = read(), key = JSON.stringify(screen);
+  if (key !== seen) { seen = key; since = now; }
+  const text = screen ? screen.lines.join("\\n") : "";
+  if (needles.every((n) => text.includes(n)) && now - since >= quiet) { done({found: true, screen: screen}); }
+  else if (now - start >= budget) { done({found: false, screen: screen}); }
+  else { setTimeout(poll, 50); }
+};
+poll();
+""".replace("SCREEN", _SCREEN_JS.strip())
+
 
 def open_browser(size: tuple[int, int] = LANDSCAPE):
     """A headless Chromium (Debian's, through Debian's chromedriver) with a fresh profile and the network log."""
@@ -94,28 +112,35 @@ class Tablet:
         screen = self.screen()
         return "\n".join(screen["lines"]) if screen else ""
 
+    def _wait_in_page(self, needles: tuple[str, ...], quiet: float, timeout: float) -> tuple[bool, dict | None]:
+        """(found, screen) once every needle shows on a screen unchanged for `quiet` seconds, or at the timeout.
+        The page polls; the script runs in turns shorter than the driver's script timeout, and a page that is
+        being replaced (pairing, a restart) is waited for again."""
+        from selenium.common.exceptions import WebDriverException
+
+        deadline = time.monotonic() + timeout
+        while True:
+            budget = max(0.0, min(deadline - time.monotonic(), 10.0))
+            try:
+                result = self.driver.execute_async_script(_WAIT_JS, list(needles), quiet * 1000, budget * 1000)
+            except WebDriverException:
+                result = None
+                time.sleep(0.05)
+            if result and result["found"]:
+                return True, result["screen"]
+            if time.monotonic() >= deadline:
+                return False, result["screen"] if result else self.screen()
+
     def wait_for(self, *needles: str, timeout: float = 60) -> str:
         """Waits until every needle shows on the screen; returns the screen text."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.text()
-            if all(n in text for n in needles):
-                return text
-            time.sleep(0.05)
-        raise AssertionError(f"{needles!r} did not appear; the screen shows:\n{self.text()}")
+        found, screen = self._wait_in_page(needles, 0, timeout)
+        if not found:
+            raise AssertionError(f"{needles!r} did not appear; the screen shows:\n{self.text()}")
+        return "\n".join(screen["lines"]) if screen else ""
 
     def settled(self, timeout: float = 5, quiet: float = 0.2) -> dict | None:
         """The screen once it has not changed for `quiet` seconds (scrolling and resizing repaint in steps)."""
-        deadline = time.monotonic() + timeout
-        last, since = self.screen(), time.monotonic()
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-            now = self.screen()
-            if now != last:
-                last, since = now, time.monotonic()
-            elif time.monotonic() - since >= quiet:
-                return now
-        return last
+        return self._wait_in_page((), quiet, timeout)[1]
 
     def turn(self, size: tuple[int, int]) -> None:
         """Turns the tablet and waits until the wizard has repainted for the new shape."""
@@ -220,9 +245,11 @@ class Tablet:
         cell_h = screen["height"] / screen["rows"]
         x = screen["left"] + screen["width"] * 0.5
         y0 = screen["top"] + screen["height"] * (0.8 if rows > 0 else 0.2)
-        steps = abs(rows) + 1
-        self.drag([(x, y0 - (rows / abs(rows or 1)) * i * cell_h) for i in range(steps)] + [
-            (x, y0 - rows * cell_h - (0.3 * cell_h if rows > 0 else -0.3 * cell_h))])
+        # The finger moves 4 rows between touch events (each event is a round trip of a frame or more; the page
+        # turns however far the finger moved into wheel steps, so the page scrolls as far as with one per row).
+        sign = 1 if rows > 0 else -1
+        self.drag([(x, y0 - sign * i * cell_h) for i in range(0, abs(rows) + 1, 4)] + [
+            (x, y0 - rows * cell_h - sign * 0.3 * cell_h)])
 
     def enter_pin(self, pin: str = "2468") -> None:
         """Taps a staff PIN on the PIN screen's pad, then OK (the demo clinic's shared PIN by default)."""

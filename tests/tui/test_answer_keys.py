@@ -1,7 +1,7 @@
 """No key records an answer by accident: generated over every question of the questionnaire.
 
-For each question (shown by answering what it follows up), on its own step screen, unanswered and
-focused: Enter chooses nothing (it says what is needed, or goes on); Space chooses the option it is on;
+For each question (shown by answering what it follows up), on a step screen, unanswered and focused: Enter
+chooses nothing (it says what is needed, or goes on); Space chooses the option it is on;
 the key shown on each option chooses that option, ticks and unticks it for several (`Question.toggle`),
 whatever the focus inside the question. Run on the clinic without the kind stop, so a deferring answer
 does not close the step between keys (the kind stop is tested on its own).
@@ -67,16 +67,42 @@ async def step_screen(pilot, step_id: str, answers: dict[str, Any]) -> StepScree
     return screen
 
 
+def _together(step, follow_ups: list) -> list[tuple[dict[str, Any], list[str]]]:
+    """The step's follow-ups on as few screens as their answers allow: what each needs beyond the baseline (`showing`)
+    merged while no two disagree, on a screen that shows every one of them, all unanswered."""
+    base = baseline(ENGINE)
+    screens: list[tuple[dict[str, Any], set[str], list[str]]] = []  # (changes, keys left out, questions)
+    for question in follow_ups:
+        answers = showing(question)
+        changes = {k: v for k, v in answers.items() if k not in base or base[k] != v}
+        out = set(base) - set(answers)
+        for index, (merged, left_out, ids) in enumerate(screens):
+            if any(k in merged and merged[k] != v for k, v in changes.items()) or set(changes) & (left_out | set(ids)) \
+                    or set(merged) & (out | {question.id}):
+                continue
+            candidate = {**merged, **changes}
+            shown = {k: v for k, v in {**base, **candidate}.items() if k not in left_out | out}
+            if {question.id, *ids} <= {q.id for q in ENGINE.questionnaire.visible_in(step, shown)}:
+                screens[index] = (candidate, left_out | out, [*ids, question.id])
+                break
+        else:
+            screens.append((changes, out, [question.id]))
+    return [({k: v for k, v in {**base, **merged}.items() if k not in left_out}, ids)
+            for merged, left_out, ids in screens]
+
+
 def screens_for_every_question() -> list[tuple[str, dict[str, Any], list[str]]]:
     """(step, answers, questions): each step with its own answers left out, which shows its questions unanswered,
-    then each follow-up on a screen of its own (what it follows up answered so that it shows)."""
+    then its follow-ups, unanswered, on as few more screens as their answers allow (what each follows up answered
+    so that it shows; follow-ups whose answers disagree on screens of their own)."""
     plan = []
     for step in ENGINE.questionnaire.steps:
         own = {q.id for q in step.questions}
         answers = {k: v for k, v in baseline(ENGINE).items() if k not in own}
         shown = {q.id for q in ENGINE.questionnaire.visible_in(step, answers)}
         plan.append((step.id, answers, [q.id for q in step.questions if q.id in shown]))
-        plan += [(step.id, showing(q), [q.id]) for q in step.questions if q.id not in shown]
+        follow_ups = [q for q in step.questions if q.id not in shown]
+        plan += [(step.id, together, ids) for together, ids in _together(step, follow_ups)]
     return plan
 
 

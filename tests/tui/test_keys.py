@@ -8,19 +8,16 @@ from intake.tui.screens.handback import PinScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.widgets.tiles import ChoiceTile
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import fill_step, press, wait_for
+from tests.tui.driver import fill_step, wait_for
+from tests.tui.running import client_at
 from tests.tui.test_kiosk import begin
 
 
 async def _to_step(pilot, answers, step_id) -> StepScreen:
-    screen = await begin(pilot)
-    while screen.step.id != step_id:
-        await fill_step(pilot, answers)
-        await press(pilot, "#next")
-        screen = await wait_for(pilot, StepScreen)
-        while screen.is_mounted and pilot.app.screen is not screen:
-            screen = await wait_for(pilot, StepScreen)
-    return screen
+    """A new client on `step_id`, the steps before it saved through the session as the wizard saves them (the steps
+    are walked by their screens in test_flow.py and test_hint_walk.py)."""
+    await pilot.app.wait_ready()
+    return await client_at(pilot, answers, step_id)
 
 
 async def test_an_option_group_is_one_tab_stop_and_arrows_move_inside_it(engine, suitable_answers):

@@ -17,12 +17,12 @@ from intake.questionnaire import localize
 from intake.tui.screens.documents import DoneScreen
 from intake.tui.screens.kindstop import KindStopScreen, StoppedScreen
 from intake.tui.screens.practitioner import PractitionerScreen
-from intake.tui.screens.step import StepScreen
 from tests.lifecycle.conftest import fold, text_of
 from tests.lifecycle.test_kind_stop_letter import defer_rules, given_up_to_the_stop, one_rule_per_stopping_step
 from tests.tui.conftest import SIZES, build_app, events
 from tests.tui.driver import enter_pin, fill_step, press, wait_for
-from tests.tui.test_flow import countersign, start
+from tests.tui.running import client_at
+from tests.tui.test_flow import countersign
 from tests.tui.test_staff_identity import DESK_PIN, accounts  # noqa: F401 - the fixture
 
 
@@ -36,15 +36,17 @@ def pytest_generate_tests(metafunc):
 
 
 async def _stop(pilot, steps) -> None:
-    """Answers the steps as given, pressing Next on each, up to the kind stop."""
-    await start(pilot)
-    for step, answers in steps:
-        screen = await wait_for(pilot, StepScreen)
-        assert screen.step.id == step.id
-        await fill_step(pilot, answers)
-        await press(pilot, "#next")
-        while pilot.app.screen is screen:
-            await pilot.pause(0.01)
+    """The steps before the kind stop's answered as given, saved through the session as the wizard saves them (the
+    steps are walked by their screens in test_flow.py and test_hint_walk.py), then the kind stop's step answered on
+    its screen, and Next."""
+    *before, (step, answers) = steps
+    await pilot.app.wait_ready()
+    screen = await client_at(pilot, {k: v for _, given in before for k, v in given.items()}, step.id)
+    assert screen.step.id == step.id
+    await fill_step(pilot, answers)
+    await press(pilot, "#next")
+    while pilot.app.screen is screen:
+        await pilot.pause(0.01)
 
 
 async def test_the_practitioner_issues_the_letter_of_a_kind_stop(engine, defer_rule):

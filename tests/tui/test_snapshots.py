@@ -21,7 +21,6 @@ from intake.tui.screens.welcome import WelcomeScreen
 from tests.conftest import load_example
 from tests.tui.conftest import SIZES, build_app
 from tests.tui.driver import (
-    answer_all_steps,
     draw,
     enter_pin,
     fill_step,
@@ -31,6 +30,7 @@ from tests.tui.driver import (
     wait_for,
 )
 from tests.tui.fakes import FakeRenderer
+from tests.tui.running import client_at, client_at_review
 from tests.tui.test_flow import client_part, countersign, start
 
 SMALL, TABLET = SIZES["small"], SIZES["tablet"]
@@ -54,8 +54,9 @@ def _fixed_ids(monkeypatch):
 
 
 async def to_review(pilot, example="suitable"):
-    await start(pilot)
-    await answer_all_steps(pilot, load_example(example)["answers"])
+    """The review, the steps answered through the session as the wizard saves them (their screens are pictured
+    above and walked in test_flow.py and test_hint_walk.py; the pictures from here on are the same either way)."""
+    await client_at_review(pilot, load_example(example)["answers"])
     return await wait_for(pilot, ReviewScreen)
 
 
@@ -68,7 +69,8 @@ async def to_signature(pilot, example="suitable"):
 
 
 async def to_practitioner(pilot, example):
-    await client_part(pilot, load_example(example)["answers"], walk=True)
+    """The practitioner's screen after the client's part, the steps answered through the session (as to_review)."""
+    await client_part(pilot, load_example(example)["answers"])
     return await wait_for(pilot, PractitionerScreen)
 
 
@@ -91,10 +93,8 @@ def test_step_with_problems_small(engine, snap_compare):
 
 def test_step_with_a_follow_up_tablet(engine, snap_compare):
     async def run_before(pilot):
-        await start(pilot)
-        for _ in range(3):
-            await fill_step(pilot, load_example("clearance")["answers"])
-            await press(pilot, "#next")
+        await pilot.app.wait_ready()
+        await client_at(pilot, load_example("clearance")["answers"], "health")  # the first steps saved
         await fill_step(pilot, {"pregnant_or_breastfeeding": False, "blood_thinners": True})
         step = await wait_for(pilot, StepScreen)
         step.query_one("#step-body").scroll_home(animate=False)
@@ -193,10 +193,8 @@ def test_done(engine, snap_compare):
 def test_kind_stop_for_the_client(engine, snap_compare):
     async def run_before(pilot):
         answers = {**load_example("suitable")["answers"], "pregnant_or_breastfeeding": True}
-        await start(pilot)
-        for _ in range(3):
-            await fill_step(pilot, answers)
-            await press(pilot, "#next")
+        await pilot.app.wait_ready()
+        await client_at(pilot, answers, "health")  # the first steps saved through the session
         await fill_step(pilot, {"pregnant_or_breastfeeding": True})
         await pilot.press("tab")  # a little further down the step: the word stays in view
 

@@ -521,11 +521,14 @@ async def test_an_interrupted_visit_carries_on(clinic_engine, clinic_config, cou
 
 def _demo_course(tmp_path) -> str:
     """The demo clinic (shared PIN, no staff accounts) with the suitable example consented on 20 November 2026,
-    through the command line as a clinic would."""
+    through the command line as a clinic would (run in this process, in `tmp_path`: a child process for each
+    command imported everything again)."""
+    import contextlib
+    import io
     import json
-    import subprocess
     import sys
 
+    from intake.cli import main
     from tests.conftest import load_example
 
     record = load_example("suitable")
@@ -533,10 +536,15 @@ def _demo_course(tmp_path) -> str:
     (tmp_path / "answers.json").write_text(json.dumps(record), encoding="utf-8")
 
     def intake(*args: str, pin: bool = False) -> str:
-        done = subprocess.run([sys.executable, "-m", "intake", *args, *(["--pin-stdin"] if pin else [])],
-                              input="2468\n" if pin else None, capture_output=True, text=True, cwd=tmp_path)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        out, err, stdin = io.StringIO(), io.StringIO(), sys.stdin
+        sys.stdin = io.StringIO("2468\n" if pin else "")
+        try:
+            with contextlib.chdir(tmp_path), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main([*args, *(["--pin-stdin"] if pin else [])])
+        finally:
+            sys.stdin = stdin
+        assert code == 0, err.getvalue()
+        return out.getvalue()
 
     intake_id = intake("records", "import", "answers.json").split("as intake ")[1].split()[0]
     intake("records", "sign", intake_id, "--typed-name", NAME, "--photo-same-signature",
