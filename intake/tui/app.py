@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from intake.errors import IntakeError
@@ -224,6 +225,17 @@ class IntakeApp(App[int]):
             self.check_idle()
             return self
         return super().refresh(repaint=repaint, layout=layout, recompose=recompose)
+
+    @property
+    def _background_screens(self) -> list[Screen[Any]]:
+        """The screens seen through the one shown: none when it is opaque (as every wizard screen is but a modal
+        question). Textual counts the screen under the one shown as seen through it whatever it looks like, so a
+        change under an opaque screen (the empty screen under the steps, refreshed as one step gives way to the
+        next) repainted the screen shown whole, its own background included."""
+        stack = self._screen_stack
+        if stack and stack[-1].styles.background.a == 1:
+            return []
+        return list(super()._background_screens)
 
     def _resumed(self, app: object) -> None:
         """Back from a suspension (Ctrl+Z in a terminal): the terminal may show anything, so the screen is laid out
