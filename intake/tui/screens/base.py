@@ -78,6 +78,10 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
         posted = super().post_message(message)
         if kept:
             self.call_after_refresh(self._painted_again)
+        if isinstance(message, events.ScreenResume):
+            release = getattr(self.app, "release_paint", None)  # (the painting held while the flow came here)
+            if callable(release):
+                release()
         return posted
 
     def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:

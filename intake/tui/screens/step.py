@@ -271,6 +271,9 @@ class StepScreen(WizardScreen[StepResult]):
         self._question_shown = None
         if not isinstance(self.focused, Button):  # an answer's box stops its cursor; Next or Back keeps the focus
             self.set_focus(None)  # (shown again, the step focuses Next again when all is answered: nothing restyled)
+        hold = getattr(self.app, "hold_paint", None)  # no blank frame while the flow saves the step
+        if callable(hold):
+            hold()
         self.dismiss(result)
 
     @on(QuestionField.Done)
