@@ -36,15 +36,15 @@ def _count_drawing(monkeypatch) -> tuple[list, list]:
     return drawn, whole
 
 
-async def _change(pilot, button: str, index: int, drawn: list, whole: list) -> StepScreen:
+async def _change(pilot, button: str, index: int, drawn: list, whole: list, assessed: list | None = None) -> StepScreen:
     """Presses Next or Back (focused, as at a keyboard) and waits until step `index` shows and has settled; `drawn`
     and `whole` then hold what the screen left, the screen shown and the screens under them drew (not the next step,
-    built off-screen meanwhile)."""
+    built off-screen meanwhile), `assessed` what was assessed from the press on."""
     left = pilot.app.screen
     left.query_one(button, Button).focus()
     await pilot.pause()
-    drawn.clear()
-    whole.clear()
+    for counted in (drawn, whole, assessed if assessed is not None else []):
+        counted.clear()
     left.query_one(button, Button).press()
     shown = await _shown(pilot, index)
     await pilot.pause(0.02)
@@ -56,8 +56,31 @@ async def _change(pilot, button: str, index: int, drawn: list, whole: list) -> S
 
 async def test_a_step_change_draws_no_background_and_a_focus_move_no_whole_screen(engine, suitable_answers,
                                                                                monkeypatch):
+    """Also counted: a step shown again with every answer as it was arrives without an assessment (what it shows
+    follows from the answers, unchanged since it was brought up to date as the client left its last answer); a step
+    new to the screen makes its one assessment."""
+    import intake.tui.screens.step as step_module
+
     app = build_app(engine)
     drawn, whole = _count_drawing(monkeypatch)
+    assessed: list = []  # the assessments made as a step arrives (not those of the answer the focus left)
+    arriving: list = []
+    carrying, resume = step_module.carrying, StepScreen.on_screen_resume
+
+    def counted_carrying(*args, **kwargs):
+        if arriving:
+            assessed.append(args[1])
+        return carrying(*args, **kwargs)
+
+    def counted_resume(self):
+        arriving.append(self)
+        try:
+            return resume(self)
+        finally:
+            arriving.pop()
+
+    monkeypatch.setattr(step_module, "carrying", counted_carrying)
+    monkeypatch.setattr(StepScreen, "on_screen_resume", counted_resume)
     async with app.run_test(size=SIZES["small"]) as pilot:
         await start(pilot)
         await fill_step(pilot, suitable_answers)
@@ -66,8 +89,9 @@ async def test_a_step_change_draws_no_background_and_a_focus_move_no_whole_scree
         second.query_one("#step-body", VerticalScroll).scroll_home(animate=False)  # (shown again at its top)
         await _ahead(pilot, 2)
         await pilot.pause(0.2)  # laid out and drawn off-screen meanwhile
-        for button, index in (("#next", 2), ("#back", 1)):  # to a step built ahead, then back to the step kept
-            shown = await _change(pilot, button, index, drawn, whole)
+        for turn, (button, index) in enumerate((("#next", 2), ("#back", 1)) * 2):  # to a step built ahead, back to
+            shown = await _change(pilot, button, index, drawn, whole, assessed)  # the step kept, and again
+            assert len(assessed) == (turn == 0)  # the step new to the screen; then none: nothing changed since
             assert shown is second or index == 2
             assert whole == [shown._compositor]  # painted whole once (the terminal showed another step)
             assert drawn and not [widget for widget in drawn if isinstance(widget, Screen)]  # no background drawn
