@@ -7,11 +7,14 @@ import gc
 import importlib
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from intake.errors import IntakeError
@@ -32,6 +35,8 @@ if TYPE_CHECKING:  # the engine and the store load in a thread after the first s
 
 #: Keys that could leave, suspend, copy, or reveal anything; swallowed in kiosk mode.
 KIOSK_KEYS = "ctrl+c,ctrl+z,ctrl+s,ctrl+p,ctrl+x,ctrl+v,ctrl+y,super+c,super+v,super+x"
+#: Seconds at most that a screen left for the next one holds the painting (see IntakeApp.hold_paint).
+HOLD_SECONDS = 0.25
 _ACTIVITY = (events.Key, events.MouseDown, events.MouseUp, events.MouseMove, events.MouseScrollDown,
              events.MouseScrollUp, events.Paste)
 
@@ -89,6 +94,8 @@ class IntakeApp(App[int]):
         self._last_activity = time.monotonic()
         self._ready_event = asyncio.Event()
         self.step_screens = StepScreens(self)
+        #: the painting held while the flow goes from one screen to the next (see hold_paint)
+        self._paint_held: tuple[AbstractContextManager[None], Timer] | None = None
         if kiosk:
             # Textual declares ALLOW_SELECT a ClassVar but reads it from the app instance (self.app.ALLOW_SELECT);
             # a kiosk turns selection off for this app only, not for every IntakeApp.
@@ -224,6 +231,38 @@ class IntakeApp(App[int]):
             self.check_idle()
             return self
         return super().refresh(repaint=repaint, layout=layout, recompose=recompose)
+
+    def hold_paint(self) -> None:
+        """Paints nothing until the next wizard screen is shown (`release_paint`), or for HOLD_SECONDS at most. A step
+        left for the next one uncovers the empty screen under them while the flow saves the step, and Textual
+        painted that blank screen whenever its turn came first (a blank frame between two steps)."""
+        if self._paint_held is not None:
+            return
+        held = self.batch_update()
+        held.__enter__()
+        self._paint_held = held, self.set_timer(HOLD_SECONDS, lambda: self.release_paint(shown=False))
+
+    def release_paint(self, shown: bool = True) -> None:
+        """Paints again (a wizard screen is being shown; `shown` False: none came in time, the screen on top is
+        painted as it is)."""
+        if self._paint_held is None:
+            return
+        (held, timer), self._paint_held = self._paint_held, None
+        timer.stop()
+        held.__exit__(None, None, None)
+        if not shown and self.screen_stack:
+            self.screen.refresh()
+
+    @property
+    def _background_screens(self) -> list[Screen[Any]]:
+        """The screens seen through the one shown: none when it is opaque (as every wizard screen is but a modal
+        question). Textual counts the screen under the one shown as seen through it whatever it looks like, so a
+        change under an opaque screen (the empty screen under the steps, refreshed as one step gives way to the
+        next) repainted the screen shown whole, its own background included."""
+        stack = self._screen_stack
+        if stack and stack[-1].styles.background.a == 1:
+            return []
+        return list(super()._background_screens)
 
     def _resumed(self, app: object) -> None:
         """Back from a suspension (Ctrl+Z in a terminal): the terminal may show anything, so the screen is laid out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -11,7 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from intake.i18n import intake_words
@@ -60,13 +62,46 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
     #: the theme a screen that is kept and shown again was last styled for (it sets this when styled); None: the
     #: screen is styled anew whenever it is shown, as Textual does
     styled_for: str | None = None
+    #: The widget with the focus. Textual repaints a whole screen, its own background included, whenever the focus
+    #: moves; the widgets that gain and lose the focus restyle and repaint themselves, which is all that changes.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    #: True from the moment a kept screen is shown again with its styles until it has been painted (see refresh)
+    _own_lines_kept = False
 
     def post_message(self, message: Message) -> bool:
         """Shown again (or built off-screen), a kept screen keeps its styles: they are only worked out again, as
         Textual does for every screen it shows, when the app's theme changed meanwhile."""
-        if isinstance(message, events.ScreenResume) and self.is_mounted and self.styled_for == self.app.theme:
+        kept = isinstance(message, events.ScreenResume) and self.is_mounted and self.styled_for == self.app.theme
+        if kept and isinstance(message, events.ScreenResume):
             message.refresh_styles = False
-        return super().post_message(message)
+            self._own_lines_kept = hasattr(self, "_repaint_regions")  # (Textual's; without it, as Textual does)
+        posted = super().post_message(message)
+        if kept:
+            self.call_after_refresh(self._painted_again)
+        if isinstance(message, events.ScreenResume):
+            release = getattr(self.app, "release_paint", None)  # (the painting held while the flow came here)
+            if callable(release):
+                release()
+        return posted
+
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        """A kept screen shown again is painted whole (the terminal showed another screen meanwhile), but the lines
+        of its own background are kept: drawn for the same size and styles, they are what Textual would draw again
+        (and cut anew for every widget over them). A change of size lays the screen out, which draws them anew; a
+        change of its styles ends the keeping (`notify_style_update`)."""
+        if self._own_lines_kept and repaint and not (regions or layout or recompose):
+            self._repaint_regions.add(self.outer_size.region)  # what Textual's refresh marks, less the lines dropped
+            self._repaint_required = True
+            self.check_idle()
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _painted_again(self) -> None:
+        self._own_lines_kept = False
+
+    def notify_style_update(self) -> None:
+        self._own_lines_kept = False  # the screen's own look changed: its lines are drawn anew
+        super().notify_style_update()
 
     def action_staff(self) -> None:
         """F9: the Staff button, where the screen has one (kept out of the client's Tab path)."""

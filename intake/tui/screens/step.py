@@ -78,6 +78,9 @@ class StepScreen(WizardScreen[StepResult]):
         self._question_shown: QuestionField | None = None
         #: the step's question fields, in order (made once in compose; a query would walk the whole screen)
         self.fields: list[QuestionField] = []
+        #: the answers (every step's) and staff's kind-stop choice that the questions shown, the answers said back and
+        #: the kind stop were last all brought up to date for, while no answer has changed since (None: not so)
+        self._shown_for: tuple[dict[str, Any], bool] | None = None
 
     def compose(self) -> ComposeResult:
         language = self.session.language
@@ -165,9 +168,14 @@ class StepScreen(WizardScreen[StepResult]):
             return
         device = device_of(self.app)
         carried = carrying(self.session.engine, merged, self.session.state.consultation_date)  # (one assessment)
+        typing = False
         for widget in self.fields:
             if not (widget.question.type in TYPED and widget.has_focus_within):
                 widget.show_echo(said_back_line(self.session, device, widget, merged, self.stopped, carried))
+            else:
+                typing = True
+        if not typing and not self._arriving:  # every answer said back, the questions and kind stop followed them
+            self._shown_for = self._arrival()
 
     def _saved(self) -> dict[str, Any]:
         """This step's answers as the session holds them."""
@@ -213,18 +221,31 @@ class StepScreen(WizardScreen[StepResult]):
         if summary.has_class("-shown"):
             summary.update("")
             summary.remove_class("-shown")
-        visible = self._visible()
         for widget in self.fields:
-            if widget.display != (widget.question_id in visible):
-                widget.display = widget.question_id in visible
             if widget.has_problem:
                 widget.show_problem(None)
-        self._show_kind_stop()
-        self._show_echoes()
+        shown_for = self._arrival()
+        if shown_for is None or shown_for != self._shown_for:  # (else all shows what these answers call for)
+            visible = self._visible()
+            for widget in self.fields:
+                if widget.display != (widget.question_id in visible):
+                    widget.display = widget.question_id in visible
+            self._show_kind_stop()
+            self._show_echoes()
+        self._shown_for = shown_for
         self._focus_first()
         self.refresh_hint()
         if self.after_shown is not None:
             self.call_after_refresh(self.after_shown)
+
+    def _arrival(self) -> tuple[dict[str, Any], bool] | None:
+        """What the step shows on arrival follows from: every answer with this step's, and whether staff chose to
+        carry on after a kind stop (None once the client's intake is closed)."""
+        try:
+            waived = bool(getattr(self.session.state, "kind_stop_waived", False))  # (an intake's; not a visit's)
+            return self.session.answers_with(self.step, self.working), waived
+        except IntakeError:
+            return None
 
     def _focus_first(self) -> None:
         target = self.focus_question
@@ -271,6 +292,9 @@ class StepScreen(WizardScreen[StepResult]):
         self._question_shown = None
         if not isinstance(self.focused, Button):  # an answer's box stops its cursor; Next or Back keeps the focus
             self.set_focus(None)  # (shown again, the step focuses Next again when all is answered: nothing restyled)
+        hold = getattr(self.app, "hold_paint", None)  # no blank frame while the flow saves the step
+        if callable(hold):
+            hold()
         self.dismiss(result)
 
     @on(QuestionField.Done)
@@ -355,6 +379,7 @@ class StepScreen(WizardScreen[StepResult]):
         if self.working.get(answer.question_id) == answer.value:
             return  # the answer is what it was (e.g. a box showing the saved answer): nothing to save or check
         self.working[answer.question_id] = answer.value
+        self._shown_for = None
         if self._arriving:
             return  # typed just before the step was left: kept in `working`, so the screen is not shown again
         if self._autosave is not None:
