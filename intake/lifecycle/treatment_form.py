@@ -62,7 +62,7 @@ class TreatmentContext:
         ranges: each consented area's depth range, in words.
         prefill: the record's other parts prefilled (from the last session's record; the next session's date).
         clearance: today's answers need a clearance (the verdict): the record takes the practitioner's note of
-            what was obtained.
+            what was obtained (never at session 1 on the consultation's day: decided at its countersignature).
     """
 
     heading: str
@@ -95,7 +95,13 @@ def context(visits: Visits, visit: Visit, full_name: str) -> TreatmentContext:
         tuple(reported_lines(visits, visit)), depths,
         {area: f"{low}–{high} mm" + (f", today at most {limit} mm" if limit is not None else "")
          for area, (low, high) in course.areas.items()}, prefill,
-        (visit.assessment or {}).get("verdict") == "clearance")
+        (visit.assessment or {}).get("verdict") == "clearance" and not consultation_day(visit))
+
+
+def consultation_day(visit: Visit) -> bool:
+    """True for session 1 recorded on the consultation's day: the consultation is its screening, and a clearance it
+    needed was decided, with the practitioner's name, before its countersignature (nothing is asked again)."""
+    return (visit.outcome or {}).get("rescreen") == "consultation"
 
 
 def visit_date_of(visit: Visit) -> Any:

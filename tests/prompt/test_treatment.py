@@ -19,7 +19,7 @@ from tests.conftest import FRONT_DESK_PIN, PRACTITIONER_PIN
 from tests.course.test_rescreen import healed
 from tests.prompt.conftest import copy_of_clinic
 from tests.prompt.fake import FakePrompter
-from tests.prompt.test_flow import script, session
+from tests.prompt.test_flow import renderers, script, session  # noqa: F401 - renderers: a fixture
 from tests.prompt.test_visit import (  # noqa: F401, F811 - fixtures: a client's consultation, session 1 treated
     VISIT_DAY,
     course,
@@ -233,3 +233,23 @@ def test_with_the_shared_pin_staff_say_who_is_treating_and_the_session_is_theirs
         assert (session_1.practitioner_id, session_1.countersigned_by, session_1.status) == ("spatel", "spatel",
                                                                                             "signed")
         assert "treating" in ask.prompter.asked  # asked, never assumed
+
+
+def test_session_1_after_a_clearance_asks_no_clearance_note_again(clinic_engine, clinic_config,
+                                                                   renderers):  # noqa: F811 - the fixture
+    """The consultation's clearance was decided, with the practitioner's name, before it was countersigned: session 1
+    on that day asks for no clearance note, which nothing would keep (the record's check keeps a visit's only)."""
+    from intake.lifecycle.treatment_form import context, first_visit
+
+    prompter = FakePrompter(script(clinic_engine, "clearance", decision="clearance_noted",
+                                   reason="GP letter dated 15 Nov 2026 approves treatment"))
+    ask, store = session(clinic_engine, clinic_config, prompter, renderers)
+    with store:
+        ask.run()
+        visits = Visits(Lifecycle(clinic_engine, store))
+        assert not context(visits, first_visit(visits, ask.intake_id), "Client").clearance  # nor on the kiosk
+        ask.prompter = FakePrompter({"first_session": "treatment", **_record_script(visits, ask.intake_id),
+                                     "countersign_now": "later"})  # a clearance note asked would be unscripted
+        ask.todays_treatment()
+        assert visits.state(ask.intake_id).visits[0].status == "recorded"
+        assert "clearance_note" not in ask.prompter.asked
