@@ -207,9 +207,11 @@ def cmd_record(args: argparse.Namespace) -> int:
     with store:
         who = credentials.authenticate(store, args, "treat", device, practitioner_id=args.practitioner)
         if args.visit.strip().startswith("v-"):
-            visit = visits.record(args.visit, who, treatment, practitioner_id=args.practitioner)
+            visit = visits.record(args.visit, who, treatment, practitioner_id=args.practitioner,
+                                  show=date.isoformat)  # the file's days, as it is written
         else:
-            visit = visits.record_first(args.visit, who, treatment, practitioner_id=args.practitioner)
+            visit = visits.record_first(args.visit, who, treatment, practitioner_id=args.practitioner,
+                                        show=date.isoformat)
     kept = visit.treatment or {}
     areas = ", ".join(f"{area} {depth} mm" for area, depth in kept.get("areas", {}).items())
     first = " (the consultation's day: its re-screen is the consultation)" if visit.number == 1 and \

@@ -358,10 +358,11 @@ class Visits:
         return said
 
     def record(self, visit_id: str, who: Authenticated, treatment: Mapping[str, Any], *,
-               practitioner_id: str | None = None, show: Callable[[date], str] = date.isoformat) -> Visit:
+               practitioner_id: str | None = None, show: Callable[[date], str] | None = None) -> Visit:
         """Keeps the practitioner's record of the session, checked against the consented plan and the visit's
         findings (a clearance finding needs the practitioner's note of it). `show` writes the days in a refusal
-        as the front end shows dates (`show_day`: the clinic's order; by default YYYY-MM-DD, as a file gives them).
+        (by default `show_day`, the clinic's order, as the screens show dates; the command line gives
+        `date.isoformat`, as its file is written).
 
         Raises:
             AuthenticationError: not a practitioner, or not as `practitioner_id`.
@@ -373,7 +374,7 @@ class Visits:
         state = self.state(visit.course_id)
         limits = (visit.assessment or {}).get("plan_limits", {})
         kept = check_treatment(self.rules, state.course, treatment, visit_date=date.fromisoformat(visit.visit_date),
-                               show=show,
+                               show=show or self.show_day,
                                plan_limits=limits)
         if (visit.assessment or {}).get("verdict") == "clearance":
             note = treatment.get("clearance_note")
@@ -385,7 +386,7 @@ class Visits:
                                                   staff=who.staff_id, device=who.device)
 
     def record_first(self, ref: str, who: Authenticated, treatment: Mapping[str, Any], *,
-                     practitioner_id: str | None = None, show: Callable[[date], str] = date.isoformat) -> Visit:
+                     practitioner_id: str | None = None, show: Callable[[date], str] | None = None) -> Visit:
         """Keeps the treatment given on the day the consultation was countersigned as session 1 of its course
         (`ref`: the consultation's intake id, or the client's id for their latest course), checked as any
         session's record against the consented plan and the consultation's findings, dated the day of the
@@ -404,7 +405,8 @@ class Visits:
         course_id = self._first_course(ref)
         course = self.state(course_id).course
         assessment = self.store.load_intake(course_id).assessment or {}
-        kept = check_treatment(self.rules, course, treatment, visit_date=course.consented_on, show=show,
+        kept = check_treatment(self.rules, course, treatment, visit_date=course.consented_on,
+                               show=show or self.show_day,
                                plan_limits=assessment.get("plan_limits") or {})
         return self.store.visits.record_first(course_id, visit_date=course.consented_on.isoformat(),
                                               assessment=assessment, treatment=kept, practitioner_id=by,

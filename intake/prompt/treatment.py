@@ -181,10 +181,8 @@ class AskTreatment:
             if not problems:
                 try:
                     if first:
-                        return self.visits.record_first(visit.course_id, who, given, practitioner_id=treating,
-                                                        show=self.visits.show_day)
-                    return self.visits.record(visit.visit_id, who, given, practitioner_id=treating,
-                                              show=self.visits.show_day)
+                        return self.visits.record_first(visit.course_id, who, given, practitioner_id=treating)
+                    return self.visits.record(visit.visit_id, who, given, practitioner_id=treating)
                 except TreatmentRecordError as exc:
                     problems = place_problems(exc.problems, list(shown.depths))
             said = "\n".join(f"  {problem}" for found in problems.values() for problem in found)

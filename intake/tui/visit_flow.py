@@ -269,10 +269,8 @@ class VisitFlow:
 
         def keep(given: dict[str, Any], practitioner_id: str | None) -> Visit:
             if first:
-                return visits.record_first(visit.course_id, session.unlocked(), given, practitioner_id=practitioner_id,
-                                           show=visits.show_day)
-            return visits.record(visit.visit_id, session.unlocked(), given, practitioner_id=practitioner_id,
-                                 show=visits.show_day)
+                return visits.record_first(visit.course_id, session.unlocked(), given, practitioner_id=practitioner_id)
+            return visits.record(visit.visit_id, session.unlocked(), given, practitioner_id=practitioner_id)
 
         recorded = await self.flow.show(TreatmentScreen(self.app.clinic, shown, self._order(), keep, practitioners))
         if isinstance(recorded, Visit):
