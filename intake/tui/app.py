@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the engine and the store load in a thread after the first s
     from intake.engine import Engine
     from intake.tui.pin import StaffGuard
     from intake.tui.screens.handback import PinScreen
+    from intake.tui.screens.staff import StaffMenuScreen
     from intake.tui.session import IntakeSession
 
 #: Keys that could leave, suspend, copy, or reveal anything; swallowed in kiosk mode.
@@ -89,6 +90,8 @@ class IntakeApp(App[int]):
         self.pin_guard: StaffGuard | None = None
         #: the staff PIN screen kept for each language it was shown in (see pin_screen)
         self._pin_screens: dict[str, PinScreen] = {}
+        #: the staff menu shown over a client's intake, kept (see client_staff_menu)
+        self._client_staff_menu: StaffMenuScreen | None = None
         self._idle_override = idle_timeout
         self.idle_timeout = float(idle_timeout or 180)
         self._last_activity = time.monotonic()
@@ -119,6 +122,25 @@ class IntakeApp(App[int]):
         if kept is None:
             self._pin_screens[language] = screen
             self.install_screen(screen, f"staff-pin-{language}")
+        return screen
+
+    def client_staff_menu(self) -> StaffMenuScreen:
+        """The staff menu over a client's intake (return to it, or stop and keep the draft): one kept for this app and
+        shown again, built and styled once. It holds nothing of any client: only the clinic's name and two choices."""
+        from intake.tui.screens.staff import StaffMenuScreen
+
+        kept = self._client_staff_menu
+        if kept is not None and kept not in self.screen_stack:
+            return kept
+        session = self.session
+        if session is None:
+            raise IntakeError("The staff menu needs the clinic's configuration: wait for the start screen.")
+        engine = session.engine
+        screen = StaffMenuScreen(self.clinic, [], engine.questionnaire, session.staff_language,
+                                 engine.config.timezone, in_progress=True)
+        if kept is None:
+            self._client_staff_menu = screen
+            self.install_screen(screen, "staff-menu-in-progress")
         return screen
 
     def staff_guard(self) -> StaffGuard:

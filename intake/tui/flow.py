@@ -218,13 +218,9 @@ class Flow:
         Raises:
             IntakeClosed: staff stopped the intake.
         """
-        from intake.tui.screens.staff import StaffMenuScreen
-
         if not await self.unlock():
             return
-        choice = await self.show(StaffMenuScreen(self.app.clinic, [], self.session.engine.questionnaire,
-                                                 self.session.staff_language, self.session.engine.config.timezone,
-                                                 in_progress=True))
+        choice = await self.show(self.app.client_staff_menu())
         if choice == "exit":
             self.close_app()
         if choice != "return":

@@ -110,6 +110,13 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
     def on_mount(self) -> None:
         self.query(Button).first().focus()
 
+    def on_screen_resume(self) -> None:
+        """Shown (first or again): the focus on the first choice. The menu over a client's intake is kept and shown
+        again (IntakeApp.client_staff_menu) with the styles it has unless the theme changed."""
+        if self.in_progress:
+            self.styled_for = self.app.theme
+            self.query(Button).first().focus()
+
     @on(Button.Pressed, ".discard-button")
     def _discard(self, event: Button.Pressed) -> None:
         draft = self.drafts[int((event.button.id or "discard-0").removeprefix("discard-"))]

@@ -1,0 +1,61 @@
+"""The staff menu over a client's intake is built once per app and shown again: it looks the same each time, lays
+nothing out and restyles nothing but the choice it focuses, always its first, and serves every client alike."""
+
+from __future__ import annotations
+
+from intake.tui.screens.handback import PinScreen
+from intake.tui.screens.staff import StaffMenuScreen
+from intake.tui.screens.step import StepScreen
+from intake.tui.screens.welcome import WelcomeScreen
+from tests.tui.conftest import build_app
+from tests.tui.driver import DEMO_PIN, count_styling_and_layouts, enter_pin, press, set_answer, wait_for
+from tests.tui.test_flow import start
+from tests.tui.test_pin_screen_kept import strings_held
+
+NAME = "Quintessa Marlowe-Ybarra"  # found nowhere in the menu
+
+
+async def _menu(pilot) -> StaffMenuScreen:
+    await press(pilot, "#staff")
+    await wait_for(pilot, PinScreen)
+    await enter_pin(pilot, DEMO_PIN)
+    menu = await wait_for(pilot, StaffMenuScreen)
+    await pilot.pause(0.1)
+    return menu
+
+
+async def test_the_menu_over_an_intake_is_kept_looks_the_same_and_focuses_its_first_choice(engine, monkeypatch):
+    app = build_app(engine, kiosk=True)
+    restyled, laid_out = count_styling_and_layouts(monkeypatch)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await start(pilot)
+        step = await wait_for(pilot, StepScreen)
+        await set_answer(pilot, step.query_one("#q-full_name"), NAME)
+        menu = await _menu(pilot)
+        first_picture = app.export_screenshot()
+        assert menu.in_progress and menu.query_one("#return").has_focus
+        await pilot.press("tab")  # the focus moves to "Stop here…", then staff go back to the client
+        assert menu.query_one("#pause").has_focus
+        await press(pilot, "#return")
+        await wait_for(pilot, StepScreen)
+
+        restyled.clear()
+        laid_out.clear()
+        assert await _menu(pilot) is menu  # shown again: the same screen, as it was first drawn
+        assert menu.query_one("#return").has_focus
+        assert app.export_screenshot() == first_picture
+        assert menu not in laid_out
+        mine = [node for node in restyled if node is menu or menu in node.ancestors]
+        moved = {menu.query_one("#return"), menu.query_one("#pause")}  # the focus came back to the first choice
+        assert mine and all(node in moved or type(node).__name__ == "DOMNode" for node in mine)
+
+        await pilot.press("down")
+        await press(pilot, "#pause")  # stop here and keep the draft: the next client comes
+        await wait_for(pilot, WelcomeScreen, timeout=10)
+        await start(pilot)
+        await wait_for(pilot, StepScreen)
+        assert await _menu(pilot) is menu
+        assert menu.query_one("#return").has_focus
+        assert not [text for text in strings_held(menu) if NAME in text]
+        await press(pilot, "#return")
+        await wait_for(pilot, StepScreen)
