@@ -23,6 +23,7 @@ from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.session import IntakeSession
 from intake.tui.widgets.questions import QuestionField, make_field
+from intake.tui.widgets.textbox import TextBox
 
 INTRO = ("Change an answer the client gave by mistake, together with them. The original answer stays in the "
          "record and the consent lists the correction, with your reason. The client then signs the corrected "
@@ -65,8 +66,8 @@ class CorrectionScreen(WizardScreen[bool]):
                              value=self.practitioner_id or Select.NULL)
             yield Select(options, prompt="Which answer needs correcting?", id="correct-question")
             yield Vertical(id="correct-fields")
-            yield Input(placeholder="Why it is corrected (e.g. the client misread the question)",
-                        id="correct-reason", max_length=MAX_REASON)
+            yield TextBox(placeholder="Why it is corrected (e.g. the client misread the question)",
+                          id="correct-reason", max_length=MAX_REASON)
             yield Static("", id="correct-problem")
         with Horizontal(classes="navbar"):
             yield Button("Keep the correction", id="save", variant="primary")

@@ -30,6 +30,7 @@ from intake.tui.session import IntakeSession
 from intake.tui.state import Expected, Review
 from intake.tui.widgets.consultation import ConsultationView
 from intake.tui.widgets.plan_editor import PlanEditor
+from intake.tui.widgets.textbox import TextBox
 from intake.tui.widgets.tiles import ChoiceTile
 from intake.verdicts import wording
 
@@ -164,13 +165,13 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
             for kind, label in choices:
                 yield ChoiceTile(label, kind, mark="radio", classes="decision -statement",
                                  selected=kind == self.decision)
-        reason = Input(self.kept.get("reason", ""), placeholder="Reason: what was seen or why", id="reason",
-                       max_length=MAX_REASON)
+        reason = TextBox(self.kept.get("reason", ""), placeholder="Reason: what was seen or why", id="reason",
+                         max_length=MAX_REASON)
         reason.display = self.decision not in ("keep", "none") or not self.standing
         yield reason
         if self.standing:
-            supersede = Input(self.kept.get("supersede", ""), placeholder="Why it replaces the recorded decision",
-                              id="supersede", max_length=MAX_REASON)
+            supersede = TextBox(self.kept.get("supersede", ""), placeholder="Why it replaces the recorded decision",
+                                id="supersede", max_length=MAX_REASON)
             supersede.display = self.decision not in ("keep", "none")
             yield supersede
 

@@ -20,6 +20,7 @@ from intake.questionnaire import Questionnaire, localize
 from intake.text import MAX_REASON
 from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
+from intake.tui.widgets.textbox import TextBox
 
 
 def _when(value: Any, zone: ZoneInfo) -> str:
@@ -159,9 +160,9 @@ class ReturningScreen(WizardScreen[dict[str, Any] | None]):
             yield Static("Returning client", classes="screen-title")
             yield Static("Check who the client is, then type their name and date of birth. Their lasting answers "
                          "(contact details and history) are filled in for them to check.", classes="screen-intro")
-            yield Input(placeholder="Full name", id="returning-name", max_length=120)
-            yield Input(placeholder=f"Date of birth: {how_to_type(self.order)}", id="returning-birth",
-                        max_length=24, restrict=TYPING)
+            yield TextBox(placeholder="Full name", id="returning-name", max_length=120)
+            yield TextBox(placeholder=f"Date of birth: {how_to_type(self.order)}", id="returning-birth",
+                          max_length=24, restrict=TYPING)
             yield Static("", id="returning-problem")
             yield Button("Start with their earlier answers", id="start-found", variant="primary")
             yield Button("Start a new intake without earlier answers", id="start-new")
@@ -281,7 +282,7 @@ class ReasonScreen(WizardScreen[str | None]):
             yield Static(asked.question, classes="screen-title")
             yield Static(self.label)
             yield Static(asked.intro, classes="screen-intro")
-            yield Input(placeholder=asked.placeholder, id=f"{asked.act}-reason", max_length=MAX_REASON)
+            yield TextBox(placeholder=asked.placeholder, id=f"{asked.act}-reason", max_length=MAX_REASON)
             yield Static("", id=f"{asked.act}-problem")
         with Horizontal(classes="navbar"):
             yield Button(asked.keep, id="cancel")

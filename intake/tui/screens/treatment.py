@@ -28,6 +28,7 @@ from intake.lifecycle.treatment_form import (
 )
 from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
+from intake.tui.widgets.textbox import TextBox
 
 
 class NoneBox(Checkbox):
@@ -83,11 +84,11 @@ class TreatmentScreen(WizardScreen[Any]):
             yield Static("Areas treated: depth in mm", classes="info-heading")
             for area, depth in shown.depths.items():
                 yield Static(Content(area_label(area, shown)))
-                yield Input(f"{depth:g}", id=f"depth-{area}", restrict=r"[0-9.]*", max_length=5)
+                yield TextBox(f"{depth:g}", id=f"depth-{area}", restrict=r"[0-9.]*", max_length=5)
                 yield Static("", id=f"p-depth-{area}", classes="treatment-problem")
             if shown.clearance:
                 yield Static(Content(CLEARANCE_LABEL))
-                yield Input("", id="clearance_note", max_length=2000)
+                yield TextBox("", id="clearance_note", max_length=2000)
                 yield Static("", id="p-clearance_note", classes="treatment-problem")
             for key in TEXT_FIELDS:
                 yield Static(Content(LABELS[key]))
@@ -95,11 +96,11 @@ class TreatmentScreen(WizardScreen[Any]):
                     yield NoneBox("None", id="adverse-none")
                 value = self.shown.prefill.get(key, "")
                 if key in DATE_FIELDS:
-                    yield Input(show_date(value, self.order) if value else "", id=key, restrict=TYPING,
-                                placeholder=how_to_type(self.order), max_length=24)
+                    yield TextBox(show_date(value, self.order) if value else "", id=key, restrict=TYPING,
+                                  placeholder=how_to_type(self.order), max_length=24)
                 else:
-                    yield Input(value, id=key, max_length=2000, restrict=r"[0-9]*" if key == "needles" else None,
-                                placeholder="or describe them" if key == "adverse_events" else "")
+                    yield TextBox(value, id=key, max_length=2000, restrict=r"[0-9]*" if key == "needles" else None,
+                                  placeholder="or describe them" if key == "adverse_events" else "")
                 yield Static("", id=f"p-{key}", classes="treatment-problem")
             yield Static("", id="p-areas", classes="treatment-problem")
         with Horizontal(classes="navbar"):

@@ -21,6 +21,7 @@ from intake.tui.device import words_of
 from intake.tui.problems import explain
 from intake.tui.screens.base import StaffContinueScreen, WizardScreen, header
 from intake.tui.screens.staff import ReasonAsked
+from intake.tui.widgets.textbox import TextBox
 
 #: What a client is told once they have typed their name and date of birth, whether or not one course matched:
 #: a member of staff checks who they are and starts the session (nothing about any record is said here).
@@ -73,9 +74,9 @@ class NextSessionScreen(WizardScreen[tuple[str, str] | None]):
             yield Static(_("Your next session"), classes="screen-title")
             yield Static(_("Please type your full name and your date of birth, as at your first consultation."),
                          classes="screen-intro")
-            yield Input(placeholder=_("Full name"), id="visit-name", max_length=120)
-            yield Input(placeholder=_("Date of birth: {how}").format(how=how_to_type(self.order, language)),
-                        id="visit-birth", max_length=24, restrict=TYPING)
+            yield TextBox(placeholder=_("Full name"), id="visit-name", max_length=120)
+            yield TextBox(placeholder=_("Date of birth: {how}").format(how=how_to_type(self.order, language)),
+                          id="visit-birth", max_length=24, restrict=TYPING)
             yield Static("", id="visit-problem")
         with Horizontal(classes="navbar"):
             yield Button(_("Back"), id="back")
@@ -223,10 +224,10 @@ class ChooseClientScreen(WizardScreen[str | None]):
             yield Static(Content(self.title_text), classes="screen-title")
             yield Static("Type the client's full name and date of birth, or their client or intake id.",
                          classes="screen-intro")
-            yield Input(placeholder="Full name", id="choose-name", max_length=120)
-            yield Input(placeholder=f"Date of birth: {how_to_type(self.order)}", id="choose-birth", max_length=24,
-                        restrict=TYPING)
-            yield Input(placeholder="or: client id (c-…) or intake id", id="choose-id", max_length=40)
+            yield TextBox(placeholder="Full name", id="choose-name", max_length=120)
+            yield TextBox(placeholder=f"Date of birth: {how_to_type(self.order)}", id="choose-birth", max_length=24,
+                          restrict=TYPING)
+            yield TextBox(placeholder="or: client id (c-…) or intake id", id="choose-id", max_length=40)
             yield Static("", id="choose-problem")
             yield Vertical(id="choose-found")
         with Horizontal(classes="navbar"):

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import Button, Input
 
 from intake.i18n import N_
+from intake.tui.widgets.textbox import TextBox
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "ok")
 _LABELS = {"clear": N_("Clear"), "ok": N_("OK")}
@@ -44,7 +45,7 @@ class PinPad(Vertical):
 
     def compose(self) -> ComposeResult:
         _ = self._
-        yield Input(password=True, restrict=r"[0-9]*", max_length=12, placeholder=_("PIN"), id="pin-input")
+        yield TextBox(password=True, restrict=r"[0-9]*", max_length=12, placeholder=_("PIN"), id="pin-input")
         with Grid():
             for key in KEYS:
                 yield Button(_(_LABELS.get(key, key)), id=f"key-{key}",

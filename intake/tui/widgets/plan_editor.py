@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import Checkbox, Input, Label
 
 from intake.treatment import AreaPlan, TreatmentDefaults, TreatmentPlan
+from intake.tui.widgets.textbox import TextBox
 
 NUMBER = r"[0-9.]*"
 #: The widest needle range any plan may use, in millimetres.
@@ -55,17 +56,17 @@ class PlanEditor(Vertical):
         for area in self.plan.areas:
             with Horizontal(classes="plan-row"):
                 yield Checkbox(Content(self.area_labels.get(area.area, area.area)), True, id=f"use-{area.area}")
-                yield Input(f"{area.depth_min:g}", restrict=NUMBER, max_length=5, id=f"min-{area.area}")
+                yield TextBox(f"{area.depth_min:g}", restrict=NUMBER, max_length=5, id=f"min-{area.area}")
                 yield Label("to")
-                yield Input(f"{area.depth_max:g}", restrict=NUMBER, max_length=5, id=f"max-{area.area}")
+                yield TextBox(f"{area.depth_max:g}", restrict=NUMBER, max_length=5, id=f"max-{area.area}")
                 yield Label("mm")
         sessions, interval = self.treatment.data["sessions"], self.treatment.data["interval_weeks"]
         with Horizontal(classes="plan-row"):
             yield Label(f"Sessions ({sessions['min']}–{sessions['max']})", classes="plan-name")
-            yield Input(str(self.plan.sessions), restrict=r"[0-9]*", max_length=2, id="sessions")
+            yield TextBox(str(self.plan.sessions), restrict=r"[0-9]*", max_length=2, id="sessions")
         with Horizontal(classes="plan-row"):
             yield Label(f"Weeks between sessions ({interval['min']}–{interval['max']})", classes="plan-name")
-            yield Input(str(self.plan.interval_weeks), restrict=r"[0-9]*", max_length=2, id="interval")
+            yield TextBox(str(self.plan.interval_weeks), restrict=r"[0-9]*", max_length=2, id="interval")
 
     def read(self) -> tuple[TreatmentPlan | None, list[str]]:
         """The plan as edited, or None with every problem found."""

@@ -18,6 +18,7 @@ from intake.choicekeys import chosen_by
 from intake.datetyping import TYPING, how_to_type, read_date, show_date
 from intake.questionnaire import Question, localize
 from intake.tui.device import device_of
+from intake.tui.widgets.textbox import TextBox
 from intake.tui.widgets.tiles import ChoiceTile, rove
 from intake.yesnokeys import keys_for
 
@@ -156,8 +157,8 @@ class TextField(QuestionField):
     RESTRICT: str | None = None
 
     def compose_answer(self) -> ComposeResult:
-        yield Input(value=self.value or "", placeholder=self.PLACEHOLDER, restrict=self.RESTRICT,
-                    max_length=self.question.max_length or 0, select_on_focus=False, classes="q-input")
+        yield TextBox(value=self.value or "", placeholder=self.PLACEHOLDER, restrict=self.RESTRICT,
+                      max_length=self.question.max_length or 0, select_on_focus=False, classes="q-input")
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
@@ -185,9 +186,9 @@ class DateField(TextField):
     typed_problem: str | None = None
 
     def compose_answer(self) -> ComposeResult:
-        yield Input(value=show_date(self.value, self.date_order),
-                    placeholder=how_to_type(self.date_order, self.language), restrict=TYPING, max_length=24,
-                    select_on_focus=False, classes="q-input q-date-input")
+        yield TextBox(value=show_date(self.value, self.date_order),
+                      placeholder=how_to_type(self.date_order, self.language), restrict=TYPING, max_length=24,
+                      select_on_focus=False, classes="q-input q-date-input")
 
     def read(self, typed: str) -> Any:
         found = read_date(typed, self.date_order, self.language)
