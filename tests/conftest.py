@@ -48,6 +48,27 @@ def _checked_once(check):
     return schema_problems
 
 
+def _meta_checked_once(validator_class) -> None:
+    """`check_schema` of jsonschema's Draft 2020-12 validator, remembered per schema content within a test process:
+    every record validator (`intake.validation.RecordValidator`, one per engine and language) checks the generated
+    record schema against the meta schema first, about 60 ms of CPU each, and a test process builds hundreds of
+    engines from the same questionnaire. Keyed on the schema's repr (and the format checker asked for), so a
+    different schema is checked afresh; a schema that fails is not remembered, and fails again as before."""
+    check = validator_class.check_schema.__func__
+    passed: set[tuple[str, int]] = set()
+
+    def check_schema(cls, schema, *args, **kwargs):
+        if cls is not validator_class:
+            return check(cls, schema, *args, **kwargs)
+        key = (repr(schema), id(args[0]) if args else id(kwargs.get("format_checker")))
+        if key not in passed:
+            check(cls, schema, *args, **kwargs)
+            passed.add(key)
+        return None
+
+    validator_class.check_schema = classmethod(check_schema)
+
+
 def _compiled_once(make_environment):
     """`intake.documents.templates.template_environment`, its environments sharing one in-memory Jinja2 bytecode
     cache within a test process: every renderer (one per `intake` command run in-process, per lifecycle, per test
@@ -85,8 +106,8 @@ def _compiled_once(make_environment):
 
 def pytest_configure(config):
     """In-process wizards settle memory without a full collection (above); the subprocesses (`intake start` under
-    tmux, `intake serve` for the browser tests) keep the real one. Data files are checked once per content, and
-    document templates compiled once per source."""
+    tmux, `intake serve` for the browser tests) keep the real one. Data files are checked once per content,
+    document templates compiled once per source, and schemas checked against the meta schema once per content."""
     global REAL_SETTLE_MEMORY
     import intake.config
     import intake.course.rescreen
@@ -101,6 +122,9 @@ def pytest_configure(config):
     import intake.documents.templates as templates
 
     templates.template_environment = _compiled_once(templates.template_environment)
+    from jsonschema import Draft202012Validator
+
+    _meta_checked_once(Draft202012Validator)
 
 
 def pytest_collection_finish(session):
