@@ -70,6 +70,22 @@ def _meta_checked_once(validator_class) -> None:
     validator_class.check_schema = classmethod(check_schema)
 
 
+def _keys_loaded_once(load):
+    """`cryptography`'s `load_pem_private_key`, remembered per key file content within a test process: every new
+    renderer loads its clinic's seal key, and loading checks the RSA key whole (about 0.1 s of CPU); the tests' few
+    clinics are loaded hundreds of times. Key objects cannot be changed, so one is shared; a file that does not
+    load (encrypted, not a key) is not remembered and fails again as before."""
+    loaded: dict[tuple, Any] = {}
+
+    def load_pem_private_key(data, password, *args, **kwargs):
+        key = (bytes(data), password, args, tuple(sorted(kwargs.items())))
+        if key not in loaded:
+            loaded[key] = load(data, password, *args, **kwargs)
+        return loaded[key]
+
+    return load_pem_private_key
+
+
 def _compiled_once(make_environment):
     """`intake.documents.templates.template_environment`, its environments sharing one in-memory Jinja2 bytecode
     cache, and the syntax trees `parse` gives, within a test process: every renderer (one per `intake` command run
@@ -122,7 +138,8 @@ def _compiled_once(make_environment):
 def pytest_configure(config):
     """In-process wizards settle memory without a full collection (above); the subprocesses (`intake start` under
     tmux, `intake serve` for the browser tests) keep the real one. Data files are checked once per content,
-    document templates compiled once per source, and schemas checked against the meta schema once per content."""
+    document templates compiled once per source, schemas checked against the meta schema once per content, and seal
+    keys loaded once per file content."""
     global REAL_SETTLE_MEMORY
     import intake.config
     import intake.course.rescreen
@@ -140,6 +157,9 @@ def pytest_configure(config):
     from jsonschema import Draft202012Validator
 
     _meta_checked_once(Draft202012Validator)
+    from cryptography.hazmat.primitives import serialization
+
+    serialization.load_pem_private_key = _keys_loaded_once(serialization.load_pem_private_key)
 
 
 def pytest_collection_finish(session):
