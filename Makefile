@@ -24,8 +24,11 @@ run: setup
 
 # The package and the tests' helpers are compiled first: where PYTHONDONTWRITEBYTECODE is set (as on this machine),
 # every `intake` child process a test starts, and every worker, would otherwise compile them again from source.
+# Test modules and conftest files get pytest's assertion-rewritten bytecode once (tests/rewrite_ahead.py), not once
+# per worker.
 test: setup
 	$(BIN)/python -m compileall -q -x '/(test_[^/]*|conftest)\.py$$' intake tests
+	$(BIN)/python tests/rewrite_ahead.py
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 3 --dist worksteal
 
 bench: setup

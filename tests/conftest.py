@@ -7,6 +7,7 @@ import gc
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,12 +49,50 @@ def _checked_once(check):
     return schema_problems
 
 
+def _meta_checked_once(validator_class) -> None:
+    """`check_schema` of jsonschema's Draft 2020-12 validator, remembered per schema content within a test process:
+    every record validator (`intake.validation.RecordValidator`, one per engine and language) checks the generated
+    record schema against the meta schema first, about 60 ms of CPU each, and a test process builds hundreds of
+    engines from the same questionnaire. Keyed on the schema's repr (and the format checker asked for), so a
+    different schema is checked afresh; a schema that fails is not remembered, and fails again as before."""
+    check = validator_class.check_schema.__func__
+    passed: set[tuple[str, int]] = set()
+
+    def check_schema(cls, schema, *args, **kwargs):
+        if cls is not validator_class:
+            return check(cls, schema, *args, **kwargs)
+        key = (repr(schema), id(args[0]) if args else id(kwargs.get("format_checker")))
+        if key not in passed:
+            check(cls, schema, *args, **kwargs)
+            passed.add(key)
+        return None
+
+    validator_class.check_schema = classmethod(check_schema)
+
+
+def _keys_loaded_once(load):
+    """`cryptography`'s `load_pem_private_key`, remembered per key file content within a test process: every new
+    renderer loads its clinic's seal key, and loading checks the RSA key whole (about 0.1 s of CPU); the tests' few
+    clinics are loaded hundreds of times. Key objects cannot be changed, so one is shared; a file that does not
+    load (encrypted, not a key) is not remembered and fails again as before."""
+    loaded: dict[tuple, Any] = {}
+
+    def load_pem_private_key(data, password, *args, **kwargs):
+        key = (bytes(data), password, args, tuple(sorted(kwargs.items())))
+        if key not in loaded:
+            loaded[key] = load(data, password, *args, **kwargs)
+        return loaded[key]
+
+    return load_pem_private_key
+
+
 def _compiled_once(make_environment):
     """`intake.documents.templates.template_environment`, its environments sharing one in-memory Jinja2 bytecode
-    cache within a test process: every renderer (one per `intake` command run in-process, per lifecycle, per test
-    clinic) loads the same unchanged document templates, and parsing and compiling them again took about 0.6 s of
-    CPU each time. Jinja2 keys the cache on the template's name and checks it against the source's checksum, so a
-    changed or broken template (a test's own) is parsed and compiled afresh, and its errors are raised as before."""
+    cache, and the syntax trees `parse` gives, within a test process: every renderer (one per `intake` command run
+    in-process, per lifecycle, per test clinic) loads the same unchanged document templates, and parsing and
+    compiling them again took about 0.6 s of CPU each time. Jinja2 keys the cache on the template's name and checks
+    it against the source's checksum, and trees are kept per source, so a changed or broken template (a test's own)
+    is parsed and compiled afresh, and its errors are raised as before."""
     import jinja2
 
     class MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -74,10 +113,23 @@ def _compiled_once(make_environment):
             self.codes[self._key(bucket)] = bucket.bytecode_to_string()
 
     cache = MemoryBytecodeCache()
+    trees: dict[tuple, Any] = {}
 
     def template_environment(sources):
         environment = make_environment(sources)
         environment.bytecode_cache = cache
+        parse = environment.parse
+
+        def parse_once(source, name=None, filename=None):
+            """The template's syntax tree, parsed once per source (and the filters and tests it may name): intake
+            parses each template only to find the templates it includes (`TemplateSet.files_for`, reading the
+            tree), and every renderer did so again, nearly all of the 0.16 s of CPU a new renderer took."""
+            key = (source, name, filename, frozenset(environment.filters), frozenset(environment.tests))
+            if key not in trees:
+                trees[key] = parse(source, name, filename)
+            return trees[key]
+
+        environment.parse = parse_once
         return environment
 
     return template_environment
@@ -85,8 +137,9 @@ def _compiled_once(make_environment):
 
 def pytest_configure(config):
     """In-process wizards settle memory without a full collection (above); the subprocesses (`intake start` under
-    tmux, `intake serve` for the browser tests) keep the real one. Data files are checked once per content, and
-    document templates compiled once per source."""
+    tmux, `intake serve` for the browser tests) keep the real one. Data files are checked once per content,
+    document templates compiled once per source, schemas checked against the meta schema once per content, and seal
+    keys loaded once per file content."""
     global REAL_SETTLE_MEMORY
     import intake.config
     import intake.course.rescreen
@@ -101,6 +154,12 @@ def pytest_configure(config):
     import intake.documents.templates as templates
 
     templates.template_environment = _compiled_once(templates.template_environment)
+    from jsonschema import Draft202012Validator
+
+    _meta_checked_once(Draft202012Validator)
+    from cryptography.hazmat.primitives import serialization
+
+    serialization.load_pem_private_key = _keys_loaded_once(serialization.load_pem_private_key)
 
 
 def pytest_collection_finish(session):
