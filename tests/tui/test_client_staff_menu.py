@@ -59,3 +59,36 @@ async def test_the_menu_over_an_intake_is_kept_looks_the_same_and_focuses_its_fi
         assert not [text for text in strings_held(menu) if NAME in text]
         await press(pilot, "#return")
         await wait_for(pilot, StepScreen)
+
+
+def _built(app, name: str) -> bool:
+    try:
+        return app.get_screen(name).is_running
+    except KeyError:  # not installed (yet)
+        return False
+
+
+async def test_the_staff_screens_are_built_while_the_client_reads_a_step(engine, monkeypatch):
+    """The first Staff tap only shows the PIN screen and then the menu: both were built off-screen once the client's
+    first step was shown and the next built (built at the tap, they were a tablet's slowest screen change)."""
+    app = build_app(engine, kiosk=True)
+    _, laid_out = count_styling_and_layouts(monkeypatch)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await start(pilot)
+        await wait_for(pilot, StepScreen)
+        for _ in range(100):
+            if _built(app, "staff-menu-in-progress"):
+                break
+            await pilot.pause(0.05)
+        pin, menu = app.get_screen(f"staff-pin-{app.client_language}"), app.get_screen("staff-menu-in-progress")
+        assert pin.is_running and menu.is_running and app.screen is not pin
+        await pilot.pause(0.1)
+        laid_out.clear()
+        await press(pilot, "#staff")
+        assert await wait_for(pilot, PinScreen) is pin
+        await pilot.pause(0.1)
+        assert pin not in laid_out
+        await enter_pin(pilot, DEMO_PIN)
+        assert await wait_for(pilot, StaffMenuScreen) is menu
+        await pilot.pause(0.1)
+        assert menu not in laid_out and menu.query_one("#return").has_focus

@@ -10,6 +10,7 @@ the client changes (`clear`), so nothing of one client's answers stays in memory
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -32,10 +33,13 @@ class StepScreens:
 
     Args:
         app: the app the screens are shown in.
+        then: called shortly after each step screen built ahead, for more to build in the same quiet moment.
     """
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, then: Callable[[], None] | None = None) -> None:
         self.app = app
+        #: called once a next step has been built ahead (the app builds its staff screens ahead then)
+        self.then = then
         self._kept: dict[int, StepScreen] = {}
         #: screens dropped while still on the screen stack (a reset in progress): removed at the next clear
         self._leaving: list[StepScreen] = []
@@ -109,8 +113,15 @@ class StepScreens:
                 return
             screen = self._keep(index, StepScreen(session, index, clinic))
             mount_off_screen(self.app, screen)
+            if self.then is not None:
+                self._ahead = self.app.set_timer(AHEAD_SECONDS, self._then)
 
         self._ahead = self.app.set_timer(AHEAD_SECONDS, build)
+
+    def _then(self) -> None:
+        self._ahead = None
+        if self.then is not None:
+            self.then()
 
 
 def mount_off_screen(app: App, screen: Screen) -> None:
