@@ -19,10 +19,11 @@ BASE_MB = 160
 #: Memory each further tablet session takes: its wizard, forked from the template (PSS 41-44 MB measured, its
 #: share of what it shares with the template included), with headroom.
 SESSION_MB = 50
-#: Tablet sessions per processor core that keep a screen change within 150 ms: 4 sessions on 2 cores, quiet
-#: (bench/bench_serve.py; forking wizards from the template cut the screen change's p90 by a tenth to a
-#: quarter in the same minutes, not enough to serve more at once within 150 ms on a busy machine).
-SESSIONS_PER_CORE = 2
+#: Tablet sessions per processor core that keep a screen change within 150 ms: 10 sessions on 2 cores gave a
+#: screen-change p90 of 39 ms quiet and 98 ms with four CPU-bound processes added (bench/bench_serve.py, 6 December
+#: 2026, every tablet tapping Staff, entering the PIN and going back in the same third of a second), once the staff
+#: screens were built ahead; before that, 4 sessions on 2 cores was the most measured within 150 ms.
+SESSIONS_PER_CORE = 5
 #: Sessions one network address may hold at once (a tablet reloading its page briefly holds two).
 DEFAULT_PER_ADDRESS = 2
 #: Minutes without a key or a tap before a tablet's session is ended (its draft is saved first).
@@ -44,8 +45,8 @@ def available_mb() -> int | None:
 def default_max_sessions(cores: int | None = None, memory_mb: int | None = None) -> int:
     """How many tablets this machine serves at once when [serve] max_sessions is not set.
 
-    Two per processor core, and no more than the memory available at start allows: BASE_MB for the server,
-    its renderer and its wizard template, then SESSION_MB per session; at least one.
+    Five per processor core (SESSIONS_PER_CORE), and no more than the memory available at start allows: BASE_MB
+    for the server, its renderer and its wizard template, then SESSION_MB per session; at least one.
     """
     cores = cores if cores is not None else (os.cpu_count() or 1)
     by_cores = SESSIONS_PER_CORE * max(1, cores)

@@ -64,11 +64,11 @@ def test_a_session_is_idle_after_the_time_without_input_and_input_keeps_it():
 
 
 @pytest.mark.parametrize(("cores", "memory", "expected"), [
-    (1, None, 2), (2, None, 4), (8, None, 16),
-    (2, BASE_MB + 10 * SESSION_MB, 4), (8, BASE_MB + 5 * SESSION_MB, 5), (8, BASE_MB + 6 * SESSION_MB - 1, 5),
-    (4, BASE_MB + SESSION_MB - 1, 1), (4, BASE_MB - 1, 1), (0, None, 2),
+    (1, None, 5), (2, None, 10), (8, None, 40),
+    (2, BASE_MB + 12 * SESSION_MB, 10), (2, BASE_MB + 4 * SESSION_MB, 4), (8, BASE_MB + 5 * SESSION_MB, 5),
+    (8, BASE_MB + 6 * SESSION_MB - 1, 5), (4, BASE_MB + SESSION_MB - 1, 1), (4, BASE_MB - 1, 1), (0, None, 5),
 ])
-def test_the_default_cap_is_two_per_core_within_the_memory_available(cores, memory, expected):
+def test_the_default_cap_is_five_per_core_within_the_memory_available(cores, memory, expected):
     # The memory: the server, its renderer and its wizard template first, then each forked wizard.
     assert default_max_sessions(cores=cores, memory_mb=memory) == expected
 
