@@ -12,8 +12,10 @@ import contextlib
 from pathlib import Path
 
 from textual import events, messages
+from textual.dom import NoScreen
 from textual.driver import Driver
 from textual.drivers.web_driver import WebDriver
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from intake.datetyping import TYPING
@@ -108,6 +110,9 @@ class WebIntakeApp(IntakeApp):
 
     def _screen_changed(self, screen: object) -> None:
         self._pad_timer.resume()
+        # The keyboard for what has the focus on the screen now shown: a screen built ahead (the next step, the staff
+        # PIN screen) took its focus off-screen, which the page was not told of then (see _on_shown).
+        self._tell_page("keyboard", keyboard_hints(self.focused))
 
     async def _on_exit_app(self) -> None:
         # The tablet's page went away (closed, reloaded, network lost) or the server stopped: keep what the
@@ -141,8 +146,16 @@ class WebIntakeApp(IntakeApp):
         widget = event.widget
         if isinstance(widget, _TEXT_FIELDS):  # a still cursor: a blinking one sends the tablet a frame twice a second
             widget.cursor_blink = False
-        self._tell_page("keyboard", keyboard_hints(widget))
+        if self._on_shown(widget):
+            self._tell_page("keyboard", keyboard_hints(widget))
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        if not isinstance(self.focused, _TEXT_FIELDS):
+        if self._on_shown(event.widget) and not isinstance(self.focused, _TEXT_FIELDS):
             self._tell_page("keyboard", {"show": False})
+
+    def _on_shown(self, widget: Widget) -> bool:
+        """True when `widget` is on the screen shown (not on one built ahead, off-screen)."""
+        try:
+            return widget.screen is self.screen
+        except NoScreen:  # being removed
+            return False
