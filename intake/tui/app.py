@@ -9,7 +9,7 @@ import importlib
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
 from textual import events, work
 from textual.app import App
@@ -34,6 +34,9 @@ if TYPE_CHECKING:  # the engine and the store load in a thread after the first s
     from intake.tui.screens.handback import PinScreen
     from intake.tui.screens.staff import StaffMenuScreen
     from intake.tui.session import IntakeSession
+
+#: A staff screen kept for the app's life (see IntakeApp.kept_screen).
+KeptScreen = TypeVar("KeptScreen", bound=Screen[Any])
 
 #: Keys that could leave, suspend, copy, or reveal anything; swallowed in kiosk mode.
 KIOSK_KEYS = "ctrl+c,ctrl+z,ctrl+s,ctrl+p,ctrl+x,ctrl+v,ctrl+y,super+c,super+v,super+x"
@@ -89,10 +92,8 @@ class IntakeApp(App[int]):
         self.chosen_documents_language: str | None = None
         self._texts_by_language: dict[str, Mapping[str, Any]] = {}
         self.pin_guard: StaffGuard | None = None
-        #: the staff PIN screen kept for each language it was shown in (see pin_screen)
-        self._pin_screens: dict[str, PinScreen] = {}
-        #: the staff menu shown over a client's intake, kept (see client_staff_menu)
-        self._client_staff_menu: StaffMenuScreen | None = None
+        #: the staff screens built once and shown again, by installed name (see kept_screen)
+        self._kept_screens: dict[str, Screen[Any]] = {}
         self._idle_override = idle_timeout
         self.idle_timeout = float(idle_timeout or 180)
         self._last_activity = time.monotonic()
@@ -116,32 +117,32 @@ class IntakeApp(App[int]):
         from intake.tui.screens.handback import CANCEL, PinScreen
 
         guard, cancel = self.staff_guard(), cancel_label or CANCEL
-        kept = self._pin_screens.get(language)
-        if kept is not None and kept not in self.screen_stack:
-            return kept.ask(guard, title, cancel, idle)
-        screen = PinScreen(guard, self.clinic, title, cancel, idle, language)
-        if kept is None:
-            self._pin_screens[language] = screen
-            self.install_screen(screen, f"staff-pin-{language}")
-        return screen
+        screen = self.kept_screen(f"staff-pin-{language}",
+                                  lambda: PinScreen(guard, self.clinic, title, cancel, idle, language))
+        return screen.ask(guard, title, cancel, idle)
 
     def client_staff_menu(self) -> StaffMenuScreen:
         """The staff menu over a client's intake (return to it, or stop and keep the draft): one kept for this app and
         shown again, built and styled once. It holds nothing of any client: only the clinic's name and two choices."""
         from intake.tui.screens.staff import StaffMenuScreen
 
-        kept = self._client_staff_menu
-        if kept is not None and kept not in self.screen_stack:
-            return kept
         session = self.session
         if session is None:
             raise IntakeError("The staff menu needs the clinic's configuration: wait for the start screen.")
         engine = session.engine
-        screen = StaffMenuScreen(self.clinic, [], engine.questionnaire, session.staff_language,
-                                 engine.config.timezone, in_progress=True)
+        return self.kept_screen("staff-menu-in-progress", lambda: StaffMenuScreen(
+            self.clinic, [], engine.questionnaire, session.staff_language, engine.config.timezone, in_progress=True))
+
+    def kept_screen(self, name: str, make: Callable[[], KeptScreen]) -> KeptScreen:
+        """The screen installed under `name`, built by `make` the first time and shown again after; a new one, not
+        kept, while the kept one is on the screen stack already (e.g. a PIN lock over a PIN screen)."""
+        kept = self._kept_screens.get(name)
+        if kept is not None and kept not in self.screen_stack:
+            return cast(KeptScreen, kept)
+        screen = make()
         if kept is None:
-            self._client_staff_menu = screen
-            self.install_screen(screen, "staff-menu-in-progress")
+            self._kept_screens[name] = screen
+            self.install_screen(screen, name)
         return screen
 
     def build_staff_screens_ahead(self) -> None:
@@ -155,11 +156,8 @@ class IntakeApp(App[int]):
         if self.pin_guard is None or self.session is None:
             return
         with contextlib.suppress(IntakeError):
-            language = self.client_language
-            built = (self.pin_screen(STAFF_ONLY, language=language), self.client_staff_menu())
-            for screen in built:  # the kept ones only (one on the screen stack already is in use: left alone)
-                if screen in (self._pin_screens.get(language), self._client_staff_menu) \
-                        and screen not in self.screen_stack:
+            for screen in (self.pin_screen(STAFF_ONLY, language=self.client_language), self.client_staff_menu()):
+                if screen in self._kept_screens.values():  # (a new one is made only while the kept one is in use)
                     mount_off_screen(self, screen)
 
     def staff_guard(self) -> StaffGuard:
