@@ -10,6 +10,7 @@ the client changes (`clear`), so nothing of one client's answers stays in memory
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,15 @@ if TYPE_CHECKING:  # the step screens load after the first screen shows (see int
 AHEAD_SECONDS = 0.05
 #: Layouts at most while a screen built off-screen settles (widgets resized by one layout ask for another).
 LAYOUT_ROUNDS = 4
+
+#: Screens that mount_off_screen finished: laid out, settled and drawn (dropped with the screen).
+_DRAWN_OFF_SCREEN: weakref.WeakSet[Screen] = weakref.WeakSet()
+
+
+def drawn_off_screen(screen: Screen) -> bool:
+    """Whether `screen`, started by mount_off_screen, was laid out and drawn before it was shown (so showing it
+    is only a repaint); False while it is still being built, or when it was shown first."""
+    return screen in _DRAWN_OFF_SCREEN
 
 
 class StepScreens:
@@ -164,5 +174,6 @@ def mount_off_screen(app: App, screen: Screen) -> None:
         draw = getattr(getattr(screen, "_compositor", None), "render_update", None)
         if draw is not None:
             draw(full=True)  # each widget keeps the lines it drew, so the first paint when shown reuses them
+        _DRAWN_OFF_SCREEN.add(screen)
 
     screen.call_after_refresh(lay_out)
