@@ -217,6 +217,23 @@ def sealed_witness(data: bytes, signature: Any) -> AuditWitness | None:
     return AuditWitness.from_properties(info)
 
 
+def _printed_text(reader: Any, wanted: tuple[str, ...]) -> str:
+    """The text of the document's last pages, whitespace made single spaces, from as far back as holds every string
+    of `wanted` (all pages when some is printed nowhere). The strings checked are printed in the "About this
+    document" block at the end, so extracting the last page or two, not all of them, finds them; the text so found
+    is the end of the whole document's text, so what is found, and what is not, is as if all were extracted."""
+    pages: list[str] = []
+    text = ""
+    for page in reversed(reader.pages):
+        # pypdf returns a page's text with NUL bytes between the letters when the page shows a character
+        # no installed font has (drawn as a box); the letters are right, so the NULs are dropped.
+        pages.insert(0, page.extract_text() or "")
+        text = re.sub(r"\s+", " ", " ".join(pages).replace("\x00", ""))
+        if all(part in text for part in wanted):
+            break
+    return text
+
+
 def _check_data(data: bytes, report: VerificationReport, templates_dir: Path) -> None:
     from pypdf import PdfReader
 
@@ -234,10 +251,9 @@ def _check_data(data: bytes, report: VerificationReport, templates_dir: Path) ->
     report.data_sha256 = digest
     if info.get("/IntakeDataSHA256") != digest:
         raise SealCheckFailed("the data fingerprint in the document's properties does not match the embedded data.")
-    # pypdf returns a page's text with NUL bytes between the letters when the page shows a character
-    # no installed font has (drawn as a box); the letters are right, so the NULs are dropped.
-    text = re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in reader.pages).replace("\x00", ""))
     printed = " ".join(digest[i:i + 8] for i in range(0, 64, 8))
+    template_set = str(info.get("/IntakeTemplateSet", ""))
+    text = _printed_text(reader, (printed, template_set))
     if printed not in text:
         raise SealCheckFailed("the data fingerprint printed in the document does not match the embedded data.")
     try:

@@ -196,3 +196,46 @@ def test_a_cms_with_attributes_that_change_is_never_reused(renderer, config):
     signer_info["signed_attrs"] = cms.CMSAttributes([*signer_info["signed_attrs"], cms.CMSAttribute(
         {"type": "signing_time", "values": [cms.Time({"utc_time": datetime(2026, 11, 20, tzinfo=UTC)})]})])
     assert CmsTemplate.build(content, digest) is None
+
+
+def _sealed_printing(renderer, packet, kind: str, first_page: str, pages: int) -> bytes:
+    """A document sealed with the clinic's key over the real document's embedded data and properties, whose text is
+    `first_page` then `pages` more pages that print nothing checked (so the checked strings are far from the end)."""
+    import hashlib
+
+    from pypdf import PdfReader
+
+    from intake.documents.payload import ATTACHMENT_NAME
+
+    real = packet.document(kind)
+    reader = PdfReader(io.BytesIO(real.pdf))
+    attachment = reader.attachments[ATTACHMENT_NAME][0]
+    info = {key[1:]: str(value) for key, value in (reader.metadata or {}).items() if key.startswith("/Intake")}
+    assert info["IntakeDataSHA256"] == hashlib.sha256(attachment).hexdigest()
+    filler = "".join(f'<p style="break-before: page">Page {n + 2}: nothing checked is printed here.</p>'
+                     for n in range(pages))
+    html = f"<html><body><p>{first_page}</p>{filler}</body></html>"
+    created = datetime(2026, 11, 20, 14, 40, 5, tzinfo=UTC)
+    pdf = renderer.write_pdf(html, attachment, created, info)
+    return renderer.seal_identity.seal(pdf, created, reason="test", location="here", name="clinic", contact="-")
+
+
+@pytest.mark.parametrize("pages", [0, 3])
+def test_the_printed_fingerprint_and_template_set_are_found_on_any_page_and_must_match(renderer, packets, config,
+                                                                                        pages):
+    """Verify reads the pages from the end until it has found what it checks; printed on the first page (three pages
+    before the end) they are still found, and a fingerprint printed wrong fails wherever it is."""
+    packet = packets["suitable"]
+    digest = packet.attachment_sha256
+    template_set = verify_pdf(packet.document("consent").pdf, config).template_set
+    printed = " ".join(digest[i:i + 8] for i in range(0, 64, 8))
+    report = verify_pdf(_sealed_printing(renderer, packet, "consent", f"Data {printed}; template {template_set}",
+                                         pages), config)
+    assert report.ok, report.reason
+    wrong = printed[:-1] + ("0" if printed[-1] != "0" else "1")
+    report = verify_pdf(_sealed_printing(renderer, packet, "consent", f"Data {wrong}; template {template_set}",
+                                         pages), config)
+    assert not report.ok and "data fingerprint printed in the document does not match" in report.reason
+    report = verify_pdf(_sealed_printing(renderer, packet, "consent", f"Data {printed}; template 0000", pages),
+                        config)
+    assert not report.ok and "template version printed in the document does not match" in report.reason
