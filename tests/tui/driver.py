@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
@@ -26,6 +27,16 @@ async def wait_for(pilot: Pilot, screen_type: type, timeout: float = 5.0) -> Any
             return pilot.app.screen
         await pilot.pause(0.005)
     raise AssertionError(f"expected {screen_type.__name__}, showing {type(pilot.app.screen).__name__}")
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Waits until `condition()` holds. Pilot's key presses return when the process looks idle (little CPU over
+    20 ms), which on a busy machine can be before the key was handled; a check after a press waits with this."""
+    for _ in range(int(timeout / 0.01)):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"not so after {timeout} s: {what}")
 
 
 async def press(pilot: Pilot, selector: str) -> None:

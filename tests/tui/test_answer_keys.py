@@ -28,6 +28,7 @@ from intake.yesnokeys import yes_no_keys
 from tests.documents.personas import _satisfy, baseline
 from tests.prompt.conftest import asking_every_question, without_kind_stop
 from tests.tui.conftest import SIZES, build_app
+from tests.tui.driver import until
 from tests.tui.test_kiosk import begin
 
 ENGINE = Engine.load(without_kind_stop(asking_every_question(load_config(None))))  # every question can be asked
@@ -163,7 +164,8 @@ async def test_space_chooses_the_option_it_is_on():
             assert isinstance(tile, ChoiceTile) and tile in field.query(ChoiceTile)
             await pilot.press("space")
             expected = question.toggle(None, tile.value) if question.type == "multi_choice" else tile.value
-            assert field.value == expected and tile.selected, question.id
+            await until(pilot, lambda f=field, e=expected, t=tile: f.value == e and t.selected,
+                        f"{question.id}: space chose")
 
 
 def _expected(question, before: Any, value: Any) -> Any:
@@ -190,7 +192,8 @@ async def test_each_option_is_chosen_by_the_key_shown_on_it():
             for key, value in pressed + pressed[:1]:  # the first again: a tick is taken back
                 before = field.value
                 await pilot.press(key.upper() if key == pressed[0][0] else key)  # either case
-                assert field.value == _expected(question, before, value), (question.id, key)
+                wanted = _expected(question, before, value)
+                await until(pilot, lambda f=field, w=wanted: f.value == w, f"{question.id}: key {key} chose {value!r}")
                 chosen = {t.value for t in tiles if t.selected}
                 assert chosen == (set(field.value) if isinstance(field.value, list) else {field.value} - {None})
                 assert app.focused in tiles  # the keyboard follows the choice, inside the question
@@ -208,8 +211,8 @@ async def test_none_of_these_gives_way_and_takes_its_place(no_stop_engine):
         for option, wanted in (("eczema", ["eczema"]), ("psoriasis", ["eczema", "psoriasis"]), ("none", ["none"]),
                                ("rosacea", ["rosacea"])):
             await pilot.press(keys[option])
-            await pilot.pause()
-            assert screen.working[question.id] == wanted
+            await until(pilot, lambda q=question.id, w=wanted: screen.working.get(q) == w,
+                        f"{question.id} is {wanted!r}")
 
 
 async def test_a_typed_answer_is_typed_into_its_box():
@@ -221,4 +224,5 @@ async def test_a_typed_answer_is_typed_into_its_box():
             box = field.query_one(TextArea if question.type == "long_text" else Input)
             assert app.focused is box
             await pilot.press("1")
-            assert (box.text if question.type == "long_text" else box.value) == "1", question.id
+            await until(pilot, lambda b=box: (b.text if isinstance(b, TextArea) else b.value) == "1",
+                        f"{question.id}: the 1 typed is in its box")
