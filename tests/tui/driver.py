@@ -30,8 +30,9 @@ async def wait_for(pilot: Pilot, screen_type: type, timeout: float = 5.0) -> Any
 
 
 async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    """Waits until `condition()` holds. Pilot's key presses return when the process looks idle (little CPU over
-    20 ms), which on a busy machine can be before the key was handled; a check after a press waits with this."""
+    """Waits until `condition()` holds. Pilot's key presses return when the process looks idle (little CPU in a
+    5 ms window here, see conftest.py), which on a busy machine can be before the key was handled; a check after a
+    press waits with this."""
     for _ in range(int(timeout / 0.01)):
         if condition():
             return
