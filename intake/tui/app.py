@@ -153,8 +153,8 @@ class IntakeApp(App[int]):
         from intake.tui.screens.handback import STAFF_ONLY
         from intake.tui.screens.step_screens import mount_off_screen
 
-        if self.pin_guard is None or self.session is None:
-            return
+        if self.pin_guard is None or self.session is None or not self.is_running:
+            return  # (not while the app closes: a timer may still fire then)
         with contextlib.suppress(IntakeError):
             for screen in (self.pin_screen(STAFF_ONLY, language=self.client_language), self.client_staff_menu()):
                 if screen in self._kept_screens.values():  # (a new one is made only while the kept one is in use)

@@ -3,6 +3,8 @@ nothing out and restyles nothing but the choice it focuses, always its first, an
 
 from __future__ import annotations
 
+from textual.widgets import Button
+
 from intake.tui.screens.handback import PinScreen
 from intake.tui.screens.staff import StaffMenuScreen
 from intake.tui.screens.step import StepScreen
@@ -94,3 +96,29 @@ async def test_the_staff_screens_are_built_while_the_client_reads_a_step(engine,
         assert await wait_for(pilot, StaffMenuScreen) is menu
         await pilot.pause(0.1)
         assert menu not in laid_out and menu.query_one("#return").has_focus
+
+
+async def test_a_menu_built_while_the_app_closes_gets_no_choices_and_no_error(engine, monkeypatch):
+    """Textual mounts nothing into a widget that is closing, and still sends it Mount: the staff menu built ahead at
+    the moment the app closes (a timer firing during the shutdown) found no choice to focus and stopped the app with
+    an error (seen once in a full run). It now mounts with nothing to focus; and nothing is built ahead once the app
+    is closing."""
+    from intake.tui.screens.step_screens import mount_off_screen
+
+    app = build_app(engine, kiosk=True)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await start(pilot)
+        await wait_for(pilot, StepScreen)
+        menu = StaffMenuScreen(app.clinic, [], engine.questionnaire, "en", engine.config.timezone, in_progress=True)
+        mount_off_screen(app, menu)
+        menu._closing = True  # what closing the app does to every screen it has (MessagePump._close_messages)
+        for _ in range(200):
+            if menu.is_mounted:
+                break
+            await pilot.pause(0.01)
+        assert menu.is_mounted and not menu.query(Button)
+    assert not app.is_running and app.session is not None and app.pin_guard is not None
+    built: list = []
+    monkeypatch.setattr("intake.tui.screens.step_screens.mount_off_screen", lambda _app, screen: built.append(screen))
+    app.build_staff_screens_ahead()  # a timer that fires now builds nothing
+    assert built == []

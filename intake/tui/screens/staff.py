@@ -109,14 +109,21 @@ class StaffMenuScreen(WizardScreen[str | tuple[str, str]]):
             yield Button("Close the intake app", id="exit", variant="error")
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()
+        self._focus_first_choice()
 
     def on_screen_resume(self) -> None:
         """Shown (first or again): the focus on the first choice. The menu over a client's intake is kept and shown
         again (IntakeApp.client_staff_menu) with the styles it has unless the theme changed."""
         if self.in_progress:
             self.styled_for = self.app.theme
-            self.query(Button).first().focus()
+            self._focus_first_choice()
+
+    def _focus_first_choice(self) -> None:
+        """The focus on the first choice. A menu being built off-screen while the app closes gets no choices (Textual
+        mounts nothing into a closing app), and is left so."""
+        first = next(iter(self.query(Button)), None)
+        if first is not None:
+            first.focus()
 
     @on(Button.Pressed, ".discard-button")
     def _discard(self, event: Button.Pressed) -> None:

@@ -119,6 +119,8 @@ class StepScreens:
             from intake.tui.screens.step import StepScreen
 
             self._ahead = None
+            if not self.app.is_running:  # closing: a timer may still fire then
+                return
             if session.state.intake is not self._intake or index >= len(session.steps) or index in self._kept:
                 return
             screen = self._keep(index, StepScreen(session, index, clinic))
