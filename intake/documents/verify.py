@@ -221,17 +221,24 @@ def _printed_text(reader: Any, wanted: tuple[str, ...]) -> str:
     """The text of the document's last pages, whitespace made single spaces, from as far back as holds every string
     of `wanted` (all pages when some is printed nowhere). The strings checked are printed in the "About this
     document" block at the end, so extracting the last page or two, not all of them, finds them; the text so found
-    is the end of the whole document's text, so what is found, and what is not, is as if all were extracted."""
-    pages: list[str] = []
+    is the end of the whole document's text, so what is found, and what is not, is as if all were extracted. Looked
+    for after each of the last `_TAIL_PAGES` pages, then once in the whole text (a long file costs one pass)."""
+    total = len(reader.pages)
+    backwards: list[str] = []
     text = ""
-    for page in reversed(reader.pages):
+    for count, page in enumerate(reversed(reader.pages), start=1):
         # pypdf returns a page's text with NUL bytes between the letters when the page shows a character
         # no installed font has (drawn as a box); the letters are right, so the NULs are dropped.
-        pages.insert(0, page.extract_text() or "")
-        text = re.sub(r"\s+", " ", " ".join(pages).replace("\x00", ""))
-        if all(part in text for part in wanted):
-            break
+        backwards.append(page.extract_text() or "")
+        if count <= _TAIL_PAGES or count == total:
+            text = re.sub(r"\s+", " ", " ".join(reversed(backwards)).replace("\x00", ""))
+            if all(part in text for part in wanted):
+                break
     return text
+
+
+#: How many of the last pages are searched one by one before the whole text is.
+_TAIL_PAGES = 3
 
 
 def _check_data(data: bytes, report: VerificationReport, templates_dir: Path) -> None:

@@ -220,11 +220,12 @@ def _sealed_printing(renderer, packet, kind: str, first_page: str, pages: int) -
     return renderer.seal_identity.seal(pdf, created, reason="test", location="here", name="clinic", contact="-")
 
 
-@pytest.mark.parametrize("pages", [0, 3])
+@pytest.mark.parametrize("pages", [0, 5])
 def test_the_printed_fingerprint_and_template_set_are_found_on_any_page_and_must_match(renderer, packets, config,
                                                                                         pages):
-    """Verify reads the pages from the end until it has found what it checks; printed on the first page (three pages
-    before the end) they are still found, and a fingerprint printed wrong fails wherever it is."""
+    """Verify reads the pages from the end until it has found what it checks (page by page for the last three, then
+    the whole text); printed on the first page, five pages before the end, they are still found, and a fingerprint
+    printed wrong fails wherever it is."""
     packet = packets["suitable"]
     digest = packet.attachment_sha256
     template_set = verify_pdf(packet.document("consent").pdf, config).template_set
