@@ -83,6 +83,10 @@ class StepScreen(WizardScreen[StepResult]):
         self._shown_for: tuple[dict[str, Any], bool] | None = None
 
     def compose(self) -> ComposeResult:
+        try:
+            visible = self._visible()
+        except IntakeError:
+            return  # the client left between this screen being built ahead and composed: it is dropped unseen
         language = self.session.language
         questionnaire = self.session.engine.questionnaire
         order = date_order(self.session.engine.config)
@@ -92,7 +96,6 @@ class StepScreen(WizardScreen[StepResult]):
             if self.step.intro:
                 yield Static(Content(localize(self.step.intro, language)), classes="screen-intro")
             yield Static("", id="step-summary")
-            visible = self._visible()
             self.fields = []
             for question in self.step.questions:
                 field = make_field(question, self.working.get(question.id), language,
