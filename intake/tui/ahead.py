@@ -11,14 +11,20 @@ what the documents say.
 CPU bound: the renderer holds the last `KEPT` preparations, the same rule as `ClientState.prepared`
 here. While the screen is open and nothing changes, one packet is laid out per minute (the coming
 minute's, `LEAD_SECONDS` before it turns); a change lays out the current minute's packet again, and
-in the last `LEAD_SECONDS` of a minute the coming minute's too.
+in the last `LEAD_SECONDS` of a minute the coming minute's too, but not at once: the press most likely
+follows the change within a second or two, and the renderer does one layout at a time, so a press
+during the coming minute's layout would wait for it. After a change the coming minute is laid out
+`CHANGE_GRACE` seconds later, or `turn_margin` before the turn if that comes first (a margin that
+follows how long the last preparations took, so a loaded machine starts earlier).
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -36,13 +42,44 @@ LEAD_SECONDS = 15.0
 #: Seconds before the minute turns from which the coming minute is laid out before the current one (about a quiet
 #: layout's time: a press after a change made earlier than that is likelier to fall in the current minute).
 LAST_MOMENT = 0.5
+#: Seconds after a change before the coming minute is laid out (when the change came in the last LEAD_SECONDS):
+#: the press that most likely follows the change then finds the renderer free.
+CHANGE_GRACE = 2.0
+#: The coming minute is laid out no later than this many of the last preparations' times before the turn ...
+MARGIN_LAYOUTS = 2.0
+#: ... and no later than this many seconds before it.
+MIN_MARGIN = 1.0
+#: A preparation's wall time assumed before any was timed (a quiet machine's packet, with room).
+FIRST_LAYOUT = 1.0
 
 
-def moments(now: datetime) -> list[datetime]:
+@dataclass
+class Pace:
+    """How long the last preparations took (wall seconds, the renderer's queue included): how early before a
+    minute's turn its layout must start. Not about any client: kept by the session for as long as it runs."""
+
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=3))
+
+    def timed(self, seconds: float) -> None:
+        """Notes how long a preparation that laid documents out took."""
+        self.recent.append(seconds)
+
+    @property
+    def layout(self) -> float:
+        """The longest of the last few preparations (FIRST_LAYOUT before any)."""
+        return max(self.recent, default=FIRST_LAYOUT)
+
+
+def turn_margin(layout: float) -> float:
+    """Seconds before a minute's turn by which a change's hold on the coming minute ends (see CHANGE_GRACE)."""
+    return max(MIN_MARGIN, MARGIN_LAYOUTS * layout)
+
+
+def moments(now: datetime, changed: bool = False, layout: float = FIRST_LAYOUT) -> list[datetime]:
     """The moments to prepare for at `now`, the likelier press first: now, and in the last LEAD_SECONDS of the
-    minute the start of the coming minute."""
+    minute the start of the coming minute (right after a change only once the turn is `turn_margin` away)."""
     into = now.second + now.microsecond / 1e6
-    if into < 60 - LEAD_SECONDS:
+    if into < 60 - LEAD_SECONDS or (changed and into < 60 - turn_margin(layout)):
         return [now]
     turn = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     return [turn, now] if into >= 60 - LAST_MOMENT else [now, turn]
@@ -54,13 +91,26 @@ def seconds_to_next_lead(now: datetime) -> float:
     return wait if wait > 0 else wait + 60
 
 
-def prepare(lifecycle: Lifecycle, state: ClientState, now: Callable[[], datetime], turn: threading.Lock) -> bool:
+def seconds_to_next_preparation(now: datetime, changed: bool = False, layout: float = FIRST_LAYOUT) -> float:
+    """Seconds from `now` until the documents are to be prepared again with nothing changed: after a change that
+    held the coming minute back (`moments`), CHANGE_GRACE later or `turn_margin` before the turn, whichever comes
+    first; otherwise at the next lead (`seconds_to_next_lead`)."""
+    into = now.second + now.microsecond / 1e6
+    latest = 60 - turn_margin(layout)
+    if changed and 60 - LEAD_SECONDS <= into < latest:
+        return min(CHANGE_GRACE, latest - into)
+    return seconds_to_next_lead(now)
+
+
+def prepare(lifecycle: Lifecycle, state: ClientState, now: Callable[[], datetime], turn: threading.Lock,
+            pace: Pace | None = None, changed: bool = False) -> bool:
     """Lays the documents out ahead for the state's latest expectation at each of `moments(now())` (a worker thread).
 
     Does nothing for a moment whose documents are the newest prepared, or whose minute ended during the layout
     before it (on a loaded machine). Preparations take turns (`turn`): a call waiting for an earlier one reads
     the clock and the expectation when its turn comes, so the newest always ends up prepared, and nothing is
-    prepared once the practitioner has countersigned (the expectation is gone).
+    prepared once the practitioner has countersigned (the expectation is gone). `changed`: called for a change
+    on the screen (the coming minute may be held back, see `moments`); `pace` is told how long layouts take.
 
     Returns:
         True when documents for the expectation at the current moment are prepared.
@@ -68,13 +118,16 @@ def prepare(lifecycle: Lifecycle, state: ClientState, now: Callable[[], datetime
     Raises:
         IntakeError: the renderer refused the expected inputs (the countersignature will say why).
     """
+    pace = pace if pace is not None else Pace()
     with turn:
         current = now()  # read when the turn comes: a call that waited long prepares for the time it is now
-        ready = {moment: _prepare_at(lifecycle, state, moment, now) for moment in moments(current)}
+        ready = {moment: _prepare_at(lifecycle, state, moment, now, pace)
+                 for moment in moments(current, changed, pace.layout)}
         return ready[current]
 
 
-def _prepare_at(lifecycle: Lifecycle, state: ClientState, moment: datetime, now: Callable[[], datetime]) -> bool:
+def _prepare_at(lifecycle: Lifecycle, state: ClientState, moment: datetime, now: Callable[[], datetime],
+                pace: Pace) -> bool:
     expected, intake = state.expected, state.intake
     if expected is None or intake is None or intake.status == "draft" or intake.documents:
         return False
@@ -84,11 +137,13 @@ def _prepare_at(lifecycle: Lifecycle, state: ClientState, moment: datetime, now:
     if state.prepared and same_documents(state.prepared[-1], counter):
         return True
     state.preparing = counter
+    started = time.monotonic()
     try:
         if not lifecycle.prepare(intake, counter):
             return False
     finally:
         state.preparing = None
+    pace.timed(time.monotonic() - started)
     state.prepared = (*(p for p in state.prepared if not same_documents(p, counter)), counter)[-KEPT:]
     return True
 

@@ -60,6 +60,7 @@ class IntakeSession:
         self.member: Authenticated | None = None
         self.device = device_name(engine.config)
         self._preparing = threading.Lock()  # one preparation at a time, always of the latest expectation
+        self.pace = ahead.Pace()  # how long preparations take here (the renderer's, not any client's)
         loader = documents or _documents_package
         self.lifecycle = Lifecycle(engine, store, lambda: loader().PacketRenderer(engine), clock=self.clock.now)
 
@@ -290,10 +291,11 @@ class IntakeSession:
         `prepare_countersigned`. UI thread."""
         self.state.expected = expected
 
-    def prepare_countersigned(self) -> bool:
+    def prepare_countersigned(self, changed: bool = False) -> bool:
         """Lays the documents out ahead for the latest expectation at the current minute, and near its end the
-        coming one (a worker thread); see intake.tui.ahead.prepare. True when documents for it are prepared."""
-        return ahead.prepare(self.lifecycle, self.state, self.clock.now, self._preparing)
+        coming one (a worker thread); see intake.tui.ahead.prepare (`changed`: for a change on the screen). True
+        when documents for it are prepared."""
+        return ahead.prepare(self.lifecycle, self.state, self.clock.now, self._preparing, self.pace, changed)
 
     def documents_prepared(self) -> bool:
         """True when the countersignature kept is the one the documents were laid out ahead for (to the minute)."""

@@ -158,6 +158,37 @@ def test_the_coming_minute_is_prepared_in_the_last_seconds_of_a_minute_and_first
     assert ahead.seconds_to_next_lead(minute.replace(second=50)) == 120 - ahead.LEAD_SECONDS - 50
 
 
+def test_right_after_a_change_the_coming_minute_waits_until_a_press_is_less_likely_but_not_past_the_margin():
+    """A press most likely comes within a second or two of a change: the renderer is left to the current minute's
+    documents then, and lays the coming minute out CHANGE_GRACE later, or `turn_margin` before the turn (longer
+    when layouts have been slow), whichever comes first."""
+    minute = datetime(2028, 2, 29, 23, 59, tzinfo=UTC)
+    turn = datetime(2028, 3, 1, 0, 0, tzinfo=UTC)
+    at = minute.replace(second=50)
+    assert ahead.moments(at, changed=True, layout=0.5) == [at]
+    assert ahead.seconds_to_next_preparation(at, changed=True, layout=0.5) == ahead.CHANGE_GRACE
+    near = minute.replace(second=57, microsecond=500000)  # the margin is 1 s: 1.5 s left, not 2
+    assert ahead.moments(near, changed=True, layout=0.5) == [near]
+    assert ahead.seconds_to_next_preparation(near, changed=True, layout=0.5) == 1.5
+    late = minute.replace(second=59, microsecond=100000)  # past the margin: at once, as with no change
+    assert ahead.moments(late, changed=True, layout=0.5) == [late, turn]
+    # slow layouts (a loaded machine): the margin grows with them, so the coming minute starts at once
+    assert ahead.turn_margin(6.0) == 12.0
+    assert ahead.moments(at, changed=True, layout=6.0) == [at, turn]
+    assert ahead.seconds_to_next_preparation(at, changed=True, layout=6.0) == ahead.seconds_to_next_lead(at)
+    # the timer's own call (nothing changed) lays the coming minute out
+    assert ahead.moments(at, changed=False, layout=0.5) == [at, turn]
+    # before the last LEAD_SECONDS a change is no different
+    early = minute.replace(second=30)
+    assert ahead.moments(early, changed=True) == [early]
+    assert ahead.seconds_to_next_preparation(early, changed=True) == ahead.seconds_to_next_lead(early)
+    pace = ahead.Pace()
+    assert pace.layout == ahead.FIRST_LAYOUT
+    for seconds in (2.5, 0.4, 0.5, 0.6):
+        pace.timed(seconds)
+    assert pace.layout == 0.6, "the last three preparations count"
+
+
 def test_a_countersignature_kept_with_its_audit_witness_is_the_one_prepared():
     at = datetime(2026, 11, 20, 14, 40, tzinfo=UTC)
     expected = Countersignature("ajordan", at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from functools import partial
 from typing import Any
 
 from textual import on
@@ -22,7 +23,7 @@ from intake.i18n import documents_note
 from intake.questionnaire import localize
 from intake.text import MAX_REASON
 from intake.treatment import AREA_QUESTION
-from intake.tui.ahead import seconds_to_next_lead
+from intake.tui.ahead import seconds_to_next_preparation
 from intake.tui.clock import Clock
 from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
@@ -203,22 +204,25 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
         else:
             self._prepare()
 
-    def _prepare(self) -> None:
+    def _prepare(self, changed: bool = True) -> None:
         """Notes what the screen would countersign with and lays it out ahead (for the current minute, and near its
-        end the coming one: see intake.tui.ahead); again when the coming minute is next due."""
+        end the coming one: see intake.tui.ahead); again when the coming minute is next due (`changed`: False
+        when nothing on the screen changed, only the time)."""
         review, problems = self._read()
         self.session.expect(None if problems or review is None else
                             Expected(review.practitioner_id, review.decision, review.reason, review.plan,
                                      self.history, review.supersede or ""))
-        self.run_worker(self._prepare_in_thread, thread=True, group="prepare", exit_on_error=False)
+        self.run_worker(partial(self._prepare_in_thread, changed), thread=True, group="prepare",
+                        exit_on_error=False)
         if self._minute is not None:
             self._minute.stop()
-        self._minute = self.set_timer(seconds_to_next_lead(self.clock.now()), self._prepare)
+        wait = seconds_to_next_preparation(self.clock.now(), changed, self.session.pace.layout)
+        self._minute = self.set_timer(wait, partial(self._prepare, False))
 
-    def _prepare_in_thread(self) -> None:
+    def _prepare_in_thread(self, changed: bool) -> None:
         # Only a head start: countersigning renders anyway and reports any problem in words.
         with suppress(Exception):
-            self.session.prepare_countersigned()
+            self.session.prepare_countersigned(changed)
 
     def _stop_preparing(self) -> None:
         for timer in (self._settle, self._minute):
