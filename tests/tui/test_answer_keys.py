@@ -154,12 +154,21 @@ class FieldApp(App):
         return field
 
 
+async def field_shown(pilot, question) -> QuestionField:
+    """`FieldApp.show`, then waits until the focus is on the field's answer (focusing is a message of its own: on a
+    busy machine a pause can end before it lands)."""
+    app = pilot.app
+    field = await app.show(question)
+    await until(pilot, lambda: app.focused is not None and field in app.focused.ancestors_with_self,
+                f"{question.id}: the focus is on its answer")
+    return field
+
+
 async def test_space_chooses_the_option_it_is_on():
     app = FieldApp()
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         for question in (q for q in QUESTIONS if q.type in TILES):
-            field = await app.show(question)
-            await pilot.pause()
+            field = await field_shown(pilot, question)
             tile = app.focused
             assert isinstance(tile, ChoiceTile) and tile in field.query(ChoiceTile)
             await pilot.press("space")
@@ -177,8 +186,7 @@ async def test_each_option_is_chosen_by_the_key_shown_on_it():
     app = FieldApp()
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         for question in (q for q in QUESTIONS if q.type in ("yes_no", "choice", "multi_choice")):
-            field = await app.show(question)
-            await pilot.pause()
+            field = await field_shown(pilot, question)
             tiles = list(field.query(ChoiceTile))
             keys = question_keys(questionnaire, question, language)
             assert [t.key.casefold() for t in tiles] == [k.casefold() for k in keys if k], question.id
@@ -219,8 +227,7 @@ async def test_a_typed_answer_is_typed_into_its_box():
     app = FieldApp()
     async with app.run_test(size=SIZES["tablet"]) as pilot:
         for question in (q for q in QUESTIONS if q.type in ("text", "date", "long_text")):
-            field = await app.show(question)
-            await pilot.pause()
+            field = await field_shown(pilot, question)
             box = field.query_one(TextArea if question.type == "long_text" else Input)
             assert app.focused is box
             await pilot.press("1")
