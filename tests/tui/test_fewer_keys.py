@@ -11,7 +11,7 @@ from intake.tui.screens.review import ReviewScreen
 from intake.tui.screens.signature import SignatureScreen
 from intake.tui.widgets.tiles import ChoiceTile
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import press, sign_by_drawing, wait_for
+from tests.tui.driver import press, sign_by_drawing, until, wait_for
 from tests.tui.running import client_at_review
 
 
@@ -81,8 +81,8 @@ async def test_after_a_typed_consent_the_photo_consent_opens_on_the_typed_name(e
         consent = await _to_the_consent_signature(pilot, suitable_answers)
         assert not consent.typing and app.focused is consent.query_one("#switch", Button)  # draw or choose to type
         await pilot.press("enter")
-        await pilot.pause()
-        assert consent.typing and app.focused is consent.query_one("#typed-name", Input)
+        await until(pilot, lambda: consent.typing and app.focused is consent.query_one("#typed-name", Input),
+                    "Enter on the switch opens the typed name, focused")
         await _sign_typed(pilot, consent, suitable_answers["full_name"])
         photo = await wait_for(pilot, SignatureScreen)
         await pilot.pause()

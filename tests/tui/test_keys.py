@@ -8,7 +8,7 @@ from intake.tui.screens.handback import PinScreen
 from intake.tui.screens.step import StepScreen
 from intake.tui.widgets.tiles import ChoiceTile
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import fill_step, wait_for
+from tests.tui.driver import fill_step, until, wait_for
 from tests.tui.running import client_at
 from tests.tui.test_kiosk import begin
 
@@ -111,8 +111,8 @@ async def test_focus_lands_on_the_first_unanswered_question(engine, suitable_ans
         # a fresh screen of the same step (as after a resume or the staff pause)
         fresh = StepScreen(app.session, 0, app.clinic)
         await app.push_screen(fresh)
-        await pilot.pause()
-        assert app.focused is fresh.query_one("#q-email Input")  # name, birth date and phone are answered
+        email = fresh.query_one("#q-email Input")  # name, birth date and phone are answered
+        await until(pilot, lambda: app.focused is email, "the focus lands on the email, the first unanswered")
 
 
 async def test_selection_shows_without_colour_and_focus_looks_different(engine, suitable_answers):
