@@ -1,5 +1,6 @@
 """A step change paints the step shown whole once, without drawing its background again (nor the empty screen under
-the steps); a focus move repaints only the widgets it moves between (lines drawn and whole-screen paints counted)."""
+the steps); a focus move paints the screen whole but draws anew only the widgets it moves between and the
+background (lines drawn and whole-screen paints counted)."""
 
 from __future__ import annotations
 
@@ -54,8 +55,8 @@ async def _change(pilot, button: str, index: int, drawn: list, whole: list, asse
     return shown
 
 
-async def test_a_step_change_draws_no_background_and_a_focus_move_no_whole_screen(engine, suitable_answers,
-                                                                               monkeypatch):
+async def test_a_step_change_draws_no_background_and_a_focus_move_draws_what_it_changed(engine, suitable_answers,
+                                                                                        monkeypatch):
     """Also counted: a step shown again with every answer as it was arrives without an assessment (what it shows
     follows from the answers, unchanged since it was brought up to date as the client left its last answer); a step
     new to the screen makes its one assessment."""
@@ -101,6 +102,8 @@ async def test_a_step_change_draws_no_background_and_a_focus_move_no_whole_scree
         whole.clear()
         shown.query_one("#back", Button).focus()  # from Next (all answered) to Back
         await pilot.pause(0.02)
-        assert drawn and not whole  # only the widgets it moved between (and the hint), not the whole screen
-        assert {type(widget) for widget in drawn} <= {Button, Static}
-        assert not [widget for widget in drawn if isinstance(widget, Screen)]
+        # A focus move paints the screen whole, as Textual does: repainting only the widgets it moved between lost
+        # the repaint of a scroll made with it (tests/tui/test_tmux_smoke.py). The other widgets keep their lines:
+        # only the two it moved between, the hint and the screen's own background are drawn anew.
+        assert whole == [shown._compositor]
+        assert drawn and {type(widget) for widget in drawn} <= {Button, Static, StepScreen}

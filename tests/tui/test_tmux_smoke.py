@@ -97,3 +97,35 @@ def test_staff_desk_window_quits_with_ctrl_q_and_keeps_the_draft(tmp_path, monke
 
     with Store.open(load_config(None)) as store:
         assert [d.client_label for d in store.drafts()] == ["Bo C."]  # staff see initials
+
+
+def test_a_question_brought_into_view_by_enter_is_what_the_terminal_shows(tmp_path):
+    """Enter moves the focus to the next question and scrolls it to the top of the view; the terminal then shows
+    exactly what a whole redraw shows. (It once kept the question left, with only the new answer's tile drawn over
+    it: the focus move repainted only its two widgets, and the scroll's repaint was lost.)"""
+    pane = Pane(f"{ENV} {sys.executable} -m intake start", tmp_path, width=100, height=32)
+    try:
+        pane.wait_for("It takes about 10 minutes")
+        pane.keys("Enter")
+        pane.wait_for("Step 1 of 7")
+        for answer in ("Ingrid Solberg-Nakamura", "14/03/1988", "+44 7700 900123", "", "Daniel Smith",
+                       "+44 7700 900456", ""):
+            if answer:
+                pane.keys(answer)
+            pane.keys("Enter")
+        pane.keys("n", "Enter")  # no GP named; Enter on Next
+        pane.wait_for("Step 2 of 7")
+        pane.keys("2", "Enter", "Tab")  # a goal; past the optional note to the areas
+        pane.wait_for("Which areas would you like treated?")
+        pane.keys("2", "3", "Enter")  # two areas; Enter: on to the skin type question, below the fold
+        pane.wait_for("Which best describes your skin in the sun?")
+        time.sleep(1.5)
+        shown = pane.text()
+        for width in (101, 100):  # a resize makes the wizard draw the whole screen afresh
+            subprocess.run(["tmux", "-L", pane.name, "resize-window", "-t", pane.name, "-x", str(width), "-y", "32"],
+                           check=True)
+            time.sleep(1.5)
+        assert pane.text() == shown
+        assert "Traceback" not in shown
+    finally:
+        pane.close()

@@ -11,9 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Middle, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from intake.i18n import intake_words
@@ -62,9 +60,6 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
     #: the theme a screen that is kept and shown again was last styled for (it sets this when styled); None: the
     #: screen is styled anew whenever it is shown, as Textual does
     styled_for: str | None = None
-    #: The widget with the focus. Textual repaints a whole screen, its own background included, whenever the focus
-    #: moves; the widgets that gain and lose the focus restyle and repaint themselves, which is all that changes.
-    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
     #: True from the moment a kept screen is shown again with its styles until it has been painted (see refresh)
     _own_lines_kept = False
 
