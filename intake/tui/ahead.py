@@ -75,11 +75,22 @@ def turn_margin(layout: float) -> float:
     return max(MIN_MARGIN, MARGIN_LAYOUTS * layout)
 
 
+def _into(now: datetime) -> float:
+    """Seconds into the minute at `now`."""
+    return now.second + now.microsecond / 1e6
+
+
+def _holds_turn(into: float, changed: bool, layout: float) -> bool:
+    """True when a change made `into` seconds into the minute holds the coming minute's layout back: in the last
+    LEAD_SECONDS, until `turn_margin` before the turn."""
+    return changed and 60 - LEAD_SECONDS <= into < 60 - turn_margin(layout)
+
+
 def moments(now: datetime, changed: bool = False, layout: float = FIRST_LAYOUT) -> list[datetime]:
     """The moments to prepare for at `now`, the likelier press first: now, and in the last LEAD_SECONDS of the
     minute the start of the coming minute (right after a change only once the turn is `turn_margin` away)."""
-    into = now.second + now.microsecond / 1e6
-    if into < 60 - LEAD_SECONDS or (changed and into < 60 - turn_margin(layout)):
+    into = _into(now)
+    if into < 60 - LEAD_SECONDS or _holds_turn(into, changed, layout):
         return [now]
     turn = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     return [turn, now] if into >= 60 - LAST_MOMENT else [now, turn]
@@ -87,7 +98,7 @@ def moments(now: datetime, changed: bool = False, layout: float = FIRST_LAYOUT) 
 
 def seconds_to_next_lead(now: datetime) -> float:
     """Seconds from `now` until the next moment the coming minute is to be laid out (LEAD_SECONDS before a turn)."""
-    wait = 60 - LEAD_SECONDS - (now.second + now.microsecond / 1e6)
+    wait = 60 - LEAD_SECONDS - _into(now)
     return wait if wait > 0 else wait + 60
 
 
@@ -95,10 +106,9 @@ def seconds_to_next_preparation(now: datetime, changed: bool = False, layout: fl
     """Seconds from `now` until the documents are to be prepared again with nothing changed: after a change that
     held the coming minute back (`moments`), CHANGE_GRACE later or `turn_margin` before the turn, whichever comes
     first; otherwise at the next lead (`seconds_to_next_lead`)."""
-    into = now.second + now.microsecond / 1e6
-    latest = 60 - turn_margin(layout)
-    if changed and 60 - LEAD_SECONDS <= into < latest:
-        return min(CHANGE_GRACE, latest - into)
+    into = _into(now)
+    if _holds_turn(into, changed, layout):
+        return min(CHANGE_GRACE, 60 - turn_margin(layout) - into)
     return seconds_to_next_lead(now)
 
 
