@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test bench lint clean sysdeps
+.PHONY: setup run test test-slow compiled bench lint clean sysdeps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "intake needs Python 3.11 or newer"'
@@ -26,10 +26,20 @@ run: setup
 # every `intake` child process a test starts, and every worker, would otherwise compile them again from source.
 # Test modules and conftest files get pytest's assertion-rewritten bytecode once (tests/rewrite_ahead.py), not once
 # per worker.
-test: setup
+# `make test` runs every test but those marked `slow` (the walks in a real terminal and in Chromium, and the few
+# exhaustive walks that take more than about 10 s each); `make test-slow` runs those alone; `make test SLOW=1` runs
+# all of them in one run, as CI (.ci/run) does.
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n 3 --dist worksteal
+
+test: setup compiled
+	$(PYTEST) $(if $(SLOW),,-m "not slow")
+
+test-slow: setup compiled
+	$(PYTEST) -m slow
+
+compiled:
 	$(BIN)/python -m compileall -q -x '/(test_[^/]*|conftest)\.py$$' intake tests
 	$(BIN)/python tests/rewrite_ahead.py
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 3 --dist worksteal
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -17,10 +17,12 @@ _MISSING = ("Chromium and chromedriver are not installed (Debian: apt-get instal
             "`make setup` does this as root)")
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: a browser test is a slow one (`make test-slow`, CI)
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
             if CHROMIUM is None or CHROMEDRIVER is None:
                 item.add_marker(pytest.mark.skip(reason=_MISSING))
 

@@ -38,6 +38,8 @@ from intake.cli import main
 from intake.engine import Engine
 from tests.conftest import FRONT_DESK_PIN, PRACTITIONER_PIN, load_example
 from tests.course.test_rescreen import ENGINE, healed
+
+pytestmark = pytest.mark.slow  # six sessions at the kiosk and by command: `make test-slow`, CI
 from tests.prompt.conftest import private_clinic
 
 CONSULTED = date(2026, 11, 20)

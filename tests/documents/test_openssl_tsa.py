@@ -225,6 +225,7 @@ def _flipped(pdf: bytes, index: int, container: bytes, offset: int) -> bytes:
     return with_container(pdf, index, bytes(changed))
 
 
+@pytest.mark.slow
 def test_every_element_of_the_seal_container_and_its_openssl_token_is_checked(clinic, created):
     """Nothing but the seal's own signature covers its container in the file as the seal left it."""
     pdf = seal_revision(created)
@@ -235,6 +236,7 @@ def test_every_element_of_the_seal_container_and_its_openssl_token_is_checked(cl
         assert not report.ok and report.reason, f"flipping byte {offset} of the seal's container went unnoticed"
 
 
+@pytest.mark.slow
 def test_every_element_of_the_newest_document_timestamp_is_checked(clinic, extended):
     stamps = signatures(extended)
     index, (_, container) = len(stamps) - 1, stamps[-1]

@@ -160,6 +160,7 @@ def test_every_pair_of_graded_rules_is_assessed_with_both_findings_and_the_tight
                 assert assessment.plan_limits[name] == tightest
 
 
+@pytest.mark.slow
 def test_a_sample_of_rule_pairs_through_the_whole_lifecycle(life):
     pairs = list(pair_records(life.engine))
     sample = random.Random(20261120).sample(pairs, min(RENDERED_PAIRS, len(pairs)))

@@ -109,6 +109,7 @@ def test_every_example_shows_the_same_questions_in_fhir_years_later(engine, name
     assert check_record(engine, copy.deepcopy(load_example(name))) > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("consultation", [date(2026, 11, 20), date(2026, 2, 28), date(2028, 2, 29),
                                           date(2026, 12, 31)])
 def test_generated_records_show_the_same_questions_in_fhir_years_later(engine, consultation):
