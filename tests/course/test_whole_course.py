@@ -38,9 +38,9 @@ from intake.cli import main
 from intake.engine import Engine
 from tests.conftest import FRONT_DESK_PIN, PRACTITIONER_PIN, load_example
 from tests.course.test_rescreen import ENGINE, healed
+from tests.prompt.conftest import private_clinic
 
 pytestmark = pytest.mark.slow  # six sessions at the kiosk and by command: `make test-slow`, CI
-from tests.prompt.conftest import private_clinic
 
 CONSULTED = date(2026, 11, 20)
 #: The visits' days: 4 weeks apart (the plan's interval), then the fifth 55 weeks after the consent.
