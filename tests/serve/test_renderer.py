@@ -179,3 +179,21 @@ def test_a_wizard_lays_documents_out_ahead_and_forgets_them_through_the_shared_r
 
     asyncio.run(run())
     assert asked == [("prepare", "record"), ("forget", None), ("render", "next record")]
+
+
+def test_the_renderer_log_is_readable_by_this_user_alone(tmp_path):
+    """A failed render's traceback can quote a client's answers: the renderer's error log is made 0600, and made
+    so when an older version left it readable by others (what it held is kept: the log is appended to)."""
+    for existing in (False, True):
+        log = tmp_path / f"renderer-{existing}.log"
+        if existing:
+            log.write_bytes(b"earlier\n")
+            log.chmod(0o644)
+        process = RenderProcess(tmp_path / "no-such-clinic.toml", log_path=log)
+        try:
+            with pytest.raises(IntakeError):  # the child started, with the log as its error output
+                process.statement("consent")
+        finally:
+            process.close()
+        assert stat.S_IMODE(log.stat().st_mode) == 0o600
+        assert log.read_bytes().startswith(b"earlier\n") == existing
