@@ -43,7 +43,7 @@ from tests.prompt.test_visit import (  # noqa: F401 - fixtures: a client's count
     course_template,
 )
 from tests.tui.conftest import SIZES, build_app
-from tests.tui.driver import enter_pin, press, wait_for
+from tests.tui.driver import enter_pin, press, until, wait_for
 from tests.tui.test_flow import verified
 
 #: Five weeks after the examples' consultation (20 November 2026): the plan's interval has passed.
@@ -628,6 +628,14 @@ async def test_the_consultation_days_treatment_from_the_staff_menu_is_session_1(
         await press(pilot, "#look-up")
         asked = await wait_for(pilot, FirstSessionScreen)
         assert "next visit will be session 1" in " ".join(str(s.render()) for s in asked.query(Static))
+        seen = []  # Tab goes between the two buttons: the short text above them is no (invisible) stop
+        for _ in range(3):
+            await pilot.press("tab")
+            await until(pilot, lambda: app.focused is not None and app.focused.id != (seen or ["treatment"])[-1],
+                        "Tab moved the focus")
+            assert app.focused is not None
+            seen.append(app.focused.id)
+        assert seen == ["not-treated", "treatment", "not-treated"]
         await press(pilot, "#treatment")
         screen = await wait_for(pilot, TreatmentScreen)
         visits, store = _visits(clinic_config, clinic_engine)

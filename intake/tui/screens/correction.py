@@ -11,7 +11,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, Select, Static
 
@@ -23,6 +23,7 @@ from intake.tui.problems import explain
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.session import IntakeSession
 from intake.tui.widgets.questions import QuestionField, make_field
+from intake.tui.widgets.scrolling import ReadingBody
 from intake.tui.widgets.textbox import TextBox
 
 INTRO = ("Change an answer the client gave by mistake, together with them. The original answer stays in the "
@@ -58,7 +59,7 @@ class CorrectionScreen(WizardScreen[bool]):
         options = [(Content(f"{localize(q.label, language)} — {questionnaire.display(q, answers[q.id], language)}"),
                     q.id) for q in self._answered()]
         yield from header(self.clinic, title="Correct an answer")
-        with VerticalScroll(id="correction-body"):
+        with ReadingBody(id="correction-body"):
             yield Static(INTRO, classes="screen-intro")
             if self.session.countersigner is None:  # the shared PIN says someone on the staff, not who
                 practitioners = [(Content(p.name), p.id) for p in self.session.engine.config.practitioners]

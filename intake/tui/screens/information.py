@@ -8,12 +8,13 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
 from intake.tui.device import device_of, words_of
 from intake.tui.screens.base import WizardScreen, header, staff_button
+from intake.tui.widgets.scrolling import ReadingBody
 
 
 class InformationScreen(WizardScreen[str]):
@@ -38,7 +39,7 @@ class InformationScreen(WizardScreen[str]):
     def compose(self) -> ComposeResult:
         _ = words_of(self.app)
         yield from header(self.clinic, title=_("About your treatment"))
-        with VerticalScroll(id="info-body"):
+        with ReadingBody(id="info-body", stop_when_fits=True):
             yield Static(Content(self.texts["title"]), classes="screen-title")
             yield Static(Content(self.texts["intro"]), classes="screen-intro")
             for section in self.texts["sections"]:

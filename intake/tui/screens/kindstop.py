@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
@@ -15,6 +15,7 @@ from intake.tui.screens.base import StaffContinueScreen, WizardScreen, header
 from intake.tui.screens.practitioner import finding_text
 from intake.tui.session import IntakeSession
 from intake.tui.widgets.consultation import ConsultationView
+from intake.tui.widgets.scrolling import ReadingBody
 
 
 class KindStopScreen(StaffContinueScreen):
@@ -50,7 +51,7 @@ class StoppedScreen(WizardScreen[str]):
     def compose(self) -> ComposeResult:
         answers = self.session.state.answers
         yield from header(self.clinic, title="Stopped kindly")
-        with VerticalScroll(id="practitioner-body"):
+        with ReadingBody(id="practitioner-body"):
             yield Static(Content.assemble((answers.get("full_name", "(no name)"), "bold"),
                                           f" · consultation {self.session.state.consultation_date}"),
                          classes="screen-title")

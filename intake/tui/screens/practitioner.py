@@ -9,7 +9,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -31,6 +31,7 @@ from intake.tui.session import IntakeSession
 from intake.tui.state import Expected, Review
 from intake.tui.widgets.consultation import ConsultationView
 from intake.tui.widgets.plan_editor import PlanEditor
+from intake.tui.widgets.scrolling import ReadingBody
 from intake.tui.widgets.textbox import TextBox
 from intake.tui.widgets.tiles import ChoiceTile
 from intake.verdicts import wording
@@ -106,7 +107,7 @@ class PractitionerScreen(WizardScreen[Review | str | tuple[str, Any]]):
         age = f", age {self.assessment.age}" if self.assessment.age is not None else ""
         yield from header(self.clinic, title="Practitioner review")
         # The body takes the focus first, so the practitioner reads (and scrolls with the keys) from the top.
-        with VerticalScroll(id="practitioner-body"):
+        with ReadingBody(id="practitioner-body", stop_when_fits=True):
             yield Static(Content.assemble((answers.get("full_name", ""), "bold"), age,
                                           f" · consultation {state.consultation_date}"), classes="screen-title")
             yield Static(Content(f"Verdict: {wording(verdict).label}"), id="verdict", classes=f"verdict-{verdict}")

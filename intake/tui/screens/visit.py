@@ -21,6 +21,7 @@ from intake.tui.device import words_of
 from intake.tui.problems import explain
 from intake.tui.screens.base import StaffContinueScreen, WizardScreen, header
 from intake.tui.screens.staff import ReasonAsked
+from intake.tui.widgets.scrolling import ReadingBody
 from intake.tui.widgets.textbox import TextBox
 
 #: What a client is told once they have typed their name and date of birth, whether or not one course matched:
@@ -310,7 +311,7 @@ class VisitOutcomeScreen(WizardScreen[str]):
 
     def compose(self) -> ComposeResult:
         yield from header(self.clinic, title="Next session")
-        with VerticalScroll(id="practitioner-body"):
+        with ReadingBody(id="practitioner-body"):
             yield Static(Content(self.heading), classes="screen-title")
             yield Static(Content(self.outcome), id="verdict",
                          classes="verdict-suitable" if self.outcome.startswith("Ready") else "verdict-defer")
@@ -350,7 +351,7 @@ class FirstSessionScreen(WizardScreen[str]):
 
     def compose(self) -> ComposeResult:
         yield from header(self.clinic, title="Today's treatment")
-        with VerticalScroll(id="practitioner-body"):
+        with ReadingBody(id="practitioner-body"):
             yield Static(Content(self.heading), classes="screen-title")
             yield Static(FIRST_SESSION, classes="finding")
             yield Static(Content(NOT_TREATED.replace("Not treated today: ", "If not: ")), classes="finding")
