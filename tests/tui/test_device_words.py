@@ -35,7 +35,8 @@ DEVICES = {"keyboard": KEYBOARD, "touch": TOUCH}
 
 
 def text(widget) -> str:
-    return str(widget.render())
+    """What a widget says; a hint broken into lines between its items reads as one line."""
+    return str(widget.render()).replace(" ·\n", " · ")
 
 
 def words_for(device: Device, hint: str) -> None:
