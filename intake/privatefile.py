@@ -6,7 +6,8 @@ the old file or the new one, never a torn one, and the new name survives a power
 an existing file is never replaced (a hard link puts the new one in place, and fails if the name is taken).
 `PrivateStream` does the same for a file written piece by piece (an export streamed page by page), keeping
 the SHA-256 of what was written. `append_private` appends one record to a file several processes share
-(O_APPEND under an exclusive lock, fdatasync'd): the audit checkpoint and its mirrors.
+(O_APPEND under an exclusive lock, fdatasync'd): the audit checkpoint and its mirrors. `open_private_log`
+opens a log another process writes into (a child's error output), owner-only.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import secrets
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 from intake.privatefolder import make_private_folder
 
@@ -182,3 +184,15 @@ def append_private(path: Path, data: bytes) -> None:
         os.close(fd)
     if created:
         sync_folder(path.parent)
+
+
+def open_private_log(path: Path) -> IO[bytes]:
+    """`path` opened for appending, created 0600, and made 0600 when it was left readable by others: a log that a
+    child process writes its error output into (a failed render's traceback can quote a client's answers)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE)
+    try:
+        os.fchmod(fd, PRIVATE)
+    except OSError:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "ab")

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from intake.errors import IntakeError
+from intake.privatefile import open_private_log
 
 _HEADER = struct.Struct(">I")
 #: Names the Unix socket of the renderer `intake serve` shares between its wizards.
@@ -153,7 +154,7 @@ class RenderProcess(RendererRequests):
         self._renders = 0
 
     def _start(self) -> subprocess.Popen[bytes]:
-        log = _private_log(self.log_path) if self.log_path else subprocess.DEVNULL
+        log = open_private_log(self.log_path) if self.log_path else subprocess.DEVNULL
         try:
             return subprocess.Popen([sys.executable, "-m", "intake.tui.render_worker", self.config_source],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
@@ -287,18 +288,6 @@ def renderer_log_path() -> Path | None:
     except OSError:
         return None
     return state / "renderer.log"
-
-
-def _private_log(path: Path) -> IO[bytes]:
-    """The renderer's error log opened for appending, readable by this user alone (0600, also when an older
-    version left it readable by others): a failed render's message can name a client or quote an answer."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-    except OSError:
-        os.close(fd)
-        raise
-    return os.fdopen(fd, "ab")
 
 
 def _pipes(child: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
