@@ -33,6 +33,7 @@ PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n 3 --dist worksteal
 
 test: setup compiled
 	$(PYTEST) $(if $(SLOW),,-m "not slow")
+	@$(if $(SLOW),true,echo "The tests marked slow were left out (deselected above): make test-slow runs them, CI always does.")
 
 test-slow: setup compiled
 	$(PYTEST) -m slow
