@@ -35,3 +35,28 @@ def test_lines_hold_whole_items_and_read_as_the_hint(parts, width):
     assert [item for line in kept for item in line.split(HINT_SEPARATOR)] == parts  # no item split
     for line in lines:  # a line wider than the box (its dot included) holds one item, wider on its own
         assert cell_len(line) <= width or HINT_SEPARATOR not in line.removesuffix(" ·")
+
+
+async def test_the_hint_is_broken_for_the_width_it_is_drawn_at_and_again_when_that_changes():
+    from textual.app import App, ComposeResult
+
+    from intake.tui.widgets.text import KeysHint
+
+    class Foot(App[None]):
+        def compose(self) -> ComposeResult:
+            yield KeysHint(id="keys-hint")
+
+        def on_mount(self) -> None:
+            self.query_one(KeysHint).show(REVIEW)
+
+    app = Foot()
+    async with app.run_test(size=(60, 5)) as pilot:
+        await pilot.pause()
+        hint = app.query_one(KeysHint)
+        assert hint.hint == REVIEW
+        assert str(hint.render()) == broken_between_items(REVIEW, 60) != REVIEW
+        drawn = [strip.text.strip() for strip in hint.render_lines(hint.region.reset_offset)]
+        assert drawn[:2] == ["↑↓: answers · Enter: change one · Page Down: read on ·", "M: my answers are true"]
+        await pilot.resize_terminal(100, 5)
+        await pilot.pause()
+        assert str(hint.render()) == REVIEW  # wide enough: one line again

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from intake.tui.screens.step import StepScreen
+from intake.tui.widgets.text import KeysHint
 from tests.tui.conftest import SIZES, build_app
 from tests.tui.driver import fill_step
 from tests.tui.test_flow import start
@@ -106,4 +107,4 @@ async def test_a_step_change_draws_no_background_and_a_focus_move_draws_what_it_
         # the repaint of a scroll made with it (tests/tui/test_tmux_smoke.py). The other widgets keep their lines:
         # only the two it moved between, the hint and the screen's own background are drawn anew.
         assert whole == [shown._compositor]
-        assert drawn and {type(widget) for widget in drawn} <= {Button, Static, StepScreen}
+        assert drawn and {type(widget) for widget in drawn} <= {Button, KeysHint, Static, StepScreen}

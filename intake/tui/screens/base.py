@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from intake.i18n import intake_words
 from intake.tui.device import N_, device_of, words_of
-from intake.tui.widgets.text import broken_between_items, show_text
+from intake.tui.widgets.text import KeysHint
 
 if TYPE_CHECKING:  # the questionnaire loads with the engine, after the welcome screen shows
     from intake.questionnaire import Step
@@ -124,14 +124,11 @@ class WizardScreen(Screen[ResultType], Generic[ResultType]):
         return None
 
     def refresh_hint(self) -> None:
-        """Shows the hint for what has the focus now, in lines broken between its items where it does not fit."""
+        """Shows the hint for what has the focus now (in lines broken between its items where it does not fit)."""
         hint = self.key_hint()
         found = self.query_one_optional("#keys-hint")  # (by id: Textual finds it without matching every widget)
-        if hint is not None and isinstance(found, Static):
-            show_text(found, broken_between_items(hint, found.content_region.width))
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self.refresh_hint)  # the hint's lines follow its new width
+        if hint is not None and isinstance(found, KeysHint):
+            found.show(hint)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.refresh_hint()

@@ -21,6 +21,7 @@ from intake.shown import shown
 from intake.tui.device import device_of
 from intake.tui.screens.base import WizardScreen, header, staff_button
 from intake.tui.session import IntakeSession
+from intake.tui.widgets.text import KeysHint
 from intake.yesnokeys import first_letter
 
 #: The statement that ends the review, and its key: its first letter (in the client's language: `confirm_words`).
@@ -112,7 +113,7 @@ class ReviewScreen(WizardScreen[ReviewResult]):
             yield Static(Content(self.texts["statement"]), id="review-statement")
         with Horizontal(classes="navbar"):
             yield staff_button(self.app)
-            yield Static("", id="keys-hint", classes="keys-hint")
+            yield KeysHint(id="keys-hint", classes="keys-hint")
             touch = device_of(self.app).touch  # (its key is shown at a keyboard only)
             yield Button(self.confirm if touch else _underlined(self.confirm, self.confirm_key), id="confirm",
                          variant="primary")

@@ -19,6 +19,7 @@ from intake.tui.device import device_of, words_of
 from intake.tui.screens.base import WizardScreen, header
 from intake.tui.state import SignatureCapture
 from intake.tui.widgets.signature_pad import SignaturePad
+from intake.tui.widgets.text import KeysHint
 from intake.tui.widgets.textbox import TextBox
 from intake.tui.widgets.tiles import ChoiceTile
 
@@ -66,7 +67,7 @@ class SignatureScreen(WizardScreen[SignatureCapture | str]):
                 yield SignaturePad(hint=_("Sign here"), id="pad")
             with Vertical(id="sig-type"):
                 yield Static(Content(self.texts["type_hint"]), classes="sig-hint")
-                yield Static("", id="keys-hint", classes="sig-hint")
+                yield KeysHint(id="keys-hint", classes="sig-hint")
                 yield TextBox(placeholder=_("Your full name"), id="typed-name", max_length=120)
                 yield ChoiceTile(self.texts["typed_statement"], True, mark="check", id="typed-intent",
                                  classes="-statement")

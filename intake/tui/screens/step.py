@@ -26,6 +26,7 @@ from intake.tui.screens.step_words import said_back_line, step_hint
 from intake.tui.step_source import StepSource
 from intake.tui.widgets.questions import QuestionField, make_field
 from intake.tui.widgets.scrolling import show_whole
+from intake.tui.widgets.text import KeysHint
 
 #: Seconds after the last change before the step's answers so far are saved to the draft.
 AUTOSAVE_SECONDS = 2.0
@@ -115,7 +116,7 @@ class StepScreen(WizardScreen[StepResult]):
                 button.active_effect_duration = 0
             yield back
             yield staff_button(self.app)
-            yield Static("", id="keys-hint", classes="keys-hint")
+            yield KeysHint(id="keys-hint", classes="keys-hint")
             yield going_on
 
     @property

@@ -1,27 +1,11 @@
-"""Provides show_text: literal text put in a Static only when it changes, laid out again only when it must be; and
-broken_between_items: a hint of several keys broken into lines between its items, never inside one."""
+"""Provides KeysHint: the hint of the keys at the foot of a screen, broken into lines between its items (never inside
+one) at the width it is drawn at, and shown again only when it changes."""
 
 from __future__ import annotations
 
 from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import Static
-
-
-def show_text(widget: Static, text: str) -> None:
-    """Shows `text` literally in `widget`.
-
-    Nothing is done when the widget already shows that text (a repaint and a new layout of the whole
-    screen for nothing), and the screen is not laid out again when the widget's size cannot follow its
-    text (a fixed width and height, such as the hint at the foot of a step).
-    """
-    shown = widget.content
-    if isinstance(shown, Content | str) and shown == text and (isinstance(shown, Content) or not text):
-        return
-    styles = widget.styles
-    fixed = all(scalar is not None and not scalar.is_auto for scalar in (styles.width, styles.height))
-    widget.update(Content(text), layout=not fixed)
-
 
 #: What separates the items of a key hint ("Enter: Next · Esc: Back"), in every language.
 HINT_SEPARATOR = " · "
@@ -46,3 +30,30 @@ def broken_between_items(text: str, width: int) -> str:
             line = item
     lines.append(line)
     return "\n".join(lines)
+
+
+class KeysHint(Static):
+    """The hint at the foot of a screen (`WizardScreen.refresh_hint` fills it): literal text, broken into lines
+    between its items at the width it is drawn at, from its first paint on and again at each new width."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__("", id=id, classes=classes, markup=False)
+        self._hint = ""
+
+    @property
+    def hint(self) -> str:
+        """The hint in one line, as given."""
+        return self._hint
+
+    def show(self, hint: str) -> None:
+        """Shows `hint`. Nothing is done when it is shown already (a repaint for nothing), and the screen is not laid
+        out again when the hint's size cannot follow its text (a fixed width and height, as at the foot of a step)."""
+        if hint == self._hint:
+            return
+        self._hint = hint
+        styles = self.styles
+        fixed = all(scalar is not None and not scalar.is_auto for scalar in (styles.width, styles.height))
+        self.refresh(layout=not fixed)
+
+    def render(self) -> Content:
+        return Content(broken_between_items(self._hint, self.content_region.width))
